@@ -14,35 +14,37 @@ public struct RawTaggedField: Hashable, Sendable {
 /// The tagged-field section of a flexible struct: varint count, then per field varint tag,
 /// varint size and `size` bytes, in strictly ascending tag order.
 extension ByteBuffer {
-    /// Reads the section, handing each known tag's payload (as its own buffer) to `known`, which
-    /// returns false for tags it does not know; those are returned as raw fields.
-    public mutating func readTaggedFields(
-        field: @autoclosure () -> String,
-        _ known: (UInt32, inout ByteBuffer) throws(ProtocolError) -> Bool
-    ) throws(ProtocolError) -> [RawTaggedField] {
-        let count = try readUnsignedVarint(field: field() + "._tagged")
-        guard Int(count) <= readableBytes else {
-            throw ProtocolError(.lengthExceedsRemaining(Int(count)), field: field() + "._tagged")
+    /// The number of tagged fields that follow; never more than the bytes that remain.
+    public mutating func readTaggedFieldCount(field: @autoclosure () -> String) throws(ProtocolError) -> Int {
+        let count = Int(try readUnsignedVarint(field: field() + "._tagged"))
+        guard count <= readableBytes else {
+            throw ProtocolError(.lengthExceedsRemaining(count), field: field() + "._tagged")
         }
-        var unknown: [RawTaggedField] = []
+        return count
+    }
+
+    /// One tagged field: its tag and its payload as a slice. Tags must ascend strictly.
+    public mutating func readTaggedField(previous: inout Int64, field: @autoclosure () -> String) throws(ProtocolError) -> (UInt32, ByteBuffer) {
+        let tag = try readUnsignedVarint(field: field() + "._tagged")
+        guard Int64(tag) > previous else { throw ProtocolError(.invalidTaggedFields, field: field() + "._tagged[\(tag)]") }
+        previous = Int64(tag)
+        let size = Int(try readUnsignedVarint(field: field() + "._tagged[\(tag)]"))
+        guard size <= readableBytes, let payload = readSlice(length: size) else {
+            throw ProtocolError(.lengthExceedsRemaining(size), field: field() + "._tagged[\(tag)]")
+        }
+        return (tag, payload)
+    }
+
+    /// A whole section where no tag is known: every field is kept raw.
+    public mutating func readUnknownTaggedFields(field: @autoclosure () -> String) throws(ProtocolError) -> [RawTaggedField] {
+        let count = try readTaggedFieldCount(field: field())
         var previous: Int64 = -1
+        var out: [RawTaggedField] = []
         for _ in 0..<count {
-            let tag = try readUnsignedVarint(field: field() + "._tagged")
-            guard Int64(tag) > previous else { throw ProtocolError(.invalidTaggedFields, field: field() + "._tagged[\(tag)]") }
-            previous = Int64(tag)
-            let size = Int(try readUnsignedVarint(field: field() + "._tagged[\(tag)]"))
-            guard size <= readableBytes, var payload = readSlice(length: size) else {
-                throw ProtocolError(.lengthExceedsRemaining(size), field: field() + "._tagged[\(tag)]")
-            }
-            if try known(tag, &payload) {
-                if payload.readableBytes != 0 {
-                    throw ProtocolError(.sizeMismatch(payload.readableBytes), field: field() + "._tagged[\(tag)]")
-                }
-            } else {
-                unknown.append(RawTaggedField(tag: tag, data: Array(payload.readableBytesView)))
-            }
+            let (tag, payload) = try readTaggedField(previous: &previous, field: field())
+            out.append(RawTaggedField(tag: tag, data: Array(payload.readableBytesView)))
         }
-        return unknown
+        return out
     }
 
     /// Writes a tagged-field section from known fields (already encoded, with their tags) merged

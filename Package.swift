@@ -43,6 +43,11 @@ let package = Package(
         .testTarget(name: "ProtocolSchemaTests", dependencies: ["ProtocolSchema"]),
         .testTarget(
             name: "KafkaProtocolTests",
+            dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // Bytes captured from real clients (Fixtures/): decoded, re-encoded, batches verified.
+        .testTarget(
+            name: "FixtureTests",
             dependencies: ["KafkaProtocol", "KafkaRecords", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(

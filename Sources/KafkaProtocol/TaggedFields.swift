@@ -48,17 +48,15 @@ extension ByteBuffer {
     }
 
     /// Writes a tagged-field section from known fields (already encoded, with their tags) merged
-    /// with unknown raw ones, in ascending tag order.
+    /// with unknown raw ones, in ascending tag order whatever order the schema declares them in.
     public mutating func writeTaggedFields(_ known: [(UInt32, ByteBuffer)], unknown: [RawTaggedField]) {
         var all: [(UInt32, ByteBuffer)] = known
-        if !unknown.isEmpty {
-            for raw in unknown {
-                var b = ByteBuffer()
-                b.writeBytes(raw.data)
-                all.append((raw.tag, b))
-            }
-            all.sort { $0.0 < $1.0 }
+        for raw in unknown {
+            var b = ByteBuffer()
+            b.writeBytes(raw.data)
+            all.append((raw.tag, b))
         }
+        if all.count > 1 { all.sort { $0.0 < $1.0 } }
         writeUnsignedVarint(UInt32(all.count))
         for (tag, var payload) in all {
             writeUnsignedVarint(tag)

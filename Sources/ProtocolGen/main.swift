@@ -19,11 +19,17 @@ struct Generate: ParsableCommand {
     @Option(help: "The Protocol/ folder.") var protocolDir = "Protocol"
     @Option(help: "Where the generated Swift goes (its old .swift files are replaced).")
     var output = "Sources/KafkaProtocol/Generated"
+    @Option(help: "Where the generated test support goes.")
+    var testOutput = "Tests/KafkaProtocolTests/Generated"
 
     func run() throws {
         let specs = try ProtocolDirectory.readAll(root: URL(fileURLWithPath: protocolDir))
         let errorCodes = try ErrorCodeTable.read(url: URL(fileURLWithPath: protocolDir).appendingPathComponent(ErrorCodeTable.fileName))
-        let files = try SwiftGenerator.generate(specs: specs, errorCodes: errorCodes)
+        try write(try SwiftGenerator.generate(specs: specs, errorCodes: errorCodes), to: output)
+        try write(try SwiftGenerator.generateTestSupport(specs: specs), to: testOutput)
+    }
+
+    private func write(_ files: [String: String], to output: String) throws {
         let out = URL(fileURLWithPath: output)
         let fm = FileManager.default
         try fm.createDirectory(at: out, withIntermediateDirectories: true)

@@ -27,6 +27,11 @@ public enum SwiftGenerator {
         files["MetadataRecordType.swift"] = RegistryEmitter.metadataRecords(specs: Array(specs.values))
         return files
     }
+
+    /// Test support generated from the same definitions: random values of every struct for every version.
+    public static func generateTestSupport(specs: [String: MessageSpec]) throws -> [String: String] {
+        ["RandomMessages.swift": try RandomValueEmitter.generate(specs: specs)]
+    }
 }
 
 /// Version conditions as Swift expressions over a variable `version`.

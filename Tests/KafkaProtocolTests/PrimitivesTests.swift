@@ -1,0 +1,129 @@
+import KafkaProtocol
+import NIOCore
+import Testing
+
+@Suite struct PrimitivesTests {
+    static let unsignedCases: [(UInt32, [UInt8])] = [
+        (0, [0]), (1, [1]), (127, [0x7F]), (128, [0x80, 0x01]), (300, [0xAC, 0x02]),
+        (UInt32.max, [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]),
+    ]
+    static let zigzagCases: [(Int32, [UInt8])] = [
+        (0, [0]), (-1, [1]), (1, [2]), (-64, [0x7F]), (64, [0x80, 0x01]), (Int32.min, [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]),
+    ]
+
+    @Test(arguments: unsignedCases)
+    func unsignedVarints(value: UInt32, bytes: [UInt8]) throws {
+        var b = ByteBuffer()
+        b.writeUnsignedVarint(value)
+        #expect(Array(b.readableBytesView) == bytes)
+        #expect(try b.readUnsignedVarint(field: "x") == value)
+        #expect(Varint.size(unsigned: UInt64(value)) == bytes.count)
+    }
+
+    @Test(arguments: zigzagCases)
+    func zigzagVarints(value: Int32, bytes: [UInt8]) throws {
+        var b = ByteBuffer()
+        b.writeVarint(value)
+        #expect(Array(b.readableBytesView) == bytes)
+        #expect(try b.readVarint(field: "x") == value)
+    }
+
+    @Test func varlongsRoundTripAtTheEdges() throws {
+        for value in [Int64.min, Int64.max, 0, -1, 1, Int64(Int32.max) + 1] {
+            var b = ByteBuffer()
+            b.writeVarlong(value)
+            #expect(b.readableBytes == Varint.size(value))
+            #expect(try b.readVarlong(field: "x") == value)
+        }
+    }
+
+    @Test func overlongVarintsAreMalformed() {
+        var b = ByteBuffer(bytes: [0xFF, 0xFF, 0xFF, 0xFF, 0x1F])   // 2^35-1: too big for 32 bits
+        #expect(throws: ProtocolError(.malformedVarint, field: "x")) { try b.readUnsignedVarint(field: "x") }
+        var c = ByteBuffer(bytes: Array(repeating: 0xFF, count: 10) + [0x01])
+        #expect(throws: ProtocolError(.malformedVarint, field: "x")) { try c.readVarlong(field: "x") }
+        var d = ByteBuffer(bytes: [0x80, 0x80])
+        #expect(throws: ProtocolError(.truncated, field: "x")) { try d.readUnsignedVarint(field: "x") }
+        #expect(d.readerIndex == 0)
+    }
+
+    @Test func stringsClassicAndCompact() throws {
+        var b = ByteBuffer()
+        b.writeKafkaString("hé", compact: false)
+        b.writeKafkaNullableString(nil, compact: false)
+        b.writeKafkaString("hé", compact: true)
+        b.writeKafkaNullableString(nil, compact: true)
+        #expect(Array(b.readableBytesView) == [0, 3, 0x68, 0xC3, 0xA9, 0xFF, 0xFF, 4, 0x68, 0xC3, 0xA9, 0])
+        #expect(try b.readKafkaString(compact: false, field: "a") == "hé")
+        #expect(try b.readKafkaNullableString(compact: false, field: "b") == nil)
+        #expect(try b.readKafkaString(compact: true, field: "c") == "hé")
+        #expect(throws: ProtocolError(.nullNotAllowed, field: "d")) { try b.readKafkaString(compact: true, field: "d") }
+    }
+
+    @Test func uuidsPrintAsKafkaDoes() {
+        #expect(KafkaUUID.zero.description == "AAAAAAAAAAAAAAAAAAAAAA")
+        let id = KafkaUUID(mostSignificantBits: 0xFFFF_FFFF_FFFF_FFFF, leastSignificantBits: 0xFFFF_FFFF_FFFF_FFFF)
+        #expect(id.description == "_____________________w")
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<100 {
+            let u = rng.uuid()
+            #expect(KafkaUUID(u.description) == u)
+        }
+        #expect(KafkaUUID("not-a-uuid") == nil)
+    }
+
+    @Test func frameDecoderSplitsFramesDeliveredByteByByte() throws {
+        var stream = ByteBuffer()
+        for payload in [[UInt8](), [1, 2, 3], Array(repeating: 9, count: 300)] {
+            stream.writeInteger(Int32(payload.count))
+            stream.writeBytes(payload)
+        }
+        var pending = ByteBuffer()
+        var frames: [[UInt8]] = []
+        for byte in stream.readableBytesView {
+            pending.writeInteger(byte)
+            while let frame = try KafkaFrameDecoder.nextFrame(from: &pending, maxFrameSize: 1024) {
+                frames.append(Array(frame.readableBytesView))
+            }
+        }
+        #expect(frames == [[], [1, 2, 3], Array(repeating: 9, count: 300)])
+        #expect(pending.readableBytes == 0)
+    }
+
+    @Test func frameDecoderRefusesOversizedAndNegativeSizesBeforeBuffering() {
+        var big = ByteBuffer()
+        big.writeInteger(Int32(100_000_001))
+        #expect(throws: KafkaFrameDecoder.FrameTooLarge(size: 100_000_001, limit: 100_000_000)) {
+            _ = try KafkaFrameDecoder.nextFrame(from: &big, maxFrameSize: 100_000_000)
+        }
+        var negative = ByteBuffer()
+        negative.writeInteger(Int32(-4))
+        #expect(throws: KafkaFrameDecoder.FrameTooLarge.self) {
+            _ = try KafkaFrameDecoder.nextFrame(from: &negative, maxFrameSize: 1024)
+        }
+    }
+
+    @Test func requestFramesSplitIntoHeaderAndBody() throws {
+        let request = MetadataRequest(topics: [.init(name: "orders")], allowAutoTopicCreation: true)
+        var frame = try request.encodeFrame(version: 12, correlationID: 77, clientID: "rdkafka")
+        let payload = try KafkaFrameDecoder.nextFrame(from: &frame, maxFrameSize: 1 << 20)!
+        let parsed = try RequestFrame(parsing: payload)
+        #expect(parsed.apiKey == .metadata)
+        #expect(parsed.headerVersion == 2)
+        #expect(parsed.header.correlationID == 77)
+        #expect(parsed.header.clientID == "rdkafka")
+        #expect(try parsed.decodeBody(as: MetadataRequest.self) == request)
+        #expect(throws: ProtocolError.self) { _ = try parsed.decodeBody(as: ProduceRequest.self) }
+    }
+
+    @Test func unknownAPIKeysStillYieldACorrelationID() throws {
+        var payload = ByteBuffer()
+        payload.writeInteger(Int16(999))
+        payload.writeInteger(Int16(0))
+        payload.writeInteger(Int32(5))
+        payload.writeKafkaNullableString("c", compact: false)
+        let parsed = try RequestFrame(parsing: payload)
+        #expect(parsed.apiKey.requestType == nil)
+        #expect(parsed.header.correlationID == 5)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import ProtocolSchema
+import Testing
+
+/// `Protocol/` must state exactly the facts of Kafka's own schemas in `../shared/kafka-protocol`:
+/// the same schemas, and in each the same names, types, versions, nullable and tagged versions,
+/// tags, defaults, ignorability, entity types, map keys and listeners.
+///
+/// Without `../shared` beside the repository there is nothing to compare with; the suite is then
+/// reported as skipped with that reason (CI always has it).
+@Suite(.enabled(if: RepositoryPaths.upstreamPresent, "../shared/kafka-protocol is not beside the repository"))
+struct UpstreamSchemaCheckTests {
+    @Test func everyUpstreamSchemaHasADefinitionAndNoneIsExtra() throws {
+        let upstream = try UpstreamSchemaReader.readAll(root: RepositoryPaths.upstream)
+        let ours = try ProtocolDirectory.readAll(root: RepositoryPaths.protocolDirectory)
+        #expect(upstream.count == 236)
+        let missing = Set(upstream.keys).subtracting(ours.keys).sorted()
+        let extra = Set(ours.keys).subtracting(upstream.keys).sorted()
+        #expect(missing.isEmpty, "no definition for \(missing)")
+        #expect(extra.isEmpty, "no upstream schema for \(extra)")
+    }
+
+    @Test func everyDefinitionStatesTheUpstreamFacts() throws {
+        let upstream = try UpstreamSchemaReader.readAll(root: RepositoryPaths.upstream)
+        let ours = try ProtocolDirectory.readAll(root: RepositoryPaths.protocolDirectory)
+        var differences: [String] = []
+        for (key, expected) in upstream.sorted(by: { $0.key < $1.key }) {
+            guard let actual = ours[key] else { continue }
+            differences += SchemaComparison.differences(expected: expected, actual: actual).map { "\(key): \($0)" }
+        }
+        #expect(differences.isEmpty, "\(differences.count) differences:\n\(differences.prefix(40).joined(separator: "\n"))")
+    }
+
+    @Test func errorCodesMatchUpstream() throws {
+        let upstream = try ErrorCodeTable.readUpstream(url: RepositoryPaths.upstream.appendingPathComponent("error-codes.tsv"))
+        let ours = try ErrorCodeTable.read(url: RepositoryPaths.protocolDirectory.appendingPathComponent(ErrorCodeTable.fileName))
+        #expect(upstream.count > 120)
+        #expect(ours == upstream)
+    }
+
+    @Test func theComparisonNoticesAChangedFact() throws {
+        // The check is only worth something if it fails on a difference: change one fact and look.
+        let upstream = try UpstreamSchemaReader.read(url: RepositoryPaths.upstream.appendingPathComponent("message/FetchRequest.json"))
+        var changed = upstream
+        changed.fields[1].defaultValue = "0"
+        changed.fields[3].versions = Versions("1+")!
+        let differences = SchemaComparison.differences(expected: upstream, actual: changed)
+        #expect(differences.count == 2)
+        #expect(differences.contains { $0.contains("ReplicaId: default") })
+        #expect(differences.contains { $0.contains("MaxWaitMs: versions") })
+    }
+}

@@ -59,12 +59,16 @@ async def run(a):
 
     elif a.scenario == "group-consume-commit":
         c = AIOKafkaConsumer(a.topic, group_id=a.group, auto_offset_reset="earliest", enable_auto_commit=False,
-                             fetch_max_wait_ms=200, **base)
+                             fetch_max_wait_ms=200, heartbeat_interval_ms=200, **base)
         await c.start()
         try:
             got = 0
             while got < a.expect and time.time() < deadline:
                 batch = await c.getmany(timeout_ms=500)
+                got += sum(len(v) for v in batch.values())
+            idle_until = time.time() + 0.7  # keep polling briefly, so the capture includes a Heartbeat
+            while time.time() < idle_until:
+                batch = await c.getmany(timeout_ms=100)
                 got += sum(len(v) for v in batch.values())
             if got < a.expect:
                 raise SystemExit("consumed %d of %d records" % (got, a.expect))

@@ -75,10 +75,14 @@ def main():
 
     elif a.scenario == "group-consume-commit":
         c = KafkaConsumer(a.topic, group_id=a.group, auto_offset_reset="earliest", enable_auto_commit=False,
-                          fetch_max_wait_ms=200, **base)
+                          fetch_max_wait_ms=200, heartbeat_interval_ms=200, **base)
         got = 0
         while got < a.expect and time.time() < deadline:
             for tp, msgs in c.poll(timeout_ms=500).items():
+                got += len(msgs)
+        idle_until = time.time() + 0.7  # keep polling briefly, so the capture includes a Heartbeat
+        while time.time() < idle_until:
+            for tp, msgs in c.poll(timeout_ms=100).items():
                 got += len(msgs)
         if got < a.expect:
             raise SystemExit("consumed %d of %d records" % (got, a.expect))

@@ -2,7 +2,9 @@
 # Drive kcat (Debian's, librdkafka 2.0.2) through one capture scenario.
 #
 #   drive_kcat.sh --print-id
-#   drive_kcat.sh BOOTSTRAP SCENARIO TOPIC [GROUP EXPECT]
+#   drive_kcat.sh --bootstrap B --scenario S [--topic T] [--group G] [--expect N] [--codec C] [--idempotent]
+#
+# (the same flags as the Python drivers; the codec comes from the scenario name)
 #
 # Scenarios: bootstrap-metadata, produce-<codec> (none gzip snappy lz4 zstd), produce-idempotent,
 # group-consume-commit. kcat has no admin API, so there is no create-topics scenario.
@@ -16,7 +18,19 @@ if [[ "${1:-}" == "--print-id" ]]; then
   exit 0
 fi
 
-B=$1 SCEN=$2 TOPIC=$3 GROUP=${4:-} EXPECT=${5:-0}
+B=127.0.0.1:19092 SCEN="" TOPIC="" GROUP="" EXPECT=0
+while (($#)); do
+  case $1 in
+    --bootstrap) B=$2; shift 2 ;;
+    --scenario) SCEN=$2; shift 2 ;;
+    --topic) TOPIC=$2; shift 2 ;;
+    --group) GROUP=$2; shift 2 ;;
+    --expect) EXPECT=$2; shift 2 ;;
+    --codec) shift 2 ;;
+    --idempotent) shift ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
 T=${KCAT_TIMEOUT:-40}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -26,6 +40,9 @@ records() {
   local sizes=(1 17 150 1024 6000 40) i n key val
   for i in 0 1 2 3 4 5; do
     n=${sizes[$i]}
+    # Codec scenarios: +200 bytes each so that every batch shrinks when compressed (librdkafka
+    # sends a batch uncompressed when compression does not make it smaller).
+    case $SCEN in produce-none | produce-idempotent) ;; *) n=$((n + 200)) ;; esac
     if (( i % 3 == 2 )); then key=""; else key="key-$i"; fi
     val=""
     while (( ${#val} < n )); do val+="kcat $SCEN record $i; "; done

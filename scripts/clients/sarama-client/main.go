@@ -37,9 +37,14 @@ func baseConfig() *sarama.Config {
 	return c
 }
 
-func payload(i int) []byte {
+// payload returns record i's value: varied sizes, and for codec scenarios 200 bytes more so
+// that every batch is worth compressing (same shapes as Fixtures/capture/capture_records.py).
+func payload(i int, compressed bool) []byte {
 	sizes := []int{1, 17, 150, 1024, 6000, 40}
 	n := sizes[i%len(sizes)]
+	if compressed {
+		n += 200
+	}
 	s := strings.Repeat(fmt.Sprintf("sarama record %d; ", i), n/16+1)
 	return []byte(s[:n])
 }
@@ -134,7 +139,7 @@ func main() {
 			fail("producer: %v", err)
 		}
 		for i := 0; i < *records; i++ {
-			m := &sarama.ProducerMessage{Topic: *topic, Value: sarama.ByteEncoder(payload(i))}
+			m := &sarama.ProducerMessage{Topic: *topic, Value: sarama.ByteEncoder(payload(i, *codec != "none"))}
 			if i%3 != 2 {
 				m.Key = sarama.StringEncoder(fmt.Sprintf("key-%d", i))
 			}

@@ -46,12 +46,16 @@ public struct RequestFrame: Sendable {
         body = buffer
     }
 
-    /// Decodes the body as `T`, which must be the frame's API, filling the whole remaining frame.
-    public func decodeBody<T: KafkaRequestMessage>(as _: T.Type = T.self) throws(ProtocolError) -> T {
+    /// Decodes the body as `T`, which must be the frame's API. Bytes after a complete body are
+    /// ignored, as Kafka's own brokers ignore them (librdkafka 2.16 sends some Metadata v12
+    /// requests with three extra bytes); `trailingBytes` says how many there were.
+    public func decodeBody<T: KafkaRequestMessage>(as _: T.Type = T.self) throws(ProtocolError) -> (body: T, trailingBytes: Int) {
         guard T.apiKey == apiKey else {
             throw ProtocolError(.invalidValue("frame is \(apiKey), not \(T.apiKey)"), field: "", message: T.messageName, version: apiVersion)
         }
-        return try T.decodeExactly(body, version: apiVersion)
+        var buffer = body
+        let message = try T.decode(from: &buffer, version: apiVersion)
+        return (message, buffer.readableBytes)
     }
 }
 

@@ -112,7 +112,8 @@ import Testing
         #expect(parsed.headerVersion == 2)
         #expect(parsed.header.correlationID == 77)
         #expect(parsed.header.clientID == "rdkafka")
-        #expect(try parsed.decodeBody(as: MetadataRequest.self) == request)
+        #expect(try parsed.decodeBody(as: MetadataRequest.self).body == request)
+        #expect(try parsed.decodeBody(as: MetadataRequest.self).trailingBytes == 0)
         #expect(throws: ProtocolError.self) { _ = try parsed.decodeBody(as: ProduceRequest.self) }
     }
 

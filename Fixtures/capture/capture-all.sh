@@ -3,7 +3,9 @@
 #
 # Starts recording_broker.py on 127.0.0.1:$PORT, then runs every client through the scenarios
 # bootstrap-metadata, create-topics, produce-{none,gzip,snappy,lz4,zstd,idempotent} and
-# group-consume-commit, labelling each through the broker's control file. Afterwards it runs
+# group-consume-commit (plus describe-cluster for kafka-python 3.x, whose admin API sends
+# DescribeCluster; librdkafka's and aiokafka's describe_cluster use Metadata), labelling each
+# through the broker's control file. Afterwards it runs
 # check_fixtures.py. Needs scripts/install-test-clients.sh to have run.
 #
 #   Fixtures/capture/capture-all.sh                  # all clients, fresh Fixtures/requests
@@ -96,6 +98,9 @@ capture_client() {
   local topic="fx-$key" produced=0 c
   say "=== $slug ($version)"
   run "$slug" "$version" bootstrap-metadata "$@" --bootstrap "$BOOT" --scenario bootstrap-metadata
+  if [[ ${DESCRIBE_CLUSTER:-no} == yes ]]; then  # extra scenario, for clients whose admin API sends DescribeCluster
+    run "$slug" "$version" describe-cluster "$@" --bootstrap "$BOOT" --scenario describe-cluster
+  fi
   if [[ $admin == yes ]]; then
     run "$slug" "$version" create-topics "$@" --bootstrap "$BOOT" --scenario create-topics --topic "$topic-admin"
   fi
@@ -129,7 +134,7 @@ for client in $CLIENTS; do
       ;;
     kafka-python-venv)
       IFS=$'\t' read -r slug version < <(id_of "$VENV_PY" "$HERE/drive_kafka_python.py")
-      capture_client kp-venv "$slug" "$version" yes yes "$VENV_PY" "$HERE/drive_kafka_python.py"
+      DESCRIBE_CLUSTER=yes capture_client kp-venv "$slug" "$version" yes yes "$VENV_PY" "$HERE/drive_kafka_python.py"
       ;;
     kafka-python-debian)
       # kafka-python 2.0.2 has no idempotent producer: its plain produce is produce-none.

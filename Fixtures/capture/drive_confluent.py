@@ -36,7 +36,7 @@ def main():
     ap.add_argument("--idempotent", action="store_true")
     ap.add_argument("--expect", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=40)
-    ap.add_argument("--print-id", action="store_true", help="print <slug>\\t<version> and exit")
+    ap.add_argument("--print-id", action="store_true", help="print SLUG<TAB>VERSION and exit")
     a = ap.parse_args()
     if a.print_id:
         print("%s\t%s" % (slug(), "confluent-kafka %s, librdkafka %s" % (_cfk_version(), confluent_kafka.libversion()[0])))

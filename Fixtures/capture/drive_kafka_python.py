@@ -32,7 +32,7 @@ def main():
     ap.add_argument("--idempotent", action="store_true")
     ap.add_argument("--expect", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=40)
-    ap.add_argument("--print-id", action="store_true", help="print <slug>\\t<version> and exit")
+    ap.add_argument("--print-id", action="store_true", help="print SLUG<TAB>VERSION and exit")
     ap.add_argument("--debug", action="store_true")
     a = ap.parse_args()
     if a.print_id:
@@ -47,6 +47,14 @@ def main():
         topics = c.topics()
         print("topics=%s" % sorted(topics))
         c.close()
+
+    elif a.scenario == "describe-cluster":  # DescribeCluster API in kafka-python 3.x (2.0.2 uses Metadata)
+        admin = KafkaAdminClient(**base)
+        desc = admin.describe_cluster()
+        print("describe_cluster ->", desc)
+        if "cluster_id" not in repr(desc):
+            raise SystemExit("no cluster id described")
+        admin.close()
 
     elif a.scenario == "create-topics":
         admin = KafkaAdminClient(**base)

@@ -11,7 +11,7 @@ public struct RecordBatchBuilder: Sendable {
     public var baseOffset: Int64
     public var partitionLeaderEpoch: Int32
     public var compression: CompressionCodec
-    /// The codec's level; nil for its default. See ``Compression/compress(_:codec:level:)-(ByteBuffer,_,_)``.
+    /// The codec's level (gzip 0-9, lz4 0-12, zstd up to 22); nil for the codec's default.
     public var compressionLevel: Int?
     public var timestampType: TimestampType
     /// With `.logAppendTime`: the batch's maxTimestamp. Nil uses the largest record timestamp.

@@ -190,6 +190,9 @@ public enum DefinitionFormat {
                 entityType: values["entity"], mapKey: flags.contains("mapKey"), zeroCopy: flags.contains("zeroCopy"),
                 flexibleVersions: try versions(values["flexible"], "flexible", line: l.number)
             )
+            if (field.taggedVersions == nil) != (field.tag == nil) {
+                throw ParseError(line: l.number, message: "tag= and tagged= go together")
+            }
             index += 1
             if index < lines.count, lines[index].depth == depth + 1 {
                 field.fields = try parseFields(lines, &index, depth: depth + 1)

@@ -65,8 +65,12 @@ public enum UpstreamSchemaReader {
                 guard case let .object(f) = item, case let .string(fname)? = f["name"], case let .string(ftype)? = f["type"],
                       let fversions = try versions("versions", in: f)
                 else { throw ReadError(file: file, message: "field without name, type or versions") }
-                var tag: Int?
-                if case let .number(n)? = f["tag"] { tag = Int(n) }
+                // Tags are numbers, but a few schemas write them as strings ("tag": "0").
+                let tag = f["tag"]?.intValue
+                if f["tag"] != nil && tag == nil { throw ReadError(file: file, message: "\(fname): tag is not a number") }
+                if f["taggedVersions"] != nil && tag == nil {
+                    throw ReadError(file: file, message: "\(fname): taggedVersions without a tag")
+                }
                 var entity: String?
                 if case let .string(e)? = f["entityType"] { entity = e }
                 return FieldSpec(
@@ -84,8 +88,8 @@ public enum UpstreamSchemaReader {
             }
         }
 
-        var apiKey: Int?
-        if case let .number(n)? = o["apiKey"] { apiKey = Int(n) }
+        let apiKey = o["apiKey"]?.intValue
+        if o["apiKey"] != nil && apiKey == nil { throw ReadError(file: file, message: "apiKey is not a number") }
         var listeners: [String]?
         if case let .array(ls)? = o["listeners"] {
             listeners = ls.compactMap { if case let .string(s) = $0 { return s } else { return nil } }
@@ -120,6 +124,15 @@ enum JSONValue: Decodable {
         else if let s = try? c.decode(String.self) { self = .string(s) }
         else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
         else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    /// A whole number written as a JSON number or as a string of digits.
+    var intValue: Int? {
+        switch self {
+        case let .number(n): return n == n.rounded() ? Int(n) : nil
+        case let .string(s): return Int(s)
+        default: return nil
+        }
     }
 
     var boolValue: Bool? {

@@ -50,6 +50,7 @@ import Testing
             "request X valid=0 flexible=none\n  A int32 0+ colour=red\n",  // unknown attribute
             "thing X valid=0 flexible=none\n",                       // unknown kind
             "request X valid=5-2 flexible=none\n",                   // empty range
+            "request X valid=0 flexible=0+\n  A int32 0+ tagged=0+\n",  // tagged without a tag
         ]
         for text in cases {
             #expect(throws: DefinitionFormat.ParseError.self, "\(text)") { try DefinitionFormat.parse(text) }

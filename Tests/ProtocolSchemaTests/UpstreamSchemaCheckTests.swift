@@ -38,6 +38,14 @@ struct UpstreamSchemaCheckTests {
         #expect(ours == upstream)
     }
 
+    @Test func tagsWrittenAsStringsUpstreamAreRead() throws {
+        // RegisterBrokerRecord writes "tag": "0" as a string; losing it would make LogDirs a plain field.
+        let spec = try UpstreamSchemaReader.read(url: RepositoryPaths.upstream.appendingPathComponent("metadata/RegisterBrokerRecord.json"))
+        let logDirs = try #require(spec.fields.first { $0.name == "LogDirs" })
+        #expect(logDirs.tag == 0)
+        #expect(logDirs.taggedVersions == Versions("3+"))
+    }
+
     @Test func theComparisonNoticesAChangedFact() throws {
         // The check is only worth something if it fails on a difference: change one fact and look.
         let upstream = try UpstreamSchemaReader.read(url: RepositoryPaths.upstream.appendingPathComponent("message/FetchRequest.json"))

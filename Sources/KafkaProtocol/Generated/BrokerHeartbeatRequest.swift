@@ -45,22 +45,33 @@ public struct BrokerHeartbeatRequest: KafkaRequestMessage, Hashable, Sendable {
         self.currentMetadataOffset = try buffer.readKafkaInteger(Int64.self, field: "CurrentMetadataOffset")
         self.wantFence = try buffer.readKafkaBool(field: "WantFence")
         self.wantShutDown = try buffer.readKafkaBool(field: "WantShutDown")
-        if version >= 1 {
-            do {
-                let count = try buffer.readKafkaArrayCount(compact: flexible, field: "OfflineLogDirs")
-                guard count != nil else { throw ProtocolError(.nullNotAllowed, field: "OfflineLogDirs") }
-                if let count {
-                    var items: [KafkaUUID] = []
-                    items.reserveCapacity(Swift.min(count, 1024))
-                    for _ in 0..<count {
-                        items.append(try buffer.readKafkaUUID(field: "OfflineLogDirs"))
+        if flexible {
+            let taggedCount = try buffer.readTaggedFieldCount(field: "BrokerHeartbeatRequest")
+            var previousTag: Int64 = -1
+            for _ in 0..<taggedCount {
+                var (tag, payload) = try buffer.readTaggedField(previous: &previousTag, field: "BrokerHeartbeatRequest")
+                switch tag {
+                case 0 where version >= 1:
+                    do {
+                        let count = try payload.readKafkaArrayCount(compact: true, field: "OfflineLogDirs")
+                        guard count != nil else { throw ProtocolError(.nullNotAllowed, field: "OfflineLogDirs") }
+                        if let count {
+                            var items: [KafkaUUID] = []
+                            items.reserveCapacity(Swift.min(count, 1024))
+                            for _ in 0..<count {
+                                items.append(try payload.readKafkaUUID(field: "OfflineLogDirs"))
+                            }
+                            self.offlineLogDirs = items
+                        }
                     }
-                    self.offlineLogDirs = items
+                default:
+                    self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: Array(payload.readableBytesView)))
+                    continue
+                }
+                if payload.readableBytes != 0 {
+                    throw ProtocolError(.sizeMismatch(payload.readableBytes), field: "BrokerHeartbeatRequest" + "._tagged[\(tag)]")
                 }
             }
-        }
-        if flexible {
-            self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "BrokerHeartbeatRequest")
         }
     }
 
@@ -71,17 +82,22 @@ public struct BrokerHeartbeatRequest: KafkaRequestMessage, Hashable, Sendable {
         buffer.writeInteger(self.currentMetadataOffset)
         buffer.writeKafkaBool(self.wantFence)
         buffer.writeKafkaBool(self.wantShutDown)
-        if version >= 1 {
-            buffer.writeKafkaArrayCount(self.offlineLogDirs.count, compact: flexible)
-            for element in self.offlineLogDirs {
-                buffer.writeKafkaUUID(element)
-            }
-        }
-        else {
-            if self.offlineLogDirs != [] { throw ProtocolError(.fieldNotInVersion, field: "OfflineLogDirs") }
-        }
         if flexible {
-            buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
+            var tagged: [(UInt32, ByteBuffer)] = []
+            if version >= 1 {
+                if self.offlineLogDirs != [] {
+                    var payload = ByteBuffer()
+                    payload.writeKafkaArrayCount(self.offlineLogDirs.count, compact: true)
+                    for element in self.offlineLogDirs {
+                        payload.writeKafkaUUID(element)
+                    }
+                    tagged.append((0, payload))
+                }
+            }
+            else {
+                if self.offlineLogDirs != [] { throw ProtocolError(.fieldNotInVersion, field: "OfflineLogDirs") }
+            }
+            buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
         }
     }
 }

@@ -38,20 +38,6 @@ public struct BrokerRegistrationChangeRecord: KafkaMetadataRecord, Hashable, Sen
         let flexible = true
         self.brokerID = try buffer.readKafkaInteger(Int32.self, field: "BrokerId")
         self.brokerEpoch = try buffer.readKafkaInteger(Int64.self, field: "BrokerEpoch")
-        if version >= 2 {
-            do {
-                let count = try buffer.readKafkaArrayCount(compact: flexible, field: "LogDirs")
-                guard count != nil else { throw ProtocolError(.nullNotAllowed, field: "LogDirs") }
-                if let count {
-                    var items: [KafkaUUID] = []
-                    items.reserveCapacity(Swift.min(count, 1024))
-                    for _ in 0..<count {
-                        items.append(try buffer.readKafkaUUID(field: "LogDirs"))
-                    }
-                    self.logDirs = items
-                }
-            }
-        }
         if flexible {
             let taggedCount = try buffer.readTaggedFieldCount(field: "BrokerRegistrationChangeRecord")
             var previousTag: Int64 = -1
@@ -62,6 +48,19 @@ public struct BrokerRegistrationChangeRecord: KafkaMetadataRecord, Hashable, Sen
                     self.fenced = try payload.readKafkaInteger(Int8.self, field: "Fenced")
                 case 1 where version >= 1:
                     self.inControlledShutdown = try payload.readKafkaInteger(Int8.self, field: "InControlledShutdown")
+                case 2 where version >= 2:
+                    do {
+                        let count = try payload.readKafkaArrayCount(compact: true, field: "LogDirs")
+                        guard count != nil else { throw ProtocolError(.nullNotAllowed, field: "LogDirs") }
+                        if let count {
+                            var items: [KafkaUUID] = []
+                            items.reserveCapacity(Swift.min(count, 1024))
+                            for _ in 0..<count {
+                                items.append(try payload.readKafkaUUID(field: "LogDirs"))
+                            }
+                            self.logDirs = items
+                        }
+                    }
                 default:
                     self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: Array(payload.readableBytesView)))
                     continue
@@ -77,15 +76,6 @@ public struct BrokerRegistrationChangeRecord: KafkaMetadataRecord, Hashable, Sen
         let flexible = true
         buffer.writeInteger(self.brokerID)
         buffer.writeInteger(self.brokerEpoch)
-        if version >= 2 {
-            buffer.writeKafkaArrayCount(self.logDirs.count, compact: flexible)
-            for element in self.logDirs {
-                buffer.writeKafkaUUID(element)
-            }
-        }
-        else {
-            if self.logDirs != [] { throw ProtocolError(.fieldNotInVersion, field: "LogDirs") }
-        }
         if flexible {
             var tagged: [(UInt32, ByteBuffer)] = []
             if self.fenced != 0 {
@@ -102,6 +92,19 @@ public struct BrokerRegistrationChangeRecord: KafkaMetadataRecord, Hashable, Sen
             }
             else {
                 if self.inControlledShutdown != 0 { throw ProtocolError(.fieldNotInVersion, field: "InControlledShutdown") }
+            }
+            if version >= 2 {
+                if self.logDirs != [] {
+                    var payload = ByteBuffer()
+                    payload.writeKafkaArrayCount(self.logDirs.count, compact: true)
+                    for element in self.logDirs {
+                        payload.writeKafkaUUID(element)
+                    }
+                    tagged.append((2, payload))
+                }
+            }
+            else {
+                if self.logDirs != [] { throw ProtocolError(.fieldNotInVersion, field: "LogDirs") }
             }
             buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
         }

@@ -86,22 +86,33 @@ public struct RegisterBrokerRecord: KafkaMetadataRecord, Hashable, Sendable {
         if version >= 1 {
             self.inControlledShutdown = try buffer.readKafkaBool(field: "InControlledShutdown")
         }
-        if version >= 3 {
-            do {
-                let count = try buffer.readKafkaArrayCount(compact: flexible, field: "LogDirs")
-                guard count != nil else { throw ProtocolError(.nullNotAllowed, field: "LogDirs") }
-                if let count {
-                    var items: [KafkaUUID] = []
-                    items.reserveCapacity(Swift.min(count, 1024))
-                    for _ in 0..<count {
-                        items.append(try buffer.readKafkaUUID(field: "LogDirs"))
+        if flexible {
+            let taggedCount = try buffer.readTaggedFieldCount(field: "RegisterBrokerRecord")
+            var previousTag: Int64 = -1
+            for _ in 0..<taggedCount {
+                var (tag, payload) = try buffer.readTaggedField(previous: &previousTag, field: "RegisterBrokerRecord")
+                switch tag {
+                case 0 where version >= 3:
+                    do {
+                        let count = try payload.readKafkaArrayCount(compact: true, field: "LogDirs")
+                        guard count != nil else { throw ProtocolError(.nullNotAllowed, field: "LogDirs") }
+                        if let count {
+                            var items: [KafkaUUID] = []
+                            items.reserveCapacity(Swift.min(count, 1024))
+                            for _ in 0..<count {
+                                items.append(try payload.readKafkaUUID(field: "LogDirs"))
+                            }
+                            self.logDirs = items
+                        }
                     }
-                    self.logDirs = items
+                default:
+                    self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: Array(payload.readableBytesView)))
+                    continue
+                }
+                if payload.readableBytes != 0 {
+                    throw ProtocolError(.sizeMismatch(payload.readableBytes), field: "RegisterBrokerRecord" + "._tagged[\(tag)]")
                 }
             }
-        }
-        if flexible {
-            self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "RegisterBrokerRecord")
         }
     }
 
@@ -132,17 +143,22 @@ public struct RegisterBrokerRecord: KafkaMetadataRecord, Hashable, Sendable {
         else {
             if self.inControlledShutdown != false { throw ProtocolError(.fieldNotInVersion, field: "InControlledShutdown") }
         }
-        if version >= 3 {
-            buffer.writeKafkaArrayCount(self.logDirs.count, compact: flexible)
-            for element in self.logDirs {
-                buffer.writeKafkaUUID(element)
-            }
-        }
-        else {
-            if self.logDirs != [] { throw ProtocolError(.fieldNotInVersion, field: "LogDirs") }
-        }
         if flexible {
-            buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
+            var tagged: [(UInt32, ByteBuffer)] = []
+            if version >= 3 {
+                if self.logDirs != [] {
+                    var payload = ByteBuffer()
+                    payload.writeKafkaArrayCount(self.logDirs.count, compact: true)
+                    for element in self.logDirs {
+                        payload.writeKafkaUUID(element)
+                    }
+                    tagged.append((0, payload))
+                }
+            }
+            else {
+                if self.logDirs != [] { throw ProtocolError(.fieldNotInVersion, field: "LogDirs") }
+            }
+            buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
         }
     }
 

@@ -30,6 +30,13 @@ let package = Package(
             name: "KafkaRecords",
             dependencies: ["KafkaProtocol", "CKafkaCodecs", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // PURE: __cluster_metadata records -> MetadataImage (MetadataDelta.replay, then apply).
+        .target(
+            name: "KafkaMetadata",
+            dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // PURE: server.properties parsing and validation.
+        .target(name: "StromConfig"),
         // The Protocol/ definition format: model, parser, printer, upstream JSON reader, comparison.
         .target(name: "ProtocolSchema"),
         .executableTarget(
@@ -41,6 +48,8 @@ let package = Package(
             dependencies: ["KafkaRecords", "CKafkaCodecs", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "ProtocolSchemaTests", dependencies: ["ProtocolSchema"]),
+        .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
+        .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
         .testTarget(
             name: "KafkaProtocolTests",
             dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]

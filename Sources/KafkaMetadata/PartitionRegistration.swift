@@ -1,0 +1,71 @@
+import KafkaProtocol
+
+/// One partition's replica assignment and leadership, as the controller last recorded it.
+///
+/// Invariant: `leaderEpoch` rises whenever `leader` changes; `partitionEpoch` rises with every change.
+public struct PartitionRegistration: Hashable, Sendable {
+    public var replicas: [Int32]
+    public var isr: [Int32]
+    public var removingReplicas: [Int32]
+    public var addingReplicas: [Int32]
+    /// The leader's broker id, or -1 when the partition has none.
+    public var leader: Int32
+    public var leaderRecoveryState: Int8
+    public var leaderEpoch: Int32
+    public var partitionEpoch: Int32
+    public var directories: [KafkaUUID]
+
+    public init(
+        replicas: [Int32], isr: [Int32], leader: Int32, leaderEpoch: Int32 = 0, partitionEpoch: Int32 = 0,
+        removingReplicas: [Int32] = [], addingReplicas: [Int32] = [], leaderRecoveryState: Int8 = 0, directories: [KafkaUUID] = []
+    ) {
+        self.replicas = replicas
+        self.isr = isr
+        self.leader = leader
+        self.leaderEpoch = leaderEpoch
+        self.partitionEpoch = partitionEpoch
+        self.removingReplicas = removingReplicas
+        self.addingReplicas = addingReplicas
+        self.leaderRecoveryState = leaderRecoveryState
+        self.directories = directories
+    }
+
+    public init(_ record: PartitionRecord) {
+        self.init(
+            replicas: record.replicas, isr: record.isr, leader: record.leader, leaderEpoch: record.leaderEpoch,
+            partitionEpoch: record.partitionEpoch, removingReplicas: record.removingReplicas,
+            addingReplicas: record.addingReplicas, leaderRecoveryState: record.leaderRecoveryState,
+            directories: record.directories
+        )
+    }
+
+    /// The record that creates this registration for `topicID`/`partition`.
+    public func record(topicID: KafkaUUID, partition: Int32) -> PartitionRecord {
+        PartitionRecord(
+            partitionID: partition, topicID: topicID, replicas: replicas, isr: isr, removingReplicas: removingReplicas,
+            addingReplicas: addingReplicas, leader: leader, leaderRecoveryState: leaderRecoveryState,
+            leaderEpoch: leaderEpoch, partitionEpoch: partitionEpoch, directories: directories
+        )
+    }
+
+    /// This registration with a change applied. Fields the change leaves at their "no change"
+    /// defaults (null lists, leader -2, recovery state -1) keep their values; a new leader bumps the
+    /// leader epoch; every change bumps the partition epoch.
+    public func applying(_ change: PartitionChangeRecord) -> PartitionRegistration {
+        var next = self
+        if let isr = change.isr { next.isr = isr }
+        if let replicas = change.replicas { next.replicas = replicas }
+        if let removing = change.removingReplicas { next.removingReplicas = removing }
+        if let adding = change.addingReplicas { next.addingReplicas = adding }
+        if let directories = change.directories { next.directories = directories }
+        if change.leaderRecoveryState != -1 { next.leaderRecoveryState = change.leaderRecoveryState }
+        if change.leader != -2 {
+            next.leader = change.leader
+            next.leaderEpoch += 1
+        }
+        next.partitionEpoch += 1
+        return next
+    }
+
+    public var hasLeader: Bool { leader >= 0 }
+}

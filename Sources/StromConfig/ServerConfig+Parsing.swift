@@ -1,0 +1,249 @@
+/// An invalid configuration: which key, and why.
+public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var key: String
+    public var message: String
+
+    public init(key: String, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { "invalid configuration \(key): \(message)" }
+}
+
+extension ServerConfig {
+    /// What `strom` runs with when given no configuration: one combined node on loopback, data in
+    /// `./strom-data`.
+    public static let embeddedDefaults: [String: String] = [
+        "node.id": "1",
+        "process.roles": "broker,controller",
+        "listeners": "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+        "advertised.listeners": "PLAINTEXT://127.0.0.1:9092",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "controller.listener.names": "CONTROLLER",
+        "controller.quorum.voters": "1@127.0.0.1:9093",
+        "log.dirs": "./strom-data",
+    ]
+
+    /// Kafka keys accepted without effect: they tune the JVM broker's thread pools and sockets, or
+    /// replication of internal topics, which a Strom node sizes for itself.
+    public static let acceptedWithoutEffect: Set<String> = [
+        "num.network.threads", "num.io.threads", "num.replica.fetchers", "num.recovery.threads.per.data.dir",
+        "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "background.threads", "queued.max.requests",
+        "offsets.topic.replication.factor", "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
+        "min.insync.replicas", "unclean.leader.election.enable", "log.cleaner.enable", "log.cleanup.policy",
+        "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
+        "metadata.log.dir", "log.message.format.version", "inter.broker.protocol.version",
+        "controller.quorum.election.timeout.ms", "controller.quorum.fetch.timeout.ms",
+        "controller.quorum.election.backoff.max.ms", "controller.quorum.request.timeout.ms",
+    ]
+
+    /// Parses Kafka-style properties. Later sources override earlier ones; keys Strom does not know
+    /// at all are an error naming the key.
+    public static func parse(_ properties: [String: String]) throws(ConfigError) -> ServerConfig {
+        var p = Properties(properties)
+        if p.has("zookeeper.connect") {
+            throw ConfigError(key: "zookeeper.connect", "ZooKeeper mode is not supported; Strom runs KRaft only")
+        }
+        let nodeID = try p.int32("node.id", range: 0...Int32.max)
+        if let brokerID = try p.optionalInt32("broker.id", range: -1...Int32.max), brokerID >= 0, brokerID != nodeID {
+            throw ConfigError(key: "broker.id", "\(brokerID) differs from node.id \(nodeID)")
+        }
+        let roleNames = try p.list("process.roles")
+        var roles: Set<ProcessRole> = []
+        for name in roleNames {
+            guard let role = ProcessRole(rawValue: name) else {
+                throw ConfigError(key: "process.roles", "unknown role `\(name)` (use broker, controller)")
+            }
+            roles.insert(role)
+        }
+        guard roles == [.broker, .controller] else {
+            throw ConfigError(key: "process.roles", "`\(roleNames.joined(separator: ","))`: Strom nodes run as broker,controller")
+        }
+
+        let listeners = try p.listeners("listeners")
+        guard !listeners.isEmpty else { throw ConfigError(key: "listeners", "no listener given") }
+        let advertised = try p.has("advertised.listeners") ? p.listeners("advertised.listeners") : []
+        var protocols: [String: String] = [:]
+        if p.has("listener.security.protocol.map") {
+            for entry in try p.list("listener.security.protocol.map") {
+                let parts = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingWhitespace() }
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw ConfigError(key: "listener.security.protocol.map", "`\(entry)` is not NAME:PROTOCOL")
+                }
+                protocols[parts[0].uppercased()] = parts[1].uppercased()
+            }
+        } else {
+            for l in listeners { protocols[l.name] = l.name }
+        }
+        for l in listeners + advertised {
+            guard let proto = protocols[l.name] else {
+                throw ConfigError(key: "listener.security.protocol.map", "no security protocol for listener \(l.name)")
+            }
+            guard proto == "PLAINTEXT" else {
+                throw ConfigError(key: "listener.security.protocol.map", "listener \(l.name) uses \(proto); Strom serves PLAINTEXT only so far")
+            }
+        }
+        let controllerNames = try p.list("controller.listener.names").map { $0.uppercased() }
+        guard !controllerNames.isEmpty else {
+            throw ConfigError(key: "controller.listener.names", "required for a controller node")
+        }
+        for name in controllerNames where !listeners.contains(where: { $0.name == name }) {
+            throw ConfigError(key: "controller.listener.names", "\(name) is not in listeners")
+        }
+        let brokerListeners = listeners.filter { !controllerNames.contains($0.name) }
+        guard !brokerListeners.isEmpty else { throw ConfigError(key: "listeners", "no client listener besides the controller's") }
+        let interBroker = try p.optionalString("inter.broker.listener.name")?.uppercased() ?? brokerListeners[0].name
+        guard brokerListeners.contains(where: { $0.name == interBroker }) else {
+            throw ConfigError(key: "inter.broker.listener.name", "\(interBroker) is not a client listener")
+        }
+        for a in advertised where controllerNames.contains(a.name) {
+            throw ConfigError(key: "advertised.listeners", "the controller listener \(a.name) is not advertised to clients")
+        }
+        for a in advertised where a.host.isEmpty || a.host == "0.0.0.0" {
+            throw ConfigError(key: "advertised.listeners", "\(a) needs a host clients can reach")
+        }
+
+        var voters: [QuorumVoter] = []
+        if p.has("controller.quorum.voters") {
+            for text in try p.list("controller.quorum.voters") {
+                guard let v = QuorumVoter(parsing: text) else {
+                    throw ConfigError(key: "controller.quorum.voters", "`\(text)` is not id@host:port")
+                }
+                guard !voters.contains(where: { $0.id == v.id }) else {
+                    throw ConfigError(key: "controller.quorum.voters", "voter \(v.id) listed twice")
+                }
+                voters.append(v)
+            }
+        }
+        let bootstrap = try p.has("controller.quorum.bootstrap.servers") ? p.list("controller.quorum.bootstrap.servers") : []
+        if voters.isEmpty && bootstrap.isEmpty {
+            throw ConfigError(key: "controller.quorum.voters", "required (or controller.quorum.bootstrap.servers)")
+        }
+        if !voters.isEmpty && !voters.contains(where: { $0.id == nodeID }) {
+            throw ConfigError(key: "controller.quorum.voters", "node.id \(nodeID) is a controller but not among the voters")
+        }
+
+        var logDirs = try p.has("log.dirs") ? p.list("log.dirs") : []
+        if logDirs.isEmpty, let single = try p.optionalString("log.dir") { logDirs = [single] }
+        guard !logDirs.isEmpty else { throw ConfigError(key: "log.dirs", "required") }
+
+        let hour: Int64 = 3_600_000
+        // All three are read (so none is reported unknown); ms wins over minutes over hours.
+        let retentionHours = try p.optionalInt64("log.retention.hours", range: -1...Int64.max / hour)
+        let retentionMinutes = try p.optionalInt64("log.retention.minutes", range: -1...Int64.max / 60_000)
+        let retentionMs: Int64
+        if let ms = try p.optionalInt64("log.retention.ms", range: -1...Int64.max) {
+            retentionMs = ms
+        } else if let minutes = retentionMinutes {
+            retentionMs = minutes < 0 ? -1 : minutes * 60_000
+        } else {
+            let hours = retentionHours ?? 168
+            retentionMs = hours < 0 ? -1 : hours * hour
+        }
+        var rollMs = (try p.optionalInt64("log.roll.hours", range: 1...Int64.max / hour) ?? 168) * hour
+        if let ms = try p.optionalInt64("log.roll.ms", range: 1...Int64.max) { rollMs = ms }
+
+        let config = ServerConfig(
+            nodeID: nodeID,
+            processRoles: roles,
+            listeners: listeners,
+            advertisedListeners: advertised,
+            listenerSecurityProtocols: protocols,
+            controllerListenerNames: controllerNames,
+            interBrokerListenerName: interBroker,
+            quorumVoters: voters,
+            quorumBootstrapServers: bootstrap,
+            logDirs: logDirs,
+            numPartitions: try p.optionalInt32("num.partitions", range: 1...Int32.max) ?? 1,
+            defaultReplicationFactor: Int16(try p.optionalInt32("default.replication.factor", range: 1...Int32(Int16.max)) ?? 1),
+            autoCreateTopicsEnable: try p.optionalBool("auto.create.topics.enable") ?? true,
+            logSegmentBytes: Int(try p.optionalInt64("log.segment.bytes", range: 14...Int64(Int32.max)) ?? 1_073_741_824),
+            logRollMs: rollMs,
+            logRetentionMs: retentionMs,
+            logRetentionBytes: try p.optionalInt64("log.retention.bytes", range: -1...Int64.max) ?? -1,
+            logRetentionCheckIntervalMs: try p.optionalInt64("log.retention.check.interval.ms", range: 1...Int64.max) ?? 300_000,
+            logFlushIntervalMessages: try p.optionalInt64("log.flush.interval.messages", range: 1...Int64.max),
+            logFlushIntervalMs: try p.optionalInt64("log.flush.interval.ms", range: 0...Int64.max),
+            logIndexIntervalBytes: Int(try p.optionalInt64("log.index.interval.bytes", range: 0...Int64(Int32.max)) ?? 4096),
+            logIndexSizeMaxBytes: Int(try p.optionalInt64("log.index.size.max.bytes", range: 4...Int64(Int32.max)) ?? 10_485_760),
+            messageMaxBytes: Int(try p.optionalInt64("message.max.bytes", range: 0...Int64(Int32.max)) ?? 1_048_588),
+            socketRequestMaxBytes: Int(try p.optionalInt64("socket.request.max.bytes", range: 1...Int64(Int32.max)) ?? 104_857_600),
+            offsetsTopicNumPartitions: try p.optionalInt32("offsets.topic.num.partitions", range: 1...Int32.max) ?? 50,
+            offsetsRetentionMinutes: try p.optionalInt64("offsets.retention.minutes", range: 1...Int64.max / 60_000) ?? 10_080,
+            groupInitialRebalanceDelayMs: try p.optionalInt64("group.initial.rebalance.delay.ms", range: 0...Int64.max) ?? 3_000,
+            groupMinSessionTimeoutMs: try p.optionalInt32("group.min.session.timeout.ms", range: 0...Int32.max) ?? 6_000,
+            groupMaxSessionTimeoutMs: try p.optionalInt32("group.max.session.timeout.ms", range: 0...Int32.max) ?? 1_800_000,
+            ignoredKeys: p.remaining.filter { acceptedWithoutEffect.contains($0) }.sorted()
+        )
+        if let unknown = p.remaining.filter({ !acceptedWithoutEffect.contains($0) }).sorted().first {
+            throw ConfigError(key: unknown, "unknown configuration key")
+        }
+        if config.groupMinSessionTimeoutMs > config.groupMaxSessionTimeoutMs {
+            throw ConfigError(key: "group.min.session.timeout.ms", "greater than group.max.session.timeout.ms")
+        }
+        return config
+    }
+}
+
+/// Typed reads of property values that remember which keys were used.
+private struct Properties {
+    private let values: [String: String]
+    private var used: Set<String> = []
+
+    init(_ values: [String: String]) { self.values = values }
+
+    var remaining: [String] { values.keys.filter { !used.contains($0) } }
+
+    mutating func has(_ key: String) -> Bool {
+        guard let v = values[key] else { return false }
+        used.insert(key)
+        return !v.trimmingWhitespace().isEmpty
+    }
+
+    mutating func optionalString(_ key: String) throws(ConfigError) -> String? {
+        used.insert(key)
+        guard let v = values[key]?.trimmingWhitespace(), !v.isEmpty else { return nil }
+        return v
+    }
+
+    mutating func list(_ key: String) throws(ConfigError) -> [String] {
+        guard let v = try optionalString(key) else { throw ConfigError(key: key, "required") }
+        return v.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+    }
+
+    mutating func listeners(_ key: String) throws(ConfigError) -> [Listener] {
+        var out: [Listener] = []
+        for text in try list(key) {
+            guard let l = Listener(parsing: text) else { throw ConfigError(key: key, "`\(text)` is not NAME://host:port") }
+            guard !out.contains(where: { $0.name == l.name }) else { throw ConfigError(key: key, "listener \(l.name) given twice") }
+            out.append(l)
+        }
+        return out
+    }
+
+    mutating func optionalInt64(_ key: String, range: ClosedRange<Int64>) throws(ConfigError) -> Int64? {
+        guard let text = try optionalString(key) else { return nil }
+        guard let v = Int64(text) else { throw ConfigError(key: key, "`\(text)` is not a whole number") }
+        guard range.contains(v) else { throw ConfigError(key: key, "\(v) is outside \(range.lowerBound)...\(range.upperBound)") }
+        return v
+    }
+
+    mutating func optionalInt32(_ key: String, range: ClosedRange<Int32>) throws(ConfigError) -> Int32? {
+        try optionalInt64(key, range: Int64(range.lowerBound)...Int64(range.upperBound)).map { Int32($0) }
+    }
+
+    mutating func int32(_ key: String, range: ClosedRange<Int32>) throws(ConfigError) -> Int32 {
+        guard let v = try optionalInt32(key, range: range) else { throw ConfigError(key: key, "required") }
+        return v
+    }
+
+    mutating func optionalBool(_ key: String) throws(ConfigError) -> Bool? {
+        guard let text = try optionalString(key) else { return nil }
+        switch text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw ConfigError(key: key, "`\(text)` is not true or false")
+        }
+    }
+}

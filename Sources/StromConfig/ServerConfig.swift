@@ -1,0 +1,60 @@
+/// A broker+controller node's settings, by Kafka's `server.properties` keys and defaults.
+///
+/// Durations and sizes keep Kafka's units (ms, bytes). Keys are validated together: listeners must
+/// exist for the controller listener names, a controller node must be among the quorum voters, and
+/// every number must be in its range. See `ServerConfig.parse`.
+public struct ServerConfig: Hashable, Sendable {
+    public enum ProcessRole: String, Hashable, Sendable, CaseIterable {
+        case broker, controller
+    }
+
+    public var nodeID: Int32
+    public var processRoles: Set<ProcessRole>
+    public var listeners: [Listener]
+    public var advertisedListeners: [Listener]
+    /// Listener name → security protocol (`PLAINTEXT`, …).
+    public var listenerSecurityProtocols: [String: String]
+    public var controllerListenerNames: [String]
+    public var interBrokerListenerName: String
+    public var quorumVoters: [QuorumVoter]
+    public var quorumBootstrapServers: [String]
+    public var logDirs: [String]
+
+    public var numPartitions: Int32
+    public var defaultReplicationFactor: Int16
+    public var autoCreateTopicsEnable: Bool
+    public var logSegmentBytes: Int
+    public var logRollMs: Int64
+    public var logRetentionMs: Int64
+    public var logRetentionBytes: Int64
+    public var logRetentionCheckIntervalMs: Int64
+    /// Flush after this many messages; nil when unset, in which case Strom flushes before
+    /// acknowledging acks=all produce requests (a single node has no replicas to lean on).
+    public var logFlushIntervalMessages: Int64?
+    /// Flush when data is older than this; nil when unset.
+    public var logFlushIntervalMs: Int64?
+    public var logIndexIntervalBytes: Int
+    public var logIndexSizeMaxBytes: Int
+    public var messageMaxBytes: Int
+    public var socketRequestMaxBytes: Int
+
+    public var offsetsTopicNumPartitions: Int32
+    public var offsetsRetentionMinutes: Int64
+    public var groupInitialRebalanceDelayMs: Int64
+    public var groupMinSessionTimeoutMs: Int32
+    public var groupMaxSessionTimeoutMs: Int32
+
+    /// Kafka keys that were given and are accepted but have no effect in Strom (thread counts, socket
+    /// buffer sizes, replication factors of internal topics on a single node, …), for a warning.
+    public var ignoredKeys: [String]
+
+    /// The listeners clients are sent to: advertised ones where given, else the listeners, less the controller's.
+    public var clientListeners: [Listener] {
+        let source = advertisedListeners.isEmpty ? listeners : advertisedListeners
+        return source.filter { !controllerListenerNames.contains($0.name) }
+    }
+
+    public func listener(named name: String) -> Listener? { listeners.first { $0.name == name } }
+
+    public var isCombined: Bool { processRoles == [.broker, .controller] }
+}

@@ -1,0 +1,108 @@
+import StromConfig
+import Testing
+
+@Suite struct ServerConfigTests {
+    private func parse(_ overrides: [String: String], removing: [String] = []) throws(ConfigError) -> ServerConfig {
+        var p = ServerConfig.embeddedDefaults
+        for k in removing { p.removeValue(forKey: k) }
+        p.merge(overrides) { $1 }
+        return try ServerConfig.parse(p)
+    }
+
+    @Test func embeddedDefaultsMakeASingleCombinedNode() throws {
+        let c = try parse([:])
+        #expect(c.nodeID == 1)
+        #expect(c.isCombined)
+        #expect(c.clientListeners == [Listener(name: "PLAINTEXT", host: "127.0.0.1", port: 9092)])
+        #expect(c.listener(named: "CONTROLLER")?.port == 9093)
+        #expect(c.quorumVoters == [QuorumVoter(id: 1, host: "127.0.0.1", port: 9093)])
+        #expect(c.logDirs == ["./strom-data"])
+        #expect(c.numPartitions == 1)
+        #expect(c.messageMaxBytes == 1_048_588)
+        #expect(c.socketRequestMaxBytes == 104_857_600)
+        #expect(c.logRetentionMs == 168 * 3_600_000)
+        #expect(c.logFlushIntervalMessages == nil)
+    }
+
+    @Test func kafkaKeysAreRead() throws {
+        let c = try parse([
+            "num.partitions": "6", "log.segment.bytes": "1048576", "log.retention.ms": "60000",
+            "log.retention.bytes": "1000000", "auto.create.topics.enable": "false", "log.flush.interval.messages": "1",
+            "message.max.bytes": "2000000", "socket.request.max.bytes": "5000000",
+        ])
+        #expect(c.numPartitions == 6)
+        #expect(c.logSegmentBytes == 1_048_576)
+        #expect(c.logRetentionMs == 60_000)
+        #expect(c.logRetentionBytes == 1_000_000)
+        #expect(!c.autoCreateTopicsEnable)
+        #expect(c.logFlushIntervalMessages == 1)
+        #expect(c.messageMaxBytes == 2_000_000)
+        #expect(c.socketRequestMaxBytes == 5_000_000)
+    }
+
+    @Test func retentionPrecedenceIsMsThenMinutesThenHours() throws {
+        #expect(try parse(["log.retention.hours": "1"]).logRetentionMs == 3_600_000)
+        #expect(try parse(["log.retention.hours": "1", "log.retention.minutes": "2"]).logRetentionMs == 120_000)
+        #expect(try parse(["log.retention.minutes": "2", "log.retention.ms": "5"]).logRetentionMs == 5)
+    }
+
+    @Test func invalidValuesNameTheKey() {
+        let cases: [([String: String], String)] = [
+            (["node.id": "x"], "node.id"),
+            (["node.id": "-3"], "node.id"),
+            (["num.partitions": "0"], "num.partitions"),
+            (["auto.create.topics.enable": "yes"], "auto.create.topics.enable"),
+            (["process.roles": "broker"], "process.roles"),
+            (["listeners": "PLAINTEXT://127.0.0.1"], "listeners"),
+            (["controller.listener.names": "MISSING"], "controller.listener.names"),
+            (["controller.quorum.voters": "2@127.0.0.1:9093"], "controller.quorum.voters"),
+            (["controller.quorum.voters": "1@nowhere"], "controller.quorum.voters"),
+            (["listener.security.protocol.map": "PLAINTEXT:SSL,CONTROLLER:PLAINTEXT"], "listener.security.protocol.map"),
+            (["zookeeper.connect": "localhost:2181"], "zookeeper.connect"),
+            (["log.segmnt.bytes": "100"], "log.segmnt.bytes"),
+            (["broker.id": "7"], "broker.id"),
+        ]
+        for (overrides, key) in cases {
+            #expect(throws: ConfigError.self, "\(overrides)") { try parse(overrides) }
+            do { _ = try parse(overrides) } catch { #expect(error.key == key, "\(overrides) blamed \(error.key)") }
+        }
+        #expect(throws: ConfigError(key: "log.dirs", "required")) { try parse([:], removing: ["log.dirs"]) }
+    }
+
+    @Test func jvmTuningKeysAreAcceptedAndReported() throws {
+        let c = try parse(["num.network.threads": "3", "num.io.threads": "8", "offsets.topic.replication.factor": "1"])
+        #expect(c.ignoredKeys == ["num.io.threads", "num.network.threads", "offsets.topic.replication.factor"])
+    }
+
+    @Test func listenersParseIPv6AndWildcards() {
+        #expect(Listener(parsing: "PLAINTEXT://[::1]:9092") == Listener(name: "PLAINTEXT", host: "::1", port: 9092))
+        #expect(Listener(parsing: "plaintext://:9092") == Listener(name: "PLAINTEXT", host: "", port: 9092))
+        #expect(Listener(parsing: "PLAINTEXT://h:99999") == nil)
+        #expect(QuorumVoter(parsing: "3@127.0.0.1:29093") == QuorumVoter(id: 3, host: "127.0.0.1", port: 29093))
+    }
+}
+
+@Suite struct JavaPropertiesTests {
+    @Test func separatorsCommentsContinuationsAndEscapes() {
+        let text = """
+        # comment
+        ! also a comment
+        node.id=1
+        log.dirs : /a,\\
+                   /b
+        listeners PLAINTEXT://127.0.0.1:9092
+        key\\ with\\ space=v\\tx\\u0041
+          indented = 2
+        empty=
+        """
+        let entries = JavaProperties.parse(text)
+        let map = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        #expect(map["node.id"] == "1")
+        #expect(map["log.dirs"] == "/a,/b")
+        #expect(map["listeners"] == "PLAINTEXT://127.0.0.1:9092")
+        #expect(map["key with space"] == "v\txA")
+        #expect(map["indented"] == "2")
+        #expect(map["empty"] == "")
+        #expect(entries.first { $0.key == "listeners" }?.line == 6)
+    }
+}

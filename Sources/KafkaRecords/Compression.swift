@@ -16,8 +16,11 @@ import NIOCore
 /// lz4 frame content size, zstd frame content size) above the limit is rejected before anything is
 /// allocated, and streaming decoders stop with ``CompressionError/Kind/limitExceeded(limit:declared:)``
 /// as soon as the output would pass it. The output buffer grows by doubling and its requested capacity
-/// never exceeds `limit`; library state is bounded separately (zlib 32 KiB; LZ4F two buffers of at most
-/// the frame's 4 MiB maximum block; zstd's window is capped at the next power of two at or above `limit`).
+/// never exceeds `limit` (snappy allocates exactly the declared total once); NIO rounds a ByteBuffer's
+/// storage up to a power of two, so the physical allocation stays below 2 × `limit`. Library state is
+/// bounded separately: zlib 32 KiB; LZ4F two buffers of at most the frame's 4 MiB maximum block; zstd's
+/// window is capped at the next power of two at or above `limit` (a frame asking for more is rejected as
+/// `limitExceeded`).
 public enum Compression {
     static let allocator = ByteBufferAllocator()
 

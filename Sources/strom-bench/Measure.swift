@@ -1,27 +1,36 @@
-/// Throughput measurement: each sample runs the body until at least `minimum` has passed and divides the
+/// Throughput measurement: each sample runs a body until at least `minimum` has passed and divides the
 /// bytes processed by the time taken; the result is the median of `samples` samples.
+///
+/// ``throughputs(bytesPerIteration:_:)`` interleaves several bodies round by round (A, B, A, B, ...), so
+/// that load from elsewhere on the machine affects the compared variants alike.
 struct Measure {
     var samples = 5
     var minimum: Duration = .milliseconds(150)
 
     /// Bytes per second (median).
-    func throughput(bytesPerIteration: Int, _ body: () throws -> Void) rethrows -> Double {
-        try body() // warm-up: page in buffers, settle allocator and caches
-        var rates: [Double] = []
+    func throughput(bytesPerIteration: Int, _ body: () throws -> Void) throws -> Double {
+        try withoutActuallyEscaping(body) { try throughputs(bytesPerIteration: bytesPerIteration, [$0])[0] }
+    }
+
+    /// Bytes per second (median) of each body, sampled alternately.
+    func throughputs(bytesPerIteration: Int, _ bodies: [() throws -> Void]) throws -> [Double] {
+        for body in bodies { try body() } // warm-up: page in buffers, settle allocator and caches
+        var rates = [[Double]](repeating: [], count: bodies.count)
         let clock = ContinuousClock()
         for _ in 0..<samples {
-            var iterations = 0
-            let start = clock.now
-            var elapsed: Duration = .zero
-            repeat {
-                try body()
-                iterations += 1
-                elapsed = clock.now - start
-            } while elapsed < minimum
-            rates.append(Double(bytesPerIteration * iterations) / elapsed.seconds)
+            for (i, body) in bodies.enumerated() {
+                var iterations = 0
+                let start = clock.now
+                var elapsed: Duration = .zero
+                repeat {
+                    try body()
+                    iterations += 1
+                    elapsed = clock.now - start
+                } while elapsed < minimum
+                rates[i].append(Double(bytesPerIteration * iterations) / elapsed.seconds)
+            }
         }
-        rates.sort()
-        return rates[rates.count / 2]
+        return rates.map { $0.sorted()[$0.count / 2] }
     }
 }
 

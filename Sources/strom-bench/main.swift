@@ -1,7 +1,8 @@
 // strom-bench: CRC32C, record batch decoding and codec throughput, in one run.
 //
 // Run: swift run -c release --scratch-path .build-codecs strom-bench   (or scripts/bench-codecs.sh)
-// Every figure is the median of 5 samples; a sample repeats the work for at least 150 ms.
+// Every figure is the median of 5 samples; a sample repeats the work for at least 150 ms. Compared
+// variants (hardware/table, Swift/C) are sampled alternately so machine load affects them alike.
 // Codec MB/s are uncompressed bytes per second in both directions. "C" rows call the one-shot C wrappers
 // (plain library calls into preallocated buffers); "Swift" rows go through KafkaRecords' API, which adds
 // ByteBuffer allocation, bounded growth and (for snappy) xerial framing.
@@ -10,13 +11,28 @@ import CKafkaCodecs
 import KafkaRecords
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 let measure = Measure()
 let mib = 1 << 20
 let clock = ContinuousClock()
 let started = clock.now
 
+let loadAverage: String = {
+    guard let file = fopen("/proc/loadavg", "r") else { return "n/a" }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 128)
+    guard fgets(&line, 128, file) != nil else { return "n/a" }
+    return String(decoding: line.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        .split(separator: " ").prefix(3).joined(separator: " ")
+}()
+
 print("strom-bench — zlib \(String(cString: kc_zlib_version())), lz4 \(kc_lz4_version()), zstd \(kc_zstd_version()), "
-    + "SSE4.2 CRC32C: \(CRC32C.isHardwareAccelerated ? "yes" : "no")")
+    + "SSE4.2 CRC32C: \(CRC32C.isHardwareAccelerated ? "yes" : "no"), load average at start: \(loadAverage)")
 print("")
 
 // MARK: CRC32C on 64 MiB
@@ -25,11 +41,13 @@ do {
     var rng = SplitMix64(seed: 0xC8C)
     var words = [UInt64](repeating: 0, count: 64 * mib / 8)
     for i in words.indices { words[i] = rng.next() }
-    let (hardware, tableRate) = words.withUnsafeBytes { raw in
-        let hw = measure.throughput(bytesPerIteration: raw.count) { consume(UInt64(CRC32C.checksum(raw, using: .hardware))) }
-        let tb = measure.throughput(bytesPerIteration: raw.count) { consume(UInt64(CRC32C.checksum(raw, using: .table))) }
-        return (hw, tb)
+    let rates = try words.withUnsafeBytes { raw in
+        try measure.throughputs(bytesPerIteration: raw.count, [
+            { consume(UInt64(CRC32C.checksum(raw, using: .hardware))) },
+            { consume(UInt64(CRC32C.checksum(raw, using: .table))) },
+        ])
     }
+    let (hardware, tableRate) = (rates[0], rates[1])
     print("### CRC32C, 64 MiB buffer\n")
     print(table(["implementation", "throughput", "vs table"], [
         ["hardware (SSE4.2, 3 streams)", gbps(hardware), fixed(hardware / tableRate, 1) + "×"],
@@ -126,22 +144,27 @@ do {
         precondition(restored == input, "\(name) does not round-trip")
         let ratio = Double(n) / Double(compressed.readableBytes)
 
-        let swiftComp = try measure.throughput(bytesPerIteration: n) { consume(UInt64(try swiftCompress(section).readableBytes)) }
-        let swiftDecomp = try measure.throughput(bytesPerIteration: n) { consume(UInt64(try swiftDecompress(compressed).readableBytes)) }
-
         var dst = [UInt8](repeating: 0, count: c.bound(n))
         var out = [UInt8](repeating: 0, count: n)
-        let (cComp, cDecomp) = input.withUnsafeBytes { src in
-            dst.withUnsafeMutableBytes { dstRaw in
-                out.withUnsafeMutableBytes { outRaw in
+        let (swiftComp, cComp, swiftDecomp, cDecomp) = try input.withUnsafeBytes { src in
+            try dst.withUnsafeMutableBytes { dstRaw in
+                try out.withUnsafeMutableBytes { outRaw in
                     let cLen = c.compress(src, dstRaw)
                     let cCompressed = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(dstRaw)[..<cLen])
-                    let compress = measure.throughput(bytesPerIteration: n) { consume(UInt64(c.compress(src, dstRaw))) }
-                    // decompress what the C call just wrote (restored before measuring)
-                    _ = c.compress(src, dstRaw)
                     precondition(c.decompress(cCompressed, outRaw) == n)
-                    let decompress = measure.throughput(bytesPerIteration: n) { consume(UInt64(c.decompress(cCompressed, outRaw))) }
-                    return (compress, decompress)
+                    // Compression into a scratch buffer so the C-compressed bytes stay intact for decompression.
+                    var scratch = [UInt8](repeating: 0, count: c.bound(n))
+                    let compress = try scratch.withUnsafeMutableBytes { scratchRaw in
+                        try measure.throughputs(bytesPerIteration: n, [
+                            { consume(UInt64(try swiftCompress(section).readableBytes)) },
+                            { consume(UInt64(c.compress(src, scratchRaw))) },
+                        ])
+                    }
+                    let decompress = try measure.throughputs(bytesPerIteration: n, [
+                        { consume(UInt64(try swiftDecompress(compressed).readableBytes)) },
+                        { consume(UInt64(c.decompress(cCompressed, outRaw))) },
+                    ])
+                    return (compress[0], compress[1], decompress[0], decompress[1])
                 }
             }
         }

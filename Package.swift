@@ -37,6 +37,11 @@ let package = Package(
         ),
         // PURE: server.properties parsing and validation.
         .target(name: "StromConfig"),
+        // PURE: controller decisions (request + image -> metadata records + response).
+        .target(
+            name: "KafkaController",
+            dependencies: ["KafkaMetadata", "KafkaProtocol", "StromConfig"]
+        ),
         // The Protocol/ definition format: model, parser, printer, upstream JSON reader, comparison.
         .target(name: "ProtocolSchema"),
         .executableTarget(

@@ -144,7 +144,7 @@ extension ServerConfig {
         var rollMs = (try p.optionalInt64("log.roll.hours", range: 1...Int64.max / hour) ?? 168) * hour
         if let ms = try p.optionalInt64("log.roll.ms", range: 1...Int64.max) { rollMs = ms }
 
-        let config = ServerConfig(
+        var config = ServerConfig(
             nodeID: nodeID,
             processRoles: roles,
             listeners: listeners,
@@ -176,6 +176,7 @@ extension ServerConfig {
             groupMaxSessionTimeoutMs: try p.optionalInt32("group.max.session.timeout.ms", range: 0...Int32.max) ?? 1_800_000,
             ignoredKeys: p.remaining.filter { acceptedWithoutEffect.contains($0) }.sorted()
         )
+        config.explicitKeys = Set(properties.keys)
         if let unknown = p.remaining.filter({ !acceptedWithoutEffect.contains($0) }).sorted().first {
             throw ConfigError(key: unknown, "unknown configuration key")
         }

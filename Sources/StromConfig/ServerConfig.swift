@@ -47,6 +47,9 @@ public struct ServerConfig: Hashable, Sendable {
     /// Kafka keys that were given and are accepted but have no effect in Strom (thread counts, socket
     /// buffer sizes, replication factors of internal topics on a single node, …), for a warning.
     public var ignoredKeys: [String]
+    /// Every key the configuration gave (including the embedded defaults when those were used),
+    /// so DescribeConfigs can tell a static broker setting from Kafka's default.
+    public var explicitKeys: Set<String> = []
 
     /// The listeners clients are sent to: advertised ones where given, else the listeners, less the controller's.
     public var clientListeners: [Listener] {

@@ -1,0 +1,136 @@
+import KafkaMetadata
+import KafkaProtocol
+import StromConfig
+
+/// CreateTopics: checks each topic against the image and the rules Kafka applies, and turns each
+/// valid one into a TopicRecord, PartitionRecords and ConfigRecords.
+///
+/// Errors are per topic: TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION (bad or colliding name),
+/// INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG,
+/// INVALID_REQUEST (a name given twice). `validateOnly` answers the same and records nothing.
+public enum CreateTopics {
+    public static func handle<G: RandomNumberGenerator>(
+        _ request: CreateTopicsRequest, image: MetadataImage, config: ServerConfig, generator: inout G
+    ) -> ControllerResult<CreateTopicsResponse> {
+        var response = CreateTopicsResponse()
+        var records: [MetadataRecordAndVersion] = []
+        var counts: [String: Int] = [:]
+        for t in request.topics { counts[t.name, default: 0] += 1 }
+        var working = MetadataDelta(base: image)
+        for topic in request.topics {
+            var result = CreateTopicsResponse.CreatableTopicResult(name: topic.name)
+            if counts[topic.name, default: 0] > 1 {
+                result.errorCode = ErrorCode.invalidRequest.rawValue
+                result.errorMessage = "Topic \(topic.name) appears more than once in the request"
+                response.topics.append(result)
+                continue
+            }
+            switch plan(topic, image: working.current, config: config, generator: &generator) {
+            case let .failure(error):
+                result.errorCode = error.code.rawValue
+                result.errorMessage = error.message
+                response.topics.append(result)
+            case let .success(planned):
+                result.topicID = planned.topicID
+                result.numPartitions = Int32(planned.assignments.count)
+                result.replicationFactor = Int16(planned.assignments[0]?.count ?? 0)
+                result.configs = DescribeTopicConfigs.entries(topicOverrides: planned.configs, config: config).map {
+                    .init(name: $0.name, value: $0.value, readOnly: false, configSource: $0.source.rawValue, isSensitive: false)
+                }
+                response.topics.append(result)
+                let topicRecords = planned.records
+                // Later topics in the same request see this one (for collisions).
+                for r in topicRecords { try? working.replay(r.record) }
+                if !request.validateOnly { records += topicRecords }
+            }
+        }
+        return ControllerResult(records: records, response: response)
+    }
+
+    struct Planned {
+        var topicID: KafkaUUID
+        var assignments: [Int32: [Int32]]
+        var configs: [String: String]
+        var name: String
+
+        var records: [MetadataRecordAndVersion] {
+            var out = [MetadataRecordAndVersion(TopicRecord(name: name, topicID: topicID), version: 0)]
+            for p in assignments.keys.sorted() {
+                let replicas = assignments[p]!
+                let registration = PartitionRegistration(replicas: replicas, isr: replicas, leader: replicas[0])
+                out.append(MetadataRecordAndVersion(registration.record(topicID: topicID, partition: p), version: 0))
+            }
+            for (name, value) in configs.sorted(by: { $0.key < $1.key }) {
+                out.append(MetadataRecordAndVersion(
+                    ConfigRecord(resourceType: ConfigResource.topicType, resourceName: self.name, name: name, value: value), version: 0))
+            }
+            return out
+        }
+    }
+
+    public struct Failure: Error, Hashable, Sendable {
+        public var code: ErrorCode
+        public var message: String
+    }
+
+    static func plan<G: RandomNumberGenerator>(
+        _ topic: CreateTopicsRequest.CreatableTopic, image: MetadataImage, config: ServerConfig, generator: inout G
+    ) -> Result<Planned, Failure> {
+        if let problem = TopicName.problem(with: topic.name) {
+            return .failure(Failure(code: .invalidTopicException, message: problem))
+        }
+        if image.topic(named: topic.name) != nil {
+            return .failure(Failure(code: .topicAlreadyExists, message: "Topic '\(topic.name)' already exists."))
+        }
+        let key = TopicName.collisionKey(topic.name)
+        if let other = image.topicNames.first(where: { TopicName.collisionKey($0) == key }) {
+            return .failure(Failure(code: .invalidTopicException,
+                                    message: "Topic '\(topic.name)' collides with existing topic '\(other)' ('.' and '_' are interchangeable)"))
+        }
+        var overrides: [String: String] = [:]
+        for c in topic.configs {
+            if let problem = TopicConfigs.validate(name: c.name, value: c.value) {
+                return .failure(Failure(code: .invalidConfig, message: problem))
+            }
+            if let v = c.value { overrides[c.name] = v }
+        }
+        let brokers = image.activeBrokers.map(\.id)
+        var assignments: [Int32: [Int32]] = [:]
+        if !topic.assignments.isEmpty {
+            guard topic.numPartitions == -1, topic.replicationFactor == -1 else {
+                return .failure(Failure(code: .invalidRequest,
+                                        message: "Both manual assignments and numPartitions/replicationFactor were given"))
+            }
+            let width = topic.assignments[0].brokerIDs.count
+            for a in topic.assignments {
+                guard a.partitionIndex >= 0, a.partitionIndex < Int32(topic.assignments.count), assignments[a.partitionIndex] == nil else {
+                    return .failure(Failure(code: .invalidReplicaAssignment, message: "Partitions must be numbered 0 to \(topic.assignments.count - 1), each once"))
+                }
+                guard !a.brokerIDs.isEmpty, a.brokerIDs.count == width, Set(a.brokerIDs).count == width else {
+                    return .failure(Failure(code: .invalidReplicaAssignment, message: "Partition \(a.partitionIndex) needs \(width) distinct replicas"))
+                }
+                if let unknown = a.brokerIDs.first(where: { image.brokers[$0] == nil }) {
+                    return .failure(Failure(code: .invalidReplicaAssignment, message: "Broker \(unknown) is not registered"))
+                }
+                assignments[a.partitionIndex] = a.brokerIDs
+            }
+        } else {
+            let partitions = topic.numPartitions == -1 ? config.numPartitions : topic.numPartitions
+            guard partitions >= 1 else {
+                return .failure(Failure(code: .invalidPartitions, message: "Number of partitions must be larger than 0."))
+            }
+            let rf = topic.replicationFactor == -1 ? config.defaultReplicationFactor : topic.replicationFactor
+            guard rf >= 1 else {
+                return .failure(Failure(code: .invalidReplicationFactor, message: "Replication factor must be larger than 0."))
+            }
+            switch ReplicaPlacement.place(partitions: 0..<partitions, replicationFactor: rf, brokers: brokers,
+                                          start: brokers.isEmpty ? 0 : Int(generator.next() % UInt64(brokers.count))) {
+            case let .success(a): assignments = a
+            case let .failure(.notEnoughBrokers(available, requested)):
+                return .failure(Failure(code: .invalidReplicationFactor,
+                                        message: "Unable to replicate the partition \(requested) time(s): The target replication factor of \(requested) cannot be reached because only \(available) broker(s) are registered."))
+            }
+        }
+        return .success(Planned(topicID: .random(using: &generator), assignments: assignments, configs: overrides, name: topic.name))
+    }
+}

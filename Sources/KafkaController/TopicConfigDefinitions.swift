@@ -1,0 +1,83 @@
+import StromConfig
+
+/// Kafka's topic-level configuration keys: their types, the broker keys they default from
+/// (synonyms), and what values are valid.
+public struct TopicConfigDefinition: Sendable {
+    /// Kafka's `ConfigType` numbers as DescribeConfigs v3+ reports them.
+    public enum ValueType: Int8, Sendable {
+        case boolean = 1, string = 2, int = 3, short = 4, long = 5, double = 6, list = 7, `class` = 8, password = 9
+    }
+
+    public var name: String
+    public var type: ValueType
+    /// The broker key whose value is the default, when there is one.
+    public var brokerSynonym: String?
+    public var defaultValue: @Sendable (ServerConfig) -> String
+    public var isValid: @Sendable (String) -> Bool
+
+    public func brokerValue(_ config: ServerConfig) -> String { defaultValue(config) }
+}
+
+public enum TopicConfigs {
+    static let longMax = String(Int64.max)
+
+    private static func long(_ min: Int64, _ max: Int64 = .max) -> @Sendable (String) -> Bool {
+        { Int64($0).map { $0 >= min && $0 <= max } ?? false }
+    }
+
+    private static func oneOf(_ values: Set<String>) -> @Sendable (String) -> Bool {
+        { values.contains($0) }
+    }
+
+    public static let definitions: [TopicConfigDefinition] = [
+        .init(name: "cleanup.policy", type: .list, brokerSynonym: "log.cleanup.policy", defaultValue: { _ in "delete" },
+              isValid: { $0 == "delete" }),
+        .init(name: "compression.type", type: .string, brokerSynonym: "compression.type", defaultValue: { _ in "producer" },
+              isValid: oneOf(["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"])),
+        .init(name: "delete.retention.ms", type: .long, brokerSynonym: "log.cleaner.delete.retention.ms", defaultValue: { _ in "86400000" }, isValid: long(0)),
+        .init(name: "file.delete.delay.ms", type: .long, brokerSynonym: "log.segment.delete.delay.ms", defaultValue: { _ in "60000" }, isValid: long(0)),
+        .init(name: "flush.messages", type: .long, brokerSynonym: "log.flush.interval.messages",
+              defaultValue: { c in c.logFlushIntervalMessages.map(String.init) ?? longMax }, isValid: long(1)),
+        .init(name: "flush.ms", type: .long, brokerSynonym: "log.flush.interval.ms",
+              defaultValue: { c in c.logFlushIntervalMs.map(String.init) ?? longMax }, isValid: long(0)),
+        .init(name: "index.interval.bytes", type: .int, brokerSynonym: "log.index.interval.bytes",
+              defaultValue: { c in String(c.logIndexIntervalBytes) }, isValid: long(0, Int64(Int32.max))),
+        .init(name: "max.compaction.lag.ms", type: .long, brokerSynonym: "log.cleaner.max.compaction.lag.ms", defaultValue: { _ in longMax }, isValid: long(1)),
+        .init(name: "max.message.bytes", type: .int, brokerSynonym: "message.max.bytes",
+              defaultValue: { c in String(c.messageMaxBytes) }, isValid: long(0, Int64(Int32.max))),
+        .init(name: "message.timestamp.after.max.ms", type: .long, brokerSynonym: "log.message.timestamp.after.max.ms", defaultValue: { _ in longMax }, isValid: long(0)),
+        .init(name: "message.timestamp.before.max.ms", type: .long, brokerSynonym: "log.message.timestamp.before.max.ms", defaultValue: { _ in longMax }, isValid: long(0)),
+        .init(name: "message.timestamp.type", type: .string, brokerSynonym: "log.message.timestamp.type", defaultValue: { _ in "CreateTime" },
+              isValid: oneOf(["CreateTime", "LogAppendTime"])),
+        .init(name: "min.cleanable.dirty.ratio", type: .double, brokerSynonym: "log.cleaner.min.cleanable.ratio", defaultValue: { _ in "0.5" },
+              isValid: { Double($0).map { $0 >= 0 && $0 <= 1 } ?? false }),
+        .init(name: "min.compaction.lag.ms", type: .long, brokerSynonym: "log.cleaner.min.compaction.lag.ms", defaultValue: { _ in "0" }, isValid: long(0)),
+        .init(name: "min.insync.replicas", type: .int, brokerSynonym: "min.insync.replicas", defaultValue: { _ in "1" }, isValid: long(1, Int64(Int32.max))),
+        .init(name: "preallocate", type: .boolean, brokerSynonym: "log.preallocate", defaultValue: { _ in "false" }, isValid: oneOf(["true", "false"])),
+        .init(name: "retention.bytes", type: .long, brokerSynonym: "log.retention.bytes",
+              defaultValue: { c in String(c.logRetentionBytes) }, isValid: long(-1)),
+        .init(name: "retention.ms", type: .long, brokerSynonym: "log.retention.ms",
+              defaultValue: { c in String(c.logRetentionMs) }, isValid: long(-1)),
+        .init(name: "segment.bytes", type: .int, brokerSynonym: "log.segment.bytes",
+              defaultValue: { c in String(c.logSegmentBytes) }, isValid: long(14, Int64(Int32.max))),
+        .init(name: "segment.index.bytes", type: .int, brokerSynonym: "log.index.size.max.bytes",
+              defaultValue: { c in String(c.logIndexSizeMaxBytes) }, isValid: long(4, Int64(Int32.max))),
+        .init(name: "segment.jitter.ms", type: .long, brokerSynonym: "log.roll.jitter.ms", defaultValue: { _ in "0" }, isValid: long(0)),
+        .init(name: "segment.ms", type: .long, brokerSynonym: "log.roll.ms",
+              defaultValue: { c in String(c.logRollMs) }, isValid: long(1)),
+        .init(name: "unclean.leader.election.enable", type: .boolean, brokerSynonym: "unclean.leader.election.enable",
+              defaultValue: { _ in "false" }, isValid: oneOf(["true", "false"])),
+    ]
+
+    public static let byName: [String: TopicConfigDefinition] = Dictionary(uniqueKeysWithValues: definitions.map { ($0.name, $0) })
+
+    /// Checks one topic config; nil when valid, else the reason.
+    public static func validate(name: String, value: String?) -> String? {
+        guard let definition = byName[name] else { return "unknown topic config \(name)" }
+        guard let value else { return nil }
+        if name == "cleanup.policy" && value.split(separator: ",").contains("compact") {
+            return "cleanup.policy=compact is not supported by Strom yet"
+        }
+        return definition.isValid(value) ? nil : "invalid value `\(value)` for \(name)"
+    }
+}

@@ -1044,7 +1044,7 @@ extension BrokerHeartbeatRequest {
         value.currentMetadataOffset = rng.integer(Int64.self)
         value.wantFence = rng.bool()
         value.wantShutDown = rng.bool()
-        if version >= 1 { value.offlineLogDirs = (0..<rng.below(4)).map { _ in rng.uuid() } }
+        if version >= 1 { if rng.chance(3) { value.offlineLogDirs = (0..<rng.below(4)).map { _ in rng.uuid() } } }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -5312,7 +5312,7 @@ extension BrokerRegistrationChangeRecord {
         value.brokerEpoch = rng.integer(Int64.self)
         if rng.chance(3) { value.fenced = rng.integer(Int8.self) }
         if version >= 1 { if rng.chance(3) { value.inControlledShutdown = rng.integer(Int8.self) } }
-        if version >= 2 { value.logDirs = (0..<rng.below(4)).map { _ in rng.uuid() } }
+        if version >= 2 { if rng.chance(3) { value.logDirs = (0..<rng.below(4)).map { _ in rng.uuid() } } }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -5465,7 +5465,7 @@ extension RegisterBrokerRecord {
         value.rack = (true) && rng.chance(5) ? nil : rng.string()
         value.fenced = rng.bool()
         if version >= 1 { value.inControlledShutdown = rng.bool() }
-        if version >= 3 { value.logDirs = (0..<rng.below(4)).map { _ in rng.uuid() } }
+        if version >= 3 { if rng.chance(3) { value.logDirs = (0..<rng.below(4)).map { _ in rng.uuid() } } }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }

@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // C shim over the system compression libraries, plus CRC32C (SSE4.2 with a table fallback).
@@ -42,6 +43,17 @@ let package = Package(
             name: "KafkaController",
             dependencies: ["KafkaMetadata", "KafkaProtocol", "StromConfig"]
         ),
+        // The broker shell: SwiftNIO server, request dispatch, one handler per API, metadata and replica services.
+        .target(
+            name: "KafkaBroker",
+            dependencies: [
+                "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaController", "StromConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The Protocol/ definition format: model, parser, printer, upstream JSON reader, comparison.
         .target(name: "ProtocolSchema"),
         .executableTarget(
@@ -52,12 +64,30 @@ let package = Package(
             name: "strom-bench",
             dependencies: ["KafkaRecords", "CKafkaCodecs", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // Test support: seeded generator, random messages of every version, a test client, a test broker.
+        .target(
+            name: "KafkaTestKit",
+            dependencies: [
+                "KafkaProtocol", "KafkaBroker",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "ProtocolSchemaTests", dependencies: ["ProtocolSchema"]),
+        .testTarget(
+            name: "KafkaBrokerTests",
+            dependencies: ["KafkaBroker", "KafkaTestKit", "KafkaMetadata", "StromConfig", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
         .testTarget(
+            name: "KafkaControllerTests",
+            dependencies: ["KafkaController", "KafkaMetadata", "KafkaProtocol", "KafkaTestKit", "StromConfig"]
+        ),
+        .testTarget(
             name: "KafkaProtocolTests",
-            dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaProtocol", "KafkaTestKit", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Bytes captured from real clients (Fixtures/): decoded, re-encoded, batches verified.
         .testTarget(

@@ -9,6 +9,10 @@ import StromConfig
 /// INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG,
 /// INVALID_REQUEST (a name given twice). `validateOnly` answers the same and records nothing.
 public enum CreateTopics {
+    /// At most this many partitions are created by one request (Kafka's controller likewise refuses
+    /// excessively large single operations), so a request cannot make the controller build millions of records.
+    public static let maxPartitionsPerRequest: Int32 = 10_000
+
     public static func handle<G: RandomNumberGenerator>(
         _ request: CreateTopicsRequest, image: MetadataImage, config: ServerConfig, generator: inout G
     ) -> ControllerResult<CreateTopicsResponse> {
@@ -97,6 +101,9 @@ public enum CreateTopics {
         let brokers = image.activeBrokers.map(\.id)
         var assignments: [Int32: [Int32]] = [:]
         if !topic.assignments.isEmpty {
+            guard topic.assignments.count <= Int(maxPartitionsPerRequest) else {
+                return .failure(Failure(code: .invalidPartitions, message: "Creating \(topic.assignments.count) partitions at once exceeds the limit of \(maxPartitionsPerRequest)."))
+            }
             guard topic.numPartitions == -1, topic.replicationFactor == -1 else {
                 return .failure(Failure(code: .invalidRequest,
                                         message: "Both manual assignments and numPartitions/replicationFactor were given"))
@@ -118,6 +125,9 @@ public enum CreateTopics {
             let partitions = topic.numPartitions == -1 ? config.numPartitions : topic.numPartitions
             guard partitions >= 1 else {
                 return .failure(Failure(code: .invalidPartitions, message: "Number of partitions must be larger than 0."))
+            }
+            guard partitions <= maxPartitionsPerRequest else {
+                return .failure(Failure(code: .invalidPartitions, message: "Creating \(partitions) partitions at once exceeds the limit of \(maxPartitionsPerRequest)."))
             }
             let rf = topic.replicationFactor == -1 ? config.defaultReplicationFactor : topic.replicationFactor
             guard rf >= 1 else {

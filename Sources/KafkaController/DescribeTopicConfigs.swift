@@ -18,6 +18,15 @@ public enum DescribeTopicConfigs {
         /// Where the value could also come from, most specific first (Kafka's synonyms).
         public var synonyms: [(name: String, value: String, source: ConfigSource)]
 
+        public init(name: String, value: String, source: ConfigSource, type: TopicConfigDefinition.ValueType,
+                    synonyms: [(name: String, value: String, source: ConfigSource)]) {
+            self.name = name
+            self.value = value
+            self.source = source
+            self.type = type
+            self.synonyms = synonyms
+        }
+
         public static func == (a: Entry, b: Entry) -> Bool {
             a.name == b.name && a.value == b.value && a.source == b.source
         }

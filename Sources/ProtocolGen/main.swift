@@ -20,7 +20,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Where the generated Swift goes (its old .swift files are replaced).")
     var output = "Sources/KafkaProtocol/Generated"
     @Option(help: "Where the generated test support goes.")
-    var testOutput = "Tests/KafkaProtocolTests/Generated"
+    var testOutput = "Sources/KafkaTestKit/Generated"
 
     func run() throws {
         let specs = try ProtocolDirectory.readAll(root: URL(fileURLWithPath: protocolDir))

@@ -20,7 +20,7 @@ enum RandomValueEmitter {
             entries.append("    (\(spec.name).self, { version, rng in \(spec.name).random(version: version, using: &rng) }),")
         }
         out += "\n/// Every generated message type with its random constructor.\n"
-        out += "let allRandomMessages: [(type: any KafkaMessage.Type, make: @Sendable (Int16, inout SplitMix64) -> any KafkaMessage)] = [\n"
+        out += "public let allRandomMessages: [(type: any KafkaMessage.Type, make: @Sendable (Int16, inout SplitMix64) -> any KafkaMessage)] = [\n"
         out += entries.joined(separator: "\n") + "\n]\n"
         return out
     }
@@ -33,7 +33,7 @@ enum RandomValueEmitter {
         var nestedLines: [String] = []
         let flexible = !spec.flexibleVersions.intersection(spec.validVersions).isNone
         lines.append("extension \(qualified) {")
-        lines.append("    static func random(version: Int16, using rng: inout SplitMix64) -> \(qualified) {")
+        lines.append("    public static func random(version: Int16, using rng: inout SplitMix64) -> \(qualified) {")
         lines.append("        var value = \(qualified)()")
         for field in fields {
             let info = try FieldInfo(field: field, parent: qualified, message: spec, common: common)

@@ -52,11 +52,17 @@ enum SwiftNames {
         keywords.contains(name) ? "`\(name)`" : name
     }
 
-    /// `UNKNOWN_SERVER_ERROR` → `unknownServerError`.
+    /// `UNKNOWN_SERVER_ERROR` → `unknownServerError`; `UNKNOWN_TOPIC_ID` → `unknownTopicID`.
     static func fromScreamingSnake(_ s: String) -> String {
         let parts = s.lowercased().split(separator: "_")
         guard let first = parts.first else { return s }
-        return String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        return String(first) + parts.dropFirst().map { word -> String in
+            switch word {
+            case "id": return "ID"
+            case "ids": return "IDs"
+            default: return word.prefix(1).uppercased() + word.dropFirst()
+            }
+        }.joined()
     }
 
     /// A Swift string literal.

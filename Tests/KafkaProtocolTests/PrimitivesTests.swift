@@ -1,4 +1,5 @@
 import KafkaProtocol
+import KafkaTestKit
 import NIOCore
 import Testing
 

@@ -11,7 +11,7 @@ import Testing
         try compare(try SwiftGenerator.generate(specs: specs, errorCodes: codes),
                     with: RepositoryPaths.root.appendingPathComponent("Sources/KafkaProtocol/Generated"))
         try compare(try SwiftGenerator.generateTestSupport(specs: specs),
-                    with: RepositoryPaths.root.appendingPathComponent("Tests/KafkaProtocolTests/Generated"))
+                    with: RepositoryPaths.root.appendingPathComponent("Sources/KafkaTestKit/Generated"))
     }
 
     private func compare(_ files: [String: String], with directory: URL) throws {

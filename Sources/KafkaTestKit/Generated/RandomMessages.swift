@@ -5,7 +5,7 @@ import KafkaProtocol
 import NIOCore
 
 extension ConsumerGroupCurrentMemberAssignmentKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupCurrentMemberAssignmentKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupCurrentMemberAssignmentKey {
         var value = ConsumerGroupCurrentMemberAssignmentKey()
         value.groupID = rng.string()
         value.memberID = rng.string()
@@ -14,7 +14,7 @@ extension ConsumerGroupCurrentMemberAssignmentKey {
 }
 
 extension ConsumerGroupCurrentMemberAssignmentValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupCurrentMemberAssignmentValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupCurrentMemberAssignmentValue {
         var value = ConsumerGroupCurrentMemberAssignmentValue()
         value.memberEpoch = rng.integer(Int32.self)
         value.previousMemberEpoch = rng.integer(Int32.self)
@@ -26,7 +26,7 @@ extension ConsumerGroupCurrentMemberAssignmentValue {
     }
 }
 extension ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions {
         var value = ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -36,7 +36,7 @@ extension ConsumerGroupCurrentMemberAssignmentValue.TopicPartitions {
 }
 
 extension ConsumerGroupMemberMetadataKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMemberMetadataKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMemberMetadataKey {
         var value = ConsumerGroupMemberMetadataKey()
         value.groupID = rng.string()
         value.memberID = rng.string()
@@ -45,7 +45,7 @@ extension ConsumerGroupMemberMetadataKey {
 }
 
 extension ConsumerGroupMemberMetadataValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMemberMetadataValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMemberMetadataValue {
         var value = ConsumerGroupMemberMetadataValue()
         value.instanceID = (true) && rng.chance(5) ? nil : rng.string()
         value.rackID = (true) && rng.chance(5) ? nil : rng.string()
@@ -61,7 +61,7 @@ extension ConsumerGroupMemberMetadataValue {
     }
 }
 extension ConsumerGroupMemberMetadataValue.ClassicMemberMetadata {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMemberMetadataValue.ClassicMemberMetadata {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMemberMetadataValue.ClassicMemberMetadata {
         var value = ConsumerGroupMemberMetadataValue.ClassicMemberMetadata()
         value.sessionTimeoutMs = rng.integer(Int32.self)
         value.supportedProtocols = (0..<rng.below(4)).map { _ in ConsumerGroupMemberMetadataValue.ClassicMemberMetadata.ClassicProtocol.random(version: version, using: &rng) }
@@ -70,7 +70,7 @@ extension ConsumerGroupMemberMetadataValue.ClassicMemberMetadata {
     }
 }
 extension ConsumerGroupMemberMetadataValue.ClassicMemberMetadata.ClassicProtocol {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMemberMetadataValue.ClassicMemberMetadata.ClassicProtocol {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMemberMetadataValue.ClassicMemberMetadata.ClassicProtocol {
         var value = ConsumerGroupMemberMetadataValue.ClassicMemberMetadata.ClassicProtocol()
         value.name = rng.string()
         value.metadata = rng.bytes(maxCount: 40)
@@ -80,7 +80,7 @@ extension ConsumerGroupMemberMetadataValue.ClassicMemberMetadata.ClassicProtocol
 }
 
 extension ConsumerGroupMetadataKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMetadataKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMetadataKey {
         var value = ConsumerGroupMetadataKey()
         value.groupID = rng.string()
         return value
@@ -88,7 +88,7 @@ extension ConsumerGroupMetadataKey {
 }
 
 extension ConsumerGroupMetadataValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMetadataValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupMetadataValue {
         var value = ConsumerGroupMetadataValue()
         value.epoch = rng.integer(Int32.self)
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -97,7 +97,7 @@ extension ConsumerGroupMetadataValue {
 }
 
 extension ConsumerGroupPartitionMetadataKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupPartitionMetadataKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupPartitionMetadataKey {
         var value = ConsumerGroupPartitionMetadataKey()
         value.groupID = rng.string()
         return value
@@ -105,7 +105,7 @@ extension ConsumerGroupPartitionMetadataKey {
 }
 
 extension ConsumerGroupPartitionMetadataValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupPartitionMetadataValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupPartitionMetadataValue {
         var value = ConsumerGroupPartitionMetadataValue()
         value.topics = (0..<rng.below(4)).map { _ in ConsumerGroupPartitionMetadataValue.TopicMetadata.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -113,7 +113,7 @@ extension ConsumerGroupPartitionMetadataValue {
     }
 }
 extension ConsumerGroupPartitionMetadataValue.TopicMetadata {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupPartitionMetadataValue.TopicMetadata {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupPartitionMetadataValue.TopicMetadata {
         var value = ConsumerGroupPartitionMetadataValue.TopicMetadata()
         value.topicID = rng.uuid()
         value.topicName = rng.string()
@@ -124,7 +124,7 @@ extension ConsumerGroupPartitionMetadataValue.TopicMetadata {
     }
 }
 extension ConsumerGroupPartitionMetadataValue.TopicMetadata.PartitionMetadata {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupPartitionMetadataValue.TopicMetadata.PartitionMetadata {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupPartitionMetadataValue.TopicMetadata.PartitionMetadata {
         var value = ConsumerGroupPartitionMetadataValue.TopicMetadata.PartitionMetadata()
         value.partition = rng.integer(Int32.self)
         value.racks = (0..<rng.below(4)).map { _ in rng.string() }
@@ -134,7 +134,7 @@ extension ConsumerGroupPartitionMetadataValue.TopicMetadata.PartitionMetadata {
 }
 
 extension ConsumerGroupTargetAssignmentMemberKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupTargetAssignmentMemberKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupTargetAssignmentMemberKey {
         var value = ConsumerGroupTargetAssignmentMemberKey()
         value.groupID = rng.string()
         value.memberID = rng.string()
@@ -143,7 +143,7 @@ extension ConsumerGroupTargetAssignmentMemberKey {
 }
 
 extension ConsumerGroupTargetAssignmentMemberValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupTargetAssignmentMemberValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupTargetAssignmentMemberValue {
         var value = ConsumerGroupTargetAssignmentMemberValue()
         value.topicPartitions = (0..<rng.below(4)).map { _ in ConsumerGroupTargetAssignmentMemberValue.TopicPartition.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -151,7 +151,7 @@ extension ConsumerGroupTargetAssignmentMemberValue {
     }
 }
 extension ConsumerGroupTargetAssignmentMemberValue.TopicPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupTargetAssignmentMemberValue.TopicPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupTargetAssignmentMemberValue.TopicPartition {
         var value = ConsumerGroupTargetAssignmentMemberValue.TopicPartition()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -161,7 +161,7 @@ extension ConsumerGroupTargetAssignmentMemberValue.TopicPartition {
 }
 
 extension ConsumerGroupTargetAssignmentMetadataKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupTargetAssignmentMetadataKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupTargetAssignmentMetadataKey {
         var value = ConsumerGroupTargetAssignmentMetadataKey()
         value.groupID = rng.string()
         return value
@@ -169,7 +169,7 @@ extension ConsumerGroupTargetAssignmentMetadataKey {
 }
 
 extension ConsumerGroupTargetAssignmentMetadataValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupTargetAssignmentMetadataValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupTargetAssignmentMetadataValue {
         var value = ConsumerGroupTargetAssignmentMetadataValue()
         value.assignmentEpoch = rng.integer(Int32.self)
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -178,7 +178,7 @@ extension ConsumerGroupTargetAssignmentMetadataValue {
 }
 
 extension GroupMetadataKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> GroupMetadataKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> GroupMetadataKey {
         var value = GroupMetadataKey()
         value.group = rng.string()
         return value
@@ -186,7 +186,7 @@ extension GroupMetadataKey {
 }
 
 extension GroupMetadataValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> GroupMetadataValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> GroupMetadataValue {
         var value = GroupMetadataValue()
         value.protocolType = rng.string()
         value.generation = rng.integer(Int32.self)
@@ -199,7 +199,7 @@ extension GroupMetadataValue {
     }
 }
 extension GroupMetadataValue.MemberMetadata {
-    static func random(version: Int16, using rng: inout SplitMix64) -> GroupMetadataValue.MemberMetadata {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> GroupMetadataValue.MemberMetadata {
         var value = GroupMetadataValue.MemberMetadata()
         value.memberID = rng.string()
         if version >= 3 { value.groupInstanceID = (true) && rng.chance(5) ? nil : rng.string() }
@@ -215,7 +215,7 @@ extension GroupMetadataValue.MemberMetadata {
 }
 
 extension OffsetCommitKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitKey {
         var value = OffsetCommitKey()
         value.group = rng.string()
         value.topic = rng.string()
@@ -225,7 +225,7 @@ extension OffsetCommitKey {
 }
 
 extension OffsetCommitValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitValue {
         var value = OffsetCommitValue()
         value.offset = rng.integer(Int64.self)
         if version >= 3 { value.leaderEpoch = rng.integer(Int32.self) }
@@ -238,7 +238,7 @@ extension OffsetCommitValue {
 }
 
 extension ShareGroupMemberMetadataKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupMemberMetadataKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupMemberMetadataKey {
         var value = ShareGroupMemberMetadataKey()
         value.groupID = rng.string()
         value.memberID = rng.string()
@@ -247,7 +247,7 @@ extension ShareGroupMemberMetadataKey {
 }
 
 extension ShareGroupMemberMetadataValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupMemberMetadataValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupMemberMetadataValue {
         var value = ShareGroupMemberMetadataValue()
         value.rackID = (true) && rng.chance(5) ? nil : rng.string()
         value.clientID = rng.string()
@@ -259,7 +259,7 @@ extension ShareGroupMemberMetadataValue {
 }
 
 extension ShareGroupMetadataKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupMetadataKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupMetadataKey {
         var value = ShareGroupMetadataKey()
         value.groupID = rng.string()
         return value
@@ -267,7 +267,7 @@ extension ShareGroupMetadataKey {
 }
 
 extension ShareGroupMetadataValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupMetadataValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupMetadataValue {
         var value = ShareGroupMetadataValue()
         value.epoch = rng.integer(Int32.self)
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -276,7 +276,7 @@ extension ShareGroupMetadataValue {
 }
 
 extension ShareGroupPartitionMetadataKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupPartitionMetadataKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupPartitionMetadataKey {
         var value = ShareGroupPartitionMetadataKey()
         value.groupID = rng.string()
         return value
@@ -284,7 +284,7 @@ extension ShareGroupPartitionMetadataKey {
 }
 
 extension ShareGroupPartitionMetadataValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupPartitionMetadataValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupPartitionMetadataValue {
         var value = ShareGroupPartitionMetadataValue()
         value.initializedTopics = (0..<rng.below(4)).map { _ in ShareGroupPartitionMetadataValue.TopicPartitionsInfo.random(version: version, using: &rng) }
         value.deletingTopics = (0..<rng.below(4)).map { _ in ShareGroupPartitionMetadataValue.TopicInfo.random(version: version, using: &rng) }
@@ -293,7 +293,7 @@ extension ShareGroupPartitionMetadataValue {
     }
 }
 extension ShareGroupPartitionMetadataValue.TopicPartitionsInfo {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupPartitionMetadataValue.TopicPartitionsInfo {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupPartitionMetadataValue.TopicPartitionsInfo {
         var value = ShareGroupPartitionMetadataValue.TopicPartitionsInfo()
         value.topicID = rng.uuid()
         value.topicName = rng.string()
@@ -303,7 +303,7 @@ extension ShareGroupPartitionMetadataValue.TopicPartitionsInfo {
     }
 }
 extension ShareGroupPartitionMetadataValue.TopicInfo {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupPartitionMetadataValue.TopicInfo {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupPartitionMetadataValue.TopicInfo {
         var value = ShareGroupPartitionMetadataValue.TopicInfo()
         value.topicID = rng.uuid()
         value.topicName = rng.string()
@@ -313,7 +313,7 @@ extension ShareGroupPartitionMetadataValue.TopicInfo {
 }
 
 extension AddOffsetsToTxnRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddOffsetsToTxnRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddOffsetsToTxnRequest {
         var value = AddOffsetsToTxnRequest()
         value.transactionalID = rng.string()
         value.producerID = rng.integer(Int64.self)
@@ -325,7 +325,7 @@ extension AddOffsetsToTxnRequest {
 }
 
 extension AddOffsetsToTxnResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddOffsetsToTxnResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddOffsetsToTxnResponse {
         var value = AddOffsetsToTxnResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -335,7 +335,7 @@ extension AddOffsetsToTxnResponse {
 }
 
 extension AddPartitionsToTxnRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnRequest {
         var value = AddPartitionsToTxnRequest()
         if version >= 4 { value.transactions = (0..<rng.below(4)).map { _ in AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction.random(version: version, using: &rng) } }
         if version <= 3 { value.v3AndBelowTransactionalID = rng.string() }
@@ -347,7 +347,7 @@ extension AddPartitionsToTxnRequest {
     }
 }
 extension AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction {
         var value = AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction()
         if version >= 4 { value.transactionalID = rng.string() }
         if version >= 4 { value.producerID = rng.integer(Int64.self) }
@@ -359,7 +359,7 @@ extension AddPartitionsToTxnRequest.AddPartitionsToTxnTransaction {
     }
 }
 extension AddPartitionsToTxnRequest.AddPartitionsToTxnTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnRequest.AddPartitionsToTxnTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnRequest.AddPartitionsToTxnTopic {
         var value = AddPartitionsToTxnRequest.AddPartitionsToTxnTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -369,7 +369,7 @@ extension AddPartitionsToTxnRequest.AddPartitionsToTxnTopic {
 }
 
 extension AddPartitionsToTxnResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnResponse {
         var value = AddPartitionsToTxnResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         if version >= 4 { value.errorCode = rng.integer(Int16.self) }
@@ -380,7 +380,7 @@ extension AddPartitionsToTxnResponse {
     }
 }
 extension AddPartitionsToTxnResponse.AddPartitionsToTxnResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnResponse.AddPartitionsToTxnResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnResponse.AddPartitionsToTxnResult {
         var value = AddPartitionsToTxnResponse.AddPartitionsToTxnResult()
         if version >= 4 { value.transactionalID = rng.string() }
         if version >= 4 { value.topicResults = (0..<rng.below(4)).map { _ in AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult.random(version: version, using: &rng) } }
@@ -389,7 +389,7 @@ extension AddPartitionsToTxnResponse.AddPartitionsToTxnResult {
     }
 }
 extension AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult {
         var value = AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult()
         value.name = rng.string()
         value.resultsByPartition = (0..<rng.below(4)).map { _ in AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult.random(version: version, using: &rng) }
@@ -398,7 +398,7 @@ extension AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult {
     }
 }
 extension AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult {
         var value = AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult()
         value.partitionIndex = rng.integer(Int32.self)
         value.partitionErrorCode = rng.integer(Int16.self)
@@ -408,7 +408,7 @@ extension AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult {
 }
 
 extension AddRaftVoterRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddRaftVoterRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddRaftVoterRequest {
         var value = AddRaftVoterRequest()
         value.clusterID = (true) && rng.chance(5) ? nil : rng.string()
         value.timeoutMs = rng.integer(Int32.self)
@@ -420,7 +420,7 @@ extension AddRaftVoterRequest {
     }
 }
 extension AddRaftVoterRequest.Listener {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddRaftVoterRequest.Listener {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddRaftVoterRequest.Listener {
         var value = AddRaftVoterRequest.Listener()
         value.name = rng.string()
         value.host = rng.string()
@@ -431,7 +431,7 @@ extension AddRaftVoterRequest.Listener {
 }
 
 extension AddRaftVoterResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AddRaftVoterResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AddRaftVoterResponse {
         var value = AddRaftVoterResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -442,7 +442,7 @@ extension AddRaftVoterResponse {
 }
 
 extension AllocateProducerIdsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AllocateProducerIdsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AllocateProducerIdsRequest {
         var value = AllocateProducerIdsRequest()
         value.brokerID = rng.integer(Int32.self)
         value.brokerEpoch = rng.integer(Int64.self)
@@ -452,7 +452,7 @@ extension AllocateProducerIdsRequest {
 }
 
 extension AllocateProducerIdsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AllocateProducerIdsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AllocateProducerIdsResponse {
         var value = AllocateProducerIdsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -464,7 +464,7 @@ extension AllocateProducerIdsResponse {
 }
 
 extension AlterClientQuotasRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasRequest {
         var value = AlterClientQuotasRequest()
         value.entries = (0..<rng.below(4)).map { _ in AlterClientQuotasRequest.EntryData.random(version: version, using: &rng) }
         value.validateOnly = rng.bool()
@@ -473,7 +473,7 @@ extension AlterClientQuotasRequest {
     }
 }
 extension AlterClientQuotasRequest.EntryData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasRequest.EntryData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasRequest.EntryData {
         var value = AlterClientQuotasRequest.EntryData()
         value.entity = (0..<rng.below(4)).map { _ in AlterClientQuotasRequest.EntryData.EntityData.random(version: version, using: &rng) }
         value.ops = (0..<rng.below(4)).map { _ in AlterClientQuotasRequest.EntryData.OpData.random(version: version, using: &rng) }
@@ -482,7 +482,7 @@ extension AlterClientQuotasRequest.EntryData {
     }
 }
 extension AlterClientQuotasRequest.EntryData.EntityData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasRequest.EntryData.EntityData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasRequest.EntryData.EntityData {
         var value = AlterClientQuotasRequest.EntryData.EntityData()
         value.entityType = rng.string()
         value.entityName = (true) && rng.chance(5) ? nil : rng.string()
@@ -491,7 +491,7 @@ extension AlterClientQuotasRequest.EntryData.EntityData {
     }
 }
 extension AlterClientQuotasRequest.EntryData.OpData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasRequest.EntryData.OpData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasRequest.EntryData.OpData {
         var value = AlterClientQuotasRequest.EntryData.OpData()
         value.key = rng.string()
         value.value = rng.double()
@@ -502,7 +502,7 @@ extension AlterClientQuotasRequest.EntryData.OpData {
 }
 
 extension AlterClientQuotasResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasResponse {
         var value = AlterClientQuotasResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.entries = (0..<rng.below(4)).map { _ in AlterClientQuotasResponse.EntryData.random(version: version, using: &rng) }
@@ -511,7 +511,7 @@ extension AlterClientQuotasResponse {
     }
 }
 extension AlterClientQuotasResponse.EntryData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasResponse.EntryData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasResponse.EntryData {
         var value = AlterClientQuotasResponse.EntryData()
         value.errorCode = rng.integer(Int16.self)
         value.errorMessage = (true) && rng.chance(5) ? nil : rng.string()
@@ -521,7 +521,7 @@ extension AlterClientQuotasResponse.EntryData {
     }
 }
 extension AlterClientQuotasResponse.EntryData.EntityData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasResponse.EntryData.EntityData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterClientQuotasResponse.EntryData.EntityData {
         var value = AlterClientQuotasResponse.EntryData.EntityData()
         value.entityType = rng.string()
         value.entityName = (true) && rng.chance(5) ? nil : rng.string()
@@ -531,7 +531,7 @@ extension AlterClientQuotasResponse.EntryData.EntityData {
 }
 
 extension AlterConfigsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterConfigsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterConfigsRequest {
         var value = AlterConfigsRequest()
         value.resources = (0..<rng.below(4)).map { _ in AlterConfigsRequest.AlterConfigsResource.random(version: version, using: &rng) }
         value.validateOnly = rng.bool()
@@ -540,7 +540,7 @@ extension AlterConfigsRequest {
     }
 }
 extension AlterConfigsRequest.AlterConfigsResource {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterConfigsRequest.AlterConfigsResource {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterConfigsRequest.AlterConfigsResource {
         var value = AlterConfigsRequest.AlterConfigsResource()
         value.resourceType = rng.integer(Int8.self)
         value.resourceName = rng.string()
@@ -550,7 +550,7 @@ extension AlterConfigsRequest.AlterConfigsResource {
     }
 }
 extension AlterConfigsRequest.AlterConfigsResource.AlterableConfig {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterConfigsRequest.AlterConfigsResource.AlterableConfig {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterConfigsRequest.AlterConfigsResource.AlterableConfig {
         var value = AlterConfigsRequest.AlterConfigsResource.AlterableConfig()
         value.name = rng.string()
         value.value = (true) && rng.chance(5) ? nil : rng.string()
@@ -560,7 +560,7 @@ extension AlterConfigsRequest.AlterConfigsResource.AlterableConfig {
 }
 
 extension AlterConfigsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterConfigsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterConfigsResponse {
         var value = AlterConfigsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.responses = (0..<rng.below(4)).map { _ in AlterConfigsResponse.AlterConfigsResourceResponse.random(version: version, using: &rng) }
@@ -569,7 +569,7 @@ extension AlterConfigsResponse {
     }
 }
 extension AlterConfigsResponse.AlterConfigsResourceResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterConfigsResponse.AlterConfigsResourceResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterConfigsResponse.AlterConfigsResourceResponse {
         var value = AlterConfigsResponse.AlterConfigsResourceResponse()
         value.errorCode = rng.integer(Int16.self)
         value.errorMessage = (true) && rng.chance(5) ? nil : rng.string()
@@ -581,7 +581,7 @@ extension AlterConfigsResponse.AlterConfigsResourceResponse {
 }
 
 extension AlterPartitionReassignmentsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsRequest {
         var value = AlterPartitionReassignmentsRequest()
         value.timeoutMs = rng.integer(Int32.self)
         value.topics = (0..<rng.below(4)).map { _ in AlterPartitionReassignmentsRequest.ReassignableTopic.random(version: version, using: &rng) }
@@ -590,7 +590,7 @@ extension AlterPartitionReassignmentsRequest {
     }
 }
 extension AlterPartitionReassignmentsRequest.ReassignableTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsRequest.ReassignableTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsRequest.ReassignableTopic {
         var value = AlterPartitionReassignmentsRequest.ReassignableTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in AlterPartitionReassignmentsRequest.ReassignableTopic.ReassignablePartition.random(version: version, using: &rng) }
@@ -599,7 +599,7 @@ extension AlterPartitionReassignmentsRequest.ReassignableTopic {
     }
 }
 extension AlterPartitionReassignmentsRequest.ReassignableTopic.ReassignablePartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsRequest.ReassignableTopic.ReassignablePartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsRequest.ReassignableTopic.ReassignablePartition {
         var value = AlterPartitionReassignmentsRequest.ReassignableTopic.ReassignablePartition()
         value.partitionIndex = rng.integer(Int32.self)
         value.replicas = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -609,7 +609,7 @@ extension AlterPartitionReassignmentsRequest.ReassignableTopic.ReassignableParti
 }
 
 extension AlterPartitionReassignmentsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsResponse {
         var value = AlterPartitionReassignmentsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -620,7 +620,7 @@ extension AlterPartitionReassignmentsResponse {
     }
 }
 extension AlterPartitionReassignmentsResponse.ReassignableTopicResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsResponse.ReassignableTopicResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsResponse.ReassignableTopicResponse {
         var value = AlterPartitionReassignmentsResponse.ReassignableTopicResponse()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in AlterPartitionReassignmentsResponse.ReassignableTopicResponse.ReassignablePartitionResponse.random(version: version, using: &rng) }
@@ -629,7 +629,7 @@ extension AlterPartitionReassignmentsResponse.ReassignableTopicResponse {
     }
 }
 extension AlterPartitionReassignmentsResponse.ReassignableTopicResponse.ReassignablePartitionResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsResponse.ReassignableTopicResponse.ReassignablePartitionResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsResponse.ReassignableTopicResponse.ReassignablePartitionResponse {
         var value = AlterPartitionReassignmentsResponse.ReassignableTopicResponse.ReassignablePartitionResponse()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -640,7 +640,7 @@ extension AlterPartitionReassignmentsResponse.ReassignableTopicResponse.Reassign
 }
 
 extension AlterPartitionRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionRequest {
         var value = AlterPartitionRequest()
         value.brokerID = rng.integer(Int32.self)
         value.brokerEpoch = rng.integer(Int64.self)
@@ -650,7 +650,7 @@ extension AlterPartitionRequest {
     }
 }
 extension AlterPartitionRequest.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionRequest.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionRequest.TopicData {
         var value = AlterPartitionRequest.TopicData()
         if version <= 1 { value.topicName = rng.string() }
         if version >= 2 { value.topicID = rng.uuid() }
@@ -660,7 +660,7 @@ extension AlterPartitionRequest.TopicData {
     }
 }
 extension AlterPartitionRequest.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionRequest.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionRequest.TopicData.PartitionData {
         var value = AlterPartitionRequest.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.leaderEpoch = rng.integer(Int32.self)
@@ -673,7 +673,7 @@ extension AlterPartitionRequest.TopicData.PartitionData {
     }
 }
 extension AlterPartitionRequest.TopicData.PartitionData.BrokerState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionRequest.TopicData.PartitionData.BrokerState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionRequest.TopicData.PartitionData.BrokerState {
         var value = AlterPartitionRequest.TopicData.PartitionData.BrokerState()
         if version >= 3 { value.brokerID = rng.integer(Int32.self) }
         if version >= 3 { value.brokerEpoch = rng.integer(Int64.self) }
@@ -683,7 +683,7 @@ extension AlterPartitionRequest.TopicData.PartitionData.BrokerState {
 }
 
 extension AlterPartitionResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionResponse {
         var value = AlterPartitionResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -693,7 +693,7 @@ extension AlterPartitionResponse {
     }
 }
 extension AlterPartitionResponse.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionResponse.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionResponse.TopicData {
         var value = AlterPartitionResponse.TopicData()
         if version <= 1 { value.topicName = rng.string() }
         if version >= 2 { value.topicID = rng.uuid() }
@@ -703,7 +703,7 @@ extension AlterPartitionResponse.TopicData {
     }
 }
 extension AlterPartitionResponse.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionResponse.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionResponse.TopicData.PartitionData {
         var value = AlterPartitionResponse.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -718,7 +718,7 @@ extension AlterPartitionResponse.TopicData.PartitionData {
 }
 
 extension AlterReplicaLogDirsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsRequest {
         var value = AlterReplicaLogDirsRequest()
         value.dirs = (0..<rng.below(4)).map { _ in AlterReplicaLogDirsRequest.AlterReplicaLogDir.random(version: version, using: &rng) }
         if version >= 2 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -726,7 +726,7 @@ extension AlterReplicaLogDirsRequest {
     }
 }
 extension AlterReplicaLogDirsRequest.AlterReplicaLogDir {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsRequest.AlterReplicaLogDir {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsRequest.AlterReplicaLogDir {
         var value = AlterReplicaLogDirsRequest.AlterReplicaLogDir()
         value.path = rng.string()
         value.topics = (0..<rng.below(4)).map { _ in AlterReplicaLogDirsRequest.AlterReplicaLogDir.AlterReplicaLogDirTopic.random(version: version, using: &rng) }
@@ -735,7 +735,7 @@ extension AlterReplicaLogDirsRequest.AlterReplicaLogDir {
     }
 }
 extension AlterReplicaLogDirsRequest.AlterReplicaLogDir.AlterReplicaLogDirTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsRequest.AlterReplicaLogDir.AlterReplicaLogDirTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsRequest.AlterReplicaLogDir.AlterReplicaLogDirTopic {
         var value = AlterReplicaLogDirsRequest.AlterReplicaLogDir.AlterReplicaLogDirTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -745,7 +745,7 @@ extension AlterReplicaLogDirsRequest.AlterReplicaLogDir.AlterReplicaLogDirTopic 
 }
 
 extension AlterReplicaLogDirsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsResponse {
         var value = AlterReplicaLogDirsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.results = (0..<rng.below(4)).map { _ in AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult.random(version: version, using: &rng) }
@@ -754,7 +754,7 @@ extension AlterReplicaLogDirsResponse {
     }
 }
 extension AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
         var value = AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult()
         value.topicName = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult.AlterReplicaLogDirPartitionResult.random(version: version, using: &rng) }
@@ -763,7 +763,7 @@ extension AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
     }
 }
 extension AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult.AlterReplicaLogDirPartitionResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult.AlterReplicaLogDirPartitionResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult.AlterReplicaLogDirPartitionResult {
         var value = AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult.AlterReplicaLogDirPartitionResult()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -773,7 +773,7 @@ extension AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult.AlterReplica
 }
 
 extension AlterUserScramCredentialsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterUserScramCredentialsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterUserScramCredentialsRequest {
         var value = AlterUserScramCredentialsRequest()
         value.deletions = (0..<rng.below(4)).map { _ in AlterUserScramCredentialsRequest.ScramCredentialDeletion.random(version: version, using: &rng) }
         value.upsertions = (0..<rng.below(4)).map { _ in AlterUserScramCredentialsRequest.ScramCredentialUpsertion.random(version: version, using: &rng) }
@@ -782,7 +782,7 @@ extension AlterUserScramCredentialsRequest {
     }
 }
 extension AlterUserScramCredentialsRequest.ScramCredentialDeletion {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterUserScramCredentialsRequest.ScramCredentialDeletion {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterUserScramCredentialsRequest.ScramCredentialDeletion {
         var value = AlterUserScramCredentialsRequest.ScramCredentialDeletion()
         value.name = rng.string()
         value.mechanism = rng.integer(Int8.self)
@@ -791,7 +791,7 @@ extension AlterUserScramCredentialsRequest.ScramCredentialDeletion {
     }
 }
 extension AlterUserScramCredentialsRequest.ScramCredentialUpsertion {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterUserScramCredentialsRequest.ScramCredentialUpsertion {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterUserScramCredentialsRequest.ScramCredentialUpsertion {
         var value = AlterUserScramCredentialsRequest.ScramCredentialUpsertion()
         value.name = rng.string()
         value.mechanism = rng.integer(Int8.self)
@@ -804,7 +804,7 @@ extension AlterUserScramCredentialsRequest.ScramCredentialUpsertion {
 }
 
 extension AlterUserScramCredentialsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterUserScramCredentialsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterUserScramCredentialsResponse {
         var value = AlterUserScramCredentialsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.results = (0..<rng.below(4)).map { _ in AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult.random(version: version, using: &rng) }
@@ -813,7 +813,7 @@ extension AlterUserScramCredentialsResponse {
     }
 }
 extension AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
         var value = AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult()
         value.user = rng.string()
         value.errorCode = rng.integer(Int16.self)
@@ -824,7 +824,7 @@ extension AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
 }
 
 extension ApiVersionsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ApiVersionsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ApiVersionsRequest {
         var value = ApiVersionsRequest()
         if version >= 3 { value.clientSoftwareName = rng.string() }
         if version >= 3 { value.clientSoftwareVersion = rng.string() }
@@ -834,7 +834,7 @@ extension ApiVersionsRequest {
 }
 
 extension ApiVersionsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ApiVersionsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ApiVersionsResponse {
         var value = ApiVersionsResponse()
         value.errorCode = rng.integer(Int16.self)
         value.apiKeys = (0..<rng.below(4)).map { _ in ApiVersionsResponse.ApiVersion.random(version: version, using: &rng) }
@@ -848,7 +848,7 @@ extension ApiVersionsResponse {
     }
 }
 extension ApiVersionsResponse.ApiVersion {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ApiVersionsResponse.ApiVersion {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ApiVersionsResponse.ApiVersion {
         var value = ApiVersionsResponse.ApiVersion()
         value.apiKey = rng.integer(Int16.self)
         value.minVersion = rng.integer(Int16.self)
@@ -858,7 +858,7 @@ extension ApiVersionsResponse.ApiVersion {
     }
 }
 extension ApiVersionsResponse.SupportedFeatureKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ApiVersionsResponse.SupportedFeatureKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ApiVersionsResponse.SupportedFeatureKey {
         var value = ApiVersionsResponse.SupportedFeatureKey()
         if version >= 3 { value.name = rng.string() }
         if version >= 3 { value.minVersion = rng.integer(Int16.self) }
@@ -868,7 +868,7 @@ extension ApiVersionsResponse.SupportedFeatureKey {
     }
 }
 extension ApiVersionsResponse.FinalizedFeatureKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ApiVersionsResponse.FinalizedFeatureKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ApiVersionsResponse.FinalizedFeatureKey {
         var value = ApiVersionsResponse.FinalizedFeatureKey()
         if version >= 3 { value.name = rng.string() }
         if version >= 3 { value.maxVersionLevel = rng.integer(Int16.self) }
@@ -879,7 +879,7 @@ extension ApiVersionsResponse.FinalizedFeatureKey {
 }
 
 extension AssignReplicasToDirsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsRequest {
         var value = AssignReplicasToDirsRequest()
         value.brokerID = rng.integer(Int32.self)
         value.brokerEpoch = rng.integer(Int64.self)
@@ -889,7 +889,7 @@ extension AssignReplicasToDirsRequest {
     }
 }
 extension AssignReplicasToDirsRequest.DirectoryData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsRequest.DirectoryData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsRequest.DirectoryData {
         var value = AssignReplicasToDirsRequest.DirectoryData()
         value.id = rng.uuid()
         value.topics = (0..<rng.below(4)).map { _ in AssignReplicasToDirsRequest.DirectoryData.TopicData.random(version: version, using: &rng) }
@@ -898,7 +898,7 @@ extension AssignReplicasToDirsRequest.DirectoryData {
     }
 }
 extension AssignReplicasToDirsRequest.DirectoryData.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsRequest.DirectoryData.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsRequest.DirectoryData.TopicData {
         var value = AssignReplicasToDirsRequest.DirectoryData.TopicData()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in AssignReplicasToDirsRequest.DirectoryData.TopicData.PartitionData.random(version: version, using: &rng) }
@@ -907,7 +907,7 @@ extension AssignReplicasToDirsRequest.DirectoryData.TopicData {
     }
 }
 extension AssignReplicasToDirsRequest.DirectoryData.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsRequest.DirectoryData.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsRequest.DirectoryData.TopicData.PartitionData {
         var value = AssignReplicasToDirsRequest.DirectoryData.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -916,7 +916,7 @@ extension AssignReplicasToDirsRequest.DirectoryData.TopicData.PartitionData {
 }
 
 extension AssignReplicasToDirsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsResponse {
         var value = AssignReplicasToDirsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -926,7 +926,7 @@ extension AssignReplicasToDirsResponse {
     }
 }
 extension AssignReplicasToDirsResponse.DirectoryData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsResponse.DirectoryData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsResponse.DirectoryData {
         var value = AssignReplicasToDirsResponse.DirectoryData()
         value.id = rng.uuid()
         value.topics = (0..<rng.below(4)).map { _ in AssignReplicasToDirsResponse.DirectoryData.TopicData.random(version: version, using: &rng) }
@@ -935,7 +935,7 @@ extension AssignReplicasToDirsResponse.DirectoryData {
     }
 }
 extension AssignReplicasToDirsResponse.DirectoryData.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsResponse.DirectoryData.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsResponse.DirectoryData.TopicData {
         var value = AssignReplicasToDirsResponse.DirectoryData.TopicData()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in AssignReplicasToDirsResponse.DirectoryData.TopicData.PartitionData.random(version: version, using: &rng) }
@@ -944,7 +944,7 @@ extension AssignReplicasToDirsResponse.DirectoryData.TopicData {
     }
 }
 extension AssignReplicasToDirsResponse.DirectoryData.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsResponse.DirectoryData.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AssignReplicasToDirsResponse.DirectoryData.TopicData.PartitionData {
         var value = AssignReplicasToDirsResponse.DirectoryData.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -954,7 +954,7 @@ extension AssignReplicasToDirsResponse.DirectoryData.TopicData.PartitionData {
 }
 
 extension BeginQuorumEpochRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochRequest {
         var value = BeginQuorumEpochRequest()
         value.clusterID = (true) && rng.chance(5) ? nil : rng.string()
         if version >= 1 { value.voterID = rng.integer(Int32.self) }
@@ -965,7 +965,7 @@ extension BeginQuorumEpochRequest {
     }
 }
 extension BeginQuorumEpochRequest.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochRequest.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochRequest.TopicData {
         var value = BeginQuorumEpochRequest.TopicData()
         value.topicName = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in BeginQuorumEpochRequest.TopicData.PartitionData.random(version: version, using: &rng) }
@@ -974,7 +974,7 @@ extension BeginQuorumEpochRequest.TopicData {
     }
 }
 extension BeginQuorumEpochRequest.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochRequest.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochRequest.TopicData.PartitionData {
         var value = BeginQuorumEpochRequest.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         if version >= 1 { value.voterDirectoryID = rng.uuid() }
@@ -985,7 +985,7 @@ extension BeginQuorumEpochRequest.TopicData.PartitionData {
     }
 }
 extension BeginQuorumEpochRequest.LeaderEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochRequest.LeaderEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochRequest.LeaderEndpoint {
         var value = BeginQuorumEpochRequest.LeaderEndpoint()
         if version >= 1 { value.name = rng.string() }
         if version >= 1 { value.host = rng.string() }
@@ -996,7 +996,7 @@ extension BeginQuorumEpochRequest.LeaderEndpoint {
 }
 
 extension BeginQuorumEpochResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochResponse {
         var value = BeginQuorumEpochResponse()
         value.errorCode = rng.integer(Int16.self)
         value.topics = (0..<rng.below(4)).map { _ in BeginQuorumEpochResponse.TopicData.random(version: version, using: &rng) }
@@ -1006,7 +1006,7 @@ extension BeginQuorumEpochResponse {
     }
 }
 extension BeginQuorumEpochResponse.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochResponse.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochResponse.TopicData {
         var value = BeginQuorumEpochResponse.TopicData()
         value.topicName = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in BeginQuorumEpochResponse.TopicData.PartitionData.random(version: version, using: &rng) }
@@ -1015,7 +1015,7 @@ extension BeginQuorumEpochResponse.TopicData {
     }
 }
 extension BeginQuorumEpochResponse.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochResponse.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochResponse.TopicData.PartitionData {
         var value = BeginQuorumEpochResponse.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -1026,7 +1026,7 @@ extension BeginQuorumEpochResponse.TopicData.PartitionData {
     }
 }
 extension BeginQuorumEpochResponse.NodeEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochResponse.NodeEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BeginQuorumEpochResponse.NodeEndpoint {
         var value = BeginQuorumEpochResponse.NodeEndpoint()
         if version >= 1 { value.nodeID = rng.integer(Int32.self) }
         if version >= 1 { value.host = rng.string() }
@@ -1037,7 +1037,7 @@ extension BeginQuorumEpochResponse.NodeEndpoint {
 }
 
 extension BrokerHeartbeatRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BrokerHeartbeatRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BrokerHeartbeatRequest {
         var value = BrokerHeartbeatRequest()
         value.brokerID = rng.integer(Int32.self)
         value.brokerEpoch = rng.integer(Int64.self)
@@ -1051,7 +1051,7 @@ extension BrokerHeartbeatRequest {
 }
 
 extension BrokerHeartbeatResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BrokerHeartbeatResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BrokerHeartbeatResponse {
         var value = BrokerHeartbeatResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -1064,7 +1064,7 @@ extension BrokerHeartbeatResponse {
 }
 
 extension BrokerRegistrationRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BrokerRegistrationRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BrokerRegistrationRequest {
         var value = BrokerRegistrationRequest()
         value.brokerID = rng.integer(Int32.self)
         value.clusterID = rng.string()
@@ -1080,7 +1080,7 @@ extension BrokerRegistrationRequest {
     }
 }
 extension BrokerRegistrationRequest.Listener {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BrokerRegistrationRequest.Listener {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BrokerRegistrationRequest.Listener {
         var value = BrokerRegistrationRequest.Listener()
         value.name = rng.string()
         value.host = rng.string()
@@ -1091,7 +1091,7 @@ extension BrokerRegistrationRequest.Listener {
     }
 }
 extension BrokerRegistrationRequest.Feature {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BrokerRegistrationRequest.Feature {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BrokerRegistrationRequest.Feature {
         var value = BrokerRegistrationRequest.Feature()
         value.name = rng.string()
         value.minSupportedVersion = rng.integer(Int16.self)
@@ -1102,7 +1102,7 @@ extension BrokerRegistrationRequest.Feature {
 }
 
 extension BrokerRegistrationResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BrokerRegistrationResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BrokerRegistrationResponse {
         var value = BrokerRegistrationResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -1113,7 +1113,7 @@ extension BrokerRegistrationResponse {
 }
 
 extension ConsumerGroupDescribeRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeRequest {
         var value = ConsumerGroupDescribeRequest()
         value.groupIDs = (0..<rng.below(4)).map { _ in rng.string() }
         value.includeAuthorizedOperations = rng.bool()
@@ -1123,7 +1123,7 @@ extension ConsumerGroupDescribeRequest {
 }
 
 extension ConsumerGroupDescribeResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeResponse {
         var value = ConsumerGroupDescribeResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.groups = (0..<rng.below(4)).map { _ in ConsumerGroupDescribeResponse.DescribedGroup.random(version: version, using: &rng) }
@@ -1132,7 +1132,7 @@ extension ConsumerGroupDescribeResponse {
     }
 }
 extension ConsumerGroupDescribeResponse.DescribedGroup {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeResponse.DescribedGroup {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeResponse.DescribedGroup {
         var value = ConsumerGroupDescribeResponse.DescribedGroup()
         value.errorCode = rng.integer(Int16.self)
         value.errorMessage = (true) && rng.chance(5) ? nil : rng.string()
@@ -1148,7 +1148,7 @@ extension ConsumerGroupDescribeResponse.DescribedGroup {
     }
 }
 extension ConsumerGroupDescribeResponse.DescribedGroup.Member {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeResponse.DescribedGroup.Member {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeResponse.DescribedGroup.Member {
         var value = ConsumerGroupDescribeResponse.DescribedGroup.Member()
         value.memberID = rng.string()
         value.instanceID = (true) && rng.chance(5) ? nil : rng.string()
@@ -1165,7 +1165,7 @@ extension ConsumerGroupDescribeResponse.DescribedGroup.Member {
     }
 }
 extension ConsumerGroupDescribeResponse.TopicPartitions {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeResponse.TopicPartitions {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeResponse.TopicPartitions {
         var value = ConsumerGroupDescribeResponse.TopicPartitions()
         value.topicID = rng.uuid()
         value.topicName = rng.string()
@@ -1175,7 +1175,7 @@ extension ConsumerGroupDescribeResponse.TopicPartitions {
     }
 }
 extension ConsumerGroupDescribeResponse.Assignment {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeResponse.Assignment {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupDescribeResponse.Assignment {
         var value = ConsumerGroupDescribeResponse.Assignment()
         value.topicPartitions = (0..<rng.below(4)).map { _ in ConsumerGroupDescribeResponse.TopicPartitions.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -1184,7 +1184,7 @@ extension ConsumerGroupDescribeResponse.Assignment {
 }
 
 extension ConsumerGroupHeartbeatRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupHeartbeatRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupHeartbeatRequest {
         var value = ConsumerGroupHeartbeatRequest()
         value.groupID = rng.string()
         value.memberID = rng.string()
@@ -1200,7 +1200,7 @@ extension ConsumerGroupHeartbeatRequest {
     }
 }
 extension ConsumerGroupHeartbeatRequest.TopicPartitions {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupHeartbeatRequest.TopicPartitions {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupHeartbeatRequest.TopicPartitions {
         var value = ConsumerGroupHeartbeatRequest.TopicPartitions()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -1210,7 +1210,7 @@ extension ConsumerGroupHeartbeatRequest.TopicPartitions {
 }
 
 extension ConsumerGroupHeartbeatResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupHeartbeatResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupHeartbeatResponse {
         var value = ConsumerGroupHeartbeatResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -1224,7 +1224,7 @@ extension ConsumerGroupHeartbeatResponse {
     }
 }
 extension ConsumerGroupHeartbeatResponse.Assignment {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupHeartbeatResponse.Assignment {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupHeartbeatResponse.Assignment {
         var value = ConsumerGroupHeartbeatResponse.Assignment()
         value.topicPartitions = (0..<rng.below(4)).map { _ in ConsumerGroupHeartbeatResponse.TopicPartitions.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -1232,7 +1232,7 @@ extension ConsumerGroupHeartbeatResponse.Assignment {
     }
 }
 extension ConsumerGroupHeartbeatResponse.TopicPartitions {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupHeartbeatResponse.TopicPartitions {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupHeartbeatResponse.TopicPartitions {
         var value = ConsumerGroupHeartbeatResponse.TopicPartitions()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -1242,7 +1242,7 @@ extension ConsumerGroupHeartbeatResponse.TopicPartitions {
 }
 
 extension ConsumerProtocolAssignment {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerProtocolAssignment {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerProtocolAssignment {
         var value = ConsumerProtocolAssignment()
         value.assignedPartitions = (0..<rng.below(4)).map { _ in ConsumerProtocolAssignment.TopicPartition.random(version: version, using: &rng) }
         value.userData = (true) && rng.chance(5) ? nil : rng.bytes(maxCount: 40)
@@ -1250,7 +1250,7 @@ extension ConsumerProtocolAssignment {
     }
 }
 extension ConsumerProtocolAssignment.TopicPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerProtocolAssignment.TopicPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerProtocolAssignment.TopicPartition {
         var value = ConsumerProtocolAssignment.TopicPartition()
         value.topic = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -1259,7 +1259,7 @@ extension ConsumerProtocolAssignment.TopicPartition {
 }
 
 extension ConsumerProtocolSubscription {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerProtocolSubscription {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerProtocolSubscription {
         var value = ConsumerProtocolSubscription()
         value.topics = (0..<rng.below(4)).map { _ in rng.string() }
         value.userData = (true) && rng.chance(5) ? nil : rng.bytes(maxCount: 40)
@@ -1270,7 +1270,7 @@ extension ConsumerProtocolSubscription {
     }
 }
 extension ConsumerProtocolSubscription.TopicPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerProtocolSubscription.TopicPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerProtocolSubscription.TopicPartition {
         var value = ConsumerProtocolSubscription.TopicPartition()
         if version >= 1 { value.topic = rng.string() }
         if version >= 1 { value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) } }
@@ -1279,7 +1279,7 @@ extension ConsumerProtocolSubscription.TopicPartition {
 }
 
 extension ControlledShutdownRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ControlledShutdownRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ControlledShutdownRequest {
         var value = ControlledShutdownRequest()
         value.brokerID = rng.integer(Int32.self)
         if version >= 2 { value.brokerEpoch = rng.integer(Int64.self) }
@@ -1289,7 +1289,7 @@ extension ControlledShutdownRequest {
 }
 
 extension ControlledShutdownResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ControlledShutdownResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ControlledShutdownResponse {
         var value = ControlledShutdownResponse()
         value.errorCode = rng.integer(Int16.self)
         value.remainingPartitions = (0..<rng.below(4)).map { _ in ControlledShutdownResponse.RemainingPartition.random(version: version, using: &rng) }
@@ -1298,7 +1298,7 @@ extension ControlledShutdownResponse {
     }
 }
 extension ControlledShutdownResponse.RemainingPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ControlledShutdownResponse.RemainingPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ControlledShutdownResponse.RemainingPartition {
         var value = ControlledShutdownResponse.RemainingPartition()
         value.topicName = rng.string()
         value.partitionIndex = rng.integer(Int32.self)
@@ -1308,7 +1308,7 @@ extension ControlledShutdownResponse.RemainingPartition {
 }
 
 extension ControllerRegistrationRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ControllerRegistrationRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ControllerRegistrationRequest {
         var value = ControllerRegistrationRequest()
         value.controllerID = rng.integer(Int32.self)
         value.incarnationID = rng.uuid()
@@ -1320,7 +1320,7 @@ extension ControllerRegistrationRequest {
     }
 }
 extension ControllerRegistrationRequest.Listener {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ControllerRegistrationRequest.Listener {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ControllerRegistrationRequest.Listener {
         var value = ControllerRegistrationRequest.Listener()
         value.name = rng.string()
         value.host = rng.string()
@@ -1331,7 +1331,7 @@ extension ControllerRegistrationRequest.Listener {
     }
 }
 extension ControllerRegistrationRequest.Feature {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ControllerRegistrationRequest.Feature {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ControllerRegistrationRequest.Feature {
         var value = ControllerRegistrationRequest.Feature()
         value.name = rng.string()
         value.minSupportedVersion = rng.integer(Int16.self)
@@ -1342,7 +1342,7 @@ extension ControllerRegistrationRequest.Feature {
 }
 
 extension ControllerRegistrationResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ControllerRegistrationResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ControllerRegistrationResponse {
         var value = ControllerRegistrationResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -1353,7 +1353,7 @@ extension ControllerRegistrationResponse {
 }
 
 extension CreateAclsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateAclsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateAclsRequest {
         var value = CreateAclsRequest()
         value.creations = (0..<rng.below(4)).map { _ in CreateAclsRequest.AclCreation.random(version: version, using: &rng) }
         if version >= 2 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -1361,7 +1361,7 @@ extension CreateAclsRequest {
     }
 }
 extension CreateAclsRequest.AclCreation {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateAclsRequest.AclCreation {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateAclsRequest.AclCreation {
         var value = CreateAclsRequest.AclCreation()
         value.resourceType = rng.integer(Int8.self)
         value.resourceName = rng.string()
@@ -1376,7 +1376,7 @@ extension CreateAclsRequest.AclCreation {
 }
 
 extension CreateAclsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateAclsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateAclsResponse {
         var value = CreateAclsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.results = (0..<rng.below(4)).map { _ in CreateAclsResponse.AclCreationResult.random(version: version, using: &rng) }
@@ -1385,7 +1385,7 @@ extension CreateAclsResponse {
     }
 }
 extension CreateAclsResponse.AclCreationResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateAclsResponse.AclCreationResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateAclsResponse.AclCreationResult {
         var value = CreateAclsResponse.AclCreationResult()
         value.errorCode = rng.integer(Int16.self)
         value.errorMessage = (true) && rng.chance(5) ? nil : rng.string()
@@ -1395,7 +1395,7 @@ extension CreateAclsResponse.AclCreationResult {
 }
 
 extension CreateDelegationTokenRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateDelegationTokenRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateDelegationTokenRequest {
         var value = CreateDelegationTokenRequest()
         if version >= 3 { value.ownerPrincipalType = (true) && rng.chance(5) ? nil : rng.string() }
         if version >= 3 { value.ownerPrincipalName = (true) && rng.chance(5) ? nil : rng.string() }
@@ -1406,7 +1406,7 @@ extension CreateDelegationTokenRequest {
     }
 }
 extension CreateDelegationTokenRequest.CreatableRenewers {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateDelegationTokenRequest.CreatableRenewers {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateDelegationTokenRequest.CreatableRenewers {
         var value = CreateDelegationTokenRequest.CreatableRenewers()
         value.principalType = rng.string()
         value.principalName = rng.string()
@@ -1416,7 +1416,7 @@ extension CreateDelegationTokenRequest.CreatableRenewers {
 }
 
 extension CreateDelegationTokenResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateDelegationTokenResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateDelegationTokenResponse {
         var value = CreateDelegationTokenResponse()
         value.errorCode = rng.integer(Int16.self)
         value.principalType = rng.string()
@@ -1435,7 +1435,7 @@ extension CreateDelegationTokenResponse {
 }
 
 extension CreatePartitionsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreatePartitionsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreatePartitionsRequest {
         var value = CreatePartitionsRequest()
         value.topics = (0..<rng.below(4)).map { _ in CreatePartitionsRequest.CreatePartitionsTopic.random(version: version, using: &rng) }
         value.timeoutMs = rng.integer(Int32.self)
@@ -1445,7 +1445,7 @@ extension CreatePartitionsRequest {
     }
 }
 extension CreatePartitionsRequest.CreatePartitionsTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreatePartitionsRequest.CreatePartitionsTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreatePartitionsRequest.CreatePartitionsTopic {
         var value = CreatePartitionsRequest.CreatePartitionsTopic()
         value.name = rng.string()
         value.count = rng.integer(Int32.self)
@@ -1455,7 +1455,7 @@ extension CreatePartitionsRequest.CreatePartitionsTopic {
     }
 }
 extension CreatePartitionsRequest.CreatePartitionsTopic.CreatePartitionsAssignment {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreatePartitionsRequest.CreatePartitionsTopic.CreatePartitionsAssignment {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreatePartitionsRequest.CreatePartitionsTopic.CreatePartitionsAssignment {
         var value = CreatePartitionsRequest.CreatePartitionsTopic.CreatePartitionsAssignment()
         value.brokerIDs = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
         if version >= 2 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -1464,7 +1464,7 @@ extension CreatePartitionsRequest.CreatePartitionsTopic.CreatePartitionsAssignme
 }
 
 extension CreatePartitionsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreatePartitionsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreatePartitionsResponse {
         var value = CreatePartitionsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.results = (0..<rng.below(4)).map { _ in CreatePartitionsResponse.CreatePartitionsTopicResult.random(version: version, using: &rng) }
@@ -1473,7 +1473,7 @@ extension CreatePartitionsResponse {
     }
 }
 extension CreatePartitionsResponse.CreatePartitionsTopicResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreatePartitionsResponse.CreatePartitionsTopicResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreatePartitionsResponse.CreatePartitionsTopicResult {
         var value = CreatePartitionsResponse.CreatePartitionsTopicResult()
         value.name = rng.string()
         value.errorCode = rng.integer(Int16.self)
@@ -1484,7 +1484,7 @@ extension CreatePartitionsResponse.CreatePartitionsTopicResult {
 }
 
 extension CreateTopicsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsRequest {
         var value = CreateTopicsRequest()
         value.topics = (0..<rng.below(4)).map { _ in CreateTopicsRequest.CreatableTopic.random(version: version, using: &rng) }
         value.timeoutMs = rng.integer(Int32.self)
@@ -1494,7 +1494,7 @@ extension CreateTopicsRequest {
     }
 }
 extension CreateTopicsRequest.CreatableTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsRequest.CreatableTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsRequest.CreatableTopic {
         var value = CreateTopicsRequest.CreatableTopic()
         value.name = rng.string()
         value.numPartitions = rng.integer(Int32.self)
@@ -1506,7 +1506,7 @@ extension CreateTopicsRequest.CreatableTopic {
     }
 }
 extension CreateTopicsRequest.CreatableTopic.CreatableReplicaAssignment {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsRequest.CreatableTopic.CreatableReplicaAssignment {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsRequest.CreatableTopic.CreatableReplicaAssignment {
         var value = CreateTopicsRequest.CreatableTopic.CreatableReplicaAssignment()
         value.partitionIndex = rng.integer(Int32.self)
         value.brokerIDs = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -1515,7 +1515,7 @@ extension CreateTopicsRequest.CreatableTopic.CreatableReplicaAssignment {
     }
 }
 extension CreateTopicsRequest.CreatableTopic.CreatableTopicConfig {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsRequest.CreatableTopic.CreatableTopicConfig {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsRequest.CreatableTopic.CreatableTopicConfig {
         var value = CreateTopicsRequest.CreatableTopic.CreatableTopicConfig()
         value.name = rng.string()
         value.value = (true) && rng.chance(5) ? nil : rng.string()
@@ -1525,7 +1525,7 @@ extension CreateTopicsRequest.CreatableTopic.CreatableTopicConfig {
 }
 
 extension CreateTopicsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsResponse {
         var value = CreateTopicsResponse()
         if version >= 2 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.topics = (0..<rng.below(4)).map { _ in CreateTopicsResponse.CreatableTopicResult.random(version: version, using: &rng) }
@@ -1534,7 +1534,7 @@ extension CreateTopicsResponse {
     }
 }
 extension CreateTopicsResponse.CreatableTopicResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsResponse.CreatableTopicResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsResponse.CreatableTopicResult {
         var value = CreateTopicsResponse.CreatableTopicResult()
         value.name = rng.string()
         if version >= 7 { value.topicID = rng.uuid() }
@@ -1549,7 +1549,7 @@ extension CreateTopicsResponse.CreatableTopicResult {
     }
 }
 extension CreateTopicsResponse.CreatableTopicResult.CreatableTopicConfigs {
-    static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsResponse.CreatableTopicResult.CreatableTopicConfigs {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> CreateTopicsResponse.CreatableTopicResult.CreatableTopicConfigs {
         var value = CreateTopicsResponse.CreatableTopicResult.CreatableTopicConfigs()
         if version >= 5 { value.name = rng.string() }
         if version >= 5 { value.value = (true) && rng.chance(5) ? nil : rng.string() }
@@ -1562,7 +1562,7 @@ extension CreateTopicsResponse.CreatableTopicResult.CreatableTopicConfigs {
 }
 
 extension DefaultPrincipalData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DefaultPrincipalData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DefaultPrincipalData {
         var value = DefaultPrincipalData()
         value.type = rng.string()
         value.name = rng.string()
@@ -1573,7 +1573,7 @@ extension DefaultPrincipalData {
 }
 
 extension DeleteAclsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteAclsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteAclsRequest {
         var value = DeleteAclsRequest()
         value.filters = (0..<rng.below(4)).map { _ in DeleteAclsRequest.DeleteAclsFilter.random(version: version, using: &rng) }
         if version >= 2 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -1581,7 +1581,7 @@ extension DeleteAclsRequest {
     }
 }
 extension DeleteAclsRequest.DeleteAclsFilter {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteAclsRequest.DeleteAclsFilter {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteAclsRequest.DeleteAclsFilter {
         var value = DeleteAclsRequest.DeleteAclsFilter()
         value.resourceTypeFilter = rng.integer(Int8.self)
         value.resourceNameFilter = (true) && rng.chance(5) ? nil : rng.string()
@@ -1596,7 +1596,7 @@ extension DeleteAclsRequest.DeleteAclsFilter {
 }
 
 extension DeleteAclsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteAclsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteAclsResponse {
         var value = DeleteAclsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.filterResults = (0..<rng.below(4)).map { _ in DeleteAclsResponse.DeleteAclsFilterResult.random(version: version, using: &rng) }
@@ -1605,7 +1605,7 @@ extension DeleteAclsResponse {
     }
 }
 extension DeleteAclsResponse.DeleteAclsFilterResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteAclsResponse.DeleteAclsFilterResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteAclsResponse.DeleteAclsFilterResult {
         var value = DeleteAclsResponse.DeleteAclsFilterResult()
         value.errorCode = rng.integer(Int16.self)
         value.errorMessage = (true) && rng.chance(5) ? nil : rng.string()
@@ -1615,7 +1615,7 @@ extension DeleteAclsResponse.DeleteAclsFilterResult {
     }
 }
 extension DeleteAclsResponse.DeleteAclsFilterResult.DeleteAclsMatchingAcl {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteAclsResponse.DeleteAclsFilterResult.DeleteAclsMatchingAcl {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteAclsResponse.DeleteAclsFilterResult.DeleteAclsMatchingAcl {
         var value = DeleteAclsResponse.DeleteAclsFilterResult.DeleteAclsMatchingAcl()
         value.errorCode = rng.integer(Int16.self)
         value.errorMessage = (true) && rng.chance(5) ? nil : rng.string()
@@ -1632,7 +1632,7 @@ extension DeleteAclsResponse.DeleteAclsFilterResult.DeleteAclsMatchingAcl {
 }
 
 extension DeleteGroupsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteGroupsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteGroupsRequest {
         var value = DeleteGroupsRequest()
         value.groupsNames = (0..<rng.below(4)).map { _ in rng.string() }
         if version >= 2 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -1641,7 +1641,7 @@ extension DeleteGroupsRequest {
 }
 
 extension DeleteGroupsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteGroupsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteGroupsResponse {
         var value = DeleteGroupsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.results = (0..<rng.below(4)).map { _ in DeleteGroupsResponse.DeletableGroupResult.random(version: version, using: &rng) }
@@ -1650,7 +1650,7 @@ extension DeleteGroupsResponse {
     }
 }
 extension DeleteGroupsResponse.DeletableGroupResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteGroupsResponse.DeletableGroupResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteGroupsResponse.DeletableGroupResult {
         var value = DeleteGroupsResponse.DeletableGroupResult()
         value.groupID = rng.string()
         value.errorCode = rng.integer(Int16.self)
@@ -1660,7 +1660,7 @@ extension DeleteGroupsResponse.DeletableGroupResult {
 }
 
 extension DeleteRecordsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsRequest {
         var value = DeleteRecordsRequest()
         value.topics = (0..<rng.below(4)).map { _ in DeleteRecordsRequest.DeleteRecordsTopic.random(version: version, using: &rng) }
         value.timeoutMs = rng.integer(Int32.self)
@@ -1669,7 +1669,7 @@ extension DeleteRecordsRequest {
     }
 }
 extension DeleteRecordsRequest.DeleteRecordsTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsRequest.DeleteRecordsTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsRequest.DeleteRecordsTopic {
         var value = DeleteRecordsRequest.DeleteRecordsTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in DeleteRecordsRequest.DeleteRecordsTopic.DeleteRecordsPartition.random(version: version, using: &rng) }
@@ -1678,7 +1678,7 @@ extension DeleteRecordsRequest.DeleteRecordsTopic {
     }
 }
 extension DeleteRecordsRequest.DeleteRecordsTopic.DeleteRecordsPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsRequest.DeleteRecordsTopic.DeleteRecordsPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsRequest.DeleteRecordsTopic.DeleteRecordsPartition {
         var value = DeleteRecordsRequest.DeleteRecordsTopic.DeleteRecordsPartition()
         value.partitionIndex = rng.integer(Int32.self)
         value.offset = rng.integer(Int64.self)
@@ -1688,7 +1688,7 @@ extension DeleteRecordsRequest.DeleteRecordsTopic.DeleteRecordsPartition {
 }
 
 extension DeleteRecordsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsResponse {
         var value = DeleteRecordsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.topics = (0..<rng.below(4)).map { _ in DeleteRecordsResponse.DeleteRecordsTopicResult.random(version: version, using: &rng) }
@@ -1697,7 +1697,7 @@ extension DeleteRecordsResponse {
     }
 }
 extension DeleteRecordsResponse.DeleteRecordsTopicResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsResponse.DeleteRecordsTopicResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsResponse.DeleteRecordsTopicResult {
         var value = DeleteRecordsResponse.DeleteRecordsTopicResult()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in DeleteRecordsResponse.DeleteRecordsTopicResult.DeleteRecordsPartitionResult.random(version: version, using: &rng) }
@@ -1706,7 +1706,7 @@ extension DeleteRecordsResponse.DeleteRecordsTopicResult {
     }
 }
 extension DeleteRecordsResponse.DeleteRecordsTopicResult.DeleteRecordsPartitionResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsResponse.DeleteRecordsTopicResult.DeleteRecordsPartitionResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteRecordsResponse.DeleteRecordsTopicResult.DeleteRecordsPartitionResult {
         var value = DeleteRecordsResponse.DeleteRecordsTopicResult.DeleteRecordsPartitionResult()
         value.partitionIndex = rng.integer(Int32.self)
         value.lowWatermark = rng.integer(Int64.self)
@@ -1717,7 +1717,7 @@ extension DeleteRecordsResponse.DeleteRecordsTopicResult.DeleteRecordsPartitionR
 }
 
 extension DeleteShareGroupStateRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateRequest {
         var value = DeleteShareGroupStateRequest()
         value.groupID = rng.string()
         value.topics = (0..<rng.below(4)).map { _ in DeleteShareGroupStateRequest.DeleteStateData.random(version: version, using: &rng) }
@@ -1726,7 +1726,7 @@ extension DeleteShareGroupStateRequest {
     }
 }
 extension DeleteShareGroupStateRequest.DeleteStateData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateRequest.DeleteStateData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateRequest.DeleteStateData {
         var value = DeleteShareGroupStateRequest.DeleteStateData()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in DeleteShareGroupStateRequest.DeleteStateData.PartitionData.random(version: version, using: &rng) }
@@ -1735,7 +1735,7 @@ extension DeleteShareGroupStateRequest.DeleteStateData {
     }
 }
 extension DeleteShareGroupStateRequest.DeleteStateData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateRequest.DeleteStateData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateRequest.DeleteStateData.PartitionData {
         var value = DeleteShareGroupStateRequest.DeleteStateData.PartitionData()
         value.partition = rng.integer(Int32.self)
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -1744,7 +1744,7 @@ extension DeleteShareGroupStateRequest.DeleteStateData.PartitionData {
 }
 
 extension DeleteShareGroupStateResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateResponse {
         var value = DeleteShareGroupStateResponse()
         value.results = (0..<rng.below(4)).map { _ in DeleteShareGroupStateResponse.DeleteStateResult.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -1752,7 +1752,7 @@ extension DeleteShareGroupStateResponse {
     }
 }
 extension DeleteShareGroupStateResponse.DeleteStateResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateResponse.DeleteStateResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateResponse.DeleteStateResult {
         var value = DeleteShareGroupStateResponse.DeleteStateResult()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in DeleteShareGroupStateResponse.DeleteStateResult.PartitionResult.random(version: version, using: &rng) }
@@ -1761,7 +1761,7 @@ extension DeleteShareGroupStateResponse.DeleteStateResult {
     }
 }
 extension DeleteShareGroupStateResponse.DeleteStateResult.PartitionResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateResponse.DeleteStateResult.PartitionResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteShareGroupStateResponse.DeleteStateResult.PartitionResult {
         var value = DeleteShareGroupStateResponse.DeleteStateResult.PartitionResult()
         value.partition = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -1772,7 +1772,7 @@ extension DeleteShareGroupStateResponse.DeleteStateResult.PartitionResult {
 }
 
 extension DeleteTopicsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteTopicsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteTopicsRequest {
         var value = DeleteTopicsRequest()
         if version >= 6 { value.topics = (0..<rng.below(4)).map { _ in DeleteTopicsRequest.DeleteTopicState.random(version: version, using: &rng) } }
         if version <= 5 { value.topicNames = (0..<rng.below(4)).map { _ in rng.string() } }
@@ -1782,7 +1782,7 @@ extension DeleteTopicsRequest {
     }
 }
 extension DeleteTopicsRequest.DeleteTopicState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteTopicsRequest.DeleteTopicState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteTopicsRequest.DeleteTopicState {
         var value = DeleteTopicsRequest.DeleteTopicState()
         if version >= 6 { value.name = (true) && rng.chance(5) ? nil : rng.string() }
         if version >= 6 { value.topicID = rng.uuid() }
@@ -1792,7 +1792,7 @@ extension DeleteTopicsRequest.DeleteTopicState {
 }
 
 extension DeleteTopicsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteTopicsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteTopicsResponse {
         var value = DeleteTopicsResponse()
         if version >= 1 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.responses = (0..<rng.below(4)).map { _ in DeleteTopicsResponse.DeletableTopicResult.random(version: version, using: &rng) }
@@ -1801,7 +1801,7 @@ extension DeleteTopicsResponse {
     }
 }
 extension DeleteTopicsResponse.DeletableTopicResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DeleteTopicsResponse.DeletableTopicResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DeleteTopicsResponse.DeletableTopicResult {
         var value = DeleteTopicsResponse.DeletableTopicResult()
         value.name = (version >= 6) && rng.chance(5) ? nil : rng.string()
         if version >= 6 { value.topicID = rng.uuid() }
@@ -1813,7 +1813,7 @@ extension DeleteTopicsResponse.DeletableTopicResult {
 }
 
 extension DescribeAclsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeAclsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeAclsRequest {
         var value = DescribeAclsRequest()
         value.resourceTypeFilter = rng.integer(Int8.self)
         value.resourceNameFilter = (true) && rng.chance(5) ? nil : rng.string()
@@ -1828,7 +1828,7 @@ extension DescribeAclsRequest {
 }
 
 extension DescribeAclsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeAclsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeAclsResponse {
         var value = DescribeAclsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -1839,7 +1839,7 @@ extension DescribeAclsResponse {
     }
 }
 extension DescribeAclsResponse.DescribeAclsResource {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeAclsResponse.DescribeAclsResource {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeAclsResponse.DescribeAclsResource {
         var value = DescribeAclsResponse.DescribeAclsResource()
         value.resourceType = rng.integer(Int8.self)
         value.resourceName = rng.string()
@@ -1850,7 +1850,7 @@ extension DescribeAclsResponse.DescribeAclsResource {
     }
 }
 extension DescribeAclsResponse.DescribeAclsResource.AclDescription {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeAclsResponse.DescribeAclsResource.AclDescription {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeAclsResponse.DescribeAclsResource.AclDescription {
         var value = DescribeAclsResponse.DescribeAclsResource.AclDescription()
         value.principal = rng.string()
         value.host = rng.string()
@@ -1862,7 +1862,7 @@ extension DescribeAclsResponse.DescribeAclsResource.AclDescription {
 }
 
 extension DescribeClientQuotasRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasRequest {
         var value = DescribeClientQuotasRequest()
         value.components = (0..<rng.below(4)).map { _ in DescribeClientQuotasRequest.ComponentData.random(version: version, using: &rng) }
         value.strict = rng.bool()
@@ -1871,7 +1871,7 @@ extension DescribeClientQuotasRequest {
     }
 }
 extension DescribeClientQuotasRequest.ComponentData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasRequest.ComponentData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasRequest.ComponentData {
         var value = DescribeClientQuotasRequest.ComponentData()
         value.entityType = rng.string()
         value.matchType = rng.integer(Int8.self)
@@ -1882,7 +1882,7 @@ extension DescribeClientQuotasRequest.ComponentData {
 }
 
 extension DescribeClientQuotasResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasResponse {
         var value = DescribeClientQuotasResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -1893,7 +1893,7 @@ extension DescribeClientQuotasResponse {
     }
 }
 extension DescribeClientQuotasResponse.EntryData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasResponse.EntryData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasResponse.EntryData {
         var value = DescribeClientQuotasResponse.EntryData()
         value.entity = (0..<rng.below(4)).map { _ in DescribeClientQuotasResponse.EntryData.EntityData.random(version: version, using: &rng) }
         value.values = (0..<rng.below(4)).map { _ in DescribeClientQuotasResponse.EntryData.ValueData.random(version: version, using: &rng) }
@@ -1902,7 +1902,7 @@ extension DescribeClientQuotasResponse.EntryData {
     }
 }
 extension DescribeClientQuotasResponse.EntryData.EntityData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasResponse.EntryData.EntityData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasResponse.EntryData.EntityData {
         var value = DescribeClientQuotasResponse.EntryData.EntityData()
         value.entityType = rng.string()
         value.entityName = (true) && rng.chance(5) ? nil : rng.string()
@@ -1911,7 +1911,7 @@ extension DescribeClientQuotasResponse.EntryData.EntityData {
     }
 }
 extension DescribeClientQuotasResponse.EntryData.ValueData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasResponse.EntryData.ValueData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClientQuotasResponse.EntryData.ValueData {
         var value = DescribeClientQuotasResponse.EntryData.ValueData()
         value.key = rng.string()
         value.value = rng.double()
@@ -1921,7 +1921,7 @@ extension DescribeClientQuotasResponse.EntryData.ValueData {
 }
 
 extension DescribeClusterRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClusterRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClusterRequest {
         var value = DescribeClusterRequest()
         value.includeClusterAuthorizedOperations = rng.bool()
         if version >= 1 { value.endpointType = rng.integer(Int8.self) }
@@ -1931,7 +1931,7 @@ extension DescribeClusterRequest {
 }
 
 extension DescribeClusterResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClusterResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClusterResponse {
         var value = DescribeClusterResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -1946,7 +1946,7 @@ extension DescribeClusterResponse {
     }
 }
 extension DescribeClusterResponse.DescribeClusterBroker {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClusterResponse.DescribeClusterBroker {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeClusterResponse.DescribeClusterBroker {
         var value = DescribeClusterResponse.DescribeClusterBroker()
         value.brokerID = rng.integer(Int32.self)
         value.host = rng.string()
@@ -1958,7 +1958,7 @@ extension DescribeClusterResponse.DescribeClusterBroker {
 }
 
 extension DescribeConfigsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsRequest {
         var value = DescribeConfigsRequest()
         value.resources = (0..<rng.below(4)).map { _ in DescribeConfigsRequest.DescribeConfigsResource.random(version: version, using: &rng) }
         if version >= 1 { value.includeSynonyms = rng.bool() }
@@ -1968,7 +1968,7 @@ extension DescribeConfigsRequest {
     }
 }
 extension DescribeConfigsRequest.DescribeConfigsResource {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsRequest.DescribeConfigsResource {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsRequest.DescribeConfigsResource {
         var value = DescribeConfigsRequest.DescribeConfigsResource()
         value.resourceType = rng.integer(Int8.self)
         value.resourceName = rng.string()
@@ -1979,7 +1979,7 @@ extension DescribeConfigsRequest.DescribeConfigsResource {
 }
 
 extension DescribeConfigsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsResponse {
         var value = DescribeConfigsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.results = (0..<rng.below(4)).map { _ in DescribeConfigsResponse.DescribeConfigsResult.random(version: version, using: &rng) }
@@ -1988,7 +1988,7 @@ extension DescribeConfigsResponse {
     }
 }
 extension DescribeConfigsResponse.DescribeConfigsResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsResponse.DescribeConfigsResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsResponse.DescribeConfigsResult {
         var value = DescribeConfigsResponse.DescribeConfigsResult()
         value.errorCode = rng.integer(Int16.self)
         value.errorMessage = (true) && rng.chance(5) ? nil : rng.string()
@@ -2000,7 +2000,7 @@ extension DescribeConfigsResponse.DescribeConfigsResult {
     }
 }
 extension DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult {
         var value = DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult()
         value.name = rng.string()
         value.value = (true) && rng.chance(5) ? nil : rng.string()
@@ -2016,7 +2016,7 @@ extension DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceR
     }
 }
 extension DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult.DescribeConfigsSynonym {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult.DescribeConfigsSynonym {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult.DescribeConfigsSynonym {
         var value = DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult.DescribeConfigsSynonym()
         if version >= 1 { value.name = rng.string() }
         if version >= 1 { value.value = (true) && rng.chance(5) ? nil : rng.string() }
@@ -2027,7 +2027,7 @@ extension DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceR
 }
 
 extension DescribeDelegationTokenRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeDelegationTokenRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeDelegationTokenRequest {
         var value = DescribeDelegationTokenRequest()
         value.owners = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in DescribeDelegationTokenRequest.DescribeDelegationTokenOwner.random(version: version, using: &rng) }
         if version >= 2 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -2035,7 +2035,7 @@ extension DescribeDelegationTokenRequest {
     }
 }
 extension DescribeDelegationTokenRequest.DescribeDelegationTokenOwner {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeDelegationTokenRequest.DescribeDelegationTokenOwner {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeDelegationTokenRequest.DescribeDelegationTokenOwner {
         var value = DescribeDelegationTokenRequest.DescribeDelegationTokenOwner()
         value.principalType = rng.string()
         value.principalName = rng.string()
@@ -2045,7 +2045,7 @@ extension DescribeDelegationTokenRequest.DescribeDelegationTokenOwner {
 }
 
 extension DescribeDelegationTokenResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeDelegationTokenResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeDelegationTokenResponse {
         var value = DescribeDelegationTokenResponse()
         value.errorCode = rng.integer(Int16.self)
         value.tokens = (0..<rng.below(4)).map { _ in DescribeDelegationTokenResponse.DescribedDelegationToken.random(version: version, using: &rng) }
@@ -2055,7 +2055,7 @@ extension DescribeDelegationTokenResponse {
     }
 }
 extension DescribeDelegationTokenResponse.DescribedDelegationToken {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeDelegationTokenResponse.DescribedDelegationToken {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeDelegationTokenResponse.DescribedDelegationToken {
         var value = DescribeDelegationTokenResponse.DescribedDelegationToken()
         value.principalType = rng.string()
         value.principalName = rng.string()
@@ -2072,7 +2072,7 @@ extension DescribeDelegationTokenResponse.DescribedDelegationToken {
     }
 }
 extension DescribeDelegationTokenResponse.DescribedDelegationToken.DescribedDelegationTokenRenewer {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeDelegationTokenResponse.DescribedDelegationToken.DescribedDelegationTokenRenewer {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeDelegationTokenResponse.DescribedDelegationToken.DescribedDelegationTokenRenewer {
         var value = DescribeDelegationTokenResponse.DescribedDelegationToken.DescribedDelegationTokenRenewer()
         value.principalType = rng.string()
         value.principalName = rng.string()
@@ -2082,7 +2082,7 @@ extension DescribeDelegationTokenResponse.DescribedDelegationToken.DescribedDele
 }
 
 extension DescribeGroupsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeGroupsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeGroupsRequest {
         var value = DescribeGroupsRequest()
         value.groups = (0..<rng.below(4)).map { _ in rng.string() }
         if version >= 3 { value.includeAuthorizedOperations = rng.bool() }
@@ -2092,7 +2092,7 @@ extension DescribeGroupsRequest {
 }
 
 extension DescribeGroupsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeGroupsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeGroupsResponse {
         var value = DescribeGroupsResponse()
         if version >= 1 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.groups = (0..<rng.below(4)).map { _ in DescribeGroupsResponse.DescribedGroup.random(version: version, using: &rng) }
@@ -2101,7 +2101,7 @@ extension DescribeGroupsResponse {
     }
 }
 extension DescribeGroupsResponse.DescribedGroup {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeGroupsResponse.DescribedGroup {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeGroupsResponse.DescribedGroup {
         var value = DescribeGroupsResponse.DescribedGroup()
         value.errorCode = rng.integer(Int16.self)
         value.groupID = rng.string()
@@ -2115,7 +2115,7 @@ extension DescribeGroupsResponse.DescribedGroup {
     }
 }
 extension DescribeGroupsResponse.DescribedGroup.DescribedGroupMember {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeGroupsResponse.DescribedGroup.DescribedGroupMember {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeGroupsResponse.DescribedGroup.DescribedGroupMember {
         var value = DescribeGroupsResponse.DescribedGroup.DescribedGroupMember()
         value.memberID = rng.string()
         if version >= 4 { value.groupInstanceID = (true) && rng.chance(5) ? nil : rng.string() }
@@ -2129,7 +2129,7 @@ extension DescribeGroupsResponse.DescribedGroup.DescribedGroupMember {
 }
 
 extension DescribeLogDirsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsRequest {
         var value = DescribeLogDirsRequest()
         value.topics = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in DescribeLogDirsRequest.DescribableLogDirTopic.random(version: version, using: &rng) }
         if version >= 2 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -2137,7 +2137,7 @@ extension DescribeLogDirsRequest {
     }
 }
 extension DescribeLogDirsRequest.DescribableLogDirTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsRequest.DescribableLogDirTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsRequest.DescribableLogDirTopic {
         var value = DescribeLogDirsRequest.DescribableLogDirTopic()
         value.topic = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -2147,7 +2147,7 @@ extension DescribeLogDirsRequest.DescribableLogDirTopic {
 }
 
 extension DescribeLogDirsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsResponse {
         var value = DescribeLogDirsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         if version >= 3 { value.errorCode = rng.integer(Int16.self) }
@@ -2157,7 +2157,7 @@ extension DescribeLogDirsResponse {
     }
 }
 extension DescribeLogDirsResponse.DescribeLogDirsResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsResponse.DescribeLogDirsResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsResponse.DescribeLogDirsResult {
         var value = DescribeLogDirsResponse.DescribeLogDirsResult()
         value.errorCode = rng.integer(Int16.self)
         value.logDir = rng.string()
@@ -2169,7 +2169,7 @@ extension DescribeLogDirsResponse.DescribeLogDirsResult {
     }
 }
 extension DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic {
         var value = DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic.DescribeLogDirsPartition.random(version: version, using: &rng) }
@@ -2178,7 +2178,7 @@ extension DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic {
     }
 }
 extension DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic.DescribeLogDirsPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic.DescribeLogDirsPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic.DescribeLogDirsPartition {
         var value = DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic.DescribeLogDirsPartition()
         value.partitionIndex = rng.integer(Int32.self)
         value.partitionSize = rng.integer(Int64.self)
@@ -2190,7 +2190,7 @@ extension DescribeLogDirsResponse.DescribeLogDirsResult.DescribeLogDirsTopic.Des
 }
 
 extension DescribeProducersRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersRequest {
         var value = DescribeProducersRequest()
         value.topics = (0..<rng.below(4)).map { _ in DescribeProducersRequest.TopicRequest.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -2198,7 +2198,7 @@ extension DescribeProducersRequest {
     }
 }
 extension DescribeProducersRequest.TopicRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersRequest.TopicRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersRequest.TopicRequest {
         var value = DescribeProducersRequest.TopicRequest()
         value.name = rng.string()
         value.partitionIndexes = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -2208,7 +2208,7 @@ extension DescribeProducersRequest.TopicRequest {
 }
 
 extension DescribeProducersResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersResponse {
         var value = DescribeProducersResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.topics = (0..<rng.below(4)).map { _ in DescribeProducersResponse.TopicResponse.random(version: version, using: &rng) }
@@ -2217,7 +2217,7 @@ extension DescribeProducersResponse {
     }
 }
 extension DescribeProducersResponse.TopicResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersResponse.TopicResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersResponse.TopicResponse {
         var value = DescribeProducersResponse.TopicResponse()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in DescribeProducersResponse.TopicResponse.PartitionResponse.random(version: version, using: &rng) }
@@ -2226,7 +2226,7 @@ extension DescribeProducersResponse.TopicResponse {
     }
 }
 extension DescribeProducersResponse.TopicResponse.PartitionResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersResponse.TopicResponse.PartitionResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersResponse.TopicResponse.PartitionResponse {
         var value = DescribeProducersResponse.TopicResponse.PartitionResponse()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -2237,7 +2237,7 @@ extension DescribeProducersResponse.TopicResponse.PartitionResponse {
     }
 }
 extension DescribeProducersResponse.TopicResponse.PartitionResponse.ProducerState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersResponse.TopicResponse.PartitionResponse.ProducerState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeProducersResponse.TopicResponse.PartitionResponse.ProducerState {
         var value = DescribeProducersResponse.TopicResponse.PartitionResponse.ProducerState()
         value.producerID = rng.integer(Int64.self)
         value.producerEpoch = rng.integer(Int32.self)
@@ -2251,7 +2251,7 @@ extension DescribeProducersResponse.TopicResponse.PartitionResponse.ProducerStat
 }
 
 extension DescribeQuorumRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumRequest {
         var value = DescribeQuorumRequest()
         value.topics = (0..<rng.below(4)).map { _ in DescribeQuorumRequest.TopicData.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -2259,7 +2259,7 @@ extension DescribeQuorumRequest {
     }
 }
 extension DescribeQuorumRequest.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumRequest.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumRequest.TopicData {
         var value = DescribeQuorumRequest.TopicData()
         value.topicName = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in DescribeQuorumRequest.TopicData.PartitionData.random(version: version, using: &rng) }
@@ -2268,7 +2268,7 @@ extension DescribeQuorumRequest.TopicData {
     }
 }
 extension DescribeQuorumRequest.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumRequest.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumRequest.TopicData.PartitionData {
         var value = DescribeQuorumRequest.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -2277,7 +2277,7 @@ extension DescribeQuorumRequest.TopicData.PartitionData {
 }
 
 extension DescribeQuorumResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse {
         var value = DescribeQuorumResponse()
         value.errorCode = rng.integer(Int16.self)
         if version >= 2 { value.errorMessage = (true) && rng.chance(5) ? nil : rng.string() }
@@ -2288,7 +2288,7 @@ extension DescribeQuorumResponse {
     }
 }
 extension DescribeQuorumResponse.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse.TopicData {
         var value = DescribeQuorumResponse.TopicData()
         value.topicName = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in DescribeQuorumResponse.TopicData.PartitionData.random(version: version, using: &rng) }
@@ -2297,7 +2297,7 @@ extension DescribeQuorumResponse.TopicData {
     }
 }
 extension DescribeQuorumResponse.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse.TopicData.PartitionData {
         var value = DescribeQuorumResponse.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -2312,7 +2312,7 @@ extension DescribeQuorumResponse.TopicData.PartitionData {
     }
 }
 extension DescribeQuorumResponse.Node {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse.Node {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse.Node {
         var value = DescribeQuorumResponse.Node()
         if version >= 2 { value.nodeID = rng.integer(Int32.self) }
         if version >= 2 { value.listeners = (0..<rng.below(4)).map { _ in DescribeQuorumResponse.Node.Listener.random(version: version, using: &rng) } }
@@ -2321,7 +2321,7 @@ extension DescribeQuorumResponse.Node {
     }
 }
 extension DescribeQuorumResponse.Node.Listener {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse.Node.Listener {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse.Node.Listener {
         var value = DescribeQuorumResponse.Node.Listener()
         if version >= 2 { value.name = rng.string() }
         if version >= 2 { value.host = rng.string() }
@@ -2331,7 +2331,7 @@ extension DescribeQuorumResponse.Node.Listener {
     }
 }
 extension DescribeQuorumResponse.ReplicaState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse.ReplicaState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeQuorumResponse.ReplicaState {
         var value = DescribeQuorumResponse.ReplicaState()
         value.replicaID = rng.integer(Int32.self)
         if version >= 2 { value.replicaDirectoryID = rng.uuid() }
@@ -2344,7 +2344,7 @@ extension DescribeQuorumResponse.ReplicaState {
 }
 
 extension DescribeTopicPartitionsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsRequest {
         var value = DescribeTopicPartitionsRequest()
         value.topics = (0..<rng.below(4)).map { _ in DescribeTopicPartitionsRequest.TopicRequest.random(version: version, using: &rng) }
         value.responsePartitionLimit = rng.integer(Int32.self)
@@ -2354,7 +2354,7 @@ extension DescribeTopicPartitionsRequest {
     }
 }
 extension DescribeTopicPartitionsRequest.TopicRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsRequest.TopicRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsRequest.TopicRequest {
         var value = DescribeTopicPartitionsRequest.TopicRequest()
         value.name = rng.string()
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -2362,7 +2362,7 @@ extension DescribeTopicPartitionsRequest.TopicRequest {
     }
 }
 extension DescribeTopicPartitionsRequest.Cursor {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsRequest.Cursor {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsRequest.Cursor {
         var value = DescribeTopicPartitionsRequest.Cursor()
         value.topicName = rng.string()
         value.partitionIndex = rng.integer(Int32.self)
@@ -2372,7 +2372,7 @@ extension DescribeTopicPartitionsRequest.Cursor {
 }
 
 extension DescribeTopicPartitionsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsResponse {
         var value = DescribeTopicPartitionsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.topics = (0..<rng.below(4)).map { _ in DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic.random(version: version, using: &rng) }
@@ -2382,7 +2382,7 @@ extension DescribeTopicPartitionsResponse {
     }
 }
 extension DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic {
         var value = DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic()
         value.errorCode = rng.integer(Int16.self)
         value.name = (true) && rng.chance(5) ? nil : rng.string()
@@ -2395,7 +2395,7 @@ extension DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic {
     }
 }
 extension DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic.DescribeTopicPartitionsResponsePartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic.DescribeTopicPartitionsResponsePartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic.DescribeTopicPartitionsResponsePartition {
         var value = DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic.DescribeTopicPartitionsResponsePartition()
         value.errorCode = rng.integer(Int16.self)
         value.partitionIndex = rng.integer(Int32.self)
@@ -2411,7 +2411,7 @@ extension DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic.D
     }
 }
 extension DescribeTopicPartitionsResponse.Cursor {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsResponse.Cursor {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTopicPartitionsResponse.Cursor {
         var value = DescribeTopicPartitionsResponse.Cursor()
         value.topicName = rng.string()
         value.partitionIndex = rng.integer(Int32.self)
@@ -2421,7 +2421,7 @@ extension DescribeTopicPartitionsResponse.Cursor {
 }
 
 extension DescribeTransactionsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTransactionsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTransactionsRequest {
         var value = DescribeTransactionsRequest()
         value.transactionalIDs = (0..<rng.below(4)).map { _ in rng.string() }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -2430,7 +2430,7 @@ extension DescribeTransactionsRequest {
 }
 
 extension DescribeTransactionsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTransactionsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTransactionsResponse {
         var value = DescribeTransactionsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.transactionStates = (0..<rng.below(4)).map { _ in DescribeTransactionsResponse.TransactionState.random(version: version, using: &rng) }
@@ -2439,7 +2439,7 @@ extension DescribeTransactionsResponse {
     }
 }
 extension DescribeTransactionsResponse.TransactionState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTransactionsResponse.TransactionState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTransactionsResponse.TransactionState {
         var value = DescribeTransactionsResponse.TransactionState()
         value.errorCode = rng.integer(Int16.self)
         value.transactionalID = rng.string()
@@ -2454,7 +2454,7 @@ extension DescribeTransactionsResponse.TransactionState {
     }
 }
 extension DescribeTransactionsResponse.TransactionState.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTransactionsResponse.TransactionState.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeTransactionsResponse.TransactionState.TopicData {
         var value = DescribeTransactionsResponse.TransactionState.TopicData()
         value.topic = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -2464,7 +2464,7 @@ extension DescribeTransactionsResponse.TransactionState.TopicData {
 }
 
 extension DescribeUserScramCredentialsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeUserScramCredentialsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeUserScramCredentialsRequest {
         var value = DescribeUserScramCredentialsRequest()
         value.users = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in DescribeUserScramCredentialsRequest.UserName.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -2472,7 +2472,7 @@ extension DescribeUserScramCredentialsRequest {
     }
 }
 extension DescribeUserScramCredentialsRequest.UserName {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeUserScramCredentialsRequest.UserName {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeUserScramCredentialsRequest.UserName {
         var value = DescribeUserScramCredentialsRequest.UserName()
         value.name = rng.string()
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -2481,7 +2481,7 @@ extension DescribeUserScramCredentialsRequest.UserName {
 }
 
 extension DescribeUserScramCredentialsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeUserScramCredentialsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeUserScramCredentialsResponse {
         var value = DescribeUserScramCredentialsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -2492,7 +2492,7 @@ extension DescribeUserScramCredentialsResponse {
     }
 }
 extension DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult {
         var value = DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult()
         value.user = rng.string()
         value.errorCode = rng.integer(Int16.self)
@@ -2503,7 +2503,7 @@ extension DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResul
     }
 }
 extension DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult.CredentialInfo {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult.CredentialInfo {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult.CredentialInfo {
         var value = DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult.CredentialInfo()
         value.mechanism = rng.integer(Int8.self)
         value.iterations = rng.integer(Int32.self)
@@ -2513,7 +2513,7 @@ extension DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResul
 }
 
 extension ElectLeadersRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ElectLeadersRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ElectLeadersRequest {
         var value = ElectLeadersRequest()
         if version >= 1 { value.electionType = rng.integer(Int8.self) }
         value.topicPartitions = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in ElectLeadersRequest.TopicPartitions.random(version: version, using: &rng) }
@@ -2523,7 +2523,7 @@ extension ElectLeadersRequest {
     }
 }
 extension ElectLeadersRequest.TopicPartitions {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ElectLeadersRequest.TopicPartitions {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ElectLeadersRequest.TopicPartitions {
         var value = ElectLeadersRequest.TopicPartitions()
         value.topic = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -2533,7 +2533,7 @@ extension ElectLeadersRequest.TopicPartitions {
 }
 
 extension ElectLeadersResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ElectLeadersResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ElectLeadersResponse {
         var value = ElectLeadersResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         if version >= 1 { value.errorCode = rng.integer(Int16.self) }
@@ -2543,7 +2543,7 @@ extension ElectLeadersResponse {
     }
 }
 extension ElectLeadersResponse.ReplicaElectionResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ElectLeadersResponse.ReplicaElectionResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ElectLeadersResponse.ReplicaElectionResult {
         var value = ElectLeadersResponse.ReplicaElectionResult()
         value.topic = rng.string()
         value.partitionResult = (0..<rng.below(4)).map { _ in ElectLeadersResponse.ReplicaElectionResult.PartitionResult.random(version: version, using: &rng) }
@@ -2552,7 +2552,7 @@ extension ElectLeadersResponse.ReplicaElectionResult {
     }
 }
 extension ElectLeadersResponse.ReplicaElectionResult.PartitionResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ElectLeadersResponse.ReplicaElectionResult.PartitionResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ElectLeadersResponse.ReplicaElectionResult.PartitionResult {
         var value = ElectLeadersResponse.ReplicaElectionResult.PartitionResult()
         value.partitionID = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -2563,7 +2563,7 @@ extension ElectLeadersResponse.ReplicaElectionResult.PartitionResult {
 }
 
 extension EndQuorumEpochRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochRequest {
         var value = EndQuorumEpochRequest()
         value.clusterID = (true) && rng.chance(5) ? nil : rng.string()
         value.topics = (0..<rng.below(4)).map { _ in EndQuorumEpochRequest.TopicData.random(version: version, using: &rng) }
@@ -2573,7 +2573,7 @@ extension EndQuorumEpochRequest {
     }
 }
 extension EndQuorumEpochRequest.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochRequest.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochRequest.TopicData {
         var value = EndQuorumEpochRequest.TopicData()
         value.topicName = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in EndQuorumEpochRequest.TopicData.PartitionData.random(version: version, using: &rng) }
@@ -2582,7 +2582,7 @@ extension EndQuorumEpochRequest.TopicData {
     }
 }
 extension EndQuorumEpochRequest.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochRequest.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochRequest.TopicData.PartitionData {
         var value = EndQuorumEpochRequest.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.leaderID = rng.integer(Int32.self)
@@ -2594,7 +2594,7 @@ extension EndQuorumEpochRequest.TopicData.PartitionData {
     }
 }
 extension EndQuorumEpochRequest.TopicData.PartitionData.ReplicaInfo {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochRequest.TopicData.PartitionData.ReplicaInfo {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochRequest.TopicData.PartitionData.ReplicaInfo {
         var value = EndQuorumEpochRequest.TopicData.PartitionData.ReplicaInfo()
         if version >= 1 { value.candidateID = rng.integer(Int32.self) }
         if version >= 1 { value.candidateDirectoryID = rng.uuid() }
@@ -2603,7 +2603,7 @@ extension EndQuorumEpochRequest.TopicData.PartitionData.ReplicaInfo {
     }
 }
 extension EndQuorumEpochRequest.LeaderEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochRequest.LeaderEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochRequest.LeaderEndpoint {
         var value = EndQuorumEpochRequest.LeaderEndpoint()
         if version >= 1 { value.name = rng.string() }
         if version >= 1 { value.host = rng.string() }
@@ -2614,7 +2614,7 @@ extension EndQuorumEpochRequest.LeaderEndpoint {
 }
 
 extension EndQuorumEpochResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochResponse {
         var value = EndQuorumEpochResponse()
         value.errorCode = rng.integer(Int16.self)
         value.topics = (0..<rng.below(4)).map { _ in EndQuorumEpochResponse.TopicData.random(version: version, using: &rng) }
@@ -2624,7 +2624,7 @@ extension EndQuorumEpochResponse {
     }
 }
 extension EndQuorumEpochResponse.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochResponse.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochResponse.TopicData {
         var value = EndQuorumEpochResponse.TopicData()
         value.topicName = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in EndQuorumEpochResponse.TopicData.PartitionData.random(version: version, using: &rng) }
@@ -2633,7 +2633,7 @@ extension EndQuorumEpochResponse.TopicData {
     }
 }
 extension EndQuorumEpochResponse.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochResponse.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochResponse.TopicData.PartitionData {
         var value = EndQuorumEpochResponse.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -2644,7 +2644,7 @@ extension EndQuorumEpochResponse.TopicData.PartitionData {
     }
 }
 extension EndQuorumEpochResponse.NodeEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochResponse.NodeEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndQuorumEpochResponse.NodeEndpoint {
         var value = EndQuorumEpochResponse.NodeEndpoint()
         if version >= 1 { value.nodeID = rng.integer(Int32.self) }
         if version >= 1 { value.host = rng.string() }
@@ -2655,7 +2655,7 @@ extension EndQuorumEpochResponse.NodeEndpoint {
 }
 
 extension EndTxnRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndTxnRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndTxnRequest {
         var value = EndTxnRequest()
         value.transactionalID = rng.string()
         value.producerID = rng.integer(Int64.self)
@@ -2667,7 +2667,7 @@ extension EndTxnRequest {
 }
 
 extension EndTxnResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndTxnResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndTxnResponse {
         var value = EndTxnResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -2677,7 +2677,7 @@ extension EndTxnResponse {
 }
 
 extension EnvelopeRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EnvelopeRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EnvelopeRequest {
         var value = EnvelopeRequest()
         value.requestData = rng.bytes(maxCount: 40)
         value.requestPrincipal = (true) && rng.chance(5) ? nil : rng.bytes(maxCount: 40)
@@ -2688,7 +2688,7 @@ extension EnvelopeRequest {
 }
 
 extension EnvelopeResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EnvelopeResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EnvelopeResponse {
         var value = EnvelopeResponse()
         value.responseData = (true) && rng.chance(5) ? nil : rng.bytes(maxCount: 40)
         value.errorCode = rng.integer(Int16.self)
@@ -2698,7 +2698,7 @@ extension EnvelopeResponse {
 }
 
 extension ExpireDelegationTokenRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ExpireDelegationTokenRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ExpireDelegationTokenRequest {
         var value = ExpireDelegationTokenRequest()
         value.hmac = rng.bytes(maxCount: 40)
         value.expiryTimePeriodMs = rng.integer(Int64.self)
@@ -2708,7 +2708,7 @@ extension ExpireDelegationTokenRequest {
 }
 
 extension ExpireDelegationTokenResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ExpireDelegationTokenResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ExpireDelegationTokenResponse {
         var value = ExpireDelegationTokenResponse()
         value.errorCode = rng.integer(Int16.self)
         value.expiryTimestampMs = rng.integer(Int64.self)
@@ -2719,7 +2719,7 @@ extension ExpireDelegationTokenResponse {
 }
 
 extension FetchRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchRequest {
         var value = FetchRequest()
         if version >= 12 { if rng.chance(3) { value.clusterID = (true) && rng.chance(5) ? nil : rng.string() } }
         if version <= 14 { value.replicaID = rng.integer(Int32.self) }
@@ -2738,7 +2738,7 @@ extension FetchRequest {
     }
 }
 extension FetchRequest.ReplicaState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchRequest.ReplicaState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchRequest.ReplicaState {
         var value = FetchRequest.ReplicaState()
         if version >= 15 { value.replicaID = rng.integer(Int32.self) }
         if version >= 15 { value.replicaEpoch = rng.integer(Int64.self) }
@@ -2747,7 +2747,7 @@ extension FetchRequest.ReplicaState {
     }
 }
 extension FetchRequest.FetchTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchRequest.FetchTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchRequest.FetchTopic {
         var value = FetchRequest.FetchTopic()
         if version <= 12 { value.topic = rng.string() }
         if version >= 13 { value.topicID = rng.uuid() }
@@ -2757,7 +2757,7 @@ extension FetchRequest.FetchTopic {
     }
 }
 extension FetchRequest.FetchTopic.FetchPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchRequest.FetchTopic.FetchPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchRequest.FetchTopic.FetchPartition {
         var value = FetchRequest.FetchTopic.FetchPartition()
         value.partition = rng.integer(Int32.self)
         if version >= 9 { value.currentLeaderEpoch = rng.integer(Int32.self) }
@@ -2771,7 +2771,7 @@ extension FetchRequest.FetchTopic.FetchPartition {
     }
 }
 extension FetchRequest.ForgottenTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchRequest.ForgottenTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchRequest.ForgottenTopic {
         var value = FetchRequest.ForgottenTopic()
         if version >= 7 && version <= 12 { value.topic = rng.string() }
         if version >= 13 { value.topicID = rng.uuid() }
@@ -2782,7 +2782,7 @@ extension FetchRequest.ForgottenTopic {
 }
 
 extension FetchResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse {
         var value = FetchResponse()
         if version >= 1 { value.throttleTimeMs = rng.integer(Int32.self) }
         if version >= 7 { value.errorCode = rng.integer(Int16.self) }
@@ -2794,7 +2794,7 @@ extension FetchResponse {
     }
 }
 extension FetchResponse.FetchableTopicResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse {
         var value = FetchResponse.FetchableTopicResponse()
         if version <= 12 { value.topic = rng.string() }
         if version >= 13 { value.topicID = rng.uuid() }
@@ -2804,7 +2804,7 @@ extension FetchResponse.FetchableTopicResponse {
     }
 }
 extension FetchResponse.FetchableTopicResponse.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse.PartitionData {
         var value = FetchResponse.FetchableTopicResponse.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -2822,7 +2822,7 @@ extension FetchResponse.FetchableTopicResponse.PartitionData {
     }
 }
 extension FetchResponse.FetchableTopicResponse.PartitionData.EpochEndOffset {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse.PartitionData.EpochEndOffset {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse.PartitionData.EpochEndOffset {
         var value = FetchResponse.FetchableTopicResponse.PartitionData.EpochEndOffset()
         if version >= 12 { value.epoch = rng.integer(Int32.self) }
         if version >= 12 { value.endOffset = rng.integer(Int64.self) }
@@ -2831,7 +2831,7 @@ extension FetchResponse.FetchableTopicResponse.PartitionData.EpochEndOffset {
     }
 }
 extension FetchResponse.FetchableTopicResponse.PartitionData.LeaderIdAndEpoch {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse.PartitionData.LeaderIdAndEpoch {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse.PartitionData.LeaderIdAndEpoch {
         var value = FetchResponse.FetchableTopicResponse.PartitionData.LeaderIdAndEpoch()
         if version >= 12 { value.leaderID = rng.integer(Int32.self) }
         if version >= 12 { value.leaderEpoch = rng.integer(Int32.self) }
@@ -2840,7 +2840,7 @@ extension FetchResponse.FetchableTopicResponse.PartitionData.LeaderIdAndEpoch {
     }
 }
 extension FetchResponse.FetchableTopicResponse.PartitionData.SnapshotId {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse.PartitionData.SnapshotId {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse.PartitionData.SnapshotId {
         var value = FetchResponse.FetchableTopicResponse.PartitionData.SnapshotId()
         value.endOffset = rng.integer(Int64.self)
         value.epoch = rng.integer(Int32.self)
@@ -2849,7 +2849,7 @@ extension FetchResponse.FetchableTopicResponse.PartitionData.SnapshotId {
     }
 }
 extension FetchResponse.FetchableTopicResponse.PartitionData.AbortedTransaction {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse.PartitionData.AbortedTransaction {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.FetchableTopicResponse.PartitionData.AbortedTransaction {
         var value = FetchResponse.FetchableTopicResponse.PartitionData.AbortedTransaction()
         if version >= 4 { value.producerID = rng.integer(Int64.self) }
         if version >= 4 { value.firstOffset = rng.integer(Int64.self) }
@@ -2858,7 +2858,7 @@ extension FetchResponse.FetchableTopicResponse.PartitionData.AbortedTransaction 
     }
 }
 extension FetchResponse.NodeEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.NodeEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchResponse.NodeEndpoint {
         var value = FetchResponse.NodeEndpoint()
         if version >= 16 { value.nodeID = rng.integer(Int32.self) }
         if version >= 16 { value.host = rng.string() }
@@ -2870,7 +2870,7 @@ extension FetchResponse.NodeEndpoint {
 }
 
 extension FetchSnapshotRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotRequest {
         var value = FetchSnapshotRequest()
         if rng.chance(3) { value.clusterID = (true) && rng.chance(5) ? nil : rng.string() }
         value.replicaID = rng.integer(Int32.self)
@@ -2881,7 +2881,7 @@ extension FetchSnapshotRequest {
     }
 }
 extension FetchSnapshotRequest.TopicSnapshot {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotRequest.TopicSnapshot {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotRequest.TopicSnapshot {
         var value = FetchSnapshotRequest.TopicSnapshot()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in FetchSnapshotRequest.TopicSnapshot.PartitionSnapshot.random(version: version, using: &rng) }
@@ -2890,7 +2890,7 @@ extension FetchSnapshotRequest.TopicSnapshot {
     }
 }
 extension FetchSnapshotRequest.TopicSnapshot.PartitionSnapshot {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotRequest.TopicSnapshot.PartitionSnapshot {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotRequest.TopicSnapshot.PartitionSnapshot {
         var value = FetchSnapshotRequest.TopicSnapshot.PartitionSnapshot()
         value.partition = rng.integer(Int32.self)
         value.currentLeaderEpoch = rng.integer(Int32.self)
@@ -2902,7 +2902,7 @@ extension FetchSnapshotRequest.TopicSnapshot.PartitionSnapshot {
     }
 }
 extension FetchSnapshotRequest.TopicSnapshot.PartitionSnapshot.SnapshotId {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotRequest.TopicSnapshot.PartitionSnapshot.SnapshotId {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotRequest.TopicSnapshot.PartitionSnapshot.SnapshotId {
         var value = FetchSnapshotRequest.TopicSnapshot.PartitionSnapshot.SnapshotId()
         value.endOffset = rng.integer(Int64.self)
         value.epoch = rng.integer(Int32.self)
@@ -2912,7 +2912,7 @@ extension FetchSnapshotRequest.TopicSnapshot.PartitionSnapshot.SnapshotId {
 }
 
 extension FetchSnapshotResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse {
         var value = FetchSnapshotResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -2923,7 +2923,7 @@ extension FetchSnapshotResponse {
     }
 }
 extension FetchSnapshotResponse.TopicSnapshot {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse.TopicSnapshot {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse.TopicSnapshot {
         var value = FetchSnapshotResponse.TopicSnapshot()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot.random(version: version, using: &rng) }
@@ -2932,7 +2932,7 @@ extension FetchSnapshotResponse.TopicSnapshot {
     }
 }
 extension FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot {
         var value = FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot()
         value.index = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -2946,7 +2946,7 @@ extension FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot {
     }
 }
 extension FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot.SnapshotId {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot.SnapshotId {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot.SnapshotId {
         var value = FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot.SnapshotId()
         value.endOffset = rng.integer(Int64.self)
         value.epoch = rng.integer(Int32.self)
@@ -2955,7 +2955,7 @@ extension FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot.SnapshotId {
     }
 }
 extension FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot.LeaderIdAndEpoch {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot.LeaderIdAndEpoch {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot.LeaderIdAndEpoch {
         var value = FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot.LeaderIdAndEpoch()
         value.leaderID = rng.integer(Int32.self)
         value.leaderEpoch = rng.integer(Int32.self)
@@ -2964,7 +2964,7 @@ extension FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot.LeaderIdAndEpoch
     }
 }
 extension FetchSnapshotResponse.NodeEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse.NodeEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FetchSnapshotResponse.NodeEndpoint {
         var value = FetchSnapshotResponse.NodeEndpoint()
         if version >= 1 { value.nodeID = rng.integer(Int32.self) }
         if version >= 1 { value.host = rng.string() }
@@ -2975,7 +2975,7 @@ extension FetchSnapshotResponse.NodeEndpoint {
 }
 
 extension FindCoordinatorRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FindCoordinatorRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FindCoordinatorRequest {
         var value = FindCoordinatorRequest()
         if version <= 3 { value.key = rng.string() }
         if version >= 1 { value.keyType = rng.integer(Int8.self) }
@@ -2986,7 +2986,7 @@ extension FindCoordinatorRequest {
 }
 
 extension FindCoordinatorResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FindCoordinatorResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FindCoordinatorResponse {
         var value = FindCoordinatorResponse()
         if version >= 1 { value.throttleTimeMs = rng.integer(Int32.self) }
         if version <= 3 { value.errorCode = rng.integer(Int16.self) }
@@ -3000,7 +3000,7 @@ extension FindCoordinatorResponse {
     }
 }
 extension FindCoordinatorResponse.Coordinator {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FindCoordinatorResponse.Coordinator {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FindCoordinatorResponse.Coordinator {
         var value = FindCoordinatorResponse.Coordinator()
         if version >= 4 { value.key = rng.string() }
         if version >= 4 { value.nodeID = rng.integer(Int32.self) }
@@ -3014,7 +3014,7 @@ extension FindCoordinatorResponse.Coordinator {
 }
 
 extension GetTelemetrySubscriptionsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> GetTelemetrySubscriptionsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> GetTelemetrySubscriptionsRequest {
         var value = GetTelemetrySubscriptionsRequest()
         value.clientInstanceID = rng.uuid()
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -3023,7 +3023,7 @@ extension GetTelemetrySubscriptionsRequest {
 }
 
 extension GetTelemetrySubscriptionsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> GetTelemetrySubscriptionsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> GetTelemetrySubscriptionsResponse {
         var value = GetTelemetrySubscriptionsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -3040,7 +3040,7 @@ extension GetTelemetrySubscriptionsResponse {
 }
 
 extension HeartbeatRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> HeartbeatRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> HeartbeatRequest {
         var value = HeartbeatRequest()
         value.groupID = rng.string()
         value.generationID = rng.integer(Int32.self)
@@ -3052,7 +3052,7 @@ extension HeartbeatRequest {
 }
 
 extension HeartbeatResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> HeartbeatResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> HeartbeatResponse {
         var value = HeartbeatResponse()
         if version >= 1 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.errorCode = rng.integer(Int16.self)
@@ -3062,7 +3062,7 @@ extension HeartbeatResponse {
 }
 
 extension IncrementalAlterConfigsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> IncrementalAlterConfigsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> IncrementalAlterConfigsRequest {
         var value = IncrementalAlterConfigsRequest()
         value.resources = (0..<rng.below(4)).map { _ in IncrementalAlterConfigsRequest.AlterConfigsResource.random(version: version, using: &rng) }
         value.validateOnly = rng.bool()
@@ -3071,7 +3071,7 @@ extension IncrementalAlterConfigsRequest {
     }
 }
 extension IncrementalAlterConfigsRequest.AlterConfigsResource {
-    static func random(version: Int16, using rng: inout SplitMix64) -> IncrementalAlterConfigsRequest.AlterConfigsResource {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> IncrementalAlterConfigsRequest.AlterConfigsResource {
         var value = IncrementalAlterConfigsRequest.AlterConfigsResource()
         value.resourceType = rng.integer(Int8.self)
         value.resourceName = rng.string()
@@ -3081,7 +3081,7 @@ extension IncrementalAlterConfigsRequest.AlterConfigsResource {
     }
 }
 extension IncrementalAlterConfigsRequest.AlterConfigsResource.AlterableConfig {
-    static func random(version: Int16, using rng: inout SplitMix64) -> IncrementalAlterConfigsRequest.AlterConfigsResource.AlterableConfig {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> IncrementalAlterConfigsRequest.AlterConfigsResource.AlterableConfig {
         var value = IncrementalAlterConfigsRequest.AlterConfigsResource.AlterableConfig()
         value.name = rng.string()
         value.configOperation = rng.integer(Int8.self)
@@ -3092,7 +3092,7 @@ extension IncrementalAlterConfigsRequest.AlterConfigsResource.AlterableConfig {
 }
 
 extension IncrementalAlterConfigsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> IncrementalAlterConfigsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> IncrementalAlterConfigsResponse {
         var value = IncrementalAlterConfigsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.responses = (0..<rng.below(4)).map { _ in IncrementalAlterConfigsResponse.AlterConfigsResourceResponse.random(version: version, using: &rng) }
@@ -3101,7 +3101,7 @@ extension IncrementalAlterConfigsResponse {
     }
 }
 extension IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {
         var value = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse()
         value.errorCode = rng.integer(Int16.self)
         value.errorMessage = (true) && rng.chance(5) ? nil : rng.string()
@@ -3113,7 +3113,7 @@ extension IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {
 }
 
 extension InitProducerIdRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> InitProducerIdRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> InitProducerIdRequest {
         var value = InitProducerIdRequest()
         value.transactionalID = (true) && rng.chance(5) ? nil : rng.string()
         value.transactionTimeoutMs = rng.integer(Int32.self)
@@ -3125,7 +3125,7 @@ extension InitProducerIdRequest {
 }
 
 extension InitProducerIdResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> InitProducerIdResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> InitProducerIdResponse {
         var value = InitProducerIdResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -3137,7 +3137,7 @@ extension InitProducerIdResponse {
 }
 
 extension InitializeShareGroupStateRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateRequest {
         var value = InitializeShareGroupStateRequest()
         value.groupID = rng.string()
         value.topics = (0..<rng.below(4)).map { _ in InitializeShareGroupStateRequest.InitializeStateData.random(version: version, using: &rng) }
@@ -3146,7 +3146,7 @@ extension InitializeShareGroupStateRequest {
     }
 }
 extension InitializeShareGroupStateRequest.InitializeStateData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateRequest.InitializeStateData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateRequest.InitializeStateData {
         var value = InitializeShareGroupStateRequest.InitializeStateData()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in InitializeShareGroupStateRequest.InitializeStateData.PartitionData.random(version: version, using: &rng) }
@@ -3155,7 +3155,7 @@ extension InitializeShareGroupStateRequest.InitializeStateData {
     }
 }
 extension InitializeShareGroupStateRequest.InitializeStateData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateRequest.InitializeStateData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateRequest.InitializeStateData.PartitionData {
         var value = InitializeShareGroupStateRequest.InitializeStateData.PartitionData()
         value.partition = rng.integer(Int32.self)
         value.stateEpoch = rng.integer(Int32.self)
@@ -3166,7 +3166,7 @@ extension InitializeShareGroupStateRequest.InitializeStateData.PartitionData {
 }
 
 extension InitializeShareGroupStateResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateResponse {
         var value = InitializeShareGroupStateResponse()
         value.results = (0..<rng.below(4)).map { _ in InitializeShareGroupStateResponse.InitializeStateResult.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -3174,7 +3174,7 @@ extension InitializeShareGroupStateResponse {
     }
 }
 extension InitializeShareGroupStateResponse.InitializeStateResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateResponse.InitializeStateResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateResponse.InitializeStateResult {
         var value = InitializeShareGroupStateResponse.InitializeStateResult()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in InitializeShareGroupStateResponse.InitializeStateResult.PartitionResult.random(version: version, using: &rng) }
@@ -3183,7 +3183,7 @@ extension InitializeShareGroupStateResponse.InitializeStateResult {
     }
 }
 extension InitializeShareGroupStateResponse.InitializeStateResult.PartitionResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateResponse.InitializeStateResult.PartitionResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> InitializeShareGroupStateResponse.InitializeStateResult.PartitionResult {
         var value = InitializeShareGroupStateResponse.InitializeStateResult.PartitionResult()
         value.partition = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -3194,7 +3194,7 @@ extension InitializeShareGroupStateResponse.InitializeStateResult.PartitionResul
 }
 
 extension JoinGroupRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> JoinGroupRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> JoinGroupRequest {
         var value = JoinGroupRequest()
         value.groupID = rng.string()
         value.sessionTimeoutMs = rng.integer(Int32.self)
@@ -3209,7 +3209,7 @@ extension JoinGroupRequest {
     }
 }
 extension JoinGroupRequest.JoinGroupRequestProtocol {
-    static func random(version: Int16, using rng: inout SplitMix64) -> JoinGroupRequest.JoinGroupRequestProtocol {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> JoinGroupRequest.JoinGroupRequestProtocol {
         var value = JoinGroupRequest.JoinGroupRequestProtocol()
         value.name = rng.string()
         value.metadata = rng.bytes(maxCount: 40)
@@ -3219,7 +3219,7 @@ extension JoinGroupRequest.JoinGroupRequestProtocol {
 }
 
 extension JoinGroupResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> JoinGroupResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> JoinGroupResponse {
         var value = JoinGroupResponse()
         if version >= 2 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.errorCode = rng.integer(Int16.self)
@@ -3235,7 +3235,7 @@ extension JoinGroupResponse {
     }
 }
 extension JoinGroupResponse.JoinGroupResponseMember {
-    static func random(version: Int16, using rng: inout SplitMix64) -> JoinGroupResponse.JoinGroupResponseMember {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> JoinGroupResponse.JoinGroupResponseMember {
         var value = JoinGroupResponse.JoinGroupResponseMember()
         value.memberID = rng.string()
         if version >= 5 { value.groupInstanceID = (true) && rng.chance(5) ? nil : rng.string() }
@@ -3246,7 +3246,7 @@ extension JoinGroupResponse.JoinGroupResponseMember {
 }
 
 extension KRaftVersionRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> KRaftVersionRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> KRaftVersionRecord {
         var value = KRaftVersionRecord()
         value.version = rng.integer(Int16.self)
         value.kRaftVersion = rng.integer(Int16.self)
@@ -3256,7 +3256,7 @@ extension KRaftVersionRecord {
 }
 
 extension LeaderAndIsrRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrRequest {
         var value = LeaderAndIsrRequest()
         value.controllerID = rng.integer(Int32.self)
         if version >= 7 { value.isKRaftController = rng.bool() }
@@ -3271,7 +3271,7 @@ extension LeaderAndIsrRequest {
     }
 }
 extension LeaderAndIsrRequest.LeaderAndIsrTopicState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrRequest.LeaderAndIsrTopicState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrRequest.LeaderAndIsrTopicState {
         var value = LeaderAndIsrRequest.LeaderAndIsrTopicState()
         if version >= 2 { value.topicName = rng.string() }
         if version >= 5 { value.topicID = rng.uuid() }
@@ -3281,7 +3281,7 @@ extension LeaderAndIsrRequest.LeaderAndIsrTopicState {
     }
 }
 extension LeaderAndIsrRequest.LeaderAndIsrLiveLeader {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrRequest.LeaderAndIsrLiveLeader {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrRequest.LeaderAndIsrLiveLeader {
         var value = LeaderAndIsrRequest.LeaderAndIsrLiveLeader()
         value.brokerID = rng.integer(Int32.self)
         value.hostName = rng.string()
@@ -3291,7 +3291,7 @@ extension LeaderAndIsrRequest.LeaderAndIsrLiveLeader {
     }
 }
 extension LeaderAndIsrRequest.LeaderAndIsrPartitionState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrRequest.LeaderAndIsrPartitionState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrRequest.LeaderAndIsrPartitionState {
         var value = LeaderAndIsrRequest.LeaderAndIsrPartitionState()
         if version <= 1 { value.topicName = rng.string() }
         value.partitionIndex = rng.integer(Int32.self)
@@ -3311,7 +3311,7 @@ extension LeaderAndIsrRequest.LeaderAndIsrPartitionState {
 }
 
 extension LeaderAndIsrResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrResponse {
         var value = LeaderAndIsrResponse()
         value.errorCode = rng.integer(Int16.self)
         if version <= 4 { value.partitionErrors = (0..<rng.below(4)).map { _ in LeaderAndIsrResponse.LeaderAndIsrPartitionError.random(version: version, using: &rng) } }
@@ -3321,7 +3321,7 @@ extension LeaderAndIsrResponse {
     }
 }
 extension LeaderAndIsrResponse.LeaderAndIsrTopicError {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrResponse.LeaderAndIsrTopicError {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrResponse.LeaderAndIsrTopicError {
         var value = LeaderAndIsrResponse.LeaderAndIsrTopicError()
         if version >= 5 { value.topicID = rng.uuid() }
         if version >= 5 { value.partitionErrors = (0..<rng.below(4)).map { _ in LeaderAndIsrResponse.LeaderAndIsrPartitionError.random(version: version, using: &rng) } }
@@ -3330,7 +3330,7 @@ extension LeaderAndIsrResponse.LeaderAndIsrTopicError {
     }
 }
 extension LeaderAndIsrResponse.LeaderAndIsrPartitionError {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrResponse.LeaderAndIsrPartitionError {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaderAndIsrResponse.LeaderAndIsrPartitionError {
         var value = LeaderAndIsrResponse.LeaderAndIsrPartitionError()
         if version <= 4 { value.topicName = rng.string() }
         value.partitionIndex = rng.integer(Int32.self)
@@ -3341,7 +3341,7 @@ extension LeaderAndIsrResponse.LeaderAndIsrPartitionError {
 }
 
 extension LeaderChangeMessage {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaderChangeMessage {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaderChangeMessage {
         var value = LeaderChangeMessage()
         value.version = rng.integer(Int16.self)
         value.leaderID = rng.integer(Int32.self)
@@ -3352,7 +3352,7 @@ extension LeaderChangeMessage {
     }
 }
 extension LeaderChangeMessage.Voter {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaderChangeMessage.Voter {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaderChangeMessage.Voter {
         var value = LeaderChangeMessage.Voter()
         value.voterID = rng.integer(Int32.self)
         if version >= 1 { value.voterDirectoryID = rng.uuid() }
@@ -3362,7 +3362,7 @@ extension LeaderChangeMessage.Voter {
 }
 
 extension LeaveGroupRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaveGroupRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaveGroupRequest {
         var value = LeaveGroupRequest()
         value.groupID = rng.string()
         if version <= 2 { value.memberID = rng.string() }
@@ -3372,7 +3372,7 @@ extension LeaveGroupRequest {
     }
 }
 extension LeaveGroupRequest.MemberIdentity {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaveGroupRequest.MemberIdentity {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaveGroupRequest.MemberIdentity {
         var value = LeaveGroupRequest.MemberIdentity()
         if version >= 3 { value.memberID = rng.string() }
         if version >= 3 { value.groupInstanceID = (true) && rng.chance(5) ? nil : rng.string() }
@@ -3383,7 +3383,7 @@ extension LeaveGroupRequest.MemberIdentity {
 }
 
 extension LeaveGroupResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaveGroupResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaveGroupResponse {
         var value = LeaveGroupResponse()
         if version >= 1 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.errorCode = rng.integer(Int16.self)
@@ -3393,7 +3393,7 @@ extension LeaveGroupResponse {
     }
 }
 extension LeaveGroupResponse.MemberResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> LeaveGroupResponse.MemberResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> LeaveGroupResponse.MemberResponse {
         var value = LeaveGroupResponse.MemberResponse()
         if version >= 3 { value.memberID = rng.string() }
         if version >= 3 { value.groupInstanceID = (true) && rng.chance(5) ? nil : rng.string() }
@@ -3404,7 +3404,7 @@ extension LeaveGroupResponse.MemberResponse {
 }
 
 extension ListClientMetricsResourcesRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListClientMetricsResourcesRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListClientMetricsResourcesRequest {
         var value = ListClientMetricsResourcesRequest()
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
@@ -3412,7 +3412,7 @@ extension ListClientMetricsResourcesRequest {
 }
 
 extension ListClientMetricsResourcesResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListClientMetricsResourcesResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListClientMetricsResourcesResponse {
         var value = ListClientMetricsResourcesResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -3422,7 +3422,7 @@ extension ListClientMetricsResourcesResponse {
     }
 }
 extension ListClientMetricsResourcesResponse.ClientMetricsResource {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListClientMetricsResourcesResponse.ClientMetricsResource {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListClientMetricsResourcesResponse.ClientMetricsResource {
         var value = ListClientMetricsResourcesResponse.ClientMetricsResource()
         value.name = rng.string()
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -3431,7 +3431,7 @@ extension ListClientMetricsResourcesResponse.ClientMetricsResource {
 }
 
 extension ListGroupsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListGroupsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListGroupsRequest {
         var value = ListGroupsRequest()
         if version >= 4 { value.statesFilter = (0..<rng.below(4)).map { _ in rng.string() } }
         if version >= 5 { value.typesFilter = (0..<rng.below(4)).map { _ in rng.string() } }
@@ -3441,7 +3441,7 @@ extension ListGroupsRequest {
 }
 
 extension ListGroupsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListGroupsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListGroupsResponse {
         var value = ListGroupsResponse()
         if version >= 1 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.errorCode = rng.integer(Int16.self)
@@ -3451,7 +3451,7 @@ extension ListGroupsResponse {
     }
 }
 extension ListGroupsResponse.ListedGroup {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListGroupsResponse.ListedGroup {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListGroupsResponse.ListedGroup {
         var value = ListGroupsResponse.ListedGroup()
         value.groupID = rng.string()
         value.protocolType = rng.string()
@@ -3463,7 +3463,7 @@ extension ListGroupsResponse.ListedGroup {
 }
 
 extension ListOffsetsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsRequest {
         var value = ListOffsetsRequest()
         value.replicaID = rng.integer(Int32.self)
         if version >= 2 { value.isolationLevel = rng.integer(Int8.self) }
@@ -3473,7 +3473,7 @@ extension ListOffsetsRequest {
     }
 }
 extension ListOffsetsRequest.ListOffsetsTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsRequest.ListOffsetsTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsRequest.ListOffsetsTopic {
         var value = ListOffsetsRequest.ListOffsetsTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition.random(version: version, using: &rng) }
@@ -3482,7 +3482,7 @@ extension ListOffsetsRequest.ListOffsetsTopic {
     }
 }
 extension ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition {
         var value = ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition()
         value.partitionIndex = rng.integer(Int32.self)
         if version >= 4 { value.currentLeaderEpoch = rng.integer(Int32.self) }
@@ -3494,7 +3494,7 @@ extension ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition {
 }
 
 extension ListOffsetsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsResponse {
         var value = ListOffsetsResponse()
         if version >= 2 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.topics = (0..<rng.below(4)).map { _ in ListOffsetsResponse.ListOffsetsTopicResponse.random(version: version, using: &rng) }
@@ -3503,7 +3503,7 @@ extension ListOffsetsResponse {
     }
 }
 extension ListOffsetsResponse.ListOffsetsTopicResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsResponse.ListOffsetsTopicResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsResponse.ListOffsetsTopicResponse {
         var value = ListOffsetsResponse.ListOffsetsTopicResponse()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in ListOffsetsResponse.ListOffsetsTopicResponse.ListOffsetsPartitionResponse.random(version: version, using: &rng) }
@@ -3512,7 +3512,7 @@ extension ListOffsetsResponse.ListOffsetsTopicResponse {
     }
 }
 extension ListOffsetsResponse.ListOffsetsTopicResponse.ListOffsetsPartitionResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsResponse.ListOffsetsTopicResponse.ListOffsetsPartitionResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListOffsetsResponse.ListOffsetsTopicResponse.ListOffsetsPartitionResponse {
         var value = ListOffsetsResponse.ListOffsetsTopicResponse.ListOffsetsPartitionResponse()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -3526,7 +3526,7 @@ extension ListOffsetsResponse.ListOffsetsTopicResponse.ListOffsetsPartitionRespo
 }
 
 extension ListPartitionReassignmentsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListPartitionReassignmentsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListPartitionReassignmentsRequest {
         var value = ListPartitionReassignmentsRequest()
         value.timeoutMs = rng.integer(Int32.self)
         value.topics = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics.random(version: version, using: &rng) }
@@ -3535,7 +3535,7 @@ extension ListPartitionReassignmentsRequest {
     }
 }
 extension ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics {
         var value = ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics()
         value.name = rng.string()
         value.partitionIndexes = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -3545,7 +3545,7 @@ extension ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics {
 }
 
 extension ListPartitionReassignmentsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListPartitionReassignmentsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListPartitionReassignmentsResponse {
         var value = ListPartitionReassignmentsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -3556,7 +3556,7 @@ extension ListPartitionReassignmentsResponse {
     }
 }
 extension ListPartitionReassignmentsResponse.OngoingTopicReassignment {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListPartitionReassignmentsResponse.OngoingTopicReassignment {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListPartitionReassignmentsResponse.OngoingTopicReassignment {
         var value = ListPartitionReassignmentsResponse.OngoingTopicReassignment()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in ListPartitionReassignmentsResponse.OngoingTopicReassignment.OngoingPartitionReassignment.random(version: version, using: &rng) }
@@ -3565,7 +3565,7 @@ extension ListPartitionReassignmentsResponse.OngoingTopicReassignment {
     }
 }
 extension ListPartitionReassignmentsResponse.OngoingTopicReassignment.OngoingPartitionReassignment {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListPartitionReassignmentsResponse.OngoingTopicReassignment.OngoingPartitionReassignment {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListPartitionReassignmentsResponse.OngoingTopicReassignment.OngoingPartitionReassignment {
         var value = ListPartitionReassignmentsResponse.OngoingTopicReassignment.OngoingPartitionReassignment()
         value.partitionIndex = rng.integer(Int32.self)
         value.replicas = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -3577,7 +3577,7 @@ extension ListPartitionReassignmentsResponse.OngoingTopicReassignment.OngoingPar
 }
 
 extension ListTransactionsRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListTransactionsRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListTransactionsRequest {
         var value = ListTransactionsRequest()
         value.stateFilters = (0..<rng.below(4)).map { _ in rng.string() }
         value.producerIDFilters = (0..<rng.below(4)).map { _ in rng.integer(Int64.self) }
@@ -3588,7 +3588,7 @@ extension ListTransactionsRequest {
 }
 
 extension ListTransactionsResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListTransactionsResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListTransactionsResponse {
         var value = ListTransactionsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -3599,7 +3599,7 @@ extension ListTransactionsResponse {
     }
 }
 extension ListTransactionsResponse.TransactionState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ListTransactionsResponse.TransactionState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ListTransactionsResponse.TransactionState {
         var value = ListTransactionsResponse.TransactionState()
         value.transactionalID = rng.string()
         value.producerID = rng.integer(Int64.self)
@@ -3610,7 +3610,7 @@ extension ListTransactionsResponse.TransactionState {
 }
 
 extension MetadataRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> MetadataRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> MetadataRequest {
         var value = MetadataRequest()
         value.topics = (version >= 1) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in MetadataRequest.MetadataRequestTopic.random(version: version, using: &rng) }
         if version >= 4 { value.allowAutoTopicCreation = rng.bool() }
@@ -3621,7 +3621,7 @@ extension MetadataRequest {
     }
 }
 extension MetadataRequest.MetadataRequestTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> MetadataRequest.MetadataRequestTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> MetadataRequest.MetadataRequestTopic {
         var value = MetadataRequest.MetadataRequestTopic()
         if version >= 10 { value.topicID = rng.uuid() }
         value.name = (version >= 10) && rng.chance(5) ? nil : rng.string()
@@ -3631,7 +3631,7 @@ extension MetadataRequest.MetadataRequestTopic {
 }
 
 extension MetadataResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> MetadataResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> MetadataResponse {
         var value = MetadataResponse()
         if version >= 3 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.brokers = (0..<rng.below(4)).map { _ in MetadataResponse.MetadataResponseBroker.random(version: version, using: &rng) }
@@ -3644,7 +3644,7 @@ extension MetadataResponse {
     }
 }
 extension MetadataResponse.MetadataResponseBroker {
-    static func random(version: Int16, using rng: inout SplitMix64) -> MetadataResponse.MetadataResponseBroker {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> MetadataResponse.MetadataResponseBroker {
         var value = MetadataResponse.MetadataResponseBroker()
         value.nodeID = rng.integer(Int32.self)
         value.host = rng.string()
@@ -3655,7 +3655,7 @@ extension MetadataResponse.MetadataResponseBroker {
     }
 }
 extension MetadataResponse.MetadataResponseTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> MetadataResponse.MetadataResponseTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> MetadataResponse.MetadataResponseTopic {
         var value = MetadataResponse.MetadataResponseTopic()
         value.errorCode = rng.integer(Int16.self)
         value.name = (version >= 12) && rng.chance(5) ? nil : rng.string()
@@ -3668,7 +3668,7 @@ extension MetadataResponse.MetadataResponseTopic {
     }
 }
 extension MetadataResponse.MetadataResponseTopic.MetadataResponsePartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> MetadataResponse.MetadataResponseTopic.MetadataResponsePartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> MetadataResponse.MetadataResponseTopic.MetadataResponsePartition {
         var value = MetadataResponse.MetadataResponseTopic.MetadataResponsePartition()
         value.errorCode = rng.integer(Int16.self)
         value.partitionIndex = rng.integer(Int32.self)
@@ -3683,7 +3683,7 @@ extension MetadataResponse.MetadataResponseTopic.MetadataResponsePartition {
 }
 
 extension OffsetCommitRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitRequest {
         var value = OffsetCommitRequest()
         value.groupID = rng.string()
         if version >= 1 { value.generationIDOrMemberEpoch = rng.integer(Int32.self) }
@@ -3696,7 +3696,7 @@ extension OffsetCommitRequest {
     }
 }
 extension OffsetCommitRequest.OffsetCommitRequestTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitRequest.OffsetCommitRequestTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitRequest.OffsetCommitRequestTopic {
         var value = OffsetCommitRequest.OffsetCommitRequestTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in OffsetCommitRequest.OffsetCommitRequestTopic.OffsetCommitRequestPartition.random(version: version, using: &rng) }
@@ -3705,7 +3705,7 @@ extension OffsetCommitRequest.OffsetCommitRequestTopic {
     }
 }
 extension OffsetCommitRequest.OffsetCommitRequestTopic.OffsetCommitRequestPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitRequest.OffsetCommitRequestTopic.OffsetCommitRequestPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitRequest.OffsetCommitRequestTopic.OffsetCommitRequestPartition {
         var value = OffsetCommitRequest.OffsetCommitRequestTopic.OffsetCommitRequestPartition()
         value.partitionIndex = rng.integer(Int32.self)
         value.committedOffset = rng.integer(Int64.self)
@@ -3718,7 +3718,7 @@ extension OffsetCommitRequest.OffsetCommitRequestTopic.OffsetCommitRequestPartit
 }
 
 extension OffsetCommitResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitResponse {
         var value = OffsetCommitResponse()
         if version >= 3 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.topics = (0..<rng.below(4)).map { _ in OffsetCommitResponse.OffsetCommitResponseTopic.random(version: version, using: &rng) }
@@ -3727,7 +3727,7 @@ extension OffsetCommitResponse {
     }
 }
 extension OffsetCommitResponse.OffsetCommitResponseTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitResponse.OffsetCommitResponseTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitResponse.OffsetCommitResponseTopic {
         var value = OffsetCommitResponse.OffsetCommitResponseTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in OffsetCommitResponse.OffsetCommitResponseTopic.OffsetCommitResponsePartition.random(version: version, using: &rng) }
@@ -3736,7 +3736,7 @@ extension OffsetCommitResponse.OffsetCommitResponseTopic {
     }
 }
 extension OffsetCommitResponse.OffsetCommitResponseTopic.OffsetCommitResponsePartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitResponse.OffsetCommitResponseTopic.OffsetCommitResponsePartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitResponse.OffsetCommitResponseTopic.OffsetCommitResponsePartition {
         var value = OffsetCommitResponse.OffsetCommitResponseTopic.OffsetCommitResponsePartition()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -3746,7 +3746,7 @@ extension OffsetCommitResponse.OffsetCommitResponseTopic.OffsetCommitResponsePar
 }
 
 extension OffsetDeleteRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteRequest {
         var value = OffsetDeleteRequest()
         value.groupID = rng.string()
         value.topics = (0..<rng.below(4)).map { _ in OffsetDeleteRequest.OffsetDeleteRequestTopic.random(version: version, using: &rng) }
@@ -3754,7 +3754,7 @@ extension OffsetDeleteRequest {
     }
 }
 extension OffsetDeleteRequest.OffsetDeleteRequestTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteRequest.OffsetDeleteRequestTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteRequest.OffsetDeleteRequestTopic {
         var value = OffsetDeleteRequest.OffsetDeleteRequestTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in OffsetDeleteRequest.OffsetDeleteRequestTopic.OffsetDeleteRequestPartition.random(version: version, using: &rng) }
@@ -3762,7 +3762,7 @@ extension OffsetDeleteRequest.OffsetDeleteRequestTopic {
     }
 }
 extension OffsetDeleteRequest.OffsetDeleteRequestTopic.OffsetDeleteRequestPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteRequest.OffsetDeleteRequestTopic.OffsetDeleteRequestPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteRequest.OffsetDeleteRequestTopic.OffsetDeleteRequestPartition {
         var value = OffsetDeleteRequest.OffsetDeleteRequestTopic.OffsetDeleteRequestPartition()
         value.partitionIndex = rng.integer(Int32.self)
         return value
@@ -3770,7 +3770,7 @@ extension OffsetDeleteRequest.OffsetDeleteRequestTopic.OffsetDeleteRequestPartit
 }
 
 extension OffsetDeleteResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteResponse {
         var value = OffsetDeleteResponse()
         value.errorCode = rng.integer(Int16.self)
         value.throttleTimeMs = rng.integer(Int32.self)
@@ -3779,7 +3779,7 @@ extension OffsetDeleteResponse {
     }
 }
 extension OffsetDeleteResponse.OffsetDeleteResponseTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteResponse.OffsetDeleteResponseTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteResponse.OffsetDeleteResponseTopic {
         var value = OffsetDeleteResponse.OffsetDeleteResponseTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in OffsetDeleteResponse.OffsetDeleteResponseTopic.OffsetDeleteResponsePartition.random(version: version, using: &rng) }
@@ -3787,7 +3787,7 @@ extension OffsetDeleteResponse.OffsetDeleteResponseTopic {
     }
 }
 extension OffsetDeleteResponse.OffsetDeleteResponseTopic.OffsetDeleteResponsePartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteResponse.OffsetDeleteResponseTopic.OffsetDeleteResponsePartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetDeleteResponse.OffsetDeleteResponseTopic.OffsetDeleteResponsePartition {
         var value = OffsetDeleteResponse.OffsetDeleteResponseTopic.OffsetDeleteResponsePartition()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -3796,7 +3796,7 @@ extension OffsetDeleteResponse.OffsetDeleteResponseTopic.OffsetDeleteResponsePar
 }
 
 extension OffsetFetchRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchRequest {
         var value = OffsetFetchRequest()
         if version <= 7 { value.groupID = rng.string() }
         if version <= 7 { value.topics = (version >= 2) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in OffsetFetchRequest.OffsetFetchRequestTopic.random(version: version, using: &rng) } }
@@ -3807,7 +3807,7 @@ extension OffsetFetchRequest {
     }
 }
 extension OffsetFetchRequest.OffsetFetchRequestTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchRequest.OffsetFetchRequestTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchRequest.OffsetFetchRequestTopic {
         var value = OffsetFetchRequest.OffsetFetchRequestTopic()
         if version <= 7 { value.name = rng.string() }
         if version <= 7 { value.partitionIndexes = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) } }
@@ -3816,7 +3816,7 @@ extension OffsetFetchRequest.OffsetFetchRequestTopic {
     }
 }
 extension OffsetFetchRequest.OffsetFetchRequestGroup {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchRequest.OffsetFetchRequestGroup {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchRequest.OffsetFetchRequestGroup {
         var value = OffsetFetchRequest.OffsetFetchRequestGroup()
         if version >= 8 { value.groupID = rng.string() }
         if version >= 9 { value.memberID = (true) && rng.chance(5) ? nil : rng.string() }
@@ -3827,7 +3827,7 @@ extension OffsetFetchRequest.OffsetFetchRequestGroup {
     }
 }
 extension OffsetFetchRequest.OffsetFetchRequestGroup.OffsetFetchRequestTopics {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchRequest.OffsetFetchRequestGroup.OffsetFetchRequestTopics {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchRequest.OffsetFetchRequestGroup.OffsetFetchRequestTopics {
         var value = OffsetFetchRequest.OffsetFetchRequestGroup.OffsetFetchRequestTopics()
         if version >= 8 { value.name = rng.string() }
         if version >= 8 { value.partitionIndexes = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) } }
@@ -3837,7 +3837,7 @@ extension OffsetFetchRequest.OffsetFetchRequestGroup.OffsetFetchRequestTopics {
 }
 
 extension OffsetFetchResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse {
         var value = OffsetFetchResponse()
         if version >= 3 { value.throttleTimeMs = rng.integer(Int32.self) }
         if version <= 7 { value.topics = (0..<rng.below(4)).map { _ in OffsetFetchResponse.OffsetFetchResponseTopic.random(version: version, using: &rng) } }
@@ -3848,7 +3848,7 @@ extension OffsetFetchResponse {
     }
 }
 extension OffsetFetchResponse.OffsetFetchResponseTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse.OffsetFetchResponseTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse.OffsetFetchResponseTopic {
         var value = OffsetFetchResponse.OffsetFetchResponseTopic()
         if version <= 7 { value.name = rng.string() }
         if version <= 7 { value.partitions = (0..<rng.below(4)).map { _ in OffsetFetchResponse.OffsetFetchResponseTopic.OffsetFetchResponsePartition.random(version: version, using: &rng) } }
@@ -3857,7 +3857,7 @@ extension OffsetFetchResponse.OffsetFetchResponseTopic {
     }
 }
 extension OffsetFetchResponse.OffsetFetchResponseTopic.OffsetFetchResponsePartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse.OffsetFetchResponseTopic.OffsetFetchResponsePartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse.OffsetFetchResponseTopic.OffsetFetchResponsePartition {
         var value = OffsetFetchResponse.OffsetFetchResponseTopic.OffsetFetchResponsePartition()
         if version <= 7 { value.partitionIndex = rng.integer(Int32.self) }
         if version <= 7 { value.committedOffset = rng.integer(Int64.self) }
@@ -3869,7 +3869,7 @@ extension OffsetFetchResponse.OffsetFetchResponseTopic.OffsetFetchResponsePartit
     }
 }
 extension OffsetFetchResponse.OffsetFetchResponseGroup {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse.OffsetFetchResponseGroup {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse.OffsetFetchResponseGroup {
         var value = OffsetFetchResponse.OffsetFetchResponseGroup()
         if version >= 8 { value.groupID = rng.string() }
         if version >= 8 { value.topics = (0..<rng.below(4)).map { _ in OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics.random(version: version, using: &rng) } }
@@ -3879,7 +3879,7 @@ extension OffsetFetchResponse.OffsetFetchResponseGroup {
     }
 }
 extension OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics {
         var value = OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics()
         if version >= 8 { value.name = rng.string() }
         if version >= 8 { value.partitions = (0..<rng.below(4)).map { _ in OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics.OffsetFetchResponsePartitions.random(version: version, using: &rng) } }
@@ -3888,7 +3888,7 @@ extension OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics
     }
 }
 extension OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics.OffsetFetchResponsePartitions {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics.OffsetFetchResponsePartitions {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics.OffsetFetchResponsePartitions {
         var value = OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics.OffsetFetchResponsePartitions()
         if version >= 8 { value.partitionIndex = rng.integer(Int32.self) }
         if version >= 8 { value.committedOffset = rng.integer(Int64.self) }
@@ -3901,7 +3901,7 @@ extension OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics
 }
 
 extension OffsetForLeaderEpochRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochRequest {
         var value = OffsetForLeaderEpochRequest()
         if version >= 3 { value.replicaID = rng.integer(Int32.self) }
         value.topics = (0..<rng.below(4)).map { _ in OffsetForLeaderEpochRequest.OffsetForLeaderTopic.random(version: version, using: &rng) }
@@ -3910,7 +3910,7 @@ extension OffsetForLeaderEpochRequest {
     }
 }
 extension OffsetForLeaderEpochRequest.OffsetForLeaderTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochRequest.OffsetForLeaderTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochRequest.OffsetForLeaderTopic {
         var value = OffsetForLeaderEpochRequest.OffsetForLeaderTopic()
         value.topic = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in OffsetForLeaderEpochRequest.OffsetForLeaderTopic.OffsetForLeaderPartition.random(version: version, using: &rng) }
@@ -3919,7 +3919,7 @@ extension OffsetForLeaderEpochRequest.OffsetForLeaderTopic {
     }
 }
 extension OffsetForLeaderEpochRequest.OffsetForLeaderTopic.OffsetForLeaderPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochRequest.OffsetForLeaderTopic.OffsetForLeaderPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochRequest.OffsetForLeaderTopic.OffsetForLeaderPartition {
         var value = OffsetForLeaderEpochRequest.OffsetForLeaderTopic.OffsetForLeaderPartition()
         value.partition = rng.integer(Int32.self)
         if version >= 2 { value.currentLeaderEpoch = rng.integer(Int32.self) }
@@ -3930,7 +3930,7 @@ extension OffsetForLeaderEpochRequest.OffsetForLeaderTopic.OffsetForLeaderPartit
 }
 
 extension OffsetForLeaderEpochResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochResponse {
         var value = OffsetForLeaderEpochResponse()
         if version >= 2 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.topics = (0..<rng.below(4)).map { _ in OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.random(version: version, using: &rng) }
@@ -3939,7 +3939,7 @@ extension OffsetForLeaderEpochResponse {
     }
 }
 extension OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult {
         var value = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult()
         value.topic = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.EpochEndOffset.random(version: version, using: &rng) }
@@ -3948,7 +3948,7 @@ extension OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult {
     }
 }
 extension OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.EpochEndOffset {
-    static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.EpochEndOffset {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.EpochEndOffset {
         var value = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.EpochEndOffset()
         value.errorCode = rng.integer(Int16.self)
         value.partition = rng.integer(Int32.self)
@@ -3960,7 +3960,7 @@ extension OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.EpochEndOffset
 }
 
 extension ProduceRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ProduceRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ProduceRequest {
         var value = ProduceRequest()
         if version >= 3 { value.transactionalID = (true) && rng.chance(5) ? nil : rng.string() }
         value.acks = rng.integer(Int16.self)
@@ -3971,7 +3971,7 @@ extension ProduceRequest {
     }
 }
 extension ProduceRequest.TopicProduceData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ProduceRequest.TopicProduceData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ProduceRequest.TopicProduceData {
         var value = ProduceRequest.TopicProduceData()
         value.name = rng.string()
         value.partitionData = (0..<rng.below(4)).map { _ in ProduceRequest.TopicProduceData.PartitionProduceData.random(version: version, using: &rng) }
@@ -3980,7 +3980,7 @@ extension ProduceRequest.TopicProduceData {
     }
 }
 extension ProduceRequest.TopicProduceData.PartitionProduceData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ProduceRequest.TopicProduceData.PartitionProduceData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ProduceRequest.TopicProduceData.PartitionProduceData {
         var value = ProduceRequest.TopicProduceData.PartitionProduceData()
         value.index = rng.integer(Int32.self)
         value.records = (true) && rng.chance(5) ? nil : rng.records()
@@ -3990,7 +3990,7 @@ extension ProduceRequest.TopicProduceData.PartitionProduceData {
 }
 
 extension ProduceResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse {
         var value = ProduceResponse()
         value.responses = (0..<rng.below(4)).map { _ in ProduceResponse.TopicProduceResponse.random(version: version, using: &rng) }
         if version >= 1 { value.throttleTimeMs = rng.integer(Int32.self) }
@@ -4000,7 +4000,7 @@ extension ProduceResponse {
     }
 }
 extension ProduceResponse.TopicProduceResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse.TopicProduceResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse.TopicProduceResponse {
         var value = ProduceResponse.TopicProduceResponse()
         value.name = rng.string()
         value.partitionResponses = (0..<rng.below(4)).map { _ in ProduceResponse.TopicProduceResponse.PartitionProduceResponse.random(version: version, using: &rng) }
@@ -4009,7 +4009,7 @@ extension ProduceResponse.TopicProduceResponse {
     }
 }
 extension ProduceResponse.TopicProduceResponse.PartitionProduceResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse.TopicProduceResponse.PartitionProduceResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse.TopicProduceResponse.PartitionProduceResponse {
         var value = ProduceResponse.TopicProduceResponse.PartitionProduceResponse()
         value.index = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4024,7 +4024,7 @@ extension ProduceResponse.TopicProduceResponse.PartitionProduceResponse {
     }
 }
 extension ProduceResponse.TopicProduceResponse.PartitionProduceResponse.BatchIndexAndErrorMessage {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse.TopicProduceResponse.PartitionProduceResponse.BatchIndexAndErrorMessage {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse.TopicProduceResponse.PartitionProduceResponse.BatchIndexAndErrorMessage {
         var value = ProduceResponse.TopicProduceResponse.PartitionProduceResponse.BatchIndexAndErrorMessage()
         if version >= 8 { value.batchIndex = rng.integer(Int32.self) }
         if version >= 8 { value.batchIndexErrorMessage = (true) && rng.chance(5) ? nil : rng.string() }
@@ -4033,7 +4033,7 @@ extension ProduceResponse.TopicProduceResponse.PartitionProduceResponse.BatchInd
     }
 }
 extension ProduceResponse.TopicProduceResponse.PartitionProduceResponse.LeaderIdAndEpoch {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse.TopicProduceResponse.PartitionProduceResponse.LeaderIdAndEpoch {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse.TopicProduceResponse.PartitionProduceResponse.LeaderIdAndEpoch {
         var value = ProduceResponse.TopicProduceResponse.PartitionProduceResponse.LeaderIdAndEpoch()
         if version >= 10 { value.leaderID = rng.integer(Int32.self) }
         if version >= 10 { value.leaderEpoch = rng.integer(Int32.self) }
@@ -4042,7 +4042,7 @@ extension ProduceResponse.TopicProduceResponse.PartitionProduceResponse.LeaderId
     }
 }
 extension ProduceResponse.NodeEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse.NodeEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse.NodeEndpoint {
         var value = ProduceResponse.NodeEndpoint()
         if version >= 10 { value.nodeID = rng.integer(Int32.self) }
         if version >= 10 { value.host = rng.string() }
@@ -4054,7 +4054,7 @@ extension ProduceResponse.NodeEndpoint {
 }
 
 extension PushTelemetryRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> PushTelemetryRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> PushTelemetryRequest {
         var value = PushTelemetryRequest()
         value.clientInstanceID = rng.uuid()
         value.subscriptionID = rng.integer(Int32.self)
@@ -4067,7 +4067,7 @@ extension PushTelemetryRequest {
 }
 
 extension PushTelemetryResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> PushTelemetryResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> PushTelemetryResponse {
         var value = PushTelemetryResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4077,7 +4077,7 @@ extension PushTelemetryResponse {
 }
 
 extension ReadShareGroupStateRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateRequest {
         var value = ReadShareGroupStateRequest()
         value.groupID = rng.string()
         value.topics = (0..<rng.below(4)).map { _ in ReadShareGroupStateRequest.ReadStateData.random(version: version, using: &rng) }
@@ -4086,7 +4086,7 @@ extension ReadShareGroupStateRequest {
     }
 }
 extension ReadShareGroupStateRequest.ReadStateData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateRequest.ReadStateData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateRequest.ReadStateData {
         var value = ReadShareGroupStateRequest.ReadStateData()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in ReadShareGroupStateRequest.ReadStateData.PartitionData.random(version: version, using: &rng) }
@@ -4095,7 +4095,7 @@ extension ReadShareGroupStateRequest.ReadStateData {
     }
 }
 extension ReadShareGroupStateRequest.ReadStateData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateRequest.ReadStateData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateRequest.ReadStateData.PartitionData {
         var value = ReadShareGroupStateRequest.ReadStateData.PartitionData()
         value.partition = rng.integer(Int32.self)
         value.leaderEpoch = rng.integer(Int32.self)
@@ -4105,7 +4105,7 @@ extension ReadShareGroupStateRequest.ReadStateData.PartitionData {
 }
 
 extension ReadShareGroupStateResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateResponse {
         var value = ReadShareGroupStateResponse()
         value.results = (0..<rng.below(4)).map { _ in ReadShareGroupStateResponse.ReadStateResult.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -4113,7 +4113,7 @@ extension ReadShareGroupStateResponse {
     }
 }
 extension ReadShareGroupStateResponse.ReadStateResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateResponse.ReadStateResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateResponse.ReadStateResult {
         var value = ReadShareGroupStateResponse.ReadStateResult()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in ReadShareGroupStateResponse.ReadStateResult.PartitionResult.random(version: version, using: &rng) }
@@ -4122,7 +4122,7 @@ extension ReadShareGroupStateResponse.ReadStateResult {
     }
 }
 extension ReadShareGroupStateResponse.ReadStateResult.PartitionResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateResponse.ReadStateResult.PartitionResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateResponse.ReadStateResult.PartitionResult {
         var value = ReadShareGroupStateResponse.ReadStateResult.PartitionResult()
         value.partition = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4135,7 +4135,7 @@ extension ReadShareGroupStateResponse.ReadStateResult.PartitionResult {
     }
 }
 extension ReadShareGroupStateResponse.ReadStateResult.PartitionResult.StateBatch {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateResponse.ReadStateResult.PartitionResult.StateBatch {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateResponse.ReadStateResult.PartitionResult.StateBatch {
         var value = ReadShareGroupStateResponse.ReadStateResult.PartitionResult.StateBatch()
         value.firstOffset = rng.integer(Int64.self)
         value.lastOffset = rng.integer(Int64.self)
@@ -4147,7 +4147,7 @@ extension ReadShareGroupStateResponse.ReadStateResult.PartitionResult.StateBatch
 }
 
 extension ReadShareGroupStateSummaryRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryRequest {
         var value = ReadShareGroupStateSummaryRequest()
         value.groupID = rng.string()
         value.topics = (0..<rng.below(4)).map { _ in ReadShareGroupStateSummaryRequest.ReadStateSummaryData.random(version: version, using: &rng) }
@@ -4156,7 +4156,7 @@ extension ReadShareGroupStateSummaryRequest {
     }
 }
 extension ReadShareGroupStateSummaryRequest.ReadStateSummaryData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryRequest.ReadStateSummaryData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryRequest.ReadStateSummaryData {
         var value = ReadShareGroupStateSummaryRequest.ReadStateSummaryData()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in ReadShareGroupStateSummaryRequest.ReadStateSummaryData.PartitionData.random(version: version, using: &rng) }
@@ -4165,7 +4165,7 @@ extension ReadShareGroupStateSummaryRequest.ReadStateSummaryData {
     }
 }
 extension ReadShareGroupStateSummaryRequest.ReadStateSummaryData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryRequest.ReadStateSummaryData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryRequest.ReadStateSummaryData.PartitionData {
         var value = ReadShareGroupStateSummaryRequest.ReadStateSummaryData.PartitionData()
         value.partition = rng.integer(Int32.self)
         value.leaderEpoch = rng.integer(Int32.self)
@@ -4175,7 +4175,7 @@ extension ReadShareGroupStateSummaryRequest.ReadStateSummaryData.PartitionData {
 }
 
 extension ReadShareGroupStateSummaryResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryResponse {
         var value = ReadShareGroupStateSummaryResponse()
         value.results = (0..<rng.below(4)).map { _ in ReadShareGroupStateSummaryResponse.ReadStateSummaryResult.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -4183,7 +4183,7 @@ extension ReadShareGroupStateSummaryResponse {
     }
 }
 extension ReadShareGroupStateSummaryResponse.ReadStateSummaryResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryResponse.ReadStateSummaryResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryResponse.ReadStateSummaryResult {
         var value = ReadShareGroupStateSummaryResponse.ReadStateSummaryResult()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in ReadShareGroupStateSummaryResponse.ReadStateSummaryResult.PartitionResult.random(version: version, using: &rng) }
@@ -4192,7 +4192,7 @@ extension ReadShareGroupStateSummaryResponse.ReadStateSummaryResult {
     }
 }
 extension ReadShareGroupStateSummaryResponse.ReadStateSummaryResult.PartitionResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryResponse.ReadStateSummaryResult.PartitionResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ReadShareGroupStateSummaryResponse.ReadStateSummaryResult.PartitionResult {
         var value = ReadShareGroupStateSummaryResponse.ReadStateSummaryResult.PartitionResult()
         value.partition = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4205,7 +4205,7 @@ extension ReadShareGroupStateSummaryResponse.ReadStateSummaryResult.PartitionRes
 }
 
 extension RemoveRaftVoterRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RemoveRaftVoterRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RemoveRaftVoterRequest {
         var value = RemoveRaftVoterRequest()
         value.clusterID = (true) && rng.chance(5) ? nil : rng.string()
         value.voterID = rng.integer(Int32.self)
@@ -4216,7 +4216,7 @@ extension RemoveRaftVoterRequest {
 }
 
 extension RemoveRaftVoterResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RemoveRaftVoterResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RemoveRaftVoterResponse {
         var value = RemoveRaftVoterResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4227,7 +4227,7 @@ extension RemoveRaftVoterResponse {
 }
 
 extension RenewDelegationTokenRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RenewDelegationTokenRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RenewDelegationTokenRequest {
         var value = RenewDelegationTokenRequest()
         value.hmac = rng.bytes(maxCount: 40)
         value.renewPeriodMs = rng.integer(Int64.self)
@@ -4237,7 +4237,7 @@ extension RenewDelegationTokenRequest {
 }
 
 extension RenewDelegationTokenResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RenewDelegationTokenResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RenewDelegationTokenResponse {
         var value = RenewDelegationTokenResponse()
         value.errorCode = rng.integer(Int16.self)
         value.expiryTimestampMs = rng.integer(Int64.self)
@@ -4248,7 +4248,7 @@ extension RenewDelegationTokenResponse {
 }
 
 extension RequestHeader {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RequestHeader {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RequestHeader {
         var value = RequestHeader()
         value.requestApiKey = rng.integer(Int16.self)
         value.requestApiVersion = rng.integer(Int16.self)
@@ -4260,7 +4260,7 @@ extension RequestHeader {
 }
 
 extension ResponseHeader {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ResponseHeader {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ResponseHeader {
         var value = ResponseHeader()
         value.correlationID = rng.integer(Int32.self)
         if version >= 1 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -4269,7 +4269,7 @@ extension ResponseHeader {
 }
 
 extension SaslAuthenticateRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> SaslAuthenticateRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> SaslAuthenticateRequest {
         var value = SaslAuthenticateRequest()
         value.authBytes = rng.bytes(maxCount: 40)
         if version >= 2 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -4278,7 +4278,7 @@ extension SaslAuthenticateRequest {
 }
 
 extension SaslAuthenticateResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> SaslAuthenticateResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> SaslAuthenticateResponse {
         var value = SaslAuthenticateResponse()
         value.errorCode = rng.integer(Int16.self)
         value.errorMessage = (true) && rng.chance(5) ? nil : rng.string()
@@ -4290,7 +4290,7 @@ extension SaslAuthenticateResponse {
 }
 
 extension SaslHandshakeRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> SaslHandshakeRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> SaslHandshakeRequest {
         var value = SaslHandshakeRequest()
         value.mechanism = rng.string()
         return value
@@ -4298,7 +4298,7 @@ extension SaslHandshakeRequest {
 }
 
 extension SaslHandshakeResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> SaslHandshakeResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> SaslHandshakeResponse {
         var value = SaslHandshakeResponse()
         value.errorCode = rng.integer(Int16.self)
         value.mechanisms = (0..<rng.below(4)).map { _ in rng.string() }
@@ -4307,7 +4307,7 @@ extension SaslHandshakeResponse {
 }
 
 extension ShareAcknowledgeRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeRequest {
         var value = ShareAcknowledgeRequest()
         value.groupID = (true) && rng.chance(5) ? nil : rng.string()
         value.memberID = (true) && rng.chance(5) ? nil : rng.string()
@@ -4318,7 +4318,7 @@ extension ShareAcknowledgeRequest {
     }
 }
 extension ShareAcknowledgeRequest.AcknowledgeTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeRequest.AcknowledgeTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeRequest.AcknowledgeTopic {
         var value = ShareAcknowledgeRequest.AcknowledgeTopic()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition.random(version: version, using: &rng) }
@@ -4327,7 +4327,7 @@ extension ShareAcknowledgeRequest.AcknowledgeTopic {
     }
 }
 extension ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition {
         var value = ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition()
         value.partitionIndex = rng.integer(Int32.self)
         value.acknowledgementBatches = (0..<rng.below(4)).map { _ in ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition.AcknowledgementBatch.random(version: version, using: &rng) }
@@ -4336,7 +4336,7 @@ extension ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition {
     }
 }
 extension ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition.AcknowledgementBatch {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition.AcknowledgementBatch {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition.AcknowledgementBatch {
         var value = ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition.AcknowledgementBatch()
         value.firstOffset = rng.integer(Int64.self)
         value.lastOffset = rng.integer(Int64.self)
@@ -4347,7 +4347,7 @@ extension ShareAcknowledgeRequest.AcknowledgeTopic.AcknowledgePartition.Acknowle
 }
 
 extension ShareAcknowledgeResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeResponse {
         var value = ShareAcknowledgeResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4359,7 +4359,7 @@ extension ShareAcknowledgeResponse {
     }
 }
 extension ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse {
         var value = ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.PartitionData.random(version: version, using: &rng) }
@@ -4368,7 +4368,7 @@ extension ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse {
     }
 }
 extension ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.PartitionData {
         var value = ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4379,7 +4379,7 @@ extension ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.PartitionData {
     }
 }
 extension ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.PartitionData.LeaderIdAndEpoch {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.PartitionData.LeaderIdAndEpoch {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.PartitionData.LeaderIdAndEpoch {
         var value = ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.PartitionData.LeaderIdAndEpoch()
         value.leaderID = rng.integer(Int32.self)
         value.leaderEpoch = rng.integer(Int32.self)
@@ -4388,7 +4388,7 @@ extension ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse.PartitionData.L
     }
 }
 extension ShareAcknowledgeResponse.NodeEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeResponse.NodeEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareAcknowledgeResponse.NodeEndpoint {
         var value = ShareAcknowledgeResponse.NodeEndpoint()
         value.nodeID = rng.integer(Int32.self)
         value.host = rng.string()
@@ -4400,7 +4400,7 @@ extension ShareAcknowledgeResponse.NodeEndpoint {
 }
 
 extension ShareFetchRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchRequest {
         var value = ShareFetchRequest()
         value.groupID = (true) && rng.chance(5) ? nil : rng.string()
         value.memberID = (true) && rng.chance(5) ? nil : rng.string()
@@ -4415,7 +4415,7 @@ extension ShareFetchRequest {
     }
 }
 extension ShareFetchRequest.FetchTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchRequest.FetchTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchRequest.FetchTopic {
         var value = ShareFetchRequest.FetchTopic()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in ShareFetchRequest.FetchTopic.FetchPartition.random(version: version, using: &rng) }
@@ -4424,7 +4424,7 @@ extension ShareFetchRequest.FetchTopic {
     }
 }
 extension ShareFetchRequest.FetchTopic.FetchPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchRequest.FetchTopic.FetchPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchRequest.FetchTopic.FetchPartition {
         var value = ShareFetchRequest.FetchTopic.FetchPartition()
         value.partitionIndex = rng.integer(Int32.self)
         value.partitionMaxBytes = rng.integer(Int32.self)
@@ -4434,7 +4434,7 @@ extension ShareFetchRequest.FetchTopic.FetchPartition {
     }
 }
 extension ShareFetchRequest.FetchTopic.FetchPartition.AcknowledgementBatch {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchRequest.FetchTopic.FetchPartition.AcknowledgementBatch {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchRequest.FetchTopic.FetchPartition.AcknowledgementBatch {
         var value = ShareFetchRequest.FetchTopic.FetchPartition.AcknowledgementBatch()
         value.firstOffset = rng.integer(Int64.self)
         value.lastOffset = rng.integer(Int64.self)
@@ -4444,7 +4444,7 @@ extension ShareFetchRequest.FetchTopic.FetchPartition.AcknowledgementBatch {
     }
 }
 extension ShareFetchRequest.ForgottenTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchRequest.ForgottenTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchRequest.ForgottenTopic {
         var value = ShareFetchRequest.ForgottenTopic()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -4454,7 +4454,7 @@ extension ShareFetchRequest.ForgottenTopic {
 }
 
 extension ShareFetchResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse {
         var value = ShareFetchResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4466,7 +4466,7 @@ extension ShareFetchResponse {
     }
 }
 extension ShareFetchResponse.ShareFetchableTopicResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse.ShareFetchableTopicResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse.ShareFetchableTopicResponse {
         var value = ShareFetchResponse.ShareFetchableTopicResponse()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in ShareFetchResponse.ShareFetchableTopicResponse.PartitionData.random(version: version, using: &rng) }
@@ -4475,7 +4475,7 @@ extension ShareFetchResponse.ShareFetchableTopicResponse {
     }
 }
 extension ShareFetchResponse.ShareFetchableTopicResponse.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse.ShareFetchableTopicResponse.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse.ShareFetchableTopicResponse.PartitionData {
         var value = ShareFetchResponse.ShareFetchableTopicResponse.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4490,7 +4490,7 @@ extension ShareFetchResponse.ShareFetchableTopicResponse.PartitionData {
     }
 }
 extension ShareFetchResponse.ShareFetchableTopicResponse.PartitionData.LeaderIdAndEpoch {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse.ShareFetchableTopicResponse.PartitionData.LeaderIdAndEpoch {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse.ShareFetchableTopicResponse.PartitionData.LeaderIdAndEpoch {
         var value = ShareFetchResponse.ShareFetchableTopicResponse.PartitionData.LeaderIdAndEpoch()
         value.leaderID = rng.integer(Int32.self)
         value.leaderEpoch = rng.integer(Int32.self)
@@ -4499,7 +4499,7 @@ extension ShareFetchResponse.ShareFetchableTopicResponse.PartitionData.LeaderIdA
     }
 }
 extension ShareFetchResponse.ShareFetchableTopicResponse.PartitionData.AcquiredRecords {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse.ShareFetchableTopicResponse.PartitionData.AcquiredRecords {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse.ShareFetchableTopicResponse.PartitionData.AcquiredRecords {
         var value = ShareFetchResponse.ShareFetchableTopicResponse.PartitionData.AcquiredRecords()
         value.firstOffset = rng.integer(Int64.self)
         value.lastOffset = rng.integer(Int64.self)
@@ -4509,7 +4509,7 @@ extension ShareFetchResponse.ShareFetchableTopicResponse.PartitionData.AcquiredR
     }
 }
 extension ShareFetchResponse.NodeEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse.NodeEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareFetchResponse.NodeEndpoint {
         var value = ShareFetchResponse.NodeEndpoint()
         value.nodeID = rng.integer(Int32.self)
         value.host = rng.string()
@@ -4521,7 +4521,7 @@ extension ShareFetchResponse.NodeEndpoint {
 }
 
 extension ShareGroupDescribeRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeRequest {
         var value = ShareGroupDescribeRequest()
         value.groupIDs = (0..<rng.below(4)).map { _ in rng.string() }
         value.includeAuthorizedOperations = rng.bool()
@@ -4531,7 +4531,7 @@ extension ShareGroupDescribeRequest {
 }
 
 extension ShareGroupDescribeResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeResponse {
         var value = ShareGroupDescribeResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.groups = (0..<rng.below(4)).map { _ in ShareGroupDescribeResponse.DescribedGroup.random(version: version, using: &rng) }
@@ -4540,7 +4540,7 @@ extension ShareGroupDescribeResponse {
     }
 }
 extension ShareGroupDescribeResponse.DescribedGroup {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeResponse.DescribedGroup {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeResponse.DescribedGroup {
         var value = ShareGroupDescribeResponse.DescribedGroup()
         value.errorCode = rng.integer(Int16.self)
         value.errorMessage = (true) && rng.chance(5) ? nil : rng.string()
@@ -4556,7 +4556,7 @@ extension ShareGroupDescribeResponse.DescribedGroup {
     }
 }
 extension ShareGroupDescribeResponse.DescribedGroup.Member {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeResponse.DescribedGroup.Member {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeResponse.DescribedGroup.Member {
         var value = ShareGroupDescribeResponse.DescribedGroup.Member()
         value.memberID = rng.string()
         value.rackID = (true) && rng.chance(5) ? nil : rng.string()
@@ -4570,7 +4570,7 @@ extension ShareGroupDescribeResponse.DescribedGroup.Member {
     }
 }
 extension ShareGroupDescribeResponse.TopicPartitions {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeResponse.TopicPartitions {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeResponse.TopicPartitions {
         var value = ShareGroupDescribeResponse.TopicPartitions()
         value.topicID = rng.uuid()
         value.topicName = rng.string()
@@ -4580,7 +4580,7 @@ extension ShareGroupDescribeResponse.TopicPartitions {
     }
 }
 extension ShareGroupDescribeResponse.Assignment {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeResponse.Assignment {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupDescribeResponse.Assignment {
         var value = ShareGroupDescribeResponse.Assignment()
         value.topicPartitions = (0..<rng.below(4)).map { _ in ShareGroupDescribeResponse.TopicPartitions.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -4589,7 +4589,7 @@ extension ShareGroupDescribeResponse.Assignment {
 }
 
 extension ShareGroupHeartbeatRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupHeartbeatRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupHeartbeatRequest {
         var value = ShareGroupHeartbeatRequest()
         value.groupID = rng.string()
         value.memberID = rng.string()
@@ -4602,7 +4602,7 @@ extension ShareGroupHeartbeatRequest {
 }
 
 extension ShareGroupHeartbeatResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupHeartbeatResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupHeartbeatResponse {
         var value = ShareGroupHeartbeatResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4616,7 +4616,7 @@ extension ShareGroupHeartbeatResponse {
     }
 }
 extension ShareGroupHeartbeatResponse.Assignment {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupHeartbeatResponse.Assignment {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupHeartbeatResponse.Assignment {
         var value = ShareGroupHeartbeatResponse.Assignment()
         value.topicPartitions = (0..<rng.below(4)).map { _ in ShareGroupHeartbeatResponse.TopicPartitions.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -4624,7 +4624,7 @@ extension ShareGroupHeartbeatResponse.Assignment {
     }
 }
 extension ShareGroupHeartbeatResponse.TopicPartitions {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupHeartbeatResponse.TopicPartitions {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ShareGroupHeartbeatResponse.TopicPartitions {
         var value = ShareGroupHeartbeatResponse.TopicPartitions()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -4634,7 +4634,7 @@ extension ShareGroupHeartbeatResponse.TopicPartitions {
 }
 
 extension SnapshotFooterRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> SnapshotFooterRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> SnapshotFooterRecord {
         var value = SnapshotFooterRecord()
         value.version = rng.integer(Int16.self)
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -4643,7 +4643,7 @@ extension SnapshotFooterRecord {
 }
 
 extension SnapshotHeaderRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> SnapshotHeaderRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> SnapshotHeaderRecord {
         var value = SnapshotHeaderRecord()
         value.version = rng.integer(Int16.self)
         value.lastContainedLogTimestamp = rng.integer(Int64.self)
@@ -4653,7 +4653,7 @@ extension SnapshotHeaderRecord {
 }
 
 extension StopReplicaRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaRequest {
         var value = StopReplicaRequest()
         value.controllerID = rng.integer(Int32.self)
         if version >= 4 { value.isKRaftController = rng.bool() }
@@ -4668,7 +4668,7 @@ extension StopReplicaRequest {
     }
 }
 extension StopReplicaRequest.StopReplicaPartitionV0 {
-    static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaRequest.StopReplicaPartitionV0 {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaRequest.StopReplicaPartitionV0 {
         var value = StopReplicaRequest.StopReplicaPartitionV0()
         if version <= 0 { value.topicName = rng.string() }
         if version <= 0 { value.partitionIndex = rng.integer(Int32.self) }
@@ -4677,7 +4677,7 @@ extension StopReplicaRequest.StopReplicaPartitionV0 {
     }
 }
 extension StopReplicaRequest.StopReplicaTopicV1 {
-    static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaRequest.StopReplicaTopicV1 {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaRequest.StopReplicaTopicV1 {
         var value = StopReplicaRequest.StopReplicaTopicV1()
         if version >= 1 && version <= 2 { value.name = rng.string() }
         if version >= 1 && version <= 2 { value.partitionIndexes = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) } }
@@ -4686,7 +4686,7 @@ extension StopReplicaRequest.StopReplicaTopicV1 {
     }
 }
 extension StopReplicaRequest.StopReplicaTopicState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaRequest.StopReplicaTopicState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaRequest.StopReplicaTopicState {
         var value = StopReplicaRequest.StopReplicaTopicState()
         if version >= 3 { value.topicName = rng.string() }
         if version >= 3 { value.partitionStates = (0..<rng.below(4)).map { _ in StopReplicaRequest.StopReplicaTopicState.StopReplicaPartitionState.random(version: version, using: &rng) } }
@@ -4695,7 +4695,7 @@ extension StopReplicaRequest.StopReplicaTopicState {
     }
 }
 extension StopReplicaRequest.StopReplicaTopicState.StopReplicaPartitionState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaRequest.StopReplicaTopicState.StopReplicaPartitionState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaRequest.StopReplicaTopicState.StopReplicaPartitionState {
         var value = StopReplicaRequest.StopReplicaTopicState.StopReplicaPartitionState()
         if version >= 3 { value.partitionIndex = rng.integer(Int32.self) }
         if version >= 3 { value.leaderEpoch = rng.integer(Int32.self) }
@@ -4706,7 +4706,7 @@ extension StopReplicaRequest.StopReplicaTopicState.StopReplicaPartitionState {
 }
 
 extension StopReplicaResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaResponse {
         var value = StopReplicaResponse()
         value.errorCode = rng.integer(Int16.self)
         value.partitionErrors = (0..<rng.below(4)).map { _ in StopReplicaResponse.StopReplicaPartitionError.random(version: version, using: &rng) }
@@ -4715,7 +4715,7 @@ extension StopReplicaResponse {
     }
 }
 extension StopReplicaResponse.StopReplicaPartitionError {
-    static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaResponse.StopReplicaPartitionError {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> StopReplicaResponse.StopReplicaPartitionError {
         var value = StopReplicaResponse.StopReplicaPartitionError()
         value.topicName = rng.string()
         value.partitionIndex = rng.integer(Int32.self)
@@ -4726,7 +4726,7 @@ extension StopReplicaResponse.StopReplicaPartitionError {
 }
 
 extension SyncGroupRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> SyncGroupRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> SyncGroupRequest {
         var value = SyncGroupRequest()
         value.groupID = rng.string()
         value.generationID = rng.integer(Int32.self)
@@ -4740,7 +4740,7 @@ extension SyncGroupRequest {
     }
 }
 extension SyncGroupRequest.SyncGroupRequestAssignment {
-    static func random(version: Int16, using rng: inout SplitMix64) -> SyncGroupRequest.SyncGroupRequestAssignment {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> SyncGroupRequest.SyncGroupRequestAssignment {
         var value = SyncGroupRequest.SyncGroupRequestAssignment()
         value.memberID = rng.string()
         value.assignment = rng.bytes(maxCount: 40)
@@ -4750,7 +4750,7 @@ extension SyncGroupRequest.SyncGroupRequestAssignment {
 }
 
 extension SyncGroupResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> SyncGroupResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> SyncGroupResponse {
         var value = SyncGroupResponse()
         if version >= 1 { value.throttleTimeMs = rng.integer(Int32.self) }
         value.errorCode = rng.integer(Int16.self)
@@ -4763,7 +4763,7 @@ extension SyncGroupResponse {
 }
 
 extension TxnOffsetCommitRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitRequest {
         var value = TxnOffsetCommitRequest()
         value.transactionalID = rng.string()
         value.groupID = rng.string()
@@ -4778,7 +4778,7 @@ extension TxnOffsetCommitRequest {
     }
 }
 extension TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic {
         var value = TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic.TxnOffsetCommitRequestPartition.random(version: version, using: &rng) }
@@ -4787,7 +4787,7 @@ extension TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic {
     }
 }
 extension TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic.TxnOffsetCommitRequestPartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic.TxnOffsetCommitRequestPartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic.TxnOffsetCommitRequestPartition {
         var value = TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic.TxnOffsetCommitRequestPartition()
         value.partitionIndex = rng.integer(Int32.self)
         value.committedOffset = rng.integer(Int64.self)
@@ -4799,7 +4799,7 @@ extension TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic.TxnOffsetCommitRequ
 }
 
 extension TxnOffsetCommitResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitResponse {
         var value = TxnOffsetCommitResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.topics = (0..<rng.below(4)).map { _ in TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.random(version: version, using: &rng) }
@@ -4808,7 +4808,7 @@ extension TxnOffsetCommitResponse {
     }
 }
 extension TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic {
         var value = TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.TxnOffsetCommitResponsePartition.random(version: version, using: &rng) }
@@ -4817,7 +4817,7 @@ extension TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic {
     }
 }
 extension TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.TxnOffsetCommitResponsePartition {
-    static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.TxnOffsetCommitResponsePartition {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.TxnOffsetCommitResponsePartition {
         var value = TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.TxnOffsetCommitResponsePartition()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4827,7 +4827,7 @@ extension TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.TxnOffsetCommitRe
 }
 
 extension UnregisterBrokerRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UnregisterBrokerRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UnregisterBrokerRequest {
         var value = UnregisterBrokerRequest()
         value.brokerID = rng.integer(Int32.self)
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -4836,7 +4836,7 @@ extension UnregisterBrokerRequest {
 }
 
 extension UnregisterBrokerResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UnregisterBrokerResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UnregisterBrokerResponse {
         var value = UnregisterBrokerResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4847,7 +4847,7 @@ extension UnregisterBrokerResponse {
 }
 
 extension UpdateFeaturesRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateFeaturesRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateFeaturesRequest {
         var value = UpdateFeaturesRequest()
         value.timeoutMs = rng.integer(Int32.self)
         value.featureUpdates = (0..<rng.below(4)).map { _ in UpdateFeaturesRequest.FeatureUpdateKey.random(version: version, using: &rng) }
@@ -4857,7 +4857,7 @@ extension UpdateFeaturesRequest {
     }
 }
 extension UpdateFeaturesRequest.FeatureUpdateKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateFeaturesRequest.FeatureUpdateKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateFeaturesRequest.FeatureUpdateKey {
         var value = UpdateFeaturesRequest.FeatureUpdateKey()
         value.feature = rng.string()
         value.maxVersionLevel = rng.integer(Int16.self)
@@ -4869,7 +4869,7 @@ extension UpdateFeaturesRequest.FeatureUpdateKey {
 }
 
 extension UpdateFeaturesResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateFeaturesResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateFeaturesResponse {
         var value = UpdateFeaturesResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -4880,7 +4880,7 @@ extension UpdateFeaturesResponse {
     }
 }
 extension UpdateFeaturesResponse.UpdatableFeatureResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateFeaturesResponse.UpdatableFeatureResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateFeaturesResponse.UpdatableFeatureResult {
         var value = UpdateFeaturesResponse.UpdatableFeatureResult()
         value.feature = rng.string()
         value.errorCode = rng.integer(Int16.self)
@@ -4891,7 +4891,7 @@ extension UpdateFeaturesResponse.UpdatableFeatureResult {
 }
 
 extension UpdateMetadataRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataRequest {
         var value = UpdateMetadataRequest()
         value.controllerID = rng.integer(Int32.self)
         if version >= 8 { value.isKRaftController = rng.bool() }
@@ -4906,7 +4906,7 @@ extension UpdateMetadataRequest {
     }
 }
 extension UpdateMetadataRequest.UpdateMetadataTopicState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataRequest.UpdateMetadataTopicState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataRequest.UpdateMetadataTopicState {
         var value = UpdateMetadataRequest.UpdateMetadataTopicState()
         if version >= 5 { value.topicName = rng.string() }
         if version >= 7 { value.topicID = rng.uuid() }
@@ -4916,7 +4916,7 @@ extension UpdateMetadataRequest.UpdateMetadataTopicState {
     }
 }
 extension UpdateMetadataRequest.UpdateMetadataBroker {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataRequest.UpdateMetadataBroker {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataRequest.UpdateMetadataBroker {
         var value = UpdateMetadataRequest.UpdateMetadataBroker()
         value.id = rng.integer(Int32.self)
         if version <= 0 { value.v0Host = rng.string() }
@@ -4928,7 +4928,7 @@ extension UpdateMetadataRequest.UpdateMetadataBroker {
     }
 }
 extension UpdateMetadataRequest.UpdateMetadataBroker.UpdateMetadataEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataRequest.UpdateMetadataBroker.UpdateMetadataEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataRequest.UpdateMetadataBroker.UpdateMetadataEndpoint {
         var value = UpdateMetadataRequest.UpdateMetadataBroker.UpdateMetadataEndpoint()
         if version >= 1 { value.port = rng.integer(Int32.self) }
         if version >= 1 { value.host = rng.string() }
@@ -4939,7 +4939,7 @@ extension UpdateMetadataRequest.UpdateMetadataBroker.UpdateMetadataEndpoint {
     }
 }
 extension UpdateMetadataRequest.UpdateMetadataPartitionState {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataRequest.UpdateMetadataPartitionState {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataRequest.UpdateMetadataPartitionState {
         var value = UpdateMetadataRequest.UpdateMetadataPartitionState()
         if version <= 4 { value.topicName = rng.string() }
         value.partitionIndex = rng.integer(Int32.self)
@@ -4956,7 +4956,7 @@ extension UpdateMetadataRequest.UpdateMetadataPartitionState {
 }
 
 extension UpdateMetadataResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateMetadataResponse {
         var value = UpdateMetadataResponse()
         value.errorCode = rng.integer(Int16.self)
         if version >= 6 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -4965,7 +4965,7 @@ extension UpdateMetadataResponse {
 }
 
 extension UpdateRaftVoterRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateRaftVoterRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateRaftVoterRequest {
         var value = UpdateRaftVoterRequest()
         value.clusterID = (true) && rng.chance(5) ? nil : rng.string()
         value.currentLeaderEpoch = rng.integer(Int32.self)
@@ -4978,7 +4978,7 @@ extension UpdateRaftVoterRequest {
     }
 }
 extension UpdateRaftVoterRequest.Listener {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateRaftVoterRequest.Listener {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateRaftVoterRequest.Listener {
         var value = UpdateRaftVoterRequest.Listener()
         value.name = rng.string()
         value.host = rng.string()
@@ -4988,7 +4988,7 @@ extension UpdateRaftVoterRequest.Listener {
     }
 }
 extension UpdateRaftVoterRequest.KRaftVersionFeature {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateRaftVoterRequest.KRaftVersionFeature {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateRaftVoterRequest.KRaftVersionFeature {
         var value = UpdateRaftVoterRequest.KRaftVersionFeature()
         value.minSupportedVersion = rng.integer(Int16.self)
         value.maxSupportedVersion = rng.integer(Int16.self)
@@ -4998,7 +4998,7 @@ extension UpdateRaftVoterRequest.KRaftVersionFeature {
 }
 
 extension UpdateRaftVoterResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateRaftVoterResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateRaftVoterResponse {
         var value = UpdateRaftVoterResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -5008,7 +5008,7 @@ extension UpdateRaftVoterResponse {
     }
 }
 extension UpdateRaftVoterResponse.CurrentLeader {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UpdateRaftVoterResponse.CurrentLeader {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UpdateRaftVoterResponse.CurrentLeader {
         var value = UpdateRaftVoterResponse.CurrentLeader()
         value.leaderID = rng.integer(Int32.self)
         value.leaderEpoch = rng.integer(Int32.self)
@@ -5020,7 +5020,7 @@ extension UpdateRaftVoterResponse.CurrentLeader {
 }
 
 extension VoteRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> VoteRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> VoteRequest {
         var value = VoteRequest()
         value.clusterID = (true) && rng.chance(5) ? nil : rng.string()
         if version >= 1 { value.voterID = rng.integer(Int32.self) }
@@ -5030,7 +5030,7 @@ extension VoteRequest {
     }
 }
 extension VoteRequest.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> VoteRequest.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> VoteRequest.TopicData {
         var value = VoteRequest.TopicData()
         value.topicName = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in VoteRequest.TopicData.PartitionData.random(version: version, using: &rng) }
@@ -5039,7 +5039,7 @@ extension VoteRequest.TopicData {
     }
 }
 extension VoteRequest.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> VoteRequest.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> VoteRequest.TopicData.PartitionData {
         var value = VoteRequest.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.candidateEpoch = rng.integer(Int32.self)
@@ -5054,7 +5054,7 @@ extension VoteRequest.TopicData.PartitionData {
 }
 
 extension VoteResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> VoteResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> VoteResponse {
         var value = VoteResponse()
         value.errorCode = rng.integer(Int16.self)
         value.topics = (0..<rng.below(4)).map { _ in VoteResponse.TopicData.random(version: version, using: &rng) }
@@ -5064,7 +5064,7 @@ extension VoteResponse {
     }
 }
 extension VoteResponse.TopicData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> VoteResponse.TopicData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> VoteResponse.TopicData {
         var value = VoteResponse.TopicData()
         value.topicName = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in VoteResponse.TopicData.PartitionData.random(version: version, using: &rng) }
@@ -5073,7 +5073,7 @@ extension VoteResponse.TopicData {
     }
 }
 extension VoteResponse.TopicData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> VoteResponse.TopicData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> VoteResponse.TopicData.PartitionData {
         var value = VoteResponse.TopicData.PartitionData()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -5085,7 +5085,7 @@ extension VoteResponse.TopicData.PartitionData {
     }
 }
 extension VoteResponse.NodeEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> VoteResponse.NodeEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> VoteResponse.NodeEndpoint {
         var value = VoteResponse.NodeEndpoint()
         if version >= 1 { value.nodeID = rng.integer(Int32.self) }
         if version >= 1 { value.host = rng.string() }
@@ -5096,7 +5096,7 @@ extension VoteResponse.NodeEndpoint {
 }
 
 extension VotersRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> VotersRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> VotersRecord {
         var value = VotersRecord()
         value.version = rng.integer(Int16.self)
         value.voters = (0..<rng.below(4)).map { _ in VotersRecord.Voter.random(version: version, using: &rng) }
@@ -5105,7 +5105,7 @@ extension VotersRecord {
     }
 }
 extension VotersRecord.Voter {
-    static func random(version: Int16, using rng: inout SplitMix64) -> VotersRecord.Voter {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> VotersRecord.Voter {
         var value = VotersRecord.Voter()
         value.voterID = rng.integer(Int32.self)
         value.voterDirectoryID = rng.uuid()
@@ -5116,7 +5116,7 @@ extension VotersRecord.Voter {
     }
 }
 extension VotersRecord.Voter.Endpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> VotersRecord.Voter.Endpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> VotersRecord.Voter.Endpoint {
         var value = VotersRecord.Voter.Endpoint()
         value.name = rng.string()
         value.host = rng.string()
@@ -5126,7 +5126,7 @@ extension VotersRecord.Voter.Endpoint {
     }
 }
 extension VotersRecord.Voter.KRaftVersionFeature {
-    static func random(version: Int16, using rng: inout SplitMix64) -> VotersRecord.Voter.KRaftVersionFeature {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> VotersRecord.Voter.KRaftVersionFeature {
         var value = VotersRecord.Voter.KRaftVersionFeature()
         value.minSupportedVersion = rng.integer(Int16.self)
         value.maxSupportedVersion = rng.integer(Int16.self)
@@ -5136,7 +5136,7 @@ extension VotersRecord.Voter.KRaftVersionFeature {
 }
 
 extension WriteShareGroupStateRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateRequest {
         var value = WriteShareGroupStateRequest()
         value.groupID = rng.string()
         value.topics = (0..<rng.below(4)).map { _ in WriteShareGroupStateRequest.WriteStateData.random(version: version, using: &rng) }
@@ -5145,7 +5145,7 @@ extension WriteShareGroupStateRequest {
     }
 }
 extension WriteShareGroupStateRequest.WriteStateData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateRequest.WriteStateData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateRequest.WriteStateData {
         var value = WriteShareGroupStateRequest.WriteStateData()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in WriteShareGroupStateRequest.WriteStateData.PartitionData.random(version: version, using: &rng) }
@@ -5154,7 +5154,7 @@ extension WriteShareGroupStateRequest.WriteStateData {
     }
 }
 extension WriteShareGroupStateRequest.WriteStateData.PartitionData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateRequest.WriteStateData.PartitionData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateRequest.WriteStateData.PartitionData {
         var value = WriteShareGroupStateRequest.WriteStateData.PartitionData()
         value.partition = rng.integer(Int32.self)
         value.stateEpoch = rng.integer(Int32.self)
@@ -5166,7 +5166,7 @@ extension WriteShareGroupStateRequest.WriteStateData.PartitionData {
     }
 }
 extension WriteShareGroupStateRequest.WriteStateData.PartitionData.StateBatch {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateRequest.WriteStateData.PartitionData.StateBatch {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateRequest.WriteStateData.PartitionData.StateBatch {
         var value = WriteShareGroupStateRequest.WriteStateData.PartitionData.StateBatch()
         value.firstOffset = rng.integer(Int64.self)
         value.lastOffset = rng.integer(Int64.self)
@@ -5178,7 +5178,7 @@ extension WriteShareGroupStateRequest.WriteStateData.PartitionData.StateBatch {
 }
 
 extension WriteShareGroupStateResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateResponse {
         var value = WriteShareGroupStateResponse()
         value.results = (0..<rng.below(4)).map { _ in WriteShareGroupStateResponse.WriteStateResult.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5186,7 +5186,7 @@ extension WriteShareGroupStateResponse {
     }
 }
 extension WriteShareGroupStateResponse.WriteStateResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateResponse.WriteStateResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateResponse.WriteStateResult {
         var value = WriteShareGroupStateResponse.WriteStateResult()
         value.topicID = rng.uuid()
         value.partitions = (0..<rng.below(4)).map { _ in WriteShareGroupStateResponse.WriteStateResult.PartitionResult.random(version: version, using: &rng) }
@@ -5195,7 +5195,7 @@ extension WriteShareGroupStateResponse.WriteStateResult {
     }
 }
 extension WriteShareGroupStateResponse.WriteStateResult.PartitionResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateResponse.WriteStateResult.PartitionResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteShareGroupStateResponse.WriteStateResult.PartitionResult {
         var value = WriteShareGroupStateResponse.WriteStateResult.PartitionResult()
         value.partition = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -5206,7 +5206,7 @@ extension WriteShareGroupStateResponse.WriteStateResult.PartitionResult {
 }
 
 extension WriteTxnMarkersRequest {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersRequest {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersRequest {
         var value = WriteTxnMarkersRequest()
         value.markers = (0..<rng.below(4)).map { _ in WriteTxnMarkersRequest.WritableTxnMarker.random(version: version, using: &rng) }
         if version >= 1 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5214,7 +5214,7 @@ extension WriteTxnMarkersRequest {
     }
 }
 extension WriteTxnMarkersRequest.WritableTxnMarker {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersRequest.WritableTxnMarker {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersRequest.WritableTxnMarker {
         var value = WriteTxnMarkersRequest.WritableTxnMarker()
         value.producerID = rng.integer(Int64.self)
         value.producerEpoch = rng.integer(Int16.self)
@@ -5226,7 +5226,7 @@ extension WriteTxnMarkersRequest.WritableTxnMarker {
     }
 }
 extension WriteTxnMarkersRequest.WritableTxnMarker.WritableTxnMarkerTopic {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersRequest.WritableTxnMarker.WritableTxnMarkerTopic {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersRequest.WritableTxnMarker.WritableTxnMarkerTopic {
         var value = WriteTxnMarkersRequest.WritableTxnMarker.WritableTxnMarkerTopic()
         value.name = rng.string()
         value.partitionIndexes = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -5236,7 +5236,7 @@ extension WriteTxnMarkersRequest.WritableTxnMarker.WritableTxnMarkerTopic {
 }
 
 extension WriteTxnMarkersResponse {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersResponse {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersResponse {
         var value = WriteTxnMarkersResponse()
         value.markers = (0..<rng.below(4)).map { _ in WriteTxnMarkersResponse.WritableTxnMarkerResult.random(version: version, using: &rng) }
         if version >= 1 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5244,7 +5244,7 @@ extension WriteTxnMarkersResponse {
     }
 }
 extension WriteTxnMarkersResponse.WritableTxnMarkerResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersResponse.WritableTxnMarkerResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersResponse.WritableTxnMarkerResult {
         var value = WriteTxnMarkersResponse.WritableTxnMarkerResult()
         value.producerID = rng.integer(Int64.self)
         value.topics = (0..<rng.below(4)).map { _ in WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult.random(version: version, using: &rng) }
@@ -5253,7 +5253,7 @@ extension WriteTxnMarkersResponse.WritableTxnMarkerResult {
     }
 }
 extension WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult {
         var value = WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult()
         value.name = rng.string()
         value.partitions = (0..<rng.below(4)).map { _ in WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult.WritableTxnMarkerPartitionResult.random(version: version, using: &rng) }
@@ -5262,7 +5262,7 @@ extension WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopic
     }
 }
 extension WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult.WritableTxnMarkerPartitionResult {
-    static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult.WritableTxnMarkerPartitionResult {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult.WritableTxnMarkerPartitionResult {
         var value = WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopicResult.WritableTxnMarkerPartitionResult()
         value.partitionIndex = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
@@ -5272,7 +5272,7 @@ extension WriteTxnMarkersResponse.WritableTxnMarkerResult.WritableTxnMarkerTopic
 }
 
 extension AbortTransactionRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AbortTransactionRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AbortTransactionRecord {
         var value = AbortTransactionRecord()
         if rng.chance(3) { value.reason = (true) && rng.chance(5) ? nil : rng.string() }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5281,7 +5281,7 @@ extension AbortTransactionRecord {
 }
 
 extension AccessControlEntryRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> AccessControlEntryRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> AccessControlEntryRecord {
         var value = AccessControlEntryRecord()
         value.id = rng.uuid()
         value.resourceType = rng.integer(Int8.self)
@@ -5297,7 +5297,7 @@ extension AccessControlEntryRecord {
 }
 
 extension BeginTransactionRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BeginTransactionRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BeginTransactionRecord {
         var value = BeginTransactionRecord()
         if rng.chance(3) { value.name = (true) && rng.chance(5) ? nil : rng.string() }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5306,7 +5306,7 @@ extension BeginTransactionRecord {
 }
 
 extension BrokerRegistrationChangeRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> BrokerRegistrationChangeRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> BrokerRegistrationChangeRecord {
         var value = BrokerRegistrationChangeRecord()
         value.brokerID = rng.integer(Int32.self)
         value.brokerEpoch = rng.integer(Int64.self)
@@ -5319,7 +5319,7 @@ extension BrokerRegistrationChangeRecord {
 }
 
 extension ClientQuotaRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ClientQuotaRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ClientQuotaRecord {
         var value = ClientQuotaRecord()
         value.entity = (0..<rng.below(4)).map { _ in ClientQuotaRecord.EntityData.random(version: version, using: &rng) }
         value.key = rng.string()
@@ -5330,7 +5330,7 @@ extension ClientQuotaRecord {
     }
 }
 extension ClientQuotaRecord.EntityData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ClientQuotaRecord.EntityData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ClientQuotaRecord.EntityData {
         var value = ClientQuotaRecord.EntityData()
         value.entityType = rng.string()
         value.entityName = (true) && rng.chance(5) ? nil : rng.string()
@@ -5340,7 +5340,7 @@ extension ClientQuotaRecord.EntityData {
 }
 
 extension ConfigRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ConfigRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ConfigRecord {
         var value = ConfigRecord()
         value.resourceType = rng.integer(Int8.self)
         value.resourceName = rng.string()
@@ -5352,7 +5352,7 @@ extension ConfigRecord {
 }
 
 extension DelegationTokenRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> DelegationTokenRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> DelegationTokenRecord {
         var value = DelegationTokenRecord()
         value.owner = rng.string()
         value.requester = rng.string()
@@ -5367,7 +5367,7 @@ extension DelegationTokenRecord {
 }
 
 extension EndTransactionRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> EndTransactionRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> EndTransactionRecord {
         var value = EndTransactionRecord()
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
@@ -5375,7 +5375,7 @@ extension EndTransactionRecord {
 }
 
 extension FeatureLevelRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FeatureLevelRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FeatureLevelRecord {
         var value = FeatureLevelRecord()
         value.name = rng.string()
         value.featureLevel = rng.integer(Int16.self)
@@ -5385,7 +5385,7 @@ extension FeatureLevelRecord {
 }
 
 extension FenceBrokerRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> FenceBrokerRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> FenceBrokerRecord {
         var value = FenceBrokerRecord()
         value.id = rng.integer(Int32.self)
         value.epoch = rng.integer(Int64.self)
@@ -5395,7 +5395,7 @@ extension FenceBrokerRecord {
 }
 
 extension NoOpRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> NoOpRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> NoOpRecord {
         var value = NoOpRecord()
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
@@ -5403,7 +5403,7 @@ extension NoOpRecord {
 }
 
 extension PartitionChangeRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> PartitionChangeRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> PartitionChangeRecord {
         var value = PartitionChangeRecord()
         value.partitionID = rng.integer(Int32.self)
         value.topicID = rng.uuid()
@@ -5422,7 +5422,7 @@ extension PartitionChangeRecord {
 }
 
 extension PartitionRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> PartitionRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> PartitionRecord {
         var value = PartitionRecord()
         value.partitionID = rng.integer(Int32.self)
         value.topicID = rng.uuid()
@@ -5443,7 +5443,7 @@ extension PartitionRecord {
 }
 
 extension ProducerIdsRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ProducerIdsRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ProducerIdsRecord {
         var value = ProducerIdsRecord()
         value.brokerID = rng.integer(Int32.self)
         value.brokerEpoch = rng.integer(Int64.self)
@@ -5454,7 +5454,7 @@ extension ProducerIdsRecord {
 }
 
 extension RegisterBrokerRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RegisterBrokerRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RegisterBrokerRecord {
         var value = RegisterBrokerRecord()
         value.brokerID = rng.integer(Int32.self)
         if version >= 2 { value.isMigratingZkBroker = rng.bool() }
@@ -5471,7 +5471,7 @@ extension RegisterBrokerRecord {
     }
 }
 extension RegisterBrokerRecord.BrokerEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RegisterBrokerRecord.BrokerEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RegisterBrokerRecord.BrokerEndpoint {
         var value = RegisterBrokerRecord.BrokerEndpoint()
         value.name = rng.string()
         value.host = rng.string()
@@ -5482,7 +5482,7 @@ extension RegisterBrokerRecord.BrokerEndpoint {
     }
 }
 extension RegisterBrokerRecord.BrokerFeature {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RegisterBrokerRecord.BrokerFeature {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RegisterBrokerRecord.BrokerFeature {
         var value = RegisterBrokerRecord.BrokerFeature()
         value.name = rng.string()
         value.minSupportedVersion = rng.integer(Int16.self)
@@ -5493,7 +5493,7 @@ extension RegisterBrokerRecord.BrokerFeature {
 }
 
 extension RegisterControllerRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RegisterControllerRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RegisterControllerRecord {
         var value = RegisterControllerRecord()
         value.controllerID = rng.integer(Int32.self)
         value.incarnationID = rng.uuid()
@@ -5505,7 +5505,7 @@ extension RegisterControllerRecord {
     }
 }
 extension RegisterControllerRecord.ControllerEndpoint {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RegisterControllerRecord.ControllerEndpoint {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RegisterControllerRecord.ControllerEndpoint {
         var value = RegisterControllerRecord.ControllerEndpoint()
         value.name = rng.string()
         value.host = rng.string()
@@ -5516,7 +5516,7 @@ extension RegisterControllerRecord.ControllerEndpoint {
     }
 }
 extension RegisterControllerRecord.ControllerFeature {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RegisterControllerRecord.ControllerFeature {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RegisterControllerRecord.ControllerFeature {
         var value = RegisterControllerRecord.ControllerFeature()
         value.name = rng.string()
         value.minSupportedVersion = rng.integer(Int16.self)
@@ -5527,7 +5527,7 @@ extension RegisterControllerRecord.ControllerFeature {
 }
 
 extension RemoveAccessControlEntryRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RemoveAccessControlEntryRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RemoveAccessControlEntryRecord {
         var value = RemoveAccessControlEntryRecord()
         value.id = rng.uuid()
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5536,7 +5536,7 @@ extension RemoveAccessControlEntryRecord {
 }
 
 extension RemoveDelegationTokenRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RemoveDelegationTokenRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RemoveDelegationTokenRecord {
         var value = RemoveDelegationTokenRecord()
         value.tokenID = rng.string()
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5545,7 +5545,7 @@ extension RemoveDelegationTokenRecord {
 }
 
 extension RemoveTopicRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RemoveTopicRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RemoveTopicRecord {
         var value = RemoveTopicRecord()
         value.topicID = rng.uuid()
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5554,7 +5554,7 @@ extension RemoveTopicRecord {
 }
 
 extension RemoveUserScramCredentialRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> RemoveUserScramCredentialRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> RemoveUserScramCredentialRecord {
         var value = RemoveUserScramCredentialRecord()
         value.name = rng.string()
         value.mechanism = rng.integer(Int8.self)
@@ -5564,7 +5564,7 @@ extension RemoveUserScramCredentialRecord {
 }
 
 extension TopicRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> TopicRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> TopicRecord {
         var value = TopicRecord()
         value.name = rng.string()
         value.topicID = rng.uuid()
@@ -5574,7 +5574,7 @@ extension TopicRecord {
 }
 
 extension UnfenceBrokerRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UnfenceBrokerRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UnfenceBrokerRecord {
         var value = UnfenceBrokerRecord()
         value.id = rng.integer(Int32.self)
         value.epoch = rng.integer(Int64.self)
@@ -5584,7 +5584,7 @@ extension UnfenceBrokerRecord {
 }
 
 extension UnregisterBrokerRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UnregisterBrokerRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UnregisterBrokerRecord {
         var value = UnregisterBrokerRecord()
         value.brokerID = rng.integer(Int32.self)
         value.brokerEpoch = rng.integer(Int64.self)
@@ -5594,7 +5594,7 @@ extension UnregisterBrokerRecord {
 }
 
 extension UserScramCredentialRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> UserScramCredentialRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> UserScramCredentialRecord {
         var value = UserScramCredentialRecord()
         value.name = rng.string()
         value.mechanism = rng.integer(Int8.self)
@@ -5608,7 +5608,7 @@ extension UserScramCredentialRecord {
 }
 
 extension ZkMigrationStateRecord {
-    static func random(version: Int16, using rng: inout SplitMix64) -> ZkMigrationStateRecord {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> ZkMigrationStateRecord {
         var value = ZkMigrationStateRecord()
         value.zkMigrationState = rng.integer(Int8.self)
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5617,7 +5617,7 @@ extension ZkMigrationStateRecord {
 }
 
 extension QuorumStateData {
-    static func random(version: Int16, using rng: inout SplitMix64) -> QuorumStateData {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> QuorumStateData {
         var value = QuorumStateData()
         if version <= 0 { value.clusterID = rng.string() }
         value.leaderID = rng.integer(Int32.self)
@@ -5631,7 +5631,7 @@ extension QuorumStateData {
     }
 }
 extension QuorumStateData.Voter {
-    static func random(version: Int16, using rng: inout SplitMix64) -> QuorumStateData.Voter {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> QuorumStateData.Voter {
         var value = QuorumStateData.Voter()
         if version <= 0 { value.voterID = rng.integer(Int32.self) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5640,7 +5640,7 @@ extension QuorumStateData.Voter {
 }
 
 extension TransactionLogKey {
-    static func random(version: Int16, using rng: inout SplitMix64) -> TransactionLogKey {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> TransactionLogKey {
         var value = TransactionLogKey()
         value.transactionalID = rng.string()
         return value
@@ -5648,7 +5648,7 @@ extension TransactionLogKey {
 }
 
 extension TransactionLogValue {
-    static func random(version: Int16, using rng: inout SplitMix64) -> TransactionLogValue {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> TransactionLogValue {
         var value = TransactionLogValue()
         value.producerID = rng.integer(Int64.self)
         value.producerEpoch = rng.integer(Int16.self)
@@ -5662,7 +5662,7 @@ extension TransactionLogValue {
     }
 }
 extension TransactionLogValue.PartitionsSchema {
-    static func random(version: Int16, using rng: inout SplitMix64) -> TransactionLogValue.PartitionsSchema {
+    public static func random(version: Int16, using rng: inout SplitMix64) -> TransactionLogValue.PartitionsSchema {
         var value = TransactionLogValue.PartitionsSchema()
         value.topic = rng.string()
         value.partitionIDs = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) }
@@ -5672,7 +5672,7 @@ extension TransactionLogValue.PartitionsSchema {
 }
 
 /// Every generated message type with its random constructor.
-let allRandomMessages: [(type: any KafkaMessage.Type, make: @Sendable (Int16, inout SplitMix64) -> any KafkaMessage)] = [
+public let allRandomMessages: [(type: any KafkaMessage.Type, make: @Sendable (Int16, inout SplitMix64) -> any KafkaMessage)] = [
     (ConsumerGroupCurrentMemberAssignmentKey.self, { version, rng in ConsumerGroupCurrentMemberAssignmentKey.random(version: version, using: &rng) }),
     (ConsumerGroupCurrentMemberAssignmentValue.self, { version, rng in ConsumerGroupCurrentMemberAssignmentValue.random(version: version, using: &rng) }),
     (ConsumerGroupMemberMetadataKey.self, { version, rng in ConsumerGroupMemberMetadataKey.random(version: version, using: &rng) }),

@@ -2,12 +2,12 @@ import KafkaProtocol
 import NIOCore
 
 /// A small seeded generator (SplitMix64), so every property test run is reproducible from its seed.
-struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -15,13 +15,13 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     /// True one time in `n`.
-    mutating func chance(_ n: Int) -> Bool { below(n) == 0 }
-    mutating func bool() -> Bool { next() & 1 == 1 }
+    public mutating func chance(_ n: Int) -> Bool { below(n) == 0 }
+    public mutating func bool() -> Bool { next() & 1 == 1 }
 
     /// Edge values often, arbitrary values otherwise.
-    mutating func integer<T: FixedWidthInteger>(_: T.Type) -> T {
+    public mutating func integer<T: FixedWidthInteger>(_: T.Type) -> T {
         switch below(6) {
         case 0: return 0
         case 1: return T.max
@@ -31,25 +31,25 @@ struct SplitMix64: RandomNumberGenerator {
         }
     }
 
-    mutating func double() -> Double {
+    public mutating func double() -> Double {
         chance(4) ? 0 : Double(Int64(truncatingIfNeeded: next())) / 1024
     }
 
     /// Short strings, sometimes empty, sometimes beyond ASCII.
-    mutating func string() -> String {
+    public mutating func string() -> String {
         let alphabet: [Character] = Array("abcXYZ-_.09 ") + ["é", "中", "🙂"]
         return String((0..<below(12)).map { _ in alphabet[below(alphabet.count)] })
     }
 
-    mutating func bytes(maxCount: Int) -> [UInt8] {
+    public mutating func bytes(maxCount: Int) -> [UInt8] {
         (0..<below(maxCount + 1)).map { _ in UInt8(truncatingIfNeeded: next()) }
     }
 
-    mutating func uuid() -> KafkaUUID {
+    public mutating func uuid() -> KafkaUUID {
         KafkaUUID(mostSignificantBits: next(), leastSignificantBits: next())
     }
 
-    mutating func records() -> ByteBuffer {
+    public mutating func records() -> ByteBuffer {
         ByteBuffer(bytes: bytes(maxCount: 64))
     }
 }

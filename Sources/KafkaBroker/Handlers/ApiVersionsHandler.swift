@@ -1,0 +1,61 @@
+import KafkaProtocol
+import NIOCore
+
+/// ApiVersions (v0-4): the APIs and versions this broker serves, plus (v3+) the finalized
+/// features. A request in a version above ours is answered in v0 form with UNSUPPORTED_VERSION and
+/// our ranges, so the client can retry with a version we know.
+struct ApiVersionsHandler: RequestHandler {
+    /// The listener's other APIs; ApiVersions itself is added.
+    let apis: [SupportedAPIs.Entry]
+    let finalizedFeatures: @Sendable () -> (epoch: Int64, levels: [String: Int16])
+
+    static func apiKeys(_ apis: [SupportedAPIs.Entry]) -> [ApiVersionsResponse.ApiVersion] {
+        var all = apis.filter { $0.apiKey != .apiVersions }
+        all.append(SupportedAPIs.Entry(apiKey: .apiVersions, versions: SupportedAPIs.versions(for: .apiVersions)!))
+        return all.sorted { $0.apiKey < $1.apiKey }.map {
+            .init(apiKey: $0.apiKey.rawValue, minVersion: $0.versions.lowerBound, maxVersion: $0.versions.upperBound)
+        }
+    }
+
+    /// The features this broker supports: metadata.version levels of Kafka 3.3 (IV0, 7) to 3.9 (IV0, 21).
+    static let supportedFeatures: [ApiVersionsResponse.SupportedFeatureKey] = [
+        .init(name: "metadata.version", minVersion: 7, maxVersion: 21),
+    ]
+
+    func handle(_ request: ApiVersionsRequest, context: RequestContext) async -> ApiVersionsResponse? {
+        var response = ApiVersionsResponse(errorCode: 0, apiKeys: Self.apiKeys(apis))
+        if context.apiVersion >= 3 && !(Self.validSoftwareString(request.clientSoftwareName) && Self.validSoftwareString(request.clientSoftwareVersion)) {
+            // Kafka checks the client's self-description; a bad one is INVALID_REQUEST, still with our ranges.
+            response.errorCode = ErrorCode.invalidRequest.rawValue
+            return response
+        }
+        // librdkafka 2.0.2 mis-parses more than one tagged field, so tagged sections stay as small as
+        // Kafka's own: features only when there are finalized ones to report.
+        let features = finalizedFeatures()
+        if context.apiVersion >= 3 && !features.levels.isEmpty {
+            response.supportedFeatures = Self.supportedFeatures
+            response.finalizedFeaturesEpoch = features.epoch
+            response.finalizedFeatures = features.levels.sorted { $0.key < $1.key }.map {
+                .init(name: $0.key, maxVersionLevel: $0.value, minVersionLevel: $0.value)
+            }
+        }
+        return response
+    }
+
+    /// Kafka's pattern for client software names and versions: `[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?`.
+    static func validSoftwareString(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return false }
+        return isAlphanumeric(first) && isAlphanumeric(last)
+            && s.unicodeScalars.allSatisfy { isAlphanumeric($0) || $0 == "-" || $0 == "." }
+    }
+
+    private static func isAlphanumeric(_ c: Unicode.Scalar) -> Bool {
+        (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9")
+    }
+
+    /// The v0-format reply to an ApiVersions request in a version we do not serve.
+    static func unsupportedVersionResponse(apis: [SupportedAPIs.Entry], correlationID: Int32) -> ByteBuffer? {
+        let response = ApiVersionsResponse(errorCode: ErrorCode.unsupportedVersion.rawValue, apiKeys: apiKeys(apis))
+        return try? response.encodeFrame(version: 0, correlationID: correlationID)
+    }
+}

@@ -1,0 +1,87 @@
+import KafkaController
+import KafkaMetadata
+import KafkaProtocol
+import StromConfig
+
+/// DescribeConfigs (v1-4): a topic's effective configuration (its own values, else the broker's,
+/// with sources and, on request, synonyms), or this broker's static configuration.
+struct DescribeConfigsHandler: RequestHandler {
+    let metadata: MetadataService
+    let config: ServerConfig
+
+    func handle(_ request: DescribeConfigsRequest, context: RequestContext) async -> DescribeConfigsResponse? {
+        let image = metadata.image
+        var response = DescribeConfigsResponse()
+        for resource in request.resources {
+            var result = DescribeConfigsResponse.DescribeConfigsResult(resourceType: resource.resourceType, resourceName: resource.resourceName)
+            var entries: [DescribeTopicConfigs.Entry] = []
+            switch resource.resourceType {
+            case ConfigResource.topicType:
+                if image.topic(named: resource.resourceName) == nil {
+                    result.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
+                    result.errorMessage = "The topic '\(resource.resourceName)' does not exist."
+                } else {
+                    entries = DescribeTopicConfigs.entries(topicOverrides: image.configs(for: .topic(resource.resourceName)), config: config)
+                }
+            case ConfigResource.brokerType:
+                if resource.resourceName.isEmpty || resource.resourceName == String(config.nodeID) {
+                    entries = BrokerConfigEntries.entries(config)
+                } else {
+                    result.errorCode = ErrorCode.invalidRequest.rawValue
+                    result.errorMessage = "Broker \(resource.resourceName) is not this broker (\(config.nodeID))"
+                }
+            default:
+                result.errorCode = ErrorCode.invalidRequest.rawValue
+                result.errorMessage = "Unsupported resource type \(resource.resourceType)"
+            }
+            if let keys = resource.configurationKeys {
+                entries = entries.filter { keys.contains($0.name) }
+            }
+            result.configs = entries.map { e in
+                var c = DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult(
+                    name: e.name, value: e.value, readOnly: resource.resourceType == ConfigResource.brokerType,
+                    configSource: e.source.rawValue, isSensitive: false, configType: e.type.rawValue
+                )
+                if request.includeSynonyms {
+                    c.synonyms = e.synonyms.map { .init(name: $0.name, value: $0.value, source: $0.source.rawValue) }
+                }
+                return c
+            }
+            response.results.append(result)
+        }
+        return response
+    }
+}
+
+/// The broker's own settings as DescribeConfigs reports them: static, from server.properties or
+/// Kafka's defaults.
+enum BrokerConfigEntries {
+    static func entries(_ c: ServerConfig) -> [DescribeTopicConfigs.Entry] {
+        let values: [(String, String, TopicConfigDefinition.ValueType)] = [
+            ("node.id", String(c.nodeID), .int),
+            ("broker.id", String(c.nodeID), .int),
+            ("process.roles", c.processRoles.map(\.rawValue).sorted().joined(separator: ","), .list),
+            ("listeners", c.listeners.map(\.description).joined(separator: ","), .string),
+            ("advertised.listeners", c.clientListeners.map(\.description).joined(separator: ","), .string),
+            ("controller.listener.names", c.controllerListenerNames.joined(separator: ","), .string),
+            ("controller.quorum.voters", c.quorumVoters.map(\.description).joined(separator: ","), .list),
+            ("log.dirs", c.logDirs.joined(separator: ","), .string),
+            ("num.partitions", String(c.numPartitions), .int),
+            ("default.replication.factor", String(c.defaultReplicationFactor), .int),
+            ("auto.create.topics.enable", String(c.autoCreateTopicsEnable), .boolean),
+            ("log.segment.bytes", String(c.logSegmentBytes), .int),
+            ("log.roll.ms", String(c.logRollMs), .long),
+            ("log.retention.ms", String(c.logRetentionMs), .long),
+            ("log.retention.bytes", String(c.logRetentionBytes), .long),
+            ("log.flush.interval.messages", c.logFlushIntervalMessages.map(String.init) ?? String(Int64.max), .long),
+            ("log.flush.interval.ms", c.logFlushIntervalMs.map(String.init) ?? String(Int64.max), .long),
+            ("message.max.bytes", String(c.messageMaxBytes), .int),
+            ("socket.request.max.bytes", String(c.socketRequestMaxBytes), .int),
+            ("offsets.topic.num.partitions", String(c.offsetsTopicNumPartitions), .int),
+        ]
+        return values.map { name, value, type in
+            let source: ConfigSource = c.explicitKeys.contains(name) ? .staticBrokerConfig : .defaultConfig
+            return DescribeTopicConfigs.Entry(name: name, value: value, source: source, type: type, synonyms: [(name, value, source)])
+        }
+    }
+}

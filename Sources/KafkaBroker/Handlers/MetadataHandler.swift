@@ -1,0 +1,88 @@
+import KafkaController
+import KafkaMetadata
+import KafkaProtocol
+import StromConfig
+
+/// Metadata (v0-12): brokers on the listener the client used, the cluster id, the controller, and
+/// topics with their partitions' leaders, replicas and ISR.
+///
+/// Which topics: v0 with an empty list means all; v1+ uses null for all and empty for none; v10+
+/// entries may name a topic by id. Unknown topics are created with the broker's defaults when
+/// `auto.create.topics.enable` is on and the request allows it (v4+ asks; older versions always
+/// allow), otherwise UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID for ids). A partition without a
+/// leader reports LEADER_NOT_AVAILABLE.
+struct MetadataHandler: RequestHandler {
+    let metadata: MetadataService
+    let config: ServerConfig
+
+    func handle(_ request: MetadataRequest, context: RequestContext) async -> MetadataResponse? {
+        var image = metadata.image
+        let v = context.apiVersion
+        let all = request.topics == nil || (v == 0 && request.topics?.isEmpty == true)
+        let allowAuto = config.autoCreateTopicsEnable && (v < 4 || request.allowAutoTopicCreation)
+
+        if !all, allowAuto {
+            let missing = (request.topics ?? []).compactMap { $0.name }
+                .filter { image.topic(named: $0) == nil && TopicName.problem(with: $0) == nil }
+            if !missing.isEmpty {
+                let created = await metadata.autoCreate(Array(Set(missing)).sorted())
+                for failure in created.topics where failure.errorCode != 0 {
+                    context.logger.info("auto-creating a topic failed", metadata: [
+                        "kafka.topic": "\(failure.name)", "kafka.error": "\(ErrorCode(rawValue: failure.errorCode))",
+                    ])
+                }
+                image = metadata.image
+            }
+        }
+
+        var response = MetadataResponse()
+        response.clusterID = metadata.clusterID
+        response.controllerID = config.nodeID
+        response.brokers = image.activeBrokers.compactMap { b in
+            guard let e = b.endpoint(named: context.listenerName) ?? b.endpoints.first else { return nil }
+            return .init(nodeID: b.id, host: e.host, port: Int32(e.port), rack: b.rack)
+        }
+        if v >= 8 && v <= 10 && request.includeClusterAuthorizedOperations {
+            response.clusterAuthorizedOperations = AuthorizedOperations.cluster
+        }
+        let includeTopicOps = v >= 8 && request.includeTopicAuthorizedOperations
+        if all {
+            for name in image.topicNames {
+                response.topics.append(describe(image.topic(named: name)!, includeOps: includeTopicOps))
+            }
+        } else {
+            for wanted in request.topics ?? [] {
+                if let name = wanted.name {
+                    if let topic = image.topic(named: name) {
+                        response.topics.append(describe(topic, includeOps: includeTopicOps))
+                    } else {
+                        let code: ErrorCode = TopicName.problem(with: name) == nil ? .unknownTopicOrPartition : .invalidTopicException
+                        response.topics.append(.init(errorCode: code.rawValue, name: name))
+                    }
+                } else if let topic = image.topic(id: wanted.topicID) {
+                    response.topics.append(describe(topic, includeOps: includeTopicOps))
+                } else {
+                    // Names become nullable in responses only from v12; earlier versions say "".
+                    response.topics.append(.init(errorCode: ErrorCode.unknownTopicID.rawValue, name: v >= 12 ? nil : "", topicID: wanted.topicID))
+                }
+            }
+        }
+        return response
+    }
+
+    private func describe(_ topic: TopicImage, includeOps: Bool) -> MetadataResponse.MetadataResponseTopic {
+        var t = MetadataResponse.MetadataResponseTopic(
+            errorCode: 0, name: topic.name, topicID: topic.id, isInternal: TopicName.internalTopics.contains(topic.name)
+        )
+        t.partitions = topic.partitionIndexes.map { index in
+            let p = topic.partitions[index]!
+            return .init(
+                errorCode: p.hasLeader ? 0 : ErrorCode.leaderNotAvailable.rawValue,
+                partitionIndex: index, leaderID: p.leader, leaderEpoch: p.leaderEpoch,
+                replicaNodes: p.replicas, isrNodes: p.isr, offlineReplicas: []
+            )
+        }
+        if includeOps { t.topicAuthorizedOperations = AuthorizedOperations.topic }
+        return t
+    }
+}

@@ -1,0 +1,103 @@
+import KafkaProtocol
+import KafkaRecords
+import NIOCore
+
+/// What Kafka checks in one partition's records before appending them (its LogValidator), and
+/// the error code each failure maps to. Nothing is written for a partition that fails.
+///
+/// - exactly one batch, magic v2 (Produce v3+) — else INVALID_RECORD;
+/// - a torn batch, a CRC mismatch, a record that does not parse — CORRUPT_MESSAGE;
+/// - a batch larger than `max.message.bytes` — MESSAGE_TOO_LARGE;
+/// - an unknown codec, or zstd before Produce v7 — UNSUPPORTED_COMPRESSION_TYPE;
+/// - record counts or offset deltas that disagree with the header, control or transactional
+///   batches from a client (no transactions yet) — INVALID_RECORD;
+/// - CreateTime timestamps outside `message.timestamp.before/after.max.ms` — INVALID_TIMESTAMP.
+public enum ProduceValidation {
+    public struct Failure: Error, Hashable, Sendable {
+        public var code: ErrorCode
+        public var message: String
+    }
+
+    public struct Limits: Sendable {
+        public var maxMessageBytes: Int
+        public var timestampBeforeMaxMs: Int64 = .max
+        public var timestampAfterMaxMs: Int64 = .max
+        public var logAppendTime: Bool = false
+        /// Bound on a batch's decompressed size while validating it.
+        public var decompressionLimit: Int
+
+        public init(maxMessageBytes: Int, decompressionLimit: Int) {
+            self.maxMessageBytes = maxMessageBytes
+            self.decompressionLimit = decompressionLimit
+        }
+    }
+
+    /// Validates and returns the single batch.
+    public static func validate(_ records: ByteBuffer?, produceVersion: Int16, limits: Limits, now: Int64) -> Result<RecordBatch, Failure> {
+        guard let records, records.readableBytes > 0 else {
+            return .failure(Failure(code: .invalidRecord, message: "Produce requests must carry one record batch per partition; this one has none"))
+        }
+        var reader = RecordBatchReader(records)
+        let batch: RecordBatch
+        do {
+            guard let first = try reader.next() else {
+                return .failure(Failure(code: .corruptMessage, message: "The record batch is truncated (\(records.readableBytes) bytes)"))
+            }
+            batch = first
+            if reader.remainingBytes > 0 {
+                return .failure(Failure(code: .invalidRecord,
+                                        message: "Produce requests with version 3 and above must carry exactly one record batch per partition"))
+            }
+        } catch {
+            return .failure(failure(for: error))
+        }
+        let header = batch.header
+        if header.totalSize > limits.maxMessageBytes {
+            return .failure(Failure(code: .messageTooLarge,
+                                    message: "The batch of \(header.totalSize) bytes is larger than max.message.bytes (\(limits.maxMessageBytes))"))
+        }
+        if header.compression == .zstd && produceVersion < 7 {
+            return .failure(Failure(code: .unsupportedCompressionType, message: "zstd needs Produce v7 or later"))
+        }
+        if header.isControl {
+            return .failure(Failure(code: .invalidRecord, message: "Clients cannot write control batches"))
+        }
+        if header.isTransactional {
+            return .failure(Failure(code: .invalidRecord, message: "Transactional batches are not supported by Strom yet"))
+        }
+        let decoded: [Record]
+        do {
+            try batch.verifyCRC()
+            decoded = try batch.decodeRecords(decompressionLimit: limits.decompressionLimit)
+        } catch {
+            return .failure(failure(for: error))
+        }
+        if !limits.logAppendTime && (limits.timestampBeforeMaxMs != .max || limits.timestampAfterMaxMs != .max) {
+            for r in decoded {
+                let t = header.baseTimestamp &+ r.timestampDelta
+                if t < now &- limits.timestampBeforeMaxMs || t > now &+ limits.timestampAfterMaxMs {
+                    return .failure(Failure(code: .invalidTimestamp, message: "Timestamp \(t) is out of the accepted range around \(now)"))
+                }
+            }
+        }
+        return .success(batch)
+    }
+
+    static func failure(for error: RecordBatchError) -> Failure {
+        let code: ErrorCode
+        switch error.kind {
+        case .truncated, .invalidBatchLength, .crcMismatch, .trailingBytes, .malformedRecord:
+            code = .corruptMessage
+        case .batchTooLarge:
+            code = .messageTooLarge
+        case .unsupportedCompression:
+            code = .unsupportedCompressionType
+        case let .decompression(inner):
+            if case .limitExceeded = inner.kind { code = .invalidRecord } else { code = .corruptMessage }
+        case .unsupportedMagic, .invalidRecordCount, .recordCountMismatch, .invalidOffsetDelta, .lastOffsetDeltaMismatch,
+             .emptyBatch, .invalidControlRecord:
+            code = .invalidRecord
+        }
+        return Failure(code: code, message: error.description)
+    }
+}

@@ -1,0 +1,15 @@
+import KafkaProtocol
+import Logging
+
+/// What a handler knows about the request it serves besides the body.
+public struct RequestContext: Sendable {
+    public var apiVersion: Int16
+    public var correlationID: Int32
+    public var clientID: String?
+    public var connectionID: UInt64
+    public var remoteAddress: String
+    /// The listener the request arrived on (`PLAINTEXT`), so replies name endpoints on the same one.
+    public var listenerName: String
+    public var logger: Logger
+}
+

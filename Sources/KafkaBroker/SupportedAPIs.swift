@@ -1,0 +1,33 @@
+import KafkaProtocol
+
+/// The versions of each API this broker can serve. A listener advertises an entry only once a
+/// handler for it is registered (see `RequestDispatcher.advertised`), so nothing is advertised that
+/// does not work. Minimum versions follow Kafka 4.0 (KIP-896), which dropped the oldest versions
+/// except where stock clients still need them.
+public enum SupportedAPIs {
+    public struct Entry: Sendable {
+        public var apiKey: APIKey
+        public var versions: ClosedRange<Int16>
+    }
+
+    public static let all: [Entry] = [
+        Entry(apiKey: .produce, versions: 3...11),
+        Entry(apiKey: .fetch, versions: 4...17),
+        Entry(apiKey: .listOffsets, versions: 1...9),
+        Entry(apiKey: .metadata, versions: 0...12),
+        Entry(apiKey: .apiVersions, versions: 0...4),
+        Entry(apiKey: .createTopics, versions: 2...7),
+        Entry(apiKey: .deleteTopics, versions: 1...6),
+        Entry(apiKey: .initProducerID, versions: 0...5),
+        Entry(apiKey: .describeConfigs, versions: 1...4),
+        Entry(apiKey: .deleteRecords, versions: 0...2),
+        Entry(apiKey: .createPartitions, versions: 0...3),
+        Entry(apiKey: .incrementalAlterConfigs, versions: 0...1),
+        Entry(apiKey: .describeCluster, versions: 0...1),
+        Entry(apiKey: .describeQuorum, versions: 0...2),
+    ]
+
+    public static func versions(for key: APIKey) -> ClosedRange<Int16>? {
+        all.first { $0.apiKey == key }?.versions
+    }
+}

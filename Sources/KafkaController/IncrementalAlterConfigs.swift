@@ -1,0 +1,81 @@
+import KafkaMetadata
+import KafkaProtocol
+
+/// IncrementalAlterConfigs for topics: SET (0), DELETE (1), APPEND (2) and SUBTRACT (3, list
+/// keys only) become ConfigRecords. All of a resource's changes are checked before any is
+/// recorded, so one bad key leaves the topic untouched. Broker resources are static in Strom
+/// (server.properties) and are refused with INVALID_REQUEST.
+public enum IncrementalAlterConfigs {
+    public static func handle(_ request: IncrementalAlterConfigsRequest, image: MetadataImage) -> ControllerResult<IncrementalAlterConfigsResponse> {
+        var response = IncrementalAlterConfigsResponse()
+        var records: [MetadataRecordAndVersion] = []
+        for resource in request.resources {
+            var result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse(
+                resourceType: resource.resourceType, resourceName: resource.resourceName)
+            switch plan(resource, image: image) {
+            case let .failure(f):
+                result.errorCode = f.code.rawValue
+                result.errorMessage = f.message
+            case let .success(changes):
+                if !request.validateOnly {
+                    records += changes.map {
+                        MetadataRecordAndVersion(ConfigRecord(resourceType: resource.resourceType, resourceName: resource.resourceName,
+                                                              name: $0.name, value: $0.value), version: 0)
+                    }
+                }
+            }
+            response.responses.append(result)
+        }
+        return ControllerResult(records: records, response: response)
+    }
+
+    static func plan(
+        _ resource: IncrementalAlterConfigsRequest.AlterConfigsResource, image: MetadataImage
+    ) -> Result<[(name: String, value: String?)], CreateTopics.Failure> {
+        guard resource.resourceType == ConfigResource.topicType else {
+            return .failure(.init(code: .invalidRequest, message: "Only topic configs can be altered; broker configs come from server.properties"))
+        }
+        guard image.topic(named: resource.resourceName) != nil else {
+            return .failure(.init(code: .unknownTopicOrPartition, message: "The topic '\(resource.resourceName)' does not exist."))
+        }
+        var current = image.configs(for: .topic(resource.resourceName))
+        var seen: Set<String> = []
+        var changes: [(String, String?)] = []
+        for c in resource.configs {
+            guard seen.insert(c.name).inserted else {
+                return .failure(.init(code: .invalidRequest, message: "Config \(c.name) appears more than once"))
+            }
+            guard let definition = TopicConfigs.byName[c.name] else {
+                return .failure(.init(code: .invalidConfig, message: "Unknown topic config name: \(c.name)"))
+            }
+            let newValue: String?
+            switch c.configOperation {
+            case 0:
+                guard let v = c.value else { return .failure(.init(code: .invalidRequest, message: "SET of \(c.name) needs a value")) }
+                newValue = v
+            case 1:
+                newValue = nil
+            case 2, 3:
+                guard definition.type == .list, let v = c.value else {
+                    return .failure(.init(code: .invalidConfig, message: "APPEND and SUBTRACT apply to list configs only, not \(c.name)"))
+                }
+                var items = (current[c.name] ?? "").split(separator: ",").map(String.init)
+                let given = v.split(separator: ",").map(String.init)
+                if c.configOperation == 2 {
+                    items += given.filter { !items.contains($0) }
+                } else {
+                    items.removeAll { given.contains($0) }
+                }
+                newValue = items.isEmpty ? nil : items.joined(separator: ",")
+            default:
+                return .failure(.init(code: .invalidRequest, message: "Unknown config operation \(c.configOperation)"))
+            }
+            if let problem = TopicConfigs.validate(name: c.name, value: newValue) {
+                return .failure(.init(code: .invalidConfig, message: problem))
+            }
+            current[c.name] = newValue
+            changes.append((c.name, newValue))
+        }
+        return .success(changes)
+    }
+}

@@ -31,6 +31,16 @@ let package = Package(
             name: "KafkaRecords",
             dependencies: ["KafkaProtocol", "CKafkaCodecs", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // Durable per-partition logs in Kafka's on-disk layout: segments, indexes, recovery, retention,
+        // producer state. Synchronous, not thread-safe; the broker serialises access per partition.
+        .target(
+            name: "KafkaLog",
+            dependencies: [
+                "KafkaRecords", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // PURE: __cluster_metadata records -> MetadataImage (MetadataDelta.replay, then apply).
         .target(
             name: "KafkaMetadata",
@@ -97,6 +107,15 @@ let package = Package(
         .testTarget(
             name: "KafkaRecordsTests",
             dependencies: ["KafkaRecords", "CKafkaCodecs", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // Test helper for KafkaLogTests' kill -9 test: appends and fsyncs batches, printing each durable offset.
+        .executableTarget(
+            name: "log-crash-writer",
+            dependencies: ["KafkaLog", "KafkaRecords", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "KafkaLogTests",
+            dependencies: ["KafkaLog", "KafkaRecords", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
         ),
     ]
 )

@@ -1,0 +1,146 @@
+import KafkaRecords
+import NIOCore
+
+extension PartitionLog {
+    /// Appends the batches of a Produce request's `records` as the leader: checks framing, CRCs and
+    /// sizes, assigns offsets from the log end offset by rewriting each batch's baseOffset and
+    /// partitionLeaderEpoch (outside the CRC), stamps `now` as maxTimestamp for LogAppendTime (CRC
+    /// recomputed), checks idempotent producers' sequences, rolls the segment when needed and writes
+    /// everything with one `pwrite`. Only headers are read; records are neither decompressed nor
+    /// validated here (that is the caller's LogValidator step).
+    ///
+    /// A duplicate of one of a producer's last five batches writes nothing and returns the original
+    /// offsets with `isDuplicate`. Nothing is made durable: call ``flush(upTo:now:)`` for that.
+    @discardableResult
+    public func append(_ records: ByteBuffer, leaderEpoch: Int32, timestampType: TimestampType = .createTime, now: Int64) throws(LogError) -> AppendInfo {
+        try ensureOpen()
+        var buffer = records
+        let starts: [Int]
+        var headers: [RecordBatchHeader]
+        (starts, headers) = try parseBatches(buffer)
+        var next = logEndOffset
+        for i in headers.indices {
+            headers[i].baseOffset = next
+            headers[i].partitionLeaderEpoch = leaderEpoch
+            if timestampType == .logAppendTime {
+                headers[i].attributes = headers[i].attributes.with(timestampType: .logAppendTime)
+                headers[i].maxTimestamp = now
+            }
+            next = headers[i].nextOffset
+        }
+
+        var pending = ProducerStateManager.PendingUpdate()
+        for header in headers {
+            guard let batch = ProducerBatch(header: header) else { continue }
+            switch producerState.check(batch, staging: &pending) {
+            case .append: continue
+            case let .rejected(error): throw .producerState(error)
+            case let .duplicate(original):
+                return AppendInfo(
+                    firstOffset: original.firstOffset, lastOffset: original.lastOffset, maxTimestamp: original.timestamp,
+                    logAppendTime: timestampType == .logAppendTime ? original.timestamp : -1, logStartOffset: logStartOffset,
+                    recordCount: original.lastOffset - original.firstOffset + 1, validBytes: 0, isDuplicate: true
+                )
+            }
+        }
+
+        for i in headers.indices {
+            buffer.setRecordBatchBaseOffset(headers[i].baseOffset, at: starts[i])
+            buffer.setRecordBatchPartitionLeaderEpoch(leaderEpoch, at: starts[i])
+            if timestampType == .logAppendTime { headers[i].crc = stampLogAppendTime(now, in: &buffer, at: starts[i]) }
+        }
+        let total = headers.reduce(0) { $0 + $1.totalSize }
+        let maxTimestamp = headers.map(\.maxTimestamp).max() ?? -1
+        try maybeRoll(appendSize: total, maxTimestamp: maxTimestamp, lastOffset: next - 1, now: now)
+        try activeSegment.append(buffer, headers: headers)
+        producerState.apply(pending)
+        return AppendInfo(
+            firstOffset: headers[0].baseOffset, lastOffset: next - 1, maxTimestamp: maxTimestamp,
+            logAppendTime: timestampType == .logAppendTime ? now : -1, logStartOffset: logStartOffset,
+            recordCount: headers.reduce(0) { $0 + Int64($1.recordCount) }, validBytes: total, isDuplicate: false
+        )
+    }
+
+    /// The batches' start indices and headers. Rejects: a partial or corrupt batch, a CRC mismatch, no
+    /// batches, a batch over `max.message.bytes` or `segment.bytes`, a control batch, a batch whose
+    /// lastOffsetDelta is not recordCount - 1, a producer batch without a sequence.
+    private func parseBatches(_ buffer: ByteBuffer) throws(LogError) -> ([Int], [RecordBatchHeader]) {
+        var starts: [Int] = []
+        var headers: [RecordBatchHeader] = []
+        var reader = RecordBatchReader(buffer)
+        while true {
+            let start = reader.buffer.readerIndex
+            let batch: RecordBatch
+            do {
+                guard let next = try reader.next() else { break }
+                batch = next
+            } catch {
+                throw .invalidRecords(error)
+            }
+            let header = batch.header
+            guard header.totalSize <= config.maxMessageBytes else { throw .messageTooLarge(size: header.totalSize, maximum: config.maxMessageBytes) }
+            guard header.totalSize <= config.segmentBytes else { throw .recordListTooLarge(size: header.totalSize, segmentBytes: config.segmentBytes) }
+            do { try batch.verifyCRC() } catch { throw .invalidRecords(error) }
+            guard !header.isControl else { throw .invalidBatch("control batches are not accepted from producers") }
+            guard header.recordCount > 0, header.lastOffsetDelta == header.recordCount - 1 else {
+                throw .invalidBatch("lastOffsetDelta \(header.lastOffsetDelta) with recordCount \(header.recordCount)")
+            }
+            guard header.producerId < 0 || header.baseSequence >= 0 else {
+                throw .invalidBatch("producer \(header.producerId) batch without a sequence number")
+            }
+            starts.append(start)
+            headers.append(header)
+        }
+        if reader.truncatedTailBytes > 0 {
+            throw .invalidRecords(RecordBatchError(.truncated(needed: RecordBatchHeader.logOverhead, available: reader.truncatedTailBytes)))
+        }
+        guard !headers.isEmpty else { throw .invalidBatch("no record batches") }
+        return (starts, headers)
+    }
+
+    /// Marks the batch at `start` LogAppendTime with maxTimestamp `now` and rewrites its CRC (both
+    /// fields are inside the CRC'd range). Returns the new CRC.
+    private func stampLogAppendTime(_ now: Int64, in buffer: inout ByteBuffer, at start: Int) -> UInt32 {
+        let attributes = buffer.getInteger(at: start + RecordBatchHeader.Offset.attributes, as: Int16.self) ?? 0
+        let stamped = RecordBatchAttributes(rawValue: attributes)?.with(timestampType: .logAppendTime).rawValue ?? attributes
+        buffer.setInteger(stamped, at: start + RecordBatchHeader.Offset.attributes)
+        buffer.setInteger(now, at: start + RecordBatchHeader.Offset.maxTimestamp)
+        let length = Int(buffer.getInteger(at: start + RecordBatchHeader.Offset.batchLength, as: Int32.self) ?? 0) + RecordBatchHeader.logOverhead
+        let crc = buffer.withUnsafeReadableBytes { raw in
+            let from = start - buffer.readerIndex + RecordBatchHeader.Offset.attributes
+            return CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[from..<(start - buffer.readerIndex + length)]))
+        }
+        buffer.setInteger(crc, at: start + RecordBatchHeader.Offset.crc)
+        return crc
+    }
+
+    /// Rolls to a new segment at the log end offset when the active one is not empty and: the append
+    /// would take it past `segment.bytes`; its first batch is `segment.ms` older than the incoming
+    /// batches (or, without timestamps, it was created that long ago); an index is full; or the append's
+    /// offsets would not fit its 32-bit relative offsets.
+    func maybeRoll(appendSize: Int, maxTimestamp: Int64, lastOffset: Int64, now: Int64) throws(LogError) {
+        let active = activeSegment
+        guard active.size > 0 else { return }
+        let waited = active.firstBatchTimestamp.map { $0 >= 0 ? maxTimestamp - $0 : now - active.created } ?? now - active.created
+        let full = active.size + Int64(appendSize) > Int64(config.segmentBytes)
+        if full || waited > config.segmentMs || active.isIndexFull || !active.offsetIndex.canAppend(offset: lastOffset) {
+            try roll(now: now)
+        }
+    }
+
+    /// Seals and fsyncs the active segment, checkpoints the recovery point (everything is durable now),
+    /// then creates the next segment at the log end offset and fsyncs the directory.
+    public func roll(now: Int64) throws(LogError) {
+        try ensureOpen()
+        let end = logEndOffset
+        guard activeSegment.size > 0 else { return }
+        try activeSegment.seal()
+        recoveryPoint = end
+        lastFlushTime = now
+        try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: end)
+        let segment = try LogSegment.create(directory: directory, baseOffset: end, config: config, now: now)
+        try FileSystem.syncDirectory(directory)
+        segments.append(segment)
+        logger.debug("rolled segment", metadata: metadata.merging(["log.segment": "\(end)"]) { $1 })
+    }
+}

@@ -1,0 +1,122 @@
+import KafkaRecords
+import Logging
+
+extension PartitionLog {
+    /// Opens (creating if needed) the log of `topic`-`partition` under `logDirectory`, recovering it:
+    ///
+    /// 1. Leftover `*.tmp` files and index files without a `.log` are removed.
+    /// 2. Segments load in base-offset order. The last (active) one is always scanned in full (CRC
+    ///    included), its indexes rebuilt, and a torn or corrupt tail cut off at the last intact batch.
+    ///    Without the clean-shutdown marker, every segment holding offsets at or after the checkpointed
+    ///    recovery point is scanned the same way, but corruption in one that is not the last is reported
+    ///    (``LogError/corruptSegment(path:position:reason:)``), not cut away: segments are fsync'd before
+    ///    the next is created, so it cannot be a torn write. Other segments load their indexes after
+    ///    sanity checks (rebuilding them from batch headers if those fail).
+    /// 3. Segments must not overlap. The log start offset is the larger of its checkpoint and the first
+    ///    segment's base offset (never past the log end offset).
+    /// 4. Producer state is rebuilt from the batch headers at or after the log start offset.
+    /// 5. Scanned segments are fsync'd; recovery point and high watermark become the log end offset; the
+    ///    clean-shutdown marker is removed.
+    public static func open(
+        logDirectory: String, topic: String, partition: Int32, config: LogConfig = LogConfig(), now: Int64,
+        producerPolicy: ProducerStateManager.UnknownProducerPolicy = .acceptAnySequence,
+        logger: Logger = Logger(label: "strom.log", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws(LogError) -> PartitionLog {
+        try config.validate()
+        guard !topic.isEmpty, topic != ".", topic != "..", !topic.contains("/"), partition >= 0 else {
+            throw .invalidArgument("topic partition \(topic)-\(partition)")
+        }
+        try FileSystem.createDirectory(logDirectory)
+        let directory = FileSystem.join(logDirectory, LogFileNames.partitionDirectoryName(topic: topic, partition: partition))
+        if try FileSystem.createDirectory(directory) { try FileSystem.syncDirectory(logDirectory) }
+        let markerPath = FileSystem.join(directory, LogFileNames.cleanShutdownMarker)
+        let cleanShutdown = FileSystem.exists(markerPath)
+        let recoveryCheckpoint = try readCheckpoint(LogFileNames.recoveryPointCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
+        let startCheckpoint = try readCheckpoint(LogFileNames.logStartOffsetCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
+
+        let bases = try segmentBaseOffsets(in: directory)
+        var segments: [LogSegment] = []
+        var report = LogOpenReport(cleanShutdown: cleanShutdown, recoveryPointCheckpoint: recoveryCheckpoint, recoveredSegments: [:])
+        let recoveryPoint = recoveryCheckpoint ?? 0
+        for (i, base) in bases.enumerated() {
+            let isLast = i == bases.count - 1
+            let mode: LogSegment.OpenMode
+            if isLast {
+                mode = .recover(truncatingCorruptTail: true)
+            } else if !cleanShutdown, bases[i + 1] > recoveryPoint {
+                mode = .recover(truncatingCorruptTail: false)
+            } else {
+                mode = .load
+            }
+            let segment = try LogSegment.open(directory: directory, baseOffset: base, config: config, now: now, mode: mode)
+            if let recovery = segment.lastRecovery {
+                report.recoveredSegments[base] = recovery
+                try segment.flush()
+                if recovery.truncatedBytes > 0 {
+                    logger.info("truncated a torn or corrupt segment tail", metadata: [
+                        "kafka.topic": "\(topic)", "kafka.partition": "\(partition)", "log.segment": "\(base)",
+                        "log.truncated_bytes": "\(recovery.truncatedBytes)", "log.reason": "\(recovery.reason ?? "")",
+                    ])
+                }
+            }
+            segments.append(segment)
+        }
+        if segments.isEmpty {
+            let segment = try LogSegment.create(directory: directory, baseOffset: max(0, startCheckpoint ?? 0), config: config, now: now)
+            try FileSystem.syncDirectory(directory)
+            segments.append(segment)
+        }
+        for (previous, next) in zip(segments, segments.dropFirst()) where previous.nextOffset > next.baseOffset {
+            throw .corruptSegment(path: next.logFile.path, position: 0, reason: "segment starts at offset \(next.baseOffset) but the previous one ends at \(previous.nextOffset)")
+        }
+        let logEndOffset = segments[segments.count - 1].nextOffset
+        let logStartOffset = min(max(startCheckpoint ?? 0, segments[0].baseOffset), logEndOffset)
+        let producerState = try rebuildProducerState(segments: segments, from: logStartOffset, policy: producerPolicy)
+        if cleanShutdown {
+            try FileSystem.remove(markerPath)
+            try FileSystem.syncDirectory(directory)
+        }
+        let log = PartitionLog(
+            topic: topic, partition: partition, directory: directory, config: config, logger: logger, segments: segments,
+            logStartOffset: logStartOffset, producerState: producerState, openReport: report, now: now
+        )
+        logger.debug("opened log", metadata: log.metadata.merging([
+            "log.start_offset": "\(logStartOffset)", "log.end_offset": "\(logEndOffset)", "log.clean_shutdown": "\(cleanShutdown)",
+        ]) { $1 })
+        return log
+    }
+
+    /// Base offsets of the `.log` files, ascending; removes `*.tmp` files and orphaned index files.
+    static func segmentBaseOffsets(in directory: String) throws(LogError) -> [Int64] {
+        let names = try FileSystem.list(directory)
+        let bases = Set(names.compactMap { LogFileNames.baseOffset(fromFileName: $0, suffix: LogFileNames.logSuffix) })
+        for name in names {
+            let orphanIndex = [LogFileNames.offsetIndexSuffix, LogFileNames.timeIndexSuffix].contains { suffix in
+                LogFileNames.baseOffset(fromFileName: name, suffix: suffix).map { !bases.contains($0) } ?? false
+            }
+            if orphanIndex || name.hasSuffix(".tmp") { try FileSystem.remove(FileSystem.join(directory, name)) }
+        }
+        return bases.sorted()
+    }
+
+    /// The offset of a per-partition checkpoint file; nil when missing or unreadable (logged).
+    static func readCheckpoint(_ name: String, in directory: String, topic: String, partition: Int32, logger: Logger) throws(LogError) -> Int64? {
+        guard let bytes = try FileSystem.readFile(FileSystem.join(directory, name)) else { return nil }
+        guard let offset = OffsetCheckpoint(parsing: bytes)?.offset(topic: topic, partition: partition), offset >= 0 else {
+            logger.info("ignoring an unreadable checkpoint", metadata: ["kafka.topic": "\(topic)", "kafka.partition": "\(partition)", "log.file": "\(name)"])
+            return nil
+        }
+        return offset
+    }
+
+    /// Producer state replayed from the headers of every batch ending at or after `startOffset`.
+    static func rebuildProducerState(segments: [LogSegment], from startOffset: Int64, policy: ProducerStateManager.UnknownProducerPolicy) throws(LogError) -> ProducerStateManager {
+        var state = ProducerStateManager(unknownProducerPolicy: policy)
+        for segment in segments where segment.nextOffset > startOffset {
+            try segment.forEachBatchHeader { header, _ in
+                if header.lastOffset >= startOffset, let batch = ProducerBatch(header: header) { state.update(batch) }
+            }
+        }
+        return state
+    }
+}

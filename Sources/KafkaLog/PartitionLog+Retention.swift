@@ -1,0 +1,91 @@
+extension PartitionLog {
+    /// What ``enforceRetention(now:)`` removed.
+    public struct RetentionResult: Hashable, Sendable {
+        public var deletedSegments: [Int64] = []
+        public var deletedBytes: Int64 = 0
+        public var logStartOffset: Int64
+    }
+
+    /// DeleteRecords: moves the log start offset up to `offset` (which must not pass the high watermark)
+    /// and deletes the segments now entirely below it. The new start offset is checkpointed before
+    /// returning. Returns the log start offset.
+    @discardableResult
+    public func deleteRecords(before offset: Int64) throws(LogError) -> Int64 {
+        try ensureOpen()
+        guard offset <= highWatermark, offset >= 0 else {
+            throw .offsetOutOfRange(offset: offset, validRange: logStartOffset...highWatermark)
+        }
+        guard offset > logStartOffset else { return logStartOffset }
+        logStartOffset = offset
+        try writeCheckpoint(LogFileNames.logStartOffsetCheckpoint, offset: offset)
+        var result = RetentionResult(logStartOffset: offset)
+        try deleteOldestSegments(into: &result) { _, next in next.baseOffset <= self.logStartOffset }
+        return logStartOffset
+    }
+
+    /// Kafka's retention pass, oldest segments first, never the active segment and never a segment
+    /// holding offsets at or above the high watermark: by time (`retention.ms` >= 0: the segment's largest
+    /// timestamp is older than `now - retention.ms`), by size (`retention.bytes` >= 0: while the log
+    /// stays at least that large without it), and segments entirely below the log start offset.
+    @discardableResult
+    public func enforceRetention(now: Int64) throws(LogError) -> RetentionResult {
+        try ensureOpen()
+        var result = RetentionResult(logStartOffset: logStartOffset)
+        if config.retentionMs >= 0 {
+            try deleteOldestSegments(into: &result) { segment, _ throws(LogError) in
+                now - (try segment.largestTimestamp()) > self.config.retentionMs
+            }
+        }
+        if config.retentionBytes >= 0 {
+            var excess = size - config.retentionBytes
+            try deleteOldestSegments(into: &result) { segment, _ in
+                guard excess - segment.size >= 0 else { return false }
+                excess -= segment.size
+                return true
+            }
+        }
+        try deleteOldestSegments(into: &result) { _, next in next.baseOffset <= self.logStartOffset }
+        return result
+    }
+
+    /// Deletes segments from the front while `shouldDelete(segment, next segment)` holds, the segment is
+    /// not the active one and lies wholly below the high watermark; then moves the log start offset to the
+    /// first remaining segment if it was below, and forgets producers that ended before it.
+    private func deleteOldestSegments(
+        into result: inout RetentionResult, where shouldDelete: (LogSegment, LogSegment) throws(LogError) -> Bool
+    ) throws(LogError) {
+        while segments.count > 1 {
+            let segment = segments[0]
+            let next = segments[1]
+            guard next.baseOffset <= highWatermark, try shouldDelete(segment, next) else { break }
+            segments.removeFirst()
+            try segment.deleteFiles()
+            result.deletedSegments.append(segment.baseOffset)
+            result.deletedBytes += segment.size
+            logger.info("deleted segment", metadata: metadata.merging(["log.segment": "\(segment.baseOffset)"]) { $1 })
+        }
+        logStartOffset = max(logStartOffset, segments[0].baseOffset)
+        highWatermark = max(highWatermark, logStartOffset)
+        recoveryPoint = max(recoveryPoint, logStartOffset)
+        producerState.removeProducers(lastOffsetBelow: logStartOffset)
+        result.logStartOffset = logStartOffset
+    }
+
+    /// Removes every batch whose last offset is >= `offset` (a follower truncating to the leader): deletes
+    /// the segments above it, truncates the one holding it, lowers the high watermark and recovery point
+    /// if needed, and rebuilds producer state from the log. `offset` must not be below the log start offset.
+    public func truncate(to offset: Int64, now: Int64) throws(LogError) {
+        try ensureOpen()
+        guard offset >= logStartOffset else { throw .offsetOutOfRange(offset: offset, validRange: logStartOffset...logEndOffset) }
+        guard offset < logEndOffset else { return }
+        while segments.count > 1, segments[segments.count - 1].baseOffset > offset {
+            let segment = segments.removeLast()
+            try segment.deleteFiles()
+        }
+        try activeSegment.truncate(to: offset, now: now)
+        highWatermark = min(highWatermark, logEndOffset)
+        recoveryPoint = min(recoveryPoint, logEndOffset)
+        producerState = try Self.rebuildProducerState(segments: segments, from: logStartOffset, policy: producerState.unknownProducerPolicy)
+        logger.info("truncated log", metadata: metadata.merging(["log.end_offset": "\(logEndOffset)"]) { $1 })
+    }
+}

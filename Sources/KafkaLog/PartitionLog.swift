@@ -1,0 +1,185 @@
+import KafkaRecords
+import Logging
+import NIOCore
+
+/// The log of one partition replica (Kafka's `UnifiedLog`, local part): segments in
+/// `<logDirectory>/<topic>-<partition>/`, ordered by base offset, the last one active.
+///
+/// Offsets: `logStartOffset <= highWatermark <= logEndOffset`. Records below `logStartOffset` are
+/// deleted (whole segments are removed once entirely below it); `logEndOffset` is the next offset to
+/// assign; the high watermark is advanced by the caller (on a single node, after the data it covers is
+/// acknowledged) and is kept in memory only: opening sets it to the log end offset. `recoveryPoint` is the
+/// flushed-offset watermark: offsets below it are on disk (fsync'd).
+///
+/// Durability protocol: a segment is sealed and fsync'd before the next one is created, and the
+/// recovery-point checkpoint is written (atomically) on roll and on close; close also writes the
+/// clean-shutdown marker, which open removes. Opening recovers, see ``open(logDirectory:topic:partition:config:now:producerPolicy:logger:)``.
+///
+/// Synchronous and not thread-safe: the broker must serialise all calls for a partition (one at a
+/// time; ``FetchData`` ranges may be read concurrently afterwards). Times are milliseconds passed in;
+/// the log never reads a clock.
+public final class PartitionLog {
+    public static let earliestTimestamp: Int64 = -2
+    public static let latestTimestamp: Int64 = -1
+    public static let maxTimestamp: Int64 = -3
+
+    public let topic: String
+    public let partition: Int32
+    public let directory: String
+    public let config: LogConfig
+    let logger: Logger
+
+    /// Ordered by base offset; never empty; the last is the active segment.
+    public internal(set) var segments: [LogSegment]
+    public internal(set) var logStartOffset: Int64
+    public internal(set) var highWatermark: Int64
+    /// Offsets below this are durable.
+    public internal(set) var recoveryPoint: Int64
+    /// When ``flush(upTo:now:)`` last made everything durable (or the log was opened).
+    public internal(set) var lastFlushTime: Int64
+    public internal(set) var producerState: ProducerStateManager
+    /// What opening found and repaired.
+    public internal(set) var openReport: LogOpenReport
+    public internal(set) var isClosed = false
+
+    init(
+        topic: String, partition: Int32, directory: String, config: LogConfig, logger: Logger, segments: [LogSegment],
+        logStartOffset: Int64, producerState: ProducerStateManager, openReport: LogOpenReport, now: Int64
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.directory = directory
+        self.config = config
+        self.logger = logger
+        self.segments = segments
+        self.logStartOffset = logStartOffset
+        let end = segments.last!.nextOffset
+        self.highWatermark = end
+        self.recoveryPoint = end
+        self.lastFlushTime = now
+        self.producerState = producerState
+        self.openReport = openReport
+    }
+
+    public var activeSegment: LogSegment { segments[segments.count - 1] }
+    public var logEndOffset: Int64 { activeSegment.nextOffset }
+    /// Bytes in all segments.
+    public var size: Int64 { segments.reduce(0) { $0 + $1.size } }
+    /// Offsets appended but not yet flushed (Kafka's `unflushedMessages`).
+    public var unflushedMessages: Int64 { logEndOffset - recoveryPoint }
+
+    /// Whether the `flush.messages` or `flush.ms` policy asks for a flush now.
+    public func needsFlush(now: Int64) -> Bool {
+        guard unflushedMessages > 0 else { return false }
+        return unflushedMessages >= config.flushMessages || now - lastFlushTime >= config.flushMs
+    }
+
+    /// Sets the high watermark, clamped to `[logStartOffset, logEndOffset]`; returns the value set.
+    @discardableResult
+    public func updateHighWatermark(_ offset: Int64) -> Int64 {
+        highWatermark = min(max(offset, logStartOffset), logEndOffset)
+        return highWatermark
+    }
+
+    /// The index of the segment holding `offset`: the last one whose base offset is <= it.
+    func segmentIndex(for offset: Int64) -> Int {
+        var low = 0
+        var high = segments.count
+        while low < high {
+            let mid = (low + high) / 2
+            if segments[mid].baseOffset <= offset { low = mid + 1 } else { high = mid }
+        }
+        return max(0, low - 1)
+    }
+
+    func ensureOpen() throws(LogError) {
+        if isClosed { throw .closed }
+    }
+
+    /// Makes everything below `offset` (default: the log end offset) durable: fsync of the segments
+    /// holding unflushed offsets (the active segment's `.log` only; its indexes are rebuilt on open).
+    /// Afterwards ``recoveryPoint`` is the log end offset. For "fsync before acknowledging" call this
+    /// after ``append(_:leaderEpoch:timestampType:now:)``; for `flush.messages`/`flush.ms`, when
+    /// ``needsFlush(now:)``.
+    public func flush(upTo offset: Int64? = nil, now: Int64) throws(LogError) {
+        try ensureOpen()
+        let target = min(offset ?? logEndOffset, logEndOffset)
+        guard target > recoveryPoint else { return }
+        let end = logEndOffset
+        for segment in segments[segmentIndex(for: recoveryPoint)...] {
+            if segment === activeSegment { try segment.flushLog() } else { try segment.flush() }
+        }
+        recoveryPoint = end
+        lastFlushTime = now
+    }
+
+    /// Flushes everything, seals the active segment, writes the recovery-point checkpoint and then the
+    /// clean-shutdown marker. The log cannot be used afterwards; ranges already returned stay readable.
+    public func close() throws(LogError) {
+        try ensureOpen()
+        try activeSegment.seal()
+        recoveryPoint = logEndOffset
+        try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: recoveryPoint)
+        try FileSystem.writeAtomically([], to: FileSystem.join(directory, LogFileNames.cleanShutdownMarker), directory: directory)
+        isClosed = true
+        logger.debug("closed log", metadata: metadata)
+    }
+
+    /// Removes the partition directory and everything in it. The log cannot be used afterwards.
+    public func delete() throws(LogError) {
+        try ensureOpen()
+        isClosed = true
+        try FileSystem.removeTree(directory)
+        let parent = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)])
+        if !parent.isEmpty { try FileSystem.syncDirectory(parent) }
+        logger.info("deleted log", metadata: metadata)
+    }
+
+    func writeCheckpoint(_ name: String, offset: Int64) throws(LogError) {
+        let checkpoint = OffsetCheckpoint(entries: [.init(topic: topic, partition: partition, offset: offset)])
+        try FileSystem.writeAtomically(checkpoint.encoded(), to: FileSystem.join(directory, name), directory: directory)
+    }
+
+    var metadata: Logger.Metadata {
+        ["kafka.topic": "\(topic)", "kafka.partition": "\(partition)"]
+    }
+}
+
+/// What ``PartitionLog/open(logDirectory:topic:partition:config:now:producerPolicy:logger:)`` found.
+public struct LogOpenReport: Hashable, Sendable {
+    /// The clean-shutdown marker was present.
+    public var cleanShutdown: Bool
+    /// The recovery point read from the checkpoint, if there was one.
+    public var recoveryPointCheckpoint: Int64?
+    /// Segments scanned in full, by base offset, with what the scan found.
+    public var recoveredSegments: [Int64: SegmentRecovery]
+
+    /// Bytes cut off torn or corrupt tails.
+    public var truncatedBytes: Int64 { recoveredSegments.values.reduce(0) { $0 + $1.truncatedBytes } }
+}
+
+/// The outcome of an append (Kafka's `LogAppendInfo`, the parts a Produce response needs).
+public struct AppendInfo: Hashable, Sendable {
+    public var firstOffset: Int64
+    public var lastOffset: Int64
+    /// The largest batch maxTimestamp appended (the append time for LogAppendTime).
+    public var maxTimestamp: Int64
+    /// The time stamped on the batches for LogAppendTime, -1 for CreateTime.
+    public var logAppendTime: Int64
+    public var logStartOffset: Int64
+    public var recordCount: Int64
+    public var validBytes: Int
+    /// The batch was a retry of one already appended: these are the original offsets, nothing was written.
+    public var isDuplicate: Bool
+
+    public init(firstOffset: Int64, lastOffset: Int64, maxTimestamp: Int64, logAppendTime: Int64, logStartOffset: Int64, recordCount: Int64, validBytes: Int, isDuplicate: Bool) {
+        self.firstOffset = firstOffset
+        self.lastOffset = lastOffset
+        self.maxTimestamp = maxTimestamp
+        self.logAppendTime = logAppendTime
+        self.logStartOffset = logStartOffset
+        self.recordCount = recordCount
+        self.validBytes = validBytes
+        self.isDuplicate = isDuplicate
+    }
+}

@@ -41,7 +41,7 @@ extension LogSegment {
         guard maxBytes >= 0 else { throw .invalidArgument("maxBytes \(maxBytes)") }
         guard let first = try translateOffset(startOffset) else { return nil }
         var upper = size
-        if let maxOffset, let bound = try translateOffset(maxOffset, startingPosition: first.position) {
+        if let maxOffset, maxOffset < nextOffset, let bound = try translateOffset(maxOffset, startingPosition: first.position) {
             upper = bound.position
         }
         guard upper > first.position else { return LogFileRange(file: logFile, position: first.position, length: 0) }

@@ -9,21 +9,23 @@ import Testing
 @testable import KafkaLog
 
 /// A real crash: the `log-crash-writer` helper (built next to the test binary) appends and fsyncs
-/// batches, printing "ACK <first> <last>" once each is durable; it is SIGKILLed mid-stream, twice, and
+/// batches, printing "ACK <first> <last>" once each is durable; it is SIGKILLed mid-stream, three times, and
 /// the log must hold every acknowledged offset exactly once, in order, and keep working.
 @Suite struct KillNineTests {
+    static let acksPerRound = 300
+
     @Test func everyAcknowledgedOffsetSurvivesSIGKILL() throws {
         let writer = try #require(Self.crashWriterPath(), "log-crash-writer not found next to the test binary; `swift test` builds it")
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         var acknowledged: [ClosedRange<Int64>] = []
-        for round in 0..<2 {
+        for round in 0..<3 {
             var child = try ChildProcess(path: writer, arguments: [directory.path, Fixtures.topic])
             var roundAcks: [ClosedRange<Int64>] = []
-            while roundAcks.count < 150, let line = try child.readLine() {
+            while roundAcks.count < Self.acksPerRound, let line = try child.readLine() {
                 roundAcks.append(try Self.parseAck(line))
             }
-            #expect(roundAcks.count == 150, "round \(round): the writer stopped early")
+            #expect(roundAcks.count == Self.acksPerRound, "round \(round): the writer stopped early")
             child.kill()
             while let line = try child.readLine() { roundAcks.append(try Self.parseAck(line)) }
             #expect(child.wait() == SIGKILL, "round \(round): killed by SIGKILL")

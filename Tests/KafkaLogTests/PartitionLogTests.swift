@@ -214,6 +214,28 @@ import Testing
         Fixtures.expectContiguous(try Fixtures.readAll(log), from: 0, to: log.logEndOffset)
     }
 
+    @Test func truncateRemovesBatchesFromTheOffsetOnAndRebuildsProducerState() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try Fixtures.open(directory, config: smallSegments)
+        try Fixtures.fill(log, batches: 60, codecs: [.none], padding: 30)
+        let segmentsBefore = log.segments.count
+        let target = log.segments[2].baseOffset + 1
+        let producerBatch = Fixtures.batch(count: 2, firstValue: log.logEndOffset, producerId: 5, producerEpoch: 0, baseSequence: 0)
+        try log.append(producerBatch, leaderEpoch: 3, now: 0)
+        log.updateHighWatermark(log.logEndOffset)
+        try log.truncate(to: target, now: 0)
+        #expect(log.segments.count == 3 && segmentsBefore > 3)
+        #expect(log.logEndOffset <= target && log.highWatermark == log.logEndOffset && log.recoveryPoint <= log.logEndOffset)
+        #expect(log.producerState.entry(for: 5) == nil)
+        Fixtures.expectContiguous(try Fixtures.readAll(log), from: 0, to: log.logEndOffset)
+        let end = log.logEndOffset
+        #expect(try log.append(Fixtures.batch(count: 1, firstValue: end), leaderEpoch: 4, now: 0).firstOffset == end)
+        #expect(throws: LogError.self) { try log.truncate(to: -1, now: 0) }
+        let reopened = try Fixtures.open(directory, config: smallSegments)
+        #expect(reopened.logEndOffset == end + 1)
+    }
+
     static func names(in directory: String) throws -> [String] { try FileSystem.list(directory) }
 }
 

@@ -34,13 +34,16 @@ public enum LogError: Error, Hashable, Sendable, CustomStringConvertible {
     case corruptSegment(path: String, position: Int64, reason: String)
     /// The log was closed or deleted.
     case closed
+    /// An earlier storage failure (the one given) left the log's files in an unknown state; it refuses
+    /// every operation until reopened, which recovers it (Kafka takes the log directory offline).
+    case offline(String)
     /// An argument the operation does not accept.
     case invalidArgument(String)
 
     /// The error a broker returns for this failure.
     public var errorCode: ErrorCode {
         switch self {
-        case .io, .corruptSegment, .closed: .kafkaStorageError
+        case .io, .corruptSegment, .closed, .offline: .kafkaStorageError
         case .offsetOutOfRange: .offsetOutOfRange
         case .invalidRecords: .corruptMessage
         case .invalidBatch: .invalidRecord
@@ -65,6 +68,7 @@ public enum LogError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .producerState(error): return error.description
         case let .corruptSegment(path, position, reason): return "corrupt segment \(path) at byte \(position): \(reason)"
         case .closed: return "the log is closed"
+        case let .offline(cause): return "the log is offline after a storage failure: \(cause)"
         case let .invalidArgument(why): return "invalid argument: \(why)"
         }
     }

@@ -51,7 +51,10 @@ extension LogSegment {
             timeIndex = times
             offsetIndexEntriesOnDisk = offsets.entries.count
             timeIndexEntriesOnDisk = times.entries.count
-            if (try? loadTailState()) != nil { return }
+            // An empty index over a log that should have entries (index files lost): rebuild it rather than
+            // scan from position 0 on every lookup.
+            let missing = offsets.entries.isEmpty && size > Int64(indexIntervalBytes) * 2
+            if !missing, (try? loadTailState()) != nil { return }
         }
         try rebuildIndexesFromHeaders()
     }

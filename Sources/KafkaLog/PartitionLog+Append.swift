@@ -51,8 +51,10 @@ extension PartitionLog {
         }
         let total = headers.reduce(0) { $0 + $1.totalSize }
         let maxTimestamp = headers.map(\.maxTimestamp).max() ?? -1
-        try maybeRoll(appendSize: total, maxTimestamp: maxTimestamp, lastOffset: next - 1, now: now)
-        try activeSegment.append(buffer, headers: headers)
+        try changingFiles { () throws(LogError) in
+            try maybeRoll(appendSize: total, maxTimestamp: maxTimestamp, lastOffset: next - 1, now: now)
+            try activeSegment.append(buffer, headers: headers)
+        }
         producerState.apply(pending)
         return AppendInfo(
             firstOffset: headers[0].baseOffset, lastOffset: next - 1, maxTimestamp: maxTimestamp,
@@ -134,13 +136,15 @@ extension PartitionLog {
         try ensureOpen()
         let end = logEndOffset
         guard activeSegment.size > 0 else { return }
-        try activeSegment.seal()
-        recoveryPoint = end
-        lastFlushTime = now
-        try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: end)
-        let segment = try LogSegment.create(directory: directory, baseOffset: end, config: config, now: now)
-        try FileSystem.syncDirectory(directory)
-        segments.append(segment)
+        try changingFiles { () throws(LogError) in
+            try activeSegment.seal()
+            recoveryPoint = end
+            lastFlushTime = now
+            try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: end)
+            let segment = try LogSegment.create(directory: directory, baseOffset: end, config: config, now: now)
+            try FileSystem.syncDirectory(directory)
+            segments.append(segment)
+        }
         logger.debug("rolled segment", metadata: metadata.merging(["log.segment": "\(end)"]) { $1 })
     }
 }

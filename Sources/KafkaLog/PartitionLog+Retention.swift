@@ -16,8 +16,8 @@ extension PartitionLog {
             throw .offsetOutOfRange(offset: offset, validRange: logStartOffset...highWatermark)
         }
         guard offset > logStartOffset else { return logStartOffset }
+        try changingFiles { () throws(LogError) in try writeCheckpoint(LogFileNames.logStartOffsetCheckpoint, offset: offset) }
         logStartOffset = offset
-        try writeCheckpoint(LogFileNames.logStartOffsetCheckpoint, offset: offset)
         var result = RetentionResult(logStartOffset: offset)
         try deleteOldestSegments(into: &result) { _, next in next.baseOffset <= self.logStartOffset }
         return logStartOffset
@@ -59,7 +59,7 @@ extension PartitionLog {
             let next = segments[1]
             guard next.baseOffset <= highWatermark, try shouldDelete(segment, next) else { break }
             segments.removeFirst()
-            try segment.deleteFiles()
+            try changingFiles { () throws(LogError) in try segment.deleteFiles() }
             result.deletedSegments.append(segment.baseOffset)
             result.deletedBytes += segment.size
             logger.info("deleted segment", metadata: metadata.merging(["log.segment": "\(segment.baseOffset)"]) { $1 })
@@ -78,14 +78,16 @@ extension PartitionLog {
         try ensureOpen()
         guard offset >= logStartOffset else { throw .offsetOutOfRange(offset: offset, validRange: logStartOffset...logEndOffset) }
         guard offset < logEndOffset else { return }
-        while segments.count > 1, segments[segments.count - 1].baseOffset > offset {
-            let segment = segments.removeLast()
-            try segment.deleteFiles()
+        try changingFiles { () throws(LogError) in
+            while segments.count > 1, segments[segments.count - 1].baseOffset > offset {
+                let segment = segments.removeLast()
+                try segment.deleteFiles()
+            }
+            try activeSegment.truncate(to: offset, now: now)
+            highWatermark = min(highWatermark, logEndOffset)
+            recoveryPoint = min(recoveryPoint, logEndOffset)
+            producerState = try Self.rebuildProducerState(segments: segments, from: logStartOffset, policy: producerState.unknownProducerPolicy)
         }
-        try activeSegment.truncate(to: offset, now: now)
-        highWatermark = min(highWatermark, logEndOffset)
-        recoveryPoint = min(recoveryPoint, logEndOffset)
-        producerState = try Self.rebuildProducerState(segments: segments, from: logStartOffset, policy: producerState.unknownProducerPolicy)
         logger.info("truncated log", metadata: metadata.merging(["log.end_offset": "\(logEndOffset)"]) { $1 })
     }
 }

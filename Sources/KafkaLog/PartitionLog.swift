@@ -41,6 +41,8 @@ public final class PartitionLog {
     /// What opening found and repaired.
     public internal(set) var openReport: LogOpenReport
     public internal(set) var isClosed = false
+    /// The storage failure that took the log offline, if one did.
+    public internal(set) var storageFailure: LogError?
 
     init(
         topic: String, partition: Int32, directory: String, config: LogConfig, logger: Logger, segments: [LogSegment],
@@ -94,6 +96,23 @@ public final class PartitionLog {
 
     func ensureOpen() throws(LogError) {
         if isClosed { throw .closed }
+        if let storageFailure { throw .offline(storageFailure.description) }
+    }
+
+    /// Runs a step that changes files; a storage error (I/O, corruption) takes the log offline, since the
+    /// files and the in-memory state may now disagree (a failed fsync may even have lost written pages).
+    func changingFiles<T>(_ body: () throws(LogError) -> T) throws(LogError) -> T {
+        do {
+            return try body()
+        } catch {
+            switch error {
+            case .io, .corruptSegment:
+                storageFailure = error
+                logger.error("log taken offline", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            default: break
+            }
+            throw error
+        }
     }
 
     /// Makes everything below `offset` (default: the log end offset) durable: fsync of the segments
@@ -106,8 +125,10 @@ public final class PartitionLog {
         let target = min(offset ?? logEndOffset, logEndOffset)
         guard target > recoveryPoint else { return }
         let end = logEndOffset
-        for segment in segments[segmentIndex(for: recoveryPoint)...] {
-            if segment === activeSegment { try segment.flushLog() } else { try segment.flush() }
+        try changingFiles { () throws(LogError) in
+            for segment in segments[segmentIndex(for: recoveryPoint)...] {
+                if segment === activeSegment { try segment.flushLog() } else { try segment.flush() }
+            }
         }
         recoveryPoint = end
         lastFlushTime = now
@@ -117,10 +138,12 @@ public final class PartitionLog {
     /// clean-shutdown marker. The log cannot be used afterwards; ranges already returned stay readable.
     public func close() throws(LogError) {
         try ensureOpen()
-        try activeSegment.seal()
-        recoveryPoint = logEndOffset
-        try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: recoveryPoint)
-        try FileSystem.writeAtomically([], to: FileSystem.join(directory, LogFileNames.cleanShutdownMarker), directory: directory)
+        try changingFiles { () throws(LogError) in
+            try activeSegment.seal()
+            recoveryPoint = logEndOffset
+            try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: recoveryPoint)
+            try FileSystem.writeAtomically([], to: FileSystem.join(directory, LogFileNames.cleanShutdownMarker), directory: directory)
+        }
         isClosed = true
         logger.debug("closed log", metadata: metadata)
     }

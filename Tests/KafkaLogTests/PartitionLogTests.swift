@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KafkaRecords
 import NIOCore
 import Testing
@@ -236,6 +241,49 @@ import Testing
         #expect(reopened.logEndOffset == end + 1)
     }
 
+    /// A failed write (here: the active segment's descriptor swapped for /dev/full, so pwrite gives
+    /// ENOSPC) takes the log offline; reopening recovers it.
+    @Test(.enabled(if: FileSystem.exists("/dev/full"))) func storageFailureTakesTheLogOffline() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try Fixtures.open(directory)
+        try Fixtures.fill(log, batches: 3)
+        let end = log.logEndOffset
+        let full = openDevFull()
+        try #require(full >= 0)
+        dup2(full, log.activeSegment.logFile.descriptor)
+        close(full)
+        #expect {
+            try log.append(Fixtures.batch(count: 1, firstValue: end), leaderEpoch: 0, now: 0)
+        } throws: { error in
+            guard case let LogError.io(operation, _, code) = error else { return false }
+            return operation == "pwrite" && code == ENOSPC
+        }
+        #expect(log.storageFailure != nil)
+        #expect(throws: LogError.self) { try log.read(fetchOffset: 0, maxBytes: 100, minOneBatch: true) }
+        #expect(LogError.offline("x").errorCode == .kafkaStorageError)
+        let reopened = try Fixtures.open(directory)
+        #expect(reopened.logEndOffset == end)
+        Fixtures.expectContiguous(try Fixtures.readAll(reopened), from: 0, to: end)
+    }
+
+    @Test func lostIndexFilesOfAFlushedSegmentAreRebuilt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try Fixtures.open(directory, config: smallSegments)
+        try Fixtures.fill(log, batches: 60, codecs: [.none], padding: 30)
+        let first = log.segments[0]
+        let entries = first.offsetIndex
+        #expect(!entries.entries.isEmpty)
+        try log.close()
+        try FileSystem.remove(Fixtures.segmentPath(directory, base: 0, suffix: ".index"))
+        try FileSystem.remove(Fixtures.segmentPath(directory, base: 0, suffix: ".timeindex"))
+        let reopened = try Fixtures.open(directory, config: smallSegments)
+        #expect(reopened.segments[0].offsetIndex == entries)
+        #expect(try Fixtures.readFile(Fixtures.segmentPath(directory, base: 0, suffix: ".index")) == entries.encoded())
+        #expect(reopened.segments[0].maxTimestampSoFar == first.maxTimestampSoFar)
+    }
+
     static func names(in directory: String) throws -> [String] { try FileSystem.list(directory) }
 }
 
@@ -245,3 +293,5 @@ extension RecordBatchReader {
         return try copy.readAll().map(\.header)
     }
 }
+
+private func openDevFull() -> Int32 { open("/dev/full", O_RDWR | O_CLOEXEC) }

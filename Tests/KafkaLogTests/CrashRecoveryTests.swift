@@ -147,6 +147,23 @@ import Testing
         #expect(try Fixtures.readFile(firstPath) == torn)
     }
 
+    @Test func overlappingSegmentsAreReported() throws {
+        let damaged = try makeCrashedLog()
+        defer { damaged.directory.remove() }
+        let log = try Fixtures.open(damaged.directory, config: config)
+        let base = log.segments[1].baseOffset
+        try log.close()
+        for suffix in [".log", ".index", ".timeindex"] {
+            try FileSystem.rename(Fixtures.segmentPath(damaged.directory, base: base, suffix: suffix), to: Fixtures.segmentPath(damaged.directory, base: base - 1, suffix: suffix))
+        }
+        #expect {
+            _ = try Fixtures.open(damaged.directory, config: config)
+        } throws: { error in
+            guard case let LogError.corruptSegment(_, _, reason) = error else { return false }
+            return reason.contains("previous one ends at \(base)")
+        }
+    }
+
     @Test func emptiedActiveSegmentContinuesAtItsBaseOffset() throws {
         let damaged = try makeCrashedLog()
         defer { damaged.directory.remove() }

@@ -5,8 +5,10 @@
 #   - Debian packages: kcat (librdkafka 2.0.2), python3-confluent-kafka, python3-kafka (2.0.2),
 #     the Go toolchain and sarama's source (golang-github-shopify-sarama-dev), plus the compression
 #     modules kafka-python 2.0.2 needs for lz4/snappy/zstd under /usr/bin/python3.
-#   - A venv at <repo>/.venv with pinned PyPI clients (confluent-kafka, kafka-python 3.x, aiokafka).
-#   - The sarama test client, built offline in GOPATH mode into <repo>/.gopath/bin/sarama-client.
+#   - A venv at <repo>/.venv with pinned PyPI clients (confluent-kafka, kafka-python 3.x, aiokafka)
+#     and pytest + pytest-timeout, which run the interop suite (scripts/interop.sh).
+#   - The sarama clients, built offline in GOPATH mode into <repo>/.gopath/bin: sarama-client
+#     (fixture capture) and sarama-interop (interop suite).
 #
 # Environment knobs: PYTHON (interpreter for the venv; default python3 on PATH),
 #                    SKIP_VENV=1, SKIP_SARAMA=1.
@@ -19,6 +21,8 @@ export DEBIAN_FRONTEND=noninteractive
 CONFLUENT_KAFKA_VERSION="2.16.1"   # bundles librdkafka 2.16.x
 KAFKA_PYTHON_VERSION="3.0.12"
 AIOKAFKA_VERSION="0.14.0"
+PYTEST_VERSION="9.2.0"
+PYTEST_TIMEOUT_VERSION="2.4.0"
 
 APT_PACKAGES=(
   kcat
@@ -64,12 +68,15 @@ if [[ "${SKIP_VENV:-0}" != 1 ]]; then
     "confluent-kafka==$CONFLUENT_KAFKA_VERSION"
     "kafka-python[lz4,snappy,zstd]==$KAFKA_PYTHON_VERSION"
     "aiokafka[lz4,snappy,zstd]==$AIOKAFKA_VERSION"
+    "pytest==$PYTEST_VERSION"
+    "pytest-timeout==$PYTEST_TIMEOUT_VERSION"
   )
   have_all=1
-  "$VENV/bin/python" - "$CONFLUENT_KAFKA_VERSION" "$KAFKA_PYTHON_VERSION" "$AIOKAFKA_VERSION" <<'EOF' || have_all=0
+  "$VENV/bin/python" - "$CONFLUENT_KAFKA_VERSION" "$KAFKA_PYTHON_VERSION" "$AIOKAFKA_VERSION" \
+      "$PYTEST_VERSION" "$PYTEST_TIMEOUT_VERSION" <<'EOF' || have_all=0
 import sys
 from importlib.metadata import version, PackageNotFoundError
-want = dict(zip(["confluent-kafka", "kafka-python", "aiokafka"], sys.argv[1:]))
+want = dict(zip(["confluent-kafka", "kafka-python", "aiokafka", "pytest", "pytest-timeout"], sys.argv[1:]))
 try:
     ok = all(version(n) == v for n, v in want.items())
     # compression extras
@@ -90,22 +97,26 @@ fi
 # ---------------------------------------------------------------- sarama
 if [[ "${SKIP_SARAMA:-0}" != 1 ]]; then
   GOPATH_DIR="$REPO/.gopath"
-  SRC="$REPO/scripts/clients/sarama-client"
-  BIN="$GOPATH_DIR/bin/sarama-client"
   mkdir -p "$GOPATH_DIR/bin" "$GOPATH_DIR/cache"
-  # Keep the whole GOPATH (binary, build cache) out of git without touching the root .gitignore.
+  # Keep the whole GOPATH (binaries, build cache) out of git without touching the root .gitignore.
   [[ -f "$GOPATH_DIR/.gitignore" ]] || echo '*' >"$GOPATH_DIR/.gitignore"
-  if [[ ! -x "$BIN" || "$SRC/main.go" -nt "$BIN" ]]; then
-    log "building $BIN (GOPATH mode, offline)"
-    (
-      cd "$SRC"
-      GO111MODULE=off GOPROXY=off GOFLAGS= \
-      GOPATH="$GOPATH_DIR:/usr/share/gocode" GOCACHE="$GOPATH_DIR/cache" \
-        go build -o "$BIN" .
-    )
-  else
-    log "sarama client already built"
-  fi
+  # build_sarama NAME SOURCE_DIR: build SOURCE_DIR/main.go into .gopath/bin/NAME unless up to date.
+  build_sarama() {
+    local bin="$GOPATH_DIR/bin/$1" src=$2
+    if [[ ! -x "$bin" || "$src/main.go" -nt "$bin" ]]; then
+      log "building $bin (GOPATH mode, offline)"
+      (
+        cd "$src"
+        GO111MODULE=off GOPROXY=off GOFLAGS= \
+        GOPATH="$GOPATH_DIR:/usr/share/gocode" GOCACHE="$GOPATH_DIR/cache" \
+          go build -o "$bin" .
+      )
+    else
+      log "$1 already built"
+    fi
+  }
+  build_sarama sarama-client "$REPO/scripts/clients/sarama-client"
+  build_sarama sarama-interop "$REPO/interop/drivers/sarama-interop"
 fi
 
 log "done"

@@ -1,0 +1,187 @@
+"""Start, watch, kill and restart one broker process for the interop tests.
+
+Two kinds: `strom` (the real binary, `$STROM_BIN`, default `.build/debug/strom`) and `recording`
+(Fixtures/capture/recording_broker.py, an in-memory stand-in for developing the suite; it has
+no durability, so the kill -9 tests fail against it by design). Each broker gets two free ports
+and its own directory: `broker.log` (stdout and stderr of every start, appended) and `data/`.
+"""
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RECORDING_BROKER = REPO / "Fixtures" / "capture" / "recording_broker.py"
+AUTO_CREATE_PARTITIONS = 3
+
+
+class BrokerError(Exception):
+    pass
+
+
+def strom_binary():
+    return Path(os.environ.get("STROM_BIN") or REPO / ".build" / "debug" / "strom").resolve()
+
+
+def broker_kind():
+    kind = os.environ.get("INTEROP_BROKER", "strom")
+    if kind not in ("strom", "recording"):
+        raise BrokerError("INTEROP_BROKER must be strom or recording, not %r" % kind)
+    return kind
+
+
+def free_ports(n):
+    """n distinct ports the kernel just handed out (bound together, so they differ)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def metadata_brokers(port, timeout=2.0):
+    """Sends Metadata v1 for all topics; returns the number of brokers in the answer."""
+    client_id = b"interop-probe"
+    body = struct.pack(">hhih", 3, 1, 7, len(client_id)) + client_id + struct.pack(">i", -1)
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.settimeout(timeout)
+        s.sendall(struct.pack(">i", len(body)) + body)
+        head = _recv_exact(s, 4)
+        size = struct.unpack(">i", head)[0]
+        resp = _recv_exact(s, size)
+    corr, brokers = struct.unpack(">ii", resp[:8])
+    if corr != 7:
+        raise BrokerError("Metadata v1 probe: correlation id %d, sent 7" % corr)
+    return brokers
+
+
+def _recv_exact(s, n):
+    out = b""
+    while len(out) < n:
+        chunk = s.recv(n - len(out))
+        if not chunk:
+            raise ConnectionError("connection closed after %d of %d bytes" % (len(out), n))
+        out += chunk
+    return out
+
+
+class BrokerProcess:
+    def __init__(self, workdir, kind=None):
+        self.kind = kind or broker_kind()
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = self.workdir / "data"
+        self.log_path = self.workdir / "broker.log"
+        self.port, self.controller_port = free_ports(2)
+        self.proc = None
+        self.starts = 0
+        self.problems = []  # things that went wrong outside a test's own checks (stop, exit codes)
+
+    @property
+    def bootstrap(self):
+        return "127.0.0.1:%d" % self.port
+
+    def command(self):
+        if self.kind == "recording":
+            return [sys.executable, str(RECORDING_BROKER), "--port", str(self.port),
+                    "--out", str(self.workdir / "frames"), "--client", "interop", "--scenario", "interop",
+                    "--partitions", str(AUTO_CREATE_PARTITIONS)]
+        binary = strom_binary()
+        if not binary.is_file() or not os.access(binary, os.X_OK):
+            raise BrokerError("strom binary not found at %s: build it with `swift build --product strom` "
+                              "or point STROM_BIN at it" % binary)
+        overrides = {
+            "listeners": "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (self.port, self.controller_port),
+            "advertised.listeners": "PLAINTEXT://127.0.0.1:%d" % self.port,
+            "controller.quorum.voters": "1@127.0.0.1:%d" % self.controller_port,
+            "log.dirs": str(self.data_dir),
+            "num.partitions": str(AUTO_CREATE_PARTITIONS),
+        }
+        cmd = [str(binary)]
+        for k, v in overrides.items():
+            cmd += ["--override", "%s=%s" % (k, v)]
+        return cmd
+
+    def start(self, timeout=60):
+        cmd = self.command()
+        self.starts += 1
+        with open(self.log_path, "ab") as log:
+            log.write(("\n==== interop: start #%d: %s\n" % (self.starts, " ".join(cmd))).encode())
+            log.flush()
+            self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout):
+        """Ready = a Metadata request is answered with at least one broker."""
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise BrokerError("%s broker exited with code %s during start #%d; log tail:\n%s" % (
+                    self.kind, self.proc.returncode, self.starts, self.log_tail()))
+            try:
+                if metadata_brokers(self.port) > 0:
+                    return
+                last = "Metadata v1 listed no brokers"
+            except (OSError, ConnectionError, BrokerError, struct.error) as e:
+                last = "%s: %s" % (type(e).__name__, e)
+            time.sleep(0.1)
+        raise BrokerError("%s broker not ready on %s after %ss (last probe: %s); log tail:\n%s" % (
+            self.kind, self.bootstrap, timeout, last, self.log_tail()))
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill9(self):
+        """SIGKILL, no warning; waits for the process to be gone."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        with open(self.log_path, "ab") as log:
+            log.write(b"\n==== interop: killed with SIGKILL\n")
+
+    def stop(self, timeout=20):
+        """SIGTERM and wait; a broker that ignores it is killed and the fact recorded in problems."""
+        if not self.alive():
+            if self.proc is not None and self.proc.returncode not in (0, -signal.SIGKILL):
+                self.problems.append("broker had already exited with code %s" % self.proc.returncode)
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+            # Python's default SIGTERM handling ends the recording broker with -15; Strom must exit 0.
+            if rc != 0 and not (self.kind == "recording" and rc == -signal.SIGTERM):
+                self.problems.append("broker exited with code %s after SIGTERM" % rc)
+        except subprocess.TimeoutExpired:
+            self.problems.append("broker did not exit within %ss of SIGTERM; killed" % timeout)
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def log_size(self):
+        try:
+            return self.log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def log_since(self, offset, max_lines=150):
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(offset)
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except FileNotFoundError:
+            return "(no broker log)"
+        if len(lines) > max_lines:
+            lines = ["... (%d earlier lines in %s)" % (len(lines) - max_lines, self.log_path)] + lines[-max_lines:]
+        return "\n".join(lines)
+
+    def log_tail(self, max_lines=60):
+        return self.log_since(0, max_lines)

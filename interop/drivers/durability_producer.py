@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""An idempotent, acks=all confluent-kafka producer that runs until told to stop, for the kill -9
+tests. It writes every delivery report to --acks-file as it arrives, one line each:
+
+    ok KEY PARTITION OFFSET
+    err KEY PARTITION ERROR...
+
+Record i has key b"k%09d" % i, goes to partition i % --partitions, and its value is
+durability_value(key, --value-size), so a reader can check it from the key alone. At most
+--max-in-flight records are unacknowledged at any time. When --stop-file appears it stops
+producing, flushes, and writes a JSON summary to --summary-file.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+from confluent_kafka import KafkaException, Producer
+
+
+def durability_value(key, size):
+    unit = key + b"|"
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bootstrap", required=True)
+    ap.add_argument("--topic", required=True)
+    ap.add_argument("--partitions", type=int, default=3)
+    ap.add_argument("--value-size", type=int, default=100)
+    ap.add_argument("--max-in-flight", type=int, default=2000)
+    ap.add_argument("--acks-file", required=True)
+    ap.add_argument("--stop-file", required=True)
+    ap.add_argument("--summary-file", required=True)
+    ap.add_argument("--timeout", type=float, default=240, help="give up producing after this long")
+    ap.add_argument("--flush-timeout", type=float, default=120)
+    a = ap.parse_args()
+
+    state = {"acked": 0, "failed": 0, "errors": [], "client_errors": [], "fatal": None}
+
+    def on_error(err):  # client-level errors: expected while the broker is down, unless fatal
+        if err.fatal():
+            state["fatal"] = str(err)
+        if len(state["client_errors"]) < 20:
+            state["client_errors"].append(str(err))
+
+    p = Producer({"bootstrap.servers": a.bootstrap, "acks": "all", "enable.idempotence": True,
+                  "linger.ms": 5, "compression.type": "none", "message.timeout.ms": 150000,
+                  "reconnect.backoff.max.ms": 500, "error_cb": on_error})
+    acks = open(a.acks_file, "w", buffering=1)
+
+    def dr(err, msg):
+        key = msg.key().decode()
+        if err is None:
+            state["acked"] += 1
+            acks.write("ok %s %d %d\n" % (key, msg.partition(), msg.offset()))
+        else:
+            state["failed"] += 1
+            if len(state["errors"]) < 20:
+                state["errors"].append("%s: %s" % (key, err))
+            acks.write("err %s %d %s\n" % (key, msg.partition(), str(err).replace("\n", " ")))
+
+    start = time.time()
+    produced = 0
+    while not os.path.exists(a.stop_file) and time.time() - start < a.timeout:
+        if produced - state["acked"] - state["failed"] >= a.max_in_flight:
+            p.poll(0.05)
+            continue
+        key = b"k%09d" % produced
+        try:
+            p.produce(a.topic, key=key, value=durability_value(key, a.value_size),
+                      partition=produced % a.partitions, on_delivery=dr)
+        except BufferError:
+            p.poll(0.05)
+            continue
+        except KafkaException as e:  # a fatal idempotence error, for instance
+            state["fatal"] = str(e)
+            break
+        produced += 1
+        p.poll(0)
+        if state["fatal"]:
+            break
+    unflushed = p.flush(a.flush_timeout)
+    acks.close()
+    summary = {"produced": produced, "acked": state["acked"], "failed": state["failed"], "unflushed": unflushed,
+               "errors": state["errors"], "client_errors": state["client_errors"], "fatal": state["fatal"], "seconds": round(time.time() - start, 1),
+               "stopped_by": "stop file" if os.path.exists(a.stop_file) else "timeout"}
+    with open(a.summary_file, "w") as f:
+        json.dump(summary, f)
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""kill -9 durability: an idempotent acks=all producer (confluent-kafka 2.16) runs while the
+broker is killed with SIGKILL and restarted on the same data directory and port. Afterwards every
+acknowledged record must be in the log exactly once, at its acknowledged offset, with its value,
+in produce order; and since the producer retries across the restart, every record it produced
+must end up acknowledged."""
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from clients import CLIENTS, DRIVERS, VENV_PY
+from records import read_spec, unb64
+from steps import produce_and_check, tail
+
+sys.path.insert(0, str(DRIVERS))
+from durability_producer import durability_value  # noqa: E402
+
+PARTITIONS = 3
+
+
+def count_lines(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def wait_for_acks(path, n, producer, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        got = count_lines(path)
+        if got >= n:
+            return got
+        if producer.poll() is not None:
+            pytest.fail("durability producer exited (code %s) after %d delivery reports, waiting for %d %s" % (
+                producer.returncode, got, n, what))
+        time.sleep(0.05)
+    pytest.fail("only %d of %d delivery reports %s within %ss" % (count_lines(path), n, what, timeout))
+
+
+def analyse(acks_path, summary, result, value_size):
+    """Every check of the durability contract; returns (problems, facts)."""
+    problems = []
+    acked, failed = [], []
+    for line in Path(acks_path).read_text().splitlines():
+        kind, key, partition, rest = line.split(" ", 3)
+        if kind == "ok":
+            acked.append((key, int(partition), int(rest)))
+        else:
+            failed.append((key, int(partition), rest))
+    log = {}
+    for r in result.get("records") or []:
+        log.setdefault(r["partition"], {})[r["offset"]] = r
+    facts = {"produced": summary.get("produced"), "acked": len(acked), "failed": len(failed),
+             "records in log": sum(len(v) for v in log.values()),
+             "high watermarks": result.get("high")}
+
+    if result.get("error") or not result.get("complete"):
+        problems.append("reading the log back: %s" % result.get("error"))
+    if summary.get("fatal"):
+        problems.append("producer fatal error: %s" % summary["fatal"])
+
+    expected_sha = {}
+
+    def sha(key):
+        if key not in expected_sha:
+            expected_sha[key] = hashlib.sha256(durability_value(key.encode(), value_size)).hexdigest()
+        return expected_sha[key]
+
+    # 1. every acknowledged record is at its acknowledged offset, with its value
+    bad = []
+    for key, p, o in acked:
+        r = log.get(p, {}).get(o)
+        if r is None:
+            bad.append("%s acked at %d@%d: no record there" % (key, p, o))
+        elif r["key"] is None or _key(r) != key:
+            bad.append("%s acked at %d@%d: the log holds key %s there" % (key, p, o, _key(r)))
+        elif r["value_sha256"] != sha(key):
+            bad.append("%s acked at %d@%d: value differs (%s bytes)" % (key, p, o, r["value_len"]))
+    if bad:
+        problems.append("%d acknowledged records lost or changed, first: %s" % (len(bad), "; ".join(bad[:8])))
+
+    # 2. exactly once: no key twice anywhere in the log
+    where = {}
+    for p, recs in log.items():
+        for o, r in recs.items():
+            where.setdefault(_key(r), []).append((p, o))
+    dups = {k: v for k, v in where.items() if len(v) > 1}
+    if dups:
+        first = sorted(dups)[:8]
+        problems.append("%d keys appear more than once (idempotence lost), first: %s" % (
+            len(dups), "; ".join("%s at %s" % (k, dups[k]) for k in first)))
+
+    # 3. order: within each partition keys in produce order, offsets contiguous from the start
+    for p, recs in sorted(log.items()):
+        offsets = sorted(recs)
+        if offsets and offsets != list(range(offsets[0], offsets[0] + len(offsets))):
+            gaps = [(a, b) for a, b in zip(offsets, offsets[1:]) if b != a + 1]
+            problems.append("partition %d: offsets not contiguous, gaps after %s" % (p, gaps[:8]))
+        keys = [_key(recs[o]) for o in offsets]
+        out_of_order = [(offsets[i], keys[i], keys[i + 1]) for i in range(len(keys) - 1)
+                        if keys[i] is None or keys[i + 1] is None or keys[i] >= keys[i + 1]]
+        if out_of_order:
+            problems.append("partition %d: keys out of produce order at offsets %s" % (p, out_of_order[:8]))
+        for o in offsets:
+            r = recs[o]
+            if r["key"] is not None and r["value_sha256"] != sha(_key(r)):
+                problems.append("partition %d offset %d (%s): value corrupted (%s bytes)" % (
+                    p, o, _key(r), r["value_len"]))
+                break
+
+    # 4. nothing left unacknowledged: the producer retried across the restart
+    if failed or summary.get("unflushed") or len(acked) != summary.get("produced"):
+        problems.append("of %s produced records %d were acknowledged, %d failed, %s never reported; "
+                        "first failures: %s" % (summary.get("produced"), len(acked), len(failed),
+                                                summary.get("unflushed"), failed[:5]))
+    missing = [k for k in ("k%09d" % i for i in range(summary.get("produced") or 0)) if k not in where]
+    if missing:
+        problems.append("%d produced keys are not in the log at all, first: %s" % (len(missing), missing[:8]))
+    return problems, facts
+
+
+def _key(r):
+    k = unb64(r["key"])
+    return None if k is None else k.decode("utf-8", "replace")
+
+
+def kill_during_production(broker, workdir, value_size, max_in_flight, kill_after, more_after):
+    topic = "durable"
+    producer_client = CLIENTS["confluent-venv"]
+    produce_and_check(producer_client, broker, topic, [], "none", True, workdir, create_partitions=PARTITIONS,
+                      tag="create")
+    acks_path, stop, summary_path = workdir / "acks.txt", workdir / "stop", workdir / "producer-summary.json"
+    with open(workdir / "producer.log", "wb") as plog:
+        producer = subprocess.Popen(
+            [str(VENV_PY), str(DRIVERS / "durability_producer.py"), "--bootstrap", broker.bootstrap,
+             "--topic", topic, "--partitions", str(PARTITIONS), "--value-size", str(value_size),
+             "--max-in-flight", str(max_in_flight), "--acks-file", str(acks_path), "--stop-file", str(stop),
+             "--summary-file", str(summary_path)],
+            stdout=plog, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        wait_for_acks(acks_path, kill_after, producer, 120, "before the kill")
+        broker.kill9()
+        at_kill = count_lines(acks_path)
+        time.sleep(1.0)  # the producer keeps going; its requests fail and wait for a retry
+        t0 = time.time()
+        broker.start()
+        restart_seconds = time.time() - t0
+        wait_for_acks(acks_path, at_kill + more_after, producer, 120, "after the restart")
+        stop.touch()
+        producer.wait(180)
+    finally:
+        if producer.poll() is None:
+            producer.kill()
+            producer.wait()
+    producer_log = (workdir / "producer.log").read_text(errors="replace")
+    if not summary_path.exists():
+        pytest.fail("durability producer left no summary (exit %s); its log:\n%s" % (
+            producer.returncode, tail(producer_log)))
+    summary = json.loads(summary_path.read_text())
+
+    rc, result, read_log = producer_client.run(
+        "read", read_spec(broker.bootstrap, topic, range(PARTITIONS), timeout=150, digest=True), workdir, "verify")
+    if result is None:
+        pytest.fail("reading back after the restart: driver exited %s; its log:\n%s" % (rc, tail(read_log)))
+    problems, facts = analyse(acks_path, summary, result, value_size)
+    facts.update({"delivery reports at kill": at_kill, "restart to ready (s)": round(restart_seconds, 1)})
+    (workdir / "facts.json").write_text(json.dumps(facts, indent=1))
+    print("kill -9 facts:", facts)
+    assert not problems, "%s\nfacts: %s\nproducer summary: %s\nproducer log:\n%s" % (
+        "\n".join(problems), facts, summary, tail(producer_log, 25))
+
+
+@pytest.mark.timeout(420)
+def test_kill9_while_producing_small_records(fresh_broker, workdir):
+    kill_during_production(fresh_broker, workdir, value_size=100, max_in_flight=2000, kill_after=3000,
+                           more_after=2000)
+
+
+@pytest.mark.timeout(420)
+def test_kill9_during_large_batches(fresh_broker, workdir):
+    """~260 KB values: librdkafka packs three to a ~780 KB batch, so the kill lands inside one."""
+    kill_during_production(fresh_broker, workdir, value_size=260_000, max_in_flight=48, kill_after=40,
+                           more_after=30)

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "protocol-gen", targets: ["ProtocolGen"]),
         .executable(name: "strom-bench", targets: ["strom-bench"]),
+        .executable(name: "strom", targets: ["strom"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -57,10 +58,19 @@ let package = Package(
         .target(
             name: "KafkaBroker",
             dependencies: [
-                "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaController", "StromConfig",
+                "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaController", "KafkaLog", "StromConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The `strom` executable: one combined broker+controller node.
+        .executableTarget(
+            name: "strom",
+            dependencies: [
+                "KafkaBroker", "StromConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -87,7 +97,7 @@ let package = Package(
         .testTarget(name: "ProtocolSchemaTests", dependencies: ["ProtocolSchema"]),
         .testTarget(
             name: "KafkaBrokerTests",
-            dependencies: ["KafkaBroker", "KafkaTestKit", "KafkaMetadata", "StromConfig", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaBroker", "KafkaTestKit", "KafkaMetadata", "KafkaRecords", "StromConfig", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),

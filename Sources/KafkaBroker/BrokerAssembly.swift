@@ -1,4 +1,5 @@
 import KafkaMetadata
+import NIOConcurrencyHelpers
 import Logging
 import StromConfig
 
@@ -6,9 +7,14 @@ import StromConfig
 /// broker the same way.
 public enum BrokerAssembly {
     /// The client listener: every API the broker serves.
-    public static func clientDispatcher(listenerName: String, metadata: MetadataService, config: ServerConfig,
+    public static func clientDispatcher(listenerName: String, metadata: MetadataService, replicas: ReplicaManager,
+                                        fetchSessions: NIOLockedValueBox<FetchSessions>, config: ServerConfig,
                                         metadataLogEndOffset: @escaping @Sendable () -> Int64, logger: Logger) -> RequestDispatcher {
         var d = RequestDispatcher(listenerName: listenerName, logger: logger)
+        d.register(ProduceHandler(metadata: metadata, replicas: replicas, nodeID: config.nodeID))
+        d.register(FetchHandler(metadata: metadata, replicas: replicas, nodeID: config.nodeID, sessions: fetchSessions))
+        d.register(ListOffsetsHandler(metadata: metadata, replicas: replicas, nodeID: config.nodeID))
+        d.register(DeleteRecordsHandler(metadata: metadata, replicas: replicas, nodeID: config.nodeID))
         d.register(MetadataHandler(metadata: metadata, config: config))
         d.register(CreateTopicsHandler(metadata: metadata))
         d.register(DeleteTopicsHandler(metadata: metadata))

@@ -44,6 +44,11 @@ import Testing
     private func send<R: KafkaRequestMessage>(_ request: R, version: Int16, client: TestKafkaClient) async throws -> Bool {
         if let produce = request as? ProduceRequest, produce.acks == 0 { return false }
         var r = request
+        if var fetch = r as? FetchRequest {
+            // A random max_wait_ms can be weeks long, and the broker rightly honours it.
+            fetch.maxWaitMs = 0
+            r = fetch as! R
+        }
         if var apiVersions = r as? ApiVersionsRequest {
             apiVersions.clientSoftwareName = "test"
             apiVersions.clientSoftwareVersion = "1"

@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func oversizedFrameClosesTheConnectionWithoutReadingIt() async throws {
-        let broker = try await TestBroker(maxFrameSize: 1024)
+        let broker = try await TestBroker(overrides: ["socket.request.max.bytes": "1024"])
         let client = try await broker.client()
         var frame = ByteBuffer()
         frame.writeInteger(Int32(100_000_000))

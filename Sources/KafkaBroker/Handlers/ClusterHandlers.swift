@@ -64,8 +64,9 @@ struct DescribeQuorumHandler: RequestHandler {
         }
         if context.apiVersion >= 2 {
             response.nodes = config.quorumVoters.map { voter in
-                let listeners = config.controllerListenerNames.compactMap { name in
-                    config.listener(named: name).map { DescribeQuorumResponse.Node.Listener(name: name, host: voter.host, port: UInt16($0.port)) }
+                // The voter's own address from controller.quorum.voters, named by the controller listener.
+                let listeners = config.controllerListenerNames.prefix(1).map { name in
+                    DescribeQuorumResponse.Node.Listener(name: name, host: voter.host, port: UInt16(voter.port))
                 }
                 return .init(nodeID: voter.id, listeners: listeners)
             }

@@ -1,0 +1,175 @@
+import Foundation
+import KafkaController
+import KafkaLog
+import KafkaMetadata
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+import StromConfig
+
+/// The partitions this node holds, kept in step with the metadata image: a partition log is opened
+/// (created if new) for every partition that lists this node as a replica, reopened when its topic's
+/// configuration changes, and closed and deleted when its topic is removed.
+///
+/// Partitions live in the first log directory that already has them, else in the one holding the
+/// fewest partitions.
+public final class ReplicaManager: @unchecked Sendable {
+    private let config: ServerConfig
+    private let logger: Logger
+    private let lock = NIOLock()
+    private var replicas: [TopicPartition: PartitionReplica] = [:]
+    let appended = AppendNotifier()
+
+    public init(config: ServerConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    func replica(_ tp: TopicPartition) -> PartitionReplica? {
+        lock.withLock { replicas[tp] }
+    }
+
+    public var partitionCount: Int { lock.withLock { replicas.count } }
+
+    /// Opens or creates, reconfigures and deletes logs so that they match `image`.
+    /// `delta` narrows the work to what changed; without it every topic is checked (start-up).
+    public func apply(image: MetadataImage, delta: MetadataDelta?) {
+        for (_, topic) in delta?.removedTopics ?? [:] {
+            for index in topic.partitionIndexes {
+                let tp = TopicPartition(topic.name, index)
+                guard let replica = lock.withLock({ replicas.removeValue(forKey: tp) }) else { continue }
+                do {
+                    try replica.withLog { try $0.delete() }
+                } catch {
+                    logger.error("could not delete partition log", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
+                }
+            }
+        }
+        let topics: [TopicImage] = delta.map { d in d.changedTopicIDs.compactMap { image.topic(id: $0) } }
+            ?? Array(image.topicsByID.values)
+        let configChanged = Set(delta.map { d in
+            image.configs.keys.filter { $0.type == ConfigResource.topicType && d.base.configs[$0] != image.configs[$0] }.map(\.name)
+        } ?? [])
+        for topic in topics {
+            ensureLogs(topic, image: image)
+        }
+        for name in configChanged {
+            guard let topic = image.topic(named: name) else { continue }
+            reconfigure(topic, image: image)
+        }
+    }
+
+    private func settings(for topic: String, image: MetadataImage) -> (LogConfig, PartitionReplica.Settings) {
+        let overrides = image.configs(for: .topic(topic))
+        let logConfig = TopicLogConfig.make(overrides: overrides, config: config)
+        let value = { (key: String) in DescribeTopicConfigs.value(key, topicOverrides: overrides, config: self.config).flatMap { Int64($0) } ?? .max }
+        let settings = PartitionReplica.Settings(
+            logAppendTime: TopicLogConfig.usesLogAppendTime(overrides: overrides, config: config),
+            flushBeforeAcksAll: TopicLogConfig.flushBeforeAcksAll(overrides: overrides, config: config),
+            maxMessageBytes: logConfig.maxMessageBytes,
+            timestampBeforeMaxMs: value("message.timestamp.before.max.ms"),
+            timestampAfterMaxMs: value("message.timestamp.after.max.ms")
+        )
+        return (logConfig, settings)
+    }
+
+    private func ensureLogs(_ topic: TopicImage, image: MetadataImage) {
+        let (logConfig, settings) = settings(for: topic.name, image: image)
+        for index in topic.partitionIndexes {
+            let tp = TopicPartition(topic.name, index)
+            guard topic.partitions[index]!.replicas.contains(config.nodeID), replica(tp) == nil else { continue }
+            do {
+                let log = try PartitionLog.open(
+                    logDirectory: directory(for: tp), topic: tp.topic, partition: tp.partition, config: logConfig,
+                    now: BrokerClock.nowMs(), logger: logger
+                )
+                if log.openReport.truncatedBytes > 0 {
+                    logger.warning("recovered a partition log after an unclean shutdown", metadata: [
+                        "kafka.partition": "\(tp)", "log.truncated_bytes": "\(log.openReport.truncatedBytes)",
+                    ])
+                }
+                let replica = PartitionReplica(topicPartition: tp, topicID: topic.id, log: log, settings: settings)
+                lock.withLock { replicas[tp] = replica }
+            } catch {
+                logger.error("could not open partition log", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func reconfigure(_ topic: TopicImage, image: MetadataImage) {
+        let (logConfig, settings) = settings(for: topic.name, image: image)
+        for index in topic.partitionIndexes {
+            let tp = TopicPartition(topic.name, index)
+            guard let replica = replica(tp) else { continue }
+            do {
+                try replica.replace(log: { old in
+                    try old.close()
+                    return try PartitionLog.open(logDirectory: (old.directory as NSString).deletingLastPathComponent,
+                                                 topic: tp.topic, partition: tp.partition, config: logConfig,
+                                                 now: BrokerClock.nowMs(), logger: logger)
+                }, settings: settings)
+            } catch {
+                logger.error("could not apply new topic settings", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// The log directory holding `tp` already, else the least loaded one.
+    private func directory(for tp: TopicPartition) -> String {
+        let name = LogFileNames.partitionDirectoryName(topic: tp.topic, partition: tp.partition)
+        let fm = FileManager.default
+        if let existing = config.logDirs.first(where: { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent(name)) }) {
+            return existing
+        }
+        let counts = lock.withLock { replicas.values.map { ($0.withLog { $0.directory } as NSString).deletingLastPathComponent } }
+        return config.logDirs.min { a, b in counts.filter { $0 == a }.count < counts.filter { $0 == b }.count } ?? config.logDirs[0]
+    }
+
+    /// Retention and the `flush.ms` / `flush.messages` policies, for every partition.
+    public func runMaintenance(now: Int64) {
+        for replica in lock.withLock({ Array(replicas.values) }) {
+            do {
+                try replica.withLog { log in
+                    let result = try log.enforceRetention(now: now)
+                    if !result.deletedSegments.isEmpty {
+                        logger.info("retention deleted segments", metadata: [
+                            "kafka.partition": "\(replica.topicPartition)", "log.segments": "\(result.deletedSegments.count)",
+                            "log.start_offset": "\(log.logStartOffset)",
+                        ])
+                    }
+                    if log.needsFlush(now: now) { try log.flush(now: now) }
+                }
+            } catch {
+                logger.error("log maintenance failed", metadata: ["kafka.partition": "\(replica.topicPartition)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Only the `flush.ms` / `flush.messages` policies, for every partition.
+    public func runFlushPolicy(now: Int64) {
+        for replica in lock.withLock({ Array(replicas.values) }) {
+            do {
+                try replica.withLog { log in
+                    if log.needsFlush(now: now) { try log.flush(now: now) }
+                }
+            } catch {
+                logger.error("flush failed", metadata: ["kafka.partition": "\(replica.topicPartition)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Flushes and closes every log, leaving clean-shutdown markers.
+    public func shutdown() {
+        let all = lock.withLock { () -> [PartitionReplica] in
+            defer { replicas = [:] }
+            return Array(replicas.values)
+        }
+        for replica in all {
+            do {
+                try replica.withLog { try $0.close() }
+            } catch {
+                logger.error("could not close partition log", metadata: ["kafka.partition": "\(replica.topicPartition)", "error": "\(error)"])
+            }
+        }
+    }
+}

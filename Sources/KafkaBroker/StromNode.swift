@@ -1,0 +1,169 @@
+import Foundation
+import KafkaLog
+import KafkaMetadata
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import StromConfig
+
+/// One combined broker+controller node, assembled: locked and formatted log directories, the
+/// `__cluster_metadata` log and the metadata service over it, the partition logs, a server per
+/// listener, and a maintenance loop (retention, flush policy).
+///
+/// Start-up order makes restarts safe: metadata is replayed before any listener accepts a
+/// connection, and partition logs are opened (recovering torn tails) before the broker registers.
+public final class StromNode: Sendable {
+    public let config: ServerConfig
+    public let metadata: MetadataService
+    public let replicas: ReplicaManager
+    /// Bound port per listener name (differs from the configuration when it asked for port 0).
+    public let boundPorts: [String: Int]
+    private let servers: [KafkaServer]
+    private let tasks: NIOLockedValueBox<[Task<Void, Never>]>
+    private let metadataLog: ClusterMetadataLog
+    private let locks: [DirectoryLock]
+    private let logger: Logger
+
+    public struct StartupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func start(config: ServerConfig, formatIfNeeded: Bool, logger: Logger) async throws -> StromNode {
+        for key in config.ignoredKeys {
+            logger.warning("configuration key accepted but has no effect in Strom", metadata: ["config.key": "\(key)"])
+        }
+        var locks: [DirectoryLock] = []
+        for dir in config.logDirs {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            locks.append(try DirectoryLock(directory: dir))
+        }
+        var clusterID = try MetaProperties.clusterID(config: config)
+        if clusterID == nil {
+            guard formatIfNeeded else {
+                throw StartupError(description: "log directories \(config.logDirs) are not formatted; run `strom format --cluster-id $(strom random-uuid) --config <file>`")
+            }
+            let id = MetaProperties.randomClusterID()
+            try MetaProperties.format(config: config, clusterID: id)
+            logger.info("formatted log directories", metadata: ["kafka.cluster_id": "\(id)", "log.dirs": "\(config.logDirs)"])
+            clusterID = id
+        } else {
+            // Directories added to log.dirs later are formatted into the same cluster.
+            try MetaProperties.format(config: config, clusterID: clusterID!)
+        }
+
+        let metadataLog = try ClusterMetadataLog(logDirectory: config.logDirs[0], logger: logger, now: BrokerClock.nowMs())
+        let metadata = try MetadataService(store: metadataLog, config: config, clusterID: clusterID!, logger: logger)
+        let replicas = ReplicaManager(config: config, logger: logger)
+        replicas.apply(image: metadata.image, delta: nil)
+        await metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
+
+        let sessions = NIOLockedValueBox(FetchSessions())
+        var servers: [KafkaServer] = []
+        var bound: [String: Int] = [:]
+        for listener in config.listeners {
+            let isController = config.controllerListenerNames.contains(listener.name)
+            let dispatcher = isController
+                ? BrokerAssembly.controllerDispatcher(listenerName: listener.name, metadata: metadata, config: config,
+                                                      metadataLogEndOffset: { metadataLog.logEndOffset }, logger: logger)
+                : BrokerAssembly.clientDispatcher(listenerName: listener.name, metadata: metadata, replicas: replicas,
+                                                  fetchSessions: sessions, config: config,
+                                                  metadataLogEndOffset: { metadataLog.logEndOffset }, logger: logger)
+            let server = KafkaServer(listenerName: listener.name, host: listener.host, port: listener.port,
+                                     maxFrameSize: config.socketRequestMaxBytes, dispatcher: dispatcher,
+                                     group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            bound[listener.name] = try await server.bind()
+            servers.append(server)
+        }
+
+        let endpoints = config.clientListeners.map { l in
+            BrokerRegistration.Endpoint(listenerName: l.name, host: l.host.isEmpty ? "127.0.0.1" : l.host,
+                                        port: UInt16(l.port == 0 ? bound[l.name] ?? 0 : l.port))
+        }
+        try await metadata.registerBroker(endpoints: endpoints)
+
+        let node = StromNode(config: config, metadata: metadata, replicas: replicas, boundPorts: bound, servers: servers,
+                             metadataLog: metadataLog, locks: locks, logger: logger)
+        node.startBackgroundWork()
+        logger.info("strom started", metadata: [
+            "kafka.node_id": "\(config.nodeID)", "kafka.cluster_id": "\(clusterID!)",
+            "net.listeners": "\(config.listeners.map { "\($0.name)://\($0.host):\(bound[$0.name] ?? $0.port)" })",
+            "log.partitions": "\(replicas.partitionCount)",
+        ])
+        return node
+    }
+
+    private init(config: ServerConfig, metadata: MetadataService, replicas: ReplicaManager, boundPorts: [String: Int],
+                 servers: [KafkaServer], metadataLog: ClusterMetadataLog, locks: [DirectoryLock], logger: Logger) {
+        self.config = config
+        self.metadata = metadata
+        self.replicas = replicas
+        self.boundPorts = boundPorts
+        self.servers = servers
+        self.metadataLog = metadataLog
+        self.locks = locks
+        self.logger = logger
+        self.tasks = NIOLockedValueBox([])
+    }
+
+    private func startBackgroundWork() {
+        var started: [Task<Void, Never>] = []
+        for server in servers {
+            let logger = self.logger
+            started.append(Task {
+                do { try await server.run() } catch { logger.error("listener stopped", metadata: ["net.listener": "\(server.listenerName)", "error": "\(error)"]) }
+            })
+        }
+        let replicas = self.replicas
+        let retentionEvery = config.logRetentionCheckIntervalMs
+        started.append(Task {
+            // Flush policies are checked every second; retention every log.retention.check.interval.ms.
+            var lastRetention = BrokerClock.nowMs()
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let now = BrokerClock.nowMs()
+                if now - lastRetention >= retentionEvery {
+                    lastRetention = now
+                    replicas.runMaintenance(now: now)
+                } else {
+                    replicas.runFlushPolicy(now: now)
+                }
+            }
+        })
+        tasks.withLockedValue { $0 = started }
+    }
+
+    /// Stops the listeners, then flushes and closes every log (clean-shutdown markers included).
+    public func shutdown() async {
+        for server in servers { await server.close() }
+        let running = tasks.withLockedValue { t -> [Task<Void, Never>] in defer { t = [] }; return t }
+        for t in running { t.cancel() }
+        for t in running { await t.value }
+        replicas.shutdown()
+        do { try metadataLog.close() } catch { logger.error("could not close the metadata log", metadata: ["error": "\(error)"]) }
+        for lock in locks { lock.release() }
+        logger.info("strom stopped")
+    }
+}
+
+/// An exclusive `flock` on `<dir>/.lock`, as Kafka takes, so two nodes never share a log directory.
+final class DirectoryLock: Sendable {
+    private let fd: Int32
+    let directory: String
+
+    init(directory: String) throws {
+        self.directory = directory
+        let path = (directory as NSString).appendingPathComponent(".lock")
+        fd = open(path, O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { throw StromNode.StartupError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw StromNode.StartupError(description: "\(directory) is in use by another process (lock on \(path))")
+        }
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

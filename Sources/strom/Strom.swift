@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import KafkaBroker
+import Logging
+import StromConfig
+
+/// `strom`: one combined broker+controller node. With no arguments it runs the embedded default
+/// (clients on 127.0.0.1:9092, controller on 127.0.0.1:9093, data in ./strom-data, formatted on
+/// first start); `--config server.properties` and `--override key=value` use Kafka's keys.
+@main
+struct Strom: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strom",
+        abstract: "A Kafka-protocol broker with its own KRaft controller.",
+        subcommands: [Run.self, Format.self, RandomUUID.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "A server.properties file (Kafka's keys). Without it, the embedded single-node default.")
+    var config: String?
+
+    @Option(name: .long, help: "Override one key: --override key=value (repeatable).")
+    var override: [String] = []
+
+    func load() throws -> ServerConfig {
+        do {
+            return try ConfigLoading.load(file: config, overrides: override)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the node (the default).")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = ProcessInfo.processInfo.environment["STROM_LOG_LEVEL"] ?? "info"
+
+    func run() async throws {
+        let config = try options.load()
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "strom")
+        let node = try await StromNode.start(config: config, formatIfNeeded: options.config == nil, logger: logger)
+        let signals = ShutdownSignals(logger: logger)
+        await signals.wait()
+        await node.shutdown()
+    }
+}
+
+struct Format: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write meta.properties into every log directory, as kafka-storage.sh format does."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: [.customShort("t"), .long], help: "The cluster id (22-character base64 UUID, see `strom random-uuid`).")
+    var clusterID: String
+
+    @Flag(name: [.customShort("g"), .long], help: "Succeed when a directory is already formatted with this cluster id.")
+    var ignoreFormatted = false
+
+    func run() throws {
+        let config = try options.load()
+        if !ignoreFormatted, let existing = try MetaProperties.clusterID(config: config) {
+            throw ValidationError("already formatted (cluster \(existing)); use --ignore-formatted to accept that")
+        }
+        for dir in try MetaProperties.format(config: config, clusterID: clusterID) {
+            print("Formatting \(dir) with cluster.id \(clusterID)")
+        }
+    }
+}
+
+struct RandomUUID: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "random-uuid", abstract: "Print a new cluster id.")
+    func run() { print(MetaProperties.randomClusterID()) }
+}

@@ -183,5 +183,16 @@ class BrokerProcess:
             lines = ["... (%d earlier lines in %s)" % (len(lines) - max_lines, self.log_path)] + lines[-max_lines:]
         return "\n".join(lines)
 
+    def log_highlights(self, offset=0, max_lines=40):
+        """The telling lines since offset: errors, crashes, signals, start/stop and connection
+        events, then the last few lines whatever they are."""
+        text = self.log_since(offset, max_lines=100000).splitlines()
+        keep = [l for l in text if any(w in l for w in (
+            "Fatal error", "crashed", "error", "warning", "critical", "SIGTERM", "shutting down",
+            "stopped", "started", "connection", "==== interop"))]
+        keep = keep[:max_lines]
+        tail = [l for l in text[-8:] if l not in keep]
+        return "\n".join(keep + (["..."] + tail if tail else []))
+
     def log_tail(self, max_lines=60):
         return self.log_since(0, max_lines)

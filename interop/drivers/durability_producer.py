@@ -8,7 +8,8 @@ tests. It writes every delivery report to --acks-file as it arrives, one line ea
 Record i has key b"k%09d" % i, goes to partition i % --partitions, and its value is
 durability_value(key, --value-size), so a reader can check it from the key alone. At most
 --max-in-flight records are unacknowledged at any time. When --stop-file appears it stops
-producing, flushes, and writes a JSON summary to --summary-file.
+producing, flushes, and writes a JSON summary to --summary-file. Every 10 records it appends
+the number produced so far to --progress-file, so a test can tell how many were in flight.
 """
 import argparse
 import json
@@ -34,6 +35,8 @@ def main():
     ap.add_argument("--acks-file", required=True)
     ap.add_argument("--stop-file", required=True)
     ap.add_argument("--summary-file", required=True)
+    ap.add_argument("--progress-file", required=True)
+    ap.add_argument("--codec", default="none")
     ap.add_argument("--timeout", type=float, default=240, help="give up producing after this long")
     ap.add_argument("--flush-timeout", type=float, default=120)
     a = ap.parse_args()
@@ -47,9 +50,10 @@ def main():
             state["client_errors"].append(str(err))
 
     p = Producer({"bootstrap.servers": a.bootstrap, "acks": "all", "enable.idempotence": True,
-                  "linger.ms": 5, "compression.type": "none", "message.timeout.ms": 150000,
+                  "linger.ms": 5, "compression.type": a.codec, "message.timeout.ms": 150000,
                   "reconnect.backoff.max.ms": 500, "error_cb": on_error})
     acks = open(a.acks_file, "w", buffering=1)
+    progress = open(a.progress_file, "w", buffering=1)
 
     def dr(err, msg):
         key = msg.key().decode()
@@ -79,11 +83,14 @@ def main():
             state["fatal"] = str(e)
             break
         produced += 1
+        if produced % 10 == 0:
+            progress.write("%d\n" % produced)
         p.poll(0)
         if state["fatal"]:
             break
     unflushed = p.flush(a.flush_timeout)
     acks.close()
+    progress.close()
     summary = {"produced": produced, "acked": state["acked"], "failed": state["failed"], "unflushed": unflushed,
                "errors": state["errors"], "client_errors": state["client_errors"], "fatal": state["fatal"], "seconds": round(time.time() - start, 1),
                "stopped_by": "stop file" if os.path.exists(a.stop_file) else "timeout"}

@@ -63,6 +63,8 @@ def fresh_broker(workdir):
     b.start()
     yield b
     b.stop()
+    if b.problems:
+        pytest.fail("broker of this test: %s" % "; ".join(b.problems))
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,13 @@ public final class KafkaServer: Sendable {
     private let group: EventLoopGroup
     private let logger: Logger
     private let connectionCounter = NIOLockedValueBox<UInt64>(0)
+    /// Open connections, so `close` can end them (their loops then finish and close cleanly).
+    private let openConnections = NIOLockedValueBox<[UInt64: Channel]>([:])
+    private let closing = NIOLockedValueBox(false)
+    /// Connections wrapped for async use but not yet taken by the accept loop. NIO requires every
+    /// wrapped connection's writer to be finished; one accepted just as the listener closes may never
+    /// reach the loop, so `run` finishes and closes whatever is left here when it ends.
+    private let unclaimed = NIOLockedValueBox<[ObjectIdentifier: NIOAsyncChannel<ByteBuffer, ByteBuffer>]>([:])
     private let boundChannel = NIOLockedValueBox<NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?>(nil)
 
     public init(listenerName: String, host: String, port: Int, maxFrameSize: Int, dispatcher: RequestDispatcher,
@@ -35,6 +42,7 @@ public final class KafkaServer: Sendable {
     /// Binds the listener; returns the bound port (useful when asked for port 0).
     public func bind() async throws -> Int {
         let maxFrameSize = self.maxFrameSize
+        let unclaimed = self.unclaimed
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -43,19 +51,29 @@ public final class KafkaServer: Sendable {
             .bind(host: host.isEmpty ? "0.0.0.0" : host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                    let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                    unclaimed.withLockedValue { $0[ObjectIdentifier(child)] = wrapped }
+                    return wrapped
                 }
             }
         boundChannel.withLockedValue { $0 = channel }
         return channel.channel.localAddress?.port ?? port
     }
 
-    /// Serves connections until the listener is closed.
+    /// Serves connections until the listener is closed and every connection has ended. Must not be
+    /// cancelled: connections the listener already accepted would be dropped without being closed.
     public func run() async throws {
         guard let channel = boundChannel.withLockedValue({ $0 }) else { throw ServerNotBound() }
+        defer {
+            for leftover in unclaimed.withLockedValue({ u in defer { u = [:] }; return Array(u.values) }) {
+                leftover.outbound.finish()
+                leftover.channel.close(promise: nil)
+            }
+        }
         try await withThrowingDiscardingTaskGroup { group in
             try await channel.executeThenClose { connections in
                 for try await connection in connections {
+                    unclaimed.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(connection.channel)) }
                     let id = connectionCounter.withLockedValue { $0 += 1; return $0 }
                     group.addTask { await self.serve(connection, id: id) }
                 }
@@ -63,9 +81,13 @@ public final class KafkaServer: Sendable {
         }
     }
 
-    /// Stops accepting; open connections finish their current request and close.
+    /// Stops accepting and closes every open connection; `run` returns once they have ended.
     public func close() async {
+        closing.withLockedValue { $0 = true }
         try? await boundChannel.withLockedValue({ $0 })?.channel.close()
+        for channel in openConnections.withLockedValue({ Array($0.values) }) {
+            try? await channel.close()
+        }
     }
 
     struct ServerNotBound: Error {}
@@ -76,6 +98,17 @@ public final class KafkaServer: Sendable {
         log[metadataKey: "net.connection"] = "\(id)"
         log[metadataKey: "net.peer"] = "\(remote)"
         log.debug("connection opened")
+        // A connection the loop receives after `close` swept the open ones is closed at once.
+        let accepted = openConnections.withLockedValue { open -> Bool in
+            guard !closing.withLockedValue({ $0 }) else { return false }
+            open[id] = connection.channel
+            return true
+        }
+        guard accepted else {
+            try? await connection.executeThenClose { _, _ in }
+            return
+        }
+        defer { openConnections.withLockedValue { _ = $0.removeValue(forKey: id) } }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await frame in inbound {

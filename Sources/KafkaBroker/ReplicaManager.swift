@@ -19,6 +19,16 @@ public final class ReplicaManager: @unchecked Sendable {
     private let lock = NIOLock()
     private var replicas: [TopicPartition: PartitionReplica] = [:]
     let appended = AppendNotifier()
+    private let stopping = NIOLockedValueBox(false)
+
+    /// True once shutdown began: long-polling fetches stop waiting.
+    var isShuttingDown: Bool { stopping.withLockedValue { $0 } }
+
+    /// Marks shutdown and wakes every waiting fetch.
+    public func beginShutdown() {
+        stopping.withLockedValue { $0 = true }
+        appended.notifyAll()
+    }
 
     public init(config: ServerConfig, logger: Logger) {
         self.config = config

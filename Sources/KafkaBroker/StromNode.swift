@@ -20,7 +20,8 @@ public final class StromNode: Sendable {
     /// Bound port per listener name (differs from the configuration when it asked for port 0).
     public let boundPorts: [String: Int]
     private let servers: [KafkaServer]
-    private let tasks: NIOLockedValueBox<[Task<Void, Never>]>
+    /// Listener loops (they end when their listener closes) and the maintenance loop (cancelled).
+    private let tasks: NIOLockedValueBox<(listeners: [Task<Void, Never>], maintenance: Task<Void, Never>?)>
     private let metadataLog: ClusterMetadataLog
     private let locks: [DirectoryLock]
     private let logger: Logger
@@ -103,20 +104,20 @@ public final class StromNode: Sendable {
         self.metadataLog = metadataLog
         self.locks = locks
         self.logger = logger
-        self.tasks = NIOLockedValueBox([])
+        self.tasks = NIOLockedValueBox(([], nil))
     }
 
     private func startBackgroundWork() {
-        var started: [Task<Void, Never>] = []
+        var listenerTasks: [Task<Void, Never>] = []
         for server in servers {
             let logger = self.logger
-            started.append(Task {
+            listenerTasks.append(Task {
                 do { try await server.run() } catch { logger.error("listener stopped", metadata: ["net.listener": "\(server.listenerName)", "error": "\(error)"]) }
             })
         }
         let replicas = self.replicas
         let retentionEvery = config.logRetentionCheckIntervalMs
-        started.append(Task {
+        let maintenance = Task {
             // Flush policies are checked every second; retention every log.retention.check.interval.ms.
             var lastRetention = BrokerClock.nowMs()
             while !Task.isCancelled {
@@ -129,16 +130,21 @@ public final class StromNode: Sendable {
                     replicas.runFlushPolicy(now: now)
                 }
             }
-        })
-        tasks.withLockedValue { $0 = started }
+        }
+        tasks.withLockedValue { $0 = (listenerTasks, maintenance) }
     }
 
-    /// Stops the listeners, then flushes and closes every log (clean-shutdown markers included).
+    /// Stops the listeners, closes connections (waking long-polling fetches), waits for the request
+    /// loops to end, then flushes and closes every log (clean-shutdown markers included).
     public func shutdown() async {
+        replicas.beginShutdown()
         for server in servers { await server.close() }
-        let running = tasks.withLockedValue { t -> [Task<Void, Never>] in defer { t = [] }; return t }
-        for t in running { t.cancel() }
-        for t in running { await t.value }
+        let (listenerTasks, maintenance) = tasks.withLockedValue { t in defer { t = ([], nil) }; return t }
+        // Listener loops end by themselves once their connections are closed; cancelling them could
+        // drop connections the listener already accepted without closing them.
+        for t in listenerTasks { await t.value }
+        maintenance?.cancel()
+        await maintenance?.value
         replicas.shutdown()
         do { try metadataLog.close() } catch { logger.error("could not close the metadata log", metadata: ["error": "\(error)"]) }
         for lock in locks { lock.release() }

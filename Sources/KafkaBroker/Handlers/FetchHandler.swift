@@ -58,7 +58,8 @@ struct FetchHandler: RequestHandler {
             results = read(partitions, image: metadata.image, maxBytes: Int(request.maxBytes), isolationLevel: request.isolationLevel)
             let bytes = results.reduce(0) { $0 + ($1.1.records?.readableBytes ?? 0) }
             let hasError = results.contains { $0.1.errorCode != 0 } || !unknownIDs.isEmpty
-            if bytes >= Int(request.minBytes) || hasError || ContinuousClock.now >= deadline || request.maxWaitMs <= 0 { break }
+            if bytes >= Int(request.minBytes) || hasError || ContinuousClock.now >= deadline || request.maxWaitMs <= 0
+                || replicas.isShuttingDown { break }
             await replicas.appended.wait(since: generation, timeout: deadline - ContinuousClock.now)
         }
 

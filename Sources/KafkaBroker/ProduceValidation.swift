@@ -65,19 +65,18 @@ public enum ProduceValidation {
         if header.isTransactional {
             return .failure(Failure(code: .invalidRecord, message: "Transactional batches are not supported by Strom yet"))
         }
-        let decoded: [Record]
+        let summary: RecordWalkSummary
         do {
             try batch.verifyCRC()
-            decoded = try batch.decodeRecords(decompressionLimit: limits.decompressionLimit)
+            // A structural walk: every record is checked, none is copied out.
+            summary = try batch.walkRecords(decompressionLimit: limits.decompressionLimit)
         } catch {
             return .failure(failure(for: error))
         }
-        if !limits.logAppendTime && (limits.timestampBeforeMaxMs != .max || limits.timestampAfterMaxMs != .max) {
-            for r in decoded {
-                let t = header.baseTimestamp &+ r.timestampDelta
-                if t < now &- limits.timestampBeforeMaxMs || t > now &+ limits.timestampAfterMaxMs {
-                    return .failure(Failure(code: .invalidTimestamp, message: "Timestamp \(t) is out of the accepted range around \(now)"))
-                }
+        if !limits.logAppendTime, let lowest = summary.minTimestamp, let highest = summary.maxTimestamp {
+            if (limits.timestampBeforeMaxMs != .max && lowest < now &- limits.timestampBeforeMaxMs)
+                || (limits.timestampAfterMaxMs != .max && highest > now &+ limits.timestampAfterMaxMs) {
+                return .failure(Failure(code: .invalidTimestamp, message: "Record timestamps \(lowest)...\(highest) are out of the accepted range around \(now)"))
             }
         }
         return .success(batch)

@@ -98,3 +98,45 @@ import Testing
         }
     }
 }
+
+/// The allocation-free walk used on the produce path agrees with the full decode on every batch,
+/// and refuses what the decode refuses.
+@Suite struct RecordWalkTests {
+    @Test func walkAgreesWithDecodeOnRandomBatches() throws {
+        var rng = SplitMix64(seed: 99)
+        for _ in 0..<200 {
+            var b = RecordBatchBuilder()
+            b.compression = CompressionCodec.allCases[Int(rng.next() % 5)]
+            let n = 1 + Int(rng.next() % 20)
+            for i in 0..<n {
+                b.append(timestamp: 1_000 + Int64(rng.next() % 5000), key: i % 3 == 0 ? nil : [UInt8](repeating: 1, count: i),
+                         value: [UInt8](repeating: 2, count: Int(rng.next() % 100)), headers: i % 2 == 0 ? [RecordHeader(key: "h", value: nil)] : [])
+            }
+            let batch = try b.build()
+            let decoded = try batch.decodeRecords(decompressionLimit: 1 << 20)
+            let walked = try batch.walkRecords(decompressionLimit: 1 << 20)
+            #expect(walked.recordCount == decoded.count)
+            #expect(walked.minTimestamp == decoded.map { batch.header.baseTimestamp + $0.timestampDelta }.min())
+            #expect(walked.maxTimestamp == decoded.map { batch.header.baseTimestamp + $0.timestampDelta }.max())
+        }
+    }
+
+    @Test func walkRefusesCorruptRecordsLikeDecode() throws {
+        var b = RecordBatchBuilder()
+        for i in 0..<4 { b.append(timestamp: 1, key: nil, value: [UInt8(i)], headers: []) }
+        let good = try b.build().bytes
+        var rng = SplitMix64(seed: 5)
+        var refusedBoth = 0
+        for _ in 0..<300 {
+            var bytes = good
+            let at = RecordBatchHeader.size + Int(rng.next() % UInt64(good.readableBytes - RecordBatchHeader.size))
+            bytes.setInteger(UInt8(truncatingIfNeeded: rng.next()), at: at)
+            guard let batch = try? RecordBatch(bytes: bytes) else { continue }
+            let decodeFails = (try? batch.decodeRecords(decompressionLimit: 1 << 20)) == nil
+            let walkFails = (try? batch.walkRecords(decompressionLimit: 1 << 20)) == nil
+            #expect(decodeFails == walkFails)
+            if walkFails { refusedBoth += 1 }
+        }
+        #expect(refusedBoth > 0)
+    }
+}

@@ -1,0 +1,99 @@
+import KafkaProtocol
+import NIOCore
+
+/// What a structural walk over a batch's records found.
+public struct RecordWalkSummary: Hashable, Sendable {
+    public var recordCount: Int
+    /// Smallest and largest record timestamps (base timestamp + delta); nil for an empty batch.
+    public var minTimestamp: Int64?
+    public var maxTimestamp: Int64?
+}
+
+extension RecordBatch {
+    /// Checks the records the way `decodeRecords` does (count, contiguous offset deltas, every
+    /// record's framing, no trailing bytes), but without building them: lengths are read and the
+    /// bytes skipped, so nothing is allocated per record. Decompresses, bounded by `decompressionLimit`.
+    /// For the produce path, where the broker must validate but stores the batch as it came.
+    public func walkRecords(decompressionLimit: Int) throws(RecordBatchError) -> RecordWalkSummary {
+        let base = header.baseOffset
+        let count = header.recordCount
+        guard count > 0 else {
+            throw RecordBatchError(count < 0 ? .invalidRecordCount(count) : .emptyBatch, baseOffset: base)
+        }
+        guard header.lastOffsetDelta == count - 1 else {
+            throw RecordBatchError(.lastOffsetDeltaMismatch(declared: header.lastOffsetDelta, expected: count - 1), baseOffset: base)
+        }
+        var payload = recordsSection
+        if header.compression != .none {
+            do {
+                payload = try Compression.decompress(payload, codec: header.compression, limit: decompressionLimit)
+            } catch {
+                throw RecordBatchError(.decompression(error), baseOffset: base)
+            }
+        }
+        guard Int(count) <= payload.readableBytes / Record.minimumEncodedSize else {
+            throw RecordBatchError(.invalidRecordCount(count), baseOffset: base)
+        }
+        var minDelta = Int64.max
+        var maxDelta = Int64.min
+        for index in 0..<Int(count) {
+            guard payload.readableBytes > 0 else {
+                throw RecordBatchError(.recordCountMismatch(declared: count, found: index), baseOffset: base)
+            }
+            do {
+                let (timestampDelta, offsetDelta) = try Self.skipRecord(&payload)
+                guard offsetDelta == Int32(index) else {
+                    throw RecordBatchError(.invalidOffsetDelta(index: index, delta: offsetDelta), baseOffset: base)
+                }
+                minDelta = min(minDelta, timestampDelta)
+                maxDelta = max(maxDelta, timestampDelta)
+            } catch let error as ProtocolError {
+                throw RecordBatchError(.malformedRecord(index: index, error), baseOffset: base)
+            } catch let error as RecordBatchError {
+                throw error
+            } catch {
+                throw RecordBatchError(.malformedRecord(index: index, ProtocolError(.invalidValue("\(error)"), field: "Record")), baseOffset: base)
+            }
+        }
+        guard payload.readableBytes == 0 else {
+            throw RecordBatchError(.trailingBytes(payload.readableBytes), baseOffset: base)
+        }
+        return RecordWalkSummary(recordCount: Int(count), minTimestamp: header.baseTimestamp &+ minDelta,
+                                 maxTimestamp: header.baseTimestamp &+ maxDelta)
+    }
+
+    /// Reads one record's framing and skips its key, value and headers; returns its deltas.
+    static func skipRecord(_ buffer: inout ByteBuffer) throws -> (timestampDelta: Int64, offsetDelta: Int32) {
+        let length = Int(try buffer.readVarint(field: "Record.length"))
+        guard length >= 0 else { throw ProtocolError(.negativeLength(length), field: "Record.length") }
+        guard length <= buffer.readableBytes, var body = buffer.readSlice(length: length) else {
+            throw ProtocolError(.lengthExceedsRemaining(length), field: "Record.length")
+        }
+        _ = try body.readKafkaInteger(Int8.self, field: "Record.attributes")
+        let timestampDelta = try body.readVarlong(field: "Record.timestampDelta")
+        let offsetDelta = try body.readVarint(field: "Record.offsetDelta")
+        try skipLengthPrefixed(&body, nullable: true, field: "Record.key")
+        try skipLengthPrefixed(&body, nullable: true, field: "Record.value")
+        let headerCount = Int(try body.readVarint(field: "Record.headers"))
+        guard headerCount >= 0, headerCount <= body.readableBytes / 2 else {
+            throw ProtocolError(.lengthExceedsRemaining(headerCount), field: "Record.headers")
+        }
+        for _ in 0..<headerCount {
+            try skipLengthPrefixed(&body, nullable: false, field: "Record.headers.key")
+            try skipLengthPrefixed(&body, nullable: true, field: "Record.headers.value")
+        }
+        guard body.readableBytes == 0 else { throw ProtocolError(.sizeMismatch(body.readableBytes), field: "Record.length") }
+        return (timestampDelta, offsetDelta)
+    }
+
+    private static func skipLengthPrefixed(_ buffer: inout ByteBuffer, nullable: Bool, field: StaticString) throws(ProtocolError) {
+        let length = Int(try buffer.readVarint(field: "\(field)"))
+        if length == -1 {
+            guard nullable else { throw ProtocolError(.nullNotAllowed, field: "\(field)") }
+            return
+        }
+        guard length >= 0 else { throw ProtocolError(.negativeLength(length), field: "\(field)") }
+        guard length <= buffer.readableBytes else { throw ProtocolError(.lengthExceedsRemaining(length), field: "\(field)") }
+        buffer.moveReaderIndex(forwardBy: length)
+    }
+}

@@ -64,8 +64,10 @@ extension ServerConfig {
         let listeners = try p.listeners("listeners")
         guard !listeners.isEmpty else { throw ConfigError(key: "listeners", "no listener given") }
         let advertised = try p.has("advertised.listeners") ? p.listeners("advertised.listeners") : []
-        var protocols: [String: String] = [:]
+        // Kafka's default map names each protocol after itself.
+        var protocols: [String: String] = ["PLAINTEXT": "PLAINTEXT", "SSL": "SSL", "SASL_PLAINTEXT": "SASL_PLAINTEXT", "SASL_SSL": "SASL_SSL"]
         if p.has("listener.security.protocol.map") {
+            protocols = [:]
             for entry in try p.list("listener.security.protocol.map") {
                 let parts = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingWhitespace() }
                 guard parts.count == 2, !parts[0].isEmpty else {
@@ -73,9 +75,10 @@ extension ServerConfig {
                 }
                 protocols[parts[0].uppercased()] = parts[1].uppercased()
             }
-        } else {
-            for l in listeners { protocols[l.name] = l.name }
         }
+        let controllerNames = try p.list("controller.listener.names").map { $0.uppercased() }
+        // As in Kafka's KRaft mode, a controller listener missing from the map is PLAINTEXT.
+        for name in controllerNames where protocols[name] == nil { protocols[name] = "PLAINTEXT" }
         for l in listeners + advertised {
             guard let proto = protocols[l.name] else {
                 throw ConfigError(key: "listener.security.protocol.map", "no security protocol for listener \(l.name)")
@@ -84,7 +87,6 @@ extension ServerConfig {
                 throw ConfigError(key: "listener.security.protocol.map", "listener \(l.name) uses \(proto); Strom serves PLAINTEXT only so far")
             }
         }
-        let controllerNames = try p.list("controller.listener.names").map { $0.uppercased() }
         guard !controllerNames.isEmpty else {
             throw ConfigError(key: "controller.listener.names", "required for a controller node")
         }

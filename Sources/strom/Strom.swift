@@ -24,11 +24,13 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "Override one key: --override key=value (repeatable).")
     var override: [String] = []
 
+    /// The configuration, or (printed to standard error, exit status 78 as sysexits' EX_CONFIG) why not.
     func load() throws -> ServerConfig {
         do {
             return try ConfigLoading.load(file: config, overrides: override)
         } catch {
-            throw ValidationError("\(error)")
+            FileHandle.standardError.write(Data("strom: \(error)\n".utf8))
+            throw ExitCode(78)
         }
     }
 }

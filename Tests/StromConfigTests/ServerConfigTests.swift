@@ -69,6 +69,16 @@ import Testing
         #expect(throws: ConfigError(key: "log.dirs", "required")) { try parse([:], removing: ["log.dirs"]) }
     }
 
+    @Test func withoutAProtocolMapKafkasDefaultsApplyAndControllersArePlaintext() throws {
+        let c = try parse([:], removing: ["listener.security.protocol.map"])
+        #expect(c.listenerSecurityProtocols["CONTROLLER"] == "PLAINTEXT")
+        #expect(c.listenerSecurityProtocols["PLAINTEXT"] == "PLAINTEXT")
+        #expect(throws: ConfigError.self) {
+            try parse(["listeners": "INTERNAL://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093", "advertised.listeners": "INTERNAL://127.0.0.1:9092"],
+                      removing: ["listener.security.protocol.map"])
+        }
+    }
+
     @Test func jvmTuningKeysAreAcceptedAndReported() throws {
         let c = try parse(["num.network.threads": "3", "num.io.threads": "8", "offsets.topic.replication.factor": "1"])
         #expect(c.ignoredKeys == ["num.io.threads", "num.network.threads", "offsets.topic.replication.factor"])

@@ -101,14 +101,11 @@ struct FetchHandler: RequestHandler {
                 data.errorCode = code.rawValue
                 return (p, data)
             }
-            guard let registration = image.topic(named: p.topicPartition.topic)?.partitions[p.topicPartition.partition] else {
-                return fail(.unknownTopicOrPartition)
+            let replica: PartitionReplica
+            switch replicas.leader(of: p.topicPartition, image: image, nodeID: nodeID, currentLeaderEpoch: p.currentLeaderEpoch) {
+            case let .success(leader): replica = leader.replica
+            case let .failure(code): return fail(code)
             }
-            guard registration.leader == nodeID, let replica = replicas.replica(p.topicPartition) else {
-                return fail(.notLeaderOrFollower)
-            }
-            if p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < registration.leaderEpoch { return fail(.fencedLeaderEpoch) }
-            if p.currentLeaderEpoch > registration.leaderEpoch { return fail(.unknownLeaderEpoch) }
             do {
                 let limit = min(Int(max(0, p.maxBytes)), remaining)
                 let fetched = try replica.withLog { log in

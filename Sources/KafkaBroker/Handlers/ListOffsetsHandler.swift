@@ -17,37 +17,25 @@ struct ListOffsetsHandler: RequestHandler {
             var t = ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name)
             for p in topic.partitions {
                 var r = ListOffsetsResponse.ListOffsetsTopicResponse.ListOffsetsPartitionResponse(partitionIndex: p.partitionIndex)
-                let tp = TopicPartition(topic.name, p.partitionIndex)
-                if let registration = image.topic(named: topic.name)?.partitions[p.partitionIndex] {
-                    if registration.leader != nodeID {
-                        r.errorCode = ErrorCode.notLeaderOrFollower.rawValue
-                    } else if p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < registration.leaderEpoch {
-                        r.errorCode = ErrorCode.fencedLeaderEpoch.rawValue
-                    } else if p.currentLeaderEpoch > registration.leaderEpoch {
-                        r.errorCode = ErrorCode.unknownLeaderEpoch.rawValue
-                    } else if let replica = replicas.replica(tp) {
-                        do {
-                            let found: TimestampAndOffset? = try replica.withLog { log in
-                                switch p.timestamp {
-                                case PartitionLog.latestTimestamp: return TimestampAndOffset(timestamp: -1, offset: log.highWatermark)
-                                case -4: return TimestampAndOffset(timestamp: -1, offset: log.logStartOffset)
-                                case -5: return nil
-                                default: return try log.offsetForTimestamp(p.timestamp)
-                                }
-                            }
-                            r.timestamp = found?.timestamp ?? -1
-                            r.offset = found?.offset ?? -1
-                            if context.apiVersion >= 4 { r.leaderEpoch = found == nil ? -1 : registration.leaderEpoch }
-                        } catch let error as LogError {
-                            r.errorCode = error.errorCode.rawValue
-                        } catch {
-                            r.errorCode = ErrorCode.unknownServerError.rawValue
+                let lookup = replicas.leader(of: TopicPartition(topic.name, p.partitionIndex), image: image, nodeID: nodeID,
+                                             currentLeaderEpoch: context.apiVersion >= 4 ? p.currentLeaderEpoch : -1)
+                let found = lookup.flatMap { leader in
+                    leader.replica.withLogResult { log -> TimestampAndOffset? in
+                        switch p.timestamp {
+                        case PartitionLog.latestTimestamp: return TimestampAndOffset(timestamp: -1, offset: log.highWatermark)
+                        case -4: return TimestampAndOffset(timestamp: -1, offset: log.logStartOffset)
+                        case -5: return nil
+                        default: return try log.offsetForTimestamp(p.timestamp)
                         }
-                    } else {
-                        r.errorCode = ErrorCode.notLeaderOrFollower.rawValue
-                    }
-                } else {
-                    r.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
+                    }.map { ($0, leader.registration.leaderEpoch) }
+                }
+                switch found {
+                case let .success((entry, leaderEpoch)):
+                    r.timestamp = entry?.timestamp ?? -1
+                    r.offset = entry?.offset ?? -1
+                    if context.apiVersion >= 4 { r.leaderEpoch = entry == nil ? -1 : leaderEpoch }
+                case let .failure(code):
+                    r.errorCode = code.rawValue
                 }
                 t.partitions.append(r)
             }
@@ -71,21 +59,12 @@ struct DeleteRecordsHandler: RequestHandler {
             var t = DeleteRecordsResponse.DeleteRecordsTopicResult(name: topic.name)
             for p in topic.partitions {
                 var r = DeleteRecordsResponse.DeleteRecordsTopicResult.DeleteRecordsPartitionResult(partitionIndex: p.partitionIndex, lowWatermark: -1)
-                let tp = TopicPartition(topic.name, p.partitionIndex)
-                if image.topic(named: topic.name)?.partitions[p.partitionIndex] == nil {
-                    r.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
-                } else if let replica = replicas.replica(tp), image.topic(named: topic.name)?.partitions[p.partitionIndex]?.leader == nodeID {
-                    do {
-                        r.lowWatermark = try replica.withLog { log in
-                            try log.deleteRecords(before: p.offset == -1 ? log.highWatermark : p.offset)
-                        }
-                    } catch let error as LogError {
-                        r.errorCode = error.errorCode.rawValue
-                    } catch {
-                        r.errorCode = ErrorCode.unknownServerError.rawValue
-                    }
-                } else {
-                    r.errorCode = ErrorCode.notLeaderOrFollower.rawValue
+                let result = replicas.leader(of: TopicPartition(topic.name, p.partitionIndex), image: image, nodeID: nodeID).flatMap { leader in
+                    leader.replica.withLogResult { log in try log.deleteRecords(before: p.offset == -1 ? log.highWatermark : p.offset) }
+                }
+                switch result {
+                case let .success(lowWatermark): r.lowWatermark = lowWatermark
+                case let .failure(code): r.errorCode = code.rawValue
                 }
                 t.partitions.append(r)
             }

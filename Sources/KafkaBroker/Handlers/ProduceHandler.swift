@@ -52,11 +52,14 @@ struct ProduceHandler: RequestHandler {
 
     private func append(_ records: ByteBuffer?, to tp: TopicPartition, image: MetadataImage, acks: Int16,
                         context: RequestContext) async -> Result<AppendInfo, ProduceValidation.Failure> {
-        guard let registration = image.topic(named: tp.topic)?.partitions[tp.partition] else {
-            return .failure(.init(code: .unknownTopicOrPartition, message: "This server does not host this topic-partition."))
-        }
-        guard registration.leader == nodeID, let replica = replicas.replica(tp) else {
-            return .failure(.init(code: .notLeaderOrFollower, message: "This server is not the leader for that topic-partition."))
+        let replica: PartitionReplica
+        let registration: PartitionRegistration
+        switch replicas.leader(of: tp, image: image, nodeID: nodeID) {
+        case let .success(leader): (replica, registration) = leader
+        case let .failure(code):
+            let message = code == .unknownTopicOrPartition ? "This server does not host this topic-partition."
+                : "This server is not the leader for that topic-partition."
+            return .failure(.init(code: code, message: message))
         }
         let settings = replica.settings
         var limits = ProduceValidation.Limits(maxMessageBytes: settings.maxMessageBytes, decompressionLimit: 256 << 20)

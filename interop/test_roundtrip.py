@@ -6,7 +6,7 @@ import pytest
 import kcat
 from clients import CLIENTS, CROSS_READER
 from records import make_records, produce_spec
-from steps import produce_and_check, read_and_check, tail
+from steps import check_stored_batches, produce_and_check, read_and_check, tail
 
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 PARTITIONS = 3
@@ -18,7 +18,7 @@ def round_trip(broker, workdir, name, codec, idempotent, topic):
                            headers_per_partition=kcat.HEADERS_PER_PARTITION if name == "kcat" else None)
     offsets = produce_and_check(client, broker, topic, records, codec, idempotent, workdir,
                                 create_partitions=PARTITIONS)
-    problems = []
+    problems = check_stored_batches(broker, topic, range(PARTITIONS), codec, idempotent, name)
     for reader in (client, CLIENTS[CROSS_READER[name]]):
         problems += read_and_check(reader, broker, topic, range(PARTITIONS), records, offsets, workdir,
                                    tag="read-by-" + reader.name)
@@ -56,8 +56,9 @@ def test_sarama_zstd_produce_is_refused_like_kafka(broker, workdir):
 
 @pytest.mark.parametrize("name", [n for n, c in CLIENTS.items() if c.idempotent])
 def test_round_trip_not_idempotent(broker, workdir, name):
-    """The plain producer path too (no producer id), for the clients that default to idempotence."""
-    round_trip(broker, workdir, name, "lz4", False, "rt-%s-plain" % name)
+    """The plain producer path too (no producer id), for the clients that default to idempotence.
+    Uncompressed, so that only the producer path differs from test_round_trip."""
+    round_trip(broker, workdir, name, "none", False, "rt-%s-plain" % name)
 
 
 @pytest.fixture(scope="module")
@@ -68,18 +69,25 @@ def mixed_topic(broker, run_dir):
     topic = "mixed-codecs"
     records = make_records(topic, len(CODECS))
     producer = CLIENTS["confluent-venv"]
-    offsets = {}
+    offsets, codec_problems = {}, []
     for p, codec in enumerate(CODECS):
         part = [(i, r) for i, r in enumerate(records) if r.partition == p]
         got = produce_and_check(producer, broker, topic, [r for _, r in part], codec, True, workdir,
                                 create_partitions=len(CODECS) if p == 0 else None, tag="produce-" + codec)
         offsets.update({i: got[j] for j, (i, _) in enumerate(part)})
-    return topic, records, offsets
+        codec_problems += check_stored_batches(broker, topic, [p], codec, True, producer.name)
+    return topic, records, offsets, codec_problems
+
+
+def test_mixed_topic_stores_each_codec(mixed_topic):
+    """The partitions the readers below read really hold batches in each codec."""
+    problems = mixed_topic[3]
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("name", list(CLIENTS))
 def test_reads_every_codec(broker, workdir, mixed_topic, name):
     """Every client reads one partition per codec, all written by another client."""
-    topic, records, offsets = mixed_topic
+    topic, records, offsets, _ = mixed_topic
     problems = read_and_check(CLIENTS[name], broker, topic, range(len(CODECS)), records, offsets, workdir)
     assert not problems, "\n".join(problems)

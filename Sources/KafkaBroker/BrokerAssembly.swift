@@ -24,6 +24,7 @@ public enum BrokerAssembly {
         d.register(DescribeClusterHandler(metadata: metadata, config: config))
         d.register(DescribeQuorumHandler(metadata: metadata, config: config, logEndOffset: metadataLogEndOffset))
         d.register(InitProducerIDHandler(metadata: metadata))
+        d.register(FindCoordinatorHandler(metadata: metadata, nodeID: config.nodeID))
         d.register(ApiVersionsHandler(apis: d.advertised, finalizedFeatures: { features(metadata) }))
         return d
     }

@@ -15,6 +15,8 @@ public enum SupportedAPIs {
         Entry(apiKey: .fetch, versions: 4...17),
         Entry(apiKey: .listOffsets, versions: 1...9),
         Entry(apiKey: .metadata, versions: 0...12),
+        // v0 stays: librdkafka enables LZ4 only when FindCoordinator v0 is served.
+        Entry(apiKey: .findCoordinator, versions: 0...6),
         Entry(apiKey: .apiVersions, versions: 0...4),
         Entry(apiKey: .createTopics, versions: 2...7),
         Entry(apiKey: .deleteTopics, versions: 1...6),

@@ -112,3 +112,20 @@ import Testing
         await broker.shutdown()
     }
 }
+
+@Suite struct FindCoordinatorTests {
+    @Test func groupsAreCoordinatedHereAndTransactionsAreRefused() async throws {
+        let broker = try await TestBroker()
+        let client = try await broker.client()
+        let v0 = try await client.send(FindCoordinatorRequest(key: "g"), version: 0)
+        #expect(v0.errorCode == 0)
+        #expect(v0.nodeID == 1)
+        #expect(v0.port == Int32(broker.port))
+        let batched = try await client.send(FindCoordinatorRequest(keyType: 0, coordinatorKeys: ["a", "", "b"]), version: 4)
+        #expect(batched.coordinators.map(\.errorCode) == [0, ErrorCode.invalidRequest.rawValue, 0])
+        #expect(batched.coordinators.first?.host == "127.0.0.1")
+        let txn = try await client.send(FindCoordinatorRequest(key: "tx", keyType: 1), version: 3)
+        #expect(txn.errorCode == ErrorCode.transactionalIDAuthorizationFailed.rawValue)
+        await broker.shutdown()
+    }
+}

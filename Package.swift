@@ -47,6 +47,8 @@ let package = Package(
             name: "KafkaMetadata",
             dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // PURE: classic group coordinator and committed offsets; inputs -> responses and __consumer_offsets records.
+        .target(name: "KafkaGroups", dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         // PURE: server.properties parsing and validation.
         .target(name: "StromConfig"),
         // PURE: controller decisions (request + image -> metadata records + response).
@@ -71,6 +73,7 @@ let package = Package(
             dependencies: [
                 "KafkaBroker", "StromConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -101,6 +104,7 @@ let package = Package(
         ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
+        .testTarget(name: "KafkaGroupsTests", dependencies: ["KafkaGroups", "KafkaProtocol", "KafkaTestKit", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "KafkaControllerTests",
             dependencies: ["KafkaController", "KafkaMetadata", "KafkaProtocol", "KafkaTestKit", "StromConfig"]

@@ -90,3 +90,15 @@ int kc_gzip_decompress(const void *src, size_t src_len, void *dst, size_t dst_ca
 }
 
 const char *kc_zlib_version(void) { return zlibVersion(); }
+
+uint32_t kc_crc32_ieee(uint32_t crc, const void *data, size_t length) {
+    const unsigned char *p = (const unsigned char *)data;
+    uLong c = crc;
+    while (length > 0) {
+        uInt chunk = length > UINT_MAX ? UINT_MAX : (uInt)length;
+        c = crc32(c, p, chunk);
+        p += chunk;
+        length -= chunk;
+    }
+    return (uint32_t)c;
+}

@@ -5,6 +5,8 @@ import NIOCore
 /// What Kafka checks in one partition's records before appending them (its LogValidator), and
 /// the error code each failure maps to. Nothing is written for a partition that fails.
 ///
+/// - Produce v0-2 carry legacy message sets (magic 0/1): each message's CRC-32 is checked and the
+///   set is up-converted to one v2 batch (same codec), which then goes through the checks below;
 /// - exactly one batch, magic v2 (Produce v3+) — else INVALID_RECORD;
 /// - a torn batch, a CRC mismatch, a record that does not parse — CORRUPT_MESSAGE;
 /// - a batch larger than `max.message.bytes` — MESSAGE_TOO_LARGE;
@@ -34,6 +36,19 @@ public enum ProduceValidation {
 
     /// Validates and returns the single batch.
     public static func validate(_ records: ByteBuffer?, produceVersion: Int16, limits: Limits, now: Int64) -> Result<RecordBatch, Failure> {
+        var records = records
+        if produceVersion < 3, let legacy = records, legacy.readableBytes > 0 {
+            guard legacy.readableBytes <= limits.maxMessageBytes else {
+                return .failure(Failure(code: .messageTooLarge,
+                                        message: "The message set of \(legacy.readableBytes) bytes is larger than max.message.bytes (\(limits.maxMessageBytes))"))
+            }
+            do {
+                let parsed = try LegacyMessageSet.parse(legacy, decompressionLimit: limits.decompressionLimit)
+                records = try LegacyMessageSet.upConvert(parsed).bytes
+            } catch {
+                return .failure(failure(for: error))
+            }
+        }
         guard let records, records.readableBytes > 0 else {
             return .failure(Failure(code: .invalidRecord, message: "Produce requests must carry one record batch per partition; this one has none"))
         }
@@ -94,7 +109,7 @@ public enum ProduceValidation {
         case let .decompression(inner):
             if case .limitExceeded = inner.kind { code = .invalidRecord } else { code = .corruptMessage }
         case .unsupportedMagic, .invalidRecordCount, .recordCountMismatch, .invalidOffsetDelta, .lastOffsetDeltaMismatch,
-             .emptyBatch, .invalidControlRecord:
+             .emptyBatch, .invalidControlRecord, .invalidLegacyMessageSet:
             code = .invalidRecord
         }
         return Failure(code: code, message: error.description)

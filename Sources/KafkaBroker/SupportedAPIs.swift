@@ -11,7 +11,9 @@ public enum SupportedAPIs {
     }
 
     public static let all: [Entry] = [
-        Entry(apiKey: .produce, versions: 3...11),
+        // v0-2 (legacy message sets, up-converted) stay: librdkafka up to 2.9 compresses with gzip,
+        // snappy or lz4 only when the broker's Produce range includes v0.
+        Entry(apiKey: .produce, versions: 0...11),
         Entry(apiKey: .fetch, versions: 4...17),
         Entry(apiKey: .listOffsets, versions: 1...9),
         Entry(apiKey: .metadata, versions: 0...12),

@@ -38,6 +38,8 @@ public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertib
         case decompression(CompressionError)
         /// A control record whose key or value is not valid.
         case invalidControlRecord(String)
+        /// A legacy (magic 0/1) message set that breaks the format's rules.
+        case invalidLegacyMessageSet(String)
     }
 
     public var kind: Kind
@@ -68,6 +70,7 @@ public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertib
         case let .malformedRecord(index, error): return "\(at): record \(index): \(error)"
         case let .decompression(error): return "\(at): \(error)"
         case let .invalidControlRecord(why): return "\(at): invalid control record: \(why)"
+        case let .invalidLegacyMessageSet(why): return "\(at): invalid legacy message set: \(why)"
         }
     }
 }

@@ -1,44 +1,52 @@
 import Dispatch
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
-/// Waits for SIGTERM or SIGINT, the signals on which the node shuts down cleanly.
+/// SIGTERM and SIGINT, the signals on which the node shuts down cleanly. Handlers are installed
+/// when this is created (before start-up), so a signal that arrives while the node is still
+/// starting is remembered and `wait` returns at once.
+/// `sources` is set once in `init` and only kept alive afterwards; the mutable state is behind a lock.
 final class ShutdownSignals: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private let logger: Logger
+    private struct State {
+        var fired = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let sources: [DispatchSourceSignal]
 
     init(logger: Logger) {
-        self.logger = logger
-    }
-
-    func wait() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let once = OnceFlag()
-            for sig in [SIGTERM, SIGINT] {
-                signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler { [logger] in
-                    guard once.claim() else { return }
+        var sources: [DispatchSourceSignal] = []
+        let state = self.state
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                let waiter = state.withLockedValue { s -> CheckedContinuation<Void, Never>? in
+                    guard !s.fired else { return nil }
+                    s.fired = true
                     logger.info("shutting down", metadata: ["signal": "\(sig == SIGTERM ? "SIGTERM" : "SIGINT")"])
-                    continuation.resume()
+                    defer { s.waiter = nil }
+                    return s.waiter
                 }
-                source.resume()
-                sources.append(source)
+                waiter?.resume()
             }
+            source.resume()
+            sources.append(source)
         }
+        self.sources = sources
     }
-}
 
-/// True for the first caller only.
-final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var claimed = false
-
-    func claim() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if claimed { return false }
-        claimed = true
-        return true
+    /// Returns once a shutdown signal has arrived (at once if one already has).
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLockedValue { s -> Bool in
+                if s.fired { return true }
+                s.waiter = c
+                return false
+            }
+            if resumeNow { c.resume() }
+        }
     }
 }

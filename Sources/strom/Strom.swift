@@ -52,8 +52,9 @@ struct Run: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "strom")
-        let node = try await StromNode.start(config: config, formatIfNeeded: options.config == nil, logger: logger)
+        // Handlers first: a signal during start-up must still end in a clean shutdown.
         let signals = ShutdownSignals(logger: logger)
+        let node = try await StromNode.start(config: config, formatIfNeeded: options.config == nil, logger: logger)
         await signals.wait()
         await node.shutdown()
     }

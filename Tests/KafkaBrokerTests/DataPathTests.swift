@@ -44,7 +44,13 @@ import Testing
         for version in SupportedAPIs.versions(for: .produce)! {
             for codec in CompressionCodec.allCases where !(codec == .zstd && version < 7) {
                 let values = ["v\(version)-\(codec)-a", "v\(version)-\(codec)-b"]
-                let response = try await client.send(Self.produce(try Self.batch(values, codec: codec), topic: "t"), version: version)
+                // Produce v0-2 carry legacy message sets (magic 0 before v2, magic 1 in v2).
+                let records = version < 3
+                    ? try LegacyMessageSet.write(values.map { .init(magic: version == 2 ? 1 : 0, timestamp: version == 2 ? 1_700_000_000_000 : -1,
+                                                                    key: Array("k".utf8), value: Array($0.utf8)) },
+                                                 magic: version == 2 ? 1 : 0, compression: codec)
+                    : try Self.batch(values, codec: codec)
+                let response = try await client.send(Self.produce(records, topic: "t"), version: version)
                 let p = try #require(response.responses.first?.partitionResponses.first)
                 #expect(p.errorCode == 0, "Produce v\(version) \(codec): \(p.errorMessage ?? "")")
                 #expect(p.baseOffset == Int64(expected.count))

@@ -46,6 +46,9 @@ extern "C" {
 uint32_t kc_crc32c(uint32_t crc, const void *data, size_t length);
 /** Slicing-by-8 table implementation (any CPU). */
 uint32_t kc_crc32c_table(uint32_t crc, const void *data, size_t length);
+
+/* CRC-32 (IEEE 802.3, zlib's), the checksum of legacy magic 0/1 messages. Chains like kc_crc32c. */
+uint32_t kc_crc32_ieee(uint32_t crc, const void *data, size_t length);
 /** SSE4.2 crc32 instruction, three interleaved streams. Falls back to the table when
  *  kc_crc32c_hardware_available() is 0 (non-x86 builds, or CPUs without SSE4.2). */
 uint32_t kc_crc32c_hardware(uint32_t crc, const void *data, size_t length);

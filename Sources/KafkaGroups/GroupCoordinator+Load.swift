@@ -1,0 +1,102 @@
+import KafkaProtocol
+
+/// Loading from and unloading a `__consumer_offsets` partition.
+///
+/// Load: `replay` each record of the partition in log order (a nil value is a tombstone), then
+/// `finishLoading(now:)`, which starts every loaded member's session. Kafka's replay rules: an offset
+/// commit for an unknown group creates a simple group; a group metadata value replaces the group (Stable
+/// with members, Empty without); a group tombstone removes it. Records of other kinds (KIP-848 consumer
+/// groups, share groups) are skipped.
+extension GroupCoordinator {
+    public mutating func replay(_ record: CoordinatorRecord) throws(ProtocolError) {
+        replay(try record.decode())
+    }
+
+    public mutating func replay(_ record: CoordinatorRecord.Decoded) {
+        switch record {
+        case .offsetCommit(let key, let value):
+            if value != nil && groups[key.group] == nil {
+                groups[key.group] = ClassicGroup(groupID: key.group, now: nil, offsetsTopicPartitions: config.offsetsTopicPartitions)
+            }
+            var store = offsets[key.group] ?? OffsetStore()
+            store.apply(topic: key.topic, partition: key.partition, value.map(OffsetAndMetadata.init))
+            offsets[key.group] = store.isEmpty ? nil : store
+        case .groupMetadata(let key, let value):
+            groups[key.group] = value.map {
+                ClassicGroup(groupID: key.group, loading: $0, offsetsTopicPartitions: config.offsetsTopicPartitions)
+            }
+        case .unknown:
+            break
+        }
+    }
+
+    /// Applies records this coordinator produced, exactly as a load would.
+    mutating func apply(_ records: [CoordinatorRecord]) {
+        for r in records {
+            do { try replay(r) } catch { preconditionFailure("a record written here failed to decode: \(error)") }
+        }
+    }
+
+    /// Kafka's `onLoaded`: every loaded member gets a session from now; a group over `group.max.size`
+    /// rebalances.
+    public mutating func finishLoading(now: Int64) -> [GroupAction] {
+        var actions: [GroupAction] = []
+        for id in groups.keys.sorted() {
+            guard var group = groups[id] else { continue }
+            for m in group.members { group.rescheduleHeartbeat(m.memberID, timeoutMs: m.sessionTimeoutMs, now: now, actions: &actions) }
+            if group.memberCount > Int(config.maxGroupSize) && group.canRebalance {
+                group.prepareRebalance(config: config, now: now, actions: &actions)
+            }
+            groups[id] = group
+        }
+        return actions
+    }
+
+    /// Kafka's `onUnloaded`, for a partition this broker no longer leads: parked requests are answered
+    /// NOT_COORDINATOR and the partition's groups and offsets are dropped.
+    public mutating func unload(partition: Int32) -> [GroupAction] {
+        var actions: [GroupAction] = []
+        for id in groups.keys.sorted() {
+            guard let group = groups[id], group.partition == partition else { continue }
+            for m in group.members {
+                if let v = m.awaitingJoinVersion {
+                    let r = JoinGroupResponse.joinError(.notCoordinator, memberID: m.memberID).normalized(version: v)
+                    actions.append(.respondJoin(groupID: id, memberID: m.memberID, r))
+                }
+                if m.isAwaitingSync {
+                    actions.append(.respondSync(groupID: id, memberID: m.memberID, SyncGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue)))
+                }
+            }
+            groups[id] = nil
+            offsets[id] = nil
+        }
+        return actions
+    }
+}
+
+extension ClassicGroup {
+    /// What a reload of this group's records yields, for comparing a live group with a reloaded one.
+    ///
+    /// Meaningful for Empty and Stable groups: a rebalancing group's latest record describes its previous
+    /// generation. Members are listed with the metadata of the selected protocol only (a loaded member
+    /// knows no other). The state timestamp counts only for an Empty group with a protocol type, where
+    /// offset expiry uses it; Kafka persists a Stable group's assignment with the timestamp of the
+    /// CompletingRebalance state it left.
+    public struct Persisted: Hashable, Sendable {
+        public var state: ClassicGroupState
+        public var generationID: Int32
+        public var protocolType: String?
+        public var protocolName: String?
+        public var leaderID: String?
+        public var emptySince: Int64?
+        public var members: [GroupMetadataValue.MemberMetadata]
+    }
+
+    public var persisted: Persisted {
+        Persisted(
+            state: state, generationID: generationID, protocolType: protocolType, protocolName: protocolName,
+            leaderID: leaderID,
+            emptySince: state == .empty && protocolType != nil ? currentStateTimestamp : nil,
+            members: groupMetadataValue(assignments: Dictionary(uniqueKeysWithValues: members.map { ($0.memberID, $0.assignment) })).members)
+    }
+}

@@ -87,4 +87,21 @@ extension GroupCoordinator {
         }
         return byPartition.keys.sorted().map { .append(partition: $0, byPartition[$0]!) }
     }
+
+    /// Kafka's `onPartitionsDeleted`: when topic partitions are deleted, every group's offsets for them are
+    /// tombstoned, one batch per `__consumer_offsets` partition. `deleted` maps topic to partitions.
+    public mutating func onPartitionsDeleted(_ deleted: [String: [Int32]]) -> [GroupAction] {
+        var byPartition: [Int32: [CoordinatorRecord]] = [:]
+        for id in offsets.keys.sorted() {
+            guard let store = offsets[id] else { continue }
+            var records: [CoordinatorRecord] = []
+            for (topic, partition) in store.partitions where deleted[topic]?.contains(partition) == true {
+                records.append(.offsetCommit(group: id, topic: topic, partition: partition, nil))
+            }
+            guard !records.isEmpty else { continue }
+            apply(records)
+            byPartition[partition(for: id), default: []] += records
+        }
+        return byPartition.keys.sorted().map { .append(partition: $0, byPartition[$0]!) }
+    }
 }

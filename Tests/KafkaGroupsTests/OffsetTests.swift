@@ -183,4 +183,21 @@ import Testing
         #expect(h.fetch(["t1-0", "t9-0"]) == ["t1-0": 1, "t9-0": -1])
         #expect(h.group("simple") == nil)
     }
+
+    /// Deleting a topic's partitions removes every group's offsets for them.
+    @Test func deletedPartitionsLoseTheirOffsets() {
+        var h = Harness()
+        h.commit(["t1-0": 1, "t1-1": 2, "t2-0": 3], group: "a")
+        h.commit(["t1-0": 4], group: "b")
+        h.clearTranscript()
+        h.perform(h.coordinator.onPartitionsDeleted(["t1": [0, 1]]))
+        #expect(h.transcript == """
+              append p47: offset a t1-0 deleted
+              append p47: offset a t1-1 deleted
+              append p48: offset b t1-0 deleted
+            """)
+        #expect(h.fetch(["t1-0", "t1-1", "t2-0"], group: "a") == ["t1-0": -1, "t1-1": -1, "t2-0": 3])
+        #expect(h.coordinator.offsets["b"] == nil)
+        #expect(h.group("b")?.state == .empty)
+    }
 }

@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "KafkaBroker",
             dependencies: [
-                "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaController", "KafkaLog", "StromConfig",
+                "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaController", "KafkaLog", "KafkaGroups", "StromConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -5,6 +5,7 @@ enum AuthorizedOperations {
     // ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12.
     static let topic: Int32 = bits([3, 4, 5, 6, 7, 8, 10, 11])
     static let cluster: Int32 = bits([5, 7, 8, 9, 10, 11, 12])
+    static let group: Int32 = bits([3, 6, 8])
     /// Kafka's "not requested" marker.
     static let omitted = Int32.min
 

@@ -8,6 +8,7 @@ import StromConfig
 public enum BrokerAssembly {
     /// The client listener: every API the broker serves.
     public static func clientDispatcher(listenerName: String, metadata: MetadataService, replicas: ReplicaManager,
+                                        groups: GroupCoordinatorService,
                                         fetchSessions: NIOLockedValueBox<FetchSessions>, config: ServerConfig,
                                         metadataLogEndOffset: @escaping @Sendable () -> Int64, logger: Logger) -> RequestDispatcher {
         var d = RequestDispatcher(listenerName: listenerName, logger: logger)
@@ -25,6 +26,16 @@ public enum BrokerAssembly {
         d.register(DescribeQuorumHandler(metadata: metadata, config: config, logEndOffset: metadataLogEndOffset))
         d.register(InitProducerIDHandler(metadata: metadata))
         d.register(FindCoordinatorHandler(metadata: metadata, nodeID: config.nodeID))
+        d.register(JoinGroupHandler(groups: groups))
+        d.register(SyncGroupHandler(groups: groups))
+        d.register(HeartbeatHandler(groups: groups))
+        d.register(LeaveGroupHandler(groups: groups))
+        d.register(OffsetCommitHandler(groups: groups, metadata: metadata))
+        d.register(OffsetFetchHandler(groups: groups))
+        d.register(OffsetDeleteHandler(groups: groups))
+        d.register(ListGroupsHandler(groups: groups))
+        d.register(DescribeGroupsHandler(groups: groups))
+        d.register(DeleteGroupsHandler(groups: groups))
         d.register(ApiVersionsHandler(apis: d.advertised, finalizedFeatures: { features(metadata) }))
         return d
     }

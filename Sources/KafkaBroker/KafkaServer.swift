@@ -93,7 +93,7 @@ public final class KafkaServer: Sendable {
     struct ServerNotBound: Error {}
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: UInt64) async {
-        let remote = connection.channel.remoteAddress?.description ?? "?"
+        let remote = connection.channel.remoteAddress?.ipAddress ?? "?"
         var log = logger
         log[metadataKey: "net.connection"] = "\(id)"
         log[metadataKey: "net.peer"] = "\(remote)"

@@ -1,6 +1,8 @@
 import Foundation
+import KafkaGroups
 import KafkaLog
 import KafkaMetadata
+import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -17,6 +19,7 @@ public final class StromNode: Sendable {
     public let config: ServerConfig
     public let metadata: MetadataService
     public let replicas: ReplicaManager
+    public let groups: GroupCoordinatorService
     /// Bound port per listener name (differs from the configuration when it asked for port 0).
     public let boundPorts: [String: Int]
     private let servers: [KafkaServer]
@@ -59,6 +62,7 @@ public final class StromNode: Sendable {
         replicas.apply(image: metadata.image, delta: nil)
         await metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
 
+        let groups = makeGroupCoordinator(config: config, metadata: metadata, replicas: replicas, logger: logger)
         let sessions = NIOLockedValueBox(FetchSessions())
         var servers: [KafkaServer] = []
         var bound: [String: Int] = [:]
@@ -68,7 +72,7 @@ public final class StromNode: Sendable {
                 ? BrokerAssembly.controllerDispatcher(listenerName: listener.name, metadata: metadata, config: config,
                                                       metadataLogEndOffset: { metadataLog.logEndOffset }, logger: logger)
                 : BrokerAssembly.clientDispatcher(listenerName: listener.name, metadata: metadata, replicas: replicas,
-                                                  fetchSessions: sessions, config: config,
+                                                  groups: groups, fetchSessions: sessions, config: config,
                                                   metadataLogEndOffset: { metadataLog.logEndOffset }, logger: logger)
             let server = KafkaServer(listenerName: listener.name, host: listener.host, port: listener.port,
                                      maxFrameSize: config.socketRequestMaxBytes, dispatcher: dispatcher,
@@ -82,8 +86,10 @@ public final class StromNode: Sendable {
                                         port: UInt16(l.port == 0 ? bound[l.name] ?? 0 : l.port))
         }
         try await metadata.registerBroker(endpoints: endpoints)
+        // Listeners are bound but not yet accepting: groups load before any client is served.
+        try await startGroupCoordinator(groups, config: config, metadata: metadata)
 
-        let node = StromNode(config: config, metadata: metadata, replicas: replicas, boundPorts: bound, servers: servers,
+        let node = StromNode(config: config, metadata: metadata, replicas: replicas, groups: groups, boundPorts: bound, servers: servers,
                              metadataLog: metadataLog, locks: locks, logger: logger)
         node.startBackgroundWork()
         logger.info("strom started", metadata: [
@@ -94,17 +100,52 @@ public final class StromNode: Sendable {
         return node
     }
 
-    private init(config: ServerConfig, metadata: MetadataService, replicas: ReplicaManager, boundPorts: [String: Int],
+    private init(config: ServerConfig, metadata: MetadataService, replicas: ReplicaManager, groups: GroupCoordinatorService, boundPorts: [String: Int],
                  servers: [KafkaServer], metadataLog: ClusterMetadataLog, locks: [DirectoryLock], logger: Logger) {
         self.config = config
         self.metadata = metadata
         self.replicas = replicas
+        self.groups = groups
         self.boundPorts = boundPorts
         self.servers = servers
         self.metadataLog = metadataLog
         self.locks = locks
         self.logger = logger
         self.tasks = NIOLockedValueBox(([], nil))
+    }
+
+    /// Makes sure `__consumer_offsets` exists (Kafka's layout: `offsets.topic.num.partitions`
+    /// partitions, kept forever until compaction exists), loads every group from it, and routes
+    /// topic deletions to the coordinator so their offsets go too.
+    private static func makeGroupCoordinator(config: ServerConfig, metadata: MetadataService, replicas: ReplicaManager,
+                                             logger: Logger) -> GroupCoordinatorService {
+        // An existing topic keeps its partition count: group placement depends on it.
+        let existing = metadata.image.topic(named: ConsumerOffsetsLog.topic).map { Int32($0.partitions.count) }
+        var groupConfig = GroupCoordinatorConfig()
+        groupConfig.offsetsTopicPartitions = existing ?? config.offsetsTopicNumPartitions
+        groupConfig.offsetsRetentionMs = config.offsetsRetentionMinutes * 60_000
+        groupConfig.initialRebalanceDelayMs = Int32(clamping: config.groupInitialRebalanceDelayMs)
+        groupConfig.minSessionTimeoutMs = config.groupMinSessionTimeoutMs
+        groupConfig.maxSessionTimeoutMs = config.groupMaxSessionTimeoutMs
+        return GroupCoordinatorService(config: groupConfig, log: ConsumerOffsetsLog(replicas: replicas), logger: logger)
+    }
+
+    private static func startGroupCoordinator(_ groups: GroupCoordinatorService, config: ServerConfig, metadata: MetadataService) async throws {
+        let partitions = await groups.partitions
+        if metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil {
+            let created = await metadata.createTopics(CreateTopicsRequest(topics: [.init(
+                name: ConsumerOffsetsLog.topic, numPartitions: partitions, replicationFactor: 1,
+                configs: [.init(name: "segment.bytes", value: "104857600"), .init(name: "retention.ms", value: "-1")]
+            )]))
+            if let failure = created.topics.first, failure.errorCode != 0 {
+                throw StartupError(description: "could not create \(ConsumerOffsetsLog.topic): \(failure.errorMessage ?? "\(ErrorCode(rawValue: failure.errorCode))")")
+            }
+        }
+        try await groups.load(partitions: partitions)
+        await metadata.addPublisher { delta, _ in
+            let deleted = Dictionary(delta.removedTopics.values.map { ($0.name, $0.partitionIndexes) }, uniquingKeysWith: { a, _ in a })
+            if !deleted.isEmpty { Task { await groups.topicsDeleted(deleted) } }
+        }
     }
 
     private func startBackgroundWork() {
@@ -145,6 +186,7 @@ public final class StromNode: Sendable {
         for t in listenerTasks { await t.value }
         maintenance?.cancel()
         await maintenance?.value
+        await groups.stop()
         replicas.shutdown()
         do { try metadataLog.close() } catch { logger.error("could not close the metadata log", metadata: ["error": "\(error)"]) }
         for lock in locks { lock.release() }

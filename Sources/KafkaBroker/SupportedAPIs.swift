@@ -29,6 +29,18 @@ public enum SupportedAPIs {
         Entry(apiKey: .incrementalAlterConfigs, versions: 0...1),
         Entry(apiKey: .describeCluster, versions: 0...1),
         Entry(apiKey: .describeQuorum, versions: 0...2),
+        // Classic consumer groups. OffsetCommit v1 stays for sarama 1.22; JoinGroup v0 for
+        // librdkafka's feature detection.
+        Entry(apiKey: .joinGroup, versions: 0...9),
+        Entry(apiKey: .syncGroup, versions: 0...5),
+        Entry(apiKey: .heartbeat, versions: 0...4),
+        Entry(apiKey: .leaveGroup, versions: 0...5),
+        Entry(apiKey: .offsetCommit, versions: 1...9),
+        Entry(apiKey: .offsetFetch, versions: 1...9),
+        Entry(apiKey: .offsetDelete, versions: 0...0),
+        Entry(apiKey: .listGroups, versions: 0...5),
+        Entry(apiKey: .describeGroups, versions: 0...5),
+        Entry(apiKey: .deleteGroups, versions: 0...2),
     ]
 
     public static func versions(for key: APIKey) -> ClosedRange<Int16>? {

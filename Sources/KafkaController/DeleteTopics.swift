@@ -32,7 +32,12 @@ public enum DeleteTopics {
                 result.errorCode = ErrorCode.invalidRequest.rawValue
                 result.errorMessage = "Give a topic name or a topic id, not both"
             }
-            if let topic {
+            if let topic, TopicName.internalTopics.contains(topic.name) {
+                result.name = topic.name
+                result.topicID = topic.id
+                result.errorCode = ErrorCode.invalidRequest.rawValue
+                result.errorMessage = "Internal topic \(topic.name) cannot be deleted"
+            } else if let topic {
                 result.name = topic.name
                 result.topicID = topic.id
                 if removed.insert(topic.id).inserted {

@@ -21,7 +21,9 @@ import Testing
         #expect(refused.topics.first?.errorCode == ErrorCode.unknownTopicOrPartition.rawValue)
         // v0: an empty list means every topic.
         let all = try await client.send(MetadataRequest(topics: []), version: 0)
-        #expect(all.topics.map(\.name) == ["auto"])
+        #expect(all.topics.compactMap(\.name).sorted() == ["__consumer_offsets", "auto"])
+        let withFlags = try await client.send(MetadataRequest(topics: nil), version: 1)
+        #expect(withFlags.topics.first { $0.name == "__consumer_offsets" }?.isInternal == true)
         // v1+: empty means none.
         #expect(try await client.send(MetadataRequest(topics: []), version: 1).topics.isEmpty)
         await client.close()

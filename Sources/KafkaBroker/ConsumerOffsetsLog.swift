@@ -1,0 +1,55 @@
+import KafkaGroups
+import KafkaLog
+import KafkaMetadata
+import KafkaProtocol
+import KafkaRecords
+import NIOCore
+
+/// `__consumer_offsets` as Kafka lays it out: each coordinator record is a log record whose key and
+/// value are Kafka's own key/value formats (a null value is a tombstone). Appends are fsync'd
+/// before they return, so a group change is durable before any client hears of it.
+struct ConsumerOffsetsLog: Sendable {
+    static let topic = "__consumer_offsets"
+    let replicas: ReplicaManager
+
+    struct Unavailable: Error, CustomStringConvertible {
+        var partition: Int32
+        var description: String { "\(ConsumerOffsetsLog.topic)-\(partition) is not available on this broker" }
+    }
+
+    func append(_ records: [CoordinatorRecord], partition: Int32, now: Int64) throws {
+        guard !records.isEmpty else { return }
+        guard let replica = replicas.replica(TopicPartition(Self.topic, partition)) else { throw Unavailable(partition: partition) }
+        var builder = RecordBatchBuilder()
+        for r in records { builder.append(timestamp: now, key: r.key, value: r.value, headers: []) }
+        let batch = try builder.build()
+        try replica.withLog { log in
+            _ = try log.append(batch.bytes, leaderEpoch: 0, now: now)
+            try log.flush(now: now)
+            log.updateHighWatermark(log.logEndOffset)
+        }
+    }
+
+    /// Every record of a partition, in log order.
+    func readAll(partition: Int32) throws -> [CoordinatorRecord] {
+        guard let replica = replicas.replica(TopicPartition(Self.topic, partition)) else { throw Unavailable(partition: partition) }
+        return try replica.withLog { log -> [CoordinatorRecord] in
+            var out: [CoordinatorRecord] = []
+            var offset = log.logStartOffset
+            while offset < log.logEndOffset {
+                let data = try log.read(fetchOffset: offset, maxBytes: 8 << 20, minOneBatch: true)
+                guard let range = data.records else { break }
+                var reader = RecordBatchReader(try range.readBytes())
+                while let batch = try reader.next() {
+                    offset = batch.header.nextOffset
+                    if batch.header.isControl { continue }
+                    for record in try batch.decodeRecords(decompressionLimit: 64 << 20, offsets: .increasing) {
+                        guard let key = record.key else { continue }
+                        out.append(CoordinatorRecord(key: key, value: record.value))
+                    }
+                }
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import KafkaGroups
+import KafkaProtocol
+import Logging
+import NIOConcurrencyHelpers
+
+/// The shell around the pure `GroupCoordinator`: feeds it requests with the current time, carries
+/// out its actions in order (records appended and fsync'd to `__consumer_offsets` before any answer
+/// that follows them; parked JoinGroup/SyncGroup requests answered when their group completes), and
+/// wakes it for its deadlines.
+///
+/// Invariant: a client hears of a group change only after the records describing it are durable.
+/// If an append fails, the affected partition is unloaded and reloaded from the log, so memory never
+/// runs ahead of disk.
+public actor GroupCoordinatorService {
+    private var coordinator: GroupCoordinator
+    private let log: ConsumerOffsetsLog
+    private let logger: Logger
+    private let joins = ParkedReplies<JoinGroupResponse>()
+    private let syncs = ParkedReplies<SyncGroupResponse>()
+    private var timerTask: Task<Void, Never>?
+    private var lastExpiry: Int64 = 0
+
+    init(config: GroupCoordinatorConfig, log: ConsumerOffsetsLog, logger: Logger) {
+        coordinator = GroupCoordinator(config: config, seed: UInt64.random(in: 1...UInt64.max))
+        self.log = log
+        self.logger = logger
+    }
+
+    /// The `__consumer_offsets` partition count groups are placed by.
+    var partitions: Int32 { coordinator.config.offsetsTopicPartitions }
+
+    /// Replays every `__consumer_offsets` partition, then starts the members' sessions and the timer loop.
+    func load(partitions: Int32) throws {
+        var loaded = 0
+        for p in 0..<partitions {
+            for record in try log.readAll(partition: p) {
+                try coordinator.replay(record)
+                loaded += 1
+            }
+        }
+        let now = BrokerClock.nowMs()
+        perform(coordinator.finishLoading(now: now))
+        // The first offsets cleanup runs one interval from now, as Kafka schedules it: running it at
+        // once would delete groups whose only member was just told MEMBER_ID_REQUIRED.
+        lastExpiry = now
+        logger.info("loaded consumer groups", metadata: ["groups.count": "\(coordinator.groups.count)", "groups.records": "\(loaded)"])
+        timerTask = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                await self?.tick()
+            }
+        }
+    }
+
+    func stop() {
+        timerTask?.cancel()
+        joins.drain(with: JoinGroupResponse(errorCode: ErrorCode.coordinatorNotAvailable.rawValue))
+        syncs.drain(with: SyncGroupResponse(errorCode: ErrorCode.coordinatorNotAvailable.rawValue))
+    }
+
+    private func tick() {
+        let now = BrokerClock.nowMs()
+        if let deadline = coordinator.nextDeadline, deadline <= now {
+            perform(coordinator.timeout(now: now))
+        }
+        if now - lastExpiry >= coordinator.config.offsetsRetentionCheckIntervalMs {
+            lastExpiry = now
+            perform(coordinator.expireOffsets(now: now))
+        }
+    }
+
+    /// Carries out actions in order: appends first become durable, then parked requests are answered.
+    private func perform(_ actions: [GroupAction]) {
+        for action in actions {
+            switch action {
+            case let .append(partition, records):
+                do {
+                    try log.append(records, partition: partition, now: BrokerClock.nowMs())
+                } catch {
+                    logger.error("could not write group records; reloading the partition", metadata: [
+                        "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
+                    ])
+                    reload(partition: partition)
+                    return
+                }
+            case let .respondJoin(group, member, response):
+                joins.deliver(group: group, member: member, response)
+            case let .respondSync(group, member, response):
+                syncs.deliver(group: group, member: member, response)
+            case .scheduleTimeout:
+                break // the timer loop follows `nextDeadline`
+            }
+        }
+    }
+
+    private func reload(partition: Int32) {
+        perform(coordinator.unload(partition: partition).filter { if case .append = $0 { false } else { true } })
+        do {
+            for record in try log.readAll(partition: partition) { try coordinator.replay(record) }
+            perform(coordinator.finishLoading(now: BrokerClock.nowMs()))
+        } catch {
+            logger.error("could not reload group records", metadata: ["kafka.partition": "\(partition)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: requests
+
+    func join(_ request: JoinGroupRequest, context: GroupRequestContext) async -> JoinGroupResponse {
+        let outcome = coordinator.join(request, context: context, now: BrokerClock.nowMs())
+        perform(outcome.actions)
+        switch outcome.response {
+        case let .immediate(response): return response
+        case let .parked(member):
+            return await joins.wait(group: request.groupID, member: member,
+                                    superseded: JoinGroupResponse(errorCode: ErrorCode.rebalanceInProgress.rawValue, memberID: member))
+        }
+    }
+
+    func sync(_ request: SyncGroupRequest, context: GroupRequestContext) async -> SyncGroupResponse {
+        let outcome = coordinator.sync(request, context: context, now: BrokerClock.nowMs())
+        perform(outcome.actions)
+        switch outcome.response {
+        case let .immediate(response): return response
+        case let .parked(member):
+            return await syncs.wait(group: request.groupID, member: member,
+                                    superseded: SyncGroupResponse(errorCode: ErrorCode.rebalanceInProgress.rawValue))
+        }
+    }
+
+    func heartbeat(_ request: HeartbeatRequest) -> HeartbeatResponse {
+        let outcome = coordinator.heartbeat(request, now: BrokerClock.nowMs())
+        perform(outcome.actions)
+        return outcome.response
+    }
+
+    func leave(_ request: LeaveGroupRequest, version: Int16) -> LeaveGroupResponse {
+        let outcome = coordinator.leave(request, version: version, now: BrokerClock.nowMs())
+        perform(outcome.actions)
+        return outcome.response
+    }
+
+    func commit(_ request: OffsetCommitRequest, version: Int16) -> OffsetCommitResponse {
+        let outcome = coordinator.commitOffsets(request, version: version, now: BrokerClock.nowMs())
+        perform(outcome.actions)
+        return outcome.response
+    }
+
+    func fetch(_ request: OffsetFetchRequest, version: Int16) -> OffsetFetchResponse {
+        coordinator.fetchOffsets(request, version: version)
+    }
+
+    func deleteOffsets(_ request: OffsetDeleteRequest) -> OffsetDeleteResponse {
+        let outcome = coordinator.deleteOffsets(request)
+        perform(outcome.actions)
+        return outcome.response
+    }
+
+    func listGroups(_ request: ListGroupsRequest, version: Int16) -> ListGroupsResponse {
+        coordinator.listGroups(request, version: version)
+    }
+
+    func describeGroups(_ request: DescribeGroupsRequest) -> DescribeGroupsResponse {
+        coordinator.describeGroups(request)
+    }
+
+    func deleteGroups(_ request: DeleteGroupsRequest) -> DeleteGroupsResponse {
+        let outcome = coordinator.deleteGroups(request)
+        perform(outcome.actions)
+        return outcome.response
+    }
+
+    func topicsDeleted(_ deleted: [String: [Int32]]) {
+        perform(coordinator.onPartitionsDeleted(deleted))
+    }
+}

@@ -75,8 +75,9 @@ def _recv_exact(s, n):
 
 
 class BrokerProcess:
-    def __init__(self, workdir, kind=None):
+    def __init__(self, workdir, kind=None, overrides=None):
         self.kind = kind or broker_kind()
+        self.overrides = dict(overrides or {})  # extra server.properties keys (strom only)
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.data_dir = self.workdir / "data"
@@ -106,6 +107,7 @@ class BrokerProcess:
             "log.dirs": str(self.data_dir),
             "num.partitions": str(AUTO_CREATE_PARTITIONS),
         }
+        overrides.update(self.overrides)
         cmd = [str(binary)]
         for k, v in overrides.items():
             cmd += ["--override", "%s=%s" % (k, v)]

@@ -63,3 +63,20 @@ def stored_batches(port, topic, partition, timeout=20):
                 raise RuntimeError("Fetch v4 %s[%d] at %d: no whole batch below the high watermark %d" % (
                     topic, partition, offset, high))
     return out
+
+
+def api_versions(port, timeout=10):
+    """{api key: (min version, max version)} that the broker advertises (raw ApiVersions v0)."""
+    body = struct.pack(">hhi", 18, 0, 1) + _string("interop-wire")
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.settimeout(timeout)
+        sock.sendall(struct.pack(">i", len(body)) + body)
+        resp = _recv_exact(sock, struct.unpack(">i", _recv_exact(sock, 4))[0])
+    _, error, n = struct.unpack_from(">ihi", resp, 0)
+    if error:
+        raise RuntimeError("ApiVersions v0: error code %d" % error)
+    out = {}
+    for i in range(n):
+        key, lo, hi = struct.unpack_from(">hhh", resp, 10 + 6 * i)
+        out[key] = (lo, hi)
+    return out

@@ -8,7 +8,7 @@
 #   - A venv at <repo>/.venv with pinned PyPI clients (confluent-kafka, kafka-python 3.x, aiokafka)
 #     and pytest + pytest-timeout, which run the interop suite (scripts/interop.sh).
 #   - The sarama clients, built offline in GOPATH mode into <repo>/.gopath/bin: sarama-client
-#     (fixture capture) and sarama-interop (interop suite).
+#     (fixture capture), sarama-interop and sarama-group (interop suite).
 #
 # Environment knobs: PYTHON (interpreter for the venv; default python3 on PATH),
 #                    SKIP_VENV=1, SKIP_SARAMA=1.
@@ -117,6 +117,7 @@ if [[ "${SKIP_SARAMA:-0}" != 1 ]]; then
   }
   build_sarama sarama-client "$REPO/scripts/clients/sarama-client"
   build_sarama sarama-interop "$REPO/interop/drivers/sarama-interop"
+  build_sarama sarama-group "$REPO/interop/drivers/sarama-group"
 fi
 
 log "done"

@@ -35,7 +35,8 @@ GROUP_DRIVERS = {
 }
 
 # Kafka's API keys and names, for the ApiVersions check before a test starts.
-API_NAMES = {8: "OffsetCommit", 9: "OffsetFetch", 10: "FindCoordinator", 11: "JoinGroup", 12: "Heartbeat",
+API_NAMES = {0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 18: "ApiVersions", 19: "CreateTopics",
+             8: "OffsetCommit", 9: "OffsetFetch", 10: "FindCoordinator", 11: "JoinGroup", 12: "Heartbeat",
              13: "LeaveGroup", 14: "SyncGroup", 15: "DescribeGroups", 16: "ListGroups", 42: "DeleteGroups",
              47: "OffsetDelete"}
 MEMBER_APIS = (10, 11, 12, 13, 14, 8, 9)

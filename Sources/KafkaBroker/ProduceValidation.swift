@@ -82,8 +82,10 @@ public enum ProduceValidation {
         }
         let summary: RecordWalkSummary
         do {
+            // CRC first, as Kafka's validator does (a corrupt count is CORRUPT_MESSAGE, not INVALID_RECORD);
+            // the append is then told not to compute it again. A structural walk checks every record
+            // without copying any out.
             try batch.verifyCRC()
-            // A structural walk: every record is checked, none is copied out.
             summary = try batch.walkRecords(decompressionLimit: limits.decompressionLimit)
         } catch {
             return .failure(failure(for: error))

@@ -79,7 +79,8 @@ struct ProduceHandler: RequestHandler {
             let info = try await NIOThreadPool.singleton.runIfActive {
                 try replica.withLog { log -> AppendInfo in
                     let info = try log.append(batch.bytes, leaderEpoch: leaderEpoch,
-                                              timestampType: settings.logAppendTime ? .logAppendTime : .createTime, now: now)
+                                              timestampType: settings.logAppendTime ? .logAppendTime : .createTime, now: now,
+                                              crcVerified: true)
                     if flush { try log.flush(now: now) }
                     log.updateHighWatermark(log.logEndOffset)
                     return info

@@ -37,21 +37,9 @@ public final class ClusterMetadataLog: MetadataLogStore, @unchecked Sendable {
 
     public func readAll() throws -> [(offset: Int64, epoch: Int32, record: MetadataRecordAndVersion)] {
         var out: [(Int64, Int32, MetadataRecordAndVersion)] = []
-        var offset = log.logStartOffset
-        while offset < log.logEndOffset {
-            let data = try log.read(fetchOffset: offset, maxBytes: 8 << 20, minOneBatch: true)
-            guard let range = data.records else { break }
-            var reader = RecordBatchReader(try range.readBytes())
-            while let batch = try reader.next() {
-                defer { offset = batch.header.nextOffset }
-                if batch.header.isControl { continue }
-                for record in try batch.decodeRecords(decompressionLimit: 64 << 20) {
-                    guard let value = record.value else { continue }
-                    let recordOffset = batch.header.baseOffset + Int64(record.offsetDelta)
-                    guard recordOffset >= offset else { continue }
-                    out.append((recordOffset, batch.header.partitionLeaderEpoch, try MetadataRecordSerde.decode(ByteBuffer(bytes: value))))
-                }
-            }
+        try log.forEachRecord { offset, epoch, record in
+            guard let value = record.value else { return }
+            out.append((offset, epoch, try MetadataRecordSerde.decode(ByteBuffer(bytes: value))))
         }
         return out
     }

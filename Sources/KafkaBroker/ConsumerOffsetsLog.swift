@@ -35,19 +35,8 @@ struct ConsumerOffsetsLog: Sendable {
         guard let replica = replicas.replica(TopicPartition(Self.topic, partition)) else { throw Unavailable(partition: partition) }
         return try replica.withLog { log -> [CoordinatorRecord] in
             var out: [CoordinatorRecord] = []
-            var offset = log.logStartOffset
-            while offset < log.logEndOffset {
-                let data = try log.read(fetchOffset: offset, maxBytes: 8 << 20, minOneBatch: true)
-                guard let range = data.records else { break }
-                var reader = RecordBatchReader(try range.readBytes())
-                while let batch = try reader.next() {
-                    offset = batch.header.nextOffset
-                    if batch.header.isControl { continue }
-                    for record in try batch.decodeRecords(decompressionLimit: 64 << 20, offsets: .increasing) {
-                        guard let key = record.key else { continue }
-                        out.append(CoordinatorRecord(key: key, value: record.value))
-                    }
-                }
+            try log.forEachRecord { _, _, record in
+                if let key = record.key { out.append(CoordinatorRecord(key: key, value: record.value)) }
             }
             return out
         }

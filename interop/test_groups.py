@@ -72,7 +72,7 @@ def test_mixed_clients_join_and_leave_mid_stream(broker, workdir, members):
     while a producer writes a numbered sequence: A joins, then B, then C, then A and B leave
     cleanly, one after the other. Every produced record must be consumed exactly once across the
     five rebalances, and the group's committed offsets must end at the log end."""
-    require_apis(broker, MEMBER_APIS)
+    require_apis(broker, MEMBER_APIS + (15,))
     topic, group, parts = rand("grp-mixed"), rand("g-mixed"), 6
     create_topic(broker, topic, parts, workdir)
     producer = SteadyProducer(broker, topic, parts, workdir, rate=60)
@@ -85,6 +85,15 @@ def test_mixed_clients_join_and_leave_mid_stream(broker, workdir, members):
             wait_settled(live, parts, t, members, what="after %s (%s) joined" % (name, client))
             before = len(m.records())
             wait_until(lambda: len(m.records()) > before + 5, 30, "%s to consume records" % name, members)
+        # All three in the group: DescribeGroups must agree with what each member holds, and the
+        # protocol must be roundrobin, the one assignor all three support (aiokafka's only one).
+        d = admin_one("confluent", broker, workdir, "describe-3", {"op": "describe", "groups": [group]})[group]
+        got = {m["client_id"]: [p for _, p in m["assignment"]] for m in d.get("members", [])}
+        own = {"interop-" + m.name: m.assignment() for m in live}
+        if d.get("state") != "STABLE" or d.get("protocol") != "roundrobin" or got != own:
+            fail_with(["DescribeGroups with three members: state %s, protocol %r, assignments %s; the members "
+                       "report %s (expected Stable, roundrobin)" % (d.get("state"), d.get("protocol"), got, own)],
+                      members)
         for leaving in ("A", "B"):
             m = next(x for x in live if x.name == leaving)
             t = m.stop()

@@ -480,8 +480,10 @@ def test_admin_list_describe_delete_offsets(broker, workdir, members):
     AdminClient and kafka-python 3.x's KafkaAdminClient, and OffsetDelete through kafka-python
     (confluent-kafka's Python AdminClient has no delete_consumer_group_offsets), checked against
     what the members themselves report: a Stable group of two members (range assignor), an Empty
-    group with committed offsets, the errors Kafka gives for deleting a non-empty group or the
-    offsets of a subscribed topic, and the state after deletion."""
+    group with committed offsets, the errors Kafka gives for deleting a non-empty group, for the
+    offsets of a subscribed topic and for committing offsets to a group with members from
+    outside it (AdminClient alter offsets), such a commit to the empty group, and the state after
+    deletion."""
     require_apis(broker, MEMBER_APIS + ADMIN_APIS)
     topic, parts = rand("grp-admin"), 4
     active, idle = rand("g-active"), rand("g-idle")
@@ -547,6 +549,15 @@ def test_admin_list_describe_delete_offsets(broker, workdir, members):
     check(r["ok"] and r["result"] == {"%s:0" % topic: "GroupSubscribedToTopicError"},
           "OffsetDelete on the active group's subscribed topic: %s, expected GROUP_SUBSCRIBED_TO_TOPIC (86)" % (r,))
 
+    # OffsetCommit from outside the group (generation -1, no member id): refused while it has
+    # members (Kafka: UNKNOWN_MEMBER_ID), so the members' commits stand
+    for lib, p in (("confluent", 0), ("kafka-python", 1)):
+        r = admin(lib, broker, workdir, "alter-active", [{"op": "alter", "group": active, "topic": topic,
+                                                          "offsets": {str(p): 3}}])[0]
+        want_err = "UNKNOWN_MEMBER_ID" if lib == "confluent" else "UnknownMemberIdError"
+        check(r["ok"] and r["result"] == {"%s:%d" % (topic, p): want_err},
+              "%s alter offsets of the active group %s: %s, expected UNKNOWN_MEMBER_ID (25)" % (lib, active, r))
+
     # OffsetFetch and OffsetDelete on the idle group
     got = admin_one("confluent", broker, workdir, "offsets-idle", {"op": "offsets", "group": idle})
     check(got == idle_committed, "OffsetFetch %s: %s, the member committed %s" % (idle, got, idle_committed))
@@ -563,6 +574,17 @@ def test_admin_list_describe_delete_offsets(broker, workdir, members):
     want = {k: v for k, v in idle_committed.items() if k != "%s:%d" % (topic, victim)}
     check(got == want, "OffsetFetch %s after OffsetDelete of partition %d: %s, expected %s" % (
         idle, victim, got, want))
+
+    # an empty group takes offsets from outside (what `kafka-consumer-groups --reset-offsets` does)
+    last = max(int(k.rsplit(":", 1)[1]) for k in idle_committed) if idle_committed else 3
+    for lib, o in (("confluent", 4), ("kafka-python", 6)):
+        got = admin_one(lib, broker, workdir, "alter-idle", {"op": "alter", "group": idle, "topic": topic,
+                                                             "offsets": {str(last): o}})
+        check(got == {"%s:%d" % (topic, last): "OK"}, "%s alter offsets of the empty group %s: %s" % (lib, idle, got))
+        want["%s:%d" % (topic, last)] = o
+        got = admin_one("confluent", broker, workdir, "offsets-idle-3", {"op": "offsets", "group": idle})
+        check(got == want, "OffsetFetch %s after %s altered %s[%d] to %d: %s, expected %s" % (
+            idle, lib, topic, last, o, got, want))
 
     # the active group empties; its offsets are the log ends; then both groups are deleted
     a.stop()

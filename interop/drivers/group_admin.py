@@ -8,6 +8,7 @@ Spec: {"bootstrap", "timeout", "ops": [op, ...]}, each op one of
   {"op": "describe", "groups": [id, ...]}              DescribeGroups
   {"op": "delete", "groups": [id, ...]}                DeleteGroups
   {"op": "offsets", "group": id}                       OffsetFetch (all of the group's partitions)
+  {"op": "alter", "group": id, "topic": t, "offsets": {p: offset}}   OffsetCommit outside the group (generation -1)
   {"op": "delete_offsets", "group": id, "topic": t, "partitions": [p, ...]}   OffsetDelete (kafka-python)
 Result: {"client", "results": [{"op", "ok": bool, "result": ..., "error": {"code", "name", "message"}|null}]}
 with the clients' answers normalised:
@@ -16,6 +17,7 @@ with the clients' answers normalised:
                      "members": [{"member_id", "instance_id", "client_id", "host", "assignment": [[topic, p]]}]}}
   delete    {group: "OK" | error name}
   offsets   {"topic:p": offset}
+  alter     {"topic:p": "OK" | error name}
   delete_offsets {"topic:p": "OK" | error name}
 An op that raises is reported with ok false and the error; the next op still runs.
 """
@@ -49,7 +51,7 @@ def confluent_version():
 
 
 def confluent_ops(spec):
-    from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException  # noqa: F401
+    from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
     from confluent_kafka.admin import AdminClient
     admin = AdminClient({"bootstrap.servers": spec["bootstrap"]})
     t = spec.get("timeout", 30)
@@ -92,6 +94,12 @@ def confluent_ops(spec):
                 except KafkaException as e:
                     out[gid] = err_of(e)["name"]
             return out
+        if kind == "alter":
+            tps = [TopicPartition(op["topic"], int(p), o) for p, o in sorted(op["offsets"].items())]
+            res = admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(op["group"], tps)],
+                                                     request_timeout=t)[op["group"]].result(timeout=t)
+            return {"%s:%d" % (tp.topic, tp.partition): ("OK" if tp.error is None else tp.error.name())
+                    for tp in res.topic_partitions}
         if kind == "offsets":
             futs = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(op["group"])], request_timeout=t)
             res = futs[op["group"]].result(timeout=t)
@@ -123,6 +131,7 @@ def _assignment(a):
 def kafka_python_ops(spec):
     from kafka import TopicPartition
     from kafka.admin import KafkaAdminClient
+    from kafka.structs import OffsetAndMetadata
     t = spec.get("timeout", 30)
     admin = KafkaAdminClient(bootstrap_servers=spec["bootstrap"], request_timeout_ms=int(t * 1000))
 
@@ -156,6 +165,11 @@ def kafka_python_ops(spec):
         if kind == "offsets":
             res = admin.list_group_offsets({op["group"]: None})[op["group"]]
             return {"%s:%d" % (tp.topic, tp.partition): o.offset for tp, o in res.items()}
+        if kind == "alter":
+            res = admin.alter_group_offsets(op["group"], {TopicPartition(op["topic"], int(p)): OffsetAndMetadata(o, "", -1)
+                                                          for p, o in op["offsets"].items()})
+            return {"%s:%d" % (tp.topic, tp.partition): ("OK" if e.__name__ == "NoError" else e.__name__)
+                    for tp, e in res.items()}
         if kind == "delete_offsets":
             res = admin.delete_group_offsets(op["group"], [TopicPartition(op["topic"], p) for p in op["partitions"]])
             return {"%s:%d" % (tp.topic, tp.partition): ("OK" if e.__name__ == "NoError" else e.__name__)

@@ -8,6 +8,8 @@ import NIOConcurrencyHelpers
 final class PartitionReplica: @unchecked Sendable {
     let topicPartition: TopicPartition
     let topicID: KafkaUUID
+    /// The log directory (one of `log.dirs`) holding this partition.
+    let logDirectory: String
     private let lock = NIOLock()
     private var log: PartitionLog
     private(set) var settings: Settings
@@ -20,9 +22,10 @@ final class PartitionReplica: @unchecked Sendable {
         var timestampAfterMaxMs: Int64
     }
 
-    init(topicPartition: TopicPartition, topicID: KafkaUUID, log: PartitionLog, settings: Settings) {
+    init(topicPartition: TopicPartition, topicID: KafkaUUID, logDirectory: String, log: PartitionLog, settings: Settings) {
         self.topicPartition = topicPartition
         self.topicID = topicID
+        self.logDirectory = logDirectory
         self.log = log
         self.settings = settings
     }

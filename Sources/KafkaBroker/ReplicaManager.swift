@@ -89,8 +89,9 @@ public final class ReplicaManager: @unchecked Sendable {
             let tp = TopicPartition(topic.name, index)
             guard topic.partitions[index]!.replicas.contains(config.nodeID), replica(tp) == nil else { continue }
             do {
+                let logDirectory = directory(for: tp)
                 let log = try PartitionLog.open(
-                    logDirectory: directory(for: tp), topic: tp.topic, partition: tp.partition, config: logConfig,
+                    logDirectory: logDirectory, topic: tp.topic, partition: tp.partition, config: logConfig,
                     now: BrokerClock.nowMs(), logger: logger
                 )
                 if log.openReport.truncatedBytes > 0 {
@@ -98,7 +99,7 @@ public final class ReplicaManager: @unchecked Sendable {
                         "kafka.partition": "\(tp)", "log.truncated_bytes": "\(log.openReport.truncatedBytes)",
                     ])
                 }
-                let replica = PartitionReplica(topicPartition: tp, topicID: topic.id, log: log, settings: settings)
+                let replica = PartitionReplica(topicPartition: tp, topicID: topic.id, logDirectory: logDirectory, log: log, settings: settings)
                 lock.withLock { replicas[tp] = replica }
             } catch {
                 logger.error("could not open partition log", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
@@ -114,7 +115,7 @@ public final class ReplicaManager: @unchecked Sendable {
             do {
                 try replica.replace(log: { old in
                     try old.close()
-                    return try PartitionLog.open(logDirectory: (old.directory as NSString).deletingLastPathComponent,
+                    return try PartitionLog.open(logDirectory: replica.logDirectory,
                                                  topic: tp.topic, partition: tp.partition, config: logConfig,
                                                  now: BrokerClock.nowMs(), logger: logger)
                 }, settings: settings)
@@ -131,39 +132,29 @@ public final class ReplicaManager: @unchecked Sendable {
         if let existing = config.logDirs.first(where: { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent(name)) }) {
             return existing
         }
-        let counts = lock.withLock { replicas.values.map { ($0.withLog { $0.directory } as NSString).deletingLastPathComponent } }
-        return config.logDirs.min { a, b in counts.filter { $0 == a }.count < counts.filter { $0 == b }.count } ?? config.logDirs[0]
+        var counts: [String: Int] = [:]
+        lock.withLock { for r in replicas.values { counts[r.logDirectory, default: 0] += 1 } }
+        return config.logDirs.min { counts[$0, default: 0] < counts[$1, default: 0] } ?? config.logDirs[0]
     }
 
-    /// Retention and the `flush.ms` / `flush.messages` policies, for every partition.
-    public func runMaintenance(now: Int64) {
+    /// The `flush.ms` / `flush.messages` policies for every partition, and retention too when asked.
+    public func runMaintenance(now: Int64, retention: Bool) {
         for replica in lock.withLock({ Array(replicas.values) }) {
             do {
                 try replica.withLog { log in
-                    let result = try log.enforceRetention(now: now)
-                    if !result.deletedSegments.isEmpty {
-                        logger.info("retention deleted segments", metadata: [
-                            "kafka.partition": "\(replica.topicPartition)", "log.segments": "\(result.deletedSegments.count)",
-                            "log.start_offset": "\(log.logStartOffset)",
-                        ])
+                    if retention {
+                        let result = try log.enforceRetention(now: now)
+                        if !result.deletedSegments.isEmpty {
+                            logger.info("retention deleted segments", metadata: [
+                                "kafka.partition": "\(replica.topicPartition)", "log.segments": "\(result.deletedSegments.count)",
+                                "log.start_offset": "\(log.logStartOffset)",
+                            ])
+                        }
                     }
                     if log.needsFlush(now: now) { try log.flush(now: now) }
                 }
             } catch {
                 logger.error("log maintenance failed", metadata: ["kafka.partition": "\(replica.topicPartition)", "error": "\(error)"])
-            }
-        }
-    }
-
-    /// Only the `flush.ms` / `flush.messages` policies, for every partition.
-    public func runFlushPolicy(now: Int64) {
-        for replica in lock.withLock({ Array(replicas.values) }) {
-            do {
-                try replica.withLog { log in
-                    if log.needsFlush(now: now) { try log.flush(now: now) }
-                }
-            } catch {
-                logger.error("flush failed", metadata: ["kafka.partition": "\(replica.topicPartition)", "error": "\(error)"])
             }
         }
     }

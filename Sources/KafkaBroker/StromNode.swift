@@ -164,12 +164,9 @@ public final class StromNode: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 let now = BrokerClock.nowMs()
-                if now - lastRetention >= retentionEvery {
-                    lastRetention = now
-                    replicas.runMaintenance(now: now)
-                } else {
-                    replicas.runFlushPolicy(now: now)
-                }
+                let retention = now - lastRetention >= retentionEvery
+                if retention { lastRetention = now }
+                replicas.runMaintenance(now: now, retention: retention)
             }
         }
         tasks.withLockedValue { $0 = (listenerTasks, maintenance) }

@@ -51,6 +51,8 @@ let package = Package(
         .target(name: "KafkaGroups", dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         // PURE: server.properties parsing and validation.
         .target(name: "StromConfig"),
+        // PURE: the KRaft state machine (KIP-595, KIP-996): inputs with `now` -> [RaftAction]; no I/O, no clock.
+        .target(name: "KafkaRaft"),
         // PURE: controller decisions (request + image -> metadata records + response).
         .target(
             name: "KafkaController",
@@ -104,6 +106,7 @@ let package = Package(
         ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
+        .testTarget(name: "KafkaRaftTests", dependencies: ["KafkaRaft"]),
         .testTarget(name: "KafkaGroupsTests", dependencies: ["KafkaGroups", "KafkaProtocol", "KafkaTestKit", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "KafkaControllerTests",

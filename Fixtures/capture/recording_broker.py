@@ -29,6 +29,9 @@ import threading
 import time
 import uuid as uuidlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from recording_admin import ADMIN_APIS, AdminHandlers  # noqa: E402  (topic and group admin APIs)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 
@@ -740,7 +743,7 @@ class Recorder:
 # --------------------------------------------------------------------------------------
 
 # APIs this broker answers (advertised with their full 3.9 validVersions).
-IMPLEMENTED = [0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 18, 19, 22, 32, 60]
+IMPLEMENTED = [0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 18, 19, 22, 32, 60] + ADMIN_APIS
 
 FETCH_MAX_WAIT_CAP = 0.25  # seconds; keeps consumers snappy and captures short
 INITIAL_REBALANCE_DELAY = 0.1
@@ -751,7 +754,10 @@ class Close(Exception):
     """Close the connection without answering."""
 
 
-class Handlers:
+class Handlers(AdminHandlers):
+    node_id = NODE_ID
+    log = staticmethod(log)
+
     def __init__(self, state, schemas):
         self.st = state
         self.s = schemas
@@ -1220,7 +1226,7 @@ class Handlers:
                 8: self.offset_commit, 9: self.offset_fetch, 10: self.find_coordinator,
                 11: self.join_group, 12: self.heartbeat, 13: self.leave_group, 14: self.sync_group,
                 18: self.api_versions, 19: self.create_topics, 22: self.init_producer_id,
-                32: self.describe_configs, 60: self.describe_cluster}
+                32: self.describe_configs, 60: self.describe_cluster, **self.admin_dispatch()}
 
 
 # --------------------------------------------------------------------------------------

@@ -100,10 +100,10 @@ if [[ "${SKIP_SARAMA:-0}" != 1 ]]; then
   mkdir -p "$GOPATH_DIR/bin" "$GOPATH_DIR/cache"
   # Keep the whole GOPATH (binaries, build cache) out of git without touching the root .gitignore.
   [[ -f "$GOPATH_DIR/.gitignore" ]] || echo '*' >"$GOPATH_DIR/.gitignore"
-  # build_sarama NAME SOURCE_DIR: build SOURCE_DIR/main.go into .gopath/bin/NAME unless up to date.
+  # build_sarama NAME SOURCE_DIR: build the package in SOURCE_DIR into .gopath/bin/NAME unless up to date.
   build_sarama() {
     local bin="$GOPATH_DIR/bin/$1" src=$2
-    if [[ ! -x "$bin" || "$src/main.go" -nt "$bin" ]]; then
+    if [[ ! -x "$bin" || -n $(find "$src" -name '*.go' -newer "$bin") ]]; then
       log "building $bin (GOPATH mode, offline)"
       (
         cd "$src"

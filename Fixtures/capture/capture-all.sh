@@ -4,16 +4,19 @@
 # Starts recording_broker.py on 127.0.0.1:$PORT, then runs every client through the scenarios
 # bootstrap-metadata, create-topics, produce-{none,gzip,snappy,lz4,zstd,idempotent} and
 # group-consume-commit (plus describe-cluster for kafka-python 3.x, whose admin API sends
-# DescribeCluster; librdkafka's and aiokafka's describe_cluster use Metadata), labelling each
-# through the broker's control file. Afterwards it runs
+# DescribeCluster; librdkafka's and aiokafka's describe_cluster use Metadata), then, for clients
+# with an admin API, topic-admin and group-admin (plus describe-quorum for kafka-python 3.x),
+# labelling each through the broker's control file. Afterwards it runs
 # check_fixtures.py. Needs scripts/install-test-clients.sh to have run.
 #
 #   Fixtures/capture/capture-all.sh                  # all clients, fresh Fixtures/requests
 #   CLIENTS="kcat sarama" Fixtures/capture/capture-all.sh
 #   KEEP=1 ...                                        # add to the existing capture instead of wiping it
+#   KEEP=1 SCENARIOS="topic-admin group-admin describe-quorum" ...   # only these scenarios
 #
 # Environment: PORT (19092), SCHEMAS (<repo>/../shared/kafka-protocol), CLIENTS, KEEP, WORK (a
-# scratch dir for the control file and logs; default: a new temp dir), SCENARIO_TIMEOUT (60 s).
+# scratch dir for the control file and logs; default: a new temp dir), SCENARIO_TIMEOUT (60 s),
+# SCENARIOS (space-separated labels to run; default: all).
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -73,9 +76,13 @@ EOF
 }
 
 # run CLIENT_SLUG CLIENT_VERSION SCENARIO CMD... : label, run with a timeout, record the result.
+# A scenario not in $SCENARIOS (when set) is skipped and fails nothing.
 run() {
   local slug=$1 version=$2 scen=$3
   shift 3
+  if [[ -n ${SCENARIOS:-} && " $SCENARIOS " != *" $scen "* ]]; then
+    return 1
+  fi
   label "$slug" "$version" "$scen"
   local log="$WORK/$slug.$scen.log"
   if timeout --kill-after=5 "$SCENARIO_TIMEOUT" "$@" >"$log" 2>&1; then
@@ -114,6 +121,25 @@ capture_client() {
   fi
   run "$slug" "$version" group-consume-commit "$@" --bootstrap "$BOOT" --scenario group-consume-commit \
     --topic "$topic" --group "$topic-group" --expect "$produced"
+  if [[ $admin == yes ]]; then
+    capture_admin "$key" "$slug" "$version" "$@"
+  fi
+}
+
+# capture_admin KEY SLUG VERSION DRIVER... : the admin scenarios, each self-contained (it creates
+# what it works on): topic-admin (DeleteTopics, CreatePartitions, IncrementalAlterConfigs,
+# DeleteRecords, DescribeConfigs, as far as the client's admin API reaches) and group-admin
+# (ListGroups, DescribeGroups, OffsetFetch, OffsetDelete, DeleteGroups, admin OffsetCommit), plus
+# describe-quorum where DESCRIBE_QUORUM=yes.
+capture_admin() {
+  local key=$1 slug=$2 version=$3
+  shift 3
+  run "$slug" "$version" topic-admin "$@" --bootstrap "$BOOT" --scenario topic-admin --topic "fx-$key-topic-admin"
+  run "$slug" "$version" group-admin "$@" --bootstrap "$BOOT" --scenario group-admin \
+    --topic "fx-$key-group-admin" --group "fx-$key-admin-group"
+  if [[ ${DESCRIBE_QUORUM:-no} == yes ]]; then  # kafka-python 3.x: describe_metadata_quorum
+    run "$slug" "$version" describe-quorum "$@" --bootstrap "$BOOT" --scenario describe-quorum
+  fi
 }
 
 id_of() { "$@" --print-id 2>/dev/null; }
@@ -134,7 +160,7 @@ for client in $CLIENTS; do
       ;;
     kafka-python-venv)
       IFS=$'\t' read -r slug version < <(id_of "$VENV_PY" "$HERE/drive_kafka_python.py")
-      DESCRIBE_CLUSTER=yes capture_client kp-venv "$slug" "$version" yes yes "$VENV_PY" "$HERE/drive_kafka_python.py"
+      DESCRIBE_CLUSTER=yes DESCRIBE_QUORUM=yes capture_client kp-venv "$slug" "$version" yes yes "$VENV_PY" "$HERE/drive_kafka_python.py"
       ;;
     kafka-python-debian)
       # kafka-python 2.0.2 has no idempotent producer: its plain produce is produce-none.

@@ -76,8 +76,62 @@ async def run(a):
             print("consumed %d, committed %s" % (got, {tp: await c.committed(tp) for tp in c.assignment()}))
         finally:
             await c.stop()
+    elif a.scenario in ADMIN_SCENARIOS:
+        admin = AIOKafkaAdminClient(**base)
+        await admin.start()
+        try:
+            await ADMIN_SCENARIOS[a.scenario](a, base, admin)
+        finally:
+            await admin.close()
     else:
         raise SystemExit("unknown scenario %r" % a.scenario)
+
+
+async def topic_admin(a, base, admin):
+    """Create a 2-partition topic, grow it to 4, read its configs, delete records up to the high
+    watermark, delete the topic. (aiokafka's alter_configs is AlterConfigs, which Strom does not serve.)"""
+    from aiokafka.admin import NewPartitions, RecordsToDelete
+    from aiokafka.structs import TopicPartition
+    await admin.create_topics([NewTopic(a.topic, num_partitions=2, replication_factor=1)], timeout_ms=15000)
+    await admin.create_partitions({a.topic: NewPartitions(4)}, timeout_ms=15000)
+    described = await admin.describe_topics([a.topic])
+    if len(described[0]["partitions"]) != 4:
+        raise SystemExit("expected 4 partitions after create_partitions: %r" % (described,))
+    desc = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, a.topic)])
+    if "retention.ms" not in repr(desc):
+        raise SystemExit("no retention.ms described: %r" % (desc,))
+    deleted = await admin.delete_records({TopicPartition(a.topic, p): RecordsToDelete(-1) for p in (0, 1)})
+    print("delete_records ->", deleted)
+    await admin.delete_topics([a.topic], timeout_ms=15000)
+    if a.topic in await admin.list_topics():
+        raise SystemExit("topic %s still listed after delete_topics" % a.topic)
+    print("deleted", a.topic)
+
+
+async def group_admin(a, base, admin):
+    """Commit offsets with an assigned consumer (no join), list the groups, describe the group,
+    read its offsets. aiokafka's admin has no group deletion or offset deletion."""
+    from aiokafka.structs import OffsetAndMetadata, TopicPartition
+    await admin.create_topics([NewTopic(a.topic, num_partitions=2, replication_factor=1)], timeout_ms=15000)
+    wanted = {TopicPartition(a.topic, 0): 3, TopicPartition(a.topic, 1): 5}
+    c = AIOKafkaConsumer(group_id=a.group, enable_auto_commit=False, **base)
+    await c.start()
+    try:
+        c.assign(list(wanted))
+        await c.commit({tp: OffsetAndMetadata(o, "") for tp, o in wanted.items()})
+    finally:
+        await c.stop()
+    listed = [g[0] for g in await admin.list_consumer_groups()]
+    if a.group not in listed:
+        raise SystemExit("group %s not listed: %s" % (a.group, listed))
+    print("described", await admin.describe_consumer_groups([a.group]))
+    got = {tp: om.offset for tp, om in (await admin.list_consumer_group_offsets(a.group)).items()}
+    if got != wanted:
+        raise SystemExit("offsets read back %s, expected %s" % (got, wanted))
+    print("offsets", got)
+
+
+ADMIN_SCENARIOS = {"topic-admin": topic_admin, "group-admin": group_admin}
 
 
 def main():

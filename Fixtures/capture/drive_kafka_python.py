@@ -22,6 +22,87 @@ def slug():
     return "kafka-python-%s" % kafka.__version__
 
 
+def topic_admin(a, base, admin):
+    """Create a 2-partition topic, grow it to 4, alter its configs (IncrementalAlterConfigs, 3.x),
+    read them back, delete records up to the high watermark (3.x), delete the topic."""
+    from kafka.admin import NewPartitions
+    v3 = hasattr(admin, "delete_records")
+    admin.create_topics([NewTopic(a.topic, num_partitions=2, replication_factor=1)], timeout_ms=15000)
+    print("create_partitions ->", admin.create_partitions({a.topic: NewPartitions(4)}, timeout_ms=15000))
+    if v3:
+        # 3.x picks IncrementalAlterConfigs when the broker offers it; (op, value) pairs, DELETE sends null.
+        res = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, a.topic, configs={
+            "retention.ms": ("SET", "7200000"), "cleanup.policy": ("DELETE", None)})])
+        print("alter_configs ->", res)
+    desc = repr(admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, a.topic)]))
+    if v3 and "7200000" not in desc:
+        raise SystemExit("retention.ms not altered: %s" % desc)
+    print("describe_configs ->", desc)
+    if v3:
+        from kafka import TopicPartition
+        deleted = admin.delete_records({TopicPartition(a.topic, 0): -1, TopicPartition(a.topic, 1): -1})
+        print("delete_records ->", deleted)
+    print("delete_topics ->", admin.delete_topics([a.topic], timeout_ms=15000))
+    if a.topic in admin.list_topics():
+        raise SystemExit("topic %s still listed after delete_topics" % a.topic)
+
+
+def group_admin(a, base, admin):
+    """Commit offsets for a group without members (admin alter_group_offsets in 3.x, an assigned
+    consumer's commit in 2.0.2), list groups (3.x also with state and type filters), describe the
+    group, read its offsets, delete one partition's offset (OffsetDelete, 3.x), delete the group."""
+    from kafka import TopicPartition
+    from kafka.structs import OffsetAndMetadata
+    v3 = hasattr(admin, "delete_group_offsets")
+    admin.create_topics([NewTopic(a.topic, num_partitions=2, replication_factor=1)], timeout_ms=15000)
+    wanted = {TopicPartition(a.topic, 0): 3, TopicPartition(a.topic, 1): 5}
+    if v3:
+        admin.alter_group_offsets(a.group, {tp: OffsetAndMetadata(o, "", -1) for tp, o in wanted.items()})
+        listed = [g["group_id"] for g in admin.list_groups()]
+        empty = [g["group_id"] for g in admin.list_groups(states_filter=["Empty"], types_filter=["classic"])]
+        if a.group not in listed or a.group not in empty:
+            raise SystemExit("group %s not listed: all %s, empty classic %s" % (a.group, listed, empty))
+        print("described", admin.describe_groups([a.group]))
+        got = admin.list_group_offsets(a.group)[a.group]
+    else:
+        c = KafkaConsumer(group_id=a.group, enable_auto_commit=False, **base)
+        c.assign(list(wanted))
+        c.commit({tp: OffsetAndMetadata(o, "") for tp, o in wanted.items()})
+        c.close()
+        listed = [g[0] for g in admin.list_consumer_groups()]
+        if a.group not in listed:
+            raise SystemExit("group %s not listed: %s" % (a.group, listed))
+        print("described", admin.describe_consumer_groups([a.group]))
+        got = admin.list_consumer_group_offsets(a.group)
+    offsets = {tp: om.offset for tp, om in got.items()}
+    if offsets != wanted:
+        raise SystemExit("offsets read back %s, expected %s" % (offsets, wanted))
+    if v3:
+        print("delete_group_offsets ->", admin.delete_group_offsets(a.group, [TopicPartition(a.topic, 1)]))
+        left = {tp.partition for tp in admin.list_group_offsets(a.group)[a.group]}
+        if left != {0}:
+            raise SystemExit("after OffsetDelete of partition 1 the group has offsets for %s" % left)
+        res = admin.delete_groups([a.group])
+        still = [g["group_id"] for g in admin.list_groups()]
+    else:
+        res = admin.delete_consumer_groups([a.group])
+        still = [g[0] for g in admin.list_consumer_groups()]
+    print("delete groups ->", res)
+    if a.group in still:
+        raise SystemExit("group %s still listed after deleting it" % a.group)
+
+
+def describe_quorum(a, base, admin):
+    """kafka-python 3.x's describe_metadata_quorum (DescribeQuorum of __cluster_metadata-0)."""
+    q = admin.describe_metadata_quorum()
+    print("describe_metadata_quorum ->", q)
+    if q["topics"][0]["partitions"][0]["leader_id"] < 0:
+        raise SystemExit("no quorum leader described")
+
+
+ADMIN_SCENARIOS = {"topic-admin": topic_admin, "group-admin": group_admin, "describe-quorum": describe_quorum}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bootstrap", default="127.0.0.1:19092")
@@ -97,6 +178,12 @@ def main():
         c.commit()  # synchronous
         print("consumed %d, committed %s" % (got, {tp: c.committed(tp) for tp in c.assignment()}))
         c.close()
+    elif a.scenario in ADMIN_SCENARIOS:
+        admin = KafkaAdminClient(**base)
+        try:
+            ADMIN_SCENARIOS[a.scenario](a, base, admin)
+        finally:
+            admin.close()
     else:
         raise SystemExit("unknown scenario %r" % a.scenario)
     return 0

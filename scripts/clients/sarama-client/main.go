@@ -5,6 +5,8 @@
 //	sarama-client -scenario create-topics -topic T
 //	sarama-client -scenario produce -codec zstd -topic T [-idempotent]
 //	sarama-client -scenario group-consume-commit -topic T -group G -expect N
+//	sarama-client -scenario topic-admin -topic T            (admin.go)
+//	sarama-client -scenario group-admin -topic T -group G   (admin.go)
 //
 // Exits 0 only when the scenario really happened (acks received, records consumed back).
 package main
@@ -51,7 +53,7 @@ func payload(i int, compressed bool) []byte {
 
 func main() {
 	bootstrap := flag.String("bootstrap", "127.0.0.1:19092", "broker host:port")
-	scenario := flag.String("scenario", "bootstrap-metadata", "bootstrap-metadata|create-topics|produce|group-consume-commit")
+	scenario := flag.String("scenario", "bootstrap-metadata", "bootstrap-metadata|create-topics|produce|group-consume-commit|topic-admin|group-admin")
 	topic := flag.String("topic", "fx-sarama", "topic")
 	group := flag.String("group", "fx-sarama-group", "consumer group id")
 	codec := flag.String("codec", "none", "none|gzip|snappy|lz4|zstd")
@@ -201,7 +203,9 @@ func main() {
 		fmt.Printf("consumed %d records\n", h.count())
 
 	default:
-		fail("unknown scenario %q", *scenario)
+		if !runAdminScenario(*scenario, addrs, *topic, *group) { // topic-admin, group-admin: admin.go
+			fail("unknown scenario %q", *scenario)
+		}
 	}
 }
 

@@ -1,0 +1,32 @@
+/// The `controller.quorum.*` timing settings, in milliseconds, with Kafka's defaults.
+///
+/// Election timeouts are randomised in `[electionTimeoutMs, 2 * electionTimeoutMs)`; a leader resigns when a
+/// majority has not fetched within `1.5 * fetchTimeoutMs` (check-quorum) and re-sends BeginQuorumEpoch every
+/// `fetchTimeoutMs / 2`.
+public struct QuorumConfig: Hashable, Sendable {
+    /// `controller.quorum.election.timeout.ms`
+    public var electionTimeoutMs: Int64 = 1000
+    /// `controller.quorum.fetch.timeout.ms`
+    public var fetchTimeoutMs: Int64 = 2000
+    /// `controller.quorum.election.backoff.max.ms`
+    public var electionBackoffMaxMs: Int64 = 1000
+    /// `controller.quorum.request.timeout.ms`
+    public var requestTimeoutMs: Int64 = 2000
+    /// `controller.quorum.retry.backoff.ms`
+    public var retryBackoffMs: Int64 = 20
+    /// How long the leader parks a Fetch that finds no new data (Fetch `MaxWaitMs` sent by followers).
+    public var fetchMaxWaitMs: Int64 = 500
+    /// At most this many entries in one Fetch response (stands in for `MaxBytes`).
+    public var maxFetchEntries: Int = 64
+    /// Base of the randomised binary exponential backoff after a lost election (Kafka's `RETRY_BACKOFF_BASE_MS`).
+    public var electionBackoffBaseMs: Int64 = 100
+    /// Observers the leader has not heard from in this long are left out of DescribeQuorum.
+    public var observerSessionTimeoutMs: Int64 = 300_000
+
+    public init() {}
+
+    /// Leader check-quorum period: `fetchTimeoutMs * 1.5`.
+    public var checkQuorumTimeoutMs: Int64 { fetchTimeoutMs * 3 / 2 }
+    /// Period of the leader's BeginQuorumEpoch re-sends.
+    public var beginQuorumEpochTimeoutMs: Int64 { fetchTimeoutMs / 2 }
+}

@@ -1,0 +1,73 @@
+/// Fetch at the leader: validate the fetcher's position against our log, answer with entries or the
+/// diverging epoch, record its progress, or park the request until new data arrives (long poll).
+extension RaftCore {
+    /// Errors: INVALID_REQUEST for a negative offset, epoch or wait, or a last fetched epoch above the
+    /// fetcher's leader epoch; FENCED_LEADER_EPOCH for an old epoch; UNKNOWN_LEADER_EPOCH for a newer one;
+    /// NOT_LEADER_OR_FOLLOWER when this replica does not lead the epoch. Each carries our leader and epoch.
+    mutating func handleFetchRequest(_ request: FetchRequest, envelope: RaftEnvelope, now: Int64,
+                                     into actions: inout [RaftAction]) {
+        if request.maxWaitMs < 0 || request.fetchOffset < 0 || request.lastFetchedEpoch < 0
+            || request.lastFetchedEpoch > request.currentLeaderEpoch {
+            return respond(.fetchResponse(errorFetchResponse(.invalidRequest)), to: envelope, into: &actions)
+        }
+        let response = tryCompleteFetch(request, from: envelope.source, now: now, into: &actions)
+        if response.errorCode != .none || !response.records.isEmpty || request.maxWaitMs == 0
+            || response.divergingEpoch != nil {
+            return respond(.fetchResponse(response), to: envelope, into: &actions)
+        }
+        guard case .leader(var leader) = state else { return }
+        leader.parkedFetches.removeAll { $0.source == envelope.source }
+        leader.parkedFetches.append(LeaderState.ParkedFetch(
+            source: envelope.source, correlationID: envelope.correlationID, request: request,
+            deadline: now + request.maxWaitMs))
+        state = .leader(leader)
+    }
+
+    /// Kafka's `tryCompleteFetchRequest`.
+    mutating func tryCompleteFetch(_ request: FetchRequest, from source: Int32, now: Int64,
+                                   into actions: inout [RaftAction]) -> FetchResponse {
+        if request.currentLeaderEpoch < epoch { return errorFetchResponse(.fencedLeaderEpoch) }
+        if request.currentLeaderEpoch > epoch { return errorFetchResponse(.unknownLeaderEpoch) }
+        guard case .leader(var leader) = state else { return errorFetchResponse(.notLeaderOrFollower) }
+        if let diverging = log.divergence(fetchOffset: request.fetchOffset, lastFetchedEpoch: request.lastFetchedEpoch) {
+            return FetchResponse(errorCode: .none, highWatermark: leader.highWatermark ?? -1,
+                                 logStartOffset: log.logStartOffset,
+                                 divergingEpoch: .init(epoch: diverging.epoch, endOffset: diverging.offset),
+                                 leaderID: localID, leaderEpoch: epoch)
+        }
+        let records = log.entries(from: request.fetchOffset, maxCount: config.maxFetchEntries)
+        let advanced = leader.updateReplicaState(replicaID: request.replicaID, fetchOffset: request.fetchOffset,
+                                                 now: now, leaderEndOffset: log.endOffset.offset)
+        state = .leader(leader)
+        if advanced, let highWatermark = leader.highWatermark {
+            actions.append(.committed(highWatermark: highWatermark))
+        }
+        return FetchResponse(errorCode: .none, highWatermark: leader.highWatermark ?? -1,
+                             logStartOffset: log.logStartOffset, leaderID: localID, leaderEpoch: epoch,
+                             recordsBaseOffset: request.fetchOffset, records: records)
+    }
+
+    /// Answers parked fetches that now have data (`onlyWithData`) or whose wait is over.
+    mutating func completeParkedFetches(now: Int64, onlyWithData: Bool, into actions: inout [RaftAction]) {
+        guard case .leader(var leader) = state else { return }
+        let endOffset = log.endOffset.offset
+        let due = leader.parkedFetches.filter { onlyWithData ? $0.request.fetchOffset < endOffset : now >= $0.deadline }
+        guard !due.isEmpty else { return }
+        leader.parkedFetches.removeAll { due.contains($0) }
+        state = .leader(leader)
+        for parked in due {
+            let response = tryCompleteFetch(parked.request, from: parked.source, now: now, into: &actions)
+            actions.append(.send(RaftEnvelope(source: localID, destination: parked.source,
+                                              correlationID: parked.correlationID, message: .fetchResponse(response))))
+        }
+    }
+
+    /// The Fetch a follower or observer sends: from its log end, naming the epoch of its last entry.
+    mutating func sendFetch(to destination: Int32, now: Int64, into actions: inout [RaftAction]) {
+        let end = log.endOffset
+        send(.fetchRequest(FetchRequest(clusterID: clusterID, replicaID: localID, maxWaitMs: config.fetchMaxWaitMs,
+                                        currentLeaderEpoch: epoch, fetchOffset: end.offset,
+                                        lastFetchedEpoch: end.epoch)),
+             to: destination, now: now, into: &actions)
+    }
+}

@@ -1,0 +1,38 @@
+/// What the shell feeds the core, each with the current time (`handle(_:now:)`).
+public enum RaftInput: Hashable, Sendable {
+    /// Time passed; the core checks its timers. Call it at (or after) the last `scheduleTick(at:)`.
+    case tick
+    /// A request or response from another replica.
+    case received(RaftEnvelope)
+    /// Client data to append at the leader (one entry per payload).
+    case append([[UInt8]])
+    /// The log is durable up to this offset (completion of a `flushLog` action for the log as it is now).
+    case persisted(upTo: Int64)
+    /// Graceful shutdown of a leader: resign and hand over to the preferred successors.
+    case resign
+}
+
+/// What the core asks the shell to do, in order. The shell performs them in sequence: a
+/// `persistQuorumState` must be durable before any later `send` goes out, and `appendToLog`/`truncateLog`
+/// mirror changes the core already made to its own view of the log.
+public enum RaftAction: Hashable, Sendable {
+    /// Write the `quorum-state` file (fsync'd, atomically replaced) before doing anything that follows.
+    case persistQuorumState(QuorumStateData)
+    /// Append `entries` at `baseOffset` (the current log end offset).
+    case appendToLog(baseOffset: Int64, entries: [RaftEntry])
+    /// Drop every entry at `toOffset` and beyond.
+    case truncateLog(toOffset: Int64)
+    /// Make the log durable up to `upTo`, then report `.persisted(upTo:)`.
+    case flushLog(upTo: Int64)
+    case send(RaftEnvelope)
+    case becameLeader(epoch: Int32, epochStartOffset: Int64)
+    case becameFollower(leaderID: Int32, epoch: Int32)
+    case resigned(epoch: Int32)
+    /// The local high watermark rose: entries below it are committed.
+    case committed(highWatermark: Int64)
+    /// A client append was written at the leader; `last` is its last offset and the epoch.
+    case appendAccepted(last: OffsetAndEpoch)
+    case appendRejected(RaftErrorCode)
+    /// Call `handle(.tick, now:)` no later than this.
+    case scheduleTick(at: Int64)
+}

@@ -1,0 +1,47 @@
+/// One entry of the replicated log: the leader epoch it was written in and its payload. Offsets are
+/// positions: the entry at offset `n` is the `n - logStartOffset`th entry.
+///
+/// `isControl` marks the leader-change entry a new leader writes at the start of its epoch (Kafka's
+/// `LeaderChangeMessage` control record): it lets the leader commit in its own epoch without client data.
+public struct RaftEntry: Hashable, Sendable {
+    public var epoch: Int32
+    public var isControl: Bool
+    public var payload: [UInt8]
+
+    public init(epoch: Int32, isControl: Bool = false, payload: [UInt8]) {
+        self.epoch = epoch
+        self.isControl = isControl
+        self.payload = payload
+    }
+}
+
+/// The log as the core sees it: end offset, epoch lookups, reads, append and truncate.
+///
+/// Invariants: epochs never decrease along the log; `endOffset.epoch` is the epoch of the last entry (0 for
+/// an empty log); `endOffset(forEpoch:)` follows Kafka's `endOffsetForEpoch` (see `MemoryRaftLog`). A later
+/// snapshot (KIP-630) raises `logStartOffset` and answers for the epochs it covers.
+public protocol RaftLog: Sendable {
+    var logStartOffset: Int64 { get }
+    /// Log end offset and the epoch of the last entry.
+    var endOffset: OffsetAndEpoch { get }
+    /// The epoch of the entry at `offset`, nil outside `[logStartOffset, endOffset.offset)`.
+    func epoch(at offset: Int64) -> Int32?
+    /// The largest epoch `<= epoch` in the log and the offset where it ends (the next epoch's start offset,
+    /// or the log end offset for the last epoch).
+    func endOffset(forEpoch epoch: Int32) -> OffsetAndEpoch
+    /// Up to `maxCount` entries starting at `offset`.
+    func entries(from offset: Int64, maxCount: Int) -> [RaftEntry]
+    /// Appends at the end; epochs must not decrease.
+    mutating func append(_ entries: [RaftEntry])
+    /// Removes every entry at `offset` and beyond.
+    mutating func truncate(to offset: Int64)
+}
+
+extension RaftLog {
+    /// Kafka's `validateOffsetAndEpoch`: nil when the fetcher's log matches ours up to `offset`, else the
+    /// `(epoch, end offset)` it must truncate to.
+    public func divergence(fetchOffset offset: Int64, lastFetchedEpoch epoch: Int32) -> OffsetAndEpoch? {
+        let end = endOffset(forEpoch: epoch)
+        return end.epoch != epoch || end.offset < offset ? end : nil
+    }
+}

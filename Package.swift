@@ -52,7 +52,7 @@ let package = Package(
         // PURE: server.properties parsing and validation.
         .target(name: "StromConfig"),
         // PURE: the KRaft state machine (KIP-595, KIP-996): inputs with `now` -> [RaftAction]; no I/O, no clock.
-        .target(name: "KafkaRaft"),
+        .target(name: "KafkaRaft", exclude: ["README.md"]),
         // PURE: controller decisions (request + image -> metadata records + response).
         .target(
             name: "KafkaController",

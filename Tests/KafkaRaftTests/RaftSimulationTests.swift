@@ -1,0 +1,59 @@
+import KafkaRaft
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thousands of seeded chaos runs of a 3-voter quorum (plus an observer) and of a 5-voter quorum; every
+/// failure names its seed. Set `RAFT_SIM_SEEDS` to run more or fewer.
+@Suite struct RaftSimulationTests {
+    static var seedCount: UInt64 {
+        if let text = getenv("RAFT_SIM_SEEDS"), let count = UInt64(String(cString: text)) { return count }
+        return 1000
+    }
+
+    static func runSeeds(_ seeds: ClosedRange<UInt64>, scenario: SimScenario, label: String) {
+        let clock = ContinuousClock()
+        var failures: [String] = []
+        let elapsed = clock.measure {
+            for seed in seeds {
+                if let failure = scenario.run(seed: seed) { failures.append(failure) }
+            }
+        }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("\(label): \(seeds.count) seeds in \(seconds) s (\(Double(seeds.count) / seconds) seeds/s)")
+        for failure in failures.prefix(5) {
+            Issue.record(Comment(rawValue: failure))
+        }
+        #expect(failures.isEmpty, "\(failures.count) failing seeds: \(failures.map { $0.prefix(20) })")
+    }
+
+    /// The runs do real work: leaders in several epochs, crashes, and many committed entries.
+    @Test func runsExerciseTheProtocol() {
+        var totals = SimScenario.Outcome()
+        for seed: UInt64 in 1...20 {
+            let outcome = SimScenario().outcome(seed: seed)
+            #expect(outcome.failure == nil)
+            totals.events += outcome.events
+            totals.committedEntries += outcome.committedEntries
+            totals.epochs += outcome.epochs
+            totals.crashes += outcome.crashes
+        }
+        print("20 seeds: \(totals.events) events, \(totals.committedEntries) committed entries, \(totals.epochs) led epochs, \(totals.crashes) crashes")
+        #expect(totals.committedEntries > 20 * 20)
+        #expect(totals.epochs > 20 * 2)
+        #expect(totals.crashes > 20)
+    }
+
+    @Test func threeVotersManySeeds() {
+        Self.runSeeds(1...Self.seedCount, scenario: SimScenario(), label: "3 voters + observer")
+    }
+
+    @Test func fiveVotersManySeeds() {
+        Self.runSeeds(1_000_001...(1_000_000 + Self.seedCount / 4),
+                      scenario: SimScenario(voterCount: 5, observerCount: 1), label: "5 voters + observer")
+    }
+}

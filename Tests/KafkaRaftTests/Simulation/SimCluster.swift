@@ -1,0 +1,218 @@
+import KafkaRaft
+
+/// A deterministic cluster: a seeded scheduler on a manual clock, an in-memory network that drops,
+/// delays, duplicates, reorders and partitions messages, and replicas that crash (losing unflushed log
+/// entries) and restart from their persisted `quorum-state` and flushed log. Invariants are checked after
+/// every event (`SimCluster+Invariants.swift`).
+struct SimCluster {
+    enum Event {
+        case deliver(RaftEnvelope)
+        case tick(node: Int32, incarnation: Int)
+        case flushed(node: Int32, incarnation: Int, upTo: Int64, truncations: Int)
+    }
+
+    struct Faults {
+        var dropPercent: UInt64 = 0
+        var duplicatePercent: UInt64 = 0
+        var maxDelayMs: Int64 = 20
+        /// One message in this many is held back up to `longDelayMs` (reordering past later messages).
+        var longDelayOneIn: UInt64 = 0
+        var longDelayMs: Int64 = 1500
+        var maxFlushDelayMs: Int64 = 5
+    }
+
+    let seed: UInt64
+    let voters: VoterSet
+    let config: QuorumConfig
+    var nodes: [Int32: SimNode] = [:]
+    var queue = EventQueue<Event>()
+    var now: Int64 = 0
+    var random: RaftRandom
+    var faults = Faults()
+    /// Directed links that lose every message: `source << 32 | destination`.
+    var blocked: Set<UInt64> = []
+    var eventCount = 0
+    /// The committed log as the replicas reported it: the longest prefix any of them committed.
+    var committed: [RaftEntry] = []
+    /// Which replica led each epoch.
+    var leaders: [Int32: Int32] = [:]
+    var failure: String?
+    var trace: [String] = []
+    var payloadCounter = 0
+    var crashes = 0
+
+    init(seed: UInt64, voterIDs: [Int32], observerIDs: [Int32] = [], config: QuorumConfig = QuorumConfig()) {
+        self.seed = seed
+        voters = VoterSet(voterIDs)
+        self.config = config
+        random = RaftRandom(seed: seed)
+        for id in voterIDs + observerIDs {
+            nodes[id] = SimNode(id: id)
+            start(id)
+        }
+    }
+
+    var nodeIDs: [Int32] { nodes.keys.sorted() }
+
+    mutating func record(_ line: String) {
+        trace.append("[\(now)] \(line)")
+        if trace.count > 60 { trace.removeFirst(trace.count - 60) }
+    }
+
+    // MARK: - Replica lifecycle
+
+    mutating func start(_ id: Int32) {
+        guard var node = nodes[id], node.core == nil else { return }
+        node.incarnation += 1
+        node.disk = Array(node.durableEntries)
+        node.pendingTick = nil
+        node.highWatermark = 0
+        node.verifiedUpTo = 0
+        node.core = RaftCore(localID: id, clusterID: "sim", voters: voters, config: config,
+                             quorumState: node.persistedQuorumState, log: MemoryRaftLog(entries: node.disk),
+                             now: now, seed: random.next())
+        nodes[id] = node
+        record("start \(id) incarnation \(node.incarnation)")
+        handle(id, .tick)
+    }
+
+    mutating func crash(_ id: Int32) {
+        guard nodes[id]?.core != nil else { return }
+        let durable = Array(nodes[id]!.durableEntries)
+        nodes[id]?.core = nil
+        nodes[id]?.disk = durable
+        crashes += 1
+        record("crash \(id)")
+    }
+
+    /// Feeds one input to a running replica and performs its actions in order.
+    mutating func handle(_ id: Int32, _ input: RaftInput) {
+        guard var core = nodes[id]?.core else { return }
+        let actions = core.handle(input, now: now)
+        nodes[id]?.core = core
+        for action in actions { perform(action, at: id) }
+        checkInvariants(after: id)
+    }
+
+    private mutating func perform(_ action: RaftAction, at id: Int32) {
+        guard var node = nodes[id] else { return }
+        switch action {
+        case .persistQuorumState(let state):
+            node.persistedQuorumState = state
+        case .appendToLog(let baseOffset, let entries):
+            if baseOffset != Int64(node.disk.count) { fail("node \(id) appends at \(baseOffset) to a log of \(node.disk.count)") }
+            node.disk += entries
+        case .truncateLog(let offset):
+            if offset < node.highWatermark { fail("node \(id) truncates to \(offset) below its high watermark \(node.highWatermark)") }
+            node.disk.removeSubrange(Int(offset)...)
+            node.durableCount = min(node.durableCount, Int(offset))
+            node.truncations += 1
+        case .flushLog(let upTo):
+            queue.push(.flushed(node: id, incarnation: node.incarnation, upTo: upTo, truncations: node.truncations),
+                       at: now + random.below(faults.maxFlushDelayMs + 1))
+        case .send(let envelope):
+            nodes[id] = node
+            transmit(envelope)
+            return
+        case .becameLeader(let epoch, _):
+            record("\(id) leads epoch \(epoch)")
+        case .committed(let highWatermark):
+            nodes[id] = node
+            onCommitted(id, highWatermark: highWatermark)
+            return
+        case .scheduleTick(let time):
+            if node.pendingTick == nil || time < node.pendingTick! || node.pendingTick! <= now {
+                node.pendingTick = time
+                queue.push(.tick(node: id, incarnation: node.incarnation), at: time)
+            }
+        case .becameFollower, .resigned, .appendAccepted, .appendRejected:
+            break
+        }
+        nodes[id] = node
+    }
+
+    // MARK: - Network
+
+    private mutating func transmit(_ envelope: RaftEnvelope) {
+        let link = UInt64(UInt32(bitPattern: envelope.source)) << 32 | UInt64(UInt32(bitPattern: envelope.destination))
+        if blocked.contains(link) || random.below(100) < faults.dropPercent { return }
+        let copies = random.below(100) < faults.duplicatePercent ? 2 : 1
+        for _ in 0..<copies {
+            var delay = 1 + random.below(faults.maxDelayMs)
+            if faults.longDelayOneIn > 0, random.below(Int64(faults.longDelayOneIn)) == 0 {
+                delay += random.below(faults.longDelayMs)
+            }
+            queue.push(.deliver(envelope), at: now + delay)
+        }
+    }
+
+    mutating func partition(_ side: Set<Int32>) {
+        for a in nodeIDs where side.contains(a) {
+            for b in nodeIDs where !side.contains(b) {
+                block(from: a, to: b)
+                block(from: b, to: a)
+            }
+        }
+        record("partition \(side.sorted()) | rest")
+    }
+
+    mutating func block(from source: Int32, to destination: Int32) {
+        blocked.insert(UInt64(UInt32(bitPattern: source)) << 32 | UInt64(UInt32(bitPattern: destination)))
+    }
+
+    mutating func heal() {
+        blocked.removeAll()
+        record("heal")
+    }
+
+    // MARK: - Scheduler
+
+    /// Runs events until `time` (or a failure).
+    mutating func run(until time: Int64) {
+        while failure == nil, let next = queue.peekTime(), next <= time {
+            let (eventTime, event) = queue.pop()!
+            now = eventTime
+            eventCount += 1
+            switch event {
+            case .deliver(let envelope):
+                guard nodes[envelope.destination]?.isRunning == true else { continue }
+                handle(envelope.destination, .received(envelope))
+            case .tick(let id, let incarnation):
+                guard let node = nodes[id], node.incarnation == incarnation, node.pendingTick == eventTime else { continue }
+                nodes[id]?.pendingTick = nil
+                handle(id, .tick)
+            case .flushed(let id, let incarnation, let upTo, let truncations):
+                guard let node = nodes[id], node.isRunning, node.incarnation == incarnation,
+                      node.truncations == truncations else { continue }
+                let durable = min(Int(upTo), node.disk.count)
+                if durable > node.durableCount { nodes[id]?.durableCount = durable }
+                handle(id, .persisted(upTo: Int64(durable)))
+            }
+        }
+        if failure == nil { now = max(now, time) }
+    }
+
+    /// Appends a unique payload at every replica that believes it leads; returns the payloads appended.
+    @discardableResult
+    mutating func clientAppend(count: Int = 1) -> [[UInt8]] {
+        var appended: [[UInt8]] = []
+        for id in nodeIDs where nodes[id]?.core?.state.isLeader == true {
+            let payloads = (0..<count).map { _ -> [UInt8] in
+                payloadCounter += 1
+                return Array("n\(id)-\(payloadCounter)".utf8)
+            }
+            handle(id, .append(payloads))
+            appended += payloads
+        }
+        return appended
+    }
+
+    mutating func fail(_ message: String) {
+        guard failure == nil else { return }
+        failure = "seed \(seed) at \(now) ms after \(eventCount) events: \(message)\n" + trace.suffix(25).joined(separator: "\n")
+    }
+}
+
+extension EventQueue {
+    func peekTime() -> Int64? { peekFirstTime }
+}

@@ -1,0 +1,133 @@
+import KafkaRaft
+
+/// One seeded run: a chaos phase (random client appends, crashes, restarts, symmetric and one-way
+/// partitions, heals, on a network that drops, duplicates and delays), then a calm phase that must make
+/// progress: a leader followed by a majority within `electionBoundMs`, and data appended at it committed
+/// within `commitBoundMs`. Returns nil, or the failure with its seed and the last events.
+struct SimScenario {
+    var voterCount = 3
+    var observerCount = 1
+    var chaosMs: Int64 = 15_000
+    var electionBoundMs: Int64 = 15_000
+    var commitBoundMs: Int64 = 10_000
+
+    /// What a run did, for the progress report and for checking that runs exercise the protocol.
+    struct Outcome {
+        var failure: String?
+        var events = 0
+        var committedEntries = 0
+        var epochs = 0
+        var crashes = 0
+    }
+
+    func run(seed: UInt64) -> String? { outcome(seed: seed).failure }
+
+    func outcome(seed: UInt64) -> Outcome {
+        var cluster = SimCluster(seed: seed, voterIDs: (1...Int32(voterCount)).map { $0 },
+                                 observerIDs: (0..<Int32(observerCount)).map { 100 + $0 })
+        var random = RaftRandom(seed: seed ^ 0x5EED)
+        cluster.faults.dropPercent = UInt64(random.below(12))
+        cluster.faults.duplicatePercent = UInt64(random.below(6))
+        cluster.faults.maxDelayMs = 1 + random.below(40)
+        cluster.faults.longDelayOneIn = 40
+        var time: Int64 = 0
+        while time < chaosMs, cluster.failure == nil {
+            time += 20 + random.below(400)
+            cluster.run(until: time)
+            chaos(&cluster, &random)
+        }
+        let failure = cluster.failure ?? calm(&cluster)
+        return Outcome(failure: failure, events: cluster.eventCount, committedEntries: cluster.committed.count,
+                       epochs: cluster.leaders.count, crashes: cluster.crashes)
+    }
+
+    private func chaos(_ cluster: inout SimCluster, _ random: inout RaftRandom) {
+        let ids = cluster.nodeIDs
+        let roll = random.below(100)
+        switch roll {
+        case 0..<35:
+            cluster.clientAppend(count: 1 + Int(random.below(3)))
+        case 35..<43:
+            cluster.crash(ids[Int(random.below(Int64(ids.count)))])
+        case 43..<53:
+            let down = ids.filter { cluster.nodes[$0]?.isRunning == false }
+            if !down.isEmpty { cluster.start(down[Int(random.below(Int64(down.count)))]) }
+        case 53..<59:
+            let side = Set(ids.filter { _ in random.below(2) == 0 })
+            if !side.isEmpty && side.count < ids.count { cluster.partition(side) }
+        case 59..<63:
+            let a = ids[Int(random.below(Int64(ids.count)))]
+            let b = ids[Int(random.below(Int64(ids.count)))]
+            if a != b {
+                cluster.block(from: a, to: b)
+                cluster.record("block \(a) -> \(b)")
+            }
+        case 63..<70:
+            cluster.heal()
+        default:
+            break
+        }
+    }
+
+    /// Faults stop; the quorum must elect a leader and commit new data within the bounds.
+    private func calm(_ cluster: inout SimCluster) -> String? {
+        cluster.heal()
+        cluster.faults = SimCluster.Faults()
+        for id in cluster.nodeIDs { cluster.start(id) }
+        let calmStart = cluster.now
+        var leader: (id: Int32, epoch: Int32)?
+        while leader == nil {
+            cluster.run(until: cluster.now + 50)
+            if let failure = cluster.failure { return failure }
+            leader = stableLeader(cluster)
+            if leader == nil, cluster.now - calmStart > electionBoundMs {
+                cluster.fail("no leader followed by a majority \(electionBoundMs) ms after faults stopped")
+                return cluster.failure
+            }
+        }
+        let electedAt = cluster.now
+        var marker = cluster.clientAppend(count: 1)
+        var lastAppend = cluster.now
+        while !isCommittedEverywhere(marker, cluster) {
+            cluster.run(until: cluster.now + 50)
+            if let failure = cluster.failure { return failure }
+            if cluster.now - electedAt > commitBoundMs {
+                cluster.fail("data appended after the election not committed on every voter within \(commitBoundMs) ms")
+                return cluster.failure
+            }
+            if cluster.now - lastAppend > 2_000 {
+                marker += cluster.clientAppend(count: 1)
+                lastAppend = cluster.now
+            }
+        }
+        cluster.checkMajorityHoldsCommitted(full: true)
+        for id in cluster.nodeIDs {
+            guard let core = cluster.nodes[id]?.core, let highWatermark = core.highWatermark else { continue }
+            if Array(core.log.entries[0..<Int(highWatermark)]) != Array(cluster.committed[0..<Int(highWatermark)]) {
+                cluster.fail("node \(id) committed entries differ from the committed log")
+            }
+        }
+        return cluster.failure
+    }
+
+    /// A leader whose epoch a majority of voters follows.
+    private func stableLeader(_ cluster: SimCluster) -> (id: Int32, epoch: Int32)? {
+        for id in cluster.voters.sorted {
+            guard let core = cluster.nodes[id]?.core, core.state.isLeader else { continue }
+            let following = cluster.voters.sorted.filter { voter in
+                guard let other = cluster.nodes[voter]?.core else { return false }
+                return other.epoch == core.epoch && other.leaderID == id
+            }
+            if following.count >= cluster.voters.majority { return (id, core.epoch) }
+        }
+        return nil
+    }
+
+    /// Some appended payload is in the committed log and every voter's high watermark covers it.
+    private func isCommittedEverywhere(_ payloads: [[UInt8]], _ cluster: SimCluster) -> Bool {
+        guard let index = cluster.committed.firstIndex(where: { payloads.contains($0.payload) }) else { return false }
+        return cluster.voters.sorted.allSatisfy { voter in
+            (cluster.nodes[voter]?.core?.highWatermark ?? 0) > Int64(index)
+        }
+    }
+}

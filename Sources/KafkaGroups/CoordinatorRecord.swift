@@ -8,6 +8,7 @@ import NIOCore
 /// Key version 2: `GroupMetadataKey` (group).
 /// Values Kafka 3.9 writes: `OffsetCommitValue` v3, or v1 when the commit carries an explicit expire
 /// timestamp (OffsetCommit v2-v4 retention); `GroupMetadataValue` v3.
+/// Key versions 3-8: the consumer (KIP-848) group records (see `ConsumerGroup+Records.swift`).
 public struct CoordinatorRecord: Hashable, Sendable {
     public var key: [UInt8]
     public var value: [UInt8]?
@@ -40,7 +41,9 @@ public struct CoordinatorRecord: Hashable, Sendable {
     public enum Decoded: Hashable, Sendable {
         case offsetCommit(OffsetCommitKey, OffsetCommitValue?)
         case groupMetadata(GroupMetadataKey, GroupMetadataValue?)
-        /// A record type this coordinator does not know (e.g. KIP-848 consumer group records); skipped on load.
+        /// A consumer (KIP-848) group record, key versions 3-8.
+        case consumerGroup(ConsumerGroupRecord)
+        /// A record type this coordinator does not know (e.g. share group records); skipped on load.
         case unknown(keyVersion: Int16)
     }
 
@@ -54,9 +57,31 @@ public struct CoordinatorRecord: Hashable, Sendable {
         case 2:
             let k = try GroupMetadataKey.decodeExactly(keyBuffer, version: keyVersion)
             return .groupMetadata(k, try value.map { bytes throws(ProtocolError) in try Self.decodeValue(GroupMetadataValue.self, bytes) })
+        case 3:
+            let k = try ConsumerGroupMetadataKey.decodeExactly(keyBuffer, version: keyVersion)
+            return .consumerGroup(.metadata(group: k.groupID, try decodeValue(ConsumerGroupMetadataValue.self)))
+        case 4:
+            let k = try ConsumerGroupPartitionMetadataKey.decodeExactly(keyBuffer, version: keyVersion)
+            return .consumerGroup(.partitionMetadata(group: k.groupID, try decodeValue(ConsumerGroupPartitionMetadataValue.self)))
+        case 5:
+            let k = try ConsumerGroupMemberMetadataKey.decodeExactly(keyBuffer, version: keyVersion)
+            return .consumerGroup(.memberMetadata(group: k.groupID, memberID: k.memberID, try decodeValue(ConsumerGroupMemberMetadataValue.self)))
+        case 6:
+            let k = try ConsumerGroupTargetAssignmentMetadataKey.decodeExactly(keyBuffer, version: keyVersion)
+            return .consumerGroup(.targetAssignmentMetadata(group: k.groupID, try decodeValue(ConsumerGroupTargetAssignmentMetadataValue.self)))
+        case 7:
+            let k = try ConsumerGroupTargetAssignmentMemberKey.decodeExactly(keyBuffer, version: keyVersion)
+            return .consumerGroup(.targetAssignmentMember(group: k.groupID, memberID: k.memberID, try decodeValue(ConsumerGroupTargetAssignmentMemberValue.self)))
+        case 8:
+            let k = try ConsumerGroupCurrentMemberAssignmentKey.decodeExactly(keyBuffer, version: keyVersion)
+            return .consumerGroup(.currentMemberAssignment(group: k.groupID, memberID: k.memberID, try decodeValue(ConsumerGroupCurrentMemberAssignmentValue.self)))
         default:
             return .unknown(keyVersion: keyVersion)
         }
+    }
+
+    func decodeValue<M: KafkaMessage>(_ type: M.Type) throws(ProtocolError) -> M? {
+        try value.map { bytes throws(ProtocolError) in try Self.decodeValue(type, bytes) }
     }
 
     static func decodeValue<M: KafkaMessage>(_: M.Type, _ bytes: [UInt8]) throws(ProtocolError) -> M {

@@ -19,7 +19,7 @@ public enum GroupAction: Hashable, Sendable {
     case scheduleTimeout(GroupTimer, deadline: Int64)
 }
 
-/// Kafka's coordinator timer keys for classic groups.
+/// Kafka's coordinator timer keys.
 public enum GroupTimer: Hashable, Sendable {
     /// A member's (or a pending member's) session: `session-timeout-<group>-<member>` in Kafka.
     case heartbeat(groupID: String, memberID: String)
@@ -27,6 +27,10 @@ public enum GroupTimer: Hashable, Sendable {
     case join(groupID: String)
     /// Waiting for every member's SyncGroup after a join phase.
     case sync(groupID: String)
+    /// A consumer (KIP-848) group member's session: fenced unless it heartbeats first.
+    case consumerSession(groupID: String, memberID: String)
+    /// A consumer group member's time to revoke partitions (its rebalance timeout).
+    case consumerRebalance(groupID: String, memberID: String)
 }
 
 /// How to answer the request just handled.

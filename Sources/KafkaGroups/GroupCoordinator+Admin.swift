@@ -3,32 +3,49 @@ import KafkaProtocol
 /// ListGroups, DescribeGroups and DeleteGroups.
 extension GroupCoordinator {
     /// ListGroups over this coordinator's groups, by group id. `StatesFilter` (v4+) matches states
-    /// case-insensitively; `TypesFilter` (v5+) matches "classic", the only type here. Empty filters match all.
+    /// case-insensitively; `TypesFilter` (v5+) matches "classic" or "consumer". Empty filters match all.
     public func listGroups(_ request: ListGroupsRequest, version: Int16) -> ListGroupsResponse {
         let states = version >= 4 ? Set(request.statesFilter.map { $0.trimmingWhitespace.lowercased() }) : []
         let types = version >= 5 ? Set(request.typesFilter.map { $0.trimmingWhitespace.lowercased() }) : []
-        let listed = groups.keys.sorted().compactMap { id -> ListGroupsResponse.ListedGroup? in
-            let g = groups[id]!
-            guard states.isEmpty || states.contains(g.state.lowerCased), types.isEmpty || types.contains("classic") else { return nil }
-            return g.listedGroup
+        let listed = Set(groups.keys).union(consumerGroups.keys).sorted().compactMap { id -> ListGroupsResponse.ListedGroup? in
+            let (entry, state) = groups[id].map { ($0.listedGroup, $0.state.lowerCased) }
+                ?? consumerGroups[id].map { ($0.listedGroup, $0.state.rawValue.lowercased()) }!
+            guard states.isEmpty || states.contains(state), types.isEmpty || types.contains(entry.groupType) else { return nil }
+            return entry
         }
         return ListGroupsResponse(groups: listed)
     }
 
-    /// DescribeGroups: an unknown group is described as Dead with no error (up to v5).
+    /// DescribeGroups: an unknown group is described as Dead with no error (up to v5), and so is a
+    /// consumer (KIP-848) group, as Kafka 3.9 does (it is not a classic group; ConsumerGroupDescribe
+    /// describes it).
     public func describeGroups(_ request: DescribeGroupsRequest) -> DescribeGroupsResponse {
         DescribeGroupsResponse(groups: request.groups.map { id in
             groups[id]?.describedGroup ?? .init(groupID: id, groupState: ClassicGroupState.dead.rawValue)
         })
     }
 
-    /// DeleteGroups: only Empty groups go (else NON_EMPTY_GROUP; unknown: GROUP_ID_NOT_FOUND). A deleted
+    /// DeleteGroups (classic and consumer groups alike): only Empty groups go (else NON_EMPTY_GROUP; unknown: GROUP_ID_NOT_FOUND). A deleted
     /// group's offsets are tombstoned, then its metadata, in one batch per partition.
     public mutating func deleteGroups(_ request: DeleteGroupsRequest) -> GroupOutcome<DeleteGroupsResponse> {
         var results: [DeleteGroupsResponse.DeletableGroupResult] = []
         var byPartition: [Int32: [CoordinatorRecord]] = [:]
         var order: [Int32] = []
         for id in request.groupsNames {
+            if let consumer = consumerGroups[id] {
+                if let error = consumer.validateDeleteGroup() {
+                    results.append(.init(groupID: id, errorCode: error.rawValue))
+                    continue
+                }
+                let records = (offsets[id] ?? OffsetStore()).tombstones(groupID: id) + consumer.groupTombstones()
+                var c = consumer
+                apply(records, to: &c)
+                consumerGroups[id] = nil
+                if byPartition[consumer.partition] == nil { order.append(consumer.partition) }
+                byPartition[consumer.partition, default: []] += records
+                results.append(.init(groupID: id, errorCode: 0))
+                continue
+            }
             guard let group = groups[id] else {
                 results.append(.init(groupID: id, errorCode: ErrorCode.groupIDNotFound.rawValue))
                 continue

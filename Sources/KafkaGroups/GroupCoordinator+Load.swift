@@ -3,10 +3,10 @@ import KafkaProtocol
 /// Loading from and unloading a `__consumer_offsets` partition.
 ///
 /// Load: `replay` each record of the partition in log order (a nil value is a tombstone), then
-/// `finishLoading(now:)`, which starts every loaded member's session. Kafka's replay rules: an offset
+/// `finishLoading(now:)`, which starts every loaded member's session (and revocation deadline). Kafka's replay rules: an offset
 /// commit for an unknown group creates a simple group; a group metadata value replaces the group (Stable
-/// with members, Empty without); a group tombstone removes it. Records of other kinds (KIP-848 consumer
-/// groups, share groups) are skipped.
+/// with members, Empty without); a group tombstone removes it. Consumer (KIP-848) group records replay into
+/// `consumerGroups` (see `ConsumerGroup.replay`); share group records are skipped.
 extension GroupCoordinator {
     public mutating func replay(_ record: CoordinatorRecord) throws(ProtocolError) {
         replay(try record.decode())
@@ -15,7 +15,7 @@ extension GroupCoordinator {
     public mutating func replay(_ record: CoordinatorRecord.Decoded) {
         switch record {
         case .offsetCommit(let key, let value):
-            if value != nil && groups[key.group] == nil {
+            if value != nil && groups[key.group] == nil && consumerGroups[key.group] == nil {
                 groups[key.group] = ClassicGroup(groupID: key.group, now: nil, offsetsTopicPartitions: config.offsetsTopicPartitions)
             }
             var store = offsets[key.group] ?? OffsetStore()
@@ -25,6 +25,15 @@ extension GroupCoordinator {
             groups[key.group] = value.map {
                 ClassicGroup(groupID: key.group, loading: $0, offsetsTopicPartitions: config.offsetsTopicPartitions)
             }
+        case .consumerGroup(let r):
+            if case .metadata(let id, nil) = r {
+                consumerGroups[id] = nil
+                return
+            }
+            guard consumerGroups[r.groupID] != nil || !r.isTombstone else { return }
+            var group = consumerGroups[r.groupID] ?? ConsumerGroup(groupID: r.groupID, offsetsTopicPartitions: config.offsetsTopicPartitions)
+            group.replay(r)
+            consumerGroups[r.groupID] = group
         case .unknown:
             break
         }
@@ -49,6 +58,18 @@ extension GroupCoordinator {
             }
             groups[id] = group
         }
+        for id in consumerGroups.keys.sorted() {
+            guard var group = consumerGroups[id] else { continue }
+            for m in group.sortedMembers {
+                scheduleSession(m.memberID, in: &group, now: now, actions: &actions)
+                if m.state == .unrevokedPartitions {
+                    let deadline = now + Int64(max(m.rebalanceTimeoutMs, 0))
+                    group.rebalanceDeadlines[m.memberID] = .init(deadline: deadline, epoch: m.memberEpoch)
+                    actions.append(.scheduleTimeout(.consumerRebalance(groupID: id, memberID: m.memberID), deadline: deadline))
+                }
+            }
+            consumerGroups[id] = group
+        }
         return actions
     }
 
@@ -68,6 +89,10 @@ extension GroupCoordinator {
                 }
             }
             groups[id] = nil
+            offsets[id] = nil
+        }
+        for (id, group) in consumerGroups where group.partition == partition {
+            consumerGroups[id] = nil
             offsets[id] = nil
         }
         return actions

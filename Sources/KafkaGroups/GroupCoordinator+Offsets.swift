@@ -7,6 +7,9 @@ extension GroupCoordinator {
     /// Topic existence is the broker's check (UNKNOWN_TOPIC_OR_PARTITION) before calling this.
     public mutating func commitOffsets(_ request: OffsetCommitRequest, version: Int16, now: Int64) -> GroupOutcome<OffsetCommitResponse> {
         let id = request.groupID
+        if let consumer = consumerGroups[id] {
+            return commitConsumerGroupOffsets(request, group: consumer, version: version, now: now)
+        }
         var group: ClassicGroup
         if let existing = groups[id] {
             group = existing
@@ -34,7 +37,14 @@ extension GroupCoordinator {
     /// One group's part of OffsetFetch (the whole request below v8, one entry of `groups` from v8).
     /// `topics` nil fetches every committed partition. An unknown group answers -1 for every partition.
     /// `requireStable` (v7+) needs no wait: this coordinator has no pending transactional offsets.
+    /// A consumer group checks the member id and epoch (v9+), answering the group's error code.
     public func fetchOffsets(_ request: OffsetFetchRequest.OffsetFetchRequestGroup, requireStable: Bool = false) -> OffsetFetchResponse.OffsetFetchResponseGroup {
+        if let consumer = consumerGroups[request.groupID] {
+            if let error = consumer.validateOffsetFetch(memberID: request.memberID, memberEpoch: request.memberEpoch) {
+                return .init(groupID: request.groupID, topics: [], errorCode: error.rawValue)
+            }
+            return .init(groupID: request.groupID, topics: (offsets[request.groupID] ?? OffsetStore()).fetch(request.topics))
+        }
         let known = groups[request.groupID].map { $0.state != .dead } ?? false
         let store = known ? (offsets[request.groupID] ?? OffsetStore()) : OffsetStore()
         return .init(groupID: request.groupID, topics: store.fetch(request.topics))
@@ -64,6 +74,12 @@ extension GroupCoordinator {
             GroupOutcome(OffsetDeleteResponse(errorCode: code.rawValue))
         }
         if request.groupID.isEmpty { return fail(.invalidGroupID) }
+        if let consumer = consumerGroups[request.groupID] {
+            let (response, records) = (offsets[request.groupID] ?? OffsetStore()).delete(request, isSubscribed: consumer.isSubscribed(to:))
+            guard !records.isEmpty else { return GroupOutcome(response) }
+            apply(records)
+            return GroupOutcome(response, actions: [.append(partition: consumer.partition, records)])
+        }
         guard let group = groups[request.groupID] else { return fail(.groupIDNotFound) }
         if let error = group.validateOffsetDelete() { return fail(error) }
         let (response, records) = (offsets[request.groupID] ?? OffsetStore()).delete(request, isSubscribed: group.isSubscribed(to:))
@@ -85,6 +101,7 @@ extension GroupCoordinator {
             apply(records)
             byPartition[group.partition, default: []] += records
         }
+        for (partition, records) in expireConsumerGroupOffsets(now: now) { byPartition[partition, default: []] += records }
         return byPartition.keys.sorted().map { .append(partition: $0, byPartition[$0]!) }
     }
 

@@ -13,6 +13,8 @@ import KafkaProtocol
 public struct GroupCoordinator: Sendable {
     public let config: GroupCoordinatorConfig
     public internal(set) var groups: [String: ClassicGroup] = [:]
+    /// Consumer (KIP-848) groups. A group id is either here or in `groups`, never both.
+    public internal(set) var consumerGroups: [String: ConsumerGroup] = [:]
     public internal(set) var offsets: [String: OffsetStore] = [:]
     var memberIDs: MemberIDGenerator
 
@@ -37,6 +39,17 @@ public struct GroupCoordinator: Sendable {
         if request.sessionTimeoutMs < config.minSessionTimeoutMs || request.sessionTimeoutMs > config.maxSessionTimeoutMs {
             return fail(.invalidSessionTimeout)
         }
+        var records: [CoordinatorRecord] = []
+        if let consumer = consumerGroups[request.groupID] {
+            // Kafka without online migration: a consumer group refuses classic members; an Empty one
+            // is deleted (keeping its offsets) and a classic group takes its place.
+            guard consumer.state == .empty else { return fail(.inconsistentGroupProtocol) }
+            if !request.memberID.isEmpty { return fail(.unknownMemberID) }
+            records = consumer.groupTombstones()
+            var c = consumer
+            apply(records, to: &c)
+            consumerGroups[request.groupID] = nil
+        }
         let isNewGroup = groups[request.groupID] == nil
         if isNewGroup && !request.memberID.isEmpty { return fail(.unknownMemberID) }
         var group = groups[request.groupID]
@@ -46,6 +59,7 @@ public struct GroupCoordinator: Sendable {
             // Commit the new group to the log even when nothing else about it is persisted yet.
             outcome.actions.append(.append(partition: group.partition, [group.emptyGroupMetadataRecord()]))
         }
+        if !records.isEmpty { outcome.actions.insert(.append(partition: group.partition, records), at: 0) }
         groups[request.groupID] = group
         return outcome
     }
@@ -90,7 +104,9 @@ public struct GroupCoordinator: Sendable {
     // MARK: Timers
 
     /// The earliest timer deadline of any group; the shell calls `timeout(now:)` then.
-    public var nextDeadline: Int64? { groups.values.compactMap(\.nextDeadline).min() }
+    public var nextDeadline: Int64? {
+        (groups.values.compactMap(\.nextDeadline) + consumerGroups.values.compactMap(\.nextDeadline)).min()
+    }
 
     /// Fires every group timer due at `now`: session expiry, join-phase and sync deadlines.
     public mutating func timeout(now: Int64) -> [GroupAction] {
@@ -100,7 +116,7 @@ public struct GroupCoordinator: Sendable {
             actions += group.timeout(config: config, now: now)
             groups[id] = group
         }
-        return actions
+        return actions + consumerGroupTimeouts(now: now)
     }
 }
 

@@ -24,5 +24,12 @@ public struct GroupCoordinatorConfig: Hashable, Sendable {
     /// `offsets.topic.num.partitions`: the partition count of `__consumer_offsets`.
     public var offsetsTopicPartitions: Int32 = 50
 
+    /// `group.consumer.session.timeout.ms`: a consumer-protocol member not heard from for this long is fenced.
+    public var consumerSessionTimeoutMs: Int32 = 45_000
+    /// `group.consumer.heartbeat.interval.ms`: how often consumer-protocol members are told to heartbeat.
+    public var consumerHeartbeatIntervalMs: Int32 = 5_000
+    /// `group.consumer.max.size`: a consumer group's member limit (GROUP_MAX_SIZE_REACHED beyond it).
+    public var consumerMaxGroupSize: Int32 = .max
+
     public init() {}
 }

@@ -69,8 +69,9 @@ import Testing
         #expect(record.value?.prefix(2) == [0, 3])
         #expect(try record.decode() == .groupMetadata(GroupMetadataKey(group: "g"), value))
         #expect(try CoordinatorRecord.groupMetadata(group: "g", nil).decode() == .groupMetadata(GroupMetadataKey(group: "g"), nil))
-        // Key versions beyond 2 are other coordinators' records.
-        #expect(try CoordinatorRecord(key: [0, 3, 0, 1, 0x67], value: [0, 0]).decode() == .unknown(keyVersion: 3))
+        // Key versions 3-8 are consumer group records; beyond them, share groups' (skipped).
+        #expect(try CoordinatorRecord(key: [0, 3, 0, 1, 0x67], value: [0, 0, 0, 0, 0, 7, 0]).decode() == .consumerGroup(.metadata(group: "g", ConsumerGroupMetadataValue(epoch: 7))))
+        #expect(try CoordinatorRecord(key: [0, 11, 0, 1, 0x67], value: [0, 0]).decode() == .unknown(keyVersion: 11))
     }
 
     /// Older value versions still load: OffsetCommitValue v0 and GroupMetadataValue v0.

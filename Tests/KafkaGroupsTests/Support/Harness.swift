@@ -154,6 +154,8 @@ struct Harness {
                 lines.append("  timer join \(g) at \(d)")
             case .scheduleTimeout(.sync(let g), let d):
                 lines.append("  timer sync \(g) at \(d)")
+            case .scheduleTimeout(.consumerSession, _), .scheduleTimeout(.consumerRebalance, _):
+                break
             }
         }
     }
@@ -182,6 +184,8 @@ struct Harness {
             guard let v else { return "group \(k.group) deleted" }
             let members = v.members.map { "\(name($0.memberID))=\(String(decoding: $0.assignment, as: UTF8.self))" }
             return "group \(k.group) gen=\(v.generation) type=\(v.protocolType) protocol=\(v.protocol ?? "null") leader=\(v.leader.map(name) ?? "null") members=[\(members.joined(separator: " "))]"
+        case .consumerGroup(let r):
+            return "consumer group record \(r)"
         case .unknown(let version):
             return "unknown record, key version \(version)"
         }

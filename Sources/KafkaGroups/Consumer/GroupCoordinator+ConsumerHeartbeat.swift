@@ -1,0 +1,348 @@
+import KafkaProtocol
+
+/// ConsumerGroupHeartbeat (KIP-848), Kafka's `GroupMetadataManager.consumerGroupHeartbeat`.
+///
+/// One request does everything: join (epoch 0), heartbeat and acknowledge revocations (the current
+/// epoch, with the partitions the member still owns), leave (epoch -1) or leave for a while as a
+/// static member (epoch -2). Each call writes, in this order and only when something changed: the
+/// member's subscription, the subscribed topics' metadata, the bumped group epoch, the recomputed
+/// target assignment (changed members, then its epoch), the member's new current assignment. The
+/// records are replayed into the group as they are produced, so memory equals a reload of the log.
+extension GroupCoordinator {
+    public typealias HeartbeatOutcome = GroupOutcome<ConsumerGroupHeartbeatResponse>
+
+    public mutating func consumerGroupHeartbeat(
+        _ request: ConsumerGroupHeartbeatRequestV1, version: Int16, context: GroupRequestContext,
+        topics: TopicsImage, now: Int64
+    ) -> HeartbeatOutcome {
+        let r = request.body
+        if let error = validate(request, version: version) { return Self.heartbeatError(error.0, error.1) }
+        if r.memberEpoch == ConsumerGroupMember.leaveEpoch || r.memberEpoch == ConsumerGroupMember.leaveStaticEpoch {
+            return consumerGroupLeave(r)
+        }
+        return consumerGroupJoinOrHeartbeat(request, version: version, context: context, topics: topics, now: now)
+    }
+
+    /// Kafka's `throwIfConsumerGroupHeartbeatRequestIsInvalid`.
+    private func validate(_ request: ConsumerGroupHeartbeatRequestV1, version: Int16) -> (ErrorCode, String)? {
+        let r = request.body
+        if r.groupID.isEmpty { return (.invalidRequest, "GroupId can't be empty.") }
+        if r.instanceID?.isEmpty == true { return (.invalidRequest, "InstanceId can't be empty.") }
+        if r.rackID?.isEmpty == true { return (.invalidRequest, "RackId can't be empty.") }
+        if version >= 1 && r.memberID.isEmpty { return (.invalidRequest, "MemberId can't be empty.") }
+        if r.memberEpoch > 0 || r.memberEpoch == ConsumerGroupMember.leaveEpoch {
+            if r.memberID.isEmpty { return (.invalidRequest, "MemberId can't be empty.") }
+        } else if r.memberEpoch == 0 {
+            if r.rebalanceTimeoutMs == -1 { return (.invalidRequest, "RebalanceTimeoutMs must be provided in first request.") }
+            if r.topicPartitions?.isEmpty != true { return (.invalidRequest, "TopicPartitions must be empty when (re-)joining.") }
+            let hasNames = r.subscribedTopicNames?.isEmpty == false
+            let hasRegex = request.subscribedTopicRegex?.isEmpty == false
+            if !hasNames && !hasRegex {
+                return (.invalidRequest, "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.")
+            }
+        } else if r.memberEpoch == ConsumerGroupMember.leaveStaticEpoch {
+            if r.instanceID == nil { return (.invalidRequest, "InstanceId can't be null.") }
+        } else {
+            return (.invalidRequest, "MemberEpoch is invalid.")
+        }
+        if let assignor = r.serverAssignor, ConsumerGroupAssignors.named(assignor) == nil {
+            return (.unsupportedAssignor, "ServerAssignor \(assignor) is not supported. Supported assignors: \(ConsumerGroupAssignors.all.map(\.name).joined(separator: ", ")).")
+        }
+        if let regex = request.subscribedTopicRegex, !regex.isEmpty, !TopicRegex.isValid(regex) {
+            return (.invalidRegularExpression, "SubscribedTopicRegex \(regex) is not a valid regular expression.")
+        }
+        return nil
+    }
+
+    static func heartbeatError(_ code: ErrorCode, _ message: String) -> HeartbeatOutcome {
+        GroupOutcome(ConsumerGroupHeartbeatResponse(errorCode: code.rawValue, errorMessage: message))
+    }
+
+    // MARK: Join and heartbeat
+
+    private mutating func consumerGroupJoinOrHeartbeat(
+        _ request: ConsumerGroupHeartbeatRequestV1, version: Int16, context: GroupRequestContext,
+        topics: TopicsImage, now: Int64
+    ) -> HeartbeatOutcome {
+        let r = request.body
+        let joining = r.memberEpoch == 0
+        var records: [CoordinatorRecord] = []
+
+        // The group: a consumer group, or created from nothing or from an Empty classic group.
+        var group: ConsumerGroup
+        if let existing = consumerGroups[r.groupID] {
+            group = existing
+        } else if let classic = groups[r.groupID] {
+            guard joining, classic.state == .empty else {
+                return Self.heartbeatError(.groupIDNotFound, "Group \(r.groupID) is not a consumer group.")
+            }
+            records.append(.groupMetadata(group: r.groupID, nil))
+            group = ConsumerGroup(groupID: r.groupID, offsetsTopicPartitions: config.offsetsTopicPartitions)
+        } else if joining {
+            group = ConsumerGroup(groupID: r.groupID, offsetsTopicPartitions: config.offsetsTopicPartitions)
+        } else {
+            return Self.heartbeatError(.groupIDNotFound, "Group \(r.groupID) not found.")
+        }
+
+        // The member: new, rejoining, replacing a static member that left, or an existing one.
+        let memberID = r.memberID.isEmpty ? memberIDs.nextKafkaUUIDString() : r.memberID
+        var member: ConsumerGroupMember
+        var replacedStaticMember: ConsumerGroupMember?
+        if joining {
+            if let instance = r.instanceID, let holderID = group.staticMembers[instance], holderID != memberID {
+                let holder = group.members[holderID]!
+                guard holder.memberEpoch == ConsumerGroupMember.leaveStaticEpoch else {
+                    return Self.heartbeatError(.unreleasedInstanceID, "Static member \(holderID) with instance id \(instance) is still using it.")
+                }
+                replacedStaticMember = holder
+                member = ConsumerGroupMember(memberID: memberID)
+                member.assignedPartitions = holder.assignedPartitions
+                member.partitionsPendingRevocation = holder.partitionsPendingRevocation
+                member.state = holder.state
+                member.subscribedTopicNames = holder.subscribedTopicNames
+                member.subscribedTopicRegex = holder.subscribedTopicRegex
+                member.serverAssignor = holder.serverAssignor
+                member.rebalanceTimeoutMs = holder.rebalanceTimeoutMs
+                member.rackID = holder.rackID
+            } else if let existing = group.members[memberID] {
+                member = existing
+            } else {
+                if group.members.count >= Int(config.consumerMaxGroupSize) {
+                    return Self.heartbeatError(.groupMaxSizeReached, "The consumer group has reached its maximum capacity of \(config.consumerMaxGroupSize) members.")
+                }
+                member = ConsumerGroupMember(memberID: memberID)
+            }
+        } else {
+            guard let existing = group.members[memberID] else {
+                return Self.heartbeatError(.unknownMemberID, "Member \(memberID) is not a member of group \(r.groupID).")
+            }
+            if let instance = r.instanceID, existing.instanceID != instance {
+                return Self.heartbeatError(.fencedInstanceID, "Static member \(memberID) with instance id \(instance) was fenced.")
+            }
+            if let error = Self.memberEpochError(received: r.memberEpoch, member: existing, owned: r.topicPartitions) {
+                return Self.heartbeatError(.fencedMemberEpoch, error)
+            }
+            member = existing
+        }
+        let isNewMember = group.members[memberID] == nil
+
+        // The subscription as this request updates it (null fields keep their value).
+        var updated = member
+        if let v = r.instanceID { updated.instanceID = v }
+        if let v = r.rackID { updated.rackID = v }
+        if r.rebalanceTimeoutMs != -1 { updated.rebalanceTimeoutMs = r.rebalanceTimeoutMs }
+        if let v = r.subscribedTopicNames { updated.subscribedTopicNames = Array(Set(v)).sorted() }
+        if let v = request.subscribedTopicRegex { updated.subscribedTopicRegex = v.isEmpty ? nil : v }
+        if let v = r.serverAssignor { updated.serverAssignor = v }
+        updated.clientID = context.clientID
+        updated.clientHost = context.clientHost
+
+        if let old = replacedStaticMember {
+            // Kafka's static member replacement: the old id's records go, the new id inherits its
+            // target and current assignment at epoch 0, without a new group epoch.
+            records += group.memberTombstones(old.memberID)
+            records.append(.consumerGroupMemberMetadata(group: group.groupID, memberID: memberID, updated))
+            records.append(.consumerGroupTargetAssignmentMember(group: group.groupID, memberID: memberID, group.targetAssignment[old.memberID] ?? [:]))
+            records.append(.consumerGroupCurrentMemberAssignment(group: group.groupID, memberID: memberID, updated))
+        }
+
+        var bumpGroupEpoch = false
+        if replacedStaticMember == nil && (isNewMember || updated.subscription != member.subscription) {
+            records.append(.consumerGroupMemberMetadata(group: group.groupID, memberID: memberID, updated))
+            bumpGroupEpoch = isNewMember
+                || updated.subscribedTopicNames != member.subscribedTopicNames
+                || updated.subscribedTopicRegex != member.subscribedTopicRegex
+                || updated.serverAssignor != member.serverAssignor
+        } else if replacedStaticMember != nil {
+            bumpGroupEpoch = updated.subscribedTopicNames != replacedStaticMember!.subscribedTopicNames
+                || updated.subscribedTopicRegex != replacedStaticMember!.subscribedTopicRegex
+                || updated.serverAssignor != replacedStaticMember!.serverAssignor
+        }
+        let metadata = group.computeSubscriptionMetadata(replacing: updated, removing: replacedStaticMember?.memberID, topics: topics)
+        if metadata != group.subscriptionMetadata {
+            records.append(.consumerGroupPartitionMetadata(group: group.groupID, metadata))
+            bumpGroupEpoch = true
+        }
+        if bumpGroupEpoch || (isNewMember && consumerGroups[group.groupID] == nil) {
+            records.append(.consumerGroupMetadata(group: group.groupID, epoch: group.groupEpoch + (bumpGroupEpoch ? 1 : 0)))
+        }
+        apply(records, to: &group)
+
+        // A new target assignment for a new group epoch.
+        if group.groupEpoch > group.assignmentEpoch {
+            let target = targetAssignmentRecords(group, topics: topics)
+            apply(target, to: &group)
+            records += target
+        }
+
+        // Reconcile the member towards its target.
+        let current = group.members[memberID]!
+        if current.state == .unknown && r.topicPartitions?.isEmpty != true && !joining {
+            return Self.heartbeatError(.fencedMemberEpoch, "The consumer group member is in a unknown state. The member must abandon all its partitions and rejoin.")
+        }
+        let owned = r.topicPartitions.map { list in
+            var a: PartitionAssignment = [:]
+            for t in list where !t.partitions.isEmpty { a[t.topicID, default: []].formUnion(t.partitions) }
+            return a
+        }
+        let subscribedIDs = Set(current.subscribedTopics(in: topics).compactMap { group.subscriptionMetadata[$0]?.id })
+        let next = current.reconciled(
+            targetEpoch: group.assignmentEpoch, target: group.targetAssignment[memberID] ?? [:], owned: owned,
+            subscribedTopicIDs: subscribedIDs, partitionEpoch: { group.partitionEpoch($0, $1) })
+        if next.currentAssignment != current.currentAssignment {
+            let rec = CoordinatorRecord.consumerGroupCurrentMemberAssignment(group: group.groupID, memberID: memberID, next)
+            apply([rec], to: &group)
+            records.append(rec)
+        }
+
+        // Timers: the session always; the revocation deadline when the member starts owing revocations.
+        var actions: [GroupAction] = []
+        scheduleSession(memberID, in: &group, now: now, actions: &actions)
+        if next.state == .unrevokedPartitions {
+            if current.state != .unrevokedPartitions || current.memberEpoch != next.memberEpoch || group.rebalanceDeadlines[memberID] == nil {
+                let deadline = now + Int64(max(next.rebalanceTimeoutMs, 0))
+                group.rebalanceDeadlines[memberID] = .init(deadline: deadline, epoch: next.memberEpoch)
+                actions.append(.scheduleTimeout(.consumerRebalance(groupID: group.groupID, memberID: memberID), deadline: deadline))
+            }
+        } else {
+            group.rebalanceDeadlines[memberID] = nil
+        }
+        consumerGroups[group.groupID] = group
+        if !records.isEmpty { actions.insert(.append(partition: group.partition, records), at: 0) }
+
+        var response = ConsumerGroupHeartbeatResponse(
+            memberID: memberID, memberEpoch: next.memberEpoch, heartbeatIntervalMs: config.consumerHeartbeatIntervalMs)
+        let fullRequest = r.rebalanceTimeoutMs != -1 && r.subscribedTopicNames != nil && r.topicPartitions != nil
+        if joining || fullRequest || next.assignedPartitions != member.assignedPartitions || replacedStaticMember != nil {
+            response.assignment = .init(topicPartitions: next.assignedPartitions.sortedTopicIDs.map {
+                .init(topicID: $0, partitions: next.assignedPartitions[$0]!.sorted())
+            })
+        }
+        return GroupOutcome(response, actions: actions)
+    }
+
+    /// Kafka's `throwIfMemberEpochIsInvalid`: a newer epoch than known is fenced; an older one only
+    /// passes when it is the previous epoch and the member owns a subset of its assignment (the
+    /// response that bumped it was lost).
+    static func memberEpochError(received: Int32, member: ConsumerGroupMember,
+                                 owned: [ConsumerGroupHeartbeatRequest.TopicPartitions]?) -> String? {
+        if received > member.memberEpoch {
+            return "The consumer group member has a greater member epoch (\(received)) than the one known by the group coordinator (\(member.memberEpoch)). The member must abandon all its partitions and rebalance."
+        }
+        if received < member.memberEpoch {
+            var ownedSet: PartitionAssignment = [:]
+            for t in owned ?? [] where !t.partitions.isEmpty { ownedSet[t.topicID, default: []].formUnion(t.partitions) }
+            if received != member.previousMemberEpoch || owned == nil || !ownedSet.isSubset(of: member.assignedPartitions) {
+                return "The consumer group member has a smaller member epoch (\(received)) than the one known by the group coordinator (\(member.memberEpoch)). The member must abandon all its partitions and rebalance."
+            }
+        }
+        return nil
+    }
+
+    /// The records of a new target assignment for the group's epoch: each member whose target
+    /// changed, then the assignment epoch (Kafka's `TargetAssignmentBuilder`).
+    func targetAssignmentRecords(_ group: ConsumerGroup, topics: TopicsImage) -> [CoordinatorRecord] {
+        let assignor = ConsumerGroupAssignors.named(group.preferredAssignor(default: ConsumerGroupAssignors.defaultName))
+            ?? ConsumerGroupAssignors.all[0]
+        let input = AssignmentInput(
+            members: group.sortedMembers.map { m in
+                .init(memberID: m.memberID, instanceID: m.instanceID,
+                      subscribedTopicIDs: Set(m.subscribedTopics(in: topics).compactMap { group.subscriptionMetadata[$0]?.id }),
+                      previous: group.targetAssignment[m.memberID] ?? [:])
+            },
+            partitionCounts: Dictionary(uniqueKeysWithValues: group.subscriptionMetadata.values.map { ($0.id, $0.partitionCount) }))
+        let target = assignor.assign(input)
+        var records: [CoordinatorRecord] = []
+        for id in group.members.keys.sorted() {
+            let new = (target[id] ?? [:]).normalized
+            if group.targetAssignment[id] != new {
+                records.append(.consumerGroupTargetAssignmentMember(group: group.groupID, memberID: id, new))
+            }
+        }
+        records.append(.consumerGroupTargetAssignmentMetadata(group: group.groupID, epoch: group.groupEpoch))
+        return records
+    }
+
+    // MARK: Leave
+
+    private mutating func consumerGroupLeave(_ r: ConsumerGroupHeartbeatRequest) -> HeartbeatOutcome {
+        guard var group = consumerGroups[r.groupID] else {
+            return Self.heartbeatError(.groupIDNotFound, "Group \(r.groupID) not found.")
+        }
+        let member: ConsumerGroupMember
+        if let instance = r.instanceID {
+            guard let holderID = group.staticMembers[instance], let holder = group.members[holderID] else {
+                return Self.heartbeatError(.unknownMemberID, "Instance id \(instance) is unknown.")
+            }
+            if holderID != r.memberID {
+                return Self.heartbeatError(.fencedInstanceID, "Static member \(r.memberID) with instance id \(instance) was fenced by member \(holderID).")
+            }
+            member = holder
+        } else {
+            guard let m = group.members[r.memberID] else {
+                return Self.heartbeatError(.unknownMemberID, "Member \(r.memberID) is not a member of group \(r.groupID).")
+            }
+            member = m
+        }
+        let response = ConsumerGroupHeartbeatResponse(memberID: member.memberID, memberEpoch: r.memberEpoch, heartbeatIntervalMs: 0)
+        if r.memberEpoch == ConsumerGroupMember.leaveStaticEpoch {
+            // A static member leaving for a while keeps its partitions until its session expires.
+            var left = member
+            left.updateMemberEpoch(ConsumerGroupMember.leaveStaticEpoch)
+            let records = [CoordinatorRecord.consumerGroupCurrentMemberAssignment(group: group.groupID, memberID: member.memberID, left)]
+            apply(records, to: &group)
+            group.rebalanceDeadlines[member.memberID] = nil
+            consumerGroups[group.groupID] = group
+            return GroupOutcome(response, actions: [.append(partition: group.partition, records)])
+        }
+        let records = fenceRecords(member.memberID, in: group)
+        apply(records, to: &group)
+        consumerGroups[group.groupID] = group
+        return GroupOutcome(response, actions: [.append(partition: group.partition, records)])
+    }
+
+    /// Kafka's `consumerGroupFenceMember`: the member's tombstones, new subscription metadata if it
+    /// changed, and a new group epoch. Removing a member can only drop topics, so the group's own
+    /// subscription metadata serves as the topic image.
+    func fenceRecords(_ memberID: String, in group: ConsumerGroup) -> [CoordinatorRecord] {
+        var records = group.memberTombstones(memberID)
+        let known = TopicsImage(Array(group.subscriptionMetadata.values))
+        let metadata = group.computeSubscriptionMetadata(removing: memberID, topics: known)
+        if metadata != group.subscriptionMetadata {
+            records.append(.consumerGroupPartitionMetadata(group: group.groupID, metadata))
+        }
+        records.append(.consumerGroupMetadata(group: group.groupID, epoch: group.groupEpoch + 1))
+        return records
+    }
+
+    // MARK: Helpers
+
+    /// Replays records this coordinator produced into `group` (and the classic side, for a classic
+    /// group tombstone), as a load would.
+    mutating func apply(_ records: [CoordinatorRecord], to group: inout ConsumerGroup) {
+        for record in records {
+            let decoded: CoordinatorRecord.Decoded
+            do { decoded = try record.decode() } catch { preconditionFailure("a record written here failed to decode: \(error)") }
+            if case .consumerGroup(let r) = decoded, r.groupID == group.groupID {
+                group.replay(r)
+            } else {
+                replay(decoded)
+            }
+        }
+    }
+
+    mutating func scheduleSession(_ memberID: String, in group: inout ConsumerGroup, now: Int64, actions: inout [GroupAction]) {
+        let deadline = now + Int64(config.consumerSessionTimeoutMs)
+        group.sessionDeadlines[memberID] = deadline
+        actions.append(.scheduleTimeout(.consumerSession(groupID: group.groupID, memberID: memberID), deadline: deadline))
+    }
+}
+
+extension MemberIDGenerator {
+    /// A member id as Kafka 3.9 mints one for ConsumerGroupHeartbeat v0: `Uuid.randomUuid().toString()`,
+    /// 22 characters of URL-safe base64.
+    mutating func nextKafkaUUIDString() -> String {
+        let high = nextWord(), low = nextWord()
+        return KafkaUUID(mostSignificantBits: high, leastSignificantBits: low).description
+    }
+}

@@ -36,6 +36,8 @@ public enum BrokerAssembly {
         d.register(ListGroupsHandler(groups: groups))
         d.register(DescribeGroupsHandler(groups: groups))
         d.register(DeleteGroupsHandler(groups: groups))
+        d.register(ConsumerGroupHeartbeatHandler(groups: groups, metadata: metadata))
+        d.register(ConsumerGroupDescribeHandler(groups: groups, metadata: metadata))
         d.register(ApiVersionsHandler(apis: d.advertised, finalizedFeatures: { features(metadata) }))
         return d
     }

@@ -70,7 +70,9 @@ public actor GroupCoordinatorService {
     }
 
     /// Carries out actions in order: appends first become durable, then parked requests are answered.
-    private func perform(_ actions: [GroupAction]) {
+    /// False when an append failed (the partition was reloaded and the rest not carried out).
+    @discardableResult
+    private func perform(_ actions: [GroupAction]) -> Bool {
         for action in actions {
             switch action {
             case let .append(partition, records):
@@ -81,7 +83,7 @@ public actor GroupCoordinatorService {
                         "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
                     ])
                     reload(partition: partition)
-                    return
+                    return false
                 }
             case let .respondJoin(group, member, response):
                 joins.deliver(group: group, member: member, response)
@@ -91,6 +93,7 @@ public actor GroupCoordinatorService {
                 break // the timer loop follows `nextDeadline`
             }
         }
+        return true
     }
 
     private func reload(partition: Int32) {
@@ -167,6 +170,19 @@ public actor GroupCoordinatorService {
         let outcome = coordinator.deleteGroups(request)
         perform(outcome.actions)
         return outcome.response
+    }
+
+    func consumerGroupHeartbeat(_ request: ConsumerGroupHeartbeatRequestV1, version: Int16, context: GroupRequestContext,
+                                topics: TopicsImage) -> ConsumerGroupHeartbeatResponse {
+        let outcome = coordinator.consumerGroupHeartbeat(request, version: version, context: context, topics: topics, now: BrokerClock.nowMs())
+        guard perform(outcome.actions) else {
+            return ConsumerGroupHeartbeatResponse(errorCode: ErrorCode.notCoordinator.rawValue, errorMessage: "The group's records could not be written.")
+        }
+        return outcome.response
+    }
+
+    func describeConsumerGroups(_ request: ConsumerGroupDescribeRequest, topics: TopicsImage) -> ConsumerGroupDescribeResponse {
+        coordinator.describeConsumerGroups(request, topics: topics)
     }
 
     func topicsDeleted(_ deleted: [String: [Int32]]) {

@@ -127,6 +127,9 @@ public final class StromNode: Sendable {
         groupConfig.initialRebalanceDelayMs = Int32(clamping: config.groupInitialRebalanceDelayMs)
         groupConfig.minSessionTimeoutMs = config.groupMinSessionTimeoutMs
         groupConfig.maxSessionTimeoutMs = config.groupMaxSessionTimeoutMs
+        groupConfig.consumerSessionTimeoutMs = config.groupConsumerSessionTimeoutMs
+        groupConfig.consumerHeartbeatIntervalMs = config.groupConsumerHeartbeatIntervalMs
+        groupConfig.consumerMaxGroupSize = config.groupConsumerMaxSize
         return GroupCoordinatorService(config: groupConfig, log: ConsumerOffsetsLog(replicas: replicas), logger: logger)
     }
 

@@ -179,6 +179,12 @@ extension ServerConfig {
             ignoredKeys: p.remaining.filter { acceptedWithoutEffect.contains($0) }.sorted()
         )
         config.explicitKeys = Set(properties.keys)
+        config.groupConsumerSessionTimeoutMs = try p.optionalInt32("group.consumer.session.timeout.ms", range: 1...Int32.max) ?? 45_000
+        config.groupConsumerHeartbeatIntervalMs = try p.optionalInt32("group.consumer.heartbeat.interval.ms", range: 1...Int32.max) ?? 5_000
+        config.groupConsumerMaxSize = try p.optionalInt32("group.consumer.max.size", range: 1...Int32.max) ?? .max
+        if config.groupConsumerHeartbeatIntervalMs >= config.groupConsumerSessionTimeoutMs {
+            throw ConfigError(key: "group.consumer.heartbeat.interval.ms", "must be less than group.consumer.session.timeout.ms")
+        }
         if let unknown = p.remaining.filter({ !acceptedWithoutEffect.contains($0) }).sorted().first {
             throw ConfigError(key: unknown, "unknown configuration key")
         }

@@ -43,6 +43,11 @@ public struct ServerConfig: Hashable, Sendable {
     public var groupInitialRebalanceDelayMs: Int64
     public var groupMinSessionTimeoutMs: Int32
     public var groupMaxSessionTimeoutMs: Int32
+    /// `group.consumer.session.timeout.ms`, `group.consumer.heartbeat.interval.ms`, `group.consumer.max.size`:
+    /// the consumer (KIP-848) group settings.
+    public var groupConsumerSessionTimeoutMs: Int32 = 45_000
+    public var groupConsumerHeartbeatIntervalMs: Int32 = 5_000
+    public var groupConsumerMaxSize: Int32 = .max
 
     /// Kafka keys that were given and are accepted but have no effect in Strom (thread counts, socket
     /// buffer sizes, replication factors of internal topics on a single node, …), for a warning.

@@ -21,8 +21,18 @@ public struct LogConfig: Hashable, Sendable {
     /// `flush.ms`: ``PartitionLog/needsFlush(now:)`` is true this long after the last flush.
     public var flushMs: Int64
     /// Not a Kafka setting: the most bytes one batch may decompress to when the log reads records
-    /// (timestamp lookups).
+    /// (timestamp lookups, cleaning).
     public var decompressionLimit: Int
+    /// `cleanup.policy`: retention by time and size applies with `delete`, the cleaner with `compact`.
+    public var cleanupPolicy: CleanupPolicy
+    /// `delete.retention.ms`: how long a tombstone stays after the cleaner first rewrote its batch.
+    public var deleteRetentionMs: Int64
+    /// `min.compaction.lag.ms`: a segment whose largest timestamp is younger than this is not cleaned.
+    public var minCompactionLagMs: Int64
+    /// `max.compaction.lag.ms`: dirty data older than this is cleaned whatever the dirty ratio.
+    public var maxCompactionLagMs: Int64
+    /// `min.cleanable.dirty.ratio`: clean when dirty bytes / (clean + dirty bytes) exceeds this.
+    public var minCleanableDirtyRatio: Double
 
     public init(
         segmentBytes: Int = 1 << 30,
@@ -34,7 +44,12 @@ public struct LogConfig: Hashable, Sendable {
         maxMessageBytes: Int = 1_048_588,
         flushMessages: Int64 = Int64.max,
         flushMs: Int64 = Int64.max,
-        decompressionLimit: Int = 128 * 1024 * 1024
+        decompressionLimit: Int = 128 * 1024 * 1024,
+        cleanupPolicy: CleanupPolicy = .delete,
+        deleteRetentionMs: Int64 = 24 * 3600 * 1000,
+        minCompactionLagMs: Int64 = 0,
+        maxCompactionLagMs: Int64 = .max,
+        minCleanableDirtyRatio: Double = 0.5
     ) {
         self.segmentBytes = segmentBytes
         self.segmentMs = segmentMs
@@ -46,6 +61,11 @@ public struct LogConfig: Hashable, Sendable {
         self.flushMessages = flushMessages
         self.flushMs = flushMs
         self.decompressionLimit = decompressionLimit
+        self.cleanupPolicy = cleanupPolicy
+        self.deleteRetentionMs = deleteRetentionMs
+        self.minCompactionLagMs = minCompactionLagMs
+        self.maxCompactionLagMs = maxCompactionLagMs
+        self.minCleanableDirtyRatio = minCleanableDirtyRatio
     }
 
     /// Throws unless every value is one Kafka would accept.
@@ -58,8 +78,35 @@ public struct LogConfig: Hashable, Sendable {
         guard maxMessageBytes >= 0 else { throw .invalidArgument("max.message.bytes \(maxMessageBytes)") }
         guard flushMessages >= 1, flushMs >= 0 else { throw .invalidArgument("flush.messages \(flushMessages) / flush.ms \(flushMs)") }
         guard decompressionLimit > 0 else { throw .invalidArgument("decompression limit \(decompressionLimit)") }
+        guard deleteRetentionMs >= 0, minCompactionLagMs >= 0, maxCompactionLagMs >= 1 else {
+            throw .invalidArgument("delete.retention.ms \(deleteRetentionMs) / min.compaction.lag.ms \(minCompactionLagMs) / max.compaction.lag.ms \(maxCompactionLagMs)")
+        }
+        guard minCleanableDirtyRatio >= 0, minCleanableDirtyRatio <= 1 else { throw .invalidArgument("min.cleanable.dirty.ratio \(minCleanableDirtyRatio)") }
     }
 
     var offsetIndexMaxEntries: Int { maxIndexBytes / OffsetIndex.entrySize }
     var timeIndexMaxEntries: Int { maxIndexBytes / TimeIndex.entrySize }
+}
+
+/// `cleanup.policy`, a list of `delete` and `compact` (Kafka's `LogConfig.CleanupPolicy` values).
+public struct CleanupPolicy: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let delete = CleanupPolicy(rawValue: 1)
+    public static let compact = CleanupPolicy(rawValue: 2)
+
+    /// Parses `delete`, `compact`, `compact,delete` (any order, spaces allowed); nil for anything else.
+    public init?(configValue: String) {
+        var policy: CleanupPolicy = []
+        for item in configValue.split(separator: ",") {
+            switch item.filter({ $0 != " " }) {
+            case "delete": policy.insert(.delete)
+            case "compact": policy.insert(.compact)
+            default: return nil
+            }
+        }
+        guard !policy.isEmpty else { return nil }
+        self = policy
+    }
 }

@@ -6,6 +6,10 @@
 ///     recovery-point-offset-checkpoint offsets below this are durable (written on roll and close)
 ///     log-start-offset-checkpoint      the log start offset (written when DeleteRecords moves it)
 ///     .kafka_cleanshutdown             present only between a clean close and the next open
+///     cleaner-offset-checkpoint        the first offset the log cleaner has not cleaned yet (compacted logs)
+///     <segment>.log.cleaned            a segment the cleaner is writing (discarded by recovery)
+///     <segment>.log.swap               a cleaned segment being swapped in (recovery completes the swap)
+///     <segment>.log.deleted            a replaced segment about to be removed (removed by recovery)
 ///
 /// A segment is named by its base offset, zero-padded to 20 digits. Kafka keeps the two checkpoints and
 /// the marker once per log directory for all partitions; here each partition keeps its own, in the same
@@ -17,6 +21,10 @@ public enum LogFileNames {
     public static let recoveryPointCheckpoint = "recovery-point-offset-checkpoint"
     public static let logStartOffsetCheckpoint = "log-start-offset-checkpoint"
     public static let cleanShutdownMarker = ".kafka_cleanshutdown"
+    public static let cleanerOffsetCheckpoint = "cleaner-offset-checkpoint"
+    public static let cleanedSuffix = ".cleaned"
+    public static let swapSuffix = ".swap"
+    public static let deletedSuffix = ".deleted"
 
     /// `<topic>-<partition>`.
     public static func partitionDirectoryName(topic: String, partition: Int32) -> String {

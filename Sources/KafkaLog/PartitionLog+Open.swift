@@ -4,7 +4,9 @@ import Logging
 extension PartitionLog {
     /// Opens (creating if needed) the log of `topic`-`partition` under `logDirectory`, recovering it:
     ///
-    /// 1. Leftover `*.tmp` files and index files without a `.log` are removed.
+    /// 1. An interrupted cleaner swap is completed, leftover cleaner files removed (see
+    ///    ``completeInterruptedSwaps(in:)``); leftover `*.tmp` files and index files without a `.log` are
+    ///    removed.
     /// 2. Segments load in base-offset order. The last (active) one is always scanned in full (CRC
     ///    included), its indexes rebuilt, and a torn or corrupt tail cut off at the last intact batch.
     ///    Without the clean-shutdown marker, every segment holding offsets at or after the checkpointed
@@ -34,9 +36,11 @@ extension PartitionLog {
         let recoveryCheckpoint = try readCheckpoint(LogFileNames.recoveryPointCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
         let startCheckpoint = try readCheckpoint(LogFileNames.logStartOffsetCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
 
+        let completedSwaps = try completeInterruptedSwaps(in: directory)
         let bases = try segmentBaseOffsets(in: directory)
         var segments: [LogSegment] = []
         var report = LogOpenReport(cleanShutdown: cleanShutdown, recoveryPointCheckpoint: recoveryCheckpoint, recoveredSegments: [:])
+        report.completedSwaps = completedSwaps
         let recoveryPoint = recoveryCheckpoint ?? 0
         for (i, base) in bases.enumerated() {
             let isLast = i == bases.count - 1
@@ -80,6 +84,7 @@ extension PartitionLog {
             topic: topic, partition: partition, directory: directory, config: config, logger: logger, segments: segments,
             logStartOffset: logStartOffset, producerState: producerState, openReport: report, now: now
         )
+        log.cleanerCheckpoint = try readCheckpoint(LogFileNames.cleanerOffsetCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
         logger.debug("opened log", metadata: log.metadata.merging([
             "log.start_offset": "\(logStartOffset)", "log.end_offset": "\(logEndOffset)", "log.clean_shutdown": "\(cleanShutdown)",
         ]) { $1 })

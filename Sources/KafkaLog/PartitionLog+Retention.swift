@@ -26,17 +26,20 @@ extension PartitionLog {
     /// Kafka's retention pass, oldest segments first, never the active segment and never a segment
     /// holding offsets at or above the high watermark: by time (`retention.ms` >= 0: the segment's largest
     /// timestamp is older than `now - retention.ms`), by size (`retention.bytes` >= 0: while the log
-    /// stays at least that large without it), and segments entirely below the log start offset.
+    /// stays at least that large without it), and segments entirely below the log start offset. Time
+    /// and size apply only when `cleanup.policy` includes `delete` (a `compact`-only log keeps every
+    /// segment the cleaner leaves, as in Kafka).
     @discardableResult
     public func enforceRetention(now: Int64) throws(LogError) -> RetentionResult {
         try ensureOpen()
         var result = RetentionResult(logStartOffset: logStartOffset)
-        if config.retentionMs >= 0 {
+        let deletes = config.cleanupPolicy.contains(.delete)
+        if deletes, config.retentionMs >= 0 {
             try deleteOldestSegments(into: &result) { segment, _ throws(LogError) in
                 now - (try segment.largestTimestamp()) > self.config.retentionMs
             }
         }
-        if config.retentionBytes >= 0 {
+        if deletes, config.retentionBytes >= 0 {
             var excess = size - config.retentionBytes
             try deleteOldestSegments(into: &result) { segment, _ in
                 guard excess - segment.size >= 0 else { return false }

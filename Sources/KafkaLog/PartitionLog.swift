@@ -43,6 +43,8 @@ public final class PartitionLog {
     public internal(set) var isClosed = false
     /// The storage failure that took the log offline, if one did.
     public internal(set) var storageFailure: LogError?
+    /// The log cleaner's checkpoint: the first offset it has not cleaned (`cleaner-offset-checkpoint`).
+    public internal(set) var cleanerCheckpoint: Int64?
 
     init(
         topic: String, partition: Int32, directory: String, config: LogConfig, logger: Logger, segments: [LogSegment],
@@ -176,6 +178,8 @@ public struct LogOpenReport: Hashable, Sendable {
     public var recoveryPointCheckpoint: Int64?
     /// Segments scanned in full, by base offset, with what the scan found.
     public var recoveredSegments: [Int64: SegmentRecovery]
+    /// Base offsets of cleaned segments whose interrupted swap recovery completed.
+    public var completedSwaps: [Int64] = []
 
     /// Bytes cut off torn or corrupt tails.
     public var truncatedBytes: Int64 { recoveredSegments.values.reduce(0) { $0 + $1.truncatedBytes } }

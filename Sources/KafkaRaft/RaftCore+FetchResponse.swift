@@ -20,6 +20,10 @@ extension RaftCore {
         } else {
             if !response.records.isEmpty {
                 guard response.recordsBaseOffset == log.endOffset.offset else { return false }
+                guard isAppendable(response.records, leaderEpoch: response.leaderEpoch) else {
+                    violation("leader \(source) sent entries with epochs \(response.records.map(\.epoch)) after epoch \(log.endOffset.epoch)")
+                    return false
+                }
                 appendToLog(response.records, into: &actions)
                 if isVoter { actions.append(.flushLog(upTo: log.endOffset.offset)) }
             }
@@ -34,6 +38,16 @@ extension RaftCore {
         follower.hasFetchedFromLeader = true
         follower.fetchDeadline = now + config.fetchTimeoutMs
         state = .follower(follower)
+        return true
+    }
+
+    /// Entries from the leader continue our log: epochs never decrease and none is above the leader's.
+    private func isAppendable(_ entries: [RaftEntry], leaderEpoch: Int32) -> Bool {
+        var previous = log.endOffset.epoch
+        for entry in entries {
+            guard entry.epoch >= previous, entry.epoch <= leaderEpoch else { return false }
+            previous = entry.epoch
+        }
         return true
     }
 

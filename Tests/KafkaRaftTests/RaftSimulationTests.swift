@@ -52,6 +52,11 @@ import Darwin
         Self.runSeeds(1...Self.seedCount, scenario: SimScenario(), label: "3 voters + observer")
     }
 
+    @Test func randomTimeoutsAndHarshNetworkManySeeds() {
+        Self.runSeeds(2_000_001...(2_000_000 + Self.seedCount / 2),
+                      scenario: SimScenario(observerCount: 2, randomizeConfig: true), label: "harsh, random timeouts")
+    }
+
     @Test func fiveVotersManySeeds() {
         Self.runSeeds(1_000_001...(1_000_000 + Self.seedCount / 4),
                       scenario: SimScenario(voterCount: 5, observerCount: 1), label: "5 voters + observer")

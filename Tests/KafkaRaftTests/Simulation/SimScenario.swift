@@ -10,6 +10,9 @@ struct SimScenario {
     var chaosMs: Int64 = 15_000
     var electionBoundMs: Int64 = 15_000
     var commitBoundMs: Int64 = 10_000
+    /// Draw the quorum timeouts per seed (short election and fetch timeouts, short request timeouts,
+    /// tiny fetch sizes) so timers race the network's delays.
+    var randomizeConfig = false
 
     /// What a run did, for the progress report and for checking that runs exercise the protocol.
     struct Outcome {
@@ -23,13 +26,22 @@ struct SimScenario {
     func run(seed: UInt64) -> String? { outcome(seed: seed).failure }
 
     func outcome(seed: UInt64) -> Outcome {
-        var cluster = SimCluster(seed: seed, voterIDs: (1...Int32(voterCount)).map { $0 },
-                                 observerIDs: (0..<Int32(observerCount)).map { 100 + $0 })
         var random = RaftRandom(seed: seed ^ 0x5EED)
-        cluster.faults.dropPercent = UInt64(random.below(12))
-        cluster.faults.duplicatePercent = UInt64(random.below(6))
-        cluster.faults.maxDelayMs = 1 + random.below(40)
-        cluster.faults.longDelayOneIn = 40
+        var config = QuorumConfig()
+        if randomizeConfig {
+            config.electionTimeoutMs = 100 + random.below(900)
+            config.fetchTimeoutMs = 2 * config.electionTimeoutMs + random.below(1_000)
+            config.electionBackoffMaxMs = 50 + random.below(950)
+            config.requestTimeoutMs = 100 + random.below(1_900)
+            config.fetchMaxWaitMs = min(random.below(500), config.requestTimeoutMs / 2)
+            config.maxFetchEntries = 1 + Int(random.below(8))
+        }
+        var cluster = SimCluster(seed: seed, voterIDs: (1...Int32(voterCount)).map { $0 },
+                                 observerIDs: (0..<Int32(observerCount)).map { 100 + $0 }, config: config)
+        cluster.faults.dropPercent = UInt64(random.below(randomizeConfig ? 25 : 12))
+        cluster.faults.duplicatePercent = UInt64(random.below(randomizeConfig ? 15 : 6))
+        cluster.faults.maxDelayMs = 1 + random.below(randomizeConfig ? 150 : 40)
+        cluster.faults.longDelayOneIn = randomizeConfig ? 10 : 40
         var time: Int64 = 0
         while time < chaosMs, cluster.failure == nil {
             time += 20 + random.below(400)

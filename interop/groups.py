@@ -95,7 +95,7 @@ class Member:
     """One group member process and what it has reported so far."""
 
     def __init__(self, client, broker, workdir, topic, group, name, instance_id=None, session_timeout_ms=10000,
-                 heartbeat_interval_ms=1000, max_records=None, timeout=200):
+                 heartbeat_interval_ms=1000, max_records=None, timeout=200, extra_spec=None):
         if client not in GROUP_DRIVERS:
             raise ValueError("no group driver for %s" % client)
         self.client, self.name, self.group, self.topic = client, name, group, topic
@@ -112,6 +112,7 @@ class Member:
                      "heartbeat_interval_ms": heartbeat_interval_ms, "events": str(self.events_path),
                      "stop_file": str(self.stop_path), "max_records": max_records, "close": "close",
                      "timeout": timeout}
+        self.spec.update(extra_spec or {})
         self.spec_path.write_text(json.dumps(self.spec, indent=1))
         exe = Path(GROUP_DRIVERS[client][0])
         if not exe.exists():

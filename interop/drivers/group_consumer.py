@@ -15,7 +15,11 @@ LeaveGroup, a static one does not) or, with "close": "abort", exits without clos
 
 Spec: {"bootstrap", "topic", "group", "client_id", "instance_id": str|null, "session_timeout_ms",
   "heartbeat_interval_ms" (null: the client's default), "events": path, "stop_file": path,
-  "max_records": int|null, "close": "close"|"abort", "timeout": seconds}
+  "max_records": int|null, "close": "close"|"abort", "timeout": seconds,
+  "group_protocol": "consumer" (confluent only; KIP-848, session and heartbeat are the broker's),
+  "remote_assignor": str|null}
+With "group_protocol": "consumer" assignments are incremental: assigned/revoked carry only the
+change, and a "holding {partitions}" event follows each with everything the member then holds.
 
 Events file: one JSON object per line, flushed as written, each with "t" (time.time()) and "ev":
   start {client, pid}   subscribe   assigned {partitions, generation, member_id}   revoked {partitions}
@@ -129,12 +133,19 @@ def run_confluent(spec, ev):
             "error_cb": on_error, "stats_cb": on_stats, "statistics.interval.ms": 1000}
     if spec.get("instance_id"):
         conf["group.instance.id"] = spec["instance_id"]
-    if spec.get("session_timeout_ms"):
-        conf["session.timeout.ms"] = spec["session_timeout_ms"]
-    if spec.get("heartbeat_interval_ms"):
-        conf["heartbeat.interval.ms"] = spec["heartbeat_interval_ms"]
+    incremental = spec.get("group_protocol") == "consumer"
+    if incremental:
+        conf["group.protocol"] = "consumer"
+        if spec.get("remote_assignor"):
+            conf["group.remote.assignor"] = spec["remote_assignor"]
+    else:
+        if spec.get("session_timeout_ms"):
+            conf["session.timeout.ms"] = spec["session_timeout_ms"]
+        if spec.get("heartbeat_interval_ms"):
+            conf["heartbeat.interval.ms"] = spec["heartbeat_interval_ms"]
     c = Consumer(conf)
     pending = {}
+    held = set()
 
     def commit(offsets, why):
         if not offsets:
@@ -154,6 +165,9 @@ def run_confluent(spec, ev):
 
     def on_assign(consumer, partitions):
         ev("assigned", partitions=sorted(tp.partition for tp in partitions), generation=None, member_id=None)
+        if incremental:
+            held.update(tp.partition for tp in partitions)
+            ev("holding", partitions=sorted(held))
 
     def on_revoke(consumer, partitions):
         gone = {tp.partition for tp in partitions}
@@ -162,9 +176,15 @@ def run_confluent(spec, ev):
             for p in mine:
                 pending.pop(p, None)
         ev("revoked", partitions=sorted(gone))
+        if incremental:
+            held.difference_update(gone)
+            ev("holding", partitions=sorted(held))
 
     def on_lost(consumer, partitions):
         ev("lost", partitions=sorted(tp.partition for tp in partitions))
+        if incremental:
+            held.difference_update(tp.partition for tp in partitions)
+            ev("holding", partitions=sorted(held))
 
     ev("subscribe")
     try:

@@ -1,0 +1,33 @@
+import Testing
+
+/// Seeds pinned as regression tests. Each one, with a deliberately broken core, made the simulation
+/// fail with the invariant named (checked by hand while building the simulation); against the real core
+/// they must pass. A seed that ever fails in `RaftSimulationTests` belongs here once its bug is fixed.
+@Suite struct RaftPinnedSeedTests {
+    /// Voting twice in an epoch: "epoch N has two leaders".
+    @Test(arguments: [UInt64(24), 104])
+    func doubleVoteSeedsThreeVoters(seed: UInt64) {
+        #expect(SimScenario().run(seed: seed) == nil)
+    }
+
+    @Test(arguments: [UInt64(1_000_010), 1_000_015])
+    func doubleVoteSeedsFiveVoters(seed: UInt64) {
+        #expect(SimScenario(voterCount: 5, observerCount: 1).run(seed: seed) == nil)
+    }
+
+    /// Fetching before the log is durable: "only k of the voters durably hold the committed entries".
+    @Test func unflushedFetchSeedThreeVoters() {
+        #expect(SimScenario().run(seed: 1) == nil)
+    }
+
+    @Test(arguments: [UInt64(1_000_001), 1_000_004])
+    func unflushedFetchSeedsFiveVoters(seed: UInt64) {
+        #expect(SimScenario(voterCount: 5, observerCount: 1).run(seed: seed) == nil)
+    }
+
+    /// Fetch validation ignoring the last fetched epoch: committed entries differ between replicas.
+    @Test(arguments: [UInt64(2_000_034), 2_000_042, 2_000_149])
+    func logMatchingSeeds(seed: UInt64) {
+        #expect(SimScenario(observerCount: 2, randomizeConfig: true).run(seed: seed) == nil)
+    }
+}

@@ -42,9 +42,9 @@ public enum SupportedAPIs {
         Entry(apiKey: .describeGroups, versions: 0...5),
         Entry(apiKey: .deleteGroups, versions: 0...2),
         // Consumer (KIP-848) groups. Heartbeat v1 is Kafka 4.0's (regex, client-minted member ids):
-        // librdkafka 2.16 sends nothing older.
+        // librdkafka 2.16 sends nothing older. Describe v1 (Kafka 4.0) adds the member type.
         Entry(apiKey: .consumerGroupHeartbeat, versions: 0...1),
-        Entry(apiKey: .consumerGroupDescribe, versions: 0...0),
+        Entry(apiKey: .consumerGroupDescribe, versions: 0...1),
     ]
 
     public static func versions(for key: APIKey) -> ClosedRange<Int16>? {

@@ -5,6 +5,12 @@ import KafkaProtocol
 public let kafka40RandomMessages: [(type: any KafkaMessage.Type, make: @Sendable (Int16, inout SplitMix64) -> any KafkaMessage)] = [
     (ConsumerGroupHeartbeatRequestV1.self, { v, rng in ConsumerGroupHeartbeatRequestV1.random(version: v, using: &rng) }),
     (ConsumerGroupHeartbeatResponseV1.self, { v, rng in ConsumerGroupHeartbeatResponseV1(ConsumerGroupHeartbeatResponse.random(version: 0, using: &rng)) }),
+    (ConsumerGroupDescribeRequestV1.self, { v, rng in ConsumerGroupDescribeRequestV1(ConsumerGroupDescribeRequest.random(version: 0, using: &rng)) }),
+    (ConsumerGroupDescribeResponseV1.self, { v, rng in
+        var r = ConsumerGroupDescribeResponseV1(ConsumerGroupDescribeResponse.random(version: 0, using: &rng))
+        if v >= 1 { r.memberTypes = r.body.groups.map { g in g.members.map { _ in Int8(rng.below(3)) - 1 } } }
+        return r
+    }),
 ]
 
 extension ConsumerGroupHeartbeatRequestV1 {

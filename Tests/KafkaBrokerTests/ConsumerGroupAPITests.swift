@@ -24,7 +24,7 @@ import Testing
         let client = try await broker.client()
         let keys = try await client.send(ApiVersionsRequest(), version: 3).apiKeys
         #expect(keys.first { $0.apiKey == 68 }.map { [$0.minVersion, $0.maxVersion] } == [0, 1])
-        #expect(keys.first { $0.apiKey == 69 }.map { [$0.minVersion, $0.maxVersion] } == [0, 0])
+        #expect(keys.first { $0.apiKey == 69 }.map { [$0.minVersion, $0.maxVersion] } == [0, 1])
         await client.close()
         await broker.shutdown()
     }
@@ -62,7 +62,9 @@ import Testing
             .init(name: "cg-topic", partitions: [.init(partitionIndex: bParts[0], committedOffset: 7)])]), version: 9)
         #expect(committed.topics.first?.partitions.first?.errorCode == 0)
 
-        let described = try await a.send(ConsumerGroupDescribeRequest(groupIDs: ["cg", "none"]), version: 0)
+        let describedV1 = try await a.send(ConsumerGroupDescribeRequestV1(ConsumerGroupDescribeRequest(groupIDs: ["cg", "none"])), version: 1)
+        #expect(describedV1.memberTypes == [[1, 1], []])
+        let described = describedV1.body
         #expect(described.groups[0].groupState == "Stable")
         #expect(described.groups[0].groupEpoch == 2 && described.groups[0].assignmentEpoch == 2)
         #expect(described.groups[0].members.map(\.memberID) == ["member-a", "member-b"])
@@ -78,7 +80,7 @@ import Testing
         await broker.shutdown(keepData: true)
         let again = try await TestBroker(directory: dir)
         let c = try await again.client()
-        let reloaded = try await c.send(ConsumerGroupDescribeRequest(groupIDs: ["cg"]), version: 0)
+        let reloaded = try await c.send(ConsumerGroupDescribeRequestV1(ConsumerGroupDescribeRequest(groupIDs: ["cg"])), version: 0).body
         #expect(reloaded.groups[0].members.map(\.memberEpoch) == [2, 2])
         #expect(reloaded.groups[0].members[1].assignment.topicPartitions.first?.partitions == bParts)
         let fetched = try await c.send(OffsetFetchRequest(groups: [.init(groupID: "cg", memberID: nil, memberEpoch: -1, topics: nil)]), version: 9)

@@ -200,6 +200,30 @@ import Testing
         #expect(time <= 2_000 + 2_000 + 1_000 + 50, "election timeout plus at most the maximum backoff")
     }
 
+    @Test func requestsFromAnotherClusterAreRefused() {
+        var core = Core(localID: 1, clusterID: "one", voters: VoterSet([1, 2, 3]), quorumState: nil,
+                        log: MemoryRaftLog(), now: 0, seed: 1)
+        let vote = VoteRequest(clusterID: "two", candidateEpoch: 1, candidateID: 2, lastOffsetEpoch: 0, lastOffset: 0)
+        let actions = core.handle(request(.voteRequest(vote), from: 2), now: 1)
+        #expect(actions.sent.compactMap(\.voteResponse).last?.errorCode == .inconsistentClusterID)
+        #expect(core.epoch == 0)
+        var same = vote
+        same.clusterID = "one"
+        #expect(core.handle(request(.voteRequest(same), from: 2), now: 2).sent.compactMap(\.voteResponse).last?.voteGranted
+            == true)
+    }
+
+    @Test func preVoteAnswerFromALaterEpochEndsTheProspective() {
+        var core = makeCore(quorumState: QuorumStateData(leaderEpoch: 3))
+        let preVote = core.handle(.tick, now: 2_000).sent.first { $0.destination == 2 }!
+        let actions = core.handle(.received(preVote.reply(.voteResponse(
+            VoteResponse(errorCode: .fencedLeaderEpoch, leaderID: 2, leaderEpoch: 5, voteGranted: false)))), now: 2_001)
+        #expect(core.state.name == "Follower")
+        #expect(core.epoch == 5)
+        #expect(core.leaderID == 2)
+        #expect(actions.persisted.last == QuorumStateData(leaderEpoch: 5, leaderID: 2, currentVoters: [1, 2, 3]))
+    }
+
     @Test func singleVoterElectsItselfAtOnce() {
         var core = Core(localID: 1, voters: VoterSet([1]), quorumState: nil, log: MemoryRaftLog(), now: 0, seed: 1)
         _ = core.handle(.tick, now: 0)

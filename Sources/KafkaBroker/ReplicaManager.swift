@@ -15,7 +15,7 @@ import StromConfig
 /// fewest partitions.
 public final class ReplicaManager: @unchecked Sendable {
     private let config: ServerConfig
-    private let logger: Logger
+    let logger: Logger
     private let lock = NIOLock()
     private var replicas: [TopicPartition: PartitionReplica] = [:]
     let appended = AppendNotifier()
@@ -40,6 +40,9 @@ public final class ReplicaManager: @unchecked Sendable {
     }
 
     public var partitionCount: Int { lock.withLock { replicas.count } }
+
+    /// Every replica, at one moment.
+    var allReplicas: [PartitionReplica] { lock.withLock { Array(replicas.values) } }
 
     /// Opens or creates, reconfigures and deletes logs so that they match `image`.
     /// `delta` narrows the work to what changed; without it every topic is checked (start-up).

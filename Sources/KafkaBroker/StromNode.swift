@@ -138,11 +138,18 @@ public final class StromNode: Sendable {
         if metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil {
             let created = await metadata.createTopics(CreateTopicsRequest(topics: [.init(
                 name: ConsumerOffsetsLog.topic, numPartitions: partitions, replicationFactor: 1,
-                configs: [.init(name: "segment.bytes", value: "104857600"), .init(name: "retention.ms", value: "-1")]
+                configs: [.init(name: "cleanup.policy", value: "compact"), .init(name: "segment.bytes", value: "104857600"),
+                          .init(name: "retention.ms", value: "-1")]
             )]))
             if let failure = created.topics.first, failure.errorCode != 0 {
                 throw StartupError(description: "could not create \(ConsumerOffsetsLog.topic): \(failure.errorMessage ?? "\(ErrorCode(rawValue: failure.errorCode))")")
             }
+        } else if metadata.image.configs(for: .topic(ConsumerOffsetsLog.topic))["cleanup.policy"] == nil {
+            // Created before Strom compacted logs: make it compacted, as Kafka creates it.
+            _ = await metadata.incrementalAlterConfigs(IncrementalAlterConfigsRequest(resources: [.init(
+                resourceType: 2, resourceName: ConsumerOffsetsLog.topic,
+                configs: [.init(name: "cleanup.policy", configOperation: 0, value: "compact")]
+            )]))
         }
         try await groups.load(partitions: partitions)
         await metadata.addPublisher { delta, _ in
@@ -150,6 +157,9 @@ public final class StromNode: Sendable {
             if !deleted.isEmpty { Task { await groups.topicsDeleted(deleted) } }
         }
     }
+
+    /// Bytes of log the cleaner rewrites per maintenance pass at most (bounds the pass's time).
+    static let cleanerBytesPerPass: Int64 = 64 << 20
 
     private func startBackgroundWork() {
         var listenerTasks: [Task<Void, Never>] = []
@@ -161,15 +171,23 @@ public final class StromNode: Sendable {
         }
         let replicas = self.replicas
         let retentionEvery = config.logRetentionCheckIntervalMs
+        let cleanerBackoff = config.logCleanerEnable ? config.logCleanerBackoffMs : nil
         let maintenance = Task {
-            // Flush policies are checked every second; retention every log.retention.check.interval.ms.
+            // Flush policies are checked every second; retention every log.retention.check.interval.ms;
+            // the cleaner every second while it finds work, else every log.cleaner.backoff.ms.
             var lastRetention = BrokerClock.nowMs()
+            var lastCleaning = lastRetention
+            var cleanerBusy = false
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 let now = BrokerClock.nowMs()
                 let retention = now - lastRetention >= retentionEvery
                 if retention { lastRetention = now }
                 replicas.runMaintenance(now: now, retention: retention)
+                if let cleanerBackoff, cleanerBusy || now - lastCleaning >= cleanerBackoff {
+                    lastCleaning = now
+                    cleanerBusy = replicas.runCleaning(now: now, byteBudget: StromNode.cleanerBytesPerPass).rounds > 0
+                }
             }
         }
         tasks.withLockedValue { $0 = (listenerTasks, maintenance) }

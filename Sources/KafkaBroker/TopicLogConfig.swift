@@ -9,6 +9,7 @@ enum TopicLogConfig {
         func long(_ key: String) -> Int64 {
             DescribeTopicConfigs.value(key, topicOverrides: overrides, config: config).flatMap { Int64($0) } ?? 0
         }
+        let value = { (key: String) in DescribeTopicConfigs.value(key, topicOverrides: overrides, config: config) }
         return LogConfig(
             segmentBytes: Int(long("segment.bytes")),
             segmentMs: long("segment.ms"),
@@ -18,7 +19,12 @@ enum TopicLogConfig {
             retentionBytes: long("retention.bytes"),
             maxMessageBytes: Int(long("max.message.bytes")),
             flushMessages: long("flush.messages"),
-            flushMs: long("flush.ms")
+            flushMs: long("flush.ms"),
+            cleanupPolicy: value("cleanup.policy").flatMap(CleanupPolicy.init(configValue:)) ?? .delete,
+            deleteRetentionMs: long("delete.retention.ms"),
+            minCompactionLagMs: long("min.compaction.lag.ms"),
+            maxCompactionLagMs: long("max.compaction.lag.ms"),
+            minCleanableDirtyRatio: value("min.cleanable.dirty.ratio").flatMap(Double.init) ?? 0.5
         )
     }
 

@@ -31,7 +31,10 @@ public enum TopicConfigs {
 
     public static let definitions: [TopicConfigDefinition] = [
         .init(name: "cleanup.policy", type: .list, brokerSynonym: "log.cleanup.policy", defaultValue: { _ in "delete" },
-              isValid: { $0 == "delete" }),
+              isValid: { value in
+                  let items = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.filter { $0 != " " } }
+                  return !items.isEmpty && items.allSatisfy { $0 == "delete" || $0 == "compact" }
+              }),
         .init(name: "compression.type", type: .string, brokerSynonym: "compression.type", defaultValue: { _ in "producer" },
               isValid: oneOf(["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"])),
         .init(name: "delete.retention.ms", type: .long, brokerSynonym: "log.cleaner.delete.retention.ms", defaultValue: { _ in "86400000" }, isValid: long(0)),
@@ -75,9 +78,6 @@ public enum TopicConfigs {
     public static func validate(name: String, value: String?) -> String? {
         guard let definition = byName[name] else { return "unknown topic config \(name)" }
         guard let value else { return nil }
-        if name == "cleanup.policy" && value.split(separator: ",").contains("compact") {
-            return "cleanup.policy=compact is not supported by Strom yet"
-        }
         return definition.isValid(value) ? nil : "invalid value `\(value)` for \(name)"
     }
 }

@@ -31,7 +31,7 @@ extension ServerConfig {
         "num.network.threads", "num.io.threads", "num.replica.fetchers", "num.recovery.threads.per.data.dir",
         "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "background.threads", "queued.max.requests",
         "offsets.topic.replication.factor", "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
-        "min.insync.replicas", "unclean.leader.election.enable", "log.cleaner.enable", "log.cleanup.policy",
+        "min.insync.replicas", "unclean.leader.election.enable", "log.cleanup.policy",
         "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
         "metadata.log.dir", "log.message.format.version", "inter.broker.protocol.version",
         "controller.quorum.election.timeout.ms", "controller.quorum.fetch.timeout.ms",
@@ -178,6 +178,8 @@ extension ServerConfig {
             groupMaxSessionTimeoutMs: try p.optionalInt32("group.max.session.timeout.ms", range: 0...Int32.max) ?? 1_800_000,
             ignoredKeys: p.remaining.filter { acceptedWithoutEffect.contains($0) }.sorted()
         )
+        config.logCleanerEnable = try p.optionalBool("log.cleaner.enable") ?? true
+        config.logCleanerBackoffMs = try p.optionalInt64("log.cleaner.backoff.ms", range: 0...Int64.max) ?? 15_000
         config.explicitKeys = Set(properties.keys)
         config.groupConsumerSessionTimeoutMs = try p.optionalInt32("group.consumer.session.timeout.ms", range: 1...Int32.max) ?? 45_000
         config.groupConsumerHeartbeatIntervalMs = try p.optionalInt32("group.consumer.heartbeat.interval.ms", range: 1...Int32.max) ?? 5_000

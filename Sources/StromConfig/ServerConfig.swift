@@ -49,6 +49,11 @@ public struct ServerConfig: Hashable, Sendable {
     public var groupConsumerHeartbeatIntervalMs: Int32 = 5_000
     public var groupConsumerMaxSize: Int32 = .max
 
+    /// `log.cleaner.enable`: whether compacted topics (`cleanup.policy=compact`) are cleaned.
+    public var logCleanerEnable = true
+    /// `log.cleaner.backoff.ms`: how long the cleaner waits when it found nothing to clean.
+    public var logCleanerBackoffMs: Int64 = 15_000
+
     /// Kafka keys that were given and are accepted but have no effect in Strom (thread counts, socket
     /// buffer sizes, replication factors of internal topics on a single node, …), for a warning.
     public var ignoredKeys: [String]

@@ -90,6 +90,10 @@ def check_batches(records, scenario):
     return problems
 
 
+# (api key, version) pairs Kafka 3.9's schemas do not define: ConsumerGroupHeartbeat v1.
+BEYOND_SCHEMAS = {(68, 1)}
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.dirname(os.path.dirname(here))
@@ -127,6 +131,12 @@ def main():
                 problems.append("file name does not match manifest")
             if not rel.startswith(client + "/"):
                 problems.append("file not under its client directory")
+            if (k, v) in BEYOND_SCHEMAS:
+                # Kafka 4.0 versions the 3.9 schemas lack (Sources/KafkaProtocol/Kafka40): only
+                # Tests/FixtureTests decodes these.
+                notes.append("%s: %s v%d is beyond Kafka 3.9's schemas; checked by the Swift FixtureTests" % (rel, api_name, v))
+                passed += 1
+                continue
             try:
                 hdr, body = codec.decode_request(frame)
                 again = codec.encode_request(hdr, body)

@@ -1,6 +1,8 @@
+import Foundation
 import KafkaBroker
 import KafkaProtocol
 import KafkaTestKit
+import NIOCore
 import Testing
 
 /// The consumer (KIP-848) group protocol over TCP, against the real coordinator shell and
@@ -108,6 +110,27 @@ import Testing
         let classic = try await client.send(JoinGroupRequest(groupID: "g0", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000,
                                                              memberID: "", protocolType: "consumer", protocols: [.init(name: "range", metadata: [])]), version: 5)
         #expect(classic.errorCode == ErrorCode.inconsistentGroupProtocol.rawValue)
+        await client.close()
+        await broker.shutdown()
+    }
+
+    /// librdkafka 2.16's own join (captured by Fixtures/capture/capture_kip848.py): a client-minted
+    /// member id, epoch 0, subscription by name, the uniform assignor.
+    @Test func librdkafkasCapturedJoinIsServed() async throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/requests/confluent-kafka-2.16.1-librdkafka-2.16.0/ConsumerGroupHeartbeat-v1-kip848-group.bin")
+        let frame = try RequestFrame(parsing: ByteBuffer(bytes: try Data(contentsOf: path)))
+        let (join, _) = try frame.decodeBody(as: ConsumerGroupHeartbeatRequestV1.self)
+        #expect(join.body.memberEpoch == 0 && !join.body.memberID.isEmpty)
+        #expect(join.body.subscribedTopicNames == ["kip848-topic"] && join.body.serverAssignor == "uniform")
+
+        let broker = try await TestBroker()
+        let client = try await broker.client()
+        _ = try await client.send(CreateTopicsRequest(topics: [.init(name: "kip848-topic", numPartitions: 4, replicationFactor: 1)]), version: 7)
+        let r = try await client.send(join, version: frame.apiVersion)
+        #expect(r.body.errorCode == 0)
+        #expect(r.body.memberID == join.body.memberID && r.body.memberEpoch == 1)
+        #expect(r.body.assignment?.topicPartitions.first?.partitions == [0, 1, 2, 3])
         await client.close()
         await broker.shutdown()
     }

@@ -8,9 +8,10 @@ holding its new assignment.
 
 Members are drivers/group_consumer.py subprocesses (see groups.py) that commit synchronously after
 every processed batch and in the revoke callback. The module's broker tells members to heartbeat
-every second (group.consumer.heartbeat.interval.ms=1000; Kafka's default is 5000).
+every second (group.consumer.heartbeat.interval.ms=1000; Kafka's default is 5000;
+INTEROP_KIP848_HEARTBEAT_MS overrides it, e.g. to time joins at Kafka's default).
 """
-import json
+import os
 import time
 
 import pytest
@@ -19,7 +20,7 @@ from broker import BrokerProcess
 from groups import (Member, Members, SteadyProducer, admin_one, consumed_check, create_topic, median, produce_keys,
                     rand, require_apis, wait_until)
 
-HEARTBEAT_MS = 1000
+HEARTBEAT_MS = int(os.environ.get("INTEROP_KIP848_HEARTBEAT_MS", "1000"))
 OVERRIDES = {"group.consumer.heartbeat.interval.ms": str(HEARTBEAT_MS), "group.initial.rebalance.delay.ms": "500"}
 CONSUMER_APIS = (10, 8, 9, 68)
 
@@ -106,6 +107,24 @@ def test_three_members_join_and_leave_mid_stream(broker, workdir, members, assig
     want = {"%s:%d" % (topic, p): o for p, o in ends.items()}
     if committed != want:
         problems.append("committed %s, expected the partition ends %s" % (committed, want))
+    assert not problems, "\n".join(problems)
+
+
+def test_regex_subscription(broker, workdir, members):
+    """librdkafka subscribes with a regular expression ("^prefix-.*"): it sends SubscribedTopicRegex
+    (ConsumerGroupHeartbeat v1) and the broker resolves it against the topics; a topic created
+    later that matches is picked up too."""
+    require_apis(broker, CONSUMER_APIS)
+    prefix, group, parts = rand("kip848r"), rand("cgr"), 3
+    first = prefix + "-one"
+    create_topic(broker, first, parts, workdir)
+    create_topic(broker, rand("other"), parts, workdir)
+    records = produce_keys(broker, first, parts, 0, 60, workdir, "regex")
+    m = members.add(consumer_member(broker, workdir, "^%s-.*" % prefix, group, "r"))
+    wait_until(lambda: set(records) <= set(m.records()), 60, "the regex member to read %s" % first, members)
+    assert holding(m) == list(range(parts))
+    m.stop()
+    problems = consumed_check(set(records), [m], "regex member")
     assert not problems, "\n".join(problems)
 
 

@@ -26,7 +26,8 @@ def version():
 def create_topic(spec, deadline):
     admin = AdminClient({"bootstrap.servers": spec["bootstrap"]})
     n = spec["create"]["partitions"]
-    for _, f in admin.create_topics([NewTopic(spec["topic"], num_partitions=n, replication_factor=1)],
+    configs = spec["create"].get("configs") or {}
+    for _, f in admin.create_topics([NewTopic(spec["topic"], num_partitions=n, replication_factor=1, config=configs)],
                                     request_timeout=15).items():
         f.result(timeout=deadline.left())
     while True:  # wait until metadata shows every partition with a leader
@@ -47,6 +48,7 @@ def produce(spec):
     conf = {"bootstrap.servers": spec["bootstrap"], "acks": "all", "linger.ms": 20,
             "compression.type": spec["codec"], "enable.idempotence": bool(spec["idempotent"]),
             "message.timeout.ms": int(spec["timeout"] * 1000)}
+    conf.update(spec.get("producer_conf") or {})  # a test's own batching, e.g. small batches
     p = Producer(conf)
     acks, errors = [], []
 

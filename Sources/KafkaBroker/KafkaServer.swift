@@ -25,8 +25,8 @@ public final class KafkaServer: Sendable {
     /// Connections wrapped for async use but not yet taken by the accept loop. NIO requires every
     /// wrapped connection's writer to be finished; one accepted just as the listener closes may never
     /// reach the loop, so `run` finishes and closes whatever is left here when it ends.
-    private let unclaimed = NIOLockedValueBox<[ObjectIdentifier: NIOAsyncChannel<ByteBuffer, ByteBuffer>]>([:])
-    private let boundChannel = NIOLockedValueBox<NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?>(nil)
+    private let unclaimed = NIOLockedValueBox<[ObjectIdentifier: NIOAsyncChannel<ByteBuffer, ResponsePiece>]>([:])
+    private let boundChannel = NIOLockedValueBox<NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ResponsePiece>, Never>?>(nil)
 
     public init(listenerName: String, host: String, port: Int, maxFrameSize: Int, dispatcher: RequestDispatcher,
                 group: EventLoopGroup, logger: Logger) {
@@ -54,7 +54,8 @@ public final class KafkaServer: Sendable {
             .bind(host: host.isEmpty ? "0.0.0.0" : host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
-                    let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                    try child.pipeline.syncOperations.addHandler(ResponsePieceWriter())
+                    let wrapped = try NIOAsyncChannel<ByteBuffer, ResponsePiece>(wrappingChannelSynchronously: child)
                     unclaimed.withLockedValue { $0[ObjectIdentifier(child)] = wrapped }
                     return wrapped
                 }
@@ -95,7 +96,7 @@ public final class KafkaServer: Sendable {
 
     struct ServerNotBound: Error {}
 
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: UInt64) async {
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ResponsePiece>, id: UInt64) async {
         let remote = connection.channel.remoteAddress?.ipAddress ?? "?"
         var log = logger
         log[metadataKey: "net.connection"] = "\(id)"
@@ -116,8 +117,8 @@ public final class KafkaServer: Sendable {
             try await connection.executeThenClose { inbound, outbound in
                 for try await frame in inbound {
                     switch await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote) {
-                    case let .respond(bytes):
-                        try await outbound.write(bytes)
+                    case let .respond(pieces):
+                        try await outbound.write(contentsOf: pieces)
                     case .noResponse:
                         continue
                     case let .close(reason):

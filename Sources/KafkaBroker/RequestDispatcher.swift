@@ -10,7 +10,8 @@ import NIOCore
 /// client can learn what this broker speaks.
 public struct RequestDispatcher: Sendable {
     public enum Outcome: Sendable {
-        case respond(ByteBuffer)
+        /// The response frame, in pieces (see `ResponsePiece`).
+        case respond([ResponsePiece])
         case noResponse
         case close(reason: String)
     }
@@ -25,6 +26,11 @@ public struct RequestDispatcher: Sendable {
     }
 
     public mutating func register<H: RequestHandler>(_ handler: H) {
+        precondition(SupportedAPIs.versions(for: H.Request.apiKey) != nil, "\(H.Request.apiKey) is not advertised")
+        handlers[H.Request.apiKey.rawValue] = AnyRequestHandler(handler)
+    }
+
+    mutating func register<H: SplicingRequestHandler>(_ handler: H) {
         precondition(SupportedAPIs.versions(for: H.Request.apiKey) != nil, "\(H.Request.apiKey) is not advertised")
         handlers[H.Request.apiKey.rawValue] = AnyRequestHandler(handler)
     }
@@ -56,7 +62,7 @@ public struct RequestDispatcher: Sendable {
         guard advertised.contains(frame.apiVersion) else {
             if frame.apiKey == .apiVersions {
                 return ApiVersionsHandler.unsupportedVersionResponse(apis: self.advertised, correlationID: frame.header.correlationID)
-                    .map { .respond($0) } ?? .close(reason: "could not encode the ApiVersions fallback")
+                    .map { .respond([.bytes($0)]) } ?? .close(reason: "could not encode the ApiVersions fallback")
             }
             return .close(reason: "\(frame.apiKey) version \(frame.apiVersion) is not supported (\(advertised.lowerBound)-\(advertised.upperBound))")
         }
@@ -70,6 +76,9 @@ public struct RequestDispatcher: Sendable {
             case let .unencodableResponse(e):
                 context.logger.error("could not encode the response; this is a bug in Strom", metadata: ["error": "\(e)"])
                 return .close(reason: "could not encode the \(frame.apiKey) v\(frame.apiVersion) response")
+            case let .unreadableRecords(e):
+                context.logger.error("could not read records for the response", metadata: ["error": "\(e)"])
+                return .close(reason: "could not read records for the \(frame.apiKey) response: \(e)")
             }
         }
     }

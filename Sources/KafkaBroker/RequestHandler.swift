@@ -1,3 +1,4 @@
+import KafkaLog
 import KafkaProtocol
 import NIOCore
 
@@ -8,38 +9,84 @@ public protocol RequestHandler: Sendable {
     func handle(_ request: Request, context: RequestContext) async -> Request.Response?
 }
 
+/// A response whose records stay in log files until the socket write (see `RecordsSplicer`):
+/// `skeleton` has a null `records` field where each slice goes and `probe` a one-byte one; `slices`
+/// lists the file ranges in encoding order. Every other `records` field must be non-null in both.
+struct SplicedResponse<Response: KafkaResponseMessage>: Sendable {
+    var skeleton: Response
+    var probe: Response
+    var slices: [LogFileRange]
+    /// The same response with the records read into memory, for when splicing is not possible.
+    var materialized: @Sendable () throws(LogError) -> Response
+}
+
+/// A handler that can answer with records sent straight from log files (Fetch).
+protocol SplicingRequestHandler: RequestHandler {
+    func handleSpliced(_ request: Request, context: RequestContext) async -> SplicedResponse<Request.Response>?
+}
+
 /// Why a request could not be served.
 enum ServeFailure: Error {
     /// The client sent a body that does not decode.
     case malformedRequest(ProtocolError)
     /// The response could not be encoded in the request's version: a bug in a handler.
     case unencodableResponse(ProtocolError)
+    /// A log file could not be read for the response.
+    case unreadableRecords(LogError)
 }
 
 /// A handler with its types erased, for the dispatcher's table.
 struct AnyRequestHandler: Sendable {
-    let serve: @Sendable (RequestFrame, RequestContext) async throws(ServeFailure) -> ByteBuffer?
+    let serve: @Sendable (RequestFrame, RequestContext) async throws(ServeFailure) -> [ResponsePiece]?
 
     init<H: RequestHandler>(_ handler: H) {
         serve = { frame, context throws(ServeFailure) in
-            let request: H.Request
-            let trailing: Int
+            let request = try Self.decode(H.Request.self, frame, context)
+            guard let response = await handler.handle(request, context: context) else { return nil }
             do throws(ProtocolError) {
-                (request, trailing) = try frame.decodeBody(as: H.Request.self)
+                return [.bytes(try response.encodeFrame(version: frame.apiVersion, correlationID: frame.header.correlationID))]
             } catch {
-                throw .malformedRequest(error)
+                throw .unencodableResponse(error)
             }
+        }
+    }
+
+    init<H: SplicingRequestHandler>(_ handler: H) {
+        serve = { frame, context throws(ServeFailure) in
+            let request = try Self.decode(H.Request.self, frame, context)
+            guard let spliced = await handler.handleSpliced(request, context: context) else { return nil }
+            let version = frame.apiVersion, correlationID = frame.header.correlationID
+            let pieces: [ResponsePiece]?
+            do throws(ProtocolError) {
+                pieces = try RecordsSplicer.frame(skeleton: spliced.skeleton, probe: spliced.probe, slices: spliced.slices,
+                                                  version: version, correlationID: correlationID)
+            } catch {
+                throw .unencodableResponse(error)
+            }
+            if let pieces { return pieces }
+            context.logger.error("could not splice records into the response; sending them from memory (a bug in Strom)")
+            let response: H.Request.Response
+            do throws(LogError) { response = try spliced.materialized() } catch { throw .unreadableRecords(error) }
+            do throws(ProtocolError) {
+                return [.bytes(try response.encodeFrame(version: version, correlationID: correlationID))]
+            } catch {
+                throw .unencodableResponse(error)
+            }
+        }
+    }
+
+    private static func decode<R: KafkaRequestMessage>(_ type: R.Type, _ frame: RequestFrame,
+                                                       _ context: RequestContext) throws(ServeFailure) -> R {
+        do throws(ProtocolError) {
+            let (request, trailing) = try frame.decodeBody(as: R.self)
             if trailing > 0 {
                 context.logger.debug("ignoring bytes after the request body", metadata: [
                     "kafka.api": "\(frame.apiKey)", "kafka.trailing_bytes": "\(trailing)",
                 ])
             }
-            guard let response = await handler.handle(request, context: context) else { return nil }
-            do throws(ProtocolError) {
-                return try response.encodeFrame(version: frame.apiVersion, correlationID: frame.header.correlationID)
-            } catch {
-                throw .unencodableResponse(error)
-            }
+            return request
+        } catch {
+            throw .malformedRequest(error)
         }
     }
 }

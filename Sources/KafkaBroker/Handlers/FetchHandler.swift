@@ -10,15 +10,37 @@ import NIOCore
 /// for appends until `max_wait_ms`. Topics by name (v4-12) or id (v13+); incremental fetch sessions
 /// (v7+, `FetchSessions`). Per-partition errors: OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_OR_PARTITION,
 /// UNKNOWN_TOPIC_ID, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH.
-struct FetchHandler: RequestHandler {
+///
+/// Records of at least `spliceThreshold` bytes are not read: the response carries their file range
+/// and the server sends it with `sendfile` (see `RecordsSplicer`); smaller ones are cheaper to copy.
+struct FetchHandler: SplicingRequestHandler {
     let metadata: MetadataService
     let replicas: ReplicaManager
     let nodeID: Int32
     let sessions: NIOLockedValueBox<FetchSessions>
 
+    /// Below this many bytes a partition's records are copied into the response instead of sent from the file.
+    var spliceThreshold = 16 * 1024
+
     private typealias PartitionData = FetchResponse.FetchableTopicResponse.PartitionData
 
+    /// What one partition's read produced: the response entry (records null when they are in `slice`).
+    private struct PartitionRead {
+        var partition: FetchSessions.Partition
+        var data: PartitionData
+        var slice: LogFileRange?
+        var recordBytes: Int { slice?.length ?? data.records?.readableBytes ?? 0 }
+    }
+
     func handle(_ request: FetchRequest, context: RequestContext) async -> FetchResponse? {
+        guard let spliced = await handleSpliced(request, context: context) else { return nil }
+        do { return try spliced.materialized() } catch {
+            context.logger.error("could not read records for the response", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    func handleSpliced(_ request: FetchRequest, context: RequestContext) async -> SplicedResponse<FetchResponse>? {
         let v = context.apiVersion
         let image = metadata.image
         var requested: [FetchSessions.Partition] = []
@@ -47,27 +69,32 @@ struct FetchHandler: RequestHandler {
         let epoch = v >= 7 ? request.sessionEpoch : -1
         let plan = sessions.withLockedValue { $0.plan(sessionID: sessionID, epoch: epoch, requested: requested, forgotten: forgotten) }
         guard case let .fetch(responseSessionID, partitions, incremental) = plan else {
-            if case let .error(code) = plan { return FetchResponse(errorCode: code.rawValue, sessionID: 0) }
+            if case let .error(code) = plan {
+                let response = FetchResponse(errorCode: code.rawValue, sessionID: 0)
+                return SplicedResponse(skeleton: response, probe: response, slices: [], materialized: { response })
+            }
             return nil
         }
 
         let deadline = ContinuousClock.now + .milliseconds(max(0, Int(request.maxWaitMs)))
-        var results: [(FetchSessions.Partition, PartitionData)]
+        var results: [PartitionRead]
         while true {
             let generation = replicas.appended.generation
             results = read(partitions, image: metadata.image, maxBytes: Int(request.maxBytes), isolationLevel: request.isolationLevel)
-            let bytes = results.reduce(0) { $0 + ($1.1.records?.readableBytes ?? 0) }
-            let hasError = results.contains { $0.1.errorCode != 0 } || !unknownIDs.isEmpty
+            let bytes = results.reduce(0) { $0 + $1.recordBytes }
+            let hasError = results.contains { $0.data.errorCode != 0 } || !unknownIDs.isEmpty
             if bytes >= Int(request.minBytes) || hasError || ContinuousClock.now >= deadline || request.maxWaitMs <= 0
                 || replicas.isShuttingDown { break }
             await replicas.appended.wait(since: generation, timeout: deadline - ContinuousClock.now)
         }
 
         var response = FetchResponse(errorCode: 0, sessionID: responseSessionID)
+        var slices: [[LogFileRange?]] = [] // parallel to response.responses[i].partitions
         var byTopic: [String: Int] = [:]
-        for (p, data) in results {
+        for read in results {
+            let (p, data) = (read.partition, read.data)
             if incremental {
-                let news = data.errorCode != 0 || (data.records?.readableBytes ?? 0) > 0
+                let news = data.errorCode != 0 || read.recordBytes > 0
                     || data.highWatermark != p.lastHighWatermark || data.logStartOffset != p.lastLogStartOffset
                 if !news { continue }
             }
@@ -77,29 +104,52 @@ struct FetchHandler: RequestHandler {
             let key = p.topicPartition.topic
             if let i = byTopic[key] {
                 response.responses[i].partitions.append(data)
+                slices[i].append(read.slice)
             } else {
                 byTopic[key] = response.responses.count
                 response.responses.append(.init(topic: key, topicID: p.topicID, partitions: [data]))
+                slices.append([read.slice])
             }
         }
         for (id, partition) in unknownIDs {
             response.responses.append(.init(topicID: id, partitions: [
                 PartitionData(partitionIndex: partition, errorCode: ErrorCode.unknownTopicID.rawValue, highWatermark: -1, records: ByteBuffer()),
             ]))
+            slices.append([nil])
         }
-        return response
+        return Self.splice(response, slices: slices)
+    }
+
+    /// The spliced form of `response`, whose partitions with a slice have null records.
+    private static func splice(_ response: FetchResponse, slices: [[LogFileRange?]]) -> SplicedResponse<FetchResponse> {
+        let probe = try! fill(response, slices) { _ in ByteBuffer(bytes: [0]) }
+        return SplicedResponse(skeleton: response, probe: probe, slices: slices.flatMap { $0.compactMap { $0 } },
+                               materialized: { () throws(LogError) in try fill(response, slices) { slice throws(LogError) in try slice.readBytes() } })
+    }
+
+    /// `response` with `records(slice)` in place of every partition that has a slice.
+    private static func fill(_ response: FetchResponse, _ slices: [[LogFileRange?]],
+                             _ records: (LogFileRange) throws(LogError) -> ByteBuffer) throws(LogError) -> FetchResponse {
+        var out = response
+        for (t, topicSlices) in slices.enumerated() {
+            for (i, slice) in topicSlices.enumerated() {
+                if let slice { out.responses[t].partitions[i].records = try records(slice) }
+            }
+        }
+        return out
     }
 
     private func read(_ partitions: [FetchSessions.Partition], image: MetadataImage, maxBytes: Int, isolationLevel: Int8)
-        -> [(FetchSessions.Partition, PartitionData)] {
+        -> [PartitionRead] {
         var remaining = max(0, maxBytes)
         var first = true
         return partitions.map { p in
             var data = PartitionData(partitionIndex: p.topicPartition.partition, highWatermark: -1, records: ByteBuffer())
             data.abortedTransactions = isolationLevel == 1 ? [] : nil
-            func fail(_ code: ErrorCode) -> (FetchSessions.Partition, PartitionData) {
+            var slice: LogFileRange?
+            func fail(_ code: ErrorCode) -> PartitionRead {
                 data.errorCode = code.rawValue
-                return (p, data)
+                return PartitionRead(partition: p, data: data, slice: nil)
             }
             let replica: PartitionReplica
             switch replicas.leader(of: p.topicPartition, image: image, nodeID: nodeID, currentLeaderEpoch: p.currentLeaderEpoch) {
@@ -114,10 +164,14 @@ struct FetchHandler: RequestHandler {
                 data.highWatermark = fetched.highWatermark
                 data.lastStableOffset = fetched.highWatermark
                 data.logStartOffset = fetched.logStartOffset
-                if fetched.records != nil {
-                    let bytes = try fetched.readRecords()
-                    data.records = bytes
-                    remaining = max(0, remaining - bytes.readableBytes)
+                if let range = fetched.records {
+                    if range.length >= spliceThreshold {
+                        slice = range
+                        data.records = nil
+                    } else {
+                        data.records = try range.readBytes()
+                    }
+                    remaining = max(0, remaining - range.length)
                     first = false
                 }
             } catch let error as LogError {
@@ -129,7 +183,7 @@ struct FetchHandler: RequestHandler {
             } catch {
                 return fail(.unknownServerError)
             }
-            return (p, data)
+            return PartitionRead(partition: p, data: data, slice: slice)
         }
     }
 }

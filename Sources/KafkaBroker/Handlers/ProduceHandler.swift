@@ -10,48 +10,80 @@ import NIOPosix
 /// for acks=all, makes it durable before answering unless a flush policy is configured. acks=0 gets
 /// no response. Per-partition errors: UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, and those
 /// of `ProduceValidation` and the log (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …).
+///
+/// Order of work: every partition is validated and appended first (page cache writes, under each
+/// partition's lock), then for acks=all the partitions that need it are synced in parallel and
+/// without their locks (`PendingFlush`), so a request for n partitions waits for about one sync, not
+/// n, and fetches and other producers are not held up by it. The high watermark of an acks=all append
+/// that needs a flush advances only after the flush, so consumers never see records that a crash of
+/// the machine could still take back before the producer heard about them.
 struct ProduceHandler: RequestHandler {
     let metadata: MetadataService
     let replicas: ReplicaManager
     let nodeID: Int32
 
+    private typealias PartitionResponse = ProduceResponse.TopicProduceResponse.PartitionProduceResponse
+
+    /// One partition's append waiting for its flush.
+    private struct Durability: Sendable {
+        var topic: Int
+        var partition: Int
+        var replica: PartitionReplica
+        var flush: PendingFlush
+    }
+
     func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
         let image = metadata.image
         var response = ProduceResponse()
+        var waiting: [Durability] = []
         let acksValid = request.acks == -1 || request.acks == 0 || request.acks == 1
-        for topic in request.topicData {
+        for (t, topic) in request.topicData.enumerated() {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)
-            for p in topic.partitionData {
-                var result = ProduceResponse.TopicProduceResponse.PartitionProduceResponse(index: p.index, baseOffset: -1)
-                let outcome: Result<AppendInfo, ProduceValidation.Failure>
+            for (i, p) in topic.partitionData.enumerated() {
+                var result = PartitionResponse(index: p.index, baseOffset: -1)
+                let outcome: Result<(AppendInfo, Durability?), ProduceValidation.Failure>
                 if !acksValid {
                     outcome = .failure(.init(code: .invalidRequiredAcks, message: "acks must be -1, 0 or 1, not \(request.acks)"))
                 } else if request.transactionalID != nil {
                     outcome = .failure(.init(code: .transactionalIDAuthorizationFailed, message: "Transactions are not supported by Strom yet"))
                 } else {
-                    outcome = await append(p.records, to: TopicPartition(topic.name, p.index), image: image, acks: request.acks, context: context)
+                    outcome = await append(p.records, to: TopicPartition(topic.name, p.index), image: image, acks: request.acks,
+                                           position: (t, i), context: context)
                 }
                 switch outcome {
-                case let .success(info):
+                case let .success((info, durability)):
                     result.baseOffset = info.firstOffset
                     result.logAppendTimeMs = info.logAppendTime
                     result.logStartOffset = info.logStartOffset
+                    if let durability { waiting.append(durability) }
                 case let .failure(f):
-                    result.errorCode = f.code.rawValue
-                    result.errorMessage = f.message
-                    context.logger.debug("produce refused", metadata: [
-                        "kafka.partition": "\(topic.name)-\(p.index)", "kafka.error": "\(f.code)", "reason": "\(f.message)",
-                    ])
+                    Self.refuse(&result, f, partition: "\(topic.name)-\(p.index)", context: context)
                 }
                 topicResponse.partitionResponses.append(result)
             }
             response.responses.append(topicResponse)
         }
+        if !waiting.isEmpty {
+            for (d, failure) in await flush(waiting, context: context) {
+                let f = ProduceValidation.Failure(code: failure.errorCode, message: failure.description)
+                response.responses[d.topic].partitionResponses[d.partition].baseOffset = -1
+                Self.refuse(&response.responses[d.topic].partitionResponses[d.partition], f,
+                            partition: "\(d.replica.topicPartition)", context: context)
+            }
+        }
         return request.acks == 0 ? nil : response
     }
 
-    private func append(_ records: ByteBuffer?, to tp: TopicPartition, image: MetadataImage, acks: Int16,
-                        context: RequestContext) async -> Result<AppendInfo, ProduceValidation.Failure> {
+    private static func refuse(_ result: inout PartitionResponse, _ f: ProduceValidation.Failure, partition: String, context: RequestContext) {
+        result.errorCode = f.code.rawValue
+        result.errorMessage = f.message
+        context.logger.debug("produce refused", metadata: [
+            "kafka.partition": "\(partition)", "kafka.error": "\(f.code)", "reason": "\(f.message)",
+        ])
+    }
+
+    private func append(_ records: ByteBuffer?, to tp: TopicPartition, image: MetadataImage, acks: Int16, position: (Int, Int),
+                        context: RequestContext) async -> Result<(AppendInfo, Durability?), ProduceValidation.Failure> {
         let replica: PartitionReplica
         let registration: PartitionRegistration
         switch replicas.leader(of: tp, image: image, nodeID: nodeID) {
@@ -73,21 +105,21 @@ struct ProduceHandler: RequestHandler {
         case let .failure(f): return .failure(f)
         }
         let leaderEpoch = registration.leaderEpoch
-        let flush = acks == -1 && settings.flushBeforeAcksAll
+        let needsFlush = acks == -1 && settings.flushBeforeAcksAll
         do {
-            // File writes and fsync block; they run on NIO's blocking-I/O pool, not on the async executor.
-            let info = try await NIOThreadPool.singleton.runIfActive {
-                try replica.withLog { log -> AppendInfo in
+            // File writes block; they run on NIO's blocking-I/O pool, not on the async executor.
+            let (info, pending) = try await NIOThreadPool.singleton.runIfActive {
+                try replica.withLog { log -> (AppendInfo, PendingFlush?) in
                     let info = try log.append(batch.bytes, leaderEpoch: leaderEpoch,
                                               timestampType: settings.logAppendTime ? .logAppendTime : .createTime, now: now,
                                               crcVerified: true)
-                    if flush { try log.flush(now: now) }
+                    if needsFlush, let pending = try log.prepareFlush() { return (info, pending) }
                     log.updateHighWatermark(log.logEndOffset)
-                    return info
+                    return (info, nil)
                 }
             }
-            replicas.appended.notifyAll()
-            return .success(info)
+            if pending == nil { replicas.appended.notifyAll() }
+            return .success((info, pending.map { Durability(topic: position.0, partition: position.1, replica: replica, flush: $0) }))
         } catch let error as LogError {
             if error.errorCode == .kafkaStorageError {
                 context.logger.error("append failed", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
@@ -97,4 +129,57 @@ struct ProduceHandler: RequestHandler {
             return .failure(.init(code: .unknownServerError, message: "\(error)"))
         }
     }
+
+    /// Syncs every waiting partition at once on the flush pool; then, under each lock, records the
+    /// flush and advances the high watermark. Returns the partitions whose flush failed (their logs
+    /// are now offline, and their producers must not be told the data is safe).
+    private func flush(_ waiting: [Durability], context: RequestContext) async -> [(Durability, LogError)] {
+        let outcomes = await withTaskGroup(of: (Int, LogError?).self) { group in
+            for (n, d) in waiting.enumerated() {
+                group.addTask {
+                    do {
+                        try await FlushPool.shared.runIfActive { () throws in try d.flush.perform() }
+                        return (n, nil)
+                    } catch let error as LogError {
+                        return (n, error)
+                    } catch {
+                        return (n, LogError.io(operation: "fsync", path: "\(d.replica.topicPartition)", errno: 0))
+                    }
+                }
+            }
+            var all: [(Int, LogError?)] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        var failed: [(Durability, LogError)] = []
+        let now = BrokerClock.nowMs()
+        for (n, error) in outcomes {
+            let d = waiting[n]
+            d.replica.withLog { log in
+                if let error {
+                    log.failFlush(error)
+                } else {
+                    log.completeFlush(d.flush, now: now)
+                    log.updateHighWatermark(max(log.highWatermark, d.flush.end))
+                }
+            }
+            if let error {
+                context.logger.error("flush failed", metadata: ["kafka.partition": "\(d.replica.topicPartition)", "error": "\(error)"])
+                failed.append((d, error))
+            }
+        }
+        replicas.appended.notifyAll()
+        return failed
+    }
+}
+
+/// Threads for `fdatasync`: several, so the partitions of one request (and of concurrent requests)
+/// sync in parallel and the device sees them together, while NIO's own blocking pool stays free for
+/// appends. Lives as long as the process.
+enum FlushPool {
+    static let shared: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 8)
+        pool.start()
+        return pool
+    }()
 }

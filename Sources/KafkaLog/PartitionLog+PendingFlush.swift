@@ -1,0 +1,48 @@
+/// A flush split in three so that the slow part, the `fdatasync`s, runs without the partition's lock:
+/// ``PartitionLog/prepareFlush()`` (under the lock) lists the files holding unflushed offsets and the
+/// log end offset they cover; ``perform()`` (no lock; any thread) syncs them; then
+/// ``PartitionLog/completeFlush(_:now:)`` (under the lock again) advances the recovery point.
+///
+/// Invariant: the recovery point only moves to an `end` whose files were synced after `end` was the
+/// log end offset, so everything below it is on disk. Concurrent flushes of one log are safe (each
+/// syncs its own list; the recovery point takes the larger end). Files stay open while listed, even if
+/// the segment is rolled or deleted meanwhile (syncing such a file is harmless: a roll has synced it already).
+public struct PendingFlush: Sendable {
+    /// Offsets below this are durable once `perform` returns.
+    public let end: Int64
+    let files: [LogFile]
+
+    /// Syncs every listed file, in order. Blocks; call it off the partition lock and off event loops.
+    public func perform() throws(LogError) {
+        for file in files { try file.sync() }
+    }
+}
+
+extension PartitionLog {
+    /// What a flush of everything appended so far must sync, or nil when it is already durable.
+    public func prepareFlush() throws(LogError) -> PendingFlush? {
+        try ensureOpen()
+        let end = logEndOffset
+        guard end > recoveryPoint else { return nil }
+        var files: [LogFile] = []
+        for segment in segments[segmentIndex(for: recoveryPoint)...] {
+            files.append(segment.logFile)
+            // A sealed segment's indexes are final and must be durable too; the active one's are rebuilt on open.
+            if segment !== activeSegment { files += [segment.offsetIndexFile, segment.timeIndexFile] }
+        }
+        return PendingFlush(end: end, files: files)
+    }
+
+    /// Records a performed flush: offsets below `flush.end` are durable.
+    public func completeFlush(_ flush: PendingFlush, now: Int64) {
+        guard flush.end > recoveryPoint else { return }
+        recoveryPoint = min(flush.end, logEndOffset)
+        lastFlushTime = now
+    }
+
+    /// Records a failed flush: the log goes offline, as when a flush under the lock fails (a failed
+    /// fsync may have dropped written pages, so the files can no longer be trusted).
+    public func failFlush(_ error: LogError) {
+        _ = try? changingFiles { () throws(LogError) in throw error }
+    }
+}

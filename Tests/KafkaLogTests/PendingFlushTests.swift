@@ -1,0 +1,65 @@
+import KafkaRecords
+import Testing
+@testable import KafkaLog
+
+/// A flush prepared under the lock, performed without it and completed under it again.
+@Suite struct PendingFlushTests {
+    @Test func recoveryPointMovesOnlyToTheEndThatWasSynced() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = try Fixtures.open(dir)
+        try Fixtures.fill(log, batches: 3)
+        let end = log.logEndOffset
+        let pending = try #require(try log.prepareFlush())
+        #expect(pending.end == end)
+        #expect(log.recoveryPoint == 0)
+        // More appends between prepare and complete are not covered by this flush.
+        try Fixtures.fill(log, batches: 2)
+        try pending.perform()
+        #expect(log.recoveryPoint == 0) // nothing changes until the flush is recorded
+        log.completeFlush(pending, now: 5_000)
+        #expect(log.recoveryPoint == end)
+        #expect(log.lastFlushTime == 5_000)
+        #expect(log.unflushedMessages == log.logEndOffset - end)
+        // An older flush completing late never moves the recovery point back.
+        let second = try #require(try log.prepareFlush())
+        try second.perform()
+        log.completeFlush(second, now: 6_000)
+        log.completeFlush(pending, now: 7_000)
+        #expect(log.recoveryPoint == log.logEndOffset)
+        #expect(log.lastFlushTime == 6_000)
+        #expect(try log.prepareFlush() == nil) // already durable
+    }
+
+    @Test func aRollMeanwhileIsCoveredAndSealedSegmentsSyncTheirIndexes() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var config = LogConfig()
+        config.segmentBytes = 4_096
+        let log = try Fixtures.open(dir, config: config)
+        try Fixtures.fill(log, batches: 4, padding: 500)
+        try Fixtures.fill(log, batches: 20, padding: 500) // rolls several segments
+        #expect(log.segments.count > 2)
+        let pending = try #require(try log.prepareFlush())
+        // Every segment from the recovery point on: the .log of each, plus both indexes of sealed ones.
+        let fromRecoveryPoint = log.segments[log.segmentIndex(for: log.recoveryPoint)...]
+        #expect(pending.files.count == fromRecoveryPoint.count * 3 - 2)
+        try pending.perform()
+        log.completeFlush(pending, now: 9_000)
+        #expect(log.recoveryPoint == log.logEndOffset)
+    }
+
+    @Test func aFailedFlushTakesTheLogOffline() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = try Fixtures.open(dir)
+        try Fixtures.fill(log, batches: 1)
+        let pending = try #require(try log.prepareFlush())
+        log.failFlush(.io(operation: "fsync", path: "x", errno: 5))
+        #expect(log.storageFailure != nil)
+        #expect(throws: LogError.self) { try log.prepareFlush() }
+        #expect(throws: LogError.self) { try Fixtures.fill(log, batches: 1) }
+        #expect(log.recoveryPoint == 0)
+        _ = pending
+    }
+}

@@ -88,6 +88,55 @@ public final class LogFile: Sendable {
         try result.get()
     }
 
+    /// Writes the buffers' readable bytes back to back from `offset` with `pwritev` (up to 64 buffers
+    /// a call), so pieces such as a patched batch header and the untouched rest of the batch reach the
+    /// file without first being copied together.
+    func write(_ buffers: [ByteBuffer], at offset: Int64) throws(LogError) {
+        var rest = buffers.filter { $0.readableBytes > 0 }[...]
+        var position = offset
+        while !rest.isEmpty {
+            let group = Array(rest.prefix(64))
+            var n = pwritev(group, at: position)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw LogError.io(operation: "pwritev", path: path, errno: errno)
+            }
+            position += Int64(n)
+            while n > 0, var first = rest.first {
+                if first.readableBytes <= n {
+                    n -= first.readableBytes
+                    rest.removeFirst()
+                } else {
+                    first.moveReaderIndex(forwardBy: n)
+                    rest[rest.startIndex] = first
+                    n = 0
+                }
+            }
+        }
+    }
+
+    /// One `pwritev` of `buffers` (their storage pinned for the call by nesting the pointer scopes).
+    private func pwritev(_ buffers: [ByteBuffer], at position: Int64) -> Int {
+        var vectors: [iovec] = []
+        vectors.reserveCapacity(buffers.count)
+        func collect(_ i: Int) -> Int {
+            guard i < buffers.count else {
+                return vectors.withUnsafeBufferPointer { v in
+                    #if canImport(Glibc)
+                    Glibc.pwritev(descriptor, v.baseAddress, Int32(v.count), off_t(position))
+                    #else
+                    Darwin.pwritev(descriptor, v.baseAddress, Int32(v.count), off_t(position))
+                    #endif
+                }
+            }
+            return buffers[i].withUnsafeReadableBytes { raw in
+                vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress), iov_len: raw.count))
+                return collect(i + 1)
+            }
+        }
+        return collect(0)
+    }
+
     /// Reads up to `length` bytes at `offset`, appending them to `buffer`; fewer only at the end of the
     /// file. Returns how many were read.
     @discardableResult

@@ -101,6 +101,12 @@ public final class LogSegment {
     /// cut back to its previous size.
     @discardableResult
     public func append(_ batches: ByteBuffer, headers: [RecordBatchHeader]) throws(LogError) -> Int64 {
+        try append(pieces: [batches], headers: headers)
+    }
+
+    /// As ``append(_:headers:)``, with the batches' bytes given as consecutive pieces (written with one
+    /// `pwritev`), so a caller can patch headers without copying the batches.
+    public func append(pieces: [ByteBuffer], headers: [RecordBatchHeader]) throws(LogError) -> Int64 {
         var total = 0
         var expected = nextOffset
         for header in headers {
@@ -110,15 +116,16 @@ public final class LogSegment {
             expected = header.nextOffset
             total += header.totalSize
         }
-        guard total == batches.readableBytes else {
-            throw .invalidArgument("headers describe \(total) bytes, the buffer holds \(batches.readableBytes)")
+        let given = pieces.reduce(0) { $0 + $1.readableBytes }
+        guard total == given else {
+            throw .invalidArgument("headers describe \(total) bytes, the buffer holds \(given)")
         }
         guard size + Int64(total) <= Int64(Int32.max) else {
             throw .recordListTooLarge(size: total, segmentBytes: Int(Int32.max))
         }
         let start = size
         do {
-            try logFile.write(batches, at: start)
+            if pieces.count == 1 { try logFile.write(pieces[0], at: start) } else { try logFile.write(pieces, at: start) }
         } catch {
             try? logFile.truncate(to: start)
             throw error

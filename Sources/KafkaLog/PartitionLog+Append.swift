@@ -47,16 +47,35 @@ extension PartitionLog {
             }
         }
 
-        for i in headers.indices {
-            buffer.setRecordBatchBaseOffset(headers[i].baseOffset, at: starts[i])
-            buffer.setRecordBatchPartitionLeaderEpoch(leaderEpoch, at: starts[i])
-            if timestampType == .logAppendTime { headers[i].crc = stampLogAppendTime(now, in: &buffer, at: starts[i]) }
+        // The assigned base offset and leader epoch go into each batch's first 16 bytes. With
+        // CreateTime nothing else changes, so those 16 bytes are written as separate pieces and the
+        // rest straight from the request's buffer; setting them in `buffer` would copy every batch
+        // (the buffer shares its storage with the request). LogAppendTime rewrites the CRC: copy.
+        var pieces: [ByteBuffer] = []
+        if timestampType == .logAppendTime {
+            for i in headers.indices {
+                buffer.setRecordBatchBaseOffset(headers[i].baseOffset, at: starts[i])
+                buffer.setRecordBatchPartitionLeaderEpoch(leaderEpoch, at: starts[i])
+                headers[i].crc = stampLogAppendTime(now, in: &buffer, at: starts[i])
+            }
+            pieces = [buffer]
+        } else {
+            pieces.reserveCapacity(headers.count * 2)
+            for i in headers.indices {
+                var head = ByteBuffer()
+                head.reserveCapacity(Self.patchedHeaderBytes)
+                head.writeInteger(headers[i].baseOffset)
+                head.writeInteger(Int32(headers[i].totalSize - RecordBatchHeader.logOverhead))
+                head.writeInteger(leaderEpoch)
+                pieces.append(head)
+                pieces.append(buffer.getSlice(at: starts[i] + Self.patchedHeaderBytes, length: headers[i].totalSize - Self.patchedHeaderBytes)!)
+            }
         }
         let total = headers.reduce(0) { $0 + $1.totalSize }
         let maxTimestamp = headers.map(\.maxTimestamp).max() ?? -1
         try changingFiles { () throws(LogError) in
             try maybeRoll(appendSize: total, maxTimestamp: maxTimestamp, lastOffset: next - 1, now: now)
-            try activeSegment.append(buffer, headers: headers)
+            try activeSegment.append(pieces: pieces, headers: headers)
         }
         producerState.apply(pending)
         return AppendInfo(
@@ -65,6 +84,10 @@ extension PartitionLog {
             recordCount: headers.reduce(0) { $0 + Int64($1.recordCount) }, validBytes: total, isDuplicate: false
         )
     }
+
+    /// baseOffset (int64), batchLength (int32), partitionLeaderEpoch (int32): the part of a batch header
+    /// an append rewrites.
+    static let patchedHeaderBytes = 16
 
     /// The batches' start indices and headers. Rejects: a partial or corrupt batch, a CRC mismatch, no
     /// batches, a batch over `max.message.bytes` or `segment.bytes`, a control batch, a batch whose

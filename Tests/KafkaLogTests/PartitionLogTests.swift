@@ -241,7 +241,7 @@ import Testing
         #expect(reopened.logEndOffset == end + 1)
     }
 
-    /// A failed write (here: the active segment's descriptor swapped for /dev/full, so pwrite gives
+    /// A failed write (here: the active segment's descriptor swapped for /dev/full, so pwrite or pwritev gives
     /// ENOSPC) takes the log offline; reopening recovers it.
     @Test(.enabled(if: FileSystem.exists("/dev/full"))) func storageFailureTakesTheLogOffline() throws {
         let directory = try TemporaryDirectory()
@@ -257,7 +257,7 @@ import Testing
             try log.append(Fixtures.batch(count: 1, firstValue: end), leaderEpoch: 0, now: 0)
         } throws: { error in
             guard case let LogError.io(operation, _, code) = error else { return false }
-            return operation == "pwrite" && code == ENOSPC
+            return (operation == "pwrite" || operation == "pwritev") && code == ENOSPC
         }
         #expect(log.storageFailure != nil)
         #expect(throws: LogError.self) { try log.read(fetchOffset: 0, maxBytes: 100, minOneBatch: true) }

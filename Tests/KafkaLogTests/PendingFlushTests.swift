@@ -1,4 +1,5 @@
 import KafkaRecords
+import NIOCore
 import Testing
 @testable import KafkaLog
 
@@ -61,5 +62,25 @@ import Testing
         #expect(throws: LogError.self) { try Fixtures.fill(log, batches: 1) }
         #expect(log.recoveryPoint == 0)
         _ = pending
+    }
+}
+
+/// `LogFile.write(_:at:)` with many pieces: more than one `pwritev` call's worth, empty ones among them.
+@Suite struct VectoredWriteTests {
+    @Test func piecesLandBackToBack() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = try LogFile.open(dir.path + "/pieces", create: true)
+        var expected: [UInt8] = []
+        var pieces: [ByteBuffer] = []
+        for i in 0..<150 {
+            let bytes = (0..<(i % 7 == 0 ? 0 : i * 13 % 997)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i) }
+            pieces.append(ByteBuffer(bytes: bytes))
+            expected += bytes
+        }
+        try file.write([0xEE, 0xEE], at: 0)
+        try file.write(pieces, at: 2)
+        let all = try file.readAll()
+        #expect(Array(all.readableBytesView) == [0xEE, 0xEE] + expected)
     }
 }

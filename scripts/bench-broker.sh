@@ -11,7 +11,8 @@
 #
 # Knobs (environment): BENCH_1K_BYTES (default 2000000000), BENCH_1K_MAX_SECONDS (60),
 # BENCH_100B_SECONDS (20), BENCH_LAT_RATE (500 msgs/s), BENCH_LAT_SECONDS (20), BENCH_PARTITIONS (4),
-# BENCH_MAX_IN_FLIGHT (2), BENCH_DD_MB (1024), BENCH_LOOPBACK_BYTES (4000000000), BENCH_PROFILE_SECONDS (12).
+# BENCH_MAX_IN_FLIGHT (2), BENCH_DD_MB (1024), BENCH_LOOPBACK_BYTES (4000000000), BENCH_PROFILE_SECONDS (12),
+# BENCH_STROM (the strom binary; default .build-release/release/strom; e.g. an older build to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -47,7 +48,7 @@ DD_MB=${BENCH_DD_MB:-1024}
 LOOPBACK_BYTES=${BENCH_LOOPBACK_BYTES:-4000000000}
 PROFILE_SECONDS=${BENCH_PROFILE_SECONDS:-12}
 
-STROM=$REPO/.build-release/release/strom
+STROM=${BENCH_STROM:-$REPO/.build-release/release/strom}
 RDBENCH=$REPO/.build-bench/rdbench
 RESULTS=$WORK/results.txt
 say() { printf '\n== %s\n' "$*" >&2; }

@@ -18,13 +18,29 @@ import Darwin
     static func runSeeds(_ seeds: ClosedRange<UInt64>, scenario: SimScenario, label: String) {
         let clock = ContinuousClock()
         var failures: [String] = []
+        var electionMs: [Int64] = []
+        var commitMs: [Int64] = []
         let elapsed = clock.measure {
             for seed in seeds {
-                if let failure = scenario.run(seed: seed) { failures.append(failure) }
+                let outcome = scenario.outcome(seed: seed)
+                if let failure = outcome.failure {
+                    failures.append(failure)
+                } else {
+                    electionMs.append(outcome.electionMs)
+                    commitMs.append(outcome.commitMs)
+                }
             }
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("\(label): \(seeds.count) seeds in \(seconds) s (\(Double(seeds.count) / seconds) seeds/s)")
+        electionMs.sort()
+        commitMs.sort()
+        func percentile(_ values: [Int64], _ p: Double) -> Int64 {
+            values.isEmpty ? -1 : values[min(values.count - 1, Int(Double(values.count) * p))]
+        }
+        print("\(label): \(seeds.count) seeds in \(seconds) s (\(Double(seeds.count) / seconds) seeds/s); "
+            + "after faults stop, leader in p50 \(percentile(electionMs, 0.5)) / p99 \(percentile(electionMs, 0.99)) / "
+            + "max \(electionMs.last ?? -1) ms, commit on every voter in p50 \(percentile(commitMs, 0.5)) / "
+            + "p99 \(percentile(commitMs, 0.99)) / max \(commitMs.last ?? -1) ms")
         for failure in failures.prefix(5) {
             Issue.record(Comment(rawValue: failure))
         }

@@ -8,8 +8,8 @@ struct SimScenario {
     var voterCount = 3
     var observerCount = 1
     var chaosMs: Int64 = 15_000
-    var electionBoundMs: Int64 = 15_000
-    var commitBoundMs: Int64 = 10_000
+    var electionBoundMs: Int64 = 8_000
+    var commitBoundMs: Int64 = 8_000
     /// Draw the quorum timeouts per seed (short election and fetch timeouts, short request timeouts,
     /// tiny fetch sizes) so timers race the network's delays.
     var randomizeConfig = false
@@ -21,6 +21,10 @@ struct SimScenario {
         var committedEntries = 0
         var epochs = 0
         var crashes = 0
+        /// Milliseconds from the end of the faults to a leader followed by a majority.
+        var electionMs: Int64 = 0
+        /// Milliseconds from that election to data appended at the leader being committed on every voter.
+        var commitMs: Int64 = 0
     }
 
     func run(seed: UInt64) -> String? { outcome(seed: seed).failure }
@@ -48,9 +52,11 @@ struct SimScenario {
             cluster.run(until: time)
             chaos(&cluster, &random)
         }
-        let failure = cluster.failure ?? calm(&cluster)
+        var timings = (election: Int64(0), commit: Int64(0))
+        let failure = cluster.failure ?? calm(&cluster, timings: &timings)
         return Outcome(failure: failure, events: cluster.eventCount, committedEntries: cluster.committed.count,
-                       epochs: cluster.leaders.count, crashes: cluster.crashes)
+                       epochs: cluster.leaders.count, crashes: cluster.crashes, electionMs: timings.election,
+                       commitMs: timings.commit)
     }
 
     private func chaos(_ cluster: inout SimCluster, _ random: inout RaftRandom) {
@@ -76,13 +82,18 @@ struct SimScenario {
             }
         case 63..<70:
             cluster.heal()
+        case 70..<73:
+            for id in ids where cluster.nodes[id]?.core?.state.isLeader == true {
+                cluster.record("resign \(id)")
+                cluster.handle(id, .resign)
+            }
         default:
             break
         }
     }
 
     /// Faults stop; the quorum must elect a leader and commit new data within the bounds.
-    private func calm(_ cluster: inout SimCluster) -> String? {
+    private func calm(_ cluster: inout SimCluster, timings: inout (election: Int64, commit: Int64)) -> String? {
         cluster.heal()
         cluster.faults = SimCluster.Faults()
         for id in cluster.nodeIDs { cluster.start(id) }
@@ -98,6 +109,7 @@ struct SimScenario {
             }
         }
         let electedAt = cluster.now
+        timings.election = electedAt - calmStart
         var marker = cluster.clientAppend(count: 1)
         var lastAppend = cluster.now
         while !isCommittedEverywhere(marker, cluster) {
@@ -112,6 +124,7 @@ struct SimScenario {
                 lastAppend = cluster.now
             }
         }
+        timings.commit = cluster.now - electedAt
         cluster.checkMajorityHoldsCommitted(full: true)
         for id in cluster.nodeIDs {
             guard let core = cluster.nodes[id]?.core, let highWatermark = core.highWatermark else { continue }

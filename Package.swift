@@ -89,6 +89,11 @@ let package = Package(
             name: "strom-bench",
             dependencies: ["KafkaRecords", "CKafkaCodecs", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // Log cleaner throughput (not part of the test run).
+        .executableTarget(
+            name: "strom-cleaner-bench",
+            dependencies: ["KafkaLog", "KafkaRecords", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // Test support: seeded generator, random messages of every version, a test client, a test broker.
         .target(
             name: "KafkaTestKit",

@@ -46,6 +46,16 @@ import Testing
         #expect(try parse(["log.retention.minutes": "2", "log.retention.ms": "5"]).logRetentionMs == 5)
     }
 
+    @Test func logCleanerKeysAreRead() throws {
+        let defaults = try parse([:])
+        #expect(defaults.logCleanerEnable && defaults.logCleanerBackoffMs == 15_000)
+        let set = try parse(["log.cleaner.enable": "false", "log.cleaner.backoff.ms": "500"])
+        #expect(!set.logCleanerEnable && set.logCleanerBackoffMs == 500)
+        #expect(!set.ignoredKeys.contains("log.cleaner.enable"))
+        #expect(throws: ConfigError.self) { try parse(["log.cleaner.backoff.ms": "-1"]) }
+        #expect(throws: ConfigError.self) { try parse(["log.cleaner.enable": "sometimes"]) }
+    }
+
     @Test func invalidValuesNameTheKey() {
         let cases: [([String: String], String)] = [
             (["node.id": "x"], "node.id"),

@@ -13,9 +13,10 @@ struct KeyedRecord: Hashable, CustomStringConvertible {
 
 enum Compaction {
     static func config(segmentBytes: Int = 600, deleteRetentionMs: Int64 = 1_000, minCompactionLagMs: Int64 = 0,
-                       policy: CleanupPolicy = .compact, ratio: Double = 0) -> LogConfig {
+                       maxCompactionLagMs: Int64 = .max, policy: CleanupPolicy = .compact, ratio: Double = 0) -> LogConfig {
         LogConfig(segmentBytes: segmentBytes, indexIntervalBytes: 64, retentionMs: 1, cleanupPolicy: policy,
-                  deleteRetentionMs: deleteRetentionMs, minCompactionLagMs: minCompactionLagMs, minCleanableDirtyRatio: ratio)
+                  deleteRetentionMs: deleteRetentionMs, minCompactionLagMs: minCompactionLagMs,
+                  maxCompactionLagMs: maxCompactionLagMs, minCleanableDirtyRatio: ratio)
     }
 
     /// One batch of `(key, value)` records (nil key = keyless, nil value = tombstone).

@@ -1,3 +1,4 @@
+import Foundation
 import KafkaLog
 import Logging
 
@@ -9,6 +10,16 @@ extension ReplicaManager {
         /// Bytes of segments read and rewritten.
         public var bytesCleaned: Int64 = 0
         public var bytesWritten: Int64 = 0
+    }
+
+    /// ``runCleaning(now:byteBudget:)`` on a thread of its own (Kafka's cleaner thread), so that a pass
+    /// of up to a second of CPU and disk work never holds one of Swift's few cooperative threads.
+    public func runCleaningOnItsOwnThread(now: Int64, byteBudget: Int64) async -> CleaningPassResult {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: self.runCleaning(now: now, byteBudget: byteBudget)) }
+            thread.name = "strom-log-cleaner"
+            thread.start()
+        }
     }
 
     /// Kafka's log cleaner thread, one pass: for each partition whose `cleanup.policy` includes

@@ -186,7 +186,7 @@ public final class StromNode: Sendable {
                 replicas.runMaintenance(now: now, retention: retention)
                 if let cleanerBackoff, cleanerBusy || now - lastCleaning >= cleanerBackoff {
                     lastCleaning = now
-                    cleanerBusy = replicas.runCleaning(now: now, byteBudget: StromNode.cleanerBytesPerPass).rounds > 0
+                    cleanerBusy = await replicas.runCleaningOnItsOwnThread(now: now, byteBudget: StromNode.cleanerBytesPerPass).rounds > 0
                 }
             }
         }

@@ -44,9 +44,13 @@ public enum LogCleaner {
                 stats.mapBytesRead += Int64(header.totalSize)
                 guard header.lastOffset >= plan.firstDirtyOffset else { return }
                 if !header.isControl {
-                    for record in try records(of: batch, segment: segment, position: position, plan: plan) {
-                        let offset = header.baseOffset + Int64(record.offsetDelta)
-                        if let key = record.key, offset >= plan.firstDirtyOffset { map.put(key: key, offset: offset) }
+                    do {
+                        try batch.forEachRecordKey(decompressionLimit: plan.config.decompressionLimit) { offsetDelta, key in
+                            let offset = header.baseOffset + Int64(offsetDelta)
+                            if let key, offset >= plan.firstDirtyOffset { map.put(key: key, offset: offset) }
+                        }
+                    } catch {
+                        throw .corruptSegment(path: segment.file.path, position: position, reason: "\(error)")
                     }
                 }
                 map.updateLatestOffset(header.lastOffset)
@@ -104,7 +108,7 @@ public enum LogCleaner {
             if offset > map.latestOffset {
                 keep = true
             } else if let key = record.key {
-                keep = offset >= map.get(key) && (record.hasValue || retainDeletes)
+                keep = offset >= key.withUnsafeReadableBytes { map.get($0) } && (record.hasValue || retainDeletes)
             } else {
                 stats.keylessRecordsDropped += 1
                 keep = false

@@ -60,6 +60,64 @@ extension RecordBatch {
         return records
     }
 
+    /// Calls `body` with each record's offset delta and key bytes (nil for a record without a key), in
+    /// order, without copying keys out: the cleaner's key-map pass. Checks framing as
+    /// ``compactionRecords(decompressionLimit:)`` does before calling `body` at all.
+    public func forEachRecordKey(decompressionLimit: Int, _ body: (Int32, UnsafeRawBufferPointer?) -> Void) throws(RecordBatchError) {
+        let base = header.baseOffset
+        let count = header.recordCount
+        guard count >= 0 else { throw RecordBatchError(.invalidRecordCount(count), baseOffset: base) }
+        var payload = recordsSection
+        if header.compression != .none {
+            do {
+                payload = try Compression.decompress(payload, codec: header.compression, limit: decompressionLimit)
+            } catch {
+                throw RecordBatchError(.decompression(error), baseOffset: base)
+            }
+        }
+        guard Int(count) <= payload.readableBytes / Record.minimumEncodedSize else {
+            throw RecordBatchError(.invalidRecordCount(count), baseOffset: base)
+        }
+        let start = payload.readerIndex
+        var keys: [(offsetDelta: Int32, keyStart: Int, keyLength: Int)] = []
+        keys.reserveCapacity(Int(count))
+        var previous: Int32 = -1
+        for index in 0..<Int(count) {
+            do {
+                let length = Int(try payload.readVarint(field: "Record.length"))
+                guard length >= 0, length <= payload.readableBytes, var body = payload.readSlice(length: length) else {
+                    throw ProtocolError(.lengthExceedsRemaining(length), field: "Record.length")
+                }
+                let bodyStart = payload.readerIndex - length
+                _ = try body.readKafkaInteger(Int8.self, field: "Record.attributes")
+                _ = try body.readVarlong(field: "Record.timestampDelta")
+                let offsetDelta = try body.readVarint(field: "Record.offsetDelta")
+                guard offsetDelta > previous, offsetDelta <= header.lastOffsetDelta else {
+                    throw RecordBatchError(.invalidOffsetDelta(index: index, delta: offsetDelta), baseOffset: base)
+                }
+                previous = offsetDelta
+                let keyLength = Int(try body.readVarint(field: "Record.key"))
+                guard keyLength >= -1, keyLength <= body.readableBytes else {
+                    throw ProtocolError(.lengthExceedsRemaining(keyLength), field: "Record.key")
+                }
+                keys.append((offsetDelta, bodyStart + body.readerIndex, keyLength))
+            } catch let error as ProtocolError {
+                throw RecordBatchError(.malformedRecord(index: index, error), baseOffset: base)
+            } catch let error as RecordBatchError {
+                throw error
+            } catch {
+                throw RecordBatchError(.malformedRecord(index: index, ProtocolError(.invalidValue("\(error)"), field: "Record")), baseOffset: base)
+            }
+        }
+        guard payload.readableBytes == 0 else { throw RecordBatchError(.trailingBytes(payload.readableBytes), baseOffset: base) }
+        payload.moveReaderIndex(to: start)
+        payload.withUnsafeReadableBytes { raw in
+            for key in keys {
+                body(key.offsetDelta, key.keyLength < 0 ? nil : UnsafeRawBufferPointer(rebasing: raw[(key.keyStart - start)..<(key.keyStart - start + key.keyLength)]))
+            }
+        }
+    }
+
     private static func readCompactionRecord(_ buffer: inout ByteBuffer) throws -> CompactionRecord {
         let length = Int(try buffer.readVarint(field: "Record.length"))
         guard length >= 0 else { throw ProtocolError(.negativeLength(length), field: "Record.length") }

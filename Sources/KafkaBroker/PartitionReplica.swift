@@ -20,6 +20,8 @@ final class PartitionReplica: @unchecked Sendable {
         var maxMessageBytes: Int
         var timestampBeforeMaxMs: Int64
         var timestampAfterMaxMs: Int64
+        /// `cleanup.policy` includes `compact`: producers must key every record.
+        var compacted: Bool = false
     }
 
     init(topicPartition: TopicPartition, topicID: KafkaUUID, logDirectory: String, log: PartitionLog, settings: Settings) {

@@ -13,6 +13,7 @@ import NIOCore
 /// - an unknown codec, or zstd before Produce v7 — UNSUPPORTED_COMPRESSION_TYPE;
 /// - record counts or offset deltas that disagree with the header, control or transactional
 ///   batches from a client (no transactions yet) — INVALID_RECORD;
+/// - a record without a key for a compacted topic — INVALID_RECORD;
 /// - CreateTime timestamps outside `message.timestamp.before/after.max.ms` — INVALID_TIMESTAMP.
 public enum ProduceValidation {
     public struct Failure: Error, Hashable, Sendable {
@@ -25,6 +26,8 @@ public enum ProduceValidation {
         public var timestampBeforeMaxMs: Int64 = .max
         public var timestampAfterMaxMs: Int64 = .max
         public var logAppendTime: Bool = false
+        /// `cleanup.policy` includes `compact`: every record needs a key (Kafka's rule), else INVALID_RECORD.
+        public var requireKeys: Bool = false
         /// Bound on a batch's decompressed size while validating it.
         public var decompressionLimit: Int
 
@@ -89,6 +92,10 @@ public enum ProduceValidation {
             summary = try batch.walkRecords(decompressionLimit: limits.decompressionLimit)
         } catch {
             return .failure(failure(for: error))
+        }
+        if limits.requireKeys && summary.keylessRecords > 0 {
+            return .failure(Failure(code: .invalidRecord,
+                                    message: "Compacted topic cannot accept message without key (\(summary.keylessRecords) of \(summary.recordCount) records have none)"))
         }
         if !limits.logAppendTime, let lowest = summary.minTimestamp, let highest = summary.maxTimestamp {
             if (limits.timestampBeforeMaxMs != .max && lowest < now &- limits.timestampBeforeMaxMs)

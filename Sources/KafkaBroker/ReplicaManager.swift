@@ -81,7 +81,8 @@ public final class ReplicaManager: @unchecked Sendable {
             flushBeforeAcksAll: TopicLogConfig.flushBeforeAcksAll(overrides: overrides, config: config),
             maxMessageBytes: logConfig.maxMessageBytes,
             timestampBeforeMaxMs: value("message.timestamp.before.max.ms"),
-            timestampAfterMaxMs: value("message.timestamp.after.max.ms")
+            timestampAfterMaxMs: value("message.timestamp.after.max.ms"),
+            compacted: logConfig.cleanupPolicy.contains(.compact)
         )
         return (logConfig, settings)
     }

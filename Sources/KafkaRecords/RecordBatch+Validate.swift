@@ -7,6 +7,8 @@ public struct RecordWalkSummary: Hashable, Sendable {
     /// Smallest and largest record timestamps (base timestamp + delta); nil for an empty batch.
     public var minTimestamp: Int64?
     public var maxTimestamp: Int64?
+    /// Records whose key is null (a compacted topic refuses them).
+    public var keylessRecords: Int = 0
 }
 
 extension RecordBatch {
@@ -36,12 +38,14 @@ extension RecordBatch {
         }
         var minDelta = Int64.max
         var maxDelta = Int64.min
+        var keyless = 0
         for index in 0..<Int(count) {
             guard payload.readableBytes > 0 else {
                 throw RecordBatchError(.recordCountMismatch(declared: count, found: index), baseOffset: base)
             }
             do {
-                let (timestampDelta, offsetDelta) = try Self.skipRecord(&payload)
+                let (timestampDelta, offsetDelta, hasKey) = try Self.skipRecord(&payload)
+                if !hasKey { keyless += 1 }
                 guard offsetDelta == Int32(index) else {
                     throw RecordBatchError(.invalidOffsetDelta(index: index, delta: offsetDelta), baseOffset: base)
                 }
@@ -59,11 +63,12 @@ extension RecordBatch {
             throw RecordBatchError(.trailingBytes(payload.readableBytes), baseOffset: base)
         }
         return RecordWalkSummary(recordCount: Int(count), minTimestamp: header.baseTimestamp &+ minDelta,
-                                 maxTimestamp: header.baseTimestamp &+ maxDelta)
+                                 maxTimestamp: header.baseTimestamp &+ maxDelta, keylessRecords: keyless)
     }
 
-    /// Reads one record's framing and skips its key, value and headers; returns its deltas.
-    static func skipRecord(_ buffer: inout ByteBuffer) throws -> (timestampDelta: Int64, offsetDelta: Int32) {
+    /// Reads one record's framing and skips its key, value and headers; returns its deltas and
+    /// whether it has a (non-null) key.
+    static func skipRecord(_ buffer: inout ByteBuffer) throws -> (timestampDelta: Int64, offsetDelta: Int32, hasKey: Bool) {
         let length = Int(try buffer.readVarint(field: "Record.length"))
         guard length >= 0 else { throw ProtocolError(.negativeLength(length), field: "Record.length") }
         guard length <= buffer.readableBytes, var body = buffer.readSlice(length: length) else {
@@ -72,7 +77,7 @@ extension RecordBatch {
         _ = try body.readKafkaInteger(Int8.self, field: "Record.attributes")
         let timestampDelta = try body.readVarlong(field: "Record.timestampDelta")
         let offsetDelta = try body.readVarint(field: "Record.offsetDelta")
-        try skipLengthPrefixed(&body, nullable: true, field: "Record.key")
+        let hasKey = try skipLengthPrefixed(&body, nullable: true, field: "Record.key")
         try skipLengthPrefixed(&body, nullable: true, field: "Record.value")
         let headerCount = Int(try body.readVarint(field: "Record.headers"))
         guard headerCount >= 0, headerCount <= body.readableBytes / 2 else {
@@ -83,17 +88,20 @@ extension RecordBatch {
             try skipLengthPrefixed(&body, nullable: true, field: "Record.headers.value")
         }
         guard body.readableBytes == 0 else { throw ProtocolError(.sizeMismatch(body.readableBytes), field: "Record.length") }
-        return (timestampDelta, offsetDelta)
+        return (timestampDelta, offsetDelta, hasKey)
     }
 
-    private static func skipLengthPrefixed(_ buffer: inout ByteBuffer, nullable: Bool, field: StaticString) throws(ProtocolError) {
+    /// Skips a varint-length-prefixed field; false when it was null.
+    @discardableResult
+    private static func skipLengthPrefixed(_ buffer: inout ByteBuffer, nullable: Bool, field: StaticString) throws(ProtocolError) -> Bool {
         let length = Int(try buffer.readVarint(field: "\(field)"))
         if length == -1 {
             guard nullable else { throw ProtocolError(.nullNotAllowed, field: "\(field)") }
-            return
+            return false
         }
         guard length >= 0 else { throw ProtocolError(.negativeLength(length), field: "\(field)") }
         guard length <= buffer.readableBytes else { throw ProtocolError(.lengthExceedsRemaining(length), field: "\(field)") }
         buffer.moveReaderIndex(forwardBy: length)
+        return true
     }
 }

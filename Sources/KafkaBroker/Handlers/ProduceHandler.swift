@@ -98,6 +98,7 @@ struct ProduceHandler: RequestHandler {
         limits.logAppendTime = settings.logAppendTime
         limits.timestampBeforeMaxMs = settings.timestampBeforeMaxMs
         limits.timestampAfterMaxMs = settings.timestampAfterMaxMs
+        limits.requireKeys = settings.compacted
         let now = BrokerClock.nowMs()
         let batch: RecordBatch
         switch ProduceValidation.validate(records, produceVersion: context.apiVersion, limits: limits, now: now) {

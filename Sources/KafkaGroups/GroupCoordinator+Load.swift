@@ -4,7 +4,8 @@ import KafkaProtocol
 ///
 /// Load: `replay` each record of the partition in log order (a nil value is a tombstone), then
 /// `finishLoading(now:)`, which starts every loaded member's session (and revocation deadline). Kafka's replay rules: an offset
-/// commit for an unknown group creates a simple group; a group metadata value replaces the group (Stable
+/// commit for an unknown group creates a simple group (replaced by a consumer group whose records come later,
+/// which happens once compaction has moved them); a group metadata value replaces the group (Stable
 /// with members, Empty without); a group tombstone removes it. Consumer (KIP-848) group records replay into
 /// `consumerGroups` (see `ConsumerGroup.replay`); share group records are skipped.
 extension GroupCoordinator {
@@ -31,6 +32,12 @@ extension GroupCoordinator {
                 return
             }
             guard consumerGroups[r.groupID] != nil || !r.isTombstone else { return }
+            // After compaction a group's offset commits can come before its consumer-group records and
+            // will have created a simple classic group; the consumer group replaces it, as in Kafka
+            // (a group id lives in one of the two maps only). Its offsets are kept.
+            if consumerGroups[r.groupID] == nil, let classic = groups[r.groupID], classic.state == .empty {
+                groups[r.groupID] = nil
+            }
             var group = consumerGroups[r.groupID] ?? ConsumerGroup(groupID: r.groupID, offsetsTopicPartitions: config.offsetsTopicPartitions)
             group.replay(r)
             consumerGroups[r.groupID] = group

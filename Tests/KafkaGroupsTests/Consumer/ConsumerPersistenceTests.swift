@@ -22,6 +22,25 @@ import Testing
         #expect(reloaded.consumerGroups["g"]?.partitionEpochs == h.group.partitionEpochs)
     }
 
+    /// After compaction a commit can precede every record of its group; the replayed commit must not
+    /// leave a classic group beside the consumer group (it would expire the live group's offsets).
+    @Test func commitsReplayedBeforeTheGroupsRecordsLeaveOnlyTheConsumerGroup() throws {
+        var h = ConsumerHarness()
+        h.join("a")
+        #expect(commit(&h, member: "a-id0", epoch: h.group.members["a-id0"]!.memberEpoch) == .noError)
+        let commits = h.log.filter { if case .offsetCommit = try? $0.decode() { true } else { false } }
+        let groupRecords = h.log.filter { if case .consumerGroup = try? $0.decode() { true } else { false } }
+        #expect(!commits.isEmpty && !groupRecords.isEmpty)
+        var fresh = GroupCoordinator(config: h.coordinator.config, seed: 1)
+        for r in commits + groupRecords { try fresh.replay(r) }
+        #expect(fresh.groups["g"] == nil)
+        #expect(fresh.consumerGroups["g"]?.durable == h.group.durable)
+        #expect(fresh.offsets["g"] == h.coordinator.offsets["g"])
+        let listed = fresh.listGroups(ListGroupsRequest(), version: 5).groups
+        #expect(listed.map(\.groupID) == ["g"])
+        #expect(listed.first?.groupType == "consumer")
+    }
+
     @Test func aReloadedMemberExpiresOneSessionAfterLoading() throws {
         var h = ConsumerHarness()
         h.join("a")

@@ -15,8 +15,9 @@ import NIOPosix
 /// partition's lock), then for acks=all the partitions that need it are synced in parallel and
 /// without their locks (`PendingFlush`), so a request for n partitions waits for about one sync, not
 /// n, and fetches and other producers are not held up by it. The high watermark of an acks=all append
-/// that needs a flush advances only after the flush, so consumers never see records that a crash of
-/// the machine could still take back before the producer heard about them.
+/// that needs a flush advances only after the flush. (An acks=1 append to the same partition meanwhile
+/// advances it to the log end offset, exposing the unsynced records too, as on a Kafka broker, where
+/// the high watermark never waits for fsync.)
 struct ProduceHandler: RequestHandler {
     let metadata: MetadataService
     let replicas: ReplicaManager
@@ -64,8 +65,7 @@ struct ProduceHandler: RequestHandler {
             response.responses.append(topicResponse)
         }
         if !waiting.isEmpty {
-            for (d, failure) in await flush(waiting, context: context) {
-                let f = ProduceValidation.Failure(code: failure.errorCode, message: failure.description)
+            for (d, f) in await flush(waiting, context: context) {
                 response.responses[d.topic].partitionResponses[d.partition].baseOffset = -1
                 Self.refuse(&response.responses[d.topic].partitionResponses[d.partition], f,
                             partition: "\(d.replica.topicPartition)", context: context)
@@ -131,42 +131,54 @@ struct ProduceHandler: RequestHandler {
         }
     }
 
+    private enum FlushOutcome: Sendable {
+        case synced
+        /// fdatasync failed: the log goes offline.
+        case failed(LogError)
+        /// The sync never ran (task cancelled, pool stopped): nothing is known about the disk.
+        case notRun(String)
+    }
+
     /// Syncs every waiting partition at once on the flush pool; then, under each lock, records the
-    /// flush and advances the high watermark. Returns the partitions whose flush failed (their logs
-    /// are now offline, and their producers must not be told the data is safe).
-    private func flush(_ waiting: [Durability], context: RequestContext) async -> [(Durability, LogError)] {
-        let outcomes = await withTaskGroup(of: (Int, LogError?).self) { group in
+    /// flush and advances the high watermark. Returns the partitions whose flush did not succeed, with
+    /// the error for their producers, who must not be told the data is safe: KAFKA_STORAGE_ERROR when
+    /// fdatasync failed (that log is now offline), REQUEST_TIMED_OUT (retriable) when it never ran.
+    private func flush(_ waiting: [Durability], context: RequestContext) async -> [(Durability, ProduceValidation.Failure)] {
+        let outcomes = await withTaskGroup(of: (Int, FlushOutcome).self) { group in
             for (n, d) in waiting.enumerated() {
                 group.addTask {
                     do {
                         try await FlushPool.shared.runIfActive { () throws in try d.flush.perform() }
-                        return (n, nil)
+                        return (n, .synced)
                     } catch let error as LogError {
-                        return (n, error)
+                        return (n, .failed(error))
                     } catch {
-                        return (n, LogError.io(operation: "fsync", path: "\(d.replica.topicPartition)", errno: 0))
+                        return (n, .notRun("\(error)"))
                     }
                 }
             }
-            var all: [(Int, LogError?)] = []
+            var all: [(Int, FlushOutcome)] = []
             for await outcome in group { all.append(outcome) }
             return all
         }
-        var failed: [(Durability, LogError)] = []
+        var failed: [(Durability, ProduceValidation.Failure)] = []
         let now = BrokerClock.nowMs()
-        for (n, error) in outcomes {
+        for (n, outcome) in outcomes {
             let d = waiting[n]
-            d.replica.withLog { log in
-                if let error {
-                    log.failFlush(error)
-                } else {
+            let tp = d.replica.topicPartition
+            switch outcome {
+            case .synced:
+                d.replica.withLog { log in
                     log.completeFlush(d.flush, now: now)
                     log.updateHighWatermark(max(log.highWatermark, d.flush.end))
                 }
-            }
-            if let error {
-                context.logger.error("flush failed", metadata: ["kafka.partition": "\(d.replica.topicPartition)", "error": "\(error)"])
-                failed.append((d, error))
+            case let .failed(error):
+                d.replica.withLog { $0.failFlush(error) }
+                context.logger.error("flush failed", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
+                failed.append((d, .init(code: error.errorCode, message: error.description)))
+            case let .notRun(reason):
+                context.logger.warning("flush did not run", metadata: ["kafka.partition": "\(tp)", "reason": "\(reason)"])
+                failed.append((d, .init(code: .requestTimedOut, message: "The append was not made durable: \(reason)")))
             }
         }
         replicas.appended.notifyAll()

@@ -26,17 +26,7 @@ extension RecordBatch {
         let base = header.baseOffset
         let count = header.recordCount
         guard count >= 0 else { throw RecordBatchError(.invalidRecordCount(count), baseOffset: base) }
-        var payload = recordsSection
-        if header.compression != .none {
-            do {
-                payload = try Compression.decompress(payload, codec: header.compression, limit: decompressionLimit)
-            } catch {
-                throw RecordBatchError(.decompression(error), baseOffset: base)
-            }
-        }
-        guard Int(count) <= payload.readableBytes / Record.minimumEncodedSize else {
-            throw RecordBatchError(.invalidRecordCount(count), baseOffset: base)
-        }
+        var payload = try recordsPayload(decompressionLimit: decompressionLimit)
         var records: [CompactionRecord] = []
         records.reserveCapacity(Int(count))
         var previous: Int32 = -1
@@ -67,17 +57,7 @@ extension RecordBatch {
         let base = header.baseOffset
         let count = header.recordCount
         guard count >= 0 else { throw RecordBatchError(.invalidRecordCount(count), baseOffset: base) }
-        var payload = recordsSection
-        if header.compression != .none {
-            do {
-                payload = try Compression.decompress(payload, codec: header.compression, limit: decompressionLimit)
-            } catch {
-                throw RecordBatchError(.decompression(error), baseOffset: base)
-            }
-        }
-        guard Int(count) <= payload.readableBytes / Record.minimumEncodedSize else {
-            throw RecordBatchError(.invalidRecordCount(count), baseOffset: base)
-        }
+        var payload = try recordsPayload(decompressionLimit: decompressionLimit)
         let start = payload.readerIndex
         var keys: [(offsetDelta: Int32, keyStart: Int, keyLength: Int)] = []
         keys.reserveCapacity(Int(count))

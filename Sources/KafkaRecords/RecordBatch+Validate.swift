@@ -25,17 +25,7 @@ extension RecordBatch {
         guard header.lastOffsetDelta == count - 1 else {
             throw RecordBatchError(.lastOffsetDeltaMismatch(declared: header.lastOffsetDelta, expected: count - 1), baseOffset: base)
         }
-        var payload = recordsSection
-        if header.compression != .none {
-            do {
-                payload = try Compression.decompress(payload, codec: header.compression, limit: decompressionLimit)
-            } catch {
-                throw RecordBatchError(.decompression(error), baseOffset: base)
-            }
-        }
-        guard Int(count) <= payload.readableBytes / Record.minimumEncodedSize else {
-            throw RecordBatchError(.invalidRecordCount(count), baseOffset: base)
-        }
+        var payload = try recordsPayload(decompressionLimit: decompressionLimit)
         var minDelta = Int64.max
         var maxDelta = Int64.min
         var keyless = 0

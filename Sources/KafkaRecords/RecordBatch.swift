@@ -73,18 +73,7 @@ public struct RecordBatch: Sendable {
                 throw RecordBatchError(.lastOffsetDeltaMismatch(declared: header.lastOffsetDelta, expected: count - 1), baseOffset: base)
             }
         }
-        var payload = recordsSection
-        if header.compression != .none {
-            do {
-                payload = try Compression.decompress(payload, codec: header.compression, limit: decompressionLimit)
-            } catch {
-                throw RecordBatchError(.decompression(error), baseOffset: base)
-            }
-        }
-        // Every record takes at least 7 bytes: a count past that cannot be true, and is not allocated for.
-        guard Int(count) <= payload.readableBytes / Record.minimumEncodedSize else {
-            throw RecordBatchError(.invalidRecordCount(count), baseOffset: base)
-        }
+        var payload = try recordsPayload(decompressionLimit: decompressionLimit)
         var records: [Record] = []
         records.reserveCapacity(Int(count))
         var previousDelta: Int32 = -1
@@ -149,5 +138,25 @@ public struct RecordBatch: Sendable {
 extension RecordBatch: Equatable {
     public static func == (lhs: RecordBatch, rhs: RecordBatch) -> Bool {
         lhs.header == rhs.header && lhs.bytes == rhs.bytes
+    }
+}
+
+extension RecordBatch {
+    /// The records section, decompressed (bounded by `decompressionLimit`), after checking that the
+    /// header's record count could fit in it: every record takes at least `Record.minimumEncodedSize`
+    /// bytes, so a larger count cannot be true and is never allocated for.
+    func recordsPayload(decompressionLimit: Int) throws(RecordBatchError) -> ByteBuffer {
+        var payload = recordsSection
+        if header.compression != .none {
+            do {
+                payload = try Compression.decompress(payload, codec: header.compression, limit: decompressionLimit)
+            } catch {
+                throw RecordBatchError(.decompression(error), baseOffset: header.baseOffset)
+            }
+        }
+        guard Int(header.recordCount) <= payload.readableBytes / Record.minimumEncodedSize else {
+            throw RecordBatchError(.invalidRecordCount(header.recordCount), baseOffset: header.baseOffset)
+        }
+        return payload
     }
 }

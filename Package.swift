@@ -53,6 +53,12 @@ let package = Package(
         .target(name: "StromConfig"),
         // PURE: the KRaft state machine (KIP-595, KIP-996): inputs with `now` -> [RaftAction]; no I/O, no clock.
         .target(name: "KafkaRaft", exclude: ["README.md"]),
+        // The quorum's wire: KafkaRaft messages <-> Kafka's Vote/BeginQuorumEpoch/EndQuorumEpoch/Fetch/FetchSnapshot
+        // and voter RPCs, log entries <-> `__cluster_metadata` record batches, and `.checkpoint` snapshot files.
+        .target(
+            name: "KafkaRaftWire",
+            dependencies: ["KafkaRaft", "KafkaProtocol", "KafkaRecords", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // PURE: controller decisions (request + image -> metadata records + response).
         .target(
             name: "KafkaController",
@@ -63,6 +69,7 @@ let package = Package(
             name: "KafkaBroker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaController", "KafkaLog", "KafkaGroups", "StromConfig",
+                "KafkaRaft", "KafkaRaftWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -112,6 +119,10 @@ let package = Package(
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
         .testTarget(name: "KafkaRaftTests", dependencies: ["KafkaRaft"]),
+        .testTarget(
+            name: "KafkaRaftWireTests",
+            dependencies: ["KafkaRaftWire", "KafkaRaft", "KafkaProtocol", "KafkaRecords", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "KafkaGroupsTests", dependencies: ["KafkaGroups", "KafkaProtocol", "KafkaTestKit", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "KafkaControllerTests",

@@ -114,6 +114,11 @@ class BrokerProcess:
         return cmd
 
     def start(self, timeout=60):
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self):
+        """Starts the process without waiting for it to serve (a cluster's nodes start together)."""
         cmd = self.command()
         self.starts += 1
         with open(self.log_path, "ab") as log:
@@ -121,7 +126,6 @@ class BrokerProcess:
             log.flush()
             self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, start_new_session=True)
-        self.wait_ready(timeout)
 
     def wait_ready(self, timeout):
         """Ready = a Metadata request is answered with at least one broker."""

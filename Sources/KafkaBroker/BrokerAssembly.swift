@@ -10,7 +10,7 @@ public enum BrokerAssembly {
     public static func clientDispatcher(listenerName: String, metadata: MetadataService, replicas: ReplicaManager,
                                         groups: GroupCoordinatorService,
                                         fetchSessions: NIOLockedValueBox<FetchSessions>, config: ServerConfig,
-                                        metadataLogEndOffset: @escaping @Sendable () -> Int64, logger: Logger) -> RequestDispatcher {
+                                        quorum: QuorumDriver, logger: Logger) -> RequestDispatcher {
         var d = RequestDispatcher(listenerName: listenerName, logger: logger)
         d.register(ProduceHandler(metadata: metadata, replicas: replicas, nodeID: config.nodeID))
         d.register(FetchHandler(metadata: metadata, replicas: replicas, nodeID: config.nodeID, sessions: fetchSessions))
@@ -23,7 +23,7 @@ public enum BrokerAssembly {
         d.register(IncrementalAlterConfigsHandler(metadata: metadata))
         d.register(DescribeConfigsHandler(metadata: metadata, config: config))
         d.register(DescribeClusterHandler(metadata: metadata, config: config))
-        d.register(DescribeQuorumHandler(metadata: metadata, config: config, logEndOffset: metadataLogEndOffset))
+        d.register(DescribeQuorumHandler(metadata: metadata, quorum: quorum, config: config))
         d.register(InitProducerIDHandler(metadata: metadata))
         d.register(FindCoordinatorHandler(metadata: metadata, nodeID: config.nodeID))
         d.register(JoinGroupHandler(groups: groups))
@@ -42,12 +42,23 @@ public enum BrokerAssembly {
         return d
     }
 
-    /// The controller listener of a single combined node: quorum description and ApiVersions.
-    /// (The Raft RPCs arrive with the multi-node quorum.)
-    public static func controllerDispatcher(listenerName: String, metadata: MetadataService, config: ServerConfig,
-                                            metadataLogEndOffset: @escaping @Sendable () -> Int64, logger: Logger) -> RequestDispatcher {
+    /// The controller listener: the KRaft quorum's RPCs, broker registration and heartbeats, producer id
+    /// blocks, and the topic administration a broker forwards to the active controller.
+    public static func controllerDispatcher(listenerName: String, metadata: MetadataService, quorum: QuorumDriver,
+                                            config: ServerConfig, logger: Logger) -> RequestDispatcher {
         var d = RequestDispatcher(listenerName: listenerName, logger: logger)
-        d.register(DescribeQuorumHandler(metadata: metadata, config: config, logEndOffset: metadataLogEndOffset))
+        d.register(VoteHandler(quorum: quorum))
+        d.register(BeginQuorumEpochHandler(quorum: quorum))
+        d.register(EndQuorumEpochHandler(quorum: quorum))
+        d.register(QuorumFetchHandler(quorum: quorum))
+        d.register(DescribeQuorumHandler(metadata: metadata, quorum: quorum, config: config))
+        d.register(BrokerRegistrationHandler(metadata: metadata))
+        d.register(BrokerHeartbeatHandler(metadata: metadata))
+        d.register(AllocateProducerIDsHandler(metadata: metadata))
+        d.register(ControllerCreateTopicsHandler(metadata: metadata))
+        d.register(ControllerDeleteTopicsHandler(metadata: metadata))
+        d.register(ControllerCreatePartitionsHandler(metadata: metadata))
+        d.register(ControllerIncrementalAlterConfigsHandler(metadata: metadata))
         d.register(ApiVersionsHandler(apis: d.advertised, finalizedFeatures: { features(metadata) }))
         return d
     }

@@ -19,6 +19,8 @@ public actor GroupCoordinatorService {
     private let syncs = ParkedReplies<SyncGroupResponse>()
     private var timerTask: Task<Void, Never>?
     private var lastExpiry: Int64 = 0
+    /// The `__consumer_offsets` partitions this node coordinates (nil: every partition, before loading).
+    private var owned: Set<Int32>?
 
     init(config: GroupCoordinatorConfig, log: ConsumerOffsetsLog, logger: Logger) {
         coordinator = GroupCoordinator(config: config, seed: UInt64.random(in: 1...UInt64.max))
@@ -29,10 +31,17 @@ public actor GroupCoordinatorService {
     /// The `__consumer_offsets` partition count groups are placed by.
     var partitions: Int32 { coordinator.config.offsetsTopicPartitions }
 
-    /// Replays every `__consumer_offsets` partition, then starts the members' sessions and the timer loop.
-    func load(partitions: Int32) throws {
+    /// Whether this node coordinates `groupID` (its `__consumer_offsets` partition is led here).
+    func owns(_ groupID: String) -> Bool {
+        owned.map { $0.contains(coordinator.partition(for: groupID)) } ?? true
+    }
+
+    /// Replays the `__consumer_offsets` partitions this node holds (`owned`), then starts the members'
+    /// sessions and the timer loop. Groups placed on other partitions get NOT_COORDINATOR.
+    func load(partitions: Int32, owned: Set<Int32>) throws {
+        self.owned = owned
         var loaded = 0
-        for p in 0..<partitions {
+        for p in 0..<partitions where owned.contains(p) {
             for record in try log.readAll(partition: p) {
                 try coordinator.replay(record)
                 loaded += 1
@@ -109,6 +118,7 @@ public actor GroupCoordinatorService {
     // MARK: requests
 
     func join(_ request: JoinGroupRequest, context: GroupRequestContext) async -> JoinGroupResponse {
+        guard owns(request.groupID) else { return JoinGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
         let outcome = coordinator.join(request, context: context, now: BrokerClock.nowMs())
         perform(outcome.actions)
         switch outcome.response {
@@ -120,6 +130,7 @@ public actor GroupCoordinatorService {
     }
 
     func sync(_ request: SyncGroupRequest, context: GroupRequestContext) async -> SyncGroupResponse {
+        guard owns(request.groupID) else { return SyncGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
         let outcome = coordinator.sync(request, context: context, now: BrokerClock.nowMs())
         perform(outcome.actions)
         switch outcome.response {
@@ -131,25 +142,40 @@ public actor GroupCoordinatorService {
     }
 
     func heartbeat(_ request: HeartbeatRequest) -> HeartbeatResponse {
+        guard owns(request.groupID) else { return HeartbeatResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
         let outcome = coordinator.heartbeat(request, now: BrokerClock.nowMs())
         perform(outcome.actions)
         return outcome.response
     }
 
     func leave(_ request: LeaveGroupRequest, version: Int16) -> LeaveGroupResponse {
+        guard owns(request.groupID) else { return LeaveGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
         let outcome = coordinator.leave(request, version: version, now: BrokerClock.nowMs())
         perform(outcome.actions)
         return outcome.response
     }
 
     func commit(_ request: OffsetCommitRequest, version: Int16) -> OffsetCommitResponse {
+        guard owns(request.groupID) else {
+            return OffsetCommitResponse(topics: request.topics.map { t in
+                .init(name: t.name, partitions: t.partitions.map { .init(partitionIndex: $0.partitionIndex, errorCode: ErrorCode.notCoordinator.rawValue) })
+            })
+        }
         let outcome = coordinator.commitOffsets(request, version: version, now: BrokerClock.nowMs())
         perform(outcome.actions)
         return outcome.response
     }
 
     func fetch(_ request: OffsetFetchRequest, version: Int16) -> OffsetFetchResponse {
-        coordinator.fetchOffsets(request, version: version)
+        if version < 8 {
+            guard owns(request.groupID) else { return OffsetFetchResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
+            return coordinator.fetchOffsets(request, version: version)
+        }
+        var response = coordinator.fetchOffsets(request, version: version)
+        for i in response.groups.indices where !owns(response.groups[i].groupID) {
+            response.groups[i] = .init(groupID: response.groups[i].groupID, topics: [], errorCode: ErrorCode.notCoordinator.rawValue)
+        }
+        return response
     }
 
     func deleteOffsets(_ request: OffsetDeleteRequest) -> OffsetDeleteResponse {
@@ -174,6 +200,9 @@ public actor GroupCoordinatorService {
 
     func consumerGroupHeartbeat(_ request: ConsumerGroupHeartbeatRequestV1, version: Int16, context: GroupRequestContext,
                                 topics: TopicsImage) -> ConsumerGroupHeartbeatResponse {
+        guard owns(request.body.groupID) else {
+            return ConsumerGroupHeartbeatResponse(errorCode: ErrorCode.notCoordinator.rawValue, errorMessage: "This node does not coordinate the group.")
+        }
         let outcome = coordinator.consumerGroupHeartbeat(request, version: version, context: context, topics: topics, now: BrokerClock.nowMs())
         guard perform(outcome.actions) else {
             return ConsumerGroupHeartbeatResponse(errorCode: ErrorCode.notCoordinator.rawValue, errorMessage: "The group's records could not be written.")

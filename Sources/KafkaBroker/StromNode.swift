@@ -22,10 +22,14 @@ public final class StromNode: Sendable {
     public let groups: GroupCoordinatorService
     /// Bound port per listener name (differs from the configuration when it asked for port 0).
     public let boundPorts: [String: Int]
+    public let quorum: QuorumDriver
     private let servers: [KafkaServer]
+    private let clientServers: [KafkaServer]
     /// Listener loops (they end when their listener closes) and the maintenance loop (cancelled).
     private let tasks: NIOLockedValueBox<(listeners: [Task<Void, Never>], maintenance: Task<Void, Never>?)>
-    private let metadataLog: ClusterMetadataLog
+    private let metadataLog: MetadataRaftLog
+    /// The active controller's periodic work (fencing expired brokers); cancelled at shutdown.
+    private let duties: NIOLockedValueBox<Task<Void, Never>?>
     private let locks: [DirectoryLock]
     private let logger: Logger
 
@@ -56,42 +60,74 @@ public final class StromNode: Sendable {
             try MetaProperties.format(config: config, clusterID: clusterID!)
         }
 
-        let metadataLog = try ClusterMetadataLog(logDirectory: config.logDirs[0], logger: logger, now: BrokerClock.nowMs())
-        let metadata = try MetadataService(store: metadataLog, config: config, clusterID: clusterID!, logger: logger)
+        let metadataLog = try MetadataRaftLog(logDirectory: config.logDirs[0], logger: logger, now: BrokerClock.nowMs())
+        let metadata = MetadataService(config: config, clusterID: clusterID!, logger: logger)
         let replicas = ReplicaManager(config: config, logger: logger)
         replicas.apply(image: metadata.image, delta: nil)
         await metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
+        let voters = Dictionary(config.quorumVoters.map { ($0.id, (host: $0.host, port: $0.port)) }, uniquingKeysWith: { a, _ in a })
+        let quorum = try QuorumDriver(localID: config.nodeID, clusterID: clusterID!, voters: voters, config: config.quorumConfig,
+                                      disk: metadataLog, logger: logger,
+                                      onCommit: { first, entries in metadata.replayCommitted(firstOffset: first, entries: entries) },
+                                      onStatus: { status in metadata.statusChanged(status) })
+        await metadata.attach(quorum)
 
-        let groups = makeGroupCoordinator(config: config, metadata: metadata, replicas: replicas, logger: logger)
-        let sessions = NIOLockedValueBox(FetchSessions())
+        // 1. The controller listener serves the quorum at once: the other voters need it to elect a
+        //    leader, and this node's metadata needs that leader.
         var servers: [KafkaServer] = []
         var bound: [String: Int] = [:]
-        for listener in config.listeners {
-            let isController = config.controllerListenerNames.contains(listener.name)
-            let dispatcher = isController
-                ? BrokerAssembly.controllerDispatcher(listenerName: listener.name, metadata: metadata, config: config,
-                                                      metadataLogEndOffset: { metadataLog.logEndOffset }, logger: logger)
-                : BrokerAssembly.clientDispatcher(listenerName: listener.name, metadata: metadata, replicas: replicas,
-                                                  groups: groups, fetchSessions: sessions, config: config,
-                                                  metadataLogEndOffset: { metadataLog.logEndOffset }, logger: logger)
+        var controllerTasks: [Task<Void, Never>] = []
+        for listener in config.listeners where config.controllerListenerNames.contains(listener.name) {
+            let dispatcher = BrokerAssembly.controllerDispatcher(listenerName: listener.name, metadata: metadata, quorum: quorum,
+                                                                 config: config, logger: logger)
             let server = KafkaServer(listenerName: listener.name, host: listener.host, port: listener.port,
                                      maxFrameSize: config.socketRequestMaxBytes, dispatcher: dispatcher,
                                      group: MultiThreadedEventLoopGroup.singleton, logger: logger)
             bound[listener.name] = try await server.bind()
             servers.append(server)
+            controllerTasks.append(Task {
+                do { try await server.run() } catch { logger.error("listener stopped", metadata: ["net.listener": "\(server.listenerName)", "error": "\(error)"]) }
+            })
+        }
+        // 2. Replay the committed metadata (the quorum must elect a leader and report its high watermark).
+        await quorum.start()
+        await metadata.waitForCatchUp()
+        let duties = Task {
+            // The active controller fences brokers whose session expired.
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await metadata.fenceExpiredBrokers()
+            }
         }
 
+        // 3. Client listeners, bound but not yet accepting.
+        let groups = makeGroupCoordinator(config: config, metadata: metadata, replicas: replicas, logger: logger)
+        let sessions = NIOLockedValueBox(FetchSessions())
+        var clientServers: [KafkaServer] = []
+        for listener in config.listeners where !config.controllerListenerNames.contains(listener.name) {
+            let dispatcher = BrokerAssembly.clientDispatcher(listenerName: listener.name, metadata: metadata, replicas: replicas,
+                                                             groups: groups, fetchSessions: sessions, config: config,
+                                                             quorum: quorum, logger: logger)
+            let server = KafkaServer(listenerName: listener.name, host: listener.host, port: listener.port,
+                                     maxFrameSize: config.socketRequestMaxBytes, dispatcher: dispatcher,
+                                     group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            bound[listener.name] = try await server.bind()
+            servers.append(server)
+            clientServers.append(server)
+        }
+
+        // 4. Register with the active controller and wait to be unfenced; then load the groups this node
+        //    coordinates. Only then do clients get served.
         let endpoints = config.clientListeners.map { l in
             BrokerRegistration.Endpoint(listenerName: l.name, host: l.host.isEmpty ? "127.0.0.1" : l.host,
                                         port: UInt16(l.port == 0 ? bound[l.name] ?? 0 : l.port))
         }
-        try await metadata.registerBroker(endpoints: endpoints)
-        // Listeners are bound but not yet accepting: groups load before any client is served.
-        try await startGroupCoordinator(groups, config: config, metadata: metadata)
+        try await metadata.startBrokerLifecycle(endpoints: endpoints)
+        try await startGroupCoordinator(groups, config: config, metadata: metadata, replicas: replicas, logger: logger)
 
-        let node = StromNode(config: config, metadata: metadata, replicas: replicas, groups: groups, boundPorts: bound, servers: servers,
-                             metadataLog: metadataLog, locks: locks, logger: logger)
-        node.startBackgroundWork()
+        let node = StromNode(config: config, metadata: metadata, quorum: quorum, replicas: replicas, groups: groups, boundPorts: bound,
+                             servers: servers, clientServers: clientServers, metadataLog: metadataLog, locks: locks, logger: logger)
+        node.startBackgroundWork(controllerTasks: controllerTasks, duties: duties)
         logger.info("strom started", metadata: [
             "kafka.node_id": "\(config.nodeID)", "kafka.cluster_id": "\(clusterID!)",
             "net.listeners": "\(config.listeners.map { "\($0.name)://\($0.host):\(bound[$0.name] ?? $0.port)" })",
@@ -100,10 +136,13 @@ public final class StromNode: Sendable {
         return node
     }
 
-    private init(config: ServerConfig, metadata: MetadataService, replicas: ReplicaManager, groups: GroupCoordinatorService, boundPorts: [String: Int],
-                 servers: [KafkaServer], metadataLog: ClusterMetadataLog, locks: [DirectoryLock], logger: Logger) {
+    private init(config: ServerConfig, metadata: MetadataService, quorum: QuorumDriver, replicas: ReplicaManager, groups: GroupCoordinatorService,
+                 boundPorts: [String: Int], servers: [KafkaServer], clientServers: [KafkaServer], metadataLog: MetadataRaftLog,
+                 locks: [DirectoryLock], logger: Logger) {
         self.config = config
         self.metadata = metadata
+        self.quorum = quorum
+        self.clientServers = clientServers
         self.replicas = replicas
         self.groups = groups
         self.boundPorts = boundPorts
@@ -112,6 +151,7 @@ public final class StromNode: Sendable {
         self.locks = locks
         self.logger = logger
         self.tasks = NIOLockedValueBox(([], nil))
+        self.duties = NIOLockedValueBox(nil)
     }
 
     /// Makes sure `__consumer_offsets` exists (Kafka's layout: `offsets.topic.num.partitions`
@@ -133,15 +173,28 @@ public final class StromNode: Sendable {
         return GroupCoordinatorService(config: groupConfig, log: ConsumerOffsetsLog(replicas: replicas), logger: logger)
     }
 
-    private static func startGroupCoordinator(_ groups: GroupCoordinatorService, config: ServerConfig, metadata: MetadataService) async throws {
+    /// Makes sure `__consumer_offsets` exists, waits until this node holds its replicas of it, and loads
+    /// the groups of the partitions this node leads. The topic is created once the quorum's brokers have
+    /// registered (or 10 s passed), so its partitions spread over them.
+    private static func startGroupCoordinator(_ groups: GroupCoordinatorService, config: ServerConfig, metadata: MetadataService,
+                                              replicas: ReplicaManager, logger: Logger) async throws {
         let partitions = await groups.partitions
+        if metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil {
+            let expected = Set(config.quorumVoters.map(\.id))
+            let deadline = BrokerClock.nowMs() + 10_000
+            while BrokerClock.nowMs() < deadline && metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil
+                    && !expected.isSubset(of: Set(metadata.image.activeBrokers.map(\.id))) {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
         if metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil {
             let created = await metadata.createTopics(CreateTopicsRequest(topics: [.init(
                 name: ConsumerOffsetsLog.topic, numPartitions: partitions, replicationFactor: 1,
                 configs: [.init(name: "cleanup.policy", value: "compact"), .init(name: "segment.bytes", value: "104857600"),
                           .init(name: "retention.ms", value: "-1")]
             )]))
-            if let failure = created.topics.first, failure.errorCode != 0 {
+            if let failure = created.topics.first, failure.errorCode != 0,
+               failure.errorCode != ErrorCode.topicAlreadyExists.rawValue {
                 throw StartupError(description: "could not create \(ConsumerOffsetsLog.topic): \(failure.errorMessage ?? "\(ErrorCode(rawValue: failure.errorCode))")")
             }
         } else if metadata.image.configs(for: .topic(ConsumerOffsetsLog.topic))["cleanup.policy"] == nil {
@@ -151,7 +204,13 @@ public final class StromNode: Sendable {
                 configs: [.init(name: "cleanup.policy", configOperation: 0, value: "compact")]
             )]))
         }
-        try await groups.load(partitions: partitions)
+        // The topic may have been created through another node: wait until it is replayed here.
+        while metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let owned = (metadata.image.topic(named: ConsumerOffsetsLog.topic)?.partitions ?? [:])
+            .filter { $0.value.replicas.contains(config.nodeID) }.map(\.key).sorted()
+        try await groups.load(partitions: partitions, owned: Set(owned))
         await metadata.addPublisher { delta, _ in
             let deleted = Dictionary(delta.removedTopics.values.map { ($0.name, $0.partitionIndexes) }, uniquingKeysWith: { a, _ in a })
             if !deleted.isEmpty { Task { await groups.topicsDeleted(deleted) } }
@@ -161,9 +220,10 @@ public final class StromNode: Sendable {
     /// Bytes of log the cleaner rewrites per maintenance pass at most (bounds the pass's time).
     static let cleanerBytesPerPass: Int64 = 64 << 20
 
-    private func startBackgroundWork() {
-        var listenerTasks: [Task<Void, Never>] = []
-        for server in servers {
+    private func startBackgroundWork(controllerTasks: [Task<Void, Never>], duties: Task<Void, Never>) {
+        self.duties.withLockedValue { $0 = duties }
+        var listenerTasks: [Task<Void, Never>] = controllerTasks
+        for server in clientServers {
             let logger = self.logger
             listenerTasks.append(Task {
                 do { try await server.run() } catch { logger.error("listener stopped", metadata: ["net.listener": "\(server.listenerName)", "error": "\(error)"]) }
@@ -196,7 +256,11 @@ public final class StromNode: Sendable {
     /// Stops the listeners, closes connections (waking long-polling fetches), waits for the request
     /// loops to end, then flushes and closes every log (clean-shutdown markers included).
     public func shutdown() async {
+        // Fenced first, so clients move away from this node's partitions at once.
+        await metadata.stopBrokerLifecycle()
+        duties.withLockedValue { $0?.cancel() }
         replicas.beginShutdown()
+        await quorum.shutdown()
         for server in servers { await server.close() }
         let (listenerTasks, maintenance) = tasks.withLockedValue { t in defer { t = ([], nil) }; return t }
         // Listener loops end by themselves once their connections are closed; cancelling them could
@@ -204,6 +268,7 @@ public final class StromNode: Sendable {
         for t in listenerTasks { await t.value }
         maintenance?.cancel()
         await maintenance?.value
+        await metadata.stop()
         await groups.stop()
         replicas.shutdown()
         do { try metadataLog.close() } catch { logger.error("could not close the metadata log", metadata: ["error": "\(error)"]) }

@@ -45,6 +45,14 @@ public enum SupportedAPIs {
         // librdkafka 2.16 sends nothing older. Describe v1 (Kafka 4.0) adds the member type.
         Entry(apiKey: .consumerGroupHeartbeat, versions: 0...1),
         Entry(apiKey: .consumerGroupDescribe, versions: 0...1),
+        // The controller listener: the KRaft quorum (Vote v2 is Kafka 4.0's, carrying KIP-996 pre-votes)
+        // and the broker-to-controller APIs.
+        Entry(apiKey: .vote, versions: 0...2),
+        Entry(apiKey: .beginQuorumEpoch, versions: 0...1),
+        Entry(apiKey: .endQuorumEpoch, versions: 0...1),
+        Entry(apiKey: .brokerRegistration, versions: 0...4),
+        Entry(apiKey: .brokerHeartbeat, versions: 0...1),
+        Entry(apiKey: .allocateProducerIDs, versions: 0...0),
     ]
 
     public static func versions(for key: APIKey) -> ClosedRange<Int16>? {

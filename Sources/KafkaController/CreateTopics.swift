@@ -109,6 +109,7 @@ public enum CreateTopics {
                                         message: "Both manual assignments and numPartitions/replicationFactor were given"))
             }
             let width = topic.assignments[0].brokerIDs.count
+            guard width <= 1 else { return .failure(Self.noReplication(width)) }
             for a in topic.assignments {
                 guard a.partitionIndex >= 0, a.partitionIndex < Int32(topic.assignments.count), assignments[a.partitionIndex] == nil else {
                     return .failure(Failure(code: .invalidReplicaAssignment, message: "Partitions must be numbered 0 to \(topic.assignments.count - 1), each once"))
@@ -133,6 +134,8 @@ public enum CreateTopics {
             guard rf >= 1 else {
                 return .failure(Failure(code: .invalidReplicationFactor, message: "Replication factor must be larger than 0."))
             }
+            // Checked after the broker count: one broker answers as Kafka does (not enough brokers).
+            if rf > 1 && Int(rf) <= brokers.count { return .failure(Self.noReplication(Int(rf))) }
             switch ReplicaPlacement.place(partitions: 0..<partitions, replicationFactor: rf, brokers: brokers,
                                           start: brokers.isEmpty ? 0 : Int(generator.next() % UInt64(brokers.count))) {
             case let .success(a): assignments = a
@@ -142,5 +145,12 @@ public enum CreateTopics {
             }
         }
         return .success(Planned(topicID: .random(using: &generator), assignments: assignments, configs: overrides, name: topic.name))
+    }
+
+    /// Partitions are not replicated yet (that comes with replica fetching): a replication factor above 1
+    /// would promise copies that do not exist, so it is refused rather than silently ignored.
+    static func noReplication(_ requested: Int) -> Failure {
+        Failure(code: .invalidReplicationFactor,
+                message: "Replication factor \(requested) is not supported: Strom does not replicate partitions yet; use 1.")
     }
 }

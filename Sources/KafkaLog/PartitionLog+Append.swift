@@ -12,15 +12,17 @@ extension PartitionLog {
     /// A duplicate of one of a producer's last five batches writes nothing and returns the original
     /// offsets with `isDuplicate`. Nothing is made durable: call ``flush(upTo:now:)`` for that.
     /// `crcVerified`: the caller has just verified every batch's CRC (the produce path does, first,
-    /// as Kafka's validator does), so the log need not compute it again.
+    /// as Kafka's validator does), so the log need not compute it again. `allowControlBatches`: the
+    /// writer is the metadata quorum (Kafka's `AppendOrigin.RAFT_LEADER`), whose leader-change and
+    /// voter records are control batches; producers never may.
     @discardableResult
     public func append(_ records: ByteBuffer, leaderEpoch: Int32, timestampType: TimestampType = .createTime, now: Int64,
-                       crcVerified: Bool = false) throws(LogError) -> AppendInfo {
+                       crcVerified: Bool = false, allowControlBatches: Bool = false) throws(LogError) -> AppendInfo {
         try ensureOpen()
         var buffer = records
         let starts: [Int]
         var headers: [RecordBatchHeader]
-        (starts, headers) = try parseBatches(buffer, verifyCRC: !crcVerified)
+        (starts, headers) = try parseBatches(buffer, verifyCRC: !crcVerified, allowControl: allowControlBatches)
         var next = logEndOffset
         for i in headers.indices {
             headers[i].baseOffset = next
@@ -92,7 +94,7 @@ extension PartitionLog {
     /// The batches' start indices and headers. Rejects: a partial or corrupt batch, a CRC mismatch, no
     /// batches, a batch over `max.message.bytes` or `segment.bytes`, a control batch, a batch whose
     /// lastOffsetDelta is not recordCount - 1, a producer batch without a sequence.
-    private func parseBatches(_ buffer: ByteBuffer, verifyCRC: Bool) throws(LogError) -> ([Int], [RecordBatchHeader]) {
+    private func parseBatches(_ buffer: ByteBuffer, verifyCRC: Bool, allowControl: Bool) throws(LogError) -> ([Int], [RecordBatchHeader]) {
         var starts: [Int] = []
         var headers: [RecordBatchHeader] = []
         var reader = RecordBatchReader(buffer)
@@ -111,7 +113,7 @@ extension PartitionLog {
             if verifyCRC {
                 do { try batch.verifyCRC() } catch { throw .invalidRecords(error) }
             }
-            guard !header.isControl else { throw .invalidBatch("control batches are not accepted from producers") }
+            guard allowControl || !header.isControl else { throw .invalidBatch("control batches are not accepted from producers") }
             guard header.recordCount > 0, header.lastOffsetDelta == header.recordCount - 1 else {
                 throw .invalidBatch("lastOffsetDelta \(header.lastOffsetDelta) with recordCount \(header.recordCount)")
             }

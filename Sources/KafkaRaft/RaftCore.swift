@@ -99,8 +99,10 @@ public struct RaftCore<Log: RaftLog>: Sendable {
     // MARK: - Helpers shared by the extensions
 
     /// `[electionTimeoutMs, 2 * electionTimeoutMs)`, Kafka's `randomElectionTimeoutMs`.
+    /// A lone voter has no one to wait for: it elects itself at once (as Kafka's `QuorumState` does).
     mutating func randomElectionTimeoutMs() -> Int64 {
-        config.electionTimeoutMs == 0 ? 0 : config.electionTimeoutMs + random.below(config.electionTimeoutMs)
+        if voters.isOnlyVoter(localID) { return 0 }
+        return config.electionTimeoutMs == 0 ? 0 : config.electionTimeoutMs + random.below(config.electionTimeoutMs)
     }
 
     /// A voter's election deadline from now; observers never start elections.

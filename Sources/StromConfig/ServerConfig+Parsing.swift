@@ -34,8 +34,6 @@ extension ServerConfig {
         "min.insync.replicas", "unclean.leader.election.enable", "log.cleanup.policy",
         "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
         "metadata.log.dir", "log.message.format.version", "inter.broker.protocol.version",
-        "controller.quorum.election.timeout.ms", "controller.quorum.fetch.timeout.ms",
-        "controller.quorum.election.backoff.max.ms", "controller.quorum.request.timeout.ms",
     ]
 
     /// Parses Kafka-style properties. Later sources override earlier ones; keys Strom does not know
@@ -181,6 +179,15 @@ extension ServerConfig {
         config.logCleanerEnable = try p.optionalBool("log.cleaner.enable") ?? true
         config.logCleanerBackoffMs = try p.optionalInt64("log.cleaner.backoff.ms", range: 0...Int64.max) ?? 15_000
         config.explicitKeys = Set(properties.keys)
+        config.quorumElectionTimeoutMs = try p.optionalInt64("controller.quorum.election.timeout.ms", range: 1...Int64(Int32.max)) ?? 1_000
+        config.quorumFetchTimeoutMs = try p.optionalInt64("controller.quorum.fetch.timeout.ms", range: 1...Int64(Int32.max)) ?? 2_000
+        config.quorumElectionBackoffMaxMs = try p.optionalInt64("controller.quorum.election.backoff.max.ms", range: 1...Int64(Int32.max)) ?? 1_000
+        config.quorumRequestTimeoutMs = try p.optionalInt64("controller.quorum.request.timeout.ms", range: 1...Int64(Int32.max)) ?? 2_000
+        config.brokerHeartbeatIntervalMs = try p.optionalInt64("broker.heartbeat.interval.ms", range: 1...Int64(Int32.max)) ?? 2_000
+        config.brokerSessionTimeoutMs = try p.optionalInt64("broker.session.timeout.ms", range: 1...Int64(Int32.max)) ?? 9_000
+        if config.brokerHeartbeatIntervalMs >= config.brokerSessionTimeoutMs {
+            throw ConfigError(key: "broker.heartbeat.interval.ms", "must be less than broker.session.timeout.ms")
+        }
         config.groupConsumerSessionTimeoutMs = try p.optionalInt32("group.consumer.session.timeout.ms", range: 1...Int32.max) ?? 45_000
         config.groupConsumerHeartbeatIntervalMs = try p.optionalInt32("group.consumer.heartbeat.interval.ms", range: 1...Int32.max) ?? 5_000
         config.groupConsumerMaxSize = try p.optionalInt32("group.consumer.max.size", range: 1...Int32.max) ?? .max

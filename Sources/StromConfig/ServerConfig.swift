@@ -54,6 +54,17 @@ public struct ServerConfig: Hashable, Sendable {
     /// `log.cleaner.backoff.ms`: how long the cleaner waits when it found nothing to clean.
     public var logCleanerBackoffMs: Int64 = 15_000
 
+    /// `controller.quorum.election.timeout.ms`, `controller.quorum.fetch.timeout.ms`,
+    /// `controller.quorum.election.backoff.max.ms`, `controller.quorum.request.timeout.ms`: the quorum's timers.
+    public var quorumElectionTimeoutMs: Int64 = 1_000
+    public var quorumFetchTimeoutMs: Int64 = 2_000
+    public var quorumElectionBackoffMaxMs: Int64 = 1_000
+    public var quorumRequestTimeoutMs: Int64 = 2_000
+    /// `broker.heartbeat.interval.ms`: how often a broker heartbeats to the active controller.
+    public var brokerHeartbeatIntervalMs: Int64 = 2_000
+    /// `broker.session.timeout.ms`: a broker without a heartbeat for this long is fenced.
+    public var brokerSessionTimeoutMs: Int64 = 9_000
+
     /// Kafka keys that were given and are accepted but have no effect in Strom (thread counts, socket
     /// buffer sizes, replication factors of internal topics on a single node, …), for a warning.
     public var ignoredKeys: [String]

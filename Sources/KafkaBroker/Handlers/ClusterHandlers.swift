@@ -10,7 +10,7 @@ struct DescribeClusterHandler: RequestHandler {
     let config: ServerConfig
 
     func handle(_ request: DescribeClusterRequest, context: RequestContext) async -> DescribeClusterResponse? {
-        var response = DescribeClusterResponse(clusterID: metadata.clusterID, controllerID: config.nodeID)
+        var response = DescribeClusterResponse(clusterID: metadata.clusterID, controllerID: metadata.controllerIDForClients)
         response.endpointType = request.endpointType
         switch request.endpointType {
         case 1: break
@@ -38,12 +38,28 @@ struct DescribeClusterHandler: RequestHandler {
 /// its log end offset is the high watermark (a single voter commits what it writes).
 struct DescribeQuorumHandler: RequestHandler {
     let metadata: MetadataService
+    let quorum: QuorumDriver
     let config: ServerConfig
-    let logEndOffset: @Sendable () -> Int64
 
+    /// The leader answers from its view of every replica; another node asks the leader (as a Kafka
+    /// broker forwards DescribeQuorum to the controller).
     func handle(_ request: DescribeQuorumRequest, context: RequestContext) async -> DescribeQuorumResponse? {
+        let onlyMetadata = request.topics.allSatisfy { t in
+            t.topicName == "__cluster_metadata" && t.partitions.allSatisfy { $0.partitionIndex == 0 }
+        }
+        if onlyMetadata && !metadata.quorumStatus.isLeader {
+            let quorum = self.quorum
+            let forwarded = await metadata.controllerCall(request, version: context.apiVersion, timeoutMs: 5_000,
+                                                          local: { await Self.answer(request, quorum: quorum, config: self.config, version: context.apiVersion) },
+                                                          notController: { r in r.topics.contains { $0.partitions.contains { $0.errorCode == ErrorCode.notLeaderOrFollower.rawValue } } })
+            if let forwarded { return forwarded }
+        }
+        return await Self.answer(request, quorum: quorum, config: config, version: context.apiVersion)
+    }
+
+    static func answer(_ request: DescribeQuorumRequest, quorum: QuorumDriver, config: ServerConfig, version: Int16) async -> DescribeQuorumResponse {
         var response = DescribeQuorumResponse()
-        let now = BrokerClock.nowMs()
+        let view = await quorum.describeQuorum()
         for topic in request.topics {
             var t = DescribeQuorumResponse.TopicData(topicName: topic.topicName)
             for p in topic.partitions {
@@ -52,17 +68,24 @@ struct DescribeQuorumHandler: RequestHandler {
                     data.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
                     data.errorMessage = "Only __cluster_metadata-0 has a quorum"
                 } else {
-                    let leo = logEndOffset()
-                    data.leaderID = config.nodeID
-                    data.leaderEpoch = metadata.epoch
-                    data.highWatermark = leo
-                    data.currentVoters = [.init(replicaID: config.nodeID, logEndOffset: leo, lastFetchTimestamp: now, lastCaughtUpTimestamp: now)]
+                    data.errorCode = view.errorCode.rawValue
+                    data.leaderID = view.leaderID
+                    data.leaderEpoch = view.leaderEpoch
+                    data.highWatermark = view.highWatermark
+                    data.currentVoters = view.currentVoters.map {
+                        .init(replicaID: $0.replicaID, logEndOffset: $0.logEndOffset, lastFetchTimestamp: $0.lastFetchTimestamp,
+                              lastCaughtUpTimestamp: $0.lastCaughtUpTimestamp)
+                    }
+                    data.observers = view.observers.map {
+                        .init(replicaID: $0.replicaID, logEndOffset: $0.logEndOffset, lastFetchTimestamp: $0.lastFetchTimestamp,
+                              lastCaughtUpTimestamp: $0.lastCaughtUpTimestamp)
+                    }
                 }
                 t.partitions.append(data)
             }
             response.topics.append(t)
         }
-        if context.apiVersion >= 2 {
+        if version >= 2 {
             response.nodes = config.quorumVoters.map { voter in
                 // The voter's own address from controller.quorum.voters, named by the controller listener.
                 let listeners = config.controllerListenerNames.prefix(1).map { name in

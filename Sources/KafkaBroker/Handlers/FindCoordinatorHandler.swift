@@ -1,9 +1,13 @@
+import KafkaGroups
+import KafkaMetadata
 import KafkaController
 import KafkaProtocol
 
 /// FindCoordinator (v0-6): the node that coordinates a group, one key (v0-3) or many (v4+).
 ///
-/// On a single node every group's coordinator is this broker. Transaction coordinators (key type 1)
+/// A group's coordinator is the leader of its `__consumer_offsets` partition (Kafka's placement:
+/// the group id's hash modulo the partition count); while that partition has no leader the answer is
+/// COORDINATOR_NOT_AVAILABLE, which clients retry. Transaction coordinators (key type 1)
 /// do not exist in Strom yet: TRANSACTIONAL_ID_AUTHORIZATION_FAILED, non-retriable, so a
 /// transactional producer fails at once with a clear message instead of retrying until it times
 /// out. Other key types, and empty group ids, are INVALID_REQUEST.
@@ -12,33 +16,41 @@ struct FindCoordinatorHandler: RequestHandler {
     let nodeID: Int32
 
     func handle(_ request: FindCoordinatorRequest, context: RequestContext) async -> FindCoordinatorResponse? {
-        let broker = metadata.image.brokers[nodeID]
-        let endpoint = broker?.endpoint(named: context.listenerName) ?? broker?.endpoints.first
-        func lookup(_ key: String) -> (ErrorCode, String?) {
+        let image = metadata.image
+        let offsets = image.topic(named: ConsumerOffsetsLog.topic)
+        func coordinator(of key: String) -> (id: Int32, endpoint: BrokerRegistration.Endpoint)? {
+            guard let offsets, !offsets.partitions.isEmpty else { return nil }
+            let partition = GroupPartitioner.partition(for: key, partitionCount: Int32(offsets.partitions.count))
+            guard let leader = offsets.partitions[partition]?.leader, leader >= 0,
+                  let broker = image.brokers[leader], !broker.fenced,
+                  let endpoint = broker.endpoint(named: context.listenerName) ?? broker.endpoints.first else { return nil }
+            return (leader, endpoint)
+        }
+        func lookup(_ key: String) -> (ErrorCode, String?, (id: Int32, endpoint: BrokerRegistration.Endpoint)?) {
             switch request.keyType {
             case 0:
-                if key.isEmpty { return (.invalidRequest, "The group id must not be empty") }
-                if endpoint == nil { return (.coordinatorNotAvailable, "The coordinator is not registered yet") }
-                return (.noError, nil)
+                if key.isEmpty { return (.invalidRequest, "The group id must not be empty", nil) }
+                guard let found = coordinator(of: key) else { return (.coordinatorNotAvailable, "The coordinator is not available", nil) }
+                return (.noError, nil, found)
             case 1:
-                return (.transactionalIDAuthorizationFailed, "Transactions are not supported by Strom yet")
+                return (.transactionalIDAuthorizationFailed, "Transactions are not supported by Strom yet", nil)
             default:
-                return (.invalidRequest, "Unsupported coordinator key type \(request.keyType)")
+                return (.invalidRequest, "Unsupported coordinator key type \(request.keyType)", nil)
             }
         }
         var response = FindCoordinatorResponse()
         if context.apiVersion < 4 {
-            let (code, message) = lookup(request.key)
+            let (code, message, found) = lookup(request.key)
             response.errorCode = code.rawValue
             response.errorMessage = message
-            response.nodeID = code == .noError ? nodeID : -1
-            response.host = code == .noError ? endpoint!.host : ""
-            response.port = code == .noError ? Int32(endpoint!.port) : -1
+            response.nodeID = found?.id ?? -1
+            response.host = found?.endpoint.host ?? ""
+            response.port = found.map { Int32($0.endpoint.port) } ?? -1
         } else {
             response.coordinators = request.coordinatorKeys.map { key in
-                let (code, message) = lookup(key)
-                return .init(key: key, nodeID: code == .noError ? nodeID : -1, host: code == .noError ? endpoint!.host : "",
-                             port: code == .noError ? Int32(endpoint!.port) : -1, errorCode: code.rawValue, errorMessage: message)
+                let (code, message, found) = lookup(key)
+                return .init(key: key, nodeID: found?.id ?? -1, host: found?.endpoint.host ?? "",
+                             port: found.map { Int32($0.endpoint.port) } ?? -1, errorCode: code.rawValue, errorMessage: message)
             }
         }
         return response

@@ -37,7 +37,7 @@ struct MetadataHandler: RequestHandler {
 
         var response = MetadataResponse()
         response.clusterID = metadata.clusterID
-        response.controllerID = config.nodeID
+        response.controllerID = metadata.controllerIDForClients
         response.brokers = image.activeBrokers.compactMap { b in
             guard let e = b.endpoint(named: context.listenerName) ?? b.endpoints.first else { return nil }
             return .init(nodeID: b.id, host: e.host, port: Int32(e.port), rack: b.rack)

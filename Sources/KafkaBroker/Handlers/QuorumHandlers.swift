@@ -1,0 +1,142 @@
+import KafkaProtocol
+import KafkaRaft
+import KafkaRaftWire
+
+/// The quorum RPCs on the controller listener: each request becomes a core message from the replica
+/// that sent it, the driver feeds it to the core and the core's answer goes back. A request that does
+/// not name `__cluster_metadata-0` gets INVALID_REQUEST; no answer in time gets REQUEST_TIMED_OUT.
+struct VoteHandler: RequestHandler {
+    let quorum: QuorumDriver
+
+    func handle(_ request: VoteRequestV2, context: RequestContext) async -> VoteResponseV2? {
+        guard let (source, message) = try? RaftWire.inbound(request) else {
+            return VoteResponseV2(KafkaProtocol.VoteResponse(errorCode: ErrorCode.invalidRequest.rawValue))
+        }
+        guard case .voteResponse(let answer)? = await quorum.receive(source: source, correlationID: context.correlationID,
+                                                                     message: message, timeoutMs: 5_000) else {
+            return VoteResponseV2(KafkaProtocol.VoteResponse(errorCode: ErrorCode.requestTimedOut.rawValue))
+        }
+        return RaftWire.voteResponse(answer)
+    }
+}
+
+struct BeginQuorumEpochHandler: RequestHandler {
+    let quorum: QuorumDriver
+
+    func handle(_ request: KafkaProtocol.BeginQuorumEpochRequest, context: RequestContext) async -> KafkaProtocol.BeginQuorumEpochResponse? {
+        guard let (source, message) = try? RaftWire.inbound(request) else {
+            return KafkaProtocol.BeginQuorumEpochResponse(errorCode: ErrorCode.invalidRequest.rawValue)
+        }
+        guard case .beginQuorumEpochResponse(let answer)? = await quorum.receive(source: source, correlationID: context.correlationID,
+                                                                                 message: message, timeoutMs: 5_000) else {
+            return KafkaProtocol.BeginQuorumEpochResponse(errorCode: ErrorCode.requestTimedOut.rawValue)
+        }
+        return RaftWire.beginQuorumEpochResponse(answer)
+    }
+}
+
+struct EndQuorumEpochHandler: RequestHandler {
+    let quorum: QuorumDriver
+
+    func handle(_ request: KafkaProtocol.EndQuorumEpochRequest, context: RequestContext) async -> KafkaProtocol.EndQuorumEpochResponse? {
+        guard let (source, message) = try? RaftWire.inbound(request) else {
+            return KafkaProtocol.EndQuorumEpochResponse(errorCode: ErrorCode.invalidRequest.rawValue)
+        }
+        guard case .endQuorumEpochResponse(let answer)? = await quorum.receive(source: source, correlationID: context.correlationID,
+                                                                               message: message, timeoutMs: 5_000) else {
+            return KafkaProtocol.EndQuorumEpochResponse(errorCode: ErrorCode.requestTimedOut.rawValue)
+        }
+        return RaftWire.endQuorumEpochResponse(answer)
+    }
+}
+
+/// Fetch on the controller listener: replicas pulling `__cluster_metadata` from the leader.
+struct QuorumFetchHandler: RequestHandler {
+    let quorum: QuorumDriver
+
+    func handle(_ request: KafkaProtocol.FetchRequest, context: RequestContext) async -> KafkaProtocol.FetchResponse? {
+        guard let (source, message) = try? RaftWire.inbound(request, version: context.apiVersion) else {
+            return RaftWire.fetchError(.invalidRequest)
+        }
+        let wait = Int64(max(0, request.maxWaitMs)) + 5_000
+        guard case .fetchResponse(let answer)? = await quorum.receive(source: source, correlationID: context.correlationID,
+                                                                      message: message, timeoutMs: wait) else {
+            return RaftWire.fetchError(RaftErrorCode(rawValue: ErrorCode.requestTimedOut.rawValue))
+        }
+        do {
+            return try RaftWire.fetchResponse(answer, entries: await quorum.entryCodec, now: BrokerClock.nowMs())
+        } catch {
+            context.logger.error("could not encode metadata log entries", metadata: ["error": "\(error)"])
+            return RaftWire.fetchError(RaftErrorCode(rawValue: ErrorCode.unknownServerError.rawValue))
+        }
+    }
+}
+
+/// BrokerRegistration, BrokerHeartbeat and AllocateProducerIds: answered by the active controller only.
+struct BrokerRegistrationHandler: RequestHandler {
+    let metadata: MetadataService
+
+    func handle(_ request: BrokerRegistrationRequest, context: RequestContext) async -> BrokerRegistrationResponse? {
+        await metadata.handleBrokerRegistration(request) ?? BrokerRegistrationResponse(errorCode: ErrorCode.notController.rawValue)
+    }
+}
+
+struct BrokerHeartbeatHandler: RequestHandler {
+    let metadata: MetadataService
+
+    func handle(_ request: BrokerHeartbeatRequest, context: RequestContext) async -> BrokerHeartbeatResponse? {
+        await metadata.handleBrokerHeartbeat(request) ?? BrokerHeartbeatResponse(errorCode: ErrorCode.notController.rawValue)
+    }
+}
+
+struct AllocateProducerIDsHandler: RequestHandler {
+    let metadata: MetadataService
+
+    func handle(_ request: AllocateProducerIdsRequest, context: RequestContext) async -> AllocateProducerIdsResponse? {
+        await metadata.handleAllocateProducerIDs(request) ?? AllocateProducerIdsResponse(errorCode: ErrorCode.notController.rawValue)
+    }
+}
+
+/// Topic administration sent straight to the controller listener (by a forwarding broker, or by an
+/// admin client bootstrapped with `--bootstrap-controller`): NOT_CONTROLLER unless this node is active.
+struct ControllerCreateTopicsHandler: RequestHandler {
+    let metadata: MetadataService
+
+    func handle(_ request: CreateTopicsRequest, context: RequestContext) async -> CreateTopicsResponse? {
+        if let r = await metadata.createTopicsAsController(request) { return r }
+        var r = CreateTopicsResponse(topics: request.topics.map { .init(name: $0.name) })
+        MetadataService.failTopics(&r, .notController, "This node is not the active controller")
+        return r
+    }
+}
+
+struct ControllerDeleteTopicsHandler: RequestHandler {
+    let metadata: MetadataService
+
+    func handle(_ request: DeleteTopicsRequest, context: RequestContext) async -> DeleteTopicsResponse? {
+        if let r = await metadata.deleteTopicsAsController(request, version: context.apiVersion) { return r }
+        let names = request.topicNames.map { DeleteTopicsResponse.DeletableTopicResult(name: $0) }
+            + request.topics.map { DeleteTopicsResponse.DeletableTopicResult(name: $0.name, topicID: $0.topicID) }
+        return DeleteTopicsResponse(responses: names.map { var t = $0; t.errorCode = ErrorCode.notController.rawValue; return t })
+    }
+}
+
+struct ControllerCreatePartitionsHandler: RequestHandler {
+    let metadata: MetadataService
+
+    func handle(_ request: CreatePartitionsRequest, context: RequestContext) async -> CreatePartitionsResponse? {
+        if let r = await metadata.createPartitionsAsController(request) { return r }
+        return CreatePartitionsResponse(results: request.topics.map { .init(name: $0.name, errorCode: ErrorCode.notController.rawValue) })
+    }
+}
+
+struct ControllerIncrementalAlterConfigsHandler: RequestHandler {
+    let metadata: MetadataService
+
+    func handle(_ request: IncrementalAlterConfigsRequest, context: RequestContext) async -> IncrementalAlterConfigsResponse? {
+        if let r = await metadata.incrementalAlterConfigsAsController(request) { return r }
+        return IncrementalAlterConfigsResponse(responses: request.resources.map {
+            .init(errorCode: ErrorCode.notController.rawValue, resourceType: $0.resourceType, resourceName: $0.resourceName)
+        })
+    }
+}

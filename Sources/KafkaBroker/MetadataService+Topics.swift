@@ -1,0 +1,129 @@
+import KafkaController
+import KafkaMetadata
+import KafkaProtocol
+
+/// Topic and config administration: decided by the active controller. Called from the client
+/// listener, they run here when this node is the active controller and are forwarded to it otherwise
+/// (as a Kafka broker forwards them); called from the controller listener (`…AsController`) they never
+/// forward and answer NOT_CONTROLLER instead.
+extension MetadataService {
+    public func createTopics(_ request: CreateTopicsRequest) async -> CreateTopicsResponse {
+        let answer = await controllerCall(request, version: CreateTopicsRequest.validVersions.upperBound,
+                                          local: { await self.createTopicsAsController(request) },
+                                          notController: { r in r.topics.contains { $0.errorCode == ErrorCode.notController.rawValue } })
+        guard let answer else { return failedAll(CreateTopicsResponse(topics: request.topics.map { .init(name: $0.name) })) }
+        // Read your writes: a forwarded creation is answered once this node's image has the topics,
+        // so the client's next Metadata request here finds them (bounded wait; replay is quick).
+        let created = answer.topics.filter { $0.errorCode == 0 }.map(\.name)
+        let deadline = BrokerClock.nowMs() + 5_000
+        while !created.allSatisfy({ image.topic(named: $0) != nil }) && BrokerClock.nowMs() < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return answer
+    }
+
+    /// nil when this node is not the active controller.
+    func createTopicsAsController(_ request: CreateTopicsRequest) async -> CreateTopicsResponse? {
+        let config = self.config
+        return await asController({ generator, image in CreateTopics.handle(request, image: image, config: config, generator: &generator) },
+                                  failing: Self.failTopics)
+    }
+
+    public func deleteTopics(_ request: DeleteTopicsRequest, version: Int16) async -> DeleteTopicsResponse {
+        let answer = await controllerCall(request, version: version, local: { await self.deleteTopicsAsController(request, version: version) },
+                                          notController: { r in r.responses.contains { $0.errorCode == ErrorCode.notController.rawValue } })
+        return answer ?? failedAll(DeleteTopicsResponse(responses: request.topicNames.map { .init(name: $0) }
+            + request.topics.map { .init(name: $0.name, topicID: $0.topicID) }))
+    }
+
+    func deleteTopicsAsController(_ request: DeleteTopicsRequest, version: Int16) async -> DeleteTopicsResponse? {
+        await asController({ _, image in DeleteTopics.handle(request, version: version, image: image) }, failing: { response, code, message in
+            for i in response.responses.indices where response.responses[i].errorCode == 0 {
+                response.responses[i].errorCode = code.rawValue
+                response.responses[i].errorMessage = message
+            }
+        })
+    }
+
+    public func createPartitions(_ request: CreatePartitionsRequest) async -> CreatePartitionsResponse {
+        let answer = await controllerCall(request, version: CreatePartitionsRequest.validVersions.upperBound,
+                                          local: { await self.createPartitionsAsController(request) },
+                                          notController: { r in r.results.contains { $0.errorCode == ErrorCode.notController.rawValue } })
+        return answer ?? failedAll(CreatePartitionsResponse(results: request.topics.map { .init(name: $0.name) }))
+    }
+
+    func createPartitionsAsController(_ request: CreatePartitionsRequest) async -> CreatePartitionsResponse? {
+        await asController({ generator, image in CreatePartitions.handle(request, image: image, generator: &generator) },
+                           failing: { response, code, message in
+            for i in response.results.indices where response.results[i].errorCode == 0 {
+                response.results[i].errorCode = code.rawValue
+                response.results[i].errorMessage = message
+            }
+        })
+    }
+
+    public func incrementalAlterConfigs(_ request: IncrementalAlterConfigsRequest) async -> IncrementalAlterConfigsResponse {
+        let answer = await controllerCall(request, version: IncrementalAlterConfigsRequest.validVersions.upperBound,
+                                          local: { await self.incrementalAlterConfigsAsController(request) },
+                                          notController: { r in r.responses.contains { $0.errorCode == ErrorCode.notController.rawValue } })
+        return answer ?? failedAll(IncrementalAlterConfigsResponse(responses: request.resources.map {
+            .init(resourceType: $0.resourceType, resourceName: $0.resourceName)
+        }))
+    }
+
+    func incrementalAlterConfigsAsController(_ request: IncrementalAlterConfigsRequest) async -> IncrementalAlterConfigsResponse? {
+        await asController({ _, image in IncrementalAlterConfigs.handle(request, image: image) }, failing: { response, code, message in
+            for i in response.responses.indices where response.responses[i].errorCode == 0 {
+                response.responses[i].errorCode = code.rawValue
+                response.responses[i].errorMessage = message
+            }
+        })
+    }
+
+    /// Creates topics that a Metadata request asked for, with the broker's defaults.
+    public func autoCreate(_ names: [String]) async -> CreateTopicsResponse {
+        var request = CreateTopicsRequest()
+        request.topics = names.map { .init(name: $0, numPartitions: -1, replicationFactor: -1) }
+        return await createTopics(request)
+    }
+
+    static func failTopics(_ response: inout CreateTopicsResponse, _ code: ErrorCode, _ message: String) {
+        for i in response.topics.indices where response.topics[i].errorCode == 0 {
+            response.topics[i].errorCode = code.rawValue
+            response.topics[i].errorMessage = message
+        }
+    }
+
+    private func failedAll(_ response: CreateTopicsResponse) -> CreateTopicsResponse {
+        var r = response
+        Self.failTopics(&r, .notController, "No active controller answered in time")
+        return r
+    }
+
+    private func failedAll(_ response: DeleteTopicsResponse) -> DeleteTopicsResponse {
+        var r = response
+        for i in r.responses.indices {
+            r.responses[i].errorCode = ErrorCode.notController.rawValue
+            r.responses[i].errorMessage = "No active controller answered in time"
+        }
+        return r
+    }
+
+    private func failedAll(_ response: CreatePartitionsResponse) -> CreatePartitionsResponse {
+        var r = response
+        for i in r.results.indices {
+            r.results[i].errorCode = ErrorCode.notController.rawValue
+            r.results[i].errorMessage = "No active controller answered in time"
+        }
+        return r
+    }
+
+    private func failedAll(_ response: IncrementalAlterConfigsResponse) -> IncrementalAlterConfigsResponse {
+        var r = response
+        for i in r.responses.indices {
+            r.responses[i].errorCode = ErrorCode.notController.rawValue
+            r.responses[i].errorMessage = "No active controller answered in time"
+        }
+        return r
+    }
+}

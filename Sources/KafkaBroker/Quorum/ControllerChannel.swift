@@ -1,0 +1,152 @@
+import KafkaProtocol
+import Logging
+import NIOCore
+import NIOPosix
+
+/// One outbound connection to another node's controller listener, for quorum RPCs, forwarded
+/// controller requests and broker heartbeats. Requests go one at a time; the connection is opened on
+/// first use and again after any failure.
+///
+/// Invariant: a response is returned only for the request whose correlation id it carries; a timeout,
+/// a closed connection or a mismatched correlation id closes the connection and throws, so a late
+/// response can never be taken for the next request's.
+actor ControllerChannel {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let host: String
+    let port: Int
+    private let clientID: String
+    private let logger: Logger
+    private var connection: Channel?
+    private var nextCorrelationID: Int32 = 0
+    /// Callers waiting for the connection: requests go one at a time, in arrival order.
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(host: String, port: Int, clientID: String, logger: Logger) {
+        self.host = host
+        self.port = port
+        self.clientID = clientID
+        self.logger = logger
+    }
+
+    /// Sends a framed request (size prefix included) and returns the response body after its header.
+    func roundTrip(frame: ByteBuffer, apiKey: APIKey, version: Int16, correlationID: Int32, timeoutMs: Int64) async throws -> ByteBuffer {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        busy = true
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        do {
+            return try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
+                group.addTask { try await self.exchange(frame: frame, apiKey: apiKey, version: version, correlationID: correlationID) }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(timeoutMs))
+                    throw Failure(description: "no response from \(self.host):\(self.port) within \(timeoutMs) ms")
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+        } catch {
+            await disconnect()
+            throw error
+        }
+    }
+
+    /// Sends a generated request and decodes its response.
+    func send<R: KafkaRequestMessage>(_ request: R, version: Int16, timeoutMs: Int64) async throws -> R.Response {
+        nextCorrelationID &+= 1
+        let id = nextCorrelationID
+        let frame = try request.encodeFrame(version: version, correlationID: id, clientID: clientID)
+        let body = try await roundTrip(frame: frame, apiKey: R.apiKey, version: version, correlationID: id, timeoutMs: timeoutMs)
+        return try R.Response.decodeExactly(body, version: version)
+    }
+
+    private func exchange(frame: ByteBuffer, apiKey: APIKey, version: Int16, correlationID: Int32) async throws -> ByteBuffer {
+        let channel = try await connected()
+        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        channel.writeAndFlush(ResponseWaiter.Outbound(frame: frame, promise: promise), promise: nil)
+        var payload = try await promise.futureResult.get()
+        let header = try ResponseHeader.decode(from: &payload, version: apiKey.responseHeaderVersion(apiVersion: version))
+        guard header.correlationID == correlationID else {
+            throw Failure(description: "\(host):\(port) answered correlation id \(header.correlationID), expected \(correlationID)")
+        }
+        return payload
+    }
+
+    private func connected() async throws -> Channel {
+        if let connection, connection.isActive { return connection }
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(2))
+            .channelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture {
+                    try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 256 << 20)))
+                    try ch.pipeline.syncOperations.addHandler(ResponseWaiter())
+                }
+            }
+            .connect(host: host, port: port).get()
+        connection = channel
+        return channel
+    }
+
+    func disconnect() async {
+        guard let c = connection else { return }
+        connection = nil
+        try? await c.close()
+    }
+}
+
+/// Pairs response frames with the requests written on the connection, first in first out; fails
+/// every waiting request when the connection errors or closes.
+private final class ResponseWaiter: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = Outbound
+    typealias OutboundOut = ByteBuffer
+
+    struct Outbound {
+        var frame: ByteBuffer
+        var promise: EventLoopPromise<ByteBuffer>
+    }
+
+    struct Closed: Error, CustomStringConvertible {
+        var description: String { "the controller connection closed" }
+    }
+
+    private var waiting: [EventLoopPromise<ByteBuffer>] = []
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let out = unwrapOutboundIn(data)
+        waiting.append(out.promise)
+        context.writeAndFlush(wrapOutboundOut(out.frame), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard !waiting.isEmpty else {
+            context.close(promise: nil)
+            return
+        }
+        waiting.removeFirst().succeed(frame)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        failAll(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(Closed())
+        context.fireChannelInactive()
+    }
+
+    private func failAll(_ error: Error) {
+        let w = waiting
+        waiting.removeAll()
+        for p in w { p.fail(error) }
+    }
+}

@@ -1,0 +1,321 @@
+import KafkaProtocol
+import KafkaRaft
+import KafkaRaftWire
+import Logging
+import NIOCore
+
+/// The shell around the pure `RaftCore` for `__cluster_metadata`: feeds it inputs with the time, carries
+/// out its actions in order, and runs its timer.
+///
+/// Action order is the core's contract: `quorum-state` is fsync'd before anything after it (a vote or a
+/// leadership is never announced before it is durable); log appends and truncations are mirrored to
+/// `MetadataRaftLog` at once and a flush is reported back as `persisted` before the next input; messages
+/// go out last. Committed entries are handed to `onCommit` in offset order, exactly once each.
+public actor QuorumDriver {
+    /// Why a client append did not commit.
+    public struct AppendFailure: Error, CustomStringConvertible {
+        public var code: ErrorCode
+        public var description: String
+    }
+
+    /// The quorum as other layers see it: who leads in which epoch, and whether this node is that leader.
+    public struct Status: Sendable, Equatable {
+        public var epoch: Int32
+        public var leaderID: Int32?
+        public var isLeader: Bool
+        /// The offset of the leader-change entry of this leader's epoch (nil when not leading).
+        public var epochStartOffset: Int64?
+    }
+
+    public let localID: Int32
+    public let clusterID: String
+    private var core: RaftCore<MemoryRaftLog>
+    private let disk: MetadataRaftLog
+    private let stateFile: QuorumStateFile
+    private var codec: RaftEntryBatches
+    private let peers: [Int32: ControllerChannel]
+    private let logger: Logger
+    /// Committed entries go here, in order; `appliedOffset` is the next one to hand over.
+    private let onCommit: @Sendable (_ firstOffset: Int64, _ entries: [RaftEntry]) -> Void
+    private let onStatus: @Sendable (Status) -> Void
+    private(set) var appliedOffset: Int64 = 0
+    private(set) var status: Status
+    /// Inbound requests waiting for the core's answer, by (sender, correlation id).
+    private var inbound: [InboundKey: CheckedContinuation<RaftMessage?, Never>] = [:]
+    /// Client appends waiting for their last offset to commit.
+    private var appendWaiters: [(lastOffset: Int64, epoch: Int32, continuation: CheckedContinuation<Int64, Error>)] = []
+    private var timer: Task<Void, Never>?
+    private var timerDeadline: Int64 = .max
+    private var stopped = false
+
+    private struct InboundKey: Hashable {
+        var source: Int32
+        var correlationID: Int32
+    }
+
+    init(localID: Int32, clusterID: String, voters: [Int32: (host: String, port: Int)], config: QuorumConfig,
+         disk: MetadataRaftLog, logger: Logger,
+         onCommit: @escaping @Sendable (Int64, [RaftEntry]) -> Void, onStatus: @escaping @Sendable (Status) -> Void) throws {
+        self.localID = localID
+        self.clusterID = clusterID
+        self.disk = disk
+        self.logger = logger
+        self.onCommit = onCommit
+        self.onStatus = onStatus
+        stateFile = QuorumStateFile(partitionDirectory: disk.directory)
+        codec = RaftEntryBatches(localID: localID, voters: voters.keys.sorted())
+        var channels: [Int32: ControllerChannel] = [:]
+        for (id, endpoint) in voters where id != localID {
+            channels[id] = ControllerChannel(host: endpoint.host, port: endpoint.port, clientID: "strom-\(localID)-raft", logger: logger)
+        }
+        peers = channels
+        let log = try disk.load()
+        let stored = try stateFile.read()
+        core = RaftCore(localID: localID, clusterID: clusterID, voters: VoterSet(voters.keys), config: config,
+                        quorumState: stored, log: log, now: BrokerClock.nowMs(), seed: UInt64.random(in: 1...UInt64.max))
+        status = Status(epoch: 0, leaderID: nil, isLeader: false, epochStartOffset: nil)
+        logger.info("metadata quorum loaded", metadata: [
+            "raft.log_end_offset": "\(log.endOffset.offset)", "raft.epoch": "\(stored?.leaderEpoch ?? 0)",
+            "raft.voters": "\(voters.keys.sorted())",
+        ])
+    }
+
+    /// Runs the core's initial actions and starts its timer.
+    func start() {
+        handle(.tick)
+    }
+
+    // MARK: inputs
+
+    /// A quorum request from another replica; returns the core's answer (nil if it gave none in time).
+    func receive(source: Int32, correlationID: Int32, message: RaftMessage, timeoutMs: Int64) async -> RaftMessage? {
+        let key = InboundKey(source: source, correlationID: correlationID)
+        if let stale = inbound.removeValue(forKey: key) { stale.resume(returning: nil) }
+        return await withCheckedContinuation { continuation in
+            inbound[key] = continuation
+            handle(.received(RaftEnvelope(source: source, destination: localID, correlationID: correlationID, message: message)))
+            if inbound[key] != nil {
+                Task { [weak self] in
+                    try? await Task.sleep(for: .milliseconds(timeoutMs))
+                    await self?.expire(key)
+                }
+            }
+        }
+    }
+
+    private func expire(_ key: InboundKey) {
+        inbound.removeValue(forKey: key)?.resume(returning: nil)
+    }
+
+    /// Appends records at the leader and waits until they commit; returns the last entry's offset.
+    /// Throws NOT_CONTROLLER when this replica does not lead, or loses leadership before the commit.
+    func append(_ payloads: [[UInt8]]) async throws -> Int64 {
+        guard status.isLeader else { throw AppendFailure(code: .notController, description: "this node is not the active controller") }
+        let actions = core.handle(.append(payloads), now: BrokerClock.nowMs())
+        var accepted: OffsetAndEpoch?
+        var rejected: RaftErrorCode?
+        for case let a in actions {
+            if case .appendAccepted(let last) = a { accepted = last }
+            if case .appendRejected(let code) = a { rejected = code }
+        }
+        if let rejected {
+            perform(actions)
+            throw AppendFailure(code: .notController, description: "the quorum refused the append: \(rejected)")
+        }
+        guard let accepted else {
+            perform(actions)
+            throw AppendFailure(code: .notController, description: "the quorum accepted nothing")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            appendWaiters.append((accepted.offset, accepted.epoch, continuation))
+            perform(actions)
+        }
+    }
+
+    /// Graceful shutdown: a leader hands over to its preferred successor, then the timer stops.
+    func shutdown() async {
+        if status.isLeader {
+            handle(.resign)
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        stopped = true
+        timer?.cancel()
+        for (_, c) in inbound { c.resume(returning: nil) }
+        inbound.removeAll()
+        failAppends(code: .notController, "the node is shutting down")
+        for channel in peers.values { await channel.disconnect() }
+    }
+
+    func describeQuorum() -> KafkaRaft.DescribeQuorumResponse {
+        core.describeQuorum(now: BrokerClock.nowMs())
+    }
+
+    var highWatermark: Int64? { core.highWatermark }
+    var entryCodec: RaftEntryBatches { codec }
+    var logEndOffset: Int64 { core.log.endOffset.offset }
+    var voterIDs: [Int32] { core.voters.sorted }
+
+    // MARK: the core loop
+
+    private func handle(_ input: RaftInput) {
+        guard !stopped else { return }
+        perform(core.handle(input, now: BrokerClock.nowMs()))
+    }
+
+    private func perform(_ actions: [RaftAction]) {
+        var flushedTo: Int64?
+        for action in actions {
+            switch action {
+            case .persistQuorumState(let state):
+                do { try stateFile.write(state) } catch {
+                    // Without a durable vote the replica must not go on: it could vote twice in an epoch.
+                    logger.critical("could not write quorum-state; stopping the quorum", metadata: ["error": "\(error)"])
+                    stopped = true
+                    return
+                }
+            case .appendToLog(let base, let entries):
+                do { try disk.append(entries, baseOffset: base, codec: codec, now: BrokerClock.nowMs()) } catch {
+                    logger.critical("could not append to the metadata log; stopping the quorum", metadata: ["error": "\(error)"])
+                    stopped = true
+                    return
+                }
+            case .truncateLog(let offset):
+                do { try disk.truncate(to: offset, now: BrokerClock.nowMs()) } catch {
+                    logger.critical("could not truncate the metadata log; stopping the quorum", metadata: ["error": "\(error)"])
+                    stopped = true
+                    return
+                }
+                if appliedOffset > offset {
+                    logger.critical("the quorum truncated committed entries", metadata: ["raft.applied": "\(appliedOffset)", "raft.truncate_to": "\(offset)"])
+                }
+            case .flushLog(let upTo):
+                do { try disk.flush(now: BrokerClock.nowMs()) } catch {
+                    logger.critical("could not flush the metadata log; stopping the quorum", metadata: ["error": "\(error)"])
+                    stopped = true
+                    return
+                }
+                flushedTo = max(flushedTo ?? upTo, upTo)
+            case .send(let envelope):
+                send(envelope)
+            case .becameLeader(let epoch, let start):
+                logger.info("elected leader of the metadata quorum", metadata: ["raft.epoch": "\(epoch)"])
+                setStatus(Status(epoch: epoch, leaderID: localID, isLeader: true, epochStartOffset: start))
+            case .becameFollower(let leader, let epoch):
+                logger.info("following the metadata quorum leader", metadata: ["raft.leader": "\(leader)", "raft.epoch": "\(epoch)"])
+                setStatus(Status(epoch: epoch, leaderID: leader, isLeader: false, epochStartOffset: nil))
+            case .resigned(let epoch):
+                logger.info("resigned leadership of the metadata quorum", metadata: ["raft.epoch": "\(epoch)"])
+                setStatus(Status(epoch: epoch, leaderID: nil, isLeader: false, epochStartOffset: nil))
+            case .committed(let hw):
+                commit(upTo: hw)
+            case .appendAccepted, .appendRejected:
+                break
+            case .scheduleTick(let at):
+                schedule(at: at)
+            }
+        }
+        if let flushedTo { handle(.persisted(upTo: flushedTo)) }
+        syncStatusFromCore()
+    }
+
+    /// States the core entered without a dedicated action (Unattached, Candidate, Prospective) lose the leader.
+    private func syncStatusFromCore() {
+        let leader = core.leaderID
+        if core.epoch != status.epoch || leader != status.leaderID {
+            setStatus(Status(epoch: core.epoch, leaderID: leader, isLeader: leader == localID,
+                             epochStartOffset: leader == localID ? status.epochStartOffset : nil))
+        }
+    }
+
+    private func setStatus(_ next: Status) {
+        guard next != status else { return }
+        let lostLeadership = status.isLeader && (!next.isLeader || next.epoch != status.epoch)
+        status = next
+        if lostLeadership { failAppends(code: .notController, "leadership of the metadata quorum moved") }
+        onStatus(next)
+    }
+
+    private func commit(upTo hw: Int64) {
+        disk.updateHighWatermark(hw)
+        if hw > appliedOffset {
+            let entries = core.log.entries(from: appliedOffset, maxCount: Int(hw - appliedOffset))
+            let first = appliedOffset
+            appliedOffset += Int64(entries.count)
+            onCommit(first, entries)
+        }
+        var still: [(Int64, Int32, CheckedContinuation<Int64, Error>)] = []
+        for w in appendWaiters {
+            if w.lastOffset < appliedOffset {
+                // Committed only if the entry at that offset is still the one appended (same epoch).
+                if core.log.epoch(at: w.lastOffset) == w.epoch {
+                    w.continuation.resume(returning: w.lastOffset)
+                } else {
+                    w.continuation.resume(throwing: AppendFailure(code: .notController, description: "the append was truncated"))
+                }
+            } else {
+                still.append(w)
+            }
+        }
+        appendWaiters = still
+    }
+
+    private func failAppends(code: ErrorCode, _ why: String) {
+        let waiters = appendWaiters
+        appendWaiters.removeAll()
+        for w in waiters { w.continuation.resume(throwing: AppendFailure(code: code, description: why)) }
+    }
+
+    private func schedule(at deadline: Int64) {
+        guard deadline != timerDeadline || timer == nil else { return }
+        timerDeadline = deadline
+        timer?.cancel()
+        let delay = max(0, deadline - BrokerClock.nowMs())
+        timer = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(delay))
+            guard !Task.isCancelled else { return }
+            await self?.fire()
+        }
+    }
+
+    private func fire() {
+        timer = nil
+        timerDeadline = .max
+        handle(.tick)
+    }
+
+    // MARK: network
+
+    private func send(_ envelope: RaftEnvelope) {
+        if !envelope.message.isRequest {
+            let key = InboundKey(source: envelope.destination, correlationID: envelope.correlationID)
+            inbound.removeValue(forKey: key)?.resume(returning: envelope.message)
+            return
+        }
+        guard let channel = peers[envelope.destination] else { return }
+        let outbound: RaftWire.OutboundRequest
+        do {
+            outbound = try RaftWire.outbound(envelope.message, destination: envelope.destination, entries: codec)
+        } catch {
+            logger.error("could not encode a quorum request", metadata: ["error": "\(error)"])
+            return
+        }
+        let timeout = core.config.requestTimeoutMs + core.config.fetchMaxWaitMs
+        Task { [weak self, logger] in
+            do {
+                let frame = try outbound.frame(envelope.correlationID, nil)
+                let body = try await channel.roundTrip(frame: frame, apiKey: outbound.apiKey, version: outbound.version,
+                                                       correlationID: envelope.correlationID, timeoutMs: timeout)
+                let response = try RaftWire.response(to: envelope.message, version: outbound.version, body: body)
+                await self?.delivered(RaftEnvelope(source: envelope.destination, destination: envelope.source,
+                                                   correlationID: envelope.correlationID, message: response))
+            } catch {
+                // The core times the request out and retries; nothing else to do here.
+                logger.debug("quorum request failed", metadata: ["raft.peer": "\(envelope.destination)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func delivered(_ envelope: RaftEnvelope) {
+        handle(.received(envelope))
+    }
+}

@@ -1,0 +1,114 @@
+import KafkaProtocol
+import KafkaRaft
+@testable import KafkaRaftWire
+import NIOCore
+import Testing
+
+/// Core messages survive the trip through Kafka's wire messages in the versions Strom sends.
+@Suite struct RaftWireRoundTripTests {
+    let codec = RaftEntryBatches(localID: 1, voters: [1, 2, 3])
+
+    /// Encodes the request frame, strips the size and header, decodes it as the server would.
+    private func serverSide(_ message: RaftMessage) throws -> (source: Int32, message: RaftMessage) {
+        let out = try RaftWire.outbound(message, destination: 2, entries: codec)
+        var frame = try out.frame(7, "strom-1")
+        #expect(frame.readInteger(as: Int32.self) == Int32(frame.readableBytes))
+        let request = try RequestFrame(parsing: frame)
+        #expect(request.header.correlationID == 7)
+        #expect(request.apiVersion == out.version)
+        switch out.apiKey {
+        case .vote: return try RaftWire.inbound(VoteRequestV2.decodeExactly(request.body, version: out.version))
+        case .beginQuorumEpoch:
+            return try RaftWire.inbound(KafkaProtocol.BeginQuorumEpochRequest.decodeExactly(request.body, version: out.version))
+        case .endQuorumEpoch:
+            return try RaftWire.inbound(KafkaProtocol.EndQuorumEpochRequest.decodeExactly(request.body, version: out.version))
+        case .fetch:
+            return try RaftWire.inbound(KafkaProtocol.FetchRequest.decodeExactly(request.body, version: out.version), version: out.version)
+        default:
+            Issue.record("unexpected API \(out.apiKey)")
+            return (-1, message)
+        }
+    }
+
+    @Test(arguments: [false, true]) func voteRequest(preVote: Bool) throws {
+        let m = RaftMessage.voteRequest(.init(clusterID: "c", voterID: 2, candidateEpoch: 5, candidateID: 1,
+                                              lastOffsetEpoch: 4, lastOffset: 99, preVote: preVote))
+        let back = try serverSide(m)
+        #expect(back.source == 1)
+        #expect(back.message == m)
+    }
+
+    @Test func quorumEpochRequests() throws {
+        let begin = RaftMessage.beginQuorumEpochRequest(.init(clusterID: "c", voterID: 2, leaderID: 3, leaderEpoch: 9))
+        let b = try serverSide(begin)
+        #expect(b.source == 3 && b.message == begin)
+        let end = RaftMessage.endQuorumEpochRequest(.init(clusterID: nil, leaderID: 3, leaderEpoch: 9, preferredSuccessors: [2, 1]))
+        let e = try serverSide(end)
+        #expect(e.source == 3 && e.message == end)
+    }
+
+    @Test func fetchRequest() throws {
+        let m = RaftMessage.fetchRequest(.init(clusterID: "c", replicaID: 2, maxWaitMs: 500, currentLeaderEpoch: 4,
+                                               fetchOffset: 17, lastFetchedEpoch: 3))
+        let f = try serverSide(m)
+        #expect(f.source == 2 && f.message == m)
+    }
+
+    private let someFetch = RaftMessage.fetchRequest(.init(replicaID: 2, maxWaitMs: 0, currentLeaderEpoch: 4, fetchOffset: 10,
+                                                           lastFetchedEpoch: 3))
+
+    @Test func fetchResponseCarriesEntriesAsBatches() throws {
+        let entries = [RaftEntry(epoch: 3, isControl: true, payload: []),
+                       RaftEntry(epoch: 3, payload: [1, 2, 3]), RaftEntry(epoch: 3, payload: [4]),
+                       RaftEntry(epoch: 4, payload: [5, 6])]
+        let m = KafkaRaft.FetchResponse(errorCode: .none, highWatermark: 12, logStartOffset: 0, leaderID: 1, leaderEpoch: 4,
+                                        recordsBaseOffset: 10, records: entries)
+        let bytes = try RaftWire.fetchResponse(m, entries: codec, now: 1000).encoded(version: RaftWire.fetchVersion)
+        let back = try RaftWire.response(to: someFetch, version: RaftWire.fetchVersion, body: bytes)
+        guard case .fetchResponse(let f) = back else { Issue.record("not a fetch response"); return }
+        #expect(f.recordsBaseOffset == 10)
+        #expect(f.highWatermark == 12 && f.leaderID == 1 && f.leaderEpoch == 4)
+        #expect(f.records.map(\.epoch) == [3, 3, 3, 4])
+        #expect(f.records.map(\.isControl) == [true, false, false, false])
+        #expect(f.records.dropFirst().map(\.payload) == [[1, 2, 3], [4], [5, 6]])
+        // The control record is Kafka's LEADER_CHANGE: key version 0, type 2, then a LeaderChangeMessage naming the leader.
+        let control = f.records[0].payload
+        #expect(Array(control.prefix(4)) == [0, 0, 0, 2])
+        let leaderChange = try LeaderChangeMessage.decodeExactly(ByteBuffer(bytes: control.dropFirst(4)), version: 0)
+        #expect(leaderChange.leaderID == 1 && leaderChange.voters.map(\.voterID) == [1, 2, 3])
+        // Re-encoding a control entry read from another replica keeps its bytes.
+        let again = try RaftEntryBatches.decode(codec.encodeContiguous(f.records, baseOffset: 10, now: 1000))
+        #expect(again.entries == f.records)
+        #expect(again.baseOffset == 10)
+    }
+
+    @Test func divergingEpochAndErrors() throws {
+        let m = KafkaRaft.FetchResponse(errorCode: .fencedLeaderEpoch, highWatermark: 5, logStartOffset: 0,
+                                        divergingEpoch: .init(epoch: 2, endOffset: 40), leaderID: 3, leaderEpoch: 6)
+        let bytes = try RaftWire.fetchResponse(m, entries: codec, now: 0).encoded(version: 17)
+        #expect(try RaftWire.response(to: someFetch, version: 17, body: bytes) == .fetchResponse(m))
+        let vote = KafkaRaft.VoteResponse(errorCode: .none, leaderID: -1, leaderEpoch: 5, voteGranted: true)
+        let voteBytes = try RaftWire.voteResponse(vote).encoded(version: 2)
+        let sent = RaftMessage.voteRequest(.init(candidateEpoch: 5, candidateID: 1, lastOffsetEpoch: 0, lastOffset: 0))
+        #expect(try RaftWire.response(to: sent, version: 2, body: voteBytes) == .voteResponse(vote))
+    }
+
+    @Test func quorumRequestForAnotherPartitionIsRefused() throws {
+        var body = KafkaProtocol.BeginQuorumEpochRequest()
+        body.topics = [.init(topicName: "other", partitions: [.init(partitionIndex: 0, leaderID: 1, leaderEpoch: 1)])]
+        #expect(throws: RaftWire.DecodeError.self) { try RaftWire.inbound(body) }
+    }
+
+    @Test func voteV2PreVoteCannotBeSentInV1() throws {
+        var r = VoteRequestV2(RaftWire.voteRequest(.init(candidateEpoch: 1, candidateID: 1, lastOffsetEpoch: 0, lastOffset: 0)),
+                              preVote: [[true]])
+        #expect(throws: ProtocolError.self) { try r.encoded(version: 1) }
+        r.preVote = [[false]]
+        let v1 = try r.encoded(version: 1)
+        #expect(try VoteRequestV2.decodeExactly(v1, version: 1) == r)
+        // v2 is v1 plus one PreVote byte before the partition's tagged fields.
+        let v2 = try r.encoded(version: 2)
+        #expect(v2.readableBytes == v1.readableBytes + 1)
+        #expect(try VoteRequestV2.decodeExactly(v2, version: 2) == r)
+    }
+}

@@ -91,15 +91,24 @@ import Testing
         #expect(result.records.isEmpty)
     }
 
+    @Test func replicationIsRefusedUntilPartitionsReplicate() throws {
+        let base = try Self.image(brokers: 3)
+        let result = create([.init(name: "r2", numPartitions: 6, replicationFactor: 2)], image: base)
+        #expect(result.records.isEmpty)
+        #expect(result.response.topics.first?.errorCode == ErrorCode.invalidReplicationFactor.rawValue)
+        #expect(result.response.topics.first?.errorMessage?.contains("does not replicate") == true)
+        let assigned = create([.init(name: "r2", numPartitions: -1, replicationFactor: -1, assignments: [.init(partitionIndex: 0, brokerIDs: [1, 2])])], image: base)
+        #expect(assigned.response.topics.first?.errorCode == ErrorCode.invalidReplicationFactor.rawValue)
+    }
+
     @Test func replicasSpreadAcrossBrokers() throws {
         let base = try Self.image(brokers: 3)
-        let result = create([.init(name: "spread", numPartitions: 6, replicationFactor: 2)], image: base)
+        let result = create([.init(name: "spread", numPartitions: 6, replicationFactor: 1)], image: base)
         let image = try apply(result, to: base)
         let partitions = try #require(image.topic(named: "spread")?.partitions)
         var leaders: [Int32: Int] = [:]
         for p in partitions.values {
-            #expect(p.replicas.count == 2)
-            #expect(Set(p.replicas).count == 2)
+            #expect(p.replicas == [p.leader])
             leaders[p.leader, default: 0] += 1
         }
         #expect(leaders == [1: 2, 2: 2, 3: 2])

@@ -98,13 +98,22 @@ enum GoldenSchemaSource {
     /// The schema of `name` (e.g. `VoteRequest`) from folder `message`; throws when neither source has it,
     /// so a test never passes for want of a schema.
     static func load(_ name: String, folder: String = "message") throws -> GoldenSchema {
-        if upstreamPresent {
-            let url = upstream.appendingPathComponent("\(folder)/\(name).json")
-            return try GoldenJSONSchemaReader.read(try Data(contentsOf: url), file: url.lastPathComponent)
+        try load(name, folder: folder, upstream: upstream, definitions: definitions)
+    }
+
+    static func load(_ name: String, folder: String, upstream: URL, definitions: URL) throws -> GoldenSchema {
+        let json = upstream.appendingPathComponent("\(folder)/\(name).json")
+        if FileManager.default.fileExists(atPath: json.path) {
+            return try GoldenJSONSchemaReader.read(try Data(contentsOf: json), file: json.lastPathComponent)
         }
+        return try loadDefinition(name, folder: folder, definitions: definitions, instead: json.path)
+    }
+
+    /// The schema from `Protocol/<folder>/<name>.def`.
+    static func loadDefinition(_ name: String, folder: String, definitions: URL = definitions, instead: String = "") throws -> GoldenSchema {
         let url = definitions.appendingPathComponent("\(folder)/\(name).def")
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw GoldenSchemaError.missing("neither \(upstream.path) nor \(url.path)")
+            throw GoldenSchemaError.missing("neither \(instead) nor \(url.path)")
         }
         return try GoldenDefinitionAdapter.convert(try DefinitionFormat.parse(String(contentsOf: url, encoding: .utf8)))
     }

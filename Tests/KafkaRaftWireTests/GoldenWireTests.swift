@@ -65,20 +65,43 @@ import Testing
         #expect(equal >= Self.seeds.count)
     }
 
-    @Test func schemasComeFromTheUpstreamJSONWhenItIsBesideTheRepository() throws {
-        // The fallback to Protocol/*.def exists for checkouts without ../shared; here it must not be the
-        // one in use when the JSON is present, and some source must always be found.
-        let schema = try GoldenSchemaSource.load("VoteRequest")
-        #expect(schema.validVersions == GoldenVersions(lowest: 0, highest: 1))
-        let clusterID = try #require(schema.fields.first)
-        #expect(clusterID.name == "ClusterId" && clusterID.defaultText == "null" && clusterID.nullableVersions.contains(0))
-        if GoldenSchemaSource.upstreamPresent {
-            let json = try GoldenSchemaSource.load("FetchResponse")
-            let def = try GoldenDefinitionAdapter.convert(DefinitionFormat.parse(
-                String(contentsOf: GoldenSchemaSource.definitions.appendingPathComponent("message/FetchResponse.def"), encoding: .utf8)))
-            #expect(json.validVersions == def.validVersions)
-            #expect(json.fields.map(\.name) == def.fields.map(\.name))
+    @Test func aMissingSchemaFailsInsteadOfSkipping() throws {
+        let nowhere = URL(fileURLWithPath: "/nonexistent-\(UInt64.random(in: 0...UInt64.max))")
+        #expect(throws: GoldenSchemaError.self) {
+            try GoldenSchemaSource.load("VoteRequest", folder: "message", upstream: nowhere, definitions: nowhere)
         }
+        // The JSON wins when present; without it the definitions are read.
+        let fromDefinitions = try GoldenSchemaSource.load("VoteRequest", folder: "message", upstream: nowhere,
+                                                          definitions: GoldenSchemaSource.definitions)
+        #expect(fromDefinitions.validVersions == GoldenVersions(lowest: 0, highest: 1))
+    }
+
+    /// The fallback (Protocol/*.def) gives the interpreter the same facts as Kafka's JSON, so the checks
+    /// mean the same when ../shared is absent.
+    @Test(.enabled(if: GoldenSchemaSource.upstreamPresent, "needs ../shared/kafka-protocol to compare with"), arguments: cases)
+    func definitionFallbackStatesTheSameFactsAsTheJSON(_ c: GoldenCase) throws {
+        let json = try GoldenSchemaSource.load(c.name, folder: c.folder)
+        let def = try GoldenSchemaSource.loadDefinition(c.name, folder: c.folder)
+        #expect(json.validVersions == def.validVersions && json.flexibleVersions == def.flexibleVersions)
+        #expect(GoldenField.differences(json.fields, def.fields, path: c.name) == [])
+    }
+}
+
+extension GoldenField {
+    /// What differs between two field lists in the facts the interpreter uses.
+    static func differences(_ a: [GoldenField], _ b: [GoldenField], path: String) -> [String] {
+        guard a.map(\.name) == b.map(\.name) else { return ["\(path): fields \(a.map(\.name)) vs \(b.map(\.name))"] }
+        var out: [String] = []
+        for (x, y) in zip(a, b) {
+            let here = "\(path).\(x.name)"
+            if x.type != y.type || x.versions != y.versions || x.nullableVersions != y.nullableVersions
+                || x.taggedVersions != y.taggedVersions || x.tag != y.tag || x.ignorable != y.ignorable
+                || x.defaultValue != y.defaultValue || (x.fields == nil) != (y.fields == nil) {
+                out.append(here)
+            }
+            out += differences(x.fields ?? [], y.fields ?? [], path: here)
+        }
+        return out
     }
 }
 

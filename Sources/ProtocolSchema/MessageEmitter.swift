@@ -338,6 +338,18 @@ final class MessageEmitter {
                 }
                 e.line("buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)")
             }
+            // Versions before the flexible ones have no tagged fields at all: a tagged field holding a value
+            // there is refused like any other field the version lacks (as Kafka's generated code does).
+            let alwaysFlexible = VersionCondition.expression(spec.flexibleVersions, within: spec.validVersions) == nil
+            if !alwaysFlexible, !tagged.isEmpty {
+                e.line("else {")
+                e.depth += 1
+                for info in tagged {
+                    e.emitAbsentCheck(info, value: "self.\(SwiftNames.escaped(info.property))", path: e.pathLiteral(name, info.field))
+                }
+                e.depth -= 1
+                e.line("}")
+            }
         }
     }
 

@@ -168,6 +168,12 @@ public struct ApiVersionsResponse: KafkaResponseMessage, Hashable, Sendable {
             }
             buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
         }
+        else {
+            // SupportedFeatures is ignorable: a value is dropped in versions without it.
+            // FinalizedFeaturesEpoch is ignorable: a value is dropped in versions without it.
+            // FinalizedFeatures is ignorable: a value is dropped in versions without it.
+            // ZkMigrationReady is ignorable: a value is dropped in versions without it.
+        }
     }
 
     public struct ApiVersion: Hashable, Sendable {

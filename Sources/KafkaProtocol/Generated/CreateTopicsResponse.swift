@@ -202,6 +202,9 @@ public struct CreateTopicsResponse: KafkaResponseMessage, Hashable, Sendable {
                 }
                 buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
             }
+            else {
+                // TopicConfigErrorCode is ignorable: a value is dropped in versions without it.
+            }
         }
 
         public struct CreatableTopicConfigs: Hashable, Sendable {

@@ -97,6 +97,9 @@ public struct EndQuorumEpochResponse: KafkaResponseMessage, Hashable, Sendable {
             }
             buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
         }
+        else {
+            if self.nodeEndpoints != [] { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoints") }
+        }
     }
 
     public struct TopicData: Hashable, Sendable {

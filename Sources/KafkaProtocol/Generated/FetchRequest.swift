@@ -203,6 +203,10 @@ public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
             }
             buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
         }
+        else {
+            // ClusterId is ignorable: a value is dropped in versions without it.
+            if self.replicaState != FetchRequest.ReplicaState() { throw ProtocolError(.fieldNotInVersion, field: "ReplicaState") }
+        }
     }
 
     public struct ReplicaState: Hashable, Sendable {
@@ -424,6 +428,9 @@ public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
                         // ReplicaDirectoryId is ignorable: a value is dropped in versions without it.
                     }
                     buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
+                }
+                else {
+                    // ReplicaDirectoryId is ignorable: a value is dropped in versions without it.
                 }
             }
         }

@@ -128,6 +128,9 @@ public struct FetchResponse: KafkaResponseMessage, Hashable, Sendable {
             }
             buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
         }
+        else {
+            if self.nodeEndpoints != [] { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoints") }
+        }
     }
 
     public struct FetchableTopicResponse: Hashable, Sendable {
@@ -363,6 +366,11 @@ public struct FetchResponse: KafkaResponseMessage, Hashable, Sendable {
                         if self.snapshotID != FetchResponse.FetchableTopicResponse.PartitionData.SnapshotId() { throw ProtocolError(.fieldNotInVersion, field: "PartitionData.SnapshotId") }
                     }
                     buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
+                }
+                else {
+                    if self.divergingEpoch != FetchResponse.FetchableTopicResponse.PartitionData.EpochEndOffset() { throw ProtocolError(.fieldNotInVersion, field: "PartitionData.DivergingEpoch") }
+                    if self.currentLeader != FetchResponse.FetchableTopicResponse.PartitionData.LeaderIdAndEpoch() { throw ProtocolError(.fieldNotInVersion, field: "PartitionData.CurrentLeader") }
+                    if self.snapshotID != FetchResponse.FetchableTopicResponse.PartitionData.SnapshotId() { throw ProtocolError(.fieldNotInVersion, field: "PartitionData.SnapshotId") }
                 }
             }
 

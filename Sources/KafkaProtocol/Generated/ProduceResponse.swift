@@ -104,6 +104,9 @@ public struct ProduceResponse: KafkaResponseMessage, Hashable, Sendable {
             }
             buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
         }
+        else {
+            if self.nodeEndpoints != [] { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoints") }
+        }
     }
 
     public struct TopicProduceResponse: Hashable, Sendable {
@@ -282,6 +285,9 @@ public struct ProduceResponse: KafkaResponseMessage, Hashable, Sendable {
                         if self.currentLeader != ProduceResponse.TopicProduceResponse.PartitionProduceResponse.LeaderIdAndEpoch() { throw ProtocolError(.fieldNotInVersion, field: "PartitionProduceResponse.CurrentLeader") }
                     }
                     buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
+                }
+                else {
+                    if self.currentLeader != ProduceResponse.TopicProduceResponse.PartitionProduceResponse.LeaderIdAndEpoch() { throw ProtocolError(.fieldNotInVersion, field: "PartitionProduceResponse.CurrentLeader") }
                 }
             }
 

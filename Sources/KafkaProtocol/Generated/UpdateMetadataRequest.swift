@@ -292,6 +292,9 @@ public struct UpdateMetadataRequest: KafkaRequestMessage, Hashable, Sendable {
             }
             buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
         }
+        else {
+            if self.type != 0 { throw ProtocolError(.fieldNotInVersion, field: "Type") }
+        }
     }
 
     public struct UpdateMetadataTopicState: Hashable, Sendable {

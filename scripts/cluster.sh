@@ -166,20 +166,29 @@ wait_node() {
     die "node $n did not answer on 127.0.0.1:$port within ${timeout}s"
 }
 
-stop_node() {
-    local n="$1" pid deadline
-    pid="$(pid_of "$n")" || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + stop_timeout))
-    while kill -0 "$pid" 2>/dev/null; do
-        if ((SECONDS >= deadline)); then
-            say "node $n did not stop within ${stop_timeout}s; SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
+# SIGTERM to each node given, then waits for each (SIGKILL after $stop_timeout s).
+stop_nodes() {
+    local n pid deadline
+    local -A pids=()
+    for n in "$@"; do
+        if pid="$(pid_of "$n")"; then
+            pids[$n]="$pid"
+            kill -TERM "$pid" 2>/dev/null || true
         fi
-        sleep 0.1
     done
-    rm -f "$dir/$n/strom.pid"
-    say "node $n stopped"
+    deadline=$((SECONDS + stop_timeout))
+    for n in "${!pids[@]}"; do
+        pid="${pids[$n]}"
+        while kill -0 "$pid" 2>/dev/null; do
+            if ((SECONDS >= deadline)); then
+                say "node $n did not stop within ${stop_timeout}s; SIGKILL"
+                kill -KILL "$pid" 2>/dev/null || true
+            fi
+            sleep 0.1
+        done
+        rm -f "$dir/$n/strom.pid"
+        say "node $n stopped"
+    done
 }
 
 kill_node() {
@@ -218,7 +227,9 @@ case "$command" in
         for n in "${which[@]}"; do wait_node "$n"; done
         ;;
     stop)
-        while IFS= read -r n; do stop_node "$n"; done < <(selected "${1:-}")
+        which=()
+        while IFS= read -r n; do which+=("$n"); done < <(selected "${1:-}")
+        stop_nodes "${which[@]}"
         ;;
     status)
         for n in "${nodes[@]}"; do status_node "$n"; done
@@ -229,16 +240,18 @@ case "$command" in
     restart)
         n="$(one_node "${1:-}")"
         bin="$(strom_bin)"
-        stop_node "$n"
+        stop_nodes "$n"
         start_node "$n" "$bin"
         wait_node "$n"
         ;;
     wipe)
-        while IFS= read -r n; do
-            stop_node "$n"
+        which=()
+        while IFS= read -r n; do which+=("$n"); done < <(selected "${1:-}")
+        stop_nodes "${which[@]}"
+        for n in "${which[@]}"; do
             rm -rf "${dir:?}/$n"
             say "node $n wiped"
-        done < <(selected "${1:-}")
+        done
         ;;
     env)
         node_environment "$(one_node "${1:-}")"

@@ -78,6 +78,10 @@ struct Run: AsyncParsableCommand {
         }
         // Only the zero-configuration node formats itself with a random cluster id: the nodes of a
         // configured cluster must share one (CLUSTER_ID, or `strom format`).
+        if loaded.layers.base == .environment, (try? MetaProperties.clusterID(config: config)) == .some(nil) {
+            FileHandle.standardError.write(Data("strom: log directories \(config.logDirs) are not formatted: set CLUSTER_ID (see `strom random-uuid`) or run `strom format`\n".utf8))
+            throw ExitCode(78)
+        }
         let node = try await StromNode.start(config: config, formatIfNeeded: loaded.layers.base == .embeddedDefaults, logger: logger)
         await signals.wait()
         await node.shutdown()

@@ -29,7 +29,7 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 compose="${STROM_COMPOSE:-$repo/docker/compose.yaml}"
-dir="${STROM_CLUSTER_DIR:-$repo/.cluster}"
+dir="$(realpath -m "${STROM_CLUSTER_DIR:-$repo/.cluster}")"
 timeout="${STROM_CLUSTER_TIMEOUT:-60}"
 stop_timeout="${STROM_CLUSTER_STOP_TIMEOUT:-30}"
 nodes=(1 2 3)

@@ -12,22 +12,30 @@ struct Strom: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strom",
         abstract: "A Kafka-protocol broker with its own KRaft controller.",
-        subcommands: [Run.self, Format.self, RandomUUID.self],
+        subcommands: [Run.self, Format.self, RandomUUID.self, PrintConfig.self],
         defaultSubcommand: Run.self
     )
 }
 
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: "A server.properties file (Kafka's keys). Without it, the embedded single-node default.")
+    @Option(name: .long, help: "A server.properties file (Kafka's keys). Without it, the KAFKA_* environment, else the embedded single-node default.")
     var config: String?
 
     @Option(name: .long, help: "Override one key: --override key=value (repeatable).")
     var override: [String] = []
 
-    /// The configuration, or (printed to standard error, exit status 78 as sysexits' EX_CONFIG) why not.
-    func load() throws -> ServerConfig {
+    /// A configuration and the layers it was read from.
+    struct Loaded {
+        var layers: ConfigLayers
+        var config: ServerConfig
+    }
+
+    /// The configuration (file or `KAFKA_*` environment or embedded defaults, then environment, then
+    /// overrides), or (printed to standard error, exit status 78 as sysexits' EX_CONFIG) why not.
+    func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Loaded {
         do {
-            return try ConfigLoading.load(file: config, overrides: override)
+            let layers = try ConfigLoading.layers(file: config, overrides: override, environment: environment)
+            return Loaded(layers: layers, config: try ConfigLoading.parse(layers))
         } catch {
             FileHandle.standardError.write(Data("strom: \(error)\n".utf8))
             throw ExitCode(78)
@@ -44,7 +52,9 @@ struct Run: AsyncParsableCommand {
     var logLevel: String = ProcessInfo.processInfo.environment["STROM_LOG_LEVEL"] ?? "info"
 
     func run() async throws {
-        let config = try options.load()
+        let environment = ProcessInfo.processInfo.environment
+        let loaded = try options.load(environment: environment)
+        let config = loaded.config
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -54,7 +64,25 @@ struct Run: AsyncParsableCommand {
         let logger = Logger(label: "strom")
         // Handlers first: a signal during start-up must still end in a clean shutdown.
         let signals = ShutdownSignals(logger: logger)
-        let node = try await StromNode.start(config: config, formatIfNeeded: options.config == nil, logger: logger)
+        if let clusterID = EnvironmentConfig.clusterID(environment) {
+            // As Kafka's image runs `kafka-storage format --ignore-formatted` with CLUSTER_ID; a
+            // directory formatted for another cluster is refused rather than ignored.
+            do {
+                for dir in try MetaProperties.format(config: config, clusterID: clusterID) {
+                    logger.info("formatted log directory from CLUSTER_ID", metadata: ["kafka.cluster_id": "\(clusterID)", "log.dir": "\(dir)"])
+                }
+            } catch {
+                FileHandle.standardError.write(Data("strom: CLUSTER_ID: \(error)\n".utf8))
+                throw ExitCode(78)
+            }
+        }
+        // Only the zero-configuration node formats itself with a random cluster id: the nodes of a
+        // configured cluster must share one (CLUSTER_ID, or `strom format`).
+        if loaded.layers.base == .environment, (try? MetaProperties.clusterID(config: config)) == .some(nil) {
+            FileHandle.standardError.write(Data("strom: log directories \(config.logDirs) are not formatted: set CLUSTER_ID (see `strom random-uuid`) or run `strom format`\n".utf8))
+            throw ExitCode(78)
+        }
+        let node = try await StromNode.start(config: config, formatIfNeeded: loaded.layers.base == .embeddedDefaults, logger: logger)
         await signals.wait()
         await node.shutdown()
     }
@@ -74,7 +102,7 @@ struct Format: ParsableCommand {
     var ignoreFormatted = false
 
     func run() throws {
-        let config = try options.load()
+        let config = try options.load().config
         if !ignoreFormatted, let existing = try MetaProperties.clusterID(config: config) {
             throw ValidationError("already formatted (cluster \(existing)); use --ignore-formatted to accept that")
         }
@@ -87,4 +115,17 @@ struct Format: ParsableCommand {
 struct RandomUUID: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "random-uuid", abstract: "Print a new cluster id.")
     func run() { print(MetaProperties.randomClusterID()) }
+}
+
+struct PrintConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "print-config",
+        abstract: "Print the checked configuration a node would run with (file or KAFKA_* environment, overrides) as server.properties."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        print(JavaProperties.render(try options.load().layers.properties), terminator: "")
+    }
 }

@@ -1,0 +1,176 @@
+"""The three-node cluster of docker/compose.yaml on loopback, for interop tests: start, kill -9,
+restart and wipe nodes through scripts/cluster.sh, so tests run exactly what the script runs.
+
+    c = Cluster(workdir / "cluster")          # nodes 1, 2, 3 under workdir/cluster/N
+    c.start()                                  # returns once every node answers ApiVersions
+    c.bootstrap                                # "127.0.0.1:9092,127.0.0.1:19092,127.0.0.1:29092"
+    c.kill9(2); c.restart(2); c.wipe(3); c.start(3)
+    c.stop()                                   # SIGTERM to every node
+
+Client ports are fixed by compose.yaml (9092, 19092, 29092; controllers 9093, 19093, 29093;
+inter-broker 9094, 19094, 29094), so one Cluster runs at a time on a machine. The binary is
+$STROM_BIN (default .build/debug/strom, as for the single-broker fixtures); `overrides` are
+extra server.properties keys given to every node (`--override`).
+"""
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from broker import REPO, BrokerError, metadata_brokers, strom_binary
+
+SCRIPT = REPO / "scripts" / "cluster.sh"
+NODES = (1, 2, 3)
+
+
+class Cluster:
+    def __init__(self, directory, overrides=None, timeout=60, compose=None):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.overrides = dict(overrides or {})
+        self.timeout = timeout
+        self.compose = Path(compose) if compose else REPO / "docker" / "compose.yaml"
+        self.problems = []
+
+    # -- running the script ------------------------------------------------------------------
+
+    def _env(self):
+        env = dict(os.environ)
+        env.update({
+            "STROM_BIN": str(strom_binary()),
+            "STROM_CLUSTER_DIR": str(self.directory),
+            "STROM_COMPOSE": str(self.compose),
+            "STROM_CLUSTER_TIMEOUT": str(self.timeout),
+            "STROM_CLUSTER_OVERRIDES": " ".join("%s=%s" % kv for kv in self.overrides.items()),
+        })
+        return env
+
+    def script(self, *args, check=True):
+        """Runs scripts/cluster.sh ARGS; returns its standard output. Fails with its output."""
+        binary = strom_binary()
+        if not binary.is_file() or not os.access(binary, os.X_OK):
+            raise BrokerError("strom binary not found at %s: build it with `swift build --product strom` "
+                              "or point STROM_BIN at it" % binary)
+        p = subprocess.run(["bash", str(SCRIPT)] + [str(a) for a in args], env=self._env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=self.timeout * 3 + 60)
+        if check and p.returncode != 0:
+            raise BrokerError("scripts/cluster.sh %s exited with %d:\n%s%s" % (
+                " ".join(map(str, args)), p.returncode, p.stdout.decode(errors="replace"),
+                p.stderr.decode(errors="replace")))
+        return p.stdout.decode(errors="replace")
+
+    def start(self, node=None):
+        self.script("start", *([node] if node else []))
+
+    def stop(self, node=None):
+        self.script("stop", *([node] if node else []))
+
+    def kill9(self, node):
+        self.script("kill", node)
+        with open(self.log_path(node), "ab") as log:
+            log.write(b"\n==== interop: killed with SIGKILL\n")
+
+    def restart(self, node):
+        self.script("restart", node)
+
+    def wipe(self, node=None):
+        self.script("wipe", *([node] if node else []))
+
+    def status(self):
+        """{node: (running, answering)} from `cluster.sh status`."""
+        out = {}
+        for line in self.script("status").splitlines():
+            m = re.match(r"node (\d+): (running|stopped).*?, (answers|no answer) on", line)
+            if m:
+                out[int(m.group(1))] = (m.group(2) == "running", m.group(3) == "answers")
+        return out
+
+    # -- reading the layout ------------------------------------------------------------------
+
+    def environment(self, node):
+        """The KAFKA_* variables and CLUSTER_ID node N runs with."""
+        return dict(line.split("=", 1) for line in self.script("env", node).splitlines() if "=" in line)
+
+    def client_port(self, node):
+        m = re.search(r"PLAINTEXT://[^,]*:(\d+)", self.environment(node)["KAFKA_ADVERTISED_LISTENERS"])
+        return int(m.group(1))
+
+    @property
+    def bootstrap(self):
+        return ",".join("127.0.0.1:%d" % self.client_port(n) for n in NODES)
+
+    def node_dir(self, node):
+        return self.directory / str(node)
+
+    def data_dir(self, node):
+        return self.node_dir(node) / "data"
+
+    def log_path(self, node):
+        return self.node_dir(node) / "strom.log"
+
+    def server_properties(self, node):
+        """The generated server.properties of node N's last start, as a dict."""
+        text = (self.node_dir(node) / "server.properties").read_text()
+        return dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+
+    def meta_properties(self, node):
+        text = (self.data_dir(node) / "meta.properties").read_text()
+        return dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+
+    def pid(self, node):
+        try:
+            pid = int((self.node_dir(node) / "strom.pid").read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        return pid
+
+    def alive(self, node):
+        return self.pid(node) is not None
+
+    def brokers_seen_by(self, node):
+        """How many brokers node N lists in a Metadata v1 answer."""
+        return metadata_brokers(self.client_port(node))
+
+    def wait_for_brokers(self, count, timeout=60):
+        """Waits until every running node lists `count` brokers (a formed multi-node cluster)."""
+        deadline = time.time() + timeout
+        seen = {}
+        while time.time() < deadline:
+            seen = {}
+            for n in NODES:
+                if self.alive(n):
+                    try:
+                        seen[n] = self.brokers_seen_by(n)
+                    except (OSError, ConnectionError, BrokerError) as e:
+                        seen[n] = "%s: %s" % (type(e).__name__, e)
+            if seen and all(v == count for v in seen.values()):
+                return
+            time.sleep(0.2)
+        raise BrokerError("brokers listed per node after %ss: %s (wanted %d each)" % (timeout, seen, count))
+
+    def log_since(self, node, offset=0, max_lines=150):
+        try:
+            with open(self.log_path(node), "rb") as f:
+                f.seek(offset)
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except FileNotFoundError:
+            return "(no log)"
+        return "\n".join(lines[-max_lines:])
+
+    def close(self):
+        """Stops every node; a node that is still running afterwards is killed and recorded."""
+        try:
+            self.stop()
+        except (BrokerError, subprocess.TimeoutExpired) as e:
+            self.problems.append("stopping the cluster: %s" % e)
+        for n in NODES:
+            pid = self.pid(n)
+            if pid is not None:
+                self.problems.append("node %d (pid %d) survived stop; killed" % (n, pid))
+                os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,78 @@
+"""scripts/cluster.sh (through cluster.py): docker/compose.yaml's three nodes on loopback, with the
+compose environment mapped by strom itself. What this checks holds whether or not the nodes form
+one quorum: each node starts from compose.yaml's settings, answers on its port, is formatted with
+CLUSTER_ID, survives kill -9 and restart with its data, and is wiped and re-formatted.
+"""
+import pytest
+
+from broker import metadata_brokers
+from cluster import NODES, Cluster
+
+COMPOSE_CLUSTER_ID = "c3Ryb20tY2x1c3Rlci0xMQ"
+CLIENT_PORTS = {1: 9092, 2: 19092, 3: 29092}
+
+
+@pytest.fixture
+def cluster(workdir):
+    c = Cluster(workdir / "cluster")
+    yield c
+    c.close()
+    if c.problems:
+        pytest.fail("cluster: %s" % "; ".join(c.problems))
+
+
+def test_nodes_run_the_compose_environment(cluster):
+    cluster.start()
+    assert cluster.bootstrap == "127.0.0.1:9092,127.0.0.1:19092,127.0.0.1:29092"
+    for n in NODES:
+        env = cluster.environment(n)
+        assert env["KAFKA_NODE_ID"] == str(n)
+        assert env["CLUSTER_ID"] == COMPOSE_CLUSTER_ID
+        props = cluster.server_properties(n)
+        assert props["node.id"] == str(n)
+        assert props["process.roles"] == "broker,controller"
+        assert props["controller.quorum.voters"] == "1@127.0.0.1:9093,2@127.0.0.1:19093,3@127.0.0.1:29093"
+        port = CLIENT_PORTS[n]
+        assert props["listeners"] == "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d,INTERNAL://127.0.0.1:%d" % (
+            port, port + 1, port + 2)
+        assert props["inter.broker.listener.name"] == "INTERNAL"
+        assert props["log.dirs"] == str(cluster.data_dir(n))
+        meta = cluster.meta_properties(n)
+        assert meta["cluster.id"] == COMPOSE_CLUSTER_ID and meta["node.id"] == str(n)
+        assert cluster.alive(n)
+        assert metadata_brokers(port) >= 1
+    assert cluster.status() == {n: (True, True) for n in NODES}
+
+
+def test_kill9_restart_and_wipe(cluster):
+    cluster.start()
+    directory_id = cluster.meta_properties(2)["directory.id"]
+
+    cluster.kill9(2)
+    assert not cluster.alive(2)
+    assert cluster.status() == {1: (True, True), 2: (False, False), 3: (True, True)}
+
+    cluster.restart(2)
+    assert cluster.alive(2)
+    assert cluster.meta_properties(2)["directory.id"] == directory_id, "restart must keep node 2's data"
+    assert metadata_brokers(CLIENT_PORTS[2]) >= 1
+
+    old3 = cluster.meta_properties(3)["directory.id"]
+    cluster.wipe(3)
+    assert not cluster.alive(3) and not cluster.node_dir(3).exists()
+    cluster.start(3)
+    meta = cluster.meta_properties(3)
+    assert meta["cluster.id"] == COMPOSE_CLUSTER_ID and meta["directory.id"] != old3
+
+    cluster.stop()
+    assert cluster.status() == {n: (False, False) for n in NODES}
+    for n in NODES:
+        assert "shutting down" in cluster.log_since(n, max_lines=20), "node %d did not shut down on SIGTERM" % n
+
+
+def test_a_refused_configuration_fails_start_and_names_the_key(cluster):
+    cluster.overrides = {"num.partitions": "0"}
+    with pytest.raises(Exception) as failure:
+        cluster.start(1)
+    assert "num.partitions" in str(failure.value)
+    assert not cluster.alive(1)

@@ -64,7 +64,19 @@ struct QuorumFetchHandler: RequestHandler {
             return RaftWire.fetchError(RaftErrorCode(rawValue: ErrorCode.requestTimedOut.rawValue))
         }
         do {
-            return try RaftWire.fetchResponse(answer, entries: await quorum.entryCodec, now: BrokerClock.nowMs())
+            var response = try RaftWire.fetchResponse(answer, entries: await quorum.entryCodec, now: BrokerClock.nowMs())
+            if context.apiVersion < 12 {
+                // The leader, diverging epoch and snapshot id are tagged fields of v12+; older fetchers
+                // learn them from the error code and fetch again.
+                for t in response.responses.indices {
+                    for p in response.responses[t].partitions.indices {
+                        response.responses[t].partitions[p].divergingEpoch = .init()
+                        response.responses[t].partitions[p].currentLeader = .init()
+                        response.responses[t].partitions[p].snapshotID = .init()
+                    }
+                }
+            }
+            return response
         } catch {
             context.logger.error("could not encode metadata log entries", metadata: ["error": "\(error)"])
             return RaftWire.fetchError(RaftErrorCode(rawValue: ErrorCode.unknownServerError.rawValue))

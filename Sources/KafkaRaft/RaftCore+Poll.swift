@@ -149,7 +149,7 @@ extension RaftCore {
         case .resigned(let resigned):
             deadlines.append(resigned.electionDeadline)
         }
-        if let requestDeadline = requests.nextDeadline { deadlines.append(requestDeadline) }
+        if let requestDeadline = requests.nextDeadline(after: now) { deadlines.append(requestDeadline) }
         return deadlines.filter { $0 > now }.min() ?? now + config.fetchTimeoutMs
     }
 }

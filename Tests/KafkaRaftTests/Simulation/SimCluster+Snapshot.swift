@@ -72,7 +72,8 @@ extension SimCluster {
         }
     }
 
-    /// A crash that loses the disk: no `quorum-state`, no log, no snapshot.
+    /// A crash that loses the disk: no `quorum-state`, no log, no snapshot. Messages in flight to it are lost
+    /// too, so a request meant for the replica it was cannot reach the one it becomes.
     mutating func wipe(_ id: Int32) {
         crash(id)
         guard var node = nodes[id] else { return }
@@ -82,6 +83,7 @@ extension SimCluster {
         node.durableCount = 0
         node.snapshots = [:]
         node.maxEpoch = 0
+        node.lostMessagesBefore = now + 1
         nodes[id] = node
         record("wipe \(id)")
     }

@@ -7,7 +7,7 @@ import KafkaRaft
 /// (`SimCluster+Snapshot.swift`). Invariants are checked after every event (`SimCluster+Invariants.swift`).
 struct SimCluster {
     enum Event {
-        case deliver(RaftEnvelope)
+        case deliver(RaftEnvelope, sentAt: Int64)
         case tick(node: Int32, incarnation: Int)
         case flushed(node: Int32, incarnation: Int, upTo: Int64, truncations: Int)
     }
@@ -165,7 +165,7 @@ struct SimCluster {
             if faults.longDelayOneIn > 0, random.below(Int64(faults.longDelayOneIn)) == 0 {
                 delay += random.below(faults.longDelayMs)
             }
-            queue.push(.deliver(envelope), at: now + delay)
+            queue.push(.deliver(envelope, sentAt: now), at: now + delay)
         }
     }
 
@@ -197,8 +197,8 @@ struct SimCluster {
             now = eventTime
             eventCount += 1
             switch event {
-            case .deliver(var envelope):
-                guard let node = nodes[envelope.destination], node.isRunning else { continue }
+            case .deliver(var envelope, let sentAt):
+                guard let node = nodes[envelope.destination], node.isRunning, sentAt >= node.lostMessagesBefore else { continue }
                 if !envelope.message.isRequest {
                     guard envelope.correlationID >> Self.incarnationShift == Int32(node.incarnation % 256) else { continue }
                     envelope.correlationID &= (1 << Self.incarnationShift) - 1

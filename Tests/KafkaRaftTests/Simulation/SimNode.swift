@@ -27,6 +27,8 @@ struct SimNode {
     /// The state machine: every committed entry applied so far, from the snapshot it loaded on.
     var applied: [RaftEntry] = []
     var snapshotsInstalled = 0
+    /// Messages to this replica sent before this time are lost (it was wiped: a new machine).
+    var lostMessagesBefore: Int64 = 0
 
     var isRunning: Bool { core != nil }
     var durableEntries: ArraySlice<RaftEntry> { disk[0..<durableCount] }

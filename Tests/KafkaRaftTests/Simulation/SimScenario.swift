@@ -147,12 +147,12 @@ struct SimScenario {
         return cluster.failure ?? converge(&cluster)
     }
 
-    /// With messages of the chaos phase gone and the log flushed, the leader snapshots and a follower voter
-    /// loses its disk; every replica must then apply the whole committed log.
+    /// With the log flushed, the leader snapshots and a follower voter loses its disk (and the messages in
+    /// flight to it); every replica must then apply the whole committed log.
     private func converge(_ cluster: inout SimCluster) -> String? {
-        cluster.run(until: cluster.now + 2_000)
+        cluster.run(until: cluster.now + 100)
         guard let leader = stableLeader(cluster) else {
-            cluster.fail("no stable leader 2 s after committing in calm")
+            cluster.fail("no stable leader 100 ms after committing in calm")
             return cluster.failure
         }
         cluster.takeSnapshot(leader.id)

@@ -14,7 +14,8 @@ public struct QuorumConfig: Hashable, Sendable {
     public var requestTimeoutMs: Int64 = 2000
     /// `controller.quorum.retry.backoff.ms`
     public var retryBackoffMs: Int64 = 20
-    /// How long the leader parks a Fetch that finds no new data (Fetch `MaxWaitMs` sent by followers).
+    /// How long the leader parks a Fetch that finds no new data (Fetch `MaxWaitMs` sent by followers). Keep it
+    /// well below `fetchTimeoutMs`: an idle voter follower that waits longer than that for the answer campaigns.
     public var fetchMaxWaitMs: Int64 = 500
     /// At most this many entries in one Fetch response (stands in for `MaxBytes`).
     public var maxFetchEntries: Int = 64

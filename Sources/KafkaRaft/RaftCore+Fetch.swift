@@ -1,5 +1,6 @@
 /// Fetch at the leader: validate the fetcher's position against our log, answer with entries, the
-/// diverging epoch or the snapshot to fetch (KIP-630 `SnapshotId`), record its progress, or park the request until new data arrives (long poll).
+/// diverging epoch or the snapshot to fetch instead (KIP-630 `SnapshotId`), record its progress, or park the
+/// request until new data arrives (long poll).
 extension RaftCore {
     /// Errors: INVALID_REQUEST for a negative offset, epoch or wait, or a last fetched epoch above the
     /// fetcher's leader epoch; FENCED_LEADER_EPOCH for an old epoch; UNKNOWN_LEADER_EPOCH for a newer one;

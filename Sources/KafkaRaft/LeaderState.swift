@@ -90,7 +90,7 @@ public struct LeaderState: Hashable, Sendable {
     }
 
     /// Check-quorum bookkeeping: once a majority (counting the leader) has fetched, restart the timer.
-    private mutating func recordVoterFetch(_ voterID: Int32, now: Int64) {
+    mutating func recordVoterFetch(_ voterID: Int32, now: Int64) {
         fetchedVoters.insert(voterID)
         if fetchedVoters.count + 1 >= voters.majority {
             fetchedVoters.removeAll()

@@ -14,10 +14,13 @@ public struct QuorumConfig: Hashable, Sendable {
     public var requestTimeoutMs: Int64 = 2000
     /// `controller.quorum.retry.backoff.ms`
     public var retryBackoffMs: Int64 = 20
-    /// How long the leader parks a Fetch that finds no new data (Fetch `MaxWaitMs` sent by followers).
+    /// How long the leader parks a Fetch that finds no new data (Fetch `MaxWaitMs` sent by followers). Keep it
+    /// well below `fetchTimeoutMs`: an idle voter follower that waits longer than that for the answer campaigns.
     public var fetchMaxWaitMs: Int64 = 500
     /// At most this many entries in one Fetch response (stands in for `MaxBytes`).
     public var maxFetchEntries: Int = 64
+    /// FetchSnapshot `MaxBytes`: the largest snapshot chunk a follower asks for (KIP-630).
+    public var fetchSnapshotMaxBytes: Int32 = 1 << 20
     /// Base of the randomised binary exponential backoff after a lost election (Kafka's `RETRY_BACKOFF_BASE_MS`).
     public var electionBackoffBaseMs: Int64 = 100
     /// Observers the leader has not heard from in this long are left out of DescribeQuorum.

@@ -1,5 +1,6 @@
-/// Fetch at the leader: validate the fetcher's position against our log, answer with entries or the
-/// diverging epoch, record its progress, or park the request until new data arrives (long poll).
+/// Fetch at the leader: validate the fetcher's position against our log, answer with entries, the
+/// diverging epoch or the snapshot to fetch instead (KIP-630 `SnapshotId`), record its progress, or park the
+/// request until new data arrives (long poll).
 extension RaftCore {
     /// Errors: INVALID_REQUEST for a negative offset, epoch or wait, or a last fetched epoch above the
     /// fetcher's leader epoch; FENCED_LEADER_EPOCH for an old epoch; UNKNOWN_LEADER_EPOCH for a newer one;
@@ -12,7 +13,7 @@ extension RaftCore {
         }
         let response = tryCompleteFetch(request, from: envelope.source, now: now, into: &actions)
         if response.errorCode != .none || !response.records.isEmpty || request.maxWaitMs == 0
-            || response.divergingEpoch != nil {
+            || response.divergingEpoch != nil || response.snapshotID != nil {
             return respond(.fetchResponse(response), to: envelope, into: &actions)
         }
         guard case .leader(var leader) = state else { return }
@@ -29,11 +30,20 @@ extension RaftCore {
         if request.currentLeaderEpoch < epoch { return errorFetchResponse(.fencedLeaderEpoch) }
         if request.currentLeaderEpoch > epoch { return errorFetchResponse(.unknownLeaderEpoch) }
         guard case .leader(var leader) = state else { return errorFetchResponse(.notLeaderOrFollower) }
-        if let diverging = log.divergence(fetchOffset: request.fetchOffset, lastFetchedEpoch: request.lastFetchedEpoch) {
+        switch log.checkFetchPosition(fetchOffset: request.fetchOffset, lastFetchedEpoch: request.lastFetchedEpoch) {
+        case .valid:
+            break
+        case .diverging(let diverging):
             return FetchResponse(errorCode: .none, highWatermark: leader.highWatermark ?? -1,
                                  logStartOffset: log.logStartOffset,
                                  divergingEpoch: .init(epoch: diverging.epoch, endOffset: diverging.offset),
                                  leaderID: localID, leaderEpoch: epoch)
+        case .snapshot(let snapshotID):
+            leader.updateCheckQuorum(forFollowingVoter: request.replicaID, now: now)
+            state = .leader(leader)
+            return FetchResponse(errorCode: .none, highWatermark: leader.highWatermark ?? -1,
+                                 logStartOffset: log.logStartOffset, leaderID: localID, leaderEpoch: epoch,
+                                 snapshotID: snapshotID)
         }
         let records = log.entries(from: request.fetchOffset, maxCount: config.maxFetchEntries)
         let advanced = leader.updateReplicaState(replicaID: request.replicaID, fetchOffset: request.fetchOffset,

@@ -1,5 +1,5 @@
-/// Fetch responses at a follower or observer: truncate on a diverging epoch, else append the entries and
-/// take the leader's high watermark (capped by our own log end).
+/// Fetch responses at a follower or observer: start a snapshot download on a `SnapshotId`, truncate on a
+/// diverging epoch, else append the entries and take the leader's high watermark (capped by our own log end).
 extension RaftCore {
     mutating func handleFetchResponse(_ response: FetchResponse, from source: Int32, now: Int64,
                                       into actions: inout [RaftAction]) -> Bool {
@@ -9,11 +9,20 @@ extension RaftCore {
             return handled
         }
         guard case .follower(var follower) = state else { return true }
-        if let diverging = response.divergingEpoch {
+        if let snapshotID = response.snapshotID {
+            guard snapshotID.offset > 0, snapshotID.epoch >= 0, snapshotID.epoch <= response.leaderEpoch else {
+                return false
+            }
+            follower = startSnapshotFetch(snapshotID, follower: follower, into: &actions)
+        } else if let diverging = response.divergingEpoch {
             let local = log.endOffset(forEpoch: diverging.epoch)
             let truncationOffset = min(local.offset, diverging.endOffset)
             if let highWatermark = follower.highWatermark, truncationOffset < highWatermark {
                 violation("leader \(source) asked to truncate to \(truncationOffset) below high watermark \(highWatermark)")
+                return false
+            }
+            if truncationOffset < log.logStartOffset {
+                violation("leader \(source) asked to truncate to \(truncationOffset) below the log start \(log.logStartOffset)")
                 return false
             }
             truncateLog(to: truncationOffset, into: &actions)

@@ -66,15 +66,20 @@ extension RaftCore {
                     transitionToProspective(now: now, into: &actions)
                     return true
                 }
+                abandonSnapshotFetch(into: &actions)
                 sendFetchToAnyVoter(now: now, into: &actions)
                 return false
             }
             if requests.hasTimedOut(follower.leaderID, now: now) {
-                // No answer from the leader: look for the leader elsewhere while it stays unanswered.
+                // No answer from the leader: look for the leader elsewhere while it stays unanswered (a
+                // snapshot download is given up; the leader names its snapshot again).
                 requests.reset(follower.leaderID)
+                abandonSnapshotFetch(into: &actions)
                 sendFetchToAnyVoter(now: now, into: &actions)
             } else if requests.isBackingOff(follower.leaderID, now: now) {
-                sendFetchToAnyVoter(now: now, into: &actions)
+                if follower.fetchingSnapshot == nil { sendFetchToAnyVoter(now: now, into: &actions) }
+            } else if !requests.hasInflightRequest(now: now), let fetching = follower.fetchingSnapshot {
+                sendFetchSnapshot(fetching, to: follower.leaderID, now: now, into: &actions)
             } else if !requests.hasInflightRequest(now: now), isLogDurableForFetch {
                 sendFetch(to: follower.leaderID, now: now, into: &actions)
             }
@@ -144,7 +149,7 @@ extension RaftCore {
         case .resigned(let resigned):
             deadlines.append(resigned.electionDeadline)
         }
-        if let requestDeadline = requests.nextDeadline { deadlines.append(requestDeadline) }
+        if let requestDeadline = requests.nextDeadline(after: now) { deadlines.append(requestDeadline) }
         return deadlines.filter { $0 > now }.min() ?? now + config.fetchTimeoutMs
     }
 }

@@ -17,6 +17,8 @@ extension RaftCore {
             success = handleEndQuorumEpochResponse(response, from: envelope.source, now: now, into: &actions)
         case .fetchResponse(let response):
             success = handleFetchResponse(response, from: envelope.source, now: now, into: &actions)
+        case .fetchSnapshotResponse(let response):
+            success = handleFetchSnapshotResponse(response, from: envelope.source, now: now, into: &actions)
         default:
             success = false
         }
@@ -50,6 +52,13 @@ extension RaftCore {
                 return respond(.fetchResponse(errorFetchResponse(.inconsistentClusterID)), to: envelope, into: &actions)
             }
             handleFetchRequest(request, envelope: envelope, now: now, into: &actions)
+        case .fetchSnapshotRequest(let request):
+            guard hasValidClusterID(request.clusterID) else {
+                return respond(.fetchSnapshotResponse(FetchSnapshotResponse(
+                    errorCode: .inconsistentClusterID, snapshotID: request.snapshotID, leaderID: leaderID ?? -1,
+                    leaderEpoch: epoch)), to: envelope, into: &actions)
+            }
+            handleFetchSnapshotRequest(request, envelope: envelope, now: now, into: &actions)
         default:
             break
         }

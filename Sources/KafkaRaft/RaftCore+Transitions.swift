@@ -9,6 +9,9 @@ extension RaftCore {
         if durable {
             actions.append(.persistQuorumState(newState.election(localID: localID, voters: voters)))
         }
+        if case .follower(let follower) = oldState, let fetching = follower.fetchingSnapshot {
+            abandonPartialSnapshot(fetching.id, into: &actions)
+        }
         if case .leader(let leader) = oldState, !newState.isLeader {
             // Parked fetches learn of the change right away instead of waiting out their long poll.
             for parked in leader.parkedFetches {

@@ -85,6 +85,8 @@ public struct RaftCore<Log: RaftLog>: Sendable {
             appendAsLeader(payloads, now: now, into: &actions)
         case .persisted(let offset):
             onPersisted(upTo: offset, now: now, into: &actions)
+        case .createSnapshot(let id, let bytes):
+            createSnapshot(id: id, bytes: bytes, into: &actions)
         case .resign:
             if case .leader(let leader) = state {
                 transitionToResigned(preferredSuccessors: leader.nonLeaderVotersByDescendingFetchOffset, now: now,

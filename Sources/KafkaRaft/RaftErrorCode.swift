@@ -1,5 +1,5 @@
 /// A Kafka error code as carried by the Raft RPCs (`ErrorCode` in Vote, BeginQuorumEpoch, EndQuorumEpoch,
-/// Fetch and DescribeQuorum), kept as a raw-value struct so codes this module does not name survive.
+/// Fetch, FetchSnapshot and DescribeQuorum), kept as a raw-value struct so codes this module does not name survive.
 ///
 /// The values are Kafka's (`error-codes.tsv`); KafkaRaft does not depend on KafkaProtocol, so the few codes
 /// the quorum uses are repeated here.
@@ -16,6 +16,8 @@ public struct RaftErrorCode: RawRepresentable, Hashable, Sendable, CustomStringC
     public static let unknownLeaderEpoch = RaftErrorCode(rawValue: 75)
     public static let inconsistentVoterSet = RaftErrorCode(rawValue: 94)
     public static let inconsistentClusterID = RaftErrorCode(rawValue: 104)
+    public static let snapshotNotFound = RaftErrorCode(rawValue: 98)
+    public static let positionOutOfRange = RaftErrorCode(rawValue: 99)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public struct RaftErrorCode: RawRepresentable, Hashable, Sendable, CustomStringC
         case .unknownLeaderEpoch: "UNKNOWN_LEADER_EPOCH"
         case .inconsistentVoterSet: "INCONSISTENT_VOTER_SET"
         case .inconsistentClusterID: "INCONSISTENT_CLUSTER_ID"
+        case .snapshotNotFound: "SNAPSHOT_NOT_FOUND"
+        case .positionOutOfRange: "POSITION_OUT_OF_RANGE"
         default: "error \(rawValue)"
         }
     }

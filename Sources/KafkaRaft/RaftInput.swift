@@ -10,6 +10,10 @@ public enum RaftInput: Hashable, Sendable {
     case persisted(upTo: Int64)
     /// Graceful shutdown of a leader: resign and hand over to the preferred successors.
     case resign
+    /// The state machine produced snapshot `id` (end offset exclusive, epoch of the entry at `id.offset - 1`)
+    /// of the committed state, serialised as `bytes`. Valid only at or below the high watermark and after the
+    /// latest snapshot; the core then stores it and drops the log before it (`RaftCore+Snapshot.swift`).
+    case createSnapshot(id: OffsetAndEpoch, bytes: [UInt8])
 }
 
 /// What the core asks the shell to do, in order. The shell performs them in sequence: a
@@ -35,4 +39,20 @@ public enum RaftAction: Hashable, Sendable {
     case appendRejected(RaftErrorCode)
     /// Call `handle(.tick, now:)` no later than this.
     case scheduleTick(at: Int64)
+
+    // KIP-630 snapshots (`RaftSnapshotStore` is the core's view of the files).
+    /// Write `bytes` at byte `position` of the partial snapshot file for `id` (create it at position 0).
+    case writeSnapshotChunk(id: OffsetAndEpoch, position: Int64, bytes: [UInt8])
+    /// The partial snapshot `id` is complete: fsync it and rename it to `<offset>-<epoch>.checkpoint`.
+    case freezeSnapshot(id: OffsetAndEpoch)
+    /// Delete the partial snapshot file for `id` (a fetch of it was given up).
+    case abandonSnapshot(id: OffsetAndEpoch)
+    /// Raise the log start offset to `before` (a frozen snapshot's end offset): delete the log segments
+    /// entirely below it and the snapshots older than it.
+    case deleteLogPrefix(before: Int64)
+    /// After `freezeSnapshot(id)` of a snapshot fetched from the leader: empty the log, restart it at
+    /// `id.offset` (epoch `id.epoch`), and reload the state machine from the snapshot.
+    case installSnapshot(id: OffsetAndEpoch)
+    /// A `createSnapshot` input was refused (nothing was stored); `reason` says why.
+    case snapshotRejected(id: OffsetAndEpoch, reason: String)
 }

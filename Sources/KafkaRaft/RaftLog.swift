@@ -15,16 +15,20 @@ public struct RaftEntry: Hashable, Sendable {
     }
 }
 
-/// The log as the core sees it: end offset, epoch lookups, reads, append and truncate.
+/// The log as the core sees it: end offset, epoch lookups, reads, append and truncate, and the KIP-630
+/// snapshots behind it (`RaftSnapshotStore`).
 ///
-/// Invariants: epochs never decrease along the log; `endOffset.epoch` is the epoch of the last entry (0 for
-/// an empty log); `endOffset(forEpoch:)` follows Kafka's `endOffsetForEpoch` (see `MemoryRaftLog`). A later
-/// snapshot (KIP-630) raises `logStartOffset` and answers for the epochs it covers.
-public protocol RaftLog: Sendable {
+/// Invariants: epochs never decrease along the log; `endOffset.epoch` is the epoch of the last entry (for
+/// an empty log, of the snapshot at the log start, else 0); `endOffset(forEpoch:)` follows Kafka's
+/// `endOffsetForEpoch` (see `MemoryRaftLog`). The snapshot at `logStartOffset` stands for the entries
+/// before it: its id is the log start's offset and epoch.
+public protocol RaftLog: RaftSnapshotStore, Sendable {
+    /// The first offset in the log: 0, or the end offset of the snapshot the log starts after.
     var logStartOffset: Int64 { get }
     /// Log end offset and the epoch of the last entry.
     var endOffset: OffsetAndEpoch { get }
-    /// The epoch of the entry at `offset`, nil outside `[logStartOffset, endOffset.offset)`.
+    /// The epoch of the entry at `offset`, nil outside `[logStartOffset - 1, endOffset.offset)`; at
+    /// `logStartOffset - 1` (the last entry the log-start snapshot covers) the snapshot's epoch.
     func epoch(at offset: Int64) -> Int32?
     /// The largest epoch `<= epoch` in the log and the offset where it ends (the next epoch's start offset,
     /// or the log end offset for the last epoch).

@@ -39,6 +39,8 @@ public struct FetchResponse: Hashable, Sendable {
     public var logStartOffset: Int64
     /// Set when the fetcher's log diverges: truncate to this, then fetch again.
     public var divergingEpoch: EpochEndOffset?
+    /// `SnapshotId` (KIP-630): set when the fetch offset is below the log start; fetch this snapshot.
+    public var snapshotID: OffsetAndEpoch?
     /// `CurrentLeader.LeaderId`, -1 when unknown.
     public var leaderID: Int32
     /// `CurrentLeader.LeaderEpoch`.
@@ -49,7 +51,7 @@ public struct FetchResponse: Hashable, Sendable {
 
     public init(errorCode: RaftErrorCode, highWatermark: Int64, logStartOffset: Int64 = 0,
                 divergingEpoch: EpochEndOffset? = nil, leaderID: Int32, leaderEpoch: Int32,
-                recordsBaseOffset: Int64 = 0, records: [RaftEntry] = []) {
+                recordsBaseOffset: Int64 = 0, records: [RaftEntry] = [], snapshotID: OffsetAndEpoch? = nil) {
         self.errorCode = errorCode
         self.highWatermark = highWatermark
         self.logStartOffset = logStartOffset
@@ -58,6 +60,7 @@ public struct FetchResponse: Hashable, Sendable {
         self.leaderEpoch = leaderEpoch
         self.recordsBaseOffset = recordsBaseOffset
         self.records = records
+        self.snapshotID = snapshotID
     }
 }
 

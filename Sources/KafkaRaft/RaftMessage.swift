@@ -13,10 +13,12 @@ public enum RaftMessage: Hashable, Sendable {
     case endQuorumEpochResponse(EndQuorumEpochResponse)
     case fetchRequest(FetchRequest)
     case fetchResponse(FetchResponse)
+    case fetchSnapshotRequest(FetchSnapshotRequest)
+    case fetchSnapshotResponse(FetchSnapshotResponse)
 
     public var isRequest: Bool {
         switch self {
-        case .voteRequest, .beginQuorumEpochRequest, .endQuorumEpochRequest, .fetchRequest: true
+        case .voteRequest, .beginQuorumEpochRequest, .endQuorumEpochRequest, .fetchRequest, .fetchSnapshotRequest: true
         default: false
         }
     }

@@ -38,14 +38,15 @@ struct RequestManager: Hashable, Sendable {
         connections.values.contains { if case .awaiting(_, let deadline) = $0 { now < deadline } else { false } }
     }
 
-    /// The earliest time a destination becomes ready again, if any is waiting.
-    var nextDeadline: Int64? {
+    /// The earliest time after `now` a destination becomes ready again, if any is waiting. (Deadlines
+    /// already passed are skipped: one of them must not hide a later one.)
+    func nextDeadline(after now: Int64) -> Int64? {
         connections.values.map {
             switch $0 {
             case .awaiting(_, let deadline): deadline
             case .backingOff(let until): until
             }
-        }.min()
+        }.filter { $0 > now }.min()
     }
 
     mutating func onRequestSent(to destination: Int32, now: Int64, timeoutMs: Int64) -> Int32 {

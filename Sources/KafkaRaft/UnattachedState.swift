@@ -54,6 +54,16 @@ public struct FollowerState: Hashable, Sendable {
     /// True once a Fetch to the leader succeeded in this state; until then a pre-vote may be granted.
     public var hasFetchedFromLeader = false
     public var highWatermark: Int64?
+    /// KIP-630: the leader's snapshot being downloaded instead of fetching entries.
+    public var fetchingSnapshot: FetchingSnapshot?
+}
+
+/// A snapshot a follower downloads with FetchSnapshot: `position` bytes of it are written so far, of `size`
+/// (known from the first answer).
+public struct FetchingSnapshot: Hashable, Sendable {
+    public var id: OffsetAndEpoch
+    public var position: Int64 = 0
+    public var size: Int64?
 }
 
 /// Resigned: the replica was leader of `epoch` and steps down (check-quorum, shutdown, or a restart of a

@@ -86,3 +86,62 @@ import Testing
         #expect(cluster.committed.count > committed.count)
     }
 }
+
+/// KIP-630 on the simulated cluster: replicas that lost their disk or fell behind the leader's log start
+/// come back through FetchSnapshot and Fetch.
+@Suite struct RaftSnapshotClusterTests {
+    func leader(of cluster: SimCluster) -> Int32? {
+        cluster.voters.sorted.first { cluster.nodes[$0]?.core?.state.isLeader == true }
+    }
+
+    func commit(_ cluster: inout SimCluster, rounds: Int) {
+        for _ in 0..<rounds {
+            cluster.clientAppend(count: 3)
+            cluster.run(until: cluster.now + 100)
+        }
+    }
+
+    @Test func wipedVoterRejoinsThroughTheLeaderSnapshot() {
+        var config = QuorumConfig()
+        config.fetchSnapshotMaxBytes = 32
+        var cluster = SimCluster(seed: 21, voterIDs: [1, 2, 3], observerIDs: [100], config: config)
+        cluster.run(until: 3_000)
+        let leaderID = try! #require(leader(of: cluster))
+        commit(&cluster, rounds: 10)
+        cluster.takeSnapshot(leaderID)
+        let snapshotID = try! #require(cluster.nodes[leaderID]?.core?.log.latestSnapshotID)
+        #expect(cluster.nodes[leaderID]?.core?.log.logStartOffset == snapshotID.offset)
+        cluster.run(until: cluster.now + 2_000)
+        let victim = cluster.voters.sorted.first { $0 != leaderID }!
+        cluster.wipe(victim)
+        cluster.start(victim)
+        commit(&cluster, rounds: 5)
+        cluster.run(until: cluster.now + 3_000)
+        #expect(cluster.failure == nil)
+        let node = try! #require(cluster.nodes[victim])
+        #expect(node.snapshotsInstalled == 1)
+        #expect(node.core?.log.logStartOffset == snapshotID.offset)
+        #expect(node.applied == cluster.committed, "snapshot state plus the entries after it")
+        #expect(node.core?.leaderID == leaderID)
+        #expect(cluster.nodes[100]?.applied == cluster.committed)
+    }
+
+    @Test func laggingFollowerCatchesUpFromASnapshotOfEveryReplica() {
+        var cluster = SimCluster(seed: 8, voterIDs: [1, 2, 3])
+        cluster.run(until: 3_000)
+        let leaderID = try! #require(leader(of: cluster))
+        let lagging = cluster.voters.sorted.first { $0 != leaderID }!
+        cluster.partition([lagging])
+        commit(&cluster, rounds: 10)
+        // Every running replica snapshots; the leader's log now starts beyond the lagging replica's end.
+        for id in cluster.nodeIDs where id != lagging { cluster.takeSnapshot(id) }
+        let start = try! #require(cluster.nodes[leaderID]?.core?.log.logStartOffset)
+        #expect(start > (cluster.nodes[lagging]?.core?.log.endOffset.offset ?? .max))
+        cluster.heal()
+        cluster.run(until: cluster.now + 3_000)
+        #expect(cluster.failure == nil)
+        #expect(cluster.nodes[lagging]?.snapshotsInstalled == 1)
+        #expect(cluster.nodes[lagging]?.applied == cluster.committed)
+        #expect(cluster.nodes[leaderID]?.core?.leaderID == leaderID, "the partition did not cost the leadership")
+    }
+}

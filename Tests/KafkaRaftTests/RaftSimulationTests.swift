@@ -57,11 +57,16 @@ import Darwin
             totals.committedEntries += outcome.committedEntries
             totals.epochs += outcome.epochs
             totals.crashes += outcome.crashes
+            totals.snapshotsTaken += outcome.snapshotsTaken
+            totals.snapshotsInstalled += outcome.snapshotsInstalled
         }
-        print("20 seeds: \(totals.events) events, \(totals.committedEntries) committed entries, \(totals.epochs) led epochs, \(totals.crashes) crashes")
+        print("20 seeds: \(totals.events) events, \(totals.committedEntries) committed entries, \(totals.epochs) led epochs, \(totals.crashes) crashes, \(totals.snapshotsTaken) snapshots taken, \(totals.snapshotsInstalled) installed")
         #expect(totals.committedEntries > 20 * 20)
         #expect(totals.epochs > 20 * 2)
         #expect(totals.crashes > 20)
+        #expect(totals.snapshotsTaken > 20 * 3)
+        // At least the wiped voter of every run installs the leader's snapshot.
+        #expect(totals.snapshotsInstalled >= 20)
     }
 
     @Test func threeVotersManySeeds() {

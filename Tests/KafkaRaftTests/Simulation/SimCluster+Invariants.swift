@@ -1,8 +1,9 @@
 import KafkaRaft
 
 /// Kafka's simulation invariants, checked after every event: one leader per epoch, monotonic epochs,
-/// monotonic high watermarks, a majority durably holding the committed log, identical committed data,
-/// and the shell's log mirroring the core's.
+/// monotonic high watermarks, a majority durably holding the committed log, identical committed data
+/// (every state machine -- snapshot plus applied entries -- is a prefix of one committed log), and the
+/// shell's log and snapshots mirroring the core's.
 extension SimCluster {
     mutating func checkInvariants(after id: Int32) {
         guard failure == nil, let node = nodes[id], let core = node.core else { return }
@@ -24,48 +25,55 @@ extension SimCluster {
         if highWatermark < node.highWatermark, core.highWatermark != nil {
             return fail("node \(id) high watermark went from \(node.highWatermark) to \(highWatermark)")
         }
-        // The shell's log mirrors the core's view (append/truncate actions are complete).
-        if core.log.entries.count != node.disk.count || core.log.entries.last != node.disk.last {
-            return fail("node \(id) core log has \(core.log.entries.count) entries, shell log \(node.disk.count)")
+        // The shell's log and snapshots mirror the core's view (every action was performed).
+        let log = core.log
+        if log.logStartOffset != node.diskStart || log.entries.count != node.disk.count || log.entries.last != node.disk.last {
+            return fail("node \(id) core log is [\(log.logStartOffset), +\(log.entries.count)), shell log [\(node.diskStart), +\(node.disk.count))")
         }
-        if core.flushedOffset > Int64(node.durableCount) {
-            return fail("node \(id) believes \(core.flushedOffset) flushed, only \(node.durableCount) durable")
+        // Ids and sizes only (cheap); the bytes are checked when a snapshot is installed or reloaded.
+        func sameSizes(_ a: [OffsetAndEpoch: [UInt8]], _ b: [OffsetAndEpoch: [UInt8]]) -> Bool {
+            a.count == b.count && a.allSatisfy { b[$0.key]?.count == $0.value.count }
+        }
+        if !sameSizes(log.snapshots, node.snapshots) || !sameSizes(log.partialSnapshots, node.partialSnapshots) {
+            return fail("node \(id) core snapshots \(log.snapshots.keys) differ from the shell's \(node.snapshots.keys)")
+        }
+        if log.logStartOffset > (log.latestSnapshotID?.offset ?? 0) {
+            return fail("node \(id) log start \(log.logStartOffset) passed the latest snapshot \(String(describing: log.latestSnapshotID))")
+        }
+        if core.flushedOffset > node.diskStart + Int64(node.durableCount) {
+            return fail("node \(id) believes \(core.flushedOffset) flushed, only \(node.diskStart + Int64(node.durableCount)) durable")
         }
     }
 
-    /// A replica reports a higher high watermark: its entries below it must extend or equal the
-    /// committed log, and a majority of voters must hold the committed log durably.
+    /// A replica reports a higher high watermark: it applies the entries below it, which must extend or
+    /// equal the committed log, and a majority of voters must hold the committed log durably.
     mutating func onCommitted(_ id: Int32, highWatermark: Int64) {
-        guard failure == nil, let node = nodes[id], let core = node.core else { return }
+        guard failure == nil, let node = nodes[id], node.core != nil else { return }
         if highWatermark < node.highWatermark {
             return fail("node \(id) committed \(highWatermark) after \(node.highWatermark)")
         }
-        let entries = core.log.entries
-        guard highWatermark <= Int64(entries.count) else {
-            return fail("node \(id) high watermark \(highWatermark) beyond its log end \(entries.count)")
-        }
-        for offset in Int(node.verifiedUpTo)..<Int(highWatermark) {
-            if offset < committed.count {
-                if committed[offset] != entries[offset] {
-                    return fail("node \(id) committed \(entries[offset]) at \(offset) where \(committed[offset]) was committed")
-                }
-            } else {
-                committed.append(entries[offset])
-            }
-        }
+        apply(id, upTo: highWatermark)
         nodes[id]?.highWatermark = highWatermark
-        nodes[id]?.verifiedUpTo = highWatermark
         checkMajorityHoldsCommitted(full: false)
     }
 
-    /// A majority of voters durably holds the committed log. `full` compares every entry; otherwise only
-    /// the last committed entry (enough with unique payloads, and cheap).
+    /// A majority of voters durably holds the committed log, in its snapshot and flushed entries. `full`
+    /// compares every entry; otherwise only the last committed entry (enough with unique payloads, and cheap).
     mutating func checkMajorityHoldsCommitted(full: Bool) {
         guard failure == nil, !committed.isEmpty else { return }
+        let count = committed.count
         let holders = voters.sorted.filter { voter in
-            guard let node = nodes[voter], node.durableCount >= committed.count else { return false }
-            if full { return Array(node.disk[0..<committed.count]) == committed }
-            return node.disk[committed.count - 1] == committed[committed.count - 1]
+            guard let node = nodes[voter], node.diskStart + Int64(node.durableCount) >= Int64(count) else { return false }
+            let start = Int(node.diskStart)
+            if full {
+                guard let inSnapshot = start == 0 ? [] : node.startSnapshot.flatMap({ SimSnapshot.decode($0.bytes) }) else {
+                    return false
+                }
+                let held = inSnapshot + node.durableEntries
+                return held.count >= count && Array(held[0..<count]) == committed
+            }
+            // Entries below the log start are in a snapshot that was checked when it was installed or taken.
+            return count - 1 < start || node.disk[count - 1 - start] == committed[count - 1]
         }
         if holders.count < voters.majority {
             fail("only \(holders) of voters \(voters) durably hold the \(committed.count) committed entries")

@@ -2,11 +2,12 @@ import KafkaRaft
 
 /// A deterministic cluster: a seeded scheduler on a manual clock, an in-memory network that drops,
 /// delays, duplicates, reorders and partitions messages, and replicas that crash (losing unflushed log
-/// entries) and restart from their persisted `quorum-state` and flushed log. Invariants are checked after
-/// every event (`SimCluster+Invariants.swift`).
+/// entries) and restart from their persisted `quorum-state`, snapshot and flushed log, or lose everything
+/// (`wipe`). Replicas apply committed entries to a state machine and snapshot it
+/// (`SimCluster+Snapshot.swift`). Invariants are checked after every event (`SimCluster+Invariants.swift`).
 struct SimCluster {
     enum Event {
-        case deliver(RaftEnvelope)
+        case deliver(RaftEnvelope, sentAt: Int64)
         case tick(node: Int32, incarnation: Int)
         case flushed(node: Int32, incarnation: Int, upTo: Int64, truncations: Int)
     }
@@ -40,6 +41,7 @@ struct SimCluster {
     var trace: [String] = []
     var payloadCounter = 0
     var crashes = 0
+    var snapshotsTaken = 0
 
     init(seed: UInt64, voterIDs: [Int32], observerIDs: [Int32] = [], config: QuorumConfig = QuorumConfig()) {
         self.seed = seed
@@ -65,12 +67,19 @@ struct SimCluster {
         guard var node = nodes[id], node.core == nil else { return }
         node.incarnation += 1
         node.disk = Array(node.durableEntries)
+        node.partialSnapshots = [:]
         node.pendingTick = nil
         node.highWatermark = 0
-        node.verifiedUpTo = 0
+        let log: MemoryRaftLog
+        if let snapshot = node.startSnapshot {
+            log = MemoryRaftLog(snapshot: snapshot, entries: node.disk)
+            node.applied = SimSnapshot.decode(snapshot.bytes) ?? []
+        } else {
+            log = MemoryRaftLog(entries: node.disk)
+            node.applied = []
+        }
         node.core = RaftCore(localID: id, clusterID: "sim", voters: voters, config: config,
-                             quorumState: node.persistedQuorumState, log: MemoryRaftLog(entries: node.disk),
-                             now: now, seed: random.next())
+                             quorumState: node.persistedQuorumState, log: log, now: now, seed: random.next())
         nodes[id] = node
         record("start \(id) incarnation \(node.incarnation)")
         handle(id, .tick)
@@ -94,18 +103,20 @@ struct SimCluster {
         checkInvariants(after: id)
     }
 
-    private mutating func perform(_ action: RaftAction, at id: Int32) {
+    mutating func perform(_ action: RaftAction, at id: Int32) {
         guard var node = nodes[id] else { return }
         switch action {
         case .persistQuorumState(let state):
             node.persistedQuorumState = state
         case .appendToLog(let baseOffset, let entries):
-            if baseOffset != Int64(node.disk.count) { fail("node \(id) appends at \(baseOffset) to a log of \(node.disk.count)") }
+            let end = node.diskStart + Int64(node.disk.count)
+            if baseOffset != end { fail("node \(id) appends at \(baseOffset) to a log ending at \(end)") }
             node.disk += entries
         case .truncateLog(let offset):
             if offset < node.highWatermark { fail("node \(id) truncates to \(offset) below its high watermark \(node.highWatermark)") }
-            node.disk.removeSubrange(Int(offset)...)
-            node.durableCount = min(node.durableCount, Int(offset))
+            if offset < node.diskStart { return fail("node \(id) truncates to \(offset) below its log start \(node.diskStart)") }
+            node.disk.removeSubrange(Int(offset - node.diskStart)...)
+            node.durableCount = min(node.durableCount, Int(offset - node.diskStart))
             node.truncations += 1
         case .flushLog(let upTo):
             queue.push(.flushed(node: id, incarnation: node.incarnation, upTo: upTo, truncations: node.truncations),
@@ -127,13 +138,25 @@ struct SimCluster {
             }
         case .becameFollower, .resigned, .appendAccepted, .appendRejected:
             break
+        case .writeSnapshotChunk, .freezeSnapshot, .abandonSnapshot, .deleteLogPrefix, .installSnapshot,
+             .snapshotRejected:
+            return performSnapshotAction(action, at: id)
         }
         nodes[id] = node
     }
 
     // MARK: - Network
 
+    /// Requests travel with their sender's incarnation in the top bits of the correlation id, and the answer
+    /// echoes it: an answer reaching a later incarnation is dropped, as a closed connection would drop it
+    /// (each incarnation numbers its requests from 1 again).
+    private static let incarnationShift: Int32 = 22
+
     private mutating func transmit(_ envelope: RaftEnvelope) {
+        var envelope = envelope
+        if envelope.message.isRequest, let incarnation = nodes[envelope.source]?.incarnation {
+            envelope.correlationID |= Int32(incarnation % 256) << Self.incarnationShift
+        }
         let link = UInt64(UInt32(bitPattern: envelope.source)) << 32 | UInt64(UInt32(bitPattern: envelope.destination))
         if blocked.contains(link) || random.below(100) < faults.dropPercent { return }
         let copies = random.below(100) < faults.duplicatePercent ? 2 : 1
@@ -142,7 +165,7 @@ struct SimCluster {
             if faults.longDelayOneIn > 0, random.below(Int64(faults.longDelayOneIn)) == 0 {
                 delay += random.below(faults.longDelayMs)
             }
-            queue.push(.deliver(envelope), at: now + delay)
+            queue.push(.deliver(envelope, sentAt: now), at: now + delay)
         }
     }
 
@@ -174,8 +197,12 @@ struct SimCluster {
             now = eventTime
             eventCount += 1
             switch event {
-            case .deliver(let envelope):
-                guard nodes[envelope.destination]?.isRunning == true else { continue }
+            case .deliver(var envelope, let sentAt):
+                guard let node = nodes[envelope.destination], node.isRunning, sentAt >= node.lostMessagesBefore else { continue }
+                if !envelope.message.isRequest {
+                    guard envelope.correlationID >> Self.incarnationShift == Int32(node.incarnation % 256) else { continue }
+                    envelope.correlationID &= (1 << Self.incarnationShift) - 1
+                }
                 handle(envelope.destination, .received(envelope))
             case .tick(let id, let incarnation):
                 guard let node = nodes[id], node.incarnation == incarnation, node.pendingTick == eventTime else { continue }
@@ -184,9 +211,9 @@ struct SimCluster {
             case .flushed(let id, let incarnation, let upTo, let truncations):
                 guard let node = nodes[id], node.isRunning, node.incarnation == incarnation,
                       node.truncations == truncations else { continue }
-                let durable = min(Int(upTo), node.disk.count)
+                let durable = max(0, min(Int(upTo - node.diskStart), node.disk.count))
                 if durable > node.durableCount { nodes[id]?.durableCount = durable }
-                handle(id, .persisted(upTo: Int64(durable)))
+                handle(id, .persisted(upTo: node.diskStart + Int64(durable)))
             }
         }
         if failure == nil { now = max(now, time) }

@@ -1,15 +1,19 @@
 import KafkaRaft
 
 /// One seeded run: a chaos phase (random client appends, crashes, restarts, symmetric and one-way
-/// partitions, heals, on a network that drops, duplicates and delays), then a calm phase that must make
-/// progress: a leader followed by a majority within `electionBoundMs`, and data appended at it committed
-/// within `commitBoundMs`. Returns nil, or the failure with its seed and the last events.
+/// partitions, heals, snapshots, observers losing their disk, on a network that drops, duplicates and
+/// delays), then a calm phase that must make progress: a leader followed by a majority within
+/// `electionBoundMs`, and data appended at it committed within `commitBoundMs`; then the leader snapshots,
+/// a follower voter loses its disk, and every replica must apply the whole committed log (through
+/// FetchSnapshot and Fetch) within `convergeBoundMs`. Returns nil, or the failure with its seed and the
+/// last events.
 struct SimScenario {
     var voterCount = 3
     var observerCount = 1
     var chaosMs: Int64 = 15_000
     var electionBoundMs: Int64 = 8_000
     var commitBoundMs: Int64 = 8_000
+    var convergeBoundMs: Int64 = 8_000
     /// Draw the quorum timeouts per seed (short election and fetch timeouts, short request timeouts,
     /// tiny fetch sizes) so timers race the network's delays.
     var randomizeConfig = false
@@ -21,6 +25,8 @@ struct SimScenario {
         var committedEntries = 0
         var epochs = 0
         var crashes = 0
+        var snapshotsTaken = 0
+        var snapshotsInstalled = 0
         /// Milliseconds from the end of the faults to a leader followed by a majority.
         var electionMs: Int64 = 0
         /// Milliseconds from that election to data appended at the leader being committed on every voter.
@@ -32,13 +38,16 @@ struct SimScenario {
     func outcome(seed: UInt64) -> Outcome {
         var random = RaftRandom(seed: seed ^ 0x5EED)
         var config = QuorumConfig()
+        config.fetchSnapshotMaxBytes = 64
         if randomizeConfig {
             config.electionTimeoutMs = 100 + random.below(900)
             config.fetchTimeoutMs = 2 * config.electionTimeoutMs + random.below(1_000)
             config.electionBackoffMaxMs = 50 + random.below(950)
             config.requestTimeoutMs = 100 + random.below(1_900)
-            config.fetchMaxWaitMs = min(random.below(500), config.requestTimeoutMs / 2)
+            // A long poll longer than the fetch timeout makes idle followers time out while parked.
+            config.fetchMaxWaitMs = min(random.below(500), config.requestTimeoutMs / 2, config.fetchTimeoutMs / 2)
             config.maxFetchEntries = 1 + Int(random.below(8))
+            config.fetchSnapshotMaxBytes = 16 + Int32(random.below(240))
         }
         var cluster = SimCluster(seed: seed, voterIDs: (1...Int32(voterCount)).map { $0 },
                                  observerIDs: (0..<Int32(observerCount)).map { 100 + $0 }, config: config)
@@ -55,8 +64,10 @@ struct SimScenario {
         var timings = (election: Int64(0), commit: Int64(0))
         let failure = cluster.failure ?? calm(&cluster, timings: &timings)
         return Outcome(failure: failure, events: cluster.eventCount, committedEntries: cluster.committed.count,
-                       epochs: cluster.leaders.count, crashes: cluster.crashes, electionMs: timings.election,
-                       commitMs: timings.commit)
+                       epochs: cluster.leaders.count, crashes: cluster.crashes,
+                       snapshotsTaken: cluster.snapshotsTaken,
+                       snapshotsInstalled: cluster.nodes.values.map(\.snapshotsInstalled).reduce(0, +),
+                       electionMs: timings.election, commitMs: timings.commit)
     }
 
     private func chaos(_ cluster: inout SimCluster, _ random: inout RaftRandom) {
@@ -87,6 +98,13 @@ struct SimScenario {
                 cluster.record("resign \(id)")
                 cluster.handle(id, .resign)
             }
+        case 73..<82:
+            cluster.takeSnapshot(ids[Int(random.below(Int64(ids.count)))])
+        case 82..<84:
+            // Only observers lose their disk during chaos: a voter that forgets its vote or its committed
+            // entries breaks Raft's assumptions (KIP-853 handles that with directory ids).
+            let observers = ids.filter { !cluster.voters.contains($0) }
+            if !observers.isEmpty { cluster.wipe(observers[Int(random.below(Int64(observers.count)))]) }
         default:
             break
         }
@@ -126,10 +144,41 @@ struct SimScenario {
         }
         timings.commit = cluster.now - electedAt
         cluster.checkMajorityHoldsCommitted(full: true)
+        return cluster.failure ?? converge(&cluster)
+    }
+
+    /// With the log flushed, the leader snapshots and a follower voter loses its disk (and the messages in
+    /// flight to it); every replica must then apply the whole committed log.
+    private func converge(_ cluster: inout SimCluster) -> String? {
+        cluster.run(until: cluster.now + 100)
+        guard let leader = stableLeader(cluster) else {
+            cluster.fail("no stable leader 100 ms after committing in calm")
+            return cluster.failure
+        }
+        cluster.takeSnapshot(leader.id)
+        let target = cluster.committed.count
+        let victim = cluster.voters.sorted.first { $0 != leader.id }!
+        cluster.wipe(victim)
+        cluster.start(victim)
+        let wipedAt = cluster.now
+        while let lagging = cluster.nodeIDs.first(where: { (cluster.nodes[$0]?.applied.count ?? 0) < target }) {
+            cluster.run(until: cluster.now + 50)
+            if let failure = cluster.failure { return failure }
+            if cluster.now - wipedAt > convergeBoundMs {
+                let applied = cluster.nodes[lagging]?.applied.count ?? 0
+                let state = cluster.nodes[lagging]?.core.map { core in
+                    "\(core.state.name) of \(core.leaderID ?? -1) in epoch \(core.epoch), log [\(core.log.logStartOffset), "
+                        + "\(core.log.endOffset.offset)), high watermark \(core.highWatermark ?? -1)"
+                } ?? "down"
+                cluster.fail("node \(lagging) (\(state)) applied \(applied) of \(target) committed entries \(convergeBoundMs) ms after \(victim) was wiped")
+                return cluster.failure
+            }
+        }
+        cluster.checkMajorityHoldsCommitted(full: true)
         for id in cluster.nodeIDs {
-            guard let core = cluster.nodes[id]?.core, let highWatermark = core.highWatermark else { continue }
-            if Array(core.log.entries[0..<Int(highWatermark)]) != Array(cluster.committed[0..<Int(highWatermark)]) {
-                cluster.fail("node \(id) committed entries differ from the committed log")
+            let applied = cluster.nodes[id]?.applied ?? []
+            if applied != Array(cluster.committed.prefix(applied.count)) {
+                cluster.fail("node \(id) state machine differs from the committed log")
             }
         }
         return cluster.failure

@@ -14,7 +14,9 @@ from kcat import binary as kcat_binary
 from quorum import Cluster, describe_quorum
 
 # Short broker sessions so fencing is observable quickly; the quorum keeps Kafka's timers.
-FAST = {"broker.session.timeout.ms": "3000", "broker.heartbeat.interval.ms": "500"}
+FAST = {"broker.session.timeout.ms": "3000", "broker.heartbeat.interval.ms": "500",
+        # Snapshot every few KB of metadata, so a handful of topics produces snapshots.
+        "metadata.log.max.record.bytes.between.snapshots": "3000"}
 
 
 @pytest.fixture
@@ -149,15 +151,25 @@ def test_kill9_active_controller_then_metadata_resumes(cluster):
     assert created < 30
 
 
-def test_wiped_node_rebuilds_metadata_from_the_quorum(cluster):
+def checkpoints(node):
+    return sorted(p.name for p in (node.data_dir / "__cluster_metadata-0").glob("*.checkpoint"))
+
+
+def test_wiped_node_rebuilds_metadata_from_a_snapshot(cluster):
     create_topic(cluster.bootstrap(), "kept", 3)
+    for i in range(6):
+        create_topic(cluster.bootstrap(), "filler-%d" % i, 4)
     leader, _ = cluster.leader()
+    assert checkpoints(cluster.nodes[leader]), "the leader took no snapshot"
     victim = next(i for i in (1, 2, 3) if i != leader)
     node = cluster.nodes[victim]
     node.stop()
     shutil.rmtree(node.data_dir)
     cluster.format(victim)
+    log_mark = node.log_size()
     node.start()
+    assert "installed the leader's metadata snapshot" in node.log_since(log_mark, max_lines=100000)
+    assert checkpoints(node), "the wiped node keeps no snapshot"
     # The wiped node catches up: it lists the topic created before the wipe and serves new admin calls.
     md = AdminClient({"bootstrap.servers": node.bootstrap}).list_topics(timeout=10)
     assert "kept" in md.topics and len(md.topics["kept"].partitions) == 3

@@ -51,6 +51,7 @@ public enum BrokerAssembly {
         d.register(BeginQuorumEpochHandler(quorum: quorum))
         d.register(EndQuorumEpochHandler(quorum: quorum))
         d.register(QuorumFetchHandler(quorum: quorum))
+        d.register(FetchSnapshotHandler(quorum: quorum))
         d.register(DescribeQuorumHandler(metadata: metadata, quorum: quorum, config: config))
         d.register(BrokerRegistrationHandler(metadata: metadata))
         d.register(BrokerHeartbeatHandler(metadata: metadata))

@@ -100,6 +100,14 @@ public actor MetadataService {
         replayState.withLockedValue { $0.image = next }
     }
 
+    /// Publishes `next` in place of the current image (a snapshot install), with the change between them.
+    nonisolated func replaceImage(with next: MetadataImage) {
+        let (base, publishers) = replayState.withLockedValue { ($0.image, $0.publishers) }
+        let delta = MetadataDelta.transition(from: base, to: next)
+        for p in publishers { p(delta, next) }
+        replayState.withLockedValue { $0.image = next }
+    }
+
     nonisolated func statusChanged(_ status: QuorumDriver.Status) {
         statusBox.withLockedValue { $0 = status }
     }

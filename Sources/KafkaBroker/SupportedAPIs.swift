@@ -50,6 +50,7 @@ public enum SupportedAPIs {
         Entry(apiKey: .vote, versions: 0...2),
         Entry(apiKey: .beginQuorumEpoch, versions: 0...1),
         Entry(apiKey: .endQuorumEpoch, versions: 0...1),
+        Entry(apiKey: .fetchSnapshot, versions: 0...1),
         Entry(apiKey: .brokerRegistration, versions: 0...4),
         Entry(apiKey: .brokerHeartbeat, versions: 0...1),
         Entry(apiKey: .allocateProducerIDs, versions: 0...0),

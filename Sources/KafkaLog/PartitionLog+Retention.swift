@@ -94,3 +94,34 @@ extension PartitionLog {
         logger.info("truncated log", metadata: metadata.merging(["log.end_offset": "\(logEndOffset)"]) { $1 })
     }
 }
+
+extension PartitionLog {
+    /// Empties the log and restarts it at `offset` (Kafka's `truncateFullyAndStartAt`, for a replica
+    /// that installed a snapshot ending there): the new empty segment at `offset` and the log start
+    /// checkpoint are durable before the old segments are deleted, so a crash leaves either the old
+    /// log or the new empty one, never a log with a gap.
+    public func truncateFullyAndStart(at offset: Int64, now: Int64) throws(LogError) {
+        try ensureOpen()
+        guard offset >= 0 else { throw .offsetOutOfRange(offset: offset, validRange: 0...Int64.max) }
+        try changingFiles { () throws(LogError) in
+            try writeCheckpoint(LogFileNames.logStartOffsetCheckpoint, offset: offset)
+            try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: offset)
+            let old = segments
+            let fresh: LogSegment
+            if let same = old.first(where: { $0.baseOffset == offset }) {
+                try same.truncate(to: offset, now: now)
+                fresh = same
+            } else {
+                fresh = try LogSegment.create(directory: directory, baseOffset: offset, config: config, now: now)
+            }
+            try FileSystem.syncDirectory(directory)
+            for segment in old where segment !== fresh { try segment.deleteFiles() }
+            segments = [fresh]
+            logStartOffset = offset
+            highWatermark = offset
+            recoveryPoint = offset
+            producerState = try Self.rebuildProducerState(segments: segments, from: offset, policy: producerState.unknownProducerPolicy)
+        }
+        logger.info("log restarted at an offset", metadata: metadata.merging(["log.start_offset": "\(offset)"]) { $1 })
+    }
+}

@@ -98,3 +98,20 @@ public struct MetadataDelta: Sendable {
         return out
     }
 }
+
+extension MetadataDelta {
+    /// The change from `old` to `new` when `new` did not come from replaying records on `old` (a
+    /// replica that installed a snapshot): topics missing from `new` are removed, topics new or
+    /// different in `new` are changed, and applying it gives exactly `new`.
+    public static func transition(from old: MetadataImage, to new: MetadataImage) -> MetadataDelta {
+        var delta = MetadataDelta(base: old)
+        delta.image = new
+        for (id, topic) in old.topicsByID where new.topicsByID[id] == nil {
+            delta.removedTopics[id] = topic
+        }
+        for (id, topic) in new.topicsByID where old.topicsByID[id] != topic {
+            delta.changedTopicIDs.insert(id)
+        }
+        return delta
+    }
+}

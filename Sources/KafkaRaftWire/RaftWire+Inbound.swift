@@ -91,6 +91,10 @@ extension RaftWire {
             p.divergingEpoch.epoch = d.epoch
             p.divergingEpoch.endOffset = d.endOffset
         }
+        if let id = m.snapshotID {
+            p.snapshotID.endOffset = id.offset
+            p.snapshotID.epoch = id.epoch
+        }
         p.currentLeader.leaderID = m.leaderID
         p.currentLeader.leaderEpoch = m.leaderEpoch
         p.records = m.records.isEmpty

@@ -43,6 +43,8 @@ extension RaftWire {
             return make(body, version: endQuorumEpochVersion)
         case .fetchRequest(let r):
             return make(fetchRequest(r), version: fetchVersion)
+        case .fetchSnapshotRequest(let r):
+            return make(fetchSnapshotRequest(r), version: fetchSnapshotVersion)
         default:
             throw DecodeError("\(message) is not a request")
         }
@@ -108,6 +110,8 @@ extension RaftWire {
                 errorCode: code(r.errorCode, p?.errorCode), leaderID: p?.leaderID ?? -1, leaderEpoch: p?.leaderEpoch ?? -1))
         case .fetchRequest:
             return .fetchResponse(try fetchResponse(KafkaProtocol.FetchResponse.decodeExactly(body, version: version)))
+        case .fetchSnapshotRequest(let r):
+            return .fetchSnapshotResponse(fetchSnapshotResponse(try KafkaProtocol.FetchSnapshotResponse.decodeExactly(body, version: version), to: r))
         default:
             throw DecodeError("\(sent) is not a request")
         }
@@ -129,6 +133,9 @@ extension RaftWire {
                                           leaderEpoch: p.currentLeader.leaderEpoch)
         if p.divergingEpoch.epoch >= 0 {
             out.divergingEpoch = .init(epoch: p.divergingEpoch.epoch, endOffset: p.divergingEpoch.endOffset)
+        }
+        if p.snapshotID.endOffset >= 0 && p.snapshotID.epoch >= 0 {
+            out.snapshotID = OffsetAndEpoch(offset: p.snapshotID.endOffset, epoch: p.snapshotID.epoch)
         }
         if let records = p.records, records.readableBytes > 0 {
             let decoded = try RaftEntryBatches.decode(records)

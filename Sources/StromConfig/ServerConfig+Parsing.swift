@@ -185,6 +185,8 @@ extension ServerConfig {
         config.quorumRequestTimeoutMs = try p.optionalInt64("controller.quorum.request.timeout.ms", range: 1...Int64(Int32.max)) ?? 2_000
         config.brokerHeartbeatIntervalMs = try p.optionalInt64("broker.heartbeat.interval.ms", range: 1...Int64(Int32.max)) ?? 2_000
         config.brokerSessionTimeoutMs = try p.optionalInt64("broker.session.timeout.ms", range: 1...Int64(Int32.max)) ?? 9_000
+        config.metadataSnapshotMaxBytes = try p.optionalInt64("metadata.log.max.record.bytes.between.snapshots", range: 1...Int64.max) ?? (20 << 20)
+        config.metadataSnapshotIntervalMs = try p.optionalInt64("metadata.log.max.snapshot.interval.ms", range: 0...Int64.max) ?? 3_600_000
         if config.brokerHeartbeatIntervalMs >= config.brokerSessionTimeoutMs {
             throw ConfigError(key: "broker.heartbeat.interval.ms", "must be less than broker.session.timeout.ms")
         }

@@ -62,6 +62,10 @@ public struct ServerConfig: Hashable, Sendable {
     public var quorumRequestTimeoutMs: Int64 = 2_000
     /// `broker.heartbeat.interval.ms`: how often a broker heartbeats to the active controller.
     public var brokerHeartbeatIntervalMs: Int64 = 2_000
+    /// `metadata.log.max.record.bytes.between.snapshots`: committed metadata bytes that trigger a snapshot.
+    public var metadataSnapshotMaxBytes: Int64 = 20 << 20
+    /// `metadata.log.max.snapshot.interval.ms`: the longest a snapshot waits once anything was committed.
+    public var metadataSnapshotIntervalMs: Int64 = 3_600_000
     /// `broker.session.timeout.ms`: a broker without a heartbeat for this long is fenced.
     public var brokerSessionTimeoutMs: Int64 = 9_000
 

@@ -84,6 +84,22 @@ struct QuorumFetchHandler: RequestHandler {
     }
 }
 
+/// FetchSnapshot: a replica downloading the leader's snapshot chunk by chunk.
+struct FetchSnapshotHandler: RequestHandler {
+    let quorum: QuorumDriver
+
+    func handle(_ request: KafkaProtocol.FetchSnapshotRequest, context: RequestContext) async -> KafkaProtocol.FetchSnapshotResponse? {
+        guard let (source, message) = try? RaftWire.inbound(request) else {
+            return KafkaProtocol.FetchSnapshotResponse(errorCode: ErrorCode.invalidRequest.rawValue)
+        }
+        guard case .fetchSnapshotResponse(let answer)? = await quorum.receive(source: source, correlationID: context.correlationID,
+                                                                              message: message, timeoutMs: 5_000) else {
+            return KafkaProtocol.FetchSnapshotResponse(errorCode: ErrorCode.requestTimedOut.rawValue)
+        }
+        return RaftWire.fetchSnapshotResponse(answer)
+    }
+}
+
 /// BrokerRegistration, BrokerHeartbeat and AllocateProducerIds: answered by the active controller only.
 struct BrokerRegistrationHandler: RequestHandler {
     let metadata: MetadataService

@@ -1,3 +1,4 @@
+import Foundation
 import KafkaLog
 import KafkaRaft
 import KafkaRaftWire
@@ -21,19 +22,61 @@ final class MetadataRaftLog: @unchecked Sendable {
         directory = log.directory
     }
 
-    /// Every entry in the file, for the core's view at start.
-    func load() throws -> MemoryRaftLog {
+    /// The core's view at start: the latest `.checkpoint` (partial ones are deleted) and the entries
+    /// after it. A log that ends before the snapshot (a crash during an install) restarts at the
+    /// snapshot; entries the snapshot covers are left on disk until the next `deleteLogPrefix`.
+    func load(now: Int64, logger: Logger) throws -> (log: MemoryRaftLog, snapshot: OffsetAndEpoch?) {
+        for leftover in try CheckpointDirectory.removeLeftovers(in: directory) {
+            logger.info("removed a partial metadata snapshot", metadata: ["file": "\(leftover)"])
+        }
+        let snapshot = try CheckpointDirectory.latest(in: directory)
+        var from = log.logStartOffset
+        var snapshotBytes: [UInt8] = []
+        if let snapshot {
+            snapshotBytes = try Self.readWholeFile(CheckpointDirectory.path(of: snapshot, in: directory))
+            if log.logEndOffset < snapshot.offset || log.logStartOffset > snapshot.offset {
+                try log.truncateFullyAndStart(at: snapshot.offset, now: now)
+            }
+            from = snapshot.offset
+        }
         var entries: [RaftEntry] = []
-        var offset = log.logStartOffset
+        var offset = from
         while offset < log.logEndOffset {
             let data = try log.read(fetchOffset: offset, maxBytes: 8 << 20, minOneBatch: true)
             guard let range = data.records else { break }
             let decoded = try RaftEntryBatches.decode(try range.readBytes())
-            guard decoded.baseOffset == offset || entries.isEmpty, !decoded.entries.isEmpty else { break }
-            entries += decoded.entries
+            guard !decoded.entries.isEmpty, decoded.baseOffset <= offset else { break }
+            let skip = Int(offset - decoded.baseOffset)
+            guard skip < decoded.entries.count else { break }
+            entries += decoded.entries[skip...]
             offset = decoded.baseOffset + Int64(decoded.entries.count)
         }
-        return MemoryRaftLog(entries: entries)
+        if let snapshot {
+            return (MemoryRaftLog(snapshot: (snapshot, snapshotBytes), entries: entries), snapshot)
+        }
+        return (MemoryRaftLog(entries: entries), nil)
+    }
+
+    static func readWholeFile(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StromNode.StartupError(description: "cannot read \(path)")
+        }
+        return [UInt8](data)
+    }
+
+    /// Raises the log start offset to a snapshot's end, deleting segments entirely below it.
+    func deletePrefix(before offset: Int64) throws {
+        guard offset > log.logStartOffset else { return }
+        log.updateHighWatermark(max(log.highWatermark, min(offset, log.logEndOffset)))
+        if offset > log.logEndOffset {
+            try log.truncateFullyAndStart(at: offset, now: BrokerClock.nowMs())
+        } else {
+            try log.deleteRecords(before: offset)
+        }
+    }
+
+    func restart(at offset: Int64, now: Int64) throws {
+        try log.truncateFullyAndStart(at: offset, now: now)
     }
 
     var logEndOffset: Int64 { log.logEndOffset }

@@ -29,16 +29,28 @@ public actor QuorumDriver {
 
     public let localID: Int32
     public let clusterID: String
-    private var core: RaftCore<MemoryRaftLog>
-    private let disk: MetadataRaftLog
+    var core: RaftCore<MemoryRaftLog>
+    let disk: MetadataRaftLog
     private let stateFile: QuorumStateFile
     private var codec: RaftEntryBatches
     private let peers: [Int32: ControllerChannel]
-    private let logger: Logger
+    let logger: Logger
     /// Committed entries go here, in order; `appliedOffset` is the next one to hand over.
     private let onCommit: @Sendable (_ firstOffset: Int64, _ entries: [RaftEntry]) -> Void
     private let onStatus: @Sendable (Status) -> Void
-    private(set) var appliedOffset: Int64 = 0
+    /// Loads the state machine from a snapshot's `.checkpoint` bytes (at start, and after an install).
+    let onSnapshot: @Sendable (_ id: OffsetAndEpoch, _ bytes: [UInt8]) -> Void
+    /// The metadata image as snapshot record values, with the offset of the last entry it includes.
+    let snapshotSource: @Sendable () -> (lastOffset: Int64, values: [[UInt8]])
+    let snapshotPolicy: SnapshotPolicy
+    /// Payload bytes committed since the latest snapshot, and when that snapshot was taken.
+    var bytesSinceSnapshot: Int64 = 0
+    var lastSnapshotTime: Int64 = BrokerClock.nowMs()
+    var snapshotInProgress = false
+    /// Downloads from the leader in progress, by snapshot id.
+    var incomingSnapshots: [OffsetAndEpoch: CheckpointChunkWriter] = [:]
+    private let initialSnapshot: OffsetAndEpoch?
+    var appliedOffset: Int64 = 0
     private(set) var status: Status
     /// Inbound requests waiting for the core's answer, by (sender, correlation id).
     private var inbound: [InboundKey: CheckedContinuation<RaftMessage?, Never>] = [:]
@@ -54,14 +66,19 @@ public actor QuorumDriver {
     }
 
     init(localID: Int32, clusterID: String, voters: [Int32: (host: String, port: Int)], config: QuorumConfig,
-         disk: MetadataRaftLog, logger: Logger,
-         onCommit: @escaping @Sendable (Int64, [RaftEntry]) -> Void, onStatus: @escaping @Sendable (Status) -> Void) throws {
+         snapshotPolicy: SnapshotPolicy, disk: MetadataRaftLog, logger: Logger,
+         onCommit: @escaping @Sendable (Int64, [RaftEntry]) -> Void, onStatus: @escaping @Sendable (Status) -> Void,
+         onSnapshot: @escaping @Sendable (OffsetAndEpoch, [UInt8]) -> Void,
+         snapshotSource: @escaping @Sendable () -> (lastOffset: Int64, values: [[UInt8]])) throws {
         self.localID = localID
         self.clusterID = clusterID
         self.disk = disk
         self.logger = logger
         self.onCommit = onCommit
         self.onStatus = onStatus
+        self.onSnapshot = onSnapshot
+        self.snapshotSource = snapshotSource
+        self.snapshotPolicy = snapshotPolicy
         stateFile = QuorumStateFile(partitionDirectory: disk.directory)
         codec = RaftEntryBatches(localID: localID, voters: voters.keys.sorted())
         var channels: [Int32: ControllerChannel] = [:]
@@ -69,19 +86,25 @@ public actor QuorumDriver {
             channels[id] = ControllerChannel(host: endpoint.host, port: endpoint.port, clientID: "strom-\(localID)-raft", logger: logger)
         }
         peers = channels
-        let log = try disk.load()
+        let (log, snapshot) = try disk.load(now: BrokerClock.nowMs(), logger: logger)
+        initialSnapshot = snapshot
+        appliedOffset = snapshot?.offset ?? 0
         let stored = try stateFile.read()
         core = RaftCore(localID: localID, clusterID: clusterID, voters: VoterSet(voters.keys), config: config,
                         quorumState: stored, log: log, now: BrokerClock.nowMs(), seed: UInt64.random(in: 1...UInt64.max))
         status = Status(epoch: 0, leaderID: nil, isLeader: false, epochStartOffset: nil)
         logger.info("metadata quorum loaded", metadata: [
             "raft.log_end_offset": "\(log.endOffset.offset)", "raft.epoch": "\(stored?.leaderEpoch ?? 0)",
+            "raft.snapshot": "\(snapshot.map { "\($0)" } ?? "none")",
             "raft.voters": "\(voters.keys.sorted())",
         ])
     }
 
-    /// Runs the core's initial actions and starts its timer.
+    /// Loads the state machine from the latest snapshot, runs the core's initial actions and starts its timer.
     func start() {
+        if let id = initialSnapshot, let size = core.log.snapshotSize(id) {
+            onSnapshot(id, core.log.readSnapshot(id, position: 0, maxBytes: Int(size)))
+        }
         handle(.tick)
     }
 
@@ -157,7 +180,7 @@ public actor QuorumDriver {
 
     // MARK: the core loop
 
-    private func handle(_ input: RaftInput) {
+    func handle(_ input: RaftInput) {
         guard !stopped else { return }
         perform(core.handle(input, now: BrokerClock.nowMs()))
     }
@@ -210,6 +233,11 @@ public actor QuorumDriver {
                 commit(upTo: hw)
             case .appendAccepted, .appendRejected:
                 break
+            case .writeSnapshotChunk, .freezeSnapshot, .abandonSnapshot, .deleteLogPrefix, .installSnapshot, .snapshotRejected:
+                guard performSnapshotAction(action) else {
+                    stopped = true
+                    return
+                }
             case .scheduleTick(let at):
                 schedule(at: at)
             }
@@ -242,6 +270,8 @@ public actor QuorumDriver {
             let first = appliedOffset
             appliedOffset += Int64(entries.count)
             onCommit(first, entries)
+            bytesSinceSnapshot += entries.reduce(0) { $0 + Int64($1.payload.count) }
+            maybeSnapshot()
         }
         var still: [(Int64, Int32, CheckedContinuation<Int64, Error>)] = []
         for w in appendWaiters {

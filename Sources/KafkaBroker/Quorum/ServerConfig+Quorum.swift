@@ -12,3 +12,10 @@ extension ServerConfig {
         return c
     }
 }
+
+extension ServerConfig {
+    /// `metadata.log.max.record.bytes.between.snapshots` and `metadata.log.max.snapshot.interval.ms`.
+    var snapshotPolicy: SnapshotPolicy {
+        SnapshotPolicy(maxBytesBetweenSnapshots: metadataSnapshotMaxBytes, maxIntervalMs: metadataSnapshotIntervalMs)
+    }
+}

@@ -1,0 +1,36 @@
+import KafkaMetadata
+import KafkaProtocol
+import KafkaRaft
+import KafkaRaftWire
+import NIOCore
+
+/// The metadata image in and out of snapshots (`.checkpoint` bytes).
+extension MetadataService {
+    /// Replaces the image with the one a snapshot holds (at start, or after installing the leader's),
+    /// and tells the publishers what changed. A snapshot that does not read or replay is logged and
+    /// left alone: the quorum has already checked its CRCs, so this is a bug, not bad input.
+    nonisolated func loadSnapshot(id: OffsetAndEpoch, bytes: [UInt8]) {
+        do {
+            let reader = try CheckpointReader(bytes: ByteBuffer(bytes: bytes))
+            var delta = MetadataDelta(base: .empty)
+            for value in reader.values {
+                try delta.replay(MetadataRecordSerde.decode(value).record)
+            }
+            let next = delta.apply(provenance: MetadataProvenance(offset: id.offset - 1, epoch: id.epoch))
+            replaceImage(with: next)
+            logger.info("loaded metadata from a snapshot", metadata: [
+                "raft.snapshot": "\(id)", "snapshot.records": "\(reader.values.count)",
+                "kafka.topics": "\(next.topicsByID.count)",
+            ])
+        } catch {
+            logger.error("could not load a metadata snapshot", metadata: ["raft.snapshot": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// The current image as snapshot record values, with the offset of the last entry it includes.
+    nonisolated func snapshotRecordValues() -> (lastOffset: Int64, values: [[UInt8]]) {
+        let image = self.image
+        let values = image.snapshotRecords().compactMap { try? Array(buffer: MetadataRecordSerde.encode($0)) }
+        return (image.provenance.offset, values)
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import KafkaProtocol
+import KafkaRaft
+import KafkaRaftWire
+import Logging
+import NIOCore
+
+/// When a node snapshots its metadata: Kafka's `metadata.log.max.record.bytes.between.snapshots`
+/// (committed bytes since the last snapshot) and `metadata.log.max.snapshot.interval.ms` (age of the
+/// last snapshot, once anything was committed since).
+struct SnapshotPolicy: Sendable {
+    var maxBytesBetweenSnapshots: Int64 = 20 << 20
+    var maxIntervalMs: Int64 = 3_600_000
+}
+
+/// KIP-630 in the shell: each snapshot action of the core mirrored to `.checkpoint` files and the log.
+///
+/// Invariant: a snapshot is `.checkpoint` (fsync'd, renamed) before the log prefix behind it goes;
+/// an installed snapshot replaces the metadata image and the applied offset together.
+extension QuorumDriver {
+    /// Carries out one snapshot action; false when a file operation failed and the quorum must stop.
+    func performSnapshotAction(_ action: RaftAction) -> Bool {
+        do {
+            switch action {
+            case .writeSnapshotChunk(let id, let position, let bytes):
+                let writer = try incomingSnapshots[id] ?? CheckpointChunkWriter(directory: disk.directory, snapshotID: id)
+                incomingSnapshots[id] = writer
+                try writer.write(ByteBuffer(bytes: bytes), at: position)
+            case .freezeSnapshot(let id):
+                guard let writer = incomingSnapshots.removeValue(forKey: id), let size = core.log.snapshotSize(id) else {
+                    logger.critical("asked to freeze a snapshot that was never written", metadata: ["raft.snapshot": "\(id)"])
+                    return false
+                }
+                _ = try writer.finish(expectedSize: size)
+                logger.info("stored a metadata snapshot", metadata: ["raft.snapshot": "\(id)", "snapshot.bytes": "\(size)"])
+            case .abandonSnapshot(let id):
+                incomingSnapshots.removeValue(forKey: id)?.abandon()
+            case .deleteLogPrefix(let before):
+                try disk.deletePrefix(before: before)
+                if let latest = core.log.latestSnapshotID {
+                    _ = try CheckpointDirectory.deleteSnapshots(before: latest, in: disk.directory)
+                }
+            case .installSnapshot(let id):
+                try disk.restart(at: id.offset, now: BrokerClock.nowMs())
+                guard let size = core.log.snapshotSize(id) else {
+                    logger.critical("asked to install a snapshot the log does not hold", metadata: ["raft.snapshot": "\(id)"])
+                    return false
+                }
+                onSnapshot(id, core.log.readSnapshot(id, position: 0, maxBytes: Int(size)))
+                appliedOffset = id.offset
+                bytesSinceSnapshot = 0
+                lastSnapshotTime = BrokerClock.nowMs()
+                logger.info("installed the leader's metadata snapshot", metadata: ["raft.snapshot": "\(id)", "snapshot.bytes": "\(size)"])
+                if let latest = core.log.latestSnapshotID {
+                    _ = try CheckpointDirectory.deleteSnapshots(before: latest, in: disk.directory)
+                }
+            case .snapshotRejected(let id, let reason):
+                logger.debug("the quorum refused a snapshot", metadata: ["raft.snapshot": "\(id)", "reason": "\(reason)"])
+            default:
+                break
+            }
+            return true
+        } catch {
+            logger.critical("a metadata snapshot file operation failed; stopping the quorum", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Starts a snapshot of the applied metadata when the policy says so; it is built off the actor and
+    /// handed to the core, which stores it only if it is still valid (at or below the high watermark).
+    func maybeSnapshot() {
+        guard !snapshotInProgress, appliedOffset > (core.log.latestSnapshotID?.offset ?? 0) else { return }
+        let now = BrokerClock.nowMs()
+        let due = bytesSinceSnapshot >= snapshotPolicy.maxBytesBetweenSnapshots
+            || (bytesSinceSnapshot > 0 && now - lastSnapshotTime >= snapshotPolicy.maxIntervalMs)
+        guard due else { return }
+        snapshotInProgress = true
+        let source = snapshotSource
+        let directory = disk.directory
+        let logger = self.logger
+        let epochAt = core.log.epoch(at: appliedOffset - 1)
+        Task.detached { [weak self] in
+            let (lastOffset, values) = source()
+            guard let epoch = epochAt, lastOffset >= 0 else {
+                await self?.snapshotBuilt(nil)
+                return
+            }
+            let id = OffsetAndEpoch(offset: lastOffset + 1, epoch: epoch)
+            do {
+                let bytes = try Self.checkpointBytes(id: id, values: values, scratch: directory, now: BrokerClock.nowMs())
+                await self?.snapshotBuilt((id, bytes))
+            } catch {
+                logger.error("could not build a metadata snapshot", metadata: ["error": "\(error)"])
+                await self?.snapshotBuilt(nil)
+            }
+        }
+    }
+
+    func snapshotBuilt(_ built: (id: OffsetAndEpoch, bytes: [UInt8])?) {
+        snapshotInProgress = false
+        guard let built else { return }
+        // The image may have moved on while it was being written; the snapshot is still a valid
+        // committed prefix if the entry before it kept its epoch.
+        guard core.log.epoch(at: built.id.offset - 1) == built.id.epoch else { return }
+        bytesSinceSnapshot = 0
+        lastSnapshotTime = BrokerClock.nowMs()
+        handle(.createSnapshot(id: built.id, bytes: built.bytes))
+    }
+
+    /// A `.checkpoint` file's bytes for `values`, built in a scratch directory beside the log.
+    static func checkpointBytes(id: OffsetAndEpoch, values: [[UInt8]], scratch directory: String, now: Int64) throws -> [UInt8] {
+        let scratch = (directory as NSString).appendingPathComponent("snapshot-build")
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let writer = try CheckpointWriter.create(directory: scratch, snapshotID: id, lastContainedLogTimestamp: now, now: now)
+        do {
+            try writer.append(values)
+            let path = try writer.finish()
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            return try MetadataRaftLog.readWholeFile(path)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
+}

@@ -96,6 +96,11 @@ let package = Package(
             name: "strom-bench",
             dependencies: ["KafkaRecords", "CKafkaCodecs", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // Metadata load time from a .checkpoint snapshot (not part of the test run).
+        .executableTarget(
+            name: "strom-metadata-bench",
+            dependencies: ["KafkaMetadata", "KafkaProtocol", "KafkaRaft", "KafkaRaftWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // Log cleaner throughput (not part of the test run).
         .executableTarget(
             name: "strom-cleaner-bench",

@@ -96,7 +96,6 @@ public struct RaftEntryBatches: Sendable {
         message.leaderID = localID
         message.voters = voters.map { LeaderChangeMessage.Voter(voterID: $0) }
         message.grantingVoters = message.voters
-        let value = try message.encoded(version: 0)
-        return ControlRecord(type: ControlRecordType(rawValue: 2), value: .raw(Array(buffer: value)))
+        return try KRaftControlRecord.leaderChange(message).controlRecord()
     }
 }

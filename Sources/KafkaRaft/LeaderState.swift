@@ -4,6 +4,8 @@
 /// Invariants (Kafka's `LeaderState`): the leader's own position counts only once flushed; the high
 /// watermark moves only when the majority position is beyond `epochStartOffset` -- so only entries of the
 /// leader's own epoch (starting with its leader-change entry) commit the log -- and it never moves back.
+/// `voterStates` holds exactly the current `voters` (the latest voter set in the leader's log, see
+/// `LeaderState+Voters.swift`); a leader that removed itself keeps its own state among the observers.
 public struct LeaderState: Hashable, Sendable {
     /// A replica's progress as the leader sees it (DescribeQuorum's `ReplicaState`).
     public struct ReplicaState: Hashable, Sendable {
@@ -41,13 +43,15 @@ public struct LeaderState: Hashable, Sendable {
     public let epoch: Int32
     public let localID: Int32
     public let epochStartOffset: Int64
-    public let voters: VoterSet
+    public internal(set) var voters: VoterSet
     public let grantingVoters: Set<Int32>
-    public private(set) var voterStates: [Int32: ReplicaState]
-    public private(set) var observerStates: [Int32: ReplicaState] = [:]
-    public private(set) var highWatermark: Int64?
+    public internal(set) var voterStates: [Int32: ReplicaState]
+    public internal(set) var observerStates: [Int32: ReplicaState] = [:]
+    public internal(set) var highWatermark: Int64?
     /// Voters (besides the leader) that fetched since the check-quorum timer was last reset.
-    private var fetchedVoters: Set<Int32> = []
+    var fetchedVoters: Set<Int32> = []
+    /// The AddRaftVoter or RemoveRaftVoter in progress (at most one).
+    public internal(set) var pendingVoterChange: PendingVoterChange?
     public private(set) var checkQuorumDeadline: Int64
     var beginQuorumEpochDeadline: Int64
     var parkedFetches: [ParkedFetch] = []
@@ -69,9 +73,11 @@ public struct LeaderState: Hashable, Sendable {
 
     /// The leader's flushed end offset moved; returns true when the high watermark advanced.
     mutating func updateLocalState(endOffset: Int64, now: Int64) -> Bool {
-        voterStates[localID]?.endOffset = endOffset
-        voterStates[localID]?.lastFetchTimestamp = now
-        voterStates[localID]?.lastCaughtUpTimestamp = now
+        var local = voterStates[localID] ?? observerStates[localID] ?? ReplicaState(replicaID: localID)
+        local.endOffset = endOffset
+        local.lastFetchTimestamp = now
+        local.lastCaughtUpTimestamp = now
+        if voters.contains(localID) { voterStates[localID] = local } else { observerStates[localID] = local }
         return maybeUpdateHighWatermark()
     }
 
@@ -92,7 +98,7 @@ public struct LeaderState: Hashable, Sendable {
     /// Check-quorum bookkeeping: once a majority (counting the leader) has fetched, restart the timer.
     mutating func recordVoterFetch(_ voterID: Int32, now: Int64) {
         fetchedVoters.insert(voterID)
-        if fetchedVoters.count + 1 >= voters.majority {
+        if fetchedVoters.count + (voters.contains(localID) ? 1 : 0) >= voters.majority {
             fetchedVoters.removeAll()
             checkQuorumDeadline = now + checkQuorumTimeoutMs
         }
@@ -104,7 +110,7 @@ public struct LeaderState: Hashable, Sendable {
 
     /// The `majority`-th largest voter end offset becomes the high watermark if it lies beyond the epoch
     /// start offset and above the current one.
-    private mutating func maybeUpdateHighWatermark() -> Bool {
+    mutating func maybeUpdateHighWatermark() -> Bool {
         let offsets = voterStates.values.map { $0.endOffset ?? -1 }.sorted(by: >)
         let candidate = offsets[voters.majority - 1]
         guard candidate > epochStartOffset else { return false }
@@ -123,6 +129,6 @@ public struct LeaderState: Hashable, Sendable {
 
     /// True when the check-quorum timer expired: a majority has not fetched within the timeout.
     func hasCheckQuorumExpired(now: Int64) -> Bool {
-        voters.count > 1 && now >= checkQuorumDeadline
+        !voters.isOnlyVoter(localID) && now >= checkQuorumDeadline
     }
 }

@@ -25,6 +25,12 @@ public struct QuorumConfig: Hashable, Sendable {
     public var electionBackoffBaseMs: Int64 = 100
     /// Observers the leader has not heard from in this long are left out of DescribeQuorum.
     public var observerSessionTimeoutMs: Int64 = 300_000
+    /// The kraft.version a first leader writes (with a `VotersRecord` of the static voters) when its log has
+    /// no voters record yet. Strom runs 1 (KIP-853 dynamic voters); 0 keeps the static voters for good.
+    public var kraftVersion: Int16 = 1
+    /// The listener voters are reached on (`controller.listener.names`' first); AddRaftVoter and
+    /// UpdateRaftVoter must name an endpoint on it. nil accepts any non-empty endpoint list.
+    public var listenerName: String? = nil
 
     public init() {}
 

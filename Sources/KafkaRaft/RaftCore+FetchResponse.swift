@@ -25,7 +25,7 @@ extension RaftCore {
                 violation("leader \(source) asked to truncate to \(truncationOffset) below the log start \(log.logStartOffset)")
                 return false
             }
-            truncateLog(to: truncationOffset, into: &actions)
+            truncateLog(to: truncationOffset, now: now, into: &actions)
         } else {
             if !response.records.isEmpty {
                 guard response.recordsBaseOffset == log.endOffset.offset else { return false }
@@ -33,8 +33,9 @@ extension RaftCore {
                     violation("leader \(source) sent entries with epochs \(response.records.map(\.epoch)) after epoch \(log.endOffset.epoch)")
                     return false
                 }
-                appendToLog(response.records, into: &actions)
-                if isVoter { actions.append(.flushLog(upTo: log.endOffset.offset)) }
+                appendToLog(response.records, now: now, into: &actions)
+                // Observers flush too: one may become a voter, and the leader counts its position then.
+                actions.append(.flushLog(upTo: log.endOffset.offset))
             }
             if response.highWatermark >= 0 {
                 let highWatermark = min(response.highWatermark, log.endOffset.offset)
@@ -60,18 +61,27 @@ extension RaftCore {
         return true
     }
 
-    /// Appends to our view of the log and tells the shell; parked fetches at the leader see the new data.
-    mutating func appendToLog(_ entries: [RaftEntry], into actions: inout [RaftAction]) {
+    /// Appends to our view of the log and tells the shell; control entries take effect at once.
+    mutating func appendToLog(_ entries: [RaftEntry], now: Int64, into actions: inout [RaftAction]) {
         let baseOffset = log.endOffset.offset
         log.append(entries)
         actions.append(.appendToLog(baseOffset: baseOffset, entries: entries))
+        if entries.contains(where: \.isControl) {
+            let before = voters
+            controlRecords.apply(entries, baseOffset: baseOffset)
+            if voters != before { onVotersChanged(from: before, now: now, into: &actions) }
+        }
     }
 
-    mutating func truncateLog(to offset: Int64, into actions: inout [RaftAction]) {
+    /// Truncates our view of the log and tells the shell; voter sets written at `offset` or beyond revert.
+    mutating func truncateLog(to offset: Int64, now: Int64, into actions: inout [RaftAction]) {
         guard offset < log.endOffset.offset else { return }
         log.truncate(to: offset)
         flushedOffset = min(flushedOffset, offset)
         actions.append(.truncateLog(toOffset: offset))
+        let before = voters
+        controlRecords.truncate(to: offset)
+        if voters != before { onVotersChanged(from: before, now: now, into: &actions) }
     }
 
     /// Client data at the leader: one entry per payload in the leader's epoch, then a flush.
@@ -81,7 +91,7 @@ extension RaftCore {
             return
         }
         guard !payloads.isEmpty else { return }
-        appendToLog(payloads.map { RaftEntry(epoch: leader.epoch, payload: $0) }, into: &actions)
+        appendToLog(payloads.map { RaftEntry(epoch: leader.epoch, payload: $0) }, now: now, into: &actions)
         actions.append(.appendAccepted(last: OffsetAndEpoch(offset: log.endOffset.offset - 1, epoch: leader.epoch)))
         actions.append(.flushLog(upTo: log.endOffset.offset))
         completeParkedFetches(now: now, onlyWithData: true, into: &actions)

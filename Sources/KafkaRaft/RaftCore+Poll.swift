@@ -17,6 +17,7 @@ extension RaftCore {
                 return true
             }
             completeParkedFetches(now: now, onlyWithData: false, into: &actions)
+            if pollPendingVoterChange(now: now, into: &actions) { return true }
             guard case .leader(let current) = state else { return true }
             leader = current
             if now >= leader.beginQuorumEpochDeadline {
@@ -107,8 +108,9 @@ extension RaftCore {
         }
     }
 
-    /// A voter fetches only once its log is durable to its end, so the position it reports is durable.
-    var isLogDurableForFetch: Bool { !isVoter || flushedOffset >= log.endOffset.offset }
+    /// A replica fetches only once its log is durable to its end, so the position it reports is durable
+    /// (an observer's too: the leader counts it once the observer becomes a voter).
+    var isLogDurableForFetch: Bool { flushedOffset >= log.endOffset.offset }
 
     private mutating func sendVoteRequests(to voterIDs: [Int32], preVote: Bool, now: Int64,
                                            into actions: inout [RaftAction]) {
@@ -135,7 +137,8 @@ extension RaftCore {
         var deadlines: [Int64] = []
         switch state {
         case .leader(let leader):
-            if voters.count > 1 { deadlines.append(leader.checkQuorumDeadline) }
+            if !voters.isOnlyVoter(localID) { deadlines.append(leader.checkQuorumDeadline) }
+            if let pending = leader.pendingVoterChange { deadlines.append(pending.deadline) }
             deadlines.append(leader.beginQuorumEpochDeadline)
             deadlines += leader.parkedFetches.map(\.deadline)
         case .candidate(let candidate):

@@ -65,7 +65,11 @@ extension RaftCore {
                                   voterID: Int32) -> RaftErrorCode? {
         if requestEpoch < epoch { return .fencedLeaderEpoch }
         if requestLeader < 0 || requestLeader == localID { return .invalidRequest }
-        if !voters.contains(requestLeader) || (voterID >= 0 && voterID != localID) { return .inconsistentVoterSet }
+        // The leader we follow stays acceptable after it left the voter set (KIP-853: it resigns then).
+        let isKnownLeader = requestLeader == leaderID && requestEpoch == epoch
+        if (!voters.contains(requestLeader) && !isKnownLeader) || (voterID >= 0 && voterID != localID) {
+            return .inconsistentVoterSet
+        }
         return nil
     }
 }

@@ -59,6 +59,8 @@ extension RaftCore {
                     leaderEpoch: epoch)), to: envelope, into: &actions)
             }
             handleFetchSnapshotRequest(request, envelope: envelope, now: now, into: &actions)
+        case .addRaftVoterRequest, .removeRaftVoterRequest, .updateRaftVoterRequest:
+            receiveVoterChangeRequest(envelope, now: now, into: &actions)
         default:
             break
         }

@@ -13,6 +13,11 @@ extension RaftCore {
             abandonPartialSnapshot(fetching.id, into: &actions)
         }
         if case .leader(let leader) = oldState, !newState.isLeader {
+            if let pending = leader.pendingVoterChange {
+                actions.append(.send(RaftEnvelope(source: localID, destination: pending.replyTo,
+                                                  correlationID: pending.correlationID,
+                                                  message: pending.response(.notLeaderOrFollower))))
+            }
             // Parked fetches learn of the change right away instead of waiting out their long poll.
             for parked in leader.parkedFetches {
                 actions.append(.send(RaftEnvelope(
@@ -93,6 +98,11 @@ extension RaftCore {
 
     /// A majority granted votes: lead the epoch, starting it with a leader-change entry. The high
     /// watermark is not carried over; it is known again once a majority reaches the new epoch.
+    ///
+    /// Bootstrap of kraft.version 1 (Strom's choice; Kafka writes these records when formatting the
+    /// storage): when the log holds no `VotersRecord` yet, the leader follows its leader-change entry with
+    /// `KRaftVersion(config.kraftVersion)` and a `VotersRecord` of the static voters, so from then on the
+    /// voter set lives in the log. Both commit with the leader-change entry.
     mutating func transitionToLeader(now: Int64, into actions: inout [RaftAction]) {
         guard case .candidate(let candidate) = state, candidate.election.isVoteGranted else {
             preconditionFailure("Leader without a won election from \(state)")
@@ -102,7 +112,17 @@ extension RaftCore {
                                  voters: voters, grantingVoters: candidate.election.granted, now: now, config: config)
         transition(to: .leader(leader), durable: true, now: now, into: &actions)
         actions.append(.becameLeader(epoch: leader.epoch, epochStartOffset: epochStartOffset))
-        appendToLog([RaftEntry(epoch: leader.epoch, isControl: true, payload: [])], into: &actions)
+        let electedIn = voters.voterList.map { ReplicaKey(id: $0.voterID, directoryID: $0.voterDirectoryID) }
+        var entries = [RaftEntry(epoch: leader.epoch, control: .leaderChange(LeaderChange(
+            leaderID: localID, voters: electedIn,
+            grantingVoters: electedIn.filter { candidate.election.granted.contains($0.id) })))]
+        if config.kraftVersion >= 1, controlRecords.lastVoterSetOffset == nil {
+            if controlRecords.kraftVersion < config.kraftVersion {
+                entries.append(RaftEntry(epoch: leader.epoch, control: .kraftVersion(config.kraftVersion)))
+            }
+            entries.append(RaftEntry(epoch: leader.epoch, control: .voters(controlRecords.staticVoters)))
+        }
+        appendToLog(entries, now: now, into: &actions)
         actions.append(.flushLog(upTo: log.endOffset.offset))
     }
 

@@ -9,7 +9,8 @@
 public struct RaftCore<Log: RaftLog>: Sendable {
     public let localID: Int32
     public let clusterID: String?
-    public private(set) var voters: VoterSet
+    /// The voter sets and kraft.version the log has written (KIP-853); `voters` is the latest.
+    public internal(set) var controlRecords: ControlRecordHistory
     public let config: QuorumConfig
     public internal(set) var log: Log
     public internal(set) var flushedOffset: Int64
@@ -25,18 +26,20 @@ public struct RaftCore<Log: RaftLog>: Sendable {
     /// Starts (or restarts) a replica from its `quorum-state` (nil when there is no file yet) and its
     /// durable log, following Kafka's `QuorumState.initialize`: a former leader comes back Resigned in its
     /// epoch, a former candidate as Candidate, a follower as Follower; a log written in a later epoch than
-    /// the file wins.
+    /// the file wins. `voters` is the static `controller.quorum.voters`; the latest `VotersRecord` in the
+    /// log (found by reading the whole log once) takes precedence over it.
     public init(localID: Int32, clusterID: String? = nil, voters: VoterSet, config: QuorumConfig = QuorumConfig(),
                 quorumState: QuorumStateData?, log: Log, now: Int64, seed: UInt64) {
         self.localID = localID
         self.clusterID = clusterID
-        self.voters = voters
+        controlRecords = ControlRecordHistory(staticVoters: voters, log: log)
+        let effective = controlRecords.voters
         self.config = config
         self.log = log
         flushedOffset = log.endOffset.offset
         random = RaftRandom(seed: seed)
         let election = quorumState ?? QuorumStateData(leaderEpoch: 0)
-        let isVoter = voters.contains(localID)
+        let isVoter = effective.contains(localID)
         let logEpoch = log.endOffset.epoch
         state = .unattached(UnattachedState(epoch: 0, votedID: nil, electionDeadline: .max, highWatermark: nil))
         let initial: EpochState
@@ -45,14 +48,14 @@ public struct RaftCore<Log: RaftLog>: Sendable {
                                                   electionDeadline: electionDeadline(now: now), highWatermark: nil))
         } else if election.leaderID == localID && isVoter {
             initial = .resigned(ResignedState(epoch: election.leaderEpoch, preferredSuccessors: [],
-                                              unackedVoters: voters.ids.subtracting([localID]),
+                                              unackedVoters: effective.ids.subtracting([localID]),
                                               electionDeadline: now + randomElectionTimeoutMs()))
         } else if election.votedID == localID && isVoter {
             initial = .candidate(CandidateState(epoch: election.leaderEpoch,
-                                                election: EpochElection(voters: voters, localID: localID), retries: 1,
+                                                election: EpochElection(voters: effective, localID: localID), retries: 1,
                                                 electionDeadline: now + randomElectionTimeoutMs(),
                                                 backoffDeadline: nil, highWatermark: nil))
-        } else if election.hasLeader && voters.contains(election.leaderID) {
+        } else if election.hasLeader && effective.contains(election.leaderID) {
             initial = .follower(FollowerState(epoch: election.leaderEpoch, leaderID: election.leaderID,
                                               votedID: election.hasVoted ? election.votedID : nil,
                                               fetchDeadline: now + config.fetchTimeoutMs, highWatermark: nil))
@@ -62,10 +65,12 @@ public struct RaftCore<Log: RaftLog>: Sendable {
                                                   electionDeadline: electionDeadline(now: now), highWatermark: nil))
         }
         state = initial
-        pendingActions.append(.persistQuorumState(initial.election(localID: localID, voters: voters)))
+        pendingActions.append(.persistQuorumState(initial.election(localID: localID, voters: effective)))
         if case .resigned(let resigned) = initial { pendingActions.append(.resigned(epoch: resigned.epoch)) }
     }
 
+    /// The effective voter set: the latest `VotersRecord` in the log, else the static set from `init`.
+    public var voters: VoterSet { controlRecords.voters }
     public var isVoter: Bool { voters.contains(localID) }
     public var epoch: Int32 { state.epoch }
     public var leaderID: Int32? { state.leaderID(localID: localID) }

@@ -1,18 +1,30 @@
-/// One entry of the replicated log: the leader epoch it was written in and its payload. Offsets are
-/// positions: the entry at offset `n` is the `n - logStartOffset`th entry.
+/// One entry of the replicated log: the leader epoch it was written in, and either client data
+/// (`payload`) or a control record (`control`). Offsets are positions: the entry at offset `n` is the
+/// `n - logStartOffset`th entry.
 ///
-/// `isControl` marks the leader-change entry a new leader writes at the start of its epoch (Kafka's
-/// `LeaderChangeMessage` control record): it lets the leader commit in its own epoch without client data.
+/// Invariant: a control entry has an empty payload. Control entries are the quorum's own (Kafka's control
+/// records, see `RaftControlRecord`); the leader-change entry a new leader writes lets it commit in its own
+/// epoch without client data.
 public struct RaftEntry: Hashable, Sendable {
     public var epoch: Int32
-    public var isControl: Bool
+    public var control: RaftControlRecord?
     public var payload: [UInt8]
 
-    public init(epoch: Int32, isControl: Bool = false, payload: [UInt8]) {
+    /// A data entry.
+    public init(epoch: Int32, payload: [UInt8]) {
         self.epoch = epoch
-        self.isControl = isControl
+        control = nil
         self.payload = payload
     }
+
+    /// A control entry.
+    public init(epoch: Int32, control: RaftControlRecord) {
+        self.epoch = epoch
+        self.control = control
+        payload = []
+    }
+
+    public var isControl: Bool { control != nil }
 }
 
 /// The log as the core sees it: end offset, epoch lookups, reads, append and truncate, and the KIP-630

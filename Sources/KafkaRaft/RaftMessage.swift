@@ -15,10 +15,17 @@ public enum RaftMessage: Hashable, Sendable {
     case fetchResponse(FetchResponse)
     case fetchSnapshotRequest(FetchSnapshotRequest)
     case fetchSnapshotResponse(FetchSnapshotResponse)
+    case addRaftVoterRequest(AddRaftVoterRequest)
+    case addRaftVoterResponse(RaftVoterChangeResponse)
+    case removeRaftVoterRequest(RemoveRaftVoterRequest)
+    case removeRaftVoterResponse(RaftVoterChangeResponse)
+    case updateRaftVoterRequest(UpdateRaftVoterRequest)
+    case updateRaftVoterResponse(UpdateRaftVoterResponse)
 
     public var isRequest: Bool {
         switch self {
-        case .voteRequest, .beginQuorumEpochRequest, .endQuorumEpochRequest, .fetchRequest, .fetchSnapshotRequest: true
+        case .voteRequest, .beginQuorumEpochRequest, .endQuorumEpochRequest, .fetchRequest, .fetchSnapshotRequest,
+             .addRaftVoterRequest, .removeRaftVoterRequest, .updateRaftVoterRequest: true
         default: false
         }
     }

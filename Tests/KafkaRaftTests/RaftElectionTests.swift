@@ -37,8 +37,12 @@ import Testing
         electLeader(&core)
         #expect(core.state.isLeader)
         #expect(core.epoch == 2, "the log's epoch 1 wins over the missing state file; the election bumps it")
-        #expect(core.log.endOffset == OffsetAndEpoch(offset: 3, epoch: 2))
-        #expect(core.log.entries.last?.isControl == true)
+        // Leader change at 2, then (no VotersRecord in the log yet) KRaftVersion(1) and the static voters.
+        #expect(core.log.endOffset == OffsetAndEpoch(offset: 5, epoch: 2))
+        let leaderChange = LeaderChange(leaderID: 1, voters: [ReplicaKey(id: 1), ReplicaKey(id: 2), ReplicaKey(id: 3)],
+                                        grantingVoters: [ReplicaKey(id: 1), ReplicaKey(id: 2)])
+        #expect(core.log.entries[2...].map(\.control) == [.leaderChange(leaderChange), .kraftVersion(1),
+                                                         .voters(VoterSet([1, 2, 3]))])
         let actions = core.handle(.tick, now: 2_001)
         #expect(core.highWatermark == nil, "a new leader knows no high watermark until a majority reaches its epoch")
         _ = actions
@@ -58,7 +62,7 @@ import Testing
         let begins = actions.sent.filter { if case .beginQuorumEpochRequest = $0.message { true } else { false } }
         #expect(begins.map(\.destination).sorted() == [2, 3])
         #expect(actions.firstPersistIndex! < actions.firstSendIndex!)
-        #expect(actions.contains(.flushLog(upTo: 1)))
+        #expect(actions.contains(.flushLog(upTo: 3)))
     }
 
     @Test func staleVoteIsFenced() {

@@ -3,11 +3,12 @@ import Testing
 
 /// Pull replication: the leader's answers to Fetch, and followers and observers handling them.
 @Suite struct RaftFetchTests {
-    /// Replica 1 leading epoch 1 of voters 1-3, its leader-change entry (offset 0) flushed.
+    /// Replica 1 leading epoch 1 of voters 1-3, its epoch-start entries flushed: leader change (offset 0),
+    /// then the kraft.version 1 bootstrap, KRaftVersion (1) and VotersRecord (2).
     func leader() -> (Core, Int64) {
         var core = makeCore()
         let now = electLeader(&core)
-        _ = core.handle(.persisted(upTo: 1), now: now)
+        _ = core.handle(.persisted(upTo: 3), now: now)
         return (core, now)
     }
 
@@ -19,17 +20,18 @@ import Testing
     @Test func leaderServesEntriesAndCommitsWhenAMajorityHasThem() {
         var (core, now) = leader()
         let accepted = core.handle(.append([[1], [2]]), now: now)
-        #expect(accepted.contains(.appendAccepted(last: OffsetAndEpoch(offset: 2, epoch: 1))))
-        _ = core.handle(.persisted(upTo: 3), now: now)
+        #expect(accepted.contains(.appendAccepted(last: OffsetAndEpoch(offset: 4, epoch: 1))))
+        _ = core.handle(.persisted(upTo: 5), now: now)
         let first = core.handle(request(fetch(offset: 0, lastEpoch: 0), from: 2), now: now + 1)
         let response = try! #require(first.sent.compactMap(\.fetchResponse).last)
-        #expect(response.records.map(\.payload) == [[], [1], [2]])
+        #expect(response.records.map(\.payload) == [[], [], [], [1], [2]])
+        #expect(response.records.prefix(3).allSatisfy { $0.isControl })
         #expect(response.highWatermark == -1)
         #expect(first.committed.isEmpty, "fetching from 0 shows nothing replicated yet")
-        let second = core.handle(request(fetch(offset: 3, lastEpoch: 1), from: 2), now: now + 2)
-        #expect(second.committed == [3])
-        #expect(second.sent.compactMap(\.fetchResponse).last?.highWatermark == 3)
-        #expect(core.highWatermark == 3)
+        let second = core.handle(request(fetch(offset: 5, lastEpoch: 1), from: 2), now: now + 2)
+        #expect(second.committed == [5])
+        #expect(second.sent.compactMap(\.fetchResponse).last?.highWatermark == 5)
+        #expect(core.highWatermark == 5)
     }
 
     @Test func fetchErrorsNameTheCurrentLeader() {
@@ -59,7 +61,7 @@ import Testing
         #expect(first.fetchRequest?.lastFetchedEpoch == 2)
 
         var leaderLog = MemoryRaftLog(entries: entries([1]))
-        leaderLog.append([RaftEntry(epoch: 4, isControl: true, payload: [])])
+        leaderLog.append([leaderChangeEntry(epoch: 4, leader: 3)])
         let divergence = try! #require(leaderLog.divergence(fetchOffset: 3, lastFetchedEpoch: 2))
         #expect(divergence == OffsetAndEpoch(offset: 1, epoch: 1))
 
@@ -77,7 +79,7 @@ import Testing
     @Test func followerAppendsFlushesAndFetchesOnlyOnceDurable() {
         var (follower, started) = startCore(id: 2, quorumState: QuorumStateData(leaderEpoch: 1, leaderID: 1))
         let request = try! #require(started.sent.first { $0.fetchRequest != nil })
-        let records = [RaftEntry(epoch: 1, isControl: true, payload: []), RaftEntry(epoch: 1, payload: [7])]
+        let records = [leaderChangeEntry(epoch: 1, leader: 1), RaftEntry(epoch: 1, payload: [7])]
         let actions = follower.handle(.received(request.reply(.fetchResponse(FetchResponse(
             errorCode: .none, highWatermark: 5, leaderID: 1, leaderEpoch: 1, recordsBaseOffset: 0, records: records)))),
                                       now: 2)
@@ -91,14 +93,14 @@ import Testing
 
     @Test func fetchWithNoNewDataWaitsForAnAppend() {
         var (core, now) = leader()
-        let parked = core.handle(request(fetch(offset: 1, lastEpoch: 1, maxWait: 500), from: 2, correlationID: 5), now: now)
+        let parked = core.handle(request(fetch(offset: 3, lastEpoch: 1, maxWait: 500), from: 2, correlationID: 5), now: now)
         #expect(parked.sent.allSatisfy { $0.fetchResponse == nil })
         let appended = core.handle(.append([[9]]), now: now + 10)
         let answer = try! #require(appended.sent.first { $0.fetchResponse != nil })
         #expect(answer.correlationID == 5)
         #expect(answer.fetchResponse?.records.map(\.payload) == [[9]])
         // Another parked fetch times out with an empty answer.
-        _ = core.handle(request(fetch(offset: 2, lastEpoch: 1, maxWait: 500), from: 3, correlationID: 6), now: now + 20)
+        _ = core.handle(request(fetch(offset: 4, lastEpoch: 1, maxWait: 500), from: 3, correlationID: 6), now: now + 20)
         #expect(core.handle(.tick, now: now + 519).sent.allSatisfy { $0.fetchResponse == nil })
         let expired = core.handle(.tick, now: now + 520)
         #expect(expired.sent.first { $0.fetchResponse != nil }?.correlationID == 6)
@@ -107,16 +109,16 @@ import Testing
     @Test func observerFetchesAreTrackedButDoNotCommit() {
         var (core, now) = leader()
         _ = core.handle(.append([[1]]), now: now)
-        _ = core.handle(.persisted(upTo: 2), now: now)
-        let actions = core.handle(request(fetch(offset: 2, lastEpoch: 1, replica: 100), from: 100), now: now + 5)
+        _ = core.handle(.persisted(upTo: 4), now: now)
+        let actions = core.handle(request(fetch(offset: 4, lastEpoch: 1, replica: 100), from: 100), now: now + 5)
         #expect(actions.committed.isEmpty)
         let described = core.describeQuorum(now: now + 6)
         #expect(described.errorCode == .none)
         #expect(described.leaderID == 1)
         #expect(described.leaderEpoch == 1)
         #expect(described.currentVoters.map(\.replicaID) == [1, 2, 3])
-        #expect(described.currentVoters.first?.logEndOffset == 2)
-        #expect(described.observers == [.init(replicaID: 100, logEndOffset: 2, lastFetchTimestamp: now + 5,
+        #expect(described.currentVoters.first?.logEndOffset == 4)
+        #expect(described.observers == [.init(replicaID: 100, logEndOffset: 4, lastFetchTimestamp: now + 5,
                                               lastCaughtUpTimestamp: now + 5)])
         #expect(makeCore(id: 2).describeQuorum(now: 0).errorCode == .notLeaderOrFollower)
     }

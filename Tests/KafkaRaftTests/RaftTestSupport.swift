@@ -77,3 +77,8 @@ func electLeader(_ core: inout Core, now start: Int64 = 0) -> Int64 {
         VoteResponse(errorCode: .none, leaderID: -1, leaderEpoch: core.epoch, voteGranted: true)))), now: now)
     return now
 }
+
+/// The leader-change entry `leader` writes at the start of `epoch` (voter details left out).
+func leaderChangeEntry(epoch: Int32, leader: Int32) -> RaftEntry {
+    RaftEntry(epoch: epoch, control: .leaderChange(LeaderChange(leaderID: leader, voters: [], grantingVoters: [])))
+}

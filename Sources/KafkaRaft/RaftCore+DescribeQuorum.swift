@@ -1,4 +1,5 @@
-/// DescribeQuorum (API 55): the leader's view of every voter and of observers heard from recently.
+/// DescribeQuorum (API 55): the leader's view of every voter and of observers heard from recently (a
+/// removed voter that never fetched is not listed).
 extension RaftCore {
     /// NOT_LEADER_OR_FOLLOWER unless this replica leads; the leader reports itself as caught up now.
     public func describeQuorum(now: Int64) -> DescribeQuorumResponse {
@@ -14,7 +15,7 @@ extension RaftCore {
         }
         let voterStates = leader.voterStates.values.sorted { $0.replicaID < $1.replicaID }.map(described)
         let observerStates = leader.observerStates.values
-            .filter { now - $0.lastFetchTimestamp < config.observerSessionTimeoutMs }
+            .filter { $0.lastFetchTimestamp >= 0 && now - $0.lastFetchTimestamp < config.observerSessionTimeoutMs }
             .sorted { $0.replicaID < $1.replicaID }
             .map(described)
         return DescribeQuorumResponse(errorCode: .none, leaderID: localID, leaderEpoch: epoch,

@@ -149,6 +149,8 @@ extension RaftCore {
             deadlines.append(follower.fetchDeadline)
         case .unattached(let unattached):
             deadlines.append(unattached.electionDeadline)
+            // An observer has no election timer: it looks for the leader again after a backoff.
+            if !isVoter && !requests.hasInflightRequest(now: now) { deadlines.append(now + config.retryBackoffMs) }
         case .resigned(let resigned):
             deadlines.append(resigned.electionDeadline)
         }

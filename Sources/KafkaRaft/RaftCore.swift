@@ -46,7 +46,8 @@ public struct RaftCore<Log: RaftLog>: Sendable {
         if election.leaderEpoch < logEpoch {
             initial = .unattached(UnattachedState(epoch: logEpoch, votedID: nil,
                                                   electionDeadline: electionDeadline(now: now), highWatermark: nil))
-        } else if election.leaderID == localID && isVoter {
+        } else if election.leaderID == localID {
+            // A former leader resigns even if its log no longer names it a voter (it removed itself).
             initial = .resigned(ResignedState(epoch: election.leaderEpoch, preferredSuccessors: [],
                                               unackedVoters: effective.ids.subtracting([localID]),
                                               electionDeadline: now + randomElectionTimeoutMs()))

@@ -97,4 +97,34 @@ import Testing
         #expect(errors == [.none])
         #expect(follower.state.name == "Prospective", "the first preferred successor starts an election at once")
     }
+
+    @Test func restartedLeaderThatRemovedItselfComesBackResigned() {
+        let log = [leaderChangeEntry(epoch: 2, leader: 1), RaftEntry(epoch: 2, control: .voters(VoterSet([2, 3])))]
+        let (core, started) = startCore(id: 1, quorumState: QuorumStateData(leaderEpoch: 2, leaderID: 1), log: log)
+        #expect(!core.isVoter)
+        #expect(core.state.name == "Resigned")
+        #expect(started.contains(.resigned(epoch: 2)))
+        #expect(Set(started.sent.compactMap(\.endQuorumEpochRequest).map(\.leaderEpoch)) == [2])
+    }
+
+    /// Found by the reconfiguration simulation: an observer probing voters that know no leader, with one
+    /// probe timed out and another in flight, must keep probing (a timed-out request's deadline once hid
+    /// the later one, and nothing woke the observer again).
+    @Test func unattachedObserverKeepsLookingForTheLeader() {
+        var (observer, started) = startCore(id: 100)
+        let first = try! #require(started.sent.first { $0.fetchRequest != nil })
+        let noLeader = FetchResponse(errorCode: .notLeaderOrFollower, highWatermark: -1, leaderID: -1, leaderEpoch: 0)
+        let second = observer.handle(.received(first.reply(.fetchResponse(noLeader))), now: 5)
+        #expect(second.sent.contains { $0.fetchRequest != nil }, "the next voter is probed at once")
+        var now = second.compactMap { if case .scheduleTick(let at) = $0 { at } else { nil } }.last!
+        var probes = 0
+        for _ in 0..<10 {
+            let actions = observer.handle(.tick, now: now)
+            probes += actions.sent.filter { $0.fetchRequest != nil }.count
+            let next = actions.compactMap { if case .scheduleTick(let at) = $0 { at } else { nil } }.last!
+            #expect(next > now && next < Int64.max)
+            now = next
+        }
+        #expect(probes >= 3, "unanswered probes time out and new ones go out")
+    }
 }

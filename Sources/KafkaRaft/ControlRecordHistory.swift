@@ -20,9 +20,14 @@ public struct ControlRecordHistory: Hashable, Sendable {
         self.staticVoters = staticVoters
     }
 
-    /// Replays a whole log (at startup).
-    public init(staticVoters: VoterSet, log: some RaftLog) {
+    /// Replays a whole log (at startup). `snapshotRecords` are the KRaftVersion and VotersRecord stored
+    /// with the snapshot the log starts after (Kafka writes them into the checkpoint): they hold for the
+    /// offsets the snapshot covers.
+    public init(staticVoters: VoterSet, log: some RaftLog, snapshotRecords: [RaftControlRecord] = []) {
         self.init(staticVoters: staticVoters)
+        if log.logStartOffset > 0 {
+            apply(snapshotRecords.map { RaftEntry(epoch: 0, control: $0) }, baseOffset: log.logStartOffset - 1)
+        }
         var offset = log.logStartOffset
         while offset < log.endOffset.offset {
             let chunk = log.entries(from: offset, maxCount: 1024)
@@ -41,6 +46,19 @@ public struct ControlRecordHistory: Hashable, Sendable {
     /// The voter set in force at `offset`: the last one written below it.
     public func voters(at offset: Int64) -> VoterSet {
         voterSets.last { $0.offset < offset }?.value ?? staticVoters
+    }
+
+    /// The kraft.version in force at `offset`.
+    public func kraftVersion(at offset: Int64) -> Int16 {
+        kraftVersions.last { $0.offset < offset }?.value ?? 0
+    }
+
+    /// The control records a snapshot ending at `offset` must carry (kraft.version 1 and beyond): what a
+    /// shell writes into the checkpoint so a restart from it knows the voters.
+    public func snapshotRecords(at offset: Int64) -> [RaftControlRecord] {
+        let version = kraftVersion(at: offset)
+        guard version >= 1 else { return [] }
+        return [.kraftVersion(version), .voters(voters(at: offset))]
     }
 
     /// Entries appended at `baseOffset`.

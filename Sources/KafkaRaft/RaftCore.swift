@@ -27,12 +27,14 @@ public struct RaftCore<Log: RaftLog>: Sendable {
     /// durable log, following Kafka's `QuorumState.initialize`: a former leader comes back Resigned in its
     /// epoch, a former candidate as Candidate, a follower as Follower; a log written in a later epoch than
     /// the file wins. `voters` is the static `controller.quorum.voters`; the latest `VotersRecord` in the
-    /// log (found by reading the whole log once) takes precedence over it.
+    /// log (found by reading the whole log once), or else `snapshotControlRecords` (the KRaftVersion and
+    /// VotersRecord kept with the snapshot the log starts after), takes precedence over it.
     public init(localID: Int32, clusterID: String? = nil, voters: VoterSet, config: QuorumConfig = QuorumConfig(),
-                quorumState: QuorumStateData?, log: Log, now: Int64, seed: UInt64) {
+                quorumState: QuorumStateData?, log: Log, snapshotControlRecords: [RaftControlRecord] = [],
+                now: Int64, seed: UInt64) {
         self.localID = localID
         self.clusterID = clusterID
-        controlRecords = ControlRecordHistory(staticVoters: voters, log: log)
+        controlRecords = ControlRecordHistory(staticVoters: voters, log: log, snapshotRecords: snapshotControlRecords)
         let effective = controlRecords.voters
         self.config = config
         self.log = log

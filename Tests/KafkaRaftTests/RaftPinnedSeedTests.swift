@@ -36,4 +36,10 @@ import Testing
     @Test func logMatchingSeedThreeVoters() {
         #expect(SimScenario().run(seed: 236) == nil)
     }
+
+    /// KIP-853 with the one-change-at-a-time checks removed (a second VotersRecord appended while the
+    /// previous one is uncommitted): committed entries differ between replicas.
+    @Test func concurrentVoterChangesSeed() {
+        #expect(SimScenario(reconfiguration: .replace).run(seed: 3_300_055) == nil)
+    }
 }

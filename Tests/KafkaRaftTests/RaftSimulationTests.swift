@@ -7,8 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Thousands of seeded chaos runs of a 3-voter quorum (plus an observer) and of a 5-voter quorum; every
-/// failure names its seed. Set `RAFT_SIM_SEEDS` to run more or fewer.
+/// Thousands of seeded chaos runs of a 3-voter quorum (plus an observer), of a 5-voter quorum and of
+/// KIP-853 membership changes; every failure names its seed. Set `RAFT_SIM_SEEDS` to run more or fewer.
 @Suite struct RaftSimulationTests {
     static var seedCount: UInt64 {
         if let text = getenv("RAFT_SIM_SEEDS"), let count = UInt64(String(cString: text)) { return count }
@@ -76,6 +76,26 @@ import Darwin
     @Test func randomTimeoutsAndHarshNetworkManySeeds() {
         Self.runSeeds(2_000_001...(2_000_000 + Self.seedCount / 2),
                       scenario: SimScenario(observerCount: 2, randomizeConfig: true), label: "harsh, random timeouts")
+    }
+
+    /// KIP-853 under the same faults: each membership change, driven through the leader during the chaos,
+    /// must reach its goal after the faults stop, with the invariants checked against the voter set of the
+    /// committed log throughout.
+    @Test(arguments: [(Reconfiguration.addObserver, UInt64(3_000_001)), (.removeVoter, 3_100_001),
+                      (.removeLeader, 3_200_001), (.replace, 3_300_001)])
+    func reconfigurationManySeeds(kind: Reconfiguration, firstSeed: UInt64) {
+        Self.runSeeds(firstSeed...(firstSeed - 1 + max(1, Self.seedCount / 20)),
+                      scenario: SimScenario(reconfiguration: kind), label: "reconfiguration \(kind)")
+    }
+
+    /// The changes really happen: the committed voter set ends at each goal.
+    @Test func reconfigurationsReachTheirGoal() {
+        #expect(SimScenario(reconfiguration: .addObserver).outcome(seed: 11).voters == [1, 2, 3, 100])
+        #expect(SimScenario(reconfiguration: .removeVoter).outcome(seed: 12).voters == [1, 2])
+        #expect(SimScenario(reconfiguration: .replace).outcome(seed: 13).voters == [1, 2, 100])
+        let removedLeader = SimScenario(reconfiguration: .removeLeader).outcome(seed: 14)
+        #expect(removedLeader.failure == nil)
+        #expect(removedLeader.voters.count == 2)
     }
 
     @Test func fiveVotersManySeeds() {

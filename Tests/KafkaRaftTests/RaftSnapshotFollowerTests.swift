@@ -62,7 +62,7 @@ import Testing
         var (follower, request) = downloading()
         let done = follower.handle(chunk(request, 0..<10), now: 2)
         request = try! #require(done.sent.first { $0.fetchRequest != nil })
-        let records = [RaftEntry(epoch: 3, isControl: true, payload: []), RaftEntry(epoch: 3, payload: [5])]
+        let records = [leaderChangeEntry(epoch: 3, leader: 1), RaftEntry(epoch: 3, payload: [5])]
         let appended = follower.handle(.received(request.reply(.fetchResponse(FetchResponse(
             errorCode: .none, highWatermark: 9, leaderID: 1, leaderEpoch: 3, recordsBaseOffset: 7, records: records)))),
                                        now: 3)

@@ -7,9 +7,14 @@ import Testing
     static let snapshotBytes: [UInt8] = Array(0..<10)
 
     /// Replica 1 leading epoch 1 of voters 1-3 with entries 0-4 (the leader-change entry and four
-    /// payloads), committed up to 5 by voter 2's fetch.
+    /// payloads), committed up to 5 by voter 2's fetch. kraft.version 0, so no KRaftVersion/VotersRecord
+    /// bootstrap entries shift these offsets.
     func committedLeader() -> (Core, Int64) {
-        var core = makeCore()
+        var config = QuorumConfig()
+        config.kraftVersion = 0
+        var core = Core(localID: 1, voters: VoterSet([1, 2, 3]), config: config, quorumState: nil,
+                        log: MemoryRaftLog(), now: 0, seed: 7)
+        _ = core.handle(.tick, now: 0)
         let now = electLeader(&core)
         _ = core.handle(.append([[1], [2], [3], [4]]), now: now)
         _ = core.handle(.persisted(upTo: 5), now: now)

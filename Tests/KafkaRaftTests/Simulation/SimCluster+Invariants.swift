@@ -46,7 +46,8 @@ extension SimCluster {
     }
 
     /// A replica reports a higher high watermark: it applies the entries below it, which must extend or
-    /// equal the committed log, and a majority of voters must hold the committed log durably.
+    /// equal the committed log, and a majority of the then-effective voters must hold the committed log
+    /// durably.
     mutating func onCommitted(_ id: Int32, highWatermark: Int64) {
         guard failure == nil, let node = nodes[id], node.core != nil else { return }
         if highWatermark < node.highWatermark {
@@ -57,26 +58,39 @@ extension SimCluster {
         checkMajorityHoldsCommitted(full: false)
     }
 
-    /// A majority of voters durably holds the committed log, in its snapshot and flushed entries. `full`
-    /// compares every entry; otherwise only the last committed entry (enough with unique payloads, and cheap).
+    /// A majority of the then-effective voter set durably holds the committed log, in its snapshot and
+    /// flushed entries. `full` compares every entry; otherwise only the last committed entry (enough with
+    /// unique payloads, and cheap).
+    ///
+    /// "Then-effective": the committed log's voter set, or the set of the leader of the latest epoch, whose
+    /// uncommitted VotersRecord is already in force (KIP-853) and may have committed entries with a
+    /// majority of the new set. One change at a time keeps the two sets' majorities overlapping.
     mutating func checkMajorityHoldsCommitted(full: Bool) {
         guard failure == nil, !committed.isEmpty else { return }
         let count = committed.count
-        let holders = voters.sorted.filter { voter in
-            guard let node = nodes[voter], node.diskStart + Int64(node.durableCount) >= Int64(count) else { return false }
-            let start = Int(node.diskStart)
-            if full {
-                guard let inSnapshot = start == 0 ? [] : node.startSnapshot.flatMap({ SimSnapshot.decode($0.bytes) }) else {
+        func holders(of set: VoterSet) -> [Int32] {
+            set.sorted.filter { voter in
+                guard let node = nodes[voter], node.diskStart + Int64(node.durableCount) >= Int64(count) else {
                     return false
                 }
-                let held = inSnapshot + node.durableEntries
-                return held.count >= count && Array(held[0..<count]) == committed
+                let start = Int(node.diskStart)
+                if full {
+                    guard let inSnapshot = start == 0 ? [] : node.startSnapshot.flatMap({ SimSnapshot.decode($0.bytes) }) else {
+                        return false
+                    }
+                    let held = inSnapshot + node.durableEntries
+                    return held.count >= count && Array(held[0..<count]) == committed
+                }
+                // Entries below the log start are in a snapshot that was checked when it was installed or taken.
+                return count - 1 < start || node.disk[count - 1 - start] == committed[count - 1]
             }
-            // Entries below the log start are in a snapshot that was checked when it was installed or taken.
-            return count - 1 < start || node.disk[count - 1 - start] == committed[count - 1]
         }
-        if holders.count < voters.majority {
-            fail("only \(holders) of voters \(voters) durably hold the \(committed.count) committed entries")
+        let committedHolders = holders(of: voters)
+        if committedHolders.count >= voters.majority { return }
+        if let epoch = leaders.keys.max(), let leader = leaders[epoch], let core = nodes[leader]?.core,
+           core.state.isLeader, core.epoch == epoch, holders(of: core.voters).count >= core.voters.majority {
+            return
         }
+        fail("only \(committedHolders) of voters \(voters) durably hold the \(committed.count) committed entries")
     }
 }

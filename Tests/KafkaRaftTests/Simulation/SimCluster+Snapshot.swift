@@ -115,6 +115,7 @@ extension SimCluster {
                 }
             } else {
                 committed.append(applied[offset])
+                if case .voters(let set)? = applied[offset].control { voters = set }
             }
         }
     }

@@ -23,7 +23,17 @@ struct SimCluster {
     }
 
     let seed: UInt64
-    let voters: VoterSet
+    /// `controller.quorum.voters`, every replica's starting point.
+    let staticVoters: VoterSet
+    /// The voter set of the committed log: its last VotersRecord, else the static set. Entries are
+    /// committed by a majority of the set in force, so invariants check against this one.
+    var voters: VoterSet
+    /// Answers the cores sent to admin clients (AddRaftVoter, RemoveRaftVoter), in order.
+    var adminResponses: [RaftEnvelope] = []
+    var adminCorrelationID: Int32 = 0
+    /// Replicas that were ever voters by their own log: they may have voted or led, so they never lose
+    /// their disk (a wiped replica forgets its votes; KIP-853 would give it a new directory id).
+    var everVoters: Set<Int32> = []
     let config: QuorumConfig
     var nodes: [Int32: SimNode] = [:]
     var queue = EventQueue<Event>()
@@ -45,7 +55,8 @@ struct SimCluster {
 
     init(seed: UInt64, voterIDs: [Int32], observerIDs: [Int32] = [], config: QuorumConfig = QuorumConfig()) {
         self.seed = seed
-        voters = VoterSet(voterIDs)
+        staticVoters = VoterSet(voterIDs)
+        voters = staticVoters
         self.config = config
         random = RaftRandom(seed: seed)
         for id in voterIDs + observerIDs {
@@ -71,15 +82,22 @@ struct SimCluster {
         node.pendingTick = nil
         node.highWatermark = 0
         let log: MemoryRaftLog
+        var snapshotControlRecords: [RaftControlRecord] = []
         if let snapshot = node.startSnapshot {
             log = MemoryRaftLog(snapshot: snapshot, entries: node.disk)
             node.applied = SimSnapshot.decode(snapshot.bytes) ?? []
+            // The state machine's snapshot holds every applied entry: its last kraft.version and voters are
+            // what a checkpoint would carry.
+            let controls = node.applied.compactMap(\.control)
+            snapshotControlRecords = [controls.last { if case .kraftVersion = $0 { true } else { false } },
+                                      controls.last { if case .voters = $0 { true } else { false } }].compactMap { $0 }
         } else {
             log = MemoryRaftLog(entries: node.disk)
             node.applied = []
         }
-        node.core = RaftCore(localID: id, clusterID: "sim", voters: voters, config: config,
-                             quorumState: node.persistedQuorumState, log: log, now: now, seed: random.next())
+        node.core = RaftCore(localID: id, clusterID: "sim", voters: staticVoters, config: config,
+                             quorumState: node.persistedQuorumState, log: log,
+                             snapshotControlRecords: snapshotControlRecords, now: now, seed: random.next())
         nodes[id] = node
         record("start \(id) incarnation \(node.incarnation)")
         handle(id, .tick)
@@ -100,6 +118,7 @@ struct SimCluster {
         let actions = core.handle(input, now: now)
         nodes[id]?.core = core
         for action in actions { perform(action, at: id) }
+        if core.isVoter { everVoters.insert(id) }
         checkInvariants(after: id)
     }
 
@@ -123,7 +142,12 @@ struct SimCluster {
                        at: now + random.below(faults.maxFlushDelayMs + 1))
         case .send(let envelope):
             nodes[id] = node
-            transmit(envelope)
+            if envelope.isForAdminClient {
+                adminResponses.append(envelope)
+                record("admin answer from \(id): \(envelope.message)")
+            } else {
+                transmit(envelope)
+            }
             return
         case .becameLeader(let epoch, _):
             record("\(id) leads epoch \(epoch)")
@@ -232,6 +256,27 @@ struct SimCluster {
             appended += payloads
         }
         return appended
+    }
+
+    /// An admin client's request (AddRaftVoter, RemoveRaftVoter) handed to a replica directly.
+    mutating func adminRequest(_ message: RaftMessage, to id: Int32) {
+        adminCorrelationID += 1
+        record("admin request to \(id): \(message)")
+        handle(id, .received(RaftEnvelope(source: RaftEnvelope.adminClient, destination: id,
+                                          correlationID: adminCorrelationID, message: message)))
+    }
+
+    /// One line per replica: state, epoch, log end, high watermark, voter set (for failure reports).
+    var nodeSummary: String {
+        nodeIDs.map { id in
+            guard let core = nodes[id]?.core else { return "\(id): down" }
+            var line = "\(id): \(core.state.name) epoch \(core.epoch) end \(core.log.endOffset.offset) "
+                + "hw \(core.highWatermark ?? -1) voters \(core.voters) at \(core.controlRecords.lastVoterSetOffset ?? -1)"
+            if case .leader(let leader) = core.state {
+                line += " observers \(leader.observerStates.values.map { "\($0.replicaID)@\($0.endOffset ?? -1)/\($0.lastFetchTimestamp)" })"
+            }
+            return line
+        }.joined(separator: "; ")
     }
 
     mutating func fail(_ message: String) {

@@ -38,17 +38,18 @@ struct SimNode {
     }
 }
 
-/// The simulated state machine's snapshot format: the applied entries, each as epoch (4 bytes), control
-/// flag (1), payload length (4) and payload, after a one-byte version. Deterministic, so equal states give
-/// equal bytes.
+/// The simulated state machine's snapshot format: the applied entries, each as epoch (4 bytes), kind (1:
+/// 0 data, else `SimControlCodec`'s), body length (4) and body (the payload, or the control record),
+/// after a one-byte version. Deterministic, so equal states give equal bytes.
 enum SimSnapshot {
     static func encode(_ entries: [RaftEntry]) -> [UInt8] {
         var bytes: [UInt8] = [1]
         for entry in entries {
             bytes += bigEndian(UInt32(bitPattern: entry.epoch))
-            bytes.append(entry.isControl ? 1 : 0)
-            bytes += bigEndian(UInt32(entry.payload.count))
-            bytes += entry.payload
+            let body = entry.control.map(SimControlCodec.encode) ?? entry.payload
+            bytes.append(entry.control.map(SimControlCodec.kind) ?? 0)
+            bytes += bigEndian(UInt32(body.count))
+            bytes += body
         }
         return bytes
     }
@@ -64,11 +65,16 @@ enum SimSnapshot {
         }
         while index < bytes.count {
             guard let epoch = uint32(), index < bytes.count else { return nil }
-            let isControl = bytes[index] == 1
+            let kind = bytes[index]
             index += 1
             guard let length = uint32().map(Int.init), index + length <= bytes.count else { return nil }
-            entries.append(RaftEntry(epoch: Int32(bitPattern: epoch), isControl: isControl,
-                                     payload: Array(bytes[index..<index + length])))
+            let body = bytes[index..<index + length]
+            if kind == 0 {
+                entries.append(RaftEntry(epoch: Int32(bitPattern: epoch), payload: Array(body)))
+            } else {
+                guard let control = SimControlCodec.decode(kind: kind, body) else { return nil }
+                entries.append(RaftEntry(epoch: Int32(bitPattern: epoch), control: control))
+            }
             index += length
         }
         return entries

@@ -17,10 +17,15 @@ struct SimScenario {
     /// Draw the quorum timeouts per seed (short election and fetch timeouts, short request timeouts,
     /// tiny fetch sizes) so timers race the network's delays.
     var randomizeConfig = false
+    /// A KIP-853 membership change driven through the leader during the chaos and finished in the calm.
+    var reconfiguration: Reconfiguration?
+    var reconfigurationBoundMs: Int64 = 20_000
 
     /// What a run did, for the progress report and for checking that runs exercise the protocol.
     struct Outcome {
         var failure: String?
+        /// The committed voter set at the end.
+        var voters: [Int32] = []
         var events = 0
         var committedEntries = 0
         var epochs = 0
@@ -56,14 +61,20 @@ struct SimScenario {
         cluster.faults.maxDelayMs = 1 + random.below(randomizeConfig ? 150 : 40)
         cluster.faults.longDelayOneIn = randomizeConfig ? 10 : 40
         var time: Int64 = 0
+        var plan = reconfiguration.map { ReconfigurationPlan($0) }
         while time < chaosMs, cluster.failure == nil {
             time += 20 + random.below(400)
             cluster.run(until: time)
-            chaos(&cluster, &random)
+            if plan != nil, random.below(100) < 15 {
+                plan!.step(&cluster)
+            } else {
+                chaos(&cluster, &random)
+            }
         }
         var timings = (election: Int64(0), commit: Int64(0))
-        let failure = cluster.failure ?? calm(&cluster, timings: &timings)
-        return Outcome(failure: failure, events: cluster.eventCount, committedEntries: cluster.committed.count,
+        let failure = cluster.failure ?? calm(&cluster, plan: &plan, timings: &timings)
+        return Outcome(failure: failure, voters: cluster.voters.sorted, events: cluster.eventCount,
+                       committedEntries: cluster.committed.count,
                        epochs: cluster.leaders.count, crashes: cluster.crashes,
                        snapshotsTaken: cluster.snapshotsTaken,
                        snapshotsInstalled: cluster.nodes.values.map(\.snapshotsInstalled).reduce(0, +),
@@ -103,7 +114,7 @@ struct SimScenario {
         case 82..<84:
             // Only observers lose their disk during chaos: a voter that forgets its vote or its committed
             // entries breaks Raft's assumptions (KIP-853 handles that with directory ids).
-            let observers = ids.filter { !cluster.voters.contains($0) }
+            let observers = ids.filter { !cluster.voters.contains($0) && !cluster.everVoters.contains($0) }
             if !observers.isEmpty { cluster.wipe(observers[Int(random.below(Int64(observers.count)))]) }
         default:
             break
@@ -111,20 +122,32 @@ struct SimScenario {
     }
 
     /// Faults stop; the quorum must elect a leader and commit new data within the bounds.
-    private func calm(_ cluster: inout SimCluster, timings: inout (election: Int64, commit: Int64)) -> String? {
+    private func calm(_ cluster: inout SimCluster, plan: inout ReconfigurationPlan?,
+                      timings: inout (election: Int64, commit: Int64)) -> String? {
         cluster.heal()
         cluster.faults = SimCluster.Faults()
         for id in cluster.nodeIDs { cluster.start(id) }
         let calmStart = cluster.now
-        var leader: (id: Int32, epoch: Int32)?
-        while leader == nil {
-            cluster.run(until: cluster.now + 50)
-            if let failure = cluster.failure { return failure }
-            leader = stableLeader(cluster)
-            if leader == nil, cluster.now - calmStart > electionBoundMs {
-                cluster.fail("no leader followed by a majority \(electionBoundMs) ms after faults stopped")
-                return cluster.failure
+        if let failure = awaitStableLeader(&cluster) { return failure }
+        if plan != nil {
+            // Finish the membership change, retrying through whichever replica leads, then elect again
+            // (the change may have removed the leader).
+            let start = cluster.now
+            var lastStep: Int64?
+            while !plan!.isDone(cluster) {
+                if lastStep.map({ cluster.now - $0 >= 500 }) ?? true {
+                    plan!.step(&cluster)
+                    lastStep = cluster.now
+                }
+                cluster.run(until: cluster.now + 50)
+                if let failure = cluster.failure { return failure }
+                if cluster.now - start > reconfigurationBoundMs {
+                    cluster.fail("voters \(cluster.voters) not \(plan!.goal.map { $0.sorted() } ?? []) "
+                        + "\(reconfigurationBoundMs) ms after faults stopped; \(cluster.nodeSummary)")
+                    return cluster.failure
+                }
             }
+            if let failure = awaitStableLeader(&cluster) { return failure }
         }
         let electedAt = cluster.now
         timings.election = electedAt - calmStart
@@ -157,9 +180,15 @@ struct SimScenario {
         }
         cluster.takeSnapshot(leader.id)
         let target = cluster.committed.count
-        let victim = cluster.voters.sorted.first { $0 != leader.id }!
-        cluster.wipe(victim)
-        cluster.start(victim)
+        // A wiped voter loses what it held; with fewer than three voters (after a KIP-853 removal) that
+        // leaves no durable majority, which Raft cannot survive, so an observer loses its disk instead.
+        let victim: Int32? = cluster.voters.count >= 3
+            ? cluster.voters.sorted.first { $0 != leader.id }
+            : cluster.nodeIDs.first { !cluster.everVoters.contains($0) && $0 != leader.id }
+        if let victim {
+            cluster.wipe(victim)
+            cluster.start(victim)
+        }
         let wipedAt = cluster.now
         while let lagging = cluster.nodeIDs.first(where: { (cluster.nodes[$0]?.applied.count ?? 0) < target }) {
             cluster.run(until: cluster.now + 50)
@@ -170,7 +199,7 @@ struct SimScenario {
                     "\(core.state.name) of \(core.leaderID ?? -1) in epoch \(core.epoch), log [\(core.log.logStartOffset), "
                         + "\(core.log.endOffset.offset)), high watermark \(core.highWatermark ?? -1)"
                 } ?? "down"
-                cluster.fail("node \(lagging) (\(state)) applied \(applied) of \(target) committed entries \(convergeBoundMs) ms after \(victim) was wiped")
+                cluster.fail("node \(lagging) (\(state)) applied \(applied) of \(target) committed entries \(convergeBoundMs) ms after \(victim.map(String.init) ?? "no replica") was wiped")
                 return cluster.failure
             }
         }
@@ -184,15 +213,29 @@ struct SimScenario {
         return cluster.failure
     }
 
-    /// A leader whose epoch a majority of voters follows.
+    /// Runs until a leader is followed by a majority, or fails after `electionBoundMs`.
+    private func awaitStableLeader(_ cluster: inout SimCluster) -> String? {
+        let start = cluster.now
+        while stableLeader(cluster) == nil {
+            cluster.run(until: cluster.now + 50)
+            if let failure = cluster.failure { return failure }
+            if cluster.now - start > electionBoundMs {
+                cluster.fail("no leader followed by a majority \(electionBoundMs) ms after faults stopped")
+                return cluster.failure
+            }
+        }
+        return nil
+    }
+
+    /// A leader whose epoch a majority of its voter set follows.
     private func stableLeader(_ cluster: SimCluster) -> (id: Int32, epoch: Int32)? {
-        for id in cluster.voters.sorted {
-            guard let core = cluster.nodes[id]?.core, core.state.isLeader else { continue }
-            let following = cluster.voters.sorted.filter { voter in
+        for id in cluster.nodeIDs {
+            guard let core = cluster.nodes[id]?.core, core.state.isLeader, core.isVoter else { continue }
+            let following = core.voters.sorted.filter { voter in
                 guard let other = cluster.nodes[voter]?.core else { return false }
                 return other.epoch == core.epoch && other.leaderID == id
             }
-            if following.count >= cluster.voters.majority { return (id, core.epoch) }
+            if following.count >= core.voters.majority { return (id, core.epoch) }
         }
         return nil
     }

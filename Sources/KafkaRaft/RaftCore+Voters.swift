@@ -164,10 +164,12 @@ extension RaftCore {
         return false
     }
 
-    /// The effective voter set changed (a `VotersRecord` appended or truncated away). The leader re-counts
-    /// its majority; an Unattached replica that became a voter starts its election timer, one that
-    /// stopped being a voter stops it. Followers check `isVoter` when their fetch times out.
+    /// The effective voter set changed (a `VotersRecord` appended or truncated away): the shell hears of it
+    /// (`votersChanged`), the leader re-counts its majority, an Unattached replica that became a voter
+    /// starts its election timer and one that stopped being a voter stops it. Followers check `isVoter`
+    /// when their fetch times out.
     mutating func onVotersChanged(from old: VoterSet, now: Int64, into actions: inout [RaftAction]) {
+        actions.append(.votersChanged(voters))
         switch state {
         case .leader(var leader):
             let advanced = leader.updateVoters(voters)

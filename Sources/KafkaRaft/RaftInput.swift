@@ -34,6 +34,9 @@ public enum RaftAction: Hashable, Sendable {
     case resigned(epoch: Int32)
     /// The local high watermark rose: entries below it are committed.
     case committed(highWatermark: Int64)
+    /// The effective voter set changed (a `VotersRecord` appended, or truncated away): the replicas to
+    /// connect to, with their endpoints, are now these. `core.voters` holds the set at startup.
+    case votersChanged(VoterSet)
     /// A client append was written at the leader; `last` is its last offset and the epoch.
     case appendAccepted(last: OffsetAndEpoch)
     case appendRejected(RaftErrorCode)

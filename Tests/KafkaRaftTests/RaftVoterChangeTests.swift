@@ -61,6 +61,7 @@ import Testing
         let expected = VoterSet(voters: [.init(voterID: 1), .init(voterID: 2), .init(voterID: 3), voter4])
         #expect(added.contains(.appendToLog(baseOffset: 3, entries: [RaftEntry(epoch: 1, control: .voters(expected))])))
         #expect(added.contains(.flushLog(upTo: 4)))
+        #expect(added.contains(.votersChanged(expected)))
         #expect(answers(added).isEmpty, "the answer waits for the commit")
         #expect(core.voters == expected, "the uncommitted VotersRecord is in force at once")
         #expect(core.describeQuorum(now: now + 1).currentVoters.map(\.replicaID) == [1, 2, 3, 4])

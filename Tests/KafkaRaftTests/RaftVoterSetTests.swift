@@ -67,6 +67,7 @@ import Testing
             errorCode: .none, highWatermark: 3, divergingEpoch: .init(epoch: 1, endOffset: 3), leaderID: 2,
             leaderEpoch: 2)))), now: 4)
         #expect(truncated.contains(.truncateLog(toOffset: 3)))
+        #expect(truncated.contains(.votersChanged(VoterSet([1, 2, 3]))))
         #expect(!other.isVoter)
         #expect(other.voters == VoterSet([1, 2, 3]))
     }

@@ -160,7 +160,7 @@ struct SimCluster {
                 node.pendingTick = time
                 queue.push(.tick(node: id, incarnation: node.incarnation), at: time)
             }
-        case .becameFollower, .resigned, .appendAccepted, .appendRejected:
+        case .becameFollower, .resigned, .appendAccepted, .appendRejected, .votersChanged:
             break
         case .writeSnapshotChunk, .freezeSnapshot, .abandonSnapshot, .deleteLogPrefix, .installSnapshot,
              .snapshotRejected:

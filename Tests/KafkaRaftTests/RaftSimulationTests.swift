@@ -88,6 +88,15 @@ import Darwin
                       scenario: SimScenario(reconfiguration: kind), label: "reconfiguration \(kind)")
     }
 
+    /// The same with random timeouts, a harsher network and two observers.
+    @Test(arguments: [(Reconfiguration.addObserver, UInt64(5_000_001)), (.removeVoter, 5_100_001),
+                      (.removeLeader, 5_200_001), (.replace, 5_300_001)])
+    func reconfigurationHarshNetworkManySeeds(kind: Reconfiguration, firstSeed: UInt64) {
+        Self.runSeeds(firstSeed...(firstSeed - 1 + max(1, Self.seedCount / 40)),
+                      scenario: SimScenario(observerCount: 2, randomizeConfig: true, reconfiguration: kind),
+                      label: "harsh reconfiguration \(kind)")
+    }
+
     /// The changes really happen: the committed voter set ends at each goal.
     @Test func reconfigurationsReachTheirGoal() {
         #expect(SimScenario(reconfiguration: .addObserver).outcome(seed: 11).voters == [1, 2, 3, 100])

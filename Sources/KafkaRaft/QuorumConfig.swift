@@ -31,6 +31,11 @@ public struct QuorumConfig: Hashable, Sendable {
     /// The listener voters are reached on (`controller.listener.names`' first); AddRaftVoter and
     /// UpdateRaftVoter must name an endpoint on it. nil accepts any non-empty endpoint list.
     public var listenerName: String? = nil
+    /// This replica's own controller endpoints and log directory id. A voter whose entry in the voter set
+    /// differs (other endpoints, no directory id, another kraft.version range than Strom's) tells the
+    /// leader with UpdateRaftVoter once per epoch. No endpoints: never.
+    public var localListeners: [VoterSet.Endpoint] = []
+    public var localDirectoryID: DirectoryID = .zero
 
     public init() {}
 

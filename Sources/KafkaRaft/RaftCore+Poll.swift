@@ -82,7 +82,11 @@ extension RaftCore {
             } else if !requests.hasInflightRequest(now: now), let fetching = follower.fetchingSnapshot {
                 sendFetchSnapshot(fetching, to: follower.leaderID, now: now, into: &actions)
             } else if !requests.hasInflightRequest(now: now), isLogDurableForFetch {
-                sendFetch(to: follower.leaderID, now: now, into: &actions)
+                if shouldSendUpdateRaftVoter(follower, now: now) {
+                    sendUpdateRaftVoter(to: follower.leaderID, now: now, into: &actions)
+                } else {
+                    sendFetch(to: follower.leaderID, now: now, into: &actions)
+                }
             }
             return false
 

@@ -19,6 +19,8 @@ extension RaftCore {
             success = handleFetchResponse(response, from: envelope.source, now: now, into: &actions)
         case .fetchSnapshotResponse(let response):
             success = handleFetchSnapshotResponse(response, from: envelope.source, now: now, into: &actions)
+        case .updateRaftVoterResponse(let response):
+            success = handleUpdateRaftVoterResponse(response, now: now, into: &actions)
         default:
             success = false
         }

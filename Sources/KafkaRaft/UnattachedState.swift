@@ -53,6 +53,10 @@ public struct FollowerState: Hashable, Sendable {
     public var fetchDeadline: Int64
     /// True once a Fetch to the leader succeeded in this state; until then a pre-vote may be granted.
     public var hasFetchedFromLeader = false
+    /// True once the leader accepted this voter's UpdateRaftVoter in this state (KIP-853).
+    public var hasUpdatedLeader = false
+    /// After a refused UpdateRaftVoter, when to try again (fetching meanwhile).
+    public var updateVoterRetryAt: Int64 = 0
     public var highWatermark: Int64?
     /// KIP-630: the leader's snapshot being downloaded instead of fetching entries.
     public var fetchingSnapshot: FetchingSnapshot?

@@ -42,4 +42,9 @@ import Testing
     @Test func concurrentVoterChangesSeed() {
         #expect(SimScenario(reconfiguration: .replace).run(seed: 3_300_055) == nil)
     }
+
+    /// The same, on the harsh network: a leader asks a replica to truncate below its high watermark.
+    @Test func concurrentVoterChangesHarshSeed() {
+        #expect(SimScenario(observerCount: 2, randomizeConfig: true, reconfiguration: .replace).run(seed: 5_300_074) == nil)
+    }
 }

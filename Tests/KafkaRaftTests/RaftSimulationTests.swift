@@ -99,7 +99,10 @@ import Darwin
 
     /// The changes really happen: the committed voter set ends at each goal.
     @Test func reconfigurationsReachTheirGoal() {
-        #expect(SimScenario(reconfiguration: .addObserver).outcome(seed: 11).voters == [1, 2, 3, 100])
+        let added = SimScenario(reconfiguration: .addObserver).outcome(seed: 11)
+        #expect(added.voters == [1, 2, 3, 100])
+        #expect(added.votersWithEndpoints.contains(100), "AddRaftVoter's listeners")
+        #expect(added.votersWithEndpoints.contains { $0 < 100 }, "a static voter sent UpdateRaftVoter")
         #expect(SimScenario(reconfiguration: .removeVoter).outcome(seed: 12).voters == [1, 2])
         #expect(SimScenario(reconfiguration: .replace).outcome(seed: 13).voters == [1, 2, 100])
         let removedLeader = SimScenario(reconfiguration: .removeLeader).outcome(seed: 14)

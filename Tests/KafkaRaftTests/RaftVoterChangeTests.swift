@@ -238,4 +238,62 @@ import Testing
         var follower = makeCore(id: 3, quorumState: QuorumStateData(leaderEpoch: 1, leaderID: 1))
         #expect(error(follower.handle(update(2, to: 3), now: 1)) == .notLeaderOrFollower)
     }
+
+    @Test func voterWhoseEntryDiffersSendsUpdateRaftVoterOncePerEpoch() {
+        var config = QuorumConfig()
+        config.localListeners = [VoterSet.Endpoint(name: "CONTROLLER", host: "node2", port: 9093)]
+        var follower = Core(localID: 2, voters: VoterSet([1, 2, 3]), config: config,
+                            quorumState: QuorumStateData(leaderEpoch: 1, leaderID: 1), log: MemoryRaftLog(), now: 0, seed: 7)
+        let fetch = try! #require(follower.handle(.tick, now: 0).sent.first { $0.fetchRequest != nil })
+        let records = [leaderChangeEntry(epoch: 1, leader: 1), RaftEntry(epoch: 1, control: .kraftVersion(1)),
+                       RaftEntry(epoch: 1, control: .voters(VoterSet([1, 2, 3])))]
+        _ = follower.handle(.received(fetch.reply(.fetchResponse(FetchResponse(
+            errorCode: .none, highWatermark: 3, leaderID: 1, leaderEpoch: 1, recordsBaseOffset: 0, records: records)))),
+                            now: 1)
+        let durable = follower.handle(.persisted(upTo: 3), now: 2)
+        let update = try! #require(durable.sent.first)
+        #expect(update.destination == 1)
+        #expect(update.message == .updateRaftVoterRequest(UpdateRaftVoterRequest(
+            currentLeaderEpoch: 1, voterID: 2, voterDirectoryID: .zero, listeners: config.localListeners,
+            kraftVersionFeature: .strom)))
+        // Refused while a change is pending: the follower goes on fetching from the leader and tries
+        // again after the request timeout.
+        let refused = follower.handle(.received(update.reply(.updateRaftVoterResponse(UpdateRaftVoterResponse(
+            errorCode: .requestTimedOut, leaderID: 1, leaderEpoch: 1)))), now: 3)
+        #expect(refused.sent.map(\.destination) == [1])
+        #expect(refused.sent.allSatisfy { $0.fetchRequest != nil })
+        var now: Int64 = 3
+        var retried: RaftEnvelope?
+        var outbox = refused.sent
+        while retried == nil && now < 5_000 {
+            now += 10
+            let due = outbox + follower.handle(.tick, now: now).sent
+            outbox = []
+            for sent in due where retried == nil {
+                if case .updateRaftVoterRequest = sent.message { retried = sent; break }
+                // Fetches (to the leader, or to any voter while backing off from it) find nothing new;
+                // what the answer makes the follower send goes out at the next step.
+                outbox += follower.handle(.received(sent.reply(.fetchResponse(FetchResponse(
+                    errorCode: .none, highWatermark: 3, leaderID: 1, leaderEpoch: 1, recordsBaseOffset: 3)))),
+                                          now: now).sent
+            }
+        }
+        let retry = try! #require(retried)
+        #expect(now >= 3 + QuorumConfig().requestTimeoutMs)
+        let accepted = follower.handle(.received(retry.reply(.updateRaftVoterResponse(UpdateRaftVoterResponse(
+            errorCode: .none, leaderID: 1, leaderEpoch: 1)))), now: now + 1)
+        #expect(accepted.sent.allSatisfy { $0.fetchRequest != nil }, "accepted: back to fetching")
+        #expect(accepted.sent.count == 1)
+
+        // A voter whose entry already matches sends none.
+        var matching = QuorumConfig()
+        matching.localListeners = []
+        var quiet = Core(localID: 2, voters: VoterSet([1, 2, 3]), config: matching,
+                         quorumState: QuorumStateData(leaderEpoch: 1, leaderID: 1), log: MemoryRaftLog(entries: records),
+                         now: 0, seed: 7)
+        let first = try! #require(quiet.handle(.tick, now: 0).sent.first)
+        let next = quiet.handle(.received(first.reply(.fetchResponse(FetchResponse(
+            errorCode: .none, highWatermark: 3, leaderID: 1, leaderEpoch: 1, recordsBaseOffset: 3)))), now: 1)
+        #expect(next.sent.allSatisfy { $0.fetchRequest != nil })
+    }
 }

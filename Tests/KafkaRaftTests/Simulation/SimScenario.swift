@@ -24,8 +24,10 @@ struct SimScenario {
     /// What a run did, for the progress report and for checking that runs exercise the protocol.
     struct Outcome {
         var failure: String?
-        /// The committed voter set at the end.
+        /// The committed voter set at the end, and those of its voters with endpoints (given by
+        /// AddRaftVoter or UpdateRaftVoter; the static set has none).
         var voters: [Int32] = []
+        var votersWithEndpoints: [Int32] = []
         var events = 0
         var committedEntries = 0
         var epochs = 0
@@ -54,6 +56,10 @@ struct SimScenario {
             config.maxFetchEntries = 1 + Int(random.below(8))
             config.fetchSnapshotMaxBytes = 16 + Int32(random.below(240))
         }
+        if reconfiguration != nil {
+            // Voters also send UpdateRaftVoter: the static set names no endpoints.
+            config.localListeners = [VoterSet.Endpoint(name: "CONTROLLER", host: "sim", port: 9093)]
+        }
         var cluster = SimCluster(seed: seed, voterIDs: (1...Int32(voterCount)).map { $0 },
                                  observerIDs: (0..<Int32(observerCount)).map { 100 + $0 }, config: config)
         cluster.faults.dropPercent = UInt64(random.below(randomizeConfig ? 25 : 12))
@@ -73,8 +79,9 @@ struct SimScenario {
         }
         var timings = (election: Int64(0), commit: Int64(0))
         let failure = cluster.failure ?? calm(&cluster, plan: &plan, timings: &timings)
-        return Outcome(failure: failure, voters: cluster.voters.sorted, events: cluster.eventCount,
-                       committedEntries: cluster.committed.count,
+        return Outcome(failure: failure, voters: cluster.voters.sorted,
+                       votersWithEndpoints: cluster.voters.voterList.filter { !$0.endpoints.isEmpty }.map(\.voterID),
+                       events: cluster.eventCount, committedEntries: cluster.committed.count,
                        epochs: cluster.leaders.count, crashes: cluster.crashes,
                        snapshotsTaken: cluster.snapshotsTaken,
                        snapshotsInstalled: cluster.nodes.values.map(\.snapshotsInstalled).reduce(0, +),

@@ -7,12 +7,13 @@ import NIOCore
 ///
 /// Format: consecutive data entries of one epoch form one batch (magic 2, partition leader epoch = the
 /// entry epoch, no compression); each record has a null key and the entry payload (a metadata record
-/// frame) as value. A control entry is alone in a control batch whose record has key (version 0,
-/// LEADER_CHANGE) and a `LeaderChangeMessage` value, as Kafka's leader writes at the start of its epoch.
-/// Invariant: `decode(encode(entries))` gives back the entries' epochs, kinds and data payloads; a
-/// control entry decodes with its control record (key and value bytes) as payload.
+/// frame) as value. A control entry is alone in a control batch holding its KRaft control record
+/// (`KRaftControlRecord`, values in version 0): `.leaderChange` as LEADER_CHANGE (`LeaderChangeMessage`),
+/// `.kraftVersion` as KRAFT_VERSION (`KRaftVersionRecord`), `.voters` as KRAFT_VOTERS (`VotersRecord`).
+/// Invariant: `decode(encode(entries)) == entries`, except directory ids in a leader change (version 0
+/// of `LeaderChangeMessage` has none; they decode as zero).
 public struct RaftEntryBatches: Sendable {
-    /// Who is writing: fills the LeaderChangeMessage of a control entry created by this replica.
+    /// Who is writing. Kept for callers; control entries now carry their own records (KIP-853).
     public var localID: Int32
     public var voters: [Int32]
 
@@ -30,8 +31,9 @@ public struct RaftEntryBatches: Sendable {
         while index < entries.count {
             let first = entries[index]
             var builder = RecordBatchBuilder(baseOffset: offset, partitionLeaderEpoch: first.epoch)
-            if first.isControl {
-                builder.append(try controlRecord(for: first), timestamp: now)
+            if let control = first.control {
+                builder = RecordBatchBuilder(baseOffset: offset, partitionLeaderEpoch: first.epoch, isControl: true)
+                builder.append(try Self.kraftRecord(for: control).controlRecord(), timestamp: now)
                 index += 1
             } else {
                 while index < entries.count, !entries[index].isControl, entries[index].epoch == first.epoch {
@@ -71,8 +73,11 @@ public struct RaftEntryBatches: Sendable {
             let records = try batch.decodeRecords(decompressionLimit: 64 << 20)
             for record in records {
                 if header.attributes.isControl {
-                    entries.append(RaftEntry(epoch: header.partitionLeaderEpoch, isControl: true,
-                                             payload: (record.key ?? []) + (record.value ?? [])))
+                    let parsed: KRaftControlRecord
+                    do { parsed = try KRaftControlRecord(parsing: record) } catch {
+                        throw RaftWire.DecodeError("control record at offset \(header.baseOffset): \(error)")
+                    }
+                    entries.append(RaftEntry(epoch: header.partitionLeaderEpoch, control: try Self.raftControl(parsed)))
                 } else {
                     entries.append(RaftEntry(epoch: header.partitionLeaderEpoch, payload: record.value ?? []))
                 }
@@ -82,20 +87,71 @@ public struct RaftEntryBatches: Sendable {
         return (base ?? 0, entries)
     }
 
-    private func controlRecord(for entry: RaftEntry) throws -> ControlRecord {
-        if entry.payload.count >= ControlRecord.keySize {
-            // A control record read from another replica: keep its key and value as written.
-            let key = Array(entry.payload.prefix(ControlRecord.keySize))
-            let type = Int16(bitPattern: UInt16(key[2]) << 8 | UInt16(key[3]))
-            let version = Int16(bitPattern: UInt16(key[0]) << 8 | UInt16(key[1]))
-            return ControlRecord(type: ControlRecordType(rawValue: type), version: version,
-                                 value: .raw(Array(entry.payload.dropFirst(ControlRecord.keySize))))
+    /// The Kafka control record for a core control entry.
+    static func kraftRecord(for control: RaftControlRecord) -> KRaftControlRecord {
+        switch control {
+        case .leaderChange(let change):
+            var message = LeaderChangeMessage()
+            message.version = 0
+            message.leaderID = change.leaderID
+            message.voters = change.voters.map { LeaderChangeMessage.Voter(voterID: $0.id) }
+            message.grantingVoters = change.grantingVoters.map { LeaderChangeMessage.Voter(voterID: $0.id) }
+            return .leaderChange(message)
+        case .kraftVersion(let level):
+            var record = KRaftVersionRecord()
+            record.version = 0
+            record.kRaftVersion = level
+            return .kraftVersion(record)
+        case .voters(let set):
+            var record = VotersRecord()
+            record.version = 0
+            record.voters = set.voterList.map { voter in
+                var out = VotersRecord.Voter()
+                out.voterID = voter.voterID
+                out.voterDirectoryID = KafkaUUID(mostSignificantBits: voter.voterDirectoryID.mostSignificantBits,
+                                                 leastSignificantBits: voter.voterDirectoryID.leastSignificantBits)
+                out.endpoints = voter.endpoints.map { endpoint in
+                    var wire = VotersRecord.Voter.Endpoint()
+                    wire.name = endpoint.name
+                    wire.host = endpoint.host
+                    wire.port = endpoint.port
+                    return wire
+                }
+                out.kRaftVersionFeature.minSupportedVersion = voter.kraftVersionFeature.minSupportedVersion
+                out.kRaftVersionFeature.maxSupportedVersion = voter.kraftVersionFeature.maxSupportedVersion
+                return out
+            }
+            return .voters(record)
         }
-        var message = LeaderChangeMessage()
-        message.version = 0
-        message.leaderID = localID
-        message.voters = voters.map { LeaderChangeMessage.Voter(voterID: $0) }
-        message.grantingVoters = message.voters
-        return try KRaftControlRecord.leaderChange(message).controlRecord()
+    }
+
+    /// The core control entry for a Kafka control record of the log; snapshot header and footer belong in
+    /// checkpoint files only.
+    static func raftControl(_ record: KRaftControlRecord) throws -> RaftControlRecord {
+        switch record {
+        case .leaderChange(let message):
+            func keys(_ voters: [LeaderChangeMessage.Voter]) -> [ReplicaKey] {
+                voters.map { ReplicaKey(id: $0.voterID, directoryID: DirectoryID(
+                    mostSignificantBits: $0.voterDirectoryID.mostSignificantBits,
+                    leastSignificantBits: $0.voterDirectoryID.leastSignificantBits)) }
+            }
+            return .leaderChange(LeaderChange(leaderID: message.leaderID, voters: keys(message.voters),
+                                              grantingVoters: keys(message.grantingVoters)))
+        case .kraftVersion(let record):
+            return .kraftVersion(record.kRaftVersion)
+        case .voters(let record):
+            return .voters(VoterSet(voters: record.voters.map { voter in
+                VoterSet.Voter(
+                    voterID: voter.voterID,
+                    voterDirectoryID: DirectoryID(mostSignificantBits: voter.voterDirectoryID.mostSignificantBits,
+                                                  leastSignificantBits: voter.voterDirectoryID.leastSignificantBits),
+                    endpoints: voter.endpoints.map { VoterSet.Endpoint(name: $0.name, host: $0.host, port: $0.port) },
+                    kraftVersionFeature: VoterSet.KRaftVersionRange(
+                        minSupportedVersion: voter.kRaftVersionFeature.minSupportedVersion,
+                        maxSupportedVersion: voter.kRaftVersionFeature.maxSupportedVersion))
+            }))
+        case .snapshotHeader, .snapshotFooter:
+            throw RaftWire.DecodeError("a snapshot \(record.type) control record in the log")
+        }
     }
 }

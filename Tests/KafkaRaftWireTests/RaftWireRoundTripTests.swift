@@ -1,6 +1,7 @@
 import KafkaProtocol
 import KafkaRaft
 @testable import KafkaRaftWire
+import KafkaRecords
 import NIOCore
 import Testing
 
@@ -58,7 +59,10 @@ import Testing
                                                            lastFetchedEpoch: 3))
 
     @Test func fetchResponseCarriesEntriesAsBatches() throws {
-        let entries = [RaftEntry(epoch: 3, isControl: true, payload: []),
+        let voters = [ReplicaKey(id: 1), ReplicaKey(id: 2), ReplicaKey(id: 3)]
+        let leaderChange = RaftControlRecord.leaderChange(LeaderChange(leaderID: 1, voters: voters,
+                                                                       grantingVoters: Array(voters.prefix(2))))
+        let entries = [RaftEntry(epoch: 3, control: leaderChange),
                        RaftEntry(epoch: 3, payload: [1, 2, 3]), RaftEntry(epoch: 3, payload: [4]),
                        RaftEntry(epoch: 4, payload: [5, 6])]
         let m = KafkaRaft.FetchResponse(errorCode: .none, highWatermark: 12, logStartOffset: 0, leaderID: 1, leaderEpoch: 4,
@@ -69,17 +73,43 @@ import Testing
         #expect(f.recordsBaseOffset == 10)
         #expect(f.highWatermark == 12 && f.leaderID == 1 && f.leaderEpoch == 4)
         #expect(f.records.map(\.epoch) == [3, 3, 3, 4])
-        #expect(f.records.map(\.isControl) == [true, false, false, false])
-        #expect(f.records.dropFirst().map(\.payload) == [[1, 2, 3], [4], [5, 6]])
-        // The control record is Kafka's LEADER_CHANGE: key version 0, type 2, then a LeaderChangeMessage naming the leader.
-        let control = f.records[0].payload
-        #expect(Array(control.prefix(4)) == [0, 0, 0, 2])
-        let leaderChange = try LeaderChangeMessage.decodeExactly(ByteBuffer(bytes: control.dropFirst(4)), version: 0)
-        #expect(leaderChange.leaderID == 1 && leaderChange.voters.map(\.voterID) == [1, 2, 3])
-        // Re-encoding a control entry read from another replica keeps its bytes.
+        #expect(f.records.map { $0.isControl } == [true, false, false, false])
+        #expect(f.records.dropFirst().map { $0.payload } == [[1, 2, 3], [4], [5, 6]])
+        #expect(f.records[0].control == leaderChange)
+        // On the wire it is Kafka's LEADER_CHANGE control record: key version 0, type 2.
+        let batches = try codec.encode(Array(entries.prefix(1)), baseOffset: 10, now: 1000)
+        var reader = RecordBatchReader(batches[0].batch)
+        let batch = try #require(try reader.next())
+        #expect(batch.header.isControl)
+        let record = try #require(try batch.decodeRecords(decompressionLimit: 1 << 20).first)
+        #expect(record.key.map { Array($0.prefix(4)) } == [0, 0, 0, 2])
         let again = try RaftEntryBatches.decode(codec.encodeContiguous(f.records, baseOffset: 10, now: 1000))
         #expect(again.entries == f.records)
         #expect(again.baseOffset == 10)
+    }
+
+    /// KIP-853's control entries as KRAFT_VERSION (5) and KRAFT_VOTERS (6) records, back unchanged.
+    @Test func kraftVersionAndVotersEntriesRoundTrip() throws {
+        let directory = DirectoryID(mostSignificantBits: 7, leastSignificantBits: 9)
+        let set = VoterSet(voters: [
+            .init(voterID: 1, endpoints: [.init(name: "CONTROLLER", host: "h1", port: 9093)]),
+            .init(voterID: 4, voterDirectoryID: directory, endpoints: [.init(name: "CONTROLLER", host: "h4", port: 19093)],
+                  kraftVersionFeature: .init(minSupportedVersion: 0, maxSupportedVersion: 1)),
+        ])
+        let entries = [RaftEntry(epoch: 2, control: .kraftVersion(1)), RaftEntry(epoch: 2, control: .voters(set))]
+        let batches = try codec.encode(entries, baseOffset: 5, now: 1)
+        #expect(batches.count == 2)
+        var types: [[UInt8]] = []
+        for (_, bytes) in batches {
+            var reader = RecordBatchReader(bytes)
+            let batch = try #require(try reader.next())
+            #expect(batch.header.isControl)
+            types += try batch.decodeRecords(decompressionLimit: 1 << 20).map { Array(($0.key ?? []).prefix(4)) }
+        }
+        #expect(types == [[0, 0, 0, 5], [0, 0, 0, 6]])
+        let back = try RaftEntryBatches.decode(codec.encodeContiguous(entries, baseOffset: 5, now: 1))
+        #expect(back.entries == entries)
+        #expect(back.baseOffset == 5)
     }
 
     @Test func divergingEpochAndErrors() throws {

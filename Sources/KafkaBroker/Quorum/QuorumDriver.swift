@@ -233,6 +233,9 @@ public actor QuorumDriver {
                 commit(upTo: hw)
             case .appendAccepted, .appendRejected:
                 break
+            case .votersChanged:
+                // Connections still follow controller.quorum.voters; KIP-853 endpoints are not used yet.
+                break
             case .writeSnapshotChunk, .freezeSnapshot, .abandonSnapshot, .deleteLogPrefix, .installSnapshot, .snapshotRejected:
                 guard performSnapshotAction(action) else {
                     stopped = true

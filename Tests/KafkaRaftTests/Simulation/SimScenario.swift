@@ -187,9 +187,10 @@ struct SimScenario {
         }
         cluster.takeSnapshot(leader.id)
         let target = cluster.committed.count
-        // A wiped voter loses what it held; with fewer than three voters (after a KIP-853 removal) that
-        // leaves no durable majority, which Raft cannot survive, so an observer loses its disk instead.
-        let victim: Int32? = cluster.voters.count >= 3
+        // A wiped voter forgets its votes and log and restarts with the static voters. Under KIP-853 changes
+        // that is a different replica (Kafka gives it a new directory id, which Strom does not track yet),
+        // so with a reconfiguration only a replica that never was a voter loses its disk.
+        let victim: Int32? = reconfiguration == nil
             ? cluster.voters.sorted.first { $0 != leader.id }
             : cluster.nodeIDs.first { !cluster.everVoters.contains($0) && $0 != leader.id }
         if let victim {

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaRaft
 import KafkaProtocol
 import StromConfig
 
@@ -92,5 +93,12 @@ public struct MetaProperties: Hashable, Sendable {
             found = m
         }
         return found?.clusterID
+    }
+
+    /// The `directory.id` of the metadata log's directory (the first of `log.dirs`), which identifies
+    /// this node's replica of `__cluster_metadata` to the quorum (KIP-853).
+    public static func metadataDirectoryID(config: ServerConfig) throws -> DirectoryID {
+        let id = try read(directory: config.logDirs[0])?.directoryID ?? .zero
+        return DirectoryID(mostSignificantBits: id.mostSignificantBits, leastSignificantBits: id.leastSignificantBits)
     }
 }

@@ -26,11 +26,4 @@ extension MetadataService {
             logger.error("could not load a metadata snapshot", metadata: ["raft.snapshot": "\(id)", "error": "\(error)"])
         }
     }
-
-    /// The current image as snapshot record values, with the offset of the last entry it includes.
-    nonisolated func snapshotRecordValues() -> (lastOffset: Int64, values: [[UInt8]]) {
-        let image = self.image
-        let values = image.snapshotRecords().compactMap { try? Array(buffer: MetadataRecordSerde.encode($0)) }
-        return (image.provenance.offset, values)
-    }
 }

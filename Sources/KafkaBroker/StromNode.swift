@@ -65,13 +65,13 @@ public final class StromNode: Sendable {
         let replicas = ReplicaManager(config: config, logger: logger)
         replicas.apply(image: metadata.image, delta: nil)
         await metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
-        let voters = Dictionary(config.quorumVoters.map { ($0.id, (host: $0.host, port: $0.port)) }, uniquingKeysWith: { a, _ in a })
-        let quorum = try QuorumDriver(localID: config.nodeID, clusterID: clusterID!, voters: voters, config: config.quorumConfig,
+        let voters = try await QuorumVoters.initial(config: config, logger: logger)
+        let quorum = try QuorumDriver(localID: config.nodeID, clusterID: clusterID!, voters: voters, config: config.quorumConfig(directoryID: try MetaProperties.metadataDirectoryID(config: config)),
                                       snapshotPolicy: config.snapshotPolicy, disk: metadataLog, logger: logger,
                                       onCommit: { first, entries in metadata.replayCommitted(firstOffset: first, entries: entries) },
                                       onStatus: { status in metadata.statusChanged(status) },
                                       onSnapshot: { id, bytes in metadata.loadSnapshot(id: id, bytes: bytes) },
-                                      snapshotSource: { metadata.snapshotRecordValues() })
+                                      snapshotSource: { metadata.image })
         await metadata.attach(quorum)
 
         // 1. The controller listener serves the quorum at once: the other voters need it to elect a

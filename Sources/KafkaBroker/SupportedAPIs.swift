@@ -54,6 +54,10 @@ public enum SupportedAPIs {
         Entry(apiKey: .brokerRegistration, versions: 0...4),
         Entry(apiKey: .brokerHeartbeat, versions: 0...1),
         Entry(apiKey: .allocateProducerIDs, versions: 0...0),
+        // KIP-853 dynamic voters.
+        Entry(apiKey: .addRaftVoter, versions: 0...0),
+        Entry(apiKey: .removeRaftVoter, versions: 0...0),
+        Entry(apiKey: .updateRaftVoter, versions: 0...0),
     ]
 
     public static func versions(for key: APIKey) -> ClosedRange<Int16>? {

@@ -88,7 +88,7 @@ public struct RaftEntryBatches: Sendable {
     }
 
     /// The Kafka control record for a core control entry.
-    static func kraftRecord(for control: RaftControlRecord) -> KRaftControlRecord {
+    public static func kraftRecord(for control: RaftControlRecord) -> KRaftControlRecord {
         switch control {
         case .leaderChange(let change):
             var message = LeaderChangeMessage()
@@ -127,7 +127,7 @@ public struct RaftEntryBatches: Sendable {
 
     /// The core control entry for a Kafka control record of the log; snapshot header and footer belong in
     /// checkpoint files only.
-    static func raftControl(_ record: KRaftControlRecord) throws -> RaftControlRecord {
+    public static func raftControl(_ record: KRaftControlRecord) throws -> RaftControlRecord {
         switch record {
         case .leaderChange(let message):
             func keys(_ voters: [LeaderChangeMessage.Voter]) -> [ReplicaKey] {

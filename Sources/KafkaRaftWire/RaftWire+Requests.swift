@@ -45,6 +45,8 @@ extension RaftWire {
             return make(fetchRequest(r), version: fetchVersion)
         case .fetchSnapshotRequest(let r):
             return make(fetchSnapshotRequest(r), version: fetchSnapshotVersion)
+        case .updateRaftVoterRequest(let r):
+            return make(updateRaftVoterRequest(r), version: voterRPCVersion)
         default:
             throw DecodeError("\(message) is not a request")
         }
@@ -112,6 +114,8 @@ extension RaftWire {
             return .fetchResponse(try fetchResponse(KafkaProtocol.FetchResponse.decodeExactly(body, version: version)))
         case .fetchSnapshotRequest(let r):
             return .fetchSnapshotResponse(fetchSnapshotResponse(try KafkaProtocol.FetchSnapshotResponse.decodeExactly(body, version: version), to: r))
+        case .updateRaftVoterRequest:
+            return .updateRaftVoterResponse(updateRaftVoterResponse(try KafkaProtocol.UpdateRaftVoterResponse.decodeExactly(body, version: version)))
         default:
             throw DecodeError("\(sent) is not a request")
         }

@@ -86,12 +86,22 @@ struct DescribeQuorumHandler: RequestHandler {
             response.topics.append(t)
         }
         if version >= 2 {
-            response.nodes = config.quorumVoters.map { voter in
-                // The voter's own address from controller.quorum.voters, named by the controller listener.
-                let listeners = config.controllerListenerNames.prefix(1).map { name in
-                    DescribeQuorumResponse.Node.Listener(name: name, host: voter.host, port: UInt16(voter.port))
+            // Each voter's endpoints as the voter set records them (controller.quorum.voters, or the
+            // latest VotersRecord once voters changed).
+            response.nodes = await quorum.voterSet.voterList.map { voter in
+                .init(nodeID: voter.voterID, listeners: voter.endpoints.map { .init(name: $0.name, host: $0.host, port: $0.port) })
+            }
+            let directories = await Dictionary(quorum.voterSet.voterList.map { ($0.voterID, $0.voterDirectoryID) }, uniquingKeysWith: { a, _ in a })
+            for t in response.topics.indices {
+                for p in response.topics[t].partitions.indices {
+                    for v in response.topics[t].partitions[p].currentVoters.indices {
+                        let id = response.topics[t].partitions[p].currentVoters[v].replicaID
+                        if let d = directories[id] {
+                            response.topics[t].partitions[p].currentVoters[v].replicaDirectoryID =
+                                KafkaUUID(mostSignificantBits: d.mostSignificantBits, leastSignificantBits: d.leastSignificantBits)
+                        }
+                    }
                 }
-                return .init(nodeID: voter.id, listeners: listeners)
             }
         }
         return response

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaMetadata
 import KafkaProtocol
 import KafkaRaft
 import KafkaRaftWire
@@ -75,19 +76,22 @@ extension QuorumDriver {
             || (bytesSinceSnapshot > 0 && now - lastSnapshotTime >= snapshotPolicy.maxIntervalMs)
         guard due else { return }
         snapshotInProgress = true
-        let source = snapshotSource
+        // The image is taken here, on the actor, where it is exactly the applied entries (a cheap copy);
+        // encoding and writing it happen off the actor.
+        let image = snapshotSource()
         let directory = disk.directory
         let logger = self.logger
-        let epochAt = core.log.epoch(at: appliedOffset - 1)
+        guard image.provenance.offset + 1 == appliedOffset, let epoch = core.log.epoch(at: appliedOffset - 1) else {
+            snapshotInProgress = false
+            return
+        }
+        let id = OffsetAndEpoch(offset: appliedOffset, epoch: epoch)
+        // Kafka's snapshot header batch carries the kraft.version and voter set in force at its offset.
+        let controls = core.controlRecords.snapshotRecords(at: appliedOffset).map { RaftEntryBatches.kraftRecord(for: $0) }
         Task.detached { [weak self] in
-            let (lastOffset, values) = source()
-            guard let epoch = epochAt, lastOffset >= 0 else {
-                await self?.snapshotBuilt(nil)
-                return
-            }
-            let id = OffsetAndEpoch(offset: lastOffset + 1, epoch: epoch)
             do {
-                let bytes = try Self.checkpointBytes(id: id, values: values, scratch: directory, now: BrokerClock.nowMs())
+                let values = try image.snapshotRecords().map { Array(buffer: try MetadataRecordSerde.encode($0)) }
+                let bytes = try Self.checkpointBytes(id: id, values: values, controls: controls, scratch: directory, now: BrokerClock.nowMs())
                 await self?.snapshotBuilt((id, bytes))
             } catch {
                 logger.error("could not build a metadata snapshot", metadata: ["error": "\(error)"])
@@ -108,10 +112,12 @@ extension QuorumDriver {
     }
 
     /// A `.checkpoint` file's bytes for `values`, built in a scratch directory beside the log.
-    static func checkpointBytes(id: OffsetAndEpoch, values: [[UInt8]], scratch directory: String, now: Int64) throws -> [UInt8] {
+    static func checkpointBytes(id: OffsetAndEpoch, values: [[UInt8]], controls: [KRaftControlRecord], scratch directory: String,
+                                now: Int64) throws -> [UInt8] {
         let scratch = (directory as NSString).appendingPathComponent("snapshot-build")
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        let writer = try CheckpointWriter.create(directory: scratch, snapshotID: id, lastContainedLogTimestamp: now, now: now)
+        let writer = try CheckpointWriter.create(directory: scratch, snapshotID: id, lastContainedLogTimestamp: now, now: now,
+                                                 controlRecords: controls)
         do {
             try writer.append(values)
             let path = try writer.finish()

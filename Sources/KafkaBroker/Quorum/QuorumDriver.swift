@@ -1,3 +1,4 @@
+import KafkaMetadata
 import KafkaProtocol
 import KafkaRaft
 import KafkaRaftWire
@@ -33,15 +34,20 @@ public actor QuorumDriver {
     let disk: MetadataRaftLog
     private let stateFile: QuorumStateFile
     private var codec: RaftEntryBatches
-    private let peers: [Int32: ControllerChannel]
+    /// Connections to the other voters, following the effective voter set (`votersChanged`).
+    private var peers: [Int32: ControllerChannel] = [:]
+    /// The listener whose endpoints voters are reached on (`controller.listener.names`' first).
+    private let listenerName: String?
+    /// Admin-client requests (AddRaftVoter, RemoveRaftVoter) get correlation ids from here.
+    private var nextAdminCorrelationID: Int32 = 0
     let logger: Logger
     /// Committed entries go here, in order; `appliedOffset` is the next one to hand over.
     private let onCommit: @Sendable (_ firstOffset: Int64, _ entries: [RaftEntry]) -> Void
     private let onStatus: @Sendable (Status) -> Void
     /// Loads the state machine from a snapshot's `.checkpoint` bytes (at start, and after an install).
     let onSnapshot: @Sendable (_ id: OffsetAndEpoch, _ bytes: [UInt8]) -> Void
-    /// The metadata image as snapshot record values, with the offset of the last entry it includes.
-    let snapshotSource: @Sendable () -> (lastOffset: Int64, values: [[UInt8]])
+    /// The metadata image as replayed so far (its provenance is the last applied entry).
+    let snapshotSource: @Sendable () -> MetadataImage
     let snapshotPolicy: SnapshotPolicy
     /// Payload bytes committed since the latest snapshot, and when that snapshot was taken.
     var bytesSinceSnapshot: Int64 = 0
@@ -65,11 +71,11 @@ public actor QuorumDriver {
         var correlationID: Int32
     }
 
-    init(localID: Int32, clusterID: String, voters: [Int32: (host: String, port: Int)], config: QuorumConfig,
+    init(localID: Int32, clusterID: String, voters: VoterSet, config: QuorumConfig,
          snapshotPolicy: SnapshotPolicy, disk: MetadataRaftLog, logger: Logger,
          onCommit: @escaping @Sendable (Int64, [RaftEntry]) -> Void, onStatus: @escaping @Sendable (Status) -> Void,
          onSnapshot: @escaping @Sendable (OffsetAndEpoch, [UInt8]) -> Void,
-         snapshotSource: @escaping @Sendable () -> (lastOffset: Int64, values: [[UInt8]])) throws {
+         snapshotSource: @escaping @Sendable () -> MetadataImage) throws {
         self.localID = localID
         self.clusterID = clusterID
         self.disk = disk
@@ -80,28 +86,33 @@ public actor QuorumDriver {
         self.snapshotSource = snapshotSource
         self.snapshotPolicy = snapshotPolicy
         stateFile = QuorumStateFile(partitionDirectory: disk.directory)
-        codec = RaftEntryBatches(localID: localID, voters: voters.keys.sorted())
-        var channels: [Int32: ControllerChannel] = [:]
-        for (id, endpoint) in voters where id != localID {
-            channels[id] = ControllerChannel(host: endpoint.host, port: endpoint.port, clientID: "strom-\(localID)-raft", logger: logger)
-        }
-        peers = channels
+        codec = RaftEntryBatches(localID: localID, voters: voters.sorted)
+        listenerName = config.listenerName
         let (log, snapshot) = try disk.load(now: BrokerClock.nowMs(), logger: logger)
         initialSnapshot = snapshot
         appliedOffset = snapshot?.offset ?? 0
         let stored = try stateFile.read()
-        core = RaftCore(localID: localID, clusterID: clusterID, voters: VoterSet(voters.keys), config: config,
-                        quorumState: stored, log: log, now: BrokerClock.nowMs(), seed: UInt64.random(in: 1...UInt64.max))
+        // The voter set and kraft.version a snapshot carries in its header batch seed the core's history.
+        var snapshotControls: [RaftControlRecord] = []
+        if let snapshot, let size = log.snapshotSize(snapshot) {
+            let bytes = log.readSnapshot(snapshot, position: 0, maxBytes: Int(size))
+            let reader = try CheckpointReader(bytes: ByteBuffer(bytes: bytes))
+            snapshotControls = reader.controlRecords.compactMap { try? RaftEntryBatches.raftControl($0) }
+        }
+        let core = RaftCore(localID: localID, clusterID: clusterID, voters: voters, config: config, quorumState: stored, log: log,
+                            snapshotControlRecords: snapshotControls, now: BrokerClock.nowMs(), seed: UInt64.random(in: 1...UInt64.max))
+        self.core = core
         status = Status(epoch: 0, leaderID: nil, isLeader: false, epochStartOffset: nil)
         logger.info("metadata quorum loaded", metadata: [
             "raft.log_end_offset": "\(log.endOffset.offset)", "raft.epoch": "\(stored?.leaderEpoch ?? 0)",
             "raft.snapshot": "\(snapshot.map { "\($0)" } ?? "none")",
-            "raft.voters": "\(voters.keys.sorted())",
+            "raft.voters": "\(core.voters.sorted)",
         ])
     }
 
     /// Loads the state machine from the latest snapshot, runs the core's initial actions and starts its timer.
     func start() {
+        connect(to: core.voters)
         if let id = initialSnapshot, let size = core.log.snapshotSize(id) {
             onSnapshot(id, core.log.readSnapshot(id, position: 0, maxBytes: Int(size)))
         }
@@ -128,6 +139,33 @@ public actor QuorumDriver {
 
     private func expire(_ key: InboundKey) {
         inbound.removeValue(forKey: key)?.resume(returning: nil)
+    }
+
+    /// An AddRaftVoter or RemoveRaftVoter from an admin client; returns the core's answer, which comes
+    /// once the change commits, or nil if none came within `timeoutMs`.
+    func receiveAdmin(_ message: RaftMessage, timeoutMs: Int64) async -> RaftMessage? {
+        nextAdminCorrelationID &+= 1
+        return await receive(source: RaftEnvelope.adminClient, correlationID: nextAdminCorrelationID, message: message, timeoutMs: timeoutMs)
+    }
+
+    /// Keeps one connection per other voter, at its endpoint on the controller listener.
+    private func connect(to set: VoterSet) {
+        var next: [Int32: ControllerChannel] = [:]
+        for voter in set.voterList where voter.voterID != localID {
+            guard let endpoint = voter.endpoint(named: listenerName) ?? voter.endpoints.first else {
+                logger.warning("a voter has no endpoint to reach it on", metadata: ["raft.voter": "\(voter.voterID)"])
+                continue
+            }
+            if let existing = peers[voter.voterID], existing.host == endpoint.host, existing.port == Int(endpoint.port) {
+                next[voter.voterID] = existing
+            } else {
+                next[voter.voterID] = ControllerChannel(host: endpoint.host, port: Int(endpoint.port),
+                                                        clientID: "strom-\(localID)-raft", logger: logger)
+            }
+        }
+        let dropped = peers.filter { next[$0.key] !== $0.value }.map(\.value)
+        peers = next
+        for channel in dropped { Task { await channel.disconnect() } }
     }
 
     /// Appends records at the leader and waits until they commit; returns the last entry's offset.
@@ -177,6 +215,7 @@ public actor QuorumDriver {
     var entryCodec: RaftEntryBatches { codec }
     var logEndOffset: Int64 { core.log.endOffset.offset }
     var voterIDs: [Int32] { core.voters.sorted }
+    var voterSet: VoterSet { core.voters }
 
     // MARK: the core loop
 
@@ -233,9 +272,10 @@ public actor QuorumDriver {
                 commit(upTo: hw)
             case .appendAccepted, .appendRejected:
                 break
-            case .votersChanged:
-                // Connections still follow controller.quorum.voters; KIP-853 endpoints are not used yet.
-                break
+            case .votersChanged(let set):
+                logger.info("the metadata quorum's voters changed", metadata: ["raft.voters": "\(set.sorted)"])
+                connect(to: set)
+                codec.voters = set.sorted
             case .writeSnapshotChunk, .freezeSnapshot, .abandonSnapshot, .deleteLogPrefix, .installSnapshot, .snapshotRejected:
                 guard performSnapshotAction(action) else {
                     stopped = true

@@ -122,3 +122,50 @@ class Cluster:
                     last = "%s: %s" % (type(e).__name__, e)
             time.sleep(0.05)
         raise BrokerError("no quorum leader after %ss (last: %s)" % (timeout, last))
+
+
+def _compact_string(s):
+    b = s.encode()
+    return _uvarint(len(b) + 1) + b
+
+
+def _voter_change(port, api_key, body, timeout):
+    """Sends a flexible v0 request (AddRaftVoter 80 / RemoveRaftVoter 81); returns (error, message)."""
+    client = b"interop-quorum"
+    frame = struct.pack(">hhih", api_key, 0, 21, len(client)) + client + b"\x00" + body
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.settimeout(timeout)
+        s.sendall(struct.pack(">i", len(frame)) + frame)
+        resp = _recv_exact(s, struct.unpack(">i", _recv_exact(s, 4))[0])
+    (corr,) = struct.unpack_from(">i", resp, 0)
+    assert corr == 21, "voter change: correlation id %d" % corr
+    pos = 4
+    _, pos = _read_uvarint(resp, pos)  # header tags
+    _, error = struct.unpack_from(">ih", resp, pos)  # throttle time, error code
+    pos += 6
+    n, pos = _read_uvarint(resp, pos)
+    message = resp[pos:pos + n - 1].decode() if n > 0 else None
+    return error, message
+
+
+def directory_id_bytes(meta_properties_text):
+    """The 16 bytes of `directory.id` (Kafka's URL-safe base64 UUID) from a meta.properties text."""
+    import base64
+    for line in meta_properties_text.splitlines():
+        if line.startswith("directory.id="):
+            return base64.urlsafe_b64decode(line.split("=", 1)[1].strip() + "==")
+    raise AssertionError("no directory.id in meta.properties")
+
+
+def add_raft_voter(port, voter_id, directory_id, host, controller_port, timeout_ms=20000):
+    """AddRaftVoter v0 (KIP-853): make `voter_id` a voter, reached on CONTROLLER://host:controller_port."""
+    body = b"\x00" + struct.pack(">ii", timeout_ms, voter_id) + directory_id
+    body += _uvarint(2) + _compact_string("CONTROLLER") + _compact_string(host) + struct.pack(">H", controller_port) + b"\x00"
+    body += b"\x00"
+    return _voter_change(port, 80, body, timeout=timeout_ms / 1000 + 10)
+
+
+def remove_raft_voter(port, voter_id, directory_id, timeout=30):
+    """RemoveRaftVoter v0 (KIP-853)."""
+    body = b"\x00" + struct.pack(">i", voter_id) + directory_id + b"\x00"
+    return _voter_change(port, 81, body, timeout=timeout)

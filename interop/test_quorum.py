@@ -189,3 +189,87 @@ def test_restart_all_three_keeps_metadata_and_data(cluster):
     leaders = partition_leaders(cluster.bootstrap(), "durable")
     assert sorted(leaders) == [0, 1, 2, 3] and -1 not in leaders.values()
     assert len(consume_all(cluster.bootstrap(), "durable", 200, "g-durable")) == 200
+
+
+def retry_timed_out(call, timeout=30):
+    """Calls until the answer is not REQUEST_TIMED_OUT; returns it and whether an earlier call timed out
+    (such a call may still have taken effect, so a retry can find the change already made)."""
+    deadline = time.time() + timeout
+    timed_out = False
+    while True:
+        error, message = call()
+        if error != 7 or time.time() > deadline:
+            return error, message, timed_out
+        timed_out = True
+        time.sleep(0.2)
+
+
+def test_replace_a_controller_without_downtime(cluster, workdir):
+    """KIP-853: a fourth node joins through controller.quorum.bootstrap.servers as an observer, is made a
+    voter with AddRaftVoter, then node 1 is removed with RemoveRaftVoter and stopped; the quorum of
+    2, 3 and 4 keeps serving metadata and survives losing its leader."""
+    from broker import BrokerProcess
+    from quorum import add_raft_voter, directory_id_bytes, remove_raft_voter
+
+    create_topic(cluster.bootstrap(), "before-replace", 2)
+    bootstrap_controllers = ",".join("127.0.0.1:%d" % n.controller_port for n in cluster.nodes.values())
+    node4 = BrokerProcess(workdir / "node4")
+    node4.overrides.update(FAST)
+    node4.overrides.update({"node.id": "4", "controller.quorum.voters": "",
+                            "controller.quorum.bootstrap.servers": bootstrap_controllers})
+    subprocess.run([str(__import__("broker").strom_binary()), "format", "-t", cluster.cluster_id] + node4.command()[1:],
+                   check=True, stdout=subprocess.DEVNULL)
+    node4.start()
+    try:
+        _, _, _, _, voters = describe_quorum(cluster.nodes[1].port)
+        assert sorted(voters) == [1, 2, 3], "node 4 starts as an observer"
+        # The observer catches up, registers as a broker and lists the topic created before it joined.
+        md = AdminClient({"bootstrap.servers": node4.bootstrap}).list_topics(timeout=10)
+        assert "before-replace" in md.topics
+
+        dir4 = directory_id_bytes((node4.data_dir / "meta.properties").read_text())
+        # REQUEST_TIMED_OUT (7) is retriable: the leader takes one voter change at a time, and voters
+        # recording their directory ids (UpdateRaftVoter) are changes too.
+        error, message, retried = retry_timed_out(
+            lambda: add_raft_voter(cluster.nodes[2].port, 4, dir4, "127.0.0.1", node4.controller_port))
+        assert error == 0 or (retried and error == 126), "AddRaftVoter: error %d %s" % (error, message)  # 126: DUPLICATE_VOTER
+        _, _, _, _, voters = describe_quorum(node4.port)
+        assert sorted(voters) == [1, 2, 3, 4]
+
+        dir1 = directory_id_bytes((cluster.nodes[1].data_dir / "meta.properties").read_text())
+        error, message, retried = retry_timed_out(lambda: remove_raft_voter(node4.port, 1, dir1))
+        assert error == 0 or (retried and error == 127), "RemoveRaftVoter: error %d %s" % (error, message)  # 127: VOTER_NOT_FOUND
+        cluster.nodes[1].stop()
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                error, leader, _, _, voters = describe_quorum(node4.port, timeout=1)
+                if error == 0 and sorted(voters) == [2, 3, 4] and leader in (2, 3, 4):
+                    break
+            except (OSError, ConnectionError):
+                pass
+            time.sleep(0.1)
+        assert sorted(voters) == [2, 3, 4] and leader in (2, 3, 4), (leader, voters)
+        create_topic(",".join([cluster.bootstrap(2, 3), node4.bootstrap]), "after-replace", 2)
+
+        # Without node 1, the three remaining voters still elect a new leader when theirs dies.
+        victim = node4 if leader == 4 else cluster.nodes[leader]
+        victim.kill9()
+        survivors = [n for n in (cluster.nodes[2], cluster.nodes[3], node4) if n is not victim]
+        deadline = time.time() + 30
+        new_leader = None
+        while time.time() < deadline and new_leader is None:
+            for n in survivors:
+                try:
+                    error, l, _, _, _ = describe_quorum(n.port, timeout=0.5)
+                except (OSError, ConnectionError):
+                    continue
+                if error == 0 and l in (2, 3, 4) and l != leader:
+                    new_leader = l
+            time.sleep(0.05)
+        assert new_leader is not None
+        create_topic(",".join(n.bootstrap for n in survivors), "after-replace-kill", 1)
+        victim.start()
+    finally:
+        node4.stop()
+        cluster.nodes[1].start() if not cluster.nodes[1].alive() else None

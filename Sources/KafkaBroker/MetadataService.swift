@@ -190,7 +190,7 @@ public actor MetadataService {
             let status = quorumStatus
             if status.isLeader {
                 if let response = await local(), !notController(response) { return response }
-            } else if let leader = status.leaderID, let channel = channel(to: leader) {
+            } else if let leader = status.leaderID, let channel = await channel(to: leader) {
                 do {
                     let response = try await channel.send(request, version: version, timeoutMs: min(10_000, max(1, deadline - BrokerClock.nowMs())))
                     if !notController(response) { return response }
@@ -203,10 +203,13 @@ public actor MetadataService {
         return nil
     }
 
-    private func channel(to controller: Int32) -> ControllerChannel? {
-        if let c = controllerChannels[controller] { return c }
-        guard let voter = config.quorumVoters.first(where: { $0.id == controller }) else { return nil }
-        let c = ControllerChannel(host: voter.host, port: voter.port, clientID: "strom-\(nodeID)", logger: logger)
+    /// A connection to `controller`'s controller listener, at the address the quorum's voter set has for
+    /// it (controller.quorum.voters, or the latest VotersRecord).
+    private func channel(to controller: Int32) async -> ControllerChannel? {
+        guard let voter = await driver?.voterSet.voter(controller),
+              let endpoint = voter.endpoint(named: config.controllerListenerNames.first) ?? voter.endpoints.first else { return nil }
+        if let c = controllerChannels[controller], c.host == endpoint.host, c.port == Int(endpoint.port) { return c }
+        let c = ControllerChannel(host: endpoint.host, port: Int(endpoint.port), clientID: "strom-\(nodeID)", logger: logger)
         controllerChannels[controller] = c
         return c
     }

@@ -137,3 +137,23 @@ import Testing
         #expect(timeout.contains(.abandonSnapshot(id: Self.snapshotID)))
     }
 }
+
+/// A follower that installs a snapshot takes the voters and kraft.version its header carries.
+@Suite struct SnapshotControlRecordTests {
+    @Test func installedSnapshotControlRecordsReplaceTheHistory() {
+        let snapshotID = OffsetAndEpoch(offset: 10, epoch: 2)
+        let log = MemoryRaftLog(snapshot: (snapshotID, [1, 2, 3]), entries: [])
+        var core = RaftCore(localID: 4, voters: VoterSet([1, 2, 3]), quorumState: nil, log: log, now: 0, seed: 1)
+        #expect(core.controlRecords.kraftVersion == 0)
+        let voters = VoterSet([1, 2, 3, 4])
+        let actions = core.adoptSnapshotControlRecords([.kraftVersion(1), .voters(voters)], snapshot: snapshotID)
+        #expect(actions == [.votersChanged(voters)])
+        #expect(core.controlRecords.kraftVersion == 1)
+        #expect(core.voters == voters && core.isVoter)
+        // The same records again change nothing.
+        #expect(core.adoptSnapshotControlRecords([.kraftVersion(1), .voters(voters)], snapshot: snapshotID).isEmpty)
+        // Records for a snapshot the log does not start at are ignored.
+        #expect(core.adoptSnapshotControlRecords([.voters(VoterSet([1]))], snapshot: OffsetAndEpoch(offset: 3, epoch: 1)).isEmpty)
+        #expect(core.voters == voters)
+    }
+}

@@ -47,8 +47,15 @@ extension QuorumDriver {
                     logger.critical("asked to install a snapshot the log does not hold", metadata: ["raft.snapshot": "\(id)"])
                     return false
                 }
-                onSnapshot(id, core.log.readSnapshot(id, position: 0, maxBytes: Int(size)))
+                let bytes = core.log.readSnapshot(id, position: 0, maxBytes: Int(size))
+                onSnapshot(id, bytes)
                 appliedOffset = id.offset
+                // The voters and kraft.version at the snapshot come from its header batch.
+                let controls = try CheckpointReader(bytes: ByteBuffer(bytes: bytes)).controlRecords
+                    .compactMap { try? RaftEntryBatches.raftControl($0) }
+                for case .votersChanged(let set) in core.adoptSnapshotControlRecords(controls, snapshot: id) {
+                    votersChangedBySnapshot(set)
+                }
                 bytesSinceSnapshot = 0
                 lastSnapshotTime = BrokerClock.nowMs()
                 logger.info("installed the leader's metadata snapshot", metadata: ["raft.snapshot": "\(id)", "snapshot.bytes": "\(size)"])

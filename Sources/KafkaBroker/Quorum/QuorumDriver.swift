@@ -148,6 +148,12 @@ public actor QuorumDriver {
         return await receive(source: RaftEnvelope.adminClient, correlationID: nextAdminCorrelationID, message: message, timeoutMs: timeoutMs)
     }
 
+    func votersChangedBySnapshot(_ set: VoterSet) {
+        logger.info("the metadata quorum's voters changed", metadata: ["raft.voters": "\(set.sorted)"])
+        connect(to: set)
+        codec.voters = set.sorted
+    }
+
     /// Keeps one connection per other voter, at its endpoint on the controller listener.
     private func connect(to set: VoterSet) {
         var next: [Int32: ControllerChannel] = [:]

@@ -57,7 +57,7 @@ let package = Package(
         // and voter RPCs, log entries <-> `__cluster_metadata` record batches, and `.checkpoint` snapshot files.
         .target(
             name: "KafkaRaftWire",
-            dependencies: ["KafkaRaft", "KafkaProtocol", "KafkaRecords", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaRaft", "KafkaProtocol", "KafkaRecords", "KafkaLog", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // PURE: controller decisions (request + image -> metadata records + response).
         .target(

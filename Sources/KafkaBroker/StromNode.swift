@@ -82,10 +82,7 @@ public final class StromNode: Sendable {
         for listener in config.listeners where config.controllerListenerNames.contains(listener.name) {
             let dispatcher = BrokerAssembly.controllerDispatcher(listenerName: listener.name, metadata: metadata, quorum: quorum,
                                                                  config: config, logger: logger)
-            let server = KafkaServer(listenerName: listener.name, host: listener.host, port: listener.port,
-                                     maxFrameSize: config.socketRequestMaxBytes, dispatcher: dispatcher,
-                                     group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-            bound[listener.name] = try await server.bind()
+            let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound, logger: logger)
             servers.append(server)
             controllerTasks.append(Task {
                 do { try await server.run() } catch { logger.error("listener stopped", metadata: ["net.listener": "\(server.listenerName)", "error": "\(error)"]) }
@@ -110,10 +107,7 @@ public final class StromNode: Sendable {
             let dispatcher = BrokerAssembly.clientDispatcher(listenerName: listener.name, metadata: metadata, replicas: replicas,
                                                              groups: groups, fetchSessions: sessions, config: config,
                                                              quorum: quorum, logger: logger)
-            let server = KafkaServer(listenerName: listener.name, host: listener.host, port: listener.port,
-                                     maxFrameSize: config.socketRequestMaxBytes, dispatcher: dispatcher,
-                                     group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-            bound[listener.name] = try await server.bind()
+            let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound, logger: logger)
             servers.append(server)
             clientServers.append(server)
         }
@@ -173,6 +167,16 @@ public final class StromNode: Sendable {
         groupConfig.consumerHeartbeatIntervalMs = config.groupConsumerHeartbeatIntervalMs
         groupConfig.consumerMaxGroupSize = config.groupConsumerMaxSize
         return GroupCoordinatorService(config: groupConfig, log: ConsumerOffsetsLog(replicas: replicas), logger: logger)
+    }
+
+    /// A server for `listener`, bound (its port recorded in `bound`) but not yet accepting.
+    private static func bindServer(_ listener: Listener, dispatcher: RequestDispatcher, config: ServerConfig,
+                                   bound: inout [String: Int], logger: Logger) async throws -> KafkaServer {
+        let server = KafkaServer(listenerName: listener.name, host: listener.host, port: listener.port,
+                                 maxFrameSize: config.socketRequestMaxBytes, dispatcher: dispatcher,
+                                 group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        bound[listener.name] = try await server.bind()
+        return server
     }
 
     /// Makes sure `__consumer_offsets` exists, waits until this node holds its replicas of it, and loads

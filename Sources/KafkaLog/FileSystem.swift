@@ -5,12 +5,12 @@ import Darwin
 #endif
 
 /// The directory operations the log needs, over POSIX calls. Paths are plain strings joined with "/".
-enum FileSystem {
-    static func join(_ directory: String, _ name: String) -> String {
+public enum FileSystem {
+    public static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
-    static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0
     }
@@ -29,7 +29,7 @@ enum FileSystem {
     }
 
     /// The names in a directory, without "." and "..".
-    static func list(_ path: String) throws(LogError) -> [String] {
+    public static func list(_ path: String) throws(LogError) -> [String] {
         guard let dir = opendir(path) else { throw LogError.io(operation: "opendir", path: path, errno: errno) }
         defer { closedir(dir) }
         var names: [String] = []
@@ -45,16 +45,16 @@ enum FileSystem {
     }
 
     /// Removes a file; a missing file is not an error.
-    static func remove(_ path: String) throws(LogError) {
+    public static func remove(_ path: String) throws(LogError) {
         guard unlink(path) == 0 || errno == ENOENT else { throw LogError.io(operation: "unlink", path: path, errno: errno) }
     }
 
-    static func rename(_ from: String, to: String) throws(LogError) {
+    public static func rename(_ from: String, to: String) throws(LogError) {
         guard systemRename(from, to) == 0 else { throw LogError.io(operation: "rename", path: from, errno: errno) }
     }
 
     /// Makes a directory's entries (created, renamed, removed files) durable.
-    static func syncDirectory(_ path: String) throws(LogError) {
+    public static func syncDirectory(_ path: String) throws(LogError) {
         let fd = retryingEINTR { systemOpen(path, O_RDONLY | O_CLOEXEC, 0) }
         guard fd >= 0 else { throw LogError.io(operation: "open", path: path, errno: errno) }
         defer { _ = close(fd) }

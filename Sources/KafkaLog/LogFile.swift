@@ -23,7 +23,7 @@ public final class LogFile: Sendable {
     deinit { _ = close(descriptor) }
 
     /// Opens `path` read-write; creates it (empty) when `create` is set and it does not exist.
-    static func open(_ path: String, create: Bool) throws(LogError) -> LogFile {
+    public static func open(_ path: String, create: Bool) throws(LogError) -> LogFile {
         var flags = O_RDWR | O_CLOEXEC
         if create { flags |= O_CREAT }
         let fd = retryingEINTR { systemOpen(path, flags, 0o644) }
@@ -32,7 +32,7 @@ public final class LogFile: Sendable {
     }
 
     /// The file's current size in bytes.
-    func size() throws(LogError) -> Int64 {
+    public func size() throws(LogError) -> Int64 {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw LogError.io(operation: "fstat", path: path, errno: errno) }
         return Int64(info.st_size)
@@ -64,7 +64,7 @@ public final class LogFile: Sendable {
     }
 
     /// Writes the buffer's readable bytes at `offset`.
-    func write(_ buffer: ByteBuffer, at offset: Int64) throws(LogError) {
+    public func write(_ buffer: ByteBuffer, at offset: Int64) throws(LogError) {
         let result: Result<Void, LogError> = buffer.withUnsafeReadableBytes { raw in
             do throws(LogError) {
                 try write(raw, at: offset)
@@ -140,7 +140,7 @@ public final class LogFile: Sendable {
     /// Reads up to `length` bytes at `offset`, appending them to `buffer`; fewer only at the end of the
     /// file. Returns how many were read.
     @discardableResult
-    func read(into buffer: inout ByteBuffer, at offset: Int64, length: Int) throws(LogError) -> Int {
+    public func read(into buffer: inout ByteBuffer, at offset: Int64, length: Int) throws(LogError) -> Int {
         guard length > 0 else { return 0 }
         var failure: Int32 = 0
         let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
@@ -169,7 +169,7 @@ public final class LogFile: Sendable {
     }
 
     /// Reads the whole file.
-    func readAll() throws(LogError) -> ByteBuffer {
+    public func readAll() throws(LogError) -> ByteBuffer {
         let size = try self.size()
         var buffer = ByteBufferAllocator().buffer(capacity: Int(size))
         try read(into: &buffer, at: 0, length: Int(size))
@@ -177,7 +177,7 @@ public final class LogFile: Sendable {
     }
 
     /// Makes written data durable: `fdatasync` (file size included) on Linux, `fsync` elsewhere.
-    func sync() throws(LogError) {
+    public func sync() throws(LogError) {
         #if os(Linux)
         let rc = retryingEINTR { fdatasync(descriptor) }
         #else
@@ -187,7 +187,7 @@ public final class LogFile: Sendable {
     }
 
     /// Cuts (or extends with zeros) the file to `size` bytes.
-    func truncate(to size: Int64) throws(LogError) {
+    public func truncate(to size: Int64) throws(LogError) {
         let rc = retryingEINTR { ftruncate(descriptor, off_t(size)) }
         guard rc == 0 else { throw LogError.io(operation: "ftruncate", path: path, errno: errno) }
     }

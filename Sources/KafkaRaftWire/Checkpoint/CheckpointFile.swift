@@ -1,161 +1,99 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KafkaLog
 import NIOCore
 
-/// An open snapshot file doing positioned I/O only (`pread`/`pwrite`), so the kernel file offset is never
-/// used. The descriptor closes when the last reference goes away.
+/// An open snapshot file: KafkaLog's positioned file I/O (`LogFile`: `pread`/`pwrite`, never the
+/// kernel file offset) with its errors reported as `CheckpointError`.
 final class CheckpointFile {
-    let path: String
-    let descriptor: Int32
+    private let file: LogFile
+    var path: String { file.path }
 
-    private init(path: String, descriptor: Int32) {
-        self.path = path
-        self.descriptor = descriptor
+    private init(_ file: LogFile) {
+        self.file = file
     }
 
-    deinit { _ = close(descriptor) }
-
-    /// Opens for reading.
     static func openForReading(_ path: String) throws(CheckpointError) -> CheckpointFile {
-        try open(path, flags: O_RDONLY | O_CLOEXEC)
+        try checked { () throws(LogError) in CheckpointFile(try LogFile.open(path, create: false)) }
     }
 
-    /// Creates (or truncates) for writing.
+    /// Creates (or empties) for writing.
     static func create(_ path: String) throws(CheckpointError) -> CheckpointFile {
-        try open(path, flags: O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC)
-    }
-
-    private static func open(_ path: String, flags: Int32) throws(CheckpointError) -> CheckpointFile {
-        let fd = CheckpointFileSystem.retryingEINTR { CheckpointFileSystem.systemOpen(path, flags, 0o644) }
-        guard fd >= 0 else { throw CheckpointError.io(operation: "open", path: path, errno: errno) }
-        return CheckpointFile(path: path, descriptor: fd)
+        try checked { () throws(LogError) in
+            let file = try LogFile.open(path, create: true)
+            try file.truncate(to: 0)
+            return CheckpointFile(file)
+        }
     }
 
     func size() throws(CheckpointError) -> Int64 {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw CheckpointError.io(operation: "fstat", path: path, errno: errno) }
-        return Int64(info.st_size)
+        try Self.checked { () throws(LogError) in try file.size() }
     }
 
     /// Writes all readable bytes of `buffer` at `offset`.
     func write(_ buffer: ByteBuffer, at offset: Int64) throws(CheckpointError) {
-        let failure: Int32 = buffer.withUnsafeReadableBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = pwrite(descriptor, raw.baseAddress! + done, raw.count - done, off_t(offset + Int64(done)))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                done += n
-            }
-            return 0
-        }
-        if failure != 0 { throw CheckpointError.io(operation: "pwrite", path: path, errno: failure) }
+        try Self.checked { () throws(LogError) in try file.write(buffer, at: offset) }
     }
 
     /// Up to `length` bytes at `offset`; fewer only at the end of the file.
     func read(at offset: Int64, length: Int) throws(CheckpointError) -> ByteBuffer {
-        var buffer = ByteBufferAllocator().buffer(capacity: max(0, length))
-        guard length > 0 else { return buffer }
-        var failure: Int32 = 0
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
-            var done = 0
-            while done < length {
-                let n = pread(descriptor, raw.baseAddress! + done, length - done, off_t(offset + Int64(done)))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return done
-                }
-                if n == 0 { break }
-                done += n
-            }
-            return done
+        try Self.checked { () throws(LogError) in
+            var buffer = ByteBufferAllocator().buffer(capacity: max(0, length))
+            try file.read(into: &buffer, at: offset, length: length)
+            return buffer
         }
-        if failure != 0 { throw CheckpointError.io(operation: "pread", path: path, errno: failure) }
-        return buffer
     }
 
     /// The whole file.
     func readAll() throws(CheckpointError) -> ByteBuffer {
-        try read(at: 0, length: Int(try size()))
+        try Self.checked { () throws(LogError) in try file.readAll() }
     }
 
     /// Makes the written bytes durable.
     func sync() throws(CheckpointError) {
-        guard CheckpointFileSystem.retryingEINTR({ fsync(descriptor) }) == 0 else {
-            throw CheckpointError.io(operation: "fsync", path: path, errno: errno)
+        try Self.checked { () throws(LogError) in try file.sync() }
+    }
+
+    static func checked<T>(_ body: () throws(LogError) -> T) throws(CheckpointError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw CheckpointError(error)
         }
     }
 }
 
-/// The directory operations snapshots need, over POSIX calls.
+/// The directory operations snapshots need: KafkaLog's `FileSystem`, with `CheckpointError`s.
 enum CheckpointFileSystem {
-    static func join(_ directory: String, _ name: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
-    }
+    static func join(_ directory: String, _ name: String) -> String { FileSystem.join(directory, name) }
 
     /// The names in a directory, without "." and "..".
     static func list(_ path: String) throws(CheckpointError) -> [String] {
-        guard let dir = opendir(path) else { throw CheckpointError.io(operation: "opendir", path: path, errno: errno) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
-                pointer.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
-                    String(cString: $0)
-                }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        try CheckpointFile.checked { () throws(LogError) in try FileSystem.list(path) }
     }
 
-    static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0
-    }
+    static func exists(_ path: String) -> Bool { FileSystem.exists(path) }
 
     /// Removes a file; a missing one is not an error.
     static func remove(_ path: String) throws(CheckpointError) {
-        guard unlink(path) == 0 || errno == ENOENT else { throw CheckpointError.io(operation: "unlink", path: path, errno: errno) }
+        try CheckpointFile.checked { () throws(LogError) in try FileSystem.remove(path) }
     }
 
     static func rename(_ from: String, to: String) throws(CheckpointError) {
-        guard systemRename(from, to) == 0 else { throw CheckpointError.io(operation: "rename", path: from, errno: errno) }
+        try CheckpointFile.checked { () throws(LogError) in try FileSystem.rename(from, to: to) }
     }
 
     /// Makes a directory's entries (created, renamed, removed files) durable.
     static func syncDirectory(_ path: String) throws(CheckpointError) {
-        let fd = retryingEINTR { systemOpen(path, O_RDONLY | O_CLOEXEC, 0) }
-        guard fd >= 0 else { throw CheckpointError.io(operation: "open", path: path, errno: errno) }
-        defer { _ = close(fd) }
-        guard retryingEINTR({ fsync(fd) }) == 0 else { throw CheckpointError.io(operation: "fsync", path: path, errno: errno) }
+        try CheckpointFile.checked { () throws(LogError) in try FileSystem.syncDirectory(path) }
     }
+}
 
-    @inline(__always)
-    static func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
-        open(path, flags, mode)
-    }
-
-    @inline(__always)
-    static func systemRename(_ from: String, _ to: String) -> Int32 {
-        #if canImport(Glibc)
-        Glibc.rename(from, to)
-        #else
-        Darwin.rename(from, to)
-        #endif
-    }
-
-    static func retryingEINTR<T: BinaryInteger>(_ call: () -> T) -> T {
-        while true {
-            let result = call()
-            if result < 0 && errno == EINTR { continue }
-            return result
+extension CheckpointError {
+    /// A file-system failure as KafkaLog reports it.
+    init(_ error: LogError) {
+        if case let .io(operation, path, errno) = error {
+            self = .io(operation: operation, path: path, errno: errno)
+        } else {
+            self = .io(operation: "\(error)", path: "", errno: 0)
         }
     }
 }

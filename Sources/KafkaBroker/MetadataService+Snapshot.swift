@@ -13,8 +13,14 @@ extension MetadataService {
         do {
             let reader = try CheckpointReader(bytes: ByteBuffer(bytes: bytes))
             var delta = MetadataDelta(base: .empty)
-            for value in reader.values {
-                try delta.replay(MetadataRecordSerde.decode(value).record)
+            // As for the log: a record this image cannot take is logged and skipped, not the whole snapshot.
+            for (index, value) in reader.values.enumerated() {
+                do {
+                    try delta.replay(MetadataRecordSerde.decode(value).record)
+                } catch {
+                    logger.error("skipped a snapshot record that does not replay",
+                                 metadata: ["raft.snapshot": "\(id)", "snapshot.record": "\(index)", "error": "\(error)"])
+                }
             }
             let next = delta.apply(provenance: MetadataProvenance(offset: id.offset - 1, epoch: id.epoch))
             replaceImage(with: next)

@@ -153,10 +153,18 @@ public actor MetadataService {
     /// controller. A commit that fails answers through `failing` with the error.
     func asController<R>(_ decide: (inout SystemRandomNumberGenerator, MetadataImage) -> ControllerResult<R>,
                          failing: (inout R, ErrorCode, String) -> Void) async -> R? {
+        await asController({ generator, image, _ in decide(&generator, image) }, failing: failing)
+    }
+
+    /// As above, for decisions that need the offset their first record will get (read once the
+    /// decision holds the controller, so no other decision moves it meanwhile).
+    func asController<R>(_ decide: (inout SystemRandomNumberGenerator, MetadataImage, Int64) -> ControllerResult<R>,
+                         failing: (inout R, ErrorCode, String) -> Void) async -> R? {
         await acquireController()
         defer { releaseController() }
         guard isActiveController else { return nil }
-        let result = decide(&generator, image)
+        let nextOffset = await driver?.logEndOffset ?? 0
+        let result = decide(&generator, image, nextOffset)
         var response = result.response
         do {
             try await commit(result.records)
@@ -287,8 +295,7 @@ public actor MetadataService {
     /// BrokerRegistration at the active controller (nil: not the active controller).
     func handleBrokerRegistration(_ request: BrokerRegistrationRequest) async -> BrokerRegistrationResponse? {
         let clusterID = self.clusterID
-        let nextOffset = await driver?.logEndOffset ?? 0
-        let response = await asController({ _, image in
+        let response = await asController({ _, image, nextOffset in
             BrokerLifecycle.register(request, image: image, clusterID: clusterID, nextOffset: nextOffset)
         }, failing: { r, code, _ in r.errorCode = code.rawValue })
         if response?.errorCode == 0 { sessions.touch(request.brokerID, now: BrokerClock.nowMs()) }
@@ -320,8 +327,13 @@ public actor MetadataService {
         let expired = sessions.expired(image: image, now: BrokerClock.nowMs(), sessionTimeoutMs: timeout)
         for broker in expired {
             logger.warning("fencing a broker whose session expired", metadata: ["kafka.broker": "\(broker.id)", "timeout.ms": "\(timeout)"])
+            let stillExpired = { (image: MetadataImage) in
+                self.sessions.expired(image: image, now: BrokerClock.nowMs(), sessionTimeoutMs: timeout).contains { $0.id == broker.id }
+            }
             _ = await asController({ _, image in
-                ControllerResult(records: image.brokers[broker.id].map { BrokerLifecycle.fence($0, image: image) } ?? [], response: ())
+                // Re-checked under the controller: a heartbeat may have arrived while this waited.
+                guard stillExpired(image), let current = image.brokers[broker.id] else { return ControllerResult(response: ()) }
+                return ControllerResult(records: BrokerLifecycle.fence(current, image: image), response: ())
             }, failing: { _, _, _ in })
         }
     }
@@ -334,7 +346,7 @@ public actor MetadataService {
             let request = AllocateProducerIdsRequest(brokerID: nodeID, brokerEpoch: brokerEpoch)
             guard let response = await controllerCall(request, version: 0, local: { await self.handleAllocateProducerIDs(request) },
                                                       notController: { $0.errorCode == ErrorCode.notController.rawValue }),
-                  response.errorCode == 0 else {
+                  response.errorCode == 0, response.producerIDLen > 0, response.producerIDStart >= 0 else {
                 throw QuorumDriver.AppendFailure(code: .notController, description: "no controller allocated producer ids")
             }
             producerIDs = response.producerIDStart..<(response.producerIDStart + Int64(response.producerIDLen))

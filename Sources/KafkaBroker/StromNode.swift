@@ -84,12 +84,15 @@ public final class StromNode: Sendable {
                                                                  config: config, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound, logger: logger)
             servers.append(server)
+        }
+        // 2. The quorum starts (its latest snapshot loaded) before the controller listener accepts
+        //    requests; then the committed metadata is replayed (a leader must be elected first).
+        await quorum.start()
+        for server in servers {
             controllerTasks.append(Task {
                 do { try await server.run() } catch { logger.error("listener stopped", metadata: ["net.listener": "\(server.listenerName)", "error": "\(error)"]) }
             })
         }
-        // 2. Replay the committed metadata (the quorum must elect a leader and report its high watermark).
-        await quorum.start()
         await metadata.waitForCatchUp()
         let duties = Task {
             // The active controller fences brokers whose session expired.

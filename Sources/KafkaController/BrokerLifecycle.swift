@@ -22,6 +22,11 @@ public enum BrokerLifecycle {
             response.errorCode = ErrorCode.inconsistentClusterID.rawValue
             return ControllerResult(response: response)
         }
+        // A range with min > max is malformed (and must not reach a ClosedRange).
+        guard request.features.allSatisfy({ $0.minSupportedVersion <= $0.maxSupportedVersion }) else {
+            response.errorCode = ErrorCode.invalidRegistration.rawValue
+            return ControllerResult(response: response)
+        }
         if let mv = request.features.first(where: { $0.name == "metadata.version" }),
            !(mv.minSupportedVersion...mv.maxSupportedVersion).contains(metadataVersion) {
             response.errorCode = ErrorCode.unsupportedVersion.rawValue

@@ -9,7 +9,8 @@ import NIOPosix
 ///
 /// Invariant: a response is returned only for the request whose correlation id it carries; a timeout,
 /// a closed connection or a mismatched correlation id closes the connection and throws, so a late
-/// response can never be taken for the next request's.
+/// response can never be taken for the next request's, and a silent peer holds the channel no longer
+/// than the timeout.
 actor ControllerChannel {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -42,15 +43,7 @@ actor ControllerChannel {
             if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
         }
         do {
-            return try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
-                group.addTask { try await self.exchange(frame: frame, apiKey: apiKey, version: version, correlationID: correlationID) }
-                group.addTask {
-                    try await Task.sleep(for: .milliseconds(timeoutMs))
-                    throw Failure(description: "no response from \(self.host):\(self.port) within \(timeoutMs) ms")
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
-            }
+            return try await exchange(frame: frame, apiKey: apiKey, version: version, correlationID: correlationID, timeoutMs: timeoutMs)
         } catch {
             await disconnect()
             throw error
@@ -66,11 +59,22 @@ actor ControllerChannel {
         return try R.Response.decodeExactly(body, version: version)
     }
 
-    private func exchange(frame: ByteBuffer, apiKey: APIKey, version: Int16, correlationID: Int32) async throws -> ByteBuffer {
+    /// The timeout lives on the event loop: it fails the response and closes the connection, so a
+    /// silent peer cannot hold the channel (a future's `get()` does not observe task cancellation). A
+    /// write that never reaches the pipeline (the connection closed meanwhile) fails the response too.
+    private func exchange(frame: ByteBuffer, apiKey: APIKey, version: Int16, correlationID: Int32, timeoutMs: Int64) async throws -> ByteBuffer {
         let channel = try await connected()
-        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        channel.writeAndFlush(ResponseWaiter.Outbound(frame: frame, promise: promise), promise: nil)
-        var payload = try await promise.futureResult.get()
+        let response = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { response.fail($0) }
+        let (host, port) = (self.host, self.port)
+        let timer = channel.eventLoop.scheduleTask(in: .milliseconds(timeoutMs)) {
+            response.fail(Failure(description: "no response from \(host):\(port) within \(timeoutMs) ms"))
+            channel.close(promise: nil)
+        }
+        channel.writeAndFlush(ResponseWaiter.Outbound(frame: frame, promise: response), promise: written)
+        defer { timer.cancel() }
+        var payload = try await response.futureResult.get()
         let header = try ResponseHeader.decode(from: &payload, version: apiKey.responseHeaderVersion(apiVersion: version))
         guard header.correlationID == correlationID else {
             throw Failure(description: "\(host):\(port) answered correlation id \(header.correlationID), expected \(correlationID)")

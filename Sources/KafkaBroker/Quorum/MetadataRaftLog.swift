@@ -51,6 +51,12 @@ final class MetadataRaftLog: @unchecked Sendable {
             entries += decoded.entries[skip...]
             offset = decoded.baseOffset + Int64(decoded.entries.count)
         }
+        if offset < log.logEndOffset {
+            // What could not be read as entries is dropped, so the core's view and the file agree.
+            logger.warning("the metadata log has unreadable entries at its end; truncating them",
+                           metadata: ["raft.offset": "\(offset)", "log.end_offset": "\(log.logEndOffset)"])
+            try log.truncate(to: offset, now: now)
+        }
         if let snapshot {
             return (MemoryRaftLog(snapshot: (snapshot, snapshotBytes), entries: entries), snapshot)
         }

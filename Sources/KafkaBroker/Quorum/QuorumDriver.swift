@@ -59,7 +59,8 @@ public actor QuorumDriver {
     var appliedOffset: Int64 = 0
     private(set) var status: Status
     /// Inbound requests waiting for the core's answer, by (sender, correlation id).
-    private var inbound: [InboundKey: CheckedContinuation<RaftMessage?, Never>] = [:]
+    private var inbound: [InboundKey: (token: UInt64, continuation: CheckedContinuation<RaftMessage?, Never>)] = [:]
+    private var nextInboundToken: UInt64 = 0
     /// Client appends waiting for their last offset to commit.
     private var appendWaiters: [(lastOffset: Int64, epoch: Int32, continuation: CheckedContinuation<Int64, Error>)] = []
     private var timer: Task<Void, Never>?
@@ -124,21 +125,26 @@ public actor QuorumDriver {
     /// A quorum request from another replica; returns the core's answer (nil if it gave none in time).
     func receive(source: Int32, correlationID: Int32, message: RaftMessage, timeoutMs: Int64) async -> RaftMessage? {
         let key = InboundKey(source: source, correlationID: correlationID)
-        if let stale = inbound.removeValue(forKey: key) { stale.resume(returning: nil) }
+        if let stale = inbound.removeValue(forKey: key) { stale.continuation.resume(returning: nil) }
+        guard !stopped else { return nil }
+        nextInboundToken &+= 1
+        let token = nextInboundToken
         return await withCheckedContinuation { continuation in
-            inbound[key] = continuation
+            inbound[key] = (token, continuation)
             handle(.received(RaftEnvelope(source: source, destination: localID, correlationID: correlationID, message: message)))
             if inbound[key] != nil {
                 Task { [weak self] in
                     try? await Task.sleep(for: .milliseconds(timeoutMs))
-                    await self?.expire(key)
+                    await self?.expire(key, token: token)
                 }
             }
         }
     }
 
-    private func expire(_ key: InboundKey) {
-        inbound.removeValue(forKey: key)?.resume(returning: nil)
+    /// Gives up on a request still waiting; a later request that reused its key is left alone.
+    private func expire(_ key: InboundKey, token: UInt64) {
+        guard inbound[key]?.token == token else { return }
+        inbound.removeValue(forKey: key)?.continuation.resume(returning: nil)
     }
 
     /// An AddRaftVoter or RemoveRaftVoter from an admin client; returns the core's answer, which comes
@@ -177,7 +183,7 @@ public actor QuorumDriver {
     /// Appends records at the leader and waits until they commit; returns the last entry's offset.
     /// Throws NOT_CONTROLLER when this replica does not lead, or loses leadership before the commit.
     func append(_ payloads: [[UInt8]]) async throws -> Int64 {
-        guard status.isLeader else { throw AppendFailure(code: .notController, description: "this node is not the active controller") }
+        guard !stopped, status.isLeader else { throw AppendFailure(code: .notController, description: "this node is not the active controller") }
         let actions = core.handle(.append(payloads), now: BrokerClock.nowMs())
         var accepted: OffsetAndEpoch?
         var rejected: RaftErrorCode?
@@ -207,7 +213,7 @@ public actor QuorumDriver {
         }
         stopped = true
         timer?.cancel()
-        for (_, c) in inbound { c.resume(returning: nil) }
+        for (_, waiting) in inbound { waiting.continuation.resume(returning: nil) }
         inbound.removeAll()
         failAppends(code: .notController, "the node is shutting down")
         for channel in peers.values { await channel.disconnect() }
@@ -238,19 +244,19 @@ public actor QuorumDriver {
                 do { try stateFile.write(state) } catch {
                     // Without a durable vote the replica must not go on: it could vote twice in an epoch.
                     logger.critical("could not write quorum-state; stopping the quorum", metadata: ["error": "\(error)"])
-                    stopped = true
+                    stop()
                     return
                 }
             case .appendToLog(let base, let entries):
                 do { try disk.append(entries, baseOffset: base, codec: codec, now: BrokerClock.nowMs()) } catch {
                     logger.critical("could not append to the metadata log; stopping the quorum", metadata: ["error": "\(error)"])
-                    stopped = true
+                    stop()
                     return
                 }
             case .truncateLog(let offset):
                 do { try disk.truncate(to: offset, now: BrokerClock.nowMs()) } catch {
                     logger.critical("could not truncate the metadata log; stopping the quorum", metadata: ["error": "\(error)"])
-                    stopped = true
+                    stop()
                     return
                 }
                 if appliedOffset > offset {
@@ -259,7 +265,7 @@ public actor QuorumDriver {
             case .flushLog(let upTo):
                 do { try disk.flush(now: BrokerClock.nowMs()) } catch {
                     logger.critical("could not flush the metadata log; stopping the quorum", metadata: ["error": "\(error)"])
-                    stopped = true
+                    stop()
                     return
                 }
                 flushedTo = max(flushedTo ?? upTo, upTo)
@@ -284,7 +290,7 @@ public actor QuorumDriver {
                 codec.voters = set.sorted
             case .writeSnapshotChunk, .freezeSnapshot, .abandonSnapshot, .deleteLogPrefix, .installSnapshot, .snapshotRejected:
                 guard performSnapshotAction(action) else {
-                    stopped = true
+                    stop()
                     return
                 }
             case .scheduleTick(let at):
@@ -295,12 +301,30 @@ public actor QuorumDriver {
         syncStatusFromCore()
     }
 
+    /// After a failed write the core and the disk may disagree: the quorum stops taking part, every
+    /// waiter is answered, and this node stops presenting itself as leader.
+    private func stop() {
+        guard !stopped else { return }
+        stopped = true
+        timer?.cancel()
+        for (_, waiting) in inbound { waiting.continuation.resume(returning: nil) }
+        inbound.removeAll()
+        failAppends(code: .notController, "the metadata quorum stopped on this node after a storage failure")
+        setStatus(Status(epoch: status.epoch, leaderID: nil, isLeader: false, epochStartOffset: nil))
+    }
+
     /// States the core entered without a dedicated action (Unattached, Candidate, Prospective) lose the leader.
+    /// A Resigned replica names itself as leader in the core but leads nothing: it is reported without
+    /// a leader, so controller requests wait for (or go to) the next one.
     private func syncStatusFromCore() {
-        let leader = core.leaderID
-        if core.epoch != status.epoch || leader != status.leaderID {
-            setStatus(Status(epoch: core.epoch, leaderID: leader, isLeader: leader == localID,
-                             epochStartOffset: leader == localID ? status.epochStartOffset : nil))
+        guard !stopped else { return }
+        var isLeader = false
+        if case .leader = core.state { isLeader = true }
+        var leader = core.leaderID
+        if case .resigned = core.state { leader = nil }
+        if core.epoch != status.epoch || leader != status.leaderID || isLeader != status.isLeader {
+            setStatus(Status(epoch: core.epoch, leaderID: leader, isLeader: isLeader,
+                             epochStartOffset: isLeader ? status.epochStartOffset : nil))
         }
     }
 
@@ -367,7 +391,7 @@ public actor QuorumDriver {
     private func send(_ envelope: RaftEnvelope) {
         if !envelope.message.isRequest {
             let key = InboundKey(source: envelope.destination, correlationID: envelope.correlationID)
-            inbound.removeValue(forKey: key)?.resume(returning: envelope.message)
+            inbound.removeValue(forKey: key)?.continuation.resume(returning: envelope.message)
             return
         }
         guard let channel = peers[envelope.destination] else { return }

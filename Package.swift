@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "KafkaRaftTests", dependencies: ["KafkaRaft"]),
         .testTarget(
             name: "KafkaRaftWireTests",
-            dependencies: ["KafkaRaftWire", "KafkaRaft", "KafkaProtocol", "KafkaRecords", "ProtocolSchema", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaRaftWire", "KafkaRaft", "KafkaProtocol", "KafkaRecords", "KafkaTestKit", "ProtocolSchema", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "KafkaGroupsTests", dependencies: ["KafkaGroups", "KafkaProtocol", "KafkaTestKit", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(

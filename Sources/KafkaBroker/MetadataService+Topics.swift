@@ -94,36 +94,37 @@ extension MetadataService {
         }
     }
 
+    private static let noController = "No active controller answered in time"
+
     private func failedAll(_ response: CreateTopicsResponse) -> CreateTopicsResponse {
         var r = response
-        Self.failTopics(&r, .notController, "No active controller answered in time")
+        Self.failTopics(&r, .notController, Self.noController)
         return r
     }
 
     private func failedAll(_ response: DeleteTopicsResponse) -> DeleteTopicsResponse {
         var r = response
-        for i in r.responses.indices {
-            r.responses[i].errorCode = ErrorCode.notController.rawValue
-            r.responses[i].errorMessage = "No active controller answered in time"
-        }
+        Self.fail(&r.responses, code: \.errorCode, message: \.errorMessage)
         return r
     }
 
     private func failedAll(_ response: CreatePartitionsResponse) -> CreatePartitionsResponse {
         var r = response
-        for i in r.results.indices {
-            r.results[i].errorCode = ErrorCode.notController.rawValue
-            r.results[i].errorMessage = "No active controller answered in time"
-        }
+        Self.fail(&r.results, code: \.errorCode, message: \.errorMessage)
         return r
     }
 
     private func failedAll(_ response: IncrementalAlterConfigsResponse) -> IncrementalAlterConfigsResponse {
         var r = response
-        for i in r.responses.indices {
-            r.responses[i].errorCode = ErrorCode.notController.rawValue
-            r.responses[i].errorMessage = "No active controller answered in time"
-        }
+        Self.fail(&r.responses, code: \.errorCode, message: \.errorMessage)
         return r
+    }
+
+    /// NOT_CONTROLLER on every entry of a response no controller answered.
+    private static func fail<E>(_ entries: inout [E], code: WritableKeyPath<E, Int16>, message: WritableKeyPath<E, String?>) {
+        for i in entries.indices {
+            entries[i][keyPath: code] = ErrorCode.notController.rawValue
+            entries[i][keyPath: message] = noController
+        }
     }
 }

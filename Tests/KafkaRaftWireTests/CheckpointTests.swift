@@ -1,4 +1,5 @@
 import Foundation
+import KafkaTestKit
 import KafkaProtocol
 import KafkaRaft
 import KafkaRaftWire

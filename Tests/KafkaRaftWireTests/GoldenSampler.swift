@@ -1,3 +1,4 @@
+import KafkaTestKit
 /// Representative field values for a schema version, from a seed: every field of the version gets a
 /// value, chosen by the variant.
 ///
@@ -78,18 +79,5 @@ struct GoldenSampler {
     mutating func text(_ n: Int) -> String {
         let alphabet: [Character] = ["a", "b", "z", "_", "-", "0", "é", "ß", "€", "🙂"]
         return String((0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
-    }
-}
-
-/// A small seeded generator (Steele, Lea, Flood's SplitMix64), so failures name a seed that replays.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -9,14 +9,9 @@ struct VoteHandler: RequestHandler {
     let quorum: QuorumDriver
 
     func handle(_ request: VoteRequestV2, context: RequestContext) async -> VoteResponseV2? {
-        guard let (source, message) = try? RaftWire.inbound(request) else {
-            return VoteResponseV2(KafkaProtocol.VoteResponse(errorCode: ErrorCode.invalidRequest.rawValue))
-        }
-        guard case .voteResponse(let answer)? = await quorum.receive(source: source, correlationID: context.correlationID,
-                                                                     message: message, timeoutMs: 5_000) else {
-            return VoteResponseV2(KafkaProtocol.VoteResponse(errorCode: ErrorCode.requestTimedOut.rawValue))
-        }
-        return RaftWire.voteResponse(answer)
+        await relay(try? RaftWire.inbound(request), to: quorum, context: context,
+                    answer: { if case .voteResponse(let a) = $0 { a } else { nil } }, respond: RaftWire.voteResponse,
+                    failure: { VoteResponseV2(KafkaProtocol.VoteResponse(errorCode: $0.rawValue)) })
     }
 }
 
@@ -24,14 +19,10 @@ struct BeginQuorumEpochHandler: RequestHandler {
     let quorum: QuorumDriver
 
     func handle(_ request: KafkaProtocol.BeginQuorumEpochRequest, context: RequestContext) async -> KafkaProtocol.BeginQuorumEpochResponse? {
-        guard let (source, message) = try? RaftWire.inbound(request) else {
-            return KafkaProtocol.BeginQuorumEpochResponse(errorCode: ErrorCode.invalidRequest.rawValue)
-        }
-        guard case .beginQuorumEpochResponse(let answer)? = await quorum.receive(source: source, correlationID: context.correlationID,
-                                                                                 message: message, timeoutMs: 5_000) else {
-            return KafkaProtocol.BeginQuorumEpochResponse(errorCode: ErrorCode.requestTimedOut.rawValue)
-        }
-        return RaftWire.beginQuorumEpochResponse(answer)
+        await relay(try? RaftWire.inbound(request), to: quorum, context: context,
+                    answer: { if case .beginQuorumEpochResponse(let a) = $0 { a } else { nil } },
+                    respond: RaftWire.beginQuorumEpochResponse,
+                    failure: { KafkaProtocol.BeginQuorumEpochResponse(errorCode: $0.rawValue) })
     }
 }
 
@@ -39,15 +30,24 @@ struct EndQuorumEpochHandler: RequestHandler {
     let quorum: QuorumDriver
 
     func handle(_ request: KafkaProtocol.EndQuorumEpochRequest, context: RequestContext) async -> KafkaProtocol.EndQuorumEpochResponse? {
-        guard let (source, message) = try? RaftWire.inbound(request) else {
-            return KafkaProtocol.EndQuorumEpochResponse(errorCode: ErrorCode.invalidRequest.rawValue)
-        }
-        guard case .endQuorumEpochResponse(let answer)? = await quorum.receive(source: source, correlationID: context.correlationID,
-                                                                               message: message, timeoutMs: 5_000) else {
-            return KafkaProtocol.EndQuorumEpochResponse(errorCode: ErrorCode.requestTimedOut.rawValue)
-        }
-        return RaftWire.endQuorumEpochResponse(answer)
+        await relay(try? RaftWire.inbound(request), to: quorum, context: context,
+                    answer: { if case .endQuorumEpochResponse(let a) = $0 { a } else { nil } },
+                    respond: RaftWire.endQuorumEpochResponse,
+                    failure: { KafkaProtocol.EndQuorumEpochResponse(errorCode: $0.rawValue) })
     }
+}
+
+/// Feeds a quorum request (already read as `inbound`: sender and core message) to the core and turns
+/// its answer into the wire response: INVALID_REQUEST when the request could not be read,
+/// REQUEST_TIMED_OUT when the core gave no answer of the expected kind in time.
+func relay<Answer, Response>(_ inbound: (source: Int32, message: RaftMessage)?, to quorum: QuorumDriver, context: RequestContext,
+                             timeoutMs: Int64 = 5_000, answer: (RaftMessage) -> Answer?, respond: (Answer) -> Response,
+                             failure: (ErrorCode) -> Response) async -> Response {
+    guard let inbound else { return failure(.invalidRequest) }
+    guard let reply = await quorum.receive(source: inbound.source, correlationID: context.correlationID, message: inbound.message,
+                                           timeoutMs: timeoutMs),
+          let answered = answer(reply) else { return failure(.requestTimedOut) }
+    return respond(answered)
 }
 
 /// Fetch on the controller listener: replicas pulling `__cluster_metadata` from the leader.
@@ -89,14 +89,10 @@ struct FetchSnapshotHandler: RequestHandler {
     let quorum: QuorumDriver
 
     func handle(_ request: KafkaProtocol.FetchSnapshotRequest, context: RequestContext) async -> KafkaProtocol.FetchSnapshotResponse? {
-        guard let (source, message) = try? RaftWire.inbound(request) else {
-            return KafkaProtocol.FetchSnapshotResponse(errorCode: ErrorCode.invalidRequest.rawValue)
-        }
-        guard case .fetchSnapshotResponse(let answer)? = await quorum.receive(source: source, correlationID: context.correlationID,
-                                                                              message: message, timeoutMs: 5_000) else {
-            return KafkaProtocol.FetchSnapshotResponse(errorCode: ErrorCode.requestTimedOut.rawValue)
-        }
-        return RaftWire.fetchSnapshotResponse(answer)
+        await relay(try? RaftWire.inbound(request), to: quorum, context: context,
+                    answer: { if case .fetchSnapshotResponse(let a) = $0 { a } else { nil } },
+                    respond: RaftWire.fetchSnapshotResponse,
+                    failure: { KafkaProtocol.FetchSnapshotResponse(errorCode: $0.rawValue) })
     }
 }
 

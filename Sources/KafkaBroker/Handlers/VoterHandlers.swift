@@ -40,11 +40,9 @@ struct UpdateRaftVoterHandler: RequestHandler {
     let quorum: QuorumDriver
 
     func handle(_ request: KafkaProtocol.UpdateRaftVoterRequest, context: RequestContext) async -> KafkaProtocol.UpdateRaftVoterResponse? {
-        let (source, message) = RaftWire.inbound(request)
-        guard case .updateRaftVoterResponse(let answer)? = await quorum.receive(source: source, correlationID: context.correlationID,
-                                                                                message: message, timeoutMs: 5_000) else {
-            return KafkaProtocol.UpdateRaftVoterResponse(errorCode: ErrorCode.requestTimedOut.rawValue)
-        }
-        return RaftWire.updateRaftVoterResponse(answer)
+        await relay(RaftWire.inbound(request), to: quorum, context: context,
+                    answer: { if case .updateRaftVoterResponse(let a) = $0 { a } else { nil } },
+                    respond: RaftWire.updateRaftVoterResponse,
+                    failure: { KafkaProtocol.UpdateRaftVoterResponse(errorCode: $0.rawValue) })
     }
 }

@@ -44,9 +44,6 @@ public actor MetadataService {
     public nonisolated var image: MetadataImage { replayState.withLockedValue { $0.image } }
     /// Who leads the quorum, as last reported by the driver.
     public nonisolated var quorumStatus: QuorumDriver.Status { statusBox.withLockedValue { $0 } }
-    /// The quorum leader's id (the active controller once it has replayed its epoch), -1 when unknown.
-    public nonisolated var quorumLeaderID: Int32 { quorumStatus.leaderID ?? -1 }
-
     /// The controller id told to clients (Metadata, DescribeCluster). As in Kafka's KRaft mode it is a
     /// live broker, not the quorum leader: every broker forwards controller requests, so a client never
     /// keeps sending admin requests to a controller that died. This node when it is unfenced, else the

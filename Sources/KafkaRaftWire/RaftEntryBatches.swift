@@ -13,14 +13,7 @@ import NIOCore
 /// Invariant: `decode(encode(entries)) == entries`, except directory ids in a leader change (version 0
 /// of `LeaderChangeMessage` has none; they decode as zero).
 public struct RaftEntryBatches: Sendable {
-    /// Who is writing. Kept for callers; control entries now carry their own records (KIP-853).
-    public var localID: Int32
-    public var voters: [Int32]
-
-    public init(localID: Int32, voters: [Int32]) {
-        self.localID = localID
-        self.voters = voters
-    }
+    public init() {}
 
     /// Batches for `entries`, the first at `baseOffset`, grouped as described above; each group is
     /// returned with its epoch so a log can append it at that leader epoch.

@@ -7,7 +7,7 @@ import Testing
 
 /// Core messages survive the trip through Kafka's wire messages in the versions Strom sends.
 @Suite struct RaftWireRoundTripTests {
-    let codec = RaftEntryBatches(localID: 1, voters: [1, 2, 3])
+    let codec = RaftEntryBatches()
 
     /// Encodes the request frame, strips the size and header, decodes it as the server would.
     private func serverSide(_ message: RaftMessage) throws -> (source: Int32, message: RaftMessage) {

@@ -54,7 +54,7 @@ extension QuorumDriver {
                 let controls = try CheckpointReader(bytes: ByteBuffer(bytes: bytes)).controlRecords
                     .compactMap { try? RaftEntryBatches.raftControl($0) }
                 for case .votersChanged(let set) in core.adoptSnapshotControlRecords(controls, snapshot: id) {
-                    votersChangedBySnapshot(set)
+                    votersChanged(set)
                 }
                 bytesSinceSnapshot = 0
                 lastSnapshotTime = BrokerClock.nowMs()

@@ -33,7 +33,7 @@ public actor QuorumDriver {
     var core: RaftCore<MemoryRaftLog>
     let disk: MetadataRaftLog
     private let stateFile: QuorumStateFile
-    private var codec: RaftEntryBatches
+    private let codec: RaftEntryBatches
     /// Connections to the other voters, following the effective voter set (`votersChanged`).
     private var peers: [Int32: ControllerChannel] = [:]
     /// The listener whose endpoints voters are reached on (`controller.listener.names`' first).
@@ -87,7 +87,7 @@ public actor QuorumDriver {
         self.snapshotSource = snapshotSource
         self.snapshotPolicy = snapshotPolicy
         stateFile = QuorumStateFile(partitionDirectory: disk.directory)
-        codec = RaftEntryBatches(localID: localID, voters: voters.sorted)
+        codec = RaftEntryBatches()
         listenerName = config.listenerName
         let (log, snapshot) = try disk.load(now: BrokerClock.nowMs(), logger: logger)
         initialSnapshot = snapshot
@@ -154,10 +154,10 @@ public actor QuorumDriver {
         return await receive(source: RaftEnvelope.adminClient, correlationID: nextAdminCorrelationID, message: message, timeoutMs: timeoutMs)
     }
 
-    func votersChangedBySnapshot(_ set: VoterSet) {
+    /// The effective voter set changed (a VotersRecord, or an installed snapshot's): follow it.
+    func votersChanged(_ set: VoterSet) {
         logger.info("the metadata quorum's voters changed", metadata: ["raft.voters": "\(set.sorted)"])
         connect(to: set)
-        codec.voters = set.sorted
     }
 
     /// Keeps one connection per other voter, at its endpoint on the controller listener.
@@ -226,7 +226,6 @@ public actor QuorumDriver {
     var highWatermark: Int64? { core.highWatermark }
     var entryCodec: RaftEntryBatches { codec }
     var logEndOffset: Int64 { core.log.endOffset.offset }
-    var voterIDs: [Int32] { core.voters.sorted }
     var voterSet: VoterSet { core.voters }
 
     // MARK: the core loop
@@ -285,9 +284,7 @@ public actor QuorumDriver {
             case .appendAccepted, .appendRejected:
                 break
             case .votersChanged(let set):
-                logger.info("the metadata quorum's voters changed", metadata: ["raft.voters": "\(set.sorted)"])
-                connect(to: set)
-                codec.voters = set.sorted
+                votersChanged(set)
             case .writeSnapshotChunk, .freezeSnapshot, .abandonSnapshot, .deleteLogPrefix, .installSnapshot, .snapshotRejected:
                 guard performSnapshotAction(action) else {
                     stop()

@@ -2,12 +2,13 @@
 /// diverging epoch or the snapshot to fetch instead (KIP-630 `SnapshotId`), record its progress, or park the
 /// request until new data arrives (long poll).
 extension RaftCore {
-    /// Errors: INVALID_REQUEST for a negative offset, epoch or wait, or a last fetched epoch above the
-    /// fetcher's leader epoch; FENCED_LEADER_EPOCH for an old epoch; UNKNOWN_LEADER_EPOCH for a newer one;
+    /// Errors: INVALID_REQUEST for a negative replica id, offset, epoch or wait, or a last fetched epoch
+    /// above the fetcher's leader epoch (every fetcher of the metadata log is a replica: a voter, or an
+    /// observer under its broker id, so a negative id is a client that does not belong here); FENCED_LEADER_EPOCH for an old epoch; UNKNOWN_LEADER_EPOCH for a newer one;
     /// NOT_LEADER_OR_FOLLOWER when this replica does not lead the epoch. Each carries our leader and epoch.
     mutating func handleFetchRequest(_ request: FetchRequest, envelope: RaftEnvelope, now: Int64,
                                      into actions: inout [RaftAction]) {
-        if request.maxWaitMs < 0 || request.fetchOffset < 0 || request.lastFetchedEpoch < 0
+        if request.replicaID < 0 || request.maxWaitMs < 0 || request.fetchOffset < 0 || request.lastFetchedEpoch < 0
             || request.lastFetchedEpoch > request.currentLeaderEpoch {
             return respond(.fetchResponse(errorFetchResponse(.invalidRequest)), to: envelope, into: &actions)
         }

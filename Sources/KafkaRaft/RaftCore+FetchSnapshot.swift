@@ -1,7 +1,8 @@
 /// FetchSnapshot (KIP-630): the leader serves chunks of its snapshots; a follower told by a Fetch answer's
 /// `SnapshotId` downloads the snapshot chunk by chunk, installs it, and then fetches entries from its end.
 extension RaftCore {
-    /// Errors, in Kafka's order: INVALID_REQUEST for `MaxBytes <= 0`; FENCED_LEADER_EPOCH,
+    /// Errors, in Kafka's order: INVALID_REQUEST for `MaxBytes <= 0` (and, as for Fetch, a negative
+    /// replica id); FENCED_LEADER_EPOCH,
     /// UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER as for Fetch; SNAPSHOT_NOT_FOUND when the snapshot is
     /// not (or no longer) here; POSITION_OUT_OF_RANGE for a position outside `[0, size)`. A voter's request
     /// counts as a fetch for check-quorum.
@@ -12,7 +13,7 @@ extension RaftCore {
                 errorCode: error, snapshotID: request.snapshotID, leaderID: leaderID ?? -1, leaderEpoch: epoch)),
                     to: envelope, into: &actions)
         }
-        if request.maxBytes <= 0 { return answer(.invalidRequest) }
+        if request.maxBytes <= 0 || request.replicaID < 0 { return answer(.invalidRequest) }
         if request.currentLeaderEpoch < epoch { return answer(.fencedLeaderEpoch) }
         if request.currentLeaderEpoch > epoch { return answer(.unknownLeaderEpoch) }
         guard case .leader(var leader) = state else { return answer(.notLeaderOrFollower) }

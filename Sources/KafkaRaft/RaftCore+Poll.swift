@@ -105,6 +105,13 @@ extension RaftCore {
                     preferredSuccessors: resigned.preferredSuccessors)), to: voter, now: now, into: &actions)
             }
             if now >= resigned.electionDeadline {
+                guard epoch < Int32.max else {
+                    // No later epoch to move to: wait for another election timeout (see transitionToCandidate).
+                    var waiting = resigned
+                    waiting.electionDeadline = now + randomElectionTimeoutMs()
+                    state = .resigned(waiting)
+                    return false
+                }
                 transitionToUnattached(epoch: epoch + 1, now: now, into: &actions)
                 return true
             }

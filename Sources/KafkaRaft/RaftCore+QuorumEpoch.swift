@@ -2,7 +2,7 @@
 /// preferred successors).
 extension RaftCore {
     /// Errors: FENCED_LEADER_EPOCH for an epoch below ours, INCONSISTENT_VOTER_SET when the leader is not
-    /// a voter, INVALID_REQUEST when it names us or a negative id.
+    /// a voter, INVALID_REQUEST when it names us or a negative id, or an epoch with no successor.
     mutating func handleBeginQuorumEpochRequest(_ request: BeginQuorumEpochRequest, envelope: RaftEnvelope,
                                                 now: Int64, into actions: inout [RaftAction]) {
         if let error = validateVoterOnlyRequest(leaderID: request.leaderID, epoch: request.leaderEpoch,
@@ -64,7 +64,7 @@ extension RaftCore {
     func validateVoterOnlyRequest(leaderID requestLeader: Int32, epoch requestEpoch: Int32,
                                   voterID: Int32) -> RaftErrorCode? {
         if requestEpoch < epoch { return .fencedLeaderEpoch }
-        if requestLeader < 0 || requestLeader == localID { return .invalidRequest }
+        if requestLeader < 0 || requestLeader == localID || !Self.isUsableEpoch(requestEpoch) { return .invalidRequest }
         // The leader we follow stays acceptable after it left the voter set (KIP-853: it resigns then).
         let isKnownLeader = requestLeader == leaderID && requestEpoch == epoch
         if (!voters.contains(requestLeader) && !isKnownLeader) || (voterID >= 0 && voterID != localID) {

@@ -68,6 +68,13 @@ extension RaftCore {
         }
     }
 
+    /// Whether a replica may move to `epoch` when another replica names it: `Int32.max` is refused, since a
+    /// replica in it could never start another election, and negative epochs do not exist. A replica's own
+    /// elections stop at `Int32.max` rather than overflow (`transitionToCandidate`).
+    static func isUsableEpoch(_ epoch: Int32) -> Bool {
+        epoch >= 0 && epoch < Int32.max
+    }
+
     /// A request without a cluster id is accepted (Kafka does not enforce a missing one).
     func hasValidClusterID(_ requestClusterID: String?) -> Bool {
         requestClusterID == nil || clusterID == nil || requestClusterID == clusterID
@@ -76,6 +83,9 @@ extension RaftCore {
     /// Returns nil when the response is for the API handler, else whether it was handled successfully.
     mutating func handleCommonResponse(error: RaftErrorCode, leaderID reportedLeader: Int32?, epoch reportedEpoch: Int32,
                                        now: Int64, into actions: inout [RaftAction]) -> Bool? {
+        // An epoch with no successor is never adopted from another replica (see `isUsableEpoch`): such an
+        // answer is a failure. (A replica that reached it by its own election still hears answers in it.)
+        if reportedEpoch > epoch && reportedEpoch == Int32.max { return false }
         if reportedEpoch < epoch || error == .unknownLeaderEpoch {
             return true  // we already moved on to a later epoch
         }

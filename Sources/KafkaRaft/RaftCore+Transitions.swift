@@ -87,7 +87,11 @@ extension RaftCore {
     }
 
     /// A majority granted pre-votes: bump the epoch and vote for ourselves (persisted).
+    /// At `Int32.max` there is no next epoch: the election is given up as lost (the replica keeps its
+    /// epoch and tries again after its election timeout) instead of overflowing. Other replicas never move
+    /// a replica there (`isUsableEpoch`); only about 2^31 elections of its own could.
     mutating func transitionToCandidate(now: Int64, into actions: inout [RaftAction]) {
+        guard epoch < Int32.max else { return prospectiveLostElection(now: now, into: &actions) }
         var retries = 1
         if case .prospective(let prospective) = state { retries = prospective.retries }
         let candidate = CandidateState(

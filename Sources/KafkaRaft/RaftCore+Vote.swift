@@ -1,7 +1,9 @@
 /// Vote and pre-vote (KIP-595, KIP-996): granting at the voter, tallying at the nominee.
 extension RaftCore {
-    /// Errors: INVALID_REQUEST for a negative last offset or epoch, or a last epoch not below the
-    /// candidate's epoch (not above it for a pre-vote); FENCED_LEADER_EPOCH for an epoch below ours;
+    /// Errors: INVALID_REQUEST for a negative last offset or epoch, a last epoch not below the
+    /// candidate's epoch (not above it for a pre-vote), a candidate epoch that has no successor
+    /// (`Int32.max`: no election could follow it), or a candidate that claims to be this replica (only
+    /// this replica votes for itself, and never over the wire); FENCED_LEADER_EPOCH for an epoch below ours;
     /// INCONSISTENT_VOTER_SET when the candidate or this replica is not a voter. A standard vote with a
     /// higher epoch moves us to Unattached in that epoch first; a pre-vote changes nothing here.
     mutating func handleVoteRequest(_ request: VoteRequest, envelope: RaftEnvelope, now: Int64,
@@ -9,7 +11,8 @@ extension RaftCore {
         let illegalEpoch = request.preVote
             ? request.lastOffsetEpoch > request.candidateEpoch
             : request.lastOffsetEpoch >= request.candidateEpoch
-        if request.lastOffset < 0 || request.lastOffsetEpoch < 0 || illegalEpoch || request.candidateID < 0 {
+        if request.lastOffset < 0 || request.lastOffsetEpoch < 0 || illegalEpoch || request.candidateID < 0
+            || request.candidateID == localID || !Self.isUsableEpoch(request.candidateEpoch) {
             return respond(.voteResponse(voteResponse(.invalidRequest, granted: false)), to: envelope, into: &actions)
         }
         if request.candidateEpoch < epoch {

@@ -42,10 +42,7 @@ public actor GroupCoordinatorService {
         self.owned = owned
         var loaded = 0
         for p in 0..<partitions where owned.contains(p) {
-            for record in try log.readAll(partition: p) {
-                try coordinator.replay(record)
-                loaded += 1
-            }
+            loaded += try replayPartition(p)
         }
         let now = BrokerClock.nowMs()
         perform(coordinator.finishLoading(now: now))
@@ -59,6 +56,26 @@ public actor GroupCoordinatorService {
                 await self?.tick()
             }
         }
+    }
+
+    /// Replays one partition's records in log order; returns how many replayed. A record that does not
+    /// decode (a key or value this version cannot read) is skipped with a log line, as Kafka's loader
+    /// skips unknown record types: one bad record must not keep the node from starting.
+    @discardableResult
+    private func replayPartition(_ partition: Int32) throws -> Int {
+        var replayed = 0
+        for record in try log.readAll(partition: partition) {
+            do {
+                try coordinator.replay(record)
+                replayed += 1
+            } catch {
+                logger.error("skipped a __consumer_offsets record that does not decode", metadata: [
+                    "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
+                    "key.bytes": "\(record.key.count)",
+                ])
+            }
+        }
+        return replayed
     }
 
     func stop() {
@@ -108,7 +125,7 @@ public actor GroupCoordinatorService {
     private func reload(partition: Int32) {
         perform(coordinator.unload(partition: partition).filter { if case .append = $0 { false } else { true } })
         do {
-            for record in try log.readAll(partition: partition) { try coordinator.replay(record) }
+            try replayPartition(partition)
             perform(coordinator.finishLoading(now: BrokerClock.nowMs()))
         } catch {
             logger.error("could not reload group records", metadata: ["kafka.partition": "\(partition)", "error": "\(error)"])

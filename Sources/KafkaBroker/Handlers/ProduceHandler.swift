@@ -1,3 +1,4 @@
+import KafkaController
 import KafkaLog
 import KafkaMetadata
 import KafkaProtocol
@@ -8,7 +9,8 @@ import NIOPosix
 /// Produce (v0-11; v0-2 carry legacy message sets, up-converted to v2 batches): validates each partition's batch, appends it (idempotent producers are checked
 /// by sequence; a retried batch is acknowledged with its original offsets, not written twice) and,
 /// for acks=all, makes it durable before answering unless a flush policy is configured. acks=0 gets
-/// no response. Per-partition errors: UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, and those
+/// no response. Per-partition errors: INVALID_TOPIC_EXCEPTION for internal topics (`__consumer_offsets` and
+/// the like, which only the broker writes), UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, and those
 /// of `ProduceValidation` and the log (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …).
 ///
 /// Order of work: every partition is validated and appended first (page cache writes, under each
@@ -45,6 +47,10 @@ struct ProduceHandler: RequestHandler {
                 let outcome: Result<(AppendInfo, Durability?), ProduceValidation.Failure>
                 if !acksValid {
                     outcome = .failure(.init(code: .invalidRequiredAcks, message: "acks must be -1, 0 or 1, not \(request.acks)"))
+                } else if TopicName.internalTopics.contains(topic.name) {
+                    // Only the broker's own coordinators write there (Kafka: internalTopicsAllowed is false
+                    // for clients). A record a coordinator cannot read would otherwise stop every reload.
+                    outcome = .failure(.init(code: .invalidTopicException, message: "Cannot append to internal topic \(topic.name)"))
                 } else if request.transactionalID != nil {
                     outcome = .failure(.init(code: .transactionalIDAuthorizationFailed, message: "Transactions are not supported by Strom yet"))
                 } else {

@@ -28,7 +28,8 @@ public enum ProduceValidation {
         public var logAppendTime: Bool = false
         /// `cleanup.policy` includes `compact`: every record needs a key (Kafka's rule), else INVALID_RECORD.
         public var requireKeys: Bool = false
-        /// Bound on a batch's decompressed size while validating it.
+        /// Bound on what this partition's records may inflate to while validated: what is left of the
+        /// request's budget (`ProduceHandler` shares one budget among a request's partitions).
         public var decompressionLimit: Int
 
         public init(maxMessageBytes: Int, decompressionLimit: Int) {
@@ -37,9 +38,16 @@ public enum ProduceValidation {
         }
     }
 
+    /// The single batch, and how many bytes validating it inflated (charged to the request's budget).
+    public struct Validated: Sendable {
+        public var batch: RecordBatch
+        public var inflatedBytes: Int
+    }
+
     /// Validates and returns the single batch.
-    public static func validate(_ records: ByteBuffer?, produceVersion: Int16, limits: Limits, now: Int64) -> Result<RecordBatch, Failure> {
+    public static func validate(_ records: ByteBuffer?, produceVersion: Int16, limits: Limits, now: Int64) -> Result<Validated, Failure> {
         var records = records
+        var legacyInflated = 0
         if produceVersion < 3, let legacy = records, legacy.readableBytes > 0 {
             guard legacy.readableBytes <= limits.maxMessageBytes else {
                 return .failure(Failure(code: .messageTooLarge,
@@ -47,6 +55,7 @@ public enum ProduceValidation {
             }
             do {
                 let parsed = try LegacyMessageSet.parse(legacy, decompressionLimit: limits.decompressionLimit)
+                legacyInflated = parsed.inflatedBytes
                 records = try LegacyMessageSet.upConvert(parsed).bytes
             } catch {
                 return .failure(failure(for: error))
@@ -103,7 +112,7 @@ public enum ProduceValidation {
                 return .failure(Failure(code: .invalidTimestamp, message: "Record timestamps \(lowest)...\(highest) are out of the accepted range around \(now)"))
             }
         }
-        return .success(batch)
+        return .success(Validated(batch: batch, inflatedBytes: max(legacyInflated, summary.decompressedBytes)))
     }
 
     static func failure(for error: RecordBatchError) -> Failure {

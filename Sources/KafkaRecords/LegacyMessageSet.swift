@@ -31,10 +31,13 @@ public enum LegacyMessageSet {
         /// The codec of the (outermost) messages, kept when up-converting.
         public var compression: CompressionCodec
         public var logAppendTime: Bool
+        /// Bytes produced by inflating the compressed wrappers, all of them together.
+        public var inflatedBytes: Int = 0
     }
 
     /// Parses every message, unwrapping compressed ones (one level, as Kafka allows), checking each
-    /// CRC. Decompressed data is bounded by `decompressionLimit`.
+    /// CRC. Decompressed data is bounded by `decompressionLimit` for the whole set: a set of many
+    /// compressed wrappers shares one budget, and inflation stops as soon as the budget is spent.
     public static func parse(_ buffer: ByteBuffer, decompressionLimit: Int) throws(RecordBatchError) -> Parsed {
         var out = Parsed(messages: [], compression: .none, logAppendTime: false)
         var b = buffer
@@ -77,10 +80,12 @@ public enum LegacyMessageSet {
             guard let compressed = value else { throw RecordBatchError(.emptyBatch) }
             let inner: ByteBuffer
             do {
-                inner = try Compression.decompress(ByteBuffer(bytes: compressed), codec: codec, limit: decompressionLimit)
+                inner = try Compression.decompress(ByteBuffer(bytes: compressed), codec: codec,
+                                                   limit: decompressionLimit - out.inflatedBytes)
             } catch {
                 throw RecordBatchError(.decompression(error))
             }
+            out.inflatedBytes += inner.readableBytes
             out.compression = codec
             out.logAppendTime = magic == 1 && attributes & 0x08 != 0
             var innerBuffer = inner

@@ -9,6 +9,8 @@ public struct RecordWalkSummary: Hashable, Sendable {
     public var maxTimestamp: Int64?
     /// Records whose key is null (a compacted topic refuses them).
     public var keylessRecords: Int = 0
+    /// Size of the records section after decompression; 0 for an uncompressed batch.
+    public var decompressedBytes: Int = 0
 }
 
 extension RecordBatch {
@@ -26,6 +28,7 @@ extension RecordBatch {
             throw RecordBatchError(.lastOffsetDeltaMismatch(declared: header.lastOffsetDelta, expected: count - 1), baseOffset: base)
         }
         var payload = try recordsPayload(decompressionLimit: decompressionLimit)
+        let decompressed = header.compression == .none ? 0 : payload.readableBytes
         var minDelta = Int64.max
         var maxDelta = Int64.min
         var keyless = 0
@@ -53,7 +56,8 @@ extension RecordBatch {
             throw RecordBatchError(.trailingBytes(payload.readableBytes), baseOffset: base)
         }
         return RecordWalkSummary(recordCount: Int(count), minTimestamp: header.baseTimestamp &+ minDelta,
-                                 maxTimestamp: header.baseTimestamp &+ maxDelta, keylessRecords: keyless)
+                                 maxTimestamp: header.baseTimestamp &+ maxDelta, keylessRecords: keyless,
+                                 decompressedBytes: decompressed)
     }
 
     /// Reads one record's framing and skips its key, value and headers; returns its deltas and

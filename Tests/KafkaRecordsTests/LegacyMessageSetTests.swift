@@ -55,6 +55,30 @@ import Testing
         #expect(throws: RecordBatchError.self) { _ = try LegacyMessageSet.parse(bomb, decompressionLimit: 1 << 20) }
     }
 
+    /// The limit is for the whole set: wrappers that each fit but together do not are refused, and the
+    /// last one stops inflating once the budget is spent.
+    @Test func compressedWrappersShareOneDecompressionBudget() throws {
+        let inner = [LegacyMessageSet.Message(magic: 1, timestamp: 0, key: nil, value: Array(repeating: 7, count: 300 << 10))]
+        let wrapper = try LegacyMessageSet.write(inner, magic: 1, compression: .gzip)
+        var one = ByteBuffer()
+        one.writeImmutableBuffer(wrapper)
+        let parsed = try LegacyMessageSet.parse(one, decompressionLimit: 1 << 20)
+        #expect(parsed.messages.count == 1)
+        #expect(parsed.inflatedBytes > 300 << 10 && parsed.inflatedBytes < 400 << 10)
+        var four = ByteBuffer()
+        for _ in 0..<4 { four.writeImmutableBuffer(wrapper) }
+        #expect(try LegacyMessageSet.parse(four, decompressionLimit: 4 << 20).inflatedBytes == 4 * parsed.inflatedBytes)
+        do {
+            _ = try LegacyMessageSet.parse(four, decompressionLimit: 1 << 20)
+            Issue.record("four wrappers of about 300 KiB each fit a 1 MiB budget")
+        } catch {
+            guard case .decompression(let inner) = error.kind, case .limitExceeded = inner.kind else {
+                Issue.record("expected limitExceeded, got \(error)")
+                return
+            }
+        }
+    }
+
     @Test func knownCRC32Vector() {
         // CRC-32/IEEE of "123456789" is 0xCBF43926.
         let v = Array("123456789".utf8).withUnsafeBytes { kcCRC32($0) }

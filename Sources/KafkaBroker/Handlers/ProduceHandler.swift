@@ -25,6 +25,9 @@ struct ProduceHandler: RequestHandler {
     let replicas: ReplicaManager
     let nodeID: Int32
 
+    /// Bytes that decompressing one request's records may produce in total (256 MiB).
+    static let requestInflateBudget = 256 << 20
+
     private typealias PartitionResponse = ProduceResponse.TopicProduceResponse.PartitionProduceResponse
 
     /// One partition's append waiting for its flush.
@@ -39,6 +42,9 @@ struct ProduceHandler: RequestHandler {
         let image = metadata.image
         var response = ProduceResponse()
         var waiting: [Durability] = []
+        // What validating compressed records may inflate to, for the whole request: many partitions or
+        // many legacy wrappers cannot multiply it.
+        var inflateBudget = Self.requestInflateBudget
         let acksValid = request.acks == -1 || request.acks == 0 || request.acks == 1
         for (t, topic) in request.topicData.enumerated() {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)
@@ -55,7 +61,7 @@ struct ProduceHandler: RequestHandler {
                     outcome = .failure(.init(code: .transactionalIDAuthorizationFailed, message: "Transactions are not supported by Strom yet"))
                 } else {
                     outcome = await append(p.records, to: TopicPartition(topic.name, p.index), image: image, acks: request.acks,
-                                           position: (t, i), context: context)
+                                           position: (t, i), inflateBudget: &inflateBudget, context: context)
                 }
                 switch outcome {
                 case let .success((info, durability)):
@@ -89,7 +95,7 @@ struct ProduceHandler: RequestHandler {
     }
 
     private func append(_ records: ByteBuffer?, to tp: TopicPartition, image: MetadataImage, acks: Int16, position: (Int, Int),
-                        context: RequestContext) async -> Result<(AppendInfo, Durability?), ProduceValidation.Failure> {
+                        inflateBudget: inout Int, context: RequestContext) async -> Result<(AppendInfo, Durability?), ProduceValidation.Failure> {
         let replica: PartitionReplica
         let registration: PartitionRegistration
         switch replicas.leader(of: tp, image: image, nodeID: nodeID) {
@@ -100,7 +106,7 @@ struct ProduceHandler: RequestHandler {
             return .failure(.init(code: code, message: message))
         }
         let settings = replica.settings
-        var limits = ProduceValidation.Limits(maxMessageBytes: settings.maxMessageBytes, decompressionLimit: 256 << 20)
+        var limits = ProduceValidation.Limits(maxMessageBytes: settings.maxMessageBytes, decompressionLimit: inflateBudget)
         limits.logAppendTime = settings.logAppendTime
         limits.timestampBeforeMaxMs = settings.timestampBeforeMaxMs
         limits.timestampAfterMaxMs = settings.timestampAfterMaxMs
@@ -108,7 +114,9 @@ struct ProduceHandler: RequestHandler {
         let now = BrokerClock.nowMs()
         let batch: RecordBatch
         switch ProduceValidation.validate(records, produceVersion: context.apiVersion, limits: limits, now: now) {
-        case let .success(b): batch = b
+        case let .success(validated):
+            batch = validated.batch
+            inflateBudget -= validated.inflatedBytes
         case let .failure(f): return .failure(f)
         }
         let leaderEpoch = registration.leaderEpoch

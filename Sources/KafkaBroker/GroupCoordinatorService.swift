@@ -38,12 +38,22 @@ public actor GroupCoordinatorService {
 
     /// Replays the `__consumer_offsets` partitions this node holds (`owned`), then starts the members'
     /// sessions and the timer loop. Groups placed on other partitions get NOT_COORDINATOR.
+    /// A partition whose log is not available here (it could not be opened) is left out with an error
+    /// line: its groups get NOT_COORDINATOR while the others are served.
     func load(partitions: Int32, owned: Set<Int32>) throws {
-        self.owned = owned
+        var loadedPartitions = owned
         var loaded = 0
         for p in 0..<partitions where owned.contains(p) {
-            loaded += try replayPartition(p)
+            do {
+                loaded += try replayPartition(p)
+            } catch let unavailable as ConsumerOffsetsLog.Unavailable {
+                logger.error("not coordinating the groups of an offsets partition that is offline", metadata: [
+                    "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(p)", "error": "\(unavailable)",
+                ])
+                loadedPartitions.remove(p)
+            }
         }
+        self.owned = loadedPartitions
         let now = BrokerClock.nowMs()
         perform(coordinator.finishLoading(now: now))
         // The first offsets cleanup runs one interval from now, as Kafka schedules it: running it at

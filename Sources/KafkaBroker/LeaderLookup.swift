@@ -5,12 +5,15 @@ import KafkaProtocol
 extension ReplicaManager {
     /// The local replica of `tp` when this node leads it, else the error Kafka answers:
     /// UNKNOWN_TOPIC_OR_PARTITION (not in the image), NOT_LEADER_OR_FOLLOWER (led elsewhere, or no
-    /// local log), FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (the client's `currentLeaderEpoch`, when
+    /// local log yet), KAFKA_STORAGE_ERROR (led here, but its log could not be opened), FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (the client's `currentLeaderEpoch`, when
     /// given, is older / newer than the leader's).
     func leader(of tp: TopicPartition, image: MetadataImage, nodeID: Int32, currentLeaderEpoch: Int32 = -1)
         -> Result<(replica: PartitionReplica, registration: PartitionRegistration), ErrorCode> {
         guard let registration = image.topic(named: tp.topic)?.partitions[tp.partition] else { return .failure(.unknownTopicOrPartition) }
-        guard registration.leader == nodeID, let replica = replica(tp) else { return .failure(.notLeaderOrFollower) }
+        guard registration.leader == nodeID else { return .failure(.notLeaderOrFollower) }
+        guard let replica = replica(tp) else {
+            return .failure(offlineReason(tp) != nil ? .kafkaStorageError : .notLeaderOrFollower)
+        }
         if currentLeaderEpoch >= 0 && currentLeaderEpoch < registration.leaderEpoch { return .failure(.fencedLeaderEpoch) }
         if currentLeaderEpoch > registration.leaderEpoch { return .failure(.unknownLeaderEpoch) }
         return .success((replica, registration))

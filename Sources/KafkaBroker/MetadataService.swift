@@ -299,11 +299,15 @@ public actor MetadataService {
         return response
     }
 
-    /// BrokerHeartbeat at the active controller (nil: not the active controller).
+    /// BrokerHeartbeat at the active controller (nil: not the active controller). A heartbeat that
+    /// changes nothing (the usual one) is answered from the current image at once, without queueing
+    /// behind controller decisions: a long CreateTopics must not starve heartbeats into fencing.
     func handleBrokerHeartbeat(_ request: BrokerHeartbeatRequest) async -> BrokerHeartbeatResponse? {
         guard isActiveController else { return nil }
         resetSessionsIfNewEpoch()
         sessions.touch(request.brokerID, now: BrokerClock.nowMs())
+        let quick = BrokerLifecycle.heartbeat(request, image: image)
+        if quick.records.isEmpty { return quick.response }
         return await asController({ _, image in BrokerLifecycle.heartbeat(request, image: image) },
                                   failing: { r, code, _ in r.errorCode = code.rawValue })
     }

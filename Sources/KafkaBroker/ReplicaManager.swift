@@ -18,6 +18,10 @@ public final class ReplicaManager: @unchecked Sendable {
     let logger: Logger
     private let lock = NIOLock()
     private var replicas: [TopicPartition: PartitionReplica] = [:]
+    /// Partitions this node should hold whose log could not be opened, with the reason: they are offline
+    /// (KAFKA_STORAGE_ERROR to clients) while every other partition serves; the next image that touches
+    /// their topic, or a restart, tries again.
+    private var offline: [TopicPartition: String] = [:]
     let appended = AppendNotifier()
     private let stopping = NIOLockedValueBox(false)
 
@@ -41,6 +45,13 @@ public final class ReplicaManager: @unchecked Sendable {
 
     public var partitionCount: Int { lock.withLock { replicas.count } }
 
+    /// Why `tp` is offline here, when it is.
+    func offlineReason(_ tp: TopicPartition) -> String? {
+        lock.withLock { offline[tp] }
+    }
+
+    public var offlinePartitionCount: Int { lock.withLock { offline.count } }
+
     /// Every replica, at one moment.
     var allReplicas: [PartitionReplica] { lock.withLock { Array(replicas.values) } }
 
@@ -50,7 +61,10 @@ public final class ReplicaManager: @unchecked Sendable {
         for (_, topic) in delta?.removedTopics ?? [:] {
             for index in topic.partitionIndexes {
                 let tp = TopicPartition(topic.name, index)
-                guard let replica = lock.withLock({ replicas.removeValue(forKey: tp) }) else { continue }
+                guard let replica = lock.withLock({ () -> PartitionReplica? in
+                    offline[tp] = nil
+                    return replicas.removeValue(forKey: tp)
+                }) else { continue }
                 do {
                     try replica.withLog { try $0.delete() }
                 } catch {
@@ -104,9 +118,15 @@ public final class ReplicaManager: @unchecked Sendable {
                     ])
                 }
                 let replica = PartitionReplica(topicPartition: tp, topicID: topic.id, logDirectory: logDirectory, log: log, settings: settings)
-                lock.withLock { replicas[tp] = replica }
+                lock.withLock {
+                    replicas[tp] = replica
+                    offline[tp] = nil
+                }
             } catch {
-                logger.error("could not open partition log", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
+                logger.error("could not open partition log; the partition is offline on this broker", metadata: [
+                    "kafka.partition": "\(tp)", "error": "\(error)",
+                ])
+                lock.withLock { offline[tp] = "\(error)" }
             }
         }
     }

@@ -38,6 +38,7 @@ public final class StromNode: Sendable {
     }
 
     public static func start(config: ServerConfig, formatIfNeeded: Bool, logger: Logger) async throws -> StromNode {
+        DescriptorLimit.raiseSoftLimitToHardLimit(logger: logger)
         for key in config.ignoredKeys {
             logger.warning("configuration key accepted but has no effect in Strom", metadata: ["config.key": "\(key)"])
         }

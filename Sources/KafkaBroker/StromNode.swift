@@ -164,6 +164,7 @@ public final class StromNode: Sendable {
         var groupConfig = GroupCoordinatorConfig()
         groupConfig.offsetsTopicPartitions = existing ?? config.offsetsTopicNumPartitions
         groupConfig.offsetsRetentionMs = config.offsetsRetentionMinutes * 60_000
+        groupConfig.offsetsRetentionCheckIntervalMs = config.offsetsRetentionCheckIntervalMs
         groupConfig.initialRebalanceDelayMs = Int32(clamping: config.groupInitialRebalanceDelayMs)
         groupConfig.minSessionTimeoutMs = config.groupMinSessionTimeoutMs
         groupConfig.maxSessionTimeoutMs = config.groupMaxSessionTimeoutMs

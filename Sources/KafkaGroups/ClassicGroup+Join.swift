@@ -62,7 +62,8 @@ extension ClassicGroup {
         guard supportsProtocols(type: request.protocolType, names: request.protocols.map(\.name)) else {
             return .immediate(.joinError(.inconsistentGroupProtocol, memberID: ""))
         }
-        let newMemberID = (request.groupInstanceID ?? context.clientID) + "-" + memberIDs.next()
+        // The prefix is bounded: a 32 KB client id must not make a member id its records cannot hold.
+        let newMemberID = String((request.groupInstanceID ?? context.clientID).prefix(255)) + "-" + memberIDs.next()
         if let instance = request.groupInstanceID {
             if let existing = staticMembers[instance] {
                 return rejoinStaticMember(instance, oldMemberID: existing, newMemberID: newMemberID, request, context: context, config: config, now: now, actions: &actions)

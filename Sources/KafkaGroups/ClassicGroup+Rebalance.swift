@@ -28,7 +28,8 @@ extension ClassicGroup {
         let isInitialRebalance = state == .empty
         if isInitialRebalance {
             let delay = config.initialRebalanceDelayMs
-            let remaining = max(rebalanceTimeoutMs - delay, 0)
+            // The rebalance timeout is a client's (any Int32): subtract without trapping.
+            let remaining = max(rebalanceTimeoutMs.subtractingReportingOverflow(delay).overflow ? 0 : rebalanceTimeoutMs - delay, 0)
             setJoinTimer(.initialDelay(deadline: now + Int64(delay), delayMs: delay, remainingMs: remaining), actions: &actions)
         }
         transition(to: .preparingRebalance, now: now)

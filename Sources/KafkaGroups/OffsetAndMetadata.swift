@@ -41,6 +41,8 @@ public struct OffsetAndMetadata: Hashable, Sendable {
     /// Kafka's `OffsetExpirationConditionImpl.isOffsetExpired`.
     func isExpired(now: Int64, baseTimestamp: Int64, retentionMs: Int64) -> Bool {
         if let expireTimestamp { return now >= expireTimestamp }
-        return now - baseTimestamp >= retentionMs
+        // The base may be a client's commit timestamp (OffsetCommit v1): any Int64, so no trapping arithmetic.
+        let (age, overflow) = now.subtractingReportingOverflow(baseTimestamp)
+        return overflow ? baseTimestamp < 0 : age >= retentionMs
     }
 }

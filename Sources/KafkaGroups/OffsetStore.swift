@@ -40,7 +40,10 @@ public struct OffsetStore: Hashable, Sendable {
         _ request: OffsetCommitRequest, config: GroupCoordinatorConfig, now: Int64
     ) -> (OffsetCommitResponse, [CoordinatorRecord]) {
         // An explicit retention (v2-v4) sets an expire timestamp; -1 means the broker's retention.
-        let expireTimestamp = request.retentionTimeMs == -1 ? nil : now + request.retentionTimeMs
+        // The retention comes from the client: the sum saturates rather than trapping.
+        let expireTimestamp = request.retentionTimeMs == -1 ? nil
+            : now.addingReportingOverflow(request.retentionTimeMs).overflow
+                ? (request.retentionTimeMs > 0 ? Int64.max : Int64.min) : now + request.retentionTimeMs
         var records: [CoordinatorRecord] = []
         let topics = request.topics.map { topic in
             OffsetCommitResponse.OffsetCommitResponseTopic(name: topic.name, partitions: topic.partitions.map { p in

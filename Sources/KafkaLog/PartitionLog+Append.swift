@@ -150,10 +150,17 @@ extension PartitionLog {
     /// would take it past `segment.bytes`; its first batch is `segment.ms` older than the incoming
     /// batches (or, without timestamps, it was created that long ago); an index is full; or the append's
     /// offsets would not fit its 32-bit relative offsets.
+    static func saturatingDifference(_ a: Int64, _ b: Int64) -> Int64 {
+        let (difference, overflow) = a.subtractingReportingOverflow(b)
+        return overflow ? (b < 0 ? .max : .min) : difference
+    }
+
     func maybeRoll(appendSize: Int, maxTimestamp: Int64, lastOffset: Int64, now: Int64) throws(LogError) {
         let active = activeSegment
         guard active.size > 0 else { return }
-        let waited = active.firstBatchTimestamp.map { $0 >= 0 ? maxTimestamp - $0 : now - active.created } ?? now - active.created
+        // Timestamps come from clients: any Int64 is possible, so the difference saturates instead of trapping.
+        let waited = active.firstBatchTimestamp.map { $0 >= 0 ? Self.saturatingDifference(maxTimestamp, $0) : now - active.created }
+            ?? now - active.created
         let full = active.size + Int64(appendSize) > Int64(config.segmentBytes)
         if full || waited > config.segmentMs || active.isIndexFull || !active.offsetIndex.canAppend(offset: lastOffset) {
             try roll(now: now)

@@ -94,15 +94,20 @@ extension ByteBuffer {
         return s
     }
 
-    public mutating func writeKafkaString(_ value: String, compact: Bool) {
+    /// A classic string's length is an int16: a longer string cannot be encoded and throws, so a value a
+    /// client sent (a 40 KB group id, say) fails the encoding of one message instead of trapping.
+    public mutating func writeKafkaString(_ value: String, compact: Bool) throws(ProtocolError) {
         let utf8 = value.utf8
+        if !compact && utf8.count > Int(Int16.max) {
+            throw ProtocolError(.invalidValue("a string of \(utf8.count) bytes does not fit an int16 length"), field: "string")
+        }
         writeLengthPrefix(utf8.count, compact: compact, int16: true)
         writeString(value)
     }
 
-    public mutating func writeKafkaNullableString(_ value: String?, compact: Bool) {
+    public mutating func writeKafkaNullableString(_ value: String?, compact: Bool) throws(ProtocolError) {
         guard let value else { return writeLengthPrefix(-1, compact: compact, int16: true) }
-        writeKafkaString(value, compact: compact)
+        try writeKafkaString(value, compact: compact)
     }
 
     // MARK: bytes

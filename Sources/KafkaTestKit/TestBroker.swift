@@ -24,6 +24,12 @@ public final class TestBroker: Sendable {
         properties["log.dirs"] = dir
         // Three offsets partitions instead of fifty keep start-up quick; the code path is the same.
         properties["offsets.topic.num.partitions"] = "3"
+        // A test broker never fences itself for missed heartbeats unless a test asks for it: `swift test
+        // --parallel` runs dozens of brokers in one process, whose blocking file work shares the two
+        // cooperative threads, and under load a heartbeat could wait longer than Kafka's 9 s session;
+        // the broker then fenced itself and answered NOT_LEADER_OR_FOLLOWER for every partition.
+        // Fencing is tested where it is the subject (multi-process quorum tests, BrokerLifecycleTests).
+        properties["broker.session.timeout.ms"] = "3600000"
         properties.merge(overrides) { $1 }
         let config = try ServerConfig.parse(properties)
         var logger = Logger(label: "strom.test")

@@ -411,7 +411,7 @@ final class MessageEmitter {
         switch f.type {
         case "string" where info.isOptional:
             nullGuard(self)
-            line("\(buffer).writeKafkaNullableString(\(value), compact: \(compact))")
+            line("try \(buffer).writeKafkaNullableString(\(value), compact: \(compact))")
         case "bytes" where info.isOptional:
             nullGuard(self)
             line("\(buffer).writeKafkaNullableBytes(\(value), compact: \(compact))")
@@ -429,7 +429,7 @@ final class MessageEmitter {
         case "int8", "int16", "uint16", "int32", "int64": line("\(buffer).writeInteger(\(value))")
         case "float64": line("\(buffer).writeKafkaFloat64(\(value))")
         case "uuid": line("\(buffer).writeKafkaUUID(\(value))")
-        case "string": line("\(buffer).writeKafkaString(\(value), compact: \(compact))")
+        case "string": line("try \(buffer).writeKafkaString(\(value), compact: \(compact))")
         case "bytes": line("\(buffer).writeKafkaBytes(\(value), compact: \(compact))")
         default: line("try \(value).write(to: &\(buffer), version: version)")
         }

@@ -176,6 +176,7 @@ extension ServerConfig {
             groupMaxSessionTimeoutMs: try p.optionalInt32("group.max.session.timeout.ms", range: 0...Int32.max) ?? 1_800_000,
             ignoredKeys: p.remaining.filter { acceptedWithoutEffect.contains($0) }.sorted()
         )
+        config.offsetsRetentionCheckIntervalMs = try p.optionalInt64("offsets.retention.check.interval.ms", range: 1...Int64.max) ?? 600_000
         config.logCleanerEnable = try p.optionalBool("log.cleaner.enable") ?? true
         config.logCleanerBackoffMs = try p.optionalInt64("log.cleaner.backoff.ms", range: 0...Int64.max) ?? 15_000
         config.explicitKeys = Set(properties.keys)

@@ -40,6 +40,8 @@ public struct ServerConfig: Hashable, Sendable {
 
     public var offsetsTopicNumPartitions: Int32
     public var offsetsRetentionMinutes: Int64
+    /// `offsets.retention.check.interval.ms`: how often expired committed offsets are removed.
+    public var offsetsRetentionCheckIntervalMs: Int64 = 600_000
     public var groupInitialRebalanceDelayMs: Int64
     public var groupMinSessionTimeoutMs: Int32
     public var groupMaxSessionTimeoutMs: Int32

@@ -35,7 +35,7 @@ import Testing
         frame.writeInteger(Int16(18))
         frame.writeInteger(Int16(9))
         frame.writeInteger(Int32(42))
-        frame.writeKafkaNullableString("future-client", compact: false)
+        try frame.writeKafkaNullableString("future-client", compact: false)
         frame.writeInteger(UInt8(0))
         frame.setInteger(Int32(frame.readableBytes - 4), at: 0)
         var payload = try await client.sendRaw(frame)

@@ -50,10 +50,10 @@ import Testing
 
     @Test func stringsClassicAndCompact() throws {
         var b = ByteBuffer()
-        b.writeKafkaString("hé", compact: false)
-        b.writeKafkaNullableString(nil, compact: false)
-        b.writeKafkaString("hé", compact: true)
-        b.writeKafkaNullableString(nil, compact: true)
+        try b.writeKafkaString("hé", compact: false)
+        try b.writeKafkaNullableString(nil, compact: false)
+        try b.writeKafkaString("hé", compact: true)
+        try b.writeKafkaNullableString(nil, compact: true)
         #expect(Array(b.readableBytesView) == [0, 3, 0x68, 0xC3, 0xA9, 0xFF, 0xFF, 4, 0x68, 0xC3, 0xA9, 0])
         #expect(try b.readKafkaString(compact: false, field: "a") == "hé")
         #expect(try b.readKafkaNullableString(compact: false, field: "b") == nil)
@@ -123,7 +123,7 @@ import Testing
         payload.writeInteger(Int16(999))
         payload.writeInteger(Int16(0))
         payload.writeInteger(Int32(5))
-        payload.writeKafkaNullableString("c", compact: false)
+        try payload.writeKafkaNullableString("c", compact: false)
         let parsed = try RequestFrame(parsing: payload)
         #expect(parsed.apiKey.requestType == nil)
         #expect(parsed.header.correlationID == 5)

@@ -11,6 +11,10 @@ struct ConsumerGroupHeartbeatHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: ConsumerGroupHeartbeatRequestV1, context: RequestContext) async -> ConsumerGroupHeartbeatResponseV1? {
+        if let problem = GroupRequestLimits.problem(request) {
+            return ConsumerGroupHeartbeatResponseV1(ConsumerGroupHeartbeatResponse(
+                errorCode: ErrorCode.invalidRequest.rawValue, errorMessage: problem)).logged(problem, context: context)
+        }
         let response = await groups.consumerGroupHeartbeat(
             request, version: context.apiVersion, context: context.groupContext, topics: TopicsImage(metadata.image))
         return ConsumerGroupHeartbeatResponseV1(response)

@@ -14,14 +14,21 @@ extension RequestContext {
 struct JoinGroupHandler: RequestHandler {
     let groups: GroupCoordinatorService
     func handle(_ request: JoinGroupRequest, context: RequestContext) async -> JoinGroupResponse? {
-        await groups.join(request, context: context.groupContext)
+        if let problem = GroupRequestLimits.problem(request) {
+            return JoinGroupResponse(errorCode: ErrorCode.invalidRequest.rawValue, memberID: "")
+                .logged(problem, context: context)
+        }
+        return await groups.join(request, context: context.groupContext)
     }
 }
 
 struct SyncGroupHandler: RequestHandler {
     let groups: GroupCoordinatorService
     func handle(_ request: SyncGroupRequest, context: RequestContext) async -> SyncGroupResponse? {
-        await groups.sync(request, context: context.groupContext)
+        if let problem = GroupRequestLimits.problem(request) {
+            return SyncGroupResponse(errorCode: ErrorCode.invalidRequest.rawValue).logged(problem, context: context)
+        }
+        return await groups.sync(request, context: context.groupContext)
     }
 }
 
@@ -46,6 +53,11 @@ struct OffsetCommitHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: OffsetCommitRequest, context: RequestContext) async -> OffsetCommitResponse? {
+        if let problem = GroupRequestLimits.problem(request) {
+            return OffsetCommitResponse(topics: request.topics.map { t in
+                .init(name: t.name, partitions: t.partitions.map { .init(partitionIndex: $0.partitionIndex, errorCode: ErrorCode.invalidRequest.rawValue) })
+            }).logged(problem, context: context)
+        }
         let image = metadata.image
         var known = request
         var missing: [(topic: String, partition: Int32)] = []

@@ -49,7 +49,7 @@ public struct AbortTransactionRecord: KafkaMetadataRecord, Hashable, Sendable {
             var tagged: [(UInt32, ByteBuffer)] = []
             if self.reason != nil {
                 var payload = ByteBuffer()
-                payload.writeKafkaNullableString(self.reason, compact: true)
+                try payload.writeKafkaNullableString(self.reason, compact: true)
                 tagged.append((0, payload))
             }
             buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)

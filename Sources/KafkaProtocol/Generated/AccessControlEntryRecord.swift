@@ -62,10 +62,10 @@ public struct AccessControlEntryRecord: KafkaMetadataRecord, Hashable, Sendable 
         let flexible = true
         buffer.writeKafkaUUID(self.id)
         buffer.writeInteger(self.resourceType)
-        buffer.writeKafkaString(self.resourceName, compact: flexible)
+        try buffer.writeKafkaString(self.resourceName, compact: flexible)
         buffer.writeInteger(self.patternType)
-        buffer.writeKafkaString(self.principal, compact: flexible)
-        buffer.writeKafkaString(self.host, compact: flexible)
+        try buffer.writeKafkaString(self.principal, compact: flexible)
+        try buffer.writeKafkaString(self.host, compact: flexible)
         buffer.writeInteger(self.operation)
         buffer.writeInteger(self.permissionType)
         if flexible {

@@ -45,10 +45,10 @@ public struct AddOffsetsToTxnRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 3
-        buffer.writeKafkaString(self.transactionalID, compact: flexible)
+        try buffer.writeKafkaString(self.transactionalID, compact: flexible)
         buffer.writeInteger(self.producerID)
         buffer.writeInteger(self.producerEpoch)
-        buffer.writeKafkaString(self.groupID, compact: flexible)
+        try buffer.writeKafkaString(self.groupID, compact: flexible)
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
         }

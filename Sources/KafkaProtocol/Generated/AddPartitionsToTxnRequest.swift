@@ -50,7 +50,7 @@ public struct AddPartitionsToTxnRequest: KafkaRequestMessage, Hashable, Sendable
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 3
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 buffer.writeInteger(element)
@@ -141,7 +141,7 @@ public struct AddPartitionsToTxnRequest: KafkaRequestMessage, Hashable, Sendable
             if self.transactions != [] { throw ProtocolError(.fieldNotInVersion, field: "Transactions") }
         }
         if version <= 3 {
-            buffer.writeKafkaString(self.v3AndBelowTransactionalID, compact: flexible)
+            try buffer.writeKafkaString(self.v3AndBelowTransactionalID, compact: flexible)
         }
         else {
             if self.v3AndBelowTransactionalID != "" { throw ProtocolError(.fieldNotInVersion, field: "V3AndBelowTransactionalId") }
@@ -234,7 +234,7 @@ public struct AddPartitionsToTxnRequest: KafkaRequestMessage, Hashable, Sendable
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 3
             if version >= 4 {
-                buffer.writeKafkaString(self.transactionalID, compact: flexible)
+                try buffer.writeKafkaString(self.transactionalID, compact: flexible)
             }
             else {
                 if self.transactionalID != "" { throw ProtocolError(.fieldNotInVersion, field: "AddPartitionsToTxnTransaction.TransactionalId") }

@@ -49,7 +49,7 @@ public struct AddPartitionsToTxnResponse: KafkaResponseMessage, Hashable, Sendab
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 3
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.resultsByPartition.count, compact: flexible)
             for element in self.resultsByPartition {
                 try element.write(to: &buffer, version: version)
@@ -232,7 +232,7 @@ public struct AddPartitionsToTxnResponse: KafkaResponseMessage, Hashable, Sendab
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 3
             if version >= 4 {
-                buffer.writeKafkaString(self.transactionalID, compact: flexible)
+                try buffer.writeKafkaString(self.transactionalID, compact: flexible)
             }
             else {
                 if self.transactionalID != "" { throw ProtocolError(.fieldNotInVersion, field: "AddPartitionsToTxnResult.TransactionalId") }

@@ -60,7 +60,7 @@ public struct AddRaftVoterRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
         buffer.writeInteger(self.timeoutMs)
         buffer.writeInteger(self.voterID)
         buffer.writeKafkaUUID(self.voterDirectoryID)
@@ -105,8 +105,8 @@ public struct AddRaftVoterRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
-            buffer.writeKafkaString(self.host, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.host, compact: flexible)
             buffer.writeInteger(self.port)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

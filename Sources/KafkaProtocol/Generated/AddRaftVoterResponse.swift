@@ -42,7 +42,7 @@ public struct AddRaftVoterResponse: KafkaResponseMessage, Hashable, Sendable {
         let flexible = true
         buffer.writeInteger(self.throttleTimeMs)
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+        try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
         }

@@ -149,8 +149,8 @@ public struct AlterClientQuotasRequest: KafkaRequestMessage, Hashable, Sendable 
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 1
-                buffer.writeKafkaString(self.entityType, compact: flexible)
-                buffer.writeKafkaNullableString(self.entityName, compact: flexible)
+                try buffer.writeKafkaString(self.entityType, compact: flexible)
+                try buffer.writeKafkaNullableString(self.entityName, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }
@@ -189,7 +189,7 @@ public struct AlterClientQuotasRequest: KafkaRequestMessage, Hashable, Sendable 
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 1
-                buffer.writeKafkaString(self.key, compact: flexible)
+                try buffer.writeKafkaString(self.key, compact: flexible)
                 buffer.writeKafkaFloat64(self.value)
                 buffer.writeKafkaBool(self.remove)
                 if flexible {

@@ -101,7 +101,7 @@ public struct AlterClientQuotasResponse: KafkaResponseMessage, Hashable, Sendabl
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 1
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+            try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             buffer.writeKafkaArrayCount(self.entity.count, compact: flexible)
             for element in self.entity {
                 try element.write(to: &buffer, version: version)
@@ -139,8 +139,8 @@ public struct AlterClientQuotasResponse: KafkaResponseMessage, Hashable, Sendabl
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 1
-                buffer.writeKafkaString(self.entityType, compact: flexible)
-                buffer.writeKafkaNullableString(self.entityName, compact: flexible)
+                try buffer.writeKafkaString(self.entityType, compact: flexible)
+                try buffer.writeKafkaNullableString(self.entityName, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

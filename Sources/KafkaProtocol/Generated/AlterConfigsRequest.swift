@@ -102,7 +102,7 @@ public struct AlterConfigsRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             buffer.writeInteger(self.resourceType)
-            buffer.writeKafkaString(self.resourceName, compact: flexible)
+            try buffer.writeKafkaString(self.resourceName, compact: flexible)
             buffer.writeKafkaArrayCount(self.configs.count, compact: flexible)
             for element in self.configs {
                 try element.write(to: &buffer, version: version)
@@ -140,8 +140,8 @@ public struct AlterConfigsRequest: KafkaRequestMessage, Hashable, Sendable {
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 2
-                buffer.writeKafkaString(self.name, compact: flexible)
-                buffer.writeKafkaNullableString(self.value, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaNullableString(self.value, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

@@ -94,9 +94,9 @@ public struct AlterConfigsResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+            try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             buffer.writeInteger(self.resourceType)
-            buffer.writeKafkaString(self.resourceName, compact: flexible)
+            try buffer.writeKafkaString(self.resourceName, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

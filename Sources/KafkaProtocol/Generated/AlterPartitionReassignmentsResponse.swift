@@ -57,7 +57,7 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponseMessage, Hashabl
         let flexible = true
         buffer.writeInteger(self.throttleTimeMs)
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+        try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         buffer.writeKafkaArrayCount(self.responses.count, compact: flexible)
         for element in self.responses {
             try element.write(to: &buffer, version: version)
@@ -106,7 +106,7 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponseMessage, Hashabl
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)
@@ -150,7 +150,7 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponseMessage, Hashabl
                 let flexible = true
                 buffer.writeInteger(self.partitionIndex)
                 buffer.writeInteger(self.errorCode)
-                buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

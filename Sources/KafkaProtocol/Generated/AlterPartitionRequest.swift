@@ -111,7 +111,7 @@ public struct AlterPartitionRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
             if version <= 1 {
-                buffer.writeKafkaString(self.topicName, compact: flexible)
+                try buffer.writeKafkaString(self.topicName, compact: flexible)
             }
             else {
                 // TopicName is ignorable: a value is dropped in versions without it.

@@ -93,7 +93,7 @@ public struct AlterReplicaLogDirsRequest: KafkaRequestMessage, Hashable, Sendabl
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
-            buffer.writeKafkaString(self.path, compact: flexible)
+            try buffer.writeKafkaString(self.path, compact: flexible)
             buffer.writeKafkaArrayCount(self.topics.count, compact: flexible)
             for element in self.topics {
                 try element.write(to: &buffer, version: version)
@@ -142,7 +142,7 @@ public struct AlterReplicaLogDirsRequest: KafkaRequestMessage, Hashable, Sendabl
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 2
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
                 buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
                 for element in self.partitions {
                     buffer.writeInteger(element)

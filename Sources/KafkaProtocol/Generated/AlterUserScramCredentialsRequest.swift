@@ -100,7 +100,7 @@ public struct AlterUserScramCredentialsRequest: KafkaRequestMessage, Hashable, S
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeInteger(self.mechanism)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
@@ -148,7 +148,7 @@ public struct AlterUserScramCredentialsRequest: KafkaRequestMessage, Hashable, S
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeInteger(self.mechanism)
             buffer.writeInteger(self.iterations)
             buffer.writeKafkaBytes(self.salt, compact: flexible)

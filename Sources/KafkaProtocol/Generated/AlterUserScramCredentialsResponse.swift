@@ -89,9 +89,9 @@ public struct AlterUserScramCredentialsResponse: KafkaResponseMessage, Hashable,
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.user, compact: flexible)
+            try buffer.writeKafkaString(self.user, compact: flexible)
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+            try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

@@ -42,13 +42,13 @@ public struct ApiVersionsRequest: KafkaRequestMessage, Hashable, Sendable {
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 3
         if version >= 3 {
-            buffer.writeKafkaString(self.clientSoftwareName, compact: flexible)
+            try buffer.writeKafkaString(self.clientSoftwareName, compact: flexible)
         }
         else {
             // ClientSoftwareName is ignorable: a value is dropped in versions without it.
         }
         if version >= 3 {
-            buffer.writeKafkaString(self.clientSoftwareVersion, compact: flexible)
+            try buffer.writeKafkaString(self.clientSoftwareVersion, compact: flexible)
         }
         else {
             // ClientSoftwareVersion is ignorable: a value is dropped in versions without it.

@@ -256,7 +256,7 @@ public struct ApiVersionsResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 3
             if version >= 3 {
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
             }
             else {
                 if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "SupportedFeatureKey.Name") }
@@ -318,7 +318,7 @@ public struct ApiVersionsResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 3
             if version >= 3 {
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
             }
             else {
                 if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "FinalizedFeatureKey.Name") }

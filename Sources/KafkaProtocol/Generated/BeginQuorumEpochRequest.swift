@@ -71,7 +71,7 @@ public struct BeginQuorumEpochRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 1
-        buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
         if version >= 1 {
             buffer.writeInteger(self.voterID)
         }
@@ -135,7 +135,7 @@ public struct BeginQuorumEpochRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 1
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)
@@ -238,13 +238,13 @@ public struct BeginQuorumEpochRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 1
             if version >= 1 {
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
             }
             else {
                 if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "LeaderEndpoint.Name") }
             }
             if version >= 1 {
-                buffer.writeKafkaString(self.host, compact: flexible)
+                try buffer.writeKafkaString(self.host, compact: flexible)
             }
             else {
                 if self.host != "" { throw ProtocolError(.fieldNotInVersion, field: "LeaderEndpoint.Host") }

@@ -49,7 +49,7 @@ public struct BeginTransactionRecord: KafkaMetadataRecord, Hashable, Sendable {
             var tagged: [(UInt32, ByteBuffer)] = []
             if self.name != nil {
                 var payload = ByteBuffer()
-                payload.writeKafkaNullableString(self.name, compact: true)
+                try payload.writeKafkaNullableString(self.name, compact: true)
                 tagged.append((0, payload))
             }
             buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)

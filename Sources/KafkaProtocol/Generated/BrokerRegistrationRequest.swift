@@ -105,7 +105,7 @@ public struct BrokerRegistrationRequest: KafkaRequestMessage, Hashable, Sendable
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
         buffer.writeInteger(self.brokerID)
-        buffer.writeKafkaString(self.clusterID, compact: flexible)
+        try buffer.writeKafkaString(self.clusterID, compact: flexible)
         buffer.writeKafkaUUID(self.incarnationID)
         buffer.writeKafkaArrayCount(self.listeners.count, compact: flexible)
         for element in self.listeners {
@@ -115,7 +115,7 @@ public struct BrokerRegistrationRequest: KafkaRequestMessage, Hashable, Sendable
         for element in self.features {
             try element.write(to: &buffer, version: version)
         }
-        buffer.writeKafkaNullableString(self.rack, compact: flexible)
+        try buffer.writeKafkaNullableString(self.rack, compact: flexible)
         if version >= 1 {
             buffer.writeKafkaBool(self.isMigratingZkBroker)
         }
@@ -178,8 +178,8 @@ public struct BrokerRegistrationRequest: KafkaRequestMessage, Hashable, Sendable
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
-            buffer.writeKafkaString(self.host, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.host, compact: flexible)
             buffer.writeInteger(self.port)
             buffer.writeInteger(self.securityProtocol)
             if flexible {
@@ -220,7 +220,7 @@ public struct BrokerRegistrationRequest: KafkaRequestMessage, Hashable, Sendable
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeInteger(self.minSupportedVersion)
             buffer.writeInteger(self.maxSupportedVersion)
             if flexible {

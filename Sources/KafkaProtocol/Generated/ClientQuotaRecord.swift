@@ -59,7 +59,7 @@ public struct ClientQuotaRecord: KafkaMetadataRecord, Hashable, Sendable {
         for element in self.entity {
             try element.write(to: &buffer, version: version)
         }
-        buffer.writeKafkaString(self.key, compact: flexible)
+        try buffer.writeKafkaString(self.key, compact: flexible)
         buffer.writeKafkaFloat64(self.value)
         buffer.writeKafkaBool(self.remove)
         if flexible {
@@ -95,8 +95,8 @@ public struct ClientQuotaRecord: KafkaMetadataRecord, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.entityType, compact: flexible)
-            buffer.writeKafkaNullableString(self.entityName, compact: flexible)
+            try buffer.writeKafkaString(self.entityType, compact: flexible)
+            try buffer.writeKafkaNullableString(self.entityName, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

@@ -45,9 +45,9 @@ public struct ConfigRecord: KafkaMetadataRecord, Hashable, Sendable {
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
         buffer.writeInteger(self.resourceType)
-        buffer.writeKafkaString(self.resourceName, compact: flexible)
-        buffer.writeKafkaString(self.name, compact: flexible)
-        buffer.writeKafkaNullableString(self.value, compact: flexible)
+        try buffer.writeKafkaString(self.resourceName, compact: flexible)
+        try buffer.writeKafkaString(self.name, compact: flexible)
+        try buffer.writeKafkaNullableString(self.value, compact: flexible)
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
         }

@@ -87,20 +87,20 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequestMessage, Hashable, Send
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaString(self.groupID, compact: flexible)
-        buffer.writeKafkaString(self.memberID, compact: flexible)
+        try buffer.writeKafkaString(self.groupID, compact: flexible)
+        try buffer.writeKafkaString(self.memberID, compact: flexible)
         buffer.writeInteger(self.memberEpoch)
-        buffer.writeKafkaNullableString(self.instanceID, compact: flexible)
-        buffer.writeKafkaNullableString(self.rackID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.instanceID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.rackID, compact: flexible)
         buffer.writeInteger(self.rebalanceTimeoutMs)
         if let items = self.subscribedTopicNames {
             buffer.writeKafkaArrayCount(items.count, compact: flexible)
             for element in items {
-                buffer.writeKafkaString(element, compact: flexible)
+                try buffer.writeKafkaString(element, compact: flexible)
             }
         }
         else { buffer.writeKafkaArrayCount(nil, compact: flexible) }
-        buffer.writeKafkaNullableString(self.serverAssignor, compact: flexible)
+        try buffer.writeKafkaNullableString(self.serverAssignor, compact: flexible)
         if let items = self.topicPartitions {
             buffer.writeKafkaArrayCount(items.count, compact: flexible)
             for element in items {

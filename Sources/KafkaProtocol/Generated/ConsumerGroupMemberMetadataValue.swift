@@ -88,17 +88,17 @@ public struct ConsumerGroupMemberMetadataValue: KafkaMessage, Hashable, Sendable
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaNullableString(self.instanceID, compact: flexible)
-        buffer.writeKafkaNullableString(self.rackID, compact: flexible)
-        buffer.writeKafkaString(self.clientID, compact: flexible)
-        buffer.writeKafkaString(self.clientHost, compact: flexible)
+        try buffer.writeKafkaNullableString(self.instanceID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.rackID, compact: flexible)
+        try buffer.writeKafkaString(self.clientID, compact: flexible)
+        try buffer.writeKafkaString(self.clientHost, compact: flexible)
         buffer.writeKafkaArrayCount(self.subscribedTopicNames.count, compact: flexible)
         for element in self.subscribedTopicNames {
-            buffer.writeKafkaString(element, compact: flexible)
+            try buffer.writeKafkaString(element, compact: flexible)
         }
-        buffer.writeKafkaNullableString(self.subscribedTopicRegex, compact: flexible)
+        try buffer.writeKafkaNullableString(self.subscribedTopicRegex, compact: flexible)
         buffer.writeInteger(self.rebalanceTimeoutMs)
-        buffer.writeKafkaNullableString(self.serverAssignor, compact: flexible)
+        try buffer.writeKafkaNullableString(self.serverAssignor, compact: flexible)
         if flexible {
             var tagged: [(UInt32, ByteBuffer)] = []
             if self.classicMemberMetadata != nil {
@@ -191,7 +191,7 @@ public struct ConsumerGroupMemberMetadataValue: KafkaMessage, Hashable, Sendable
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = true
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
                 buffer.writeKafkaBytes(self.metadata, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -24,6 +24,6 @@ public struct ConsumerGroupMetadataKey: KafkaMessage, Hashable, Sendable {
     }
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
-        buffer.writeKafkaString(self.groupID, compact: false)
+        try buffer.writeKafkaString(self.groupID, compact: false)
     }
 }

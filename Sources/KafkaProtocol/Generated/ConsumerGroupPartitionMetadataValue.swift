@@ -99,7 +99,7 @@ public struct ConsumerGroupPartitionMetadataValue: KafkaMessage, Hashable, Senda
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
             buffer.writeKafkaUUID(self.topicID)
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             buffer.writeInteger(self.numPartitions)
             buffer.writeKafkaArrayCount(self.partitionMetadata.count, compact: flexible)
             for element in self.partitionMetadata {
@@ -152,7 +152,7 @@ public struct ConsumerGroupPartitionMetadataValue: KafkaMessage, Hashable, Senda
                 buffer.writeInteger(self.partition)
                 buffer.writeKafkaArrayCount(self.racks.count, compact: flexible)
                 for element in self.racks {
-                    buffer.writeKafkaString(element, compact: flexible)
+                    try buffer.writeKafkaString(element, compact: flexible)
                 }
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -78,7 +78,7 @@ public struct ConsumerProtocolAssignment: KafkaMessage, Hashable, Sendable {
         }
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
-            buffer.writeKafkaString(self.topic, compact: false)
+            try buffer.writeKafkaString(self.topic, compact: false)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: false)
             for element in self.partitions {
                 buffer.writeInteger(element)

@@ -70,7 +70,7 @@ public struct ConsumerProtocolSubscription: KafkaMessage, Hashable, Sendable {
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         buffer.writeKafkaArrayCount(self.topics.count, compact: false)
         for element in self.topics {
-            buffer.writeKafkaString(element, compact: false)
+            try buffer.writeKafkaString(element, compact: false)
         }
         buffer.writeKafkaNullableBytes(self.userData, compact: false)
         if version >= 1 {
@@ -89,7 +89,7 @@ public struct ConsumerProtocolSubscription: KafkaMessage, Hashable, Sendable {
             // GenerationId is ignorable: a value is dropped in versions without it.
         }
         if version >= 3 {
-            buffer.writeKafkaNullableString(self.rackID, compact: false)
+            try buffer.writeKafkaNullableString(self.rackID, compact: false)
         }
         else {
             // RackId is ignorable: a value is dropped in versions without it.
@@ -133,7 +133,7 @@ public struct ConsumerProtocolSubscription: KafkaMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             if version >= 1 {
-                buffer.writeKafkaString(self.topic, compact: false)
+                try buffer.writeKafkaString(self.topic, compact: false)
             }
             else {
                 if self.topic != "" { throw ProtocolError(.fieldNotInVersion, field: "TopicPartition.Topic") }

@@ -85,7 +85,7 @@ public struct ControlledShutdownResponse: KafkaResponseMessage, Hashable, Sendab
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 3
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             buffer.writeInteger(self.partitionIndex)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

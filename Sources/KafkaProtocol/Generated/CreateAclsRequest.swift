@@ -105,15 +105,15 @@ public struct CreateAclsRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             buffer.writeInteger(self.resourceType)
-            buffer.writeKafkaString(self.resourceName, compact: flexible)
+            try buffer.writeKafkaString(self.resourceName, compact: flexible)
             if version >= 1 {
                 buffer.writeInteger(self.resourcePatternType)
             }
             else {
                 if self.resourcePatternType != 3 { throw ProtocolError(.fieldNotInVersion, field: "AclCreation.ResourcePatternType") }
             }
-            buffer.writeKafkaString(self.principal, compact: flexible)
-            buffer.writeKafkaString(self.host, compact: flexible)
+            try buffer.writeKafkaString(self.principal, compact: flexible)
+            try buffer.writeKafkaString(self.host, compact: flexible)
             buffer.writeInteger(self.operation)
             buffer.writeInteger(self.permissionType)
             if flexible {

@@ -62,13 +62,13 @@ public struct CreateDelegationTokenRequest: KafkaRequestMessage, Hashable, Senda
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 2
         if version >= 3 {
-            buffer.writeKafkaNullableString(self.ownerPrincipalType, compact: flexible)
+            try buffer.writeKafkaNullableString(self.ownerPrincipalType, compact: flexible)
         }
         else {
             if self.ownerPrincipalType != "" { throw ProtocolError(.fieldNotInVersion, field: "OwnerPrincipalType") }
         }
         if version >= 3 {
-            buffer.writeKafkaNullableString(self.ownerPrincipalName, compact: flexible)
+            try buffer.writeKafkaNullableString(self.ownerPrincipalName, compact: flexible)
         }
         else {
             if self.ownerPrincipalName != "" { throw ProtocolError(.fieldNotInVersion, field: "OwnerPrincipalName") }
@@ -111,8 +111,8 @@ public struct CreateDelegationTokenRequest: KafkaRequestMessage, Hashable, Senda
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
-            buffer.writeKafkaString(self.principalType, compact: flexible)
-            buffer.writeKafkaString(self.principalName, compact: flexible)
+            try buffer.writeKafkaString(self.principalType, compact: flexible)
+            try buffer.writeKafkaString(self.principalName, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

@@ -77,16 +77,16 @@ public struct CreateDelegationTokenResponse: KafkaResponseMessage, Hashable, Sen
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 2
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaString(self.principalType, compact: flexible)
-        buffer.writeKafkaString(self.principalName, compact: flexible)
+        try buffer.writeKafkaString(self.principalType, compact: flexible)
+        try buffer.writeKafkaString(self.principalName, compact: flexible)
         if version >= 3 {
-            buffer.writeKafkaString(self.tokenRequesterPrincipalType, compact: flexible)
+            try buffer.writeKafkaString(self.tokenRequesterPrincipalType, compact: flexible)
         }
         else {
             if self.tokenRequesterPrincipalType != "" { throw ProtocolError(.fieldNotInVersion, field: "TokenRequesterPrincipalType") }
         }
         if version >= 3 {
-            buffer.writeKafkaString(self.tokenRequesterPrincipalName, compact: flexible)
+            try buffer.writeKafkaString(self.tokenRequesterPrincipalName, compact: flexible)
         }
         else {
             if self.tokenRequesterPrincipalName != "" { throw ProtocolError(.fieldNotInVersion, field: "TokenRequesterPrincipalName") }
@@ -94,7 +94,7 @@ public struct CreateDelegationTokenResponse: KafkaResponseMessage, Hashable, Sen
         buffer.writeInteger(self.issueTimestampMs)
         buffer.writeInteger(self.expiryTimestampMs)
         buffer.writeInteger(self.maxTimestampMs)
-        buffer.writeKafkaString(self.tokenID, compact: flexible)
+        try buffer.writeKafkaString(self.tokenID, compact: flexible)
         buffer.writeKafkaBytes(self.hmac, compact: flexible)
         buffer.writeInteger(self.throttleTimeMs)
         if flexible {

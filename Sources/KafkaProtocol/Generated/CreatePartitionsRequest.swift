@@ -106,7 +106,7 @@ public struct CreatePartitionsRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeInteger(self.count)
             if let items = self.assignments {
                 buffer.writeKafkaArrayCount(items.count, compact: flexible)

@@ -133,7 +133,7 @@ public struct CreateTopicsRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 5
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeInteger(self.numPartitions)
             buffer.writeInteger(self.replicationFactor)
             buffer.writeKafkaArrayCount(self.assignments.count, compact: flexible)
@@ -227,8 +227,8 @@ public struct CreateTopicsRequest: KafkaRequestMessage, Hashable, Sendable {
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 5
-                buffer.writeKafkaString(self.name, compact: flexible)
-                buffer.writeKafkaNullableString(self.value, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaNullableString(self.value, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

@@ -150,7 +150,7 @@ public struct CreateTopicsResponse: KafkaResponseMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 5
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             if version >= 7 {
                 buffer.writeKafkaUUID(self.topicID)
             }
@@ -159,7 +159,7 @@ public struct CreateTopicsResponse: KafkaResponseMessage, Hashable, Sendable {
             }
             buffer.writeInteger(self.errorCode)
             if version >= 1 {
-                buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             }
             else {
                 // ErrorMessage is ignorable: a value is dropped in versions without it.
@@ -258,13 +258,13 @@ public struct CreateTopicsResponse: KafkaResponseMessage, Hashable, Sendable {
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 5
                 if version >= 5 {
-                    buffer.writeKafkaString(self.name, compact: flexible)
+                    try buffer.writeKafkaString(self.name, compact: flexible)
                 }
                 else {
                     if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "CreatableTopicConfigs.Name") }
                 }
                 if version >= 5 {
-                    buffer.writeKafkaNullableString(self.value, compact: flexible)
+                    try buffer.writeKafkaNullableString(self.value, compact: flexible)
                 }
                 else {
                     if self.value != "" { throw ProtocolError(.fieldNotInVersion, field: "CreatableTopicConfigs.Value") }

@@ -39,8 +39,8 @@ public struct DefaultPrincipalData: KafkaMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaString(self.type, compact: flexible)
-        buffer.writeKafkaString(self.name, compact: flexible)
+        try buffer.writeKafkaString(self.type, compact: flexible)
+        try buffer.writeKafkaString(self.name, compact: flexible)
         buffer.writeKafkaBool(self.tokenAuthenticated)
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -67,16 +67,16 @@ public struct DelegationTokenRecord: KafkaMetadataRecord, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaString(self.owner, compact: flexible)
-        buffer.writeKafkaString(self.requester, compact: flexible)
+        try buffer.writeKafkaString(self.owner, compact: flexible)
+        try buffer.writeKafkaString(self.requester, compact: flexible)
         buffer.writeKafkaArrayCount(self.renewers.count, compact: flexible)
         for element in self.renewers {
-            buffer.writeKafkaString(element, compact: flexible)
+            try buffer.writeKafkaString(element, compact: flexible)
         }
         buffer.writeInteger(self.issueTimestamp)
         buffer.writeInteger(self.maxTimestamp)
         buffer.writeInteger(self.expirationTimestamp)
-        buffer.writeKafkaString(self.tokenID, compact: flexible)
+        try buffer.writeKafkaString(self.tokenID, compact: flexible)
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
         }

@@ -105,15 +105,15 @@ public struct DeleteAclsRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             buffer.writeInteger(self.resourceTypeFilter)
-            buffer.writeKafkaNullableString(self.resourceNameFilter, compact: flexible)
+            try buffer.writeKafkaNullableString(self.resourceNameFilter, compact: flexible)
             if version >= 1 {
                 buffer.writeInteger(self.patternTypeFilter)
             }
             else {
                 if self.patternTypeFilter != 3 { throw ProtocolError(.fieldNotInVersion, field: "DeleteAclsFilter.PatternTypeFilter") }
             }
-            buffer.writeKafkaNullableString(self.principalFilter, compact: flexible)
-            buffer.writeKafkaNullableString(self.hostFilter, compact: flexible)
+            try buffer.writeKafkaNullableString(self.principalFilter, compact: flexible)
+            try buffer.writeKafkaNullableString(self.hostFilter, compact: flexible)
             buffer.writeInteger(self.operation)
             buffer.writeInteger(self.permissionType)
             if flexible {

@@ -101,7 +101,7 @@ public struct DeleteAclsResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+            try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             buffer.writeKafkaArrayCount(self.matchingAcls.count, compact: flexible)
             for element in self.matchingAcls {
                 try element.write(to: &buffer, version: version)
@@ -170,17 +170,17 @@ public struct DeleteAclsResponse: KafkaResponseMessage, Hashable, Sendable {
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 2
                 buffer.writeInteger(self.errorCode)
-                buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
                 buffer.writeInteger(self.resourceType)
-                buffer.writeKafkaString(self.resourceName, compact: flexible)
+                try buffer.writeKafkaString(self.resourceName, compact: flexible)
                 if version >= 1 {
                     buffer.writeInteger(self.patternType)
                 }
                 else {
                     if self.patternType != 3 { throw ProtocolError(.fieldNotInVersion, field: "DeleteAclsMatchingAcl.PatternType") }
                 }
-                buffer.writeKafkaString(self.principal, compact: flexible)
-                buffer.writeKafkaString(self.host, compact: flexible)
+                try buffer.writeKafkaString(self.principal, compact: flexible)
+                try buffer.writeKafkaString(self.host, compact: flexible)
                 buffer.writeInteger(self.operation)
                 buffer.writeInteger(self.permissionType)
                 if flexible {

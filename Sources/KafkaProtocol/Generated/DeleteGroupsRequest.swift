@@ -47,7 +47,7 @@ public struct DeleteGroupsRequest: KafkaRequestMessage, Hashable, Sendable {
         let flexible = version >= 2
         buffer.writeKafkaArrayCount(self.groupsNames.count, compact: flexible)
         for element in self.groupsNames {
-            buffer.writeKafkaString(element, compact: flexible)
+            try buffer.writeKafkaString(element, compact: flexible)
         }
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

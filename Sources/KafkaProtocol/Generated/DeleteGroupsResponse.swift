@@ -85,7 +85,7 @@ public struct DeleteGroupsResponse: KafkaResponseMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
-            buffer.writeKafkaString(self.groupID, compact: flexible)
+            try buffer.writeKafkaString(self.groupID, compact: flexible)
             buffer.writeInteger(self.errorCode)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -80,7 +80,7 @@ public struct DeleteTopicsRequest: KafkaRequestMessage, Hashable, Sendable {
         if version <= 5 {
             buffer.writeKafkaArrayCount(self.topicNames.count, compact: flexible)
             for element in self.topicNames {
-                buffer.writeKafkaString(element, compact: flexible)
+                try buffer.writeKafkaString(element, compact: flexible)
             }
         }
         else {
@@ -125,7 +125,7 @@ public struct DeleteTopicsRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
             if version >= 6 {
-                buffer.writeKafkaNullableString(self.name, compact: flexible)
+                try buffer.writeKafkaNullableString(self.name, compact: flexible)
             }
             else {
                 if self.name != nil { throw ProtocolError(.fieldNotInVersion, field: "DeleteTopicState.Name") }

@@ -106,7 +106,7 @@ public struct DeleteTopicsResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
             if self.name == nil && !(version >= 6) { throw ProtocolError(.nullNotAllowed, field: "DeletableTopicResult.Name") }
-            buffer.writeKafkaNullableString(self.name, compact: flexible)
+            try buffer.writeKafkaNullableString(self.name, compact: flexible)
             if version >= 6 {
                 buffer.writeKafkaUUID(self.topicID)
             }
@@ -115,7 +115,7 @@ public struct DeleteTopicsResponse: KafkaResponseMessage, Hashable, Sendable {
             }
             buffer.writeInteger(self.errorCode)
             if version >= 5 {
-                buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             }
             else {
                 // ErrorMessage is ignorable: a value is dropped in versions without it.

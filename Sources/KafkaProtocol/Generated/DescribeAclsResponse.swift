@@ -57,7 +57,7 @@ public struct DescribeAclsResponse: KafkaResponseMessage, Hashable, Sendable {
         let flexible = version >= 2
         buffer.writeInteger(self.throttleTimeMs)
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+        try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         buffer.writeKafkaArrayCount(self.resources.count, compact: flexible)
         for element in self.resources {
             try element.write(to: &buffer, version: version)
@@ -117,7 +117,7 @@ public struct DescribeAclsResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             buffer.writeInteger(self.resourceType)
-            buffer.writeKafkaString(self.resourceName, compact: flexible)
+            try buffer.writeKafkaString(self.resourceName, compact: flexible)
             if version >= 1 {
                 buffer.writeInteger(self.patternType)
             }
@@ -169,8 +169,8 @@ public struct DescribeAclsResponse: KafkaResponseMessage, Hashable, Sendable {
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 2
-                buffer.writeKafkaString(self.principal, compact: flexible)
-                buffer.writeKafkaString(self.host, compact: flexible)
+                try buffer.writeKafkaString(self.principal, compact: flexible)
+                try buffer.writeKafkaString(self.host, compact: flexible)
                 buffer.writeInteger(self.operation)
                 buffer.writeInteger(self.permissionType)
                 if flexible {

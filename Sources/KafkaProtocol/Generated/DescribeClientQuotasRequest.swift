@@ -90,9 +90,9 @@ public struct DescribeClientQuotasRequest: KafkaRequestMessage, Hashable, Sendab
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 1
-            buffer.writeKafkaString(self.entityType, compact: flexible)
+            try buffer.writeKafkaString(self.entityType, compact: flexible)
             buffer.writeInteger(self.matchType)
-            buffer.writeKafkaNullableString(self.match, compact: flexible)
+            try buffer.writeKafkaNullableString(self.match, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

@@ -57,7 +57,7 @@ public struct DescribeClientQuotasResponse: KafkaResponseMessage, Hashable, Send
         let flexible = version >= 1
         buffer.writeInteger(self.throttleTimeMs)
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+        try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         if let items = self.entries {
             buffer.writeKafkaArrayCount(items.count, compact: flexible)
             for element in items {
@@ -161,8 +161,8 @@ public struct DescribeClientQuotasResponse: KafkaResponseMessage, Hashable, Send
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 1
-                buffer.writeKafkaString(self.entityType, compact: flexible)
-                buffer.writeKafkaNullableString(self.entityName, compact: flexible)
+                try buffer.writeKafkaString(self.entityType, compact: flexible)
+                try buffer.writeKafkaNullableString(self.entityName, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }
@@ -197,7 +197,7 @@ public struct DescribeClientQuotasResponse: KafkaResponseMessage, Hashable, Send
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 1
-                buffer.writeKafkaString(self.key, compact: flexible)
+                try buffer.writeKafkaString(self.key, compact: flexible)
                 buffer.writeKafkaFloat64(self.value)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

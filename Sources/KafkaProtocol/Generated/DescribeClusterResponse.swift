@@ -75,14 +75,14 @@ public struct DescribeClusterResponse: KafkaResponseMessage, Hashable, Sendable 
         let flexible = true
         buffer.writeInteger(self.throttleTimeMs)
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+        try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         if version >= 1 {
             buffer.writeInteger(self.endpointType)
         }
         else {
             if self.endpointType != 1 { throw ProtocolError(.fieldNotInVersion, field: "EndpointType") }
         }
-        buffer.writeKafkaString(self.clusterID, compact: flexible)
+        try buffer.writeKafkaString(self.clusterID, compact: flexible)
         buffer.writeInteger(self.controllerID)
         buffer.writeKafkaArrayCount(self.brokers.count, compact: flexible)
         for element in self.brokers {
@@ -131,9 +131,9 @@ public struct DescribeClusterResponse: KafkaResponseMessage, Hashable, Sendable 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
             buffer.writeInteger(self.brokerID)
-            buffer.writeKafkaString(self.host, compact: flexible)
+            try buffer.writeKafkaString(self.host, compact: flexible)
             buffer.writeInteger(self.port)
-            buffer.writeKafkaNullableString(self.rack, compact: flexible)
+            try buffer.writeKafkaNullableString(self.rack, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

@@ -122,11 +122,11 @@ public struct DescribeConfigsRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
             buffer.writeInteger(self.resourceType)
-            buffer.writeKafkaString(self.resourceName, compact: flexible)
+            try buffer.writeKafkaString(self.resourceName, compact: flexible)
             if let items = self.configurationKeys {
                 buffer.writeKafkaArrayCount(items.count, compact: flexible)
                 for element in items {
-                    buffer.writeKafkaString(element, compact: flexible)
+                    try buffer.writeKafkaString(element, compact: flexible)
                 }
             }
             else { buffer.writeKafkaArrayCount(nil, compact: flexible) }

@@ -109,9 +109,9 @@ public struct DescribeConfigsResponse: KafkaResponseMessage, Hashable, Sendable 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+            try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             buffer.writeInteger(self.resourceType)
-            buffer.writeKafkaString(self.resourceName, compact: flexible)
+            try buffer.writeKafkaString(self.resourceName, compact: flexible)
             buffer.writeKafkaArrayCount(self.configs.count, compact: flexible)
             for element in self.configs {
                 try element.write(to: &buffer, version: version)
@@ -198,8 +198,8 @@ public struct DescribeConfigsResponse: KafkaResponseMessage, Hashable, Sendable 
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 4
-                buffer.writeKafkaString(self.name, compact: flexible)
-                buffer.writeKafkaNullableString(self.value, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaNullableString(self.value, compact: flexible)
                 buffer.writeKafkaBool(self.readOnly)
                 if version <= 0 {
                     buffer.writeKafkaBool(self.isDefault)
@@ -230,7 +230,7 @@ public struct DescribeConfigsResponse: KafkaResponseMessage, Hashable, Sendable 
                     // ConfigType is ignorable: a value is dropped in versions without it.
                 }
                 if version >= 3 {
-                    buffer.writeKafkaNullableString(self.documentation, compact: flexible)
+                    try buffer.writeKafkaNullableString(self.documentation, compact: flexible)
                 }
                 else {
                     // Documentation is ignorable: a value is dropped in versions without it.
@@ -279,13 +279,13 @@ public struct DescribeConfigsResponse: KafkaResponseMessage, Hashable, Sendable 
                 public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                     let flexible = version >= 4
                     if version >= 1 {
-                        buffer.writeKafkaString(self.name, compact: flexible)
+                        try buffer.writeKafkaString(self.name, compact: flexible)
                     }
                     else {
                         if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "DescribeConfigsSynonym.Name") }
                     }
                     if version >= 1 {
-                        buffer.writeKafkaNullableString(self.value, compact: flexible)
+                        try buffer.writeKafkaNullableString(self.value, compact: flexible)
                     }
                     else {
                         if self.value != "" { throw ProtocolError(.fieldNotInVersion, field: "DescribeConfigsSynonym.Value") }

@@ -85,8 +85,8 @@ public struct DescribeDelegationTokenRequest: KafkaRequestMessage, Hashable, Sen
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
-            buffer.writeKafkaString(self.principalType, compact: flexible)
-            buffer.writeKafkaString(self.principalName, compact: flexible)
+            try buffer.writeKafkaString(self.principalType, compact: flexible)
+            try buffer.writeKafkaString(self.principalName, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

@@ -137,16 +137,16 @@ public struct DescribeDelegationTokenResponse: KafkaResponseMessage, Hashable, S
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
-            buffer.writeKafkaString(self.principalType, compact: flexible)
-            buffer.writeKafkaString(self.principalName, compact: flexible)
+            try buffer.writeKafkaString(self.principalType, compact: flexible)
+            try buffer.writeKafkaString(self.principalName, compact: flexible)
             if version >= 3 {
-                buffer.writeKafkaString(self.tokenRequesterPrincipalType, compact: flexible)
+                try buffer.writeKafkaString(self.tokenRequesterPrincipalType, compact: flexible)
             }
             else {
                 if self.tokenRequesterPrincipalType != "" { throw ProtocolError(.fieldNotInVersion, field: "DescribedDelegationToken.TokenRequesterPrincipalType") }
             }
             if version >= 3 {
-                buffer.writeKafkaString(self.tokenRequesterPrincipalName, compact: flexible)
+                try buffer.writeKafkaString(self.tokenRequesterPrincipalName, compact: flexible)
             }
             else {
                 if self.tokenRequesterPrincipalName != "" { throw ProtocolError(.fieldNotInVersion, field: "DescribedDelegationToken.TokenRequesterPrincipalName") }
@@ -154,7 +154,7 @@ public struct DescribeDelegationTokenResponse: KafkaResponseMessage, Hashable, S
             buffer.writeInteger(self.issueTimestamp)
             buffer.writeInteger(self.expiryTimestamp)
             buffer.writeInteger(self.maxTimestamp)
-            buffer.writeKafkaString(self.tokenID, compact: flexible)
+            try buffer.writeKafkaString(self.tokenID, compact: flexible)
             buffer.writeKafkaBytes(self.hmac, compact: flexible)
             buffer.writeKafkaArrayCount(self.renewers.count, compact: flexible)
             for element in self.renewers {
@@ -193,8 +193,8 @@ public struct DescribeDelegationTokenResponse: KafkaResponseMessage, Hashable, S
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 2
-                buffer.writeKafkaString(self.principalType, compact: flexible)
-                buffer.writeKafkaString(self.principalName, compact: flexible)
+                try buffer.writeKafkaString(self.principalType, compact: flexible)
+                try buffer.writeKafkaString(self.principalName, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

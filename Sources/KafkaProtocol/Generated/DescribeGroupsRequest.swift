@@ -52,7 +52,7 @@ public struct DescribeGroupsRequest: KafkaRequestMessage, Hashable, Sendable {
         let flexible = version >= 5
         buffer.writeKafkaArrayCount(self.groups.count, compact: flexible)
         for element in self.groups {
-            buffer.writeKafkaString(element, compact: flexible)
+            try buffer.writeKafkaString(element, compact: flexible)
         }
         if version >= 3 {
             buffer.writeKafkaBool(self.includeAuthorizedOperations)

@@ -126,10 +126,10 @@ public struct DescribeGroupsResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 5
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaString(self.groupID, compact: flexible)
-            buffer.writeKafkaString(self.groupState, compact: flexible)
-            buffer.writeKafkaString(self.protocolType, compact: flexible)
-            buffer.writeKafkaString(self.protocolData, compact: flexible)
+            try buffer.writeKafkaString(self.groupID, compact: flexible)
+            try buffer.writeKafkaString(self.groupState, compact: flexible)
+            try buffer.writeKafkaString(self.protocolType, compact: flexible)
+            try buffer.writeKafkaString(self.protocolData, compact: flexible)
             buffer.writeKafkaArrayCount(self.members.count, compact: flexible)
             for element in self.members {
                 try element.write(to: &buffer, version: version)
@@ -191,15 +191,15 @@ public struct DescribeGroupsResponse: KafkaResponseMessage, Hashable, Sendable {
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 5
-                buffer.writeKafkaString(self.memberID, compact: flexible)
+                try buffer.writeKafkaString(self.memberID, compact: flexible)
                 if version >= 4 {
-                    buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
+                    try buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
                 }
                 else {
                     // GroupInstanceId is ignorable: a value is dropped in versions without it.
                 }
-                buffer.writeKafkaString(self.clientID, compact: flexible)
-                buffer.writeKafkaString(self.clientHost, compact: flexible)
+                try buffer.writeKafkaString(self.clientID, compact: flexible)
+                try buffer.writeKafkaString(self.clientHost, compact: flexible)
                 buffer.writeKafkaBytes(self.memberMetadata, compact: flexible)
                 buffer.writeKafkaBytes(self.memberAssignment, compact: flexible)
                 if flexible {

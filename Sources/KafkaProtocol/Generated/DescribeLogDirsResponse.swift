@@ -125,7 +125,7 @@ public struct DescribeLogDirsResponse: KafkaResponseMessage, Hashable, Sendable 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaString(self.logDir, compact: flexible)
+            try buffer.writeKafkaString(self.logDir, compact: flexible)
             buffer.writeKafkaArrayCount(self.topics.count, compact: flexible)
             for element in self.topics {
                 try element.write(to: &buffer, version: version)
@@ -186,7 +186,7 @@ public struct DescribeLogDirsResponse: KafkaResponseMessage, Hashable, Sendable 
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 2
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
                 buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
                 for element in self.partitions {
                     try element.write(to: &buffer, version: version)

@@ -96,7 +96,7 @@ public struct DescribeProducersResponse: KafkaResponseMessage, Hashable, Sendabl
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)
@@ -155,7 +155,7 @@ public struct DescribeProducersResponse: KafkaResponseMessage, Hashable, Sendabl
                 let flexible = true
                 buffer.writeInteger(self.partitionIndex)
                 buffer.writeInteger(self.errorCode)
-                buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
                 buffer.writeKafkaArrayCount(self.activeProducers.count, compact: flexible)
                 for element in self.activeProducers {
                     try element.write(to: &buffer, version: version)

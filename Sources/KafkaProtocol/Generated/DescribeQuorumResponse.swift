@@ -144,7 +144,7 @@ public struct DescribeQuorumResponse: KafkaResponseMessage, Hashable, Sendable {
         let flexible = true
         buffer.writeInteger(self.errorCode)
         if version >= 2 {
-            buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+            try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         }
         else {
             // ErrorMessage is ignorable: a value is dropped in versions without it.
@@ -206,7 +206,7 @@ public struct DescribeQuorumResponse: KafkaResponseMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)
@@ -295,7 +295,7 @@ public struct DescribeQuorumResponse: KafkaResponseMessage, Hashable, Sendable {
                 buffer.writeInteger(self.partitionIndex)
                 buffer.writeInteger(self.errorCode)
                 if version >= 2 {
-                    buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                    try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
                 }
                 else {
                     // ErrorMessage is ignorable: a value is dropped in versions without it.
@@ -420,13 +420,13 @@ public struct DescribeQuorumResponse: KafkaResponseMessage, Hashable, Sendable {
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = true
                 if version >= 2 {
-                    buffer.writeKafkaString(self.name, compact: flexible)
+                    try buffer.writeKafkaString(self.name, compact: flexible)
                 }
                 else {
                     if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "Listener.Name") }
                 }
                 if version >= 2 {
-                    buffer.writeKafkaString(self.host, compact: flexible)
+                    try buffer.writeKafkaString(self.host, compact: flexible)
                 }
                 else {
                     if self.host != "" { throw ProtocolError(.fieldNotInVersion, field: "Listener.Host") }

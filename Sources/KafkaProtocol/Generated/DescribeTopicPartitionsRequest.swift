@@ -92,7 +92,7 @@ public struct DescribeTopicPartitionsRequest: KafkaRequestMessage, Hashable, Sen
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }
@@ -127,7 +127,7 @@ public struct DescribeTopicPartitionsRequest: KafkaRequestMessage, Hashable, Sen
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             buffer.writeInteger(self.partitionIndex)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

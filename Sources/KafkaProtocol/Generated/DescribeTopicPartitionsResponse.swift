@@ -123,7 +123,7 @@ public struct DescribeTopicPartitionsResponse: KafkaResponseMessage, Hashable, S
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaNullableString(self.name, compact: flexible)
+            try buffer.writeKafkaNullableString(self.name, compact: flexible)
             buffer.writeKafkaUUID(self.topicID)
             buffer.writeKafkaBool(self.isInternal)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
@@ -312,7 +312,7 @@ public struct DescribeTopicPartitionsResponse: KafkaResponseMessage, Hashable, S
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             buffer.writeInteger(self.partitionIndex)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

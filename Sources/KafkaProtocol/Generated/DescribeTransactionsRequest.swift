@@ -46,7 +46,7 @@ public struct DescribeTransactionsRequest: KafkaRequestMessage, Hashable, Sendab
         let flexible = true
         buffer.writeKafkaArrayCount(self.transactionalIDs.count, compact: flexible)
         for element in self.transactionalIDs {
-            buffer.writeKafkaString(element, compact: flexible)
+            try buffer.writeKafkaString(element, compact: flexible)
         }
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -121,8 +121,8 @@ public struct DescribeTransactionsResponse: KafkaResponseMessage, Hashable, Send
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaString(self.transactionalID, compact: flexible)
-            buffer.writeKafkaString(self.transactionState, compact: flexible)
+            try buffer.writeKafkaString(self.transactionalID, compact: flexible)
+            try buffer.writeKafkaString(self.transactionState, compact: flexible)
             buffer.writeInteger(self.transactionTimeoutMs)
             buffer.writeInteger(self.transactionStartTimeMs)
             buffer.writeInteger(self.producerID)
@@ -175,7 +175,7 @@ public struct DescribeTransactionsResponse: KafkaResponseMessage, Hashable, Send
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = true
-                buffer.writeKafkaString(self.topic, compact: flexible)
+                try buffer.writeKafkaString(self.topic, compact: flexible)
                 buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
                 for element in self.partitions {
                     buffer.writeInteger(element)

@@ -80,7 +80,7 @@ public struct DescribeUserScramCredentialsRequest: KafkaRequestMessage, Hashable
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

@@ -57,7 +57,7 @@ public struct DescribeUserScramCredentialsResponse: KafkaResponseMessage, Hashab
         let flexible = true
         buffer.writeInteger(self.throttleTimeMs)
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+        try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         buffer.writeKafkaArrayCount(self.results.count, compact: flexible)
         for element in self.results {
             try element.write(to: &buffer, version: version)
@@ -114,9 +114,9 @@ public struct DescribeUserScramCredentialsResponse: KafkaResponseMessage, Hashab
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.user, compact: flexible)
+            try buffer.writeKafkaString(self.user, compact: flexible)
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+            try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             buffer.writeKafkaArrayCount(self.credentialInfos.count, compact: flexible)
             for element in self.credentialInfos {
                 try element.write(to: &buffer, version: version)

@@ -112,7 +112,7 @@ public struct ElectLeadersRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
-            buffer.writeKafkaString(self.topic, compact: flexible)
+            try buffer.writeKafkaString(self.topic, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 buffer.writeInteger(element)

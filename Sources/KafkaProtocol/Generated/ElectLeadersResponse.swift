@@ -108,7 +108,7 @@ public struct ElectLeadersResponse: KafkaResponseMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
-            buffer.writeKafkaString(self.topic, compact: flexible)
+            try buffer.writeKafkaString(self.topic, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitionResult.count, compact: flexible)
             for element in self.partitionResult {
                 try element.write(to: &buffer, version: version)
@@ -152,7 +152,7 @@ public struct ElectLeadersResponse: KafkaResponseMessage, Hashable, Sendable {
                 let flexible = version >= 2
                 buffer.writeInteger(self.partitionID)
                 buffer.writeInteger(self.errorCode)
-                buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

@@ -65,7 +65,7 @@ public struct EndQuorumEpochRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 1
-        buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
         buffer.writeKafkaArrayCount(self.topics.count, compact: flexible)
         for element in self.topics {
             try element.write(to: &buffer, version: version)
@@ -123,7 +123,7 @@ public struct EndQuorumEpochRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 1
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)
@@ -316,13 +316,13 @@ public struct EndQuorumEpochRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 1
             if version >= 1 {
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
             }
             else {
                 if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "LeaderEndpoint.Name") }
             }
             if version >= 1 {
-                buffer.writeKafkaString(self.host, compact: flexible)
+                try buffer.writeKafkaString(self.host, compact: flexible)
             }
             else {
                 if self.host != "" { throw ProtocolError(.fieldNotInVersion, field: "LeaderEndpoint.Host") }

@@ -45,7 +45,7 @@ public struct EndTxnRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 3
-        buffer.writeKafkaString(self.transactionalID, compact: flexible)
+        try buffer.writeKafkaString(self.transactionalID, compact: flexible)
         buffer.writeInteger(self.producerID)
         buffer.writeInteger(self.producerEpoch)
         buffer.writeKafkaBool(self.committed)

@@ -174,7 +174,7 @@ public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
             if self.forgottenTopicsData != [] { throw ProtocolError(.fieldNotInVersion, field: "ForgottenTopicsData") }
         }
         if version >= 11 {
-            buffer.writeKafkaString(self.rackID, compact: flexible)
+            try buffer.writeKafkaString(self.rackID, compact: flexible)
         }
         else {
             // RackId is ignorable: a value is dropped in versions without it.
@@ -184,7 +184,7 @@ public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
             if version >= 12 {
                 if self.clusterID != nil {
                     var payload = ByteBuffer()
-                    payload.writeKafkaNullableString(self.clusterID, compact: true)
+                    try payload.writeKafkaNullableString(self.clusterID, compact: true)
                     tagged.append((0, payload))
                 }
             }
@@ -307,7 +307,7 @@ public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 12
             if version <= 12 {
-                buffer.writeKafkaString(self.topic, compact: flexible)
+                try buffer.writeKafkaString(self.topic, compact: flexible)
             }
             else {
                 // Topic is ignorable: a value is dropped in versions without it.
@@ -486,7 +486,7 @@ public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 12
             if version >= 7 && version <= 12 {
-                buffer.writeKafkaString(self.topic, compact: flexible)
+                try buffer.writeKafkaString(self.topic, compact: flexible)
             }
             else {
                 // Topic is ignorable: a value is dropped in versions without it.

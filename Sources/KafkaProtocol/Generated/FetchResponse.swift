@@ -181,7 +181,7 @@ public struct FetchResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 12
             if version <= 12 {
-                buffer.writeKafkaString(self.topic, compact: flexible)
+                try buffer.writeKafkaString(self.topic, compact: flexible)
             }
             else {
                 // Topic is ignorable: a value is dropped in versions without it.
@@ -613,7 +613,7 @@ public struct FetchResponse: KafkaResponseMessage, Hashable, Sendable {
                 if self.nodeID != 0 { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.NodeId") }
             }
             if version >= 16 {
-                buffer.writeKafkaString(self.host, compact: flexible)
+                try buffer.writeKafkaString(self.host, compact: flexible)
             }
             else {
                 if self.host != "" { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.Host") }
@@ -625,7 +625,7 @@ public struct FetchResponse: KafkaResponseMessage, Hashable, Sendable {
                 if self.port != 0 { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.Port") }
             }
             if version >= 16 {
-                buffer.writeKafkaNullableString(self.rack, compact: flexible)
+                try buffer.writeKafkaNullableString(self.rack, compact: flexible)
             }
             else {
                 if self.rack != nil { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.Rack") }

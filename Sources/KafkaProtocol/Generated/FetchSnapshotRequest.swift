@@ -79,7 +79,7 @@ public struct FetchSnapshotRequest: KafkaRequestMessage, Hashable, Sendable {
             var tagged: [(UInt32, ByteBuffer)] = []
             if self.clusterID != nil {
                 var payload = ByteBuffer()
-                payload.writeKafkaNullableString(self.clusterID, compact: true)
+                try payload.writeKafkaNullableString(self.clusterID, compact: true)
                 tagged.append((0, payload))
             }
             buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
@@ -125,7 +125,7 @@ public struct FetchSnapshotRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)

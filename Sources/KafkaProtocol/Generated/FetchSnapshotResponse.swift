@@ -143,7 +143,7 @@ public struct FetchSnapshotResponse: KafkaResponseMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)
@@ -351,7 +351,7 @@ public struct FetchSnapshotResponse: KafkaResponseMessage, Hashable, Sendable {
                 if self.nodeID != 0 { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.NodeId") }
             }
             if version >= 1 {
-                buffer.writeKafkaString(self.host, compact: flexible)
+                try buffer.writeKafkaString(self.host, compact: flexible)
             }
             else {
                 if self.host != "" { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.Host") }

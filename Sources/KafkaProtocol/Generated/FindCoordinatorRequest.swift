@@ -60,7 +60,7 @@ public struct FindCoordinatorRequest: KafkaRequestMessage, Hashable, Sendable {
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 3
         if version <= 3 {
-            buffer.writeKafkaString(self.key, compact: flexible)
+            try buffer.writeKafkaString(self.key, compact: flexible)
         }
         else {
             if self.key != "" { throw ProtocolError(.fieldNotInVersion, field: "Key") }
@@ -74,7 +74,7 @@ public struct FindCoordinatorRequest: KafkaRequestMessage, Hashable, Sendable {
         if version >= 4 {
             buffer.writeKafkaArrayCount(self.coordinatorKeys.count, compact: flexible)
             for element in self.coordinatorKeys {
-                buffer.writeKafkaString(element, compact: flexible)
+                try buffer.writeKafkaString(element, compact: flexible)
             }
         }
         else {

@@ -94,7 +94,7 @@ public struct FindCoordinatorResponse: KafkaResponseMessage, Hashable, Sendable 
             if self.errorCode != 0 { throw ProtocolError(.fieldNotInVersion, field: "ErrorCode") }
         }
         if version >= 1 && version <= 3 {
-            buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+            try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         }
         else {
             // ErrorMessage is ignorable: a value is dropped in versions without it.
@@ -106,7 +106,7 @@ public struct FindCoordinatorResponse: KafkaResponseMessage, Hashable, Sendable 
             if self.nodeID != 0 { throw ProtocolError(.fieldNotInVersion, field: "NodeId") }
         }
         if version <= 3 {
-            buffer.writeKafkaString(self.host, compact: flexible)
+            try buffer.writeKafkaString(self.host, compact: flexible)
         }
         else {
             if self.host != "" { throw ProtocolError(.fieldNotInVersion, field: "Host") }
@@ -188,7 +188,7 @@ public struct FindCoordinatorResponse: KafkaResponseMessage, Hashable, Sendable 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 3
             if version >= 4 {
-                buffer.writeKafkaString(self.key, compact: flexible)
+                try buffer.writeKafkaString(self.key, compact: flexible)
             }
             else {
                 if self.key != "" { throw ProtocolError(.fieldNotInVersion, field: "Coordinator.Key") }
@@ -200,7 +200,7 @@ public struct FindCoordinatorResponse: KafkaResponseMessage, Hashable, Sendable 
                 if self.nodeID != 0 { throw ProtocolError(.fieldNotInVersion, field: "Coordinator.NodeId") }
             }
             if version >= 4 {
-                buffer.writeKafkaString(self.host, compact: flexible)
+                try buffer.writeKafkaString(self.host, compact: flexible)
             }
             else {
                 if self.host != "" { throw ProtocolError(.fieldNotInVersion, field: "Coordinator.Host") }
@@ -218,7 +218,7 @@ public struct FindCoordinatorResponse: KafkaResponseMessage, Hashable, Sendable 
                 if self.errorCode != 0 { throw ProtocolError(.fieldNotInVersion, field: "Coordinator.ErrorCode") }
             }
             if version >= 4 {
-                buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             }
             else {
                 // ErrorMessage is ignorable: a value is dropped in versions without it.

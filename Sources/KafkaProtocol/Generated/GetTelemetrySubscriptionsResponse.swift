@@ -99,7 +99,7 @@ public struct GetTelemetrySubscriptionsResponse: KafkaResponseMessage, Hashable,
         buffer.writeKafkaBool(self.deltaTemporality)
         buffer.writeKafkaArrayCount(self.requestedMetrics.count, compact: flexible)
         for element in self.requestedMetrics {
-            buffer.writeKafkaString(element, compact: flexible)
+            try buffer.writeKafkaString(element, compact: flexible)
         }
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -24,6 +24,6 @@ public struct GroupMetadataKey: KafkaMessage, Hashable, Sendable {
     }
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
-        buffer.writeKafkaString(self.group, compact: false)
+        try buffer.writeKafkaString(self.group, compact: false)
     }
 }

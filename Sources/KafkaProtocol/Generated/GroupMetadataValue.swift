@@ -65,15 +65,15 @@ public struct GroupMetadataValue: KafkaMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
-            buffer.writeKafkaString(self.memberID, compact: flexible)
+            try buffer.writeKafkaString(self.memberID, compact: flexible)
             if version >= 3 {
-                buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
+                try buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
             }
             else {
                 // groupInstanceId is ignorable: a value is dropped in versions without it.
             }
-            buffer.writeKafkaString(self.clientID, compact: flexible)
-            buffer.writeKafkaString(self.clientHost, compact: flexible)
+            try buffer.writeKafkaString(self.clientID, compact: flexible)
+            try buffer.writeKafkaString(self.clientHost, compact: flexible)
             if version >= 1 {
                 buffer.writeInteger(self.rebalanceTimeout)
             }
@@ -144,10 +144,10 @@ public struct GroupMetadataValue: KafkaMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 4
-        buffer.writeKafkaString(self.protocolType, compact: flexible)
+        try buffer.writeKafkaString(self.protocolType, compact: flexible)
         buffer.writeInteger(self.generation)
-        buffer.writeKafkaNullableString(self.`protocol`, compact: flexible)
-        buffer.writeKafkaNullableString(self.leader, compact: flexible)
+        try buffer.writeKafkaNullableString(self.`protocol`, compact: flexible)
+        try buffer.writeKafkaNullableString(self.leader, compact: flexible)
         if version >= 2 {
             buffer.writeInteger(self.currentStateTimestamp)
         }

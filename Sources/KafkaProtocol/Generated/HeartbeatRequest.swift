@@ -47,11 +47,11 @@ public struct HeartbeatRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 4
-        buffer.writeKafkaString(self.groupID, compact: flexible)
+        try buffer.writeKafkaString(self.groupID, compact: flexible)
         buffer.writeInteger(self.generationID)
-        buffer.writeKafkaString(self.memberID, compact: flexible)
+        try buffer.writeKafkaString(self.memberID, compact: flexible)
         if version >= 3 {
-            buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
+            try buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
         }
         else {
             if self.groupInstanceID != nil { throw ProtocolError(.fieldNotInVersion, field: "GroupInstanceId") }

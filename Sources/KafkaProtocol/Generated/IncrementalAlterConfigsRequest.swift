@@ -102,7 +102,7 @@ public struct IncrementalAlterConfigsRequest: KafkaRequestMessage, Hashable, Sen
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 1
             buffer.writeInteger(self.resourceType)
-            buffer.writeKafkaString(self.resourceName, compact: flexible)
+            try buffer.writeKafkaString(self.resourceName, compact: flexible)
             buffer.writeKafkaArrayCount(self.configs.count, compact: flexible)
             for element in self.configs {
                 try element.write(to: &buffer, version: version)
@@ -144,9 +144,9 @@ public struct IncrementalAlterConfigsRequest: KafkaRequestMessage, Hashable, Sen
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 1
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
                 buffer.writeInteger(self.configOperation)
-                buffer.writeKafkaNullableString(self.value, compact: flexible)
+                try buffer.writeKafkaNullableString(self.value, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

@@ -49,7 +49,7 @@ public struct InitProducerIdRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 2
-        buffer.writeKafkaNullableString(self.transactionalID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.transactionalID, compact: flexible)
         buffer.writeInteger(self.transactionTimeoutMs)
         if version >= 3 {
             buffer.writeInteger(self.producerID)

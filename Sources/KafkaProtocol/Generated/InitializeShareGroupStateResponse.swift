@@ -135,7 +135,7 @@ public struct InitializeShareGroupStateResponse: KafkaResponseMessage, Hashable,
                 let flexible = true
                 buffer.writeInteger(self.partition)
                 buffer.writeInteger(self.errorCode)
-                buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

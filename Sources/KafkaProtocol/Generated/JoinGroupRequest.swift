@@ -79,7 +79,7 @@ public struct JoinGroupRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 6
-        buffer.writeKafkaString(self.groupID, compact: flexible)
+        try buffer.writeKafkaString(self.groupID, compact: flexible)
         buffer.writeInteger(self.sessionTimeoutMs)
         if version >= 1 {
             buffer.writeInteger(self.rebalanceTimeoutMs)
@@ -87,20 +87,20 @@ public struct JoinGroupRequest: KafkaRequestMessage, Hashable, Sendable {
         else {
             // RebalanceTimeoutMs is ignorable: a value is dropped in versions without it.
         }
-        buffer.writeKafkaString(self.memberID, compact: flexible)
+        try buffer.writeKafkaString(self.memberID, compact: flexible)
         if version >= 5 {
-            buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
+            try buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
         }
         else {
             if self.groupInstanceID != nil { throw ProtocolError(.fieldNotInVersion, field: "GroupInstanceId") }
         }
-        buffer.writeKafkaString(self.protocolType, compact: flexible)
+        try buffer.writeKafkaString(self.protocolType, compact: flexible)
         buffer.writeKafkaArrayCount(self.protocols.count, compact: flexible)
         for element in self.protocols {
             try element.write(to: &buffer, version: version)
         }
         if version >= 8 {
-            buffer.writeKafkaNullableString(self.reason, compact: flexible)
+            try buffer.writeKafkaNullableString(self.reason, compact: flexible)
         }
         else {
             // Reason is ignorable: a value is dropped in versions without it.
@@ -138,7 +138,7 @@ public struct JoinGroupRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 6
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaBytes(self.metadata, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -91,21 +91,21 @@ public struct JoinGroupResponse: KafkaResponseMessage, Hashable, Sendable {
         buffer.writeInteger(self.errorCode)
         buffer.writeInteger(self.generationID)
         if version >= 7 {
-            buffer.writeKafkaNullableString(self.protocolType, compact: flexible)
+            try buffer.writeKafkaNullableString(self.protocolType, compact: flexible)
         }
         else {
             // ProtocolType is ignorable: a value is dropped in versions without it.
         }
         if self.protocolName == nil && !(version >= 7) { throw ProtocolError(.nullNotAllowed, field: "ProtocolName") }
-        buffer.writeKafkaNullableString(self.protocolName, compact: flexible)
-        buffer.writeKafkaString(self.leader, compact: flexible)
+        try buffer.writeKafkaNullableString(self.protocolName, compact: flexible)
+        try buffer.writeKafkaString(self.leader, compact: flexible)
         if version >= 9 {
             buffer.writeKafkaBool(self.skipAssignment)
         }
         else {
             if self.skipAssignment != false { throw ProtocolError(.fieldNotInVersion, field: "SkipAssignment") }
         }
-        buffer.writeKafkaString(self.memberID, compact: flexible)
+        try buffer.writeKafkaString(self.memberID, compact: flexible)
         buffer.writeKafkaArrayCount(self.members.count, compact: flexible)
         for element in self.members {
             try element.write(to: &buffer, version: version)
@@ -149,9 +149,9 @@ public struct JoinGroupResponse: KafkaResponseMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 6
-            buffer.writeKafkaString(self.memberID, compact: flexible)
+            try buffer.writeKafkaString(self.memberID, compact: flexible)
             if version >= 5 {
-                buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
+                try buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
             }
             else {
                 // GroupInstanceId is ignorable: a value is dropped in versions without it.

@@ -134,7 +134,7 @@ public struct LeaderAndIsrRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
             if version <= 1 {
-                buffer.writeKafkaString(self.topicName, compact: flexible)
+                try buffer.writeKafkaString(self.topicName, compact: flexible)
             }
             else {
                 // TopicName is ignorable: a value is dropped in versions without it.
@@ -378,7 +378,7 @@ public struct LeaderAndIsrRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
             if version >= 2 {
-                buffer.writeKafkaString(self.topicName, compact: flexible)
+                try buffer.writeKafkaString(self.topicName, compact: flexible)
             }
             else {
                 if self.topicName != "" { throw ProtocolError(.fieldNotInVersion, field: "LeaderAndIsrTopicState.TopicName") }
@@ -437,7 +437,7 @@ public struct LeaderAndIsrRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
             buffer.writeInteger(self.brokerID)
-            buffer.writeKafkaString(self.hostName, compact: flexible)
+            try buffer.writeKafkaString(self.hostName, compact: flexible)
             buffer.writeInteger(self.port)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

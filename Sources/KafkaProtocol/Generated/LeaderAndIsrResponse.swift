@@ -45,7 +45,7 @@ public struct LeaderAndIsrResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
             if version <= 4 {
-                buffer.writeKafkaString(self.topicName, compact: flexible)
+                try buffer.writeKafkaString(self.topicName, compact: flexible)
             }
             else {
                 // TopicName is ignorable: a value is dropped in versions without it.

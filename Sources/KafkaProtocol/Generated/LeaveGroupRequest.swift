@@ -56,9 +56,9 @@ public struct LeaveGroupRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 4
-        buffer.writeKafkaString(self.groupID, compact: flexible)
+        try buffer.writeKafkaString(self.groupID, compact: flexible)
         if version <= 2 {
-            buffer.writeKafkaString(self.memberID, compact: flexible)
+            try buffer.writeKafkaString(self.memberID, compact: flexible)
         }
         else {
             if self.memberID != "" { throw ProtocolError(.fieldNotInVersion, field: "MemberId") }
@@ -116,19 +116,19 @@ public struct LeaveGroupRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
             if version >= 3 {
-                buffer.writeKafkaString(self.memberID, compact: flexible)
+                try buffer.writeKafkaString(self.memberID, compact: flexible)
             }
             else {
                 if self.memberID != "" { throw ProtocolError(.fieldNotInVersion, field: "MemberIdentity.MemberId") }
             }
             if version >= 3 {
-                buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
+                try buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
             }
             else {
                 if self.groupInstanceID != nil { throw ProtocolError(.fieldNotInVersion, field: "MemberIdentity.GroupInstanceId") }
             }
             if version >= 5 {
-                buffer.writeKafkaNullableString(self.reason, compact: flexible)
+                try buffer.writeKafkaNullableString(self.reason, compact: flexible)
             }
             else {
                 // Reason is ignorable: a value is dropped in versions without it.

@@ -115,13 +115,13 @@ public struct LeaveGroupResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
             if version >= 3 {
-                buffer.writeKafkaString(self.memberID, compact: flexible)
+                try buffer.writeKafkaString(self.memberID, compact: flexible)
             }
             else {
                 if self.memberID != "" { throw ProtocolError(.fieldNotInVersion, field: "MemberResponse.MemberId") }
             }
             if version >= 3 {
-                buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
+                try buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
             }
             else {
                 if self.groupInstanceID != "" { throw ProtocolError(.fieldNotInVersion, field: "MemberResponse.GroupInstanceId") }

@@ -66,7 +66,7 @@ public struct ListGroupsRequest: KafkaRequestMessage, Hashable, Sendable {
         if version >= 4 {
             buffer.writeKafkaArrayCount(self.statesFilter.count, compact: flexible)
             for element in self.statesFilter {
-                buffer.writeKafkaString(element, compact: flexible)
+                try buffer.writeKafkaString(element, compact: flexible)
             }
         }
         else {
@@ -75,7 +75,7 @@ public struct ListGroupsRequest: KafkaRequestMessage, Hashable, Sendable {
         if version >= 5 {
             buffer.writeKafkaArrayCount(self.typesFilter.count, compact: flexible)
             for element in self.typesFilter {
-                buffer.writeKafkaString(element, compact: flexible)
+                try buffer.writeKafkaString(element, compact: flexible)
             }
         }
         else {

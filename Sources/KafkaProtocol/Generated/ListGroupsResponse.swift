@@ -109,16 +109,16 @@ public struct ListGroupsResponse: KafkaResponseMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 3
-            buffer.writeKafkaString(self.groupID, compact: flexible)
-            buffer.writeKafkaString(self.protocolType, compact: flexible)
+            try buffer.writeKafkaString(self.groupID, compact: flexible)
+            try buffer.writeKafkaString(self.protocolType, compact: flexible)
             if version >= 4 {
-                buffer.writeKafkaString(self.groupState, compact: flexible)
+                try buffer.writeKafkaString(self.groupState, compact: flexible)
             }
             else {
                 // GroupState is ignorable: a value is dropped in versions without it.
             }
             if version >= 5 {
-                buffer.writeKafkaString(self.groupType, compact: flexible)
+                try buffer.writeKafkaString(self.groupType, compact: flexible)
             }
             else {
                 // GroupType is ignorable: a value is dropped in versions without it.

@@ -100,7 +100,7 @@ public struct ListPartitionReassignmentsRequest: KafkaRequestMessage, Hashable, 
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitionIndexes.count, compact: flexible)
             for element in self.partitionIndexes {
                 buffer.writeInteger(element)

@@ -57,7 +57,7 @@ public struct ListPartitionReassignmentsResponse: KafkaResponseMessage, Hashable
         let flexible = true
         buffer.writeInteger(self.throttleTimeMs)
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+        try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         buffer.writeKafkaArrayCount(self.topics.count, compact: flexible)
         for element in self.topics {
             try element.write(to: &buffer, version: version)
@@ -106,7 +106,7 @@ public struct ListPartitionReassignmentsResponse: KafkaResponseMessage, Hashable
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)

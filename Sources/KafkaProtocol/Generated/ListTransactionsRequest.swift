@@ -67,7 +67,7 @@ public struct ListTransactionsRequest: KafkaRequestMessage, Hashable, Sendable {
         let flexible = true
         buffer.writeKafkaArrayCount(self.stateFilters.count, compact: flexible)
         for element in self.stateFilters {
-            buffer.writeKafkaString(element, compact: flexible)
+            try buffer.writeKafkaString(element, compact: flexible)
         }
         buffer.writeKafkaArrayCount(self.producerIDFilters.count, compact: flexible)
         for element in self.producerIDFilters {

@@ -70,7 +70,7 @@ public struct ListTransactionsResponse: KafkaResponseMessage, Hashable, Sendable
         buffer.writeInteger(self.errorCode)
         buffer.writeKafkaArrayCount(self.unknownStateFilters.count, compact: flexible)
         for element in self.unknownStateFilters {
-            buffer.writeKafkaString(element, compact: flexible)
+            try buffer.writeKafkaString(element, compact: flexible)
         }
         buffer.writeKafkaArrayCount(self.transactionStates.count, compact: flexible)
         for element in self.transactionStates {
@@ -113,9 +113,9 @@ public struct ListTransactionsResponse: KafkaResponseMessage, Hashable, Sendable
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.transactionalID, compact: flexible)
+            try buffer.writeKafkaString(self.transactionalID, compact: flexible)
             buffer.writeInteger(self.producerID)
-            buffer.writeKafkaString(self.transactionState, compact: flexible)
+            try buffer.writeKafkaString(self.transactionState, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

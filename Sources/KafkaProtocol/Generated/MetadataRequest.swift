@@ -133,7 +133,7 @@ public struct MetadataRequest: KafkaRequestMessage, Hashable, Sendable {
                 // TopicId is ignorable: a value is dropped in versions without it.
             }
             if self.name == nil && !(version >= 10) { throw ProtocolError(.nullNotAllowed, field: "MetadataRequestTopic.Name") }
-            buffer.writeKafkaNullableString(self.name, compact: flexible)
+            try buffer.writeKafkaNullableString(self.name, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

@@ -93,7 +93,7 @@ public struct MetadataResponse: KafkaResponseMessage, Hashable, Sendable {
             try element.write(to: &buffer, version: version)
         }
         if version >= 2 {
-            buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
+            try buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
         }
         else {
             // ClusterId is ignorable: a value is dropped in versions without it.
@@ -158,10 +158,10 @@ public struct MetadataResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 9
             buffer.writeInteger(self.nodeID)
-            buffer.writeKafkaString(self.host, compact: flexible)
+            try buffer.writeKafkaString(self.host, compact: flexible)
             buffer.writeInteger(self.port)
             if version >= 1 {
-                buffer.writeKafkaNullableString(self.rack, compact: flexible)
+                try buffer.writeKafkaNullableString(self.rack, compact: flexible)
             }
             else {
                 // Rack is ignorable: a value is dropped in versions without it.
@@ -236,7 +236,7 @@ public struct MetadataResponse: KafkaResponseMessage, Hashable, Sendable {
             let flexible = version >= 9
             buffer.writeInteger(self.errorCode)
             if self.name == nil && !(version >= 12) { throw ProtocolError(.nullNotAllowed, field: "MetadataResponseTopic.Name") }
-            buffer.writeKafkaNullableString(self.name, compact: flexible)
+            try buffer.writeKafkaNullableString(self.name, compact: flexible)
             if version >= 10 {
                 buffer.writeKafkaUUID(self.topicID)
             }

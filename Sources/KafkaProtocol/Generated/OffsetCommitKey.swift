@@ -32,8 +32,8 @@ public struct OffsetCommitKey: KafkaMessage, Hashable, Sendable {
     }
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
-        buffer.writeKafkaString(self.group, compact: false)
-        buffer.writeKafkaString(self.topic, compact: false)
+        try buffer.writeKafkaString(self.group, compact: false)
+        try buffer.writeKafkaString(self.topic, compact: false)
         buffer.writeInteger(self.partition)
     }
 }

@@ -73,7 +73,7 @@ public struct OffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 8
-        buffer.writeKafkaString(self.groupID, compact: flexible)
+        try buffer.writeKafkaString(self.groupID, compact: flexible)
         if version >= 1 {
             buffer.writeInteger(self.generationIDOrMemberEpoch)
         }
@@ -81,13 +81,13 @@ public struct OffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
             // GenerationIdOrMemberEpoch is ignorable: a value is dropped in versions without it.
         }
         if version >= 1 {
-            buffer.writeKafkaString(self.memberID, compact: flexible)
+            try buffer.writeKafkaString(self.memberID, compact: flexible)
         }
         else {
             // MemberId is ignorable: a value is dropped in versions without it.
         }
         if version >= 7 {
-            buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
+            try buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
         }
         else {
             if self.groupInstanceID != nil { throw ProtocolError(.fieldNotInVersion, field: "GroupInstanceId") }
@@ -146,7 +146,7 @@ public struct OffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 8
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)
@@ -214,7 +214,7 @@ public struct OffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
                 else {
                     if self.commitTimestamp != -1 { throw ProtocolError(.fieldNotInVersion, field: "OffsetCommitRequestPartition.CommitTimestamp") }
                 }
-                buffer.writeKafkaNullableString(self.committedMetadata, compact: flexible)
+                try buffer.writeKafkaNullableString(self.committedMetadata, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

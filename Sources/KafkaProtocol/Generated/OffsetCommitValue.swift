@@ -58,7 +58,7 @@ public struct OffsetCommitValue: KafkaMessage, Hashable, Sendable {
         else {
             // leaderEpoch is ignorable: a value is dropped in versions without it.
         }
-        buffer.writeKafkaString(self.metadata, compact: flexible)
+        try buffer.writeKafkaString(self.metadata, compact: flexible)
         buffer.writeInteger(self.commitTimestamp)
         if version >= 1 && version <= 1 {
             buffer.writeInteger(self.expireTimestamp)

@@ -41,7 +41,7 @@ public struct OffsetDeleteRequest: KafkaRequestMessage, Hashable, Sendable {
     }
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
-        buffer.writeKafkaString(self.groupID, compact: false)
+        try buffer.writeKafkaString(self.groupID, compact: false)
         buffer.writeKafkaArrayCount(self.topics.count, compact: false)
         for element in self.topics {
             try element.write(to: &buffer, version: version)
@@ -80,7 +80,7 @@ public struct OffsetDeleteRequest: KafkaRequestMessage, Hashable, Sendable {
         }
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
-            buffer.writeKafkaString(self.name, compact: false)
+            try buffer.writeKafkaString(self.name, compact: false)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: false)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)

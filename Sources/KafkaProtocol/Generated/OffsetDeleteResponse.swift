@@ -84,7 +84,7 @@ public struct OffsetDeleteResponse: KafkaResponseMessage, Hashable, Sendable {
         }
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
-            buffer.writeKafkaString(self.name, compact: false)
+            try buffer.writeKafkaString(self.name, compact: false)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: false)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)

@@ -78,7 +78,7 @@ public struct OffsetFetchRequest: KafkaRequestMessage, Hashable, Sendable {
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 6
         if version <= 7 {
-            buffer.writeKafkaString(self.groupID, compact: flexible)
+            try buffer.writeKafkaString(self.groupID, compact: flexible)
         }
         else {
             if self.groupID != "" { throw ProtocolError(.fieldNotInVersion, field: "GroupId") }
@@ -160,7 +160,7 @@ public struct OffsetFetchRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 6
             if version <= 7 {
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
             }
             else {
                 if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchRequestTopic.Name") }
@@ -236,13 +236,13 @@ public struct OffsetFetchRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 6
             if version >= 8 {
-                buffer.writeKafkaString(self.groupID, compact: flexible)
+                try buffer.writeKafkaString(self.groupID, compact: flexible)
             }
             else {
                 if self.groupID != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchRequestGroup.GroupId") }
             }
             if version >= 9 {
-                buffer.writeKafkaNullableString(self.memberID, compact: flexible)
+                try buffer.writeKafkaNullableString(self.memberID, compact: flexible)
             }
             else {
                 // MemberId is ignorable: a value is dropped in versions without it.
@@ -314,7 +314,7 @@ public struct OffsetFetchRequest: KafkaRequestMessage, Hashable, Sendable {
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 6
                 if version >= 8 {
-                    buffer.writeKafkaString(self.name, compact: flexible)
+                    try buffer.writeKafkaString(self.name, compact: flexible)
                 }
                 else {
                     if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchRequestTopics.Name") }

@@ -153,7 +153,7 @@ public struct OffsetFetchResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 6
             if version <= 7 {
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
             }
             else {
                 if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchResponseTopic.Name") }
@@ -241,7 +241,7 @@ public struct OffsetFetchResponse: KafkaResponseMessage, Hashable, Sendable {
                     // CommittedLeaderEpoch is ignorable: a value is dropped in versions without it.
                 }
                 if version <= 7 {
-                    buffer.writeKafkaNullableString(self.metadata, compact: flexible)
+                    try buffer.writeKafkaNullableString(self.metadata, compact: flexible)
                 }
                 else {
                     if self.metadata != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchResponsePartition.Metadata") }
@@ -309,7 +309,7 @@ public struct OffsetFetchResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 6
             if version >= 8 {
-                buffer.writeKafkaString(self.groupID, compact: flexible)
+                try buffer.writeKafkaString(self.groupID, compact: flexible)
             }
             else {
                 if self.groupID != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchResponseGroup.GroupId") }
@@ -378,7 +378,7 @@ public struct OffsetFetchResponse: KafkaResponseMessage, Hashable, Sendable {
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 6
                 if version >= 8 {
-                    buffer.writeKafkaString(self.name, compact: flexible)
+                    try buffer.writeKafkaString(self.name, compact: flexible)
                 }
                 else {
                     if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchResponseTopics.Name") }
@@ -466,7 +466,7 @@ public struct OffsetFetchResponse: KafkaResponseMessage, Hashable, Sendable {
                         // CommittedLeaderEpoch is ignorable: a value is dropped in versions without it.
                     }
                     if version >= 8 {
-                        buffer.writeKafkaNullableString(self.metadata, compact: flexible)
+                        try buffer.writeKafkaNullableString(self.metadata, compact: flexible)
                     }
                     else {
                         if self.metadata != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchResponsePartitions.Metadata") }

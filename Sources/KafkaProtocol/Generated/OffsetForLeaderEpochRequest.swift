@@ -105,7 +105,7 @@ public struct OffsetForLeaderEpochRequest: KafkaRequestMessage, Hashable, Sendab
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
-            buffer.writeKafkaString(self.topic, compact: flexible)
+            try buffer.writeKafkaString(self.topic, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)

@@ -60,7 +60,7 @@ public struct ProduceRequest: KafkaRequestMessage, Hashable, Sendable {
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 9
         if version >= 3 {
-            buffer.writeKafkaNullableString(self.transactionalID, compact: flexible)
+            try buffer.writeKafkaNullableString(self.transactionalID, compact: flexible)
         }
         else {
             if self.transactionalID != nil { throw ProtocolError(.fieldNotInVersion, field: "TransactionalId") }
@@ -115,7 +115,7 @@ public struct ProduceRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 9
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitionData.count, compact: flexible)
             for element in self.partitionData {
                 try element.write(to: &buffer, version: version)

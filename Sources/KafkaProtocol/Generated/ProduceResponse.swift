@@ -148,7 +148,7 @@ public struct ProduceResponse: KafkaResponseMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 9
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitionResponses.count, compact: flexible)
             for element in self.partitionResponses {
                 try element.write(to: &buffer, version: version)
@@ -267,7 +267,7 @@ public struct ProduceResponse: KafkaResponseMessage, Hashable, Sendable {
                     // RecordErrors is ignorable: a value is dropped in versions without it.
                 }
                 if version >= 8 {
-                    buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                    try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
                 }
                 else {
                     // ErrorMessage is ignorable: a value is dropped in versions without it.
@@ -330,7 +330,7 @@ public struct ProduceResponse: KafkaResponseMessage, Hashable, Sendable {
                         if self.batchIndex != 0 { throw ProtocolError(.fieldNotInVersion, field: "BatchIndexAndErrorMessage.BatchIndex") }
                     }
                     if version >= 8 {
-                        buffer.writeKafkaNullableString(self.batchIndexErrorMessage, compact: flexible)
+                        try buffer.writeKafkaNullableString(self.batchIndexErrorMessage, compact: flexible)
                     }
                     else {
                         if self.batchIndexErrorMessage != nil { throw ProtocolError(.fieldNotInVersion, field: "BatchIndexAndErrorMessage.BatchIndexErrorMessage") }
@@ -444,7 +444,7 @@ public struct ProduceResponse: KafkaResponseMessage, Hashable, Sendable {
                 if self.nodeID != 0 { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.NodeId") }
             }
             if version >= 10 {
-                buffer.writeKafkaString(self.host, compact: flexible)
+                try buffer.writeKafkaString(self.host, compact: flexible)
             }
             else {
                 if self.host != "" { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.Host") }
@@ -456,7 +456,7 @@ public struct ProduceResponse: KafkaResponseMessage, Hashable, Sendable {
                 if self.port != 0 { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.Port") }
             }
             if version >= 10 {
-                buffer.writeKafkaNullableString(self.rack, compact: flexible)
+                try buffer.writeKafkaNullableString(self.rack, compact: flexible)
             }
             else {
                 if self.rack != nil { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.Rack") }

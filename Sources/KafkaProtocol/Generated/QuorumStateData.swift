@@ -75,7 +75,7 @@ public struct QuorumStateData: KafkaMessage, Hashable, Sendable {
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
         if version <= 0 {
-            buffer.writeKafkaString(self.clusterID, compact: flexible)
+            try buffer.writeKafkaString(self.clusterID, compact: flexible)
         }
         else {
             if self.clusterID != "" { throw ProtocolError(.fieldNotInVersion, field: "ClusterId") }

@@ -48,7 +48,7 @@ public struct ReadShareGroupStateRequest: KafkaRequestMessage, Hashable, Sendabl
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaString(self.groupID, compact: flexible)
+        try buffer.writeKafkaString(self.groupID, compact: flexible)
         buffer.writeKafkaArrayCount(self.topics.count, compact: flexible)
         for element in self.topics {
             try element.write(to: &buffer, version: version)

@@ -158,7 +158,7 @@ public struct ReadShareGroupStateResponse: KafkaResponseMessage, Hashable, Senda
                 let flexible = true
                 buffer.writeInteger(self.partition)
                 buffer.writeInteger(self.errorCode)
-                buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
                 buffer.writeInteger(self.stateEpoch)
                 buffer.writeInteger(self.startOffset)
                 buffer.writeKafkaArrayCount(self.stateBatches.count, compact: flexible)

@@ -143,7 +143,7 @@ public struct ReadShareGroupStateSummaryResponse: KafkaResponseMessage, Hashable
                 let flexible = true
                 buffer.writeInteger(self.partition)
                 buffer.writeInteger(self.errorCode)
-                buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
                 buffer.writeInteger(self.stateEpoch)
                 buffer.writeInteger(self.startOffset)
                 if flexible {

@@ -135,7 +135,7 @@ public struct RegisterBrokerRecord: KafkaMetadataRecord, Hashable, Sendable {
         for element in self.features {
             try element.write(to: &buffer, version: version)
         }
-        buffer.writeKafkaNullableString(self.rack, compact: flexible)
+        try buffer.writeKafkaNullableString(self.rack, compact: flexible)
         buffer.writeKafkaBool(self.fenced)
         if version >= 1 {
             buffer.writeKafkaBool(self.inControlledShutdown)
@@ -198,8 +198,8 @@ public struct RegisterBrokerRecord: KafkaMetadataRecord, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
-            buffer.writeKafkaString(self.host, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.host, compact: flexible)
             buffer.writeInteger(self.port)
             buffer.writeInteger(self.securityProtocol)
             if flexible {
@@ -240,7 +240,7 @@ public struct RegisterBrokerRecord: KafkaMetadataRecord, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeInteger(self.minSupportedVersion)
             buffer.writeInteger(self.maxSupportedVersion)
             if flexible {

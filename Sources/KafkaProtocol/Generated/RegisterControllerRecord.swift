@@ -122,8 +122,8 @@ public struct RegisterControllerRecord: KafkaMetadataRecord, Hashable, Sendable 
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
-            buffer.writeKafkaString(self.host, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.host, compact: flexible)
             buffer.writeInteger(self.port)
             buffer.writeInteger(self.securityProtocol)
             if flexible {
@@ -164,7 +164,7 @@ public struct RegisterControllerRecord: KafkaMetadataRecord, Hashable, Sendable 
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeInteger(self.minSupportedVersion)
             buffer.writeInteger(self.maxSupportedVersion)
             if flexible {

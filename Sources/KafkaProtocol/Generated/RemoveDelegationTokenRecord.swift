@@ -32,7 +32,7 @@ public struct RemoveDelegationTokenRecord: KafkaMetadataRecord, Hashable, Sendab
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaString(self.tokenID, compact: flexible)
+        try buffer.writeKafkaString(self.tokenID, compact: flexible)
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
         }

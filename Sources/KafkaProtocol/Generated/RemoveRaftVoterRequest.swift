@@ -41,7 +41,7 @@ public struct RemoveRaftVoterRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
         buffer.writeInteger(self.voterID)
         buffer.writeKafkaUUID(self.voterDirectoryID)
         if flexible {

@@ -36,7 +36,7 @@ public struct RemoveUserScramCredentialRecord: KafkaMetadataRecord, Hashable, Se
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaString(self.name, compact: flexible)
+        try buffer.writeKafkaString(self.name, compact: flexible)
         buffer.writeInteger(self.mechanism)
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

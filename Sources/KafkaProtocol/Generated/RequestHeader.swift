@@ -49,7 +49,7 @@ public struct RequestHeader: KafkaMessage, Hashable, Sendable {
         buffer.writeInteger(self.requestApiVersion)
         buffer.writeInteger(self.correlationID)
         if version >= 1 {
-            buffer.writeKafkaNullableString(self.clientID, compact: false)
+            try buffer.writeKafkaNullableString(self.clientID, compact: false)
         }
         else {
             // ClientId is ignorable: a value is dropped in versions without it.

@@ -47,7 +47,7 @@ public struct SaslAuthenticateResponse: KafkaResponseMessage, Hashable, Sendable
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 2
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+        try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         buffer.writeKafkaBytes(self.authBytes, compact: flexible)
         if version >= 1 {
             buffer.writeInteger(self.sessionLifetimeMs)

@@ -27,6 +27,6 @@ public struct SaslHandshakeRequest: KafkaRequestMessage, Hashable, Sendable {
     }
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
-        buffer.writeKafkaString(self.mechanism, compact: false)
+        try buffer.writeKafkaString(self.mechanism, compact: false)
     }
 }

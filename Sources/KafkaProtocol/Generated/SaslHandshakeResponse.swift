@@ -43,7 +43,7 @@ public struct SaslHandshakeResponse: KafkaResponseMessage, Hashable, Sendable {
         buffer.writeInteger(self.errorCode)
         buffer.writeKafkaArrayCount(self.mechanisms.count, compact: false)
         for element in self.mechanisms {
-            buffer.writeKafkaString(element, compact: false)
+            try buffer.writeKafkaString(element, compact: false)
         }
     }
 }

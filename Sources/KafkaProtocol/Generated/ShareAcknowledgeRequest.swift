@@ -56,8 +56,8 @@ public struct ShareAcknowledgeRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaNullableString(self.groupID, compact: flexible)
-        buffer.writeKafkaNullableString(self.memberID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.groupID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.memberID, compact: flexible)
         buffer.writeInteger(self.shareSessionEpoch)
         buffer.writeKafkaArrayCount(self.topics.count, compact: flexible)
         for element in self.topics {

@@ -83,8 +83,8 @@ public struct ShareFetchRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaNullableString(self.groupID, compact: flexible)
-        buffer.writeKafkaNullableString(self.memberID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.groupID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.memberID, compact: flexible)
         buffer.writeInteger(self.shareSessionEpoch)
         buffer.writeInteger(self.maxWaitMs)
         buffer.writeInteger(self.minBytes)

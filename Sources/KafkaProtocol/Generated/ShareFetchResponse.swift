@@ -72,7 +72,7 @@ public struct ShareFetchResponse: KafkaResponseMessage, Hashable, Sendable {
         let flexible = true
         buffer.writeInteger(self.throttleTimeMs)
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+        try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         buffer.writeKafkaArrayCount(self.responses.count, compact: flexible)
         for element in self.responses {
             try element.write(to: &buffer, version: version)
@@ -200,9 +200,9 @@ public struct ShareFetchResponse: KafkaResponseMessage, Hashable, Sendable {
                 let flexible = true
                 buffer.writeInteger(self.partitionIndex)
                 buffer.writeInteger(self.errorCode)
-                buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
                 buffer.writeInteger(self.acknowledgeErrorCode)
-                buffer.writeKafkaNullableString(self.acknowledgeErrorMessage, compact: flexible)
+                try buffer.writeKafkaNullableString(self.acknowledgeErrorMessage, compact: flexible)
                 try self.currentLeader.write(to: &buffer, version: version)
                 buffer.writeKafkaRecords(self.records, compact: flexible)
                 buffer.writeKafkaArrayCount(self.acquiredRecords.count, compact: flexible)
@@ -330,9 +330,9 @@ public struct ShareFetchResponse: KafkaResponseMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
             buffer.writeInteger(self.nodeID)
-            buffer.writeKafkaString(self.host, compact: flexible)
+            try buffer.writeKafkaString(self.host, compact: flexible)
             buffer.writeInteger(self.port)
-            buffer.writeKafkaNullableString(self.rack, compact: flexible)
+            try buffer.writeKafkaNullableString(self.rack, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

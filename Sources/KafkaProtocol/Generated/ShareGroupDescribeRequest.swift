@@ -50,7 +50,7 @@ public struct ShareGroupDescribeRequest: KafkaRequestMessage, Hashable, Sendable
         let flexible = true
         buffer.writeKafkaArrayCount(self.groupIDs.count, compact: flexible)
         for element in self.groupIDs {
-            buffer.writeKafkaString(element, compact: flexible)
+            try buffer.writeKafkaString(element, compact: flexible)
         }
         buffer.writeKafkaBool(self.includeAuthorizedOperations)
         if flexible {

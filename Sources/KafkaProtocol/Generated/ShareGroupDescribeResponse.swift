@@ -54,7 +54,7 @@ public struct ShareGroupDescribeResponse: KafkaResponseMessage, Hashable, Sendab
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
             buffer.writeKafkaUUID(self.topicID)
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 buffer.writeInteger(element)
@@ -225,12 +225,12 @@ public struct ShareGroupDescribeResponse: KafkaResponseMessage, Hashable, Sendab
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
-            buffer.writeKafkaString(self.groupID, compact: flexible)
-            buffer.writeKafkaString(self.groupState, compact: flexible)
+            try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+            try buffer.writeKafkaString(self.groupID, compact: flexible)
+            try buffer.writeKafkaString(self.groupState, compact: flexible)
             buffer.writeInteger(self.groupEpoch)
             buffer.writeInteger(self.assignmentEpoch)
-            buffer.writeKafkaString(self.assignorName, compact: flexible)
+            try buffer.writeKafkaString(self.assignorName, compact: flexible)
             buffer.writeKafkaArrayCount(self.members.count, compact: flexible)
             for element in self.members {
                 try element.write(to: &buffer, version: version)
@@ -300,14 +300,14 @@ public struct ShareGroupDescribeResponse: KafkaResponseMessage, Hashable, Sendab
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = true
-                buffer.writeKafkaString(self.memberID, compact: flexible)
-                buffer.writeKafkaNullableString(self.rackID, compact: flexible)
+                try buffer.writeKafkaString(self.memberID, compact: flexible)
+                try buffer.writeKafkaNullableString(self.rackID, compact: flexible)
                 buffer.writeInteger(self.memberEpoch)
-                buffer.writeKafkaString(self.clientID, compact: flexible)
-                buffer.writeKafkaString(self.clientHost, compact: flexible)
+                try buffer.writeKafkaString(self.clientID, compact: flexible)
+                try buffer.writeKafkaString(self.clientHost, compact: flexible)
                 buffer.writeKafkaArrayCount(self.subscribedTopicNames.count, compact: flexible)
                 for element in self.subscribedTopicNames {
-                    buffer.writeKafkaString(element, compact: flexible)
+                    try buffer.writeKafkaString(element, compact: flexible)
                 }
                 try self.assignment.write(to: &buffer, version: version)
                 if flexible {

@@ -60,14 +60,14 @@ public struct ShareGroupHeartbeatRequest: KafkaRequestMessage, Hashable, Sendabl
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaString(self.groupID, compact: flexible)
-        buffer.writeKafkaString(self.memberID, compact: flexible)
+        try buffer.writeKafkaString(self.groupID, compact: flexible)
+        try buffer.writeKafkaString(self.memberID, compact: flexible)
         buffer.writeInteger(self.memberEpoch)
-        buffer.writeKafkaNullableString(self.rackID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.rackID, compact: flexible)
         if let items = self.subscribedTopicNames {
             buffer.writeKafkaArrayCount(items.count, compact: flexible)
             for element in items {
-                buffer.writeKafkaString(element, compact: flexible)
+                try buffer.writeKafkaString(element, compact: flexible)
             }
         }
         else { buffer.writeKafkaArrayCount(nil, compact: flexible) }

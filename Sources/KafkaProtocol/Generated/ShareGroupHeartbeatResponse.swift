@@ -109,8 +109,8 @@ public struct ShareGroupHeartbeatResponse: KafkaResponseMessage, Hashable, Senda
         let flexible = true
         buffer.writeInteger(self.throttleTimeMs)
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
-        buffer.writeKafkaNullableString(self.memberID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+        try buffer.writeKafkaNullableString(self.memberID, compact: flexible)
         buffer.writeInteger(self.memberEpoch)
         buffer.writeInteger(self.heartbeatIntervalMs)
         if let value = self.assignment {

@@ -28,7 +28,7 @@ public struct ShareGroupMemberMetadataKey: KafkaMessage, Hashable, Sendable {
     }
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
-        buffer.writeKafkaString(self.groupID, compact: false)
-        buffer.writeKafkaString(self.memberID, compact: false)
+        try buffer.writeKafkaString(self.groupID, compact: false)
+        try buffer.writeKafkaString(self.memberID, compact: false)
     }
 }

@@ -54,12 +54,12 @@ public struct ShareGroupMemberMetadataValue: KafkaMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaNullableString(self.rackID, compact: flexible)
-        buffer.writeKafkaString(self.clientID, compact: flexible)
-        buffer.writeKafkaString(self.clientHost, compact: flexible)
+        try buffer.writeKafkaNullableString(self.rackID, compact: flexible)
+        try buffer.writeKafkaString(self.clientID, compact: flexible)
+        try buffer.writeKafkaString(self.clientHost, compact: flexible)
         buffer.writeKafkaArrayCount(self.subscribedTopicNames.count, compact: flexible)
         for element in self.subscribedTopicNames {
-            buffer.writeKafkaString(element, compact: flexible)
+            try buffer.writeKafkaString(element, compact: flexible)
         }
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -53,7 +53,7 @@ public struct ShareGroupPartitionMetadataValue: KafkaMessage, Hashable, Sendable
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
             buffer.writeKafkaUUID(self.topicID)
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 buffer.writeInteger(element)
@@ -93,7 +93,7 @@ public struct ShareGroupPartitionMetadataValue: KafkaMessage, Hashable, Sendable
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
             buffer.writeKafkaUUID(self.topicID)
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

@@ -191,7 +191,7 @@ public struct StopReplicaRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             if version <= 0 {
-                buffer.writeKafkaString(self.topicName, compact: flexible)
+                try buffer.writeKafkaString(self.topicName, compact: flexible)
             }
             else {
                 if self.topicName != "" { throw ProtocolError(.fieldNotInVersion, field: "StopReplicaPartitionV0.TopicName") }
@@ -252,7 +252,7 @@ public struct StopReplicaRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             if version >= 1 && version <= 2 {
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
             }
             else {
                 if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "StopReplicaTopicV1.Name") }
@@ -316,7 +316,7 @@ public struct StopReplicaRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             if version >= 3 {
-                buffer.writeKafkaString(self.topicName, compact: flexible)
+                try buffer.writeKafkaString(self.topicName, compact: flexible)
             }
             else {
                 if self.topicName != "" { throw ProtocolError(.fieldNotInVersion, field: "StopReplicaTopicState.TopicName") }

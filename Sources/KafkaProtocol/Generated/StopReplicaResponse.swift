@@ -89,7 +89,7 @@ public struct StopReplicaResponse: KafkaResponseMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             buffer.writeInteger(self.partitionIndex)
             buffer.writeInteger(self.errorCode)
             if flexible {

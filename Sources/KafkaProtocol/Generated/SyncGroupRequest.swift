@@ -74,23 +74,23 @@ public struct SyncGroupRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 4
-        buffer.writeKafkaString(self.groupID, compact: flexible)
+        try buffer.writeKafkaString(self.groupID, compact: flexible)
         buffer.writeInteger(self.generationID)
-        buffer.writeKafkaString(self.memberID, compact: flexible)
+        try buffer.writeKafkaString(self.memberID, compact: flexible)
         if version >= 3 {
-            buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
+            try buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
         }
         else {
             if self.groupInstanceID != nil { throw ProtocolError(.fieldNotInVersion, field: "GroupInstanceId") }
         }
         if version >= 5 {
-            buffer.writeKafkaNullableString(self.protocolType, compact: flexible)
+            try buffer.writeKafkaNullableString(self.protocolType, compact: flexible)
         }
         else {
             // ProtocolType is ignorable: a value is dropped in versions without it.
         }
         if version >= 5 {
-            buffer.writeKafkaNullableString(self.protocolName, compact: flexible)
+            try buffer.writeKafkaNullableString(self.protocolName, compact: flexible)
         }
         else {
             // ProtocolName is ignorable: a value is dropped in versions without it.
@@ -132,7 +132,7 @@ public struct SyncGroupRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 4
-            buffer.writeKafkaString(self.memberID, compact: flexible)
+            try buffer.writeKafkaString(self.memberID, compact: flexible)
             buffer.writeKafkaBytes(self.assignment, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

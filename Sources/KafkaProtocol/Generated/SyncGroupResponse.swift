@@ -62,13 +62,13 @@ public struct SyncGroupResponse: KafkaResponseMessage, Hashable, Sendable {
         }
         buffer.writeInteger(self.errorCode)
         if version >= 5 {
-            buffer.writeKafkaNullableString(self.protocolType, compact: flexible)
+            try buffer.writeKafkaNullableString(self.protocolType, compact: flexible)
         }
         else {
             // ProtocolType is ignorable: a value is dropped in versions without it.
         }
         if version >= 5 {
-            buffer.writeKafkaNullableString(self.protocolName, compact: flexible)
+            try buffer.writeKafkaNullableString(self.protocolName, compact: flexible)
         }
         else {
             // ProtocolName is ignorable: a value is dropped in versions without it.

@@ -36,7 +36,7 @@ public struct TopicRecord: KafkaMetadataRecord, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaString(self.name, compact: flexible)
+        try buffer.writeKafkaString(self.name, compact: flexible)
         buffer.writeKafkaUUID(self.topicID)
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -24,6 +24,6 @@ public struct TransactionLogKey: KafkaMessage, Hashable, Sendable {
     }
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
-        buffer.writeKafkaString(self.transactionalID, compact: false)
+        try buffer.writeKafkaString(self.transactionalID, compact: false)
     }
 }

@@ -123,7 +123,7 @@ public struct TransactionLogValue: KafkaMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 1
-            buffer.writeKafkaString(self.topic, compact: flexible)
+            try buffer.writeKafkaString(self.topic, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitionIDs.count, compact: flexible)
             for element in self.partitionIDs {
                 buffer.writeInteger(element)

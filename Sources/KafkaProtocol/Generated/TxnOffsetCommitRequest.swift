@@ -78,8 +78,8 @@ public struct TxnOffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 3
-        buffer.writeKafkaString(self.transactionalID, compact: flexible)
-        buffer.writeKafkaString(self.groupID, compact: flexible)
+        try buffer.writeKafkaString(self.transactionalID, compact: flexible)
+        try buffer.writeKafkaString(self.groupID, compact: flexible)
         buffer.writeInteger(self.producerID)
         buffer.writeInteger(self.producerEpoch)
         if version >= 3 {
@@ -89,13 +89,13 @@ public struct TxnOffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
             if self.generationID != -1 { throw ProtocolError(.fieldNotInVersion, field: "GenerationId") }
         }
         if version >= 3 {
-            buffer.writeKafkaString(self.memberID, compact: flexible)
+            try buffer.writeKafkaString(self.memberID, compact: flexible)
         }
         else {
             if self.memberID != "" { throw ProtocolError(.fieldNotInVersion, field: "MemberId") }
         }
         if version >= 3 {
-            buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
+            try buffer.writeKafkaNullableString(self.groupInstanceID, compact: flexible)
         }
         else {
             if self.groupInstanceID != nil { throw ProtocolError(.fieldNotInVersion, field: "GroupInstanceId") }
@@ -148,7 +148,7 @@ public struct TxnOffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 3
-            buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)
@@ -204,7 +204,7 @@ public struct TxnOffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
                 else {
                     // CommittedLeaderEpoch is ignorable: a value is dropped in versions without it.
                 }
-                buffer.writeKafkaNullableString(self.committedMetadata, compact: flexible)
+                try buffer.writeKafkaNullableString(self.committedMetadata, compact: flexible)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

@@ -110,7 +110,7 @@ public struct UpdateFeaturesRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.feature, compact: flexible)
+            try buffer.writeKafkaString(self.feature, compact: flexible)
             buffer.writeInteger(self.maxVersionLevel)
             if version <= 0 {
                 buffer.writeKafkaBool(self.allowDowngrade)

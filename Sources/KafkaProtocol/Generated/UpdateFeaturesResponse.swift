@@ -57,7 +57,7 @@ public struct UpdateFeaturesResponse: KafkaResponseMessage, Hashable, Sendable {
         let flexible = true
         buffer.writeInteger(self.throttleTimeMs)
         buffer.writeInteger(self.errorCode)
-        buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+        try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         buffer.writeKafkaArrayCount(self.results.count, compact: flexible)
         for element in self.results {
             try element.write(to: &buffer, version: version)
@@ -99,9 +99,9 @@ public struct UpdateFeaturesResponse: KafkaResponseMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.feature, compact: flexible)
+            try buffer.writeKafkaString(self.feature, compact: flexible)
             buffer.writeInteger(self.errorCode)
-            buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+            try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

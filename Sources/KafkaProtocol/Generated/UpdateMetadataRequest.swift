@@ -105,7 +105,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 6
             if version <= 4 {
-                buffer.writeKafkaString(self.topicName, compact: flexible)
+                try buffer.writeKafkaString(self.topicName, compact: flexible)
             }
             else {
                 // TopicName is ignorable: a value is dropped in versions without it.
@@ -347,7 +347,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage, Hashable, Sendable {
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 6
             if version >= 5 {
-                buffer.writeKafkaString(self.topicName, compact: flexible)
+                try buffer.writeKafkaString(self.topicName, compact: flexible)
             }
             else {
                 if self.topicName != "" { throw ProtocolError(.fieldNotInVersion, field: "UpdateMetadataTopicState.TopicName") }
@@ -434,7 +434,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage, Hashable, Sendable {
             let flexible = version >= 6
             buffer.writeInteger(self.id)
             if version <= 0 {
-                buffer.writeKafkaString(self.v0Host, compact: flexible)
+                try buffer.writeKafkaString(self.v0Host, compact: flexible)
             }
             else {
                 // V0Host is ignorable: a value is dropped in versions without it.
@@ -455,7 +455,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage, Hashable, Sendable {
                 // Endpoints is ignorable: a value is dropped in versions without it.
             }
             if version >= 2 {
-                buffer.writeKafkaNullableString(self.rack, compact: flexible)
+                try buffer.writeKafkaNullableString(self.rack, compact: flexible)
             }
             else {
                 // Rack is ignorable: a value is dropped in versions without it.
@@ -516,13 +516,13 @@ public struct UpdateMetadataRequest: KafkaRequestMessage, Hashable, Sendable {
                     if self.port != 0 { throw ProtocolError(.fieldNotInVersion, field: "UpdateMetadataEndpoint.Port") }
                 }
                 if version >= 1 {
-                    buffer.writeKafkaString(self.host, compact: flexible)
+                    try buffer.writeKafkaString(self.host, compact: flexible)
                 }
                 else {
                     if self.host != "" { throw ProtocolError(.fieldNotInVersion, field: "UpdateMetadataEndpoint.Host") }
                 }
                 if version >= 3 {
-                    buffer.writeKafkaString(self.listener, compact: flexible)
+                    try buffer.writeKafkaString(self.listener, compact: flexible)
                 }
                 else {
                     // Listener is ignorable: a value is dropped in versions without it.

@@ -64,7 +64,7 @@ public struct UpdateRaftVoterRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
+        try buffer.writeKafkaNullableString(self.clusterID, compact: flexible)
         buffer.writeInteger(self.currentLeaderEpoch)
         buffer.writeInteger(self.voterID)
         buffer.writeKafkaUUID(self.voterDirectoryID)
@@ -110,8 +110,8 @@ public struct UpdateRaftVoterRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.name, compact: flexible)
-            buffer.writeKafkaString(self.host, compact: flexible)
+            try buffer.writeKafkaString(self.name, compact: flexible)
+            try buffer.writeKafkaString(self.host, compact: flexible)
             buffer.writeInteger(self.port)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

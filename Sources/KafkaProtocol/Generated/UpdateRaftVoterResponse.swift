@@ -104,7 +104,7 @@ public struct UpdateRaftVoterResponse: KafkaResponseMessage, Hashable, Sendable 
             let flexible = true
             buffer.writeInteger(self.leaderID)
             buffer.writeInteger(self.leaderEpoch)
-            buffer.writeKafkaString(self.host, compact: flexible)
+            try buffer.writeKafkaString(self.host, compact: flexible)
             buffer.writeInteger(self.port)
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

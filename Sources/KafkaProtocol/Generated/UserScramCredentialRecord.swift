@@ -52,7 +52,7 @@ public struct UserScramCredentialRecord: KafkaMetadataRecord, Hashable, Sendable
 
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
-        buffer.writeKafkaString(self.name, compact: flexible)
+        try buffer.writeKafkaString(self.name, compact: flexible)
         buffer.writeInteger(self.mechanism)
         buffer.writeKafkaBytes(self.salt, compact: flexible)
         buffer.writeKafkaBytes(self.storedKey, compact: flexible)

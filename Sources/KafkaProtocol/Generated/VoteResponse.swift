@@ -138,7 +138,7 @@ public struct VoteResponse: KafkaResponseMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = true
-            buffer.writeKafkaString(self.topicName, compact: flexible)
+            try buffer.writeKafkaString(self.topicName, compact: flexible)
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)
@@ -245,7 +245,7 @@ public struct VoteResponse: KafkaResponseMessage, Hashable, Sendable {
                 if self.nodeID != 0 { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.NodeId") }
             }
             if version >= 1 {
-                buffer.writeKafkaString(self.host, compact: flexible)
+                try buffer.writeKafkaString(self.host, compact: flexible)
             }
             else {
                 if self.host != "" { throw ProtocolError(.fieldNotInVersion, field: "NodeEndpoint.Host") }

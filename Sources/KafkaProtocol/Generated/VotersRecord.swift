@@ -147,8 +147,8 @@ public struct VotersRecord: KafkaMessage, Hashable, Sendable {
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = true
-                buffer.writeKafkaString(self.name, compact: flexible)
-                buffer.writeKafkaString(self.host, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.host, compact: flexible)
                 buffer.writeInteger(self.port)
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -156,7 +156,7 @@ public struct WriteTxnMarkersRequest: KafkaRequestMessage, Hashable, Sendable {
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 1
-                buffer.writeKafkaString(self.name, compact: flexible)
+                try buffer.writeKafkaString(self.name, compact: flexible)
                 buffer.writeKafkaArrayCount(self.partitionIndexes.count, compact: flexible)
                 for element in self.partitionIndexes {
                     buffer.writeInteger(element)

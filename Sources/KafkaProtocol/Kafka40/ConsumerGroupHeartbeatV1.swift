@@ -57,20 +57,20 @@ public struct ConsumerGroupHeartbeatRequestV1: KafkaRequestMessage, Hashable, Se
         if version < 1 && subscribedTopicRegex != nil {
             throw ProtocolError(.unsupportedVersion, field: "SubscribedTopicRegex")
         }
-        buffer.writeKafkaString(body.groupID, compact: true)
-        buffer.writeKafkaString(body.memberID, compact: true)
+        try buffer.writeKafkaString(body.groupID, compact: true)
+        try buffer.writeKafkaString(body.memberID, compact: true)
         buffer.writeInteger(body.memberEpoch)
-        buffer.writeKafkaNullableString(body.instanceID, compact: true)
-        buffer.writeKafkaNullableString(body.rackID, compact: true)
+        try buffer.writeKafkaNullableString(body.instanceID, compact: true)
+        try buffer.writeKafkaNullableString(body.rackID, compact: true)
         buffer.writeInteger(body.rebalanceTimeoutMs)
         if let names = body.subscribedTopicNames {
             buffer.writeKafkaArrayCount(names.count, compact: true)
-            for n in names { buffer.writeKafkaString(n, compact: true) }
+            for n in names { try buffer.writeKafkaString(n, compact: true) }
         } else {
             buffer.writeKafkaArrayCount(nil, compact: true)
         }
-        if version >= 1 { buffer.writeKafkaNullableString(subscribedTopicRegex, compact: true) }
-        buffer.writeKafkaNullableString(body.serverAssignor, compact: true)
+        if version >= 1 { try buffer.writeKafkaNullableString(subscribedTopicRegex, compact: true) }
+        try buffer.writeKafkaNullableString(body.serverAssignor, compact: true)
         if let items = body.topicPartitions {
             buffer.writeKafkaArrayCount(items.count, compact: true)
             for item in items { try item.write(to: &buffer, version: 0) }

@@ -69,11 +69,11 @@ public struct VoteRequestV2: KafkaRequestMessage, Hashable, Sendable {
             try body.write(to: &buffer, version: version)
             return
         }
-        buffer.writeKafkaNullableString(body.clusterID, compact: true)
+        try buffer.writeKafkaNullableString(body.clusterID, compact: true)
         buffer.writeInteger(body.voterID)
         buffer.writeKafkaArrayCount(body.topics.count, compact: true)
         for (t, topic) in body.topics.enumerated() {
-            buffer.writeKafkaString(topic.topicName, compact: true)
+            try buffer.writeKafkaString(topic.topicName, compact: true)
             buffer.writeKafkaArrayCount(topic.partitions.count, compact: true)
             for (i, p) in topic.partitions.enumerated() {
                 buffer.writeInteger(p.partitionIndex)

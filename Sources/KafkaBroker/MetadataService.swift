@@ -347,7 +347,8 @@ public actor MetadataService {
             let request = AllocateProducerIdsRequest(brokerID: nodeID, brokerEpoch: brokerEpoch)
             guard let response = await controllerCall(request, version: 0, local: { await self.handleAllocateProducerIDs(request) },
                                                       notController: { $0.errorCode == ErrorCode.notController.rawValue }),
-                  response.errorCode == 0, response.producerIDLen > 0, response.producerIDStart >= 0 else {
+                  response.errorCode == 0, response.producerIDLen > 0, response.producerIDStart >= 0,
+                  response.producerIDStart <= Int64.max - Int64(response.producerIDLen) else {
                 throw QuorumDriver.AppendFailure(code: .notController, description: "no controller allocated producer ids")
             }
             producerIDs = response.producerIDStart..<(response.producerIDStart + Int64(response.producerIDLen))

@@ -22,8 +22,11 @@ public enum BrokerLifecycle {
             response.errorCode = ErrorCode.inconsistentClusterID.rawValue
             return ControllerResult(response: response)
         }
-        // A range with min > max is malformed (and must not reach a ClosedRange).
-        guard request.features.allSatisfy({ $0.minSupportedVersion <= $0.maxSupportedVersion }) else {
+        // A range with min > max is malformed (and must not reach a ClosedRange). Host names longer than
+        // DNS allows, and listener names or racks as long, are refused: every Metadata answer repeats them.
+        let names = request.listeners.flatMap { [$0.name, $0.host] } + [request.rack].compactMap { $0 }
+        guard request.features.allSatisfy({ $0.minSupportedVersion <= $0.maxSupportedVersion }),
+              names.allSatisfy({ $0.utf8.count <= 255 }) else {
             response.errorCode = ErrorCode.invalidRegistration.rawValue
             return ControllerResult(response: response)
         }

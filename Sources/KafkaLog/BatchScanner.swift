@@ -87,7 +87,10 @@ struct BatchScanner {
         guard header.baseOffset >= minimumOffset else {
             return .invalid(position: position, reason: "baseOffset \(header.baseOffset) is below \(minimumOffset): offsets go backwards")
         }
-        guard header.lastOffset - segmentBaseOffset <= Int64(Int32.max), position + size <= Int64(Int32.max) else {
+        // Relative to the segment's base without overflow: baseOffset >= minimumOffset >= the base here.
+        let relativeLast = header.baseOffset.subtractingReportingOverflow(segmentBaseOffset)
+        guard !relativeLast.overflow, relativeLast.partialValue <= Int64(Int32.max) - Int64(max(header.lastOffsetDelta, 0)),
+              position + size <= Int64(Int32.max) else {
             return .invalid(position: position, reason: "batch at offset \(header.baseOffset) overflows the segment's 32-bit relative offsets or positions")
         }
         var batch = Batch(header: header, position: position)

@@ -78,7 +78,7 @@ public struct OffsetCheckpoint: Hashable, Sendable {
     public init?(parsing bytes: [UInt8]) {
         guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
-        guard lines.count >= 2, lines[0] == "0", let count = Int(lines[1]), count >= 0, lines.count >= 2 + count else { return nil }
+        guard lines.count >= 2, lines[0] == "0", let count = Int(lines[1]), count >= 0, count <= lines.count - 2 else { return nil }
         var entries: [Entry] = []
         for line in lines[2..<(2 + count)] {
             let fields = line.split(separator: " ")

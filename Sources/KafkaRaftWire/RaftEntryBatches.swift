@@ -75,7 +75,9 @@ public struct RaftEntryBatches: Sendable {
                     entries.append(RaftEntry(epoch: header.partitionLeaderEpoch, payload: record.value ?? []))
                 }
             }
-            next = header.baseOffset + Int64(records.count)
+            let (end, overflow) = header.baseOffset.addingReportingOverflow(Int64(records.count))
+            guard !overflow else { throw RaftWire.DecodeError("batch at offset \(header.baseOffset) runs past the largest offset") }
+            next = end
         }
         return (base ?? 0, entries)
     }
@@ -133,6 +135,10 @@ public struct RaftEntryBatches: Sendable {
         case .kraftVersion(let record):
             return .kraftVersion(record.kRaftVersion)
         case .voters(let record):
+            // Replica ids are never negative; a set naming one is refused before any core sees it.
+            guard record.voters.allSatisfy({ $0.voterID >= 0 }) else {
+                throw RaftWire.DecodeError("a voters record with a negative voter id")
+            }
             return .voters(VoterSet(voters: record.voters.map { voter in
                 VoterSet.Voter(
                     voterID: voter.voterID,

@@ -51,6 +51,10 @@ import Testing
         #expect(inverted.response.errorCode == ErrorCode.invalidRegistration.rawValue && inverted.records.isEmpty)
         let old = BrokerLifecycle.register(registration(1, min: 1, max: 6), image: .empty, clusterID: "cluster", nextOffset: 0)
         #expect(old.response.errorCode == ErrorCode.unsupportedVersion.rawValue)
+        var longHost = registration(1)
+        longHost.listeners = [.init(name: "PLAINTEXT", host: String(repeating: "h", count: 40_000), port: 9092, securityProtocol: 0)]
+        let refused = BrokerLifecycle.register(longHost, image: .empty, clusterID: "cluster", nextOffset: 0)
+        #expect(refused.response.errorCode == ErrorCode.invalidRegistration.rawValue && refused.records.isEmpty)
         let foreign = BrokerLifecycle.register(registration(1), image: .empty, clusterID: "other", nextOffset: 0)
         #expect(foreign.response.errorCode == ErrorCode.inconsistentClusterID.rawValue)
     }

@@ -112,6 +112,20 @@ import Testing
         #expect(back.baseOffset == 5)
     }
 
+    /// Entries from a leader are decoded before any core checks them: a voter set with a negative id
+    /// or a batch whose offsets run past Int64.max is refused, not adopted or trapped on.
+    @Test func impossibleControlEntriesAndOffsetsAreRefused() throws {
+        let negative = [RaftEntry(epoch: 1, control: .voters(VoterSet([1, -3])))]
+        #expect(throws: RaftWire.DecodeError.self) {
+            _ = try RaftEntryBatches.decode(codec.encodeContiguous(negative, baseOffset: 0, now: 1))
+        }
+        let last = [RaftEntry(epoch: 1, payload: [1]), RaftEntry(epoch: 1, payload: [2])]
+        // The base offset is outside the CRC: patch it into a batch written at 0.
+        var bytes = try codec.encodeContiguous(last, baseOffset: 0, now: 1)
+        bytes.setInteger(Int64.max - 1, at: bytes.readerIndex)
+        #expect(throws: RaftWire.DecodeError.self) { _ = try RaftEntryBatches.decode(bytes) }
+    }
+
     @Test func divergingEpochAndErrors() throws {
         let m = KafkaRaft.FetchResponse(errorCode: .fencedLeaderEpoch, highWatermark: 5, logStartOffset: 0,
                                         divergingEpoch: .init(epoch: 2, endOffset: 40), leaderID: 3, leaderEpoch: 6)

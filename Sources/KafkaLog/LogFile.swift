@@ -22,10 +22,12 @@ public final class LogFile: Sendable {
 
     deinit { _ = close(descriptor) }
 
-    /// Opens `path` read-write; creates it (empty) when `create` is set and it does not exist.
-    public static func open(_ path: String, create: Bool) throws(LogError) -> LogFile {
+    /// Opens `path` read-write; creates it (empty) when `create` is set and it does not exist, and
+    /// empties it when `truncate` is set.
+    public static func open(_ path: String, create: Bool, truncate: Bool = false) throws(LogError) -> LogFile {
         var flags = O_RDWR | O_CLOEXEC
         if create { flags |= O_CREAT }
+        if truncate { flags |= O_TRUNC }
         let fd = retryingEINTR { systemOpen(path, flags, 0o644) }
         guard fd >= 0 else { throw LogError.io(operation: "open", path: path, errno: errno) }
         return LogFile(path: path, descriptor: fd)

@@ -8,8 +8,9 @@ import NIOConcurrencyHelpers
 /// A budget of open segment files shared by partition logs (by default one for the whole process,
 /// ``shared``).
 ///
-/// Invariant: at most ``capacity`` segment `.log` files are held open by the cache; a file above the
-/// budget is opened only after another was evicted. Eviction drops the cache's reference to a
+/// Invariant: at most ``capacity`` segment `.log` files are held open by the cache (a file above the
+/// budget is opened only after another was evicted; threads opening files at the same moment may
+/// exceed it by one each, until their files are entered). Eviction drops the cache's reference to a
 /// ``LogFile``, never closes it under a user: a ``LogFile`` handed out (to an operation in progress,
 /// a ``LogFileRange`` being sent, a ``PendingFlush``) stays valid until released, so descriptors
 /// open at any moment are at most ``capacity`` plus those held that way.
@@ -46,7 +47,9 @@ public final class LogFileCache: Sendable {
         state = NIOLockedValueBox(State(capacity: max(1, capacity)))
     }
 
-    /// The most segment files the cache keeps open (at least 1). Lowering it evicts at once.
+    /// The most segment files the cache keeps open (at least 1). Lowering it evicts at once. A broker
+    /// sets it at start from its descriptor limit, leaving room for sockets and files opened in passing
+    /// (see ``defaultCapacity(openFileLimit:)``).
     public var capacity: Int {
         get { state.withLockedValue { $0.capacity } }
         set {
@@ -156,9 +159,12 @@ public final class LogFileCache: Sendable {
 }
 
 extension LogError {
-    /// An `open` that failed because the process (EMFILE) or the system (ENFILE) has no descriptor left.
+    /// An `open` (or `opendir`) that failed because the process (EMFILE) or the system (ENFILE) has no
+    /// descriptor left.
     var isDescriptorExhaustion: Bool {
-        if case let .io(operation, _, code) = self, operation == "open", code == EMFILE || code == ENFILE { return true }
+        if case let .io(operation, _, code) = self, operation == "open" || operation == "opendir", code == EMFILE || code == ENFILE {
+            return true
+        }
         return false
     }
 }

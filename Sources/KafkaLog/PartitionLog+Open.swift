@@ -22,12 +22,26 @@ extension PartitionLog {
     ///
     /// Segments' `.log` files are opened through `fileCache`, and those of all but the active segment
     /// released once loaded: opening leaves at most the active segment's file open (in the cache), so
-    /// opening many logs never exhausts descriptors.
+    /// opening many logs never exhausts descriptors. Should the process run out of descriptors anyway
+    /// (EMFILE, ENFILE), files are evicted from `fileCache` and opening runs once more: like recovery
+    /// after a crash, it may be repeated from any point.
     public static func open(
         logDirectory: String, topic: String, partition: Int32, config: LogConfig = LogConfig(), now: Int64,
         producerPolicy: ProducerStateManager.UnknownProducerPolicy = .acceptAnySequence,
         logger: Logger = Logger(label: "strom.log", factory: { _ in SwiftLogNoOpLogHandler() }),
         fileCache: LogFileCache = .shared
+    ) throws(LogError) -> PartitionLog {
+        try fileCache.retryingOnExhaustion { () throws(LogError) in
+            try recoverAndOpen(
+                logDirectory: logDirectory, topic: topic, partition: partition, config: config, now: now,
+                producerPolicy: producerPolicy, logger: logger, fileCache: fileCache
+            )
+        }
+    }
+
+    private static func recoverAndOpen(
+        logDirectory: String, topic: String, partition: Int32, config: LogConfig, now: Int64,
+        producerPolicy: ProducerStateManager.UnknownProducerPolicy, logger: Logger, fileCache: LogFileCache
     ) throws(LogError) -> PartitionLog {
         try config.validate()
         guard !topic.isEmpty, topic != ".", topic != "..", !topic.contains("/"), partition >= 0 else {

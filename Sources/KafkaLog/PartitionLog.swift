@@ -171,9 +171,13 @@ public final class PartitionLog {
         logger.info("deleted log", metadata: metadata)
     }
 
+    /// Replaces a per-partition checkpoint file atomically (retried once after evicting files when the
+    /// process is out of descriptors).
     func writeCheckpoint(_ name: String, offset: Int64) throws(LogError) {
         let checkpoint = OffsetCheckpoint(entries: [.init(topic: topic, partition: partition, offset: offset)])
-        try FileSystem.writeAtomically(checkpoint.encoded(), to: FileSystem.join(directory, name), directory: directory)
+        try fileCache.retryingOnExhaustion { () throws(LogError) in
+            try FileSystem.writeAtomically(checkpoint.encoded(), to: FileSystem.join(directory, name), directory: directory)
+        }
     }
 
     var metadata: Logger.Metadata {

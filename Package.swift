@@ -39,6 +39,7 @@ let package = Package(
             dependencies: [
                 "KafkaRecords", "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

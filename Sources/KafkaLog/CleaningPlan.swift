@@ -18,12 +18,12 @@
 /// `min.cleanable.dirty.ratio`, or when the oldest dirty batch is older than `max.compaction.lag.ms`.
 public struct CleaningPlan: Sendable {
     /// What the cleaner may read of a closed segment without the partition lock: immutable facts and
-    /// the open file.
+    /// the segment's `.log`, opened through the file cache when read.
     public struct Segment: Sendable {
         public let baseOffset: Int64
         public let nextOffset: Int64
         public let size: Int64
-        let file: LogFile
+        let file: SegmentFile
         let identity: ObjectIdentifier
         let indexBytes: Int
         let timeIndexBytes: Int

@@ -15,6 +15,18 @@ public enum FileSystem {
         return stat(path, &info) == 0
     }
 
+    /// Last modification time of `path`, in milliseconds since the epoch (no descriptor is opened).
+    static func modificationTimeMillis(_ path: String) throws(LogError) -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw LogError.io(operation: "stat", path: path, errno: errno) }
+        #if canImport(Darwin)
+        let time = info.st_mtimespec
+        #else
+        let time = info.st_mtim
+        #endif
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR

@@ -2,9 +2,10 @@ import KafkaRecords
 import NIOCore
 
 /// Kafka's `Cleaner`: the part of a cleaning round that needs no lock. It reads only the closed
-/// segments a ``CleaningPlan`` names (through their open files, which stay readable even if retention
-/// deletes them meanwhile) and writes `<base>.log.cleaned` files in the partition directory, fsync'd;
-/// ``PartitionLog/swapIn(_:)`` then swaps them in under the lock.
+/// segments a ``CleaningPlan`` names, one at a time through the file cache (a segment being read stays
+/// readable even if retention deletes it meanwhile; one deleted before the cleaner reaches it fails
+/// the round, which leaves the log as it was), and writes `<base>.log.cleaned` files in the partition
+/// directory, fsync'd; ``PartitionLog/swapIn(_:)`` then swaps them in under the lock.
 ///
 /// 1. The key map: every keyed record at or after the first dirty offset in the dirty segments, key →
 ///    its latest offset, and the largest batch last offset seen (control batches add no keys).
@@ -146,7 +147,7 @@ public enum LogCleaner {
 
     /// Every batch of a closed segment, CRC verified, with its file position.
     private static func forEachBatch(in segment: CleaningPlan.Segment, _ body: (RecordBatch, Int64) throws(LogError) -> Void) throws(LogError) {
-        var scanner = BatchScanner(file: segment.file, mode: .verified, segmentBaseOffset: segment.baseOffset, from: 0, end: segment.size)
+        var scanner = BatchScanner(file: try segment.file.open(), mode: .verified, segmentBaseOffset: segment.baseOffset, from: 0, end: segment.size)
         while true {
             switch try scanner.next() {
             case let .batch(found):

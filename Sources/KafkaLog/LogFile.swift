@@ -9,8 +9,9 @@ import NIOCore
 /// the kernel file offset is never used and reads may happen from any thread.
 ///
 /// The descriptor is closed when the last reference goes away, never explicitly: a ``LogFileRange`` handed
-/// to a network writer (for `sendfile`) keeps it open and readable even if the segment is deleted or the
-/// log closed meanwhile. Truncation, in contrast, is visible to such readers, who then read short.
+/// to a network writer (for `sendfile`) keeps it open and readable even if the segment is deleted, the
+/// log closed or the segment's file evicted from the ``LogFileCache`` meanwhile. Truncation, in contrast,
+/// is visible to such readers, who then read short.
 public final class LogFile: Sendable {
     public let path: String
     public let descriptor: Int32
@@ -22,10 +23,12 @@ public final class LogFile: Sendable {
 
     deinit { _ = close(descriptor) }
 
-    /// Opens `path` read-write; creates it (empty) when `create` is set and it does not exist.
-    public static func open(_ path: String, create: Bool) throws(LogError) -> LogFile {
+    /// Opens `path` read-write; creates it (empty) when `create` is set and it does not exist, and
+    /// empties it when `truncate` is set.
+    public static func open(_ path: String, create: Bool, truncate: Bool = false) throws(LogError) -> LogFile {
         var flags = O_RDWR | O_CLOEXEC
         if create { flags |= O_CREAT }
+        if truncate { flags |= O_TRUNC }
         let fd = retryingEINTR { systemOpen(path, flags, 0o644) }
         guard fd >= 0 else { throw LogError.io(operation: "open", path: path, errno: errno) }
         return LogFile(path: path, descriptor: fd)
@@ -36,18 +39,6 @@ public final class LogFile: Sendable {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw LogError.io(operation: "fstat", path: path, errno: errno) }
         return Int64(info.st_size)
-    }
-
-    /// Last modification time, in milliseconds since the epoch.
-    func modificationTimeMillis() throws(LogError) -> Int64 {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw LogError.io(operation: "fstat", path: path, errno: errno) }
-        #if canImport(Darwin)
-        let time = info.st_mtimespec
-        #else
-        let time = info.st_mtim
-        #endif
-        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
     }
 
     /// Writes all of `bytes` at `offset`.

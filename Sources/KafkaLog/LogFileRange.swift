@@ -4,7 +4,8 @@ import NIOCore
 /// what a fetch returns, so that a server may `sendfile(descriptor, position, length)` instead of
 /// copying; ``readBytes(allocator:)`` copies them into memory instead.
 ///
-/// The file stays open while the range exists (see ``LogFile``). If the log is truncated below
+/// The file stays open while the range exists (see ``LogFile``), even when its segment's file is
+/// evicted from the ``LogFileCache`` or deleted meanwhile. If the log is truncated below
 /// `position + length` meanwhile, reading returns fewer bytes, and ``readBytes(allocator:)`` throws.
 public struct LogFileRange: Sendable {
     public let file: LogFile

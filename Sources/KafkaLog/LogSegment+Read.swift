@@ -7,12 +7,12 @@ extension LogSegment {
     /// than `startingPosition`, a known batch start). Nil when every batch ends before `offset`.
     func translateOffset(_ offset: Int64, startingPosition: Int64 = 0) throws(LogError) -> (position: Int64, header: RecordBatchHeader)? {
         let from = max(offsetIndex.lookup(offset: offset).position, startingPosition)
-        var scanner = BatchScanner(file: logFile, mode: .headers, segmentBaseOffset: baseOffset, from: from, end: size)
+        var scanner = BatchScanner(file: try logFile, mode: .headers, segmentBaseOffset: baseOffset, from: from, end: size)
         while true {
             switch try scanner.next() {
             case let .batch(batch): if batch.header.lastOffset >= offset { return (batch.position, batch.header) }
             case .end: return nil
-            case let .invalid(position, reason): throw .corruptSegment(path: logFile.path, position: position, reason: reason)
+            case let .invalid(position, reason): throw .corruptSegment(path: logPath, position: position, reason: reason)
             }
         }
     }
@@ -23,7 +23,7 @@ extension LogSegment {
         var from = start
         if let entry = offsetIndex.lookup(position: limit), entry.position > start { from = entry.position }
         var boundary = from
-        var scanner = BatchScanner(file: logFile, mode: .headers, segmentBaseOffset: baseOffset, from: from, end: size)
+        var scanner = BatchScanner(file: try logFile, mode: .headers, segmentBaseOffset: baseOffset, from: from, end: size)
         while case let .batch(batch) = try scanner.next(), batch.end <= limit {
             boundary = batch.end
         }
@@ -44,13 +44,13 @@ extension LogSegment {
         if let maxOffset, maxOffset < nextOffset, let bound = try translateOffset(maxOffset, startingPosition: first.position) {
             upper = bound.position
         }
-        guard upper > first.position else { return LogFileRange(file: logFile, position: first.position, length: 0) }
+        guard upper > first.position else { return LogFileRange(file: try logFile, position: first.position, length: 0) }
         let limit = min(upper, first.position + Int64(maxBytes))
         var end = try batchBoundary(atOrBelow: limit, from: first.position)
         if end == first.position, minOneBatch {
             end = first.position + Int64(first.header.totalSize)
         }
-        return LogFileRange(file: logFile, position: first.position, length: Int(end - first.position))
+        return LogFileRange(file: try logFile, position: first.position, length: Int(end - first.position))
     }
 
     /// Kafka's `findOffsetByTimestamp`: the first record with timestamp >= `timestamp` and offset >=
@@ -60,7 +60,7 @@ extension LogSegment {
     public func findOffset(forTimestamp timestamp: Int64, startingOffset: Int64, decompressionLimit: Int) throws(LogError) -> TimestampAndOffset? {
         let entry = timeIndex.lookup(timestamp: timestamp)
         let from = offsetIndex.lookup(offset: max(entry.offset, startingOffset)).position
-        var scanner = BatchScanner(file: logFile, mode: .headers, segmentBaseOffset: baseOffset, from: from, end: size)
+        var scanner = BatchScanner(file: try logFile, mode: .headers, segmentBaseOffset: baseOffset, from: from, end: size)
         while true {
             switch try scanner.next() {
             case let .batch(batch):
@@ -70,7 +70,7 @@ extension LogSegment {
                     return found
                 }
             case .end: return nil
-            case let .invalid(position, reason): throw .corruptSegment(path: logFile.path, position: position, reason: reason)
+            case let .invalid(position, reason): throw .corruptSegment(path: logPath, position: position, reason: reason)
             }
         }
     }
@@ -81,7 +81,7 @@ extension LogSegment {
         guard maxTimestampSoFar >= 0 else { return nil }
         let target = maxTimestampSoFar
         let from = offsetIndex.lookup(offset: offsetOfMaxTimestampSoFar).position
-        var scanner = BatchScanner(file: logFile, mode: .headers, segmentBaseOffset: baseOffset, from: from, end: size)
+        var scanner = BatchScanner(file: try logFile, mode: .headers, segmentBaseOffset: baseOffset, from: from, end: size)
         while true {
             switch try scanner.next() {
             case let .batch(batch):
@@ -89,7 +89,7 @@ extension LogSegment {
                 let found = try firstRecord(in: batch, minimumOffset: batch.header.baseOffset, match: .exactly(target), decompressionLimit: decompressionLimit)
                 return found ?? TimestampAndOffset(timestamp: target, offset: batch.header.lastOffset, leaderEpoch: batch.header.partitionLeaderEpoch)
             case .end: return nil
-            case let .invalid(position, reason): throw .corruptSegment(path: logFile.path, position: position, reason: reason)
+            case let .invalid(position, reason): throw .corruptSegment(path: logPath, position: position, reason: reason)
             }
         }
     }

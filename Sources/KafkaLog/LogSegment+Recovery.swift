@@ -7,6 +7,7 @@ extension LogSegment {
     /// valid batches, and at the first invalid one either cuts the file there (`truncatingCorruptTail`)
     /// or throws ``LogError/corruptSegment(path:position:reason:)`` leaving the file untouched.
     public func recover(truncatingCorruptTail: Bool) throws(LogError) -> SegmentRecovery {
+        let logFile = try self.logFile
         size = try logFile.size()
         resetState()
         var scanner = BatchScanner(file: logFile, mode: .verified, segmentBaseOffset: baseOffset, from: 0, end: size)
@@ -28,33 +29,36 @@ extension LogSegment {
         let truncated = size - validBytes
         if let stop {
             guard truncatingCorruptTail else {
-                throw .corruptSegment(path: logFile.path, position: stop.position, reason: stop.reason)
+                throw .corruptSegment(path: logPath, position: stop.position, reason: stop.reason)
             }
             try logFile.truncate(to: validBytes)
             size = validBytes
         }
         timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar, skipFullCheck: true)
-        try rewriteIndexFiles()
+        try writeIndexFiles()
         return SegmentRecovery(validBytes: validBytes, truncatedBytes: truncated, batchCount: batchCount, reason: stop?.reason)
     }
 
-    /// Loads a flushed segment: index files decoded and sanity-checked, then the batch headers after the
-    /// last index entries scanned for the next offset and largest timestamp. Indexes that fail the checks
-    /// are rebuilt from a scan of all headers; a segment whose headers do not scan throws.
+    /// Loads a flushed segment: index files read (in passing, see ``IndexFile``), decoded and
+    /// sanity-checked, then the batch headers after the last index entries scanned for the next offset
+    /// and largest timestamp. Indexes that fail the checks are rebuilt from a scan of all headers (and
+    /// missing index files written); a segment whose headers do not scan throws.
     func load() throws(LogError) {
-        let offsetBytes = try offsetIndexFile.readAll()
-        let timeBytes = try timeIndexFile.readAll()
-        if let offsets = OffsetIndex(decoding: Array(buffer: offsetBytes), baseOffset: baseOffset, maxEntries: offsetIndex.maxEntries, logSize: size),
-           let times = TimeIndex(decoding: Array(buffer: timeBytes), baseOffset: baseOffset, maxEntries: timeIndex.maxEntries)
+        let offsetBytes = try file.cache.retryingOnExhaustion { () throws(LogError) in try IndexFile.read(offsetIndexPath) }
+        let timeBytes = try file.cache.retryingOnExhaustion { () throws(LogError) in try IndexFile.read(timeIndexPath) }
+        if let offsets = OffsetIndex(decoding: offsetBytes ?? [], baseOffset: baseOffset, maxEntries: offsetIndex.maxEntries, logSize: size),
+           let times = TimeIndex(decoding: timeBytes ?? [], baseOffset: baseOffset, maxEntries: timeIndex.maxEntries)
         {
             offsetIndex = offsets
             timeIndex = times
-            offsetIndexEntriesOnDisk = offsets.entries.count
-            timeIndexEntriesOnDisk = times.entries.count
+            indexFiles = offsetBytes != nil && timeBytes != nil ? .durable : .stale
             // An empty index over a log that should have entries (index files lost): rebuild it rather than
             // scan from position 0 on every lookup.
             let missing = offsets.entries.isEmpty && size > Int64(indexIntervalBytes) * 2
-            if !missing, (try? loadTailState()) != nil { return }
+            if !missing, (try? loadTailState()) != nil {
+                try writeIndexFiles()
+                return
+            }
         }
         try rebuildIndexesFromHeaders()
     }
@@ -62,16 +66,16 @@ extension LogSegment {
     /// Rebuilds both indexes from a headers-only scan of the whole file; throws if it does not scan.
     func rebuildIndexesFromHeaders() throws(LogError) {
         resetState()
-        var scanner = BatchScanner(file: logFile, mode: .headers, segmentBaseOffset: baseOffset, from: 0, end: size)
+        var scanner = BatchScanner(file: try logFile, mode: .headers, segmentBaseOffset: baseOffset, from: 0, end: size)
         while true {
             switch try scanner.next() {
             case let .batch(batch): indexBatch(batch.header, at: batch.position)
             case .end:
                 timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar, skipFullCheck: true)
-                try rewriteIndexFiles()
+                try writeIndexFiles()
                 return
             case let .invalid(position, reason):
-                throw .corruptSegment(path: logFile.path, position: position, reason: reason)
+                throw .corruptSegment(path: logPath, position: position, reason: reason)
             }
         }
     }
@@ -86,7 +90,7 @@ extension LogSegment {
         nextOffset = baseOffset
         maxTimestampSoFar = lastTime.timestamp
         offsetOfMaxTimestampSoFar = lastTime.offset
-        var scanner = BatchScanner(file: logFile, mode: .headers, segmentBaseOffset: baseOffset, from: start, end: size)
+        var scanner = BatchScanner(file: try logFile, mode: .headers, segmentBaseOffset: baseOffset, from: start, end: size)
         while true {
             switch try scanner.next() {
             case let .batch(batch):
@@ -100,7 +104,7 @@ extension LogSegment {
                 firstBatchTimestamp = size > 0 ? try header(at: 0)?.maxTimestamp : nil
                 return
             case let .invalid(position, reason):
-                throw .corruptSegment(path: logFile.path, position: position, reason: reason)
+                throw .corruptSegment(path: logPath, position: position, reason: reason)
             }
         }
     }
@@ -115,7 +119,7 @@ extension LogSegment {
         size = cut.position
         offsetIndex.truncate(toOffset: offset)
         timeIndex.truncate(toOffset: offset)
-        try writeIndexEntries()
+        try writeIndexFiles()
         if size == 0 {
             resetState()
             created = now
@@ -128,12 +132,12 @@ extension LogSegment {
     /// Calls `body` with the header and position of every batch, in order (headers only, no CRC).
     /// A batch that does not scan throws ``LogError/corruptSegment(path:position:reason:)``.
     public func forEachBatchHeader(_ body: (RecordBatchHeader, Int64) -> Void) throws(LogError) {
-        var scanner = BatchScanner(file: logFile, mode: .headers, segmentBaseOffset: baseOffset, from: 0, end: size)
+        var scanner = BatchScanner(file: try logFile, mode: .headers, segmentBaseOffset: baseOffset, from: 0, end: size)
         while true {
             switch try scanner.next() {
             case let .batch(batch): body(batch.header, batch.position)
             case .end: return
-            case let .invalid(position, reason): throw .corruptSegment(path: logFile.path, position: position, reason: reason)
+            case let .invalid(position, reason): throw .corruptSegment(path: logPath, position: position, reason: reason)
             }
         }
     }

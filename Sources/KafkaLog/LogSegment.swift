@@ -6,10 +6,15 @@ import NIOCore
 ///
 /// Invariants: every batch's offsets are >= `baseOffset` and at most Int32.max past it, batches' offsets
 /// strictly increase through the file, and the file is at most Int32.max bytes. The in-memory indexes are
-/// the truth; their files are written as entries are added and rewritten whole by recovery.
+/// the truth. Their files match them durably once the segment is sealed or flushed (appends change memory
+/// only; the active segment's indexes are rebuilt by recovery on every open), and are rewritten whole,
+/// in passing (see ``IndexFile``), by seal, flush, recovery and truncation.
+///
+/// Descriptors: index files hold none; the `.log` is open only while the ``LogFileCache`` keeps it, and is
+/// reopened on use after eviction (``logFile``).
 ///
 /// Not thread-safe: the owner (``PartitionLog``) serialises every call. A segment is opened either by
-/// ``create(directory:baseOffset:config:now:)`` (new, empty) or ``open(directory:baseOffset:config:now:mode:)``.
+/// ``create(directory:baseOffset:config:now:fileCache:)`` (new, empty) or ``open(directory:baseOffset:config:now:mode:fileCache:)``.
 public final class LogSegment {
     /// How to bring an existing segment's state into memory.
     public enum OpenMode: Sendable {
@@ -22,15 +27,27 @@ public final class LogSegment {
         case recover(truncatingCorruptTail: Bool)
     }
 
+    /// How the index files stand against the in-memory entries.
+    enum IndexFilesState {
+        /// The files lag the entries (or may: every change to an index lands here).
+        case stale
+        /// The files hold the entries, not yet fsync'd.
+        case written
+        /// The files hold the entries and were fsync'd.
+        case durable
+    }
+
     public let baseOffset: Int64
     public let directory: String
-    public let logFile: LogFile
-    let offsetIndexFile: LogFile
-    let timeIndexFile: LogFile
+    /// The `.log`, open only while the file cache keeps it.
+    let file: SegmentFile
+    let offsetIndexPath: String
+    let timeIndexPath: String
     let indexIntervalBytes: Int
 
-    public internal(set) var offsetIndex: OffsetIndex
-    public internal(set) var timeIndex: TimeIndex
+    public internal(set) var offsetIndex: OffsetIndex { didSet { indexFiles = .stale } }
+    public internal(set) var timeIndex: TimeIndex { didSet { indexFiles = .stale } }
+    var indexFiles = IndexFilesState.stale
     /// Bytes in the `.log`.
     public internal(set) var size: Int64 = 0
     /// One past the last offset of the last batch; `baseOffset` when empty.
@@ -47,16 +64,14 @@ public final class LogSegment {
     public internal(set) var lastRecovery: SegmentRecovery?
 
     var bytesSinceLastIndexEntry = 0
-    var offsetIndexEntriesOnDisk = 0
-    var timeIndexEntriesOnDisk = 0
 
-    private init(directory: String, baseOffset: Int64, config: LogConfig, now: Int64, create: Bool) throws(LogError) {
+    private init(directory: String, baseOffset: Int64, config: LogConfig, now: Int64, fileCache: LogFileCache) {
         self.directory = directory
         self.baseOffset = baseOffset
         self.indexIntervalBytes = config.indexIntervalBytes
-        self.logFile = try LogFile.open(Self.path(directory, baseOffset, LogFileNames.logSuffix), create: create)
-        self.offsetIndexFile = try LogFile.open(Self.path(directory, baseOffset, LogFileNames.offsetIndexSuffix), create: true)
-        self.timeIndexFile = try LogFile.open(Self.path(directory, baseOffset, LogFileNames.timeIndexSuffix), create: true)
+        self.file = SegmentFile(path: Self.path(directory, baseOffset, LogFileNames.logSuffix), cache: fileCache)
+        self.offsetIndexPath = Self.path(directory, baseOffset, LogFileNames.offsetIndexSuffix)
+        self.timeIndexPath = Self.path(directory, baseOffset, LogFileNames.timeIndexSuffix)
         self.offsetIndex = OffsetIndex(baseOffset: baseOffset, maxEntries: config.offsetIndexMaxEntries)
         self.timeIndex = TimeIndex(baseOffset: baseOffset, maxEntries: config.timeIndexMaxEntries)
         self.nextOffset = baseOffset
@@ -64,19 +79,22 @@ public final class LogSegment {
         self.created = now
     }
 
-    /// A new, empty segment. Files left over under the same name are emptied.
-    public static func create(directory: String, baseOffset: Int64, config: LogConfig, now: Int64) throws(LogError) -> LogSegment {
+    deinit { file.release() }
+
+    /// A new, empty segment (its `.log` left open in `fileCache`). Files left over under the same name
+    /// are emptied.
+    public static func create(directory: String, baseOffset: Int64, config: LogConfig, now: Int64, fileCache: LogFileCache = .shared) throws(LogError) -> LogSegment {
         guard baseOffset >= 0 else { throw .invalidArgument("segment base offset \(baseOffset)") }
-        let segment = try LogSegment(directory: directory, baseOffset: baseOffset, config: config, now: now, create: true)
-        try segment.logFile.truncate(to: 0)
-        try segment.offsetIndexFile.truncate(to: 0)
-        try segment.timeIndexFile.truncate(to: 0)
+        let segment = LogSegment(directory: directory, baseOffset: baseOffset, config: config, now: now, fileCache: fileCache)
+        _ = try segment.file.create()
+        try segment.writeIndexFiles()
         return segment
     }
 
-    /// An existing segment (its `.log` must exist; missing index files are rebuilt).
-    public static func open(directory: String, baseOffset: Int64, config: LogConfig, now: Int64, mode: OpenMode) throws(LogError) -> LogSegment {
-        let segment = try LogSegment(directory: directory, baseOffset: baseOffset, config: config, now: now, create: false)
+    /// An existing segment (its `.log` must exist; missing index files are rebuilt), its `.log` opened
+    /// through `fileCache`.
+    public static func open(directory: String, baseOffset: Int64, config: LogConfig, now: Int64, mode: OpenMode, fileCache: LogFileCache = .shared) throws(LogError) -> LogSegment {
+        let segment = LogSegment(directory: directory, baseOffset: baseOffset, config: config, now: now, fileCache: fileCache)
         segment.size = try segment.logFile.size()
         switch mode {
         case .load: try segment.load()
@@ -89,16 +107,30 @@ public final class LogSegment {
         FileSystem.join(directory, LogFileNames.segmentFileName(baseOffset: baseOffset, suffix: suffix))
     }
 
+    /// The `.log` file, open: the one the file cache holds, or reopened (read-write, never created) when
+    /// it was evicted. Hold it for the operation at hand only; it stays valid for as long as it is held.
+    public var logFile: LogFile {
+        get throws(LogError) { try file.open() }
+    }
+
+    /// The `.log`'s path.
+    public var logPath: String { file.path }
+
+    /// Drops the `.log` from the file cache: the segment holds no descriptor until its next use.
+    public func releaseFile() {
+        file.release()
+    }
+
     /// The timestamp retention measures: the largest batch timestamp, or the `.log`'s modification time
     /// when no batch has one (as Kafka).
     public func largestTimestamp() throws(LogError) -> Int64 {
-        maxTimestampSoFar >= 0 ? maxTimestampSoFar : try logFile.modificationTimeMillis()
+        maxTimestampSoFar >= 0 ? maxTimestampSoFar : try FileSystem.modificationTimeMillis(logPath)
     }
 
     /// Appends `batches` (the readable bytes: whole v2 batches, already validated, offsets assigned and
     /// >= ``nextOffset``) in one write; `headers` are their parsed headers, in order. Updates both indexes
-    /// from the headers only. Returns the file position of the first batch. On a failed write the file is
-    /// cut back to its previous size.
+    /// from the headers only, in memory. Returns the file position of the first batch. On a failed write
+    /// the file is cut back to its previous size.
     @discardableResult
     public func append(_ batches: ByteBuffer, headers: [RecordBatchHeader]) throws(LogError) -> Int64 {
         try append(pieces: [batches], headers: headers)
@@ -124,6 +156,7 @@ public final class LogSegment {
             throw .recordListTooLarge(size: total, segmentBytes: Int(Int32.max))
         }
         let start = size
+        let logFile = try self.logFile
         do {
             if pieces.count == 1 { try logFile.write(pieces[0], at: start) } else { try logFile.write(pieces, at: start) }
         } catch {
@@ -136,7 +169,6 @@ public final class LogSegment {
             position += Int64(header.totalSize)
         }
         size = position
-        try writeIndexEntries()
         return start
     }
 
@@ -163,39 +195,38 @@ public final class LogSegment {
         nextOffset = header.nextOffset
     }
 
-    /// Brings the index files in line with the in-memory entries: appends new ones, or cuts the file
-    /// when entries were removed.
-    func writeIndexEntries() throws(LogError) {
-        let offsetCount = offsetIndex.entries.count
-        if offsetCount < offsetIndexEntriesOnDisk {
-            try offsetIndexFile.truncate(to: Int64(offsetCount * OffsetIndex.entrySize))
-        } else if offsetCount > offsetIndexEntriesOnDisk {
-            try offsetIndexFile.write(offsetIndex.encoded(from: offsetIndexEntriesOnDisk), at: Int64(offsetIndexEntriesOnDisk * OffsetIndex.entrySize))
-        }
-        offsetIndexEntriesOnDisk = offsetCount
-        let timeCount = timeIndex.entries.count
-        if timeCount < timeIndexEntriesOnDisk {
-            try timeIndexFile.truncate(to: Int64(timeCount * TimeIndex.entrySize))
-        } else if timeCount > timeIndexEntriesOnDisk {
-            try timeIndexFile.write(timeIndex.encoded(from: timeIndexEntriesOnDisk), at: Int64(timeIndexEntriesOnDisk * TimeIndex.entrySize))
-        }
-        timeIndexEntriesOnDisk = timeCount
+    /// Writes the index files when they may lag the in-memory entries (not fsync'd).
+    func writeIndexFiles() throws(LogError) {
+        guard indexFiles == .stale else { return }
+        try writeIndexFiles(sync: false)
     }
 
-    /// Rewrites both index files from the in-memory entries.
-    func rewriteIndexFiles() throws(LogError) {
-        try offsetIndexFile.truncate(to: 0)
-        try timeIndexFile.truncate(to: 0)
-        offsetIndexEntriesOnDisk = 0
-        timeIndexEntriesOnDisk = 0
-        try writeIndexEntries()
+    /// Makes the index files hold the in-memory entries durably: written if they lag, fsync'd if not yet.
+    func syncIndexFiles() throws(LogError) {
+        switch indexFiles {
+        case .stale:
+            try writeIndexFiles(sync: true)
+        case .written:
+            try file.cache.retryingOnExhaustion { () throws(LogError) in try IndexFile.sync(offsetIndexPath) }
+            try file.cache.retryingOnExhaustion { () throws(LogError) in try IndexFile.sync(timeIndexPath) }
+            indexFiles = .durable
+        case .durable:
+            return
+        }
     }
 
-    /// fsync of the `.log`, then both indexes.
+    private func writeIndexFiles(sync: Bool) throws(LogError) {
+        let offsets = offsetIndex.encoded()
+        let times = timeIndex.encoded()
+        try file.cache.retryingOnExhaustion { () throws(LogError) in try IndexFile.write(offsets, to: offsetIndexPath, sync: sync) }
+        try file.cache.retryingOnExhaustion { () throws(LogError) in try IndexFile.write(times, to: timeIndexPath, sync: sync) }
+        indexFiles = sync ? .durable : .written
+    }
+
+    /// fsync of the `.log`, then the index files are made to hold the in-memory entries durably.
     public func flush() throws(LogError) {
         try logFile.sync()
-        try offsetIndexFile.sync()
-        try timeIndexFile.sync()
+        try syncIndexFiles()
     }
 
     /// fsync of the `.log` only (enough for an active segment, whose indexes are rebuilt on every open).
@@ -204,18 +235,20 @@ public final class LogSegment {
     }
 
     /// When the segment stops being active (roll, close): records the largest timestamp as the final time
-    /// index entry, as Kafka does, so that retention can read it from the file later; then flushes.
+    /// index entry, as Kafka does, so that retention can read it from the file later; then flushes (the
+    /// index files are written whole and fsync'd here, from then on they match the entries).
     public func seal() throws(LogError) {
         timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar, skipFullCheck: true)
-        try writeIndexEntries()
         try flush()
     }
 
-    /// Removes the segment's three files. Open ranges stay readable until released.
+    /// Removes the segment's three files, and its `.log` from the file cache for good (it is never
+    /// reopened). Open ranges stay readable until released.
     public func deleteFiles() throws(LogError) {
-        try FileSystem.remove(logFile.path)
-        try FileSystem.remove(offsetIndexFile.path)
-        try FileSystem.remove(timeIndexFile.path)
+        file.retire()
+        try FileSystem.remove(logPath)
+        try FileSystem.remove(offsetIndexPath)
+        try FileSystem.remove(timeIndexPath)
     }
 
     /// Whether an index is full (the segment must roll before another entry is needed).

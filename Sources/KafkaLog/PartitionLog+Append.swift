@@ -178,7 +178,7 @@ extension PartitionLog {
             recoveryPoint = end
             lastFlushTime = now
             try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: end)
-            let segment = try LogSegment.create(directory: directory, baseOffset: end, config: config, now: now)
+            let segment = try LogSegment.create(directory: directory, baseOffset: end, config: config, now: now, fileCache: fileCache)
             try FileSystem.syncDirectory(directory)
             segments.append(segment)
         }

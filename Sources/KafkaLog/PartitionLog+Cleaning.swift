@@ -9,7 +9,7 @@ extension PartitionLog {
         snapshot.reserveCapacity(segments.count)
         for segment in segments {
             snapshot.append(CleaningPlan.Segment(
-                baseOffset: segment.baseOffset, nextOffset: segment.nextOffset, size: segment.size, file: segment.logFile,
+                baseOffset: segment.baseOffset, nextOffset: segment.nextOffset, size: segment.size, file: segment.file,
                 identity: ObjectIdentifier(segment), indexBytes: segment.offsetIndex.entries.count * OffsetIndex.entrySize,
                 timeIndexBytes: segment.timeIndex.entries.count * TimeIndex.entrySize,
                 largestTimestamp: try segment.largestTimestamp(), firstBatchTimestamp: segment.firstBatchTimestamp
@@ -32,7 +32,7 @@ extension PartitionLog {
     /// 3. the swap file is renamed `<base>.log` (fsync'd), the `.deleted` files removed;
     /// 4. the new segment is opened with its indexes rebuilt from a full scan.
     ///
-    /// Recovery (``open(logDirectory:topic:partition:config:now:producerPolicy:logger:)``) finishes a
+    /// Recovery (``open(logDirectory:topic:partition:config:now:producerPolicy:logger:fileCache:)``) finishes a
     /// swap interrupted after step 1 and discards `.cleaned` and `.deleted` files, so a crash anywhere
     /// leaves every segment either as it was or as cleaned. Returns false, discarding the files, when
     /// the log changed under the round (a replaced segment was deleted or the log reopened).
@@ -98,11 +98,13 @@ extension PartitionLog {
         try FileSystem.syncDirectory(directory)
         var deleted: [String] = []
         for segment in old {
-            for path in [segment.logFile.path, segment.offsetIndexFile.path, segment.timeIndexFile.path] where FileSystem.exists(path) {
+            for path in [segment.logPath, segment.offsetIndexPath, segment.timeIndexPath] where FileSystem.exists(path) {
                 try crash.step()
                 try FileSystem.rename(path, to: path + LogFileNames.deletedSuffix)
                 deleted.append(path + LogFileNames.deletedSuffix)
             }
+            // Its path now names nothing, and soon the cleaned file: never reopen it.
+            segment.file.retire()
         }
         try FileSystem.syncDirectory(directory)
         try crash.step()
@@ -113,7 +115,7 @@ extension PartitionLog {
             try FileSystem.remove(path)
         }
         try crash.step()
-        let segment = try LogSegment.open(directory: directory, baseOffset: base, config: config, now: now, mode: .recover(truncatingCorruptTail: false))
+        let segment = try LogSegment.open(directory: directory, baseOffset: base, config: config, now: now, mode: .recover(truncatingCorruptTail: false), fileCache: fileCache)
         try segment.flush()
         return segment
     }

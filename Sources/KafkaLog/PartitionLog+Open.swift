@@ -19,10 +19,29 @@ extension PartitionLog {
     /// 4. Producer state is rebuilt from the batch headers at or after the log start offset.
     /// 5. Scanned segments are fsync'd; recovery point and high watermark become the log end offset; the
     ///    clean-shutdown marker is removed.
+    ///
+    /// Segments' `.log` files are opened through `fileCache`, and those of all but the active segment
+    /// released once loaded: opening leaves at most the active segment's file open (in the cache), so
+    /// opening many logs never exhausts descriptors. Should the process run out of descriptors anyway
+    /// (EMFILE, ENFILE), files are evicted from `fileCache` and opening runs once more: like recovery
+    /// after a crash, it may be repeated from any point.
     public static func open(
         logDirectory: String, topic: String, partition: Int32, config: LogConfig = LogConfig(), now: Int64,
         producerPolicy: ProducerStateManager.UnknownProducerPolicy = .acceptAnySequence,
-        logger: Logger = Logger(label: "strom.log", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "strom.log", factory: { _ in SwiftLogNoOpLogHandler() }),
+        fileCache: LogFileCache = .shared
+    ) throws(LogError) -> PartitionLog {
+        try fileCache.retryingOnExhaustion { () throws(LogError) in
+            try recoverAndOpen(
+                logDirectory: logDirectory, topic: topic, partition: partition, config: config, now: now,
+                producerPolicy: producerPolicy, logger: logger, fileCache: fileCache
+            )
+        }
+    }
+
+    private static func recoverAndOpen(
+        logDirectory: String, topic: String, partition: Int32, config: LogConfig, now: Int64,
+        producerPolicy: ProducerStateManager.UnknownProducerPolicy, logger: Logger, fileCache: LogFileCache
     ) throws(LogError) -> PartitionLog {
         try config.validate()
         guard !topic.isEmpty, topic != ".", topic != "..", !topic.contains("/"), partition >= 0 else {
@@ -52,7 +71,7 @@ extension PartitionLog {
             } else {
                 mode = .load
             }
-            let segment = try LogSegment.open(directory: directory, baseOffset: base, config: config, now: now, mode: mode)
+            let segment = try LogSegment.open(directory: directory, baseOffset: base, config: config, now: now, mode: mode, fileCache: fileCache)
             if let recovery = segment.lastRecovery {
                 report.recoveredSegments[base] = recovery
                 try segment.flush()
@@ -63,25 +82,27 @@ extension PartitionLog {
                     ])
                 }
             }
+            if !isLast { segment.releaseFile() }
             segments.append(segment)
         }
         if segments.isEmpty {
-            let segment = try LogSegment.create(directory: directory, baseOffset: max(0, startCheckpoint ?? 0), config: config, now: now)
+            let segment = try LogSegment.create(directory: directory, baseOffset: max(0, startCheckpoint ?? 0), config: config, now: now, fileCache: fileCache)
             try FileSystem.syncDirectory(directory)
             segments.append(segment)
         }
         for (previous, next) in zip(segments, segments.dropFirst()) where previous.nextOffset > next.baseOffset {
-            throw .corruptSegment(path: next.logFile.path, position: 0, reason: "segment starts at offset \(next.baseOffset) but the previous one ends at \(previous.nextOffset)")
+            throw .corruptSegment(path: next.logPath, position: 0, reason: "segment starts at offset \(next.baseOffset) but the previous one ends at \(previous.nextOffset)")
         }
         let logEndOffset = segments[segments.count - 1].nextOffset
         let logStartOffset = min(max(startCheckpoint ?? 0, segments[0].baseOffset), logEndOffset)
         let producerState = try rebuildProducerState(segments: segments, from: logStartOffset, policy: producerPolicy)
+        for segment in segments.dropLast() { segment.releaseFile() }
         if cleanShutdown {
             try FileSystem.remove(markerPath)
             try FileSystem.syncDirectory(directory)
         }
         let log = PartitionLog(
-            topic: topic, partition: partition, directory: directory, config: config, logger: logger, segments: segments,
+            topic: topic, partition: partition, directory: directory, config: config, fileCache: fileCache, logger: logger, segments: segments,
             logStartOffset: logStartOffset, producerState: producerState, openReport: report, now: now
         )
         log.cleanerCheckpoint = try readCheckpoint(LogFileNames.cleanerOffsetCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)

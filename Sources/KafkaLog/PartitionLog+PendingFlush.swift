@@ -6,10 +6,14 @@
 /// Invariant: the recovery point only moves to an `end` whose files were synced after `end` was the
 /// log end offset, so everything below it is on disk. Concurrent flushes of one log are safe (each
 /// syncs its own list; the recovery point takes the larger end). Files stay open while listed, even if
-/// the segment is rolled or deleted meanwhile (syncing such a file is harmless: a roll has synced it already).
+/// the segment is rolled or deleted meanwhile (syncing such a file is harmless: a roll has synced it
+/// already), or its file is evicted from the file cache and reopened: `fdatasync` through any
+/// descriptor of a file flushes that file (the inode's dirty pages and size), not what was written
+/// through that descriptor, so syncing the `LogFile` listed here covers writes made through a newer one.
 public struct PendingFlush: Sendable {
     /// Offsets below this are durable once `perform` returns.
     public let end: Int64
+    /// The `.log` files of the segments holding unflushed offsets.
     let files: [LogFile]
 
     /// Syncs every listed file, in order. Blocks; call it off the partition lock and off event loops.
@@ -19,16 +23,21 @@ public struct PendingFlush: Sendable {
 }
 
 extension PartitionLog {
-    /// What a flush of everything appended so far must sync, or nil when it is already durable.
+    /// What a flush of everything appended so far must sync, or nil when it is already durable. The
+    /// listed `.log` files are opened (through the file cache) here. A sealed segment's indexes are
+    /// final and must be durable too: sealing made them so, and should they not be, they are synced here
+    /// (the active segment's are rebuilt on open).
     public func prepareFlush() throws(LogError) -> PendingFlush? {
         try ensureOpen()
         let end = logEndOffset
         guard end > recoveryPoint else { return nil }
-        var files: [LogFile] = []
-        for segment in segments[segmentIndex(for: recoveryPoint)...] {
-            files.append(segment.logFile)
-            // A sealed segment's indexes are final and must be durable too; the active one's are rebuilt on open.
-            if segment !== activeSegment { files += [segment.offsetIndexFile, segment.timeIndexFile] }
+        let files = try changingFiles { () throws(LogError) -> [LogFile] in
+            var files: [LogFile] = []
+            for segment in segments[segmentIndex(for: recoveryPoint)...] {
+                files.append(try segment.logFile)
+                if segment !== activeSegment { try segment.syncIndexFiles() }
+            }
+            return files
         }
         return PendingFlush(end: end, files: files)
     }

@@ -112,7 +112,7 @@ extension PartitionLog {
                 try same.truncate(to: offset, now: now)
                 fresh = same
             } else {
-                fresh = try LogSegment.create(directory: directory, baseOffset: offset, config: config, now: now)
+                fresh = try LogSegment.create(directory: directory, baseOffset: offset, config: config, now: now, fileCache: fileCache)
             }
             try FileSystem.syncDirectory(directory)
             for segment in old where segment !== fresh { try segment.deleteFiles() }

@@ -13,7 +13,11 @@ import NIOCore
 ///
 /// Durability protocol: a segment is sealed and fsync'd before the next one is created, and the
 /// recovery-point checkpoint is written (atomically) on roll and on close; close also writes the
-/// clean-shutdown marker, which open removes. Opening recovers, see ``open(logDirectory:topic:partition:config:now:producerPolicy:logger:)``.
+/// clean-shutdown marker, which open removes. Opening recovers, see ``open(logDirectory:topic:partition:config:now:producerPolicy:logger:fileCache:)``.
+///
+/// Descriptors: the log holds none of its own. Segments' `.log` files are open only while ``fileCache``
+/// keeps them (an idle log's may all be evicted; they reopen on use) and index files are opened only in
+/// passing, so a node's descriptors are bounded by the cache's capacity, not by its partitions.
 ///
 /// Synchronous and not thread-safe: the broker must serialise all calls for a partition (one at a
 /// time; ``FetchData`` ranges may be read concurrently afterwards). Times are milliseconds passed in;
@@ -27,6 +31,8 @@ public final class PartitionLog {
     public let partition: Int32
     public let directory: String
     public let config: LogConfig
+    /// Where the segments' `.log` files are kept open.
+    public let fileCache: LogFileCache
     let logger: Logger
 
     /// Ordered by base offset; never empty; the last is the active segment.
@@ -47,13 +53,14 @@ public final class PartitionLog {
     public internal(set) var cleanerCheckpoint: Int64?
 
     init(
-        topic: String, partition: Int32, directory: String, config: LogConfig, logger: Logger, segments: [LogSegment],
-        logStartOffset: Int64, producerState: ProducerStateManager, openReport: LogOpenReport, now: Int64
+        topic: String, partition: Int32, directory: String, config: LogConfig, fileCache: LogFileCache, logger: Logger,
+        segments: [LogSegment], logStartOffset: Int64, producerState: ProducerStateManager, openReport: LogOpenReport, now: Int64
     ) {
         self.topic = topic
         self.partition = partition
         self.directory = directory
         self.config = config
+        self.fileCache = fileCache
         self.logger = logger
         self.segments = segments
         self.logStartOffset = logStartOffset
@@ -118,7 +125,8 @@ public final class PartitionLog {
     }
 
     /// Makes everything below `offset` (default: the log end offset) durable: fsync of the segments
-    /// holding unflushed offsets (the active segment's `.log` only; its indexes are rebuilt on open).
+    /// holding unflushed offsets (the active segment's `.log` only; its indexes are rebuilt on open),
+    /// reopening their files if the cache evicted them.
     /// Afterwards ``recoveryPoint`` is the log end offset. For "fsync before acknowledging" call this
     /// after ``append(_:leaderEpoch:timestampType:now:)``; for `flush.messages`/`flush.ms`, when
     /// ``needsFlush(now:)``.
@@ -137,7 +145,8 @@ public final class PartitionLog {
     }
 
     /// Flushes everything, seals the active segment, writes the recovery-point checkpoint and then the
-    /// clean-shutdown marker. The log cannot be used afterwards; ranges already returned stay readable.
+    /// clean-shutdown marker, and releases the segments' files from the file cache. The log cannot be
+    /// used afterwards; ranges already returned stay readable.
     public func close() throws(LogError) {
         try ensureOpen()
         try changingFiles { () throws(LogError) in
@@ -147,6 +156,7 @@ public final class PartitionLog {
             try FileSystem.writeAtomically([], to: FileSystem.join(directory, LogFileNames.cleanShutdownMarker), directory: directory)
         }
         isClosed = true
+        for segment in segments { segment.releaseFile() }
         logger.debug("closed log", metadata: metadata)
     }
 
@@ -154,15 +164,20 @@ public final class PartitionLog {
     public func delete() throws(LogError) {
         try ensureOpen()
         isClosed = true
+        for segment in segments { segment.file.retire() }
         try FileSystem.removeTree(directory)
         let parent = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)])
         if !parent.isEmpty { try FileSystem.syncDirectory(parent) }
         logger.info("deleted log", metadata: metadata)
     }
 
+    /// Replaces a per-partition checkpoint file atomically (retried once after evicting files when the
+    /// process is out of descriptors).
     func writeCheckpoint(_ name: String, offset: Int64) throws(LogError) {
         let checkpoint = OffsetCheckpoint(entries: [.init(topic: topic, partition: partition, offset: offset)])
-        try FileSystem.writeAtomically(checkpoint.encoded(), to: FileSystem.join(directory, name), directory: directory)
+        try fileCache.retryingOnExhaustion { () throws(LogError) in
+            try FileSystem.writeAtomically(checkpoint.encoded(), to: FileSystem.join(directory, name), directory: directory)
+        }
     }
 
     var metadata: Logger.Metadata {
@@ -170,7 +185,7 @@ public final class PartitionLog {
     }
 }
 
-/// What ``PartitionLog/open(logDirectory:topic:partition:config:now:producerPolicy:logger:)`` found.
+/// What ``PartitionLog/open(logDirectory:topic:partition:config:now:producerPolicy:logger:fileCache:)`` found.
 public struct LogOpenReport: Hashable, Sendable {
     /// The clean-shutdown marker was present.
     public var cleanShutdown: Bool

@@ -46,7 +46,7 @@ import Testing
         let log = try Fixtures.open(directory, config: Compaction.config())
         let written = try Compaction.fill(log, count: 60, keys: 3)
         let active = log.activeSegment
-        let activeBytes = try Fixtures.readFile(active.logFile.path)
+        let activeBytes = try Fixtures.readFile(active.logPath)
         #expect(active.size > 0)
         // Below the high watermark nothing is cleanable yet.
         #expect(try log.cleaningPlan(now: 10_000, byteBudget: 1 << 30) == nil)
@@ -54,7 +54,7 @@ import Testing
         let cleaned = try #require(try Compaction.clean(log, now: 10_000))
         #expect(cleaned.plan.endOffset == active.baseOffset)
         #expect(log.activeSegment === active)
-        #expect(try Fixtures.readFile(active.logFile.path) == activeBytes)
+        #expect(try Fixtures.readFile(active.logPath) == activeBytes)
         let read = try Compaction.readAll(log)
         Compaction.expectCompactionOf(written, read: read)
         // Everything in the active segment is still there, duplicates included.

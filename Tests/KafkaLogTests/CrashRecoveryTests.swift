@@ -25,11 +25,11 @@ import Testing
         let directory = try TemporaryDirectory()
         let log = try Fixtures.open(directory, config: config)
         try Fixtures.fill(log, batches: 40, padding: 10)
-        while try Fixtures.batches(inFile: log.activeSegment.logFile.path).count < 4 {
+        while try Fixtures.batches(inFile: log.activeSegment.logPath).count < 4 {
             try Fixtures.fill(log, batches: 1, padding: 10)
         }
         #expect(log.segments.count > 2)
-        let path = log.activeSegment.logFile.path
+        let path = log.activeSegment.logPath
         return Damaged(directory: directory, pristine: try Fixtures.readFile(path), batches: try Fixtures.batches(inFile: path), activeBase: log.activeSegment.baseOffset)
     }
 

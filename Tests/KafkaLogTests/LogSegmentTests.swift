@@ -30,8 +30,12 @@ import Testing
         #expect(segment.maxTimestampSoFar == headers.last!.maxTimestamp)
         #expect(segment.firstBatchTimestamp == headers[0].maxTimestamp)
         #expect(!segment.offsetIndex.entries.isEmpty)
-        #expect(try Fixtures.readFile(segment.logFile.path).count == Int(segment.size))
-        #expect(try Fixtures.readFile(segment.offsetIndexFile.path) == segment.offsetIndex.encoded())
+        #expect(try Fixtures.readFile(segment.logPath).count == Int(segment.size))
+        // Appends change the indexes in memory only; sealing writes the files.
+        #expect(try Fixtures.readFile(segment.offsetIndexPath).isEmpty)
+        try segment.seal()
+        #expect(try Fixtures.readFile(segment.offsetIndexPath) == segment.offsetIndex.encoded())
+        #expect(try Fixtures.readFile(segment.timeIndexPath) == segment.timeIndex.encoded())
     }
 
     @Test func appendRejectsOffsetsGoingBackwards() throws {
@@ -107,8 +111,8 @@ import Testing
         #expect(segment.nextOffset == kept.last!.nextOffset)
         #expect(segment.maxTimestampSoFar == kept.last!.maxTimestamp)
         #expect(segment.offsetIndex.entries.allSatisfy { Int64($0.position) < segment.size })
-        #expect(try Fixtures.readFile(segment.offsetIndexFile.path) == segment.offsetIndex.encoded())
-        #expect(try Fixtures.readFile(segment.timeIndexFile.path) == segment.timeIndex.encoded())
+        #expect(try Fixtures.readFile(segment.offsetIndexPath) == segment.offsetIndex.encoded())
+        #expect(try Fixtures.readFile(segment.timeIndexPath) == segment.timeIndex.encoded())
         var batch = try RecordBatch(bytes: Fixtures.batch(count: 2, firstValue: 0, timestamp: 1))
         batch.setBaseOffset(segment.nextOffset)
         #expect(try segment.append(batch) == Int64(kept.reduce(0) { $0 + $1.totalSize }))
@@ -123,15 +127,15 @@ import Testing
         try segment.seal()
         let offsets = segment.offsetIndex
         let times = segment.timeIndex
-        try Fixtures.writeFile(segment.offsetIndexFile.path, [1, 2, 3])
-        try Fixtures.writeFile(segment.timeIndexFile.path, [])
+        try Fixtures.writeFile(segment.offsetIndexPath, [1, 2, 3])
+        try Fixtures.writeFile(segment.timeIndexPath, [])
         let reopened = try LogSegment.open(directory: directory.path, baseOffset: 100, config: config, now: 0, mode: .recover(truncatingCorruptTail: true))
         #expect(reopened.lastRecovery?.truncatedBytes == 0)
         #expect(reopened.lastRecovery?.batchCount == 40)
         #expect(reopened.offsetIndex == offsets)
         #expect(reopened.timeIndex == times)
         #expect(reopened.nextOffset == segment.nextOffset)
-        #expect(try Fixtures.readFile(reopened.offsetIndexFile.path) == offsets.encoded())
+        #expect(try Fixtures.readFile(reopened.offsetIndexPath) == offsets.encoded())
     }
 
     @Test func loadTrustsSaneIndexesAndRebuildsInsaneOnes() throws {
@@ -147,7 +151,7 @@ import Testing
         // An entry pointing into the middle of a batch: not sane, rebuilt.
         var bogus = segment.offsetIndex.encoded()
         bogus[bogus.count - 1] &+= 1
-        try Fixtures.writeFile(segment.offsetIndexFile.path, bogus)
+        try Fixtures.writeFile(segment.offsetIndexPath, bogus)
         let rebuilt = try LogSegment.open(directory: directory.path, baseOffset: 100, config: config, now: 0, mode: .load)
         #expect(rebuilt.offsetIndex == segment.offsetIndex)
         #expect(rebuilt.nextOffset == headers.last!.nextOffset)

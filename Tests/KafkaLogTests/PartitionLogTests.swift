@@ -242,16 +242,17 @@ import Testing
     }
 
     /// A failed write (here: the active segment's descriptor swapped for /dev/full, so pwrite or pwritev gives
-    /// ENOSPC) takes the log offline; reopening recovers it.
+    /// ENOSPC) takes the log offline; reopening recovers it. The log has a file cache of its own, so that
+    /// nothing evicts the swapped descriptor meanwhile.
     @Test(.enabled(if: FileSystem.exists("/dev/full"))) func storageFailureTakesTheLogOffline() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let log = try Fixtures.open(directory)
+        let log = try Fixtures.open(directory, fileCache: LogFileCache(capacity: 8))
         try Fixtures.fill(log, batches: 3)
         let end = log.logEndOffset
         let full = openDevFull()
         try #require(full >= 0)
-        dup2(full, log.activeSegment.logFile.descriptor)
+        dup2(full, try log.activeSegment.logFile.descriptor)
         close(full)
         #expect {
             try log.append(Fixtures.batch(count: 1, firstValue: end), leaderEpoch: 0, now: 0)

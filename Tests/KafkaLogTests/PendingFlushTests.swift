@@ -42,9 +42,11 @@ import Testing
         try Fixtures.fill(log, batches: 20, padding: 500) // rolls several segments
         #expect(log.segments.count > 2)
         let pending = try #require(try log.prepareFlush())
-        // Every segment from the recovery point on: the .log of each, plus both indexes of sealed ones.
+        // Every segment from the recovery point on: the .log of each; sealed ones' indexes were made
+        // durable when they were sealed.
         let fromRecoveryPoint = log.segments[log.segmentIndex(for: log.recoveryPoint)...]
-        #expect(pending.files.count == fromRecoveryPoint.count * 3 - 2)
+        #expect(pending.files.count == fromRecoveryPoint.count)
+        #expect(log.segments.dropLast().allSatisfy { $0.indexFiles == .durable })
         try pending.perform()
         log.completeFlush(pending, now: 9_000)
         #expect(log.recoveryPoint == log.logEndOffset)

@@ -42,8 +42,11 @@ enum Fixtures {
         return try! builder.build().bytes
     }
 
-    static func open(_ directory: TemporaryDirectory, config: LogConfig = LogConfig(), now: Int64 = 1_000, policy: ProducerStateManager.UnknownProducerPolicy = .acceptAnySequence) throws -> PartitionLog {
-        try PartitionLog.open(logDirectory: directory.path, topic: topic, partition: 0, config: config, now: now, producerPolicy: policy)
+    static func open(
+        _ directory: TemporaryDirectory, config: LogConfig = LogConfig(), now: Int64 = 1_000,
+        policy: ProducerStateManager.UnknownProducerPolicy = .acceptAnySequence, fileCache: LogFileCache = .shared
+    ) throws -> PartitionLog {
+        try PartitionLog.open(logDirectory: directory.path, topic: topic, partition: 0, config: config, now: now, producerPolicy: policy, fileCache: fileCache)
     }
 
     static func partitionDirectory(_ directory: TemporaryDirectory) -> String {

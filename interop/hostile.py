@@ -303,6 +303,34 @@ def gzip_of_zeros(n_bytes):
     return _ZERO_GZIP[n_bytes]
 
 
+_MESSAGE_GZIP = {}
+
+
+def gzip_of_one_message_of_zeros(n_bytes):
+    """gzip of one valid magic-1 message (null key) whose value is zeros, n_bytes in all once
+    inflated: a parser that takes it apart finds a well-formed inner message and goes on to the
+    next wrapper, so only a bound on what it inflates in total stops it."""
+    if n_bytes not in _MESSAGE_GZIP:
+        value_len = n_bytes - 34  # offset 8, size 4, crc 4, magic 1, attributes 1, timestamp 8, key 4, value length 4
+        content_head = struct.pack(">bbqii", 1, 0, 0, -1, value_len)
+        crc = zlib.crc32(content_head)
+        chunk = bytes(MIB)
+        left = value_len
+        while left:
+            crc = zlib.crc32(chunk[:min(left, MIB)], crc)
+            left -= min(left, MIB)
+        head = struct.pack(">qiI", 0, 4 + len(content_head) + value_len, crc) + content_head
+        c = zlib.compressobj(9, zlib.DEFLATED, 31)
+        parts = [c.compress(head)]
+        left = value_len
+        while left:
+            parts.append(c.compress(chunk[:min(left, MIB)]))
+            left -= min(left, MIB)
+        parts.append(c.flush())
+        _MESSAGE_GZIP[n_bytes] = b"".join(parts)
+    return _MESSAGE_GZIP[n_bytes]
+
+
 def produce_body(version, topic, partition, records_bytes, acks=-1, timeout_ms=30000):
     """Produce v0-v8 (not flexible): one topic, one partition."""
     w = W()

@@ -551,11 +551,12 @@ def describe_quorum_body():
 # ------------------------------------------------------------------------------------ admin
 
 
-def create_topics_v4(port, topics, validate_only, timeout=60.0):
-    """CreateTopics v4: topics = [(name, partitions, replication factor)]; returns {name: (error, message)}."""
+def create_topics_v4(port, topics, validate_only, timeout=60.0, timeout_ms=None):
+    """CreateTopics v4: topics = [(name, partitions, replication factor)]; returns {name: (error, message)}.
+    `timeout` bounds the wait for the answer; timeout_ms (default timeout - 5 s) is the request's own."""
     w = W()
     w.array(topics, lambda w, t: w.string(t[0]).i32(t[1]).i16(t[2]).i32(0).i32(0))
-    w.i32(int(timeout * 1000) - 5000).bool(validate_only)
+    w.i32(int(timeout * 1000) - 5000 if timeout_ms is None else timeout_ms).bool(validate_only)
     r = call(port, 19, 4, w.done(), timeout=timeout)
     r.i32()
     out = {}
@@ -565,9 +566,16 @@ def create_topics_v4(port, topics, validate_only, timeout=60.0):
     return out
 
 
-def metadata_topics(port, timeout=10.0):
-    """{topic name: (error, partition count)} from Metadata v1 (all topics)."""
-    r = call(port, 3, 1, struct.pack(">i", -1), timeout=timeout)
+def metadata_topics(port, timeout=10.0, topics=None):
+    """{topic name: (error, partition count)} from Metadata v1 (all topics, or `topics`)."""
+    return {name: (error, len(leaders)) for name, (error, leaders) in metadata_leaders(port, timeout, topics).items()}
+
+
+def metadata_leaders(port, timeout=10.0, topics=None):
+    """{topic name: (error, {partition: leader})} from Metadata v1 (all topics, or `topics`)."""
+    w = W()
+    w.array(topics, lambda w, t: w.string(t))
+    r = call(port, 3, 1, w.done(), timeout=timeout)
     for _ in range(r.i32()):
         r.i32()
         r.string()
@@ -579,13 +587,15 @@ def metadata_topics(port, timeout=10.0):
         error = r.i16()
         name = r.string()
         r.i8()
-        n = r.i32()
-        for _ in range(n):
-            r.i16(), r.i32(), r.i32()
+        leaders = {}
+        for _ in range(r.i32()):
+            r.i16()
+            partition, leader = r.i32(), r.i32()
+            leaders[partition] = leader
             for _ in range(2):  # replicas, isr
                 ids = r.i32()
                 r.p += 4 * ids
-        out[name] = (error, n)
+        out[name] = (error, leaders)
     return out
 
 

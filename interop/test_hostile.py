@@ -18,6 +18,7 @@ import random
 import signal
 import socket
 import struct
+import threading
 import time
 
 import confluent_kafka  # noqa: F401  (a missing client fails the module, it is never skipped)
@@ -333,6 +334,59 @@ def test_create_topics_with_sixty_thousand_partitions_is_refused(node):
         except (OSError, ConnectionError, AssertionError, struct.error) as e:
             problems.append("Metadata after CreateTopics: %s: %s" % (type(e).__name__, e))
     finish(problems, broker, watch, baseline, "CreateTopics of 60,000 partitions")
+
+
+def test_large_create_topics_answers_within_its_timeout(node):
+    """Found by the fuzzer (a bit flip in sarama's CreateTopics turned 3 partitions into 4099):
+    CreateTopics v4 of one topic with 4,099 partitions (Kafka allows up to 10,000 in a request)
+    and timeoutMs 3000. Kafka answers within the request's timeout (REQUEST_TIMED_OUT if the
+    controller has not finished) and keeps serving meanwhile. Checked: an answer (any error code)
+    within timeoutMs + 5 s, and the topic written before keeps its leader throughout (Metadata
+    polled while the request runs): a node busy creating partitions must not fence itself."""
+    broker, watch, baseline = node
+    problems = []
+    done = threading.Event()
+    leaderless = []
+
+    def poll_leaders():
+        while not done.is_set():
+            try:
+                _, leaders = H.metadata_leaders(broker.port, timeout=5, topics=[baseline.topic])[baseline.topic]
+                lost = sorted(p for p, leader in leaders.items() if leader < 0)
+                if lost:
+                    leaderless.append((round(time.monotonic() - t0, 1), lost))
+            except Exception as e:
+                leaderless.append((round(time.monotonic() - t0, 1), "%s: %s" % (type(e).__name__, e)))
+            done.wait(0.2)
+
+    t0 = time.monotonic()
+    poller = threading.Thread(target=poll_leaders, daemon=True)
+    poller.start()
+    try:
+        res = H.create_topics_v4(broker.port, [("hostile-4099", 4099, 1)], validate_only=False, timeout=3 + 5,
+                                 timeout_ms=3000)
+        print("CreateTopics v4 (4,099 partitions, timeoutMs 3000): %s after %.1fs" % (res, time.monotonic() - t0))
+    except (OSError, ConnectionError, AssertionError, struct.error) as e:
+        problems.append("CreateTopics v4 of 4,099 partitions with timeoutMs 3000: no answer within %.1fs (%s: %s)" % (
+            time.monotonic() - t0, type(e).__name__, e))
+    # Whatever the answer, let the creation finish before judging leaders and restarting.
+    # (Metadata for all topics: naming the topic in Metadata v1 would auto-create it, and wait.)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if H.metadata_topics(broker.port, timeout=10).get("hostile-4099", (3, 0))[1] >= 4099:
+                break
+        except (OSError, ConnectionError, AssertionError, struct.error):
+            pass
+        time.sleep(0.5)
+    print("topic complete after %.1fs" % (time.monotonic() - t0))
+    done.wait(5)  # the poller watches 5 s more: a fence committed behind the creation shows only now
+    done.set()
+    poller.join(10)
+    if leaderless:
+        problems.append("while the CreateTopics ran, %s's partitions had no leader (seconds, partitions): %s" % (
+            baseline.topic, leaderless[:5]))
+    finish(problems, broker, watch, baseline, "CreateTopics of 4,099 partitions")
 
 
 # ------------------------------------------------------------------ 4. framing

@@ -6,9 +6,11 @@ Everything here talks to 127.0.0.1 only. Layouts follow Kafka's message schemas
 (../shared/kafka-protocol/message); which versions are flexible (header v2, compact strings and
 tagged fields) comes from the repository's own Protocol/message/*Request.def files.
 
-Replay saved frames by hand (each file: what the fuzzer or a probe sent, one frame per record):
+Replay saved frames by hand (one JSON line per frame: label, api, version, payload in hex, note;
+frames labelled `controller:` go to CONTROLLER_PORT), e.g. interop/hostile-repro/*.frames or the
+fuzzer's fuzz-hangs.frames / fuzz-suspects.frames in a test's work directory:
 
-    .venv/bin/python interop/hostile.py replay FILE.frames PORT
+    .venv/bin/python interop/hostile.py replay FILE.frames PORT [CONTROLLER_PORT]
 """
 import json
 import os
@@ -911,8 +913,8 @@ def send_frame(frame, timeout):
             buf += chunk
             if len(buf) >= 4 and need == 4:
                 need = 4 + struct.unpack_from(">i", buf)[0]
-                if need < 12:
-                    return Outcome(frame, "answer", "malformed answer size %d" % (need - 4), time.monotonic() - t0)
+                if need < 8:
+                    return Outcome(frame, "malformed", "answer size %d" % (need - 4), time.monotonic() - t0)
             if need > 4 and len(buf) >= need:
                 corr = struct.unpack_from(">i", buf, 4)[0]
                 return Outcome(frame, "answer", "", time.monotonic() - t0, corr)
@@ -1001,13 +1003,16 @@ class FuzzStats:
     parked: list = field(default_factory=list)
     hangs: list = field(default_factory=list)
     wrong_corr: list = field(default_factory=list)
+    malformed: list = field(default_factory=list)  # answers too short to hold a correlation id
     refused: list = field(default_factory=list)
     by_api: dict = field(default_factory=dict)  # label prefix -> [sent, answers, closed, parked]
     slowest: list = field(default_factory=list)  # the 10 slowest answered or closed frames: (seconds, label)
 
     def line(self):
-        return "%d frames: %d answered, %d closed by the broker, %d parked (waiting APIs), %d hangs, %d refused connections, %d wrong correlation ids" % (
-            self.sent, self.answers, self.closed, len(self.parked), len(self.hangs), len(self.refused), len(self.wrong_corr))
+        return ("%d frames: %d answered, %d closed by the broker, %d parked (waiting APIs), %d hangs, %d refused "
+                "connections, %d wrong correlation ids, %d malformed answers") % (
+            self.sent, self.answers, self.closed, len(self.parked), len(self.hangs), len(self.refused),
+            len(self.wrong_corr), len(self.malformed))
 
 
 def save_frames(path, frames, note=""):
@@ -1042,7 +1047,6 @@ def run_frames(frames, broker, stats, frame_timeout, deadline, workers, suspects
                 fut = pool.submit(send_frame, fr, frame_timeout)
                 futures[fut] = fr
                 in_flight[id(fr)] = fr
-                stats.sent += 1
             if not futures:
                 break
             finished, _ = wait(list(futures), timeout=frame_timeout + 5, return_when=FIRST_COMPLETED)
@@ -1055,6 +1059,7 @@ def run_frames(frames, broker, stats, frame_timeout, deadline, workers, suspects
             if not broker.alive():
                 save_frames(suspects_path, list(in_flight.values()), "in flight when the process died")
                 save_frames(suspects_path, recent, "answered or closed shortly before the process died")
+                stats.sent += len(in_flight)
                 problems.append("the process died (exit %s) during the fuzz; %d frames in flight and the last %d "
                                 "before them saved to %s (first in flight: %s)" % (
                                     broker.proc.returncode, len(in_flight), len(recent), suspects_path,
@@ -1067,6 +1072,7 @@ def run_frames(frames, broker, stats, frame_timeout, deadline, workers, suspects
 
 def _account(o, stats, broker):
     fr = o.frame
+    stats.sent += 1
     key = fr.label.split(" ")[0]
     if "unadvertised-" in key:
         key = key.split("unadvertised-")[0] + "unadvertised keys"
@@ -1085,6 +1091,8 @@ def _account(o, stats, broker):
         row[2] += 1
     elif o.kind == "refused":
         stats.refused.append(o)
+    elif o.kind == "malformed":
+        stats.malformed.append(o)
     else:
         api = fr.header_api()
         if api in WAITING_APIS and _node_answers(broker):
@@ -1102,18 +1110,20 @@ def _node_answers(broker, timeout=3.0):
         return False
 
 
-def replay(path, port, timeout=10.0):
-    """Sends every frame of a saved file to 127.0.0.1:port, one connection each, and prints what came back."""
+def replay(path, port, controller_port=None, timeout=60.0):
+    """Sends every frame of a saved file to 127.0.0.1:port (frames labelled `controller:` to
+    controller_port), one connection each, in order, and prints what came back."""
     for line in Path(path).read_text().splitlines():
         d = json.loads(line)
-        fr = Frame(d["label"], port, bytes.fromhex(d["payload"]), d.get("api"), d.get("version"))
+        to = controller_port if d["label"].startswith("controller:") and controller_port else port
+        fr = Frame(d["label"], to, bytes.fromhex(d["payload"]), d.get("api"), d.get("version"))
         o = send_frame(fr, timeout)
-        print("%-60s %-7s %5.2fs %s" % (fr.label, o.kind, o.seconds, o.detail))
+        print("%-60s %-7s %5.2fs %s" % (fr.label, o.kind, o.seconds, o.detail or ""))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "replay":
-        replay(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "replay":
+        replay(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) == 5 else None)
     else:
         print(__doc__)
         sys.exit(2)

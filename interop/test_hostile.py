@@ -339,10 +339,12 @@ def test_create_topics_with_sixty_thousand_partitions_is_refused(node):
 def test_large_create_topics_answers_within_its_timeout(node):
     """Found by the fuzzer (a bit flip in sarama's CreateTopics turned 3 partitions into 4099):
     CreateTopics v4 of one topic with 4,099 partitions (Kafka allows up to 10,000 in a request)
-    and timeoutMs 3000. Kafka answers within the request's timeout (REQUEST_TIMED_OUT if the
+    and timeoutMs 1000. Kafka answers within the request's timeout (REQUEST_TIMED_OUT if the
     controller has not finished) and keeps serving meanwhile. Checked: an answer (any error code)
-    within timeoutMs + 5 s, and the topic written before keeps its leader throughout (Metadata
-    polled while the request runs): a node busy creating partitions must not fence itself."""
+    within timeoutMs + 3 s, and the topic written before keeps its leader throughout (Metadata
+    polled while the request runs and 5 s after): a node busy creating partitions must not fence
+    itself. Both hold for a correct node however fast it creates partitions; the debug build takes
+    7-50 s for these 4,099 on 2 cores and fences itself when it takes more than its 9 s session."""
     broker, watch, baseline = node
     problems = []
     done = threading.Event()
@@ -363,11 +365,11 @@ def test_large_create_topics_answers_within_its_timeout(node):
     poller = threading.Thread(target=poll_leaders, daemon=True)
     poller.start()
     try:
-        res = H.create_topics_v4(broker.port, [("hostile-4099", 4099, 1)], validate_only=False, timeout=3 + 5,
-                                 timeout_ms=3000)
-        print("CreateTopics v4 (4,099 partitions, timeoutMs 3000): %s after %.1fs" % (res, time.monotonic() - t0))
+        res = H.create_topics_v4(broker.port, [("hostile-4099", 4099, 1)], validate_only=False, timeout=1 + 3,
+                                 timeout_ms=1000)
+        print("CreateTopics v4 (4,099 partitions, timeoutMs 1000): %s after %.1fs" % (res, time.monotonic() - t0))
     except (OSError, ConnectionError, AssertionError, struct.error) as e:
-        problems.append("CreateTopics v4 of 4,099 partitions with timeoutMs 3000: no answer within %.1fs (%s: %s)" % (
+        problems.append("CreateTopics v4 of 4,099 partitions with timeoutMs 1000: no answer within %.1fs (%s: %s)" % (
             time.monotonic() - t0, type(e).__name__, e))
     # Whatever the answer, let the creation finish before judging leaders and restarting.
     # (Metadata for all topics: naming the topic in Metadata v1 would auto-create it, and wait.)
@@ -579,6 +581,9 @@ def test_fuzz_every_api_and_version(node, workdir):
         H.save_frames(workdir / "fuzz-wrong-corr.frames", [f for f, _ in stats.wrong_corr], "answered with another correlation id")
         problems.append("%d answers carried another correlation id than their request: %s" % (
             len(stats.wrong_corr), "; ".join("%s -> %d" % (f.label, c) for f, c in stats.wrong_corr[:10])))
+    if stats.malformed:
+        problems.append("%d answers too short for a correlation id: %s" % (len(stats.malformed), "; ".join(
+            "%s (%s)" % (o.frame.label, o.detail) for o in stats.malformed[:5])))
     if stats.refused:
         problems.append("%d connections were refused: %s" % (len(stats.refused), "; ".join(
             "%s (%s)" % (o.frame.label, o.detail) for o in stats.refused[:5])))

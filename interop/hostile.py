@@ -553,6 +553,23 @@ def describe_quorum_body():
 # ------------------------------------------------------------------------------------ admin
 
 
+def delete_records_v1(port, topic, partitions, offset=-1, timeout=30.0):
+    """DeleteRecords v1 of `partitions` of `topic` up to `offset` (-1: the high watermark);
+    returns {partition: (low watermark, error)}."""
+    w = W()
+    w.array([topic], lambda w, t: w.string(t).array(list(partitions), lambda w, p: w.i32(p).i64(offset)))
+    w.i32(int(timeout * 1000) - 5000)
+    r = call(port, 21, 1, w.done(), timeout=timeout)
+    r.i32()
+    out = {}
+    for _ in range(r.count()):
+        r.string()
+        for _ in range(r.count()):
+            partition, low, error = r.i32(), r.i64(), r.i16()
+            out[partition] = (low, error)
+    return out
+
+
 def create_topics_v4(port, topics, validate_only, timeout=60.0, timeout_ms=None):
     """CreateTopics v4: topics = [(name, partitions, replication factor)]; returns {name: (error, message)}.
     `timeout` bounds the wait for the answer; timeout_ms (default timeout - 5 s) is the request's own."""

@@ -124,6 +124,29 @@ def test_produce_to_cluster_metadata_is_refused(node):
     finish(problems, broker, watch, baseline, "Produce to __cluster_metadata")
 
 
+def test_delete_records_of_consumer_offsets_is_refused(node):
+    """Found while probing: DeleteRecords v1 up to the high watermark of every __consumer_offsets
+    partition. Kafka refuses DeleteRecords on internal topics with INVALID_TOPIC_EXCEPTION (17);
+    accepting it lets any client erase every group's committed offsets (the known group's offsets,
+    committed before the probe, are checked after the restart)."""
+    broker, watch, baseline = node
+    problems = []
+    try:
+        res = H.delete_records_v1(broker.port, "__consumer_offsets", range(50))
+        cut = {p: low for p, (low, error) in res.items() if error == 0 and low > 0}
+        print("DeleteRecords v1 of __consumer_offsets-0..49: errors %s; low watermarks moved: %s" % (
+            sorted({error for _, error in res.values()}), cut))
+        wrong = sorted(p for p, (_, error) in res.items() if error != INVALID_TOPIC_EXCEPTION)
+        if wrong or len(res) != 50:
+            problems.append("DeleteRecords of __consumer_offsets: %d of 50 partitions answered without %d "
+                            "INVALID_TOPIC_EXCEPTION (errors %s); records deleted up to %s" % (
+                                len(wrong) + 50 - len(res), INVALID_TOPIC_EXCEPTION,
+                                sorted({res[p][1] for p in wrong}), cut or "nowhere"))
+    except (OSError, ConnectionError, AssertionError, struct.error) as e:
+        problems.append("DeleteRecords of __consumer_offsets: no answer (%s: %s)" % (type(e).__name__, e))
+    finish(problems, broker, watch, baseline, "DeleteRecords of __consumer_offsets")
+
+
 # ------------------------------------------------------------------ 2. the quorum's own RPCs
 
 

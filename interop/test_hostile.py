@@ -396,7 +396,7 @@ def test_large_create_topics_answers_within_its_timeout(node):
             time.monotonic() - t0, type(e).__name__, e))
     # Whatever the answer, let the creation finish before judging leaders and restarting.
     # (Metadata for all topics: naming the topic in Metadata v1 would auto-create it, and wait.)
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if H.metadata_topics(broker.port, timeout=10).get("hostile-4099", (3, 0))[1] >= 4099:

@@ -13,8 +13,6 @@ fuzzer's fuzz-hangs.frames / fuzz-suspects.frames in a test's work directory:
     .venv/bin/python interop/hostile.py replay FILE.frames PORT [CONTROLLER_PORT]
 """
 import json
-import os
-import random
 import re
 import socket
 import struct
@@ -832,7 +830,7 @@ def serves_new_topic(broker, tag, timeout=30):
         return ["serving after restart: %s: %s" % (type(e).__name__, e)]
 
 
-def check_survived(broker, baseline, watch, what, kill=True):
+def check_survived(broker, baseline, watch, what):
     """The common end of every hostile test. Returns a list of problems (empty = survived):
     (a) the process is alive and answers Metadata; (b) its peak RSS stayed under RSS_BOUND_MIB;
     (c) after kill -9 it restarts on the same data; (d) the records written before the probe read
@@ -854,14 +852,13 @@ def check_survived(broker, baseline, watch, what, kill=True):
     watch.sample_now()
     if watch.peak_mib > RSS_BOUND_MIB:
         problems.append("(b) peak RSS %.0f MiB, over the bound of %d MiB" % (watch.peak_mib, RSS_BOUND_MIB))
-    if kill:
-        if broker.alive():
-            broker.kill9()
-        try:
-            broker.start(timeout=60)
-        except BrokerError as e:
-            problems.append("(c) no restart after kill -9: %s" % e)
-            return problems
+    if broker.alive():
+        broker.kill9()
+    try:
+        broker.start(timeout=60)
+    except BrokerError as e:
+        problems.append("(c) no restart after kill -9: %s" % e)
+        return problems
     problems += ["(d) " + p for p in read_back(broker, baseline)]
     problems += ["(d) " + p for p in serves_new_topic(broker, "%d" % broker.starts)]
     watch.sample_now()

@@ -46,8 +46,8 @@ def node(fresh_broker):
     watch.stop()
 
 
-def finish(problems, broker, watch, baseline, what, kill=True):
-    problems = problems + H.check_survived(broker, baseline, watch, what, kill=kill)
+def finish(problems, broker, watch, baseline, what):
+    problems = problems + H.check_survived(broker, baseline, watch, what)
     print("%s: peak RSS %.0f MiB (bound %d MiB, %d samples)" % (what, watch.peak_mib, H.RSS_BOUND_MIB, watch.samples))
     if problems:
         pytest.fail("%s:\n  - %s" % (what, "\n  - ".join(problems)), pytrace=False)

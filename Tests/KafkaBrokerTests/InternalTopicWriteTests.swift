@@ -44,6 +44,12 @@ import Testing
             .init(topic: "__consumer_offsets", partitions: (0..<3).map { .init(partition: $0, fetchOffset: 0, partitionMaxBytes: 1 << 20) }),
         ]), version: 11)
         #expect(fetch.responses.first?.partitions.allSatisfy { $0.highWatermark == 0 } == true)
+        for version in SupportedAPIs.versions(for: .deleteRecords)! {
+            let deleted = try await client.send(DeleteRecordsRequest(topics: [
+                .init(name: "__consumer_offsets", partitions: [.init(partitionIndex: 0, offset: -1)]),
+            ], timeoutMs: 5000), version: version)
+            #expect(deleted.topics.first?.partitions.first?.errorCode == ErrorCode.invalidTopicException.rawValue, "DeleteRecords v\(version)")
+        }
         await client.close()
         await broker.shutdown()
     }

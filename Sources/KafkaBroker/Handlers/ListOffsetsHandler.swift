@@ -1,3 +1,4 @@
+import KafkaController
 import KafkaLog
 import KafkaProtocol
 
@@ -46,7 +47,8 @@ struct ListOffsetsHandler: RequestHandler {
 }
 
 /// DeleteRecords (v0-2): moves each partition's log start offset up to the given offset (-1: the
-/// high watermark); beyond the high watermark is OFFSET_OUT_OF_RANGE. Answers the new low watermark.
+/// high watermark); beyond the high watermark is OFFSET_OUT_OF_RANGE, an internal topic
+/// INVALID_TOPIC_EXCEPTION. Answers the new low watermark.
 struct DeleteRecordsHandler: RequestHandler {
     let metadata: MetadataService
     let replicas: ReplicaManager
@@ -59,9 +61,12 @@ struct DeleteRecordsHandler: RequestHandler {
             var t = DeleteRecordsResponse.DeleteRecordsTopicResult(name: topic.name)
             for p in topic.partitions {
                 var r = DeleteRecordsResponse.DeleteRecordsTopicResult.DeleteRecordsPartitionResult(partitionIndex: p.partitionIndex, lowWatermark: -1)
-                let result = replicas.leader(of: TopicPartition(topic.name, p.partitionIndex), image: image, nodeID: nodeID).flatMap { leader in
-                    leader.replica.withLogResult { log in try log.deleteRecords(before: p.offset == -1 ? log.highWatermark : p.offset) }
-                }
+                // Internal topics are the broker's (Kafka refuses them too): deleting __consumer_offsets
+                // records would erase every group's committed offsets.
+                let result = TopicName.internalTopics.contains(topic.name) ? .failure(.invalidTopicException)
+                    : replicas.leader(of: TopicPartition(topic.name, p.partitionIndex), image: image, nodeID: nodeID).flatMap { leader in
+                        leader.replica.withLogResult { log in try log.deleteRecords(before: p.offset == -1 ? log.highWatermark : p.offset) }
+                    }
                 switch result {
                 case let .success(lowWatermark): r.lowWatermark = lowWatermark
                 case let .failure(code): r.errorCode = code.rawValue

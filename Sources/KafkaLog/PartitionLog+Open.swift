@@ -17,8 +17,11 @@ extension PartitionLog {
     /// 3. Segments must not overlap. The log start offset is the larger of its checkpoint and the first
     ///    segment's base offset (never past the log end offset).
     /// 4. Producer state is rebuilt from the batch headers at or after the log start offset.
-    /// 5. Scanned segments are fsync'd; recovery point and high watermark become the log end offset; the
-    ///    clean-shutdown marker is removed.
+    /// 5. Scanned segments holding records are fsync'd; recovery point and high watermark become the log
+    ///    end offset; the clean-shutdown marker is removed. Directory entries made or removed here are
+    ///    fsync'd by the first flush, not now (``unsyncedDirectories``): a roll or any flush makes them
+    ///    durable before records that need them, and only the active segment changes until then, which
+    ///    the next open scans whatever the marker says.
     ///
     /// Segments' `.log` files are opened through `fileCache`, and those of all but the active segment
     /// released once loaded: opening leaves at most the active segment's file open (in the cache), so
@@ -49,7 +52,8 @@ extension PartitionLog {
         }
         try FileSystem.createDirectory(logDirectory)
         let directory = FileSystem.join(logDirectory, LogFileNames.partitionDirectoryName(topic: topic, partition: partition))
-        if try FileSystem.createDirectory(directory) { try FileSystem.syncDirectory(logDirectory) }
+        var unsyncedDirectories: [String] = []
+        if try FileSystem.createDirectory(directory) { unsyncedDirectories.append(logDirectory) }
         let markerPath = FileSystem.join(directory, LogFileNames.cleanShutdownMarker)
         let cleanShutdown = FileSystem.exists(markerPath)
         let recoveryCheckpoint = try readCheckpoint(LogFileNames.recoveryPointCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
@@ -74,7 +78,8 @@ extension PartitionLog {
             let segment = try LogSegment.open(directory: directory, baseOffset: base, config: config, now: now, mode: mode, fileCache: fileCache)
             if let recovery = segment.lastRecovery {
                 report.recoveredSegments[base] = recovery
-                try segment.flush()
+                // An empty segment has nothing to make durable (a truncation to nothing recurs harmlessly).
+                if segment.size > 0 { try segment.flush() }
                 if recovery.truncatedBytes > 0 {
                     logger.info("truncated a torn or corrupt segment tail", metadata: [
                         "kafka.topic": "\(topic)", "kafka.partition": "\(partition)", "log.segment": "\(base)",
@@ -87,7 +92,7 @@ extension PartitionLog {
         }
         if segments.isEmpty {
             let segment = try LogSegment.create(directory: directory, baseOffset: max(0, startCheckpoint ?? 0), config: config, now: now, fileCache: fileCache)
-            try FileSystem.syncDirectory(directory)
+            unsyncedDirectories.append(directory)
             segments.append(segment)
         }
         for (previous, next) in zip(segments, segments.dropFirst()) where previous.nextOffset > next.baseOffset {
@@ -99,12 +104,13 @@ extension PartitionLog {
         for segment in segments.dropLast() { segment.releaseFile() }
         if cleanShutdown {
             try FileSystem.remove(markerPath)
-            try FileSystem.syncDirectory(directory)
+            if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
         }
         let log = PartitionLog(
             topic: topic, partition: partition, directory: directory, config: config, fileCache: fileCache, logger: logger, segments: segments,
             logStartOffset: logStartOffset, producerState: producerState, openReport: report, now: now
         )
+        log.unsyncedDirectories = unsyncedDirectories
         log.cleanerCheckpoint = try readCheckpoint(LogFileNames.cleanerOffsetCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
         logger.debug("opened log", metadata: log.metadata.merging([
             "log.start_offset": "\(logStartOffset)", "log.end_offset": "\(logEndOffset)", "log.clean_shutdown": "\(cleanShutdown)",

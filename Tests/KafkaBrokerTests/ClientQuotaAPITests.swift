@@ -61,6 +61,20 @@ import Testing
         await broker.shutdown()
     }
 
+    @Test func theQuotaWindowIsABrokerConfig() async throws {
+        let broker = try await TestBroker(overrides: ["controller.quota.window.num": "3"])
+        let client = try await broker.client()
+        let r = try await client.send(DescribeConfigsRequest(resources: [.init(resourceType: 4, resourceName: "1", configurationKeys: [
+            "controller.quota.window.num", "controller.quota.window.size.seconds",
+        ])]), version: 4)
+        let configs = r.results.first?.configs ?? []
+        #expect(configs.map(\.name) == ["controller.quota.window.num", "controller.quota.window.size.seconds"])
+        #expect(configs.map(\.value) == ["3", "1"])
+        #expect(configs.map(\.configSource) == [4, 5])
+        await client.close()
+        await broker.shutdown()
+    }
+
     @Test func quotasSurviveARestartFromASnapshot() async throws {
         // A snapshot after every commit: the restart loads the quota from a .checkpoint file.
         let overrides = ["metadata.log.max.record.bytes.between.snapshots": "1"]

@@ -10,8 +10,9 @@ import StromConfig
 /// Each node keeps its own buckets and charges the requests that arrive at it, before forwarding
 /// them to the active controller. Kafka charges at the controller instead, so there one client's
 /// rate holds across the whole cluster; in Strom a client spreading its requests over N nodes gets up
-/// to N times its rate. Requests sent straight to the controller listener (the forwarded ones, and
-/// admin clients using `--bootstrap-controller`) are not charged again.
+/// to N times its rate. Requests on the controller listener are not charged: the
+/// forwarded ones were charged where they arrived, and admin clients using `--bootstrap-controller`
+/// are not limited.
 public final class ControllerMutationQuotas: Sendable {
     private let buckets: NIOLockedValueBox<MutationBuckets>
 

@@ -21,6 +21,8 @@ public enum BrokerAssembly {
         d.register(DeleteTopicsHandler(metadata: metadata))
         d.register(CreatePartitionsHandler(metadata: metadata))
         d.register(IncrementalAlterConfigsHandler(metadata: metadata))
+        d.register(AlterClientQuotasHandler(metadata: metadata))
+        d.register(DescribeClientQuotasHandler(metadata: metadata))
         d.register(DescribeConfigsHandler(metadata: metadata, config: config))
         d.register(DescribeClusterHandler(metadata: metadata, config: config))
         d.register(DescribeQuorumHandler(metadata: metadata, quorum: quorum, config: config))
@@ -45,7 +47,7 @@ public enum BrokerAssembly {
     }
 
     /// The controller listener: the KRaft quorum's RPCs, broker registration and heartbeats, producer id
-    /// blocks, and the topic administration a broker forwards to the active controller.
+    /// blocks, and the topic and quota administration a broker forwards to the active controller.
     public static func controllerDispatcher(listenerName: String, metadata: MetadataService, quorum: QuorumDriver,
                                             config: ServerConfig, logger: Logger) -> RequestDispatcher {
         var d = RequestDispatcher(listenerName: listenerName, logger: logger)
@@ -65,6 +67,7 @@ public enum BrokerAssembly {
         d.register(ControllerDeleteTopicsHandler(metadata: metadata))
         d.register(ControllerCreatePartitionsHandler(metadata: metadata))
         d.register(ControllerIncrementalAlterConfigsHandler(metadata: metadata))
+        d.register(ControllerAlterClientQuotasHandler(metadata: metadata))
         d.register(ApiVersionsHandler(apis: d.advertised, finalizedFeatures: { features(metadata) }))
         return d
     }

@@ -5,7 +5,8 @@ import KafkaProtocol
 /// Topic and config administration: decided by the active controller. Called from the client
 /// listener, they run here when this node is the active controller and are forwarded to it otherwise
 /// (as a Kafka broker forwards them); called from the controller listener (`…AsController`) they never
-/// forward and answer NOT_CONTROLLER instead.
+/// forward and answer NOT_CONTROLLER instead. These charge no quota: clients' requests go through
+/// `MetadataService+MutationQuota` first.
 extension MetadataService {
     public func createTopics(_ request: CreateTopicsRequest) async -> CreateTopicsResponse {
         let answer = await controllerCall(request, version: CreateTopicsRequest.validVersions.upperBound,
@@ -14,7 +15,8 @@ extension MetadataService {
         guard let answer else { return failedAll(CreateTopicsResponse(topics: request.topics.map { .init(name: $0.name) })) }
         // Read your writes: a forwarded creation is answered once this node's image has the topics,
         // so the client's next Metadata request here finds them (bounded wait; replay is quick).
-        let created = answer.topics.filter { $0.errorCode == 0 }.map(\.name)
+        // (validate_only creates nothing, so there is nothing to wait for.)
+        let created = request.validateOnly ? [] : answer.topics.filter { $0.errorCode == 0 }.map(\.name)
         let deadline = BrokerClock.nowMs() + 5_000
         while !created.allSatisfy({ image.topic(named: $0) != nil }) && BrokerClock.nowMs() < deadline {
             try? await Task.sleep(for: .milliseconds(5))
@@ -78,13 +80,6 @@ extension MetadataService {
                 response.responses[i].errorMessage = message
             }
         })
-    }
-
-    /// Creates topics that a Metadata request asked for, with the broker's defaults.
-    public func autoCreate(_ names: [String]) async -> CreateTopicsResponse {
-        var request = CreateTopicsRequest()
-        request.topics = names.map { .init(name: $0, numPartitions: -1, replicationFactor: -1) }
-        return await createTopics(request)
     }
 
     static func failTopics(_ response: inout CreateTopicsResponse, _ code: ErrorCode, _ message: String) {

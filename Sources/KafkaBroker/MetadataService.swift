@@ -23,6 +23,8 @@ public actor MetadataService {
     public nonisolated let nodeID: Int32
     let config: ServerConfig
     let logger: Logger
+    /// KIP-599 buckets of the clients whose topic mutations arrive at this node.
+    public nonisolated let mutationQuotas: ControllerMutationQuotas
     private let replayState: NIOLockedValueBox<(image: MetadataImage, publishers: [Publisher])>
     private let statusBox = NIOLockedValueBox(QuorumDriver.Status(epoch: 0, leaderID: nil, isLeader: false, epochStartOffset: nil))
     private var driver: QuorumDriver?
@@ -59,6 +61,7 @@ public actor MetadataService {
         self.clusterID = clusterID
         self.nodeID = config.nodeID
         self.logger = logger
+        mutationQuotas = ControllerMutationQuotas(config: config)
         replayState = NIOLockedValueBox((MetadataImage.empty, []))
     }
 

@@ -27,6 +27,8 @@ public enum SupportedAPIs {
         Entry(apiKey: .deleteRecords, versions: 0...2),
         Entry(apiKey: .createPartitions, versions: 0...3),
         Entry(apiKey: .incrementalAlterConfigs, versions: 0...1),
+        Entry(apiKey: .describeClientQuotas, versions: 0...1),
+        Entry(apiKey: .alterClientQuotas, versions: 0...1),
         Entry(apiKey: .describeCluster, versions: 0...1),
         Entry(apiKey: .describeQuorum, versions: 0...2),
         // Classic consumer groups. OffsetCommit v1 stays for sarama 1.22; JoinGroup v0 for

@@ -4,7 +4,9 @@ import StromConfig
 
 /// CreatePartitions: grows a topic to `count` partitions (never shrinks it), placing the new ones
 /// round-robin or as assigned (null or empty assignments mean automatic placement). Errors per topic: UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS
-/// (count not above the current one), INVALID_REPLICA_ASSIGNMENT, INVALID_REQUEST (topic twice).
+/// (count not above the current one), INVALID_REPLICA_ASSIGNMENT, INVALID_REQUEST (topic twice),
+/// POLICY_VIOLATION (the request would add more than `CreateTopics.maxPartitionsPerRequest` partitions
+/// in all: the topics that fit grow, in request order, the rest are refused).
 public enum CreatePartitions {
     public static func handle<G: RandomNumberGenerator>(
         _ request: CreatePartitionsRequest, image: MetadataImage, generator: inout G
@@ -13,6 +15,7 @@ public enum CreatePartitions {
         var records: [MetadataRecordAndVersion] = []
         var counts: [String: Int] = [:]
         for t in request.topics { counts[t.name, default: 0] += 1 }
+        var partitionsSoFar = 0
         for t in request.topics {
             var result = CreatePartitionsResponse.CreatePartitionsTopicResult(name: t.name)
             func fail(_ code: ErrorCode, _ message: String) {
@@ -53,8 +56,12 @@ public enum CreatePartitions {
                     }
                     if let problem {
                         fail(.invalidReplicaAssignment, problem)
-                    } else if !request.validateOnly {
-                        for p in placed.keys.sorted() {
+                    } else if partitionsSoFar + placed.count > Int(CreateTopics.maxPartitionsPerRequest) {
+                        let failure = CreateTopics.overRequestLimit(t.name, adding: placed.count, sofar: partitionsSoFar)
+                        fail(failure.code, failure.message)
+                    } else {
+                        partitionsSoFar += placed.count
+                        for p in placed.keys.sorted() where !request.validateOnly {
                             let replicas = placed[p]!
                             let registration = PartitionRegistration(replicas: replicas, isr: replicas, leader: replicas[0])
                             records.append(MetadataRecordAndVersion(registration.record(topicID: topic.id, partition: p), version: 0))

@@ -7,11 +7,23 @@ import StromConfig
 ///
 /// Errors are per topic: TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION (bad or colliding name),
 /// INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG,
-/// INVALID_REQUEST (a name given twice). `validateOnly` answers the same and records nothing.
+/// INVALID_REQUEST (a name given twice), POLICY_VIOLATION (the request's partitions would exceed
+/// `maxPartitionsPerRequest`). `validateOnly` answers the same and records nothing.
 public enum CreateTopics {
-    /// At most this many partitions are created by one request (Kafka's controller likewise refuses
-    /// excessively large single operations), so a request cannot make the controller build millions of records.
+    /// At most this many partitions are created by one request, all its topics together, so a request
+    /// cannot make the controller build millions of records. Kafka's controller has the same limit
+    /// (MAX_PARTITIONS_PER_BATCH) and refuses the whole request with POLICY_VIOLATION; Strom creates
+    /// the topics that fit, in request order, and gives POLICY_VIOLATION to each topic that would take
+    /// the total past the limit (as the mutation quota throttles topic by topic). A topic refused for
+    /// another reason counts nothing.
     public static let maxPartitionsPerRequest: Int32 = 10_000
+
+    /// The POLICY_VIOLATION of a topic whose `adding` partitions would take a request holding `sofar`
+    /// past `maxPartitionsPerRequest`.
+    static func overRequestLimit(_ name: String, adding: Int, sofar: Int) -> Failure {
+        Failure(code: .policyViolation,
+                message: "Excessively large number of partitions per request: \(adding) more for topic '\(name)' would make \(sofar + adding), above the limit of \(maxPartitionsPerRequest) per request.")
+    }
 
     public static func handle<G: RandomNumberGenerator>(
         _ request: CreateTopicsRequest, image: MetadataImage, config: ServerConfig, generator: inout G
@@ -21,6 +33,7 @@ public enum CreateTopics {
         var counts: [String: Int] = [:]
         for t in request.topics { counts[t.name, default: 0] += 1 }
         var working = MetadataDelta(base: image)
+        var partitionsSoFar = 0
         for topic in request.topics {
             var result = CreateTopicsResponse.CreatableTopicResult(name: topic.name)
             if counts[topic.name, default: 0] > 1 {
@@ -34,7 +47,13 @@ public enum CreateTopics {
                 result.errorCode = error.code.rawValue
                 result.errorMessage = error.message
                 response.topics.append(result)
+            case let .success(planned) where partitionsSoFar + planned.assignments.count > Int(maxPartitionsPerRequest):
+                let failure = overRequestLimit(topic.name, adding: planned.assignments.count, sofar: partitionsSoFar)
+                result.errorCode = failure.code.rawValue
+                result.errorMessage = failure.message
+                response.topics.append(result)
             case let .success(planned):
+                partitionsSoFar += planned.assignments.count
                 result.topicID = planned.topicID
                 result.numPartitions = Int32(planned.assignments.count)
                 result.replicationFactor = Int16(planned.assignments[0]?.count ?? 0)

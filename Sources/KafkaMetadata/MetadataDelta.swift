@@ -82,10 +82,20 @@ public struct MetadataDelta: Sendable {
                 throw MetadataReplayError("ProducerIdsRecord moves the next producer id back to \(r.nextProducerID)")
             }
             image.nextProducerID = r.nextProducerID
+        case let r as ClientQuotaRecord:
+            guard let entity = ClientQuotaEntity(record: r) else {
+                throw MetadataReplayError("ClientQuotaRecord names an entity type twice")
+            }
+            guard r.remove || r.value.isFinite else {
+                throw MetadataReplayError("ClientQuotaRecord sets \(r.key) of \(entity) to \(r.value)")
+            }
+            var values = image.clientQuotas[entity] ?? [:]
+            values[r.key] = r.remove ? nil : r.value
+            image.clientQuotas[entity] = values.isEmpty ? nil : values
         case is NoOpRecord, is RegisterControllerRecord:
             break
         default:
-            // Records of areas Strom does not model yet (ACLs, quotas, SCRAM, delegation tokens,
+            // Records of areas Strom does not model yet (ACLs, SCRAM, delegation tokens,
             // transactions) leave the image as it is.
             break
         }

@@ -5,7 +5,8 @@ extension MetadataImage {
     /// an empty delta gives back this image, provenance aside.
     ///
     /// Order: features first (metadata.version leads, as Kafka requires), then brokers with their fenced
-    /// state, topics each followed by its partitions, configs, and the producer id high-water mark.
+    /// state, topics each followed by its partitions, configs, client quotas, and the producer id
+    /// high-water mark.
     /// Every list is sorted so equal images give byte-identical snapshots.
     public func snapshotRecords() -> [MetadataRecordAndVersion] {
         var out: [MetadataRecordAndVersion] = []
@@ -29,6 +30,12 @@ extension MetadataImage {
             for (key, value) in configs[resource]!.sorted(by: { $0.key < $1.key }) {
                 out.append(MetadataRecordAndVersion(
                     ConfigRecord(resourceType: resource.type, resourceName: resource.name, name: key, value: value), version: 0))
+            }
+        }
+        for entity in clientQuotas.keys.sorted() {
+            for (key, value) in clientQuotas[entity]!.sorted(by: { $0.key < $1.key }) {
+                out.append(MetadataRecordAndVersion(
+                    ClientQuotaRecord(entity: entity.recordEntity, key: key, value: value, remove: false), version: 0))
             }
         }
         if nextProducerID > 0 {

@@ -60,6 +60,8 @@ public struct MetadataImage: Hashable, Sendable {
     public var configs: [ConfigResource: [String: String]]
     /// The first producer id not yet handed out.
     public var nextProducerID: Int64
+    /// Client quotas (`controller_mutation_rate`, …) per entity; an entity without values is absent.
+    public var clientQuotas: [ClientQuotaEntity: [String: Double]]
 
     public init() {
         provenance = .empty
@@ -69,6 +71,7 @@ public struct MetadataImage: Hashable, Sendable {
         brokers = [:]
         configs = [:]
         nextProducerID = 0
+        clientQuotas = [:]
     }
 
     public static let empty = MetadataImage()

@@ -188,6 +188,8 @@ extension ServerConfig {
         config.brokerSessionTimeoutMs = try p.optionalInt64("broker.session.timeout.ms", range: 1...Int64(Int32.max)) ?? 9_000
         config.metadataSnapshotMaxBytes = try p.optionalInt64("metadata.log.max.record.bytes.between.snapshots", range: 1...Int64.max) ?? (20 << 20)
         config.metadataSnapshotIntervalMs = try p.optionalInt64("metadata.log.max.snapshot.interval.ms", range: 0...Int64.max) ?? 3_600_000
+        config.controllerQuotaWindowNum = Int(try p.optionalInt32("controller.quota.window.num", range: 1...Int32.max) ?? 11)
+        config.controllerQuotaWindowSizeSeconds = Int(try p.optionalInt32("controller.quota.window.size.seconds", range: 1...Int32.max) ?? 1)
         if config.brokerHeartbeatIntervalMs >= config.brokerSessionTimeoutMs {
             throw ConfigError(key: "broker.heartbeat.interval.ms", "must be less than broker.session.timeout.ms")
         }

@@ -70,6 +70,10 @@ public struct ServerConfig: Hashable, Sendable {
     public var metadataSnapshotIntervalMs: Int64 = 3_600_000
     /// `broker.session.timeout.ms`: a broker without a heartbeat for this long is fenced.
     public var brokerSessionTimeoutMs: Int64 = 9_000
+    /// `controller.quota.window.num` and `controller.quota.window.size.seconds`: the controller mutation
+    /// quota's window (KIP-599); a client's burst is its `controller_mutation_rate` times both.
+    public var controllerQuotaWindowNum: Int = 11
+    public var controllerQuotaWindowSizeSeconds: Int = 1
 
     /// Kafka keys that were given and are accepted but have no effect in Strom (thread counts, socket
     /// buffer sizes, replication factors of internal topics on a single node, …), for a warning.

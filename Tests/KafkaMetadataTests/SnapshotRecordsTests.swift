@@ -33,6 +33,15 @@ import Testing
                                               name: "retention.ms", value: "\(next() % 100000)"))
             }
         }
+        for q in 0..<topics {
+            // Entities of one, two and default components, given in either order.
+            let entity: [ClientQuotaRecord.EntityData] = switch q % 3 {
+            case 0: [.init(entityType: "client-id", entityName: "app-\(q)")]
+            case 1: [.init(entityType: "client-id", entityName: nil), .init(entityType: "user", entityName: "u\(q)")]
+            default: [.init(entityType: "user", entityName: nil)]
+            }
+            try delta.replay(ClientQuotaRecord(entity: entity, key: "controller_mutation_rate", value: Double(next() % 1000) / 8))
+        }
         try delta.replay(ProducerIdsRecord(brokerID: 1, brokerEpoch: 7, nextProducerID: 3000))
         return delta.apply(provenance: MetadataProvenance(offset: 99, epoch: 4))
     }

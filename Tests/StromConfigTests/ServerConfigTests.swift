@@ -56,6 +56,18 @@ import Testing
         #expect(throws: ConfigError.self) { try parse(["log.cleaner.enable": "sometimes"]) }
     }
 
+    @Test func controllerQuotaWindowKeysAreRead() throws {
+        let defaults = try parse([:])
+        #expect(defaults.controllerQuotaWindowNum == 11 && defaults.controllerQuotaWindowSizeSeconds == 1)
+        let set = try parse(["controller.quota.window.num": "3", "controller.quota.window.size.seconds": "2"])
+        #expect(set.controllerQuotaWindowNum == 3 && set.controllerQuotaWindowSizeSeconds == 2)
+        for bad in [["controller.quota.window.num": "0"], ["controller.quota.window.size.seconds": "-1"],
+                    ["controller.quota.window.num": "many"]] {
+            #expect(throws: ConfigError.self, "\(bad)") { try parse(bad) }
+            do { _ = try parse(bad) } catch { #expect(error.key == bad.keys.first!, "\(bad) blamed \(error.key)") }
+        }
+    }
+
     @Test func invalidValuesNameTheKey() {
         let cases: [([String: String], String)] = [
             (["node.id": "x"], "node.id"),

@@ -78,6 +78,8 @@ enum BrokerConfigEntries {
             ("message.max.bytes", String(c.messageMaxBytes), .int),
             ("socket.request.max.bytes", String(c.socketRequestMaxBytes), .int),
             ("offsets.topic.num.partitions", String(c.offsetsTopicNumPartitions), .int),
+            ("controller.quota.window.num", String(c.controllerQuotaWindowNum), .int),
+            ("controller.quota.window.size.seconds", String(c.controllerQuotaWindowSizeSeconds), .int),
         ]
         return values.map { name, value, type in
             let source: ConfigSource = c.explicitKeys.contains(name) ? .staticBrokerConfig : .defaultConfig

@@ -10,7 +10,8 @@ import StromConfig
 /// entries may name a topic by id. Unknown topics are created with the broker's defaults when
 /// `auto.create.topics.enable` is on and the request allows it (v4+ asks; older versions always
 /// allow), otherwise UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID for ids). A partition without a
-/// leader reports LEADER_NOT_AVAILABLE.
+/// leader reports LEADER_NOT_AVAILABLE. Auto-creation is charged to the client's controller mutation
+/// quota; a topic it cannot create yet is LEADER_NOT_AVAILABLE, which clients retry.
 struct MetadataHandler: RequestHandler {
     let metadata: MetadataService
     let config: ServerConfig
@@ -21,11 +22,13 @@ struct MetadataHandler: RequestHandler {
         let all = request.topics == nil || (v == 0 && request.topics?.isEmpty == true)
         let allowAuto = config.autoCreateTopicsEnable && (v < 4 || request.allowAutoTopicCreation)
 
+        var throttled: Set<String> = []
         if !all, allowAuto {
             let missing = (request.topics ?? []).compactMap { $0.name }
                 .filter { image.topic(named: $0) == nil && TopicName.problem(with: $0) == nil }
             if !missing.isEmpty {
-                let created = await metadata.autoCreate(Array(Set(missing)).sorted())
+                let created = await metadata.autoCreate(Array(Set(missing)).sorted(), principal: QuotaPrincipal(clientID: context.clientID))
+                throttled = Set(created.topics.filter { $0.errorCode == ErrorCode.throttlingQuotaExceeded.rawValue }.map(\.name))
                 for failure in created.topics where failure.errorCode != 0 {
                     context.logger.info("auto-creating a topic failed", metadata: [
                         "kafka.topic": "\(failure.name)", "kafka.error": "\(ErrorCode(rawValue: failure.errorCode))",
@@ -56,7 +59,8 @@ struct MetadataHandler: RequestHandler {
                     if let topic = image.topic(named: name) {
                         response.topics.append(describe(topic, includeOps: includeTopicOps))
                     } else {
-                        let code: ErrorCode = TopicName.problem(with: name) == nil ? .unknownTopicOrPartition : .invalidTopicException
+                        let code: ErrorCode = throttled.contains(name) ? .leaderNotAvailable
+                            : TopicName.problem(with: name) == nil ? .unknownTopicOrPartition : .invalidTopicException
                         response.topics.append(.init(errorCode: code.rawValue, name: name))
                     }
                 } else if let topic = image.topic(id: wanted.topicID) {

@@ -36,6 +36,8 @@ MIB = 1 << 20
 #  100 MiB    Kafka's socket.request.max.bytes: the most a node ever needs to hold for one request
 #   20 MiB    the rest of what these tests do legitimately (measured peak of the probes that are
 #             refused cleanly: under 50 MiB in all)
+# Inflating compressed records to validate them is capped per Produce request at 64 x
+# message.max.bytes, at least 64 MiB (ProduceHandler.requestInflateBudget): within the 100 MiB.
 # Memory that grows with what a request *claims* (an inflated size, a partition count, a length
 # field) rather than with its bytes on the wire goes over it: the gzip probe's wrappers are
 # ~200 KB each and inflate to 200 MiB, so a node that inflates even one of them in full needs

@@ -25,8 +25,13 @@ struct ProduceHandler: RequestHandler {
     let replicas: ReplicaManager
     let nodeID: Int32
 
-    /// Bytes that decompressing one request's records may produce in total (256 MiB).
-    static let requestInflateBudget = 256 << 20
+    /// Bytes that decompressing one request's records may produce in total: 64 times `message.max.bytes`,
+    /// at least 64 MiB. Strom inflates compressed records to validate them (Kafka validates as it streams
+    /// and has no such cap), so this bounds the memory one request can make the node take; a batch that
+    /// inflates past it is refused with INVALID_RECORD.
+    static func requestInflateBudget(messageMaxBytes: Int) -> Int {
+        max(64 << 20, messageMaxBytes.multipliedReportingOverflow(by: 64).overflow ? Int.max : messageMaxBytes * 64)
+    }
 
     private typealias PartitionResponse = ProduceResponse.TopicProduceResponse.PartitionProduceResponse
 
@@ -44,7 +49,7 @@ struct ProduceHandler: RequestHandler {
         var waiting: [Durability] = []
         // What validating compressed records may inflate to, for the whole request: many partitions or
         // many legacy wrappers cannot multiply it.
-        var inflateBudget = Self.requestInflateBudget
+        var inflateBudget = Self.requestInflateBudget(messageMaxBytes: metadata.config.messageMaxBytes)
         let acksValid = request.acks == -1 || request.acks == 0 || request.acks == 1
         for (t, topic) in request.topicData.enumerated() {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)

@@ -7,19 +7,33 @@ import StromConfig
 ///
 /// Errors are per topic: TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION (bad or colliding name),
 /// INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_REPLICA_ASSIGNMENT, INVALID_CONFIG,
-/// INVALID_REQUEST (a name given twice), POLICY_VIOLATION (the request's partitions would exceed
-/// `maxPartitionsPerRequest`). `validateOnly` answers the same and records nothing.
+/// INVALID_REQUEST (a name given twice), POLICY_VIOLATION for every topic when the request asks for
+/// more than `maxPartitionsPerRequest` partitions in all. `validateOnly` answers the same and records nothing.
 public enum CreateTopics {
-    /// At most this many partitions are created by one request, all its topics together, so a request
-    /// cannot make the controller build millions of records. Kafka's controller has the same limit
-    /// (MAX_PARTITIONS_PER_BATCH) and refuses the whole request with POLICY_VIOLATION; Strom creates
-    /// the topics that fit, in request order, and gives POLICY_VIOLATION to each topic that would take
-    /// the total past the limit (as the mutation quota throttles topic by topic). A topic refused for
-    /// another reason counts nothing.
+    /// At most this many partitions are asked for by one request, all its topics together, so a request
+    /// cannot make the controller build millions of records. As Kafka's controller (its
+    /// MAX_PARTITIONS_PER_BATCH), a request over it is refused whole, with POLICY_VIOLATION for every
+    /// topic, before any other check. The count is Kafka's: `numPartitions`, the broker's
+    /// `num.partitions` for -1, or the number of manual assignments.
     public static let maxPartitionsPerRequest: Int32 = 10_000
 
-    /// The POLICY_VIOLATION of a topic whose `adding` partitions would take a request holding `sofar`
-    /// past `maxPartitionsPerRequest`.
+    /// The partitions `request` asks for, counted as Kafka counts them for the limit.
+    static func requestedPartitions(_ request: CreateTopicsRequest, config: ServerConfig) -> Int {
+        request.topics.reduce(0) { total, topic in
+            let asked: Int
+            if !topic.assignments.isEmpty {
+                asked = topic.assignments.count
+            } else if topic.numPartitions == -1 {
+                asked = Int(config.numPartitions)
+            } else {
+                asked = max(0, Int(topic.numPartitions))
+            }
+            return total + asked
+        }
+    }
+
+    /// The POLICY_VIOLATION of a topic whose `adding` partitions would take a CreatePartitions request
+    /// holding `sofar` past `maxPartitionsPerRequest` (CreatePartitions refuses topic by topic).
     static func overRequestLimit(_ name: String, adding: Int, sofar: Int) -> Failure {
         Failure(code: .policyViolation,
                 message: "Excessively large number of partitions per request: \(adding) more for topic '\(name)' would make \(sofar + adding), above the limit of \(maxPartitionsPerRequest) per request.")
@@ -29,11 +43,18 @@ public enum CreateTopics {
         _ request: CreateTopicsRequest, image: MetadataImage, config: ServerConfig, generator: inout G
     ) -> ControllerResult<CreateTopicsResponse> {
         var response = CreateTopicsResponse()
+        let asked = requestedPartitions(request, config: config)
+        if asked > Int(maxPartitionsPerRequest) {
+            response.topics = request.topics.map {
+                .init(name: $0.name, errorCode: ErrorCode.policyViolation.rawValue,
+                      errorMessage: "Excessively large number of partitions per request: \(asked), above the limit of \(maxPartitionsPerRequest).")
+            }
+            return ControllerResult(response: response)
+        }
         var records: [MetadataRecordAndVersion] = []
         var counts: [String: Int] = [:]
         for t in request.topics { counts[t.name, default: 0] += 1 }
         var working = MetadataDelta(base: image)
-        var partitionsSoFar = 0
         for topic in request.topics {
             var result = CreateTopicsResponse.CreatableTopicResult(name: topic.name)
             if counts[topic.name, default: 0] > 1 {
@@ -47,13 +68,7 @@ public enum CreateTopics {
                 result.errorCode = error.code.rawValue
                 result.errorMessage = error.message
                 response.topics.append(result)
-            case let .success(planned) where partitionsSoFar + planned.assignments.count > Int(maxPartitionsPerRequest):
-                let failure = overRequestLimit(topic.name, adding: planned.assignments.count, sofar: partitionsSoFar)
-                result.errorCode = failure.code.rawValue
-                result.errorMessage = failure.message
-                response.topics.append(result)
             case let .success(planned):
-                partitionsSoFar += planned.assignments.count
                 result.topicID = planned.topicID
                 result.numPartitions = Int32(planned.assignments.count)
                 result.replicationFactor = Int16(planned.assignments[0]?.count ?? 0)

@@ -5,9 +5,9 @@ import KafkaTestKit
 import StromConfig
 import Testing
 
-/// One request creates at most `CreateTopics.maxPartitionsPerRequest` partitions over all its topics:
-/// the topics that fit go ahead in request order, each topic that would pass the limit gets
-/// POLICY_VIOLATION, and a topic refused for another reason counts nothing.
+/// One CreateTopics request asks for at most `CreateTopics.maxPartitionsPerRequest` partitions over
+/// all its topics, counted as Kafka counts them (before any other check): a request over it is refused
+/// whole, POLICY_VIOLATION for every topic. CreatePartitions refuses topic by topic instead.
 @Suite struct PartitionsPerRequestTests {
     let config = try! ServerConfig.parse(ServerConfig.embeddedDefaults)
     let limit = CreateTopics.maxPartitionsPerRequest
@@ -19,32 +19,31 @@ import Testing
                                    image: try image ?? CreateTopicsTests.image(), config: config, generator: &g)
     }
 
-    @Test(arguments: [false, true]) func sixFullTopicsCreateOnlyTheFirst(validateOnly: Bool) throws {
+    @Test(arguments: [false, true]) func sixFullTopicsAreRefusedWhole(validateOnly: Bool) throws {
         let result = try create(Array(repeating: limit, count: 6), validateOnly: validateOnly)
-        let codes = result.response.topics.map(\.errorCode)
-        #expect(codes == [0] + Array(repeating: ErrorCode.policyViolation.rawValue, count: 5))
-        #expect(result.response.topics[1].errorMessage?.contains("limit of \(limit)") == true)
-        let partitionRecords = result.records.filter { $0.record is PartitionRecord }.count
-        #expect(partitionRecords == (validateOnly ? 0 : Int(limit)))
+        #expect(result.response.topics.map(\.errorCode) == Array(repeating: ErrorCode.policyViolation.rawValue, count: 6))
+        #expect(result.response.topics[0].errorMessage?.contains("limit of \(limit)") == true)
+        #expect(result.records.isEmpty)
     }
 
-    @Test func topicsFillUpToTheLimitExactly() throws {
-        let result = try create([limit - 10, 10, 1, 5])
-        #expect(result.response.topics.map(\.errorCode) == [0, 0, ErrorCode.policyViolation.rawValue, ErrorCode.policyViolation.rawValue])
+    @Test func aRequestOfExactlyTheLimitIsCreated() throws {
+        let result = try create([limit - 10, 10])
+        #expect(result.response.topics.map(\.errorCode) == [0, 0])
         #expect(result.records.filter { $0.record is PartitionRecord }.count == Int(limit))
+        #expect(try create([limit - 10, 10, 1]).response.topics.map(\.errorCode) == Array(repeating: ErrorCode.policyViolation.rawValue, count: 3))
     }
 
-    @Test func refusedTopicsCountNothing() throws {
+    /// Kafka counts what is asked for, before validating: even topics that would be refused count, and
+    /// -1 counts as the broker's num.partitions.
+    @Test func whatIsAskedForCountsBeforeAnyOtherCheck() throws {
         var g = SplitMix64(seed: 4)
         let request = CreateTopicsRequest(topics: [
             .init(name: "bad name", numPartitions: limit, replicationFactor: 1),
-            .init(name: "rf", numPartitions: limit, replicationFactor: 3),
-            .init(name: "fits", numPartitions: limit, replicationFactor: 1),
+            .init(name: "defaults", numPartitions: -1, replicationFactor: -1),
         ])
         let result = CreateTopics.handle(request, image: try CreateTopicsTests.image(), config: config, generator: &g)
-        #expect(result.response.topics.map(\.errorCode) == [
-            ErrorCode.invalidTopicException.rawValue, ErrorCode.invalidReplicationFactor.rawValue, 0,
-        ])
+        #expect(result.response.topics.map(\.errorCode) == Array(repeating: ErrorCode.policyViolation.rawValue, count: 2))
+        #expect(result.records.isEmpty)
     }
 
     @Test(arguments: [false, true]) func createPartitionsIsBoundedOverTheRequest(validateOnly: Bool) throws {

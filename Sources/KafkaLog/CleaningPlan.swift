@@ -24,6 +24,7 @@ public struct CleaningPlan: Sendable {
         public let nextOffset: Int64
         public let size: Int64
         let file: SegmentFile
+        /// `ObjectIdentifier(file)`: `file` is held here, so no other handle can take its address.
         let identity: ObjectIdentifier
         let indexBytes: Int
         let timeIndexBytes: Int

@@ -10,7 +10,7 @@ extension PartitionLog {
         for segment in segments {
             snapshot.append(CleaningPlan.Segment(
                 baseOffset: segment.baseOffset, nextOffset: segment.nextOffset, size: segment.size, file: segment.file,
-                identity: ObjectIdentifier(segment), indexBytes: segment.offsetIndex.entries.count * OffsetIndex.entrySize,
+                identity: ObjectIdentifier(segment.file), indexBytes: segment.offsetIndex.entries.count * OffsetIndex.entrySize,
                 timeIndexBytes: segment.timeIndex.entries.count * TimeIndex.entrySize,
                 largestTimestamp: try segment.largestTimestamp(), firstBatchTimestamp: segment.firstBatchTimestamp
             ))
@@ -63,9 +63,14 @@ extension PartitionLog {
         }
         var ranges: [Range<Int>] = []
         for group in cleaned.groups {
-            guard let start = segments.firstIndex(where: { ObjectIdentifier($0) == group.segments[0].identity }),
+            // The plan holds each segment's file handle, so a handle's identity is never reused meanwhile;
+            // offsets are compared too.
+            func same(_ segment: LogSegment, _ planned: CleaningPlan.Segment) -> Bool {
+                ObjectIdentifier(segment.file) == planned.identity && segment.baseOffset == planned.baseOffset
+            }
+            guard let start = segments.firstIndex(where: { same($0, group.segments[0]) }),
                   start + group.segments.count < segments.count,
-                  zip(segments[start...], group.segments).allSatisfy({ ObjectIdentifier($0) == $1.identity })
+                  zip(segments[start...], group.segments).allSatisfy({ same($0, $1) })
             else {
                 cleaned.discard()
                 return false

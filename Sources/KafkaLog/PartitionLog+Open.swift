@@ -18,10 +18,10 @@ extension PartitionLog {
     ///    segment's base offset (never past the log end offset).
     /// 4. Producer state is rebuilt from the batch headers at or after the log start offset.
     /// 5. Scanned segments holding records are fsync'd; recovery point and high watermark become the log
-    ///    end offset; the clean-shutdown marker is removed. Directory entries made or removed here are
-    ///    fsync'd by the first flush, not now (``unsyncedDirectories``): a roll or any flush makes them
-    ///    durable before records that need them, and only the active segment changes until then, which
-    ///    the next open scans whatever the marker says.
+    ///    end offset; the clean-shutdown marker is removed. The log directory and the partition's are
+    ///    fsync'd by the first flush, roll or close, not now (``unsyncedDirectories``), whatever this open
+    ///    changed in them: they are durable before records that need them, and only the active segment
+    ///    changes until then, which the next open scans whatever the marker says.
     ///
     /// Segments' `.log` files are opened through `fileCache`, and those of all but the active segment
     /// released once loaded: opening leaves at most the active segment's file open (in the cache), so
@@ -52,8 +52,10 @@ extension PartitionLog {
         }
         try FileSystem.createDirectory(logDirectory)
         let directory = FileSystem.join(logDirectory, LogFileNames.partitionDirectoryName(topic: topic, partition: partition))
-        var unsyncedDirectories: [String] = []
-        if try FileSystem.createDirectory(directory) { unsyncedDirectories.append(logDirectory) }
+        // Both directories, whether this open created anything or not: an earlier process may have
+        // created them (or retried after running out of descriptors) and died before any flush.
+        let unsyncedDirectories = [logDirectory, directory]
+        _ = try FileSystem.createDirectory(directory)
         let markerPath = FileSystem.join(directory, LogFileNames.cleanShutdownMarker)
         let cleanShutdown = FileSystem.exists(markerPath)
         let recoveryCheckpoint = try readCheckpoint(LogFileNames.recoveryPointCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
@@ -92,7 +94,6 @@ extension PartitionLog {
         }
         if segments.isEmpty {
             let segment = try LogSegment.create(directory: directory, baseOffset: max(0, startCheckpoint ?? 0), config: config, now: now, fileCache: fileCache)
-            unsyncedDirectories.append(directory)
             segments.append(segment)
         }
         for (previous, next) in zip(segments, segments.dropFirst()) where previous.nextOffset > next.baseOffset {
@@ -104,7 +105,6 @@ extension PartitionLog {
         for segment in segments.dropLast() { segment.releaseFile() }
         if cleanShutdown {
             try FileSystem.remove(markerPath)
-            if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
         }
         let log = PartitionLog(
             topic: topic, partition: partition, directory: directory, config: config, fileCache: fileCache, logger: logger, segments: segments,

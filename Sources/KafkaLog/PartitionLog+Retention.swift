@@ -85,6 +85,8 @@ extension PartitionLog {
             while segments.count > 1, segments[segments.count - 1].baseOffset > offset {
                 let segment = segments.removeLast()
                 try segment.deleteFiles()
+                // The deletions must be durable before records appended after them are.
+                if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
             }
             try activeSegment.truncate(to: offset, now: now)
             highWatermark = min(highWatermark, logEndOffset)
@@ -110,12 +112,14 @@ extension PartitionLog {
             let fresh: LogSegment
             if let same = old.first(where: { $0.baseOffset == offset }) {
                 try same.truncate(to: offset, now: now)
+                try same.flushLog()
                 fresh = same
             } else {
                 fresh = try LogSegment.create(directory: directory, baseOffset: offset, config: config, now: now, fileCache: fileCache)
             }
             try FileSystem.syncDirectory(directory)
             for segment in old where segment !== fresh { try segment.deleteFiles() }
+            try FileSystem.syncDirectory(directory)
             segments = [fresh]
             logStartOffset = offset
             highWatermark = offset

@@ -51,11 +51,11 @@ public final class PartitionLog {
     public internal(set) var storageFailure: LogError?
     /// The log cleaner's checkpoint: the first offset it has not cleaned (`cleaner-offset-checkpoint`).
     public internal(set) var cleanerCheckpoint: Int64?
-    /// Directories whose entries changed at open (the partition directory and its first segment created,
-    /// the clean-shutdown marker removed) and are not yet fsync'd. Opening 20,000 partitions must not cost
-    /// 40,000 directory fsyncs; nothing needs them to be durable until records are: every flush syncs
-    /// these first, so a file holding acknowledged records is never lost with its directory entry. (An
-    /// empty partition lost in a crash is created again from the metadata.)
+    /// Directories not yet fsync'd since this log was opened (the log directory and the partition's, whose
+    /// entries an open may have made or removed), or since segments were deleted or truncated. Opening
+    /// 20,000 partitions must not cost 40,000 directory fsyncs; nothing needs them durable until records
+    /// are: every flush, roll and close syncs these first, so a file holding acknowledged records is never
+    /// lost with its directory entry. (An empty partition lost in a crash is created again from the metadata.)
     var unsyncedDirectories: [String] = []
 
     init(
@@ -121,6 +121,10 @@ public final class PartitionLog {
             return try body()
         } catch {
             switch error {
+            case _ where error.isDescriptorExhaustion:
+                // Out of descriptors is the process's state, not the files': nothing was changed by the
+                // failed open, and the next call may succeed.
+                break
             case .io, .corruptSegment:
                 storageFailure = error
                 logger.error("log taken offline", metadata: metadata.merging(["error": "\(error)"]) { $1 })
@@ -165,6 +169,7 @@ public final class PartitionLog {
     public func close() throws(LogError) {
         try ensureOpen()
         try changingFiles { () throws(LogError) in
+            try syncDirectoriesChangedAtOpen()
             try activeSegment.seal()
             recoveryPoint = logEndOffset
             try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: recoveryPoint)

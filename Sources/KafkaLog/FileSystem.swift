@@ -65,6 +65,13 @@ public enum FileSystem {
         guard systemRename(from, to) == 0 else { throw LogError.io(operation: "rename", path: from, errno: errno) }
     }
 
+    /// Creates `path` empty if it does not exist; nothing is fsync'd.
+    static func createEmptyFile(_ path: String) throws(LogError) {
+        let fd = retryingEINTR { systemOpen(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644) }
+        guard fd >= 0 else { throw LogError.io(operation: "open", path: path, errno: errno) }
+        _ = close(fd)
+    }
+
     /// Makes a directory's entries (created, renamed, removed files) durable.
     public static func syncDirectory(_ path: String) throws(LogError) {
         let fd = retryingEINTR { systemOpen(path, O_RDONLY | O_CLOEXEC, 0) }

@@ -111,6 +111,7 @@ extension PartitionLog {
             logStartOffset: logStartOffset, producerState: producerState, openReport: report, now: now
         )
         log.unsyncedDirectories = unsyncedDirectories
+        log.checkpointedRecoveryPoint = recoveryCheckpoint
         log.cleanerCheckpoint = try readCheckpoint(LogFileNames.cleanerOffsetCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
         logger.debug("opened log", metadata: log.metadata.merging([
             "log.start_offset": "\(logStartOffset)", "log.end_offset": "\(logEndOffset)", "log.clean_shutdown": "\(cleanShutdown)",

@@ -57,6 +57,8 @@ public final class PartitionLog {
     /// are: every flush, roll and close syncs these first, so a file holding acknowledged records is never
     /// lost with its directory entry. (An empty partition lost in a crash is created again from the metadata.)
     var unsyncedDirectories: [String] = []
+    /// What `recovery-point-offset-checkpoint` holds, as read at open or last written.
+    var checkpointedRecoveryPoint: Int64?
 
     init(
         topic: String, partition: Int32, directory: String, config: LogConfig, fileCache: LogFileCache, logger: Logger,
@@ -163,17 +165,24 @@ public final class PartitionLog {
         }
     }
 
-    /// Flushes everything, seals the active segment, writes the recovery-point checkpoint and then the
-    /// clean-shutdown marker, and releases the segments' files from the file cache. The log cannot be
-    /// used afterwards; ranges already returned stay readable.
+    /// Flushes what is not yet durable (acks=1 records too, as Kafka does at a clean shutdown), writes the
+    /// recovery-point checkpoint if it changed, then creates the clean-shutdown marker, and releases the
+    /// segments' files from the file cache. The log cannot be used afterwards; ranges already returned
+    /// stay readable.
+    ///
+    /// An idle log costs no fsync: the active segment is not sealed (the next open scans it and rebuilds
+    /// its indexes whatever the marker says), and the marker is created without fsync. It only lets the
+    /// next open skip scanning sealed segments, which were synced when they rolled; created after the
+    /// records are durable, it can be lost in a crash (a full scan follows) but never claim more. So a
+    /// node with 20,000 partitions stops in a moment rather than after 100,000 fsyncs.
     public func close() throws(LogError) {
         try ensureOpen()
         try changingFiles { () throws(LogError) in
-            try syncDirectoriesChangedAtOpen()
-            try activeSegment.seal()
-            recoveryPoint = logEndOffset
-            try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: recoveryPoint)
-            try FileSystem.writeAtomically([], to: FileSystem.join(directory, LogFileNames.cleanShutdownMarker), directory: directory)
+            if logEndOffset > recoveryPoint { try flush(now: lastFlushTime) }
+            if (checkpointedRecoveryPoint ?? 0) != recoveryPoint {
+                try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: recoveryPoint)
+            }
+            try FileSystem.createEmptyFile(FileSystem.join(directory, LogFileNames.cleanShutdownMarker))
         }
         isClosed = true
         for segment in segments { segment.releaseFile() }
@@ -198,6 +207,7 @@ public final class PartitionLog {
         try fileCache.retryingOnExhaustion { () throws(LogError) in
             try FileSystem.writeAtomically(checkpoint.encoded(), to: FileSystem.join(directory, name), directory: directory)
         }
+        if name == LogFileNames.recoveryPointCheckpoint { checkpointedRecoveryPoint = offset }
     }
 
     var metadata: Logger.Metadata {

@@ -32,9 +32,21 @@ import Testing
         try pending.perform()
         again.completeFlush(pending, now: 3_001)
         try again.close()
-        let closedEarly = try Fixtures.open(directory, fileCache: LogFileCache(capacity: 8))
-        try closedEarly.close()
-        #expect(closedEarly.unsyncedDirectories.isEmpty, "close syncs them too")
+        // Closing an idle log syncs nothing; closing one with records not yet durable flushes them,
+        // directories first, and the marker still says the shutdown was clean.
+        let idle = try Fixtures.open(directory, fileCache: LogFileCache(capacity: 8))
+        try idle.close()
+        #expect(idle.unsyncedDirectories.count == 2)
+        let busy = try Fixtures.open(directory, fileCache: LogFileCache(capacity: 8))
+        let end = busy.logEndOffset
+        _ = try busy.append(Fixtures.batch(count: 2, firstValue: end), leaderEpoch: 0, now: 4_000)
+        try busy.close()
+        #expect(busy.unsyncedDirectories.isEmpty)
+        #expect(busy.recoveryPoint == end + 2)
+        let reopened = try Fixtures.open(directory, fileCache: LogFileCache(capacity: 8))
+        #expect(reopened.openReport.cleanShutdown)
+        #expect(reopened.logEndOffset == end + 2)
+        Fixtures.expectContiguous(try Fixtures.readAll(reopened), from: 0, to: end + 2)
     }
 
     @Test func runningOutOfDescriptorsLeavesTheLogOnline() throws {

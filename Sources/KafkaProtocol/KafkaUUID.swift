@@ -12,13 +12,18 @@ public struct KafkaUUID: Hashable, Sendable, CustomStringConvertible {
     /// The all-zero UUID, Kafka's `Uuid.ZERO_UUID`, used as "no id".
     public static let zero = KafkaUUID(mostSignificantBits: 0, leastSignificantBits: 0)
 
-    /// A random version-4 UUID from the given generator.
+    /// A random version-4 UUID from the given generator, drawn again (as Kafka's `Uuid.randomUuid`
+    /// does) while its base64 form starts with '-': such an id would read as an option on a command
+    /// line (`strom format -t <id>`).
     public static func random<G: RandomNumberGenerator>(using generator: inout G) -> KafkaUUID {
-        var high = generator.next() as UInt64
-        var low = generator.next() as UInt64
-        high = (high & ~0xF000) | 0x4000
-        low = (low & ~(0xC000_0000_0000_0000 as UInt64)) | 0x8000_0000_0000_0000
-        return KafkaUUID(mostSignificantBits: high, leastSignificantBits: low)
+        while true {
+            var high = generator.next() as UInt64
+            var low = generator.next() as UInt64
+            high = (high & ~0xF000) | 0x4000
+            low = (low & ~(0xC000_0000_0000_0000 as UInt64)) | 0x8000_0000_0000_0000
+            let uuid = KafkaUUID(mostSignificantBits: high, leastSignificantBits: low)
+            if !uuid.description.hasPrefix("-") { return uuid }
+        }
     }
 
     public static func random() -> KafkaUUID {

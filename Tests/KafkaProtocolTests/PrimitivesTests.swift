@@ -128,4 +128,20 @@ import Testing
         #expect(parsed.apiKey.requestType == nil)
         #expect(parsed.header.correlationID == 5)
     }
+
+    /// A generator's draw whose base64 form would start with '-' (top six bits 111110) is drawn again,
+    /// as Kafka's Uuid.randomUuid does, so an id never reads as a command-line option.
+    @Test func randomUUIDsNeverStartWithADash() {
+        struct Scripted: RandomNumberGenerator {
+            var values: [UInt64]
+            mutating func next() -> UInt64 { values.removeFirst() }
+        }
+        var g = Scripted(values: [0xF800_0000_0000_0000, 1, 0x0123_4567_89AB_CDEF, 2])
+        let id = KafkaUUID.random(using: &g)
+        #expect(!id.description.hasPrefix("-"))
+        #expect(id.mostSignificantBits >> 16 == 0x0123_4567_89AB)
+        #expect(g.values.isEmpty, "the first draw was refused")
+        var system = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 { #expect(!KafkaUUID.random(using: &system).description.hasPrefix("-")) }
+    }
 }

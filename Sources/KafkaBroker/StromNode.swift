@@ -40,9 +40,8 @@ public final class StromNode: Sendable {
     public static func start(config: ServerConfig, formatIfNeeded: Bool, logger: Logger) async throws -> StromNode {
         // Segment files share one budget of descriptors: half the limit (at most 4,096), the rest for
         // connections, indexes written in passing, checkpoints and the metadata log.
-        if let limit = DescriptorLimit.raiseSoftLimitToHardLimit(logger: logger) {
-            LogFileCache.shared.capacity = LogFileCache.defaultCapacity(openFileLimit: limit)
-        }
+        let openFileLimit = OpenFileLimit.raiseSoftLimitToHardLimit(logger: logger)
+        LogFileCache.shared.capacity = LogFileCache.defaultCapacity(openFileLimit: openFileLimit)
         for key in config.ignoredKeys {
             logger.warning("configuration key accepted but has no effect in Strom", metadata: ["config.key": "\(key)"])
         }

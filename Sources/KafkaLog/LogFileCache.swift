@@ -24,7 +24,7 @@ import NIOConcurrencyHelpers
 public final class LogFileCache: Sendable {
     /// The cache every log uses unless given another. Its capacity starts at
     /// ``defaultCapacity(openFileLimit:)`` of this process's limit; the broker sets it with ``capacity``.
-    public static let shared = LogFileCache(capacity: defaultCapacity(openFileLimit: currentOpenFileLimit()))
+    public static let shared = LogFileCache(capacity: defaultCapacity(openFileLimit: OpenFileLimit.current()))
 
     /// Files evicted at once when an `open` fails because the process or system is out of descriptors.
     static let exhaustionRelief = 16
@@ -69,19 +69,6 @@ public final class LogFileCache: Sendable {
     /// at most 4096 and at least 64.
     public static func defaultCapacity(openFileLimit: Int) -> Int {
         min(4096, max(64, openFileLimit / 2))
-    }
-
-    /// This process's soft limit on open files (RLIMIT_NOFILE): Int.max when unlimited, 1024 when it
-    /// cannot be read.
-    public static func currentOpenFileLimit() -> Int {
-        var limit = rlimit()
-        #if canImport(Glibc)
-        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-        #else
-        let resource = RLIMIT_NOFILE
-        #endif
-        guard getrlimit(resource, &limit) == 0 else { return 1024 }
-        return limit.rlim_cur == rlim_t.max ? .max : Int(clamping: limit.rlim_cur)
     }
 
     /// Runs `open` (a body whose only descriptor-consuming step is opening a file); when it fails with

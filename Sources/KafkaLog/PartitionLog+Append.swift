@@ -174,7 +174,7 @@ extension PartitionLog {
         let end = logEndOffset
         guard activeSegment.size > 0 else { return }
         try changingFiles { () throws(LogError) in
-            try syncDirectoriesChangedAtOpen()
+            try syncPendingDirectories()
             try activeSegment.seal()
             recoveryPoint = end
             lastFlushTime = now

@@ -32,7 +32,7 @@ extension PartitionLog {
         let end = logEndOffset
         guard end > recoveryPoint else { return nil }
         let files = try changingFiles { () throws(LogError) -> [LogFile] in
-            try syncDirectoriesChangedAtOpen()
+            try syncPendingDirectories()
             var files: [LogFile] = []
             for segment in segments[segmentIndex(for: recoveryPoint)...] {
                 files.append(try segment.logFile)

@@ -148,7 +148,7 @@ public final class PartitionLog {
         guard target > recoveryPoint else { return }
         let end = logEndOffset
         try changingFiles { () throws(LogError) in
-            try syncDirectoriesChangedAtOpen()
+            try syncPendingDirectories()
             for segment in segments[segmentIndex(for: recoveryPoint)...] {
                 if segment === activeSegment { try segment.flushLog() } else { try segment.flush() }
             }
@@ -158,7 +158,7 @@ public final class PartitionLog {
     }
 
     /// See ``unsyncedDirectories``: called by every flush before it syncs records.
-    func syncDirectoriesChangedAtOpen() throws(LogError) {
+    func syncPendingDirectories() throws(LogError) {
         while let directory = unsyncedDirectories.first {
             try FileSystem.syncDirectory(directory)
             unsyncedDirectories.removeFirst()

@@ -4,7 +4,8 @@
 extension RaftCore {
     /// Errors: INVALID_REQUEST for a negative replica id, offset, epoch or wait, or a last fetched epoch
     /// above the fetcher's leader epoch (every fetcher of the metadata log is a replica: a voter, or an
-    /// observer under its broker id, so a negative id is a client that does not belong here); FENCED_LEADER_EPOCH for an old epoch; UNKNOWN_LEADER_EPOCH for a newer one;
+    /// observer under its broker id, so a negative id is a client that does not belong here);
+    /// FENCED_LEADER_EPOCH for an old epoch; UNKNOWN_LEADER_EPOCH for a newer one;
     /// NOT_LEADER_OR_FOLLOWER when this replica does not lead the epoch. Each carries our leader and epoch.
     mutating func handleFetchRequest(_ request: FetchRequest, envelope: RaftEnvelope, now: Int64,
                                      into actions: inout [RaftAction]) {

@@ -125,7 +125,7 @@ import Testing
         #expect(LogFileCache.defaultCapacity(openFileLimit: 20_000) == 4096)
         #expect(LogFileCache.defaultCapacity(openFileLimit: 1024) == 512)
         #expect(LogFileCache.defaultCapacity(openFileLimit: 10) == 64)
-        #expect(LogFileCache.currentOpenFileLimit() > 0)
+        #expect(OpenFileLimit.current() > 0)
     }
 }
 

@@ -1,27 +1,28 @@
-import KafkaBroker
-import KafkaProtocol
-import KafkaTestKit
+@testable import KafkaBroker
 import Testing
 
-/// CreateTopics is answered by its `timeoutMs`: REQUEST_TIMED_OUT when the controller has not finished,
-/// and the creation goes on to completion; a request that finishes in time gets its real answer.
+/// `AdminDeadline`: the answer by `timeoutMs` is REQUEST_TIMED_OUT's stand-in when the work has not
+/// finished, and the work still runs to its end; work that finishes first is answered with its result.
+/// The work here waits on the test, not on time, so the order is certain whatever the machine's load.
 @Suite struct AdminDeadlineTests {
-    @Test func aCreationLongerThanItsTimeoutIsAnsweredTimedOutAndStillCompletes() async throws {
-        let broker = try await TestBroker()
-        let client = try await broker.client()
-        // 3,000 partitions cannot be created within 1 ms: each is a directory and a file.
-        let response = try await client.send(CreateTopicsRequest(topics: [.init(name: "slow", numPartitions: 3_000, replicationFactor: 1)],
-                                                                 timeoutMs: 1), version: 7)
-        #expect(response.topics.map(\.errorCode) == [ErrorCode.requestTimedOut.rawValue])
-        // The creation was not abandoned: the topic appears with every partition.
-        for _ in 0..<600 where broker.metadata.image.topic(named: "slow") == nil {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(broker.metadata.image.topic(named: "slow")?.partitions.count == 3_000)
-        let inTime = try await client.send(CreateTopicsRequest(topics: [.init(name: "quick", numPartitions: 1, replicationFactor: 1)],
-                                                               timeoutMs: 60_000), version: 7)
-        #expect(inTime.topics.map(\.errorCode) == [0])
-        await client.close()
-        await broker.shutdown()
+    @Test func unfinishedWorkIsAnsweredTimedOutAndStillCompletes() async {
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        let (done, finished) = AsyncStream<Int>.makeStream()
+        let answer = await AdminDeadline.answer(withinMs: 1, {
+            for await _ in gate {}
+            finished.yield(42)
+            finished.finish()
+            return 42
+        }, timedOut: { -1 })
+        #expect(answer == -1)
+        open.finish()
+        var completed: [Int] = []
+        for await value in done { completed.append(value) }
+        #expect(completed == [42], "the work went on after the answer")
+    }
+
+    @Test func finishedWorkIsAnsweredWithItsResult() async {
+        #expect(await AdminDeadline.answer(withinMs: 600_000, { 7 }, timedOut: { -1 }) == 7)
+        #expect(await AdminDeadline.answer(withinMs: 0, { 8 }, timedOut: { -1 }) == 8, "0 waits for the work")
     }
 }

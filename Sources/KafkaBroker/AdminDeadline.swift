@@ -6,7 +6,7 @@ import NIOConcurrencyHelpers
 /// does. A client that waits for its topics then sees them appear. A `timeoutMs` of 0 or less waits for
 /// the work (clients send 0 to mean "do not wait for propagation", which a single image makes moot).
 enum AdminDeadline {
-    static func answer<R: Sendable>(withinMs timeoutMs: Int32, _ work: @escaping @Sendable () async -> R,
+    static func answer<R: Sendable>(withinMs timeoutMs: Int32, clock: NodeClock, _ work: @escaping @Sendable () async -> R,
                                     timedOut: @escaping @Sendable () -> R) async -> R {
         let running = Task { await work() }
         guard timeoutMs > 0 else { return await running.value }
@@ -21,8 +21,8 @@ enum AdminDeadline {
                 return first
             }
             let timer = Task {
-                try? await Task.sleep(for: .milliseconds(Int(timeoutMs)))
-                if !Task.isCancelled { _ = answer(timedOut()) }
+                do { try await clock.sleep(forMs: Int64(timeoutMs)) } catch { return }
+                _ = answer(timedOut())
             }
             Task {
                 let value = await running.value

@@ -14,6 +14,11 @@ final class AppendNotifier: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    private let clock: NodeClock
+
+    init(clock: NodeClock) {
+        self.clock = clock
+    }
 
     var generation: UInt64 { state.withLockedValue { $0.generation } }
 
@@ -26,8 +31,8 @@ final class AppendNotifier: Sendable {
         for w in waiting { w.resume() }
     }
 
-    /// Returns when an append happened after `generation`, or after `timeout`.
-    func wait(since generation: UInt64, timeout: Duration) async {
+    /// Returns when an append happened after `generation`, or after `timeoutMs` on the node's clock.
+    func wait(since generation: UInt64, timeoutMs: Int64) async {
         let id = state.withLockedValue { s -> UInt64 in s.nextID += 1; return s.nextID }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -40,8 +45,8 @@ final class AppendNotifier: Sendable {
                     if resumeNow { c.resume() }
                 }
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
+            group.addTask { [clock] in
+                try? await clock.sleep(forMs: timeoutMs)
             }
             await group.next()
             self.release(id)

@@ -6,7 +6,9 @@ import NIOConcurrencyHelpers
 /// The shell around the pure `GroupCoordinator`: feeds it requests with the current time, carries
 /// out its actions in order (records appended and fsync'd to `__consumer_offsets` before any answer
 /// that follows them; parked JoinGroup/SyncGroup requests answered when their group completes), and
-/// wakes it for its deadlines.
+/// wakes it for its deadlines: one timer on the node's clock, set to the earliest deadline the core
+/// scheduled (`scheduleTimeout`) or the next offsets-retention check, whichever comes first. A timer the
+/// core moved later fires early and harmlessly; the next one is then taken from `nextDeadline`.
 ///
 /// Invariant: a client hears of a group change only after the records describing it are durable.
 /// If an append fails, the affected partition is unloaded and reloaded from the log, so memory never
@@ -17,14 +19,20 @@ public actor GroupCoordinatorService {
     private let logger: Logger
     private let joins = ParkedReplies<JoinGroupResponse>()
     private let syncs = ParkedReplies<SyncGroupResponse>()
+    private let clock: NodeClock
     private var timerTask: Task<Void, Never>?
+    /// When the timer fires (.max: no timer); nil until the groups are loaded.
+    private var timerDeadline: Int64?
+    /// Tells the current timer from one cancelled after it had already woken.
+    private var timerGeneration: UInt64 = 0
     private var lastExpiry: Int64 = 0
     /// The `__consumer_offsets` partitions this node coordinates (nil: every partition, before loading).
     private var owned: Set<Int32>?
 
-    init(config: GroupCoordinatorConfig, log: ConsumerOffsetsLog, logger: Logger) {
+    init(config: GroupCoordinatorConfig, log: ConsumerOffsetsLog, clock: NodeClock, logger: Logger) {
         coordinator = GroupCoordinator(config: config, seed: UInt64.random(in: 1...UInt64.max))
         self.log = log
+        self.clock = clock
         self.logger = logger
     }
 
@@ -54,18 +62,14 @@ public actor GroupCoordinatorService {
             }
         }
         self.owned = loadedPartitions
-        let now = BrokerClock.nowMs()
-        perform(coordinator.finishLoading(now: now))
+        let now = clock.nowMs()
         // The first offsets cleanup runs one interval from now, as Kafka schedules it: running it at
         // once would delete groups whose only member was just told MEMBER_ID_REQUIRED.
         lastExpiry = now
+        timerDeadline = .max
+        perform(coordinator.finishLoading(now: now))
         logger.info("loaded consumer groups", metadata: ["groups.count": "\(coordinator.groups.count)", "groups.records": "\(loaded)"])
-        timerTask = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
-                await self?.tick()
-            }
-        }
+        scheduleNextTimer()
     }
 
     /// Replays one partition's records in log order; returns how many replayed. A record that does not
@@ -90,18 +94,43 @@ public actor GroupCoordinatorService {
 
     func stop() {
         timerTask?.cancel()
+        timerTask = nil
+        timerDeadline = nil
         joins.drain(with: JoinGroupResponse(errorCode: ErrorCode.coordinatorNotAvailable.rawValue))
         syncs.drain(with: SyncGroupResponse(errorCode: ErrorCode.coordinatorNotAvailable.rawValue))
     }
 
-    private func tick() {
-        let now = BrokerClock.nowMs()
+    private func fire(_ generation: UInt64) {
+        guard timerDeadline != nil, generation == timerGeneration else { return }
+        timerTask = nil
+        timerDeadline = .max
+        let now = clock.nowMs()
         if let deadline = coordinator.nextDeadline, deadline <= now {
             perform(coordinator.timeout(now: now))
         }
         if now - lastExpiry >= coordinator.config.offsetsRetentionCheckIntervalMs {
             lastExpiry = now
             perform(coordinator.expireOffsets(now: now))
+        }
+        scheduleNextTimer()
+    }
+
+    /// Sets the timer to the core's earliest deadline or the next retention check.
+    private func scheduleNextTimer() {
+        let retention = lastExpiry &+ coordinator.config.offsetsRetentionCheckIntervalMs
+        wake(at: min(coordinator.nextDeadline ?? .max, retention))
+    }
+
+    /// Makes the timer fire no later than `deadline` (once loaded; before that, loading schedules it).
+    private func wake(at deadline: Int64) {
+        guard let current = timerDeadline, deadline < current else { return }
+        timerDeadline = deadline
+        timerTask?.cancel()
+        timerGeneration &+= 1
+        let clock = self.clock, generation = timerGeneration
+        timerTask = Task { [weak self] in
+            do { try await clock.sleep(untilMs: deadline) } catch { return }
+            await self?.fire(generation)
         }
     }
 
@@ -113,7 +142,7 @@ public actor GroupCoordinatorService {
             switch action {
             case let .append(partition, records):
                 do {
-                    try log.append(records, partition: partition, now: BrokerClock.nowMs())
+                    try log.append(records, partition: partition, now: clock.nowMs())
                 } catch {
                     logger.error("could not write group records; reloading the partition", metadata: [
                         "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
@@ -125,8 +154,8 @@ public actor GroupCoordinatorService {
                 joins.deliver(group: group, member: member, response)
             case let .respondSync(group, member, response):
                 syncs.deliver(group: group, member: member, response)
-            case .scheduleTimeout:
-                break // the timer loop follows `nextDeadline`
+            case let .scheduleTimeout(_, deadline):
+                wake(at: deadline)
             }
         }
         return true
@@ -136,7 +165,7 @@ public actor GroupCoordinatorService {
         perform(coordinator.unload(partition: partition).filter { if case .append = $0 { false } else { true } })
         do {
             try replayPartition(partition)
-            perform(coordinator.finishLoading(now: BrokerClock.nowMs()))
+            perform(coordinator.finishLoading(now: clock.nowMs()))
         } catch {
             logger.error("could not reload group records", metadata: ["kafka.partition": "\(partition)", "error": "\(error)"])
         }
@@ -146,7 +175,7 @@ public actor GroupCoordinatorService {
 
     func join(_ request: JoinGroupRequest, context: GroupRequestContext) async -> JoinGroupResponse {
         guard owns(request.groupID) else { return JoinGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
-        let outcome = coordinator.join(request, context: context, now: BrokerClock.nowMs())
+        let outcome = coordinator.join(request, context: context, now: clock.nowMs())
         perform(outcome.actions)
         switch outcome.response {
         case let .immediate(response): return response
@@ -158,7 +187,7 @@ public actor GroupCoordinatorService {
 
     func sync(_ request: SyncGroupRequest, context: GroupRequestContext) async -> SyncGroupResponse {
         guard owns(request.groupID) else { return SyncGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
-        let outcome = coordinator.sync(request, context: context, now: BrokerClock.nowMs())
+        let outcome = coordinator.sync(request, context: context, now: clock.nowMs())
         perform(outcome.actions)
         switch outcome.response {
         case let .immediate(response): return response
@@ -170,14 +199,14 @@ public actor GroupCoordinatorService {
 
     func heartbeat(_ request: HeartbeatRequest) -> HeartbeatResponse {
         guard owns(request.groupID) else { return HeartbeatResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
-        let outcome = coordinator.heartbeat(request, now: BrokerClock.nowMs())
+        let outcome = coordinator.heartbeat(request, now: clock.nowMs())
         perform(outcome.actions)
         return outcome.response
     }
 
     func leave(_ request: LeaveGroupRequest, version: Int16) -> LeaveGroupResponse {
         guard owns(request.groupID) else { return LeaveGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
-        let outcome = coordinator.leave(request, version: version, now: BrokerClock.nowMs())
+        let outcome = coordinator.leave(request, version: version, now: clock.nowMs())
         perform(outcome.actions)
         return outcome.response
     }
@@ -188,7 +217,7 @@ public actor GroupCoordinatorService {
                 .init(name: t.name, partitions: t.partitions.map { .init(partitionIndex: $0.partitionIndex, errorCode: ErrorCode.notCoordinator.rawValue) })
             })
         }
-        let outcome = coordinator.commitOffsets(request, version: version, now: BrokerClock.nowMs())
+        let outcome = coordinator.commitOffsets(request, version: version, now: clock.nowMs())
         perform(outcome.actions)
         return outcome.response
     }
@@ -230,7 +259,7 @@ public actor GroupCoordinatorService {
         guard owns(request.body.groupID) else {
             return ConsumerGroupHeartbeatResponse(errorCode: ErrorCode.notCoordinator.rawValue, errorMessage: "This node does not coordinate the group.")
         }
-        let outcome = coordinator.consumerGroupHeartbeat(request, version: version, context: context, topics: topics, now: BrokerClock.nowMs())
+        let outcome = coordinator.consumerGroupHeartbeat(request, version: version, context: context, topics: topics, now: clock.nowMs())
         guard perform(outcome.actions) else {
             return ConsumerGroupHeartbeatResponse(errorCode: ErrorCode.notCoordinator.rawValue, errorMessage: "The group's records could not be written.")
         }

@@ -15,13 +15,11 @@ extension MetadataService {
             return failed
         }
         // Read your writes: a forwarded change is answered once this node's image has it, so a
-        // DescribeClientQuotas sent here next sees it (bounded wait; replay is quick).
+        // DescribeClientQuotas sent here next sees it (waits on publication, at most 5 s).
         if !request.validateOnly {
             let expected = Self.expectedQuotas(request, answer: answer)
-            let deadline = BrokerClock.nowMs() + 5_000
-            while !expected.allSatisfy({ image.clientQuotas[$0.entity]?[$0.key] == $0.value }) && BrokerClock.nowMs() < deadline {
-                try? await Task.sleep(for: .milliseconds(5))
-            }
+            _ = await publication.wait(until: { view in expected.allSatisfy { view.image.clientQuotas[$0.entity]?[$0.key] == $0.value } },
+                                       deadlineMs: clock.nowMs() + 5_000)
         }
         return answer
     }

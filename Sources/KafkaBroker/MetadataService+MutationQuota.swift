@@ -87,7 +87,7 @@ extension MetadataService {
         }
         var prices = costs(image)
         prices += Array(repeating: nil, count: max(0, count - prices.count))
-        let ticket = mutationQuotas.admit(prices, quota: quota, strict: strict, charge: !validateOnly, now: BrokerClock.nowMs())
+        let ticket = mutationQuotas.admit(prices, quota: quota, strict: strict, charge: !validateOnly, now: clock.nowMs())
         let kept = (0..<count).filter { !ticket.admission.throttled[$0] }
         let answered = kept.isEmpty ? [] : await run(kept)
         var results: [Result] = []
@@ -105,7 +105,7 @@ extension MetadataService {
             }
         }
         guard !validateOnly else { return (results, ticket.admission.throttleTimeMs) }
-        let after = mutationQuotas.settle(ticket, actual: actual, now: BrokerClock.nowMs())
+        let after = mutationQuotas.settle(ticket, actual: actual, now: clock.nowMs())
         return (results, strict ? ticket.admission.throttleTimeMs : after)
     }
 }

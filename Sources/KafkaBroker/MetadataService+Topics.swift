@@ -14,12 +14,12 @@ extension MetadataService {
                                           notController: { r in r.topics.contains { $0.errorCode == ErrorCode.notController.rawValue } })
         guard let answer else { return failedAll(CreateTopicsResponse(topics: request.topics.map { .init(name: $0.name) })) }
         // Read your writes: a forwarded creation is answered once this node's image has the topics,
-        // so the client's next Metadata request here finds them (bounded wait; replay is quick).
+        // so the client's next Metadata request here finds them (waits on publication, at most 5 s).
         // (validate_only creates nothing, so there is nothing to wait for.)
         let created = request.validateOnly ? [] : answer.topics.filter { $0.errorCode == 0 }.map(\.name)
-        let deadline = BrokerClock.nowMs() + 5_000
-        while !created.allSatisfy({ image.topic(named: $0) != nil }) && BrokerClock.nowMs() < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
+        if !created.isEmpty {
+            _ = await publication.wait(until: { view in created.allSatisfy { view.image.topic(named: $0) != nil } },
+                                       deadlineMs: clock.nowMs() + 5_000)
         }
         return answer
     }

@@ -22,7 +22,9 @@ public final class ReplicaManager: @unchecked Sendable {
     /// (KAFKA_STORAGE_ERROR to clients) while every other partition serves; the next image that touches
     /// their topic, or a restart, tries again.
     private var offline: [TopicPartition: String] = [:]
-    let appended = AppendNotifier()
+    let appended: AppendNotifier
+    /// The node's clock: timestamps of appends and rolls, retention, long-poll timeouts.
+    let clock: NodeClock
     private let stopping = NIOLockedValueBox(false)
 
     /// True once shutdown began: long-polling fetches stop waiting.
@@ -34,7 +36,9 @@ public final class ReplicaManager: @unchecked Sendable {
         appended.notifyAll()
     }
 
-    public init(config: ServerConfig, logger: Logger) {
+    public init(config: ServerConfig, clock: NodeClock, logger: Logger) {
+        self.clock = clock
+        appended = AppendNotifier(clock: clock)
         self.config = config
         self.logger = logger
     }
@@ -110,7 +114,7 @@ public final class ReplicaManager: @unchecked Sendable {
                 let logDirectory = directory(for: tp)
                 let log = try PartitionLog.open(
                     logDirectory: logDirectory, topic: tp.topic, partition: tp.partition, config: logConfig,
-                    now: BrokerClock.nowMs(), logger: logger
+                    now: clock.nowMs(), logger: logger
                 )
                 if log.openReport.truncatedBytes > 0 {
                     logger.warning("recovered a partition log after an unclean shutdown", metadata: [
@@ -141,7 +145,7 @@ public final class ReplicaManager: @unchecked Sendable {
                     try old.close()
                     return try PartitionLog.open(logDirectory: replica.logDirectory,
                                                  topic: tp.topic, partition: tp.partition, config: logConfig,
-                                                 now: BrokerClock.nowMs(), logger: logger)
+                                                 now: clock.nowMs(), logger: logger)
                 }, settings: settings)
             } catch {
                 logger.error("could not apply new topic settings", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])

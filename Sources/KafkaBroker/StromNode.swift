@@ -31,13 +31,16 @@ public final class StromNode: Sendable {
     /// The active controller's periodic work (fencing expired brokers); cancelled at shutdown.
     private let duties: NIOLockedValueBox<Task<Void, Never>?>
     private let locks: [DirectoryLock]
+    private let clock: NodeClock
     private let logger: Logger
 
     public struct StartupError: Error, CustomStringConvertible {
         public var description: String
     }
 
-    public static func start(config: ServerConfig, formatIfNeeded: Bool, logger: Logger) async throws -> StromNode {
+    /// Starts a node. `clock` is the one clock of its shell: every timer and timestamp comes from it.
+    public static func start(config: ServerConfig, formatIfNeeded: Bool, clock: NodeClock = SystemClock(),
+                             logger: Logger) async throws -> StromNode {
         // Segment files share one budget of descriptors: half the limit (at most 4,096), the rest for
         // connections, indexes written in passing, checkpoints and the metadata log.
         let openFileLimit = OpenFileLimit.raiseSoftLimitToHardLimit(logger: logger)
@@ -64,17 +67,19 @@ public final class StromNode: Sendable {
             try MetaProperties.format(config: config, clusterID: clusterID!)
         }
 
-        let metadataLog = try MetadataRaftLog(logDirectory: config.logDirs[0], logger: logger, now: BrokerClock.nowMs())
-        let metadata = MetadataService(config: config, clusterID: clusterID!, logger: logger)
-        let replicas = ReplicaManager(config: config, logger: logger)
+        let metadataLog = try MetadataRaftLog(logDirectory: config.logDirs[0], logger: logger, now: clock.nowMs())
+        let metadata = MetadataService(config: config, clusterID: clusterID!, clock: clock, logger: logger)
+        let replicas = ReplicaManager(config: config, clock: clock, logger: logger)
         replicas.apply(image: metadata.image, delta: nil)
-        await metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
-        let voters = try await QuorumVoters.initial(config: config, logger: logger)
+        metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
+        let voters = try await QuorumVoters.initial(config: config, clock: clock, logger: logger)
         let quorum = try QuorumDriver(localID: config.nodeID, clusterID: clusterID!, voters: voters, config: config.quorumConfig(directoryID: try MetaProperties.metadataDirectoryID(config: config)),
-                                      snapshotPolicy: config.snapshotPolicy, disk: metadataLog, logger: logger,
-                                      onCommit: { first, entries in metadata.replayCommitted(firstOffset: first, entries: entries) },
-                                      onStatus: { status in metadata.statusChanged(status) },
-                                      onSnapshot: { id, bytes in metadata.loadSnapshot(id: id, bytes: bytes) },
+                                      snapshotPolicy: config.snapshotPolicy, disk: metadataLog, clock: clock, logger: logger,
+                                      onCommit: { first, entries, hw in
+                                          metadata.publication.replayCommitted(firstOffset: first, entries: entries, highWatermark: hw)
+                                      },
+                                      onStatus: { status in metadata.publication.statusChanged(status) },
+                                      onSnapshot: { id, bytes in metadata.publication.loadSnapshot(id: id, bytes: bytes) },
                                       snapshotSource: { metadata.image })
         await metadata.attach(quorum)
 
@@ -101,13 +106,13 @@ public final class StromNode: Sendable {
         let duties = Task {
             // The active controller fences brokers whose session expired.
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
+                do { try await clock.sleep(forMs: 1_000) } catch { return }
                 await metadata.fenceExpiredBrokers()
             }
         }
 
         // 3. Client listeners, bound but not yet accepting.
-        let groups = makeGroupCoordinator(config: config, metadata: metadata, replicas: replicas, logger: logger)
+        let groups = makeGroupCoordinator(config: config, metadata: metadata, replicas: replicas, clock: clock, logger: logger)
         let sessions = NIOLockedValueBox(FetchSessions())
         var clientServers: [KafkaServer] = []
         for listener in config.listeners where !config.controllerListenerNames.contains(listener.name) {
@@ -129,7 +134,8 @@ public final class StromNode: Sendable {
         try await startGroupCoordinator(groups, config: config, metadata: metadata, replicas: replicas, logger: logger)
 
         let node = StromNode(config: config, metadata: metadata, quorum: quorum, replicas: replicas, groups: groups, boundPorts: bound,
-                             servers: servers, clientServers: clientServers, metadataLog: metadataLog, locks: locks, logger: logger)
+                             servers: servers, clientServers: clientServers, metadataLog: metadataLog, locks: locks,
+                             clock: clock, logger: logger)
         node.startBackgroundWork(controllerTasks: controllerTasks, duties: duties)
         logger.info("strom started", metadata: [
             "kafka.node_id": "\(config.nodeID)", "kafka.cluster_id": "\(clusterID!)",
@@ -141,8 +147,9 @@ public final class StromNode: Sendable {
 
     private init(config: ServerConfig, metadata: MetadataService, quorum: QuorumDriver, replicas: ReplicaManager, groups: GroupCoordinatorService,
                  boundPorts: [String: Int], servers: [KafkaServer], clientServers: [KafkaServer], metadataLog: MetadataRaftLog,
-                 locks: [DirectoryLock], logger: Logger) {
+                 locks: [DirectoryLock], clock: NodeClock, logger: Logger) {
         self.config = config
+        self.clock = clock
         self.metadata = metadata
         self.quorum = quorum
         self.clientServers = clientServers
@@ -161,7 +168,7 @@ public final class StromNode: Sendable {
     /// partitions, kept forever until compaction exists), loads every group from it, and routes
     /// topic deletions to the coordinator so their offsets go too.
     private static func makeGroupCoordinator(config: ServerConfig, metadata: MetadataService, replicas: ReplicaManager,
-                                             logger: Logger) -> GroupCoordinatorService {
+                                             clock: NodeClock, logger: Logger) -> GroupCoordinatorService {
         // An existing topic keeps its partition count: group placement depends on it.
         let existing = metadata.image.topic(named: ConsumerOffsetsLog.topic).map { Int32($0.partitions.count) }
         var groupConfig = GroupCoordinatorConfig()
@@ -174,7 +181,7 @@ public final class StromNode: Sendable {
         groupConfig.consumerSessionTimeoutMs = config.groupConsumerSessionTimeoutMs
         groupConfig.consumerHeartbeatIntervalMs = config.groupConsumerHeartbeatIntervalMs
         groupConfig.consumerMaxGroupSize = config.groupConsumerMaxSize
-        return GroupCoordinatorService(config: groupConfig, log: ConsumerOffsetsLog(replicas: replicas), logger: logger)
+        return GroupCoordinatorService(config: groupConfig, log: ConsumerOffsetsLog(replicas: replicas), clock: clock, logger: logger)
     }
 
     /// A server for `listener`, bound (its port recorded in `bound`) but not yet accepting.
@@ -195,11 +202,9 @@ public final class StromNode: Sendable {
         let partitions = await groups.partitions
         if metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil {
             let expected = Set(config.quorumVoters.map(\.id))
-            let deadline = BrokerClock.nowMs() + 10_000
-            while BrokerClock.nowMs() < deadline && metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil
-                    && !expected.isSubset(of: Set(metadata.image.activeBrokers.map(\.id))) {
-                try? await Task.sleep(for: .milliseconds(100))
-            }
+            _ = await metadata.publication.wait(until: { view in
+                view.image.topic(named: ConsumerOffsetsLog.topic) != nil || expected.isSubset(of: Set(view.image.activeBrokers.map(\.id)))
+            }, deadlineMs: metadata.clock.nowMs() + 10_000)
         }
         if metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil {
             let created = await metadata.createTopics(CreateTopicsRequest(topics: [.init(
@@ -219,13 +224,11 @@ public final class StromNode: Sendable {
             )]))
         }
         // The topic may have been created through another node: wait until it is replayed here.
-        while metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
+        _ = await metadata.publication.wait(until: { $0.image.topic(named: ConsumerOffsetsLog.topic) != nil })
         let owned = (metadata.image.topic(named: ConsumerOffsetsLog.topic)?.partitions ?? [:])
             .filter { $0.value.replicas.contains(config.nodeID) }.map(\.key).sorted()
         try await groups.load(partitions: partitions, owned: Set(owned))
-        await metadata.addPublisher { delta, _ in
+        metadata.addPublisher { delta, _ in
             let deleted = Dictionary(delta.removedTopics.values.map { ($0.name, $0.partitionIndexes) }, uniquingKeysWith: { a, _ in a })
             if !deleted.isEmpty { Task { await groups.topicsDeleted(deleted) } }
         }
@@ -246,15 +249,16 @@ public final class StromNode: Sendable {
         let replicas = self.replicas
         let retentionEvery = config.logRetentionCheckIntervalMs
         let cleanerBackoff = config.logCleanerEnable ? config.logCleanerBackoffMs : nil
+        let clock = self.clock
         let maintenance = Task {
             // Flush policies are checked every second; retention every log.retention.check.interval.ms;
             // the cleaner every second while it finds work, else every log.cleaner.backoff.ms.
-            var lastRetention = BrokerClock.nowMs()
+            var lastRetention = clock.nowMs()
             var lastCleaning = lastRetention
             var cleanerBusy = false
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                let now = BrokerClock.nowMs()
+                do { try await clock.sleep(forMs: 1_000) } catch { return }
+                let now = clock.nowMs()
                 let retention = now - lastRetention >= retentionEvery
                 if retention { lastRetention = now }
                 replicas.runMaintenance(now: now, retention: retention)

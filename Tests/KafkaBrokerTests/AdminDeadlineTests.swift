@@ -1,20 +1,27 @@
 @testable import KafkaBroker
+import KafkaTestKit
 import Testing
 
 /// `AdminDeadline`: the answer by `timeoutMs` is REQUEST_TIMED_OUT's stand-in when the work has not
 /// finished, and the work still runs to its end; work that finishes first is answered with its result.
-/// The work here waits on the test, not on time, so the order is certain whatever the machine's load.
+/// Time is a manual clock and the work waits on the test, so the order is certain whatever the load.
 @Suite struct AdminDeadlineTests {
     @Test func unfinishedWorkIsAnsweredTimedOutAndStillCompletes() async {
+        let clock = ManualClock()
         let (gate, open) = AsyncStream<Void>.makeStream()
         let (done, finished) = AsyncStream<Int>.makeStream()
-        let answer = await AdminDeadline.answer(withinMs: 1, {
-            for await _ in gate {}
-            finished.yield(42)
-            finished.finish()
-            return 42
-        }, timedOut: { -1 })
-        #expect(answer == -1)
+        let answering = Task {
+            await AdminDeadline.answer(withinMs: 30_000, clock: clock, {
+                for await _ in gate {}
+                finished.yield(42)
+                finished.finish()
+                return 42
+            }, timedOut: { -1 })
+        }
+        await clock.sleepers(atLeast: 1)
+        #expect(clock.pendingDeadlines == [clock.nowMs() + 30_000], "the deadline is timeoutMs from the request")
+        clock.advance(byMs: 30_000)
+        #expect(await answering.value == -1)
         open.finish()
         var completed: [Int] = []
         for await value in done { completed.append(value) }
@@ -22,7 +29,9 @@ import Testing
     }
 
     @Test func finishedWorkIsAnsweredWithItsResult() async {
-        #expect(await AdminDeadline.answer(withinMs: 600_000, { 7 }, timedOut: { -1 }) == 7)
-        #expect(await AdminDeadline.answer(withinMs: 0, { 8 }, timedOut: { -1 }) == 8, "0 waits for the work")
+        let clock = ManualClock()
+        // The clock never moves: only the work can answer.
+        #expect(await AdminDeadline.answer(withinMs: 1, clock: clock, { 7 }, timedOut: { -1 }) == 7)
+        #expect(await AdminDeadline.answer(withinMs: 0, clock: clock, { 8 }, timedOut: { -1 }) == 8, "0 waits for the work")
     }
 }

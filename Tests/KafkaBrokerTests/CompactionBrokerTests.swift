@@ -38,12 +38,12 @@ import Testing
             }
         }
         let before = try offsetsBytes(broker)
-        let pass = await broker.node.replicas.runCleaningOnItsOwnThread(now: BrokerClock.nowMs(), byteBudget: 1 << 30)
+        let pass = await broker.node.replicas.runCleaningOnItsOwnThread(now: broker.node.replicas.clock.nowMs(), byteBudget: 1 << 30)
         #expect(pass.rounds > 0 && pass.bytesWritten < pass.bytesCleaned)
         let after = try offsetsBytes(broker)
         #expect(after < before / 2, "__consumer_offsets went from \(before) to \(after) bytes")
         // Nothing dirty is left, so a second pass does nothing.
-        #expect(broker.node.replicas.runCleaning(now: BrokerClock.nowMs(), byteBudget: 1 << 30).rounds == 0)
+        #expect(broker.node.replicas.runCleaning(now: broker.node.replicas.clock.nowMs(), byteBudget: 1 << 30).rounds == 0)
         await client.close()
 
         let directory = broker.directory

@@ -76,16 +76,17 @@ struct FetchHandler: SplicingRequestHandler {
             return nil
         }
 
-        let deadline = ContinuousClock.now + .milliseconds(max(0, Int(request.maxWaitMs)))
+        let clock = replicas.clock
+        let deadline = clock.nowMs() + Int64(max(0, request.maxWaitMs))
         var results: [PartitionRead]
         while true {
             let generation = replicas.appended.generation
             results = read(partitions, image: metadata.image, maxBytes: Int(request.maxBytes), isolationLevel: request.isolationLevel)
             let bytes = results.reduce(0) { $0 + $1.recordBytes }
             let hasError = results.contains { $0.data.errorCode != 0 } || !unknownIDs.isEmpty
-            if bytes >= Int(request.minBytes) || hasError || ContinuousClock.now >= deadline || request.maxWaitMs <= 0
+            if bytes >= Int(request.minBytes) || hasError || clock.nowMs() >= deadline || request.maxWaitMs <= 0
                 || replicas.isShuttingDown { break }
-            await replicas.appended.wait(since: generation, timeout: deadline - ContinuousClock.now)
+            await replicas.appended.wait(since: generation, timeoutMs: deadline - clock.nowMs())
         }
 
         var response = FetchResponse(errorCode: 0, sessionID: responseSessionID)

@@ -116,7 +116,7 @@ struct ProduceHandler: RequestHandler {
         limits.timestampBeforeMaxMs = settings.timestampBeforeMaxMs
         limits.timestampAfterMaxMs = settings.timestampAfterMaxMs
         limits.requireKeys = settings.compacted
-        let now = BrokerClock.nowMs()
+        let now = replicas.clock.nowMs()
         let batch: RecordBatch
         switch ProduceValidation.validate(records, produceVersion: context.apiVersion, limits: limits, now: now) {
         case let .success(validated):
@@ -181,7 +181,7 @@ struct ProduceHandler: RequestHandler {
             return all
         }
         var failed: [(Durability, ProduceValidation.Failure)] = []
-        let now = BrokerClock.nowMs()
+        let now = replicas.clock.nowMs()
         for (n, outcome) in outcomes {
             let d = waiting[n]
             let tp = d.replica.topicPartition

@@ -12,7 +12,7 @@ struct CreateTopicsHandler: RequestHandler {
         let metadata = self.metadata
         let principal = QuotaPrincipal(clientID: context.clientID)
         let strict = context.apiVersion >= 6
-        return await AdminDeadline.answer(withinMs: request.timeoutMs, {
+        return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
             await metadata.createTopics(request, principal: principal, strict: strict)
         }, timedOut: {
             CreateTopicsResponse(topics: request.topics.map {
@@ -32,7 +32,7 @@ struct DeleteTopicsHandler: RequestHandler {
         let metadata = self.metadata
         let principal = QuotaPrincipal(clientID: context.clientID)
         let version = context.apiVersion
-        return await AdminDeadline.answer(withinMs: request.timeoutMs, {
+        return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
             await metadata.deleteTopics(request, version: version, principal: principal)
         }, timedOut: {
             DeleteTopicsResponse(responses: request.topicNames.map { .init(name: $0, errorCode: ErrorCode.requestTimedOut.rawValue) }
@@ -50,7 +50,7 @@ struct CreatePartitionsHandler: RequestHandler {
         let metadata = self.metadata
         let principal = QuotaPrincipal(clientID: context.clientID)
         let strict = context.apiVersion >= 3
-        return await AdminDeadline.answer(withinMs: request.timeoutMs, {
+        return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
             await metadata.createPartitions(request, principal: principal, strict: strict)
         }, timedOut: {
             CreatePartitionsResponse(results: request.topics.map { .init(name: $0.name, errorCode: ErrorCode.requestTimedOut.rawValue) })

@@ -71,11 +71,11 @@ final class MetadataRaftLog: @unchecked Sendable {
     }
 
     /// Raises the log start offset to a snapshot's end, deleting segments entirely below it.
-    func deletePrefix(before offset: Int64) throws {
+    func deletePrefix(before offset: Int64, now: Int64) throws {
         guard offset > log.logStartOffset else { return }
         log.updateHighWatermark(max(log.highWatermark, min(offset, log.logEndOffset)))
         if offset > log.logEndOffset {
-            try log.truncateFullyAndStart(at: offset, now: BrokerClock.nowMs())
+            try log.truncateFullyAndStart(at: offset, now: now)
         } else {
             try log.deleteRecords(before: offset)
         }

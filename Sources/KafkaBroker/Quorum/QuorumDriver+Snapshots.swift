@@ -37,12 +37,12 @@ extension QuorumDriver {
             case .abandonSnapshot(let id):
                 incomingSnapshots.removeValue(forKey: id)?.abandon()
             case .deleteLogPrefix(let before):
-                try disk.deletePrefix(before: before)
+                try disk.deletePrefix(before: before, now: clock.nowMs())
                 if let latest = core.log.latestSnapshotID {
                     _ = try CheckpointDirectory.deleteSnapshots(before: latest, in: disk.directory)
                 }
             case .installSnapshot(let id):
-                try disk.restart(at: id.offset, now: BrokerClock.nowMs())
+                try disk.restart(at: id.offset, now: clock.nowMs())
                 guard let size = core.log.snapshotSize(id) else {
                     logger.critical("asked to install a snapshot the log does not hold", metadata: ["raft.snapshot": "\(id)"])
                     return false
@@ -57,7 +57,7 @@ extension QuorumDriver {
                     votersChanged(set)
                 }
                 bytesSinceSnapshot = 0
-                lastSnapshotTime = BrokerClock.nowMs()
+                lastSnapshotTime = clock.nowMs()
                 logger.info("installed the leader's metadata snapshot", metadata: ["raft.snapshot": "\(id)", "snapshot.bytes": "\(size)"])
                 if let latest = core.log.latestSnapshotID {
                     _ = try CheckpointDirectory.deleteSnapshots(before: latest, in: disk.directory)
@@ -78,7 +78,7 @@ extension QuorumDriver {
     /// handed to the core, which stores it only if it is still valid (at or below the high watermark).
     func maybeSnapshot() {
         guard !snapshotInProgress, appliedOffset > (core.log.latestSnapshotID?.offset ?? 0) else { return }
-        let now = BrokerClock.nowMs()
+        let now = clock.nowMs()
         let due = bytesSinceSnapshot >= snapshotPolicy.maxBytesBetweenSnapshots
             || (bytesSinceSnapshot > 0 && now - lastSnapshotTime >= snapshotPolicy.maxIntervalMs)
         guard due else { return }
@@ -98,7 +98,7 @@ extension QuorumDriver {
         Task.detached { [weak self] in
             do {
                 let values = try image.snapshotRecords().map { Array(buffer: try MetadataRecordSerde.encode($0)) }
-                let bytes = try Self.checkpointBytes(id: id, values: values, controls: controls, scratch: directory, now: BrokerClock.nowMs())
+                let bytes = try Self.checkpointBytes(id: id, values: values, controls: controls, scratch: directory, now: now)
                 await self?.snapshotBuilt((id, bytes))
             } catch {
                 logger.error("could not build a metadata snapshot", metadata: ["error": "\(error)"])
@@ -114,7 +114,7 @@ extension QuorumDriver {
         // committed prefix if the entry before it kept its epoch.
         guard core.log.epoch(at: built.id.offset - 1) == built.id.epoch else { return }
         bytesSinceSnapshot = 0
-        lastSnapshotTime = BrokerClock.nowMs()
+        lastSnapshotTime = clock.nowMs()
         handle(.createSnapshot(id: built.id, bytes: built.bytes))
     }
 

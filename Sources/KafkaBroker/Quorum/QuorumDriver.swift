@@ -41,8 +41,10 @@ public actor QuorumDriver {
     /// Admin-client requests (AddRaftVoter, RemoveRaftVoter) get correlation ids from here.
     private var nextAdminCorrelationID: Int32 = 0
     let logger: Logger
-    /// Committed entries go here, in order; `appliedOffset` is the next one to hand over.
-    private let onCommit: @Sendable (_ firstOffset: Int64, _ entries: [RaftEntry]) -> Void
+    let clock: NodeClock
+    /// Committed entries go here, in order, with the high watermark that committed them (entries may be
+    /// empty when only the high watermark moved); `appliedOffset` is the next one to hand over.
+    private let onCommit: @Sendable (_ firstOffset: Int64, _ entries: [RaftEntry], _ highWatermark: Int64) -> Void
     private let onStatus: @Sendable (Status) -> Void
     /// Loads the state machine from a snapshot's `.checkpoint` bytes (at start, and after an install).
     let onSnapshot: @Sendable (_ id: OffsetAndEpoch, _ bytes: [UInt8]) -> Void
@@ -51,7 +53,7 @@ public actor QuorumDriver {
     let snapshotPolicy: SnapshotPolicy
     /// Payload bytes committed since the latest snapshot, and when that snapshot was taken.
     var bytesSinceSnapshot: Int64 = 0
-    var lastSnapshotTime: Int64 = BrokerClock.nowMs()
+    var lastSnapshotTime: Int64
     var snapshotInProgress = false
     /// Downloads from the leader in progress, by snapshot id.
     var incomingSnapshots: [OffsetAndEpoch: CheckpointChunkWriter] = [:]
@@ -64,8 +66,14 @@ public actor QuorumDriver {
     /// Client appends waiting for their last offset to commit.
     private var appendWaiters: [(lastOffset: Int64, epoch: Int32, continuation: CheckedContinuation<Int64, Error>)] = []
     private var timer: Task<Void, Never>?
+    /// Quorum requests on their way to peers, so a resigning leader can wait for its EndQuorumEpochs.
+    private var requestsInFlight: [UInt64: Task<Void, Never>] = [:]
+    private var nextOutboundToken: UInt64 = 0
     private var timerDeadline: Int64 = .max
     private var stopped = false
+
+    /// How long a resigning leader waits for its EndQuorumEpoch requests at shutdown.
+    static let resignWaitMs: Int64 = 200
 
     private struct InboundKey: Hashable {
         var source: Int32
@@ -73,14 +81,16 @@ public actor QuorumDriver {
     }
 
     init(localID: Int32, clusterID: String, voters: VoterSet, config: QuorumConfig,
-         snapshotPolicy: SnapshotPolicy, disk: MetadataRaftLog, logger: Logger,
-         onCommit: @escaping @Sendable (Int64, [RaftEntry]) -> Void, onStatus: @escaping @Sendable (Status) -> Void,
+         snapshotPolicy: SnapshotPolicy, disk: MetadataRaftLog, clock: NodeClock, logger: Logger,
+         onCommit: @escaping @Sendable (Int64, [RaftEntry], Int64) -> Void, onStatus: @escaping @Sendable (Status) -> Void,
          onSnapshot: @escaping @Sendable (OffsetAndEpoch, [UInt8]) -> Void,
          snapshotSource: @escaping @Sendable () -> MetadataImage) throws {
         self.localID = localID
         self.clusterID = clusterID
         self.disk = disk
         self.logger = logger
+        self.clock = clock
+        lastSnapshotTime = clock.nowMs()
         self.onCommit = onCommit
         self.onStatus = onStatus
         self.onSnapshot = onSnapshot
@@ -89,7 +99,7 @@ public actor QuorumDriver {
         stateFile = QuorumStateFile(partitionDirectory: disk.directory)
         codec = RaftEntryBatches()
         listenerName = config.listenerName
-        let (log, snapshot) = try disk.load(now: BrokerClock.nowMs(), logger: logger)
+        let (log, snapshot) = try disk.load(now: clock.nowMs(), logger: logger)
         initialSnapshot = snapshot
         appliedOffset = snapshot?.offset ?? 0
         let stored = try stateFile.read()
@@ -101,7 +111,7 @@ public actor QuorumDriver {
             snapshotControls = reader.controlRecords.compactMap { try? RaftEntryBatches.raftControl($0) }
         }
         let core = RaftCore(localID: localID, clusterID: clusterID, voters: voters, config: config, quorumState: stored, log: log,
-                            snapshotControlRecords: snapshotControls, now: BrokerClock.nowMs(), seed: UInt64.random(in: 1...UInt64.max))
+                            snapshotControlRecords: snapshotControls, now: clock.nowMs(), seed: UInt64.random(in: 1...UInt64.max))
         self.core = core
         status = Status(epoch: 0, leaderID: nil, isLeader: false, epochStartOffset: nil)
         logger.info("metadata quorum loaded", metadata: [
@@ -134,7 +144,8 @@ public actor QuorumDriver {
             handle(.received(RaftEnvelope(source: source, destination: localID, correlationID: correlationID, message: message)))
             if inbound[key] != nil {
                 Task { [weak self] in
-                    try? await Task.sleep(for: .milliseconds(timeoutMs))
+                    guard let clock = self?.clock else { return }
+                    try? await clock.sleep(forMs: timeoutMs)
                     await self?.expire(key, token: token)
                 }
             }
@@ -184,7 +195,7 @@ public actor QuorumDriver {
     /// Throws NOT_CONTROLLER when this replica does not lead, or loses leadership before the commit.
     func append(_ payloads: [[UInt8]]) async throws -> Int64 {
         guard !stopped, status.isLeader else { throw AppendFailure(code: .notController, description: "this node is not the active controller") }
-        let actions = core.handle(.append(payloads), now: BrokerClock.nowMs())
+        let actions = core.handle(.append(payloads), now: clock.nowMs())
         var accepted: OffsetAndEpoch?
         var rejected: RaftErrorCode?
         for case let a in actions {
@@ -205,11 +216,20 @@ public actor QuorumDriver {
         }
     }
 
-    /// Graceful shutdown: a leader hands over to its preferred successor, then the timer stops.
+    /// Graceful shutdown: a leader hands over to its preferred successor (waiting, at most
+    /// `resignWaitMs`, for its EndQuorumEpoch requests to be answered), then the timer stops.
     func shutdown() async {
         if status.isLeader {
+            let before = Set(requestsInFlight.keys)
             handle(.resign)
-            try? await Task.sleep(for: .milliseconds(200))
+            let sent = requestsInFlight.filter { !before.contains($0.key) }.map(\.value)
+            let clock = self.clock
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { for task in sent { await task.value } }
+                group.addTask { try? await clock.sleep(forMs: Self.resignWaitMs) }
+                await group.next()
+                group.cancelAll()
+            }
         }
         stopped = true
         timer?.cancel()
@@ -220,7 +240,7 @@ public actor QuorumDriver {
     }
 
     func describeQuorum() -> KafkaRaft.DescribeQuorumResponse {
-        core.describeQuorum(now: BrokerClock.nowMs())
+        core.describeQuorum(now: clock.nowMs())
     }
 
     var highWatermark: Int64? { core.highWatermark }
@@ -232,7 +252,7 @@ public actor QuorumDriver {
 
     func handle(_ input: RaftInput) {
         guard !stopped else { return }
-        perform(core.handle(input, now: BrokerClock.nowMs()))
+        perform(core.handle(input, now: clock.nowMs()))
     }
 
     private func perform(_ actions: [RaftAction]) {
@@ -247,13 +267,13 @@ public actor QuorumDriver {
                     return
                 }
             case .appendToLog(let base, let entries):
-                do { try disk.append(entries, baseOffset: base, codec: codec, now: BrokerClock.nowMs()) } catch {
+                do { try disk.append(entries, baseOffset: base, codec: codec, now: clock.nowMs()) } catch {
                     logger.critical("could not append to the metadata log; stopping the quorum", metadata: ["error": "\(error)"])
                     stop()
                     return
                 }
             case .truncateLog(let offset):
-                do { try disk.truncate(to: offset, now: BrokerClock.nowMs()) } catch {
+                do { try disk.truncate(to: offset, now: clock.nowMs()) } catch {
                     logger.critical("could not truncate the metadata log; stopping the quorum", metadata: ["error": "\(error)"])
                     stop()
                     return
@@ -262,7 +282,7 @@ public actor QuorumDriver {
                     logger.critical("the quorum truncated committed entries", metadata: ["raft.applied": "\(appliedOffset)", "raft.truncate_to": "\(offset)"])
                 }
             case .flushLog(let upTo):
-                do { try disk.flush(now: BrokerClock.nowMs()) } catch {
+                do { try disk.flush(now: clock.nowMs()) } catch {
                     logger.critical("could not flush the metadata log; stopping the quorum", metadata: ["error": "\(error)"])
                     stop()
                     return
@@ -339,9 +359,11 @@ public actor QuorumDriver {
             let entries = core.log.entries(from: appliedOffset, maxCount: Int(hw - appliedOffset))
             let first = appliedOffset
             appliedOffset += Int64(entries.count)
-            onCommit(first, entries)
+            onCommit(first, entries, hw)
             bytesSinceSnapshot += entries.reduce(0) { $0 + Int64($1.payload.count) }
             maybeSnapshot()
+        } else {
+            onCommit(appliedOffset, [], hw)
         }
         var still: [(Int64, Int32, CheckedContinuation<Int64, Error>)] = []
         for w in appendWaiters {
@@ -369,10 +391,9 @@ public actor QuorumDriver {
         guard deadline != timerDeadline || timer == nil else { return }
         timerDeadline = deadline
         timer?.cancel()
-        let delay = max(0, deadline - BrokerClock.nowMs())
+        let clock = self.clock
         timer = Task { [weak self] in
-            try? await Task.sleep(for: .milliseconds(delay))
-            guard !Task.isCancelled else { return }
+            do { try await clock.sleep(untilMs: deadline) } catch { return }
             await self?.fire()
         }
     }
@@ -392,27 +413,34 @@ public actor QuorumDriver {
             return
         }
         guard let channel = peers[envelope.destination] else { return }
-        let outbound: RaftWire.OutboundRequest
+        let frame: ByteBuffer, apiKey: APIKey, version: Int16
         do {
-            outbound = try RaftWire.outbound(envelope.message, destination: envelope.destination, entries: codec)
+            let outbound = try RaftWire.outbound(envelope.message, destination: envelope.destination, entries: codec)
+            (frame, apiKey, version) = (try outbound.frame(envelope.correlationID, nil), outbound.apiKey, outbound.version)
         } catch {
             logger.error("could not encode a quorum request", metadata: ["error": "\(error)"])
             return
         }
         let timeout = core.config.requestTimeoutMs + core.config.fetchMaxWaitMs
-        Task { [weak self, logger] in
+        nextOutboundToken &+= 1
+        let token = nextOutboundToken
+        requestsInFlight[token] = Task { [weak self, logger] in
             do {
-                let frame = try outbound.frame(envelope.correlationID, nil)
-                let body = try await channel.roundTrip(frame: frame, apiKey: outbound.apiKey, version: outbound.version,
+                let body = try await channel.roundTrip(frame: frame, apiKey: apiKey, version: version,
                                                        correlationID: envelope.correlationID, timeoutMs: timeout)
-                let response = try RaftWire.response(to: envelope.message, version: outbound.version, body: body)
+                let response = try RaftWire.response(to: envelope.message, version: version, body: body)
                 await self?.delivered(RaftEnvelope(source: envelope.destination, destination: envelope.source,
                                                    correlationID: envelope.correlationID, message: response))
             } catch {
                 // The core times the request out and retries; nothing else to do here.
                 logger.debug("quorum request failed", metadata: ["raft.peer": "\(envelope.destination)", "error": "\(error)"])
             }
+            await self?.sent(token)
         }
+    }
+
+    private func sent(_ token: UInt64) {
+        requestsInFlight.removeValue(forKey: token)
     }
 
     private func delivered(_ envelope: RaftEnvelope) {

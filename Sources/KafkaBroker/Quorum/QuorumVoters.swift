@@ -10,7 +10,7 @@ import StromConfig
 /// them with DescribeQuorum v2 until one names the voters and their controller endpoints; the node then
 /// starts as an observer unless it is among them. Either way the log's latest `VotersRecord` takes over.
 enum QuorumVoters {
-    static func initial(config: ServerConfig, logger: Logger) async throws -> VoterSet {
+    static func initial(config: ServerConfig, clock: NodeClock, logger: Logger) async throws -> VoterSet {
         let listenerName = config.controllerListenerNames.first ?? "CONTROLLER"
         if !config.quorumVoters.isEmpty {
             return VoterSet(voters: config.quorumVoters.map { v in
@@ -27,11 +27,12 @@ enum QuorumVoters {
                     return set
                 }
             }
-            if BrokerClock.nowMs() - lastLog > 5_000 {
-                lastLog = BrokerClock.nowMs()
+            if clock.nowMs() - lastLog > 5_000 {
+                lastLog = clock.nowMs()
                 logger.info("waiting for a bootstrap server to describe the quorum", metadata: ["raft.bootstrap": "\(config.quorumBootstrapServers)"])
             }
-            try? await Task.sleep(for: .milliseconds(500))
+            // Bootstrap servers are asked again after a backoff (they may still be starting).
+            do { try await clock.sleep(forMs: 500) } catch { break }
         }
         throw StromNode.StartupError(description: "no bootstrap server described the quorum")
     }

@@ -1,0 +1,59 @@
+import KafkaController
+import KafkaMetadata
+import KafkaProtocol
+
+/// The controller side of the broker lifecycle: BrokerRegistration and BrokerHeartbeat at the active
+/// controller, and fencing the brokers whose session expired. Sessions restart with each quorum epoch
+/// (a new controller gives every broker a full session before fencing it).
+extension MetadataService {
+    /// BrokerRegistration at the active controller (nil: not the active controller).
+    func handleBrokerRegistration(_ request: BrokerRegistrationRequest) async -> BrokerRegistrationResponse? {
+        let clusterID = self.clusterID
+        let response = await asController({ _, image, nextOffset in
+            BrokerLifecycle.register(request, image: image, clusterID: clusterID, nextOffset: nextOffset)
+        }, failing: { r, code, _ in r.errorCode = code.rawValue })
+        if response?.errorCode == 0 { sessions.touch(request.brokerID, now: clock.nowMs()) }
+        return response
+    }
+
+    /// BrokerHeartbeat at the active controller (nil: not the active controller). A heartbeat that
+    /// changes nothing (the usual one) is answered from the current image at once, without queueing
+    /// behind controller decisions: a long CreateTopics must not starve heartbeats into fencing.
+    func handleBrokerHeartbeat(_ request: BrokerHeartbeatRequest) async -> BrokerHeartbeatResponse? {
+        guard isActiveController else { return nil }
+        resetSessionsIfNewEpoch()
+        sessions.touch(request.brokerID, now: clock.nowMs())
+        let quick = BrokerLifecycle.heartbeat(request, image: image)
+        if quick.records.isEmpty { return quick.response }
+        return await asController({ _, image in BrokerLifecycle.heartbeat(request, image: image) },
+                                  failing: { r, code, _ in r.errorCode = code.rawValue })
+    }
+
+    private func resetSessionsIfNewEpoch() {
+        let epoch = quorumStatus.epoch
+        if epoch != sessionsEpoch {
+            sessionsEpoch = epoch
+            sessions.reset(brokers: image.brokers.keys, now: clock.nowMs())
+        }
+    }
+
+    /// Fences brokers whose session expired; the active controller runs it every second.
+    func fenceExpiredBrokers() async {
+        guard isActiveController else { return }
+        resetSessionsIfNewEpoch()
+        let timeout = config.brokerSessionTimeoutMs
+        let clock = self.clock
+        let expired = sessions.expired(image: image, now: clock.nowMs(), sessionTimeoutMs: timeout)
+        for broker in expired {
+            logger.warning("fencing a broker whose session expired", metadata: ["kafka.broker": "\(broker.id)", "timeout.ms": "\(timeout)"])
+            let stillExpired = { (image: MetadataImage) in
+                self.sessions.expired(image: image, now: clock.nowMs(), sessionTimeoutMs: timeout).contains { $0.id == broker.id }
+            }
+            _ = await asController({ _, image in
+                // Re-checked under the controller: a heartbeat may have arrived while this waited.
+                guard stillExpired(image), let current = image.brokers[broker.id] else { return ControllerResult(response: ()) }
+                return ControllerResult(records: BrokerLifecycle.fence(current, image: image), response: ())
+            }, failing: { _, _, _ in })
+        }
+    }
+}

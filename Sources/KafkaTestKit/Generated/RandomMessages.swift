@@ -1160,6 +1160,7 @@ extension ConsumerGroupDescribeResponse.DescribedGroup.Member {
         value.subscribedTopicRegex = (true) && rng.chance(5) ? nil : rng.string()
         value.assignment = ConsumerGroupDescribeResponse.Assignment.random(version: version, using: &rng)
         value.targetAssignment = ConsumerGroupDescribeResponse.Assignment.random(version: version, using: &rng)
+        if version >= 1 { value.memberType = rng.integer(Int8.self) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -1193,6 +1194,7 @@ extension ConsumerGroupHeartbeatRequest {
         value.rackID = (true) && rng.chance(5) ? nil : rng.string()
         value.rebalanceTimeoutMs = rng.integer(Int32.self)
         value.subscribedTopicNames = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in rng.string() }
+        if version >= 1 { value.subscribedTopicRegex = (true) && rng.chance(5) ? nil : rng.string() }
         value.serverAssignor = (true) && rng.chance(5) ? nil : rng.string()
         value.topicPartitions = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in ConsumerGroupHeartbeatRequest.TopicPartitions.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5048,6 +5050,7 @@ extension VoteRequest.TopicData.PartitionData {
         if version >= 1 { value.voterDirectoryID = rng.uuid() }
         value.lastOffsetEpoch = rng.integer(Int32.self)
         value.lastOffset = rng.integer(Int64.self)
+        if version >= 2 { value.preVote = rng.bool() }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }

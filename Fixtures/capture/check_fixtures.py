@@ -132,7 +132,7 @@ def main():
             if not rel.startswith(client + "/"):
                 problems.append("file not under its client directory")
             if (k, v) in BEYOND_SCHEMAS:
-                # Kafka 4.0 versions the 3.9 schemas lack (Sources/KafkaProtocol/Kafka40): only
+                # Kafka 4.0 versions the 3.9 schemas lack (defined in Protocol/ from the 4.x reference): only
                 # Tests/FixtureTests decodes these.
                 notes.append("%s: %s v%d is beyond Kafka 3.9's schemas; checked by the Swift FixtureTests" % (rel, api_name, v))
                 passed += 1

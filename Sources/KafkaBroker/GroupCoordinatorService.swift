@@ -254,9 +254,9 @@ public actor GroupCoordinatorService {
         return outcome.response
     }
 
-    func consumerGroupHeartbeat(_ request: ConsumerGroupHeartbeatRequestV1, version: Int16, context: GroupRequestContext,
+    func consumerGroupHeartbeat(_ request: ConsumerGroupHeartbeatRequest, version: Int16, context: GroupRequestContext,
                                 topics: TopicsImage) -> ConsumerGroupHeartbeatResponse {
-        guard owns(request.body.groupID) else {
+        guard owns(request.groupID) else {
             return ConsumerGroupHeartbeatResponse(errorCode: ErrorCode.notCoordinator.rawValue, errorMessage: "This node does not coordinate the group.")
         }
         let outcome = coordinator.consumerGroupHeartbeat(request, version: version, context: context, topics: topics, now: clock.nowMs())

@@ -27,13 +27,12 @@ enum GroupRequestLimits {
         problem([request.groupID, request.memberID, request.groupInstanceID])
     }
 
-    static func problem(_ request: ConsumerGroupHeartbeatRequestV1) -> String? {
+    static func problem(_ request: ConsumerGroupHeartbeatRequest) -> String? {
         if let regex = request.subscribedTopicRegex, regex.utf8.count > maxRegexBytes {
             return "A topic regex of \(regex.utf8.count) bytes is longer than the \(maxRegexBytes) bytes allowed"
         }
-        let body = request.body
-        return problem([body.groupID, body.memberID, body.instanceID, body.rackID, body.serverAssignor]
-            + (body.subscribedTopicNames ?? []).map { $0 })
+        return problem([request.groupID, request.memberID, request.instanceID, request.rackID, request.serverAssignor]
+            + (request.subscribedTopicNames ?? []).map { $0 })
     }
 }
 

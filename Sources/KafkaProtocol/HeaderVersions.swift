@@ -8,13 +8,13 @@ import NIOCore
 extension APIKey {
     public func requestHeaderVersion(apiVersion: Int16) -> Int16 {
         if self == .controlledShutdown && apiVersion == 0 { return 0 }
-        guard let type = servedRequestType else { return 1 }
+        guard let type = requestType else { return 1 }
         return type.isFlexible(version: apiVersion) ? 2 : 1
     }
 
     public func responseHeaderVersion(apiVersion: Int16) -> Int16 {
         if self == .apiVersions { return 0 }
-        guard let type = servedResponseType else { return 0 }
+        guard let type = responseType else { return 0 }
         return type.isFlexible(version: apiVersion) ? 1 : 0
     }
 }
@@ -38,7 +38,7 @@ public struct RequestFrame: Sendable {
         let apiKey = APIKey(rawValue: key)
         // Unknown keys and versions are parsed with header v1: their correlation id and client id sit
         // in the same place in every header version, which is all an error reply needs.
-        let known = apiKey.servedRequestType.map { $0.validVersions.contains(version) } ?? false
+        let known = apiKey.requestType.map { $0.validVersions.contains(version) } ?? false
         let headerVersion = known ? apiKey.requestHeaderVersion(apiVersion: version) : 1
         var buffer = frame
         header = try RequestHeader.decode(from: &buffer, version: headerVersion)

@@ -6,12 +6,11 @@ import NIOCore
 /// and the core's answer as the generated response. A request that does not name exactly
 /// `__cluster_metadata-0` is refused with `DecodeError` (the handler answers INVALID_REQUEST).
 extension RaftWire {
-    public static func inbound(_ r: VoteRequestV2) throws -> (source: Int32, message: RaftMessage) {
-        let p = try single(r.body.topics.map { ($0.topicName, $0.partitions.map(\.partitionIndex)) }, r.body.topics.first?.partitions.first)
-        let preVote = r.preVote.first?.first ?? false
+    public static func inbound(_ r: KafkaProtocol.VoteRequest) throws -> (source: Int32, message: RaftMessage) {
+        let p = try single(r.topics.map { ($0.topicName, $0.partitions.map(\.partitionIndex)) }, r.topics.first?.partitions.first)
         return (p.candidateID, .voteRequest(KafkaRaft.VoteRequest(
-            clusterID: r.body.clusterID, voterID: r.body.voterID, candidateEpoch: p.candidateEpoch, candidateID: p.candidateID,
-            lastOffsetEpoch: p.lastOffsetEpoch, lastOffset: p.lastOffset, preVote: preVote)))
+            clusterID: r.clusterID, voterID: r.voterID, candidateEpoch: p.candidateEpoch, candidateID: p.candidateID,
+            lastOffsetEpoch: p.lastOffsetEpoch, lastOffset: p.lastOffset, preVote: p.preVote)))
     }
 
     public static func inbound(_ r: KafkaProtocol.BeginQuorumEpochRequest) throws -> (source: Int32, message: RaftMessage) {
@@ -49,13 +48,13 @@ extension RaftWire {
 
     // MARK: answers
 
-    public static func voteResponse(_ m: KafkaRaft.VoteResponse) -> VoteResponseV2 {
+    public static func voteResponse(_ m: KafkaRaft.VoteResponse) -> KafkaProtocol.VoteResponse {
         var r = KafkaProtocol.VoteResponse()
         r.topics = [.init(topicName: metadataTopic, partitions: [
             .init(partitionIndex: metadataPartition, errorCode: m.errorCode.rawValue, leaderID: m.leaderID,
                   leaderEpoch: m.leaderEpoch, voteGranted: m.voteGranted),
         ])]
-        return VoteResponseV2(r)
+        return r
     }
 
     public static func beginQuorumEpochResponse(_ m: KafkaRaft.BeginQuorumEpochResponse) -> KafkaProtocol.BeginQuorumEpochResponse {

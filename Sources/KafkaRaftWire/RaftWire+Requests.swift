@@ -20,8 +20,7 @@ extension RaftWire {
     public static func outbound(_ message: RaftMessage, destination: Int32, entries: RaftEntryBatches) throws -> OutboundRequest {
         switch message {
         case .voteRequest(let r):
-            let body = voteRequest(r)
-            return make(VoteRequestV2(body, preVote: [[r.preVote]]), version: voteVersion)
+            return make(voteRequest(r), version: voteVersion)
         case .beginQuorumEpochRequest(let r):
             var body = KafkaProtocol.BeginQuorumEpochRequest()
             body.clusterID = r.clusterID
@@ -58,7 +57,7 @@ extension RaftWire {
         body.voterID = r.voterID
         body.topics = [.init(topicName: metadataTopic, partitions: [
             .init(partitionIndex: metadataPartition, candidateEpoch: r.candidateEpoch, candidateID: r.candidateID,
-                  lastOffsetEpoch: r.lastOffsetEpoch, lastOffset: r.lastOffset),
+                  lastOffsetEpoch: r.lastOffsetEpoch, lastOffset: r.lastOffset, preVote: r.preVote),
         ])]
         return body
     }
@@ -95,7 +94,7 @@ extension RaftWire {
     public static func response(to sent: RaftMessage, version: Int16, body: ByteBuffer) throws -> RaftMessage {
         switch sent {
         case .voteRequest:
-            let r = try VoteResponseV2.decodeExactly(body, version: version).body
+            let r = try KafkaProtocol.VoteResponse.decodeExactly(body, version: version)
             let p = r.topics.first?.partitions.first
             return .voteResponse(KafkaRaft.VoteResponse(
                 errorCode: code(r.errorCode, p?.errorCode), leaderID: p?.leaderID ?? -1,

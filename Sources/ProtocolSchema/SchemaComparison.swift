@@ -51,4 +51,23 @@ public enum SchemaComparison {
             }
         }
     }
+
+    /// `spec` as it stands up to version `highest`: later versions and the fields only they have removed.
+    /// A definition that adds Kafka 4.x versions compares with Kafka 3.9's schema this way.
+    public static func clipped(_ spec: MessageSpec, toHighest highest: Int16) -> MessageSpec {
+        var out = spec
+        out.validVersions = spec.validVersions.intersection(.range(lowest: 0, highest: highest))
+        out.fields = clipped(spec.fields, toHighest: highest)
+        out.commonStructs = spec.commonStructs.map { StructSpec(name: $0.name, versions: $0.versions, fields: clipped($0.fields, toHighest: highest)) }
+        return out
+    }
+
+    static func clipped(_ fields: [FieldSpec], toHighest highest: Int16) -> [FieldSpec] {
+        fields.compactMap { f in
+            guard let lowest = f.versions.lowest, lowest <= highest else { return nil }
+            var f = f
+            f.fields = f.fields.map { clipped($0, toHighest: highest) }
+            return f
+        }
+    }
 }

@@ -14,8 +14,8 @@ import Testing
         var answered = 0
         for entry in advertised {
             let key = APIKey(rawValue: entry.apiKey)
-            let type = try #require(key.servedRequestType)
-            let make = try #require((kafka40RandomMessages + allRandomMessages).first { $0.type == type }?.make)
+            let type = try #require(key.requestType)
+            let make = try #require(allRandomMessages.first { $0.type == type }?.make)
             for version in entry.minVersion...entry.maxVersion {
                 for seed in 0..<4 {
                     var rng = SplitMix64(seed: UInt64(seed) << 16 | UInt64(entry.apiKey) << 4 | UInt64(version))

@@ -92,10 +92,10 @@ import Testing
             .init(name: "long", partitions: [.init(partitionIndex: 0, committedOffset: 1)]),
         ]), version: 9)
         #expect(commit.topics.first?.partitions.first?.errorCode == ErrorCode.invalidRequest.rawValue)
-        let heartbeat = try await client.send(ConsumerGroupHeartbeatRequestV1(ConsumerGroupHeartbeatRequest(
-            groupID: "cg", memberID: "m", memberEpoch: 0, rebalanceTimeoutMs: 10_000, subscribedTopicNames: []),
-                                                                              subscribedTopicRegex: String(repeating: "(", count: 5000)), version: 1)
-        #expect(heartbeat.body.errorCode == ErrorCode.invalidRequest.rawValue)
+        let heartbeat = try await client.send(ConsumerGroupHeartbeatRequest(
+            groupID: "cg", memberID: "m", memberEpoch: 0, rebalanceTimeoutMs: 10_000, subscribedTopicNames: [],
+            subscribedTopicRegex: String(repeating: "(", count: 5000)), version: 1)
+        #expect(heartbeat.errorCode == ErrorCode.invalidRequest.rawValue)
         await client.close()
         try await stillServes(broker)
         await broker.shutdown()

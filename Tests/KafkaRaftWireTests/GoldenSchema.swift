@@ -192,3 +192,25 @@ enum GoldenDefinitionAdapter {
         )
     }
 }
+
+extension GoldenSchema {
+    /// The schema as it stands up to `highest`: later versions and the fields only they have removed
+    /// (for comparing a definition that adds Kafka 4.x versions with Kafka 3.9's JSON).
+    func clipped(toHighest highest: Int16) -> GoldenSchema {
+        var out = self
+        out.validVersions.highest = validVersions.highest.map { min($0, highest) } ?? highest
+        out.fields = GoldenField.clipped(fields, toHighest: highest)
+        return out
+    }
+}
+
+extension GoldenField {
+    static func clipped(_ fields: [GoldenField], toHighest highest: Int16) -> [GoldenField] {
+        fields.compactMap { f in
+            guard let lowest = f.versions.lowest, lowest <= highest else { return nil }
+            var f = f
+            f.fields = f.fields.map { clipped($0, toHighest: highest) }
+            return f
+        }
+    }
+}

@@ -18,7 +18,7 @@ import Testing
         #expect(request.header.correlationID == 7)
         #expect(request.apiVersion == out.version)
         switch out.apiKey {
-        case .vote: return try RaftWire.inbound(VoteRequestV2.decodeExactly(request.body, version: out.version))
+        case .vote: return try RaftWire.inbound(KafkaProtocol.VoteRequest.decodeExactly(request.body, version: out.version))
         case .beginQuorumEpoch:
             return try RaftWire.inbound(KafkaProtocol.BeginQuorumEpochRequest.decodeExactly(request.body, version: out.version))
         case .endQuorumEpoch:
@@ -144,15 +144,14 @@ import Testing
     }
 
     @Test func voteV2PreVoteCannotBeSentInV1() throws {
-        var r = VoteRequestV2(RaftWire.voteRequest(.init(candidateEpoch: 1, candidateID: 1, lastOffsetEpoch: 0, lastOffset: 0)),
-                              preVote: [[true]])
+        var r = RaftWire.voteRequest(.init(candidateEpoch: 1, candidateID: 1, lastOffsetEpoch: 0, lastOffset: 0, preVote: true))
         #expect(throws: ProtocolError.self) { try r.encoded(version: 1) }
-        r.preVote = [[false]]
+        r.topics[0].partitions[0].preVote = false
         let v1 = try r.encoded(version: 1)
-        #expect(try VoteRequestV2.decodeExactly(v1, version: 1) == r)
+        #expect(try KafkaProtocol.VoteRequest.decodeExactly(v1, version: 1) == r)
         // v2 is v1 plus one PreVote byte before the partition's tagged fields.
         let v2 = try r.encoded(version: 2)
         #expect(v2.readableBytes == v1.readableBytes + 1)
-        #expect(try VoteRequestV2.decodeExactly(v2, version: 2) == r)
+        #expect(try KafkaProtocol.VoteRequest.decodeExactly(v2, version: 2) == r)
     }
 }

@@ -5,19 +5,18 @@ import KafkaProtocol
 /// The consumer (KIP-848) group APIs, forwarded to `GroupCoordinatorService` with the topics of the
 /// current metadata image: ConsumerGroupHeartbeat 0-1 (v1, Kafka 4.0's: regex subscriptions and
 /// client-minted member ids, which librdkafka 2.16 requires) and ConsumerGroupDescribe 0-1 (v1 adds
-/// each member's type: always 1, consumer protocol, as this broker does no online migration).
+/// each member's type, set by the group: always consumer protocol).
 struct ConsumerGroupHeartbeatHandler: RequestHandler {
     let groups: GroupCoordinatorService
     let metadata: MetadataService
 
-    func handle(_ request: ConsumerGroupHeartbeatRequestV1, context: RequestContext) async -> ConsumerGroupHeartbeatResponseV1? {
+    func handle(_ request: ConsumerGroupHeartbeatRequest, context: RequestContext) async -> ConsumerGroupHeartbeatResponse? {
         if let problem = GroupRequestLimits.problem(request) {
-            return ConsumerGroupHeartbeatResponseV1(ConsumerGroupHeartbeatResponse(
-                errorCode: ErrorCode.invalidRequest.rawValue, errorMessage: problem)).logged(problem, context: context)
+            return ConsumerGroupHeartbeatResponse(
+                errorCode: ErrorCode.invalidRequest.rawValue, errorMessage: problem).logged(problem, context: context)
         }
-        let response = await groups.consumerGroupHeartbeat(
+        return await groups.consumerGroupHeartbeat(
             request, version: context.apiVersion, context: context.groupContext, topics: TopicsImage(metadata.image))
-        return ConsumerGroupHeartbeatResponseV1(response)
     }
 }
 
@@ -25,16 +24,14 @@ struct ConsumerGroupDescribeHandler: RequestHandler {
     let groups: GroupCoordinatorService
     let metadata: MetadataService
 
-    func handle(_ request: ConsumerGroupDescribeRequestV1, context: RequestContext) async -> ConsumerGroupDescribeResponseV1? {
-        var response = await groups.describeConsumerGroups(request.body, topics: TopicsImage(metadata.image))
-        if request.body.includeAuthorizedOperations {
+    func handle(_ request: ConsumerGroupDescribeRequest, context: RequestContext) async -> ConsumerGroupDescribeResponse? {
+        var response = await groups.describeConsumerGroups(request, topics: TopicsImage(metadata.image))
+        if request.includeAuthorizedOperations {
             for i in response.groups.indices where response.groups[i].errorCode == 0 {
                 response.groups[i].authorizedOperations = AuthorizedOperations.group
             }
         }
-        var v1 = ConsumerGroupDescribeResponseV1(response)
-        v1.memberTypes = response.groups.map { g in g.members.map { _ in 1 } }
-        return v1
+        return response
     }
 }
 

@@ -8,10 +8,10 @@ import KafkaRaftWire
 struct VoteHandler: RequestHandler {
     let quorum: QuorumDriver
 
-    func handle(_ request: VoteRequestV2, context: RequestContext) async -> VoteResponseV2? {
+    func handle(_ request: KafkaProtocol.VoteRequest, context: RequestContext) async -> KafkaProtocol.VoteResponse? {
         await relay(try? RaftWire.inbound(request), to: quorum, context: context,
                     answer: { if case .voteResponse(let a) = $0 { a } else { nil } }, respond: RaftWire.voteResponse,
-                    failure: { VoteResponseV2(KafkaProtocol.VoteResponse(errorCode: $0.rawValue)) })
+                    failure: { KafkaProtocol.VoteResponse(errorCode: $0.rawValue) })
     }
 }
 

@@ -19,6 +19,10 @@ extension GroupCoordinator {
 }
 
 extension ConsumerGroup {
+    /// ConsumerGroupDescribe v1's MemberType of a member that speaks the consumer protocol (-1 unknown,
+    /// 0 classic): every member of these groups, as this broker does no online migration.
+    static let consumerMemberType: Int8 = 1
+
     func described(topics: TopicsImage, defaultAssignor: String) -> ConsumerGroupDescribeResponse.DescribedGroup {
         func assignment(_ a: PartitionAssignment) -> ConsumerGroupDescribeResponse.Assignment {
             .init(topicPartitions: a.sortedTopicIDs.compactMap { id in
@@ -33,7 +37,7 @@ extension ConsumerGroup {
                 .init(memberID: m.memberID, instanceID: m.instanceID, rackID: m.rackID, memberEpoch: m.memberEpoch,
                       clientID: m.clientID, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames,
                       subscribedTopicRegex: m.subscribedTopicRegex, assignment: assignment(m.assignedPartitions),
-                      targetAssignment: assignment(targetAssignment[m.memberID] ?? [:]))
+                      targetAssignment: assignment(targetAssignment[m.memberID] ?? [:]), memberType: Self.consumerMemberType)
             })
     }
 }

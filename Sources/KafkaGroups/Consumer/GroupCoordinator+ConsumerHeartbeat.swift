@@ -12,20 +12,18 @@ extension GroupCoordinator {
     public typealias HeartbeatOutcome = GroupOutcome<ConsumerGroupHeartbeatResponse>
 
     public mutating func consumerGroupHeartbeat(
-        _ request: ConsumerGroupHeartbeatRequestV1, version: Int16, context: GroupRequestContext,
+        _ r: ConsumerGroupHeartbeatRequest, version: Int16, context: GroupRequestContext,
         topics: TopicsImage, now: Int64
     ) -> HeartbeatOutcome {
-        let r = request.body
-        if let error = validate(request, version: version) { return Self.heartbeatError(error.0, error.1) }
+        if let error = validate(r, version: version) { return Self.heartbeatError(error.0, error.1) }
         if r.memberEpoch == ConsumerGroupMember.leaveEpoch || r.memberEpoch == ConsumerGroupMember.leaveStaticEpoch {
             return consumerGroupLeave(r)
         }
-        return consumerGroupJoinOrHeartbeat(request, version: version, context: context, topics: topics, now: now)
+        return consumerGroupJoinOrHeartbeat(r, version: version, context: context, topics: topics, now: now)
     }
 
     /// Kafka's `throwIfConsumerGroupHeartbeatRequestIsInvalid`.
-    private func validate(_ request: ConsumerGroupHeartbeatRequestV1, version: Int16) -> (ErrorCode, String)? {
-        let r = request.body
+    private func validate(_ r: ConsumerGroupHeartbeatRequest, version: Int16) -> (ErrorCode, String)? {
         if r.groupID.isEmpty { return (.invalidRequest, "GroupId can't be empty.") }
         if r.instanceID?.isEmpty == true { return (.invalidRequest, "InstanceId can't be empty.") }
         if r.rackID?.isEmpty == true { return (.invalidRequest, "RackId can't be empty.") }
@@ -36,7 +34,7 @@ extension GroupCoordinator {
             if r.rebalanceTimeoutMs == -1 { return (.invalidRequest, "RebalanceTimeoutMs must be provided in first request.") }
             if r.topicPartitions?.isEmpty != true { return (.invalidRequest, "TopicPartitions must be empty when (re-)joining.") }
             let hasNames = r.subscribedTopicNames?.isEmpty == false
-            let hasRegex = request.subscribedTopicRegex?.isEmpty == false
+            let hasRegex = r.subscribedTopicRegex?.isEmpty == false
             if !hasNames && !hasRegex {
                 return (.invalidRequest, "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.")
             }
@@ -48,7 +46,7 @@ extension GroupCoordinator {
         if let assignor = r.serverAssignor, ConsumerGroupAssignors.named(assignor) == nil {
             return (.unsupportedAssignor, "ServerAssignor \(assignor) is not supported. Supported assignors: \(ConsumerGroupAssignors.all.map(\.name).joined(separator: ", ")).")
         }
-        if let regex = request.subscribedTopicRegex, !regex.isEmpty, !TopicRegex.isValid(regex) {
+        if let regex = r.subscribedTopicRegex, !regex.isEmpty, !TopicRegex.isValid(regex) {
             return (.invalidRegularExpression, "SubscribedTopicRegex \(regex) is not a valid regular expression.")
         }
         return nil
@@ -61,10 +59,9 @@ extension GroupCoordinator {
     // MARK: Join and heartbeat
 
     private mutating func consumerGroupJoinOrHeartbeat(
-        _ request: ConsumerGroupHeartbeatRequestV1, version: Int16, context: GroupRequestContext,
+        _ r: ConsumerGroupHeartbeatRequest, version: Int16, context: GroupRequestContext,
         topics: TopicsImage, now: Int64
     ) -> HeartbeatOutcome {
-        let r = request.body
         let joining = r.memberEpoch == 0
         var records: [CoordinatorRecord] = []
 
@@ -132,7 +129,7 @@ extension GroupCoordinator {
         if let v = r.rackID { updated.rackID = v }
         if r.rebalanceTimeoutMs != -1 { updated.rebalanceTimeoutMs = r.rebalanceTimeoutMs }
         if let v = r.subscribedTopicNames { updated.subscribedTopicNames = Array(Set(v)).sorted() }
-        if let v = request.subscribedTopicRegex { updated.subscribedTopicRegex = v.isEmpty ? nil : v }
+        if let v = r.subscribedTopicRegex { updated.subscribedTopicRegex = v.isEmpty ? nil : v }
         if let v = r.serverAssignor { updated.serverAssignor = v }
         updated.clientID = context.clientID
         updated.clientHost = context.clientHost

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `ConsumerGroupDescribeRequest` (request, API key 69), versions 0, flexible 0+.
+/// `ConsumerGroupDescribeRequest` (request, API key 69), versions 0-1, flexible 0+.
 public struct ConsumerGroupDescribeRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "ConsumerGroupDescribeRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0
     public typealias Response = ConsumerGroupDescribeResponse
     public static let apiKey = APIKey(rawValue: 69)

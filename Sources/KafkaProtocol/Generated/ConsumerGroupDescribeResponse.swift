@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `ConsumerGroupDescribeResponse` (response, API key 69), versions 0, flexible 0+.
+/// `ConsumerGroupDescribeResponse` (response, API key 69), versions 0-1, flexible 0+.
 public struct ConsumerGroupDescribeResponse: KafkaResponseMessage, Hashable, Sendable {
     public static let messageName = "ConsumerGroupDescribeResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0
     public static let apiKey = APIKey(rawValue: 69)
 
@@ -252,6 +252,7 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage, Hashable, Sen
             public var subscribedTopicRegex: String? = nil
             public var assignment: ConsumerGroupDescribeResponse.Assignment = ConsumerGroupDescribeResponse.Assignment()
             public var targetAssignment: ConsumerGroupDescribeResponse.Assignment = ConsumerGroupDescribeResponse.Assignment()
+            public var memberType: Int8 = -1
             /// Tagged fields this version of Strom does not know, kept for re-encoding.
             public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -267,7 +268,8 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage, Hashable, Sen
                 subscribedTopicNames: [String] = [],
                 subscribedTopicRegex: String? = nil,
                 assignment: ConsumerGroupDescribeResponse.Assignment = ConsumerGroupDescribeResponse.Assignment(),
-                targetAssignment: ConsumerGroupDescribeResponse.Assignment = ConsumerGroupDescribeResponse.Assignment()
+                targetAssignment: ConsumerGroupDescribeResponse.Assignment = ConsumerGroupDescribeResponse.Assignment(),
+                memberType: Int8 = -1
             ) {
                 self.memberID = memberID
                 self.instanceID = instanceID
@@ -279,6 +281,7 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage, Hashable, Sen
                 self.subscribedTopicRegex = subscribedTopicRegex
                 self.assignment = assignment
                 self.targetAssignment = targetAssignment
+                self.memberType = memberType
             }
 
             public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -305,6 +308,9 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage, Hashable, Sen
                 self.subscribedTopicRegex = try buffer.readKafkaNullableString(compact: flexible, field: "Member.SubscribedTopicRegex")
                 self.assignment = try ConsumerGroupDescribeResponse.Assignment(reading: &buffer, version: version)
                 self.targetAssignment = try ConsumerGroupDescribeResponse.Assignment(reading: &buffer, version: version)
+                if version >= 1 {
+                    self.memberType = try buffer.readKafkaInteger(Int8.self, field: "Member.MemberType")
+                }
                 if flexible {
                     self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "Member")
                 }
@@ -325,6 +331,12 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage, Hashable, Sen
                 try buffer.writeKafkaNullableString(self.subscribedTopicRegex, compact: flexible)
                 try self.assignment.write(to: &buffer, version: version)
                 try self.targetAssignment.write(to: &buffer, version: version)
+                if version >= 1 {
+                    buffer.writeInteger(self.memberType)
+                }
+                else {
+                    // MemberType is ignorable: a value is dropped in versions without it.
+                }
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `ConsumerGroupHeartbeatRequest` (request, API key 68), versions 0, flexible 0+.
+/// `ConsumerGroupHeartbeatRequest` (request, API key 68), versions 0-1, flexible 0+.
 public struct ConsumerGroupHeartbeatRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "ConsumerGroupHeartbeatRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0
     public typealias Response = ConsumerGroupHeartbeatResponse
     public static let apiKey = APIKey(rawValue: 68)
@@ -17,6 +17,7 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequestMessage, Hashable, Send
     public var rackID: String? = nil
     public var rebalanceTimeoutMs: Int32 = -1
     public var subscribedTopicNames: [String]? = nil
+    public var subscribedTopicRegex: String? = nil
     public var serverAssignor: String? = nil
     public var topicPartitions: [ConsumerGroupHeartbeatRequest.TopicPartitions]? = nil
     /// Tagged fields this version of Strom does not know, kept for re-encoding.
@@ -32,6 +33,7 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequestMessage, Hashable, Send
         rackID: String? = nil,
         rebalanceTimeoutMs: Int32 = -1,
         subscribedTopicNames: [String]? = nil,
+        subscribedTopicRegex: String? = nil,
         serverAssignor: String? = nil,
         topicPartitions: [ConsumerGroupHeartbeatRequest.TopicPartitions]? = nil
     ) {
@@ -42,6 +44,7 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequestMessage, Hashable, Send
         self.rackID = rackID
         self.rebalanceTimeoutMs = rebalanceTimeoutMs
         self.subscribedTopicNames = subscribedTopicNames
+        self.subscribedTopicRegex = subscribedTopicRegex
         self.serverAssignor = serverAssignor
         self.topicPartitions = topicPartitions
     }
@@ -66,6 +69,9 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequestMessage, Hashable, Send
                 self.subscribedTopicNames = items
             }
             else { self.subscribedTopicNames = nil }
+        }
+        if version >= 1 {
+            self.subscribedTopicRegex = try buffer.readKafkaNullableString(compact: flexible, field: "SubscribedTopicRegex")
         }
         self.serverAssignor = try buffer.readKafkaNullableString(compact: flexible, field: "ServerAssignor")
         do {
@@ -100,6 +106,12 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequestMessage, Hashable, Send
             }
         }
         else { buffer.writeKafkaArrayCount(nil, compact: flexible) }
+        if version >= 1 {
+            try buffer.writeKafkaNullableString(self.subscribedTopicRegex, compact: flexible)
+        }
+        else {
+            if self.subscribedTopicRegex != nil { throw ProtocolError(.fieldNotInVersion, field: "SubscribedTopicRegex") }
+        }
         try buffer.writeKafkaNullableString(self.serverAssignor, compact: flexible)
         if let items = self.topicPartitions {
             buffer.writeKafkaArrayCount(items.count, compact: flexible)

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `ConsumerGroupHeartbeatResponse` (response, API key 68), versions 0, flexible 0+.
+/// `ConsumerGroupHeartbeatResponse` (response, API key 68), versions 0-1, flexible 0+.
 public struct ConsumerGroupHeartbeatResponse: KafkaResponseMessage, Hashable, Sendable {
     public static let messageName = "ConsumerGroupHeartbeatResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0
     public static let apiKey = APIKey(rawValue: 68)
 

@@ -134,6 +134,12 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let invalidVoterKey = ErrorCode(rawValue: 125)
     public static let duplicateVoter = ErrorCode(rawValue: 126)
     public static let voterNotFound = ErrorCode(rawValue: 127)
+    public static let invalidRegularExpression = ErrorCode(rawValue: 128)
+    public static let rebootstrapRequired = ErrorCode(rawValue: 129)
+    public static let streamsInvalidTopology = ErrorCode(rawValue: 130)
+    public static let streamsInvalidTopologyEpoch = ErrorCode(rawValue: 131)
+    public static let streamsTopologyFenced = ErrorCode(rawValue: 132)
+    public static let shareSessionLimitReached = ErrorCode(rawValue: 133)
 
     /// Kafka's name for the code (`NOT_LEADER_OR_FOLLOWER`), or nil for an unknown code.
     public var name: String? {
@@ -266,6 +272,12 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 125: return "INVALID_VOTER_KEY"
         case 126: return "DUPLICATE_VOTER"
         case 127: return "VOTER_NOT_FOUND"
+        case 128: return "INVALID_REGULAR_EXPRESSION"
+        case 129: return "REBOOTSTRAP_REQUIRED"
+        case 130: return "STREAMS_INVALID_TOPOLOGY"
+        case 131: return "STREAMS_INVALID_TOPOLOGY_EPOCH"
+        case 132: return "STREAMS_TOPOLOGY_FENCED"
+        case 133: return "SHARE_SESSION_LIMIT_REACHED"
         default: return nil
         }
     }
@@ -273,7 +285,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// True when clients treat the error as retriable.
     public var isRetriable: Bool {
         switch rawValue {
-        case 2, 3, 5, 6, 7, 9, 12, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80, 83, 84, 88, 89, 100, 103, 106, 122, 123: return true
+        case 2, 3, 5, 6, 7, 9, 12, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80, 83, 84, 88, 89, 100, 103, 106, 122, 123, 133: return true
         default: return false
         }
     }

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `VoteRequest` (request, API key 52), versions 0-1, flexible 0+.
+/// `VoteRequest` (request, API key 52), versions 0-2, flexible 0+.
 public struct VoteRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "VoteRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...1
+    public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 0
     public typealias Response = VoteResponse
     public static let apiKey = APIKey(rawValue: 52)
@@ -127,6 +127,7 @@ public struct VoteRequest: KafkaRequestMessage, Hashable, Sendable {
             public var voterDirectoryID: KafkaUUID = KafkaUUID.zero
             public var lastOffsetEpoch: Int32 = 0
             public var lastOffset: Int64 = 0
+            public var preVote: Bool = false
             /// Tagged fields this version of Strom does not know, kept for re-encoding.
             public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -139,7 +140,8 @@ public struct VoteRequest: KafkaRequestMessage, Hashable, Sendable {
                 candidateDirectoryID: KafkaUUID = KafkaUUID.zero,
                 voterDirectoryID: KafkaUUID = KafkaUUID.zero,
                 lastOffsetEpoch: Int32 = 0,
-                lastOffset: Int64 = 0
+                lastOffset: Int64 = 0,
+                preVote: Bool = false
             ) {
                 self.partitionIndex = partitionIndex
                 self.candidateEpoch = candidateEpoch
@@ -148,6 +150,7 @@ public struct VoteRequest: KafkaRequestMessage, Hashable, Sendable {
                 self.voterDirectoryID = voterDirectoryID
                 self.lastOffsetEpoch = lastOffsetEpoch
                 self.lastOffset = lastOffset
+                self.preVote = preVote
             }
 
             public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -164,6 +167,9 @@ public struct VoteRequest: KafkaRequestMessage, Hashable, Sendable {
                 }
                 self.lastOffsetEpoch = try buffer.readKafkaInteger(Int32.self, field: "PartitionData.LastOffsetEpoch")
                 self.lastOffset = try buffer.readKafkaInteger(Int64.self, field: "PartitionData.LastOffset")
+                if version >= 2 {
+                    self.preVote = try buffer.readKafkaBool(field: "PartitionData.PreVote")
+                }
                 if flexible {
                     self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "PartitionData")
                 }
@@ -188,6 +194,12 @@ public struct VoteRequest: KafkaRequestMessage, Hashable, Sendable {
                 }
                 buffer.writeInteger(self.lastOffsetEpoch)
                 buffer.writeInteger(self.lastOffset)
+                if version >= 2 {
+                    buffer.writeKafkaBool(self.preVote)
+                }
+                else {
+                    if self.preVote != false { throw ProtocolError(.fieldNotInVersion, field: "PartitionData.PreVote") }
+                }
                 if flexible {
                     buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
                 }

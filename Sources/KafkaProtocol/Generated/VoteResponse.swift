@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `VoteResponse` (response, API key 52), versions 0-1, flexible 0+.
+/// `VoteResponse` (response, API key 52), versions 0-2, flexible 0+.
 public struct VoteResponse: KafkaResponseMessage, Hashable, Sendable {
     public static let messageName = "VoteResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...1
+    public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 0
     public static let apiKey = APIKey(rawValue: 52)
     public var errorCode: Int16 = 0

@@ -1160,6 +1160,7 @@ extension ConsumerGroupDescribeResponse.DescribedGroup.Member {
         value.subscribedTopicRegex = (true) && rng.chance(5) ? nil : rng.string()
         value.assignment = ConsumerGroupDescribeResponse.Assignment.random(version: version, using: &rng)
         value.targetAssignment = ConsumerGroupDescribeResponse.Assignment.random(version: version, using: &rng)
+        if version >= 1 { value.memberType = rng.integer(Int8.self) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -1193,6 +1194,7 @@ extension ConsumerGroupHeartbeatRequest {
         value.rackID = (true) && rng.chance(5) ? nil : rng.string()
         value.rebalanceTimeoutMs = rng.integer(Int32.self)
         value.subscribedTopicNames = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in rng.string() }
+        if version >= 1 { value.subscribedTopicRegex = (true) && rng.chance(5) ? nil : rng.string() }
         value.serverAssignor = (true) && rng.chance(5) ? nil : rng.string()
         value.topicPartitions = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in ConsumerGroupHeartbeatRequest.TopicPartitions.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
@@ -5048,6 +5050,7 @@ extension VoteRequest.TopicData.PartitionData {
         if version >= 1 { value.voterDirectoryID = rng.uuid() }
         value.lastOffsetEpoch = rng.integer(Int32.self)
         value.lastOffset = rng.integer(Int64.self)
+        if version >= 2 { value.preVote = rng.bool() }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -5616,29 +5619,6 @@ extension ZkMigrationStateRecord {
     }
 }
 
-extension QuorumStateData {
-    public static func random(version: Int16, using rng: inout SplitMix64) -> QuorumStateData {
-        var value = QuorumStateData()
-        if version <= 0 { value.clusterID = rng.string() }
-        value.leaderID = rng.integer(Int32.self)
-        value.leaderEpoch = rng.integer(Int32.self)
-        value.votedID = rng.integer(Int32.self)
-        if version >= 1 { value.votedDirectoryID = rng.uuid() }
-        if version <= 0 { value.appliedOffset = rng.integer(Int64.self) }
-        if version <= 0 { value.currentVoters = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in QuorumStateData.Voter.random(version: version, using: &rng) } }
-        if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
-        return value
-    }
-}
-extension QuorumStateData.Voter {
-    public static func random(version: Int16, using rng: inout SplitMix64) -> QuorumStateData.Voter {
-        var value = QuorumStateData.Voter()
-        if version <= 0 { value.voterID = rng.integer(Int32.self) }
-        if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
-        return value
-    }
-}
-
 extension TransactionLogKey {
     public static func random(version: Int16, using rng: inout SplitMix64) -> TransactionLogKey {
         var value = TransactionLogKey()
@@ -5906,7 +5886,6 @@ public let allRandomMessages: [(type: any KafkaMessage.Type, make: @Sendable (In
     (UnregisterBrokerRecord.self, { version, rng in UnregisterBrokerRecord.random(version: version, using: &rng) }),
     (UserScramCredentialRecord.self, { version, rng in UserScramCredentialRecord.random(version: version, using: &rng) }),
     (ZkMigrationStateRecord.self, { version, rng in ZkMigrationStateRecord.random(version: version, using: &rng) }),
-    (QuorumStateData.self, { version, rng in QuorumStateData.random(version: version, using: &rng) }),
     (TransactionLogKey.self, { version, rng in TransactionLogKey.random(version: version, using: &rng) }),
     (TransactionLogValue.self, { version, rng in TransactionLogValue.random(version: version, using: &rng) }),
 ]

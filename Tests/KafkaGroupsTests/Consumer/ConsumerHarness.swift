@@ -39,7 +39,7 @@ struct ConsumerHarness {
     var group: ConsumerGroup { coordinator.consumerGroups["g"]! }
 
     /// Sends one raw heartbeat and records its appends.
-    mutating func send(_ request: ConsumerGroupHeartbeatRequestV1, version: Int16 = 1, client: String = "client") -> ConsumerGroupHeartbeatResponse {
+    mutating func send(_ request: ConsumerGroupHeartbeatRequest, version: Int16 = 1, client: String = "client") -> ConsumerGroupHeartbeatResponse {
         let outcome = coordinator.consumerGroupHeartbeat(request, version: version, context: .init(apiVersion: version, clientID: client, clientHost: "/127.0.0.1"), topics: topics, now: now)
         record(outcome.actions)
         checkSingleOwnership()
@@ -58,8 +58,8 @@ struct ConsumerHarness {
         clients[name] = c
         let r = ConsumerGroupHeartbeatRequest(
             groupID: "g", memberID: c.memberID, memberEpoch: 0, instanceID: instance, rebalanceTimeoutMs: rebalanceTimeoutMs,
-            subscribedTopicNames: topics, serverAssignor: assignor, topicPartitions: [])
-        let response = send(ConsumerGroupHeartbeatRequestV1(r, subscribedTopicRegex: regex), client: name)
+            subscribedTopicNames: topics, subscribedTopicRegex: regex, serverAssignor: assignor, topicPartitions: [])
+        let response = send(r, client: name)
         absorb(name, response)
         return response
     }
@@ -71,7 +71,7 @@ struct ConsumerHarness {
         let r = ConsumerGroupHeartbeatRequest(
             groupID: "g", memberID: c.memberID, memberEpoch: c.epoch, instanceID: c.instance,
             topicPartitions: c.owned.sortedTopicIDs.map { .init(topicID: $0, partitions: c.owned[$0]!.sorted()) })
-        let response = send(ConsumerGroupHeartbeatRequestV1(r), client: name)
+        let response = send(r, client: name)
         absorb(name, response)
         return response
     }
@@ -79,7 +79,7 @@ struct ConsumerHarness {
     mutating func leave(_ name: String, epoch: Int32 = -1) -> ConsumerGroupHeartbeatResponse {
         let c = clients[name]!
         let r = ConsumerGroupHeartbeatRequest(groupID: "g", memberID: c.memberID, memberEpoch: epoch, instanceID: c.instance)
-        let response = send(ConsumerGroupHeartbeatRequestV1(r), client: name)
+        let response = send(r, client: name)
         clients[name] = nil
         return response
     }

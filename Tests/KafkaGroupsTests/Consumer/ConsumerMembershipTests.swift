@@ -100,7 +100,7 @@ import Testing
         h.clients["a"] = stubborn
         h.clients["b"] = nil // b is not simulated here; only a's fate matters
         h.advance(to: 5_000)
-        let r = h.send(.init(.init(groupID: "g", memberID: "a-id0", memberEpoch: 1, topicPartitions: [.init(topicID: ConsumerHarness.topicID("t1"), partitions: Array(0..<6))])))
+        let r = h.send(.init(groupID: "g", memberID: "a-id0", memberEpoch: 1, topicPartitions: [.init(topicID: ConsumerHarness.topicID("t1"), partitions: Array(0..<6))]))
         #expect(r.errorCode == 0)
         h.clients["a"] = nil
         h.advance(to: 9_999)
@@ -151,10 +151,10 @@ import Testing
         h.heartbeat("a")
         // a revokes, but loses the response that moved it to epoch 2.
         var a = h.clients["a"]!
-        let r = h.send(.init(.init(groupID: "g", memberID: a.memberID, memberEpoch: 1, topicPartitions: [.init(topicID: ConsumerHarness.topicID("t1"), partitions: a.owned.values.first!.sorted())])))
+        let r = h.send(.init(groupID: "g", memberID: a.memberID, memberEpoch: 1, topicPartitions: [.init(topicID: ConsumerHarness.topicID("t1"), partitions: a.owned.values.first!.sorted())]))
         #expect(r.memberEpoch == 2)
         // Retrying with epoch 1 and a subset of its assignment is accepted.
-        let retry = h.send(.init(.init(groupID: "g", memberID: a.memberID, memberEpoch: 1, topicPartitions: [.init(topicID: ConsumerHarness.topicID("t1"), partitions: a.owned.values.first!.sorted())])))
+        let retry = h.send(.init(groupID: "g", memberID: a.memberID, memberEpoch: 1, topicPartitions: [.init(topicID: ConsumerHarness.topicID("t1"), partitions: a.owned.values.first!.sorted())]))
         #expect(retry.errorCode == 0 && retry.memberEpoch == 2)
         a.epoch = 2
         h.clients["a"] = a

@@ -48,30 +48,32 @@ import Testing
     @Test func epochsAheadOrStaleAreFenced() {
         var h = ConsumerHarness()
         h.join("a")
-        let ahead = h.send(.init(.init(groupID: "g", memberID: "a-id0", memberEpoch: 5, topicPartitions: [])))
+        let ahead = h.send(.init(groupID: "g", memberID: "a-id0", memberEpoch: 5, topicPartitions: []))
         #expect(ErrorCode(rawValue: ahead.errorCode) == .fencedMemberEpoch)
         h.join("b")
         h.settle()
         // a is at epoch 2 now; epoch 0... a stale epoch that is not the previous one is fenced.
-        let stale = h.send(.init(.init(groupID: "g", memberID: "b-id1", memberEpoch: 1, topicPartitions: [])))
+        let stale = h.send(.init(groupID: "g", memberID: "b-id1", memberEpoch: 1, topicPartitions: []))
         #expect(ErrorCode(rawValue: stale.errorCode) == .fencedMemberEpoch)
     }
 
     @Test func unknownMembersAndGroups() {
         var h = ConsumerHarness()
-        let noGroup = h.send(.init(.init(groupID: "g", memberID: "x", memberEpoch: 3)))
+        let noGroup = h.send(.init(groupID: "g", memberID: "x", memberEpoch: 3))
         #expect(ErrorCode(rawValue: noGroup.errorCode) == .groupIDNotFound)
         h.join("a")
-        let noMember = h.send(.init(.init(groupID: "g", memberID: "x", memberEpoch: 3)))
+        let noMember = h.send(.init(groupID: "g", memberID: "x", memberEpoch: 3))
         #expect(ErrorCode(rawValue: noMember.errorCode) == .unknownMemberID)
-        let leave = h.send(.init(.init(groupID: "g", memberID: "x", memberEpoch: -1)))
+        let leave = h.send(.init(groupID: "g", memberID: "x", memberEpoch: -1))
         #expect(ErrorCode(rawValue: leave.errorCode) == .unknownMemberID)
     }
 
     @Test func invalidRequests() {
         var h = ConsumerHarness()
         func code(_ r: ConsumerGroupHeartbeatRequest, regex: String? = nil, version: Int16 = 1) -> ErrorCode {
-            ErrorCode(rawValue: h.send(.init(r, subscribedTopicRegex: regex), version: version).errorCode)
+            var r = r
+            r.subscribedTopicRegex = regex
+            return ErrorCode(rawValue: h.send(r, version: version).errorCode)
         }
         #expect(code(.init(groupID: "", memberID: "m", memberEpoch: 0, rebalanceTimeoutMs: 1, subscribedTopicNames: ["t1"], topicPartitions: [])) == .invalidRequest)
         #expect(code(.init(groupID: "g", memberID: "", memberEpoch: 0, rebalanceTimeoutMs: 1, subscribedTopicNames: ["t1"], topicPartitions: [])) == .invalidRequest)
@@ -86,7 +88,7 @@ import Testing
 
     @Test func versionZeroMintsTheMemberID() {
         var h = ConsumerHarness()
-        let r = h.send(.init(.init(groupID: "g", memberID: "", memberEpoch: 0, rebalanceTimeoutMs: 1, subscribedTopicNames: ["t1"], topicPartitions: [])), version: 0)
+        let r = h.send(.init(groupID: "g", memberID: "", memberEpoch: 0, rebalanceTimeoutMs: 1, subscribedTopicNames: ["t1"], topicPartitions: []), version: 0)
         #expect(r.errorCode == 0)
         #expect(r.memberID?.count == 22)
         #expect(h.group.members[r.memberID!] != nil)

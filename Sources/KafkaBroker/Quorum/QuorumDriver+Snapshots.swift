@@ -6,14 +6,6 @@ import KafkaRaftWire
 import Logging
 import NIOCore
 
-/// When a node snapshots its metadata: Kafka's `metadata.log.max.record.bytes.between.snapshots`
-/// (committed bytes since the last snapshot) and `metadata.log.max.snapshot.interval.ms` (age of the
-/// last snapshot, once anything was committed since).
-struct SnapshotPolicy: Sendable {
-    var maxBytesBetweenSnapshots: Int64 = 20 << 20
-    var maxIntervalMs: Int64 = 3_600_000
-}
-
 /// KIP-630 in the shell: each snapshot action of the core mirrored to `.checkpoint` files and the log.
 ///
 /// Invariant: a snapshot is `.checkpoint` (fsync'd, renamed) before the log prefix behind it goes;
@@ -56,8 +48,7 @@ extension QuorumDriver {
                 for case .votersChanged(let set) in core.adoptSnapshotControlRecords(controls, snapshot: id) {
                     votersChanged(set)
                 }
-                bytesSinceSnapshot = 0
-                lastSnapshotTime = clock.nowMs()
+                snapshots.restart(now: clock.nowMs())
                 logger.info("installed the leader's metadata snapshot", metadata: ["raft.snapshot": "\(id)", "snapshot.bytes": "\(size)"])
                 if let latest = core.log.latestSnapshotID {
                     _ = try CheckpointDirectory.deleteSnapshots(before: latest, in: disk.directory)
@@ -77,19 +68,16 @@ extension QuorumDriver {
     /// Starts a snapshot of the applied metadata when the policy says so; it is built off the actor and
     /// handed to the core, which stores it only if it is still valid (at or below the high watermark).
     func maybeSnapshot() {
-        guard !snapshotInProgress, appliedOffset > (core.log.latestSnapshotID?.offset ?? 0) else { return }
+        guard appliedOffset > (core.log.latestSnapshotID?.offset ?? 0) else { return }
         let now = clock.nowMs()
-        let due = bytesSinceSnapshot >= snapshotPolicy.maxBytesBetweenSnapshots
-            || (bytesSinceSnapshot > 0 && now - lastSnapshotTime >= snapshotPolicy.maxIntervalMs)
-        guard due else { return }
-        snapshotInProgress = true
+        guard snapshots.startIfDue(now: now) else { return }
         // The image is taken here, on the actor, where it is exactly the applied entries (a cheap copy);
         // encoding and writing it happen off the actor.
         let image = snapshotSource()
         let directory = disk.directory
         let logger = self.logger
         guard image.provenance.offset + 1 == appliedOffset, let epoch = core.log.epoch(at: appliedOffset - 1) else {
-            snapshotInProgress = false
+            snapshots.buildEnded(stored: false, now: now)
             return
         }
         let id = OffsetAndEpoch(offset: appliedOffset, epoch: epoch)
@@ -108,13 +96,13 @@ extension QuorumDriver {
     }
 
     func snapshotBuilt(_ built: (id: OffsetAndEpoch, bytes: [UInt8])?) {
-        snapshotInProgress = false
-        guard let built else { return }
         // The image may have moved on while it was being written; the snapshot is still a valid
         // committed prefix if the entry before it kept its epoch.
-        guard core.log.epoch(at: built.id.offset - 1) == built.id.epoch else { return }
-        bytesSinceSnapshot = 0
-        lastSnapshotTime = clock.nowMs()
+        guard let built, core.log.epoch(at: built.id.offset - 1) == built.id.epoch else {
+            snapshots.buildEnded(stored: false, now: clock.nowMs())
+            return
+        }
+        snapshots.buildEnded(stored: true, now: clock.nowMs())
         handle(.createSnapshot(id: built.id, bytes: built.bytes))
     }
 

@@ -35,9 +35,7 @@ public actor QuorumDriver {
     private let stateFile: QuorumStateFile
     private let codec: RaftEntryBatches
     /// Connections to the other voters, following the effective voter set (`votersChanged`).
-    private var peers: [Int32: ControllerChannel] = [:]
-    /// The listener whose endpoints voters are reached on (`controller.listener.names`' first).
-    private let listenerName: String?
+    private var peers: QuorumPeers
     /// Admin-client requests (AddRaftVoter, RemoveRaftVoter) get correlation ids from here.
     private var nextAdminCorrelationID: Int32 = 0
     let logger: Logger
@@ -50,11 +48,8 @@ public actor QuorumDriver {
     let onSnapshot: @Sendable (_ id: OffsetAndEpoch, _ bytes: [UInt8]) -> Void
     /// The metadata image as replayed so far (its provenance is the last applied entry).
     let snapshotSource: @Sendable () -> MetadataImage
-    let snapshotPolicy: SnapshotPolicy
-    /// Payload bytes committed since the latest snapshot, and when that snapshot was taken.
-    var bytesSinceSnapshot: Int64 = 0
-    var lastSnapshotTime: Int64
-    var snapshotInProgress = false
+    /// When to take the next snapshot (`SnapshotScheduler`); builds run off the actor.
+    var snapshots: SnapshotScheduler
     /// Downloads from the leader in progress, by snapshot id.
     var incomingSnapshots: [OffsetAndEpoch: CheckpointChunkWriter] = [:]
     private let initialSnapshot: OffsetAndEpoch?
@@ -66,9 +61,6 @@ public actor QuorumDriver {
     /// Client appends waiting for their last offset to commit.
     private var appendWaiters: [(lastOffset: Int64, epoch: Int32, continuation: CheckedContinuation<Int64, Error>)] = []
     private var timer: Task<Void, Never>?
-    /// Quorum requests on their way to peers, so a resigning leader can wait for its EndQuorumEpochs.
-    private var requestsInFlight: [UInt64: Task<Void, Never>] = [:]
-    private var nextOutboundToken: UInt64 = 0
     private var timerDeadline: Int64 = .max
     private var stopped = false
 
@@ -90,15 +82,14 @@ public actor QuorumDriver {
         self.disk = disk
         self.logger = logger
         self.clock = clock
-        lastSnapshotTime = clock.nowMs()
+        snapshots = SnapshotScheduler(policy: snapshotPolicy, now: clock.nowMs())
         self.onCommit = onCommit
         self.onStatus = onStatus
         self.onSnapshot = onSnapshot
         self.snapshotSource = snapshotSource
-        self.snapshotPolicy = snapshotPolicy
         stateFile = QuorumStateFile(partitionDirectory: disk.directory)
         codec = RaftEntryBatches()
-        listenerName = config.listenerName
+        peers = QuorumPeers(localID: localID, listenerName: config.listenerName, logger: logger)
         let (log, snapshot) = try disk.load(now: clock.nowMs(), logger: logger)
         initialSnapshot = snapshot
         appliedOffset = snapshot?.offset ?? 0
@@ -123,7 +114,7 @@ public actor QuorumDriver {
 
     /// Loads the state machine from the latest snapshot, runs the core's initial actions and starts its timer.
     func start() {
-        connect(to: core.voters)
+        peers.follow(core.voters)
         if let id = initialSnapshot, let size = core.log.snapshotSize(id) {
             onSnapshot(id, core.log.readSnapshot(id, position: 0, maxBytes: Int(size)))
         }
@@ -168,27 +159,7 @@ public actor QuorumDriver {
     /// The effective voter set changed (a VotersRecord, or an installed snapshot's): follow it.
     func votersChanged(_ set: VoterSet) {
         logger.info("the metadata quorum's voters changed", metadata: ["raft.voters": "\(set.sorted)"])
-        connect(to: set)
-    }
-
-    /// Keeps one connection per other voter, at its endpoint on the controller listener.
-    private func connect(to set: VoterSet) {
-        var next: [Int32: ControllerChannel] = [:]
-        for voter in set.voterList where voter.voterID != localID {
-            guard let endpoint = voter.endpoint(named: listenerName) ?? voter.endpoints.first else {
-                logger.warning("a voter has no endpoint to reach it on", metadata: ["raft.voter": "\(voter.voterID)"])
-                continue
-            }
-            if let existing = peers[voter.voterID], existing.host == endpoint.host, existing.port == Int(endpoint.port) {
-                next[voter.voterID] = existing
-            } else {
-                next[voter.voterID] = ControllerChannel(host: endpoint.host, port: Int(endpoint.port),
-                                                        clientID: "strom-\(localID)-raft", logger: logger)
-            }
-        }
-        let dropped = peers.filter { next[$0.key] !== $0.value }.map(\.value)
-        peers = next
-        for channel in dropped { Task { await channel.disconnect() } }
+        peers.follow(set)
     }
 
     /// Appends records at the leader and waits until they commit; returns the last entry's offset.
@@ -220,9 +191,9 @@ public actor QuorumDriver {
     /// `resignWaitMs`, for its EndQuorumEpoch requests to be answered), then the timer stops.
     func shutdown() async {
         if status.isLeader {
-            let before = Set(requestsInFlight.keys)
+            let before = Set(peers.inFlight.keys)
             handle(.resign)
-            let sent = requestsInFlight.filter { !before.contains($0.key) }.map(\.value)
+            let sent = peers.inFlight.filter { !before.contains($0.key) }.map(\.value)
             let clock = self.clock
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { for task in sent { await task.value } }
@@ -236,7 +207,7 @@ public actor QuorumDriver {
         for (_, waiting) in inbound { waiting.continuation.resume(returning: nil) }
         inbound.removeAll()
         failAppends(code: .notController, "the node is shutting down")
-        for channel in peers.values { await channel.disconnect() }
+        await peers.disconnectAll()
     }
 
     func describeQuorum() -> KafkaRaft.DescribeQuorumResponse {
@@ -360,7 +331,7 @@ public actor QuorumDriver {
             let first = appliedOffset
             appliedOffset += Int64(entries.count)
             onCommit(first, entries, hw)
-            bytesSinceSnapshot += entries.reduce(0) { $0 + Int64($1.payload.count) }
+            snapshots.committed(payloadBytes: entries.reduce(0) { $0 + Int64($1.payload.count) })
             maybeSnapshot()
         } else {
             onCommit(appliedOffset, [], hw)
@@ -412,35 +383,14 @@ public actor QuorumDriver {
             inbound.removeValue(forKey: key)?.continuation.resume(returning: envelope.message)
             return
         }
-        guard let channel = peers[envelope.destination] else { return }
-        let frame: ByteBuffer, apiKey: APIKey, version: Int16
-        do {
-            let outbound = try RaftWire.outbound(envelope.message, destination: envelope.destination, entries: codec)
-            (frame, apiKey, version) = (try outbound.frame(envelope.correlationID, nil), outbound.apiKey, outbound.version)
-        } catch {
-            logger.error("could not encode a quorum request", metadata: ["error": "\(error)"])
-            return
-        }
         let timeout = core.config.requestTimeoutMs + core.config.fetchMaxWaitMs
-        nextOutboundToken &+= 1
-        let token = nextOutboundToken
-        requestsInFlight[token] = Task { [weak self, logger] in
-            do {
-                let body = try await channel.roundTrip(frame: frame, apiKey: apiKey, version: version,
-                                                       correlationID: envelope.correlationID, timeoutMs: timeout)
-                let response = try RaftWire.response(to: envelope.message, version: version, body: body)
-                await self?.delivered(RaftEnvelope(source: envelope.destination, destination: envelope.source,
-                                                   correlationID: envelope.correlationID, message: response))
-            } catch {
-                // The core times the request out and retries; nothing else to do here.
-                logger.debug("quorum request failed", metadata: ["raft.peer": "\(envelope.destination)", "error": "\(error)"])
-            }
-            await self?.sent(token)
-        }
+        _ = peers.send(envelope, codec: codec, timeoutMs: timeout,
+                       deliver: { [weak self] response in await self?.delivered(response) },
+                       finished: { [weak self] token in await self?.sent(token) })
     }
 
     private func sent(_ token: UInt64) {
-        requestsInFlight.removeValue(forKey: token)
+        peers.finished(token)
     }
 
     private func delivered(_ envelope: RaftEnvelope) {

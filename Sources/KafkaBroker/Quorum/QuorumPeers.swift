@@ -1,0 +1,88 @@
+import KafkaProtocol
+import KafkaRaft
+import KafkaRaftWire
+import Logging
+import NIOCore
+
+/// The quorum's network: one connection per other voter, at its endpoint on the controller listener,
+/// following the effective voter set; requests the core addresses to a peer are encoded, sent, and
+/// their responses handed back as envelopes.
+///
+/// Invariant: a response is delivered only for the request it answers (`ControllerChannel` checks the
+/// correlation id); a request that fails or times out is dropped, and the core retries on its timers.
+/// Owned by the `QuorumDriver` actor, whose isolation protects it.
+struct QuorumPeers {
+    private let localID: Int32
+    private let listenerName: String?
+    private let logger: Logger
+    private var channels: [Int32: ControllerChannel] = [:]
+    /// Requests on their way, so a resigning leader can wait for its EndQuorumEpochs.
+    private(set) var inFlight: [UInt64: Task<Void, Never>] = [:]
+    private var nextToken: UInt64 = 0
+
+    init(localID: Int32, listenerName: String?, logger: Logger) {
+        self.localID = localID
+        self.listenerName = listenerName
+        self.logger = logger
+    }
+
+    /// Keeps one connection per other voter of `set`; connections to nodes that left (or moved) close.
+    mutating func follow(_ set: VoterSet) {
+        var next: [Int32: ControllerChannel] = [:]
+        for voter in set.voterList where voter.voterID != localID {
+            guard let endpoint = voter.endpoint(named: listenerName) ?? voter.endpoints.first else {
+                logger.warning("a voter has no endpoint to reach it on", metadata: ["raft.voter": "\(voter.voterID)"])
+                continue
+            }
+            if let existing = channels[voter.voterID], existing.host == endpoint.host, existing.port == Int(endpoint.port) {
+                next[voter.voterID] = existing
+            } else {
+                next[voter.voterID] = ControllerChannel(host: endpoint.host, port: Int(endpoint.port),
+                                                        clientID: "strom-\(localID)-raft", logger: logger)
+            }
+        }
+        let dropped = channels.filter { next[$0.key] !== $0.value }.map(\.value)
+        channels = next
+        for channel in dropped { Task { await channel.disconnect() } }
+    }
+
+    /// Sends a request envelope to its destination; `deliver` gets the response envelope, `finished` the
+    /// token once the exchange is over either way. Returns the token, or nil when nothing was sent.
+    mutating func send(_ envelope: RaftEnvelope, codec: RaftEntryBatches, timeoutMs: Int64,
+                       deliver: @escaping @Sendable (RaftEnvelope) async -> Void,
+                       finished: @escaping @Sendable (UInt64) async -> Void) -> UInt64? {
+        guard let channel = channels[envelope.destination] else { return nil }
+        let frame: ByteBuffer, apiKey: APIKey, version: Int16
+        do {
+            let outbound = try RaftWire.outbound(envelope.message, destination: envelope.destination, entries: codec)
+            (frame, apiKey, version) = (try outbound.frame(envelope.correlationID, nil), outbound.apiKey, outbound.version)
+        } catch {
+            logger.error("could not encode a quorum request", metadata: ["error": "\(error)"])
+            return nil
+        }
+        nextToken &+= 1
+        let token = nextToken
+        inFlight[token] = Task { [logger] in
+            do {
+                let body = try await channel.roundTrip(frame: frame, apiKey: apiKey, version: version,
+                                                       correlationID: envelope.correlationID, timeoutMs: timeoutMs)
+                let response = try RaftWire.response(to: envelope.message, version: version, body: body)
+                await deliver(RaftEnvelope(source: envelope.destination, destination: envelope.source,
+                                           correlationID: envelope.correlationID, message: response))
+            } catch {
+                // The core times the request out and retries; nothing else to do here.
+                logger.debug("quorum request failed", metadata: ["raft.peer": "\(envelope.destination)", "error": "\(error)"])
+            }
+            await finished(token)
+        }
+        return token
+    }
+
+    mutating func finished(_ token: UInt64) {
+        inFlight.removeValue(forKey: token)
+    }
+
+    func disconnectAll() async {
+        for channel in channels.values { await channel.disconnect() }
+    }
+}

@@ -70,7 +70,7 @@ public final class ManualClock: NodeClock, Sendable {
     }
 
     /// Returns once the deadlines of the sleeping tasks (soonest first) satisfy `condition`; checked
-    /// each time a task starts sleeping.
+    /// each time a task starts sleeping, under the clock's lock (so it must not read the clock).
     public func sleepers(where condition: @escaping @Sendable ([Int64]) -> Bool) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let ready = state.withLockedValue { s -> Bool in

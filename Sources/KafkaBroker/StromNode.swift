@@ -66,7 +66,7 @@ public final class StromNode: Sendable {
 
         let metadataLog = try MetadataRaftLog(logDirectory: config.logDirs[0], logger: logger, now: BrokerClock.nowMs())
         let metadata = MetadataService(config: config, clusterID: clusterID!, logger: logger)
-        let replicas = ReplicaManager(config: config, logger: logger)
+        let replicas = ReplicaManager(config: config, logger: logger, io: BlockingIOExecutor())
         replicas.apply(image: metadata.image, delta: nil)
         await metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
         let voters = try await QuorumVoters.initial(config: config, logger: logger)
@@ -257,10 +257,10 @@ public final class StromNode: Sendable {
                 let now = BrokerClock.nowMs()
                 let retention = now - lastRetention >= retentionEvery
                 if retention { lastRetention = now }
-                replicas.runMaintenance(now: now, retention: retention)
+                await replicas.runMaintenanceOffTheRequestPath(now: now, retention: retention)
                 if let cleanerBackoff, cleanerBusy || now - lastCleaning >= cleanerBackoff {
                     lastCleaning = now
-                    cleanerBusy = await replicas.runCleaningOnItsOwnThread(now: now, byteBudget: StromNode.cleanerBytesPerPass).rounds > 0
+                    cleanerBusy = await replicas.runCleaningOffTheRequestPath(now: now, byteBudget: StromNode.cleanerBytesPerPass).rounds > 0
                 }
             }
         }
@@ -285,6 +285,7 @@ public final class StromNode: Sendable {
         await metadata.stop()
         await groups.stop()
         replicas.shutdown()
+        await replicas.io.shutdown()
         do { try metadataLog.close() } catch { logger.error("could not close the metadata log", metadata: ["error": "\(error)"]) }
         for lock in locks { lock.release() }
         logger.info("strom stopped")

@@ -18,6 +18,9 @@ extension ReplicaManager {
     public func runCleaningOffTheRequestPath(now: Int64, byteBudget: Int64) async -> CleaningPassResult {
         do {
             return try await io.run { self.runCleaning(now: now, byteBudget: byteBudget) }
+        } catch is CancellationError {
+            // Shutdown cancelled the maintenance loop while the pass waited for a thread.
+            return CleaningPassResult()
         } catch {
             logger.warning("log cleaning pass did not run", metadata: ["reason": "\(error)"])
             return CleaningPassResult()

@@ -176,6 +176,8 @@ public final class ReplicaManager: @unchecked Sendable {
     public func runMaintenanceOffTheRequestPath(now: Int64, retention: Bool) async {
         do {
             try await io.run { self.runMaintenance(now: now, retention: retention) }
+        } catch is CancellationError {
+            // Shutdown cancelled the maintenance loop while the pass waited for a thread.
         } catch {
             logger.warning("log maintenance did not run", metadata: ["reason": "\(error)"])
         }

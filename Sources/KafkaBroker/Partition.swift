@@ -118,10 +118,11 @@ final class Partition: @unchecked Sendable {
         limits.timestampBeforeMaxMs = settings.timestampBeforeMaxMs
         limits.timestampAfterMaxMs = settings.timestampAfterMaxMs
         limits.requireKeys = settings.compacted
+        let (validation, inflatedBytes) = LogValidator.validate(records, origin: origin, limits: limits, config: config, now: now)
         let validated: ValidatedRecords
-        switch LogValidator.validate(records, origin: origin, limits: limits, config: config, now: now) {
+        switch validation {
         case let .success(v): validated = v
-        case let .failure(f): return (.failure(f), 0)
+        case let .failure(f): return (.failure(f), inflatedBytes)
         }
         let sync: Bool
         let advance: Bool
@@ -141,11 +142,11 @@ final class Partition: @unchecked Sendable {
                 if advance { maybeIncrementHighWatermark(log.logEndOffset, in: log) }
                 return LeaderAppend(info: info, pendingFlush: nil)
             }
-            return (.success(append), validated.inflatedBytes)
+            return (.success(append), inflatedBytes)
         } catch let error as LogError {
-            return (.failure(LogValidator.Failure(error)), validated.inflatedBytes)
+            return (.failure(LogValidator.Failure(error)), inflatedBytes)
         } catch {
-            return (.failure(LogValidator.Failure(code: .unknownServerError, message: "\(error)")), validated.inflatedBytes)
+            return (.failure(LogValidator.Failure(code: .unknownServerError, message: "\(error)")), inflatedBytes)
         }
     }
 

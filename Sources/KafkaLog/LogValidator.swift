@@ -65,27 +65,28 @@ public enum LogValidator {
         }
     }
 
-    /// Validates `records` from `origin` for a log with `config`.
+    /// Validates `records` from `origin` for a log with `config`. Also returns how many bytes validating
+    /// a client's records inflated, whether or not they then passed (charged to the request's budget).
     public static func validate(_ records: ByteBuffer?, origin: Origin, limits: Limits, config: LogConfig,
-                                now: Int64) -> Result<ValidatedRecords, Failure> {
+                                now: Int64) -> (result: Result<ValidatedRecords, Failure>, inflatedBytes: Int) {
         switch origin {
         case let .client(produceVersion):
-            return validateClient(records, produceVersion: produceVersion, limits: limits, now: now).flatMap { batch, inflated in
-                framed(batch.bytes, config: config, verifyCRC: false, allowControl: false, inflatedBytes: inflated)
+            switch validateClient(records, produceVersion: produceVersion, limits: limits, now: now) {
+            case let .success((batch, inflated)):
+                return (framed(batch.bytes, config: config, verifyCRC: false, allowControl: false), inflated)
+            case let .failure(failure):
+                return (.failure(failure), 0)
             }
         case .coordinator:
-            return framed(records ?? ByteBuffer(), config: config, verifyCRC: true, allowControl: false, inflatedBytes: 0)
+            return (framed(records ?? ByteBuffer(), config: config, verifyCRC: true, allowControl: false), 0)
         case .raftLeader:
-            return framed(records ?? ByteBuffer(), config: config, verifyCRC: false, allowControl: true, inflatedBytes: 0)
+            return (framed(records ?? ByteBuffer(), config: config, verifyCRC: false, allowControl: true), 0)
         }
     }
 
-    private static func framed(_ buffer: ByteBuffer, config: LogConfig, verifyCRC: Bool, allowControl: Bool,
-                               inflatedBytes: Int) -> Result<ValidatedRecords, Failure> {
+    private static func framed(_ buffer: ByteBuffer, config: LogConfig, verifyCRC: Bool, allowControl: Bool) -> Result<ValidatedRecords, Failure> {
         do {
-            var validated = try frame(buffer, config: config, verifyCRC: verifyCRC, allowControl: allowControl)
-            validated.inflatedBytes = inflatedBytes
-            return .success(validated)
+            return .success(try frame(buffer, config: config, verifyCRC: verifyCRC, allowControl: allowControl))
         } catch {
             return .failure(Failure(error))
         }
@@ -139,6 +140,4 @@ public struct ValidatedRecords: Sendable {
     public let buffer: ByteBuffer
     let starts: [Int]
     public let headers: [RecordBatchHeader]
-    /// Bytes that validating a client's records inflated (charged to the request's decompression budget).
-    public internal(set) var inflatedBytes = 0
 }

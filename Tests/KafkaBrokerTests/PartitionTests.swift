@@ -191,4 +191,17 @@ import Testing
         #expect(f.partition.logEndOffset == 0 && f.partition.highWatermark == 0)
         #expect(f.partition.withLog { $0.size } == 0)
     }
+
+    @Test func whatValidationInflatedIsReportedEvenWhenALaterCheckRefusesTheRecords() throws {
+        let f = try Fixture()
+        defer { f.remove() }
+        let refused = f.partition.appendAsLeader(try Self.batch(count: 20, compression: .gzip, producerID: 7),
+                                                 origin: .client(produceVersion: 9), decompressionLimit: 64 << 20, now: Self.now)
+        guard case let .failure(failure) = refused.result else { Issue.record("appended"); return }
+        #expect(failure.code == .invalidRecord && refused.inflatedBytes > 0)
+        let accepted = f.partition.appendAsLeader(try Self.batch(count: 20, compression: .gzip), origin: .client(produceVersion: 9),
+                                                  decompressionLimit: 64 << 20, now: Self.now)
+        #expect(accepted.inflatedBytes == refused.inflatedBytes)
+        #expect(try accepted.result.get().info.lastOffset == 19)
+    }
 }

@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "ProtocolSchemaTests", dependencies: ["ProtocolSchema"]),
         .testTarget(
             name: "KafkaBrokerTests",
-            dependencies: ["KafkaBroker", "KafkaTestKit", "KafkaMetadata", "KafkaRecords", "StromConfig", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaBroker", "KafkaTestKit", "KafkaMetadata", "KafkaRecords", "KafkaLog", "StromConfig", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),

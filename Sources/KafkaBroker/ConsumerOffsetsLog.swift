@@ -6,8 +6,13 @@ import KafkaRecords
 import NIOCore
 
 /// `__consumer_offsets` as Kafka lays it out: each coordinator record is a log record whose key and
-/// value are Kafka's own key/value formats (a null value is a tombstone). Appends are fsync'd
-/// before they return, so a group change is durable before any client hears of it.
+/// value are Kafka's own key/value formats (a null value is a tombstone). Appends go through
+/// `Partition.appendAsLeader` (origin: the coordinator) and are fsync'd before they return, and before the
+/// high watermark covers them, so a group change is durable before any client hears of it.
+///
+/// The fsync runs on the group coordinator's actor, as before: the coordinator's order (records durable
+/// before the next request sees the state they describe) relies on the append finishing before the actor
+/// takes its next message, and an `await` on the blocking-I/O executor would let the actor interleave.
 struct ConsumerOffsetsLog: Sendable {
     static let topic = "__consumer_offsets"
     let replicas: ReplicaManager
@@ -23,11 +28,15 @@ struct ConsumerOffsetsLog: Sendable {
         var builder = RecordBatchBuilder()
         for r in records { builder.append(timestamp: now, key: r.key, value: r.value, headers: []) }
         let batch = try builder.build()
-        try replica.withLog { log in
-            _ = try log.append(batch.bytes, leaderEpoch: 0, now: now)
-            try log.flush(now: now)
-            log.updateHighWatermark(log.logEndOffset)
+        let append = try replica.appendAsLeader(batch.bytes, origin: .coordinator, decompressionLimit: 0, now: now).result.get()
+        guard let pending = append.pendingFlush else { return }
+        do {
+            try pending.perform()
+        } catch {
+            replica.failFlush(error)
+            throw error
         }
+        replica.completeFlush(pending, now: now)
     }
 
     /// Every record of a partition, in log order.

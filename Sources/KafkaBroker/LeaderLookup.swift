@@ -8,7 +8,7 @@ extension ReplicaManager {
     /// local log yet), KAFKA_STORAGE_ERROR (led here, but its log could not be opened), FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (the client's `currentLeaderEpoch`, when
     /// given, is older / newer than the leader's).
     func leader(of tp: TopicPartition, image: MetadataImage, nodeID: Int32, currentLeaderEpoch: Int32 = -1)
-        -> Result<(replica: PartitionReplica, registration: PartitionRegistration), ErrorCode> {
+        -> Result<(replica: Partition, registration: PartitionRegistration), ErrorCode> {
         guard let registration = image.topic(named: tp.topic)?.partitions[tp.partition] else { return .failure(.unknownTopicOrPartition) }
         guard registration.leader == nodeID else { return .failure(.notLeaderOrFollower) }
         guard let replica = replica(tp) else {
@@ -20,7 +20,7 @@ extension ReplicaManager {
     }
 }
 
-extension PartitionReplica {
+extension Partition {
     /// Runs `body` on the log, mapping a failure to the Kafka error it stands for.
     func withLogResult<T>(_ body: (PartitionLog) throws -> T) -> Result<T, ErrorCode> {
         do {

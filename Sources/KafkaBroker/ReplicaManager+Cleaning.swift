@@ -12,13 +12,18 @@ extension ReplicaManager {
         public var bytesWritten: Int64 = 0
     }
 
-    /// ``runCleaning(now:byteBudget:)`` on a thread of its own (Kafka's cleaner thread), so that a pass
-    /// of up to a second of CPU and disk work never holds one of Swift's few cooperative threads.
-    public func runCleaningOnItsOwnThread(now: Int64, byteBudget: Int64) async -> CleaningPassResult {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: self.runCleaning(now: now, byteBudget: byteBudget)) }
-            thread.name = "strom-log-cleaner"
-            thread.start()
+    /// ``runCleaning(now:byteBudget:)`` on the blocking-I/O executor (as Kafka's cleaner thread), so that
+    /// a pass of up to a second of CPU and disk work never holds one of Swift's few cooperative threads.
+    /// A pass that could not run (the executor stopped) did nothing.
+    public func runCleaningOffTheRequestPath(now: Int64, byteBudget: Int64) async -> CleaningPassResult {
+        do {
+            return try await io.run { self.runCleaning(now: now, byteBudget: byteBudget) }
+        } catch is CancellationError {
+            // Shutdown cancelled the maintenance loop while the pass waited for a thread.
+            return CleaningPassResult()
+        } catch {
+            logger.warning("log cleaning pass did not run", metadata: ["reason": "\(error)"])
+            return CleaningPassResult()
         }
     }
 
@@ -31,7 +36,7 @@ extension ReplicaManager {
     @discardableResult
     public func runCleaning(now: Int64, byteBudget: Int64) -> CleaningPassResult {
         var result = CleaningPassResult()
-        var candidates: [(PartitionReplica, Double)] = []
+        var candidates: [(Partition, Double)] = []
         for replica in allReplicas {
             let ratio = replica.withLog { log -> Double? in
                 guard log.config.cleanupPolicy.contains(.compact) else { return nil }

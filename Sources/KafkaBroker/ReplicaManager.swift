@@ -17,7 +17,7 @@ public final class ReplicaManager: @unchecked Sendable {
     private let config: ServerConfig
     let logger: Logger
     private let lock = NIOLock()
-    private var replicas: [TopicPartition: PartitionReplica] = [:]
+    private var replicas: [TopicPartition: Partition] = [:]
     /// Partitions this node should hold whose log could not be opened, with the reason: they are offline
     /// (KAFKA_STORAGE_ERROR to clients) while every other partition serves; the next image that touches
     /// their topic, or a restart, tries again.
@@ -36,14 +36,18 @@ public final class ReplicaManager: @unchecked Sendable {
         appended.notifyAll()
     }
 
-    public init(config: ServerConfig, clock: NodeClock, logger: Logger) {
+    /// Where this node's blocking file work runs (appends, fsyncs, cleaning, retention, checkpoints).
+    let io: BlockingIOExecutor
+
+    public init(config: ServerConfig, clock: NodeClock, logger: Logger, io: BlockingIOExecutor) {
         self.clock = clock
         appended = AppendNotifier(clock: clock)
         self.config = config
         self.logger = logger
+        self.io = io
     }
 
-    func replica(_ tp: TopicPartition) -> PartitionReplica? {
+    func replica(_ tp: TopicPartition) -> Partition? {
         lock.withLock { replicas[tp] }
     }
 
@@ -57,7 +61,7 @@ public final class ReplicaManager: @unchecked Sendable {
     public var offlinePartitionCount: Int { lock.withLock { offline.count } }
 
     /// Every replica, at one moment.
-    var allReplicas: [PartitionReplica] { lock.withLock { Array(replicas.values) } }
+    var allReplicas: [Partition] { lock.withLock { Array(replicas.values) } }
 
     /// Opens or creates, reconfigures and deletes logs so that they match `image`.
     /// `delta` narrows the work to what changed; without it every topic is checked (start-up).
@@ -65,7 +69,7 @@ public final class ReplicaManager: @unchecked Sendable {
         for (_, topic) in delta?.removedTopics ?? [:] {
             for index in topic.partitionIndexes {
                 let tp = TopicPartition(topic.name, index)
-                guard let replica = lock.withLock({ () -> PartitionReplica? in
+                guard let replica = lock.withLock({ () -> Partition? in
                     offline[tp] = nil
                     return replicas.removeValue(forKey: tp)
                 }) else { continue }
@@ -90,11 +94,11 @@ public final class ReplicaManager: @unchecked Sendable {
         }
     }
 
-    private func settings(for topic: String, image: MetadataImage) -> (LogConfig, PartitionReplica.Settings) {
+    private func settings(for topic: String, image: MetadataImage) -> (LogConfig, Partition.Settings) {
         let overrides = image.configs(for: .topic(topic))
         let logConfig = TopicLogConfig.make(overrides: overrides, config: config)
         let value = { (key: String) in DescribeTopicConfigs.value(key, topicOverrides: overrides, config: self.config).flatMap { Int64($0) } ?? .max }
-        let settings = PartitionReplica.Settings(
+        let settings = Partition.Settings(
             logAppendTime: TopicLogConfig.usesLogAppendTime(overrides: overrides, config: config),
             flushBeforeAcksAll: TopicLogConfig.flushBeforeAcksAll(overrides: overrides, config: config),
             maxMessageBytes: logConfig.maxMessageBytes,
@@ -109,7 +113,12 @@ public final class ReplicaManager: @unchecked Sendable {
         let (logConfig, settings) = settings(for: topic.name, image: image)
         for index in topic.partitionIndexes {
             let tp = TopicPartition(topic.name, index)
-            guard topic.partitions[index]!.replicas.contains(config.nodeID), replica(tp) == nil else { continue }
+            let registration = topic.partitions[index]!
+            guard registration.replicas.contains(config.nodeID) else { continue }
+            if let existing = replica(tp) {
+                existing.updateLeaderEpoch(registration.leaderEpoch)
+                continue
+            }
             do {
                 let logDirectory = directory(for: tp)
                 let log = try PartitionLog.open(
@@ -121,7 +130,8 @@ public final class ReplicaManager: @unchecked Sendable {
                         "kafka.partition": "\(tp)", "log.truncated_bytes": "\(log.openReport.truncatedBytes)",
                     ])
                 }
-                let replica = PartitionReplica(topicPartition: tp, topicID: topic.id, logDirectory: logDirectory, log: log, settings: settings)
+                let replica = Partition(topicPartition: tp, topicID: topic.id, logDirectory: logDirectory, log: log, settings: settings,
+                                        leaderEpoch: registration.leaderEpoch)
                 lock.withLock {
                     replicas[tp] = replica
                     offline[tp] = nil
@@ -165,6 +175,18 @@ public final class ReplicaManager: @unchecked Sendable {
         return config.logDirs.min { counts[$0, default: 0] < counts[$1, default: 0] } ?? config.logDirs[0]
     }
 
+    /// ``runMaintenance(now:retention:)`` on the blocking-I/O executor: retention deletes files and
+    /// writes checkpoints, flush policies fsync.
+    public func runMaintenanceOffTheRequestPath(now: Int64, retention: Bool) async {
+        do {
+            try await io.run { self.runMaintenance(now: now, retention: retention) }
+        } catch is CancellationError {
+            // Shutdown cancelled the maintenance loop while the pass waited for a thread.
+        } catch {
+            logger.warning("log maintenance did not run", metadata: ["reason": "\(error)"])
+        }
+    }
+
     /// The `flush.ms` / `flush.messages` policies for every partition, and retention too when asked.
     public func runMaintenance(now: Int64, retention: Bool) {
         for replica in lock.withLock({ Array(replicas.values) }) {
@@ -189,7 +211,7 @@ public final class ReplicaManager: @unchecked Sendable {
 
     /// Flushes and closes every log, leaving clean-shutdown markers.
     public func shutdown() {
-        let all = lock.withLock { () -> [PartitionReplica] in
+        let all = lock.withLock { () -> [Partition] in
             defer { replicas = [:] }
             return Array(replicas.values)
         }

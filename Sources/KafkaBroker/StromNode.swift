@@ -69,7 +69,7 @@ public final class StromNode: Sendable {
 
         let metadataLog = try MetadataRaftLog(logDirectory: config.logDirs[0], logger: logger, now: clock.nowMs())
         let metadata = MetadataService(config: config, clusterID: clusterID!, clock: clock, logger: logger)
-        let replicas = ReplicaManager(config: config, clock: clock, logger: logger)
+        let replicas = ReplicaManager(config: config, clock: clock, logger: logger, io: BlockingIOExecutor())
         replicas.apply(image: metadata.image, delta: nil)
         metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
         let voters = try await QuorumVoters.initial(config: config, clock: clock, logger: logger)
@@ -261,10 +261,10 @@ public final class StromNode: Sendable {
                 let now = clock.nowMs()
                 let retention = now - lastRetention >= retentionEvery
                 if retention { lastRetention = now }
-                replicas.runMaintenance(now: now, retention: retention)
+                await replicas.runMaintenanceOffTheRequestPath(now: now, retention: retention)
                 if let cleanerBackoff, cleanerBusy || now - lastCleaning >= cleanerBackoff {
                     lastCleaning = now
-                    cleanerBusy = await replicas.runCleaningOnItsOwnThread(now: now, byteBudget: StromNode.cleanerBytesPerPass).rounds > 0
+                    cleanerBusy = await replicas.runCleaningOffTheRequestPath(now: now, byteBudget: StromNode.cleanerBytesPerPass).rounds > 0
                 }
             }
         }
@@ -289,6 +289,7 @@ public final class StromNode: Sendable {
         await metadata.stop()
         await groups.stop()
         replicas.shutdown()
+        await replicas.io.shutdown()
         do { try metadataLog.close() } catch { logger.error("could not close the metadata log", metadata: ["error": "\(error)"]) }
         for lock in locks { lock.release() }
         logger.info("strom stopped")

@@ -19,10 +19,20 @@ extension PartitionLog {
     public func append(_ records: ByteBuffer, leaderEpoch: Int32, timestampType: TimestampType = .createTime, now: Int64,
                        crcVerified: Bool = false, allowControlBatches: Bool = false) throws(LogError) -> AppendInfo {
         try ensureOpen()
-        var buffer = records
-        let starts: [Int]
-        var headers: [RecordBatchHeader]
-        (starts, headers) = try parseBatches(buffer, verifyCRC: !crcVerified, allowControl: allowControlBatches)
+        let validated = try LogValidator.frame(records, config: config, verifyCRC: !crcVerified, allowControl: allowControlBatches)
+        return try append(validated, leaderEpoch: leaderEpoch, timestampType: timestampType, now: now)
+    }
+
+    /// Appends batches ``LogValidator`` has checked (see ``append(_:leaderEpoch:timestampType:now:crcVerified:allowControlBatches:)``
+    /// for what an append does); the broker's `Partition.appendAsLeader` validates first, without the
+    /// partition's lock, and then calls this under it.
+    @discardableResult
+    public func append(_ validated: ValidatedRecords, leaderEpoch: Int32, timestampType: TimestampType = .createTime,
+                       now: Int64) throws(LogError) -> AppendInfo {
+        try ensureOpen()
+        var buffer = validated.buffer
+        let starts = validated.starts
+        var headers = validated.headers
         var next = logEndOffset
         for i in headers.indices {
             headers[i].baseOffset = next
@@ -90,45 +100,6 @@ extension PartitionLog {
     /// baseOffset (int64), batchLength (int32), partitionLeaderEpoch (int32): the part of a batch header
     /// an append rewrites.
     static let patchedHeaderBytes = 16
-
-    /// The batches' start indices and headers. Rejects: a partial or corrupt batch, a CRC mismatch, no
-    /// batches, a batch over `max.message.bytes` or `segment.bytes`, a control batch, a batch whose
-    /// lastOffsetDelta is not recordCount - 1, a producer batch without a sequence.
-    private func parseBatches(_ buffer: ByteBuffer, verifyCRC: Bool, allowControl: Bool) throws(LogError) -> ([Int], [RecordBatchHeader]) {
-        var starts: [Int] = []
-        var headers: [RecordBatchHeader] = []
-        var reader = RecordBatchReader(buffer)
-        while true {
-            let start = reader.buffer.readerIndex
-            let batch: RecordBatch
-            do {
-                guard let next = try reader.next() else { break }
-                batch = next
-            } catch {
-                throw .invalidRecords(error)
-            }
-            let header = batch.header
-            guard header.totalSize <= config.maxMessageBytes else { throw .messageTooLarge(size: header.totalSize, maximum: config.maxMessageBytes) }
-            guard header.totalSize <= config.segmentBytes else { throw .recordListTooLarge(size: header.totalSize, segmentBytes: config.segmentBytes) }
-            if verifyCRC {
-                do { try batch.verifyCRC() } catch { throw .invalidRecords(error) }
-            }
-            guard allowControl || !header.isControl else { throw .invalidBatch("control batches are not accepted from producers") }
-            guard header.recordCount > 0, header.lastOffsetDelta == header.recordCount - 1 else {
-                throw .invalidBatch("lastOffsetDelta \(header.lastOffsetDelta) with recordCount \(header.recordCount)")
-            }
-            guard header.producerId < 0 || header.baseSequence >= 0 else {
-                throw .invalidBatch("producer \(header.producerId) batch without a sequence number")
-            }
-            starts.append(start)
-            headers.append(header)
-        }
-        if reader.truncatedTailBytes > 0 {
-            throw .invalidRecords(RecordBatchError(.truncated(needed: RecordBatchHeader.logOverhead, available: reader.truncatedTailBytes)))
-        }
-        guard !headers.isEmpty else { throw .invalidBatch("no record batches") }
-        return (starts, headers)
-    }
 
     /// Marks the batch at `start` LogAppendTime with maxTimestamp `now` and rewrites its CRC (both
     /// fields are inside the CRC'd range). Returns the new CRC.

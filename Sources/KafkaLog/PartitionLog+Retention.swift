@@ -68,7 +68,7 @@ extension PartitionLog {
             logger.info("deleted segment", metadata: metadata.merging(["log.segment": "\(segment.baseOffset)"]) { $1 })
         }
         logStartOffset = max(logStartOffset, segments[0].baseOffset)
-        highWatermark = max(highWatermark, logStartOffset)
+        updateHighWatermark(highWatermark)
         recoveryPoint = max(recoveryPoint, logStartOffset)
         producerState.removeProducers(lastOffsetBelow: logStartOffset)
         result.logStartOffset = logStartOffset
@@ -89,7 +89,7 @@ extension PartitionLog {
                 if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
             }
             try activeSegment.truncate(to: offset, now: now)
-            highWatermark = min(highWatermark, logEndOffset)
+            updateHighWatermark(highWatermark)
             recoveryPoint = min(recoveryPoint, logEndOffset)
             producerState = try Self.rebuildProducerState(segments: segments, from: logStartOffset, policy: producerState.unknownProducerPolicy)
         }
@@ -122,7 +122,7 @@ extension PartitionLog {
             try FileSystem.syncDirectory(directory)
             segments = [fresh]
             logStartOffset = offset
-            highWatermark = offset
+            updateHighWatermark(offset)
             recoveryPoint = offset
             producerState = try Self.rebuildProducerState(segments: segments, from: offset, policy: producerState.unknownProducerPolicy)
         }

@@ -7,8 +7,8 @@ import NIOCore
 ///
 /// Offsets: `logStartOffset <= highWatermark <= logEndOffset`. Records below `logStartOffset` are
 /// deleted (whole segments are removed once entirely below it); `logEndOffset` is the next offset to
-/// assign; the high watermark is advanced by the caller (on a single node, after the data it covers is
-/// acknowledged) and is kept in memory only: opening sets it to the log end offset. `recoveryPoint` is the
+/// assign; the high watermark is advanced by the caller (the broker's `Partition`, after the data it
+/// covers is durable enough; the log itself only clamps it when its start or end moves) and is kept in memory only: opening sets it to the log end offset. `recoveryPoint` is the
 /// flushed-offset watermark: offsets below it are on disk (fsync'd).
 ///
 /// Durability protocol: a segment is sealed and fsync'd before the next one is created, and the
@@ -38,7 +38,8 @@ public final class PartitionLog {
     /// Ordered by base offset; never empty; the last is the active segment.
     public internal(set) var segments: [LogSegment]
     public internal(set) var logStartOffset: Int64
-    public internal(set) var highWatermark: Int64
+    /// Set only by ``updateHighWatermark(_:)``, which keeps it within `[logStartOffset, logEndOffset]`.
+    public private(set) var highWatermark: Int64
     /// Offsets below this are durable.
     public internal(set) var recoveryPoint: Int64
     /// When ``flush(upTo:now:)`` last made everything durable (or the log was opened).

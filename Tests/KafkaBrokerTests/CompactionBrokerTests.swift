@@ -38,7 +38,7 @@ import Testing
             }
         }
         let before = try offsetsBytes(broker)
-        let pass = await broker.node.replicas.runCleaningOnItsOwnThread(now: broker.node.replicas.clock.nowMs(), byteBudget: 1 << 30)
+        let pass = await broker.node.replicas.runCleaningOffTheRequestPath(now: broker.node.replicas.clock.nowMs(), byteBudget: 1 << 30)
         #expect(pass.rounds > 0 && pass.bytesWritten < pass.bytesCleaned)
         let after = try offsetsBytes(broker)
         #expect(after < before / 2, "__consumer_offsets went from \(before) to \(after) bytes")

@@ -152,7 +152,7 @@ struct FetchHandler: SplicingRequestHandler {
                 data.errorCode = code.rawValue
                 return PartitionRead(partition: p, data: data, slice: nil)
             }
-            let replica: PartitionReplica
+            let replica: Partition
             switch replicas.leader(of: p.topicPartition, image: image, nodeID: nodeID, currentLeaderEpoch: p.currentLeaderEpoch) {
             case let .success(leader): replica = leader.replica
             case let .failure(code): return fail(code)

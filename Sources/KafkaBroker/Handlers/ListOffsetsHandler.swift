@@ -63,10 +63,19 @@ struct DeleteRecordsHandler: RequestHandler {
                 var r = DeleteRecordsResponse.DeleteRecordsTopicResult.DeleteRecordsPartitionResult(partitionIndex: p.partitionIndex, lowWatermark: -1)
                 // Internal topics are the broker's (Kafka refuses them too): deleting __consumer_offsets
                 // records would erase every group's committed offsets.
-                let result = TopicName.internalTopics.contains(topic.name) ? .failure(.invalidTopicException)
-                    : replicas.leader(of: TopicPartition(topic.name, p.partitionIndex), image: image, nodeID: nodeID).flatMap { leader in
-                        leader.replica.withLogResult { log in try log.deleteRecords(before: p.offset == -1 ? log.highWatermark : p.offset) }
-                    }
+                let lookup = TopicName.internalTopics.contains(topic.name) ? .failure(.invalidTopicException)
+                    : replicas.leader(of: TopicPartition(topic.name, p.partitionIndex), image: image, nodeID: nodeID)
+                let result: Result<Int64, ErrorCode>
+                switch lookup {
+                case let .success(leader):
+                    // Deleting segments and writing the log start checkpoint block: the blocking-I/O executor.
+                    let offset = p.offset
+                    result = (try? await replicas.io.run {
+                        leader.replica.withLogResult { log in try log.deleteRecords(before: offset == -1 ? log.highWatermark : offset) }
+                    }) ?? .failure(.unknownServerError)
+                case let .failure(code):
+                    result = .failure(code)
+                }
                 switch result {
                 case let .success(lowWatermark): r.lowWatermark = lowWatermark
                 case let .failure(code): r.errorCode = code.rawValue

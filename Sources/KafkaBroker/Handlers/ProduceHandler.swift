@@ -4,14 +4,13 @@ import KafkaMetadata
 import KafkaProtocol
 import KafkaRecords
 import NIOCore
-import NIOPosix
 
 /// Produce (v0-11; v0-2 carry legacy message sets, up-converted to v2 batches): validates each partition's batch, appends it (idempotent producers are checked
 /// by sequence; a retried batch is acknowledged with its original offsets, not written twice) and,
 /// for acks=all, makes it durable before answering unless a flush policy is configured. acks=0 gets
 /// no response. Per-partition errors: INVALID_TOPIC_EXCEPTION for internal topics (`__consumer_offsets` and
 /// the like, which only the broker writes), UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, and those
-/// of `ProduceValidation` and the log (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …).
+/// of `LogValidator` and the log (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …).
 ///
 /// Order of work: every partition is validated and appended first (page cache writes, under each
 /// partition's lock), then for acks=all the partitions that need it are synced in parallel and
@@ -39,7 +38,7 @@ struct ProduceHandler: RequestHandler {
     private struct Durability: Sendable {
         var topic: Int
         var partition: Int
-        var replica: PartitionReplica
+        var replica: Partition
         var flush: PendingFlush
     }
 
@@ -55,7 +54,7 @@ struct ProduceHandler: RequestHandler {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)
             for (i, p) in topic.partitionData.enumerated() {
                 var result = PartitionResponse(index: p.index, baseOffset: -1)
-                let outcome: Result<(AppendInfo, Durability?), ProduceValidation.Failure>
+                let outcome: Result<(AppendInfo, Durability?), LogValidator.Failure>
                 if !acksValid {
                     outcome = .failure(.init(code: .invalidRequiredAcks, message: "acks must be -1, 0 or 1, not \(request.acks)"))
                 } else if TopicName.internalTopics.contains(topic.name) {
@@ -91,7 +90,7 @@ struct ProduceHandler: RequestHandler {
         return request.acks == 0 ? nil : response
     }
 
-    private static func refuse(_ result: inout PartitionResponse, _ f: ProduceValidation.Failure, partition: String, context: RequestContext) {
+    private static func refuse(_ result: inout PartitionResponse, _ f: LogValidator.Failure, partition: String, context: RequestContext) {
         result.errorCode = f.code.rawValue
         result.errorMessage = f.message
         context.logger.debug("produce refused", metadata: [
@@ -100,53 +99,37 @@ struct ProduceHandler: RequestHandler {
     }
 
     private func append(_ records: ByteBuffer?, to tp: TopicPartition, image: MetadataImage, acks: Int16, position: (Int, Int),
-                        inflateBudget: inout Int, context: RequestContext) async -> Result<(AppendInfo, Durability?), ProduceValidation.Failure> {
-        let replica: PartitionReplica
-        let registration: PartitionRegistration
+                        inflateBudget: inout Int, context: RequestContext) async -> Result<(AppendInfo, Durability?), LogValidator.Failure> {
+        let replica: Partition
         switch replicas.leader(of: tp, image: image, nodeID: nodeID) {
-        case let .success(leader): (replica, registration) = leader
+        case let .success(leader): replica = leader.replica
         case let .failure(code):
             let message = code == .unknownTopicOrPartition ? "This server does not host this topic-partition."
                 : "This server is not the leader for that topic-partition."
             return .failure(.init(code: code, message: message))
         }
-        let settings = replica.settings
-        var limits = ProduceValidation.Limits(maxMessageBytes: settings.maxMessageBytes, decompressionLimit: inflateBudget)
-        limits.logAppendTime = settings.logAppendTime
-        limits.timestampBeforeMaxMs = settings.timestampBeforeMaxMs
-        limits.timestampAfterMaxMs = settings.timestampAfterMaxMs
-        limits.requireKeys = settings.compacted
         let now = replicas.clock.nowMs()
-        let batch: RecordBatch
-        switch ProduceValidation.validate(records, produceVersion: context.apiVersion, limits: limits, now: now) {
-        case let .success(validated):
-            batch = validated.batch
-            inflateBudget -= validated.inflatedBytes
-        case let .failure(f): return .failure(f)
-        }
-        let leaderEpoch = registration.leaderEpoch
-        let needsFlush = acks == -1 && settings.flushBeforeAcksAll
+        let budget = inflateBudget
+        let origin = LogValidator.Origin.client(produceVersion: context.apiVersion)
+        let appended: (result: Result<Partition.LeaderAppend, LogValidator.Failure>, inflatedBytes: Int)
         do {
-            // File writes block; they run on NIO's blocking-I/O pool, not on the async executor.
-            let (info, pending) = try await NIOThreadPool.singleton.runIfActive {
-                try replica.withLog { log -> (AppendInfo, PendingFlush?) in
-                    let info = try log.append(batch.bytes, leaderEpoch: leaderEpoch,
-                                              timestampType: settings.logAppendTime ? .logAppendTime : .createTime, now: now,
-                                              crcVerified: true)
-                    if needsFlush, let pending = try log.prepareFlush() { return (info, pending) }
-                    log.updateHighWatermark(log.logEndOffset)
-                    return (info, nil)
-                }
+            // Validation and the file write run on the node's blocking-I/O executor, not on the async executor.
+            appended = try await replicas.io.run {
+                replica.appendAsLeader(records, origin: origin, requiredAcks: acks, decompressionLimit: budget, now: now)
             }
-            if pending == nil { replicas.appended.notifyAll() }
-            return .success((info, pending.map { Durability(topic: position.0, partition: position.1, replica: replica, flush: $0) }))
-        } catch let error as LogError {
-            if error.errorCode == .kafkaStorageError {
-                context.logger.error("append failed", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
-            }
-            return .failure(.init(code: error.errorCode, message: error.description))
         } catch {
             return .failure(.init(code: .unknownServerError, message: "\(error)"))
+        }
+        inflateBudget -= appended.inflatedBytes
+        switch appended.result {
+        case let .success(append):
+            if append.pendingFlush == nil { replicas.appended.notifyAll() }
+            return .success((append.info, append.pendingFlush.map { Durability(topic: position.0, partition: position.1, replica: replica, flush: $0) }))
+        case let .failure(f):
+            if f.code == .kafkaStorageError {
+                context.logger.error("append failed", metadata: ["kafka.partition": "\(tp)", "error": "\(f.message)"])
+            }
+            return .failure(f)
         }
     }
 
@@ -158,16 +141,16 @@ struct ProduceHandler: RequestHandler {
         case notRun(String)
     }
 
-    /// Syncs every waiting partition at once on the flush pool; then, under each lock, records the
+    /// Syncs every waiting partition at once on the blocking-I/O executor; then, under each lock, records the
     /// flush and advances the high watermark. Returns the partitions whose flush did not succeed, with
     /// the error for their producers, who must not be told the data is safe: KAFKA_STORAGE_ERROR when
     /// fdatasync failed (that log is now offline), REQUEST_TIMED_OUT (retriable) when it never ran.
-    private func flush(_ waiting: [Durability], context: RequestContext) async -> [(Durability, ProduceValidation.Failure)] {
+    private func flush(_ waiting: [Durability], context: RequestContext) async -> [(Durability, LogValidator.Failure)] {
         let outcomes = await withTaskGroup(of: (Int, FlushOutcome).self) { group in
             for (n, d) in waiting.enumerated() {
                 group.addTask {
                     do {
-                        try await FlushPool.shared.runIfActive { () throws in try d.flush.perform() }
+                        try await replicas.io.run { () throws in try d.flush.perform() }
                         return (n, .synced)
                     } catch let error as LogError {
                         return (n, .failed(error))
@@ -180,19 +163,16 @@ struct ProduceHandler: RequestHandler {
             for await outcome in group { all.append(outcome) }
             return all
         }
-        var failed: [(Durability, ProduceValidation.Failure)] = []
+        var failed: [(Durability, LogValidator.Failure)] = []
         let now = replicas.clock.nowMs()
         for (n, outcome) in outcomes {
             let d = waiting[n]
             let tp = d.replica.topicPartition
             switch outcome {
             case .synced:
-                d.replica.withLog { log in
-                    log.completeFlush(d.flush, now: now)
-                    log.updateHighWatermark(max(log.highWatermark, d.flush.end))
-                }
+                d.replica.completeFlush(d.flush, now: now)
             case let .failed(error):
-                d.replica.withLog { $0.failFlush(error) }
+                d.replica.failFlush(error)
                 context.logger.error("flush failed", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
                 failed.append((d, .init(code: error.errorCode, message: error.description)))
             case let .notRun(reason):
@@ -203,15 +183,4 @@ struct ProduceHandler: RequestHandler {
         replicas.appended.notifyAll()
         return failed
     }
-}
-
-/// Threads for `fdatasync`: several, so the partitions of one request (and of concurrent requests)
-/// sync in parallel and the device sees them together, while NIO's own blocking pool stays free for
-/// appends. Lives as long as the process.
-enum FlushPool {
-    static let shared: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: 8)
-        pool.start()
-        return pool
-    }()
 }

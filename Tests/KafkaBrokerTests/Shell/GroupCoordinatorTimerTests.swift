@@ -18,7 +18,7 @@ import Testing
         var properties = ServerConfig.embeddedDefaults
         properties["log.dirs"] = dir
         let config = try ServerConfig.parse(properties)
-        let replicas = ReplicaManager(config: config, clock: clock, logger: Logger(label: "test"))
+        let replicas = ReplicaManager(config: config, clock: clock, logger: Logger(label: "test"), io: BlockingIOExecutor(threadCount: 1))
         let topicID = KafkaUUID(mostSignificantBits: 7, leastSignificantBits: 7)
         var delta = MetadataDelta(base: .empty)
         try delta.replay(TopicRecord(name: ConsumerOffsetsLog.topic, topicID: topicID))
@@ -43,10 +43,7 @@ import Testing
     @Test func theInitialDelayAndTheSessionTimeoutFireOnTheClock() async throws {
         let clock = ManualClock()
         let (log, replicas, dir) = try Self.offsetsLog(clock: clock)
-        defer {
-            replicas.shutdown()
-            try? FileManager.default.removeItem(atPath: dir)
-        }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var config = GroupCoordinatorConfig()
         config.offsetsTopicPartitions = 1
         let service = GroupCoordinatorService(config: config, log: log, clock: clock, logger: Logger(label: "test"))
@@ -84,5 +81,7 @@ import Testing
         await clock.sleepers { !$0.isEmpty && $0.allSatisfy { $0 > renewedEnd } }
         #expect(await service.heartbeat(heartbeat).errorCode == ErrorCode.unknownMemberID.rawValue)
         await service.stop()
+        replicas.shutdown()
+        await replicas.io.shutdown()
     }
 }

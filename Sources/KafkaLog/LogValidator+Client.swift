@@ -2,50 +2,11 @@ import KafkaProtocol
 import KafkaRecords
 import NIOCore
 
-/// What Kafka checks in one partition's records before appending them (its LogValidator), and
-/// the error code each failure maps to. Nothing is written for a partition that fails.
-///
-/// - Produce v0-2 carry legacy message sets (magic 0/1): each message's CRC-32 is checked and the
-///   set is up-converted to one v2 batch (same codec), which then goes through the checks below;
-/// - exactly one batch, magic v2 (Produce v3+) — else INVALID_RECORD;
-/// - a torn batch, a CRC mismatch, a record that does not parse — CORRUPT_MESSAGE;
-/// - a batch larger than `max.message.bytes` — MESSAGE_TOO_LARGE;
-/// - an unknown codec, or zstd before Produce v7 — UNSUPPORTED_COMPRESSION_TYPE;
-/// - record counts or offset deltas that disagree with the header, control or transactional
-///   batches from a client (no transactions yet) — INVALID_RECORD;
-/// - a record without a key for a compacted topic — INVALID_RECORD;
-/// - CreateTime timestamps outside `message.timestamp.before/after.max.ms` — INVALID_TIMESTAMP.
-public enum ProduceValidation {
-    public struct Failure: Error, Hashable, Sendable {
-        public var code: ErrorCode
-        public var message: String
-    }
-
-    public struct Limits: Sendable {
-        public var maxMessageBytes: Int
-        public var timestampBeforeMaxMs: Int64 = .max
-        public var timestampAfterMaxMs: Int64 = .max
-        public var logAppendTime: Bool = false
-        /// `cleanup.policy` includes `compact`: every record needs a key (Kafka's rule), else INVALID_RECORD.
-        public var requireKeys: Bool = false
-        /// Bound on what this partition's records may inflate to while validated: what is left of the
-        /// request's budget (`ProduceHandler` shares one budget among a request's partitions).
-        public var decompressionLimit: Int
-
-        public init(maxMessageBytes: Int, decompressionLimit: Int) {
-            self.maxMessageBytes = maxMessageBytes
-            self.decompressionLimit = decompressionLimit
-        }
-    }
-
-    /// The single batch, and how many bytes validating it inflated (charged to the request's budget).
-    public struct Validated: Sendable {
-        public var batch: RecordBatch
-        public var inflatedBytes: Int
-    }
-
-    /// Validates and returns the single batch.
-    public static func validate(_ records: ByteBuffer?, produceVersion: Int16, limits: Limits, now: Int64) -> Result<Validated, Failure> {
+extension LogValidator {
+    /// A client's checks (see ``LogValidator``), before the framing every origin gets: the single
+    /// batch, and how many bytes validating it inflated.
+    static func validateClient(_ records: ByteBuffer?, produceVersion: Int16, limits: Limits,
+                               now: Int64) -> Result<(RecordBatch, Int), Failure> {
         var records = records
         var legacyInflated = 0
         if produceVersion < 3, let legacy = records, legacy.readableBytes > 0 {
@@ -95,8 +56,8 @@ public enum ProduceValidation {
         let summary: RecordWalkSummary
         do {
             // CRC first, as Kafka's validator does (a corrupt count is CORRUPT_MESSAGE, not INVALID_RECORD);
-            // the append is then told not to compute it again. A structural walk checks every record
-            // without copying any out.
+            // the framing step is then told not to compute it again. A structural walk checks every
+            // record without copying any out.
             try batch.verifyCRC()
             summary = try batch.walkRecords(decompressionLimit: limits.decompressionLimit)
         } catch {
@@ -112,7 +73,7 @@ public enum ProduceValidation {
                 return .failure(Failure(code: .invalidTimestamp, message: "Record timestamps \(lowest)...\(highest) are out of the accepted range around \(now)"))
             }
         }
-        return .success(Validated(batch: batch, inflatedBytes: max(legacyInflated, summary.decompressedBytes)))
+        return .success((batch, max(legacyInflated, summary.decompressedBytes)))
     }
 
     static func failure(for error: RecordBatchError) -> Failure {

@@ -1,0 +1,42 @@
+import NIOCore
+import NIOPosix
+
+/// The node's threads for blocking file work: appends, fsyncs, cleaning passes, retention and flush
+/// policies, checkpoint writes. One per node, created at start and handed to what needs it; never a
+/// global. Swift's cooperative threads (as many as cores) and NIO's event loops must never block on a
+/// disk, so anything that may wait on one runs here.
+///
+/// Invariant: at most ``threadCount`` jobs run at once; the rest wait in submission order (FIFO).
+///
+/// Thread count (``defaultThreadCount``): cores + 8. Most of these jobs wait on the device, not the CPU.
+/// Eight is the number of fsyncs the produce path had in flight before (its own pool of 8 beside NIO's
+/// pool of one thread per core for appends): enough that the partitions of a request, and of concurrent
+/// requests, sync together and the device merges them. The cores on top keep short page-cache appends
+/// (and their validation, which uses a core each) from queuing behind eight slow syncs, and leave room
+/// for a cleaning pass, which holds one thread for up to a second. The total is what the two pools had
+/// together, now shared: a burst of appends can use idle sync threads and the other way round.
+public final class BlockingIOExecutor: Sendable {
+    public let threadCount: Int
+    private let pool: NIOThreadPool
+
+    public static var defaultThreadCount: Int { System.coreCount + 8 }
+
+    public init(threadCount: Int = BlockingIOExecutor.defaultThreadCount) {
+        precondition(threadCount > 0, "a blocking-I/O executor needs at least one thread")
+        self.threadCount = threadCount
+        pool = NIOThreadPool(numberOfThreads: threadCount)
+        pool.start()
+    }
+
+    /// Runs `body` on one of the executor's threads and returns its result. Throws what `body` throws,
+    /// or, without running it, when the executor has been shut down (or the task was cancelled before
+    /// the job started).
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+
+    /// Lets queued jobs finish, then stops the threads. Jobs submitted afterwards throw.
+    public func shutdown() async {
+        try? await pool.shutdownGracefully()
+    }
+}

@@ -1,0 +1,177 @@
+import KafkaLog
+import KafkaMetadata
+import KafkaProtocol
+import KafkaRecords
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// This node's state of one partition (Kafka's `kafka.cluster.Partition`): its log, the leader epoch of
+/// the partition registration it follows, the topic settings, and the one path by which a leader
+/// appends (``appendAsLeader(_:origin:requiredAcks:decompressionLimit:now:leaderEpoch:)``).
+///
+/// Invariants: `logStartOffset <= highWatermark <= logEndOffset`; the high watermark only moves forward
+/// here and is assigned in one place, ``maybeIncrementHighWatermark(_:in:)`` (the log itself lowers it
+/// only when it truncates, and raises it to a new log start offset). On a single-replica leader it is
+/// the log end offset once an append is durable enough: at once, or after the flush an acks=all
+/// append waits for when `flush.messages`/`flush.ms` are not set (``Settings/flushBeforeAcksAll``).
+///
+/// Every log access holds the partition's lock (the log is not thread-safe), one caller at a time;
+/// validation runs before it, without the lock, so producers to one partition check their records in
+/// parallel. Blocking file work belongs on the node's ``BlockingIOExecutor``, not on Swift's cooperative
+/// threads or event loops.
+final class Partition: @unchecked Sendable {
+    let topicPartition: TopicPartition
+    let topicID: KafkaUUID
+    /// The log directory (one of `log.dirs`) holding this partition.
+    let logDirectory: String
+    private let lock = NIOLock()
+    private var log: PartitionLog
+    private var _settings: Settings
+    private var _leaderEpoch: Int32
+
+    struct Settings: Sendable {
+        var logAppendTime: Bool
+        var flushBeforeAcksAll: Bool
+        var maxMessageBytes: Int
+        var timestampBeforeMaxMs: Int64
+        var timestampAfterMaxMs: Int64
+        /// `cleanup.policy` includes `compact`: producers must key every record.
+        var compacted: Bool = false
+
+        /// For partitions no client writes to (`__cluster_metadata`).
+        static let internalOnly = Settings(logAppendTime: false, flushBeforeAcksAll: false, maxMessageBytes: .max,
+                                           timestampBeforeMaxMs: .max, timestampAfterMaxMs: .max)
+    }
+
+    init(topicPartition: TopicPartition, topicID: KafkaUUID, logDirectory: String, log: PartitionLog, settings: Settings,
+         leaderEpoch: Int32) {
+        self.topicPartition = topicPartition
+        self.topicID = topicID
+        self.logDirectory = logDirectory
+        self.log = log
+        self._settings = settings
+        self._leaderEpoch = leaderEpoch
+    }
+
+    var settings: Settings { lock.withLock { _settings } }
+    /// The leader epoch of the partition registration this node last applied (Kafka's `leaderEpoch`):
+    /// stamped on every batch a leader appends.
+    var leaderEpoch: Int32 { lock.withLock { _leaderEpoch } }
+    var highWatermark: Int64 { lock.withLock { log.highWatermark } }
+    var logEndOffset: Int64 { lock.withLock { log.logEndOffset } }
+    var logStartOffset: Int64 { lock.withLock { log.logStartOffset } }
+
+    /// Records the leadership of a newer partition registration.
+    func updateLeaderEpoch(_ epoch: Int32) {
+        lock.withLock { _leaderEpoch = epoch }
+    }
+
+    /// Runs `body` on the log under the partition's lock. For reads and for the log's own maintenance
+    /// (retention, cleaning, flush policies, DeleteRecords, truncation); appends go through
+    /// ``appendAsLeader(_:origin:requiredAcks:decompressionLimit:now:leaderEpoch:)``.
+    func withLog<T>(_ body: (PartitionLog) throws -> T) rethrows -> T {
+        try lock.withLock { try body(log) }
+    }
+
+    /// Swaps in a log reopened with new settings (topic configs changed).
+    func replace(log newLog: (PartitionLog) throws -> PartitionLog, settings: Settings) rethrows {
+        try lock.withLock {
+            log = try newLog(log)
+            _settings = settings
+        }
+    }
+
+    /// What a leader's append did.
+    struct LeaderAppend: Sendable {
+        var info: AppendInfo
+        /// The flush this append waits for before its records count toward the high watermark; the
+        /// caller performs it (without the lock, on the blocking-I/O executor) and then calls
+        /// ``completeFlush(_:now:)`` or ``failFlush(_:)``.
+        var pendingFlush: PendingFlush?
+    }
+
+    /// The one path by which this node appends to the partition as its leader (Kafka's
+    /// `appendRecordsToLeader`): validates `records` for `origin` (``LogValidator``, without the lock),
+    /// then under the lock appends them at the log end offset, stamped with the leader epoch (this
+    /// partition's, unless `leaderEpoch` is given: the metadata quorum writes each entry at its own epoch),
+    /// and advances the high watermark when nothing more is needed:
+    /// - a client's acks=all append with ``Settings/flushBeforeAcksAll`` and a coordinator's append (group
+    ///   changes are durable before any client hears of them) return a pending flush instead, and the high
+    ///   watermark moves when it completes;
+    /// - the metadata quorum's appends never move it: the quorum commits by a majority of voters and says
+    ///   so with ``maybeIncrementHighWatermark(_:)``.
+    ///
+    /// Also returns the bytes that validating the records inflated, whether or not the append then
+    /// succeeded (Produce charges them to the request's decompression budget).
+    ///
+    /// Only a client's records may be stamped with LogAppendTime (`message.timestamp.type`).
+    ///
+    /// Blocks on file writes: call it on the blocking-I/O executor. (The metadata quorum and the group
+    /// coordinator still call it on their actors: their ordering relies on the write and its fsync
+    /// finishing before the actor takes its next message.)
+    func appendAsLeader(_ records: ByteBuffer?, origin: LogValidator.Origin, requiredAcks: Int16 = -1, decompressionLimit: Int,
+                        now: Int64, leaderEpoch explicitEpoch: Int32? = nil)
+        -> (result: Result<LeaderAppend, LogValidator.Failure>, inflatedBytes: Int) {
+        let (settings, config) = lock.withLock { (_settings, log.config) }
+        var limits = LogValidator.Limits(maxMessageBytes: settings.maxMessageBytes, decompressionLimit: decompressionLimit)
+        limits.logAppendTime = settings.logAppendTime
+        limits.timestampBeforeMaxMs = settings.timestampBeforeMaxMs
+        limits.timestampAfterMaxMs = settings.timestampAfterMaxMs
+        limits.requireKeys = settings.compacted
+        let (validation, inflatedBytes) = LogValidator.validate(records, origin: origin, limits: limits, config: config, now: now)
+        let validated: ValidatedRecords
+        switch validation {
+        case let .success(v): validated = v
+        case let .failure(f): return (.failure(f), inflatedBytes)
+        }
+        let sync: Bool
+        let advance: Bool
+        switch origin {
+        case .client: (sync, advance) = (requiredAcks == -1 && settings.flushBeforeAcksAll, true)
+        case .coordinator: (sync, advance) = (true, true)
+        case .raftLeader: (sync, advance) = (false, false)
+        }
+        let timestampType: TimestampType
+        if case .client = origin, settings.logAppendTime { timestampType = .logAppendTime } else { timestampType = .createTime }
+        do {
+            let append = try lock.withLock { () throws -> LeaderAppend in
+                let info = try log.append(validated, leaderEpoch: explicitEpoch ?? _leaderEpoch, timestampType: timestampType, now: now)
+                if sync, let pending = try log.prepareFlush() {
+                    return LeaderAppend(info: info, pendingFlush: pending)
+                }
+                if advance { maybeIncrementHighWatermark(log.logEndOffset, in: log) }
+                return LeaderAppend(info: info, pendingFlush: nil)
+            }
+            return (.success(append), inflatedBytes)
+        } catch let error as LogError {
+            return (.failure(LogValidator.Failure(error)), inflatedBytes)
+        } catch {
+            return (.failure(LogValidator.Failure(code: .unknownServerError, message: "\(error)")), inflatedBytes)
+        }
+    }
+
+    /// Records a performed flush and lets the high watermark cover what it made durable.
+    func completeFlush(_ flush: PendingFlush, now: Int64) {
+        lock.withLock {
+            log.completeFlush(flush, now: now)
+            maybeIncrementHighWatermark(flush.end, in: log)
+        }
+    }
+
+    /// Records a failed flush: the log goes offline (see ``KafkaLog/PartitionLog/failFlush(_:)``).
+    func failFlush(_ error: LogError) {
+        lock.withLock { log.failFlush(error) }
+    }
+
+    /// Raises the high watermark to `offset` (clamped to the log end offset) when that is higher: for
+    /// the metadata quorum's commits.
+    func maybeIncrementHighWatermark(_ offset: Int64) {
+        lock.withLock { maybeIncrementHighWatermark(offset, in: log) }
+    }
+
+    /// The one place this node assigns a partition's high watermark: forward only, never past the log
+    /// end offset. Caller holds the lock.
+    private func maybeIncrementHighWatermark(_ candidate: Int64, in log: PartitionLog) {
+        if candidate > log.highWatermark { log.updateHighWatermark(candidate) }
+    }
+}

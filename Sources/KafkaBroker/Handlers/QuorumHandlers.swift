@@ -64,7 +64,7 @@ struct QuorumFetchHandler: RequestHandler {
             return RaftWire.fetchError(RaftErrorCode(rawValue: ErrorCode.requestTimedOut.rawValue))
         }
         do {
-            var response = try RaftWire.fetchResponse(answer, entries: await quorum.entryCodec, now: quorum.clock.nowMs())
+            var response = try quorum.fetchResponse(answer)
             if context.apiVersion < 12 {
                 // The leader, diverging epoch and snapshot id are tagged fields of v12+; older fetchers
                 // learn them from the error code and fetch again.

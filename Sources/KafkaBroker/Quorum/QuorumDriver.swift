@@ -33,7 +33,7 @@ public actor QuorumDriver {
     var core: RaftCore<MemoryRaftLog>
     let disk: MetadataRaftLog
     private let stateFile: QuorumStateFile
-    private let codec: RaftEntryBatches
+    nonisolated let codec: RaftEntryBatches
     /// Connections to the other voters, following the effective voter set (`votersChanged`).
     private var peers: QuorumPeers
     /// Admin-client requests (AddRaftVoter, RemoveRaftVoter) get correlation ids from here.
@@ -213,6 +213,27 @@ public actor QuorumDriver {
     func describeQuorum() -> KafkaRaft.DescribeQuorumResponse {
         core.describeQuorum(now: clock.nowMs())
     }
+
+    /// The wire answer to a replica's Fetch: the core's answer with its entries sent as the batches
+    /// stored in the metadata log when they line up (see `MetadataRaftLog.storedBatches`), else encoded.
+    nonisolated func fetchResponse(_ answer: KafkaRaft.FetchResponse) throws -> KafkaProtocol.FetchResponse {
+        let records = answer.records, base = answer.recordsBaseOffset
+        if !records.isEmpty,
+           let stored = disk.storedBatches(from: base, before: base + Int64(records.count), maxBytes: Self.fetchMaxBytes, epochAt: { offset in
+               let i = Int(offset - base)
+               return records.indices.contains(i) ? records[i].epoch : nil
+           }) {
+            var bare = answer
+            bare.records = []
+            var response = try RaftWire.fetchResponse(bare, entries: codec, now: clock.nowMs())
+            response.responses[0].partitions[0].records = stored
+            return response
+        }
+        return try RaftWire.fetchResponse(answer, entries: codec, now: clock.nowMs())
+    }
+
+    /// At most this many bytes of stored batches per quorum Fetch answer.
+    static let fetchMaxBytes = 8 << 20
 
     var highWatermark: Int64? { core.highWatermark }
     var entryCodec: RaftEntryBatches { codec }

@@ -10,9 +10,9 @@ import NIOCore
 /// `Partition.appendAsLeader` (origin: the coordinator) and are fsync'd before they return, and before the
 /// high watermark covers them, so a group change is durable before any client hears of it.
 ///
-/// The fsync runs on the group coordinator's actor, as before: the coordinator's order (records durable
-/// before the next request sees the state they describe) relies on the append finishing before the actor
-/// takes its next message, and an `await` on the blocking-I/O executor would let the actor interleave.
+/// The write and its fsync run on the node's blocking-I/O executor; the group coordinator keeps its
+/// order (records durable before the next request sees the state they describe) by letting one request
+/// at a time through its gate, the append's wait included.
 struct ConsumerOffsetsLog: Sendable {
     static let topic = "__consumer_offsets"
     let replicas: ReplicaManager
@@ -22,8 +22,13 @@ struct ConsumerOffsetsLog: Sendable {
         var description: String { "\(ConsumerOffsetsLog.topic)-\(partition) is not available on this broker" }
     }
 
-    func append(_ records: [CoordinatorRecord], partition: Int32, now: Int64) throws {
+    func append(_ records: [CoordinatorRecord], partition: Int32, now: Int64) async throws {
         guard !records.isEmpty else { return }
+        try await replicas.io.run { try appendNow(records, partition: partition, now: now) }
+    }
+
+    /// The blocking part of `append`: write and fsync.
+    private func appendNow(_ records: [CoordinatorRecord], partition: Int32, now: Int64) throws {
         guard let replica = replicas.replica(TopicPartition(Self.topic, partition)) else { throw Unavailable(partition: partition) }
         var builder = RecordBatchBuilder()
         for r in records { builder.append(timestamp: now, key: r.key, value: r.value, headers: []) }

@@ -11,6 +11,9 @@ import NIOConcurrencyHelpers
 /// core moved later fires early and harmlessly; the next one is then taken from `nextDeadline`.
 ///
 /// Invariant: a client hears of a group change only after the records describing it are durable.
+/// Requests run one at a time through `gate`, an appended batch's fsync included, so no request sees
+/// state whose records are not yet durable; the fsync itself runs on the node's blocking-I/O executor,
+/// not on a cooperative thread, so other actors (heartbeats, the quorum) keep running meanwhile.
 /// If an append fails, the affected partition is unloaded and reloaded from the log, so memory never
 /// runs ahead of disk.
 public actor GroupCoordinatorService {
@@ -21,6 +24,8 @@ public actor GroupCoordinatorService {
     private let syncs = ParkedReplies<SyncGroupResponse>()
     private let clock: NodeClock
     private var timerTask: Task<Void, Never>?
+    /// One request (or timer firing) at a time, across the awaits of its appends.
+    private var gate = SerialGate()
     /// When the timer fires (.max: no timer); nil until the groups are loaded.
     private var timerDeadline: Int64?
     /// Tells the current timer from one cancelled after it had already woken.
@@ -48,7 +53,9 @@ public actor GroupCoordinatorService {
     /// sessions and the timer loop. Groups placed on other partitions get NOT_COORDINATOR.
     /// A partition whose log is not available here (it could not be opened) is left out with an error
     /// line: its groups get NOT_COORDINATOR while the others are served.
-    func load(partitions: Int32, owned: Set<Int32>) throws {
+    func load(partitions: Int32, owned: Set<Int32>) async throws {
+        await enter()
+        defer { leave() }
         var loadedPartitions = owned
         var loaded = 0
         for p in 0..<partitions where owned.contains(p) {
@@ -67,7 +74,7 @@ public actor GroupCoordinatorService {
         // once would delete groups whose only member was just told MEMBER_ID_REQUIRED.
         lastExpiry = now
         timerDeadline = .max
-        perform(coordinator.finishLoading(now: now))
+        await perform(coordinator.finishLoading(now: now))
         logger.info("loaded consumer groups", metadata: ["groups.count": "\(coordinator.groups.count)", "groups.records": "\(loaded)"])
         scheduleNextTimer()
     }
@@ -100,17 +107,27 @@ public actor GroupCoordinatorService {
         syncs.drain(with: SyncGroupResponse(errorCode: ErrorCode.coordinatorNotAvailable.rawValue))
     }
 
-    private func fire(_ generation: UInt64) {
+    private func enter() async {
+        if !gate.tryEnter() { await withCheckedContinuation { gate.park($0) } }
+    }
+
+    private func leave() {
+        gate.leave()
+    }
+
+    private func fire(_ generation: UInt64) async {
+        await enter()
+        defer { leave() }
         guard timerDeadline != nil, generation == timerGeneration else { return }
         timerTask = nil
         timerDeadline = .max
         let now = clock.nowMs()
         if let deadline = coordinator.nextDeadline, deadline <= now {
-            perform(coordinator.timeout(now: now))
+            await perform(coordinator.timeout(now: now))
         }
         if now - lastExpiry >= coordinator.config.offsetsRetentionCheckIntervalMs {
             lastExpiry = now
-            perform(coordinator.expireOffsets(now: now))
+            await perform(coordinator.expireOffsets(now: now))
         }
         scheduleNextTimer()
     }
@@ -137,17 +154,17 @@ public actor GroupCoordinatorService {
     /// Carries out actions in order: appends first become durable, then parked requests are answered.
     /// False when an append failed (the partition was reloaded and the rest not carried out).
     @discardableResult
-    private func perform(_ actions: [GroupAction]) -> Bool {
+    private func perform(_ actions: [GroupAction]) async -> Bool {
         for action in actions {
             switch action {
             case let .append(partition, records):
                 do {
-                    try log.append(records, partition: partition, now: clock.nowMs())
+                    try await log.append(records, partition: partition, now: clock.nowMs())
                 } catch {
                     logger.error("could not write group records; reloading the partition", metadata: [
                         "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
                     ])
-                    reload(partition: partition)
+                    await reload(partition: partition)
                     return false
                 }
             case let .respondJoin(group, member, response):
@@ -161,11 +178,11 @@ public actor GroupCoordinatorService {
         return true
     }
 
-    private func reload(partition: Int32) {
-        perform(coordinator.unload(partition: partition).filter { if case .append = $0 { false } else { true } })
+    private func reload(partition: Int32) async {
+        await perform(coordinator.unload(partition: partition).filter { if case .append = $0 { false } else { true } })
         do {
             try replayPartition(partition)
-            perform(coordinator.finishLoading(now: clock.nowMs()))
+            await perform(coordinator.finishLoading(now: clock.nowMs()))
         } catch {
             logger.error("could not reload group records", metadata: ["kafka.partition": "\(partition)", "error": "\(error)"])
         }
@@ -174,9 +191,14 @@ public actor GroupCoordinatorService {
     // MARK: requests
 
     func join(_ request: JoinGroupRequest, context: GroupRequestContext) async -> JoinGroupResponse {
-        guard owns(request.groupID) else { return JoinGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
+        await enter()
+        guard owns(request.groupID) else {
+            leave()
+            return JoinGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue)
+        }
         let outcome = coordinator.join(request, context: context, now: clock.nowMs())
-        perform(outcome.actions)
+        await perform(outcome.actions)
+        leave()
         switch outcome.response {
         case let .immediate(response): return response
         case let .parked(member):
@@ -186,9 +208,14 @@ public actor GroupCoordinatorService {
     }
 
     func sync(_ request: SyncGroupRequest, context: GroupRequestContext) async -> SyncGroupResponse {
-        guard owns(request.groupID) else { return SyncGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
+        await enter()
+        guard owns(request.groupID) else {
+            leave()
+            return SyncGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue)
+        }
         let outcome = coordinator.sync(request, context: context, now: clock.nowMs())
-        perform(outcome.actions)
+        await perform(outcome.actions)
+        leave()
         switch outcome.response {
         case let .immediate(response): return response
         case let .parked(member):
@@ -197,32 +224,40 @@ public actor GroupCoordinatorService {
         }
     }
 
-    func heartbeat(_ request: HeartbeatRequest) -> HeartbeatResponse {
+    func heartbeat(_ request: HeartbeatRequest) async -> HeartbeatResponse {
+        await enter()
+        defer { leave() }
         guard owns(request.groupID) else { return HeartbeatResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
         let outcome = coordinator.heartbeat(request, now: clock.nowMs())
-        perform(outcome.actions)
+        await perform(outcome.actions)
         return outcome.response
     }
 
-    func leave(_ request: LeaveGroupRequest, version: Int16) -> LeaveGroupResponse {
+    func leave(_ request: LeaveGroupRequest, version: Int16) async -> LeaveGroupResponse {
+        await enter()
+        defer { leave() }
         guard owns(request.groupID) else { return LeaveGroupResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
         let outcome = coordinator.leave(request, version: version, now: clock.nowMs())
-        perform(outcome.actions)
+        await perform(outcome.actions)
         return outcome.response
     }
 
-    func commit(_ request: OffsetCommitRequest, version: Int16) -> OffsetCommitResponse {
+    func commit(_ request: OffsetCommitRequest, version: Int16) async -> OffsetCommitResponse {
+        await enter()
+        defer { leave() }
         guard owns(request.groupID) else {
             return OffsetCommitResponse(topics: request.topics.map { t in
                 .init(name: t.name, partitions: t.partitions.map { .init(partitionIndex: $0.partitionIndex, errorCode: ErrorCode.notCoordinator.rawValue) })
             })
         }
         let outcome = coordinator.commitOffsets(request, version: version, now: clock.nowMs())
-        perform(outcome.actions)
+        await perform(outcome.actions)
         return outcome.response
     }
 
-    func fetch(_ request: OffsetFetchRequest, version: Int16) -> OffsetFetchResponse {
+    func fetch(_ request: OffsetFetchRequest, version: Int16) async -> OffsetFetchResponse {
+        await enter()
+        defer { leave() }
         if version < 8 {
             guard owns(request.groupID) else { return OffsetFetchResponse(errorCode: ErrorCode.notCoordinator.rawValue) }
             return coordinator.fetchOffsets(request, version: version)
@@ -234,43 +269,57 @@ public actor GroupCoordinatorService {
         return response
     }
 
-    func deleteOffsets(_ request: OffsetDeleteRequest) -> OffsetDeleteResponse {
+    func deleteOffsets(_ request: OffsetDeleteRequest) async -> OffsetDeleteResponse {
+        await enter()
+        defer { leave() }
         let outcome = coordinator.deleteOffsets(request)
-        perform(outcome.actions)
+        await perform(outcome.actions)
         return outcome.response
     }
 
-    func listGroups(_ request: ListGroupsRequest, version: Int16) -> ListGroupsResponse {
-        coordinator.listGroups(request, version: version)
+    func listGroups(_ request: ListGroupsRequest, version: Int16) async -> ListGroupsResponse {
+        await enter()
+        defer { leave() }
+        return coordinator.listGroups(request, version: version)
     }
 
-    func describeGroups(_ request: DescribeGroupsRequest) -> DescribeGroupsResponse {
-        coordinator.describeGroups(request)
+    func describeGroups(_ request: DescribeGroupsRequest) async -> DescribeGroupsResponse {
+        await enter()
+        defer { leave() }
+        return coordinator.describeGroups(request)
     }
 
-    func deleteGroups(_ request: DeleteGroupsRequest) -> DeleteGroupsResponse {
+    func deleteGroups(_ request: DeleteGroupsRequest) async -> DeleteGroupsResponse {
+        await enter()
+        defer { leave() }
         let outcome = coordinator.deleteGroups(request)
-        perform(outcome.actions)
+        await perform(outcome.actions)
         return outcome.response
     }
 
     func consumerGroupHeartbeat(_ request: ConsumerGroupHeartbeatRequest, version: Int16, context: GroupRequestContext,
-                                topics: TopicsImage) -> ConsumerGroupHeartbeatResponse {
+                                topics: TopicsImage) async -> ConsumerGroupHeartbeatResponse {
+        await enter()
+        defer { leave() }
         guard owns(request.groupID) else {
             return ConsumerGroupHeartbeatResponse(errorCode: ErrorCode.notCoordinator.rawValue, errorMessage: "This node does not coordinate the group.")
         }
         let outcome = coordinator.consumerGroupHeartbeat(request, version: version, context: context, topics: topics, now: clock.nowMs())
-        guard perform(outcome.actions) else {
+        guard await perform(outcome.actions) else {
             return ConsumerGroupHeartbeatResponse(errorCode: ErrorCode.notCoordinator.rawValue, errorMessage: "The group's records could not be written.")
         }
         return outcome.response
     }
 
-    func describeConsumerGroups(_ request: ConsumerGroupDescribeRequest, topics: TopicsImage) -> ConsumerGroupDescribeResponse {
-        coordinator.describeConsumerGroups(request, topics: topics)
+    func describeConsumerGroups(_ request: ConsumerGroupDescribeRequest, topics: TopicsImage) async -> ConsumerGroupDescribeResponse {
+        await enter()
+        defer { leave() }
+        return coordinator.describeConsumerGroups(request, topics: topics)
     }
 
-    func topicsDeleted(_ deleted: [String: [Int32]]) {
-        perform(coordinator.onPartitionsDeleted(deleted))
+    func topicsDeleted(_ deleted: [String: [Int32]]) async {
+        await enter()
+        defer { leave() }
+        await perform(coordinator.onPartitionsDeleted(deleted))
     }
 }

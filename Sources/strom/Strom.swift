@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaBroker
 import Logging
+import ServiceLifecycle
 import StromConfig
 
 /// `strom`: one combined broker+controller node. With no arguments it runs the embedded default
@@ -62,8 +63,6 @@ struct Run: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "strom")
-        // Handlers first: a signal during start-up must still end in a clean shutdown.
-        let signals = ShutdownSignals(logger: logger)
         if let clusterID = EnvironmentConfig.clusterID(environment) {
             // As Kafka's image runs `kafka-storage format --ignore-formatted` with CLUSTER_ID; a
             // directory formatted for another cluster is refused rather than ignored.
@@ -82,9 +81,16 @@ struct Run: AsyncParsableCommand {
             FileHandle.standardError.write(Data("strom: log directories \(config.logDirs) are not formatted: set CLUSTER_ID (see `strom random-uuid`) or run `strom format`\n".utf8))
             throw ExitCode(78)
         }
-        let node = try await StromNode.start(config: config, formatIfNeeded: loaded.layers.base == .embeddedDefaults, logger: logger)
-        await signals.wait()
-        await node.shutdown()
+        let formatIfNeeded = loaded.layers.base == .embeddedDefaults
+        // SIGTERM and SIGINT shut the node down cleanly, through swift-service-lifecycle's ServiceGroup:
+        // its signal handlers are in place before the node starts, so a signal during start-up still ends
+        // in a clean shutdown once the node is up.
+        let node = NodeService(start: { try await StromNode.start(config: config, formatIfNeeded: formatIfNeeded, logger: logger) })
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
     }
 }
 

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import SeededRandom
 
 /// Random instances of the hand-written Kafka 4.0 message types (see `Sources/KafkaProtocol/Kafka40`),
 /// in the shape of `allRandomMessages`.

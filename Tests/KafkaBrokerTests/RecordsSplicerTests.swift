@@ -5,6 +5,7 @@ import KafkaProtocol
 import KafkaRecords
 import KafkaTestKit
 import NIOCore
+import SeededRandom
 import Testing
 
 /// Fetch responses whose records are sent from log files (`sendfile`) must be byte-identical to the

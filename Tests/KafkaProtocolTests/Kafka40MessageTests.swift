@@ -1,6 +1,7 @@
 import KafkaProtocol
 import KafkaTestKit
 import NIOCore
+import SeededRandom
 import Testing
 
 /// The hand-written Kafka 4.0 versions: ConsumerGroupHeartbeat v1 (SubscribedTopicRegex between the

@@ -95,7 +95,7 @@ public enum FileSystem {
     }
 
     /// The file's bytes, or nil when it does not exist.
-    static func readFile(_ path: String) throws(LogError) -> [UInt8]? {
+    public static func readFile(_ path: String) throws(LogError) -> [UInt8]? {
         let fd = retryingEINTR { systemOpen(path, O_RDONLY | O_CLOEXEC, 0) }
         guard fd >= 0 else {
             if errno == ENOENT { return nil }

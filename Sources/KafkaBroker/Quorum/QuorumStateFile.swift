@@ -16,12 +16,13 @@ struct QuorumStateFile: Sendable {
 
     /// The stored state, nil when there is no file yet.
     func read() throws -> QuorumStateData? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let bytes: [UInt8]?
+        do throws(LogError) { bytes = try FileSystem.readFile(path) } catch { throw StorageError.unreadableFile(path: path, error) }
+        guard let bytes else { return nil }
         do {
-            return try QuorumStateData.decode(json: text).state
+            return try QuorumStateData.decode(json: String(decoding: bytes, as: UTF8.self)).state
         } catch {
-            throw StromNode.StartupError(description: "\(path) is not a quorum-state file Strom can read: \(error)")
+            throw StorageError.unparseableQuorumState(path: path, reason: "\(error)")
         }
     }
 

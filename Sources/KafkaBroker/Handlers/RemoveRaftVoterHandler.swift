@@ -2,9 +2,9 @@ import KafkaProtocol
 import KafkaRaft
 import KafkaRaftWire
 
-/// RemoveRaftVoter: removes a voter from the KRaft quorum. (KIP-853) AddRaftVoter and RemoveRaftVoter come from admin clients, on either listener: the quorum
-/// leader decides them (the answer comes once the new voter set commits); another node forwards them to
-/// the leader's controller listener. No answer in time is REQUEST_TIMED_OUT.
+/// RemoveRaftVoter (KIP-853): removes a voter from the KRaft quorum. Sent by admin clients to either listener: the
+/// quorum leader decides it (the answer comes once the new voter set commits); another node forwards it
+/// to the leader's controller listener. No answer in time is REQUEST_TIMED_OUT.
 struct RemoveRaftVoterHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...0
 

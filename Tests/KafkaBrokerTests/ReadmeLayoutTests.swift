@@ -16,12 +16,13 @@ import Testing
         for target in targets {
             #expect(rows.contains("`Sources/\(target)`"), "Sources/\(target) is not in the README's layout table")
         }
+        // Hidden folders are tools' caches (.build, .venv, ...) except `.ci`; `venv` and `strom-data` are
+        // ignored by git too.
         let folders = try fm.contentsOfDirectory(atPath: Self.root.path).filter { name in
             var isDirectory: ObjCBool = false
             return fm.fileExists(atPath: Self.root.appendingPathComponent(name).path, isDirectory: &isDirectory) && isDirectory.boolValue
-                && name != "Sources" && name != ".git" && !name.hasPrefix(".build") && !name.hasPrefix(".swiftpm")
-                && !name.hasPrefix(".venv") && name != "venv" && name != "strom-data" && name != ".cluster"
-        }
+                && !name.hasPrefix(".") && !["Sources", "venv", "strom-data"].contains(name)
+        } + [".ci"]
         #expect(folders.contains("Tests"))
         for folder in folders {
             #expect(rows.contains("`\(folder)/"), "\(folder)/ is not in the README's layout table")

@@ -49,12 +49,14 @@ let package = Package(
             name: "KafkaMetadata",
             dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // PURE: the seeded random generator (SplitMix64) behind everything that must replay from a seed.
+        .target(name: "SeededRandom"),
         // PURE: classic group coordinator and committed offsets; inputs -> responses and __consumer_offsets records.
-        .target(name: "KafkaGroups", dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "KafkaGroups", dependencies: ["KafkaProtocol", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")]),
         // PURE: server.properties parsing and validation.
         .target(name: "StromConfig"),
         // PURE: the KRaft state machine (KIP-595, KIP-996): inputs with `now` -> [RaftAction]; no I/O, no clock.
-        .target(name: "KafkaRaft", exclude: ["README.md"]),
+        .target(name: "KafkaRaft", dependencies: ["SeededRandom"], exclude: ["README.md"]),
         // The quorum's wire: KafkaRaft messages <-> Kafka's Vote/BeginQuorumEpoch/EndQuorumEpoch/Fetch/FetchSnapshot
         // and voter RPCs, log entries <-> `__cluster_metadata` record batches, and `.checkpoint` snapshot files.
         .target(
@@ -96,7 +98,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "strom-bench",
-            dependencies: ["KafkaRecords", "CKafkaCodecs", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaRecords", "CKafkaCodecs", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Metadata load time from a .checkpoint snapshot (not part of the test run).
         .executableTarget(
@@ -112,7 +114,7 @@ let package = Package(
         .target(
             name: "KafkaTestKit",
             dependencies: [
-                "KafkaProtocol", "KafkaBroker",
+                "KafkaProtocol", "KafkaBroker", "SeededRandom",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,23 +123,23 @@ let package = Package(
         .testTarget(name: "ProtocolSchemaTests", dependencies: ["ProtocolSchema"]),
         .testTarget(
             name: "KafkaBrokerTests",
-            dependencies: ["KafkaBroker", "KafkaTestKit", "KafkaMetadata", "KafkaRecords", "KafkaLog", "StromConfig", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaBroker", "KafkaTestKit", "SeededRandom", "KafkaMetadata", "KafkaRecords", "KafkaLog", "StromConfig", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
-        .testTarget(name: "KafkaRaftTests", dependencies: ["KafkaRaft"]),
+        .testTarget(name: "KafkaRaftTests", dependencies: ["KafkaRaft", "SeededRandom"]),
         .testTarget(
             name: "KafkaRaftWireTests",
-            dependencies: ["KafkaRaftWire", "KafkaRaft", "KafkaProtocol", "KafkaRecords", "KafkaTestKit", "ProtocolSchema", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaRaftWire", "KafkaRaft", "KafkaProtocol", "KafkaRecords", "KafkaTestKit", "SeededRandom", "ProtocolSchema", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .testTarget(name: "KafkaGroupsTests", dependencies: ["KafkaGroups", "KafkaProtocol", "KafkaTestKit", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "KafkaGroupsTests", dependencies: ["KafkaGroups", "KafkaProtocol", "KafkaTestKit", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "KafkaControllerTests",
-            dependencies: ["KafkaController", "KafkaMetadata", "KafkaProtocol", "KafkaTestKit", "StromConfig"]
+            dependencies: ["KafkaController", "KafkaMetadata", "KafkaProtocol", "KafkaTestKit", "SeededRandom", "StromConfig"]
         ),
         .testTarget(
             name: "KafkaProtocolTests",
-            dependencies: ["KafkaProtocol", "KafkaTestKit", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaProtocol", "KafkaTestKit", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Bytes captured from real clients (Fixtures/): decoded, re-encoded, batches verified.
         .testTarget(
@@ -146,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaRecordsTests",
-            dependencies: ["KafkaRecords", "CKafkaCodecs", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaRecords", "CKafkaCodecs", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Test helper for KafkaLogTests' kill -9 test: appends and fsyncs batches, printing each durable offset.
         .executableTarget(

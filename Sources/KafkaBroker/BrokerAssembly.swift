@@ -4,72 +4,114 @@ import Logging
 import StromConfig
 
 /// Wires handlers into dispatchers for a node's listeners, so `strom` and the tests assemble the
-/// broker the same way.
+/// broker the same way. Each listener's handlers are listed once, as types with a way to build them;
+/// what the listener advertises (`clientAPIs`, `controllerAPIs`) is read from those types'
+/// `versions`, so it is known without starting a node (the README's list is checked against it).
 public enum BrokerAssembly {
-    /// The client listener: every API the broker serves.
+    /// What a client listener's handlers are built from.
+    struct ClientServices {
+        var metadata: MetadataService
+        var replicas: ReplicaManager
+        var groups: GroupCoordinatorService
+        var fetchSessions: NIOLockedValueBox<FetchSessions>
+        var config: ServerConfig
+        var quorum: QuorumDriver
+    }
+
+    /// What a controller listener's handlers are built from.
+    struct ControllerServices {
+        var metadata: MetadataService
+        var quorum: QuorumDriver
+        var config: ServerConfig
+    }
+
+    /// The client listener: every API the broker serves (ApiVersions is added to every listener).
+    static let clientHandlers: [HandlerRegistration<ClientServices>] = [
+        .init { ProduceHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
+        .init { FetchHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID, sessions: $0.fetchSessions) },
+        .init { ListOffsetsHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
+        .init { DeleteRecordsHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
+        .init { MetadataHandler(metadata: $0.metadata, config: $0.config) },
+        .init { CreateTopicsHandler(metadata: $0.metadata) },
+        .init { DeleteTopicsHandler(metadata: $0.metadata) },
+        .init { CreatePartitionsHandler(metadata: $0.metadata) },
+        .init { IncrementalAlterConfigsHandler(metadata: $0.metadata) },
+        .init { AlterClientQuotasHandler(metadata: $0.metadata) },
+        .init { DescribeClientQuotasHandler(metadata: $0.metadata) },
+        .init { DescribeConfigsHandler(metadata: $0.metadata, config: $0.config) },
+        .init { DescribeClusterHandler(metadata: $0.metadata, config: $0.config) },
+        .init { DescribeQuorumHandler(metadata: $0.metadata, quorum: $0.quorum, config: $0.config) },
+        .init { AddRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
+        .init { RemoveRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
+        .init { InitProducerIDHandler(metadata: $0.metadata) },
+        .init { FindCoordinatorHandler(metadata: $0.metadata, nodeID: $0.config.nodeID) },
+        .init { JoinGroupHandler(groups: $0.groups) },
+        .init { SyncGroupHandler(groups: $0.groups) },
+        .init { HeartbeatHandler(groups: $0.groups) },
+        .init { LeaveGroupHandler(groups: $0.groups) },
+        .init { OffsetCommitHandler(groups: $0.groups, metadata: $0.metadata) },
+        .init { OffsetFetchHandler(groups: $0.groups) },
+        .init { OffsetDeleteHandler(groups: $0.groups) },
+        .init { ListGroupsHandler(groups: $0.groups) },
+        .init { DescribeGroupsHandler(groups: $0.groups) },
+        .init { DeleteGroupsHandler(groups: $0.groups) },
+        .init { ConsumerGroupHeartbeatHandler(groups: $0.groups, metadata: $0.metadata) },
+        .init { ConsumerGroupDescribeHandler(groups: $0.groups, metadata: $0.metadata) },
+    ]
+
+    /// The controller listener: the KRaft quorum's RPCs, broker registration and heartbeats, producer id
+    /// blocks, and the topic and quota administration a broker forwards to the active controller.
+    static let controllerHandlers: [HandlerRegistration<ControllerServices>] = [
+        .init { VoteHandler(quorum: $0.quorum) },
+        .init { BeginQuorumEpochHandler(quorum: $0.quorum) },
+        .init { EndQuorumEpochHandler(quorum: $0.quorum) },
+        .init { QuorumFetchHandler(quorum: $0.quorum) },
+        .init { FetchSnapshotHandler(quorum: $0.quorum) },
+        .init { AddRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
+        .init { RemoveRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
+        .init { UpdateRaftVoterHandler(quorum: $0.quorum) },
+        .init { DescribeQuorumHandler(metadata: $0.metadata, quorum: $0.quorum, config: $0.config) },
+        .init { BrokerRegistrationHandler(metadata: $0.metadata) },
+        .init { BrokerHeartbeatHandler(metadata: $0.metadata) },
+        .init { AllocateProducerIDsHandler(metadata: $0.metadata) },
+        .init { ControllerCreateTopicsHandler(metadata: $0.metadata) },
+        .init { ControllerDeleteTopicsHandler(metadata: $0.metadata) },
+        .init { ControllerCreatePartitionsHandler(metadata: $0.metadata) },
+        .init { ControllerIncrementalAlterConfigsHandler(metadata: $0.metadata) },
+        .init { ControllerAlterClientQuotasHandler(metadata: $0.metadata) },
+    ]
+
+    /// What a client listener advertises in ApiVersions, by API key.
+    public static let clientAPIs: [ServedAPI] = advertised(clientHandlers.map(\.api))
+
+    /// What a controller listener advertises in ApiVersions, by API key.
+    public static let controllerAPIs: [ServedAPI] = advertised(controllerHandlers.map(\.api))
+
     public static func clientDispatcher(listenerName: String, metadata: MetadataService, replicas: ReplicaManager,
                                         groups: GroupCoordinatorService,
                                         fetchSessions: NIOLockedValueBox<FetchSessions>, config: ServerConfig,
                                         quorum: QuorumDriver, logger: Logger) -> RequestDispatcher {
+        let services = ClientServices(metadata: metadata, replicas: replicas, groups: groups, fetchSessions: fetchSessions,
+                                      config: config, quorum: quorum)
+        return dispatcher(clientHandlers, services: services, listenerName: listenerName, metadata: metadata, logger: logger)
+    }
+
+    public static func controllerDispatcher(listenerName: String, metadata: MetadataService, quorum: QuorumDriver,
+                                            config: ServerConfig, logger: Logger) -> RequestDispatcher {
+        let services = ControllerServices(metadata: metadata, quorum: quorum, config: config)
+        return dispatcher(controllerHandlers, services: services, listenerName: listenerName, metadata: metadata, logger: logger)
+    }
+
+    private static func dispatcher<Services>(_ registrations: [HandlerRegistration<Services>], services: Services,
+                                             listenerName: String, metadata: MetadataService, logger: Logger) -> RequestDispatcher {
         var d = RequestDispatcher(listenerName: listenerName, logger: logger)
-        d.register(ProduceHandler(metadata: metadata, replicas: replicas, nodeID: config.nodeID))
-        d.register(FetchHandler(metadata: metadata, replicas: replicas, nodeID: config.nodeID, sessions: fetchSessions))
-        d.register(ListOffsetsHandler(metadata: metadata, replicas: replicas, nodeID: config.nodeID))
-        d.register(DeleteRecordsHandler(metadata: metadata, replicas: replicas, nodeID: config.nodeID))
-        d.register(MetadataHandler(metadata: metadata, config: config))
-        d.register(CreateTopicsHandler(metadata: metadata))
-        d.register(DeleteTopicsHandler(metadata: metadata))
-        d.register(CreatePartitionsHandler(metadata: metadata))
-        d.register(IncrementalAlterConfigsHandler(metadata: metadata))
-        d.register(AlterClientQuotasHandler(metadata: metadata))
-        d.register(DescribeClientQuotasHandler(metadata: metadata))
-        d.register(DescribeConfigsHandler(metadata: metadata, config: config))
-        d.register(DescribeClusterHandler(metadata: metadata, config: config))
-        d.register(DescribeQuorumHandler(metadata: metadata, quorum: quorum, config: config))
-        d.register(AddRaftVoterHandler(metadata: metadata, quorum: quorum))
-        d.register(RemoveRaftVoterHandler(metadata: metadata, quorum: quorum))
-        d.register(InitProducerIDHandler(metadata: metadata))
-        d.register(FindCoordinatorHandler(metadata: metadata, nodeID: config.nodeID))
-        d.register(JoinGroupHandler(groups: groups))
-        d.register(SyncGroupHandler(groups: groups))
-        d.register(HeartbeatHandler(groups: groups))
-        d.register(LeaveGroupHandler(groups: groups))
-        d.register(OffsetCommitHandler(groups: groups, metadata: metadata))
-        d.register(OffsetFetchHandler(groups: groups))
-        d.register(OffsetDeleteHandler(groups: groups))
-        d.register(ListGroupsHandler(groups: groups))
-        d.register(DescribeGroupsHandler(groups: groups))
-        d.register(DeleteGroupsHandler(groups: groups))
-        d.register(ConsumerGroupHeartbeatHandler(groups: groups, metadata: metadata))
-        d.register(ConsumerGroupDescribeHandler(groups: groups, metadata: metadata))
+        for registration in registrations { registration.register(&d, services) }
         d.register(ApiVersionsHandler(apis: d.advertised, finalizedFeatures: { features(metadata) }))
         return d
     }
 
-    /// The controller listener: the KRaft quorum's RPCs, broker registration and heartbeats, producer id
-    /// blocks, and the topic and quota administration a broker forwards to the active controller.
-    public static func controllerDispatcher(listenerName: String, metadata: MetadataService, quorum: QuorumDriver,
-                                            config: ServerConfig, logger: Logger) -> RequestDispatcher {
-        var d = RequestDispatcher(listenerName: listenerName, logger: logger)
-        d.register(VoteHandler(quorum: quorum))
-        d.register(BeginQuorumEpochHandler(quorum: quorum))
-        d.register(EndQuorumEpochHandler(quorum: quorum))
-        d.register(QuorumFetchHandler(quorum: quorum))
-        d.register(FetchSnapshotHandler(quorum: quorum))
-        d.register(AddRaftVoterHandler(metadata: metadata, quorum: quorum))
-        d.register(RemoveRaftVoterHandler(metadata: metadata, quorum: quorum))
-        d.register(UpdateRaftVoterHandler(quorum: quorum))
-        d.register(DescribeQuorumHandler(metadata: metadata, quorum: quorum, config: config))
-        d.register(BrokerRegistrationHandler(metadata: metadata))
-        d.register(BrokerHeartbeatHandler(metadata: metadata))
-        d.register(AllocateProducerIDsHandler(metadata: metadata))
-        d.register(ControllerCreateTopicsHandler(metadata: metadata))
-        d.register(ControllerDeleteTopicsHandler(metadata: metadata))
-        d.register(ControllerCreatePartitionsHandler(metadata: metadata))
-        d.register(ControllerIncrementalAlterConfigsHandler(metadata: metadata))
-        d.register(ControllerAlterClientQuotasHandler(metadata: metadata))
-        d.register(ApiVersionsHandler(apis: d.advertised, finalizedFeatures: { features(metadata) }))
-        return d
+    private static func advertised(_ apis: [ServedAPI]) -> [ServedAPI] {
+        (apis + [ServedAPI(apiKey: .apiVersions, versions: ApiVersionsHandler.versions)]).sorted { $0.apiKey < $1.apiKey }
     }
 
     private static func features(_ metadata: MetadataService) -> (epoch: Int64, levels: [String: Int16]) {

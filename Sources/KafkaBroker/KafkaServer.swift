@@ -68,20 +68,27 @@ public final class KafkaServer: Sendable {
     /// cancelled: connections the listener already accepted would be dropped without being closed.
     public func run() async throws {
         guard let channel = boundChannel.withLockedValue({ $0 }) else { throw ServerNotBound() }
-        defer {
-            for leftover in unclaimed.withLockedValue({ u in defer { u = [:] }; return Array(u.values) }) {
-                leftover.outbound.finish()
-                leftover.channel.close(promise: nil)
-            }
-        }
-        try await withThrowingDiscardingTaskGroup { group in
-            try await channel.executeThenClose { connections in
-                for try await connection in connections {
-                    unclaimed.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(connection.channel)) }
-                    let id = connectionCounter.withLockedValue { $0 += 1; return $0 }
-                    group.addTask { await self.serve(connection, id: id) }
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await channel.executeThenClose { connections in
+                    for try await connection in connections {
+                        unclaimed.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(connection.channel)) }
+                        let id = connectionCounter.withLockedValue { $0 += 1; return $0 }
+                        group.addTask { await self.serve(connection, id: id) }
+                    }
                 }
             }
+        } catch {
+            await closeUnclaimed()
+            throw error
+        }
+        await closeUnclaimed()
+    }
+
+    /// Closes the connections accepted but never handed to the loop (the listener closed first).
+    private func closeUnclaimed() async {
+        for leftover in unclaimed.withLockedValue({ u in defer { u = [:] }; return Array(u.values) }) {
+            try? await leftover.executeThenClose { _, _ in }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaLog
 import KafkaRaft
 import KafkaProtocol
 import StromConfig
@@ -39,7 +40,7 @@ public struct MetaProperties: Hashable, Sendable {
         return MetaProperties(clusterID: cluster, nodeID: node, directoryID: dir)
     }
 
-    /// Writes atomically (temporary file, then rename).
+    /// Writes durably and atomically (`AtomicFile`).
     public func write(directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let text = """
@@ -52,7 +53,7 @@ public struct MetaProperties: Hashable, Sendable {
 
         """
         let path = (directory as NSString).appendingPathComponent(Self.fileName)
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try AtomicFile.write(text, to: path)
     }
 
     /// Formats every log directory that is not yet formatted, with `clusterID`.

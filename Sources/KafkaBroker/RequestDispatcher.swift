@@ -16,7 +16,13 @@ public struct RequestDispatcher: Sendable {
         case close(reason: String)
     }
 
-    private var handlers: [Int16: AnyRequestHandler] = [:]
+    /// A registered handler and the versions it serves.
+    private struct Registered: Sendable {
+        var handler: AnyRequestHandler
+        var versions: ClosedRange<Int16>
+    }
+
+    private var handlers: [Int16: Registered] = [:]
     private let logger: Logger
     private let listenerName: String
 
@@ -26,18 +32,27 @@ public struct RequestDispatcher: Sendable {
     }
 
     public mutating func register<H: RequestHandler>(_ handler: H) {
-        precondition(SupportedAPIs.versions(for: H.Request.apiKey) != nil, "\(H.Request.apiKey) is not advertised")
-        handlers[H.Request.apiKey.rawValue] = AnyRequestHandler(handler)
+        precondition(handlers[H.Request.apiKey.rawValue] == nil, "two handlers for \(H.Request.apiKey)")
+        Self.checkVersions(H.self)
+        handlers[H.Request.apiKey.rawValue] = Registered(handler: AnyRequestHandler(handler), versions: H.versions)
     }
 
     mutating func register<H: SplicingRequestHandler>(_ handler: H) {
-        precondition(SupportedAPIs.versions(for: H.Request.apiKey) != nil, "\(H.Request.apiKey) is not advertised")
-        handlers[H.Request.apiKey.rawValue] = AnyRequestHandler(handler)
+        precondition(handlers[H.Request.apiKey.rawValue] == nil, "two handlers for \(H.Request.apiKey)")
+        Self.checkVersions(H.self)
+        handlers[H.Request.apiKey.rawValue] = Registered(handler: AnyRequestHandler(handler), versions: H.versions)
     }
 
-    /// What this listener advertises in ApiVersions: exactly the APIs with a registered handler.
-    public var advertised: [SupportedAPIs.Entry] {
-        SupportedAPIs.all.filter { handlers[$0.apiKey.rawValue] != nil }
+    /// A handler may only declare versions its request type can decode.
+    private static func checkVersions<H: RequestHandler>(_: H.Type) {
+        precondition(H.Request.validVersions.contains(H.versions.lowerBound) && H.Request.validVersions.contains(H.versions.upperBound),
+                     "\(H.self) declares versions \(H.versions) outside \(H.Request.self)'s \(H.Request.validVersions)")
+    }
+
+    /// What this listener advertises in ApiVersions: exactly the registered handlers, each with the
+    /// versions it declares, by API key.
+    public var advertised: [ServedAPI] {
+        handlers.map { ServedAPI(apiKey: APIKey(rawValue: $0.key), versions: $0.value.versions) }.sorted { $0.apiKey < $1.apiKey }
     }
 
     public func dispatch(_ payload: ByteBuffer, connectionID: UInt64, remoteAddress: String) async -> Outcome {
@@ -56,9 +71,10 @@ public struct RequestDispatcher: Sendable {
             apiVersion: frame.apiVersion, correlationID: frame.header.correlationID, clientID: frame.header.clientID,
             connectionID: connectionID, remoteAddress: remoteAddress, listenerName: listenerName, logger: requestLogger
         )
-        guard let handler = handlers[frame.apiKey.rawValue], let advertised = SupportedAPIs.versions(for: frame.apiKey) else {
+        guard let registered = handlers[frame.apiKey.rawValue] else {
             return .close(reason: "unsupported API \(frame.apiKey)")
         }
+        let advertised = registered.versions
         guard advertised.contains(frame.apiVersion) else {
             if frame.apiKey == .apiVersions {
                 return ApiVersionsHandler.unsupportedVersionResponse(apis: self.advertised, correlationID: frame.header.correlationID)
@@ -67,7 +83,7 @@ public struct RequestDispatcher: Sendable {
             return .close(reason: "\(frame.apiKey) version \(frame.apiVersion) is not supported (\(advertised.lowerBound)-\(advertised.upperBound))")
         }
         do throws(ServeFailure) {
-            guard let response = try await handler.serve(frame, context) else { return .noResponse }
+            guard let response = try await registered.handler.serve(frame, context) else { return .noResponse }
             return .respond(response)
         } catch {
             switch error {

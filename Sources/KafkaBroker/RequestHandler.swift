@@ -6,6 +6,11 @@ import NIOCore
 /// (Produce with acks=0). Handlers never throw: failures are error codes in the response.
 public protocol RequestHandler: Sendable {
     associatedtype Request: KafkaRequestMessage
+    /// The versions of `Request` this handler serves: the only declaration of them. A listener that
+    /// registers the handler advertises exactly this range in ApiVersions and refuses the others
+    /// (see `RequestDispatcher`). Minimums follow Kafka 4.0 (KIP-896), which dropped the oldest
+    /// versions, except where stock clients still need them (said next to the declaration).
+    static var versions: ClosedRange<Int16> { get }
     func handle(_ request: Request, context: RequestContext) async -> Request.Response?
 }
 

@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Mints the random part of member ids, `<client id or instance id>-<UUID>` as Kafka's
 /// `generateMemberId` writes them (`UUID.randomUUID().toString()`: 36 lower-case hex characters and
 /// dashes, version 4).
@@ -5,17 +7,11 @@
 /// A seeded SplitMix64, so the coordinator stays deterministic: the shell seeds it from a real random
 /// source once, tests from a fixed seed.
 public struct MemberIDGenerator: Hashable, Sendable {
-    var state: UInt64
+    var random: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
-    mutating func nextWord() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func nextWord() -> UInt64 { random.next() }
 
     /// A version-4 UUID in Java's `UUID.toString()` form.
     public mutating func next() -> String {

@@ -94,36 +94,8 @@ public enum FileSystem {
         guard rmdir(path) == 0 || errno == ENOENT else { throw LogError.io(operation: "rmdir", path: path, errno: errno) }
     }
 
-    /// Replaces `path` with `bytes` so that a crash leaves either the old or the new content: writes
-    /// `path.tmp`, syncs it, renames it over `path`, then syncs the directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(LogError) {
-        let temporary = path + ".tmp"
-        let fd = retryingEINTR { systemOpen(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
-        guard fd >= 0 else { throw LogError.io(operation: "open", path: temporary, errno: errno) }
-        var failure: LogError?
-        bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = .io(operation: "write", path: temporary, errno: errno)
-                    return
-                }
-                done += n
-            }
-        }
-        if failure == nil, retryingEINTR({ fsync(fd) }) != 0 {
-            failure = .io(operation: "fsync", path: temporary, errno: errno)
-        }
-        _ = close(fd)
-        if let failure { throw failure }
-        try rename(temporary, to: path)
-        try syncDirectory(directory)
-    }
-
     /// The file's bytes, or nil when it does not exist.
-    static func readFile(_ path: String) throws(LogError) -> [UInt8]? {
+    public static func readFile(_ path: String) throws(LogError) -> [UInt8]? {
         let fd = retryingEINTR { systemOpen(path, O_RDONLY | O_CLOEXEC, 0) }
         guard fd >= 0 else {
             if errno == ENOENT { return nil }

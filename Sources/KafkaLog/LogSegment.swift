@@ -138,6 +138,7 @@ public final class LogSegment {
 
     /// As ``append(_:headers:)``, with the batches' bytes given as consecutive pieces (written with one
     /// `pwritev`), so a caller can patch headers without copying the batches.
+    @discardableResult
     public func append(pieces: [ByteBuffer], headers: [RecordBatchHeader]) throws(LogError) -> Int64 {
         var total = 0
         var expected = nextOffset

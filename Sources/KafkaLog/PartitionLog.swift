@@ -206,7 +206,7 @@ public final class PartitionLog {
     func writeCheckpoint(_ name: String, offset: Int64) throws(LogError) {
         let checkpoint = OffsetCheckpoint(entries: [.init(topic: topic, partition: partition, offset: offset)])
         try fileCache.retryingOnExhaustion { () throws(LogError) in
-            try FileSystem.writeAtomically(checkpoint.encoded(), to: FileSystem.join(directory, name), directory: directory)
+            try AtomicFile.write(checkpoint.encoded(), to: FileSystem.join(directory, name))
         }
         if name == LogFileNames.recoveryPointCheckpoint { checkpointedRecoveryPoint = offset }
     }

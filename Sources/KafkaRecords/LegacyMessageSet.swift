@@ -116,13 +116,7 @@ public enum LegacyMessageSet {
         for m in parsed.messages {
             builder.append(timestamp: m.timestamp, key: m.key, value: m.value, headers: [])
         }
-        do {
-            return try builder.build()
-        } catch let error as RecordBatchError {
-            throw error
-        } catch {
-            throw RecordBatchError(.invalidLegacyMessageSet("\(error)"))
-        }
+        return try builder.build()
     }
 
     /// Writes a legacy message set: for tests, and for any client path that needs to produce one.

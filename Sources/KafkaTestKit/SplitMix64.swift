@@ -1,21 +1,10 @@
 import KafkaProtocol
 import NIOCore
+import SeededRandom
 
-/// A small seeded generator (SplitMix64), so every property test run is reproducible from its seed.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+/// Random values for property tests and the generated random messages, drawn from a seeded
+/// `SplitMix64` so every run is reproducible from its seed. Edge values come often.
+extension SplitMix64 {
     /// True one time in `n`.
     public mutating func chance(_ n: Int) -> Bool { below(n) == 0 }
     public mutating func bool() -> Bool { next() & 1 == 1 }

@@ -4,30 +4,52 @@ import NIOPosix
 
 /// A minimal Kafka client for tests: sends one request frame at a time and reads one response.
 /// Knows nothing of clients' behaviour; interop with real clients is tested with real clients.
+///
+/// The connection lives in one task inside `executeThenClose`: frames to send reach it through
+/// `requests`, frames read come back through `frames`, which ends when the broker closes the
+/// connection. `close` (or deinit) ends `requests`, and the task then closes the channel.
 public final class TestKafkaClient: @unchecked Sendable {
     public struct ConnectionClosed: Error, Hashable {}
 
-    private let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
-    private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
-    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let requests: AsyncStream<ByteBuffer>.Continuation
+    private var iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+    private let connection: Task<Void, Never>
     private var correlationID: Int32 = 0
 
     public init(host: String = "127.0.0.1", port: Int, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws {
-        channel = try await ClientBootstrap(group: group).connect(host: host, port: port) { ch in
+        let channel = try await ClientBootstrap(group: group).connect(host: host, port: port) { ch in
             ch.eventLoop.makeCompletedFuture {
                 try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 1 << 30)))
                 return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: ch)
             }
         }
-        iterator = channel.inbound.makeAsyncIterator()
-        outbound = channel.outbound
+        let (toSend, requests) = AsyncStream<ByteBuffer>.makeStream()
+        let (frames, received) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        self.requests = requests
+        iterator = frames.makeAsyncIterator()
+        connection = Task {
+            try? await channel.executeThenClose { inbound, outbound in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await frame in toSend { try await outbound.write(frame) }
+                    }
+                    group.addTask {
+                        for try await frame in inbound { received.yield(frame) }
+                    }
+                    // Either side ending (closed by us, by the broker, or failed) ends the connection.
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+            received.finish()
+        }
     }
 
     /// Sends `request` in `version` and decodes the response in the same version.
     public func send<R: KafkaRequestMessage>(_ request: R, version: Int16, clientID: String? = "strom-test") async throws -> R.Response {
         correlationID += 1
         let id = correlationID
-        try await outbound.write(try request.encodeFrame(version: version, correlationID: id, clientID: clientID))
+        requests.yield(try request.encodeFrame(version: version, correlationID: id, clientID: clientID))
         var payload = try await nextFrame()
         let headerVersion = R.apiKey.responseHeaderVersion(apiVersion: version)
         let header = try ResponseHeader.decode(from: &payload, version: headerVersion)
@@ -38,14 +60,14 @@ public final class TestKafkaClient: @unchecked Sendable {
     /// Sends raw frame bytes (size prefix included) and returns the next response payload, or
     /// throws `ConnectionClosed` if the broker closed the connection instead.
     public func sendRaw(_ bytes: ByteBuffer) async throws -> ByteBuffer {
-        try await outbound.write(bytes)
+        requests.yield(bytes)
         return try await nextFrame()
     }
 
     /// Sends a request and expects no response (acks=0).
     public func sendWithoutResponse<R: KafkaRequestMessage>(_ request: R, version: Int16) async throws {
         correlationID += 1
-        try await outbound.write(try request.encodeFrame(version: version, correlationID: correlationID, clientID: "strom-test"))
+        requests.yield(try request.encodeFrame(version: version, correlationID: correlationID, clientID: "strom-test"))
     }
 
     private func nextFrame() async throws -> ByteBuffer {
@@ -59,14 +81,13 @@ public final class TestKafkaClient: @unchecked Sendable {
         }
     }
 
+    /// Closes the connection and waits until it is closed.
     public func close() async {
-        outbound.finish()
-        try? await channel.channel.close()
+        requests.finish()
+        await connection.value
     }
 
     deinit {
-        // NIO requires the writer to be finished before it goes away.
-        outbound.finish()
-        channel.channel.close(promise: nil)
+        requests.finish()
     }
 }

@@ -4,7 +4,7 @@
 enum RandomValueEmitter {
     static func generate(specs: [String: MessageSpec]) throws -> String {
         var out = SwiftGenerator.banner(source: "Protocol/ (test support)")
-        out += "\nimport KafkaProtocol\nimport NIOCore\n"
+        out += "\nimport KafkaProtocol\nimport NIOCore\nimport SeededRandom\n"
         var entries: [String] = []
         for key in specs.keys.sorted() {
             let spec = specs[key]!

@@ -10,6 +10,7 @@
 import CKafkaCodecs
 import KafkaRecords
 import NIOCore
+import SeededRandom
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 import KafkaBroker
 import KafkaProtocol
 import KafkaTestKit
+import SeededRandom
 import Testing
 
 /// "An API advertised in ApiVersions works in every advertised version": for each advertised API

@@ -18,7 +18,7 @@ import Testing
             #expect(keys.contains(APIKey.apiVersions.rawValue))
             #expect(keys.contains(APIKey.metadata.rawValue))
             for entry in response.apiKeys {
-                let supported = SupportedAPIs.versions(for: APIKey(rawValue: entry.apiKey))
+                let supported = BrokerAssembly.clientAPIs.versions(for: APIKey(rawValue: entry.apiKey))
                 #expect(supported == entry.minVersion...entry.maxVersion)
             }
         }

@@ -31,7 +31,7 @@ import Testing
         let broker = try await TestBroker()
         var client = try await broker.client()
         for frame in run.frames {
-            let advertised = SupportedAPIs.versions(for: frame.apiKey)?.contains(frame.apiVersion) ?? false
+            let advertised = BrokerAssembly.clientAPIs.versions(for: frame.apiKey)?.contains(frame.apiVersion) ?? false
             var sized = ByteBuffer()
             sized.writeInteger(Int32(frame.bytes.readableBytes))
             sized.writeImmutableBuffer(frame.bytes)

@@ -41,7 +41,7 @@ import Testing
         _ = try await client.send(CreateTopicsRequest(topics: [.init(name: "t", numPartitions: 1, replicationFactor: 1)]), version: 7)
         let topicID = try #require(broker.metadata.image.topic(named: "t")?.id)
         var expected: [String] = []
-        for version in SupportedAPIs.versions(for: .produce)! {
+        for version in BrokerAssembly.clientAPIs.versions(for: .produce)! {
             for codec in CompressionCodec.allCases where !(codec == .zstd && version < 7) {
                 let values = ["v\(version)-\(codec)-a", "v\(version)-\(codec)-b"]
                 // Produce v0-2 carry legacy message sets (magic 0 before v2, magic 1 in v2).
@@ -57,7 +57,7 @@ import Testing
                 expected += values
             }
         }
-        for version in SupportedAPIs.versions(for: .fetch)! {
+        for version in BrokerAssembly.clientAPIs.versions(for: .fetch)! {
             var request = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20)
             request.topics = [.init(topic: "t", topicID: topicID, partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)])]
             let response = try await client.send(request, version: version)
@@ -66,7 +66,7 @@ import Testing
             #expect(p.highWatermark == Int64(expected.count))
             #expect(try Self.values(in: p.records) == expected, "Fetch v\(version)")
         }
-        for version in SupportedAPIs.versions(for: .listOffsets)! {
+        for version in BrokerAssembly.clientAPIs.versions(for: .listOffsets)! {
             for (timestamp, offset) in [(Int64(-2), Int64(0)), (-1, Int64(expected.count))] {
                 let request = ListOffsetsRequest(replicaID: -1, topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, timestamp: timestamp)])])
                 let response = try await client.send(request, version: version)

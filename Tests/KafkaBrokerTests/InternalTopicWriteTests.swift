@@ -24,7 +24,7 @@ import Testing
         let client = try await broker.client()
         // Creates __consumer_offsets.
         _ = try await client.send(FindCoordinatorRequest(key: "g", keyType: 0), version: 3)
-        for version in SupportedAPIs.versions(for: .produce)! {
+        for version in BrokerAssembly.clientAPIs.versions(for: .produce)! {
             let records = version < 3
                 ? try LegacyMessageSet.write([.init(magic: version == 2 ? 1 : 0, timestamp: version == 2 ? 1_700_000_000_000 : -1,
                                                     key: Self.nullGroupKey, value: [1, 2, 3])],
@@ -44,7 +44,7 @@ import Testing
             .init(topic: "__consumer_offsets", partitions: (0..<3).map { .init(partition: $0, fetchOffset: 0, partitionMaxBytes: 1 << 20) }),
         ]), version: 11)
         #expect(fetch.responses.first?.partitions.allSatisfy { $0.highWatermark == 0 } == true)
-        for version in SupportedAPIs.versions(for: .deleteRecords)! {
+        for version in BrokerAssembly.clientAPIs.versions(for: .deleteRecords)! {
             let deleted = try await client.send(DeleteRecordsRequest(topics: [
                 .init(name: "__consumer_offsets", partitions: [.init(partitionIndex: 0, offset: -1)]),
             ], timeoutMs: 5000), version: version)

@@ -5,6 +5,7 @@ import KafkaProtocol
 import KafkaRecords
 import KafkaTestKit
 import NIOCore
+import SeededRandom
 import Testing
 
 /// Fetch responses whose records are sent from log files (`sendfile`) must be byte-identical to the
@@ -42,7 +43,7 @@ import Testing
     @Test func splicedFramesEqualTheGeneratedEncodingInEveryFetchVersion() throws {
         let file = try SliceFile()
         var spliced = 0
-        for version in SupportedAPIs.versions(for: .fetch)! {
+        for version in BrokerAssembly.clientAPIs.versions(for: .fetch)! {
             for seed in 0..<40 as Range<UInt64> {
                 var rng = SplitMix64(seed: seed &* 7919 &+ UInt64(version))
                 let full = FetchResponse.random(version: version, using: &rng)
@@ -99,7 +100,7 @@ import Testing
             let response = try await client.send(DataPathTests.produce(try DataPathTests.batch(values), topic: "big", partition: partition), version: 9)
             #expect(response.responses.first?.partitionResponses.first?.errorCode == 0)
         }
-        for version in SupportedAPIs.versions(for: .fetch)! {
+        for version in BrokerAssembly.clientAPIs.versions(for: .fetch)! {
             var request = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 4 << 20)
             request.topics = [.init(topic: "big", topicID: topicID, partitions: [
                 .init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20),

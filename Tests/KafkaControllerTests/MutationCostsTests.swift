@@ -2,6 +2,7 @@ import KafkaController
 import KafkaMetadata
 import KafkaProtocol
 import KafkaTestKit
+import SeededRandom
 import StromConfig
 import Testing
 

@@ -186,3 +186,4 @@ struct Simulation {
 }
 
 import NIOCore
+import SeededRandom

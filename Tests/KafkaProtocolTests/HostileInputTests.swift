@@ -1,6 +1,7 @@
 import KafkaProtocol
 import KafkaTestKit
 import NIOCore
+import SeededRandom
 import Testing
 
 /// Truncated, oversized, negative-length and garbage inputs: every decode either succeeds or throws

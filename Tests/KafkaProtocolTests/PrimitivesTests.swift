@@ -1,6 +1,7 @@
 import KafkaProtocol
 import KafkaTestKit
 import NIOCore
+import SeededRandom
 import Testing
 
 @Suite struct PrimitivesTests {

@@ -1,6 +1,7 @@
 import KafkaProtocol
 import KafkaTestKit
 import NIOCore
+import SeededRandom
 import Testing
 
 /// Every version of every message: random value → bytes → value must give the same value, and

@@ -5,6 +5,7 @@ import KafkaRaft
 import KafkaRaftWire
 import KafkaRecords
 import NIOCore
+import SeededRandom
 import Testing
 
 /// A fresh directory under the system temporary directory, removed by `cleanUp()`.

@@ -1,4 +1,5 @@
 import KafkaTestKit
+import SeededRandom
 /// Representative field values for a schema version, from a seed: every field of the version gets a
 /// value, chosen by the variant.
 ///

@@ -1,4 +1,5 @@
 import CKafkaCodecs
+import SeededRandom
 import Testing
 @testable import KafkaRecords
 

@@ -1,5 +1,6 @@
 import CKafkaCodecs
 import NIOCore
+import SeededRandom
 import Testing
 @testable import KafkaRecords
 

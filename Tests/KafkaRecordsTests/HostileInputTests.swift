@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import SeededRandom
 import Testing
 @testable import KafkaRecords
 

@@ -1,20 +1,9 @@
 import NIOCore
+import SeededRandom
 import Testing
 @testable import KafkaRecords
 
-/// SplitMix64: a tiny seeded generator so every random test is reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
+/// Random test bytes from the seeded `SplitMix64`, so every random test is reproducible.
 extension SplitMix64 {
     mutating func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)

@@ -1,17 +1,19 @@
 import KafkaProtocol
 import NIOCore
 
-/// ApiVersions (v0-4): the APIs and versions this broker serves, plus (v3+) the finalized
+/// ApiVersions: the APIs and versions this broker serves, plus (v3+) the finalized
 /// features. A request in a version above ours is answered in v0 form with UNSUPPORTED_VERSION and
 /// our ranges, so the client can retry with a version we know.
 struct ApiVersionsHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 0...4
+
     /// The listener's other APIs; ApiVersions itself is added.
-    let apis: [SupportedAPIs.Entry]
+    let apis: [ServedAPI]
     let finalizedFeatures: @Sendable () -> (epoch: Int64, levels: [String: Int16])
 
-    static func apiKeys(_ apis: [SupportedAPIs.Entry]) -> [ApiVersionsResponse.ApiVersion] {
+    static func apiKeys(_ apis: [ServedAPI]) -> [ApiVersionsResponse.ApiVersion] {
         var all = apis.filter { $0.apiKey != .apiVersions }
-        all.append(SupportedAPIs.Entry(apiKey: .apiVersions, versions: SupportedAPIs.versions(for: .apiVersions)!))
+        all.append(ServedAPI(apiKey: .apiVersions, versions: versions))
         return all.sorted { $0.apiKey < $1.apiKey }.map {
             .init(apiKey: $0.apiKey.rawValue, minVersion: $0.versions.lowerBound, maxVersion: $0.versions.upperBound)
         }
@@ -54,7 +56,7 @@ struct ApiVersionsHandler: RequestHandler {
     }
 
     /// The v0-format reply to an ApiVersions request in a version we do not serve.
-    static func unsupportedVersionResponse(apis: [SupportedAPIs.Entry], correlationID: Int32) -> ByteBuffer? {
+    static func unsupportedVersionResponse(apis: [ServedAPI], correlationID: Int32) -> ByteBuffer? {
         let response = ApiVersionsResponse(errorCode: ErrorCode.unsupportedVersion.rawValue, apiKeys: apiKeys(apis))
         return try? response.encodeFrame(version: 0, correlationID: correlationID)
     }

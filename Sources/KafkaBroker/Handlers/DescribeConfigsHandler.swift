@@ -3,9 +3,11 @@ import KafkaMetadata
 import KafkaProtocol
 import StromConfig
 
-/// DescribeConfigs (v1-4): a topic's effective configuration (its own values, else the broker's,
+/// DescribeConfigs: a topic's effective configuration (its own values, else the broker's,
 /// with sources and, on request, synonyms), or this broker's static configuration.
 struct DescribeConfigsHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 1...4
+
     let metadata: MetadataService
     let config: ServerConfig
 

@@ -14,6 +14,8 @@ import NIOCore
 /// Records of at least `spliceThreshold` bytes are not read: the response carries their file range
 /// and the server sends it with `sendfile` (see `RecordsSplicer`); smaller ones are cheaper to copy.
 struct FetchHandler: SplicingRequestHandler {
+    static let versions: ClosedRange<Int16> = 4...17
+
     let metadata: MetadataService
     let replicas: ReplicaManager
     let nodeID: Int32

@@ -3,7 +3,7 @@ import KafkaMetadata
 import KafkaController
 import KafkaProtocol
 
-/// FindCoordinator (v0-6): the node that coordinates a group, one key (v0-3) or many (v4+).
+/// FindCoordinator: the node that coordinates a group, one key (v0-3) or many (v4+).
 ///
 /// A group's coordinator is the leader of its `__consumer_offsets` partition (Kafka's placement:
 /// the group id's hash modulo the partition count); while that partition has no leader the answer is
@@ -12,6 +12,9 @@ import KafkaProtocol
 /// transactional producer fails at once with a clear message instead of retrying until it times
 /// out. Other key types, and empty group ids, are INVALID_REQUEST.
 struct FindCoordinatorHandler: RequestHandler {
+    /// v0 stays: librdkafka enables LZ4 only when FindCoordinator v0 is served.
+    static let versions: ClosedRange<Int16> = 0...6
+
     let metadata: MetadataService
     let nodeID: Int32
 

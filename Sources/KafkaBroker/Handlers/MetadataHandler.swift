@@ -3,7 +3,7 @@ import KafkaMetadata
 import KafkaProtocol
 import StromConfig
 
-/// Metadata (v0-12): brokers on the listener the client used, the cluster id, the controller, and
+/// Metadata: brokers on the listener the client used, the cluster id, the controller, and
 /// topics with their partitions' leaders, replicas and ISR.
 ///
 /// Which topics: v0 with an empty list means all; v1+ uses null for all and empty for none; v10+
@@ -13,6 +13,8 @@ import StromConfig
 /// leader reports LEADER_NOT_AVAILABLE. Auto-creation is charged to the client's controller mutation
 /// quota; a topic it cannot create yet is LEADER_NOT_AVAILABLE, which clients retry.
 struct MetadataHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 0...12
+
     let metadata: MetadataService
     let config: ServerConfig
 

@@ -20,6 +20,10 @@ import NIOCore
 /// advances it to the log end offset, exposing the unsynced records too, as on a Kafka broker, where
 /// the high watermark never waits for fsync.)
 struct ProduceHandler: RequestHandler {
+    /// v0-2 (legacy message sets, up-converted) stay: librdkafka up to 2.9 compresses with gzip,
+    /// snappy or lz4 only when the broker's Produce range includes v0.
+    static let versions: ClosedRange<Int16> = 0...11
+
     let metadata: MetadataService
     let replicas: ReplicaManager
     let nodeID: Int32

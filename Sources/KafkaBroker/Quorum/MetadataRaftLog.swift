@@ -79,11 +79,11 @@ final class MetadataRaftLog: @unchecked Sendable {
         return (MemoryRaftLog(entries: entries), nil)
     }
 
-    static func readWholeFile(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StromNode.StartupError(description: "cannot read \(path)")
-        }
-        return [UInt8](data)
+    static func readWholeFile(_ path: String) throws(StorageError) -> [UInt8] {
+        let bytes: [UInt8]?
+        do throws(LogError) { bytes = try FileSystem.readFile(path) } catch { throw .unreadableFile(path: path, error) }
+        guard let bytes else { throw .missingFile(path: path) }
+        return bytes
     }
 
     /// Raises the log start offset to a snapshot's end, deleting segments entirely below it.

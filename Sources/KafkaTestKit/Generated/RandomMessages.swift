@@ -3,6 +3,7 @@
 
 import KafkaProtocol
 import NIOCore
+import SeededRandom
 
 extension ConsumerGroupCurrentMemberAssignmentKey {
     public static func random(version: Int16, using rng: inout SplitMix64) -> ConsumerGroupCurrentMemberAssignmentKey {

@@ -1,6 +1,7 @@
 @testable import KafkaGroups
 import KafkaProtocol
 import KafkaTestKit
+import SeededRandom
 import Testing
 
 /// Seeded random runs of a consumer group: members join (some static), heartbeat, leave (-1, or -2

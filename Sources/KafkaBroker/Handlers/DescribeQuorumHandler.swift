@@ -2,41 +2,13 @@ import KafkaMetadata
 import KafkaProtocol
 import StromConfig
 
-/// DescribeCluster (v0-1): the cluster id, the controller, and the brokers on this listener.
-/// Asking a broker listener for controller endpoints (v1 endpoint type 2) is
-/// MISMATCHED_ENDPOINT_TYPE, as in Kafka; unknown endpoint types are UNSUPPORTED_ENDPOINT_TYPE.
-struct DescribeClusterHandler: RequestHandler {
-    let metadata: MetadataService
-    let config: ServerConfig
-
-    func handle(_ request: DescribeClusterRequest, context: RequestContext) async -> DescribeClusterResponse? {
-        var response = DescribeClusterResponse(clusterID: metadata.clusterID, controllerID: metadata.controllerIDForClients)
-        response.endpointType = request.endpointType
-        switch request.endpointType {
-        case 1: break
-        case 2:
-            response.errorCode = ErrorCode.mismatchedEndpointType.rawValue
-            response.errorMessage = "The request was sent to a broker listener but asked for controller endpoints"
-            return response
-        default:
-            response.errorCode = ErrorCode.unsupportedEndpointType.rawValue
-            response.errorMessage = "Unknown endpoint type \(request.endpointType)"
-            return response
-        }
-        response.brokers = metadata.image.activeBrokers.compactMap { b in
-            guard let e = b.endpoint(named: context.listenerName) ?? b.endpoints.first else { return nil }
-            return .init(brokerID: b.id, host: e.host, port: Int32(e.port), rack: b.rack)
-        }
-        if request.includeClusterAuthorizedOperations {
-            response.clusterAuthorizedOperations = AuthorizedOperations.cluster
-        }
-        return response
-    }
-}
-
-/// DescribeQuorum (v0-2) for `__cluster_metadata-0`: this node is the only voter and the leader;
-/// its log end offset is the high watermark (a single voter commits what it writes).
+/// DescribeQuorum for `__cluster_metadata-0`, on both listeners: the quorum leader answers from its view
+/// of every replica (leader, epoch, high watermark, each voter's and observer's log end offset; v2 adds
+/// the voters' endpoints and directory ids); another node asks the leader, as a Kafka broker forwards
+/// DescribeQuorum to the controller. Any other partition is UNKNOWN_TOPIC_OR_PARTITION.
 struct DescribeQuorumHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 0...2
+
     let metadata: MetadataService
     let quorum: QuorumDriver
     let config: ServerConfig
@@ -105,25 +77,5 @@ struct DescribeQuorumHandler: RequestHandler {
             }
         }
         return response
-    }
-}
-
-/// InitProducerId (v0-5) for idempotent producers: a fresh producer id at epoch 0 from this
-/// broker's block. Transactional ids are refused: Strom does not offer transactions yet (and does
-/// not advertise their APIs).
-struct InitProducerIDHandler: RequestHandler {
-    let metadata: MetadataService
-
-    func handle(_ request: InitProducerIdRequest, context: RequestContext) async -> InitProducerIdResponse? {
-        if request.transactionalID != nil {
-            return InitProducerIdResponse(errorCode: ErrorCode.transactionalIDAuthorizationFailed.rawValue, producerID: -1, producerEpoch: -1)
-        }
-        do {
-            let id = try await metadata.nextProducerID()
-            return InitProducerIdResponse(errorCode: 0, producerID: id, producerEpoch: 0)
-        } catch {
-            context.logger.error("could not reserve producer ids", metadata: ["error": "\(error)"])
-            return InitProducerIdResponse(errorCode: ErrorCode.kafkaStorageError.rawValue, producerID: -1, producerEpoch: -1)
-        }
     }
 }

@@ -1,9 +1,11 @@
 import KafkaController
 import KafkaProtocol
 
-/// AlterClientQuotas (v0-1): decided by the active controller, committed before the answer. Only
+/// AlterClientQuotas: decided by the active controller, committed before the answer. Only
 /// `controller_mutation_rate` for user and client-id entities is accepted (see `AlterClientQuotas`).
 struct AlterClientQuotasHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 0...1
+
     let metadata: MetadataService
 
     func handle(_ request: AlterClientQuotasRequest, context: RequestContext) async -> AlterClientQuotasResponse? {
@@ -11,22 +13,16 @@ struct AlterClientQuotasHandler: RequestHandler {
     }
 }
 
-/// AlterClientQuotas on the controller listener (forwarded by a broker): NOT_CONTROLLER unless this
-/// node is the active controller.
+/// AlterClientQuotas on the controller listener, sent by a broker that forwards it or by an admin client bootstrapped
+/// with `--bootstrap-controller`: NOT_CONTROLLER unless this node is the active controller. It serves the
+/// versions the client listener serves.
 struct ControllerAlterClientQuotasHandler: RequestHandler {
+    static var versions: ClosedRange<Int16> { AlterClientQuotasHandler.versions }
+
     let metadata: MetadataService
 
     func handle(_ request: AlterClientQuotasRequest, context: RequestContext) async -> AlterClientQuotasResponse? {
         if let r = await metadata.alterClientQuotasAsController(request) { return r }
         return MetadataService.entries(of: request, code: .notController, message: "This node is not the active controller")
-    }
-}
-
-/// DescribeClientQuotas (v0-1): the quotas in this node's metadata image matching the filter.
-struct DescribeClientQuotasHandler: RequestHandler {
-    let metadata: MetadataService
-
-    func handle(_ request: DescribeClientQuotasRequest, context: RequestContext) async -> DescribeClientQuotasResponse? {
-        DescribeClientQuotas.handle(request, image: metadata.image)
     }
 }

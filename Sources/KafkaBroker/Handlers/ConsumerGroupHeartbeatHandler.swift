@@ -1,0 +1,23 @@
+import KafkaGroups
+import KafkaMetadata
+import KafkaProtocol
+
+/// ConsumerGroupHeartbeat (KIP-848): a consumer group member joins, heartbeats, subscribes and leaves; the
+/// answer carries its assignment. Forwarded to `GroupCoordinatorService` with the topics of the current
+/// metadata image; over-long strings are INVALID_REQUEST (`GroupRequestLimits`).
+struct ConsumerGroupHeartbeatHandler: RequestHandler {
+    /// v1 is Kafka 4.0's (regex subscriptions, client-minted member ids): librdkafka 2.16 sends nothing older.
+    static let versions: ClosedRange<Int16> = 0...1
+
+    let groups: GroupCoordinatorService
+    let metadata: MetadataService
+
+    func handle(_ request: ConsumerGroupHeartbeatRequest, context: RequestContext) async -> ConsumerGroupHeartbeatResponse? {
+        if let problem = GroupRequestLimits.problem(request) {
+            return ConsumerGroupHeartbeatResponse(
+                errorCode: ErrorCode.invalidRequest.rawValue, errorMessage: problem).logged(problem, context: context)
+        }
+        return await groups.consumerGroupHeartbeat(
+            request, version: context.apiVersion, context: context.groupContext, topics: TopicsImage(metadata.image))
+    }
+}

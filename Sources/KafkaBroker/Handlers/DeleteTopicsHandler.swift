@@ -1,0 +1,38 @@
+import KafkaController
+import KafkaProtocol
+
+/// DeleteTopics: by name, or (v6+) by name or id; under the client's controller mutation
+/// quota, strict from v5. Answered by `timeoutMs` (REQUEST_TIMED_OUT otherwise; see `AdminDeadline`).
+struct DeleteTopicsHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 1...6
+
+    let metadata: MetadataService
+
+    func handle(_ request: DeleteTopicsRequest, context: RequestContext) async -> DeleteTopicsResponse? {
+        let metadata = self.metadata
+        let principal = QuotaPrincipal(clientID: context.clientID)
+        let version = context.apiVersion
+        return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
+            await metadata.deleteTopics(request, version: version, principal: principal)
+        }, timedOut: {
+            DeleteTopicsResponse(responses: request.topicNames.map { .init(name: $0, errorCode: ErrorCode.requestTimedOut.rawValue) }
+                + request.topics.map { .init(name: $0.name, topicID: $0.topicID, errorCode: ErrorCode.requestTimedOut.rawValue) })
+        })
+    }
+}
+
+/// DeleteTopics on the controller listener, sent by a broker that forwards it or by an admin client bootstrapped
+/// with `--bootstrap-controller`: NOT_CONTROLLER unless this node is the active controller. It serves the
+/// versions the client listener serves.
+struct ControllerDeleteTopicsHandler: RequestHandler {
+    static var versions: ClosedRange<Int16> { DeleteTopicsHandler.versions }
+
+    let metadata: MetadataService
+
+    func handle(_ request: DeleteTopicsRequest, context: RequestContext) async -> DeleteTopicsResponse? {
+        if let r = await metadata.deleteTopicsAsController(request, version: context.apiVersion) { return r }
+        let names = request.topicNames.map { DeleteTopicsResponse.DeletableTopicResult(name: $0) }
+            + request.topics.map { DeleteTopicsResponse.DeletableTopicResult(name: $0.name, topicID: $0.topicID) }
+        return DeleteTopicsResponse(responses: names.map { var t = $0; t.errorCode = ErrorCode.notController.rawValue; return t })
+    }
+}

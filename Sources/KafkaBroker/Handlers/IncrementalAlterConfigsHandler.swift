@@ -1,0 +1,30 @@
+import KafkaController
+import KafkaProtocol
+
+/// IncrementalAlterConfigs: topic configs, decided by the active controller and committed before
+/// the answer.
+struct IncrementalAlterConfigsHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 0...1
+
+    let metadata: MetadataService
+
+    func handle(_ request: IncrementalAlterConfigsRequest, context: RequestContext) async -> IncrementalAlterConfigsResponse? {
+        await metadata.incrementalAlterConfigs(request)
+    }
+}
+
+/// IncrementalAlterConfigs on the controller listener, sent by a broker that forwards it or by an admin client bootstrapped
+/// with `--bootstrap-controller`: NOT_CONTROLLER unless this node is the active controller. It serves the
+/// versions the client listener serves.
+struct ControllerIncrementalAlterConfigsHandler: RequestHandler {
+    static var versions: ClosedRange<Int16> { IncrementalAlterConfigsHandler.versions }
+
+    let metadata: MetadataService
+
+    func handle(_ request: IncrementalAlterConfigsRequest, context: RequestContext) async -> IncrementalAlterConfigsResponse? {
+        if let r = await metadata.incrementalAlterConfigsAsController(request) { return r }
+        return IncrementalAlterConfigsResponse(responses: request.resources.map {
+            .init(errorCode: ErrorCode.notController.rawValue, resourceType: $0.resourceType, resourceName: $0.resourceName)
+        })
+    }
+}

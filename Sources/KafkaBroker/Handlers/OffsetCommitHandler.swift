@@ -1,0 +1,45 @@
+import KafkaGroups
+import KafkaProtocol
+
+/// OffsetCommit: a group's committed offsets, written to `__consumer_offsets` by
+/// `GroupCoordinatorService`. This handler also checks that each partition exists
+/// (UNKNOWN_TOPIC_OR_PARTITION), which the pure coordinator cannot know; over-long strings are
+/// INVALID_REQUEST (`GroupRequestLimits`).
+struct OffsetCommitHandler: RequestHandler {
+    /// v1 stays: sarama 1.22 commits with it.
+    static let versions: ClosedRange<Int16> = 1...9
+
+    let groups: GroupCoordinatorService
+    let metadata: MetadataService
+
+    func handle(_ request: OffsetCommitRequest, context: RequestContext) async -> OffsetCommitResponse? {
+        if let problem = GroupRequestLimits.problem(request) {
+            return OffsetCommitResponse(topics: request.topics.map { t in
+                .init(name: t.name, partitions: t.partitions.map { .init(partitionIndex: $0.partitionIndex, errorCode: ErrorCode.invalidRequest.rawValue) })
+            }).logged(problem, context: context)
+        }
+        let image = metadata.image
+        var known = request
+        var missing: [(topic: String, partition: Int32)] = []
+        known.topics = request.topics.compactMap { topic in
+            var t = topic
+            t.partitions = topic.partitions.filter { p in
+                let exists = image.topic(named: topic.name)?.partitions[p.partitionIndex] != nil
+                if !exists { missing.append((topic.name, p.partitionIndex)) }
+                return exists
+            }
+            return t.partitions.isEmpty ? nil : t
+        }
+        var response = known.topics.isEmpty ? OffsetCommitResponse() : await groups.commit(known, version: context.apiVersion)
+        for (topic, partition) in missing {
+            let result = OffsetCommitResponse.OffsetCommitResponseTopic.OffsetCommitResponsePartition(
+                partitionIndex: partition, errorCode: ErrorCode.unknownTopicOrPartition.rawValue)
+            if let i = response.topics.firstIndex(where: { $0.name == topic }) {
+                response.topics[i].partitions.append(result)
+            } else {
+                response.topics.append(.init(name: topic, partitions: [result]))
+            }
+        }
+        return response
+    }
+}

@@ -1,0 +1,16 @@
+import KafkaGroups
+import KafkaProtocol
+
+/// SyncGroup: the leader hands out the assignments and every member receives its own. Forwarded to
+/// `GroupCoordinatorService`; over-long strings are INVALID_REQUEST (`GroupRequestLimits`).
+struct SyncGroupHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 0...5
+
+    let groups: GroupCoordinatorService
+    func handle(_ request: SyncGroupRequest, context: RequestContext) async -> SyncGroupResponse? {
+        if let problem = GroupRequestLimits.problem(request) {
+            return SyncGroupResponse(errorCode: ErrorCode.invalidRequest.rawValue).logged(problem, context: context)
+        }
+        return await groups.sync(request, context: context.groupContext)
+    }
+}

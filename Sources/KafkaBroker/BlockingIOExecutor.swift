@@ -8,6 +8,11 @@ import NIOPosix
 ///
 /// Invariant: at most ``threadCount`` jobs run at once; the rest wait in submission order (FIFO).
 ///
+/// Besides the pool, one serial lane (a thread of its own) runs the metadata quorum's actor
+/// (``serialLane``): the KRaft core requires its log writes and fsyncs to finish before its next input, so
+/// they stay inside the actor, and the actor runs where blocking is allowed instead of on a cooperative
+/// thread. The executor's threads are ``threadCount`` + 1 in all.
+///
 /// Thread count (``defaultThreadCount``): cores + 8. Most of these jobs wait on the device, not the CPU.
 /// Eight is the number of fsyncs the produce path had in flight before (its own pool of 8 beside NIO's
 /// pool of one thread per core for appends): enough that the partitions of a request, and of concurrent
@@ -18,6 +23,7 @@ import NIOPosix
 public final class BlockingIOExecutor: Sendable {
     public let threadCount: Int
     private let pool: NIOThreadPool
+    private let lane: MultiThreadedEventLoopGroup
 
     public static var defaultThreadCount: Int { System.coreCount + 8 }
 
@@ -26,6 +32,12 @@ public final class BlockingIOExecutor: Sendable {
         self.threadCount = threadCount
         pool = NIOThreadPool(numberOfThreads: threadCount)
         pool.start()
+        lane = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    /// A serial executor on a thread of its own, for an actor whose jobs block on the disk (see above).
+    public var serialLane: UnownedSerialExecutor {
+        lane.next().executor.asUnownedSerialExecutor()
     }
 
     /// Runs `body` on one of the executor's threads and returns its result. Throws what `body` throws,
@@ -38,5 +50,6 @@ public final class BlockingIOExecutor: Sendable {
     /// Lets queued jobs finish, then stops the threads. Jobs submitted afterwards throw.
     public func shutdown() async {
         try? await pool.shutdownGracefully()
+        try? await lane.shutdownGracefully()
     }
 }

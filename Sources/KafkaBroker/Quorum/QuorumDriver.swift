@@ -12,6 +12,10 @@ import NIOCore
 /// leadership is never announced before it is durable); log appends and truncations are mirrored to
 /// `MetadataRaftLog` at once and a flush is reported back as `persisted` before the next input; messages
 /// go out last. Committed entries are handed to `onCommit` in offset order, exactly once each.
+///
+/// The disk work of those actions (writes, fsyncs, snapshot files) runs inside the actor, as the order
+/// requires, so the actor runs on the blocking-I/O executor's serial lane rather than on a cooperative
+/// thread (`unownedExecutor`).
 public actor QuorumDriver {
     /// Why a client append did not commit.
     public struct AppendFailure: Error, CustomStringConvertible {
@@ -29,6 +33,8 @@ public actor QuorumDriver {
     }
 
     public let localID: Int32
+    private nonisolated let executor: UnownedSerialExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor }
     public let clusterID: String
     var core: RaftCore<MemoryRaftLog>
     let disk: MetadataRaftLog
@@ -73,11 +79,12 @@ public actor QuorumDriver {
     }
 
     init(localID: Int32, clusterID: String, voters: VoterSet, config: QuorumConfig,
-         snapshotPolicy: SnapshotPolicy, disk: MetadataRaftLog, clock: NodeClock, logger: Logger,
+         snapshotPolicy: SnapshotPolicy, disk: MetadataRaftLog, io: BlockingIOExecutor, clock: NodeClock, logger: Logger,
          onCommit: @escaping @Sendable (Int64, [RaftEntry], Int64) -> Void, onStatus: @escaping @Sendable (Status) -> Void,
          onSnapshot: @escaping @Sendable (OffsetAndEpoch, [UInt8]) -> Void,
          snapshotSource: @escaping @Sendable () -> MetadataImage) throws {
         self.localID = localID
+        executor = io.serialLane
         self.clusterID = clusterID
         self.disk = disk
         self.logger = logger

@@ -5,7 +5,13 @@ import KafkaRaft
 import KafkaTestKit
 import Logging
 import NIOConcurrencyHelpers
+import NIOPosix
 import Testing
+
+extension QuorumDriver {
+    /// Whether the actor's code runs on an event-loop thread (the executor's serial lane).
+    func runsOnTheSerialLane() -> Bool { MultiThreadedEventLoopGroup.currentEventLoop != nil }
+}
 
 /// The quorum driver on a manual clock, without sockets (a single voter has no peers): the core's
 /// timers are awaited on the node's clock, so an election happens exactly when the clock reaches the
@@ -16,7 +22,7 @@ import Testing
         let commits = NIOLockedValueBox<[(first: Int64, count: Int, highWatermark: Int64)]>([])
     }
 
-    static func driver(clock: ManualClock, directory: String, observed: Observed) throws -> QuorumDriver {
+    static func driver(clock: ManualClock, directory: String, observed: Observed, io: BlockingIOExecutor) throws -> QuorumDriver {
         let endpoint = VoterSet.Endpoint(name: "CONTROLLER", host: "127.0.0.1", port: 9)
         var config = QuorumConfig()
         config.listenerName = "CONTROLLER"
@@ -24,7 +30,7 @@ import Testing
         let logger = Logger(label: "test")
         let disk = try MetadataRaftLog(logDirectory: directory, logger: logger, now: clock.nowMs())
         return try QuorumDriver(localID: 1, clusterID: "cluster", voters: VoterSet(voters: [.init(voterID: 1, endpoints: [endpoint])]),
-                                config: config, snapshotPolicy: SnapshotPolicy(), disk: disk, clock: clock, logger: logger,
+                                config: config, snapshotPolicy: SnapshotPolicy(), disk: disk, io: io, clock: clock, logger: logger,
                                 onCommit: { first, entries, hw in observed.commits.withLockedValue { $0.append((first, entries.count, hw)) } },
                                 onStatus: { status in observed.statuses.withLockedValue { $0.append(status) } },
                                 onSnapshot: { _, _ in }, snapshotSource: { .empty })
@@ -36,8 +42,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let observed = Observed()
-        let driver = try Self.driver(clock: clock, directory: dir, observed: observed)
+        let io = BlockingIOExecutor(threadCount: 1)
+        let driver = try Self.driver(clock: clock, directory: dir, observed: observed, io: io)
         await driver.start()
+        #expect(await driver.runsOnTheSerialLane(), "its fsyncs block the lane's thread, not a cooperative one")
         let started = clock.nowMs()
         // Every step of the election is a deadline of the core, reached only by moving the clock.
         var steps = 0
@@ -69,5 +77,6 @@ import Testing
             next = c.first + Int64(c.count)
         }
         await driver.shutdown()
+        await io.shutdown()
     }
 }

@@ -37,7 +37,7 @@ import Testing
                 latest[group] = offsets
             }
         }
-        let before = try offsetsBytes(broker)
+        let before = offsetsBytes(broker)
         let pass = await broker.node.replicas.runCleaningOffTheRequestPath(now: broker.node.replicas.clock.nowMs(), byteBudget: 1 << 30)
         #expect(pass.rounds > 0 && pass.bytesWritten < pass.bytesCleaned)
         let after = offsetsBytes(broker)

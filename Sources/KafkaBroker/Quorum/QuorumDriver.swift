@@ -41,14 +41,14 @@ public actor QuorumDriver {
     private let stateFile: QuorumStateFile
     nonisolated let codec: RaftEntryBatches
     /// Connections to the other voters, following the effective voter set (`votersChanged`).
-    private var peers: QuorumPeers
+    var peers: QuorumPeers
     /// Admin-client requests (AddRaftVoter, RemoveRaftVoter) get correlation ids from here.
-    private var nextAdminCorrelationID: Int32 = 0
+    var nextAdminCorrelationID: Int32 = 0
     let logger: Logger
     let clock: NodeClock
     /// Committed entries go here, in order, with the high watermark that committed them (entries may be
     /// empty when only the high watermark moved); `appliedOffset` is the next one to hand over.
-    private let onCommit: @Sendable (_ firstOffset: Int64, _ entries: [RaftEntry], _ highWatermark: Int64) -> Void
+    let onCommit: @Sendable (_ firstOffset: Int64, _ entries: [RaftEntry], _ highWatermark: Int64) -> Void
     private let onStatus: @Sendable (Status) -> Void
     /// Loads the state machine from a snapshot's `.checkpoint` bytes (at start, and after an install).
     let onSnapshot: @Sendable (_ id: OffsetAndEpoch, _ bytes: [UInt8]) -> Void
@@ -62,18 +62,18 @@ public actor QuorumDriver {
     var appliedOffset: Int64 = 0
     private(set) var status: Status
     /// Inbound requests waiting for the core's answer, by (sender, correlation id).
-    private var inbound: [InboundKey: (token: UInt64, continuation: CheckedContinuation<RaftMessage?, Never>)] = [:]
-    private var nextInboundToken: UInt64 = 0
+    var inbound: [InboundKey: (token: UInt64, continuation: CheckedContinuation<RaftMessage?, Never>)] = [:]
+    var nextInboundToken: UInt64 = 0
     /// Client appends waiting for their last offset to commit.
-    private var appendWaiters: [(lastOffset: Int64, epoch: Int32, continuation: CheckedContinuation<Int64, Error>)] = []
+    var appendWaiters: [(lastOffset: Int64, epoch: Int32, continuation: CheckedContinuation<Int64, Error>)] = []
     private var timer: Task<Void, Never>?
     private var timerDeadline: Int64 = .max
-    private var stopped = false
+    var stopped = false
 
     /// How long a resigning leader waits for its EndQuorumEpoch requests at shutdown.
     static let resignWaitMs: Int64 = 200
 
-    private struct InboundKey: Hashable {
+    struct InboundKey: Hashable {
         var source: Int32
         var correlationID: Int32
     }
@@ -128,70 +128,10 @@ public actor QuorumDriver {
         handle(.tick)
     }
 
-    // MARK: inputs
-
-    /// A quorum request from another replica; returns the core's answer (nil if it gave none in time).
-    func receive(source: Int32, correlationID: Int32, message: RaftMessage, timeoutMs: Int64) async -> RaftMessage? {
-        let key = InboundKey(source: source, correlationID: correlationID)
-        if let stale = inbound.removeValue(forKey: key) { stale.continuation.resume(returning: nil) }
-        guard !stopped else { return nil }
-        nextInboundToken &+= 1
-        let token = nextInboundToken
-        return await withCheckedContinuation { continuation in
-            inbound[key] = (token, continuation)
-            handle(.received(RaftEnvelope(source: source, destination: localID, correlationID: correlationID, message: message)))
-            if inbound[key] != nil {
-                Task { [weak self] in
-                    guard let clock = self?.clock else { return }
-                    try? await clock.sleep(forMs: timeoutMs)
-                    await self?.expire(key, token: token)
-                }
-            }
-        }
-    }
-
-    /// Gives up on a request still waiting; a later request that reused its key is left alone.
-    private func expire(_ key: InboundKey, token: UInt64) {
-        guard inbound[key]?.token == token else { return }
-        inbound.removeValue(forKey: key)?.continuation.resume(returning: nil)
-    }
-
-    /// An AddRaftVoter or RemoveRaftVoter from an admin client; returns the core's answer, which comes
-    /// once the change commits, or nil if none came within `timeoutMs`.
-    func receiveAdmin(_ message: RaftMessage, timeoutMs: Int64) async -> RaftMessage? {
-        nextAdminCorrelationID &+= 1
-        return await receive(source: RaftEnvelope.adminClient, correlationID: nextAdminCorrelationID, message: message, timeoutMs: timeoutMs)
-    }
-
     /// The effective voter set changed (a VotersRecord, or an installed snapshot's): follow it.
     func votersChanged(_ set: VoterSet) {
         logger.info("the metadata quorum's voters changed", metadata: ["raft.voters": "\(set.sorted)"])
         peers.follow(set)
-    }
-
-    /// Appends records at the leader and waits until they commit; returns the last entry's offset.
-    /// Throws NOT_CONTROLLER when this replica does not lead, or loses leadership before the commit.
-    func append(_ payloads: [[UInt8]]) async throws -> Int64 {
-        guard !stopped, status.isLeader else { throw AppendFailure(code: .notController, description: "this node is not the active controller") }
-        let actions = core.handle(.append(payloads), now: clock.nowMs())
-        var accepted: OffsetAndEpoch?
-        var rejected: RaftErrorCode?
-        for case let a in actions {
-            if case .appendAccepted(let last) = a { accepted = last }
-            if case .appendRejected(let code) = a { rejected = code }
-        }
-        if let rejected {
-            perform(actions)
-            throw AppendFailure(code: .notController, description: "the quorum refused the append: \(rejected)")
-        }
-        guard let accepted else {
-            perform(actions)
-            throw AppendFailure(code: .notController, description: "the quorum accepted nothing")
-        }
-        return try await withCheckedThrowingContinuation { continuation in
-            appendWaiters.append((accepted.offset, accepted.epoch, continuation))
-            perform(actions)
-        }
     }
 
     /// Graceful shutdown: a leader hands over to its preferred successor (waiting, at most
@@ -221,27 +161,6 @@ public actor QuorumDriver {
         core.describeQuorum(now: clock.nowMs())
     }
 
-    /// The wire answer to a replica's Fetch: the core's answer with its entries sent as the batches
-    /// stored in the metadata log when they line up (see `MetadataRaftLog.storedBatches`), else encoded.
-    nonisolated func fetchResponse(_ answer: KafkaRaft.FetchResponse) throws -> KafkaProtocol.FetchResponse {
-        let records = answer.records, base = answer.recordsBaseOffset
-        if !records.isEmpty,
-           let stored = disk.storedBatches(from: base, before: base + Int64(records.count), maxBytes: Self.fetchMaxBytes, epochAt: { offset in
-               let i = Int(offset - base)
-               return records.indices.contains(i) ? records[i].epoch : nil
-           }) {
-            var bare = answer
-            bare.records = []
-            var response = try RaftWire.fetchResponse(bare, entries: codec, now: clock.nowMs())
-            response.responses[0].partitions[0].records = stored
-            return response
-        }
-        return try RaftWire.fetchResponse(answer, entries: codec, now: clock.nowMs())
-    }
-
-    /// At most this many bytes of stored batches per quorum Fetch answer.
-    static let fetchMaxBytes = 8 << 20
-
     var highWatermark: Int64? { core.highWatermark }
     var entryCodec: RaftEntryBatches { codec }
     var logEndOffset: Int64 { core.log.endOffset.offset }
@@ -254,7 +173,7 @@ public actor QuorumDriver {
         perform(core.handle(input, now: clock.nowMs()))
     }
 
-    private func perform(_ actions: [RaftAction]) {
+    func perform(_ actions: [RaftAction]) {
         var flushedTo: Int64?
         for action in actions {
             switch action {
@@ -352,40 +271,6 @@ public actor QuorumDriver {
         onStatus(next)
     }
 
-    private func commit(upTo hw: Int64) {
-        disk.updateHighWatermark(hw)
-        if hw > appliedOffset {
-            let entries = core.log.entries(from: appliedOffset, maxCount: Int(hw - appliedOffset))
-            let first = appliedOffset
-            appliedOffset += Int64(entries.count)
-            onCommit(first, entries, hw)
-            snapshots.committed(payloadBytes: entries.reduce(0) { $0 + Int64($1.payload.count) })
-            maybeSnapshot()
-        } else {
-            onCommit(appliedOffset, [], hw)
-        }
-        var still: [(Int64, Int32, CheckedContinuation<Int64, Error>)] = []
-        for w in appendWaiters {
-            if w.lastOffset < appliedOffset {
-                // Committed only if the entry at that offset is still the one appended (same epoch).
-                if core.log.epoch(at: w.lastOffset) == w.epoch {
-                    w.continuation.resume(returning: w.lastOffset)
-                } else {
-                    w.continuation.resume(throwing: AppendFailure(code: .notController, description: "the append was truncated"))
-                }
-            } else {
-                still.append(w)
-            }
-        }
-        appendWaiters = still
-    }
-
-    private func failAppends(code: ErrorCode, _ why: String) {
-        let waiters = appendWaiters
-        appendWaiters.removeAll()
-        for w in waiters { w.continuation.resume(throwing: AppendFailure(code: code, description: why)) }
-    }
-
     private func schedule(at deadline: Int64) {
         guard deadline != timerDeadline || timer == nil else { return }
         timerDeadline = deadline
@@ -401,27 +286,5 @@ public actor QuorumDriver {
         timer = nil
         timerDeadline = .max
         handle(.tick)
-    }
-
-    // MARK: network
-
-    private func send(_ envelope: RaftEnvelope) {
-        if !envelope.message.isRequest {
-            let key = InboundKey(source: envelope.destination, correlationID: envelope.correlationID)
-            inbound.removeValue(forKey: key)?.continuation.resume(returning: envelope.message)
-            return
-        }
-        let timeout = core.config.requestTimeoutMs + core.config.fetchMaxWaitMs
-        _ = peers.send(envelope, codec: codec, timeoutMs: timeout,
-                       deliver: { [weak self] response in await self?.delivered(response) },
-                       finished: { [weak self] token in await self?.sent(token) })
-    }
-
-    private func sent(_ token: UInt64) {
-        peers.finished(token)
-    }
-
-    private func delivered(_ envelope: RaftEnvelope) {
-        handle(.received(envelope))
     }
 }

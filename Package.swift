@@ -113,17 +113,24 @@ let package = Package(
         // Test support: seeded generator, random messages of every version, a test client, a test broker.
         .target(
             name: "KafkaTestKit",
+            dependencies: ["KafkaProtocol", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // Test support for the shell: a test broker assembled as `strom` assembles one, a minimal client,
+        // a manual clock. Only the broker's tests build it (and with it the broker).
+        .target(
+            name: "BrokerTestKit",
             dependencies: [
-                "KafkaProtocol", "KafkaBroker", "SeededRandom",
+                "KafkaBroker", "KafkaProtocol", "KafkaMetadata", "StromConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "ProtocolSchemaTests", dependencies: ["ProtocolSchema"]),
         .testTarget(
             name: "KafkaBrokerTests",
-            dependencies: ["KafkaBroker", "KafkaTestKit", "SeededRandom", "KafkaMetadata", "KafkaRecords", "KafkaLog", "StromConfig", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaBroker", "BrokerTestKit", "KafkaTestKit", "SeededRandom", "KafkaMetadata", "KafkaRecords", "KafkaLog", "StromConfig", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),

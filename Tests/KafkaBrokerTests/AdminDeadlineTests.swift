@@ -1,4 +1,5 @@
 @testable import KafkaBroker
+import BrokerTestKit
 import KafkaTestKit
 import Testing
 

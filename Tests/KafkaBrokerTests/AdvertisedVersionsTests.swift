@@ -1,5 +1,6 @@
 import KafkaBroker
 import KafkaProtocol
+import BrokerTestKit
 import KafkaTestKit
 import SeededRandom
 import Testing

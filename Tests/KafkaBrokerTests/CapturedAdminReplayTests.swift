@@ -2,6 +2,7 @@ import Foundation
 import KafkaBroker
 import KafkaMetadata
 import KafkaProtocol
+import BrokerTestKit
 import KafkaTestKit
 import NIOCore
 import Testing

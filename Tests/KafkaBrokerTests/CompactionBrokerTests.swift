@@ -1,4 +1,5 @@
 import KafkaProtocol
+import BrokerTestKit
 import KafkaTestKit
 import Testing
 @testable import KafkaBroker

@@ -1,6 +1,7 @@
 import KafkaBroker
 import KafkaProtocol
 import KafkaRecords
+import BrokerTestKit
 import KafkaTestKit
 import NIOCore
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import KafkaBroker
 import KafkaProtocol
 import KafkaRecords
+import BrokerTestKit
 import KafkaTestKit
 import NIOCore
 import Testing

@@ -3,6 +3,7 @@ import Foundation
 @testable import KafkaLog
 import KafkaProtocol
 import KafkaRecords
+import BrokerTestKit
 import KafkaTestKit
 import NIOCore
 import SeededRandom

@@ -1,6 +1,7 @@
 import Foundation
 import KafkaBroker
 import KafkaProtocol
+import BrokerTestKit
 import KafkaTestKit
 import Testing
 

@@ -3,6 +3,7 @@ import KafkaController
 import KafkaMetadata
 import KafkaProtocol
 import KafkaRaft
+import BrokerTestKit
 import KafkaTestKit
 import Logging
 import NIOConcurrencyHelpers

@@ -1,5 +1,6 @@
 @testable import KafkaBroker
 import KafkaProtocol
+import BrokerTestKit
 import KafkaTestKit
 import Logging
 import NIOConcurrencyHelpers

@@ -3,6 +3,7 @@ import Foundation
 import KafkaGroups
 import KafkaMetadata
 import KafkaProtocol
+import BrokerTestKit
 import KafkaTestKit
 import Logging
 import StromConfig

@@ -2,6 +2,7 @@
 import KafkaMetadata
 import KafkaProtocol
 import KafkaRaft
+import BrokerTestKit
 import KafkaTestKit
 import Logging
 import NIOConcurrencyHelpers

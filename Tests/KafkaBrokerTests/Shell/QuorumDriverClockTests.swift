@@ -2,6 +2,7 @@ import Foundation
 @testable import KafkaBroker
 import KafkaMetadata
 import KafkaRaft
+import BrokerTestKit
 import KafkaTestKit
 import Logging
 import NIOConcurrencyHelpers

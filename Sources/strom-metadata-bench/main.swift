@@ -11,11 +11,28 @@ import NIOCore
 // replay every record into an image. Prints the median of the runs.
 //
 //   swift run -c release strom-metadata-bench [partitions...] [--runs N]
+//
+// With `--log-memory [records] [--snapshot-bytes N]` (default 1,000,000 records, 20 MiB) it measures instead the memory the quorum's log view
+// holds over a long metadata history (`LogMemoryBench.swift`).
 
 var counts: [Int] = []
 var runs = 5
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
+    if a == "--log-memory" {
+        var records = 1_000_000
+        var bytesBetweenSnapshots = LogMemoryBench.defaultBytesBetweenSnapshots
+        while let option = args.popFirst() {
+            if option == "--snapshot-bytes", let n = args.popFirst().flatMap(Int64.init) { bytesBetweenSnapshots = n }
+            else if let n = Int(option) { records = n }
+        }
+        try LogMemoryBench.runBoth(records: records, bytesBetweenSnapshots: bytesBetweenSnapshots)
+        exit(0)
+    }
+    if a == "--log-memory-child", let n = args.popFirst().flatMap(Int.init), let bytes = args.popFirst().flatMap(Int64.init) {
+        try LogMemoryBench.runChild(records: n, bytesBetweenSnapshots: bytes)
+        exit(0)
+    }
     if a == "--runs", let n = args.popFirst().flatMap(Int.init) { runs = n } else if let n = Int(a) { counts.append(n) }
 }
 if counts.isEmpty { counts = [10_000, 100_000] }

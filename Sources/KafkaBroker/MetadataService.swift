@@ -23,6 +23,8 @@ public actor MetadataService {
     /// KIP-599 buckets of the clients whose topic mutations arrive at this node.
     public nonisolated let mutationQuotas: ControllerMutationQuotas
     let controllerClient: ControllerClient
+    /// The node's connections to controller listeners (closed at `stop`, after the quorum's shutdown).
+    private let connections: ControllerConnections
     private var lifecycle: BrokerLifecycleManager?
     private var driver: QuorumDriver?
     var generator = SystemRandomNumberGenerator()
@@ -46,16 +48,17 @@ public actor MetadataService {
         return image.activeBrokers.first?.id ?? -1
     }
 
-    public init(config: ServerConfig, clusterID: String, clock: NodeClock, logger: Logger) {
+    init(config: ServerConfig, clusterID: String, connections: ControllerConnections, clock: NodeClock, logger: Logger) {
         self.config = config
         self.clusterID = clusterID
         self.nodeID = config.nodeID
         self.clock = clock
         self.logger = logger
+        self.connections = connections
         publication = MetadataPublication(clock: clock, logger: logger)
         mutationQuotas = ControllerMutationQuotas(config: config)
         controllerClient = ControllerClient(nodeID: config.nodeID, listenerName: config.controllerListenerNames.first,
-                                            publication: publication, clock: clock, logger: logger)
+                                            publication: publication, connections: connections, clock: clock, logger: logger)
     }
 
     func attach(_ driver: QuorumDriver) async {
@@ -166,6 +169,6 @@ public actor MetadataService {
 
     func stop() async {
         await lifecycle?.stop()
-        await controllerClient.disconnectAll()
+        await connections.disconnectAll()
     }
 }

@@ -68,7 +68,9 @@ public final class StromNode: Sendable {
         }
 
         let metadataLog = try MetadataRaftLog(logDirectory: config.logDirs[0], logger: logger, now: clock.nowMs())
-        let metadata = MetadataService(config: config, clusterID: clusterID!, clock: clock, logger: logger)
+        // One set of connections to the other nodes' controller listeners, for the quorum and for requests.
+        let connections = ControllerConnections(nodeID: config.nodeID, logger: logger)
+        let metadata = MetadataService(config: config, clusterID: clusterID!, connections: connections, clock: clock, logger: logger)
         // One executor for the node's blocking file work (see BlockingIOExecutor).
         let io = BlockingIOExecutor()
         let replicas = ReplicaManager(config: config, clock: clock, logger: logger, io: io)
@@ -76,7 +78,8 @@ public final class StromNode: Sendable {
         metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
         let voters = try await QuorumVoters.initial(config: config, clock: clock, logger: logger)
         let quorum = try QuorumDriver(localID: config.nodeID, clusterID: clusterID!, voters: voters, config: config.quorumConfig(directoryID: try MetaProperties.metadataDirectoryID(config: config)),
-                                      snapshotPolicy: config.snapshotPolicy, disk: metadataLog, io: io, clock: clock, logger: logger,
+                                      snapshotPolicy: config.snapshotPolicy, disk: metadataLog, io: io, connections: connections,
+                                      clock: clock, logger: logger,
                                       onCommit: { first, entries, hw in
                                           metadata.publication.replayCommitted(firstOffset: first, entries: entries, highWatermark: hw)
                                       },

@@ -85,7 +85,8 @@ struct Run: AsyncParsableCommand {
         // SIGTERM and SIGINT shut the node down cleanly, through swift-service-lifecycle's ServiceGroup:
         // its signal handlers are in place before the node starts, so a signal during start-up still ends
         // in a clean shutdown once the node is up.
-        let node = NodeService(start: { try await StromNode.start(config: config, formatIfNeeded: formatIfNeeded, logger: logger) })
+        let node = NodeService(start: { try await StromNode.start(config: config, formatIfNeeded: formatIfNeeded, logger: logger) },
+                               logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],

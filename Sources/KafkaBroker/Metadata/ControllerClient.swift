@@ -4,7 +4,8 @@ import Logging
 
 /// Requests from this node to the active controller: forwarded admin requests, broker registration and
 /// heartbeats, producer-id blocks. Runs the request here when this node leads the quorum, else sends it
-/// to the leader's controller listener, at the address the voter set has for it.
+/// to the leader's controller listener, at the address the voter set has for it (the `requests` lane of
+/// the node's `ControllerConnections`).
 ///
 /// Retries while there is no active controller (no leader, NOT_CONTROLLER, a failed connection) until
 /// the timeout: after a failure it waits for the quorum status or the image to change, at most
@@ -21,10 +22,12 @@ actor ControllerClient {
     private let clock: NodeClock
     private let logger: Logger
     private var voters: Voters = { nil }
-    private var channels: [Int32: ControllerChannel] = [:]
+    private let connections: ControllerConnections
 
-    init(nodeID: Int32, listenerName: String?, publication: MetadataPublication, clock: NodeClock, logger: Logger) {
+    init(nodeID: Int32, listenerName: String?, publication: MetadataPublication, connections: ControllerConnections,
+         clock: NodeClock, logger: Logger) {
         self.nodeID = nodeID
+        self.connections = connections
         self.listenerName = listenerName
         self.publication = publication
         self.clock = clock
@@ -68,14 +71,6 @@ actor ControllerClient {
     private func channel(to controller: Int32) async -> ControllerChannel? {
         guard let voter = await voters()?.voter(controller),
               let endpoint = voter.endpoint(named: listenerName) ?? voter.endpoints.first else { return nil }
-        if let c = channels[controller], c.host == endpoint.host, c.port == Int(endpoint.port) { return c }
-        let c = ControllerChannel(host: endpoint.host, port: Int(endpoint.port), clientID: "strom-\(nodeID)", logger: logger)
-        if let old = channels.updateValue(c, forKey: controller) { await old.disconnect() }
-        return c
-    }
-
-    func disconnectAll() async {
-        for c in channels.values { await c.disconnect() }
-        channels.removeAll()
+        return connections.channel(to: controller, host: endpoint.host, port: Int(endpoint.port), lane: .requests)
     }
 }

@@ -83,10 +83,14 @@ extension QuorumDriver {
         let id = OffsetAndEpoch(offset: appliedOffset, epoch: epoch)
         // Kafka's snapshot header batch carries the kraft.version and voter set in force at its offset.
         let controls = core.controlRecords.snapshotRecords(at: appliedOffset).map { RaftEntryBatches.kraftRecord(for: $0) }
-        Task.detached { [weak self] in
+        // Encoding and writing the file block: they run on the node's blocking-I/O executor.
+        let io = self.io
+        Task { [weak self] in
             do {
-                let values = try image.snapshotRecords().map { Array(buffer: try MetadataRecordSerde.encode($0)) }
-                let bytes = try Self.checkpointBytes(id: id, values: values, controls: controls, scratch: directory, now: now)
+                let bytes = try await io.run {
+                    let values = try image.snapshotRecords().map { Array(buffer: try MetadataRecordSerde.encode($0)) }
+                    return try Self.checkpointBytes(id: id, values: values, controls: controls, scratch: directory, now: now)
+                }
                 await self?.snapshotBuilt((id, bytes))
             } catch {
                 logger.error("could not build a metadata snapshot", metadata: ["error": "\(error)"])

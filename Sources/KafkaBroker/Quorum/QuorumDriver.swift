@@ -34,6 +34,8 @@ public actor QuorumDriver {
 
     public let localID: Int32
     private nonisolated let executor: UnownedSerialExecutor
+    /// The node's blocking-I/O executor: snapshot builds run on its pool.
+    let io: BlockingIOExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor }
     public let clusterID: String
     var core: RaftCore<MemoryRaftLog>
@@ -79,12 +81,14 @@ public actor QuorumDriver {
     }
 
     init(localID: Int32, clusterID: String, voters: VoterSet, config: QuorumConfig,
-         snapshotPolicy: SnapshotPolicy, disk: MetadataRaftLog, io: BlockingIOExecutor, clock: NodeClock, logger: Logger,
+         snapshotPolicy: SnapshotPolicy, disk: MetadataRaftLog, io: BlockingIOExecutor, connections: ControllerConnections,
+         clock: NodeClock, logger: Logger,
          onCommit: @escaping @Sendable (Int64, [RaftEntry], Int64) -> Void, onStatus: @escaping @Sendable (Status) -> Void,
          onSnapshot: @escaping @Sendable (OffsetAndEpoch, [UInt8]) -> Void,
          snapshotSource: @escaping @Sendable () -> MetadataImage) throws {
         self.localID = localID
         executor = io.serialLane
+        self.io = io
         self.clusterID = clusterID
         self.disk = disk
         self.logger = logger
@@ -96,7 +100,7 @@ public actor QuorumDriver {
         self.snapshotSource = snapshotSource
         stateFile = QuorumStateFile(partitionDirectory: disk.directory)
         codec = RaftEntryBatches()
-        peers = QuorumPeers(localID: localID, listenerName: config.listenerName, logger: logger)
+        peers = QuorumPeers(localID: localID, listenerName: config.listenerName, connections: connections, logger: logger)
         let (log, snapshot) = try disk.load(now: clock.nowMs(), logger: logger)
         initialSnapshot = snapshot
         appliedOffset = snapshot?.offset ?? 0

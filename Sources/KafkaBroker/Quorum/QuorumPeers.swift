@@ -4,8 +4,8 @@ import KafkaRaftWire
 import Logging
 import NIOCore
 
-/// The quorum's network: one connection per other voter, at its endpoint on the controller listener,
-/// following the effective voter set; requests the core addresses to a peer are encoded, sent, and
+/// The quorum's network: one connection per other voter (the `quorum` lane of the node's
+/// `ControllerConnections`), at its endpoint on the controller listener, following the effective voter set; requests the core addresses to a peer are encoded, sent, and
 /// their responses handed back as envelopes.
 ///
 /// Invariant: a response is delivered only for the request it answers (`ControllerChannel` checks the
@@ -15,13 +15,15 @@ struct QuorumPeers {
     private let localID: Int32
     private let listenerName: String?
     private let logger: Logger
+    private let connections: ControllerConnections
     private var channels: [Int32: ControllerChannel] = [:]
     /// Requests on their way, so a resigning leader can wait for its EndQuorumEpochs.
     private(set) var inFlight: [UInt64: Task<Void, Never>] = [:]
     private var nextToken: UInt64 = 0
 
-    init(localID: Int32, listenerName: String?, logger: Logger) {
+    init(localID: Int32, listenerName: String?, connections: ControllerConnections, logger: Logger) {
         self.localID = localID
+        self.connections = connections
         self.listenerName = listenerName
         self.logger = logger
     }
@@ -34,16 +36,10 @@ struct QuorumPeers {
                 logger.warning("a voter has no endpoint to reach it on", metadata: ["raft.voter": "\(voter.voterID)"])
                 continue
             }
-            if let existing = channels[voter.voterID], existing.host == endpoint.host, existing.port == Int(endpoint.port) {
-                next[voter.voterID] = existing
-            } else {
-                next[voter.voterID] = ControllerChannel(host: endpoint.host, port: Int(endpoint.port),
-                                                        clientID: "strom-\(localID)-raft", logger: logger)
-            }
+            next[voter.voterID] = connections.channel(to: voter.voterID, host: endpoint.host, port: Int(endpoint.port), lane: .quorum)
         }
-        let dropped = channels.filter { next[$0.key] !== $0.value }.map(\.value)
         channels = next
-        for channel in dropped { Task { await channel.disconnect() } }
+        connections.drop(lane: .quorum, except: Set(next.keys))
     }
 
     /// Sends a request envelope to its destination; `deliver` gets the response envelope, `finished` the

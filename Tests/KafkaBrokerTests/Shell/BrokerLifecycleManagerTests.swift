@@ -56,7 +56,8 @@ import Testing
         let publication = MetadataPublication(clock: clock, logger: logger)
         publication.statusChanged(QuorumDriver.Status(epoch: 1, leaderID: 1, isLeader: true, epochStartOffset: 0))
         let controller = Controller(publication)
-        let client = ControllerClient(nodeID: 1, listenerName: "CONTROLLER", publication: publication, clock: clock, logger: logger)
+        let client = ControllerClient(nodeID: 1, listenerName: "CONTROLLER", publication: publication,
+                                 connections: ControllerConnections(nodeID: 1, logger: Logger(label: "test")), clock: clock, logger: logger)
         let lifecycle = BrokerLifecycleManager(nodeID: 1, clusterID: "cluster", heartbeatIntervalMs: 2_000, client: client,
                                                publication: publication, local: controller.local, clock: clock, logger: logger)
         try await lifecycle.start(endpoints: [.init(listenerName: "PLAINTEXT", host: "127.0.0.1", port: 9092)])

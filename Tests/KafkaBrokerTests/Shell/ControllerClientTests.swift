@@ -14,7 +14,8 @@ import Testing
 
     static func client(_ clock: ManualClock) -> (ControllerClient, MetadataPublication) {
         let publication = MetadataPublication(clock: clock, logger: Logger(label: "test"))
-        return (ControllerClient(nodeID: 1, listenerName: "CONTROLLER", publication: publication, clock: clock,
+        return (ControllerClient(nodeID: 1, listenerName: "CONTROLLER", publication: publication,
+                                 connections: ControllerConnections(nodeID: 1, logger: Logger(label: "test")), clock: clock,
                                  logger: Logger(label: "test")), publication)
     }
 

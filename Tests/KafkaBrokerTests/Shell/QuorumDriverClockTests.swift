@@ -31,7 +31,8 @@ extension QuorumDriver {
         let logger = Logger(label: "test")
         let disk = try MetadataRaftLog(logDirectory: directory, logger: logger, now: clock.nowMs())
         return try QuorumDriver(localID: 1, clusterID: "cluster", voters: VoterSet(voters: [.init(voterID: 1, endpoints: [endpoint])]),
-                                config: config, snapshotPolicy: SnapshotPolicy(), disk: disk, io: io, clock: clock, logger: logger,
+                                config: config, snapshotPolicy: SnapshotPolicy(), disk: disk, io: io,
+                                connections: ControllerConnections(nodeID: 1, logger: logger), clock: clock, logger: logger,
                                 onCommit: { first, entries, hw in observed.commits.withLockedValue { $0.append((first, entries.count, hw)) } },
                                 onStatus: { status in observed.statuses.withLockedValue { $0.append(status) } },
                                 onSnapshot: { _, _ in }, snapshotSource: { .empty })

@@ -4,7 +4,7 @@ import KafkaProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Fetch (v4-17) for consumers: whole batches from the one containing each fetch offset, up to the
+/// Fetch for consumers: whole batches from the one containing each fetch offset, up to the
 /// high watermark, within `max_bytes` and each partition's limit (the first partition with data
 /// always gets at least one whole batch, KIP-74). When fewer than `min_bytes` are ready it waits
 /// for appends until `max_wait_ms`. Topics by name (v4-12) or id (v13+); incremental fetch sessions

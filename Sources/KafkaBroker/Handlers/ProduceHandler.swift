@@ -5,7 +5,7 @@ import KafkaProtocol
 import KafkaRecords
 import NIOCore
 
-/// Produce (v0-11; v0-2 carry legacy message sets, up-converted to v2 batches): validates each partition's batch, appends it (idempotent producers are checked
+/// Produce (v0-2 carry legacy message sets, up-converted to v2 batches): validates each partition's batch, appends it (idempotent producers are checked
 /// by sequence; a retried batch is acknowledged with its original offsets, not written twice) and,
 /// for acks=all, makes it durable before answering unless a flush policy is configured. acks=0 gets
 /// no response. Per-partition errors: INVALID_TOPIC_EXCEPTION for internal topics (`__consumer_offsets` and

@@ -34,14 +34,7 @@ struct ConsumerOffsetsLog: Sendable {
         for r in records { builder.append(timestamp: now, key: r.key, value: r.value, headers: []) }
         let batch = try builder.build()
         let append = try replica.appendAsLeader(batch.bytes, origin: .coordinator, decompressionLimit: 0, now: now).result.get()
-        guard let pending = append.pendingFlush else { return }
-        do {
-            try pending.perform()
-        } catch {
-            replica.failFlush(error)
-            throw error
-        }
-        replica.completeFlush(pending, now: now)
+        if let pending = append.pendingFlush { try replica.flush(pending, now: now) }
     }
 
     /// Every record of a partition, in log order.

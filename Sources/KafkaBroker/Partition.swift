@@ -85,8 +85,7 @@ final class Partition: @unchecked Sendable {
     struct LeaderAppend: Sendable {
         var info: AppendInfo
         /// The flush this append waits for before its records count toward the high watermark; the
-        /// caller performs it (without the lock, on the blocking-I/O executor) and then calls
-        /// ``completeFlush(_:now:)`` or ``failFlush(_:)``.
+        /// caller performs it with ``flush(_:now:)``, on the blocking-I/O executor.
         var pendingFlush: PendingFlush?
     }
 
@@ -150,17 +149,21 @@ final class Partition: @unchecked Sendable {
         }
     }
 
-    /// Records a performed flush and lets the high watermark cover what it made durable.
-    func completeFlush(_ flush: PendingFlush, now: Int64) {
-        lock.withLock {
-            log.completeFlush(flush, now: now)
-            maybeIncrementHighWatermark(flush.end, in: log)
+    /// Performs an append's pending flush (it blocks: call it on the blocking-I/O executor), without the
+    /// partition's lock, then records it and lets the high watermark cover what it made durable. A
+    /// failed sync takes the log offline (see ``KafkaLog/PartitionLog/failFlush(_:)``) and is rethrown.
+    func flush(_ pending: PendingFlush, now: @autoclosure () -> Int64) throws(LogError) {
+        do {
+            try pending.perform()
+        } catch {
+            lock.withLock { log.failFlush(error) }
+            throw error
         }
-    }
-
-    /// Records a failed flush: the log goes offline (see ``KafkaLog/PartitionLog/failFlush(_:)``).
-    func failFlush(_ error: LogError) {
-        lock.withLock { log.failFlush(error) }
+        let now = now()
+        lock.withLock {
+            log.completeFlush(pending, now: now)
+            maybeIncrementHighWatermark(pending.end, in: log)
+        }
     }
 
     /// Raises the high watermark to `offset` (clamped to the log end offset) when that is higher: for

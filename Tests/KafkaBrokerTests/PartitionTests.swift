@@ -83,14 +83,12 @@ import Testing
         let other = try f.append(try Self.batch(count: 2), acks: 1).get()
         #expect(other.pendingFlush == nil && f.partition.highWatermark == 5)
         // The earlier flush completing must not move the high watermark back to its end.
-        try pending.perform()
-        f.partition.completeFlush(pending, now: Self.now)
+        try f.partition.flush(pending, now: Self.now)
         #expect(f.partition.highWatermark == 5)
 
         let next = try #require(try f.append(try Self.batch(count: 1), acks: -1).get().pendingFlush)
         #expect(f.partition.highWatermark == 5)
-        try next.perform()
-        f.partition.completeFlush(next, now: Self.now)
+        try f.partition.flush(next, now: Self.now)
         #expect(f.partition.highWatermark == 6)
         #expect(f.partition.withLog { $0.recoveryPoint } == 6)
     }
@@ -118,8 +116,7 @@ import Testing
         let append = try f.append(try Self.batch(count: 2), origin: .coordinator).get()
         let pending = try #require(append.pendingFlush)
         #expect(f.partition.highWatermark == 0)
-        try pending.perform()
-        f.partition.completeFlush(pending, now: Self.now)
+        try f.partition.flush(pending, now: Self.now)
         #expect(f.partition.highWatermark == 2)
         #expect(try f.batchEpochs() == [5])
     }

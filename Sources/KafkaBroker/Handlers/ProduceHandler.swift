@@ -145,8 +145,8 @@ struct ProduceHandler: RequestHandler {
         case notRun(String)
     }
 
-    /// Syncs every waiting partition at once on the blocking-I/O executor; then, under each lock, records the
-    /// flush and advances the high watermark. Returns the partitions whose flush did not succeed, with
+    /// Syncs every waiting partition at once on the blocking-I/O executor; each, once synced, records the
+    /// flush and advances its high watermark (`Partition.flush`). Returns the partitions whose flush did not succeed, with
     /// the error for their producers, who must not be told the data is safe: KAFKA_STORAGE_ERROR when
     /// fdatasync failed (that log is now offline), REQUEST_TIMED_OUT (retriable) when it never ran.
     private func flush(_ waiting: [Durability], context: RequestContext) async -> [(Durability, LogValidator.Failure)] {
@@ -154,7 +154,8 @@ struct ProduceHandler: RequestHandler {
             for (n, d) in waiting.enumerated() {
                 group.addTask {
                     do {
-                        try await replicas.io.run { () throws in try d.flush.perform() }
+                        let clock = replicas.clock
+                        try await replicas.io.run { () throws in try d.replica.flush(d.flush, now: clock.nowMs()) }
                         return (n, .synced)
                     } catch let error as LogError {
                         return (n, .failed(error))
@@ -168,15 +169,13 @@ struct ProduceHandler: RequestHandler {
             return all
         }
         var failed: [(Durability, LogValidator.Failure)] = []
-        let now = replicas.clock.nowMs()
         for (n, outcome) in outcomes {
             let d = waiting[n]
             let tp = d.replica.topicPartition
             switch outcome {
             case .synced:
-                d.replica.completeFlush(d.flush, now: now)
+                break
             case let .failed(error):
-                d.replica.failFlush(error)
                 context.logger.error("flush failed", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
                 failed.append((d, .init(code: error.errorCode, message: error.description)))
             case let .notRun(reason):

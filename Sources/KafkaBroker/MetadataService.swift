@@ -73,10 +73,7 @@ public actor MetadataService {
     /// Whether this node is the active controller: it leads the quorum and has replayed its epoch's
     /// leader-change entry, so its image holds everything committed before it.
     public nonisolated var isActiveController: Bool {
-        Self.isActiveController(publication.view)
-    }
-
-    static func isActiveController(_ view: MetadataPublication.View) -> Bool {
+        let view = publication.view
         guard view.status.isLeader, let start = view.status.epochStartOffset else { return false }
         return view.image.provenance.offset >= start
     }
@@ -131,9 +128,8 @@ public actor MetadataService {
         // Replay first on a scratch delta: a record the image refuses must not reach the log.
         for r in records { try scratch.replay(r.record) }
         let payloads = try records.map { Array(buffer: try MetadataRecordSerde.encode($0)) }
-        let last = try await driver.append(payloads)
-        // The driver hands committed entries over before it answers; this only guards that order.
-        _ = await publication.wait(until: { $0.image.provenance.offset >= last })
+        // The driver hands committed entries to the publication before it answers, so they are replayed here.
+        _ = try await driver.append(payloads)
     }
 
     /// Sends `request` to the active controller (see `ControllerClient`); nil when none answered in time.

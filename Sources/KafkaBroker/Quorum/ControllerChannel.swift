@@ -22,9 +22,8 @@ actor ControllerChannel {
     private let logger: Logger
     private var connection: Channel?
     private var nextCorrelationID: Int32 = 0
-    /// Callers waiting for the connection: requests go one at a time, in arrival order.
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// Requests go one at a time, in arrival order.
+    private var gate = SerialGate()
 
     init(host: String, port: Int, clientID: String, logger: Logger) {
         self.host = host
@@ -35,13 +34,8 @@ actor ControllerChannel {
 
     /// Sends a framed request (size prefix included) and returns the response body after its header.
     func roundTrip(frame: ByteBuffer, apiKey: APIKey, version: Int16, correlationID: Int32, timeoutMs: Int64) async throws -> ByteBuffer {
-        if busy {
-            await withCheckedContinuation { waiting.append($0) }
-        }
-        busy = true
-        defer {
-            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
-        }
+        if !gate.tryEnter() { await withCheckedContinuation { gate.park($0) } }
+        defer { gate.leave() }
         do {
             return try await exchange(frame: frame, apiKey: apiKey, version: version, correlationID: correlationID, timeoutMs: timeoutMs)
         } catch {

@@ -165,8 +165,6 @@ public actor QuorumDriver {
         core.describeQuorum(now: clock.nowMs())
     }
 
-    var highWatermark: Int64? { core.highWatermark }
-    var entryCodec: RaftEntryBatches { codec }
     var logEndOffset: Int64 { core.log.endOffset.offset }
     var voterSet: VoterSet { core.voters }
 

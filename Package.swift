@@ -63,6 +63,9 @@ let package = Package(
             name: "KafkaRaftWire",
             dependencies: ["KafkaRaft", "KafkaProtocol", "KafkaRecords", "KafkaLog", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // PURE: partition replication state machines (leader: ISR, high watermark, AlterPartition proposals,
+        // acks=all; follower: fetch positions, truncation, error handling). No I/O, no clock.
+        .target(name: "KafkaReplication"),
         // PURE: controller decisions (request + image -> metadata records + response).
         .target(
             name: "KafkaController",
@@ -135,6 +138,7 @@ let package = Package(
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
         .testTarget(name: "KafkaRaftTests", dependencies: ["KafkaRaft", "SeededRandom"]),
+        .testTarget(name: "KafkaReplicationTests", dependencies: ["KafkaReplication", "SeededRandom"]),
         .testTarget(
             name: "KafkaRaftWireTests",
             dependencies: ["KafkaRaftWire", "KafkaRaft", "KafkaProtocol", "KafkaRecords", "KafkaTestKit", "SeededRandom", "ProtocolSchema", .product(name: "NIOCore", package: "swift-nio")]

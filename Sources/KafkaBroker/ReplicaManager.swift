@@ -38,8 +38,14 @@ public final class ReplicaManager: @unchecked Sendable {
 
     /// Where this node's blocking file work runs (appends, fsyncs, cleaning, retention, checkpoints).
     let io: BlockingIOExecutor
+    /// The log directories' checkpoint files (see ``ReplicaCheckpoints``).
+    let checkpoints: ReplicaCheckpoints
 
     public init(config: ServerConfig, clock: NodeClock, logger: Logger, io: BlockingIOExecutor) {
+        checkpoints = ReplicaCheckpoints(
+            logDirectories: config.logDirs, highWatermarkIntervalMs: config.replicaHighWatermarkCheckpointIntervalMs,
+            recoveryPointIntervalMs: config.logFlushOffsetCheckpointIntervalMs, logStartOffsetIntervalMs: config.logFlushStartOffsetCheckpointIntervalMs
+        )
         self.clock = clock
         appended = AppendNotifier(clock: clock)
         self.config = config
@@ -122,8 +128,9 @@ public final class ReplicaManager: @unchecked Sendable {
             do {
                 let logDirectory = directory(for: tp)
                 let log = try PartitionLog.open(
-                    logDirectory: logDirectory, topic: tp.topic, partition: tp.partition, config: logConfig,
-                    now: clock.nowMs(), logger: logger
+                    logDirectory: logDirectory, topic: tp.topic, partition: tp.partition, config: logConfig, now: clock.nowMs(),
+                    checkpointed: checkpoints.offsets(topic: tp.topic, partition: tp.partition, logDirectory: logDirectory, logger: logger),
+                    logger: logger
                 )
                 if log.openReport.truncatedBytes > 0 {
                     logger.warning("recovered a partition log after an unclean shutdown", metadata: [
@@ -132,6 +139,11 @@ public final class ReplicaManager: @unchecked Sendable {
                 }
                 let replica = Partition(topicPartition: tp, topicID: topic.id, logDirectory: logDirectory, log: log, settings: settings,
                                         leaderEpoch: registration.leaderEpoch)
+                // The log's high watermark is the checkpointed one. A leader alone in the ISR has nobody to
+                // wait for: its high watermark is its log end offset (Kafka's makeLeader).
+                if registration.leader == config.nodeID, registration.isr == [config.nodeID] {
+                    replica.maybeIncrementHighWatermark(replica.logEndOffset)
+                }
                 lock.withLock {
                     replicas[tp] = replica
                     offline[tp] = nil
@@ -153,9 +165,11 @@ public final class ReplicaManager: @unchecked Sendable {
             do {
                 try replica.replace(log: { old in
                     try old.close()
+                    let offsets = CheckpointedOffsets(recoveryPoint: old.recoveryPoint, logStartOffset: old.logStartOffset,
+                                                      highWatermark: old.highWatermark)
                     return try PartitionLog.open(logDirectory: replica.logDirectory,
                                                  topic: tp.topic, partition: tp.partition, config: logConfig,
-                                                 now: clock.nowMs(), logger: logger)
+                                                 now: clock.nowMs(), checkpointed: offsets, logger: logger)
                 }, settings: settings)
             } catch {
                 logger.error("could not apply new topic settings", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
@@ -187,7 +201,8 @@ public final class ReplicaManager: @unchecked Sendable {
         }
     }
 
-    /// The `flush.ms` / `flush.messages` policies for every partition, and retention too when asked.
+    /// The `flush.ms` / `flush.messages` policies for every partition, and retention too when asked;
+    /// then the log directories' checkpoint files that are due.
     public func runMaintenance(now: Int64, retention: Bool) {
         for replica in lock.withLock({ Array(replicas.values) }) {
             do {
@@ -207,9 +222,11 @@ public final class ReplicaManager: @unchecked Sendable {
                 logger.error("log maintenance failed", metadata: ["kafka.partition": "\(replica.topicPartition)", "error": "\(error)"])
             }
         }
+        writeCheckpointsIfDue(now: now)
     }
 
-    /// Flushes and closes every log, leaving clean-shutdown markers.
+    /// Flushes and closes every log, leaving clean-shutdown markers, then writes the log directories'
+    /// checkpoint files.
     public func shutdown() {
         let all = lock.withLock { () -> [Partition] in
             defer { replicas = [:] }
@@ -222,5 +239,6 @@ public final class ReplicaManager: @unchecked Sendable {
                 logger.error("could not close partition log", metadata: ["kafka.partition": "\(replica.topicPartition)", "error": "\(error)"])
             }
         }
+        writeCheckpoints(LogDirectoryCheckpoints.Kind.allCases, of: all)
     }
 }

@@ -29,6 +29,10 @@ public enum LogError: Error, Hashable, Sendable, CustomStringConvertible {
     case recordListTooLarge(size: Int, segmentBytes: Int)
     /// The producer state rejected a batch (sequence, epoch).
     case producerState(ProducerStateError)
+    /// A follower's append whose batch at `offset` starts below `expectedAtLeast`: the first batch below
+    /// the log end offset (Kafka's `UnexpectedAppendOffsetException`), or a batch below the end of the
+    /// one before it (Kafka's `OffsetsOutOfOrderException`). Nothing was written.
+    case unexpectedAppendOffset(offset: Int64, expectedAtLeast: Int64)
     /// Bytes on disk that cannot be a torn write at the tail: a flushed segment that does not scan,
     /// or segments whose offsets overlap. Reported, never truncated away.
     case corruptSegment(path: String, position: Int64, reason: String)
@@ -50,7 +54,7 @@ public enum LogError: Error, Hashable, Sendable, CustomStringConvertible {
         case .messageTooLarge: .messageTooLarge
         case .recordListTooLarge: .recordListTooLarge
         case let .producerState(error): error.errorCode
-        case .invalidArgument: .unknownServerError
+        case .invalidArgument, .unexpectedAppendOffset: .unknownServerError
         }
     }
 
@@ -66,6 +70,8 @@ public enum LogError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .recordListTooLarge(size, segmentBytes):
             return "append of \(size) bytes exceeds segment.bytes \(segmentBytes)"
         case let .producerState(error): return error.description
+        case let .unexpectedAppendOffset(offset, expected):
+            return "unexpected append offset: a batch starts at \(offset), below \(expected)"
         case let .corruptSegment(path, position, reason): return "corrupt segment \(path) at byte \(position): \(reason)"
         case .closed: return "the log is closed"
         case let .offline(cause): return "the log is offline after a storage failure: \(cause)"

@@ -3,23 +3,30 @@
 ///     00000000000000000000.log         record batches, back to back, as appended
 ///     00000000000000000000.index       offset index of that segment
 ///     00000000000000000000.timeindex   time index of that segment
-///     recovery-point-offset-checkpoint offsets below this are durable (written on roll and close)
-///     log-start-offset-checkpoint      the log start offset (written when DeleteRecords moves it)
+///     recovery-point-offset-checkpoint offsets below this are durable (written on roll and close by a
+///                                      log whose caller does not checkpoint its log directory; else an
+///                                      older version's file, read only when the directory's lacks the partition)
+///     log-start-offset-checkpoint      the log start offset (written when DeleteRecords or a restart at an
+///                                      offset moves it)
+///     leader-epoch-checkpoint          where each leader epoch starts (``LeaderEpochCache``)
 ///     .kafka_cleanshutdown             present only between a clean close and the next open
 ///     cleaner-offset-checkpoint        the first offset the log cleaner has not cleaned yet (compacted logs)
 ///     <segment>.log.cleaned            a segment the cleaner is writing (discarded by recovery)
 ///     <segment>.log.swap               a cleaned segment being swapped in (recovery completes the swap)
 ///     <segment>.log.deleted            a replaced segment about to be removed (removed by recovery)
 ///
-/// A segment is named by its base offset, zero-padded to 20 digits. Kafka keeps the two checkpoints and
-/// the marker once per log directory for all partitions; here each partition keeps its own, in the same
-/// checkpoint format.
+/// A segment is named by its base offset, zero-padded to 20 digits. Kafka keeps the recovery point, log
+/// start offset and high watermark checkpoints, and the marker, once per log directory for all
+/// partitions; Strom's broker does so for the checkpoints (``LogDirectoryCheckpoints``), while the marker,
+/// the log start offset as DeleteRecords leaves it, and the metadata log's recovery point stay per
+/// partition, in the same checkpoint format.
 public enum LogFileNames {
     public static let logSuffix = ".log"
     public static let offsetIndexSuffix = ".index"
     public static let timeIndexSuffix = ".timeindex"
     public static let recoveryPointCheckpoint = "recovery-point-offset-checkpoint"
     public static let logStartOffsetCheckpoint = "log-start-offset-checkpoint"
+    public static let leaderEpochCheckpoint = "leader-epoch-checkpoint"
     public static let cleanShutdownMarker = ".kafka_cleanshutdown"
     public static let cleanerOffsetCheckpoint = "cleaner-offset-checkpoint"
     public static let cleanedSuffix = ".cleaned"

@@ -5,9 +5,11 @@ extension PartitionLog {
     /// Appends the batches of a Produce request's `records` as the leader: checks framing, CRCs and
     /// sizes, assigns offsets from the log end offset by rewriting each batch's baseOffset and
     /// partitionLeaderEpoch (outside the CRC), stamps `now` as maxTimestamp for LogAppendTime (CRC
-    /// recomputed), checks idempotent producers' sequences, rolls the segment when needed and writes
-    /// everything with one `pwrite`. Only headers are read; records are neither decompressed nor
-    /// validated here (that is the caller's LogValidator step).
+    /// recomputed), checks idempotent producers' sequences, starts `leaderEpoch` in the leader epoch
+    /// cache at the first batch's offset when it is newer than the latest epoch there (checkpointed
+    /// before the records are written), rolls the segment when needed and writes everything with one
+    /// `pwrite`. Only headers are read; records are neither decompressed nor validated here (that is the
+    /// caller's LogValidator step).
     ///
     /// A duplicate of one of a producer's last five batches writes nothing and returns the original
     /// offsets with `isDuplicate`. Nothing is made durable: call ``flush(upTo:now:)`` for that.
@@ -85,7 +87,11 @@ extension PartitionLog {
         }
         let total = headers.reduce(0) { $0 + $1.totalSize }
         let maxTimestamp = headers.map(\.maxTimestamp).max() ?? -1
+        let firstOffset = headers[0].baseOffset
         try changingFiles { () throws(LogError) in
+            try updateLeaderEpochCache { cache in
+                leaderEpoch > (cache.latestEpoch ?? -1) && cache.assign(epoch: leaderEpoch, startOffset: firstOffset)
+            }
             try maybeRoll(appendSize: total, maxTimestamp: maxTimestamp, lastOffset: next - 1, now: now)
             try activeSegment.append(pieces: pieces, headers: headers)
         }
@@ -126,34 +132,59 @@ extension PartitionLog {
         return overflow ? (b < 0 ? .max : .min) : difference
     }
 
-    func maybeRoll(appendSize: Int, maxTimestamp: Int64, lastOffset: Int64, now: Int64) throws(LogError) {
+    /// `rollTo`: the new segment's base offset when above the log end offset (a follower's first batch
+    /// after a gap a compacted leader left); an empty active segment that cannot hold `lastOffset` is
+    /// replaced by one there.
+    func maybeRoll(appendSize: Int, maxTimestamp: Int64, lastOffset: Int64, now: Int64, rollTo: Int64? = nil) throws(LogError) {
         let active = activeSegment
-        guard active.size > 0 else { return }
+        guard active.size > 0 else {
+            if let rollTo, !active.offsetIndex.canAppend(offset: lastOffset) { try roll(now: now, at: rollTo) }
+            return
+        }
         // Timestamps come from clients: any Int64 is possible, so the difference saturates instead of trapping.
         let waited = active.firstBatchTimestamp.map { $0 >= 0 ? Self.saturatingDifference(maxTimestamp, $0) : now - active.created }
             ?? now - active.created
         let full = active.size + Int64(appendSize) > Int64(config.segmentBytes)
         if full || waited > config.segmentMs || active.isIndexFull || !active.offsetIndex.canAppend(offset: lastOffset) {
-            try roll(now: now)
+            try roll(now: now, at: rollTo)
         }
     }
 
-    /// Seals and fsyncs the active segment, checkpoints the recovery point (everything is durable now),
-    /// then creates the next segment at the log end offset and fsyncs the directory.
+    /// Seals and fsyncs the active segment, checkpoints the recovery point (everything is durable now;
+    /// only when the log keeps its own checkpoint, see ``PartitionLog``), then creates the next segment at
+    /// the log end offset and fsyncs the directory.
     public func roll(now: Int64) throws(LogError) {
         try ensureOpen()
+        try roll(now: now, at: nil)
+    }
+
+    /// ``roll(now:)``, the new segment based at `base` when that is above the log end offset. An empty
+    /// active segment is not sealed: it is replaced when `base` is above its base offset, else kept.
+    func roll(now: Int64, at base: Int64?) throws(LogError) {
         let end = logEndOffset
-        guard activeSegment.size > 0 else { return }
+        let newBase = max(base ?? end, end)
+        if activeSegment.size == 0 {
+            guard newBase > activeSegment.baseOffset else { return }
+            try changingFiles { () throws(LogError) in
+                let empty = segments.removeLast()
+                try empty.deleteFiles()
+                let segment = try LogSegment.create(directory: directory, baseOffset: newBase, config: config, now: now, fileCache: fileCache)
+                try FileSystem.syncDirectory(directory)
+                segments.append(segment)
+            }
+            logger.debug("replaced an empty segment", metadata: metadata.merging(["log.segment": "\(newBase)"]) { $1 })
+            return
+        }
         try changingFiles { () throws(LogError) in
             try syncPendingDirectories()
             try activeSegment.seal()
             recoveryPoint = end
             lastFlushTime = now
-            try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: end)
-            let segment = try LogSegment.create(directory: directory, baseOffset: end, config: config, now: now, fileCache: fileCache)
+            if !checkpointsInLogDirectory { try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: end) }
+            let segment = try LogSegment.create(directory: directory, baseOffset: newBase, config: config, now: now, fileCache: fileCache)
             try FileSystem.syncDirectory(directory)
             segments.append(segment)
         }
-        logger.debug("rolled segment", metadata: metadata.merging(["log.segment": "\(end)"]) { $1 })
+        logger.debug("rolled segment", metadata: metadata.merging(["log.segment": "\(newBase)"]) { $1 })
     }
 }

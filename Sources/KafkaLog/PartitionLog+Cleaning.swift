@@ -32,7 +32,7 @@ extension PartitionLog {
     /// 3. the swap file is renamed `<base>.log` (fsync'd), the `.deleted` files removed;
     /// 4. the new segment is opened with its indexes rebuilt from a full scan.
     ///
-    /// Recovery (``open(logDirectory:topic:partition:config:now:producerPolicy:logger:fileCache:)``) finishes a
+    /// Recovery (``open(logDirectory:topic:partition:config:now:checkpointed:producerPolicy:logger:fileCache:)``) finishes a
     /// swap interrupted after step 1 and discards `.cleaned` and `.deleted` files, so a crash anywhere
     /// leaves every segment either as it was or as cleaned. Returns false, discarding the files, when
     /// the log changed under the round (a replaced segment was deleted or the log reopened).

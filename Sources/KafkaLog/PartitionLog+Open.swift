@@ -14,11 +14,15 @@ extension PartitionLog {
     ///    (``LogError/corruptSegment(path:position:reason:)``), not cut away: segments are fsync'd before
     ///    the next is created, so it cannot be a torn write. Other segments load their indexes after
     ///    sanity checks (rebuilding them from batch headers if those fail).
-    /// 3. Segments must not overlap. The log start offset is the larger of its checkpoint and the first
+    /// 3. Segments must not overlap. The log start offset is the largest of its checkpoints and the first
     ///    segment's base offset (never past the log end offset).
-    /// 4. Producer state is rebuilt from the batch headers at or after the log start offset.
-    /// 5. Scanned segments holding records are fsync'd; recovery point and high watermark become the log
-    ///    end offset; the clean-shutdown marker is removed. The log directory and the partition's are
+    /// 4. Producer state is rebuilt from the batch headers at or after the log start offset. The leader
+    ///    epoch cache is read from `leader-epoch-checkpoint` (empty when missing or unreadable) and cut to
+    ///    the log end offset, then given every epoch those batches carry that is newer than its latest
+    ///    (Kafka's recovery rule, which rebuilds a lost file), then cut to the log start offset.
+    /// 5. Scanned segments holding records are fsync'd; the recovery point becomes the log end offset,
+    ///    the high watermark the checkpointed one (see below) or else the log end offset, within
+    ///    `[logStartOffset, logEndOffset]`; the clean-shutdown marker is removed. The log directory and the partition's are
     ///    fsync'd by the first flush, roll or close, not now (``unsyncedDirectories``), whatever this open
     ///    changed in them: they are durable before records that need them, and only the active segment
     ///    changes until then, which the next open scans whatever the marker says.
@@ -28,8 +32,18 @@ extension PartitionLog {
     /// opening many logs never exhausts descriptors. Should the process run out of descriptors anyway
     /// (EMFILE, ENFILE), files are evicted from `fileCache` and opening runs once more: like recovery
     /// after a crash, it may be repeated from any point.
+    ///
+    /// Checkpoints: a caller that keeps its log directory's checkpoint files (``LogDirectoryCheckpoints``,
+    /// as Kafka's `LogManager`) passes what they hold for the partition as `checkpointed`, and the log then
+    /// leaves the recovery point to it. A field the files lack (a partition written before those files
+    /// existed, the upgrade path) falls back to the partition directory's own `recovery-point-offset-checkpoint`
+    /// and `log-start-offset-checkpoint`, and the high watermark to the log end offset (before the file
+    /// existed, every record was exposed). The log start offset is the larger of the two checkpoints, as
+    /// DeleteRecords writes the partition's own file at once and the directory's only later. Without
+    /// `checkpointed` (the metadata log, tools, tests) the log reads and writes its own files only.
     public static func open(
         logDirectory: String, topic: String, partition: Int32, config: LogConfig = LogConfig(), now: Int64,
+        checkpointed: CheckpointedOffsets? = nil,
         producerPolicy: ProducerStateManager.UnknownProducerPolicy = .acceptAnySequence,
         logger: Logger = Logger(label: "strom.log", factory: { _ in SwiftLogNoOpLogHandler() }),
         fileCache: LogFileCache = .shared
@@ -37,13 +51,13 @@ extension PartitionLog {
         try fileCache.retryingOnExhaustion { () throws(LogError) in
             try recoverAndOpen(
                 logDirectory: logDirectory, topic: topic, partition: partition, config: config, now: now,
-                producerPolicy: producerPolicy, logger: logger, fileCache: fileCache
+                checkpointed: checkpointed, producerPolicy: producerPolicy, logger: logger, fileCache: fileCache
             )
         }
     }
 
     private static func recoverAndOpen(
-        logDirectory: String, topic: String, partition: Int32, config: LogConfig, now: Int64,
+        logDirectory: String, topic: String, partition: Int32, config: LogConfig, now: Int64, checkpointed: CheckpointedOffsets?,
         producerPolicy: ProducerStateManager.UnknownProducerPolicy, logger: Logger, fileCache: LogFileCache
     ) throws(LogError) -> PartitionLog {
         try config.validate()
@@ -58,8 +72,17 @@ extension PartitionLog {
         _ = try FileSystem.createDirectory(directory)
         let markerPath = FileSystem.join(directory, LogFileNames.cleanShutdownMarker)
         let cleanShutdown = FileSystem.exists(markerPath)
-        let recoveryCheckpoint = try readCheckpoint(LogFileNames.recoveryPointCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
-        let startCheckpoint = try readCheckpoint(LogFileNames.logStartOffsetCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
+        // The partition's own files: the upgrade path for the directory's (see above).
+        var recoveryCheckpoint = checkpointed?.recoveryPoint
+        if recoveryCheckpoint == nil {
+            recoveryCheckpoint = try readCheckpoint(LogFileNames.recoveryPointCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
+        }
+        let startCheckpoints = [
+            checkpointed?.logStartOffset,
+            try readCheckpoint(LogFileNames.logStartOffsetCheckpoint, in: directory, topic: topic, partition: partition, logger: logger),
+        ].compactMap { $0 }
+        let startCheckpoint = startCheckpoints.max()
+        let storedEpochs = try readLeaderEpochCheckpoint(in: directory, topic: topic, partition: partition, logger: logger)
 
         let completedSwaps = try completeInterruptedSwaps(in: directory)
         let bases = try segmentBaseOffsets(in: directory)
@@ -101,15 +124,25 @@ extension PartitionLog {
         }
         let logEndOffset = segments[segments.count - 1].nextOffset
         let logStartOffset = min(max(startCheckpoint ?? 0, segments[0].baseOffset), logEndOffset)
-        let producerState = try rebuildProducerState(segments: segments, from: logStartOffset, policy: producerPolicy)
+        var epochs = storedEpochs ?? LeaderEpochCache()
+        epochs.truncateFromEnd(logEndOffset)
+        let producerState = try rebuildProducerState(segments: segments, from: logStartOffset, policy: producerPolicy) { header in
+            if header.partitionLeaderEpoch > (epochs.latestEpoch ?? -1) {
+                epochs.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset)
+            }
+        }
+        epochs.truncateFromStart(logStartOffset)
         for segment in segments.dropLast() { segment.releaseFile() }
         if cleanShutdown {
             try FileSystem.remove(markerPath)
         }
         let log = PartitionLog(
             topic: topic, partition: partition, directory: directory, config: config, fileCache: fileCache, logger: logger, segments: segments,
-            logStartOffset: logStartOffset, producerState: producerState, openReport: report, now: now
+            logStartOffset: logStartOffset, highWatermark: checkpointed?.highWatermark, producerState: producerState,
+            leaderEpochCache: epochs, checkpointsInLogDirectory: checkpointed != nil, openReport: report, now: now
         )
+        // A missing or unreadable file is written once it has something to hold.
+        log.leaderEpochCheckpointIsStale = storedEpochs.map { $0 != epochs } ?? !epochs.isEmpty
         log.unsyncedDirectories = unsyncedDirectories
         log.checkpointedRecoveryPoint = recoveryCheckpoint
         log.cleanerCheckpoint = try readCheckpoint(LogFileNames.cleanerOffsetCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
@@ -142,12 +175,15 @@ extension PartitionLog {
         return offset
     }
 
-    /// Producer state replayed from the headers of every batch ending at or after `startOffset`.
-    static func rebuildProducerState(segments: [LogSegment], from startOffset: Int64, policy: ProducerStateManager.UnknownProducerPolicy) throws(LogError) -> ProducerStateManager {
+    /// Producer state replayed from the headers of every batch ending at or after `startOffset`;
+    /// `eachHeader` sees every batch header of the segments read (those ending after `startOffset`).
+    static func rebuildProducerState(segments: [LogSegment], from startOffset: Int64, policy: ProducerStateManager.UnknownProducerPolicy,
+                                     eachHeader: (RecordBatchHeader) -> Void = { _ in }) throws(LogError) -> ProducerStateManager {
         var state = ProducerStateManager(unknownProducerPolicy: policy)
         for segment in segments where segment.nextOffset > startOffset {
             try segment.forEachBatchHeader { header, _ in
                 if header.lastOffset >= startOffset, let batch = ProducerBatch(header: header) { state.update(batch) }
+                eachHeader(header)
             }
         }
         return state

@@ -7,8 +7,8 @@ extension PartitionLog {
     }
 
     /// DeleteRecords: moves the log start offset up to `offset` (which must not pass the high watermark)
-    /// and deletes the segments now entirely below it. The new start offset is checkpointed before
-    /// returning. Returns the log start offset.
+    /// and deletes the segments now entirely below it; the leader epoch cache's earliest entry moves up
+    /// to it. The new start offset is checkpointed before returning. Returns the log start offset.
     @discardableResult
     public func deleteRecords(before offset: Int64) throws(LogError) -> Int64 {
         try ensureOpen()
@@ -53,7 +53,8 @@ extension PartitionLog {
 
     /// Deletes segments from the front while `shouldDelete(segment, next segment)` holds, the segment is
     /// not the active one and lies wholly below the high watermark; then moves the log start offset to the
-    /// first remaining segment if it was below, and forgets producers that ended before it.
+    /// first remaining segment if it was below, forgets producers that ended before it, and moves the
+    /// leader epoch cache's start up to it.
     private func deleteOldestSegments(
         into result: inout RetentionResult, where shouldDelete: (LogSegment, LogSegment) throws(LogError) -> Bool
     ) throws(LogError) {
@@ -71,16 +72,31 @@ extension PartitionLog {
         updateHighWatermark(highWatermark)
         recoveryPoint = max(recoveryPoint, logStartOffset)
         producerState.removeProducers(lastOffsetBelow: logStartOffset)
+        let start = logStartOffset
+        try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromStart(start) } }
         result.logStartOffset = logStartOffset
     }
 
-    /// Removes every batch whose last offset is >= `offset` (a follower truncating to the leader): deletes
-    /// the segments above it, truncates the one holding it, lowers the high watermark and recovery point
-    /// if needed, and rebuilds producer state from the log. `offset` must not be below the log start offset.
+    /// Kafka's `truncateTo`: removes every batch whose last offset is >= `offset` (a follower truncating to
+    /// the leader): deletes the segments above it, truncates the one holding it, lowers the high watermark
+    /// and recovery point if needed, drops the leader epoch entries starting at or after the new log end
+    /// offset (checkpointed before returning) and rebuilds producer state from the log. Below the first
+    /// segment the log restarts empty there (``truncateFullyAndStart(at:now:)``); below the log start
+    /// offset otherwise, the log start offset comes down to it. At or past the log end offset nothing
+    /// is removed, but epoch entries at or after the log end offset are still dropped (a leader that
+    /// started an epoch and wrote nothing in it).
     public func truncate(to offset: Int64, now: Int64) throws(LogError) {
         try ensureOpen()
-        guard offset >= logStartOffset else { throw .offsetOutOfRange(offset: offset, validRange: logStartOffset...logEndOffset) }
-        guard offset < logEndOffset else { return }
+        guard offset >= 0 else { throw .offsetOutOfRange(offset: offset, validRange: 0...logEndOffset) }
+        guard offset < logEndOffset else {
+            let end = logEndOffset
+            try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromEnd(end) } }
+            return
+        }
+        if offset < segments[0].baseOffset {
+            try truncateFullyAndStart(at: offset, now: now)
+            return
+        }
         try changingFiles { () throws(LogError) in
             while segments.count > 1, segments[segments.count - 1].baseOffset > offset {
                 let segment = segments.removeLast()
@@ -89,8 +105,15 @@ extension PartitionLog {
                 if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
             }
             try activeSegment.truncate(to: offset, now: now)
+            let end = logEndOffset
+            try updateLeaderEpochCache { $0.truncateFromEnd(end) }
+            if logStartOffset > end {
+                // Lower, and durable before records at the offsets it hid are appended again.
+                try writeCheckpoint(LogFileNames.logStartOffsetCheckpoint, offset: end)
+                logStartOffset = end
+            }
             updateHighWatermark(highWatermark)
-            recoveryPoint = min(recoveryPoint, logEndOffset)
+            recoveryPoint = min(recoveryPoint, end)
             producerState = try Self.rebuildProducerState(segments: segments, from: logStartOffset, policy: producerState.unknownProducerPolicy)
         }
         logger.info("truncated log", metadata: metadata.merging(["log.end_offset": "\(logEndOffset)"]) { $1 })
@@ -99,15 +122,21 @@ extension PartitionLog {
 
 extension PartitionLog {
     /// Empties the log and restarts it at `offset` (Kafka's `truncateFullyAndStartAt`, for a replica
-    /// that installed a snapshot ending there): the new empty segment at `offset` and the log start
-    /// checkpoint are durable before the old segments are deleted, so a crash leaves either the old
-    /// log or the new empty one, never a log with a gap.
+    /// that installed a snapshot ending there, or a follower whose leader's log starts past its end): the
+    /// new empty segment at `offset`, the log start checkpoint and the emptied leader epoch cache are
+    /// durable before the old segments are deleted, so a crash leaves either the old log or the new empty
+    /// one, never a log with a gap.
     public func truncateFullyAndStart(at offset: Int64, now: Int64) throws(LogError) {
         try ensureOpen()
         guard offset >= 0 else { throw .offsetOutOfRange(offset: offset, validRange: 0...Int64.max) }
         try changingFiles { () throws(LogError) in
             try writeCheckpoint(LogFileNames.logStartOffsetCheckpoint, offset: offset)
-            try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: offset)
+            if !checkpointsInLogDirectory { try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: offset) }
+            try updateLeaderEpochCache { cache in
+                let changed = !cache.isEmpty
+                cache.removeAll()
+                return changed
+            }
             let old = segments
             let fresh: LogSegment
             if let same = old.first(where: { $0.baseOffset == offset }) {

@@ -8,12 +8,28 @@ import NIOCore
 /// Offsets: `logStartOffset <= highWatermark <= logEndOffset`. Records below `logStartOffset` are
 /// deleted (whole segments are removed once entirely below it); `logEndOffset` is the next offset to
 /// assign; the high watermark is advanced by the caller (the broker's `Partition`, after the data it
-/// covers is durable enough; the log itself only clamps it when its start or end moves) and is kept in memory only: opening sets it to the log end offset. `recoveryPoint` is the
-/// flushed-offset watermark: offsets below it are on disk (fsync'd).
+/// covers is durable enough or replicated; the log itself only clamps it when its start or end moves)
+/// and is kept in memory only: ``open(logDirectory:topic:partition:config:now:checkpointed:producerPolicy:logger:fileCache:)``
+/// takes it from the caller's checkpoint (Kafka's `replication-offset-checkpoint`), else sets it to the log
+/// end offset. `recoveryPoint` is the flushed-offset watermark: offsets below it are on disk (fsync'd).
 ///
-/// Durability protocol: a segment is sealed and fsync'd before the next one is created, and the
-/// recovery-point checkpoint is written (atomically) on roll and on close; close also writes the
-/// clean-shutdown marker, which open removes. Opening recovers, see ``open(logDirectory:topic:partition:config:now:producerPolicy:logger:fileCache:)``.
+/// Leader epochs: ``leaderEpochCache`` holds where each leader epoch starts (Kafka's
+/// `LeaderEpochFileCache`), filled by appends from the batches' partition leader epochs and trimmed by
+/// truncation and by raising the log start offset; `leader-epoch-checkpoint` holds it whenever records
+/// past what it describes are written (see ``leaderEpochCheckpointIsStale``).
+///
+/// Durability protocol: a segment is sealed and fsync'd before the next one is created, so every
+/// segment but the active one is durable, and open scans the active one whatever the checkpoints say.
+/// The recovery point therefore only bounds which sealed segments open re-verifies: a stale checkpoint
+/// (too low or too high) costs a longer or shorter scan, never records. Where it is checkpointed:
+/// - a log opened without `checkpointed` offsets (the metadata log, tools, tests) keeps its own
+///   `recovery-point-offset-checkpoint` in the partition directory, written (atomically) on roll and close;
+/// - a log opened with them belongs to a caller that writes its log directory's checkpoint files
+///   (``LogDirectoryCheckpoints``, Kafka's `LogManager` role) periodically and at clean shutdown, from
+///   ``recoveryPoint``, ``logStartOffset`` and ``highWatermark``; the log writes no recovery point itself.
+/// Either way the log start offset is checkpointed in the partition directory before DeleteRecords or
+/// ``truncateFullyAndStart(at:now:)`` return, and close creates the clean-shutdown marker, which open
+/// removes. Opening recovers, see ``open(logDirectory:topic:partition:config:now:checkpointed:producerPolicy:logger:fileCache:)``.
 ///
 /// Descriptors: the log holds none of its own. Segments' `.log` files are open only while ``fileCache``
 /// keeps them (an idle log's may all be evicted; they reopen on use) and index files are opened only in
@@ -60,10 +76,20 @@ public final class PartitionLog {
     var unsyncedDirectories: [String] = []
     /// What `recovery-point-offset-checkpoint` holds, as read at open or last written.
     var checkpointedRecoveryPoint: Int64?
+    /// Whether the caller checkpoints this log's offsets in its log directory's files (the log was opened
+    /// with `checkpointed` offsets): then the log writes no `recovery-point-offset-checkpoint` of its own.
+    let checkpointsInLogDirectory: Bool
+    /// Where each leader epoch starts (Kafka's `LeaderEpochFileCache`), as `leader-epoch-checkpoint` holds it.
+    public internal(set) var leaderEpochCache: LeaderEpochCache
+    /// `leader-epoch-checkpoint` may not hold ``leaderEpochCache``: open changed the cache it read (a
+    /// truncated tail, a missing or unreadable file). Written before any record is, so a crash never
+    /// leaves records the file describes wrongly.
+    var leaderEpochCheckpointIsStale = false
 
     init(
         topic: String, partition: Int32, directory: String, config: LogConfig, fileCache: LogFileCache, logger: Logger,
-        segments: [LogSegment], logStartOffset: Int64, producerState: ProducerStateManager, openReport: LogOpenReport, now: Int64
+        segments: [LogSegment], logStartOffset: Int64, highWatermark: Int64?, producerState: ProducerStateManager,
+        leaderEpochCache: LeaderEpochCache, checkpointsInLogDirectory: Bool, openReport: LogOpenReport, now: Int64
     ) {
         self.topic = topic
         self.partition = partition
@@ -74,10 +100,12 @@ public final class PartitionLog {
         self.segments = segments
         self.logStartOffset = logStartOffset
         let end = segments.last!.nextOffset
-        self.highWatermark = end
+        self.highWatermark = min(max(highWatermark ?? end, logStartOffset), end)
         self.recoveryPoint = end
         self.lastFlushTime = now
         self.producerState = producerState
+        self.leaderEpochCache = leaderEpochCache
+        self.checkpointsInLogDirectory = checkpointsInLogDirectory
         self.openReport = openReport
     }
 
@@ -167,7 +195,8 @@ public final class PartitionLog {
     }
 
     /// Flushes what is not yet durable (acks=1 records too, as Kafka does at a clean shutdown), writes the
-    /// recovery-point checkpoint if it changed, then creates the clean-shutdown marker, and releases the
+    /// recovery-point checkpoint if it changed (unless the caller checkpoints the log directory, which
+    /// it does after closing its logs), then creates the clean-shutdown marker, and releases the
     /// segments' files from the file cache. The log cannot be used afterwards; ranges already returned
     /// stay readable.
     ///
@@ -180,7 +209,7 @@ public final class PartitionLog {
         try ensureOpen()
         try changingFiles { () throws(LogError) in
             if logEndOffset > recoveryPoint { try flush(now: lastFlushTime) }
-            if (checkpointedRecoveryPoint ?? 0) != recoveryPoint {
+            if !checkpointsInLogDirectory, (checkpointedRecoveryPoint ?? 0) != recoveryPoint {
                 try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: recoveryPoint)
             }
             try FileSystem.createEmptyFile(FileSystem.join(directory, LogFileNames.cleanShutdownMarker))
@@ -216,7 +245,7 @@ public final class PartitionLog {
     }
 }
 
-/// What ``PartitionLog/open(logDirectory:topic:partition:config:now:producerPolicy:logger:fileCache:)`` found.
+/// What ``PartitionLog/open(logDirectory:topic:partition:config:now:checkpointed:producerPolicy:logger:fileCache:)`` found.
 public struct LogOpenReport: Hashable, Sendable {
     /// The clean-shutdown marker was present.
     public var cleanShutdown: Bool

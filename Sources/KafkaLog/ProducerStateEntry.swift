@@ -24,9 +24,11 @@ public struct ProducerBatch: Hashable, Sendable {
     }
 
     /// The batch described by a header (its offsets as the header states them); nil when the batch has
-    /// no producer id (producerId < 0, a non-idempotent producer).
+    /// no producer id (producerId < 0, a non-idempotent producer) or is a control batch (a transaction
+    /// marker ends a transaction rather than continuing the producer's sequence; markers will update
+    /// transaction state when transactions are supported).
     public init?(header: RecordBatchHeader) {
-        guard header.producerId >= 0 else { return nil }
+        guard header.producerId >= 0, !header.isControl else { return nil }
         self.init(
             producerId: header.producerId, producerEpoch: header.producerEpoch, firstSequence: header.baseSequence,
             lastSequence: Self.sequence(header.baseSequence, plus: header.lastOffsetDelta),

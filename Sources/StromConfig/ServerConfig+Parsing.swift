@@ -179,6 +179,9 @@ extension ServerConfig {
         config.offsetsRetentionCheckIntervalMs = try p.optionalInt64("offsets.retention.check.interval.ms", range: 1...Int64.max) ?? 600_000
         config.logCleanerEnable = try p.optionalBool("log.cleaner.enable") ?? true
         config.logCleanerBackoffMs = try p.optionalInt64("log.cleaner.backoff.ms", range: 0...Int64.max) ?? 15_000
+        config.replicaHighWatermarkCheckpointIntervalMs = try p.optionalInt64("replica.high.watermark.checkpoint.interval.ms", range: 0...Int64.max) ?? 5_000
+        config.logFlushOffsetCheckpointIntervalMs = try p.optionalInt64("log.flush.offset.checkpoint.interval.ms", range: 0...Int64(Int32.max)) ?? 60_000
+        config.logFlushStartOffsetCheckpointIntervalMs = try p.optionalInt64("log.flush.start.offset.checkpoint.interval.ms", range: 0...Int64(Int32.max)) ?? 60_000
         config.explicitKeys = Set(properties.keys)
         config.quorumElectionTimeoutMs = try p.optionalInt64("controller.quorum.election.timeout.ms", range: 1...Int64(Int32.max)) ?? 1_000
         config.quorumFetchTimeoutMs = try p.optionalInt64("controller.quorum.fetch.timeout.ms", range: 1...Int64(Int32.max)) ?? 2_000

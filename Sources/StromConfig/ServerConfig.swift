@@ -51,6 +51,16 @@ public struct ServerConfig: Hashable, Sendable {
     public var groupConsumerHeartbeatIntervalMs: Int32 = 5_000
     public var groupConsumerMaxSize: Int32 = .max
 
+    /// `replica.high.watermark.checkpoint.interval.ms`: how often each log directory's high watermarks are
+    /// written to its `replication-offset-checkpoint` (and at shutdown).
+    public var replicaHighWatermarkCheckpointIntervalMs: Int64 = 5_000
+    /// `log.flush.offset.checkpoint.interval.ms`: how often each log directory's recovery points are written
+    /// to its `recovery-point-offset-checkpoint` (and at shutdown).
+    public var logFlushOffsetCheckpointIntervalMs: Int64 = 60_000
+    /// `log.flush.start.offset.checkpoint.interval.ms`: how often each log directory's log start offsets are
+    /// written to its `log-start-offset-checkpoint` (and at shutdown).
+    public var logFlushStartOffsetCheckpointIntervalMs: Int64 = 60_000
+
     /// `log.cleaner.enable`: whether compacted topics (`cleanup.policy=compact`) are cleaned.
     public var logCleanerEnable = true
     /// `log.cleaner.backoff.ms`: how long the cleaner waits when it found nothing to clean.

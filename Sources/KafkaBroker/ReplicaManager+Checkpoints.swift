@@ -1,0 +1,95 @@
+import KafkaLog
+import Logging
+import NIOConcurrencyHelpers
+
+/// The log directories' checkpoint files (``KafkaLog/LogDirectoryCheckpoints``), as Kafka's
+/// `ReplicaManager` (high watermarks) and `LogManager` (recovery points, log start offsets) keep them:
+/// read once per directory, when its first partition opens, and written for every partition the node
+/// holds there every `replica.high.watermark.checkpoint.interval.ms`,
+/// `log.flush.offset.checkpoint.interval.ms` and `log.flush.start.offset.checkpoint.interval.ms`
+/// respectively, and all three at shutdown, after the logs closed.
+///
+/// Stale files are safe: a high watermark too low hides records until the leader advances it again; a
+/// recovery point too low or too high only changes how many sealed segments open re-verifies (see
+/// ``KafkaLog/PartitionLog``); the log start offset is also in the partition's own file once DeleteRecords
+/// moved it. Partitions whose log is offline are left out of the next write, as in Kafka.
+final class ReplicaCheckpoints: @unchecked Sendable {
+    typealias Kind = LogDirectoryCheckpoints.Kind
+
+    let logDirectories: [String]
+    let intervals: [Kind: Int64]
+    private let lock = NIOLock()
+    private var read: [String: LogDirectoryCheckpoints] = [:]
+    /// When each kind was last written (or checkpointing started).
+    private var lastWritten: [Kind: Int64] = [:]
+
+    init(logDirectories: [String], highWatermarkIntervalMs: Int64, recoveryPointIntervalMs: Int64, logStartOffsetIntervalMs: Int64) {
+        self.logDirectories = logDirectories
+        intervals = [.highWatermark: highWatermarkIntervalMs, .recoveryPoint: recoveryPointIntervalMs, .logStartOffset: logStartOffsetIntervalMs]
+    }
+
+    /// What `logDirectory`'s files held for a partition when first read. A directory that cannot be read
+    /// lists nothing: the partitions' own files and defaults apply (logged).
+    func offsets(topic: String, partition: Int32, logDirectory: String, logger: Logger) -> CheckpointedOffsets {
+        lock.withLock {
+            if read[logDirectory] == nil {
+                do {
+                    read[logDirectory] = try LogDirectoryCheckpoints.read(logDirectory: logDirectory, logger: logger)
+                } catch {
+                    logger.warning("could not read the log directory's checkpoint files", metadata: ["log.dir": "\(logDirectory)", "error": "\(error)"])
+                    read[logDirectory] = LogDirectoryCheckpoints(logDirectory: logDirectory)
+                }
+            }
+            return read[logDirectory]!.offsets(topic: topic, partition: partition)
+        }
+    }
+
+    /// The kinds whose interval has passed at `now`, marked written; none on the first call, which
+    /// starts the intervals.
+    func due(now: Int64) -> [Kind] {
+        lock.withLock {
+            Kind.allCases.filter { kind in
+                guard let last = lastWritten[kind] else {
+                    lastWritten[kind] = now
+                    return false
+                }
+                guard now - last >= intervals[kind]! else { return false }
+                lastWritten[kind] = now
+                return true
+            }
+        }
+    }
+}
+
+extension ReplicaManager {
+    /// Writes the checkpoint files whose interval has passed (from ``runMaintenance(now:retention:)``).
+    func writeCheckpointsIfDue(now: Int64) {
+        let kinds = checkpoints.due(now: now)
+        guard !kinds.isEmpty else { return }
+        writeCheckpoints(kinds, of: allReplicas)
+    }
+
+    /// Replaces each log directory's `kinds` files with the lines of `replicas` there (sorted by topic
+    /// and partition); a directory holding none of them gets empty files. A failed write is logged and
+    /// the next interval tries again.
+    func writeCheckpoints(_ kinds: [LogDirectoryCheckpoints.Kind], of replicas: [Partition]) {
+        var entries: [String: [LogDirectoryCheckpoints.Kind: [OffsetCheckpoint.Entry]]] = [:]
+        for directory in checkpoints.logDirectories { entries[directory] = [:] }
+        for replica in replicas {
+            let lines = replica.withLog { log in kinds.compactMap { kind in log.checkpointEntry(kind).map { (kind, $0) } } }
+            for (kind, line) in lines { entries[replica.logDirectory, default: [:]][kind, default: []].append(line) }
+        }
+        for (directory, byKind) in entries {
+            for kind in kinds {
+                let sorted = (byKind[kind] ?? []).sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+                do {
+                    try LogDirectoryCheckpoints.write(kind, entries: sorted, logDirectory: directory)
+                } catch {
+                    logger.error("could not write a checkpoint file", metadata: [
+                        "log.dir": "\(directory)", "log.file": "\(kind.fileName)", "error": "\(error)",
+                    ])
+                }
+            }
+        }
+    }
+}

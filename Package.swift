@@ -76,7 +76,7 @@ let package = Package(
             name: "KafkaBroker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaController", "KafkaLog", "KafkaGroups", "StromConfig",
-                "KafkaRaft", "KafkaRaftWire",
+                "KafkaRaft", "KafkaRaftWire", "KafkaReplication",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -31,6 +31,7 @@ public enum BrokerAssembly {
         .init { FetchHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID, sessions: $0.fetchSessions) },
         .init { ListOffsetsHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
         .init { DeleteRecordsHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
+        .init { OffsetForLeaderEpochHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
         .init { MetadataHandler(metadata: $0.metadata, config: $0.config) },
         .init { CreateTopicsHandler(metadata: $0.metadata) },
         .init { DeleteTopicsHandler(metadata: $0.metadata) },

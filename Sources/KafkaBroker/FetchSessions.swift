@@ -15,6 +15,10 @@ public struct FetchSessions: Sendable {
         public var fetchOffset: Int64
         public var maxBytes: Int32
         public var currentLeaderEpoch: Int32
+        /// The epoch of the fetcher's last fetched batch (KIP-320, Fetch v12+), -1 when not given; and its
+        /// log start offset (followers), -1 when not given.
+        public var lastFetchedEpoch: Int32 = -1
+        public var logStartOffset: Int64 = -1
         /// What the last response told the client, so unchanged partitions can be left out.
         public var lastHighWatermark: Int64 = -1
         public var lastLogStartOffset: Int64 = -1
@@ -94,6 +98,8 @@ public struct FetchSessions: Sendable {
             existing.fetchOffset = p.fetchOffset
             existing.maxBytes = p.maxBytes
             existing.currentLeaderEpoch = p.currentLeaderEpoch
+            existing.lastFetchedEpoch = p.lastFetchedEpoch
+            existing.logStartOffset = p.logStartOffset
             existing.topicID = p.topicID
             s.partitions[p.topicPartition] = existing
         } else {

@@ -2,6 +2,7 @@ import KafkaLog
 import KafkaMetadata
 import KafkaProtocol
 import KafkaRecords
+import KafkaReplication
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -24,10 +25,19 @@ final class Partition: @unchecked Sendable {
     let topicID: KafkaUUID
     /// The log directory (one of `log.dirs`) holding this partition.
     let logDirectory: String
-    private let lock = NIOLock()
-    private var log: PartitionLog
-    private var _settings: Settings
-    private var _leaderEpoch: Int32
+    let lock = NIOLock()
+    private(set) var log: PartitionLog
+    var _settings: Settings
+    var _leaderEpoch: Int32
+    /// The leader's view of replication while this node leads the partition (followers' progress, the
+    /// ISR, the high watermark); nil on a follower, and for the metadata log, whose quorum commits.
+    var leaderState: PartitionLeaderState?
+    /// The partition registration this node last applied (``recordRegistration(_:)``).
+    var appliedRegistration: PartitionRegistration?
+    /// acks=all produce requests waiting for the high watermark.
+    let highWatermarkWaiters: HighWatermarkWaiters
+    /// Where leader effects go (fetch wake-ups, ISR proposals).
+    let hooks: ReplicationHooks
 
     struct Settings: Sendable {
         var logAppendTime: Bool
@@ -37,6 +47,8 @@ final class Partition: @unchecked Sendable {
         var timestampAfterMaxMs: Int64
         /// `cleanup.policy` includes `compact`: producers must key every record.
         var compacted: Bool = false
+        /// `min.insync.replicas`: acks=all needs this many in-sync replicas.
+        var minInsyncReplicas: Int = 1
 
         /// For partitions no client writes to (`__cluster_metadata`).
         static let internalOnly = Settings(logAppendTime: false, flushBeforeAcksAll: false, maxMessageBytes: .max,
@@ -44,13 +56,15 @@ final class Partition: @unchecked Sendable {
     }
 
     init(topicPartition: TopicPartition, topicID: KafkaUUID, logDirectory: String, log: PartitionLog, settings: Settings,
-         leaderEpoch: Int32) {
+         leaderEpoch: Int32, hooks: ReplicationHooks = ReplicationHooks()) {
+        self.hooks = hooks
         self.topicPartition = topicPartition
         self.topicID = topicID
         self.logDirectory = logDirectory
         self.log = log
         self._settings = settings
         self._leaderEpoch = leaderEpoch
+        self.highWatermarkWaiters = HighWatermarkWaiters(highWatermark: log.highWatermark)
     }
 
     var settings: Settings { lock.withLock { _settings } }
@@ -76,8 +90,12 @@ final class Partition: @unchecked Sendable {
     /// Swaps in a log reopened with new settings (topic configs changed).
     func replace(log newLog: (PartitionLog) throws -> PartitionLog, settings: Settings) rethrows {
         try lock.withLock {
+            // The reopened log starts with the high watermark the old one had, not at its end.
+            let highWatermark = log.highWatermark
             log = try newLog(log)
+            log.updateHighWatermark(highWatermark)
             _settings = settings
+            leaderState?.minInsyncReplicas = settings.minInsyncReplicas
         }
     }
 
@@ -87,6 +105,8 @@ final class Partition: @unchecked Sendable {
         /// The flush this append waits for before its records count toward the high watermark; the
         /// caller performs it with ``flush(_:now:)``, on the blocking-I/O executor.
         var pendingFlush: PendingFlush?
+        /// The leader epoch the records were appended under (acks=all waits within it).
+        var leaderEpoch: Int32 = -1
     }
 
     /// The one path by which this node appends to the partition as its leader (Kafka's
@@ -133,15 +153,24 @@ final class Partition: @unchecked Sendable {
         let timestampType: TimestampType
         if case .client = origin, settings.logAppendTime { timestampType = .logAppendTime } else { timestampType = .createTime }
         do {
-            let append = try lock.withLock { () throws -> LeaderAppend in
-                let info = try log.append(validated, leaderEpoch: explicitEpoch ?? _leaderEpoch, timestampType: timestampType, now: now)
-                if sync, let pending = try log.prepareFlush() {
-                    return LeaderAppend(info: info, pendingFlush: pending)
+            let (append, effects) = try lock.withLock { () throws -> (LeaderAppend, [LeaderEffect]) in
+                if case .client = origin, let leaderState,
+                   let error = leaderState.minIsrCheck(requiredAcks: requiredAcks, minInsyncReplicas: settings.minInsyncReplicas) {
+                    throw LogValidator.Failure(code: ErrorCode(rawValue: error.code),
+                                               message: "The size of the current ISR \(leaderState.isr.sorted()) is insufficient to satisfy the min.isr requirement of \(settings.minInsyncReplicas) for partition \(topicPartition)")
                 }
-                if advance { maybeIncrementHighWatermark(log.logEndOffset, in: log) }
-                return LeaderAppend(info: info, pendingFlush: nil)
+                let epoch = explicitEpoch ?? _leaderEpoch
+                let info = try log.append(validated, leaderEpoch: epoch, timestampType: timestampType, now: now)
+                if sync, let pending = try log.prepareFlush() {
+                    return (LeaderAppend(info: info, pendingFlush: pending, leaderEpoch: epoch), [])
+                }
+                let effects = advance ? advanceLeaderEnd(log.logEndOffset, now: now) : []
+                return (LeaderAppend(info: info, pendingFlush: nil, leaderEpoch: epoch), effects)
             }
+            perform(effects)
             return (.success(append), inflatedBytes)
+        } catch let failure as LogValidator.Failure {
+            return (.failure(failure), inflatedBytes)
         } catch let error as LogError {
             return (.failure(LogValidator.Failure(error)), inflatedBytes)
         } catch {
@@ -160,10 +189,11 @@ final class Partition: @unchecked Sendable {
             throw error
         }
         let now = now()
-        lock.withLock {
+        let effects = lock.withLock { () -> [LeaderEffect] in
             log.completeFlush(pending, now: now)
-            maybeIncrementHighWatermark(pending.end, in: log)
+            return advanceLeaderEnd(pending.end, now: now)
         }
+        perform(effects)
     }
 
     /// Raises the high watermark to `offset` (clamped to the log end offset) when that is higher: for
@@ -174,7 +204,7 @@ final class Partition: @unchecked Sendable {
 
     /// The one place this node assigns a partition's high watermark: forward only, never past the log
     /// end offset. Caller holds the lock.
-    private func maybeIncrementHighWatermark(_ candidate: Int64, in log: PartitionLog) {
+    func maybeIncrementHighWatermark(_ candidate: Int64, in log: PartitionLog) {
         if candidate > log.highWatermark { log.updateHighWatermark(candidate) }
     }
 }

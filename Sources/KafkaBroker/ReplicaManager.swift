@@ -14,7 +14,6 @@ import StromConfig
 /// Partitions live in the first log directory that already has them, else in the one holding the
 /// fewest partitions.
 public final class ReplicaManager: @unchecked Sendable {
-    private let config: ServerConfig
     let logger: Logger
     private let lock = NIOLock()
     private var replicas: [TopicPartition: Partition] = [:]
@@ -40,6 +39,13 @@ public final class ReplicaManager: @unchecked Sendable {
     let io: BlockingIOExecutor
     /// The log directories' checkpoint files (see ``ReplicaCheckpoints``).
     let checkpoints: ReplicaCheckpoints
+    let config: ServerConfig
+    /// The follower side: one fetcher per leader this node follows partitions of.
+    let fetchers: ReplicaFetcherManager
+    /// The leader side's ISR proposals to the controller; attached once the metadata service exists.
+    let replication = NIOLockedValueBox(ReplicationLinks())
+    /// This node's broker epoch, as its latest image says (-1 before it registered).
+    var brokerEpoch: Int64 { replication.withLockedValue { $0.brokerEpoch } }
 
     public init(config: ServerConfig, clock: NodeClock, logger: Logger, io: BlockingIOExecutor) {
         checkpoints = ReplicaCheckpoints(
@@ -47,10 +53,12 @@ public final class ReplicaManager: @unchecked Sendable {
             recoveryPointIntervalMs: config.logFlushOffsetCheckpointIntervalMs, logStartOffsetIntervalMs: config.logFlushStartOffsetCheckpointIntervalMs
         )
         self.clock = clock
+        fetchers = ReplicaFetcherManager(nodeID: config.nodeID, config: config, logger: logger)
         appended = AppendNotifier(clock: clock)
         self.config = config
         self.logger = logger
         self.io = io
+        fetchers.attach(self)
     }
 
     func replica(_ tp: TopicPartition) -> Partition? {
@@ -94,6 +102,8 @@ public final class ReplicaManager: @unchecked Sendable {
         for topic in topics {
             ensureLogs(topic, image: image)
         }
+        applyRoles(topics, removed: Array((delta?.removedTopics ?? [:]).values), image: image,
+                   brokersChanged: delta.map { $0.base.brokers != image.brokers } ?? true)
         for name in configChanged {
             guard let topic = image.topic(named: name) else { continue }
             reconfigure(topic, image: image)
@@ -110,7 +120,8 @@ public final class ReplicaManager: @unchecked Sendable {
             maxMessageBytes: logConfig.maxMessageBytes,
             timestampBeforeMaxMs: value("message.timestamp.before.max.ms"),
             timestampAfterMaxMs: value("message.timestamp.after.max.ms"),
-            compacted: logConfig.cleanupPolicy.contains(.compact)
+            compacted: logConfig.cleanupPolicy.contains(.compact),
+            minInsyncReplicas: Int(value("min.insync.replicas"))
         )
         return (logConfig, settings)
     }
@@ -121,10 +132,7 @@ public final class ReplicaManager: @unchecked Sendable {
             let tp = TopicPartition(topic.name, index)
             let registration = topic.partitions[index]!
             guard registration.replicas.contains(config.nodeID) else { continue }
-            if let existing = replica(tp) {
-                existing.updateLeaderEpoch(registration.leaderEpoch)
-                continue
-            }
+            if replica(tp) != nil { continue }
             do {
                 let logDirectory = directory(for: tp)
                 let log = try PartitionLog.open(
@@ -138,12 +146,7 @@ public final class ReplicaManager: @unchecked Sendable {
                     ])
                 }
                 let replica = Partition(topicPartition: tp, topicID: topic.id, logDirectory: logDirectory, log: log, settings: settings,
-                                        leaderEpoch: registration.leaderEpoch)
-                // The log's high watermark is the checkpointed one. A leader alone in the ISR has nobody to
-                // wait for: its high watermark is its log end offset (Kafka's makeLeader).
-                if registration.leader == config.nodeID, registration.isr == [config.nodeID] {
-                    replica.maybeIncrementHighWatermark(replica.logEndOffset)
-                }
+                                        leaderEpoch: registration.leaderEpoch, hooks: replicationHooks)
                 lock.withLock {
                     replicas[tp] = replica
                     offline[tp] = nil

@@ -74,6 +74,11 @@ public final class StromNode: Sendable {
         // One executor for the node's blocking file work (see BlockingIOExecutor).
         let io = BlockingIOExecutor()
         let replicas = ReplicaManager(config: config, clock: clock, logger: logger, io: io)
+        replicas.startReplication(send: { request in
+            await metadata.controllerCall(request, version: AlterPartitionManager.version,
+                                          local: { await metadata.handleAlterPartition(request) },
+                                          notController: { $0.errorCode == ErrorCode.notController.rawValue })
+        })
         replicas.apply(image: metadata.image, delta: nil)
         metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
         let voters = try await QuorumVoters.initial(config: config, clock: clock, logger: logger)
@@ -291,6 +296,7 @@ public final class StromNode: Sendable {
         for t in listenerTasks { await t.value }
         maintenance?.cancel()
         await maintenance?.value
+        await replicas.stopReplication()
         await metadata.stop()
         await groups.stop()
         replicas.shutdown()

@@ -10,3 +10,9 @@ public struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(topic)-\(partition)" }
 }
+
+extension TopicPartition: Comparable {
+    public static func < (a: TopicPartition, b: TopicPartition) -> Bool {
+        (a.topic, a.partition) < (b.topic, b.partition)
+    }
+}

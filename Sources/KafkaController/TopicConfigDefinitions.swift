@@ -55,7 +55,7 @@ public enum TopicConfigs {
         .init(name: "min.cleanable.dirty.ratio", type: .double, brokerSynonym: "log.cleaner.min.cleanable.ratio", defaultValue: { _ in "0.5" },
               isValid: { Double($0).map { $0 >= 0 && $0 <= 1 } ?? false }),
         .init(name: "min.compaction.lag.ms", type: .long, brokerSynonym: "log.cleaner.min.compaction.lag.ms", defaultValue: { _ in "0" }, isValid: long(0)),
-        .init(name: "min.insync.replicas", type: .int, brokerSynonym: "min.insync.replicas", defaultValue: { _ in "1" }, isValid: long(1, Int64(Int32.max))),
+        .init(name: "min.insync.replicas", type: .int, brokerSynonym: "min.insync.replicas", defaultValue: { c in String(c.minInsyncReplicas) }, isValid: long(1, Int64(Int32.max))),
         .init(name: "preallocate", type: .boolean, brokerSynonym: "log.preallocate", defaultValue: { _ in "false" }, isValid: oneOf(["true", "false"])),
         .init(name: "retention.bytes", type: .long, brokerSynonym: "log.retention.bytes",
               defaultValue: { c in String(c.logRetentionBytes) }, isValid: long(-1)),

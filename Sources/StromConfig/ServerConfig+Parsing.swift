@@ -31,7 +31,7 @@ extension ServerConfig {
         "num.network.threads", "num.io.threads", "num.replica.fetchers", "num.recovery.threads.per.data.dir",
         "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "background.threads", "queued.max.requests",
         "offsets.topic.replication.factor", "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
-        "min.insync.replicas", "unclean.leader.election.enable", "log.cleanup.policy",
+        "unclean.leader.election.enable", "log.cleanup.policy",
         "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
         "metadata.log.dir", "log.message.format.version", "inter.broker.protocol.version",
     ]
@@ -201,6 +201,17 @@ extension ServerConfig {
         config.groupConsumerMaxSize = try p.optionalInt32("group.consumer.max.size", range: 1...Int32.max) ?? .max
         if config.groupConsumerHeartbeatIntervalMs >= config.groupConsumerSessionTimeoutMs {
             throw ConfigError(key: "group.consumer.heartbeat.interval.ms", "must be less than group.consumer.session.timeout.ms")
+        }
+        config.replicaLagTimeMaxMs = try p.optionalInt64("replica.lag.time.max.ms", range: 1...Int64(Int32.max)) ?? 30_000
+        config.replicaFetchWaitMaxMs = try p.optionalInt32("replica.fetch.wait.max.ms", range: 0...Int32.max) ?? 500
+        config.replicaFetchMinBytes = try p.optionalInt32("replica.fetch.min.bytes", range: 1...Int32.max) ?? 1
+        config.replicaFetchMaxBytes = try p.optionalInt32("replica.fetch.max.bytes", range: 0...Int32.max) ?? 1_048_576
+        config.replicaFetchResponseMaxBytes = try p.optionalInt32("replica.fetch.response.max.bytes", range: 0...Int32.max) ?? 10_485_760
+        config.replicaFetchBackoffMs = try p.optionalInt64("replica.fetch.backoff.ms", range: 0...Int64(Int32.max)) ?? 1_000
+        config.replicaSocketTimeoutMs = try p.optionalInt64("replica.socket.timeout.ms", range: 1...Int64(Int32.max)) ?? 30_000
+        config.minInsyncReplicas = try p.optionalInt32("min.insync.replicas", range: 1...Int32.max) ?? 1
+        if Int64(config.replicaFetchWaitMaxMs) >= config.replicaSocketTimeoutMs {
+            throw ConfigError(key: "replica.fetch.wait.max.ms", "must be less than replica.socket.timeout.ms")
         }
         if let unknown = p.remaining.filter({ !acceptedWithoutEffect.contains($0) }).sorted().first {
             throw ConfigError(key: unknown, "unknown configuration key")

@@ -85,6 +85,19 @@ public struct ServerConfig: Hashable, Sendable {
     public var controllerQuotaWindowNum: Int = 11
     public var controllerQuotaWindowSizeSeconds: Int = 1
 
+    /// Partition replication: `replica.lag.time.max.ms` (a follower not caught up for this long leaves
+    /// the ISR), `replica.fetch.wait.max.ms`, `replica.fetch.min.bytes`, `replica.fetch.max.bytes` (per
+    /// partition), `replica.fetch.response.max.bytes`, `replica.fetch.backoff.ms` (after a failed fetch),
+    /// `replica.socket.timeout.ms`, and `min.insync.replicas` (the broker default of the topic setting).
+    public var replicaLagTimeMaxMs: Int64 = 30_000
+    public var replicaFetchWaitMaxMs: Int32 = 500
+    public var replicaFetchMinBytes: Int32 = 1
+    public var replicaFetchMaxBytes: Int32 = 1_048_576
+    public var replicaFetchResponseMaxBytes: Int32 = 10_485_760
+    public var replicaFetchBackoffMs: Int64 = 1_000
+    public var replicaSocketTimeoutMs: Int64 = 30_000
+    public var minInsyncReplicas: Int32 = 1
+
     /// Kafka keys that were given and are accepted but have no effect in Strom (thread counts, socket
     /// buffer sizes, replication factors of internal topics on a single node, …), for a warning.
     public var ignoredKeys: [String]

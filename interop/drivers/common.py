@@ -4,7 +4,7 @@ A driver is run as `PYTHON driver.py (version | produce SPEC OUT | read SPEC OUT
 are JSON files; bytes travel as standard base64, null as null, so keys and values may be binary
 and "empty" stays distinct from "null". Must run on any Python 3 (Debian's /usr/bin/python3 too).
 
-Produce spec: {"bootstrap", "topic", "create": {"partitions": N} | null, "codec",
+Produce spec: {"bootstrap", "topic", "create": {"partitions": N, "replication_factor": R, "configs": {..}} | null, "codec",
   "idempotent": bool, "timeout": seconds,
   "records": [{"partition", "key", "value", "headers": [{"name", "value"}]}]}
 Produce result: {"client", "acks": [{"index", "partition", "offset"}], "errors": [{"index", "error"}]}

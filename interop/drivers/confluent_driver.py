@@ -27,7 +27,8 @@ def create_topic(spec, deadline):
     admin = AdminClient({"bootstrap.servers": spec["bootstrap"]})
     n = spec["create"]["partitions"]
     configs = spec["create"].get("configs") or {}
-    for _, f in admin.create_topics([NewTopic(spec["topic"], num_partitions=n, replication_factor=1, config=configs)],
+    rf = spec["create"].get("replication_factor", 1)
+    for _, f in admin.create_topics([NewTopic(spec["topic"], num_partitions=n, replication_factor=rf, config=configs)],
                                     request_timeout=15).items():
         f.result(timeout=deadline.left())
     while True:  # wait until metadata shows every partition with a leader

@@ -60,7 +60,8 @@ struct FetchHandler: SplicingRequestHandler {
             for p in topic.partitions {
                 guard let name else { unknownIDs.append((topic.topicID, p.partition)); continue }
                 requested.append(.init(topicPartition: TopicPartition(name, p.partition), topicID: id, fetchOffset: p.fetchOffset,
-                                       maxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch))
+                                       maxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch,
+                                       lastFetchedEpoch: v >= 12 ? p.lastFetchedEpoch : -1, logStartOffset: v >= 5 ? p.logStartOffset : -1))
             }
         }
         let forgotten: [TopicPartition] = request.forgottenTopicsData.flatMap { f -> [TopicPartition] in
@@ -78,12 +79,14 @@ struct FetchHandler: SplicingRequestHandler {
             return nil
         }
 
+        let follower = Self.follower(of: request, version: v)
         let clock = replicas.clock
         let deadline = clock.nowMs() + Int64(max(0, request.maxWaitMs))
         var results: [PartitionRead]
         while true {
             let generation = replicas.appended.generation
-            results = read(partitions, image: metadata.image, maxBytes: Int(request.maxBytes), isolationLevel: request.isolationLevel)
+            results = read(partitions, image: metadata.image, maxBytes: Int(request.maxBytes), isolationLevel: request.isolationLevel,
+                           follower: follower)
             let bytes = results.reduce(0) { $0 + $1.recordBytes }
             let hasError = results.contains { $0.data.errorCode != 0 } || !unknownIDs.isEmpty
             if bytes >= Int(request.minBytes) || hasError || clock.nowMs() >= deadline || request.maxWaitMs <= 0
@@ -142,8 +145,16 @@ struct FetchHandler: SplicingRequestHandler {
         return out
     }
 
-    private func read(_ partitions: [FetchSessions.Partition], image: MetadataImage, maxBytes: Int, isolationLevel: Int8)
-        -> [PartitionRead] {
+    /// The follower a Fetch comes from (its replica id and broker epoch), or nil for a consumer:
+    /// `ReplicaState` from v15, `ReplicaId` before.
+    static func follower(of request: FetchRequest, version: Int16) -> (id: Int32, brokerEpoch: Int64)? {
+        let id = version >= 15 ? request.replicaState.replicaID : request.replicaID
+        guard id >= 0 else { return nil }
+        return (id, version >= 15 ? request.replicaState.replicaEpoch : -1)
+    }
+
+    private func read(_ partitions: [FetchSessions.Partition], image: MetadataImage, maxBytes: Int, isolationLevel: Int8,
+                      follower: (id: Int32, brokerEpoch: Int64)?) -> [PartitionRead] {
         var remaining = max(0, maxBytes)
         var first = true
         return partitions.map { p in
@@ -156,16 +167,46 @@ struct FetchHandler: SplicingRequestHandler {
             }
             let replica: Partition
             switch replicas.leader(of: p.topicPartition, image: image, nodeID: nodeID, currentLeaderEpoch: p.currentLeaderEpoch) {
-            case let .success(leader): replica = leader.replica
+            case let .success(leader):
+                replica = leader.replica
+                // A replica fetch from a broker that is not assigned this partition.
+                if let follower, !leader.registration.replicas.contains(follower.id) { return fail(.notLeaderOrFollower) }
             case let .failure(code): return fail(code)
             }
             do {
                 let limit = min(Int(max(0, p.maxBytes)), remaining)
-                let fetched = try replica.withLog { log in
-                    try log.read(fetchOffset: p.fetchOffset, maxBytes: limit, minOneBatch: first, upperBound: log.highWatermark)
+                let now = replicas.clock.nowMs()
+                let outcome = try replica.withLog { log -> (fetched: FetchData?, diverging: (Int32, Int64)?, logEndOffset: Int64) in
+                    // KIP-320: a fetcher whose last fetched epoch ends before its fetch offset here (or which
+                    // has an epoch this log never had) diverged; it is told where that epoch ends instead.
+                    if p.lastFetchedEpoch >= 0 {
+                        let end = log.endOffset(forLeaderEpoch: p.lastFetchedEpoch)
+                        if end.leaderEpoch < p.lastFetchedEpoch || end.endOffset < p.fetchOffset {
+                            return (nil, (end.leaderEpoch, end.endOffset), log.logEndOffset)
+                        }
+                    }
+                    // Followers read up to the log end offset, consumers up to the high watermark.
+                    let fetched = try log.read(fetchOffset: p.fetchOffset, maxBytes: limit, minOneBatch: first,
+                                               upperBound: follower == nil ? log.highWatermark : nil)
+                    return (fetched, nil, log.logEndOffset)
                 }
-                data.highWatermark = fetched.highWatermark
-                data.lastStableOffset = fetched.highWatermark
+                if let (epoch, endOffset) = outcome.diverging {
+                    let snapshot = replica.withLog { ($0.highWatermark, $0.logStartOffset) }
+                    data.highWatermark = snapshot.0
+                    data.lastStableOffset = snapshot.0
+                    data.logStartOffset = snapshot.1
+                    data.divergingEpoch = .init(epoch: epoch, endOffset: endOffset)
+                    return PartitionRead(partition: p, data: data, slice: nil)
+                }
+                let fetched = outcome.fetched!
+                if let follower {
+                    replica.recordFollowerFetch(replicaID: follower.id, brokerEpoch: follower.brokerEpoch, fetchOffset: p.fetchOffset,
+                                                logStartOffset: p.logStartOffset, leaderLogEndOffset: outcome.logEndOffset, now: now)
+                }
+                // A follower's fetch may just have moved the high watermark: it learns the new one at once.
+                let highWatermark = follower == nil ? fetched.highWatermark : replica.highWatermark
+                data.highWatermark = highWatermark
+                data.lastStableOffset = highWatermark
                 data.logStartOffset = fetched.logStartOffset
                 if let range = fetched.records {
                     if range.length >= spliceThreshold {

@@ -50,6 +50,7 @@ struct ProduceHandler: RequestHandler {
         let image = metadata.image
         var response = ProduceResponse()
         var waiting: [Durability] = []
+        var replication: [Replication] = []
         // What validating compressed records may inflate to, for the whole request: many partitions or
         // many legacy wrappers cannot multiply it.
         var inflateBudget = Self.requestInflateBudget(messageMaxBytes: metadata.config.messageMaxBytes)
@@ -58,7 +59,7 @@ struct ProduceHandler: RequestHandler {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)
             for (i, p) in topic.partitionData.enumerated() {
                 var result = PartitionResponse(index: p.index, baseOffset: -1)
-                let outcome: Result<(AppendInfo, Durability?), LogValidator.Failure>
+                let outcome: Result<(AppendInfo, Durability?, Replication), LogValidator.Failure>
                 if !acksValid {
                     outcome = .failure(.init(code: .invalidRequiredAcks, message: "acks must be -1, 0 or 1, not \(request.acks)"))
                 } else if TopicName.internalTopics.contains(topic.name) {
@@ -72,11 +73,12 @@ struct ProduceHandler: RequestHandler {
                                            position: (t, i), inflateBudget: &inflateBudget, context: context)
                 }
                 switch outcome {
-                case let .success((info, durability)):
+                case let .success((info, durability, replicated)):
                     result.baseOffset = info.firstOffset
                     result.logAppendTimeMs = info.logAppendTime
                     result.logStartOffset = info.logStartOffset
                     if let durability { waiting.append(durability) }
+                    if request.acks == -1 { replication.append(replicated) }
                 case let .failure(f):
                     Self.refuse(&result, f, partition: "\(topic.name)-\(p.index)", context: context)
                 }
@@ -91,6 +93,17 @@ struct ProduceHandler: RequestHandler {
                             partition: "\(d.replica.topicPartition)", context: context)
             }
         }
+        // acks=all: each partition's records must be in every in-sync replica's log (the high watermark
+        // passed them) before the producer hears of them.
+        let replicated = replication.filter { response.responses[$0.topic].partitionResponses[$0.partition].errorCode == 0 }
+        if !replicated.isEmpty {
+            for (r, code) in await waitForReplication(replicated, timeoutMs: Int64(max(0, request.timeoutMs))) {
+                response.responses[r.topic].partitionResponses[r.partition].baseOffset = -1
+                Self.refuse(&response.responses[r.topic].partitionResponses[r.partition],
+                            .init(code: code, message: Self.replicationMessage(code, r.replica.topicPartition)),
+                            partition: "\(r.replica.topicPartition)", context: context)
+            }
+        }
         return request.acks == 0 ? nil : response
     }
 
@@ -103,7 +116,7 @@ struct ProduceHandler: RequestHandler {
     }
 
     private func append(_ records: ByteBuffer?, to tp: TopicPartition, image: MetadataImage, acks: Int16, position: (Int, Int),
-                        inflateBudget: inout Int, context: RequestContext) async -> Result<(AppendInfo, Durability?), LogValidator.Failure> {
+                        inflateBudget: inout Int, context: RequestContext) async -> Result<(AppendInfo, Durability?, Replication), LogValidator.Failure> {
         let replica: Partition
         switch replicas.leader(of: tp, image: image, nodeID: nodeID) {
         case let .success(leader): replica = leader.replica
@@ -128,12 +141,52 @@ struct ProduceHandler: RequestHandler {
         switch appended.result {
         case let .success(append):
             if append.pendingFlush == nil { replicas.appended.notifyAll() }
-            return .success((append.info, append.pendingFlush.map { Durability(topic: position.0, partition: position.1, replica: replica, flush: $0) }))
+            return .success((append.info, append.pendingFlush.map { Durability(topic: position.0, partition: position.1, replica: replica, flush: $0) },
+                             Replication(topic: position.0, partition: position.1, replica: replica,
+                                         requiredOffset: append.info.lastOffset + 1, leaderEpoch: append.leaderEpoch)))
         case let .failure(f):
             if f.code == .kafkaStorageError {
                 context.logger.error("append failed", metadata: ["kafka.partition": "\(tp)", "error": "\(f.message)"])
             }
             return .failure(f)
+        }
+    }
+
+    /// One partition's acks=all append waiting for the ISR.
+    private struct Replication: Sendable {
+        var topic: Int
+        var partition: Int
+        var replica: Partition
+        /// The high watermark that covers the append.
+        var requiredOffset: Int64
+        var leaderEpoch: Int32
+    }
+
+    /// Waits, for every partition at once, until its high watermark covers the append (or the request's
+    /// timeout passes, or the leadership ends); returns the partitions that failed, with their error.
+    private func waitForReplication(_ waits: [Replication], timeoutMs: Int64) async -> [(Replication, ErrorCode)] {
+        let clock = replicas.clock
+        return await withTaskGroup(of: (Int, ErrorCode?).self) { group in
+            for (n, w) in waits.enumerated() {
+                group.addTask {
+                    (n, await w.replica.waitForAcksAll(requiredOffset: w.requiredOffset, leaderEpoch: w.leaderEpoch,
+                                                       timeoutMs: timeoutMs, clock: clock))
+                }
+            }
+            var failed: [(Replication, ErrorCode)] = []
+            for await (n, code) in group {
+                if let code { failed.append((waits[n], code)) }
+            }
+            return failed
+        }
+    }
+
+    private static func replicationMessage(_ code: ErrorCode, _ tp: TopicPartition) -> String {
+        switch code {
+        case .requestTimedOut: "The records were appended but not replicated to the in-sync replicas within the request timeout."
+        case .notEnoughReplicasAfterAppend: "The records were appended, but the in-sync replicas of \(tp) fell below min.insync.replicas."
+        case .notLeaderOrFollower: "This server lost the leadership of \(tp) before the records were replicated."
+        default: "\(code)"
         }
     }
 

@@ -1,0 +1,55 @@
+import KafkaLog
+import KafkaProtocol
+
+/// OffsetForLeaderEpoch (KIP-101, KIP-320): for each partition, the largest leader epoch at most the
+/// requested one that this leader's log has, and the offset where that epoch ends (the start of the
+/// next epoch, or the log end offset for the latest), from the leader epoch cache; -1/-1 when the log
+/// has no epoch that old. Followers ask after a leader change to find where their log diverged;
+/// consumers ask to detect truncation. Answered by the leader only, except for the debugging replica
+/// id -2 (v3+), which any replica answers. Per-partition errors: UNKNOWN_TOPIC_OR_PARTITION,
+/// NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (`current_leader_epoch`, v2+).
+struct OffsetForLeaderEpochHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 0...4
+
+    /// The replica id of a debugging client: served by any replica, not only the leader.
+    static let debuggingReplicaID: Int32 = -2
+
+    let metadata: MetadataService
+    let replicas: ReplicaManager
+    let nodeID: Int32
+
+    func handle(_ request: OffsetForLeaderEpochRequest, context: RequestContext) async -> OffsetForLeaderEpochResponse? {
+        let image = metadata.image
+        let v = context.apiVersion
+        let anyReplica = v >= 3 && request.replicaID == Self.debuggingReplicaID
+        var response = OffsetForLeaderEpochResponse()
+        for topic in request.topics {
+            var t = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult(topic: topic.topic)
+            for p in topic.partitions {
+                var r = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.EpochEndOffset(partition: p.partition)
+                let tp = TopicPartition(topic.topic, p.partition)
+                let currentLeaderEpoch = v >= 2 ? p.currentLeaderEpoch : -1
+                let replica: Partition?
+                if anyReplica, image.topic(named: tp.topic)?.partitions[tp.partition] != nil {
+                    replica = replicas.replica(tp)
+                    if replica == nil { r.errorCode = ErrorCode.notLeaderOrFollower.rawValue }
+                } else {
+                    switch replicas.leader(of: tp, image: image, nodeID: nodeID, currentLeaderEpoch: currentLeaderEpoch) {
+                    case let .success(leader): replica = leader.replica
+                    case let .failure(code):
+                        replica = nil
+                        r.errorCode = code.rawValue
+                    }
+                }
+                if let replica {
+                    let answer = replica.withLog { $0.endOffset(forLeaderEpoch: p.leaderEpoch) }
+                    r.leaderEpoch = answer.leaderEpoch
+                    r.endOffset = answer.endOffset
+                }
+                t.partitions.append(r)
+            }
+            response.topics.append(t)
+        }
+        return response
+    }
+}

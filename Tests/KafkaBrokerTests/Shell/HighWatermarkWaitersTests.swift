@@ -1,0 +1,72 @@
+@testable import KafkaBroker
+import BrokerTestKit
+import Testing
+
+/// acks=all waiters on a manual clock: each ends on the change that decides it (the high watermark
+/// reaching its offset, the leadership ending) or on its timeout, once, never by polling.
+@Suite struct HighWatermarkWaitersTests {
+    @Test func aWaiterEndsWhenTheHighWatermarkReachesItsOffset() async {
+        let clock = ManualClock()
+        let waiters = HighWatermarkWaiters(highWatermark: 0)
+        waiters.leadershipChanged(to: 4, highWatermark: 0)
+        let waiting = Task { await waiters.wait(untilOffset: 10, leaderEpoch: 4, timeoutMs: 30_000, clock: clock) }
+        await clock.sleepers(atLeast: 1)
+        while waiters.waiterCount == 0 { await Task.yield() }
+        waiters.advance(to: 9)
+        #expect(waiters.waiterCount == 1, "a high watermark short of the offset leaves the waiter waiting")
+        waiters.advance(to: 10)
+        #expect(await waiting.value == .reached)
+        #expect(waiters.waiterCount == 0)
+    }
+
+    @Test func aWaiterWhoseOffsetIsAlreadyCoveredEndsAtOnce() async {
+        let clock = ManualClock()
+        let waiters = HighWatermarkWaiters(highWatermark: 0)
+        waiters.leadershipChanged(to: 1, highWatermark: 20)
+        #expect(await waiters.wait(untilOffset: 20, leaderEpoch: 1, timeoutMs: 30_000, clock: clock) == .reached)
+    }
+
+    @Test func aNewLeadershipReleasesTheWaitersOfTheOldOne() async {
+        let clock = ManualClock()
+        let waiters = HighWatermarkWaiters(highWatermark: 0)
+        waiters.leadershipChanged(to: 1, highWatermark: 0)
+        let waiting = Task { await waiters.wait(untilOffset: 5, leaderEpoch: 1, timeoutMs: 30_000, clock: clock) }
+        while waiters.waiterCount == 0 { await Task.yield() }
+        waiters.leadershipChanged(to: nil, highWatermark: 3)
+        #expect(await waiting.value == .leadershipChanged)
+        // A wait under an epoch this node no longer leads ends at once.
+        #expect(await waiters.wait(untilOffset: 1, leaderEpoch: 1, timeoutMs: 30_000, clock: clock) == .leadershipChanged)
+    }
+
+    @Test func aWaiterTimesOutOnTheNodesClockAndOnlyThen() async {
+        let clock = ManualClock()
+        let waiters = HighWatermarkWaiters(highWatermark: 0)
+        waiters.leadershipChanged(to: 2, highWatermark: 0)
+        let waiting = Task { await waiters.wait(untilOffset: 5, leaderEpoch: 2, timeoutMs: 1_000, clock: clock) }
+        await clock.sleepers(atLeast: 1)
+        while waiters.waiterCount == 0 { await Task.yield() }
+        clock.advance(byMs: 999)
+        #expect(waiters.waiterCount == 1)
+        clock.advance(byMs: 1)
+        #expect(await waiting.value == .timedOut)
+        #expect(waiters.waiterCount == 0, "a timed-out waiter is removed")
+        // The high watermark moving later resumes nothing twice.
+        waiters.advance(to: 5)
+    }
+
+    @Test func truncationFollowsKafkasRulesForADivergingEpoch() {
+        // The follower has the leader's epoch: both logs agree below the smaller end.
+        let same = ReplicaFetcher.truncationOffset(leaderEpoch: 3, leaderEndOffset: 120, localEndOffset: 150,
+                                                   localEpochEnd: { _ in (3, 140) })
+        #expect(same == 120)
+        // The follower lacks that epoch: it goes back to the end of its own largest earlier epoch.
+        let older = ReplicaFetcher.truncationOffset(leaderEpoch: 3, leaderEndOffset: 120, localEndOffset: 150,
+                                                    localEpochEnd: { _ in (2, 90) })
+        #expect(older == 90)
+        // No epoch that old here, or none given: the smaller end offset.
+        #expect(ReplicaFetcher.truncationOffset(leaderEpoch: 3, leaderEndOffset: 120, localEndOffset: 100,
+                                                localEpochEnd: { _ in nil }) == 100)
+        #expect(ReplicaFetcher.truncationOffset(leaderEpoch: -1, leaderEndOffset: -1, localEndOffset: 100,
+                                                localEpochEnd: { _ in (1, 50) }) == 0)
+    }
+}

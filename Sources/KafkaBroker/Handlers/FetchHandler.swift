@@ -1,6 +1,7 @@
 import KafkaLog
 import KafkaMetadata
 import KafkaProtocol
+import KafkaReplication
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -176,13 +177,19 @@ struct FetchHandler: SplicingRequestHandler {
             do {
                 let limit = min(Int(max(0, p.maxBytes)), remaining)
                 let now = replicas.clock.nowMs()
+                let leaderEpoch = replica.leaderEpoch
                 let outcome = try replica.withLog { log -> (fetched: FetchData?, diverging: (Int32, Int64)?, logEndOffset: Int64) in
-                    // KIP-320: a fetcher whose last fetched epoch ends before its fetch offset here (or which
-                    // has an epoch this log never had) diverged; it is told where that epoch ends instead.
+                    // KIP-320: a fetcher whose last fetched epoch ends before its fetch offset here (or that
+                    // epoch is newer than any here) diverged; it is told where that epoch ends instead.
                     if p.lastFetchedEpoch >= 0 {
-                        let end = log.endOffset(forLeaderEpoch: p.lastFetchedEpoch)
-                        if end.leaderEpoch < p.lastFetchedEpoch || end.endOffset < p.fetchOffset {
-                            return (nil, (end.leaderEpoch, end.endOffset), log.logEndOffset)
+                        switch LeaderFetchCheck.check(
+                            currentLeaderEpoch: nil, lastFetchedEpoch: p.lastFetchedEpoch, fetchOffset: p.fetchOffset,
+                            leaderEpoch: leaderEpoch, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset,
+                            endOffsetForEpoch: { let e = log.endOffset(forLeaderEpoch: $0); return EpochEndOffset(leaderEpoch: e.leaderEpoch, endOffset: e.endOffset) }
+                        ) {
+                        case .read: break
+                        case let .divergingEpoch(end): return (nil, (end.leaderEpoch, end.endOffset), log.logEndOffset)
+                        case .error: throw LogError.offsetOutOfRange(offset: p.fetchOffset, validRange: log.logStartOffset...log.logEndOffset)
                         }
                     }
                     // Followers read up to the log end offset, consumers up to the high watermark.

@@ -75,6 +75,15 @@ class Cluster:
     def restart(self, node):
         self.script("restart", node)
 
+    def pause(self, node):
+        """SIGSTOP: the process keeps its sockets but answers nothing (a long GC pause, a stalled VM)."""
+        os.kill(self.pid(node), signal.SIGSTOP)
+        with open(self.log_path(node), "ab") as log:
+            log.write(b"\n==== interop: paused with SIGSTOP\n")
+
+    def resume(self, node):
+        os.kill(self.pid(node), signal.SIGCONT)
+
     def wipe(self, node=None):
         self.script("wipe", *([node] if node else []))
 

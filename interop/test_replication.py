@@ -64,59 +64,106 @@ def create_replicated_topic(cluster, workdir):
     return partitions
 
 
-@pytest.mark.timeout(420)
-def test_kill9_of_a_partition_leader_loses_no_acknowledged_record(cluster, workdir):
-    cluster.start()
-    cluster.wait_for_brokers(3)
-    before = create_replicated_topic(cluster, workdir)
-    victim = before[0]["leader"]
-
-    acks_path, stop, summary_path = workdir / "acks.txt", workdir / "stop", workdir / "producer-summary.json"
-    progress_path = workdir / "progress.txt"
-    with open(workdir / "producer.log", "wb") as plog:
+def start_producer(cluster, workdir):
+    paths = {k: workdir / v for k, v in (("acks", "acks.txt"), ("stop", "stop"), ("summary", "producer-summary.json"),
+                                          ("progress", "progress.txt"), ("log", "producer.log"))}
+    with open(paths["log"], "wb") as plog:
         producer = subprocess.Popen(
             [str(VENV_PY), str(DRIVERS / "durability_producer.py"), "--bootstrap", cluster.bootstrap,
              "--topic", TOPIC, "--partitions", str(PARTITIONS), "--value-size", "100",
-             "--max-in-flight", "2000", "--acks-file", str(acks_path), "--stop-file", str(stop),
-             "--summary-file", str(summary_path), "--progress-file", str(progress_path)],
+             "--max-in-flight", "2000", "--acks-file", str(paths["acks"]), "--stop-file", str(paths["stop"]),
+             "--summary-file", str(paths["summary"]), "--progress-file", str(paths["progress"]), "--timeout", "360"],
             stdout=plog, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return producer, paths
+
+
+def leaders_moved_off(cluster, victim):
+    d = describe(cluster, TOPIC)
+    return d if all(v["leader"] not in (-1, victim) and victim not in v["isrs"] for v in d.values()) else None
+
+
+def all_in_sync(cluster):
+    d = describe(cluster, TOPIC)
+    return d if all(sorted(v["isrs"]) == [1, 2, 3] and v["leader"] > 0 for v in d.values()) else None
+
+
+def run_with_fault(cluster, workdir, fault):
+    """Starts the cluster, creates the topic, runs the producer; after 3000 delivery reports calls
+    fault(cluster, victim, acks_path, producer, facts) with the leader of partition 0 as the victim;
+    once every replica is back in every ISR, stops the producer, reads everything back and checks it."""
+    cluster.start()
+    cluster.wait_for_brokers(3)
+    victim = create_replicated_topic(cluster, workdir)[0]["leader"]
+    producer, paths = start_producer(cluster, workdir)
     facts = {"victim": victim}
     try:
-        wait_for_acks(acks_path, 3000, producer, 120, "before the kill")
-        cluster.kill9(victim)
-        at_kill = count_lines(acks_path)
-        t0 = time.time()
-        # The partitions the victim led get a new leader from the ISR; the producer carries on there.
-        wait_for_acks(acks_path, at_kill + 1, producer, 60, "after the kill")
-        facts["first delivery report after the kill (s)"] = round(time.time() - t0, 2)
-        after = wait_until("new leaders elected", lambda: (lambda d: d if all(
-            v["leader"] not in (-1, victim) for v in d.values()) else None)(describe(cluster, TOPIC)), 60)
-        for p, d in after.items():
-            assert victim not in d["isrs"], "partition %d: the killed node is still in the ISR %s" % (p, d["isrs"])
-        wait_for_acks(acks_path, at_kill + 3000, producer, 120, "on the new leaders")
-        facts["delivery reports at kill"] = at_kill
-
-        # The killed node restarts, truncates what it had beyond the new leaders' logs, catches up and
-        # rejoins every ISR.
-        cluster.start(victim)
-        wait_until("the restarted node back in every ISR", lambda: all(
-            victim in d["isrs"] for d in describe(cluster, TOPIC).values()), 120)
-        stop.touch()
+        wait_for_acks(paths["acks"], 3000, producer, 120, "before the fault")
+        fault(cluster, victim, paths["acks"], producer, facts)
+        wait_until("every replica back in every ISR", lambda: all_in_sync(cluster), 120)
+        at_end = count_lines(paths["acks"])
+        wait_for_acks(paths["acks"], at_end + 1000, producer, 120, "after the cluster healed")
+        paths["stop"].touch()
         producer.wait(180)
     finally:
         if producer.poll() is None:
             producer.kill()
             producer.wait()
-    producer_log = (workdir / "producer.log").read_text(errors="replace")
-    if not summary_path.exists():
+    producer_log = paths["log"].read_text(errors="replace")
+    if not paths["summary"].exists():
         pytest.fail("producer left no summary (exit %s); its log:\n%s" % (producer.returncode, tail(producer_log)))
-    summary = json.loads(summary_path.read_text())
+    summary = json.loads(paths["summary"].read_text())
     rc, result, read_log = CLIENTS["confluent-venv"].run(
         "read", read_spec(cluster.bootstrap, TOPIC, range(PARTITIONS), timeout=150, digest=True), workdir, "verify")
     if result is None:
         pytest.fail("reading back: driver exited %s; its log:\n%s" % (rc, tail(read_log)))
-    problems, checked = analyse(acks_path, summary, result, 100)
+    problems, checked = analyse(paths["acks"], summary, result, 100)
     facts.update(checked)
     (workdir / "facts.json").write_text(json.dumps(facts, indent=1))
-    print("replication kill -9 facts:", facts)
+    print("replication fault facts:", facts)
     assert not problems, "%s\nfacts: %s\nproducer log:\n%s" % ("\n".join(problems), facts, tail(producer_log, 25))
+
+
+@pytest.mark.timeout(420)
+def test_kill9_of_a_partition_leader_loses_no_acknowledged_record(cluster, workdir):
+    def fault(cluster, victim, acks, producer, facts):
+        cluster.kill9(victim)
+        at_kill = count_lines(acks)
+        t0 = time.time()
+        # The partitions the victim led get a new leader from the ISR; the producer carries on there.
+        wait_for_acks(acks, at_kill + 1, producer, 60, "after the kill")
+        facts["first delivery report after the kill (s)"] = round(time.time() - t0, 2)
+        wait_until("new leaders elected, the killed node out of every ISR", lambda: leaders_moved_off(cluster, victim), 60)
+        wait_for_acks(acks, at_kill + 3000, producer, 120, "on the new leaders")
+        facts["delivery reports at kill"] = at_kill
+        # It restarts, truncates what it had beyond the new leaders' logs, catches up and rejoins.
+        cluster.start(victim)
+
+    run_with_fault(cluster, workdir, fault)
+
+
+@pytest.mark.timeout(420)
+def test_a_leader_paused_past_its_session_loses_no_acknowledged_record(cluster, workdir):
+    def fault(cluster, victim, acks, producer, facts):
+        cluster.pause(victim)
+        try:
+            at_pause = count_lines(acks)
+            # Past broker.session.timeout.ms (9 s) the controller fences it and moves its leaderships.
+            wait_until("new leaders elected, the paused node out of every ISR", lambda: leaders_moved_off(cluster, victim), 60)
+            wait_for_acks(acks, at_pause + 2000, producer, 120, "while the old leader is paused")
+            facts["delivery reports at pause"] = at_pause
+        finally:
+            cluster.resume(victim)
+
+    run_with_fault(cluster, workdir, fault)
+
+
+@pytest.mark.timeout(600)
+def test_a_rolling_restart_loses_no_acknowledged_record(cluster, workdir):
+    def fault(cluster, victim, acks, producer, facts):
+        for node in (1, 2, 3):
+            before = count_lines(acks)
+            cluster.restart(node)  # SIGTERM, a clean start, back answering
+            wait_until("node %d back in every ISR" % node, lambda: all_in_sync(cluster), 120)
+            wait_for_acks(acks, before + 500, producer, 120, "after restarting node %d" % node)
+
+    run_with_fault(cluster, workdir, fault)

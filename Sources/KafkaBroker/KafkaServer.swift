@@ -4,8 +4,9 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// One listener: accepts connections and, per connection, reads size-framed requests and answers
-/// each in order before reading the next (Kafka's per-connection ordering).
+/// One listener: accepts connections and, per connection, reads size-framed requests and
+/// answers them in order (Kafka's per-connection ordering); a request is read once the one before it
+/// was handled or released the connection (see `ConnectionRelease`).
 ///
 /// A frame larger than `socket.request.max.bytes`, a malformed header or body, or an API or version
 /// this broker does not serve closes the connection with a log line saying why; nothing else is
@@ -103,6 +104,66 @@ public final class KafkaServer: Sendable {
 
     struct ServerNotBound: Error {}
 
+    /// Requests a connection may have read but not yet answered: Kafka's producers keep at most five
+    /// in flight (idempotence needs that), so eight never hold one back.
+    static let maxPipelinedRequests = 8
+
+    private struct ConnectionClosing: Error {}
+
+    /// Reads and dispatches one request after another, each once the one before released the
+    /// connection (see `ConnectionRelease`: only Produce releases before it is answered, once its
+    /// records are appended), and writes the responses in request order. At most
+    /// `maxPipelinedRequests` are read ahead of their responses. A request answered with `close`
+    /// stops the reading; the responses before it are written, then the connection closes.
+    private func serve(inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ResponsePiece>,
+                       channel: Channel, id: UInt64, remote: String, log: Logger) async throws {
+        let (answers, answered) = AsyncStream<Task<RequestDispatcher.Outcome, Never>>.makeStream()
+        let dispatcher = self.dispatcher
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await answer in answers {
+                    switch await answer.value {
+                    case let .respond(pieces):
+                        try await outbound.write(contentsOf: pieces)
+                    case .noResponse:
+                        continue
+                    case let .close(reason):
+                        log.warning("closing connection", metadata: ["reason": "\(reason)"])
+                        throw ConnectionClosing()
+                    }
+                }
+            }
+            group.addTask {
+                defer { answered.finish() }
+                var pending: [Task<RequestDispatcher.Outcome, Never>] = []
+                for try await frame in inbound {
+                    if pending.count >= Self.maxPipelinedRequests { _ = await pending.removeFirst().value }
+                    let release = ConnectionRelease()
+                    let closes = NIOLockedValueBox(false)
+                    let task = Task {
+                        defer { release.finish() }
+                        let outcome = await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote, release: { release.release() })
+                        if case .close = outcome { closes.withLockedValue { $0 = true } }
+                        return outcome
+                    }
+                    answered.yield(task)
+                    pending.append(task)
+                    await release.wait()
+                    if closes.withLockedValue({ $0 }) { return }
+                }
+            }
+            do {
+                // The reader ends first when the peer closes (the writer then drains what is left); the
+                // writer ends first when a response closes the connection or cannot be written.
+                while try await group.next() != nil {}
+            } catch is ConnectionClosing {
+                // Closing the channel ends the reader's wait for the next frame.
+                group.cancelAll()
+                channel.close(promise: nil)
+            }
+        }
+    }
+
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ResponsePiece>, id: UInt64) async {
         let remote = connection.channel.remoteAddress?.ipAddress ?? "?"
         var log = logger
@@ -122,19 +183,9 @@ public final class KafkaServer: Sendable {
         defer { openConnections.withLockedValue { _ = $0.removeValue(forKey: id) } }
         do {
             try await connection.executeThenClose { inbound, outbound in
-                for try await frame in inbound {
-                    switch await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote) {
-                    case let .respond(pieces):
-                        try await outbound.write(contentsOf: pieces)
-                    case .noResponse:
-                        continue
-                    case let .close(reason):
-                        log.warning("closing connection", metadata: ["reason": "\(reason)"])
-                        return
-                    }
-                }
+                try await serve(inbound: inbound, outbound: outbound, channel: connection.channel, id: id, remote: remote, log: log)
             }
-            log.debug("connection closed by peer")
+            log.debug("connection closed")
         } catch let error as KafkaFrameDecoder.FrameTooLarge {
             log.warning("closing connection", metadata: ["reason": "\(error) (socket.request.max.bytes)"])
         } catch {

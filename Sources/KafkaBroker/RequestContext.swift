@@ -11,5 +11,8 @@ public struct RequestContext: Sendable {
     /// The listener the request arrived on (`PLAINTEXT`), so replies name endpoints on the same one.
     public var listenerName: String
     public var logger: Logger
+    /// Lets the connection read its next request before this one is answered (see `ConnectionRelease`);
+    /// responses still leave in request order.
+    public var releaseConnection: @Sendable () -> Void = {}
 }
 

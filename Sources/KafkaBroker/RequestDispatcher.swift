@@ -55,7 +55,10 @@ public struct RequestDispatcher: Sendable {
         handlers.map { ServedAPI(apiKey: APIKey(rawValue: $0.key), versions: $0.value.versions) }.sorted { $0.apiKey < $1.apiKey }
     }
 
-    public func dispatch(_ payload: ByteBuffer, connectionID: UInt64, remoteAddress: String) async -> Outcome {
+    /// Serves one request. `release` is called when the handler no longer needs the connection held
+    /// (see `ConnectionRelease`); the caller releases it anyway once this returns.
+    public func dispatch(_ payload: ByteBuffer, connectionID: UInt64, remoteAddress: String,
+                         release: @escaping @Sendable () -> Void = {}) async -> Outcome {
         let frame: RequestFrame
         do {
             frame = try RequestFrame(parsing: payload)
@@ -69,7 +72,8 @@ public struct RequestDispatcher: Sendable {
         requestLogger[metadataKey: "kafka.client_id"] = "\(frame.header.clientID ?? "-")"
         let context = RequestContext(
             apiVersion: frame.apiVersion, correlationID: frame.header.correlationID, clientID: frame.header.clientID,
-            connectionID: connectionID, remoteAddress: remoteAddress, listenerName: listenerName, logger: requestLogger
+            connectionID: connectionID, remoteAddress: remoteAddress, listenerName: listenerName, logger: requestLogger,
+            releaseConnection: release
         )
         guard let registered = handlers[frame.apiKey.rawValue] else {
             return .close(reason: "unsupported API \(frame.apiKey)")

@@ -86,6 +86,9 @@ struct ProduceHandler: RequestHandler {
             }
             response.responses.append(topicResponse)
         }
+        // Every record of this request is in its log, in order: the connection may read its next request
+        // (the producer's next batches append after these) while these are synced and replicated.
+        context.releaseConnection()
         if !waiting.isEmpty {
             for (d, f) in await flush(waiting, context: context) {
                 response.responses[d.topic].partitionResponses[d.partition].baseOffset = -1

@@ -109,10 +109,12 @@ public final class StromNode: Sendable {
         }
         await metadata.waitForCatchUp()
         let duties = Task {
-            // The active controller fences brokers whose session expired.
+            // The active controller fences brokers whose session expired, and makes its periodic
+            // leader elections when they are due.
             while !Task.isCancelled {
                 do { try await clock.sleep(forMs: 1_000) } catch { return }
                 await metadata.fenceExpiredBrokers()
+                await metadata.runPeriodicElections()
             }
         }
 

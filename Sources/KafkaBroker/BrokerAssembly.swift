@@ -36,6 +36,7 @@ public enum BrokerAssembly {
         .init { CreateTopicsHandler(metadata: $0.metadata) },
         .init { DeleteTopicsHandler(metadata: $0.metadata) },
         .init { CreatePartitionsHandler(metadata: $0.metadata) },
+        .init { ElectLeadersHandler(metadata: $0.metadata) },
         .init { IncrementalAlterConfigsHandler(metadata: $0.metadata) },
         .init { AlterClientQuotasHandler(metadata: $0.metadata) },
         .init { DescribeClientQuotasHandler(metadata: $0.metadata) },
@@ -60,8 +61,9 @@ public enum BrokerAssembly {
         .init { ConsumerGroupDescribeHandler(groups: $0.groups, metadata: $0.metadata) },
     ]
 
-    /// The controller listener: the KRaft quorum's RPCs, broker registration and heartbeats, producer id
-    /// blocks, and the topic and quota administration a broker forwards to the active controller.
+    /// The controller listener: the KRaft quorum's RPCs, broker registration and heartbeats, ISR changes
+    /// from partition leaders, producer id blocks, and the topic, election and quota administration a
+    /// broker forwards to the active controller.
     static let controllerHandlers: [HandlerRegistration<ControllerServices>] = [
         .init { VoteHandler(quorum: $0.quorum) },
         .init { BeginQuorumEpochHandler(quorum: $0.quorum) },
@@ -74,10 +76,12 @@ public enum BrokerAssembly {
         .init { DescribeQuorumHandler(metadata: $0.metadata, quorum: $0.quorum, config: $0.config) },
         .init { BrokerRegistrationHandler(metadata: $0.metadata) },
         .init { BrokerHeartbeatHandler(metadata: $0.metadata) },
+        .init { AlterPartitionHandler(metadata: $0.metadata) },
         .init { AllocateProducerIDsHandler(metadata: $0.metadata) },
         .init { ControllerCreateTopicsHandler(metadata: $0.metadata) },
         .init { ControllerDeleteTopicsHandler(metadata: $0.metadata) },
         .init { ControllerCreatePartitionsHandler(metadata: $0.metadata) },
+        .init { ControllerElectLeadersHandler(metadata: $0.metadata) },
         .init { ControllerIncrementalAlterConfigsHandler(metadata: $0.metadata) },
         .init { ControllerAlterClientQuotasHandler(metadata: $0.metadata) },
     ]

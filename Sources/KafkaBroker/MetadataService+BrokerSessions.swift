@@ -8,25 +8,37 @@ import KafkaProtocol
 extension MetadataService {
     /// BrokerRegistration at the active controller (nil: not the active controller).
     func handleBrokerRegistration(_ request: BrokerRegistrationRequest) async -> BrokerRegistrationResponse? {
-        let clusterID = self.clusterID
+        let clusterID = self.clusterID, unclean = UncleanLeaderElection(config)
         let response = await asController({ _, image, nextOffset in
-            BrokerLifecycle.register(request, image: image, clusterID: clusterID, nextOffset: nextOffset)
+            BrokerLifecycle.register(request, image: image, clusterID: clusterID, nextOffset: nextOffset, unclean: unclean)
         }, failing: { r, code, _ in r.errorCode = code.rawValue })
-        if response?.errorCode == 0 { sessions.touch(request.brokerID, now: clock.nowMs()) }
+        if response?.errorCode == 0 {
+            sessions.touch(request.brokerID, now: clock.nowMs())
+            sessions.track(request.brokerID, image: image, offset: image.provenance.offset)
+        }
         return response
     }
 
     /// BrokerHeartbeat at the active controller (nil: not the active controller). A heartbeat that
     /// changes nothing (the usual one) is answered from the current image at once, without queueing
     /// behind controller decisions: a long CreateTopics must not starve heartbeats into fencing.
+    /// A broker that entered controlled shutdown has its offset remembered once the records that moved
+    /// its leaderships are committed (see `BrokerSessions.track`).
     func handleBrokerHeartbeat(_ request: BrokerHeartbeatRequest) async -> BrokerHeartbeatResponse? {
         guard isActiveController else { return nil }
         resetSessionsIfNewEpoch()
-        sessions.touch(request.brokerID, now: clock.nowMs())
-        let quick = BrokerLifecycle.heartbeat(request, image: image)
-        if quick.records.isEmpty { return quick.response }
-        return await asController({ _, image in BrokerLifecycle.heartbeat(request, image: image) },
-                                  failing: { r, code, _ in r.errorCode = code.rawValue })
+        let known = image.brokers[request.brokerID]?.epoch == request.brokerEpoch
+        sessions.touch(request.brokerID, now: clock.nowMs(), metadataOffset: known ? request.currentMetadataOffset : nil)
+        let unclean = UncleanLeaderElection(config)
+        let quick = BrokerLifecycle.heartbeat(request, image: image, unclean: unclean, sessions: sessions)
+        var response: BrokerHeartbeatResponse? = quick.response
+        if !quick.records.isEmpty {
+            let sessions = self.sessions
+            response = await asController({ _, image in BrokerLifecycle.heartbeat(request, image: image, unclean: unclean, sessions: sessions) },
+                                          failing: { r, code, _ in r.errorCode = code.rawValue })
+        }
+        if response?.errorCode == 0 { self.sessions.track(request.brokerID, image: image, offset: image.provenance.offset) }
+        return response
     }
 
     private func resetSessionsIfNewEpoch() {
@@ -42,7 +54,7 @@ extension MetadataService {
         guard isActiveController else { return }
         resetSessionsIfNewEpoch()
         let timeout = config.brokerSessionTimeoutMs
-        let clock = self.clock
+        let clock = self.clock, unclean = UncleanLeaderElection(config)
         let expired = sessions.expired(image: image, now: clock.nowMs(), sessionTimeoutMs: timeout)
         for broker in expired {
             logger.warning("fencing a broker whose session expired", metadata: ["kafka.broker": "\(broker.id)", "timeout.ms": "\(timeout)"])
@@ -52,7 +64,7 @@ extension MetadataService {
             _ = await asController({ _, image in
                 // Re-checked under the controller: a heartbeat may have arrived while this waited.
                 guard stillExpired(image), let current = image.brokers[broker.id] else { return ControllerResult(response: ()) }
-                return ControllerResult(records: BrokerLifecycle.fence(current, image: image), response: ())
+                return ControllerResult(records: BrokerLifecycle.fence(current, image: image, unclean: unclean), response: ())
             }, failing: { _, _, _ in })
         }
     }

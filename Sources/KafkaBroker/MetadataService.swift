@@ -31,6 +31,10 @@ public actor MetadataService {
     var producerIDs: Range<Int64> = 0..<0
     var sessions = BrokerSessions()
     var sessionsEpoch: Int32 = -1
+    /// When the active controller next looks for leader imbalance and for leaderless partitions to
+    /// elect uncleanly (see `MetadataService+Replication`); nil until this node is the active controller.
+    var nextLeaderRebalanceMs: Int64?
+    var nextUncleanElectionMs: Int64?
     /// Controller decisions run one at a time, in arrival order.
     private var controllerGate = SerialGate()
 

@@ -75,9 +75,7 @@ public final class StromNode: Sendable {
         let io = BlockingIOExecutor()
         let replicas = ReplicaManager(config: config, clock: clock, logger: logger, io: io)
         replicas.startReplication(send: { request in
-            await metadata.controllerCall(request, version: AlterPartitionManager.version,
-                                          local: { await metadata.handleAlterPartition(request) },
-                                          notController: { $0.errorCode == ErrorCode.notController.rawValue })
+            await metadata.alterPartition(request, version: AlterPartitionManager.version)
         })
         replicas.apply(image: metadata.image, delta: nil)
         metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
@@ -114,10 +112,12 @@ public final class StromNode: Sendable {
         }
         await metadata.waitForCatchUp()
         let duties = Task {
-            // The active controller fences brokers whose session expired.
+            // The active controller fences brokers whose session expired, and makes its periodic
+            // leader elections when they are due.
             while !Task.isCancelled {
                 do { try await clock.sleep(forMs: 1_000) } catch { return }
                 await metadata.fenceExpiredBrokers()
+                await metadata.runPeriodicElections()
             }
         }
 

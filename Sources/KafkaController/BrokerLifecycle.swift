@@ -1,13 +1,16 @@
 import KafkaMetadata
 import KafkaProtocol
 
-/// The active controller's decisions about broker liveness, as Kafka's `ReplicationControlManager` and
-/// `BrokerHeartbeatManager` make them. Pure: requests + image (+ `now`) -> records and responses.
+/// The active controller's decisions about broker liveness, as Kafka's `ReplicationControlManager`,
+/// `ClusterControlManager` and `BrokerHeartbeatManager` make them. Pure: requests + image (+ what the
+/// controller remembers of sessions) -> records and responses.
 ///
-/// Invariants: a broker registers fenced and is unfenced by a heartbeat only once it has replayed the
-/// metadata up to its own registration; a broker whose session expires is fenced and every partition it
-/// leads loses its leader (leader -1, a new leader epoch) - without replication there is no other
-/// replica to elect - and gets it back when the broker is unfenced.
+/// A broker is in one of Kafka's control states: FENCED, UNFENCED, CONTROLLED_SHUTDOWN (unfenced, marked
+/// in its registration, leading nothing once its leaderships moved) and SHUTDOWN_NOW (fenced, told
+/// `shouldShutDown`). Invariants: a broker registers fenced and is unfenced by a heartbeat only once it
+/// has replayed the metadata up to its own registration; a fenced broker, or one in controlled
+/// shutdown, leads nothing and is in no ISR it is not the last member of (`LeaderAndISRUpdates`); an
+/// unfenced broker leads again the leaderless partitions whose ISR holds it.
 public enum BrokerLifecycle {
     /// The metadata.version Strom writes and the range it supports (Kafka 3.9's 3.9-IV0 is 21).
     public static let metadataVersion: Int16 = 21
@@ -15,8 +18,14 @@ public enum BrokerLifecycle {
 
     /// BrokerRegistration: a RegisterBrokerRecord (fenced) whose offset becomes the broker epoch.
     /// `nextOffset` is where the first record will land; the registration record is written last.
+    ///
+    /// A new incarnation replacing a registered one (a broker that restarted without shutting down
+    /// cleanly) first takes the old one out of every ISR and leadership, as fencing it would: its log may
+    /// have lost what it had not flushed, so it must not lead, nor count as in sync, until it caught up
+    /// again. (Kafka refuses such a registration until the old session expired and fenced it; the state
+    /// reached is the same, without the wait.)
     public static func register(_ request: BrokerRegistrationRequest, image: MetadataImage, clusterID: String,
-                                nextOffset: Int64) -> ControllerResult<BrokerRegistrationResponse> {
+                                nextOffset: Int64, unclean: UncleanLeaderElection) -> ControllerResult<BrokerRegistrationResponse> {
         var response = BrokerRegistrationResponse()
         guard request.clusterID == clusterID else {
             response.errorCode = ErrorCode.inconsistentClusterID.rawValue
@@ -44,6 +53,11 @@ public enum BrokerLifecycle {
         if image.features["metadata.version"] == nil {
             records.append(MetadataRecordAndVersion(FeatureLevelRecord(name: "metadata.version", featureLevel: metadataVersion), version: 0))
         }
+        if image.brokers[request.brokerID] != nil {
+            records += LeaderAndISRUpdates.generate(image: image, unclean: unclean, removing: request.brokerID) {
+                $0.isr.contains(request.brokerID) || $0.leader == request.brokerID
+            }
+        }
         let epoch = nextOffset + Int64(records.count)
         let registration = BrokerRegistration(
             id: request.brokerID, incarnationID: request.incarnationID, epoch: epoch,
@@ -57,81 +71,109 @@ public enum BrokerLifecycle {
         return ControllerResult(records: records, response: response)
     }
 
-    /// BrokerHeartbeat: STALE_BROKER_EPOCH for an unknown incarnation; otherwise unfences a fenced broker
-    /// that has caught up to its registration (and hands its partitions back), or fences one that asks to be.
-    public static func heartbeat(_ request: BrokerHeartbeatRequest, image: MetadataImage) -> ControllerResult<BrokerHeartbeatResponse> {
+    /// Kafka's broker control states (see the type's comment).
+    public enum ControlState: Sendable, Hashable {
+        case fenced, unfenced, controlledShutdown, shutdownNow
+
+        var isFenced: Bool { self == .fenced || self == .shutdownNow }
+    }
+
+    /// The state `broker` is in according to the image.
+    public static func controlState(of broker: BrokerRegistration) -> ControlState {
+        broker.fenced ? .fenced : broker.inControlledShutdown ? .controlledShutdown : .unfenced
+    }
+
+    /// BrokerHeartbeat: STALE_BROKER_EPOCH for an unknown broker or epoch; otherwise the broker moves
+    /// between control states as Kafka's `BrokerHeartbeatManager.calculateNextBrokerState` says:
+    /// - FENCED: asked to shut down -> SHUTDOWN_NOW; else, once caught up with its registration and not
+    ///   asking to be fenced -> UNFENCED.
+    /// - UNFENCED: asked to be fenced -> FENCED (SHUTDOWN_NOW when also shutting down); asked to shut
+    ///   down -> CONTROLLED_SHUTDOWN while it leads partitions, else SHUTDOWN_NOW.
+    /// - CONTROLLED_SHUTDOWN: -> SHUTDOWN_NOW once it leads nothing and every active broker reported a
+    ///   metadata offset at or past the one it entered controlled shutdown at (`sessions`).
+    /// Entering CONTROLLED_SHUTDOWN marks the registration and moves leaderships and ISR memberships away;
+    /// SHUTDOWN_NOW and FENCED fence it; UNFENCED unfences it. `shouldShutDown` is true in SHUTDOWN_NOW only.
+    public static func heartbeat(_ request: BrokerHeartbeatRequest, image: MetadataImage, unclean: UncleanLeaderElection,
+                                 sessions: BrokerSessions) -> ControllerResult<BrokerHeartbeatResponse> {
         var response = BrokerHeartbeatResponse()
         guard let broker = image.brokers[request.brokerID], broker.epoch == request.brokerEpoch else {
             response.errorCode = ErrorCode.staleBrokerEpoch.rawValue
             return ControllerResult(response: response)
         }
         let caughtUp = request.currentMetadataOffset >= broker.epoch
-        response.isCaughtUp = caughtUp
-        var records: [MetadataRecordAndVersion] = []
-        if broker.fenced && caughtUp && !request.wantFence && !request.wantShutDown {
-            records = unfence(broker, image: image)
-            response.isFenced = false
-        } else if !broker.fenced && (request.wantFence || request.wantShutDown) {
-            records = fence(broker, image: image)
-            response.isFenced = true
-        } else {
-            response.isFenced = broker.fenced
+        let leads = leadsAnything(broker.id, image: image)
+        let current = controlState(of: broker)
+        let next: ControlState
+        switch current {
+        case .fenced, .shutdownNow:
+            if request.wantShutDown {
+                next = .shutdownNow
+            } else {
+                next = !request.wantFence && caughtUp ? .unfenced : .fenced
+            }
+        case .unfenced:
+            if request.wantFence {
+                next = request.wantShutDown ? .shutdownNow : .fenced
+            } else if request.wantShutDown {
+                next = leads ? .controlledShutdown : .shutdownNow
+            } else {
+                next = .unfenced
+            }
+        case .controlledShutdown:
+            let enteredAt = sessions.controlledShutdownOffsets[broker.id] ?? image.provenance.offset
+            next = !leads && enteredAt <= sessions.lowestActiveOffset(image: image) ? .shutdownNow : .controlledShutdown
         }
-        response.shouldShutDown = request.wantShutDown
+        var records: [MetadataRecordAndVersion] = []
+        switch (current.isFenced, next) {
+        case (false, .fenced), (false, .shutdownNow):
+            records = fence(broker, image: image, unclean: unclean)
+        case (true, .unfenced):
+            records = unfence(broker, image: image, unclean: unclean)
+        case (false, .controlledShutdown) where leads || current != .controlledShutdown:
+            // Entering it; or still leading something, which only a leader elected meanwhile can be.
+            records = enterControlledShutdown(broker, image: image, unclean: unclean)
+        default:
+            break
+        }
+        response.isCaughtUp = caughtUp
+        response.isFenced = next.isFenced
+        response.shouldShutDown = next == .shutdownNow
         return ControllerResult(records: records, response: response)
     }
 
-    /// Fences `broker`: its registration change, then leader -1 for every partition it leads.
-    public static func fence(_ broker: BrokerRegistration, image: MetadataImage) -> [MetadataRecordAndVersion] {
-        var records = [MetadataRecordAndVersion(BrokerRegistrationChangeRecord(brokerID: broker.id, brokerEpoch: broker.epoch, fenced: 1), version: 0)]
-        for (topicID, topic) in image.topicsByID.sorted(by: { $0.value.name < $1.value.name }) {
-            for (index, p) in topic.partitions.sorted(by: { $0.key < $1.key }) where p.leader == broker.id {
-                var change = PartitionChangeRecord()
-                change.topicID = topicID
-                change.partitionID = index
-                change.leader = -1
-                records.append(MetadataRecordAndVersion(change, version: 0))
-            }
+    static func leadsAnything(_ broker: Int32, image: MetadataImage) -> Bool {
+        image.topicsByID.values.contains { $0.partitions.values.contains { $0.leader == broker } }
+    }
+
+    /// Fences `broker`: every partition whose ISR holds it loses it (unless it is the last member) and
+    /// gets a new leader where it led; then its registration change.
+    public static func fence(_ broker: BrokerRegistration, image: MetadataImage, unclean: UncleanLeaderElection) -> [MetadataRecordAndVersion] {
+        LeaderAndISRUpdates.generate(image: image, unclean: unclean, removing: broker.id) {
+            $0.isr.contains(broker.id) || $0.leader == broker.id
+        } + [MetadataRecordAndVersion(BrokerRegistrationChangeRecord(brokerID: broker.id, brokerEpoch: broker.epoch, fenced: 1), version: 0)]
+    }
+
+    /// Unfences `broker`: its registration change, then it leads every leaderless partition whose ISR
+    /// holds it (the first such replica in replica order), and, where the topic allows unclean election,
+    /// every leaderless partition it is a replica of whose ISR has no one else to elect.
+    public static func unfence(_ broker: BrokerRegistration, image: MetadataImage, unclean: UncleanLeaderElection) -> [MetadataRecordAndVersion] {
+        [MetadataRecordAndVersion(BrokerRegistrationChangeRecord(brokerID: broker.id, brokerEpoch: broker.epoch, fenced: -1), version: 0)]
+            + LeaderAndISRUpdates.generate(image: image, unclean: unclean, adding: broker.id) { !$0.hasLeader }
+    }
+
+    /// Controlled shutdown begins: the registration is marked (unless it is already), then every
+    /// partition whose ISR holds `broker` loses it (unless it is the last member) and gets another
+    /// leader where it led, or none when no other ISR member may lead.
+    public static func enterControlledShutdown(_ broker: BrokerRegistration, image: MetadataImage,
+                                               unclean: UncleanLeaderElection) -> [MetadataRecordAndVersion] {
+        var records: [MetadataRecordAndVersion] = []
+        if !broker.inControlledShutdown {
+            // InControlledShutdown exists from version 1 of the record.
+            records.append(MetadataRecordAndVersion(
+                BrokerRegistrationChangeRecord(brokerID: broker.id, brokerEpoch: broker.epoch, inControlledShutdown: 1), version: 1))
         }
-        return records
-    }
-
-    /// Unfences `broker`: its registration change, then it leads again every leaderless partition whose
-    /// first in-sync replica it is.
-    public static func unfence(_ broker: BrokerRegistration, image: MetadataImage) -> [MetadataRecordAndVersion] {
-        var records = [MetadataRecordAndVersion(BrokerRegistrationChangeRecord(brokerID: broker.id, brokerEpoch: broker.epoch, fenced: -1), version: 0)]
-        for (topicID, topic) in image.topicsByID.sorted(by: { $0.value.name < $1.value.name }) {
-            for (index, p) in topic.partitions.sorted(by: { $0.key < $1.key }) where p.leader < 0 && (p.isr.first ?? p.replicas.first) == broker.id {
-                var change = PartitionChangeRecord()
-                change.topicID = topicID
-                change.partitionID = index
-                change.leader = broker.id
-                records.append(MetadataRecordAndVersion(change, version: 0))
-            }
+        return records + LeaderAndISRUpdates.generate(image: image, unclean: unclean, removing: broker.id) {
+            $0.isr.contains(broker.id) || $0.leader == broker.id
         }
-        return records
-    }
-}
-
-/// When each broker last heartbeated, as the active controller saw it. A new active controller starts
-/// every known broker's session afresh (`reset`), as Kafka's does, so a failover fences no one by itself.
-public struct BrokerSessions: Sendable {
-    public private(set) var lastContact: [Int32: Int64] = [:]
-
-    public init() {}
-
-    public mutating func reset(brokers: some Sequence<Int32>, now: Int64) {
-        lastContact = Dictionary(brokers.map { ($0, now) }, uniquingKeysWith: { a, _ in a })
-    }
-
-    public mutating func touch(_ broker: Int32, now: Int64) {
-        lastContact[broker] = now
-    }
-
-    /// Unfenced brokers whose last contact is older than `sessionTimeoutMs`.
-    public func expired(image: MetadataImage, now: Int64, sessionTimeoutMs: Int64) -> [BrokerRegistration] {
-        image.brokers.values.filter { b in
-            !b.fenced && now - (lastContact[b.id] ?? now) > sessionTimeoutMs
-        }.sorted { $0.id < $1.id }
     }
 }

@@ -2,9 +2,11 @@ import KafkaMetadata
 import KafkaProtocol
 import StromConfig
 
-/// CreatePartitions: grows a topic to `count` partitions (never shrinks it), placing the new ones
-/// round-robin or as assigned (null or empty assignments mean automatic placement). Errors per topic: UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS
-/// (count not above the current one), INVALID_REPLICA_ASSIGNMENT, INVALID_REQUEST (topic twice),
+/// CreatePartitions: grows a topic to `count` partitions (never shrinks it), with the topic's
+/// replication factor, placing the new ones as `ReplicaPlacement` does or as assigned (null or empty
+/// assignments mean automatic placement). Errors per topic, in Kafka's words: UNKNOWN_TOPIC_OR_PARTITION,
+/// INVALID_PARTITIONS (count not above the current one), INVALID_REPLICA_ASSIGNMENT (see
+/// `ManualAssignment`), INVALID_REPLICATION_FACTOR (too few brokers to place on), INVALID_REQUEST (topic twice),
 /// POLICY_VIOLATION (the request would add more than `CreateTopics.maxPartitionsPerRequest` partitions
 /// in all: the topics that fit grow, in request order, the rest are refused).
 public enum CreatePartitions {
@@ -27,44 +29,28 @@ public enum CreatePartitions {
             } else if let topic = image.topic(named: t.name) {
                 let current = Int32(topic.partitions.count)
                 let replicationFactor = Int16(topic.partitions[0]?.replicas.count ?? 1)
-                if t.count <= current {
-                    fail(.invalidPartitions, "Topic currently has \(current) partitions, which is higher than or equal to the requested \(t.count).")
-                } else if t.count - current > CreateTopics.maxPartitionsPerRequest {
-                    fail(.invalidPartitions, "Adding \(t.count - current) partitions at once exceeds the limit of \(CreateTopics.maxPartitionsPerRequest).")
-                } else if let assignments = t.assignments, !assignments.isEmpty, assignments.count != Int(t.count - current) {
-                    fail(.invalidReplicaAssignment, "Increasing the number of partitions by \(t.count - current) but \(assignments.count) assignments provided.")
+                let additional = Int(t.count) - Int(current)
+                let assignments = t.assignments.flatMap { $0.isEmpty ? nil : $0 }
+                if t.count == current {
+                    fail(.invalidPartitions, "Topic already has \(current) partition(s).")
+                } else if t.count < current {
+                    fail(.invalidPartitions, "The topic \(t.name) currently has \(current) partition(s); \(t.count) would not be an increase.")
+                } else if additional > Int(CreateTopics.maxPartitionsPerRequest) {
+                    fail(.invalidPartitions, "Adding \(additional) partitions at once exceeds the limit of \(CreateTopics.maxPartitionsPerRequest).")
+                } else if let assignments, assignments.count != additional {
+                    fail(.invalidReplicaAssignment,
+                         "Attempted to add \(additional) additional partition(s), but only \(assignments.count) assignment(s) were specified.")
                 } else {
-                    var placed: [Int32: [Int32]] = [:]
-                    var problem: String?
-                    if let assignments = t.assignments, !assignments.isEmpty {
-                        for (i, a) in assignments.enumerated() {
-                            if a.brokerIDs.isEmpty || Set(a.brokerIDs).count != a.brokerIDs.count {
-                                problem = "Assignment \(i) needs distinct brokers"
-                            } else if let unknown = a.brokerIDs.first(where: { image.brokers[$0] == nil }) {
-                                problem = "Broker \(unknown) is not registered"
-                            }
-                            placed[current + Int32(i)] = a.brokerIDs
-                        }
-                    } else {
-                        let brokers = image.activeBrokers.map(\.id)
-                        switch ReplicaPlacement.place(partitions: current..<t.count, replicationFactor: replicationFactor, brokers: brokers,
-                                                      start: brokers.isEmpty ? 0 : Int(generator.next() % UInt64(brokers.count))) {
-                        case let .success(p): placed = p
-                        case let .failure(.notEnoughBrokers(available, requested)):
-                            problem = "Replication factor \(requested) needs more than the \(available) available broker(s)"
-                        }
-                    }
-                    if let problem {
-                        fail(.invalidReplicaAssignment, problem)
-                    } else if partitionsSoFar + placed.count > Int(CreateTopics.maxPartitionsPerRequest) {
+                    switch plan(assignments, partitions: current..<t.count, replicationFactor: replicationFactor, image: image, generator: &generator) {
+                    case let .failure(problem):
+                        fail(problem.code, problem.message)
+                    case let .success(placed) where partitionsSoFar + placed.count > Int(CreateTopics.maxPartitionsPerRequest):
                         let failure = CreateTopics.overRequestLimit(t.name, adding: placed.count, sofar: partitionsSoFar)
                         fail(failure.code, failure.message)
-                    } else {
+                    case let .success(placed):
                         partitionsSoFar += placed.count
                         for p in placed.keys.sorted() where !request.validateOnly {
-                            let replicas = placed[p]!
-                            let registration = PartitionRegistration(replicas: replicas, isr: replicas, leader: replicas[0])
-                            records.append(MetadataRecordAndVersion(registration.record(topicID: topic.id, partition: p), version: 0))
+                            records.append(MetadataRecordAndVersion(placed[p]!.record(topicID: topic.id, partition: p), version: 0))
                         }
                     }
                 }
@@ -74,5 +60,27 @@ public enum CreatePartitions {
             response.results.append(result)
         }
         return ControllerResult(records: records, response: response)
+    }
+
+    /// The new partitions: as assigned (each of the topic's replication factor, its ISR the replicas
+    /// that may lead), or placed automatically with the topic's replication factor.
+    static func plan<G: RandomNumberGenerator>(
+        _ assignments: [CreatePartitionsRequest.CreatePartitionsTopic.CreatePartitionsAssignment]?, partitions: Range<Int32>,
+        replicationFactor: Int16, image: MetadataImage, generator: inout G
+    ) -> Result<[Int32: PartitionRegistration], CreateTopics.Failure> {
+        guard let assignments else {
+            return CreateTopics.place(partitions, replicationFactor: replicationFactor, image: image, generator: &generator)
+        }
+        var placed: [Int32: PartitionRegistration] = [:]
+        for (p, a) in zip(partitions, assignments) {
+            if let problem = ManualAssignment.problem(a.brokerIDs, replicationFactor: Int(replicationFactor), image: image) {
+                return .failure(problem)
+            }
+            switch ManualAssignment.initialISR(a.brokerIDs, partition: p, image: image) {
+            case let .failure(problem): return .failure(problem)
+            case let .success(isr): placed[p] = PartitionRegistration(replicas: a.brokerIDs, isr: isr, leader: isr[0])
+            }
+        }
+        return .success(placed)
     }
 }

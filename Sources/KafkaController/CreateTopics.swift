@@ -70,8 +70,8 @@ public enum CreateTopics {
                 response.topics.append(result)
             case let .success(planned):
                 result.topicID = planned.topicID
-                result.numPartitions = Int32(planned.assignments.count)
-                result.replicationFactor = Int16(planned.assignments[0]?.count ?? 0)
+                result.numPartitions = Int32(planned.partitions.count)
+                result.replicationFactor = Int16(planned.partitions[0]?.replicas.count ?? 0)
                 result.configs = DescribeTopicConfigs.entries(topicOverrides: planned.configs, config: config).map {
                     .init(name: $0.name, value: $0.value, readOnly: false, configSource: $0.source.rawValue, isSensitive: false)
                 }
@@ -87,16 +87,14 @@ public enum CreateTopics {
 
     struct Planned {
         var topicID: KafkaUUID
-        var assignments: [Int32: [Int32]]
+        var partitions: [Int32: PartitionRegistration]
         var configs: [String: String]
         var name: String
 
         var records: [MetadataRecordAndVersion] {
             var out = [MetadataRecordAndVersion(TopicRecord(name: name, topicID: topicID), version: 0)]
-            for p in assignments.keys.sorted() {
-                let replicas = assignments[p]!
-                let registration = PartitionRegistration(replicas: replicas, isr: replicas, leader: replicas[0])
-                out.append(MetadataRecordAndVersion(registration.record(topicID: topicID, partition: p), version: 0))
+            for p in partitions.keys.sorted() {
+                out.append(MetadataRecordAndVersion(partitions[p]!.record(topicID: topicID, partition: p), version: 0))
             }
             for (name, value) in configs.sorted(by: { $0.key < $1.key }) {
                 out.append(MetadataRecordAndVersion(
@@ -132,59 +130,76 @@ public enum CreateTopics {
             }
             if let v = c.value { overrides[c.name] = v }
         }
-        let brokers = image.activeBrokers.map(\.id)
-        var assignments: [Int32: [Int32]] = [:]
+        var partitions: [Int32: PartitionRegistration] = [:]
         if !topic.assignments.isEmpty {
             guard topic.assignments.count <= Int(maxPartitionsPerRequest) else {
                 return .failure(Failure(code: .invalidPartitions, message: "Creating \(topic.assignments.count) partitions at once exceeds the limit of \(maxPartitionsPerRequest)."))
             }
-            guard topic.numPartitions == -1, topic.replicationFactor == -1 else {
+            guard topic.replicationFactor == -1 else {
                 return .failure(Failure(code: .invalidRequest,
-                                        message: "Both manual assignments and numPartitions/replicationFactor were given"))
+                                        message: "A manual partition assignment was specified, but replication factor was not set to -1."))
             }
-            let width = topic.assignments[0].brokerIDs.count
-            guard width <= 1 else { return .failure(Self.noReplication(width)) }
+            guard topic.numPartitions == -1 else {
+                return .failure(Failure(code: .invalidRequest,
+                                        message: "A manual partition assignment was specified, but numPartitions was not set to -1."))
+            }
+            var width: Int?
             for a in topic.assignments {
-                guard a.partitionIndex >= 0, a.partitionIndex < Int32(topic.assignments.count), assignments[a.partitionIndex] == nil else {
-                    return .failure(Failure(code: .invalidReplicaAssignment, message: "Partitions must be numbered 0 to \(topic.assignments.count - 1), each once"))
+                guard partitions[a.partitionIndex] == nil else {
+                    return .failure(Failure(code: .invalidReplicaAssignment,
+                                            message: "Found multiple manual partition assignments for partition \(a.partitionIndex)"))
                 }
-                guard !a.brokerIDs.isEmpty, a.brokerIDs.count == width, Set(a.brokerIDs).count == width else {
-                    return .failure(Failure(code: .invalidReplicaAssignment, message: "Partition \(a.partitionIndex) needs \(width) distinct replicas"))
+                if let problem = ManualAssignment.problem(a.brokerIDs, replicationFactor: width, image: image) { return .failure(problem) }
+                width = a.brokerIDs.count
+                switch ManualAssignment.initialISR(a.brokerIDs, partition: a.partitionIndex, image: image) {
+                case let .failure(problem): return .failure(problem)
+                case let .success(isr): partitions[a.partitionIndex] = PartitionRegistration(replicas: a.brokerIDs, isr: isr, leader: isr[0])
                 }
-                if let unknown = a.brokerIDs.first(where: { image.brokers[$0] == nil }) {
-                    return .failure(Failure(code: .invalidReplicaAssignment, message: "Broker \(unknown) is not registered"))
-                }
-                assignments[a.partitionIndex] = a.brokerIDs
+            }
+            guard (0..<Int32(partitions.count)).allSatisfy({ partitions[$0] != nil }) else {
+                return .failure(Failure(code: .invalidReplicaAssignment, message: "partitions should be a consecutive 0-based integer sequence"))
             }
         } else {
-            let partitions = topic.numPartitions == -1 ? config.numPartitions : topic.numPartitions
-            guard partitions >= 1 else {
-                return .failure(Failure(code: .invalidPartitions, message: "Number of partitions must be larger than 0."))
+            guard topic.replicationFactor >= 1 || topic.replicationFactor == -1 else {
+                return .failure(Failure(code: .invalidReplicationFactor,
+                                        message: "Replication factor must be larger than 0, or -1 to use the default value."))
             }
-            guard partitions <= maxPartitionsPerRequest else {
-                return .failure(Failure(code: .invalidPartitions, message: "Creating \(partitions) partitions at once exceeds the limit of \(maxPartitionsPerRequest)."))
+            guard topic.numPartitions >= 1 || topic.numPartitions == -1 else {
+                return .failure(Failure(code: .invalidPartitions, message: "Number of partitions was set to an invalid non-positive value."))
+            }
+            let count = topic.numPartitions == -1 ? config.numPartitions : topic.numPartitions
+            guard count <= maxPartitionsPerRequest else {
+                return .failure(Failure(code: .invalidPartitions, message: "Creating \(count) partitions at once exceeds the limit of \(maxPartitionsPerRequest)."))
             }
             let rf = topic.replicationFactor == -1 ? config.defaultReplicationFactor : topic.replicationFactor
-            guard rf >= 1 else {
-                return .failure(Failure(code: .invalidReplicationFactor, message: "Replication factor must be larger than 0."))
-            }
-            // Checked after the broker count: one broker answers as Kafka does (not enough brokers).
-            if rf > 1 && Int(rf) <= brokers.count { return .failure(Self.noReplication(Int(rf))) }
-            switch ReplicaPlacement.place(partitions: 0..<partitions, replicationFactor: rf, brokers: brokers,
-                                          start: brokers.isEmpty ? 0 : Int(generator.next() % UInt64(brokers.count))) {
-            case let .success(a): assignments = a
-            case let .failure(.notEnoughBrokers(available, requested)):
-                return .failure(Failure(code: .invalidReplicationFactor,
-                                        message: "Unable to replicate the partition \(requested) time(s): The target replication factor of \(requested) cannot be reached because only \(available) broker(s) are registered."))
+            switch place(0..<count, replicationFactor: rf, image: image, generator: &generator) {
+            case let .failure(problem): return .failure(problem)
+            case let .success(placed): partitions = placed
             }
         }
-        return .success(Planned(topicID: .random(using: &generator), assignments: assignments, configs: overrides, name: topic.name))
+        return .success(Planned(topicID: .random(using: &generator), partitions: partitions, configs: overrides, name: topic.name))
     }
 
-    /// Partitions are not replicated yet (that comes with replica fetching): a replication factor above 1
-    /// would promise copies that do not exist, so it is refused rather than silently ignored.
-    static func noReplication(_ requested: Int) -> Failure {
-        Failure(code: .invalidReplicationFactor,
-                message: "Replication factor \(requested) is not supported: Strom does not replicate partitions yet; use 1.")
+    /// New partitions placed automatically (`ReplicaPlacement`, with racks) over the brokers that may
+    /// lead, each with all its replicas in sync and the first leading. INVALID_REPLICATION_FACTOR, in
+    /// Kafka's words, when there are too few such brokers.
+    static func place<G: RandomNumberGenerator>(_ partitions: Range<Int32>, replicationFactor: Int16, image: MetadataImage,
+                                                generator: inout G) -> Result<[Int32: PartitionRegistration], Failure> {
+        let brokers = image.brokers.values.filter { image.isAcceptableLeader($0.id) }
+        guard !brokers.isEmpty else {
+            return .failure(Failure(code: .invalidReplicationFactor,
+                                    message: "Unable to replicate the partition \(replicationFactor) time(s): All brokers are currently fenced."))
+        }
+        let racks = Dictionary(uniqueKeysWithValues: brokers.compactMap { b in b.rack.map { (b.id, $0) } })
+        let start = Int(generator.next() % UInt64(brokers.count))
+        switch ReplicaPlacement.place(partitions: partitions, replicationFactor: replicationFactor, brokers: brokers.map(\.id),
+                                      racks: racks, start: start) {
+        case let .success(placed):
+            return .success(placed.mapValues { PartitionRegistration(replicas: $0, isr: $0, leader: $0[0]) })
+        case let .failure(.notEnoughBrokers(available, requested)):
+            return .failure(Failure(code: .invalidReplicationFactor,
+                                    message: "Unable to replicate the partition \(requested) time(s): The target replication factor of \(requested) "
+                                        + "cannot be reached because only \(available) broker(s) are registered and unfenced."))
+        }
     }
 }

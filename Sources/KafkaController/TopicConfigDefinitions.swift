@@ -69,7 +69,7 @@ public enum TopicConfigs {
         .init(name: "segment.ms", type: .long, brokerSynonym: "log.roll.ms",
               defaultValue: { c in String(c.logRollMs) }, isValid: long(1)),
         .init(name: "unclean.leader.election.enable", type: .boolean, brokerSynonym: "unclean.leader.election.enable",
-              defaultValue: { _ in "false" }, isValid: oneOf(["true", "false"])),
+              defaultValue: { c in String(c.uncleanLeaderElectionEnable) }, isValid: oneOf(["true", "false"])),
     ]
 
     public static let byName: [String: TopicConfigDefinition] = Dictionary(uniqueKeysWithValues: definitions.map { ($0.name, $0) })

@@ -87,8 +87,16 @@ public struct MetadataImage: Hashable, Sendable {
 
     public func configs(for resource: ConfigResource) -> [String: String] { configs[resource] ?? [:] }
 
-    /// Brokers that are registered and not fenced, by id.
+    /// Brokers that are registered and not fenced, by id (those in controlled shutdown included: they
+    /// still serve until they stop).
     public var activeBrokers: [BrokerRegistration] {
         brokers.values.filter { !$0.fenced }.sorted { $0.id < $1.id }
+    }
+
+    /// Whether `broker` is registered, unfenced and not in controlled shutdown: the brokers that may be
+    /// elected leader, join an ISR, or get new replicas (Kafka's `ClusterControlManager.isActive`).
+    public func isAcceptableLeader(_ broker: Int32) -> Bool {
+        guard let b = brokers[broker] else { return false }
+        return !b.fenced && !b.inControlledShutdown
     }
 }

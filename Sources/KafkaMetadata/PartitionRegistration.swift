@@ -68,4 +68,15 @@ public struct PartitionRegistration: Hashable, Sendable {
     }
 
     public var hasLeader: Bool { leader >= 0 }
+
+    /// The preferred replica (the first one) leads.
+    public var hasPreferredLeader: Bool { leader >= 0 && leader == replicas.first }
+}
+
+/// Kafka's `LeaderRecoveryState` values: a leader elected uncleanly is RECOVERING until its ISR grows
+/// beyond itself, then RECOVERED. In a PartitionChangeRecord, -1 leaves the state as it is.
+public enum LeaderRecoveryState {
+    public static let recovered: Int8 = 0
+    public static let recovering: Int8 = 1
+    public static let noChange: Int8 = -1
 }

@@ -31,7 +31,7 @@ extension ServerConfig {
         "num.network.threads", "num.io.threads", "num.replica.fetchers", "num.recovery.threads.per.data.dir",
         "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "background.threads", "queued.max.requests",
         "offsets.topic.replication.factor", "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
-        "unclean.leader.election.enable", "log.cleanup.policy",
+        "log.cleanup.policy",
         "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
         "metadata.log.dir", "log.message.format.version", "inter.broker.protocol.version",
     ]
@@ -193,6 +193,10 @@ extension ServerConfig {
         config.metadataSnapshotIntervalMs = try p.optionalInt64("metadata.log.max.snapshot.interval.ms", range: 0...Int64.max) ?? 3_600_000
         config.controllerQuotaWindowNum = Int(try p.optionalInt32("controller.quota.window.num", range: 1...Int32.max) ?? 11)
         config.controllerQuotaWindowSizeSeconds = Int(try p.optionalInt32("controller.quota.window.size.seconds", range: 1...Int32.max) ?? 1)
+        config.uncleanLeaderElectionEnable = try p.optionalBool("unclean.leader.election.enable") ?? false
+        config.autoLeaderRebalanceEnable = try p.optionalBool("auto.leader.rebalance.enable") ?? true
+        config.leaderImbalanceCheckIntervalSeconds = try p.optionalInt64("leader.imbalance.check.interval.seconds", range: 1...Int64.max / 1_000) ?? 300
+        config.leaderImbalancePerBrokerPercentage = try p.optionalInt32("leader.imbalance.per.broker.percentage", range: 0...Int32.max) ?? 10
         if config.brokerHeartbeatIntervalMs >= config.brokerSessionTimeoutMs {
             throw ConfigError(key: "broker.heartbeat.interval.ms", "must be less than broker.session.timeout.ms")
         }

@@ -84,6 +84,16 @@ public struct ServerConfig: Hashable, Sendable {
     /// quota's window (KIP-599); a client's burst is its `controller_mutation_rate` times both.
     public var controllerQuotaWindowNum: Int = 11
     public var controllerQuotaWindowSizeSeconds: Int = 1
+    /// `unclean.leader.election.enable`: the default of the topic key of that name (whether a replica
+    /// outside the ISR may become leader when no ISR member can, at the price of losing records).
+    public var uncleanLeaderElectionEnable = false
+    /// `auto.leader.rebalance.enable`, `leader.imbalance.check.interval.seconds`,
+    /// `leader.imbalance.per.broker.percentage`: the active controller moves leadership back to the
+    /// preferred replicas every check interval, for each broker whose share of partitions led by
+    /// someone else, among those it is the preferred replica of, is above the percentage.
+    public var autoLeaderRebalanceEnable = true
+    public var leaderImbalanceCheckIntervalSeconds: Int64 = 300
+    public var leaderImbalancePerBrokerPercentage: Int32 = 10
 
     /// Partition replication: `replica.lag.time.max.ms` (a follower not caught up for this long leaves
     /// the ISR), `replica.fetch.wait.max.ms`, `replica.fetch.min.bytes`, `replica.fetch.max.bytes` (per

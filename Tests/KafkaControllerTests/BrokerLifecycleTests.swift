@@ -6,6 +6,7 @@ import Testing
 /// Registration, heartbeats and fencing as the active controller decides them.
 @Suite struct BrokerLifecycleTests {
     let topicID = KafkaUUID(mostSignificantBits: 9, leastSignificantBits: 9)
+    let clean = ClusterFixture.clean
 
     private func registration(_ id: Int32, incarnation: UInt64 = 1, min: Int16 = 7, max: Int16 = 21) -> BrokerRegistrationRequest {
         var r = BrokerRegistrationRequest()
@@ -24,53 +25,55 @@ import Testing
     }
 
     @Test func registrationIsFencedAtItsOffsetAndUnfencedOnceCaughtUp() throws {
-        let result = BrokerLifecycle.register(registration(2), image: .empty, clusterID: "cluster", nextOffset: 10)
+        let result = BrokerLifecycle.register(registration(2), image: .empty, clusterID: "cluster", nextOffset: 10, unclean: clean)
         #expect(result.response.errorCode == 0)
         // metadata.version comes first on an empty log, so the registration is the second record.
         #expect(result.records.count == 2 && result.response.brokerEpoch == 11)
         var image = try replay(result.records, on: .empty)
         #expect(image.brokers[2]?.fenced == true && image.brokers[2]?.epoch == 11)
         // A retry of the same incarnation keeps the epoch and writes nothing.
-        let retry = BrokerLifecycle.register(registration(2), image: image, clusterID: "cluster", nextOffset: 30)
+        let retry = BrokerLifecycle.register(registration(2), image: image, clusterID: "cluster", nextOffset: 30, unclean: clean)
         #expect(retry.records.isEmpty && retry.response.brokerEpoch == 11)
 
         var heartbeat = BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: 11, currentMetadataOffset: 10)
-        let early = BrokerLifecycle.heartbeat(heartbeat, image: image)
+        let early = BrokerLifecycle.heartbeat(heartbeat, image: image, unclean: clean, sessions: BrokerSessions())
         #expect(early.records.isEmpty && early.response.isFenced && !early.response.isCaughtUp)
         heartbeat.currentMetadataOffset = 11
-        let caughtUp = BrokerLifecycle.heartbeat(heartbeat, image: image)
+        let caughtUp = BrokerLifecycle.heartbeat(heartbeat, image: image, unclean: clean, sessions: BrokerSessions())
         #expect(!caughtUp.response.isFenced && caughtUp.response.isCaughtUp)
         image = try replay(caughtUp.records, on: image)
         #expect(image.brokers[2]?.fenced == false)
         heartbeat.brokerEpoch = 5
-        #expect(BrokerLifecycle.heartbeat(heartbeat, image: image).response.errorCode == ErrorCode.staleBrokerEpoch.rawValue)
+        #expect(BrokerLifecycle.heartbeat(heartbeat, image: image, unclean: clean, sessions: BrokerSessions()).response.errorCode == ErrorCode.staleBrokerEpoch.rawValue)
     }
 
     @Test func malformedOrUnsupportedFeatureRangesAreRefused() {
-        let inverted = BrokerLifecycle.register(registration(1, min: 21, max: 7), image: .empty, clusterID: "cluster", nextOffset: 0)
+        let inverted = BrokerLifecycle.register(registration(1, min: 21, max: 7), image: .empty, clusterID: "cluster", nextOffset: 0, unclean: clean)
         #expect(inverted.response.errorCode == ErrorCode.invalidRegistration.rawValue && inverted.records.isEmpty)
-        let old = BrokerLifecycle.register(registration(1, min: 1, max: 6), image: .empty, clusterID: "cluster", nextOffset: 0)
+        let old = BrokerLifecycle.register(registration(1, min: 1, max: 6), image: .empty, clusterID: "cluster", nextOffset: 0, unclean: clean)
         #expect(old.response.errorCode == ErrorCode.unsupportedVersion.rawValue)
         var longHost = registration(1)
         longHost.listeners = [.init(name: "PLAINTEXT", host: String(repeating: "h", count: 40_000), port: 9092, securityProtocol: 0)]
-        let refused = BrokerLifecycle.register(longHost, image: .empty, clusterID: "cluster", nextOffset: 0)
+        let refused = BrokerLifecycle.register(longHost, image: .empty, clusterID: "cluster", nextOffset: 0, unclean: clean)
         #expect(refused.response.errorCode == ErrorCode.invalidRegistration.rawValue && refused.records.isEmpty)
-        let foreign = BrokerLifecycle.register(registration(1), image: .empty, clusterID: "other", nextOffset: 0)
+        let foreign = BrokerLifecycle.register(registration(1), image: .empty, clusterID: "other", nextOffset: 0, unclean: clean)
         #expect(foreign.response.errorCode == ErrorCode.inconsistentClusterID.rawValue)
     }
 
     @Test func fencingTakesLeadershipAwayAndUnfencingGivesItBack() throws {
-        var image = try replay(BrokerLifecycle.register(registration(1), image: .empty, clusterID: "cluster", nextOffset: 0).records, on: .empty)
+        var image = try replay(BrokerLifecycle.register(registration(1), image: .empty, clusterID: "cluster", nextOffset: 0, unclean: clean).records, on: .empty)
         image = try replay([MetadataRecordAndVersion(TopicRecord(name: "t", topicID: topicID), version: 0)]
             + (0..<2).map { p in MetadataRecordAndVersion(PartitionRecord(partitionID: p, topicID: topicID, replicas: [1], isr: [1], leader: 1,
                                                                           leaderEpoch: 0, partitionEpoch: 0), version: 0) },
             on: image)
         let broker = try #require(image.brokers[1])
-        image = try replay(BrokerLifecycle.unfence(broker, image: image), on: image)
-        image = try replay(BrokerLifecycle.fence(image.brokers[1]!, image: image), on: image)
+        image = try replay(BrokerLifecycle.unfence(broker, image: image, unclean: clean), on: image)
+        image = try replay(BrokerLifecycle.fence(image.brokers[1]!, image: image, unclean: clean), on: image)
         #expect(image.brokers[1]?.fenced == true)
         #expect(image.topic(named: "t")?.partitions.values.map(\.leader) == [-1, -1])
-        image = try replay(BrokerLifecycle.unfence(image.brokers[1]!, image: image), on: image)
+        // The ISR keeps its last member: the one replica known to hold every record.
+        #expect(image.topic(named: "t")?.partitions.values.allSatisfy { $0.isr == [1] } == true)
+        image = try replay(BrokerLifecycle.unfence(image.brokers[1]!, image: image, unclean: clean), on: image)
         #expect(image.brokers[1]?.fenced == false)
         let partitions = try #require(image.topic(named: "t")?.partitions)
         #expect(partitions.values.allSatisfy { $0.leader == 1 && $0.leaderEpoch == 2 })

@@ -93,14 +93,93 @@ import Testing
         #expect(result.records.isEmpty)
     }
 
-    @Test func replicationIsRefusedUntilPartitionsReplicate() throws {
+    @Test func replicatedTopicsSpreadLeadersAndStartFullyInSync() throws {
         let base = try Self.image(brokers: 3)
-        let result = create([.init(name: "r2", numPartitions: 6, replicationFactor: 2)], image: base)
-        #expect(result.records.isEmpty)
-        #expect(result.response.topics.first?.errorCode == ErrorCode.invalidReplicationFactor.rawValue)
-        #expect(result.response.topics.first?.errorMessage?.contains("does not replicate") == true)
-        let assigned = create([.init(name: "r2", numPartitions: -1, replicationFactor: -1, assignments: [.init(partitionIndex: 0, brokerIDs: [1, 2])])], image: base)
-        #expect(assigned.response.topics.first?.errorCode == ErrorCode.invalidReplicationFactor.rawValue)
+        let result = create([.init(name: "r3", numPartitions: 6, replicationFactor: 3)], image: base)
+        #expect(result.response.topics.first?.errorCode == 0)
+        #expect(result.response.topics.first?.replicationFactor == 3)
+        let image = try apply(result, to: base)
+        let partitions = try #require(image.topic(named: "r3")?.partitions)
+        var leaders: [Int32: Int] = [:]
+        for p in partitions.values {
+            #expect(Set(p.replicas) == [1, 2, 3] && p.isr == p.replicas && p.leader == p.replicas[0] && p.leaderEpoch == 0)
+            leaders[p.leader, default: 0] += 1
+        }
+        #expect(leaders == [1: 2, 2: 2, 3: 2])
+        let tooMany = create([.init(name: "r4", numPartitions: 1, replicationFactor: 4)], image: base)
+        #expect(tooMany.response.topics.first?.errorCode == ErrorCode.invalidReplicationFactor.rawValue)
+    }
+
+    @Test func manualAssignmentsOfAnyWidthWithKafkasChecks() throws {
+        var cluster = try ClusterFixture(brokers: [1, 2, 3], fenced: [3])
+        let ok = create([.init(name: "m", numPartitions: -1, replicationFactor: -1, assignments: [
+            .init(partitionIndex: 1, brokerIDs: [2, 1]), .init(partitionIndex: 0, brokerIDs: [3, 1]),
+        ])], image: cluster.image)
+        #expect(ok.response.topics.first?.errorCode == 0 && ok.response.topics.first?.replicationFactor == 2)
+        try cluster.apply(ok.records)
+        #expect(cluster.partition("m", 1).replicas == [2, 1] && cluster.partition("m", 1).isr == [2, 1] && cluster.partition("m", 1).leader == 2)
+        // A fenced broker is a replica but not in the ISR, and does not lead.
+        #expect(cluster.partition("m", 0).replicas == [3, 1] && cluster.partition("m", 0).isr == [1] && cluster.partition("m", 0).leader == 1)
+
+        let cases: [([CreateTopicsRequest.CreatableTopic.CreatableReplicaAssignment], String)] = [
+            ([.init(partitionIndex: 0, brokerIDs: [1]), .init(partitionIndex: 0, brokerIDs: [2])], "Found multiple manual partition assignments for partition 0"),
+            ([.init(partitionIndex: 0, brokerIDs: [])], "The manual partition assignment includes an empty replica list."),
+            ([.init(partitionIndex: 0, brokerIDs: [1, 1])], "The manual partition assignment includes the broker 1 more than once."),
+            ([.init(partitionIndex: 0, brokerIDs: [1, 9])], "The manual partition assignment includes broker 9, but no such broker is registered."),
+            ([.init(partitionIndex: 0, brokerIDs: [1, 2]), .init(partitionIndex: 1, brokerIDs: [1])],
+             "The manual partition assignment includes a partition with 1 replica(s), but this is not consistent with previous partitions, which have 2 replica(s)."),
+            ([.init(partitionIndex: 0, brokerIDs: [3])], "All brokers specified in the manual partition assignment for partition 0 are fenced or in controlled shutdown."),
+            ([.init(partitionIndex: 0, brokerIDs: [1]), .init(partitionIndex: 2, brokerIDs: [2])], "partitions should be a consecutive 0-based integer sequence"),
+        ]
+        for (assignments, message) in cases {
+            let refused = create([.init(name: "x", numPartitions: -1, replicationFactor: -1, assignments: assignments)], image: cluster.image)
+            #expect(refused.response.topics.first?.errorCode == ErrorCode.invalidReplicaAssignment.rawValue, "\(message)")
+            #expect(refused.response.topics.first?.errorMessage == message)
+            #expect(refused.records.isEmpty)
+        }
+    }
+
+    @Test func createPartitionsKeepsTheReplicationFactorAndTakesAssignments() throws {
+        var cluster = try ClusterFixture(brokers: [1, 2, 3])
+        try cluster.addTopic("t", [([1, 2], [1, 2], 1)])
+        var g = SplitMix64(seed: 3)
+        let grown = CreatePartitions.handle(CreatePartitionsRequest(topics: [.init(name: "t", count: 4)]), image: cluster.image, generator: &g)
+        #expect(grown.response.results.first?.errorCode == 0)
+        try cluster.apply(grown.records)
+        for p: Int32 in 1...3 {
+            let partition = cluster.partition("t", p)
+            #expect(partition.replicas.count == 2 && Set(partition.replicas).count == 2 && partition.isr == partition.replicas)
+        }
+        let assigned = CreatePartitions.handle(CreatePartitionsRequest(topics: [.init(name: "t", count: 5, assignments: [.init(brokerIDs: [3, 1])])]),
+                                               image: cluster.image, generator: &g)
+        #expect(assigned.response.results.first?.errorCode == 0)
+        try cluster.apply(assigned.records)
+        #expect(cluster.partition("t", 4).replicas == [3, 1] && cluster.partition("t", 4).leader == 3)
+        let narrow = CreatePartitions.handle(CreatePartitionsRequest(topics: [.init(name: "t", count: 6, assignments: [.init(brokerIDs: [3])])]),
+                                             image: cluster.image, generator: &g)
+        #expect(narrow.response.results.first?.errorCode == ErrorCode.invalidReplicaAssignment.rawValue)
+        let short = CreatePartitions.handle(CreatePartitionsRequest(topics: [.init(name: "t", count: 7, assignments: [.init(brokerIDs: [3, 1])])]),
+                                            image: cluster.image, generator: &g)
+        #expect(short.response.results.first?.errorMessage == "Attempted to add 2 additional partition(s), but only 1 assignment(s) were specified.")
+        let same = CreatePartitions.handle(CreatePartitionsRequest(topics: [.init(name: "t", count: 5)]), image: cluster.image, generator: &g)
+        #expect(same.response.results.first?.errorMessage == "Topic already has 5 partition(s).")
+    }
+
+    @Test func racksAreSpreadOver() throws {
+        // Racks a: 1, 2, 3; b: 4; c: 5. Every partition of three replicas spans the three racks.
+        let racks: [Int32: String] = [1: "a", 2: "a", 3: "a", 4: "b", 5: "c"]
+        for start in 0..<5 {
+            let placed = try ReplicaPlacement.place(partitions: 0..<10, replicationFactor: 3, brokers: [1, 2, 3, 4, 5], racks: racks, start: start).get()
+            for replicas in placed.values {
+                #expect(Set(replicas).count == 3 && Set(replicas.map { racks[$0]! }) == ["a", "b", "c"], "\(replicas)")
+            }
+            // Two replicas: never both in one rack.
+            let pairs = try ReplicaPlacement.place(partitions: 0..<10, replicationFactor: 2, brokers: [1, 2, 3, 4, 5], racks: racks, start: start).get()
+            #expect(pairs.values.allSatisfy { racks[$0[0]] != racks[$0[1]] })
+        }
+        // Leaders go round the rack-alternating list: 1 (a), 4 (b), 5 (c), 2 (a), 3 (a).
+        let leaders = try ReplicaPlacement.place(partitions: 0..<5, replicationFactor: 1, brokers: [1, 2, 3, 4, 5], racks: racks, start: 0).get()
+        #expect((0..<5).map { leaders[Int32($0)]![0] } == [1, 4, 5, 2, 3])
     }
 
     @Test func replicasSpreadAcrossBrokers() throws {

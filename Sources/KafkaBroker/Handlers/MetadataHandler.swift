@@ -10,7 +10,7 @@ import StromConfig
 /// entries may name a topic by id. Unknown topics are created with the broker's defaults when
 /// `auto.create.topics.enable` is on and the request allows it (v4+ asks; older versions always
 /// allow), otherwise UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID for ids). A partition without a
-/// leader reports LEADER_NOT_AVAILABLE. Auto-creation is charged to the client's controller mutation
+/// live leader reports LEADER_NOT_AVAILABLE. Auto-creation is charged to the client's controller mutation
 /// quota; a topic it cannot create yet is LEADER_NOT_AVAILABLE, which clients retry.
 struct MetadataHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...12
@@ -53,20 +53,20 @@ struct MetadataHandler: RequestHandler {
         let includeTopicOps = v >= 8 && request.includeTopicAuthorizedOperations
         if all {
             for name in image.topicNames {
-                response.topics.append(describe(image.topic(named: name)!, includeOps: includeTopicOps))
+                response.topics.append(describe(image.topic(named: name)!, image: image, version: v, includeOps: includeTopicOps))
             }
         } else {
             for wanted in request.topics ?? [] {
                 if let name = wanted.name {
                     if let topic = image.topic(named: name) {
-                        response.topics.append(describe(topic, includeOps: includeTopicOps))
+                        response.topics.append(describe(topic, image: image, version: v, includeOps: includeTopicOps))
                     } else {
                         let code: ErrorCode = throttled.contains(name) ? .leaderNotAvailable
                             : TopicName.problem(with: name) == nil ? .unknownTopicOrPartition : .invalidTopicException
                         response.topics.append(.init(errorCode: code.rawValue, name: name))
                     }
                 } else if let topic = image.topic(id: wanted.topicID) {
-                    response.topics.append(describe(topic, includeOps: includeTopicOps))
+                    response.topics.append(describe(topic, image: image, version: v, includeOps: includeTopicOps))
                 } else {
                     // Names become nullable in responses only from v12; earlier versions say "".
                     response.topics.append(.init(errorCode: ErrorCode.unknownTopicID.rawValue, name: v >= 12 ? nil : "", topicID: wanted.topicID))
@@ -76,16 +76,24 @@ struct MetadataHandler: RequestHandler {
         return response
     }
 
-    private func describe(_ topic: TopicImage, includeOps: Bool) -> MetadataResponse.MetadataResponseTopic {
+    /// Each partition as Kafka's KRaft metadata cache describes it: the leader only while its broker is
+    /// registered and unfenced (else -1 and LEADER_NOT_AVAILABLE), the leader epoch, replicas and ISR as
+    /// recorded, and as offline the replicas on brokers fenced or not registered. v0 lists only the
+    /// replicas and ISR members on live brokers, with REPLICA_NOT_AVAILABLE when that leaves some out.
+    private func describe(_ topic: TopicImage, image: MetadataImage, version: Int16, includeOps: Bool) -> MetadataResponse.MetadataResponseTopic {
         var t = MetadataResponse.MetadataResponseTopic(
             errorCode: 0, name: topic.name, topicID: topic.id, isInternal: TopicName.internalTopics.contains(topic.name)
         )
+        let live = { (broker: Int32) in image.brokers[broker].map { !$0.fenced } ?? false }
         t.partitions = topic.partitionIndexes.map { index in
             let p = topic.partitions[index]!
+            let replicas = version == 0 ? p.replicas.filter(live) : p.replicas
+            let isr = version == 0 ? p.isr.filter(live) : p.isr
+            let code: ErrorCode = !live(p.leader) ? .leaderNotAvailable
+                : replicas.count < p.replicas.count || isr.count < p.isr.count ? .replicaNotAvailable : .noError
             return .init(
-                errorCode: p.hasLeader ? 0 : ErrorCode.leaderNotAvailable.rawValue,
-                partitionIndex: index, leaderID: p.leader, leaderEpoch: p.leaderEpoch,
-                replicaNodes: p.replicas, isrNodes: p.isr, offlineReplicas: []
+                errorCode: code.rawValue, partitionIndex: index, leaderID: live(p.leader) ? p.leader : -1, leaderEpoch: p.leaderEpoch,
+                replicaNodes: replicas, isrNodes: isr, offlineReplicas: p.replicas.filter { !live($0) }
             )
         }
         if includeOps { t.topicAuthorizedOperations = AuthorizedOperations.topic }

@@ -6,7 +6,7 @@ import StromConfig
 
 /// The broker side of KRaft's broker lifecycle: register with the active controller, heartbeat until
 /// unfenced and then every `broker.heartbeat.interval.ms`, register again when the controller forgot
-/// this broker's epoch, and ask to be fenced at once on controlled shutdown.
+/// this broker's epoch, and on shutdown heartbeat until the controller lets this broker go.
 ///
 /// Invariant: `brokerEpoch` is -1 until a registration was accepted, then the epoch that registration
 /// got; heartbeats carry it and the metadata offset this node has replayed.
@@ -97,7 +97,8 @@ actor BrokerLifecycleManager {
         }
     }
 
-    private func heartbeatOnce(wantShutDown: Bool = false) async {
+    @discardableResult
+    private func heartbeatOnce(wantShutDown: Bool = false) async -> BrokerHeartbeatResponse? {
         var request = BrokerHeartbeatRequest()
         request.brokerID = nodeID
         request.brokerEpoch = brokerEpoch
@@ -111,15 +112,32 @@ actor BrokerLifecycleManager {
             logger.warning("the controller does not know this broker's epoch; registering again")
             try? await register()
         }
+        return response
     }
 
-    /// Controlled shutdown: stop heartbeating and ask the controller to fence this broker now, so its
-    /// partitions lose their leader at once instead of after the session timeout.
+    /// The longest controlled shutdown waits for the controller's leave.
+    static let controlledShutdownTimeoutMs: Int64 = 30_000
+
+    /// Controlled shutdown (Kafka's): stop the periodic heartbeats, then heartbeat asking to shut down
+    /// until the controller answers `shouldShutDown`. Meanwhile it moves this broker's leaderships and
+    /// ISR places to other replicas, and fences it once the other brokers have replayed that, so clients
+    /// and followers move on at once instead of after the session timeout. Gives up after
+    /// `controlledShutdownTimeoutMs`, or when no controller answers.
     func stop() async {
         heartbeats?.cancel()
         heartbeats = nil
         guard brokerEpoch >= 0, !shutDown else { return }
         shutDown = true
-        await heartbeatOnce(wantShutDown: true)
+        let deadline = clock.nowMs() + Self.controlledShutdownTimeoutMs
+        // As Kafka's broker: the second heartbeat soon after the first, then at the usual interval.
+        var pauseMs: Int64 = 50
+        while let response = await heartbeatOnce(wantShutDown: true), response.errorCode == 0, !response.shouldShutDown {
+            guard clock.nowMs() + pauseMs < deadline else {
+                logger.warning("controlled shutdown timed out; stopping without the controller's leave")
+                return
+            }
+            do { try await clock.sleep(forMs: pauseMs) } catch { return }
+            pauseMs = heartbeatIntervalMs
+        }
     }
 }

@@ -35,7 +35,8 @@ import Testing
                 self.registrations.withLockedValue { $0 += 1 }
                 self.forgetBroker.withLockedValue { $0 = false }
                 let image = self.publication.image
-                let result = BrokerLifecycle.register(request, image: image, clusterID: "cluster", nextOffset: image.provenance.offset + 1)
+                let result = BrokerLifecycle.register(request, image: image, clusterID: "cluster", nextOffset: image.provenance.offset + 1,
+                                                      unclean: UncleanLeaderElection(brokerDefault: false))
                 self.commit(result.records)
                 return result.response
             }, heartbeat: { request in
@@ -43,7 +44,8 @@ import Testing
                 if self.forgetBroker.withLockedValue({ $0 }) {
                     return BrokerHeartbeatResponse(errorCode: ErrorCode.staleBrokerEpoch.rawValue)
                 }
-                let result = BrokerLifecycle.heartbeat(request, image: self.publication.image)
+                let result = BrokerLifecycle.heartbeat(request, image: self.publication.image, unclean: UncleanLeaderElection(brokerDefault: false),
+                                                       sessions: BrokerSessions())
                 self.commit(result.records)
                 return result.response
             })

@@ -70,11 +70,12 @@ extension ReplicaManager {
     }
 
     /// Replaces each log directory's `kinds` files with the lines of `replicas` there (sorted by topic
-    /// and partition); a directory holding none of them gets empty files. A failed write is logged and
-    /// the next interval tries again.
+    /// and partition); a directory holding none of them gets empty files, once it exists (the node
+    /// creates its log directories at start; a test's may not be there yet). A failed write is logged
+    /// and the next interval tries again.
     func writeCheckpoints(_ kinds: [LogDirectoryCheckpoints.Kind], of replicas: [Partition]) {
         var entries: [String: [LogDirectoryCheckpoints.Kind: [OffsetCheckpoint.Entry]]] = [:]
-        for directory in checkpoints.logDirectories { entries[directory] = [:] }
+        for directory in checkpoints.logDirectories where FileSystem.exists(directory) { entries[directory] = [:] }
         for replica in replicas {
             let lines = replica.withLog { log in kinds.compactMap { kind in log.checkpointEntry(kind).map { (kind, $0) } } }
             for (kind, line) in lines { entries[replica.logDirectory, default: [:]][kind, default: []].append(line) }

@@ -120,9 +120,8 @@ extension LeaderEpochCache {
     /// Nil otherwise. Entries are applied in order with ``assign(epoch:startOffset:)``.
     public init?(parsing bytes: [UInt8]) {
         guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.last == "\r" ? line.dropLast() : line
-        }
+        // Line ends as Java's readLine takes them: \n, \r\n (one Character in Swift) or \r.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         if lines.last?.isEmpty == true { lines.removeLast() }
         guard let version = lines.first else {
             self.init()

@@ -249,7 +249,8 @@ public final class PartitionLog {
 public struct LogOpenReport: Hashable, Sendable {
     /// The clean-shutdown marker was present.
     public var cleanShutdown: Bool
-    /// The recovery point read from the checkpoint, if there was one.
+    /// The checkpointed recovery point open started from: the caller's (its log directory's file), else
+    /// the partition's own file; nil when neither had one (every segment was scanned).
     public var recoveryPointCheckpoint: Int64?
     /// Segments scanned in full, by base offset, with what the scan found.
     public var recoveredSegments: [Int64: SegmentRecovery]

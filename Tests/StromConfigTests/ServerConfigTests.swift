@@ -56,6 +56,20 @@ import Testing
         #expect(throws: ConfigError.self) { try parse(["log.cleaner.enable": "sometimes"]) }
     }
 
+    @Test func checkpointIntervalKeysAreRead() throws {
+        let defaults = try parse([:])
+        #expect(defaults.replicaHighWatermarkCheckpointIntervalMs == 5_000)
+        #expect(defaults.logFlushOffsetCheckpointIntervalMs == 60_000 && defaults.logFlushStartOffsetCheckpointIntervalMs == 60_000)
+        let set = try parse([
+            "replica.high.watermark.checkpoint.interval.ms": "1000", "log.flush.offset.checkpoint.interval.ms": "2000",
+            "log.flush.start.offset.checkpoint.interval.ms": "3000",
+        ])
+        #expect(set.replicaHighWatermarkCheckpointIntervalMs == 1_000)
+        #expect(set.logFlushOffsetCheckpointIntervalMs == 2_000 && set.logFlushStartOffsetCheckpointIntervalMs == 3_000)
+        #expect(throws: ConfigError.self) { try parse(["log.flush.offset.checkpoint.interval.ms": "-1"]) }
+        #expect(throws: ConfigError.self) { try parse(["replica.high.watermark.checkpoint.interval.ms": "soon"]) }
+    }
+
     @Test func controllerQuotaWindowKeysAreRead() throws {
         let defaults = try parse([:])
         #expect(defaults.controllerQuotaWindowNum == 11 && defaults.controllerQuotaWindowSizeSeconds == 1)

@@ -1,0 +1,111 @@
+import Foundation
+@testable import KafkaBroker
+import KafkaLog
+import KafkaMetadata
+import KafkaProtocol
+import KafkaRecords
+import BrokerTestKit
+import Logging
+import StromConfig
+import Testing
+
+/// The replica manager keeps each log directory's checkpoint files (Kafka's `replication-offset-checkpoint`,
+/// `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint`): written on their intervals from the
+/// maintenance pass and at shutdown, and read when the logs open again, so a high watermark below the
+/// log end offset survives a restart.
+@Suite struct ReplicaCheckpointTests {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("strom-checkpoints-\(UUID().uuidString)").path
+    var directories: [String] { ["a", "b"].map { (base as NSString).appendingPathComponent($0) } }
+
+    /// A node-1 replica manager over two log directories (created, as the node does at start).
+    func manager(clock: ManualClock) throws -> ReplicaManager {
+        for directory in directories { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        var properties = ServerConfig.embeddedDefaults
+        properties["log.dirs"] = directories.joined(separator: ",")
+        properties["replica.high.watermark.checkpoint.interval.ms"] = "5000"
+        properties["log.flush.offset.checkpoint.interval.ms"] = "60000"
+        properties["log.flush.start.offset.checkpoint.interval.ms"] = "60000"
+        return ReplicaManager(config: try ServerConfig.parse(properties), clock: clock, logger: Logger(label: "test"), io: BlockingIOExecutor(threadCount: 1))
+    }
+
+    /// Topic `r` (two partitions, node 1 leads with a follower in the ISR) and `s` (one partition, node 1
+    /// alone in the ISR).
+    func image() throws -> (MetadataImage, MetadataDelta) {
+        var delta = MetadataDelta(base: .empty)
+        let r = KafkaUUID(mostSignificantBits: 1, leastSignificantBits: 1), s = KafkaUUID(mostSignificantBits: 2, leastSignificantBits: 2)
+        try delta.replay(TopicRecord(name: "r", topicID: r))
+        for partition in Int32(0)..<2 {
+            try delta.replay(PartitionRecord(partitionID: partition, topicID: r, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 3, partitionEpoch: 0))
+        }
+        try delta.replay(TopicRecord(name: "s", topicID: s))
+        try delta.replay(PartitionRecord(partitionID: 0, topicID: s, replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0))
+        return (delta.apply(provenance: MetadataProvenance(offset: 1, epoch: 1)), delta)
+    }
+
+    func text(_ kind: LogDirectoryCheckpoints.Kind, in directory: String) -> String? {
+        FileManager.default.contents(atPath: LogDirectoryCheckpoints.path(of: kind, in: directory)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func writtenOnTheirIntervalsAndAtShutdownAndReadAtStart() throws {
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let clock = ManualClock()
+        let replicas = try manager(clock: clock)
+        let (image, delta) = try image()
+        replicas.apply(image: image, delta: delta)
+        let r0 = try #require(replicas.replica(TopicPartition("r", 0))), r1 = try #require(replicas.replica(TopicPartition("r", 1)))
+        let s0 = try #require(replicas.replica(TopicPartition("s", 0)))
+        #expect(Set([r0.logDirectory, r1.logDirectory]) == Set(directories), "one partition of r per directory")
+        for (replica, records, highWatermark) in [(r0, 10, Int64(6)), (r1, 4, 4), (s0, 3, 3)] {
+            var builder = RecordBatchBuilder()
+            for i in 0..<records { builder.append(timestamp: 1_000 + Int64(i), key: nil, value: [UInt8(i)]) }
+            let bytes = try builder.build().bytes
+            _ = try replica.withLog { try $0.append(bytes, leaderEpoch: 3, now: 0) }
+            replica.maybeIncrementHighWatermark(highWatermark)
+        }
+
+        let start = clock.nowMs()
+        replicas.runMaintenance(now: start, retention: false)
+        #expect(text(.highWatermark, in: r0.logDirectory) == nil, "the first pass starts the intervals")
+        replicas.runMaintenance(now: start + 4_999, retention: false)
+        #expect(text(.highWatermark, in: r0.logDirectory) == nil)
+        replicas.runMaintenance(now: start + 5_000, retention: false)
+        #expect(text(.highWatermark, in: r0.logDirectory) == "0\n\(r0.logDirectory == s0.logDirectory ? 2 : 1)\nr 0 6\n\(r0.logDirectory == s0.logDirectory ? "s 0 3\n" : "")")
+        #expect(text(.highWatermark, in: r1.logDirectory)?.contains("r 1 4\n") == true)
+        #expect(text(.recoveryPoint, in: r0.logDirectory) == nil, "not due before log.flush.offset.checkpoint.interval.ms")
+        replicas.runMaintenance(now: start + 60_000, retention: false)
+        #expect(text(.recoveryPoint, in: r0.logDirectory)?.contains("r 0 0\n") == true, "nothing flushed yet")
+        #expect(text(.logStartOffset, in: r0.logDirectory) != nil)
+
+        replicas.shutdown()
+        #expect(text(.recoveryPoint, in: r0.logDirectory)?.contains("r 0 10\n") == true, "flushed at shutdown")
+        #expect(text(.highWatermark, in: r1.logDirectory)?.contains("r 1 4\n") == true)
+
+        let again = try manager(clock: clock)
+        again.apply(image: image, delta: delta)
+        #expect(again.replica(TopicPartition("r", 0))?.highWatermark == 6, "the checkpointed high watermark, not the log end offset")
+        #expect(again.replica(TopicPartition("r", 0))?.logEndOffset == 10)
+        #expect(again.replica(TopicPartition("r", 1))?.highWatermark == 4)
+        #expect(again.replica(TopicPartition("s", 0))?.highWatermark == 3)
+        again.shutdown()
+    }
+
+    @Test func aLeaderAloneInTheISRExposesItsWholeLogAfterARestart() throws {
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let clock = ManualClock()
+        let replicas = try manager(clock: clock)
+        let (image, delta) = try image()
+        replicas.apply(image: image, delta: delta)
+        let s0 = try #require(replicas.replica(TopicPartition("s", 0)))
+        var builder = RecordBatchBuilder()
+        for i in 0..<5 { builder.append(timestamp: 1_000, key: nil, value: [UInt8(i)]) }
+        let bytes = try builder.build().bytes
+        _ = try s0.withLog { try $0.append(bytes, leaderEpoch: 0, now: 0) }
+        replicas.shutdown()
+        // The checkpoint says 0 (the append never reached the high watermark), but nobody else must have it.
+        #expect(text(.highWatermark, in: s0.logDirectory)?.contains("s 0 0\n") == true)
+        let again = try manager(clock: clock)
+        again.apply(image: image, delta: delta)
+        #expect(again.replica(TopicPartition("s", 0))?.highWatermark == 5)
+        again.shutdown()
+    }
+}

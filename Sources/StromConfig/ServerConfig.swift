@@ -84,6 +84,8 @@ public struct ServerConfig: Hashable, Sendable {
     public var autoLeaderRebalanceEnable = true
     public var leaderImbalanceCheckIntervalSeconds: Int64 = 300
     public var leaderImbalancePerBrokerPercentage: Int32 = 10
+    /// `broker.rack`: the rack this broker registers with; replicas of a partition go to different racks.
+    public var brokerRack: String?
 
     /// Kafka keys that were given and are accepted but have no effect in Strom (thread counts, socket
     /// buffer sizes, replication factors of internal topics on a single node, …), for a warning.

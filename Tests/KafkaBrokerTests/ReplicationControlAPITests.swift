@@ -113,6 +113,39 @@ import Testing
         await controller.close()
     }
 
+    @Test func theControllerMovesLeadershipBackToThePreferredReplica() async throws {
+        let broker = try await TestBroker(overrides: ["leader.imbalance.check.interval.seconds": "1"])
+        let client = try await broker.client()
+        let controller = try await TestKafkaClient(port: broker.node.boundPorts["CONTROLLER"]!)
+        let epoch = try await registerSecondBroker(broker, controller: controller)
+        let created = try await client.send(CreateTopicsRequest(topics: [.init(name: "r", numPartitions: -1, replicationFactor: -1, assignments: [
+            .init(partitionIndex: 0, brokerIDs: [2, 1]),
+        ])]), version: 7)
+        #expect(created.topics.first?.errorCode == 0)
+        // Broker 2 is fenced (broker 1 takes over) and comes back; broker 1 takes it back into the ISR.
+        func heartbeat(wantFence: Bool) async throws {
+            _ = try await controller.send(BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: epoch, currentMetadataOffset: broker.metadata.image.provenance.offset,
+                                                                 wantFence: wantFence), version: 1)
+        }
+        try await heartbeat(wantFence: true)
+        try await heartbeat(wantFence: false)
+        let image = broker.metadata.image
+        let p = try #require(image.topic(named: "r")?.partitions[0])
+        #expect(p.leader == 1 && p.isr == [1] && image.brokers[2]?.fenced == false)
+        let expand = AlterPartitionRequest(brokerID: 1, brokerEpoch: image.brokers[1]!.epoch, topics: [.init(topicID: image.topic(named: "r")!.id, partitions: [
+            .init(partitionIndex: 0, leaderEpoch: p.leaderEpoch, newIsr: [1, 2], partitionEpoch: p.partitionEpoch),
+        ])])
+        #expect(try await controller.send(expand, version: 2).topics.first?.partitions.first?.errorCode == 0)
+        // Within the check interval (1 s here) the preferred replica leads again.
+        let rebalanced = await broker.metadata.publication.wait(until: { $0.image.topic(named: "r")?.partitions[0]?.leader == 2 },
+                                                                deadlineMs: broker.metadata.clock.nowMs() + 30_000)
+        #expect(rebalanced)
+        try await heartbeat(wantFence: true)
+        await controller.close()
+        await client.close()
+        await broker.shutdown()
+    }
+
     @Test func describeTopicPartitionsPagesThroughTopics() async throws {
         let broker = try await TestBroker()
         let client = try await broker.client()

@@ -61,7 +61,9 @@ import Testing
         #expect(!defaults.uncleanLeaderElectionEnable && defaults.autoLeaderRebalanceEnable)
         #expect(defaults.leaderImbalanceCheckIntervalSeconds == 300 && defaults.leaderImbalancePerBrokerPercentage == 10)
         let set = try parse(["unclean.leader.election.enable": "true", "auto.leader.rebalance.enable": "false",
-                             "leader.imbalance.check.interval.seconds": "5", "leader.imbalance.per.broker.percentage": "0"])
+                             "leader.imbalance.check.interval.seconds": "5", "leader.imbalance.per.broker.percentage": "0",
+                             "broker.rack": "eu-1a"])
+        #expect(defaults.brokerRack == nil && set.brokerRack == "eu-1a")
         #expect(set.uncleanLeaderElectionEnable && !set.autoLeaderRebalanceEnable)
         #expect(set.leaderImbalanceCheckIntervalSeconds == 5 && set.leaderImbalancePerBrokerPercentage == 0)
         #expect(!set.ignoredKeys.contains("unclean.leader.election.enable"))

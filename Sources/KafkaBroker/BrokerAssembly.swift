@@ -33,6 +33,7 @@ public enum BrokerAssembly {
         .init { DeleteRecordsHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
         .init { OffsetForLeaderEpochHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
         .init { MetadataHandler(metadata: $0.metadata, config: $0.config) },
+        .init { DescribeTopicPartitionsHandler(metadata: $0.metadata) },
         .init { CreateTopicsHandler(metadata: $0.metadata) },
         .init { DeleteTopicsHandler(metadata: $0.metadata) },
         .init { CreatePartitionsHandler(metadata: $0.metadata) },

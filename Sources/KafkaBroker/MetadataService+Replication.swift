@@ -28,9 +28,14 @@ extension MetadataService {
 
     /// ElectLeaders from a client: decided by the active controller, forwarded to it when that is not
     /// this node (as CreatePartitions). NOT_CONTROLLER everywhere when none answered in time.
+    /// Goes to the controller in the latest version (v0's implied preferred election made explicit), so
+    /// a NOT_CONTROLLER answer is always visible at the top level.
     public func electLeaders(_ request: ElectLeadersRequest, version: Int16) async -> ElectLeadersResponse {
-        let answer = await controllerCall(request, version: version,
-                                          local: { await self.electLeadersAsController(request, version: version) },
+        var explicit = request
+        if version < 1 { explicit.electionType = 0 }
+        let forwarded = explicit, latest = ElectLeadersRequest.validVersions.upperBound
+        let answer = await controllerCall(forwarded, version: latest,
+                                          local: { await self.electLeadersAsController(forwarded, version: latest) },
                                           notController: { r in
                                               r.errorCode == ErrorCode.notController.rawValue
                                                   || r.replicaElectionResults.contains { $0.partitionResult.contains { $0.errorCode == ErrorCode.notController.rawValue } }

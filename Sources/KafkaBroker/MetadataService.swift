@@ -149,7 +149,8 @@ public actor MetadataService {
     /// unfenced; heartbeats continue in the background.
     public func startBrokerLifecycle(endpoints: [BrokerRegistration.Endpoint]) async throws {
         let lifecycle = BrokerLifecycleManager(
-            nodeID: nodeID, clusterID: clusterID, heartbeatIntervalMs: config.brokerHeartbeatIntervalMs, client: controllerClient,
+            nodeID: nodeID, clusterID: clusterID, heartbeatIntervalMs: config.brokerHeartbeatIntervalMs, rack: config.brokerRack,
+            client: controllerClient,
             publication: publication,
             local: .init(register: { await self.handleBrokerRegistration($0) }, heartbeat: { await self.handleBrokerHeartbeat($0) }),
             clock: clock, logger: logger)

@@ -94,6 +94,8 @@ public struct ServerConfig: Hashable, Sendable {
     public var autoLeaderRebalanceEnable = true
     public var leaderImbalanceCheckIntervalSeconds: Int64 = 300
     public var leaderImbalancePerBrokerPercentage: Int32 = 10
+    /// `broker.rack`: the rack this broker registers with; replicas of a partition go to different racks.
+    public var brokerRack: String?
 
     /// Partition replication: `replica.lag.time.max.ms` (a follower not caught up for this long leaves
     /// the ISR), `replica.fetch.wait.max.ms`, `replica.fetch.min.bytes`, `replica.fetch.max.bytes` (per

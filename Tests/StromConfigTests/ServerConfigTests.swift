@@ -70,6 +70,21 @@ import Testing
         #expect(throws: ConfigError.self) { try parse(["replica.high.watermark.checkpoint.interval.ms": "soon"]) }
     }
 
+    @Test func leaderElectionKeysAreRead() throws {
+        let defaults = try parse([:])
+        #expect(!defaults.uncleanLeaderElectionEnable && defaults.autoLeaderRebalanceEnable)
+        #expect(defaults.leaderImbalanceCheckIntervalSeconds == 300 && defaults.leaderImbalancePerBrokerPercentage == 10)
+        let set = try parse(["unclean.leader.election.enable": "true", "auto.leader.rebalance.enable": "false",
+                             "leader.imbalance.check.interval.seconds": "5", "leader.imbalance.per.broker.percentage": "0",
+                             "broker.rack": "eu-1a"])
+        #expect(defaults.brokerRack == nil && set.brokerRack == "eu-1a")
+        #expect(set.uncleanLeaderElectionEnable && !set.autoLeaderRebalanceEnable)
+        #expect(set.leaderImbalanceCheckIntervalSeconds == 5 && set.leaderImbalancePerBrokerPercentage == 0)
+        #expect(!set.ignoredKeys.contains("unclean.leader.election.enable"))
+        #expect(throws: ConfigError.self) { try parse(["leader.imbalance.check.interval.seconds": "0"]) }
+        #expect(throws: ConfigError.self) { try parse(["unclean.leader.election.enable": "maybe"]) }
+    }
+
     @Test func controllerQuotaWindowKeysAreRead() throws {
         let defaults = try parse([:])
         #expect(defaults.controllerQuotaWindowNum == 11 && defaults.controllerQuotaWindowSizeSeconds == 1)

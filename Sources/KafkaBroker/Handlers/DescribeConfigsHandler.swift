@@ -82,6 +82,10 @@ enum BrokerConfigEntries {
             ("offsets.topic.num.partitions", String(c.offsetsTopicNumPartitions), .int),
             ("controller.quota.window.num", String(c.controllerQuotaWindowNum), .int),
             ("controller.quota.window.size.seconds", String(c.controllerQuotaWindowSizeSeconds), .int),
+            ("unclean.leader.election.enable", String(c.uncleanLeaderElectionEnable), .boolean),
+            ("auto.leader.rebalance.enable", String(c.autoLeaderRebalanceEnable), .boolean),
+            ("leader.imbalance.check.interval.seconds", String(c.leaderImbalanceCheckIntervalSeconds), .long),
+            ("leader.imbalance.per.broker.percentage", String(c.leaderImbalancePerBrokerPercentage), .int),
         ]
         return values.map { name, value, type in
             let source: ConfigSource = c.explicitKeys.contains(name) ? .staticBrokerConfig : .defaultConfig

@@ -84,16 +84,16 @@ struct MetadataHandler: RequestHandler {
         var t = MetadataResponse.MetadataResponseTopic(
             errorCode: 0, name: topic.name, topicID: topic.id, isInternal: TopicName.internalTopics.contains(topic.name)
         )
-        let live = { (broker: Int32) in image.brokers[broker].map { !$0.fenced } ?? false }
         t.partitions = topic.partitionIndexes.map { index in
             let p = topic.partitions[index]!
-            let replicas = version == 0 ? p.replicas.filter(live) : p.replicas
-            let isr = version == 0 ? p.isr.filter(live) : p.isr
-            let code: ErrorCode = !live(p.leader) ? .leaderNotAvailable
+            let replicas = version == 0 ? p.replicas.filter(image.isLive) : p.replicas
+            let isr = version == 0 ? p.isr.filter(image.isLive) : p.isr
+            let leader = image.liveLeader(of: p)
+            let code: ErrorCode = leader < 0 ? .leaderNotAvailable
                 : replicas.count < p.replicas.count || isr.count < p.isr.count ? .replicaNotAvailable : .noError
             return .init(
-                errorCode: code.rawValue, partitionIndex: index, leaderID: live(p.leader) ? p.leader : -1, leaderEpoch: p.leaderEpoch,
-                replicaNodes: replicas, isrNodes: isr, offlineReplicas: p.replicas.filter { !live($0) }
+                errorCode: code.rawValue, partitionIndex: index, leaderID: leader, leaderEpoch: p.leaderEpoch,
+                replicaNodes: replicas, isrNodes: isr, offlineReplicas: image.offlineReplicas(of: p)
             )
         }
         if includeOps { t.topicAuthorizedOperations = AuthorizedOperations.topic }

@@ -23,6 +23,7 @@ actor BrokerLifecycleManager {
     private let nodeID: Int32
     private let clusterID: String
     private let heartbeatIntervalMs: Int64
+    private let rack: String?
     private let client: ControllerClient
     private let publication: MetadataPublication
     private let local: Local
@@ -35,8 +36,9 @@ actor BrokerLifecycleManager {
     private var heartbeats: Task<Void, Never>?
     private var shutDown = false
 
-    init(nodeID: Int32, clusterID: String, heartbeatIntervalMs: Int64, client: ControllerClient,
+    init(nodeID: Int32, clusterID: String, heartbeatIntervalMs: Int64, rack: String? = nil, client: ControllerClient,
          publication: MetadataPublication, local: Local, clock: NodeClock, logger: Logger) {
+        self.rack = rack
         self.nodeID = nodeID
         self.clusterID = clusterID
         self.heartbeatIntervalMs = heartbeatIntervalMs
@@ -56,7 +58,7 @@ actor BrokerLifecycleManager {
         request.listeners = endpoints.map { .init(name: $0.listenerName, host: $0.host, port: $0.port, securityProtocol: $0.securityProtocol) }
         request.features = [.init(name: "metadata.version", minSupportedVersion: BrokerLifecycle.supportedMetadataVersions.lowerBound,
                                   maxSupportedVersion: BrokerLifecycle.supportedMetadataVersions.upperBound)]
-        request.rack = nil
+        request.rack = rack
         registration = request
         try await register()
         // The controller unfences a broker on a heartbeat showing it replayed its own registration.

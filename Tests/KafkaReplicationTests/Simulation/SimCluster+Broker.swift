@@ -9,15 +9,15 @@ extension SimCluster {
         guard let brokerEpoch = brokers[i].brokerEpoch else {
             if brokers[i].register.map({ now - $0.sentAt > 200 }) ?? true {
                 brokers[i].register = InFlight(requestId: 0, payload: (), sentAt: now)
-                send(.register, from: id, to: 0)
+                send(.register(cleanShutdown: brokers[i].cleanShutdown), from: id, to: 0)
             }
             return
         }
-        if now - brokers[i].lastHeartbeatSent >= 100 {
+        if now - brokers[i].lastHeartbeatSent >= 120 {
             brokers[i].lastHeartbeatSent = now
             send(.heartbeat(brokerEpoch: brokerEpoch, appliedImages: brokers[i].appliedImages), from: id, to: 0)
         }
-        if now - brokers[i].lastMetadataFetch >= 100, brokers[i].metadataFetch.map({ now - $0.sentAt > 200 }) ?? true {
+        if now - brokers[i].lastMetadataFetch >= 150, brokers[i].metadataFetch.map({ now - $0.sentAt > 200 }) ?? true {
             brokers[i].lastMetadataFetch = now
             let request = requestId()
             brokers[i].metadataFetch = InFlight(requestId: request, payload: (), sentAt: now)
@@ -31,7 +31,7 @@ extension SimCluster {
                 brokers[i].role = .leader(state)
                 apply(actions, broker: id)
             }
-            if now - brokers[i].lastShrinkCheck >= config.replicaLagTimeMaxMs / 2, var state = brokers[i].leaderState {
+            if now - brokers[i].lastShrinkCheck >= config.replicaLagTimeMaxMs / 2, var state = brokers[i].role.leaderState {
                 brokers[i].lastShrinkCheck = now
                 let actions = state.maybeShrinkIsr(now: now)
                 brokers[i].role = .leader(state)
@@ -64,6 +64,7 @@ extension SimCluster {
             guard brokers[i].brokerEpoch == nil else { return }
             brokers[i].brokerEpoch = brokerEpoch
             brokers[i].register = nil
+            brokers[i].cleanShutdown = true
             log("broker \(id) registered with broker epoch \(brokerEpoch)")
         case .metadata(let newImages, let requestId):
             guard brokers[i].metadataFetch?.requestId == requestId else { return }
@@ -79,7 +80,7 @@ extension SimCluster {
             fetchAnswered(request, response, records: records, broker: id)
         case .listOffsets(let currentLeaderEpoch, let requestId):
             let answer: Result<(logStartOffset: Int64, logEndOffset: Int64), ReplicationError>
-            if let state = brokers[i].leaderState {
+            if let state = brokers[i].role.leaderState {
                 answer = state.leaderEpoch > currentLeaderEpoch ? .failure(.fencedLeaderEpoch)
                     : state.leaderEpoch < currentLeaderEpoch ? .failure(.unknownLeaderEpoch)
                     : .success((0, brokers[i].log.logEndOffset))
@@ -187,7 +188,7 @@ extension SimCluster {
             case .sendAlterPartition(let proposal):
                 let request = requestId()
                 brokers[i].alter = InFlight(requestId: request, payload: proposal, sentAt: now)
-                if let state = brokers[i].leaderState, case .shrink? = state.pendingIsrChange?.kind { stats.isrShrinks += 1 }
+                if let state = brokers[i].role.leaderState, case .shrink? = state.pendingIsrChange?.kind { stats.isrShrinks += 1 }
                 log("broker \(id) proposes \(proposal)")
                 send(.alterPartition(proposal, requestId: request), from: id, to: 0)
             case .leaderEpochStarted(let epoch, let startOffset):
@@ -202,14 +203,15 @@ extension SimCluster {
     /// Answers the produces whose acks=all outcome is settled.
     mutating func settlePurgatory(_ id: Int32) {
         let i = index(id)
-        guard let state = brokers[i].leaderState else { return }
+        guard let state = brokers[i].role.leaderState else { return }
         var waiting: [PendingProduce] = []
         for pending in brokers[i].purgatory {
             switch state.acksAllOutcome(requiredOffset: pending.offset + 1, minInsyncReplicas: config.minInsyncReplicas) {
             case .notYet:
                 waiting.append(pending)
             case .done:
-                send(.produceAnswer(.success(pending.offset), requestId: pending.requestId), from: id, to: pending.producer)
+                send(.produceAnswer(.success(AckedAt(offset: pending.offset, leaderEpoch: state.leaderEpoch)), requestId: pending.requestId),
+                     from: id, to: pending.producer)
             case .notEnoughReplicasAfterAppend:
                 send(.produceAnswer(.failure(.notEnoughReplicasAfterAppend), requestId: pending.requestId), from: id, to: pending.producer)
             }
@@ -302,7 +304,7 @@ extension SimCluster {
                 leaderHighWatermark: response.highWatermark)
             brokers[i].log.highWatermark = highWatermark
             dirty.insert(id)
-            if records.isEmpty { brokers[i].fetchIdleUntil = now + 30 }
+            if records.isEmpty { brokers[i].fetchIdleUntil = now + 60 }
         case .truncate(let offset):
             log("broker \(id) diverges at \(response.divergingEpoch.map(String.init(describing:)) ?? "?"), truncates to \(offset)")
         case .backOff, .awaitMetadata, .ignore, .listLeaderOffsets:

@@ -19,9 +19,9 @@ extension SimCluster {
 
     mutating func controllerReceived(_ message: SimMessage, from: Int32) {
         switch message {
-        case .register:
+        case .register(let cleanShutdown):
             nextBrokerEpoch += 1
-            if controller.registerBroker(from, brokerEpoch: nextBrokerEpoch) { publish() }
+            if controller.registerBroker(from, brokerEpoch: nextBrokerEpoch, cleanShutdown: cleanShutdown) { publish() }
             lastHeartbeat[from] = now
             send(.registered(brokerEpoch: nextBrokerEpoch), from: 0, to: from)
         case .heartbeat(let brokerEpoch, let appliedImages):
@@ -73,13 +73,14 @@ extension SimCluster {
               inFlight.requestId == requestId else { return }
         producers[index].inFlight = nil
         switch result {
-        case .success(let offset):
+        case .success(let ack):
             let producerId = producers[index].producerId
-            acknowledged(producerId: producerId, sequence: inFlight.payload, offset: offset)
+            acknowledged(producerId: producerId, sequence: inFlight.payload, offset: ack.offset, leaderEpoch: ack.leaderEpoch)
             producers[index].nextSequence += 1
             producerTick(index)
         case .failure:
             producers[index].retryAt = now + 50
+            schedule(.producerRetry(index), after: 50)
         }
     }
 }

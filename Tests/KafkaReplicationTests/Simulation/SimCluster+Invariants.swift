@@ -9,7 +9,7 @@ import KafkaReplication
 /// - No log holds a (producer id, sequence) twice.
 extension SimCluster {
     mutating func becameLeader(_ id: Int32) {
-        guard let state = brokers[index(id)].leaderState else { return }
+        guard let state = brokers[index(id)].role.leaderState else { return }
         if let other = leaderOfEpoch[state.leaderEpoch], other != id {
             fail("leader epoch \(state.leaderEpoch) has two leaders: \(other) and \(id)")
         }
@@ -19,7 +19,7 @@ extension SimCluster {
 
     mutating func leaderHighWatermarkAdvanced(_ id: Int32, to highWatermark: Int64) {
         let i = index(id)
-        guard let state = brokers[i].leaderState else { return }
+        guard let state = brokers[i].role.leaderState else { return }
         let key = "\(id)/\(brokers[i].incarnation)/\(state.leaderEpoch)"
         if let previous = leadershipHighWatermark[key], previous >= highWatermark {
             fail("leader \(id) in epoch \(state.leaderEpoch) moved its high watermark from \(previous) to \(highWatermark)")
@@ -30,13 +30,7 @@ extension SimCluster {
         leadershipHighWatermark[key] = highWatermark
     }
 
-    mutating func acknowledged(producerId: Int64, sequence: Int32, offset: Int64) {
-        let epoch = brokers.compactMap { broker -> Int32? in
-            guard broker.up, let state = broker.leaderState, broker.log.records.indices.contains(Int(offset)),
-                  broker.log.records[Int(offset)].producerId == producerId,
-                  broker.log.records[Int(offset)].sequence == sequence else { return nil }
-            return state.leaderEpoch
-        }.min() ?? -1
+    mutating func acknowledged(producerId: Int64, sequence: Int32, offset: Int64, leaderEpoch epoch: Int32) {
         let record = AckedRecord(producerId: producerId, sequence: sequence, offset: offset, leaderEpoch: epoch)
         acked.append(record)
         stats.acked += 1
@@ -61,18 +55,21 @@ extension SimCluster {
 
     mutating func checkInvariants() {
         guard failure == nil else { return }
+        guard !dirty.isEmpty else { return }
         for id in dirty.sorted() {
-            let log = brokers[index(id)].log
-            if log.highWatermark > log.logEndOffset {
-                fail("broker \(id) high watermark \(log.highWatermark) beyond its log end offset \(log.logEndOffset)")
+            let i = index(id)
+            let highWatermark = brokers[i].log.highWatermark
+            if highWatermark > brokers[i].log.logEndOffset {
+                fail("broker \(id) high watermark \(highWatermark) beyond its log end offset \(brokers[i].log.logEndOffset)")
             }
-            for other in brokers where other.id != id {
-                let bound = Int(min(log.highWatermark, other.log.highWatermark))
-                for offset in 0..<bound where log.records[offset] != other.log.records[offset] {
-                    fail("brokers \(id) and \(other.id) differ at offset \(offset) below both high watermarks "
-                        + "(\(log.highWatermark), \(other.log.highWatermark)): \(log.records[offset]) vs \(other.log.records[offset])")
-                    return
-                }
+            for j in brokers.indices where j != i {
+                let otherHighWatermark = brokers[j].log.highWatermark
+                let bound = Int(min(highWatermark, otherHighWatermark))
+                guard bound > 0, brokers[i].log.records[..<bound] != brokers[j].log.records[..<bound] else { continue }
+                let offset = (0..<bound).first { brokers[i].log.records[$0] != brokers[j].log.records[$0] }!
+                fail("brokers \(id) and \(j + 1) differ at offset \(offset) below both high watermarks "
+                    + "(\(highWatermark), \(otherHighWatermark)): \(brokers[i].log.records[offset]) vs \(brokers[j].log.records[offset])")
+                return
             }
         }
     }

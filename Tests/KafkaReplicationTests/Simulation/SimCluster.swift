@@ -14,6 +14,8 @@ struct SimCluster {
         case brokerTick(Int32)
         case controllerTick
         case producerTick(Int)
+        /// A one-off producer tick (a retry after an error), not rescheduling itself.
+        case producerRetry(Int)
         case flush(Int32)
         case fault
         case endChaos
@@ -33,7 +35,7 @@ struct SimCluster {
     let config: SimConfig
     var rng: SplitMix64
     var now: Int64 = 0
-    var queue = EventQueue<Event>()
+    var queue = EventQueue()
     var brokers: [SimBroker]
     var controller: any ReplicationControllerModel
     var images: [SimImage] = []
@@ -146,17 +148,19 @@ struct SimCluster {
             }
         case .brokerTick(let id):
             brokerTick(id)
-            schedule(.brokerTick(id), after: 40 + Int64(rng.below(20)))
+            schedule(.brokerTick(id), after: 60 + Int64(rng.below(40)))
         case .controllerTick:
             controllerTick()
-            schedule(.controllerTick, after: 50)
+            schedule(.controllerTick, after: 150)
         case .producerTick(let index):
             producerTick(index)
-            schedule(.producerTick(index), after: 100)
+            schedule(.producerTick(index), after: 300)
+        case .producerRetry(let index):
+            producerTick(index)
         case .flush(let id):
             let i = index(id)
             if brokers[i].up { brokers[i].log.flush() }
-            schedule(.flush(id), after: 50 + Int64(rng.below(250)))
+            schedule(.flush(id), after: 100 + Int64(rng.below(400)))
         case .fault:
             guard chaos else { return }
             injectFault()
@@ -206,8 +210,8 @@ struct SimCluster {
     }
 
     /// A crash loses the unflushed suffix, unless no other live ISR member still holds every committed
-    /// record: losing them all at once is beyond what Kafka tolerates without unclean recovery (KIP-966),
-    /// so then the crash keeps the whole log (as if flushed just before).
+    /// record: losing them all at once is beyond what Kafka tolerates, so then the crash keeps the whole
+    /// log (as if flushed just before). A broker that lost records registers as after an unclean shutdown.
     mutating func crash(_ id: Int32) {
         let i = index(id)
         let isr = controller.registration.isr
@@ -230,7 +234,10 @@ struct SimCluster {
         brokers[i].alter = nil
         brokers[i].appliedImages = 0
         brokers[i].statuses = [:]
-        if lossy, brokers[i].log.flushedUpTo < brokers[i].log.logEndOffset { brokers[i].holdsCommitted = false }
+        if lossy, brokers[i].log.flushedUpTo < brokers[i].log.logEndOffset {
+            brokers[i].holdsCommitted = false
+            brokers[i].cleanShutdown = false
+        }
         brokers[i].log.crash(losesUnflushed: lossy)
         dirty.insert(id)
     }
@@ -257,18 +264,41 @@ struct SimCluster {
     }
 }
 
-/// A min-heap of events by time, ties in insertion order.
-struct EventQueue<Element> {
-    private var heap: [(time: Int64, order: Int, element: Element)] = []
+/// A min-heap of events by time, ties in insertion order. The heap orders small keys; the events wait
+/// in slots (moving large enum values around the heap is what a debug build is slowest at).
+struct EventQueue {
+    typealias Element = SimCluster.Event
+
+    private struct Key {
+        var time: Int64
+        var order: Int
+        var slot: Int
+
+        func precedes(_ other: Key) -> Bool {
+            time != other.time ? time < other.time : order < other.order
+        }
+    }
+
+    private var heap: [Key] = []
+    private var slots: [Element?] = []
+    private var freeSlots: [Int] = []
     private var counter = 0
 
     mutating func push(_ element: Element, at time: Int64) {
         counter += 1
-        heap.append((time, counter, element))
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = element
+        } else {
+            slot = slots.count
+            slots.append(element)
+        }
+        heap.append(Key(time: time, order: counter, slot: slot))
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard precedes(heap[child], heap[parent]) else { break }
+            guard heap[child].precedes(heap[parent]) else { break }
             heap.swapAt(child, parent)
             child = parent
         }
@@ -282,16 +312,14 @@ struct EventQueue<Element> {
         while true {
             let left = 2 * parent + 1, right = left + 1
             var best = parent
-            if left < heap.count, precedes(heap[left], heap[best]) { best = left }
-            if right < heap.count, precedes(heap[right], heap[best]) { best = right }
+            if left < heap.count, heap[left].precedes(heap[best]) { best = left }
+            if right < heap.count, heap[right].precedes(heap[best]) { best = right }
             if best == parent { break }
             heap.swapAt(parent, best)
             parent = best
         }
-        return (top.time, top.element)
-    }
-
-    private func precedes(_ a: (time: Int64, order: Int, element: Element), _ b: (time: Int64, order: Int, element: Element)) -> Bool {
-        a.time != b.time ? a.time < b.time : a.order < b.order
+        let element = slots[top.slot].take()!
+        freeSlots.append(top.slot)
+        return (top.time, element)
     }
 }

@@ -8,8 +8,10 @@ protocol ReplicationControllerModel {
     var registration: LeaderAndIsr { get }
     /// What the metadata image says of a broker.
     func brokerStatus(_ brokerId: Int32) -> FollowerBrokerStatus
-    /// A broker (re)registered with a new broker epoch; it starts fenced. Returns whether the image changed.
-    mutating func registerBroker(_ brokerId: Int32, brokerEpoch: Int64) -> Bool
+    /// A broker (re)registered with a new broker epoch; it starts fenced. After an unclean shutdown (its log
+    /// may have lost records it acknowledged) it leaves the ISR even as its last member. Returns whether the
+    /// image changed.
+    mutating func registerBroker(_ brokerId: Int32, brokerEpoch: Int64, cleanShutdown: Bool) -> Bool
     /// A registered broker caught up and may be unfenced.
     mutating func unfenceBroker(_ brokerId: Int32) -> Bool
     /// A broker's session expired.
@@ -21,8 +23,8 @@ protocol ReplicationControllerModel {
 /// A model of KRaft's `ReplicationControlManager` for one partition with a fixed replica set.
 ///
 /// Invariants: the leader is always an unfenced ISR member or -1; the leader epoch rises exactly when
-/// the leader changes; the partition epoch rises with every change; the ISR never empties (with no
-/// eligible leader the last member stays, as Kafka keeps it without ELR).
+/// the leader changes; the partition epoch rises with every change; the ISR empties only when its last
+/// member comes back from an unclean shutdown (then the partition stays offline: no unclean election).
 struct ModeledController: ReplicationControllerModel {
     private(set) var registration: LeaderAndIsr
     private var brokers: [Int32: FollowerBrokerStatus] = [:]
@@ -41,9 +43,9 @@ struct ModeledController: ReplicationControllerModel {
         return status.aliveBrokerEpoch != nil && !status.isFenced && !status.isShuttingDown
     }
 
-    mutating func registerBroker(_ brokerId: Int32, brokerEpoch: Int64) -> Bool {
+    mutating func registerBroker(_ brokerId: Int32, brokerEpoch: Int64, cleanShutdown: Bool) -> Bool {
         brokers[brokerId] = FollowerBrokerStatus(aliveBrokerEpoch: brokerEpoch, isFenced: true)
-        removeFromIsr(brokerId)
+        removeFromIsr(brokerId, evenIfLast: !cleanShutdown)
         return true
     }
 
@@ -63,10 +65,11 @@ struct ModeledController: ReplicationControllerModel {
         return true
     }
 
-    /// A fenced broker leaves the ISR (unless it is the last member) and loses the leadership.
-    private mutating func removeFromIsr(_ brokerId: Int32) {
+    /// A fenced broker leaves the ISR (unless it is the last member and shut down cleanly: Kafka keeps the
+    /// last member; KIP-966 removes one whose unclean shutdown may have lost records) and loses the leadership.
+    private mutating func removeFromIsr(_ brokerId: Int32, evenIfLast: Bool = false) {
         var next = registration
-        if next.isr.count > 1 { next.isr.removeAll { $0 == brokerId } }
+        if next.isr.count > 1 || evenIfLast { next.isr.removeAll { $0 == brokerId } }
         if next.leader == brokerId { next.leader = -1 }
         if next != registration {
             next.partitionEpoch += 1

@@ -74,9 +74,13 @@ struct SimLog {
     func producerState(_ producerId: Int64, sequence: Int32) -> (offset: Int64?, lastSequence: Int32?) {
         var found: Int64?
         var last: Int32?
-        for (index, record) in records.enumerated() where record.producerId == producerId {
-            if record.sequence == sequence { found = Int64(index) }
-            last = max(last ?? record.sequence, record.sequence)
+        var index = 0
+        while index < records.count {
+            if records[index].producerId == producerId {
+                if records[index].sequence == sequence { found = Int64(index) }
+                last = max(last ?? records[index].sequence, records[index].sequence)
+            }
+            index += 1
         }
         return (found, last)
     }

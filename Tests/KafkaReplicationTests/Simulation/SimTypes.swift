@@ -7,7 +7,7 @@ struct SimConfig {
     var fetchBackoffMs: Int64 = 100
     var minInsyncReplicas = 2
     var chaosMs: Int64 = 3000
-    var quietMs: Int64 = 2000
+    var quietMs: Int64 = 1500
     var producers = 2
     var recordsPerProducer: Int32 = 20
     var maxFetchRecords = 4
@@ -21,7 +21,7 @@ struct SimImage {
 
 /// Messages between the controller (node 0), the brokers (1...3) and the producers (100...).
 enum SimMessage {
-    case register
+    case register(cleanShutdown: Bool)
     case registered(brokerEpoch: Int64)
     case heartbeat(brokerEpoch: Int64, appliedImages: Int)
     case metadataFetch(appliedImages: Int, requestId: Int)
@@ -33,7 +33,13 @@ enum SimMessage {
     case listOffsets(currentLeaderEpoch: Int32, requestId: Int)
     case listOffsetsAnswer(Result<(logStartOffset: Int64, logEndOffset: Int64), ReplicationError>, currentLeaderEpoch: Int32, requestId: Int)
     case produce(producerId: Int64, sequence: Int32, requestId: Int)
-    case produceAnswer(Result<Int64, ReplicationError>, requestId: Int)
+    /// Success carries the offset and the acknowledging leader's epoch (for the invariant checks).
+    case produceAnswer(Result<AckedAt, ReplicationError>, requestId: Int)
+}
+
+struct AckedAt {
+    var offset: Int64
+    var leaderEpoch: Int32
 }
 
 /// A request awaiting its answer.
@@ -55,11 +61,17 @@ enum SimRole {
     case none
     case leader(PartitionLeaderState)
     case follower(FollowerFetchState)
+
+    var leaderState: PartitionLeaderState? {
+        if case .leader(let state) = self { return state }
+        return nil
+    }
 }
 
 /// A broker of the simulation: its log (which survives crashes up to the flushed prefix), and its
-/// volatile state (role, requests in flight, purgatory), lost on a crash.
-struct SimBroker {
+/// volatile state (role, requests in flight, purgatory), lost on a crash. A class: a debug build copies a
+/// struct element whole on every field read.
+final class SimBroker {
     let id: Int32
     var up = true
     var paused = false
@@ -84,13 +96,12 @@ struct SimBroker {
     var buffered: [(from: Int32, message: SimMessage)] = []
     /// False after a crash that lost unflushed records, until the controller admits it to the ISR again.
     var holdsCommitted = true
+    /// Whether the last crash kept the whole log (reported at registration).
+    var cleanShutdown = true
 
     init(id: Int32) { self.id = id }
 
-    var leaderState: PartitionLeaderState? {
-        if case .leader(let state) = role { return state }
-        return nil
-    }
+    var leaderState: PartitionLeaderState? { role.leaderState }
 }
 
 /// A producer sending acks=all produces with idempotent sequences, one at a time.

@@ -306,7 +306,7 @@ extension SimCluster {
             dirty.insert(id)
             if records.isEmpty { brokers[i].fetchIdleUntil = now + 60 }
         case .truncate(let offset):
-            log("broker \(id) diverges at \(response.divergingEpoch.map(String.init(describing:)) ?? "?"), truncates to \(offset)")
+            log("broker \(id) diverges at \(response.divergingEpoch.map(String.init(describing:)) ?? "?"), truncates to \(offset) (sent \(request), log epochs \(brokers[i].log.epochs), end \(brokers[i].log.logEndOffset))")
         case .backOff, .awaitMetadata, .ignore, .listLeaderOffsets:
             break
         }

@@ -74,3 +74,30 @@ extension SimCluster {
         }
     }
 }
+
+/// Liveness once the faults stop: the partition converges unless it is offline for good (its ISR emptied by
+/// an unclean shutdown: only an unclean election, not modeled, would bring it back).
+extension SimCluster {
+    /// nil when converged: every producer's records acknowledged, the registered leader leads its epoch with
+    /// all three replicas in its committed ISR, and every replica holds the leader's log with the high
+    /// watermark at its end.
+    func convergenceProblem() -> String? {
+        let registration = controller.registration
+        if registration.isr.isEmpty { return nil }
+        guard registration.leader > 0 else { return "no leader: \(registration)" }
+        let leader = brokers[index(registration.leader)]
+        guard let state = leader.role.leaderState, state.leaderEpoch == registration.leaderEpoch else {
+            return "broker \(registration.leader) does not lead epoch \(registration.leaderEpoch) yet"
+        }
+        if state.isr.count != 3 { return "leader's ISR \(state.isr.sorted())" }
+        if let producer = producers.first(where: { $0.nextSequence < config.recordsPerProducer }) {
+            return "producer \(producer.producerId) at sequence \(producer.nextSequence)"
+        }
+        for broker in brokers {
+            if broker.log.records != leader.log.records || broker.log.highWatermark != leader.log.logEndOffset {
+                return "broker \(broker.id) log end \(broker.log.logEndOffset) hw \(broker.log.highWatermark), leader's end \(leader.log.logEndOffset)"
+            }
+        }
+        return nil
+    }
+}

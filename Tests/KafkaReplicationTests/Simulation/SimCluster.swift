@@ -19,6 +19,8 @@ struct SimCluster {
         case flush(Int32)
         case fault
         case endChaos
+        /// After the quiet period: has the cluster converged? Checked again every 100 ms until a deadline.
+        case checkConvergence
     }
 
     struct Stats {
@@ -48,6 +50,7 @@ struct SimCluster {
     var nextRequestId = 0
     var acked: [AckedRecord] = []
     var stats = Stats()
+    var converged = false
     var failure: String?
     /// The event trace, kept only when tracing (a class, so logging needs no exclusive access).
     final class Trace {
@@ -84,10 +87,11 @@ struct SimCluster {
         schedule(.endChaos, after: config.chaosMs)
     }
 
-    /// Runs to the end; nil when every invariant held, else the violation (with the trace when tracing).
+    /// Runs to convergence after the quiet period; nil when every invariant held and the cluster converged,
+    /// else the violation (with the trace when tracing).
     mutating func run() -> String? {
-        let end = config.chaosMs + config.quietMs
-        while failure == nil, let (time, event) = queue.pop(), time <= end {
+        schedule(.checkConvergence, after: config.chaosMs + config.quietMs)
+        while failure == nil, !converged, let (time, event) = queue.pop() {
             now = time
             stats.events += 1
             handle(event)
@@ -165,6 +169,16 @@ struct SimCluster {
             guard chaos else { return }
             injectFault()
             schedule(.fault, after: 50 + Int64(rng.below(350)))
+        case .checkConvergence:
+            if let problem = convergenceProblem() {
+                if now >= config.chaosMs + config.quietMs + config.convergenceDeadlineMs {
+                    fail("no convergence \(config.convergenceDeadlineMs) ms after the quiet period: \(problem)")
+                } else {
+                    schedule(.checkConvergence, after: 100)
+                }
+            } else {
+                converged = true
+            }
         case .endChaos:
             chaos = false
             lossPercent = 0

@@ -38,9 +38,16 @@ struct SimLog {
         records.append(record)
     }
 
-    /// Drops every record at `offset` and beyond (and the epochs starting there).
+    /// Drops every record at `offset` and beyond (and the epochs starting there). At or past the log end
+    /// offset it still drops the epoch entries starting at the end (Kafka's `truncateTo`): a replica that
+    /// became leader and appended nothing keeps an entry for its epoch there, and a follower that kept it
+    /// would send that epoch as its last fetched epoch, diverge, and truncate to the same offset forever.
     mutating func truncate(to offset: Int64) {
-        guard offset < logEndOffset else { return }
+        guard offset < logEndOffset else {
+            let end = logEndOffset
+            epochs.removeAll { $0.startOffset >= end }
+            return
+        }
         records.removeLast(records.count - Int(offset))
         epochs.removeAll { $0.startOffset >= offset }
         flushedUpTo = min(flushedUpTo, offset)

@@ -6,11 +6,13 @@ struct SimConfig {
     var sessionTimeoutMs: Int64 = 500
     var fetchBackoffMs: Int64 = 100
     var minInsyncReplicas = 2
-    var chaosMs: Int64 = 3000
-    var quietMs: Int64 = 1500
+    var chaosMs: Int64 = 2000
+    var quietMs: Int64 = 1000
     var producers = 2
-    var recordsPerProducer: Int32 = 20
+    var recordsPerProducer: Int32 = 12
     var maxFetchRecords = 4
+    /// How long after the quiet period the cluster may take to converge (see `convergenceProblem`).
+    var convergenceDeadlineMs: Int64 = 5000
 }
 
 /// The metadata image the controller publishes after each change.

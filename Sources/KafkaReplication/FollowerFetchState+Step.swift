@@ -18,7 +18,10 @@ public struct FetchPartitionRequest: Hashable, Sendable {
 public enum FollowerFetchStep: Hashable, Sendable {
     /// Include it in the next Fetch to the leader with these fields.
     case fetch(FetchPartitionRequest)
-    /// Truncate the local log to this offset, then report `truncated(logEndOffset:latestEpoch:)`.
+    /// Truncate the local log to this offset, then report `truncated(logEndOffset:latestEpoch:)`. As Kafka's
+    /// `truncateTo`, an offset at or past the log end offset still drops the leader epoch entries that
+    /// start at the log end offset (a former leader's entry for an epoch it appended nothing in): kept, it
+    /// would be sent again as the last fetched epoch and the partition would diverge at the same offset forever.
     case truncate(toOffset: Int64)
     /// Empty the local log and restart it at this offset, then report `truncated(logEndOffset:latestEpoch:)`.
     case truncateFullyAndStartAt(Int64)

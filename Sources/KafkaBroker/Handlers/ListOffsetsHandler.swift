@@ -5,7 +5,8 @@ import KafkaProtocol
 /// ListOffsets: earliest (-2), latest (-1: the high watermark, which is also the last
 /// stable offset as Strom has no transactions), max timestamp (-3, v7+), earliest local (-4, v8+),
 /// latest tiered (-5, v9+: none without tiered storage), or the first offset whose timestamp is at
-/// least the given one.
+/// least the given one. A follower (replica id >= 0) asking for latest gets the log end offset, as
+/// Kafka answers a replica (it resolves an out-of-range fetch with it).
 struct ListOffsetsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 1...9
 
@@ -16,6 +17,7 @@ struct ListOffsetsHandler: RequestHandler {
     func handle(_ request: ListOffsetsRequest, context: RequestContext) async -> ListOffsetsResponse? {
         let image = metadata.image
         var response = ListOffsetsResponse()
+        let fromFollower = request.replicaID >= 0
         for topic in request.topics {
             var t = ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name)
             for p in topic.partitions {
@@ -25,7 +27,8 @@ struct ListOffsetsHandler: RequestHandler {
                 let found = lookup.flatMap { leader in
                     leader.replica.withLogResult { log -> TimestampAndOffset? in
                         switch p.timestamp {
-                        case PartitionLog.latestTimestamp: return TimestampAndOffset(timestamp: -1, offset: log.highWatermark)
+                        case PartitionLog.latestTimestamp:
+                            return TimestampAndOffset(timestamp: -1, offset: fromFollower ? log.logEndOffset : log.highWatermark)
                         case -4: return TimestampAndOffset(timestamp: -1, offset: log.logStartOffset)
                         case -5: return nil
                         default: return try log.offsetForTimestamp(p.timestamp)

@@ -3,26 +3,12 @@ import KafkaRecords
 import NIOCore
 
 extension Partition {
-    /// What a follower needs to send for this partition in its next Fetch: its log end offset (the
-    /// fetch offset), the epoch of its last batch (KIP-320's `LastFetchedEpoch`, -1 when it has none)
-    /// and its log start offset.
-    struct FollowerPosition: Sendable, Equatable {
-        var fetchOffset: Int64
-        var lastFetchedEpoch: Int32
-        var logStartOffset: Int64
-    }
-
-    var followerPosition: FollowerPosition {
-        withLog { log in
-            FollowerPosition(fetchOffset: log.logEndOffset, lastFetchedEpoch: log.latestEpoch ?? -1, logStartOffset: log.logStartOffset)
-        }
-    }
-
-    /// Appends the leader's batches byte for byte at their offsets (Kafka's `appendRecordsToFollowerOrFutureReplica`),
-    /// makes them durable when acks=all appends are flushed before they are acknowledged (so a record
-    /// the leader counts as in the ISR's logs is on this node's disk too), then takes the leader's high
-    /// watermark, bounded by this log's end. Blocks on file writes: call it on the blocking-I/O executor.
-    func appendAsFollower(_ records: ByteBuffer, leaderHighWatermark: Int64, now: Int64) throws(LogError) -> AppendInfo? {
+    /// Appends the leader's batches byte for byte at their offsets (Kafka's `appendRecordsToFollowerOrFutureReplica`)
+    /// and makes them durable when acks=all appends are flushed before they are acknowledged, so a record
+    /// the leader counts as in the ISR's logs is on this node's disk too. The high watermark is the
+    /// caller's to set (``updateFollowerHighWatermark(_:)``). Blocks on file writes: call it on the
+    /// blocking-I/O executor.
+    func appendAsFollower(_ records: ByteBuffer, now: Int64) throws(LogError) -> AppendInfo? {
         let flushFirst = settings.flushBeforeAcksAll
         let (info, pending) = try withLogTyped { log throws(LogError) -> (AppendInfo?, PendingFlush?) in
             let info = records.readableBytes > 0 ? try log.appendAsFollower(records, now: now) : nil
@@ -37,12 +23,11 @@ extension Partition {
             }
             withLog { $0.completeFlush(pending, now: now) }
         }
-        updateFollowerHighWatermark(leaderHighWatermark)
         return info
     }
 
-    /// A follower's high watermark is the leader's, bounded by its own log end offset; it never moves back
-    /// here (only truncation lowers it).
+    /// A follower's high watermark, as `FollowerFetchState.appended` computes it from the leader's; it
+    /// never moves back here (only truncation lowers it).
     func updateFollowerHighWatermark(_ leaderHighWatermark: Int64) {
         withLog { log in
             let candidate = min(leaderHighWatermark, log.logEndOffset)
@@ -50,15 +35,10 @@ extension Partition {
         }
     }
 
-    /// Truncates this follower's log to `offset` (a diverging epoch, or an out-of-range fetch offset).
+    /// Truncates this follower's log to `offset` (a diverging epoch, or an out-of-range fetch offset),
+    /// as Kafka's `truncateTo`.
     func truncate(to offset: Int64, now: Int64) throws(LogError) {
-        try withLogTyped { log throws(LogError) in
-            if offset < log.logStartOffset {
-                try log.truncateFullyAndStart(at: offset, now: now)
-            } else {
-                try log.truncate(to: offset, now: now)
-            }
-        }
+        try withLogTyped { log throws(LogError) in try log.truncate(to: offset, now: now) }
     }
 
     /// Empties the log and restarts it at the leader's log start offset (this follower's fetch offset

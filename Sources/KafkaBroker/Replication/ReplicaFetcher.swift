@@ -1,6 +1,7 @@
 import KafkaLog
 import KafkaMetadata
 import KafkaProtocol
+import KafkaReplication
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -11,15 +12,16 @@ import StromConfig
 /// `nodeID` with this node's broker epoch (KIP-903), each partition at its log end offset with the
 /// epoch of its last batch (KIP-320) and the leader epoch it believes current.
 ///
-/// Each round appends the leader's batches byte for byte at their offsets (``Partition/appendAsFollower(_:leaderHighWatermark:now:)``),
-/// or truncates where the leader answered with a diverging epoch, or where the fetch offset is out of
-/// the leader's range. The leader holds the request until it has data (`replica.fetch.wait.max.ms`),
-/// so an idle follower costs one request per wait, not a busy loop.
+/// Every decision is `FollowerFetchState`'s (KafkaReplication, the state machine the replication
+/// simulation checks); this shell does what it asks: appends the leader's batches byte for byte
+/// (``Partition/appendAsFollower(_:now:)``), truncates where the leader says the
+/// logs diverged, lists the leader's offsets (ListOffsets as a replica) after OFFSET_OUT_OF_RANGE,
+/// backs off by `replica.fetch.backoff.ms` on the node's clock, or waits for new metadata. The leader
+/// holds a Fetch until it has data (`replica.fetch.wait.max.ms`), so an idle follower costs one
+/// request per wait, not a busy loop.
 ///
-/// Invariants: a partition's response is applied only if the partition is still assigned here with
-/// the leader epoch the request carried; a partition the leader fenced (FENCED_LEADER_EPOCH,
-/// UNKNOWN_TOPIC_*) waits for new metadata; any other failure delays it by `replica.fetch.backoff.ms`
-/// on the node's clock.
+/// Invariant: a partition's response is applied only if the partition is still assigned here with
+/// the state the request was built from (`FollowerFetchState.handleResponse` ignores stale ones).
 final class ReplicaFetcher: @unchecked Sendable {
     /// What this node follows a partition under: the leader's epoch as the metadata last said.
     struct Assignment: Sendable, Equatable {
@@ -27,16 +29,9 @@ final class ReplicaFetcher: @unchecked Sendable {
         var leaderEpoch: Int32
     }
 
-    private enum Status: Equatable {
-        case fetching
-        /// The leader refused the epoch: wait for the metadata to say something newer.
-        case awaitingMetadata
-        case delayed(untilMs: Int64)
-    }
-
     private struct Entry {
-        var assignment: Assignment
-        var status: Status
+        var topicID: KafkaUUID
+        var state: FollowerFetchState
     }
 
     struct Endpoint: Sendable, Equatable {
@@ -102,11 +97,22 @@ final class ReplicaFetcher: @unchecked Sendable {
         wake()
     }
 
-    /// Follows `tp` under `assignment` (fetching at once), or updates its leader epoch.
+    /// Follows `tp` under `assignment`: a new partition, or new metadata for one already followed
+    /// (`FollowerFetchState.leaderChanged`: a new leader epoch starts over, the same one keeps going).
     func follow(_ tp: TopicPartition, _ assignment: Assignment) {
+        guard let replica = replicas.replica(tp) else { return }
+        let local = replica.withLog { (end: $0.logEndOffset, epoch: $0.latestEpoch, hw: $0.highWatermark) }
         lock.withLock {
-            if entries[tp]?.assignment == assignment, entries[tp]?.status != .awaitingMetadata { return }
-            entries[tp] = Entry(assignment: assignment, status: .fetching)
+            if var entry = entries[tp] {
+                entry.topicID = assignment.topicID
+                entry.state.leaderChanged(leaderId: leaderID, leaderEpoch: assignment.leaderEpoch, logEndOffset: local.end,
+                                          latestEpoch: local.epoch, highWatermark: local.hw)
+                entries[tp] = entry
+            } else {
+                entries[tp] = Entry(topicID: assignment.topicID, state: FollowerFetchState(
+                    leaderId: leaderID, leaderEpoch: assignment.leaderEpoch, logEndOffset: local.end, latestEpoch: local.epoch,
+                    highWatermark: local.hw, fetchBackoffMs: config.replicaFetchBackoffMs))
+            }
         }
         wake()
     }
@@ -124,20 +130,31 @@ final class ReplicaFetcher: @unchecked Sendable {
         c?.resume()
     }
 
+    /// Local work a partition's state asks for before it can fetch again.
+    private enum LocalStep {
+        case truncate(TopicPartition, toOffset: Int64)
+        case truncateFully(TopicPartition, startAt: Int64)
+        case listLeaderOffsets(TopicPartition, topicID: KafkaUUID, currentLeaderEpoch: Int32)
+    }
+
     private struct Round {
         var channel: ControllerChannel
         var request: FetchRequest
-        var sent: [TopicPartition: Assignment]
+        var sent: [TopicPartition: FetchPartitionRequest]
     }
 
     private func run() async {
         while true {
-            let now = replicas.clock.nowMs()
-            let (round, seen, nextDeadline) = lock.withLock { () -> (Round?, UInt64, Int64?) in
-                if stopped { return (nil, generation, nil) }
-                return (nextRound(now: now), generation, earliestDelay())
-            }
             if lock.withLock({ stopped }) { return }
+            let now = replicas.clock.nowMs()
+            let (steps, round, seen, nextDeadline) = lock.withLock { () -> ([LocalStep], Round?, UInt64, Int64?) in
+                let (steps, round, deadline) = plan(now: now)
+                return (steps, round, generation, deadline)
+            }
+            if !steps.isEmpty {
+                for step in steps { await perform(step) }
+                continue
+            }
             guard let round else {
                 await waitForWork(since: seen, untilMs: nextDeadline)
                 continue
@@ -149,7 +166,10 @@ final class ReplicaFetcher: @unchecked Sendable {
             } catch {
                 if lock.withLock({ stopped }) { return }
                 logger.info("replica fetch failed; backing off", metadata: ["error": "\(error)", "kafka.partitions": "\(round.sent.count)"])
-                delay(Array(round.sent.keys), now: replicas.clock.nowMs())
+                let now = replicas.clock.nowMs()
+                lock.withLock {
+                    for tp in round.sent.keys { entries[tp]?.state.backOff(now: now) }
+                }
                 continue
             }
             await process(response, round: round)
@@ -158,34 +178,37 @@ final class ReplicaFetcher: @unchecked Sendable {
 
     /// Fetch v16: topic ids, and the replica's id and broker epoch in ReplicaState.
     static let fetchVersion: Int16 = 16
+    /// ListOffsets v7 (as a replica: latest is the leader's log end offset).
+    static let listOffsetsVersion: Int16 = 7
 
-    /// The next Fetch, or nil when nothing is fetchable now. Caller holds the lock.
-    private func nextRound(now: Int64) -> Round? {
-        guard let endpoint else { return nil }
+    /// What each partition's state asks for now: local steps first (truncations, listing the leader's
+    /// offsets), else the next Fetch, else nothing until the earliest back-off ends. Caller holds the lock.
+    private func plan(now: Int64) -> ([LocalStep], Round?, Int64?) {
+        var steps: [LocalStep] = []
         var byTopic: [KafkaUUID: FetchRequest.FetchTopic] = [:]
-        var sent: [TopicPartition: Assignment] = [:]
+        var sent: [TopicPartition: FetchPartitionRequest] = [:]
+        var earliest: Int64?
         for (tp, entry) in entries.sorted(by: { $0.key < $1.key }) {
-            switch entry.status {
-            case .fetching: break
-            case .awaitingMetadata: continue
-            case let .delayed(until):
-                if until > now { continue }
-                entries[tp]?.status = .fetching
-            }
             guard let replica = replicas.replica(tp) else { continue }
-            let position = replica.followerPosition
-            var p = FetchRequest.FetchTopic.FetchPartition()
-            p.partition = tp.partition
-            p.currentLeaderEpoch = entry.assignment.leaderEpoch
-            p.fetchOffset = position.fetchOffset
-            p.lastFetchedEpoch = position.lastFetchedEpoch
-            p.logStartOffset = position.logStartOffset
-            p.partitionMaxBytes = config.replicaFetchMaxBytes
-            byTopic[entry.assignment.topicID, default: FetchRequest.FetchTopic(topic: tp.topic, topicID: entry.assignment.topicID)]
-                .partitions.append(p)
-            sent[tp] = entry.assignment
+            switch entry.state.nextStep(now: now, logStartOffset: replica.logStartOffset) {
+            case let .fetch(request):
+                var p = FetchRequest.FetchTopic.FetchPartition()
+                p.partition = tp.partition
+                p.currentLeaderEpoch = request.currentLeaderEpoch
+                p.fetchOffset = request.fetchOffset
+                p.lastFetchedEpoch = request.lastFetchedEpoch ?? -1
+                p.logStartOffset = request.logStartOffset
+                p.partitionMaxBytes = config.replicaFetchMaxBytes
+                byTopic[entry.topicID, default: FetchRequest.FetchTopic(topic: tp.topic, topicID: entry.topicID)].partitions.append(p)
+                sent[tp] = request
+            case let .truncate(offset): steps.append(.truncate(tp, toOffset: offset))
+            case let .truncateFullyAndStartAt(offset): steps.append(.truncateFully(tp, startAt: offset))
+            case let .listLeaderOffsets(epoch): steps.append(.listLeaderOffsets(tp, topicID: entry.topicID, currentLeaderEpoch: epoch))
+            case let .wait(until): earliest = min(earliest ?? until, until)
+            case .awaitMetadata: continue
+            }
         }
-        guard !sent.isEmpty else { return nil }
+        guard steps.isEmpty, !sent.isEmpty, let endpoint else { return (steps, nil, earliest) }
         if channel == nil {
             channel = ControllerChannel(host: endpoint.host, port: endpoint.port, clientID: "strom-replica-fetcher-\(nodeID)", logger: logger)
         }
@@ -198,12 +221,7 @@ final class ReplicaFetcher: @unchecked Sendable {
         request.sessionID = 0
         request.sessionEpoch = -1
         request.topics = byTopic.values.sorted { $0.topic < $1.topic }
-        return Round(channel: channel!, request: request, sent: sent)
-    }
-
-    /// The earliest time a delayed partition becomes fetchable. Caller holds the lock.
-    private func earliestDelay() -> Int64? {
-        entries.values.compactMap { if case let .delayed(until) = $0.status { until } else { nil } }.min()
+        return ([], Round(channel: channel!, request: request, sent: sent), earliest)
     }
 
     /// Returns when something changed since `generation` (a partition added, an endpoint, stop), or at
@@ -233,104 +251,150 @@ final class ReplicaFetcher: @unchecked Sendable {
         }
     }
 
-    private func delay(_ partitions: [TopicPartition], now: Int64) {
+    /// Runs `body` on the partition's state if `tp` is still followed.
+    private func update<T>(_ tp: TopicPartition, _ body: (inout FollowerFetchState) -> T) -> T? {
         lock.withLock {
-            for tp in partitions where entries[tp] != nil { entries[tp]!.status = .delayed(untilMs: now + config.replicaFetchBackoffMs) }
+            guard entries[tp] != nil else { return nil }
+            return body(&entries[tp]!.state)
         }
     }
 
-    private func setStatus(_ tp: TopicPartition, _ status: Status, ifStill assignment: Assignment) {
-        lock.withLock {
-            if entries[tp]?.assignment == assignment { entries[tp]!.status = status }
+    private func perform(_ step: LocalStep) async {
+        let clock = replicas.clock
+        switch step {
+        case let .truncate(tp, offset), let .truncateFully(tp, offset):
+            guard let replica = replicas.replica(tp) else { return }
+            let fully: Bool
+            if case .truncateFully = step { fully = true } else { fully = false }
+            do {
+                try await replicas.io.run { () throws in
+                    if fully { try replica.truncateFullyAndStart(at: offset, now: clock.nowMs()) } else { try replica.truncate(to: offset, now: clock.nowMs()) }
+                }
+                let local = replica.withLog { (end: $0.logEndOffset, epoch: $0.latestEpoch) }
+                logger.info("truncated the follower's log", metadata: [
+                    "kafka.partition": "\(tp)", "log.truncated_to": "\(offset)", "log.fully": "\(fully)",
+                ])
+                update(tp) { $0.truncated(logEndOffset: local.end, latestEpoch: local.epoch) }
+            } catch {
+                logger.error("could not truncate the follower's log; the partition stops until new metadata", metadata: [
+                    "kafka.partition": "\(tp)", "error": "\(error)",
+                ])
+                update(tp) { $0.markFailed() }
+            }
+        case let .listLeaderOffsets(tp, _, epoch):
+            await listLeaderOffsets(tp, currentLeaderEpoch: epoch)
+        }
+    }
+
+    /// After OFFSET_OUT_OF_RANGE: the leader's log start and end offsets (ListOffsets earliest and latest,
+    /// as a replica), then `FollowerFetchState.leaderOffsetsListed` decides.
+    private func listLeaderOffsets(_ tp: TopicPartition, currentLeaderEpoch: Int32) async {
+        let clock = replicas.clock
+        guard let replica = replicas.replica(tp), let channel = lock.withLock({ channel }) else {
+            update(tp) { _ = $0.leaderOffsetsFailed(.notLeaderOrFollower, requestLeaderEpoch: currentLeaderEpoch, now: clock.nowMs()) }
+            return
+        }
+        func list(_ timestamp: Int64) async -> Result<Int64, ReplicationError> {
+            var request = ListOffsetsRequest()
+            request.replicaID = nodeID
+            request.topics = [.init(name: tp.topic, partitions: [.init(partitionIndex: tp.partition, currentLeaderEpoch: currentLeaderEpoch,
+                                                                       timestamp: timestamp)])]
+            do {
+                let response = try await channel.send(request, version: Self.listOffsetsVersion, timeoutMs: config.replicaSocketTimeoutMs)
+                guard let p = response.topics.first?.partitions.first else { return .failure(.unknownTopicOrPartition) }
+                return p.errorCode == 0 ? .success(p.offset) : .failure(ReplicationError(code: p.errorCode))
+            } catch {
+                return .failure(.other(code: ErrorCode.networkException.rawValue))
+            }
+        }
+        let start = await list(PartitionLog.earliestTimestamp)
+        let end = await list(PartitionLog.latestTimestamp)
+        switch (start, end) {
+        case let (.success(leaderStart), .success(leaderEnd)):
+            let local = replica.withLog { (end: $0.logEndOffset, epoch: $0.latestEpoch) }
+            let resolution = update(tp) {
+                $0.leaderOffsetsListed(leaderLogStartOffset: leaderStart, leaderLogEndOffset: leaderEnd,
+                                       localLogEndOffset: local.end, localLatestEpoch: local.epoch)
+            }
+            logger.info("fetch offset out of the leader's range", metadata: [
+                "kafka.partition": "\(tp)", "kafka.leader_log_start_offset": "\(leaderStart)",
+                "kafka.leader_log_end_offset": "\(leaderEnd)", "log.end_offset": "\(local.end)",
+                "kafka.resolution": "\(resolution.map { "\($0)" } ?? "unfollowed")",
+            ])
+        case let (.failure(error), _), let (_, .failure(error)):
+            update(tp) { _ = $0.leaderOffsetsFailed(error, requestLeaderEpoch: currentLeaderEpoch, now: clock.nowMs()) }
         }
     }
 
     private func process(_ response: FetchResponse, round: Round) async {
+        let now = replicas.clock.nowMs()
         if response.errorCode != 0 {
             logger.info("replica fetch refused; backing off", metadata: ["kafka.error": "\(ErrorCode(rawValue: response.errorCode))"])
-            delay(Array(round.sent.keys), now: replicas.clock.nowMs())
+            lock.withLock { for tp in round.sent.keys { entries[tp]?.state.backOff(now: now) } }
             return
         }
-        let names = Dictionary(round.sent.map { ($0.value.topicID, $0.key.topic) }, uniquingKeysWith: { a, _ in a })
+        var names: [KafkaUUID: String] = [:]
+        lock.withLock { for tp in round.sent.keys { if let e = entries[tp] { names[e.topicID] = tp.topic } } }
         for topic in response.responses {
             guard let name = names[topic.topicID] else { continue }
             for data in topic.partitions {
                 let tp = TopicPartition(name, data.partitionIndex)
-                guard let assignment = round.sent[tp] else { continue }
-                let current = lock.withLock { entries[tp]?.assignment }
-                guard current == assignment, let replica = replicas.replica(tp) else { continue }
-                await apply(data, to: replica, tp: tp, assignment: assignment)
+                guard let request = round.sent[tp], let replica = replicas.replica(tp) else { continue }
+                await apply(data, to: replica, tp: tp, request: request)
             }
         }
     }
 
     private func apply(_ data: FetchResponse.FetchableTopicResponse.PartitionData, to replica: Partition, tp: TopicPartition,
-                       assignment: Assignment) async {
+                       request: FetchPartitionRequest) async {
         let clock = replicas.clock
-        let code = ErrorCode(rawValue: data.errorCode)
-        do {
-            switch code {
-            case .noError:
-                if data.divergingEpoch.epoch >= 0 || data.divergingEpoch.endOffset >= 0 {
-                    let local = replica.followerPosition.fetchOffset
-                    let offset = Self.truncationOffset(leaderEpoch: data.divergingEpoch.epoch, leaderEndOffset: data.divergingEpoch.endOffset,
-                                                       localEndOffset: local, localEpochEnd: replica.endOffset(forLeaderEpoch:))
-                    logger.info("truncating a diverged follower log", metadata: [
-                        "kafka.partition": "\(tp)", "kafka.diverging_epoch": "\(data.divergingEpoch.epoch)",
-                        "kafka.diverging_end_offset": "\(data.divergingEpoch.endOffset)", "log.end_offset": "\(local)",
-                        "log.truncate_to": "\(offset)",
-                    ])
-                    try await replicas.io.run { () throws in try replica.truncate(to: offset, now: clock.nowMs()) }
-                } else {
-                    let records = data.records ?? ByteBuffer()
-                    let hw = data.highWatermark
-                    try await replicas.io.run { () throws in
-                        _ = try replica.appendAsFollower(records, leaderHighWatermark: hw, now: clock.nowMs())
-                    }
+        let diverging = data.divergingEpoch.epoch >= 0 || data.divergingEpoch.endOffset >= 0
+            ? EpochEndOffset(leaderEpoch: data.divergingEpoch.epoch, endOffset: data.divergingEpoch.endOffset) : nil
+        let answer = FetchPartitionResponse(error: data.errorCode == 0 ? nil : ReplicationError(code: data.errorCode),
+                                            highWatermark: data.highWatermark, logStartOffset: data.logStartOffset,
+                                            divergingEpoch: diverging)
+        let localEnd = replica.logEndOffset
+        let decision = update(tp) { state in
+            state.handleResponse(to: request, answer, localLogEndOffset: localEnd, now: clock.nowMs(), endOffsetForEpoch: { epoch in
+                replica.endOffset(forLeaderEpoch: epoch).map { EpochEndOffset(leaderEpoch: $0.leaderEpoch, endOffset: $0.endOffset) }
+            })
+        }
+        switch decision {
+        case .append?:
+            let records = data.records ?? ByteBuffer()
+            do {
+                try await replicas.io.run { () throws in
+                    _ = try replica.appendAsFollower(records, now: clock.nowMs())
                 }
-            case .offsetOutOfRange:
-                let position = replica.followerPosition
-                if position.fetchOffset < data.logStartOffset {
-                    logger.info("follower fell below the leader's log start offset; starting over there", metadata: [
-                        "kafka.partition": "\(tp)", "log.start_offset": "\(data.logStartOffset)",
-                    ])
-                    let start = data.logStartOffset
-                    try await replicas.io.run { () throws in try replica.truncateFullyAndStart(at: start, now: clock.nowMs()) }
-                } else {
-                    // Ahead of the leader without a diverging epoch (no epochs to compare): keep what the
-                    // leader has committed and fetch the rest again.
-                    let offset = max(position.logStartOffset, min(data.highWatermark, position.fetchOffset))
-                    logger.warning("follower ahead of the leader; truncating to its high watermark", metadata: [
-                        "kafka.partition": "\(tp)", "log.truncate_to": "\(offset)",
-                    ])
-                    try await replicas.io.run { () throws in try replica.truncate(to: offset, now: clock.nowMs()) }
+                let local = replica.withLog { (end: $0.logEndOffset, epoch: $0.latestEpoch, start: $0.logStartOffset) }
+                let hw = update(tp) {
+                    $0.appended(logEndOffset: local.end, latestEpoch: local.epoch, logStartOffset: local.start,
+                                leaderHighWatermark: data.highWatermark)
                 }
-            case .fencedLeaderEpoch, .unknownTopicOrPartition, .unknownTopicID:
-                logger.info("leader refused this follower's epoch; waiting for metadata", metadata: [
-                    "kafka.partition": "\(tp)", "kafka.error": "\(code)", "kafka.leader_epoch": "\(assignment.leaderEpoch)",
+                if let hw { replica.updateFollowerHighWatermark(hw) }
+            } catch {
+                logger.error("could not append the leader's records; the partition stops until new metadata", metadata: [
+                    "kafka.partition": "\(tp)", "error": "\(error)",
                 ])
-                setStatus(tp, .awaitingMetadata, ifStill: assignment)
-            default:
-                logger.debug("replica fetch of a partition failed; backing off", metadata: ["kafka.partition": "\(tp)", "kafka.error": "\(code)"])
-                setStatus(tp, .delayed(untilMs: clock.nowMs() + config.replicaFetchBackoffMs), ifStill: assignment)
+                update(tp) { $0.markFailed() }
             }
-        } catch {
-            logger.error("could not apply a replica fetch", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
-            setStatus(tp, .delayed(untilMs: clock.nowMs() + config.replicaFetchBackoffMs), ifStill: assignment)
+        case let .truncate(offset)?:
+            logger.info("the leader says this log diverged", metadata: [
+                "kafka.partition": "\(tp)", "kafka.diverging_epoch": "\(data.divergingEpoch.epoch)",
+                "kafka.diverging_end_offset": "\(data.divergingEpoch.endOffset)", "log.end_offset": "\(localEnd)",
+                "log.truncate_to": "\(offset)",
+            ])
+            await perform(.truncate(tp, toOffset: offset))
+        case .awaitMetadata?:
+            logger.info("the leader fenced this follower's epoch; waiting for metadata", metadata: [
+                "kafka.partition": "\(tp)", "kafka.leader_epoch": "\(request.currentLeaderEpoch)",
+            ])
+        case .backOff?:
+            logger.debug("replica fetch of a partition failed; backing off", metadata: [
+                "kafka.partition": "\(tp)", "kafka.error": "\(ErrorCode(rawValue: data.errorCode))",
+            ])
+        case .listLeaderOffsets?, .ignore?, nil:
+            break
         }
-    }
-
-    /// Where a follower truncates when the leader says its log diverged (Kafka's `getOffsetTruncationState`):
-    /// the leader's `(leaderEpoch, leaderEndOffset)` is the largest epoch it has at most the follower's
-    /// last fetched epoch, and where that epoch ends in its log. When the follower has that epoch too,
-    /// both logs agree below the smaller end; when it does not, it truncates to the end of its own
-    /// largest earlier epoch and the next fetch compares again. Never above the local log end offset.
-    static func truncationOffset(leaderEpoch: Int32, leaderEndOffset: Int64, localEndOffset: Int64,
-                                 localEpochEnd: (Int32) -> (leaderEpoch: Int32, endOffset: Int64)?) -> Int64 {
-        guard leaderEpoch >= 0, let local = localEpochEnd(leaderEpoch) else {
-            return max(0, min(leaderEndOffset, localEndOffset))
-        }
-        if local.leaderEpoch == leaderEpoch { return min(leaderEndOffset, local.endOffset, localEndOffset) }
-        return min(local.endOffset, localEndOffset)
     }
 }

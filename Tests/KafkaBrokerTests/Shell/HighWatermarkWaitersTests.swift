@@ -53,20 +53,4 @@ import Testing
         // The high watermark moving later resumes nothing twice.
         waiters.advance(to: 5)
     }
-
-    @Test func truncationFollowsKafkasRulesForADivergingEpoch() {
-        // The follower has the leader's epoch: both logs agree below the smaller end.
-        let same = ReplicaFetcher.truncationOffset(leaderEpoch: 3, leaderEndOffset: 120, localEndOffset: 150,
-                                                   localEpochEnd: { _ in (3, 140) })
-        #expect(same == 120)
-        // The follower lacks that epoch: it goes back to the end of its own largest earlier epoch.
-        let older = ReplicaFetcher.truncationOffset(leaderEpoch: 3, leaderEndOffset: 120, localEndOffset: 150,
-                                                    localEpochEnd: { _ in (2, 90) })
-        #expect(older == 90)
-        // No epoch that old here, or none given: the smaller end offset.
-        #expect(ReplicaFetcher.truncationOffset(leaderEpoch: 3, leaderEndOffset: 120, localEndOffset: 100,
-                                                localEpochEnd: { _ in nil }) == 100)
-        #expect(ReplicaFetcher.truncationOffset(leaderEpoch: -1, leaderEndOffset: -1, localEndOffset: 100,
-                                                localEpochEnd: { _ in (1, 50) }) == 0)
-    }
 }

@@ -30,13 +30,16 @@ def cluster(workdir):
         pytest.fail("cluster: %s" % "; ".join(c.problems))
 
 
-def describe(cluster, topic):
-    """{partition: {"leader", "replicas", "isrs"}} as a client's Metadata request sees it."""
-    p = subprocess.run([str(VENV_PY), str(DRIVERS / "describe_topic.py"), cluster.bootstrap, topic],
+def describe(cluster, topic, via=None):
+    """{partition: {"leader", "replicas", "isrs"}} as a client's Metadata request sees it (through
+    node `via` only, when given); None while the node answering does not know the topic yet."""
+    bootstrap = "127.0.0.1:%d" % cluster.client_port(via) if via else cluster.bootstrap
+    p = subprocess.run([str(VENV_PY), str(DRIVERS / "describe_topic.py"), bootstrap, topic],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, "describe_topic.py failed: %s" % p.stderr[-1500:]
     out = json.loads(p.stdout)
-    assert "error" not in out, out
+    if "error" in out:
+        return None
     return {int(k): v for k, v in out.items()}
 
 
@@ -57,7 +60,9 @@ def create_replicated_topic(cluster, workdir):
     spec["create"] = {"partitions": PARTITIONS, "replication_factor": 3, "configs": {"min.insync.replicas": "2"}}
     rc, result, log = client.run("produce", spec, workdir, "create")
     assert rc == 0 and result is not None, "creating %s failed:\n%s" % (TOPIC, tail(log))
-    partitions = describe(cluster, TOPIC)
+    # Every node replays the topic's records on its own: wait until each one answers with it.
+    for n in (1, 2, 3):
+        partitions = wait_until("node %d knows %s" % (n, TOPIC), lambda: describe(cluster, TOPIC, via=n), 30)
     assert sorted(partitions) == list(range(PARTITIONS))
     for p, d in partitions.items():
         assert sorted(d["replicas"]) == [1, 2, 3], "partition %d: replicas %s" % (p, d["replicas"])
@@ -79,13 +84,14 @@ def start_producer(cluster, workdir):
 
 
 def leaders_moved_off(cluster, victim):
-    d = describe(cluster, TOPIC)
-    return d if all(v["leader"] not in (-1, victim) and victim not in v["isrs"] for v in d.values()) else None
+    # Asked of another node: a paused one accepts connections but never answers.
+    d = describe(cluster, TOPIC, via=next(n for n in (1, 2, 3) if n != victim))
+    return d if d and all(v["leader"] not in (-1, victim) and victim not in v["isrs"] for v in d.values()) else None
 
 
 def all_in_sync(cluster):
     d = describe(cluster, TOPIC)
-    return d if all(sorted(v["isrs"]) == [1, 2, 3] and v["leader"] > 0 for v in d.values()) else None
+    return d if d and all(sorted(v["isrs"]) == [1, 2, 3] and v["leader"] > 0 for v in d.values()) else None
 
 
 def run_with_fault(cluster, workdir, fault):

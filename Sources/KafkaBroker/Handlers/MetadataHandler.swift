@@ -30,8 +30,11 @@ struct MetadataHandler: RequestHandler {
                 .filter { image.topic(named: $0) == nil && TopicName.problem(with: $0) == nil }
             if !missing.isEmpty {
                 let created = await metadata.autoCreate(Array(Set(missing)).sorted(), principal: QuotaPrincipal(clientID: context.clientID))
-                throttled = Set(created.topics.filter { $0.errorCode == ErrorCode.throttlingQuotaExceeded.rawValue }.map(\.name))
-                for failure in created.topics where failure.errorCode != 0 {
+                // Throttled, or created (or already created) but not yet replayed here: LEADER_NOT_AVAILABLE,
+                // which clients retry, as Kafka answers a topic whose creation is under way.
+                let pending: Set<Int16> = [ErrorCode.throttlingQuotaExceeded.rawValue, 0, ErrorCode.topicAlreadyExists.rawValue]
+                throttled = Set(created.topics.filter { pending.contains($0.errorCode) }.map(\.name))
+                for failure in created.topics where failure.errorCode != 0 && failure.errorCode != ErrorCode.topicAlreadyExists.rawValue {
                     context.logger.info("auto-creating a topic failed", metadata: [
                         "kafka.topic": "\(failure.name)", "kafka.error": "\(ErrorCode(rawValue: failure.errorCode))",
                     ])

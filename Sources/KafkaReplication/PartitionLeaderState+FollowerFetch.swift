@@ -53,4 +53,13 @@ extension PartitionLeaderState {
     public mutating func brokerStatusChanged(replicaId: Int32, to status: FollowerBrokerStatus) {
         followers[replicaId]?.brokerStatus = status
     }
+
+    /// The metadata image changed the followers' brokers: records each status, then raises the high
+    /// watermark if a broker that held it back is no longer eligible (a fenced or shutting-down broker
+    /// that was caught up within the lag time). Without this, acks=all produces waiting on the high
+    /// watermark would wait for the next append or fetch, which they themselves may be holding back.
+    public mutating func brokerStatusesChanged(_ statuses: [Int32: FollowerBrokerStatus], now: Int64) -> [PartitionLeaderAction] {
+        for (id, status) in statuses where followers[id] != nil { followers[id]!.brokerStatus = status }
+        return maybeIncrementHighWatermark(now: now)
+    }
 }

@@ -72,6 +72,20 @@ import Testing
         #expect(leader.highWatermark == 10)
     }
 
+    @Test func aFollowerFencedAfterItLeftTheIsrReleasesTheHighWatermarkAtOnce() throws {
+        // 3 left the ISR (the controller's fencing removes it before it marks the broker fenced) but was
+        // caught up within the lag time, so it still holds the high watermark back...
+        var leader = makeLeader(isr: [1, 2], logEndOffset: 10, now: 0)
+        _ = try leader.fetch(3, at: 5, now: 1)
+        _ = try leader.fetch(2, at: 10, now: 2)
+        #expect(leader.highWatermark == 5)
+        // ...until the image says its broker is fenced: the high watermark moves then, not at the next
+        // append or fetch (acks=all producers waiting on it may be the ones holding those back).
+        let actions = leader.brokerStatusesChanged([3: FollowerBrokerStatus(aliveBrokerEpoch: 103, isFenced: true)], now: 3)
+        #expect(actions.highWatermarks == [10])
+        #expect(leader.brokerStatusesChanged([3: FollowerBrokerStatus(aliveBrokerEpoch: 103, isFenced: true)], now: 4).isEmpty)
+    }
+
     @Test func aPendingExpansionCountsAtOnce() throws {
         var leader = makeLeader(isr: [1, 2], logEndOffset: 10)
         _ = try leader.fetch(2, at: 10, now: 1)

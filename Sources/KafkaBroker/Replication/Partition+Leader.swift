@@ -87,13 +87,15 @@ extension Partition {
 
     /// What the metadata now says about the followers' brokers (fenced, shutting down, their epochs) and
     /// this node's own broker epoch.
-    func brokerStatusChanged(_ statuses: [Int32: FollowerBrokerStatus], localBrokerEpoch: Int64) {
-        lock.withLock {
-            guard var state = leaderState else { return }
-            for (id, status) in statuses where state.followers[id] != nil { state.brokerStatusChanged(replicaId: id, to: status) }
+    func brokerStatusChanged(_ statuses: [Int32: FollowerBrokerStatus], localBrokerEpoch: Int64, now: Int64) {
+        let effects = lock.withLock { () -> [LeaderEffect] in
+            guard var state = leaderState else { return [] }
             if state.localBrokerEpoch != localBrokerEpoch { state.localBrokerEpochChanged(to: localBrokerEpoch) }
+            let actions = state.brokerStatusesChanged(statuses, now: now)
             leaderState = state
+            return apply(actions, now: now)
         }
+        perform(effects)
     }
 
     /// Remembers `registration` as the one this node last acted on; false when it is the same as before

@@ -111,7 +111,7 @@ extension ReplicaManager {
         }
         if brokersChanged || epochChanged {
             for partition in allReplicas where !touched.contains(partition.topicPartition) {
-                partition.brokerStatusChanged(statuses, localBrokerEpoch: epoch)
+                partition.brokerStatusChanged(statuses, localBrokerEpoch: epoch, now: now)
             }
             fetchers.updateEndpoints(image: image)
         }

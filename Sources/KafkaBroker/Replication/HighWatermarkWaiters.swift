@@ -50,15 +50,18 @@ final class HighWatermarkWaiters: Sendable {
 
     /// Records the leadership this node now has (nil: it does not lead); a change resumes every waiter
     /// with `leadershipChanged`. `highWatermark` is the partition's, which may be lower after truncation.
+    /// Within the same leadership this is ``advance(to:)``: waiters the high watermark now covers resume
+    /// with `reached`.
     func leadershipChanged(to leaderEpoch: Int32?, highWatermark: Int64) {
-        let all = state.withLockedValue { s -> [CheckedContinuation<Outcome, Never>] in
+        let changed = state.withLockedValue { s -> [CheckedContinuation<Outcome, Never>]? in
+            guard s.leaderEpoch != leaderEpoch else { return nil }
             s.highWatermark = highWatermark
-            guard s.leaderEpoch != leaderEpoch else { return [] }
             s.leaderEpoch = leaderEpoch
             defer { s.waiters = [:] }
             return s.waiters.values.map(\.continuation)
         }
-        for c in all { c.resume(returning: .leadershipChanged) }
+        guard let changed else { return advance(to: highWatermark) }
+        for c in changed { c.resume(returning: .leadershipChanged) }
     }
 
     /// Waits until the high watermark reaches `offset` while this node leads under `leaderEpoch`, at

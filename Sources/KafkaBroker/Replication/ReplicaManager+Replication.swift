@@ -98,6 +98,14 @@ extension ReplicaManager {
                     partition.makeLeader(registration, localBrokerEpoch: epoch,
                                          brokerStatus: statuses.filter { registration.replicas.contains($0.key) },
                                          replicaLagTimeMaxMs: config.replicaLagTimeMaxMs, now: now)
+                    let state = partition.leaderStateSnapshot
+                    logger.info("leading a partition", metadata: [
+                        "kafka.partition": "\(tp)", "kafka.leader_epoch": "\(registration.leaderEpoch)",
+                        "kafka.partition_epoch": "\(registration.partitionEpoch)", "kafka.isr": "\(registration.isr)",
+                        "kafka.high_watermark": "\(partition.highWatermark)",
+                        "log.end_offset": "\(state?.logEndOffset ?? -1)",
+                        "kafka.followers": "\(state.map { s in s.followers.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.logEndOffset)\($0.value.isIsrEligible ? "" : " ineligible")" } } ?? [])",
+                    ])
                 } else {
                     partition.makeFollower(registration)
                     if registration.leader >= 0 {

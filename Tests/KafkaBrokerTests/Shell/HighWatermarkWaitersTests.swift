@@ -38,6 +38,18 @@ import Testing
         #expect(await waiters.wait(untilOffset: 1, leaderEpoch: 1, timeoutMs: 30_000, clock: clock) == .leadershipChanged)
     }
 
+    @Test func aNewRegistrationInTheSameLeadershipResumesTheWaitersItsHighWatermarkCovers() async {
+        // An ISR change (the controller fenced a follower) re-applies the leadership with a higher high
+        // watermark: that must release the produces it covers, not just record the new value.
+        let clock = ManualClock()
+        let waiters = HighWatermarkWaiters(highWatermark: 0)
+        waiters.leadershipChanged(to: 3, highWatermark: 0)
+        let waiting = Task { await waiters.wait(untilOffset: 7, leaderEpoch: 3, timeoutMs: 30_000, clock: clock) }
+        while waiters.waiterCount == 0 { await Task.yield() }
+        waiters.leadershipChanged(to: 3, highWatermark: 7)
+        #expect(await waiting.value == .reached)
+    }
+
     @Test func aWaiterTimesOutOnTheNodesClockAndOnlyThen() async {
         let clock = ManualClock()
         let waiters = HighWatermarkWaiters(highWatermark: 0)

@@ -3,17 +3,34 @@ import KafkaRecords
 import NIOCore
 
 extension Partition {
+    /// What a follower's write to its log did.
+    enum FollowerWrite: Equatable {
+        case done
+        /// This node no longer follows the partition in the leader epoch the fetch was made in (it leads
+        /// it now, or a newer registration arrived): nothing was written.
+        case notFollowing
+    }
+
+    /// Whether this node follows the partition in `leaderEpoch`. Caller holds the lock.
+    private func isFollowing(in leaderEpoch: Int32) -> Bool {
+        leaderState == nil && _leaderEpoch == leaderEpoch
+    }
+
     /// Appends the leader's batches byte for byte at their offsets (Kafka's `appendRecordsToFollowerOrFutureReplica`)
     /// and makes them durable when acks=all appends are flushed before they are acknowledged, so a record
-    /// the leader counts as in the ISR's logs is on this node's disk too. The high watermark is the
-    /// caller's to set (``updateFollowerHighWatermark(_:)``). Blocks on file writes: call it on the
-    /// blocking-I/O executor.
-    func appendAsFollower(_ records: ByteBuffer, now: Int64) throws(LogError) -> AppendInfo? {
+    /// the leader counts as in the ISR's logs is on this node's disk too. Writes only while this node
+    /// still follows in `leaderEpoch`, checked under the same lock `makeLeader` and `makeFollower` take,
+    /// so a response that arrives after a leadership change never lands in the new leader's log. The
+    /// high watermark is the caller's to set (``updateFollowerHighWatermark(_:)``). Blocks on file
+    /// writes: call it on the blocking-I/O executor.
+    func appendAsFollower(_ records: ByteBuffer, leaderEpoch: Int32, now: Int64) throws(LogError) -> FollowerWrite {
         let flushFirst = settings.flushBeforeAcksAll
-        let (info, pending) = try withLogTyped { log throws(LogError) -> (AppendInfo?, PendingFlush?) in
-            let info = records.readableBytes > 0 ? try log.appendAsFollower(records, now: now) : nil
-            return (info, flushFirst ? try log.prepareFlush() : nil)
+        let pending = try withLogTyped { log throws(LogError) -> PendingFlush?? in
+            guard isFollowing(in: leaderEpoch) else { return .none }
+            if records.readableBytes > 0 { try log.appendAsFollower(records, now: now) }
+            return .some(flushFirst ? try log.prepareFlush() : nil)
         }
+        guard let pending else { return .notFollowing }
         if let pending {
             do throws(LogError) {
                 try pending.perform()
@@ -23,7 +40,7 @@ extension Partition {
             }
             withLog { $0.completeFlush(pending, now: now) }
         }
-        return info
+        return .done
     }
 
     /// A follower's high watermark, as `FollowerFetchState.appended` computes it from the leader's; it
@@ -36,15 +53,23 @@ extension Partition {
     }
 
     /// Truncates this follower's log to `offset` (a diverging epoch, or an out-of-range fetch offset),
-    /// as Kafka's `truncateTo`.
-    func truncate(to offset: Int64, now: Int64) throws(LogError) {
-        try withLogTyped { log throws(LogError) in try log.truncate(to: offset, now: now) }
+    /// as Kafka's `truncateTo`, while it still follows in `leaderEpoch`.
+    func truncate(to offset: Int64, leaderEpoch: Int32, now: Int64) throws(LogError) -> FollowerWrite {
+        try withLogTyped { log throws(LogError) -> FollowerWrite in
+            guard isFollowing(in: leaderEpoch) else { return .notFollowing }
+            try log.truncate(to: offset, now: now)
+            return .done
+        }
     }
 
     /// Empties the log and restarts it at the leader's log start offset (this follower's fetch offset
-    /// fell below it).
-    func truncateFullyAndStart(at offset: Int64, now: Int64) throws(LogError) {
-        try withLogTyped { log throws(LogError) in try log.truncateFullyAndStart(at: offset, now: now) }
+    /// fell below it), while it still follows in `leaderEpoch`.
+    func truncateFullyAndStart(at offset: Int64, leaderEpoch: Int32, now: Int64) throws(LogError) -> FollowerWrite {
+        try withLogTyped { log throws(LogError) -> FollowerWrite in
+            guard isFollowing(in: leaderEpoch) else { return .notFollowing }
+            try log.truncateFullyAndStart(at: offset, now: now)
+            return .done
+        }
     }
 
     /// The local answer for a leader's epoch (Kafka's `endOffsetForEpoch`): the largest epoch at most

@@ -14,7 +14,7 @@ import StromConfig
 ///
 /// Every decision is `FollowerFetchState`'s (KafkaReplication, the state machine the replication
 /// simulation checks); this shell does what it asks: appends the leader's batches byte for byte
-/// (``Partition/appendAsFollower(_:now:)``), truncates where the leader says the
+/// (``Partition/appendAsFollower(_:leaderEpoch:now:)``), truncates where the leader says the
 /// logs diverged, lists the leader's offsets (ListOffsets as a replica) after OFFSET_OUT_OF_RANGE,
 /// backs off by `replica.fetch.backoff.ms` on the node's clock, or waits for new metadata. The leader
 /// holds a Fetch until it has data (`replica.fetch.wait.max.ms`), so an idle follower costs one
@@ -132,8 +132,8 @@ final class ReplicaFetcher: @unchecked Sendable {
 
     /// Local work a partition's state asks for before it can fetch again.
     private enum LocalStep {
-        case truncate(TopicPartition, toOffset: Int64)
-        case truncateFully(TopicPartition, startAt: Int64)
+        case truncate(TopicPartition, toOffset: Int64, leaderEpoch: Int32)
+        case truncateFully(TopicPartition, startAt: Int64, leaderEpoch: Int32)
         case listLeaderOffsets(TopicPartition, topicID: KafkaUUID, currentLeaderEpoch: Int32)
     }
 
@@ -201,8 +201,10 @@ final class ReplicaFetcher: @unchecked Sendable {
                 p.partitionMaxBytes = config.replicaFetchMaxBytes
                 byTopic[entry.topicID, default: FetchRequest.FetchTopic(topic: tp.topic, topicID: entry.topicID)].partitions.append(p)
                 sent[tp] = request
-            case let .truncate(offset): steps.append(.truncate(tp, toOffset: offset))
-            case let .truncateFullyAndStartAt(offset): steps.append(.truncateFully(tp, startAt: offset))
+            case let .truncate(offset):
+                steps.append(.truncate(tp, toOffset: offset, leaderEpoch: entry.state.currentLeaderEpoch))
+            case let .truncateFullyAndStartAt(offset):
+                steps.append(.truncateFully(tp, startAt: offset, leaderEpoch: entry.state.currentLeaderEpoch))
             case let .listLeaderOffsets(epoch): steps.append(.listLeaderOffsets(tp, topicID: entry.topicID, currentLeaderEpoch: epoch))
             case let .wait(until): earliest = min(earliest ?? until, until)
             case .awaitMetadata: continue
@@ -262,24 +264,27 @@ final class ReplicaFetcher: @unchecked Sendable {
     private func perform(_ step: LocalStep) async {
         let clock = replicas.clock
         switch step {
-        case let .truncate(tp, offset), let .truncateFully(tp, offset):
+        case let .truncate(tp, offset, epoch), let .truncateFully(tp, offset, epoch):
             guard let replica = replicas.replica(tp) else { return }
             let fully: Bool
             if case .truncateFully = step { fully = true } else { fully = false }
             do {
-                try await replicas.io.run { () throws in
-                    if fully { try replica.truncateFullyAndStart(at: offset, now: clock.nowMs()) } else { try replica.truncate(to: offset, now: clock.nowMs()) }
+                let write = try await replicas.io.run { () throws -> Partition.FollowerWrite in
+                    fully ? try replica.truncateFullyAndStart(at: offset, leaderEpoch: epoch, now: clock.nowMs())
+                        : try replica.truncate(to: offset, leaderEpoch: epoch, now: clock.nowMs())
                 }
+                // No longer following in that epoch: the new metadata has (re)assigned the partition.
+                guard write == .done else { return }
                 let local = replica.withLog { (end: $0.logEndOffset, epoch: $0.latestEpoch) }
                 logger.info("truncated the follower's log", metadata: [
                     "kafka.partition": "\(tp)", "log.truncated_to": "\(offset)", "log.fully": "\(fully)",
                 ])
-                update(tp) { $0.truncated(logEndOffset: local.end, latestEpoch: local.epoch) }
+                update(tp) { if $0.currentLeaderEpoch == epoch { $0.truncated(logEndOffset: local.end, latestEpoch: local.epoch) } }
             } catch {
                 logger.error("could not truncate the follower's log; the partition stops until new metadata", metadata: [
                     "kafka.partition": "\(tp)", "error": "\(error)",
                 ])
-                update(tp) { $0.markFailed() }
+                update(tp) { if $0.currentLeaderEpoch == epoch { $0.markFailed() } }
             }
         case let .listLeaderOffsets(tp, _, epoch):
             await listLeaderOffsets(tp, currentLeaderEpoch: epoch)
@@ -362,21 +367,25 @@ final class ReplicaFetcher: @unchecked Sendable {
         switch decision {
         case .append?:
             let records = data.records ?? ByteBuffer()
+            let epoch = request.currentLeaderEpoch
             do {
-                try await replicas.io.run { () throws in
-                    _ = try replica.appendAsFollower(records, now: clock.nowMs())
+                let write = try await replicas.io.run { () throws -> Partition.FollowerWrite in
+                    try replica.appendAsFollower(records, leaderEpoch: epoch, now: clock.nowMs())
                 }
+                // No longer following in that epoch: the new metadata has (re)assigned the partition.
+                guard write == .done else { return }
                 let local = replica.withLog { (end: $0.logEndOffset, epoch: $0.latestEpoch, start: $0.logStartOffset) }
-                let hw = update(tp) {
-                    $0.appended(logEndOffset: local.end, latestEpoch: local.epoch, logStartOffset: local.start,
-                                leaderHighWatermark: data.highWatermark)
+                let hw = update(tp) { state -> Int64? in
+                    guard state.currentLeaderEpoch == epoch else { return nil }
+                    return state.appended(logEndOffset: local.end, latestEpoch: local.epoch, logStartOffset: local.start,
+                                          leaderHighWatermark: data.highWatermark)
                 }
-                if let hw { replica.updateFollowerHighWatermark(hw) }
+                if let hw = hw ?? nil { replica.updateFollowerHighWatermark(hw) }
             } catch {
                 logger.error("could not append the leader's records; the partition stops until new metadata", metadata: [
                     "kafka.partition": "\(tp)", "error": "\(error)",
                 ])
-                update(tp) { $0.markFailed() }
+                update(tp) { if $0.currentLeaderEpoch == epoch { $0.markFailed() } }
             }
         case let .truncate(offset)?:
             logger.info("the leader says this log diverged", metadata: [
@@ -384,7 +393,7 @@ final class ReplicaFetcher: @unchecked Sendable {
                 "kafka.diverging_end_offset": "\(data.divergingEpoch.endOffset)", "log.end_offset": "\(localEnd)",
                 "log.truncate_to": "\(offset)",
             ])
-            await perform(.truncate(tp, toOffset: offset))
+            await perform(.truncate(tp, toOffset: offset, leaderEpoch: request.currentLeaderEpoch))
         case .awaitMetadata?:
             logger.info("the leader fenced this follower's epoch; waiting for metadata", metadata: [
                 "kafka.partition": "\(tp)", "kafka.leader_epoch": "\(request.currentLeaderEpoch)",

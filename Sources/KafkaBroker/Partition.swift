@@ -7,14 +7,19 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// This node's state of one partition (Kafka's `kafka.cluster.Partition`): its log, the leader epoch of
-/// the partition registration it follows, the topic settings, and the one path by which a leader
-/// appends (``appendAsLeader(_:origin:requiredAcks:decompressionLimit:now:leaderEpoch:)``).
+/// the partition registration it follows, the topic settings, the one path by which a leader appends
+/// (``appendAsLeader(_:origin:requiredAcks:decompressionLimit:now:leaderEpoch:)``) and, while this node
+/// leads, the leader's replication state (`PartitionLeaderState`: followers' progress, ISR changes, the
+/// high watermark; `Replication/Partition+Leader.swift`). Followers write only through
+/// `Replication/Partition+Follower.swift`.
 ///
 /// Invariants: `logStartOffset <= highWatermark <= logEndOffset`; the high watermark only moves forward
 /// here and is assigned in one place, ``maybeIncrementHighWatermark(_:in:)`` (the log itself lowers it
-/// only when it truncates, and raises it to a new log start offset). On a single-replica leader it is
-/// the log end offset once an append is durable enough: at once, or after the flush an acks=all
-/// append waits for when `flush.messages`/`flush.ms` are not set (``Settings/flushBeforeAcksAll``).
+/// only when it truncates, and raises it to a new log start offset). On a leader it is what the leader
+/// state computes: the smallest log end offset of the ISR, where the leader counts its own appends once
+/// they are durable enough (at once, or after the flush an acks=all append waits for when
+/// `flush.messages`/`flush.ms` are not set, ``Settings/flushBeforeAcksAll``). Leadership changes and
+/// follower writes happen under the partition's lock, so no follower write lands in a leader's log.
 ///
 /// Every log access holds the partition's lock (the log is not thread-safe), one caller at a time;
 /// validation runs before it, without the lock, so producers to one partition check their records in

@@ -14,12 +14,13 @@ extension PartitionLog {
 
     /// A new leader's first step (Kafka's `maybeAssignEpochStartOffset`, from `makeLeader` with the log
     /// end offset): `epoch` starts at `startOffset`, under ``LeaderEpochCache/assign(epoch:startOffset:)``'s
-    /// rules. The checkpoint is written before this returns when the cache changed.
+    /// rules. The checkpoint file is written before the next records are (``leaderEpochCheckpointIsStale``),
+    /// not here: an entry with no records behind it is worth no fsync (becoming the leader of 20,000
+    /// partitions must not cost 20,000), and one lost in a crash is harmless, since the node's next
+    /// leadership starts a newer epoch and its last batch's epoch is what it tells leaders as a follower.
     public func assignEpochStartOffset(epoch: Int32, startOffset: Int64) throws(LogError) {
         try ensureOpen()
-        try changingFiles { () throws(LogError) in
-            try updateLeaderEpochCache { $0.assign(epoch: epoch, startOffset: startOffset) }
-        }
+        if leaderEpochCache.assign(epoch: epoch, startOffset: startOffset) { leaderEpochCheckpointIsStale = true }
     }
 
     /// Applies `change` (which says whether it changed anything) to the cache, then writes

@@ -65,10 +65,12 @@ import Testing
         try Self.append(log, epoch: 1, batches: 3)
         try log.assignEpochStartOffset(epoch: 4, startOffset: log.logEndOffset)
         #expect(Self.pairs(log) == [[1, 0], [4, 6]])
-        #expect(try Self.checkpointText(directory) == "0\n2\n1 0\n4 6\n")
+        // The file follows before the epoch's first records, not at once (no fsync per new leadership).
+        #expect(try Self.checkpointText(directory) == "0\n1\n1 0\n")
         #expect(log.endOffset(forLeaderEpoch: 1) == (1, 6))
         #expect(log.endOffset(forLeaderEpoch: 4) == (4, 6))
         try Self.append(log, epoch: 4, batches: 2)
+        #expect(try Self.checkpointText(directory) == "0\n2\n1 0\n4 6\n")
         #expect(Self.pairs(log) == [[1, 0], [4, 6]])
         #expect(log.endOffset(forLeaderEpoch: 4) == (4, 10))
         try log.close()

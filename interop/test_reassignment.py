@@ -3,7 +3,8 @@ with replication factor 1 and written by confluent-kafka gets three replicas onl
 kafka-python's AlterPartitionReassignments; once ListPartitionReassignments is empty and every ISR
 holds three replicas, DescribeLogDirs must show the same partition sizes on every node. Then the
 original leader of partition 0 is killed with kill -9, and every record must still be read back
-exactly as produced, from the replicas the reassignment added."""
+exactly as produced, from the replicas the reassignment added. A second test moves each partition to
+another node: the old node must delete its log, and the records must be read back from the new one."""
 import json
 import subprocess
 
@@ -77,4 +78,39 @@ def test_raising_the_replication_factor_online_survives_a_kill9_of_the_original_
                lambda: all(v["leader"] not in (-1, victim) for v in describe(cluster, TOPIC).values()), 60)
     problems = read_and_check(CLIENTS["confluent-venv"], cluster, TOPIC, range(PARTITIONS), records, offsets, workdir,
                               tag="after-kill")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.timeout(300)
+def test_moving_every_partition_to_another_node_deletes_the_old_logs(cluster, workdir):
+    """Each single-replica partition moves to the next node: the new replica copies the log, the move
+    completes with a new leader, and the old node stops the replica and deletes its directory."""
+    cluster.start()
+    cluster.wait_for_brokers(3)
+    topic = "moved"
+    records = make_records("moved", partitions=PARTITIONS)
+    offsets = produce_and_check(CLIENTS["confluent-venv"], cluster, topic, records, "none", True, workdir,
+                                create_partitions=PARTITIONS)
+    before = describe(cluster, topic)
+    old = {p: v["leader"] for p, v in before.items()}
+    new = {p: n % 3 + 1 for p, n in old.items()}
+    for p, n in old.items():
+        assert (cluster.data_dir(n) / ("%s-%d" % (topic, p))).is_dir(), "partition %d not on node %d" % (p, n)
+
+    results = admin(cluster, "alter", json.dumps({"%s:%d" % (topic, p): [n] for p, n in new.items()}))
+    assert results == {"%s:%d" % (topic, p): None for p in new}, results
+
+    def moved():
+        if admin(cluster, "list", topic):
+            return None
+        d = describe(cluster, topic)
+        return d if all(v["replicas"] == [new[p]] and v["isrs"] == [new[p]] and v["leader"] == new[p] for p, v in d.items()) else None
+
+    wait_until("every partition on its new node alone", moved, 120)
+    for p in range(PARTITIONS):
+        gone = cluster.data_dir(old[p]) / ("%s-%d" % (topic, p))
+        wait_until("node %d deleted %s" % (old[p], gone.name), lambda: not gone.exists(), 30)
+        assert (cluster.data_dir(new[p]) / ("%s-%d" % (topic, p))).is_dir()
+    problems = read_and_check(CLIENTS["confluent-venv"], cluster, topic, range(PARTITIONS), records, offsets, workdir,
+                              tag="after-move")
     assert not problems, "\n".join(problems)

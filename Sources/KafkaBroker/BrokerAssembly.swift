@@ -38,6 +38,9 @@ public enum BrokerAssembly {
         .init { DeleteTopicsHandler(metadata: $0.metadata) },
         .init { CreatePartitionsHandler(metadata: $0.metadata) },
         .init { ElectLeadersHandler(metadata: $0.metadata) },
+        .init { AlterPartitionReassignmentsHandler(metadata: $0.metadata) },
+        .init { ListPartitionReassignmentsHandler(metadata: $0.metadata) },
+        .init { DescribeLogDirsHandler(replicas: $0.replicas) },
         .init { IncrementalAlterConfigsHandler(metadata: $0.metadata) },
         .init { AlterClientQuotasHandler(metadata: $0.metadata) },
         .init { DescribeClientQuotasHandler(metadata: $0.metadata) },
@@ -63,8 +66,8 @@ public enum BrokerAssembly {
     ]
 
     /// The controller listener: the KRaft quorum's RPCs, broker registration and heartbeats, ISR changes
-    /// from partition leaders, producer id blocks, and the topic, election and quota administration a
-    /// broker forwards to the active controller.
+    /// from partition leaders, producer id blocks, and the topic, election, reassignment and quota
+    /// administration a broker forwards to the active controller.
     static let controllerHandlers: [HandlerRegistration<ControllerServices>] = [
         .init { VoteHandler(quorum: $0.quorum) },
         .init { BeginQuorumEpochHandler(quorum: $0.quorum) },
@@ -83,6 +86,8 @@ public enum BrokerAssembly {
         .init { ControllerDeleteTopicsHandler(metadata: $0.metadata) },
         .init { ControllerCreatePartitionsHandler(metadata: $0.metadata) },
         .init { ControllerElectLeadersHandler(metadata: $0.metadata) },
+        .init { ControllerAlterPartitionReassignmentsHandler(metadata: $0.metadata) },
+        .init { ControllerListPartitionReassignmentsHandler(metadata: $0.metadata) },
         .init { ControllerIncrementalAlterConfigsHandler(metadata: $0.metadata) },
         .init { ControllerAlterClientQuotasHandler(metadata: $0.metadata) },
     ]

@@ -9,7 +9,8 @@ import StromConfig
 
 /// The partitions this node holds, kept in step with the metadata image: a partition log is opened
 /// (created if new) for every partition that lists this node as a replica, reopened when its topic's
-/// configuration changes, and closed and deleted when its topic is removed.
+/// configuration changes, and deleted when its topic is removed or a reassignment takes the partition
+/// off this node.
 ///
 /// Partitions live in the first log directory that already has them, else in the one holding the
 /// fewest partitions.
@@ -83,15 +84,8 @@ public final class ReplicaManager: @unchecked Sendable {
         for (_, topic) in delta?.removedTopics ?? [:] {
             for index in topic.partitionIndexes {
                 let tp = TopicPartition(topic.name, index)
-                guard let replica = lock.withLock({ () -> Partition? in
-                    offline[tp] = nil
-                    return replicas.removeValue(forKey: tp)
-                }) else { continue }
-                do {
-                    try replica.withLog { try $0.delete() }
-                } catch {
-                    logger.error("could not delete partition log", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
-                }
+                guard let replica = takeReplica(tp) else { continue }
+                deleteLog(of: replica)
             }
         }
         let topics: [TopicImage] = delta.map { d in d.changedTopicIDs.compactMap { image.topic(id: $0) } }
@@ -104,9 +98,28 @@ public final class ReplicaManager: @unchecked Sendable {
         }
         applyRoles(topics, removed: Array((delta?.removedTopics ?? [:]).values), image: image,
                    brokersChanged: delta.map { $0.base.brokers != image.brokers } ?? true)
+        // After applyRoles stopped fetching them: the partitions a reassignment took off this node.
+        stopRemovedReplicas(topics)
         for name in configChanged {
             guard let topic = image.topic(named: name) else { continue }
             reconfigure(topic, image: image)
+        }
+    }
+
+    /// Removes `tp` from the partitions held here (and from the offline ones); the partition it held.
+    func takeReplica(_ tp: TopicPartition) -> Partition? {
+        lock.withLock {
+            offline[tp] = nil
+            return replicas.removeValue(forKey: tp)
+        }
+    }
+
+    /// Deletes a partition's log directory; the partition can no longer be read or written.
+    func deleteLog(of replica: Partition) {
+        do {
+            try replica.withLog { try $0.delete() }
+        } catch {
+            logger.error("could not delete partition log", metadata: ["kafka.partition": "\(replica.topicPartition)", "error": "\(error)"])
         }
     }
 

@@ -17,9 +17,10 @@ import KafkaProtocol
 /// - INELIGIBLE_REPLICA (v2+; OPERATION_NOT_ATTEMPTED before): an ISR member not registered, fenced, in
 ///   controlled shutdown, or (v3) registered with another broker epoch than given (-1 skips that check).
 /// Otherwise the PartitionChangeBuilder's record (none when the ISR and state are already so) and the
-/// partition as it then is: leader, leader epoch, ISR, recovery state and partition epoch. Should the
-/// change elect another leader, the answer is NEW_LEADER_ELECTED (v2+; FENCED_LEADER_EPOCH before), with
-/// the change made; without reassignments this does not happen.
+/// partition as it then is: leader, leader epoch, ISR, recovery state and partition epoch. An ISR that
+/// now holds every replica a reassignment adds completes it (see `PartitionChangeBuilder`). Should the
+/// change elect another leader (the completed reassignment removed the sender), the answer is
+/// NEW_LEADER_ELECTED (v2+; FENCED_LEADER_EPOCH before), with the change made.
 public enum AlterPartition {
     public static func alter(_ request: AlterPartitionRequest, version: Int16, image: MetadataImage,
                              unclean: UncleanLeaderElection) -> ControllerResult<AlterPartitionResponse> {

@@ -17,6 +17,12 @@ import KafkaProtocol
 ///   (`PartitionRegistration.applying`); an ISR change alone bumps only the partition epoch.
 /// - The ISR is never made empty: an empty target leaves it as it is, so its last member stays (the
 ///   replica known to hold every committed record, elected again when it comes back).
+/// - Reassignment (KIP-455). The target replica set and adding/removing replicas default to the
+///   partition's. Before the election, a reassignment in progress completes when the target ISR allows
+///   it (`ReassignmentReplicas.completed`): the replicas being removed leave the replica set and the ISR,
+///   and the adding/removing lists empty. Elections choose among the target replicas, so a leader that
+///   was removed is replaced. When replicas leave the set and the leader stays, the record still sets
+///   `leader` (to the same broker), so the leader epoch rises: the removed replicas' fetches are fenced.
 public struct PartitionChangeBuilder {
     public enum Election: Sendable, Hashable {
         /// Elect the first replica if it is valid, else keep the partition online from the ISR.
@@ -34,6 +40,12 @@ public struct PartitionChangeBuilder {
     public let isAcceptableLeader: (Int32) -> Bool
     /// The ISR wanted; the current one unless set.
     public var targetISR: [Int32]
+    /// The replica set wanted; the current one unless set.
+    public var targetReplicas: [Int32]
+    /// The replicas being removed by a reassignment; the current ones unless set.
+    public var targetRemoving: [Int32]
+    /// The replicas being added by a reassignment; the current ones unless set.
+    public var targetAdding: [Int32]
     public var election: Election = .online
     /// The leader recovery state wanted; the current one unless set.
     public var targetLeaderRecoveryState: Int8
@@ -45,12 +57,15 @@ public struct PartitionChangeBuilder {
         self.partitionID = partitionID
         self.isAcceptableLeader = isAcceptableLeader
         targetISR = partition.isr
+        targetReplicas = partition.replicas
+        targetRemoving = partition.removingReplicas
+        targetAdding = partition.addingReplicas
         targetLeaderRecoveryState = partition.leaderRecoveryState
     }
 
     /// The leader the election chooses (-1 for none) and whether the choice was unclean.
     public func electLeader() -> (leader: Int32, unclean: Bool) {
-        let replicas = partition.replicas
+        let replicas = targetReplicas
         func isValid(_ replica: Int32) -> Bool { targetISR.contains(replica) && isAcceptableLeader(replica) }
         if election == .preferred, let preferred = replicas.first, isValid(preferred) {
             return (preferred, false)
@@ -65,6 +80,22 @@ public struct PartitionChangeBuilder {
 
     /// The change, or nil when the partition would stay as it is.
     public func build() -> PartitionChangeRecord? {
+        var target = self
+        target.completeReassignmentIfPossible()
+        return target.record()
+    }
+
+    /// Takes the completed replica set and ISR when the target ISR completes a reassignment in progress.
+    mutating func completeReassignmentIfPossible() {
+        let ongoing = ReassignmentReplicas(removing: targetRemoving, adding: targetAdding, replicas: targetReplicas)
+        guard let completed = ongoing.completed(isr: targetISR) else { return }
+        targetISR = completed.isr
+        targetReplicas = completed.replicas
+        targetRemoving = []
+        targetAdding = []
+    }
+
+    private func record() -> PartitionChangeRecord? {
         var record = PartitionChangeRecord()
         record.topicID = topicID
         record.partitionID = partitionID
@@ -81,8 +112,25 @@ public struct PartitionChangeBuilder {
                 }
             }
         }
+        if record.leader == -2, !Set(targetReplicas).isSuperset(of: partition.replicas) {
+            // Replicas leave the set under the same leader: a new leader epoch all the same.
+            record.leader = partition.leader
+            changed = true
+        }
         if record.isr == nil, !targetISR.isEmpty, targetISR != partition.isr {
             record.isr = targetISR
+            changed = true
+        }
+        if !targetReplicas.isEmpty, targetReplicas != partition.replicas {
+            record.replicas = targetReplicas
+            changed = true
+        }
+        if targetRemoving != partition.removingReplicas {
+            record.removingReplicas = targetRemoving
+            changed = true
+        }
+        if targetAdding != partition.addingReplicas {
+            record.addingReplicas = targetAdding
             changed = true
         }
         if targetLeaderRecoveryState != partition.leaderRecoveryState {

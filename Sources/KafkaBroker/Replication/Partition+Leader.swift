@@ -43,6 +43,9 @@ extension Partition {
                 for (id, status) in brokerStatus { state.brokerStatusChanged(replicaId: id, to: status) }
                 state.minInsyncReplicas = _settings.minInsyncReplicas
                 actions = state.applyRegistration(target, now: now)
+                // Replicas new to the set (a reassignment adds them) learn their brokers' status too:
+                // without it they would never be eligible for the ISR.
+                for (id, status) in brokerStatus { state.brokerStatusChanged(replicaId: id, to: status) }
                 leaderState = state
             } else {
                 try? log.assignEpochStartOffset(epoch: registration.leaderEpoch, startOffset: log.logEndOffset)

@@ -1,0 +1,17 @@
+import KafkaProtocol
+
+/// DescribeLogDirs (KIP-113): this node's log directories and the partition logs in each (see
+/// `ReplicaManager.describeLogDirs`). Null topics ask for every log here; otherwise the partitions
+/// named, and a partition this node does not hold is simply absent. Versions from 1, as Kafka 4.0.
+struct DescribeLogDirsHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 1...4
+
+    let replicas: ReplicaManager
+
+    func handle(_ request: DescribeLogDirsRequest, context: RequestContext) async -> DescribeLogDirsResponse? {
+        let wanted = request.topics.map { topics in
+            Set(topics.flatMap { t in t.partitions.map { TopicPartition(t.topic, $0) } })
+        }
+        return DescribeLogDirsResponse(results: await replicas.describeLogDirs(wanted))
+    }
+}

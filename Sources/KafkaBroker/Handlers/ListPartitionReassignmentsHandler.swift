@@ -1,0 +1,26 @@
+import KafkaProtocol
+
+/// ListPartitionReassignments (KIP-455): the reassignments in progress (see
+/// `KafkaController.ListPartitionReassignments`), as the active controller's image holds them.
+struct ListPartitionReassignmentsHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 0...0
+
+    let metadata: MetadataService
+
+    func handle(_ request: ListPartitionReassignmentsRequest, context: RequestContext) async -> ListPartitionReassignmentsResponse? {
+        await metadata.listPartitionReassignments(request)
+    }
+}
+
+/// ListPartitionReassignments on the controller listener (forwarded by a broker, or from an admin client
+/// bootstrapped with `--bootstrap-controller`): NOT_CONTROLLER unless this node is the active controller.
+struct ControllerListPartitionReassignmentsHandler: RequestHandler {
+    static var versions: ClosedRange<Int16> { ListPartitionReassignmentsHandler.versions }
+
+    let metadata: MetadataService
+
+    func handle(_ request: ListPartitionReassignmentsRequest, context: RequestContext) async -> ListPartitionReassignmentsResponse? {
+        if let r = await metadata.listPartitionReassignmentsAsController(request) { return r }
+        return ListPartitionReassignmentsResponse(errorCode: ErrorCode.notController.rawValue, errorMessage: "This node is not the active controller")
+    }
+}

@@ -8,7 +8,8 @@ restart and wipe nodes through scripts/cluster.sh, so tests run exactly what the
     c.stop()                                   # SIGTERM to every node
 
 Client ports are fixed by compose.yaml (9092, 19092, 29092; controllers 9093, 19093, 29093;
-inter-broker 9094, 19094, 29094), so one Cluster runs at a time on a machine. The binary is
+inter-broker 9094, 19094, 29094), so one Cluster runs at a time on a machine; $STROM_COMPOSE (or
+`compose`) names a copy with other ports, for running beside another cluster. The binary is
 $STROM_BIN (default .build/debug/strom, as for the single-broker fixtures); `overrides` are
 extra server.properties keys given to every node (`--override`).
 """
@@ -31,7 +32,7 @@ class Cluster:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.overrides = dict(overrides or {})
         self.timeout = timeout
-        self.compose = Path(compose) if compose else REPO / "docker" / "compose.yaml"
+        self.compose = Path(compose or os.environ.get("STROM_COMPOSE") or REPO / "docker" / "compose.yaml")
         self.problems = []
 
     # -- running the script ------------------------------------------------------------------

@@ -24,7 +24,11 @@ extension GroupCoordinatorService {
         let outcome = coordinator.join(request, context: context, now: clock.nowMs())
         let turn = finish(await perform(outcome.actions), for: [partition])
         leave()
-        if let code = await settle(turn)[partition] { return failure(code) }
+        if let code = await settle(turn)[partition] {
+            // An answer the partition's unload may have kept for this member goes with the request.
+            if case let .parked(member) = outcome.response { joins.discard(group: request.groupID, member: member) }
+            return failure(code)
+        }
         switch outcome.response {
         case let .immediate(response): return response
         case let .parked(member):
@@ -43,7 +47,10 @@ extension GroupCoordinatorService {
         let outcome = coordinator.sync(request, context: context, now: clock.nowMs())
         let turn = finish(await perform(outcome.actions), for: [partition])
         leave()
-        if let code = await settle(turn)[partition] { return SyncGroupResponse(errorCode: code.rawValue) }
+        if let code = await settle(turn)[partition] {
+            if case let .parked(member) = outcome.response { syncs.discard(group: request.groupID, member: member) }
+            return SyncGroupResponse(errorCode: code.rawValue)
+        }
         switch outcome.response {
         case let .immediate(response): return response
         case let .parked(member):

@@ -136,7 +136,7 @@ public actor GroupCoordinatorService {
         }
         for (partition, epoch) in changes.sorted(by: { $0.key < $1.key }) where (0..<partitions).contains(partition) {
             if loaded[partition] == epoch { continue }
-            if loaded[partition] != nil { unload(partition, leaderEpoch: epoch) }
+            if loaded[partition] != nil { unload(partition) }
             if let epoch { await load(partition, leaderEpoch: epoch) }
         }
     }
@@ -183,8 +183,8 @@ public actor GroupCoordinatorService {
     }
 
     /// Drops `partition`'s groups (Kafka's `onResignation`); their parked requests get NOT_COORDINATOR.
-    private func unload(_ partition: Int32, leaderEpoch: Int32?) {
-        loaded[partition] = nil
+    private func unload(_ partition: Int32) {
+        let leaderEpoch = loaded.removeValue(forKey: partition)
         written[partition] = nil
         for action in coordinator.unload(partition: partition) {
             switch action {
@@ -308,7 +308,7 @@ public actor GroupCoordinatorService {
                         "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
                     ])
                     done.failures[partition] = CoordinatorWriteError.clientError(for: code)
-                    unload(partition, leaderEpoch: epoch)
+                    unload(partition)
                     if code != .notLeaderOrFollower { await load(partition, leaderEpoch: epoch) }
                 }
             case let .respondJoin(group, member, response):

@@ -66,6 +66,10 @@ struct ConsumerOffsetsLog: Sendable {
                 throw AppendFailure(code: error.errorCode, message: error.description)
             }
         }
+        // Followers long-polling this leader fetch the records now (Kafka completes delayed fetches
+        // after every leader append), not at the end of replica.fetch.wait.max.ms: the reply waits
+        // for them.
+        replicas.appended.notifyAll()
         return appended.info.lastOffset + 1
     }
 

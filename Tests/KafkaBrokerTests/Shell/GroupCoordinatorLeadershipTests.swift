@@ -141,10 +141,12 @@ import Testing
         try f.apply([0: (leader: 1, leaderEpoch: 0, isr: [1, 2]), 1: (leader: 1, leaderEpoch: 0, isr: [1])], partitionEpoch: 0)
         await f.service.start()
         let waitEnds = f.clock.nowMs() + f.commitTimeoutMs
+        let fetchesWoken = f.replicas.appended.generation
         let committing = Task { await f.service.commit(Self.commit(slow, offset: 7), version: 8) }
         // Appended and waiting for broker 2 (its timeout is on the clock), outside the coordinator's gate:
         await f.clock.sleepers { $0.contains(waitEnds) }
         #expect(try f.partition(0).logEndOffset == 1 && f.partition(0).highWatermark == 0)
+        #expect(f.replicas.appended.generation > fetchesWoken, "the append woke long-polling follower fetches")
         // another group's requests are answered meanwhile, and the waiting commit is not visible yet.
         #expect(Self.commitError(await f.service.commit(Self.commit(other, offset: 3), version: 8)) == .noError)
         var heartbeat = HeartbeatRequest(groupID: other)

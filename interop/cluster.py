@@ -8,8 +8,8 @@ restart and wipe nodes through scripts/cluster.sh, so tests run exactly what the
     c.stop()                                   # SIGTERM to every node
 
 Client ports are fixed by compose.yaml (9092, 19092, 29092; controllers 9093, 19093, 29093;
-inter-broker 9094, 19094, 29094), so one Cluster runs at a time on a machine, unless $STROM_COMPOSE
-names a copy of it with other ports (as scripts/cluster.sh reads it). The binary is
+inter-broker 9094, 19094, 29094), so one Cluster runs at a time on a machine; $STROM_COMPOSE (or
+`compose`) names a copy with other ports, for running beside another cluster. The binary is
 $STROM_BIN (default .build/debug/strom, as for the single-broker fixtures); `overrides` are
 extra server.properties keys given to every node (`--override`).
 """
@@ -32,7 +32,6 @@ class Cluster:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.overrides = dict(overrides or {})
         self.timeout = timeout
-        # STROM_COMPOSE, as for scripts/cluster.sh: a port-shifted copy lets several clusters share a machine.
         self.compose = Path(compose or os.environ.get("STROM_COMPOSE") or REPO / "docker" / "compose.yaml")
         self.problems = []
 

@@ -13,6 +13,7 @@ public enum BrokerAssembly {
         var metadata: MetadataService
         var replicas: ReplicaManager
         var groups: GroupCoordinatorService
+        var offsetsTopic: OffsetsTopicCreator
         var fetchSessions: NIOLockedValueBox<FetchSessions>
         var config: ServerConfig
         var quorum: QuorumDriver
@@ -32,7 +33,7 @@ public enum BrokerAssembly {
         .init { ListOffsetsHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
         .init { DeleteRecordsHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
         .init { OffsetForLeaderEpochHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
-        .init { MetadataHandler(metadata: $0.metadata, config: $0.config) },
+        .init { MetadataHandler(metadata: $0.metadata, config: $0.config, offsetsTopic: $0.offsetsTopic) },
         .init { DescribeTopicPartitionsHandler(metadata: $0.metadata) },
         .init { CreateTopicsHandler(metadata: $0.metadata) },
         .init { DeleteTopicsHandler(metadata: $0.metadata) },
@@ -50,7 +51,7 @@ public enum BrokerAssembly {
         .init { AddRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
         .init { RemoveRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
         .init { InitProducerIDHandler(metadata: $0.metadata) },
-        .init { FindCoordinatorHandler(metadata: $0.metadata, nodeID: $0.config.nodeID) },
+        .init { FindCoordinatorHandler(metadata: $0.metadata, offsetsTopic: $0.offsetsTopic) },
         .init { JoinGroupHandler(groups: $0.groups) },
         .init { SyncGroupHandler(groups: $0.groups) },
         .init { HeartbeatHandler(groups: $0.groups) },
@@ -98,12 +99,12 @@ public enum BrokerAssembly {
     /// What a controller listener advertises in ApiVersions, by API key.
     public static let controllerAPIs: [ServedAPI] = advertised(controllerHandlers.map(\.api))
 
-    public static func clientDispatcher(listenerName: String, metadata: MetadataService, replicas: ReplicaManager,
-                                        groups: GroupCoordinatorService,
+    static func clientDispatcher(listenerName: String, metadata: MetadataService, replicas: ReplicaManager,
+                                        groups: GroupCoordinatorService, offsetsTopic: OffsetsTopicCreator,
                                         fetchSessions: NIOLockedValueBox<FetchSessions>, config: ServerConfig,
                                         quorum: QuorumDriver, logger: Logger) -> RequestDispatcher {
-        let services = ClientServices(metadata: metadata, replicas: replicas, groups: groups, fetchSessions: fetchSessions,
-                                      config: config, quorum: quorum)
+        let services = ClientServices(metadata: metadata, replicas: replicas, groups: groups, offsetsTopic: offsetsTopic,
+                                      fetchSessions: fetchSessions, config: config, quorum: quorum)
         return dispatcher(clientHandlers, services: services, listenerName: listenerName, metadata: metadata, logger: logger)
     }
 

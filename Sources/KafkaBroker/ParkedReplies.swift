@@ -41,6 +41,11 @@ final class ParkedReplies<Response: Sendable>: Sendable {
         waiter?.resume(returning: response)
     }
 
+    /// Forgets an answer kept for a request that will not park after all (its own reply failed first).
+    func discard(group: String, member: String) {
+        _ = state.withLockedValue { $0.early.removeValue(forKey: Key(group: group, member: member)) }
+    }
+
     /// Answers every waiting request (shutdown).
     func drain(with response: Response) {
         let all = state.withLockedValue { s -> [CheckedContinuation<Response, Never>] in

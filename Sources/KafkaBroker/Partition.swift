@@ -130,11 +130,14 @@ final class Partition: @unchecked Sendable {
     ///
     /// Only a client's records may be stamped with LogAppendTime (`message.timestamp.type`).
     ///
+    /// With `requiredLeaderEpoch` the append happens only while this node leads under exactly that
+    /// epoch, else NOT_LEADER_OR_FOLLOWER: the group coordinator writes only to the leadership it loaded.
+    ///
     /// Blocks on file writes: call it on the blocking-I/O executor. (The metadata quorum and the group
     /// coordinator still call it on their actors: their ordering relies on the write and its fsync
     /// finishing before the actor takes its next message.)
     func appendAsLeader(_ records: ByteBuffer?, origin: LogValidator.Origin, requiredAcks: Int16 = -1, decompressionLimit: Int,
-                        now: Int64, leaderEpoch explicitEpoch: Int32? = nil)
+                        now: Int64, leaderEpoch explicitEpoch: Int32? = nil, requiredLeaderEpoch: Int32? = nil)
         -> (result: Result<LeaderAppend, LogValidator.Failure>, inflatedBytes: Int) {
         let (settings, config) = lock.withLock { (_settings, log.config) }
         var limits = LogValidator.Limits(maxMessageBytes: settings.maxMessageBytes, decompressionLimit: decompressionLimit)
@@ -159,6 +162,10 @@ final class Partition: @unchecked Sendable {
         if case .client = origin, settings.logAppendTime { timestampType = .logAppendTime } else { timestampType = .createTime }
         do {
             let (append, effects) = try lock.withLock { () throws -> (LeaderAppend, [LeaderEffect]) in
+                if let required = requiredLeaderEpoch, leaderState == nil || _leaderEpoch != required {
+                    throw LogValidator.Failure(code: .notLeaderOrFollower,
+                                               message: "This broker does not lead \(topicPartition) in leader epoch \(required) (it knows epoch \(_leaderEpoch))")
+                }
                 if case .client = origin, let leaderState,
                    let error = leaderState.minIsrCheck(requiredAcks: requiredAcks, minInsyncReplicas: settings.minInsyncReplicas) {
                     throw LogValidator.Failure(code: ErrorCode(rawValue: error.code),

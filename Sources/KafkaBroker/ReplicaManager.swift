@@ -45,6 +45,8 @@ public final class ReplicaManager: @unchecked Sendable {
     let fetchers: ReplicaFetcherManager
     /// The leader side's ISR proposals to the controller; attached once the metadata service exists.
     let replication = NIOLockedValueBox(ReplicationLinks())
+    /// Who hears when this node starts or stops leading a partition (the group coordinator).
+    let leadership = LeadershipListeners()
     /// This node's broker epoch, as its latest image says (-1 before it registered).
     var brokerEpoch: Int64 { replication.withLockedValue { $0.brokerEpoch } }
 
@@ -96,8 +98,10 @@ public final class ReplicaManager: @unchecked Sendable {
         for topic in topics {
             ensureLogs(topic, image: image)
         }
-        applyRoles(topics, removed: Array((delta?.removedTopics ?? [:]).values), image: image,
-                   brokersChanged: delta.map { $0.base.brokers != image.brokers } ?? true)
+        leadership.apply {
+            applyRoles(topics, removed: Array((delta?.removedTopics ?? [:]).values), image: image,
+                       brokersChanged: delta.map { $0.base.brokers != image.brokers } ?? true)
+        }
         // After applyRoles stopped fetching them: the partitions a reassignment took off this node.
         stopRemovedReplicas(topics)
         for name in configChanged {

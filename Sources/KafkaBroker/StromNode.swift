@@ -123,25 +123,28 @@ public final class StromNode: Sendable {
 
         // 3. Client listeners, bound but not yet accepting.
         let groups = makeGroupCoordinator(config: config, metadata: metadata, replicas: replicas, clock: clock, logger: logger)
+        let offsetsTopic = OffsetsTopicCreator(metadata: metadata, partitions: groups.partitions,
+                                               replicationFactor: config.offsetsTopicReplicationFactor, logger: logger)
         let sessions = NIOLockedValueBox(FetchSessions())
         var clientServers: [KafkaServer] = []
         for listener in config.listeners where !config.controllerListenerNames.contains(listener.name) {
             let dispatcher = BrokerAssembly.clientDispatcher(listenerName: listener.name, metadata: metadata, replicas: replicas,
-                                                             groups: groups, fetchSessions: sessions, config: config,
+                                                             groups: groups, offsetsTopic: offsetsTopic, fetchSessions: sessions, config: config,
                                                              quorum: quorum, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound, logger: logger)
             servers.append(server)
             clientServers.append(server)
         }
 
-        // 4. Register with the active controller and wait to be unfenced; then load the groups this node
-        //    coordinates. Only then do clients get served.
+        // 4. Register with the active controller and wait to be unfenced; then make sure the offsets topic
+        //    exists and start the group coordinator, which loads the offsets partitions this node leads
+        //    before it decides its first request. Only then do clients get served.
         let endpoints = config.clientListeners.map { l in
             BrokerRegistration.Endpoint(listenerName: l.name, host: l.host.isEmpty ? "127.0.0.1" : l.host,
                                         port: UInt16(l.port == 0 ? bound[l.name] ?? 0 : l.port))
         }
         try await metadata.startBrokerLifecycle(endpoints: endpoints)
-        try await startGroupCoordinator(groups, config: config, metadata: metadata, replicas: replicas, logger: logger)
+        await startGroupCoordinator(groups, offsetsTopic: offsetsTopic, config: config, metadata: metadata)
 
         let node = StromNode(config: config, metadata: metadata, quorum: quorum, replicas: replicas, groups: groups, boundPorts: bound,
                              servers: servers, clientServers: clientServers, metadataLog: metadataLog, locks: locks,
@@ -174,9 +177,8 @@ public final class StromNode: Sendable {
         self.duties = NIOLockedValueBox(nil)
     }
 
-    /// Makes sure `__consumer_offsets` exists (Kafka's layout: `offsets.topic.num.partitions`
-    /// partitions, kept forever until compaction exists), loads every group from it, and routes
-    /// topic deletions to the coordinator so their offsets go too.
+    /// The group coordinator, placing groups over the partitions `__consumer_offsets` has, or will be
+    /// created with (`offsets.topic.num.partitions`).
     private static func makeGroupCoordinator(config: ServerConfig, metadata: MetadataService, replicas: ReplicaManager,
                                              clock: NodeClock, logger: Logger) -> GroupCoordinatorService {
         // An existing topic keeps its partition count: group placement depends on it.
@@ -191,7 +193,8 @@ public final class StromNode: Sendable {
         groupConfig.consumerSessionTimeoutMs = config.groupConsumerSessionTimeoutMs
         groupConfig.consumerHeartbeatIntervalMs = config.groupConsumerHeartbeatIntervalMs
         groupConfig.consumerMaxGroupSize = config.groupConsumerMaxSize
-        return GroupCoordinatorService(config: groupConfig, log: ConsumerOffsetsLog(replicas: replicas), clock: clock, logger: logger)
+        return GroupCoordinatorService(config: groupConfig, log: ConsumerOffsetsLog(replicas: replicas),
+                                       commitTimeoutMs: config.offsetsCommitTimeoutMs, clock: clock, logger: logger)
     }
 
     /// A server for `listener`, bound (its port recorded in `bound`) but not yet accepting.
@@ -204,27 +207,25 @@ public final class StromNode: Sendable {
         return server
     }
 
-    /// Makes sure `__consumer_offsets` exists, waits until this node holds its replicas of it, and loads
-    /// the groups of the partitions this node leads. The topic is created once the quorum's brokers have
-    /// registered (or 10 s passed), so its partitions spread over them.
-    private static func startGroupCoordinator(_ groups: GroupCoordinatorService, config: ServerConfig, metadata: MetadataService,
-                                              replicas: ReplicaManager, logger: Logger) async throws {
-        let partitions = await groups.partitions
-        if metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil {
+    /// Tries to create `__consumer_offsets` when it is missing, once the quorum's brokers have registered
+    /// (or 10 s passed), so its partitions spread over them; with fewer brokers than
+    /// `offsets.topic.replication.factor` that fails and FindCoordinator tries again later (see
+    /// ``OffsetsTopicCreator``). Then starts the group coordinator, which follows this node's leadership
+    /// of the topic's partitions, and routes topic deletions to it so their offsets go too.
+    private static func startGroupCoordinator(_ groups: GroupCoordinatorService, offsetsTopic: OffsetsTopicCreator,
+                                              config: ServerConfig, metadata: MetadataService) async {
+        if !offsetsTopic.exists {
             let expected = Set(config.quorumVoters.map(\.id))
             _ = await metadata.publication.wait(until: { view in
                 view.image.topic(named: ConsumerOffsetsLog.topic) != nil || expected.isSubset(of: Set(view.image.activeBrokers.map(\.id)))
             }, deadlineMs: metadata.clock.nowMs() + 10_000)
         }
-        if metadata.image.topic(named: ConsumerOffsetsLog.topic) == nil {
-            let created = await metadata.createTopics(CreateTopicsRequest(topics: [.init(
-                name: ConsumerOffsetsLog.topic, numPartitions: partitions, replicationFactor: 1,
-                configs: [.init(name: "cleanup.policy", value: "compact"), .init(name: "segment.bytes", value: "104857600"),
-                          .init(name: "retention.ms", value: "-1")]
-            )]))
-            if let failure = created.topics.first, failure.errorCode != 0,
-               failure.errorCode != ErrorCode.topicAlreadyExists.rawValue {
-                throw StartupError(description: "could not create \(ConsumerOffsetsLog.topic): \(failure.errorMessage ?? "\(ErrorCode(rawValue: failure.errorCode))")")
+        if !offsetsTopic.exists {
+            let code = await offsetsTopic.create()
+            if code == .noError || code == .topicAlreadyExists {
+                // Created through another node: wait (a little) until it is replayed here.
+                _ = await metadata.publication.wait(until: { $0.image.topic(named: ConsumerOffsetsLog.topic) != nil },
+                                                    deadlineMs: metadata.clock.nowMs() + 10_000)
             }
         } else if metadata.image.configs(for: .topic(ConsumerOffsetsLog.topic))["cleanup.policy"] == nil {
             // Created before Strom compacted logs: make it compacted, as Kafka creates it.
@@ -233,11 +234,7 @@ public final class StromNode: Sendable {
                 configs: [.init(name: "cleanup.policy", configOperation: 0, value: "compact")]
             )]))
         }
-        // The topic may have been created through another node: wait until it is replayed here.
-        _ = await metadata.publication.wait(until: { $0.image.topic(named: ConsumerOffsetsLog.topic) != nil })
-        let owned = (metadata.image.topic(named: ConsumerOffsetsLog.topic)?.partitions ?? [:])
-            .filter { $0.value.replicas.contains(config.nodeID) }.map(\.key).sorted()
-        try await groups.load(partitions: partitions, owned: Set(owned))
+        await groups.start()
         metadata.addPublisher { delta, _ in
             let deleted = Dictionary(delta.removedTopics.values.map { ($0.name, $0.partitionIndexes) }, uniquingKeysWith: { a, _ in a })
             if !deleted.isEmpty { Task { await groups.topicsDeleted(deleted) } }

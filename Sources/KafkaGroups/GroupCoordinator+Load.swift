@@ -54,11 +54,12 @@ extension GroupCoordinator {
     }
 
     /// Kafka's `onLoaded`: every loaded member gets a session from now; a group over `group.max.size`
-    /// rebalances.
-    public mutating func finishLoading(now: Int64) -> [GroupAction] {
+    /// rebalances. With `partition`, only the groups of that `__consumer_offsets` partition (the one just
+    /// loaded): the sessions of other partitions' members go on as they were.
+    public mutating func finishLoading(partition: Int32? = nil, now: Int64) -> [GroupAction] {
         var actions: [GroupAction] = []
         for id in groups.keys.sorted() {
-            guard var group = groups[id] else { continue }
+            guard var group = groups[id], partition == nil || group.partition == partition else { continue }
             for m in group.members { group.rescheduleHeartbeat(m.memberID, timeoutMs: m.sessionTimeoutMs, now: now, actions: &actions) }
             if group.memberCount > Int(config.maxGroupSize) && group.canRebalance {
                 group.prepareRebalance(config: config, now: now, actions: &actions)
@@ -66,7 +67,7 @@ extension GroupCoordinator {
             groups[id] = group
         }
         for id in consumerGroups.keys.sorted() {
-            guard var group = consumerGroups[id] else { continue }
+            guard var group = consumerGroups[id], partition == nil || group.partition == partition else { continue }
             for m in group.sortedMembers {
                 scheduleSession(m.memberID, in: &group, now: now, actions: &actions)
                 if m.state == .unrevokedPartitions {
@@ -81,7 +82,7 @@ extension GroupCoordinator {
     }
 
     /// Kafka's `onUnloaded`, for a partition this broker no longer leads: parked requests are answered
-    /// NOT_COORDINATOR and the partition's groups and offsets are dropped.
+    /// NOT_COORDINATOR and the partition's groups and offsets are dropped, leaving nothing of it in memory.
     public mutating func unload(partition: Int32) -> [GroupAction] {
         var actions: [GroupAction] = []
         for id in groups.keys.sorted() {
@@ -100,6 +101,11 @@ extension GroupCoordinator {
         }
         for (id, group) in consumerGroups where group.partition == partition {
             consumerGroups[id] = nil
+            offsets[id] = nil
+        }
+        // Offsets whose group record is gone (a group tombstone without offset tombstones) go too, so
+        // a later load of the partition starts from nothing but its log.
+        for id in offsets.keys where self.partition(for: id) == partition {
             offsets[id] = nil
         }
         return actions

@@ -13,7 +13,8 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension ServerConfig {
     /// What `strom` runs with when given no configuration: one combined node on loopback, data in
-    /// `./strom-data`.
+    /// `./strom-data`. As in Kafka's single-node quickstart configuration, `__consumer_offsets` has one
+    /// replica (Kafka's default of three would leave a lone node without a group coordinator).
     public static let embeddedDefaults: [String: String] = [
         "node.id": "1",
         "process.roles": "broker,controller",
@@ -23,14 +24,15 @@ extension ServerConfig {
         "controller.listener.names": "CONTROLLER",
         "controller.quorum.voters": "1@127.0.0.1:9093",
         "log.dirs": "./strom-data",
+        "offsets.topic.replication.factor": "1",
     ]
 
     /// Kafka keys accepted without effect: they tune the JVM broker's thread pools and sockets, or
-    /// replication of internal topics, which a Strom node sizes for itself.
+    /// replication of internal topics Strom does not have yet, which a Strom node sizes for itself.
     public static let acceptedWithoutEffect: Set<String> = [
         "num.network.threads", "num.io.threads", "num.replica.fetchers", "num.recovery.threads.per.data.dir",
         "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "background.threads", "queued.max.requests",
-        "offsets.topic.replication.factor", "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
+        "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
         "log.cleanup.policy",
         "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
         "metadata.log.dir", "log.message.format.version", "inter.broker.protocol.version",
@@ -177,6 +179,8 @@ extension ServerConfig {
             ignoredKeys: p.remaining.filter { acceptedWithoutEffect.contains($0) }.sorted()
         )
         config.offsetsRetentionCheckIntervalMs = try p.optionalInt64("offsets.retention.check.interval.ms", range: 1...Int64.max) ?? 600_000
+        config.offsetsTopicReplicationFactor = Int16(try p.optionalInt32("offsets.topic.replication.factor", range: 1...Int32(Int16.max)) ?? 3)
+        config.offsetsCommitTimeoutMs = try p.optionalInt64("offsets.commit.timeout.ms", range: 1...Int64(Int32.max)) ?? 5_000
         config.logCleanerEnable = try p.optionalBool("log.cleaner.enable") ?? true
         config.logCleanerBackoffMs = try p.optionalInt64("log.cleaner.backoff.ms", range: 0...Int64.max) ?? 15_000
         config.replicaHighWatermarkCheckpointIntervalMs = try p.optionalInt64("replica.high.watermark.checkpoint.interval.ms", range: 0...Int64.max) ?? 5_000

@@ -42,6 +42,13 @@ public struct ServerConfig: Hashable, Sendable {
     public var offsetsRetentionMinutes: Int64
     /// `offsets.retention.check.interval.ms`: how often expired committed offsets are removed.
     public var offsetsRetentionCheckIntervalMs: Int64 = 600_000
+    /// `offsets.topic.replication.factor`: the replicas `__consumer_offsets` is created with (Kafka's
+    /// default, 3; the embedded single-node defaults say 1). Until that many brokers are registered and
+    /// unfenced the topic cannot be created, and FindCoordinator answers COORDINATOR_NOT_AVAILABLE.
+    public var offsetsTopicReplicationFactor: Int16 = 3
+    /// `offsets.commit.timeout.ms`: how long a group change or offset commit waits for the ISR of its
+    /// `__consumer_offsets` partition before it is answered COORDINATOR_NOT_AVAILABLE.
+    public var offsetsCommitTimeoutMs: Int64 = 5_000
     public var groupInitialRebalanceDelayMs: Int64
     public var groupMinSessionTimeoutMs: Int32
     public var groupMaxSessionTimeoutMs: Int32

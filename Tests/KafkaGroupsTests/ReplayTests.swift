@@ -69,6 +69,41 @@ import Testing
         #expect(h.coordinator.groups.isEmpty)
     }
 
+    @Test func loadingOnePartitionStartsOnlyItsMembersSessions() throws {
+        let h = MembershipTests.threeMemberGroup()
+        var reloaded = try Self.reload(h.log)
+        let mine = reloaded.partition(for: "g"), other = (mine + 1) % reloaded.config.offsetsTopicPartitions
+        #expect(reloaded.finishLoading(partition: other, now: 50_000) == [], "another partition's load leaves g alone")
+        #expect(reloaded.nextDeadline == nil)
+        #expect(reloaded.finishLoading(partition: mine, now: 50_000).count == 3)
+        #expect(reloaded.nextDeadline == 60_000)
+    }
+
+    @Test func unloadLeavesNothingOfThePartitionBehind() throws {
+        // Offsets whose group record was tombstoned (Kafka writes offset tombstones first; a log may
+        // hold only the group's) would otherwise survive an unload and reappear after the next load.
+        var c = try Self.reload([
+            .offsetCommit(group: "x", topic: "t", partition: 0, OffsetAndMetadata(offset: 3, commitTimestamp: 1)),
+            .groupMetadata(group: "x", nil),
+        ])
+        #expect(c.groups["x"] == nil && c.offsets["x"] != nil)
+        #expect(c.unload(partition: c.partition(for: "x")) == [])
+        #expect(c.offsets.isEmpty && c.groups.isEmpty)
+    }
+
+    @Test func writeFailuresReachClientsAsKafkasCoordinatorRuntimeMapsThem() {
+        let cases: [(ErrorCode, ErrorCode)] = [
+            (.requestTimedOut, .coordinatorNotAvailable), (.notEnoughReplicas, .coordinatorNotAvailable),
+            (.unknownTopicOrPartition, .coordinatorNotAvailable), (.notLeaderOrFollower, .notCoordinator),
+            (.kafkaStorageError, .notCoordinator), (.messageTooLarge, .unknownServerError),
+            (.recordListTooLarge, .unknownServerError), (.invalidFetchSize, .unknownServerError),
+            (.invalidRecord, .invalidRecord),
+        ]
+        for (written, told) in cases {
+            #expect(CoordinatorWriteError.clientError(for: written) == told, "\(written)")
+        }
+    }
+
     /// replay(records(ops)) == state(ops): random sequences of joins, syncs, heartbeats, leaves,
     /// commits, deletes and time, checked after every step for every group not mid-rebalance, and once
     /// more at the end, after everything has timed out.

@@ -47,6 +47,7 @@ import Testing
             #expect(config.isCombined)
             #expect(EnvironmentConfig.clusterID(env) == "c3Ryb20tY2x1c3Rlci0xMQ")
             #expect(config.interBrokerListenerName == "INTERNAL")
+            #expect(config.offsetsTopicReplicationFactor == 3, "group offsets survive the loss of a node")
             #expect(config.clientListeners.contains(Listener(name: "INTERNAL", host: name, port: config.listener(named: "INTERNAL")!.port)))
             // Host clients reach each node through the port published under the same number.
             let plaintext = try #require(config.clientListeners.first { $0.name == "PLAINTEXT" })

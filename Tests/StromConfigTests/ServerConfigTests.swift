@@ -131,8 +131,22 @@ import Testing
     }
 
     @Test func jvmTuningKeysAreAcceptedAndReported() throws {
-        let c = try parse(["num.network.threads": "3", "num.io.threads": "8", "offsets.topic.replication.factor": "1"])
-        #expect(c.ignoredKeys == ["num.io.threads", "num.network.threads", "offsets.topic.replication.factor"])
+        let c = try parse(["num.network.threads": "3", "num.io.threads": "8", "transaction.state.log.replication.factor": "1"])
+        #expect(c.ignoredKeys == ["num.io.threads", "num.network.threads", "transaction.state.log.replication.factor"])
+    }
+
+    @Test func theOffsetsTopicKeysAreReadWithKafkasDefaultsExceptOnTheEmbeddedSingleNode() throws {
+        let embedded = try parse([:])
+        #expect(embedded.offsetsTopicReplicationFactor == 1, "the zero-config node, as Kafka's single-node quickstart")
+        #expect(embedded.offsetsCommitTimeoutMs == 5_000)
+        let kafkaDefault = try parse([:], removing: ["offsets.topic.replication.factor"])
+        #expect(kafkaDefault.offsetsTopicReplicationFactor == 3)
+        let set = try parse(["offsets.topic.replication.factor": "2", "offsets.commit.timeout.ms": "800"])
+        #expect(set.offsetsTopicReplicationFactor == 2 && set.offsetsCommitTimeoutMs == 800)
+        #expect(set.ignoredKeys.isEmpty, "both have an effect now")
+        for bad in [["offsets.topic.replication.factor": "0"], ["offsets.topic.replication.factor": "40000"], ["offsets.commit.timeout.ms": "0"]] {
+            #expect(throws: ConfigError.self) { try parse(bad) }
+        }
     }
 
     @Test func listenersParseIPv6AndWildcards() {

@@ -13,7 +13,7 @@ Spec: {"bootstrap", "timeout", "ops": [op, ...]}, each op one of
 Result: {"client", "results": [{"op", "ok": bool, "result": ..., "error": {"code", "name", "message"}|null}]}
 with the clients' answers normalised:
   list      [{"group", "state", "protocol_type", "type"}]
-  describe  {group: {"state", "protocol_type", "protocol", "type" (confluent), "error",
+  describe  {group: {"state", "protocol_type", "protocol", "type" (confluent), "coordinator" (confluent: node id), "error",
                      "members": [{"member_id", "instance_id", "client_id", "host", "assignment": [[topic, p]]}]}}
   delete    {group: "OK" | error name}
   offsets   {"topic:p": offset}
@@ -80,6 +80,7 @@ def confluent_ops(spec):
                     "state": state_name(d.state), "protocol": d.partition_assignor,
                     "type": state_name(getattr(d, "type", None)),
                     "protocol_type": None if d.is_simple_consumer_group else "consumer", "error": None,
+                    "coordinator": d.coordinator.id if getattr(d, "coordinator", None) is not None else None,
                     "members": [{"member_id": m.member_id, "instance_id": m.group_instance_id,
                                  "client_id": m.client_id, "host": m.host,
                                  "assignment": sorted([tp.topic, tp.partition]

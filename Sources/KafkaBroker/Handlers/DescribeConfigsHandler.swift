@@ -80,6 +80,8 @@ enum BrokerConfigEntries {
             ("message.max.bytes", String(c.messageMaxBytes), .int),
             ("socket.request.max.bytes", String(c.socketRequestMaxBytes), .int),
             ("offsets.topic.num.partitions", String(c.offsetsTopicNumPartitions), .int),
+            ("offsets.topic.replication.factor", String(c.offsetsTopicReplicationFactor), .short),
+            ("offsets.commit.timeout.ms", String(c.offsetsCommitTimeoutMs), .int),
             ("controller.quota.window.num", String(c.controllerQuotaWindowNum), .int),
             ("controller.quota.window.size.seconds", String(c.controllerQuotaWindowSizeSeconds), .int),
             ("unclean.leader.election.enable", String(c.uncleanLeaderElectionEnable), .boolean),

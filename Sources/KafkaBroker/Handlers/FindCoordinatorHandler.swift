@@ -5,9 +5,12 @@ import KafkaProtocol
 
 /// FindCoordinator: the node that coordinates a group, one key (v0-3) or many (v4+).
 ///
-/// A group's coordinator is the leader of its `__consumer_offsets` partition (Kafka's placement:
-/// the group id's hash modulo the partition count); while that partition has no leader the answer is
-/// COORDINATOR_NOT_AVAILABLE, which clients retry. Transaction coordinators (key type 1)
+/// A group's coordinator is the current leader of its `__consumer_offsets` partition (Kafka's
+/// placement: the group id's hash modulo the partition count), which loads the partition's groups when
+/// it is elected; while that partition has no live leader the answer is COORDINATOR_NOT_AVAILABLE, which
+/// clients retry. So is it while the topic does not exist, and, as Kafka's FindCoordinator does, the
+/// request then asks for the topic to be created (`OffsetsTopicCreator`: it needs
+/// `offsets.topic.replication.factor` live brokers). Transaction coordinators (key type 1)
 /// do not exist in Strom yet: TRANSACTIONAL_ID_AUTHORIZATION_FAILED, non-retriable, so a
 /// transactional producer fails at once with a clear message instead of retrying until it times
 /// out. Other key types, and empty group ids, are INVALID_REQUEST.
@@ -16,11 +19,12 @@ struct FindCoordinatorHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...6
 
     let metadata: MetadataService
-    let nodeID: Int32
+    let offsetsTopic: OffsetsTopicCreator
 
     func handle(_ request: FindCoordinatorRequest, context: RequestContext) async -> FindCoordinatorResponse? {
         let image = metadata.image
         let offsets = image.topic(named: ConsumerOffsetsLog.topic)
+        if offsets == nil && request.keyType == 0 { offsetsTopic.requestCreation() }
         func coordinator(of key: String) -> (id: Int32, endpoint: BrokerRegistration.Endpoint)? {
             guard let offsets, !offsets.partitions.isEmpty else { return nil }
             let partition = GroupPartitioner.partition(for: key, partitionCount: Int32(offsets.partitions.count))

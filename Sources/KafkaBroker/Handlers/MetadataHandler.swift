@@ -11,12 +11,15 @@ import StromConfig
 /// `auto.create.topics.enable` is on and the request allows it (v4+ asks; older versions always
 /// allow), otherwise UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID for ids). A partition without a
 /// live leader reports LEADER_NOT_AVAILABLE. Auto-creation is charged to the client's controller mutation
-/// quota; a topic it cannot create yet is LEADER_NOT_AVAILABLE, which clients retry.
+/// quota; a topic it cannot create yet is LEADER_NOT_AVAILABLE, which clients retry. A missing
+/// `__consumer_offsets` is created as the group coordinator needs it (`OffsetsTopicCreator`), not
+/// with the defaults, and is UNKNOWN_TOPIC_OR_PARTITION meanwhile.
 struct MetadataHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...12
 
     let metadata: MetadataService
     let config: ServerConfig
+    let offsetsTopic: OffsetsTopicCreator
 
     func handle(_ request: MetadataRequest, context: RequestContext) async -> MetadataResponse? {
         var image = metadata.image
@@ -26,8 +29,12 @@ struct MetadataHandler: RequestHandler {
 
         var throttled: Set<String> = []
         if !all, allowAuto {
-            let missing = (request.topics ?? []).compactMap { $0.name }
+            var missing = (request.topics ?? []).compactMap { $0.name }
                 .filter { image.topic(named: $0) == nil && TopicName.problem(with: $0) == nil }
+            if missing.contains(ConsumerOffsetsLog.topic) {
+                missing.removeAll { $0 == ConsumerOffsetsLog.topic }
+                offsetsTopic.requestCreation()
+            }
             if !missing.isEmpty {
                 let created = await metadata.autoCreate(Array(Set(missing)).sorted(), principal: QuotaPrincipal(clientID: context.clientID))
                 // Throttled, or created (or already created) but not yet replayed here: LEADER_NOT_AVAILABLE,

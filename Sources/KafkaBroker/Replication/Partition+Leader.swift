@@ -21,6 +21,18 @@ extension Partition {
     /// Whether this node leads the partition now (it has leader state).
     var isLeader: Bool { lock.withLock { leaderState != nil } }
 
+    /// The leader epoch this node leads the partition under; nil when it does not lead.
+    var leaderEpochIfLeading: Int32? { lock.withLock { leaderState != nil ? _leaderEpoch : nil } }
+
+    /// Runs `body` on the log under the partition's lock, but only while this node leads under
+    /// `leaderEpoch` (nil otherwise), so what it reads belongs to that leadership.
+    func withLogIfLeading<T>(leaderEpoch: Int32, _ body: (PartitionLog) throws -> T) rethrows -> T? {
+        try lock.withLock {
+            guard leaderState != nil, _leaderEpoch == leaderEpoch else { return nil }
+            return try body(log)
+        }
+    }
+
     /// A copy of the leader state, for reports and tests.
     var leaderStateSnapshot: PartitionLeaderState? { lock.withLock { leaderState } }
 
@@ -181,6 +193,15 @@ extension Partition {
                 hooks.propose(self, proposal)
             }
         }
+    }
+
+    /// Waits until the high watermark reaches `offset` while this node leads under `leaderEpoch`, at most
+    /// `timeoutMs` on `clock`: the group coordinator's wait for its records to be in the ISR. Unlike
+    /// ``waitForAcksAll(requiredOffset:leaderEpoch:timeoutMs:clock:)`` it does not look at
+    /// `min.insync.replicas`, as Kafka's coordinator runtime, which appends with acks=1 and then waits for
+    /// the high watermark, does not.
+    func waitForHighWatermark(_ offset: Int64, leaderEpoch: Int32, timeoutMs: Int64, clock: NodeClock) async -> HighWatermarkWaiters.Outcome {
+        await highWatermarkWaiters.wait(untilOffset: offset, leaderEpoch: leaderEpoch, timeoutMs: timeoutMs, clock: clock)
     }
 
     /// Waits until an acks=all append ending before `requiredOffset` is in every ISR member's log (the

@@ -71,7 +71,9 @@ extension ReplicaManager {
     /// replica manager): a partition led here gets (or updates) its leader state; one led elsewhere is
     /// fetched from its leader; one without a leader waits. Partitions whose registration did not change
     /// are left alone, so an ISR change in flight is not disturbed by a change to another partition.
-    func applyRoles(_ topics: [TopicImage], removed: [TopicImage], image: MetadataImage, brokersChanged: Bool) {
+    /// Returns the role changes it made, for the leadership listeners: every registration applied (an
+    /// election or a resignation with its leader epoch) and every partition this node no longer holds.
+    func applyRoles(_ topics: [TopicImage], removed: [TopicImage], image: MetadataImage, brokersChanged: Bool) -> [LeadershipChange] {
         let nodeID = config.nodeID
         let epoch = image.brokers[nodeID]?.epoch ?? -1
         let epochChanged = replication.withLockedValue { links -> Bool in
@@ -80,8 +82,12 @@ extension ReplicaManager {
         }
         let statuses = Self.brokerStatuses(image)
         let now = clock.nowMs()
+        var changes: [LeadershipChange] = []
         for topic in removed {
-            for index in topic.partitionIndexes { fetchers.unfollow(TopicPartition(topic.name, index)) }
+            for index in topic.partitionIndexes {
+                fetchers.unfollow(TopicPartition(topic.name, index))
+                changes.append(.resigned(TopicPartition(topic.name, index), leaderEpoch: nil))
+            }
         }
         var touched = Set<TopicPartition>()
         for topic in topics {
@@ -89,6 +95,7 @@ extension ReplicaManager {
                 let tp = TopicPartition(topic.name, index)
                 guard registration.replicas.contains(nodeID), let partition = replica(tp) else {
                     fetchers.unfollow(tp)
+                    if registration.replicas.contains(nodeID) || replica(tp) != nil { changes.append(.resigned(tp, leaderEpoch: nil)) }
                     continue
                 }
                 guard partition.recordRegistration(registration) else { continue }
@@ -106,8 +113,10 @@ extension ReplicaManager {
                         "log.end_offset": "\(state?.logEndOffset ?? -1)",
                         "kafka.followers": "\(state.map { s in s.followers.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.logEndOffset)\($0.value.isIsrEligible ? "" : " ineligible")" } } ?? [])",
                     ])
+                    changes.append(.elected(tp, leaderEpoch: registration.leaderEpoch))
                 } else {
                     partition.makeFollower(registration)
+                    changes.append(.resigned(tp, leaderEpoch: registration.leaderEpoch))
                     if registration.leader >= 0 {
                         fetchers.follow(tp, leader: registration.leader,
                                         assignment: .init(topicID: topic.id, leaderEpoch: registration.leaderEpoch), image: image)
@@ -122,6 +131,15 @@ extension ReplicaManager {
                 partition.brokerStatusChanged(statuses, localBrokerEpoch: epoch, now: now)
             }
             fetchers.updateEndpoints(image: image)
+        }
+        return changes
+    }
+
+    /// Adds a listener for this node's leadership changes (Kafka's coordinator `onElection` /
+    /// `onResignation`); it first hears of every partition this node leads now. See ``LeadershipListeners``.
+    func addLeadershipListener(_ listener: @escaping @Sendable ([LeadershipChange]) -> Void) {
+        leadership.add(listener) {
+            allReplicas.compactMap { p in p.leaderEpochIfLeading.map { .elected(p.topicPartition, leaderEpoch: $0) } }
         }
     }
 }

@@ -48,7 +48,7 @@ import Testing
         var config = GroupCoordinatorConfig()
         config.offsetsTopicPartitions = 1
         let service = GroupCoordinatorService(config: config, log: log, clock: clock, logger: Logger(label: "test"))
-        try await service.load(partitions: 1, owned: [0])
+        await service.start()
         let start = clock.nowMs(), retentionCheck = start + config.offsetsRetentionCheckIntervalMs
         // Loaded and idle: the only timer is the next offsets-retention check.
         await clock.sleepers { $0 == [retentionCheck] }

@@ -5,15 +5,24 @@ restart and wipe nodes through scripts/cluster.sh, so tests run exactly what the
     c.start()                                  # returns once every node answers ApiVersions
     c.bootstrap                                # "127.0.0.1:9092,127.0.0.1:19092,127.0.0.1:29092"
     c.kill9(2); c.restart(2); c.wipe(3); c.start(3)
+    c.isolate(2); c.heal(2)                    # a network partition around node 2 (nftables)
     c.stop()                                   # SIGTERM to every node
 
 Client ports are fixed by compose.yaml (9092, 19092, 29092; controllers 9093, 19093, 29093;
-inter-broker 9094, 19094, 29094), so one Cluster runs at a time on a machine. The binary is
+inter-broker 9094, 19094, 29094), so one Cluster runs at a time on a machine per compose file:
+$STROM_COMPOSE (or `compose`) names a port-shifted copy to run another beside it. The binary is
 $STROM_BIN (default .build/debug/strom, as for the single-broker fixtures); `overrides` are
 extra server.properties keys given to every node (`--override`).
+
+Node N runs with group id gid_base + N (scripts/cluster.sh's STROM_CLUSTER_GID_BASE), so that
+isolate(N) can tell the node's own packets from everyone else's on the shared loopback: it adds
+an nftables table that drops every packet between node N and any other process (the other nodes
+and the clients), in both directions, and lets node N still reach itself. heal(N) deletes it.
+Packets are dropped, not refused: connections hang as they do behind a real partition.
 """
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -25,14 +34,22 @@ SCRIPT = REPO / "scripts" / "cluster.sh"
 NODES = (1, 2, 3)
 
 
+def _utc_now():
+    """The time as the nodes' log lines print it, to place a fault among them."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime())
+
+
 class Cluster:
     def __init__(self, directory, overrides=None, timeout=60, compose=None):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.overrides = dict(overrides or {})
         self.timeout = timeout
-        self.compose = Path(compose) if compose else REPO / "docker" / "compose.yaml"
+        self.compose = Path(compose or os.environ.get("STROM_COMPOSE") or REPO / "docker" / "compose.yaml")
         self.problems = []
+        self.isolated = set()
+        self._ports = {}
+        self._gid_base = None
 
     # -- running the script ------------------------------------------------------------------
 
@@ -44,6 +61,7 @@ class Cluster:
             "STROM_COMPOSE": str(self.compose),
             "STROM_CLUSTER_TIMEOUT": str(self.timeout),
             "STROM_CLUSTER_OVERRIDES": " ".join("%s=%s" % kv for kv in self.overrides.items()),
+            "STROM_CLUSTER_GID_BASE": str(self.gid_base),
         })
         return env
 
@@ -70,7 +88,7 @@ class Cluster:
     def kill9(self, node):
         self.script("kill", node)
         with open(self.log_path(node), "ab") as log:
-            log.write(b"\n==== interop: killed with SIGKILL\n")
+            log.write(("\n==== interop: killed with SIGKILL at %s\n" % _utc_now()).encode())
 
     def restart(self, node):
         self.script("restart", node)
@@ -79,10 +97,68 @@ class Cluster:
         """SIGSTOP: the process keeps its sockets but answers nothing (a long GC pause, a stalled VM)."""
         os.kill(self.pid(node), signal.SIGSTOP)
         with open(self.log_path(node), "ab") as log:
-            log.write(b"\n==== interop: paused with SIGSTOP\n")
+            log.write(("\n==== interop: paused with SIGSTOP at %s\n" % _utc_now()).encode())
 
     def resume(self, node):
         os.kill(self.pid(node), signal.SIGCONT)
+
+    # -- network partitions ------------------------------------------------------------------
+
+    @property
+    def gid_base(self):
+        """Node N's group id is this + N: distinct per compose file (its first client port), so two
+        clusters on one machine never share one."""
+        if self._gid_base is None:
+            m = re.search(r"PLAINTEXT://[^,\s]*:(\d+)", self.compose.read_text())
+            self._gid_base = 200000 + 10 * int(m.group(1))
+        return self._gid_base
+
+    def listener_ports(self, node):
+        """Every port node N listens on (client, controller, inter-broker)."""
+        if node not in self._ports:
+            listeners = self.environment(node)["KAFKA_LISTENERS"]
+            self._ports[node] = sorted(int(p) for p in re.findall(r":(\d+)(?:,|$)", listeners))
+        return self._ports[node]
+
+    def _table(self, node):
+        return "strom_isolate_%d_%d" % (self.gid_base, node)
+
+    def isolate(self, node):
+        """Cuts node N off from the other nodes and from every client: nftables drops, in the
+        output hook every loopback packet passes, (1) packets to N's ports from any other process,
+        (2) packets N's own sockets send to ports that are not N's, and (3) everything later on a
+        connection either rule matched (a conntrack mark), so replies stop too. N talking to its
+        own listeners is untouched. Needs root and nft."""
+        if shutil.which("nft") is None:
+            raise BrokerError("nft is not installed (scripts/install-test-clients.sh installs nftables)")
+        gid, mark = self.gid_base + node, self.gid_base + node
+        ports = "{ %s }" % ", ".join(str(p) for p in self.listener_ports(node))
+        table = self._table(node)
+        script = "\n".join([
+            "table inet %s {" % table,
+            "  chain out {",
+            "    type filter hook output priority 0; policy accept;",
+            "    ct mark %d drop" % mark,
+            "    tcp dport %s meta skgid != %d ct mark set %d drop" % (ports, gid, mark),
+            "    meta skgid %d tcp sport != %s tcp dport != %s ct mark set %d drop" % (gid, ports, ports, mark),
+            "  }",
+            "}",
+        ]) + "\n"
+        p = subprocess.run(["nft", "-f", "-"], input=script.encode(), capture_output=True, timeout=30)
+        if p.returncode != 0:
+            raise BrokerError("nft refused the partition of node %d: %s\n%s" % (node, p.stderr.decode(errors="replace"), script))
+        self.isolated.add(node)
+        with open(self.log_path(node), "ab") as log:
+            log.write(("\n==== interop: isolated by nftables (%s) at %s\n" % (table, _utc_now())).encode())
+
+    def heal(self, node):
+        """Removes node N's partition (isolate)."""
+        p = subprocess.run(["nft", "delete", "table", "inet", self._table(node)], capture_output=True, timeout=30)
+        if p.returncode != 0:
+            raise BrokerError("nft could not heal node %d: %s" % (node, p.stderr.decode(errors="replace")))
+        self.isolated.discard(node)
+        with open(self.log_path(node), "ab") as log:
+            log.write(("\n==== interop: partition healed at %s\n" % _utc_now()).encode())
 
     def wipe(self, node=None):
         self.script("wipe", *([node] if node else []))
@@ -173,7 +249,13 @@ class Cluster:
         return "\n".join(lines[-max_lines:])
 
     def close(self):
-        """Stops every node; a node that is still running afterwards is killed and recorded."""
+        """Heals every partition and stops every node; a node that is still running afterwards is
+        killed and recorded."""
+        for n in sorted(self.isolated):
+            try:
+                self.heal(n)
+            except (BrokerError, subprocess.TimeoutExpired) as e:
+                self.problems.append("healing node %d: %s" % (n, e))
         try:
             self.stop()
         except (BrokerError, subprocess.TimeoutExpired) as e:

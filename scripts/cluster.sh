@@ -24,7 +24,9 @@
 # Environment: STROM_BIN (default: `swift build -c release --product strom`, then .build/release/strom),
 # STROM_COMPOSE (default docker/compose.yaml), STROM_CLUSTER_DIR, STROM_CLUSTER_TIMEOUT (seconds to
 # wait for a node to answer, default 60), STROM_CLUSTER_STOP_TIMEOUT (default 30),
-# STROM_CLUSTER_OVERRIDES (extra `key=value` words, passed to every node as --override).
+# STROM_CLUSTER_OVERRIDES (extra `key=value` words, passed to every node as --override),
+# STROM_CLUSTER_GID_BASE (when set, node N runs with group id BASE+N, through setpriv: a firewall can
+# then tell its packets apart with nftables' `meta skgid`, as interop/cluster.py's isolate does).
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -144,8 +146,12 @@ start_node() {
         || die "node $n: its configuration is refused (above)"
     mv "$dir/$n/server.properties.new" "$dir/$n/server.properties"
     printf '\n==== cluster.sh: start %s: %s\n' "$(date -u +%FT%TZ)" "$bin ${extra[*]}" >>"$dir/$n/strom.log"
-    # A simple command in the background: $! is the node's own pid (env and nohup exec it).
-    env "${node_env[@]}" nohup "$bin" "${extra[@]}" >>"$dir/$n/strom.log" 2>&1 </dev/null &
+    local -a as_group=()
+    if [[ -n "${STROM_CLUSTER_GID_BASE:-}" ]]; then
+        as_group=(setpriv --regid "$((STROM_CLUSTER_GID_BASE + n))" --clear-groups)
+    fi
+    # A simple command in the background: $! is the node's own pid (env, nohup and setpriv exec it).
+    env "${node_env[@]}" nohup "${as_group[@]}" "$bin" "${extra[@]}" >>"$dir/$n/strom.log" 2>&1 </dev/null &
     echo $! >"$dir/$n/strom.pid"
     say "node $n started (pid $!, client port $port, log $dir/$n/strom.log)"
 }

@@ -14,11 +14,13 @@ $STROM_COMPOSE (or `compose`) names a port-shifted copy to run another beside it
 $STROM_BIN (default .build/debug/strom, as for the single-broker fixtures); `overrides` are
 extra server.properties keys given to every node (`--override`).
 
-Node N runs with group id gid_base + N (scripts/cluster.sh's STROM_CLUSTER_GID_BASE), so that
-isolate(N) can tell the node's own packets from everyone else's on the shared loopback: it adds
-an nftables table that drops every packet between node N and any other process (the other nodes
-and the clients), in both directions, and lets node N still reach itself. heal(N) deletes it.
-Packets are dropped, not refused: connections hang as they do behind a real partition.
+Node N runs in a cgroup v2 of its own (scripts/cluster.sh's STROM_CLUSTER_CGROUP, here
+<cgroup2 mount>/strom-cluster-<first client port>/node-N), so that isolate(N) can tell its sockets
+from everyone else's on the shared loopback: it adds an nftables table that drops every packet to
+or from node N's ports and every packet node N's sockets send (even after they are closed, as a
+FIN with unacknowledged data is). heal(N) deletes it. Packets are dropped, not refused:
+connections hang as they do behind a real partition. (A combined node does not reach its own
+listeners over TCP, so cutting those too changes nothing.)
 """
 import os
 import re
@@ -32,6 +34,20 @@ from broker import REPO, BrokerError, metadata_brokers, strom_binary
 
 SCRIPT = REPO / "scripts" / "cluster.sh"
 NODES = (1, 2, 3)
+
+
+def cgroup2_mount():
+    """Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified beside
+    v1 controllers), or None. nftables names a cgroup by its path below /sys/fs/cgroup and matches
+    it at its depth below this mount."""
+    try:
+        for line in open("/proc/mounts"):
+            fields = line.split()
+            if fields[2] == "cgroup2" and fields[1].startswith("/sys/fs/cgroup"):
+                return Path(fields[1])
+    except OSError:
+        pass
+    return None
 
 
 def _utc_now():
@@ -49,7 +65,10 @@ class Cluster:
         self.problems = []
         self.isolated = set()
         self._ports = {}
-        self._gid_base = None
+        self._id = None
+        mount = cgroup2_mount()
+        # Only where this process may create cgroups (root): elsewhere nodes run where they are.
+        self.cgroup = mount / ("strom-cluster-%d" % self.cluster_id) if mount and os.access(mount, os.W_OK) else None
 
     # -- running the script ------------------------------------------------------------------
 
@@ -61,7 +80,7 @@ class Cluster:
             "STROM_COMPOSE": str(self.compose),
             "STROM_CLUSTER_TIMEOUT": str(self.timeout),
             "STROM_CLUSTER_OVERRIDES": " ".join("%s=%s" % kv for kv in self.overrides.items()),
-            "STROM_CLUSTER_GID_BASE": str(self.gid_base),
+            "STROM_CLUSTER_CGROUP": str(self.cgroup) if self.cgroup else "",
         })
         return env
 
@@ -105,13 +124,11 @@ class Cluster:
     # -- network partitions ------------------------------------------------------------------
 
     @property
-    def gid_base(self):
-        """Node N's group id is this + N: distinct per compose file (its first client port), so two
-        clusters on one machine never share one."""
-        if self._gid_base is None:
-            m = re.search(r"PLAINTEXT://[^,\s]*:(\d+)", self.compose.read_text())
-            self._gid_base = 200000 + 10 * int(m.group(1))
-        return self._gid_base
+    def cluster_id(self):
+        """The compose file's first client port: tells clusters on one machine apart."""
+        if self._id is None:
+            self._id = int(re.search(r"PLAINTEXT://[^,\s]*:(\d+)", self.compose.read_text()).group(1))
+        return self._id
 
     def listener_ports(self, node):
         """Every port node N listens on (client, controller, inter-broker)."""
@@ -121,26 +138,27 @@ class Cluster:
         return self._ports[node]
 
     def _table(self, node):
-        return "strom_isolate_%d_%d" % (self.gid_base, node)
+        return "strom_isolate_%d_%d" % (self.cluster_id, node)
 
     def isolate(self, node):
         """Cuts node N off from the other nodes and from every client: nftables drops, in the
-        output hook every loopback packet passes, (1) packets to N's ports from any other process,
-        (2) packets N's own sockets send to ports that are not N's, and (3) everything later on a
-        connection either rule matched (a conntrack mark), so replies stop too. N talking to its
-        own listeners is untouched. Needs root and nft."""
+        output hook every loopback packet passes, packets to and from N's ports and every packet a
+        socket of N's cgroup sends. Needs root, nft and cgroup v2 under /sys/fs/cgroup."""
         if shutil.which("nft") is None:
             raise BrokerError("nft is not installed (scripts/install-test-clients.sh installs nftables)")
-        gid, mark = self.gid_base + node, self.gid_base + node
+        if self.cgroup is None:
+            raise BrokerError("no cgroup v2 hierarchy under /sys/fs/cgroup: cannot tell node %d's sockets apart" % node)
+        group = self.cgroup / ("node-%d" % node)
+        level = len(group.relative_to(cgroup2_mount()).parts)
         ports = "{ %s }" % ", ".join(str(p) for p in self.listener_ports(node))
         table = self._table(node)
         script = "\n".join([
             "table inet %s {" % table,
             "  chain out {",
             "    type filter hook output priority 0; policy accept;",
-            "    ct mark %d drop" % mark,
-            "    tcp dport %s meta skgid != %d ct mark set %d drop" % (ports, gid, mark),
-            "    meta skgid %d tcp sport != %s tcp dport != %s ct mark set %d drop" % (gid, ports, ports, mark),
+            "    tcp dport %s drop" % ports,
+            "    tcp sport %s drop" % ports,
+            '    socket cgroupv2 level %d "%s" drop' % (level, group.relative_to("/sys/fs/cgroup")),
             "  }",
             "}",
         ]) + "\n"
@@ -265,3 +283,9 @@ class Cluster:
             if pid is not None:
                 self.problems.append("node %d (pid %d) survived stop; killed" % (n, pid))
                 os.kill(pid, signal.SIGKILL)
+        if self.cgroup is not None and self.cgroup.exists():
+            for group in list(self.cgroup.glob("node-*")) + [self.cgroup]:
+                try:
+                    group.rmdir()
+                except OSError:
+                    pass  # a process is still in it (a killed node not yet reaped): harmless

@@ -140,34 +140,42 @@ class Cluster:
     def _table(self, node):
         return "strom_isolate_%d_%d" % (self.cluster_id, node)
 
-    def isolate(self, node):
-        """Cuts node N off from the other nodes and from every client: nftables drops, in the
-        output hook every loopback packet passes, packets to and from N's ports and every packet a
-        socket of N's cgroup sends. Needs root, nft and cgroup v2 under /sys/fs/cgroup."""
+    def isolate(self, node, from_clients=True):
+        """Cuts node N off from the other nodes and (unless from_clients is False) from every
+        client: nftables drops, in the output hook every loopback packet passes, packets to and
+        from N's ports (only its controller and inter-broker ports when clients may still reach
+        it) and every packet a socket of N's cgroup sends (but its client port's replies, when
+        clients may reach it). Calling it again for N replaces N's rules. Needs root, nft and
+        cgroup v2 under /sys/fs/cgroup."""
         if shutil.which("nft") is None:
             raise BrokerError("nft is not installed (scripts/install-test-clients.sh installs nftables)")
         if self.cgroup is None:
-            raise BrokerError("no cgroup v2 hierarchy under /sys/fs/cgroup: cannot tell node %d's sockets apart" % node)
+            raise BrokerError("no writable cgroup v2 hierarchy under /sys/fs/cgroup: cannot tell node %d's sockets apart" % node)
         group = self.cgroup / ("node-%d" % node)
         level = len(group.relative_to(cgroup2_mount()).parts)
-        ports = "{ %s }" % ", ".join(str(p) for p in self.listener_ports(node))
+        client = self.client_port(node)
+        cut = [p for p in self.listener_ports(node) if from_clients or p != client]
+        ports = "{ %s }" % ", ".join(str(p) for p in cut)
+        own = 'socket cgroupv2 level %d "%s"' % (level, group.relative_to("/sys/fs/cgroup"))
         table = self._table(node)
-        script = "\n".join([
-            "table inet %s {" % table,
-            "  chain out {",
-            "    type filter hook output priority 0; policy accept;",
-            "    tcp dport %s drop" % ports,
-            "    tcp sport %s drop" % ports,
-            '    socket cgroupv2 level %d "%s" drop' % (level, group.relative_to("/sys/fs/cgroup")),
-            "  }",
-            "}",
-        ]) + "\n"
+        script = "\n".join(
+            (["delete table inet %s" % table] if node in self.isolated else []) + [
+                "table inet %s {" % table,
+                "  chain out {",
+                "    type filter hook output priority 0; policy accept;",
+                "    tcp dport %s drop" % ports,
+                "    tcp sport %s drop" % ports,
+                "    %s %sdrop" % (own, "" if from_clients else "tcp sport != %d " % client),
+                "  }",
+                "}",
+            ]) + "\n"
         p = subprocess.run(["nft", "-f", "-"], input=script.encode(), capture_output=True, timeout=30)
         if p.returncode != 0:
             raise BrokerError("nft refused the partition of node %d: %s\n%s" % (node, p.stderr.decode(errors="replace"), script))
         self.isolated.add(node)
         with open(self.log_path(node), "ab") as log:
-            log.write(("\n==== interop: isolated by nftables (%s) at %s\n" % (table, _utc_now())).encode())
+            log.write(("\n==== interop: isolated from the other nodes%s by nftables (%s) at %s\n" % (
+                " and the clients" if from_clients else "", table, _utc_now())).encode())
 
     def heal(self, node):
         """Removes node N's partition (isolate)."""

@@ -35,6 +35,8 @@ from clients import CLIENTS, DRIVERS, SARAMA_BIN, VENV_PY
 from records import read_spec, unb64
 
 PREFIX = {"confluent": "c", "kafka-python": "p", "sarama": "s"}
+# Keys of write_uncommitted_tail's acks=1 records, which no replica but an isolated leader ever holds.
+TAIL_PREFIX = "t"
 MAX_IN_FLIGHT = {"confluent": 2000, "kafka-python": 1000, "sarama": 1000}
 
 
@@ -250,6 +252,10 @@ def analyse(producers, result, value_size):
             key = _key(recs[o])
             where.setdefault(key, []).append((p, o))
             prefix, seq = _split(key)
+            if prefix == TAIL_PREFIX:
+                counts["tail records left"] = counts.get("tail records left", 0) + 1
+                problems.append("partition %d offset %d: %s, written with acks=1 to an isolated leader, survived" % (p, o, key))
+                continue
             if prefix not in PREFIX.values():
                 problems.append("partition %d offset %d: a key no producer writes: %r" % (p, o, key))
                 continue
@@ -308,6 +314,28 @@ def analyse(producers, result, value_size):
     return problems, counts
 
 
+def write_uncommitted_tail(bootstrap, topic, partition, count, timeout=60):
+    """Writes `count` records (keys t000000000...) to one partition through `bootstrap` alone with
+    acks=1 (confluent-kafka): a leader cut off from its followers appends and acknowledges them,
+    a tail no follower can fetch. Returns how many were acknowledged."""
+    code = (
+        "import sys\n"
+        "from confluent_kafka import Producer\n"
+        "p = Producer({'bootstrap.servers': sys.argv[1], 'acks': 1, 'enable.idempotence': False, 'linger.ms': 0})\n"
+        "ok = []\n"
+        "for i in range(int(sys.argv[4])):\n"
+        "    k = b'%s%%09d' %% i\n"
+        "    p.produce(sys.argv[2], key=k, value=k, partition=int(sys.argv[3]),\n"
+        "              on_delivery=lambda e, m: ok.append(1) if e is None else print('failed', e))\n"
+        "p.flush(float(sys.argv[5]))\n"
+        "print(len(ok))\n" % TAIL_PREFIX)
+    r = subprocess.run([str(VENV_PY), "-c", code, bootstrap, topic, str(partition), str(count), str(timeout)],
+                       capture_output=True, text=True, timeout=timeout + 30)
+    if r.returncode != 0:
+        raise FaultError("the acks=1 tail writer failed: %s" % r.stderr[-1500:])
+    return int(r.stdout.split()[-1])
+
+
 def check_consumed(members, producers, result):
     """(problems, counts) for group consumers: every acknowledged record was processed by some
     member (at least once), and each processed record is the one the log holds at that offset.
@@ -340,15 +368,16 @@ def consumers_caught_up(members, producers):
 
 
 def divergent_truncations(log_text):
-    """[(partition, log end offset, truncated to)] from a node's log lines 'truncating a diverged
-    follower log' (KafkaBroker's ReplicaFetcher)."""
+    """[(partition, log end offset or None, truncated to)] from a node's log lines where its replica
+    fetcher truncated a follower's log: 'truncating a diverged follower log' (a diverging epoch) and
+    'follower ahead of the leader; truncating to its high watermark' (KafkaBroker's ReplicaFetcher)."""
     out = []
     for line in log_text.splitlines():
-        if "truncating a diverged follower log" not in line:
+        if "truncating a diverged follower log" not in line and "follower ahead of the leader" not in line:
             continue
         part = re.search(r"kafka\.partition=(\S+)", line)
         end = re.search(r"log\.end_offset=(\d+)", line)
         to = re.search(r"log\.truncate_to=(\d+)", line)
-        if part and end and to:
-            out.append((part.group(1), int(end.group(1)), int(to.group(1))))
+        if part and to:
+            out.append((part.group(1), int(end.group(1)) if end else None, int(to.group(1))))
     return out

@@ -21,7 +21,8 @@ import pytest
 from cluster import NODES, Cluster
 from dumplog import compare_replicas
 from faults import (FaultError, DurabilityProducer, analyse, check_consumed, consumers_caught_up, create_topic,
-                    describe, divergent_truncations, in_sync, moved_off, read_back, wait_for_reports, wait_until)
+                    describe, divergent_truncations, in_sync, moved_off, read_back, wait_for_reports, wait_until,
+                    write_uncommitted_tail)
 from groups import Member
 from replicas import compare as compare_bytes
 
@@ -43,13 +44,15 @@ def bootstrap_without(cluster, node):
     return ",".join("127.0.0.1:%d" % cluster.client_port(n) for n in NODES if n != node)
 
 
-def finish(cluster, workdir, producers, facts, members=()):
+def finish(cluster, workdir, producers, facts, members=(), problems=()):
     """Stops the producers (and members, once they have processed every acknowledged record),
-    reads the topic back, runs every check, stops the cluster and compares the replicas."""
+    reads the topic back, runs every check, stops the cluster and compares the replicas; fails
+    with everything found, `problems` included."""
     for p in producers:
         p.stop()
     result = read_back(cluster.bootstrap, TOPIC, PARTITIONS, workdir)
-    problems, counts = analyse(producers, result, VALUE_SIZE)
+    found, counts = analyse(producers, result, VALUE_SIZE)
+    problems = list(problems) + found
     facts["counts"] = counts
     if members:
         try:
@@ -74,13 +77,20 @@ def finish(cluster, workdir, producers, facts, members=()):
     assert not problems, "%s\nfacts: %s\n%s" % ("\n".join(problems), json.dumps(facts), logs)
 
 
+def log_bytes(cluster, node, partition):
+    """The size of node N's segments of the topic's partition."""
+    return sum(f.stat().st_size for f in (cluster.data_dir(node) / ("%s-%d" % (TOPIC, partition))).glob("*.log"))
+
+
 @pytest.mark.timeout(540)
 def test_an_isolated_leader_is_fenced_and_truncates_its_divergent_tail(cluster, workdir):
-    """Node V, the leader of partition 0, is cut off from the other nodes and from every client
-    (nftables drops its packets). Past broker.session.timeout.ms the controller fences it, its
-    partitions get new leaders from the ISR, and the three producers carry on there. After the
-    partition heals, V learns of the newer leader epochs, truncates what it appended but never
-    committed, fetches the rest and rejoins every ISR."""
+    """Node V, the leader of partition 0, is first cut off from the other nodes only (nftables drops
+    their packets): clients still reach it, and it appends and acknowledges 20 acks=1 records its
+    followers can no longer fetch, a tail it can never commit. Then the clients are cut off too. Past
+    broker.session.timeout.ms the controller fences it, its partitions get new leaders from the ISR,
+    and the three producers carry on there. After the partition heals, V learns of the newer leader
+    epochs, truncates that tail (none of those records may be left), fetches what it missed and
+    rejoins every ISR."""
     cluster.start()
     cluster.wait_for_brokers(3)
     victim = create_topic(cluster.bootstrap, TOPIC, PARTITIONS, workdir)[0]["leader"]
@@ -92,6 +102,15 @@ def test_an_isolated_leader_is_fenced_and_truncates_its_divergent_tail(cluster, 
                      for k in ("confluent", "kafka-python", "sarama")]
         wait_for_reports(producers, 1500, 120, "before the partition")
         log_mark = cluster.log_path(victim).stat().st_size
+        cluster.isolate(victim, from_clients=False)
+        # Cut off from its followers, the leader still takes acks=1 records: a tail it can never commit
+        # (the acks=all producers' requests there just wait). It must be gone after the heal.
+        at_cut = log_bytes(cluster, victim, 0)
+        tail = write_uncommitted_tail("127.0.0.1:%d" % cluster.client_port(victim), TOPIC, 0, 20)
+        facts["acks=1 records the isolated leader acknowledged"] = tail
+        facts["bytes it appended past the cut"] = log_bytes(cluster, victim, 0) - at_cut
+        if tail == 0:
+            pytest.fail("the leader cut off from its followers acknowledged none of 20 acks=1 records")
         cluster.isolate(victim)
         t0 = time.time()
         # Fenced: the others stop listing it as a broker, and no partition keeps it as leader or in its ISR.
@@ -113,9 +132,11 @@ def test_an_isolated_leader_is_fenced_and_truncates_its_divergent_tail(cluster, 
                              describe("127.0.0.1:%d" % cluster.client_port(victim), TOPIC)), 60)
         facts["leader of partition 0 after healing"] = own[0]["leader"]
         wait_for_reports(producers, 500, 120, "after healing")
-        facts["truncations on the healed node (partition, log end, truncated to)"] = divergent_truncations(
-            cluster.log_since(victim, log_mark, max_lines=100000))
-        finish(cluster, workdir, producers, facts)
+        truncations = divergent_truncations(cluster.log_since(victim, log_mark, max_lines=100000))
+        facts["truncations on the healed node (partition, log end, truncated to)"] = truncations
+        missing = [] if any(p == "%s-0" % TOPIC and (end is None or end > to) for p, end, to in truncations) else [
+            "node %d logged no truncation of the tail of %s-0 it appended while cut off" % (victim, TOPIC)]
+        finish(cluster, workdir, producers, facts, problems=missing)
     finally:
         for p in producers:
             p.kill()

@@ -13,7 +13,8 @@ import pytest
 from clients import CLIENTS, DRIVERS, VENV_PY
 from cluster import Cluster
 from dumplog import compare_replicas
-from records import produce_spec, read_spec
+from faults import create_topic
+from records import read_spec
 from replicas import compare
 from steps import tail
 from test_durability import analyse, count_lines, wait_for_acks
@@ -53,12 +54,9 @@ def wait_until(what, predicate, timeout):
 
 
 def create_replicated_topic(cluster, workdir):
-    client = CLIENTS["confluent-venv"]
-    spec = produce_spec(cluster.bootstrap, TOPIC, [], "none", True, create_partitions=PARTITIONS)
-    spec["create"] = {"partitions": PARTITIONS, "replication_factor": 3, "configs": {"min.insync.replicas": "2"}}
-    rc, result, log = client.run("produce", spec, workdir, "create")
-    assert rc == 0 and result is not None, "creating %s failed:\n%s" % (TOPIC, tail(log))
-    partitions = describe(cluster, TOPIC)
+    # Waits until every partition has a leader and three in-sync replicas: a node may answer
+    # Metadata before the new topic reached it (UNKNOWN_TOPIC_OR_PART right after the create).
+    partitions = create_topic(cluster.bootstrap, TOPIC, PARTITIONS, workdir)
     assert sorted(partitions) == list(range(PARTITIONS))
     for p, d in partitions.items():
         assert sorted(d["replicas"]) == [1, 2, 3], "partition %d: replicas %s" % (p, d["replicas"])

@@ -83,11 +83,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `strom dump-log`: Kafka's kafka-dump-log output for segments, indexes and checkpoint files (pure).
+        .target(
+            name: "KafkaLogDump",
+            dependencies: ["KafkaLog", "KafkaRecords", "KafkaGroups", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // The `strom` executable: one combined broker+controller node.
         .executableTarget(
             name: "strom",
             dependencies: [
-                "KafkaBroker", "StromConfig",
+                "KafkaBroker", "StromConfig", "KafkaLogDump",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -165,6 +170,10 @@ let package = Package(
         .executableTarget(
             name: "log-crash-writer",
             dependencies: ["KafkaLog", "KafkaRecords", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "KafkaLogDumpTests",
+            dependencies: ["KafkaLogDump", "KafkaLog", "KafkaRecords", "KafkaGroups", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "KafkaLogTests",

@@ -5,16 +5,26 @@ restart and wipe nodes through scripts/cluster.sh, so tests run exactly what the
     c.start()                                  # returns once every node answers ApiVersions
     c.bootstrap                                # "127.0.0.1:9092,127.0.0.1:19092,127.0.0.1:29092"
     c.kill9(2); c.restart(2); c.wipe(3); c.start(3)
+    c.isolate(2); c.heal(2)                    # a network partition around node 2 (nftables)
     c.stop()                                   # SIGTERM to every node
 
 Client ports are fixed by compose.yaml (9092, 19092, 29092; controllers 9093, 19093, 29093;
-inter-broker 9094, 19094, 29094), so one Cluster runs at a time on a machine; $STROM_COMPOSE (or
-`compose`) names a copy with other ports, for running beside another cluster. The binary is
+inter-broker 9094, 19094, 29094), so one Cluster runs at a time on a machine per compose file:
+$STROM_COMPOSE (or `compose`) names a port-shifted copy to run another beside it. The binary is
 $STROM_BIN (default .build/debug/strom, as for the single-broker fixtures); `overrides` are
 extra server.properties keys given to every node (`--override`).
+
+Node N runs in a cgroup v2 of its own (scripts/cluster.sh's STROM_CLUSTER_CGROUP, here
+<cgroup2 mount>/strom-cluster-<first client port>/node-N), so that isolate(N) can tell its sockets
+from everyone else's on the shared loopback: it adds an nftables table that drops every packet to
+or from node N's ports and every packet node N's sockets send (even after they are closed, as a
+FIN with unacknowledged data is). heal(N) deletes it. Packets are dropped, not refused:
+connections hang as they do behind a real partition. (A combined node does not reach its own
+listeners over TCP, so cutting those too changes nothing.)
 """
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -26,6 +36,25 @@ SCRIPT = REPO / "scripts" / "cluster.sh"
 NODES = (1, 2, 3)
 
 
+def cgroup2_mount():
+    """Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified beside
+    v1 controllers), or None. nftables names a cgroup by its path below /sys/fs/cgroup and matches
+    it at its depth below this mount."""
+    try:
+        for line in open("/proc/mounts"):
+            fields = line.split()
+            if fields[2] == "cgroup2" and fields[1].startswith("/sys/fs/cgroup"):
+                return Path(fields[1])
+    except OSError:
+        pass
+    return None
+
+
+def _utc_now():
+    """The time as the nodes' log lines print it, to place a fault among them."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime())
+
+
 class Cluster:
     def __init__(self, directory, overrides=None, timeout=60, compose=None):
         self.directory = Path(directory)
@@ -34,6 +63,12 @@ class Cluster:
         self.timeout = timeout
         self.compose = Path(compose or os.environ.get("STROM_COMPOSE") or REPO / "docker" / "compose.yaml")
         self.problems = []
+        self.isolated = set()
+        self._ports = {}
+        self._id = None
+        mount = cgroup2_mount()
+        # Only where this process may create cgroups (root): elsewhere nodes run where they are.
+        self.cgroup = mount / ("strom-cluster-%d" % self.cluster_id) if mount and os.access(mount, os.W_OK) else None
 
     # -- running the script ------------------------------------------------------------------
 
@@ -45,6 +80,7 @@ class Cluster:
             "STROM_COMPOSE": str(self.compose),
             "STROM_CLUSTER_TIMEOUT": str(self.timeout),
             "STROM_CLUSTER_OVERRIDES": " ".join("%s=%s" % kv for kv in self.overrides.items()),
+            "STROM_CLUSTER_CGROUP": str(self.cgroup) if self.cgroup else "",
         })
         return env
 
@@ -71,7 +107,7 @@ class Cluster:
     def kill9(self, node):
         self.script("kill", node)
         with open(self.log_path(node), "ab") as log:
-            log.write(b"\n==== interop: killed with SIGKILL\n")
+            log.write(("\n==== interop: killed with SIGKILL at %s\n" % _utc_now()).encode())
 
     def restart(self, node):
         self.script("restart", node)
@@ -80,10 +116,75 @@ class Cluster:
         """SIGSTOP: the process keeps its sockets but answers nothing (a long GC pause, a stalled VM)."""
         os.kill(self.pid(node), signal.SIGSTOP)
         with open(self.log_path(node), "ab") as log:
-            log.write(b"\n==== interop: paused with SIGSTOP\n")
+            log.write(("\n==== interop: paused with SIGSTOP at %s\n" % _utc_now()).encode())
 
     def resume(self, node):
         os.kill(self.pid(node), signal.SIGCONT)
+
+    # -- network partitions ------------------------------------------------------------------
+
+    @property
+    def cluster_id(self):
+        """The compose file's first client port: tells clusters on one machine apart."""
+        if self._id is None:
+            self._id = int(re.search(r"PLAINTEXT://[^,\s]*:(\d+)", self.compose.read_text()).group(1))
+        return self._id
+
+    def listener_ports(self, node):
+        """Every port node N listens on (client, controller, inter-broker)."""
+        if node not in self._ports:
+            listeners = self.environment(node)["KAFKA_LISTENERS"]
+            self._ports[node] = sorted(int(p) for p in re.findall(r":(\d+)(?:,|$)", listeners))
+        return self._ports[node]
+
+    def _table(self, node):
+        return "strom_isolate_%d_%d" % (self.cluster_id, node)
+
+    def isolate(self, node, from_clients=True):
+        """Cuts node N off from the other nodes and (unless from_clients is False) from every
+        client: nftables drops, in the output hook every loopback packet passes, packets to and
+        from N's ports (only its controller and inter-broker ports when clients may still reach
+        it) and every packet a socket of N's cgroup sends (but its client port's replies, when
+        clients may reach it). Calling it again for N replaces N's rules. Needs root, nft and
+        cgroup v2 under /sys/fs/cgroup."""
+        if shutil.which("nft") is None:
+            raise BrokerError("nft is not installed (scripts/install-test-clients.sh installs nftables)")
+        if self.cgroup is None:
+            raise BrokerError("no writable cgroup v2 hierarchy under /sys/fs/cgroup: cannot tell node %d's sockets apart" % node)
+        group = self.cgroup / ("node-%d" % node)
+        level = len(group.relative_to(cgroup2_mount()).parts)
+        client = self.client_port(node)
+        cut = [p for p in self.listener_ports(node) if from_clients or p != client]
+        ports = "{ %s }" % ", ".join(str(p) for p in cut)
+        own = 'socket cgroupv2 level %d "%s"' % (level, group.relative_to("/sys/fs/cgroup"))
+        table = self._table(node)
+        script = "\n".join(
+            (["delete table inet %s" % table] if node in self.isolated else []) + [
+                "table inet %s {" % table,
+                "  chain out {",
+                "    type filter hook output priority 0; policy accept;",
+                "    tcp dport %s drop" % ports,
+                "    tcp sport %s drop" % ports,
+                "    %s %sdrop" % (own, "" if from_clients else "tcp sport != %d " % client),
+                "  }",
+                "}",
+            ]) + "\n"
+        p = subprocess.run(["nft", "-f", "-"], input=script.encode(), capture_output=True, timeout=30)
+        if p.returncode != 0:
+            raise BrokerError("nft refused the partition of node %d: %s\n%s" % (node, p.stderr.decode(errors="replace"), script))
+        self.isolated.add(node)
+        with open(self.log_path(node), "ab") as log:
+            log.write(("\n==== interop: isolated from the other nodes%s by nftables (%s) at %s\n" % (
+                " and the clients" if from_clients else "", table, _utc_now())).encode())
+
+    def heal(self, node):
+        """Removes node N's partition (isolate)."""
+        p = subprocess.run(["nft", "delete", "table", "inet", self._table(node)], capture_output=True, timeout=30)
+        if p.returncode != 0:
+            raise BrokerError("nft could not heal node %d: %s" % (node, p.stderr.decode(errors="replace")))
+        self.isolated.discard(node)
+        with open(self.log_path(node), "ab") as log:
+            log.write(("\n==== interop: partition healed at %s\n" % _utc_now()).encode())
 
     def wipe(self, node=None):
         self.script("wipe", *([node] if node else []))
@@ -174,7 +275,13 @@ class Cluster:
         return "\n".join(lines[-max_lines:])
 
     def close(self):
-        """Stops every node; a node that is still running afterwards is killed and recorded."""
+        """Heals every partition and stops every node; a node that is still running afterwards is
+        killed and recorded."""
+        for n in sorted(self.isolated):
+            try:
+                self.heal(n)
+            except (BrokerError, subprocess.TimeoutExpired) as e:
+                self.problems.append("healing node %d: %s" % (n, e))
         try:
             self.stop()
         except (BrokerError, subprocess.TimeoutExpired) as e:
@@ -184,3 +291,9 @@ class Cluster:
             if pid is not None:
                 self.problems.append("node %d (pid %d) survived stop; killed" % (n, pid))
                 os.kill(pid, signal.SIGKILL)
+        if self.cgroup is not None and self.cgroup.exists():
+            for group in list(self.cgroup.glob("node-*")) + [self.cgroup]:
+                try:
+                    group.rmdir()
+                except OSError:
+                    pass  # a process is still in it (a killed node not yet reaped): harmless

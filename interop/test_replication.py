@@ -12,6 +12,7 @@ import pytest
 
 from clients import CLIENTS, DRIVERS, VENV_PY
 from cluster import Cluster
+from dumplog import compare_replicas
 from records import produce_spec, read_spec
 from replicas import compare
 from steps import tail
@@ -125,12 +126,14 @@ def run_with_fault(cluster, workdir, fault):
         pytest.fail("reading back: driver exited %s; its log:\n%s" % (rc, tail(read_log)))
     problems, checked = analyse(paths["acks"], summary, result, 100)
     facts.update(checked)
-    # Offline, after a clean stop: the three replicas hold the same batches below the high watermark.
+    # Offline, after a clean stop: the three replicas hold the same batches below the high watermark,
+    # byte for byte and as `strom dump-log` prints them (with leader epochs that match their batches).
     cluster.stop()
     for p in range(PARTITIONS):
-        found, hw = compare([cluster.data_dir(n) for n in (1, 2, 3)], TOPIC, p)
+        dirs = [cluster.data_dir(n) for n in (1, 2, 3)]
+        found, hw = compare(dirs, TOPIC, p)
         facts.setdefault("checkpointed high watermarks", {})[p] = hw
-        problems += found
+        problems += found + compare_replicas(dirs, TOPIC, p)[0]
     (workdir / "facts.json").write_text(json.dumps(facts, indent=1))
     print("replication fault facts:", facts)
     assert not problems, "%s\nfacts: %s\nproducer log:\n%s" % ("\n".join(problems), facts, tail(producer_log, 25))

@@ -24,7 +24,10 @@
 # Environment: STROM_BIN (default: `swift build -c release --product strom`, then .build/release/strom),
 # STROM_COMPOSE (default docker/compose.yaml), STROM_CLUSTER_DIR, STROM_CLUSTER_TIMEOUT (seconds to
 # wait for a node to answer, default 60), STROM_CLUSTER_STOP_TIMEOUT (default 30),
-# STROM_CLUSTER_OVERRIDES (extra `key=value` words, passed to every node as --override).
+# STROM_CLUSTER_OVERRIDES (extra `key=value` words, passed to every node as --override),
+# STROM_CLUSTER_CGROUP (a cgroup v2 directory: when set, node N runs in its child node-N, so a
+# firewall can tell its sockets apart with nftables' `socket cgroupv2`, as interop/cluster.py's
+# isolate does).
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -144,8 +147,14 @@ start_node() {
         || die "node $n: its configuration is refused (above)"
     mv "$dir/$n/server.properties.new" "$dir/$n/server.properties"
     printf '\n==== cluster.sh: start %s: %s\n' "$(date -u +%FT%TZ)" "$bin ${extra[*]}" >>"$dir/$n/strom.log"
-    # A simple command in the background: $! is the node's own pid (env and nohup exec it).
-    env "${node_env[@]}" nohup "$bin" "${extra[@]}" >>"$dir/$n/strom.log" 2>&1 </dev/null &
+    local -a in_cgroup=()
+    if [[ -n "${STROM_CLUSTER_CGROUP:-}" ]]; then
+        mkdir -p "$STROM_CLUSTER_CGROUP/node-$n"
+        # sh joins the cgroup (before the node opens any socket) and execs the node.
+        in_cgroup=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$STROM_CLUSTER_CGROUP/node-$n")
+    fi
+    # A simple command in the background: $! is the node's own pid (env, nohup and sh exec it).
+    env "${node_env[@]}" nohup "${in_cgroup[@]}" "$bin" "${extra[@]}" >>"$dir/$n/strom.log" 2>&1 </dev/null &
     echo $! >"$dir/$n/strom.pid"
     say "node $n started (pid $!, client port $port, log $dir/$n/strom.log)"
 }

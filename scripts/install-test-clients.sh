@@ -4,7 +4,8 @@
 # Idempotent and non-interactive; meant to run as root. It only installs what is missing:
 #   - Debian packages: kcat (librdkafka 2.0.2), python3-confluent-kafka, python3-kafka (2.0.2),
 #     the Go toolchain and sarama's source (golang-github-shopify-sarama-dev), plus the compression
-#     modules kafka-python 2.0.2 needs for lz4/snappy/zstd under /usr/bin/python3.
+#     modules kafka-python 2.0.2 needs for lz4/snappy/zstd under /usr/bin/python3, and nftables
+#     (nft: the fault tests' network partitions, interop/cluster.py's isolate).
 #   - A venv at <repo>/.venv with pinned PyPI clients (confluent-kafka, kafka-python 3.x, aiokafka)
 #     and pytest + pytest-timeout, which run the interop suite (scripts/interop.sh).
 #   - The sarama clients, built offline in GOPATH mode into <repo>/.gopath/bin: sarama-client
@@ -34,6 +35,7 @@ APT_PACKAGES=(
   python3-venv
   golang-go
   golang-github-shopify-sarama-dev
+  nftables
 )
 
 log() { printf '[install-test-clients] %s\n' "$*"; }

@@ -26,7 +26,7 @@ extension LogValidator {
             return .failure(Failure(code: .invalidRecord, message: "Produce requests must carry one record batch per partition; this one has none"))
         }
         var reader = RecordBatchReader(records)
-        let batch: RecordBatch
+        var batch: RecordBatch
         do {
             guard let first = try reader.next() else {
                 return .failure(Failure(code: .corruptMessage, message: "The record batch is truncated (\(records.readableBytes) bytes)"))
@@ -72,6 +72,12 @@ extension LogValidator {
                 || (limits.timestampAfterMaxMs != .max && highest > now &+ limits.timestampAfterMaxMs) {
                 return .failure(Failure(code: .invalidTimestamp, message: "Record timestamps \(lowest)...\(highest) are out of the accepted range around \(now)"))
             }
+        }
+        // As Kafka's validator: a CreateTime batch is stored with its largest record timestamp as
+        // maxTimestamp, whatever the producer put there (sarama 1.22 writes -1), so the time index,
+        // ListOffsets by time and time retention see it; the CRC is recomputed (the bytes are copied).
+        if !limits.logAppendTime, let highest = summary.maxTimestamp, highest != header.maxTimestamp {
+            batch.setMaxTimestamp(highest)
         }
         return .success((batch, max(legacyInflated, summary.decompressedBytes)))
     }

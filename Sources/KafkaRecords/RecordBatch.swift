@@ -122,6 +122,16 @@ public struct RecordBatch: Sendable {
         bytes.setRecordBatchPartitionLeaderEpoch(epoch, at: bytes.readerIndex)
     }
 
+    /// Sets maxTimestamp, keeping the timestamp type, as Kafka's validator does for CreateTime batches
+    /// (the largest record timestamp, whatever the producer wrote there). Inside the CRC: recomputed.
+    public mutating func setMaxTimestamp(_ timestamp: Int64) {
+        header.maxTimestamp = timestamp
+        let start = bytes.readerIndex
+        bytes.setInteger(timestamp, at: start + RecordBatchHeader.Offset.maxTimestamp)
+        header.crc = computeCRC()
+        bytes.setInteger(header.crc, at: start + RecordBatchHeader.Offset.crc)
+    }
+
     /// Marks the batch LogAppendTime with `timestamp` as its maxTimestamp, as a broker does for topics with
     /// `message.timestamp.type=LogAppendTime`. Both fields are inside the CRC, so it is recomputed.
     public mutating func setLogAppendTime(_ timestamp: Int64) {

@@ -13,7 +13,7 @@ struct Strom: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strom",
         abstract: "A Kafka-protocol broker with its own KRaft controller.",
-        subcommands: [Run.self, Format.self, RandomUUID.self, PrintConfig.self],
+        subcommands: [Run.self, Format.self, RandomUUID.self, PrintConfig.self, DumpLogCommand.self],
         defaultSubcommand: Run.self
     )
 }

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""An idempotent, acks=all confluent-kafka producer that runs until told to stop, for the kill -9
-tests. It writes every delivery report to --acks-file as it arrives, one line each:
+"""An idempotent, acks=all producer that runs until told to stop, for the kill -9 and fault
+tests: confluent-kafka (--client confluent, the default) or kafka-python 3.x (--client
+kafka-python); sarama's is `sarama-interop durability`, with the same flags and files. It writes
+every delivery report to --acks-file as it arrives, one line each:
 
     ok KEY PARTITION OFFSET
     err KEY PARTITION ERROR...
 
-Record i has key b"k%09d" % i, goes to partition i % --partitions, and its value is
+Record i has key b"%s%09d" % (--key-prefix, i) (default prefix "k"), goes to partition
+i % --partitions, and its value is
 durability_value(key, --value-size), so a reader can check it from the key alone. At most
 --max-in-flight records are unacknowledged at any time. When --stop-file appears it stops
 producing, flushes, and writes a JSON summary to --summary-file. Every 10 records it appends
@@ -15,9 +18,8 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
-
-from confluent_kafka import KafkaException, Producer
 
 
 def durability_value(key, size):
@@ -39,7 +41,25 @@ def main():
     ap.add_argument("--codec", default="none")
     ap.add_argument("--timeout", type=float, default=240, help="give up producing after this long")
     ap.add_argument("--flush-timeout", type=float, default=120)
+    ap.add_argument("--client", choices=("confluent", "kafka-python"), default="confluent")
+    ap.add_argument("--key-prefix", default="k")
     a = ap.parse_args()
+    return (run_confluent if a.client == "confluent" else run_kafka_python)(a)
+
+
+def write_summary(a, state, produced, unflushed, start):
+    summary = {"produced": produced, "acked": state["acked"], "failed": state["failed"], "unflushed": unflushed,
+               "errors": state["errors"], "client_errors": state["client_errors"], "fatal": state["fatal"],
+               "seconds": round(time.time() - start, 1),
+               "stopped_by": "stop file" if os.path.exists(a.stop_file) else "timeout"}
+    with open(a.summary_file, "w") as f:
+        json.dump(summary, f)
+    print(json.dumps(summary))
+    return 0
+
+
+def run_confluent(a):
+    from confluent_kafka import KafkaException, Producer
 
     state = {"acked": 0, "failed": 0, "errors": [], "client_errors": [], "fatal": None}
 
@@ -72,7 +92,7 @@ def main():
         if produced - state["acked"] - state["failed"] >= a.max_in_flight:
             p.poll(0.05)
             continue
-        key = b"k%09d" % produced
+        key = b"%s%09d" % (a.key_prefix.encode(), produced)
         try:
             p.produce(a.topic, key=key, value=durability_value(key, a.value_size),
                       partition=produced % a.partitions, on_delivery=dr)
@@ -91,13 +111,65 @@ def main():
     unflushed = p.flush(a.flush_timeout)
     acks.close()
     progress.close()
-    summary = {"produced": produced, "acked": state["acked"], "failed": state["failed"], "unflushed": unflushed,
-               "errors": state["errors"], "client_errors": state["client_errors"], "fatal": state["fatal"], "seconds": round(time.time() - start, 1),
-               "stopped_by": "stop file" if os.path.exists(a.stop_file) else "timeout"}
-    with open(a.summary_file, "w") as f:
-        json.dump(summary, f)
-    print(json.dumps(summary))
-    return 0
+    return write_summary(a, state, produced, unflushed, start)
+
+
+def run_kafka_python(a):
+    """kafka-python 3.x: futures whose callbacks run on the client's I/O thread, hence the lock."""
+    from kafka import KafkaProducer
+    from kafka.errors import KafkaError
+
+    state = {"acked": 0, "failed": 0, "errors": [], "client_errors": [], "fatal": None}
+    lock = threading.Lock()
+    p = KafkaProducer(bootstrap_servers=a.bootstrap.split(","), acks="all", enable_idempotence=True,
+                      linger_ms=5, compression_type=None if a.codec == "none" else a.codec,
+                      delivery_timeout_ms=150000, request_timeout_ms=30000, retry_backoff_ms=100,
+                      reconnect_backoff_max_ms=500, max_block_ms=150000)
+    acks = open(a.acks_file, "w", buffering=1)
+    progress = open(a.progress_file, "w", buffering=1)
+
+    def on_ok(key, md):
+        with lock:
+            state["acked"] += 1
+            acks.write("ok %s %d %d\n" % (key, md.partition, md.offset))
+
+    def on_err(key, partition, e):
+        with lock:
+            state["failed"] += 1
+            if len(state["errors"]) < 20:
+                state["errors"].append("%s: %s" % (key, e))
+            acks.write("err %s %d %s: %s\n" % (key, partition, type(e).__name__, str(e).replace("\n", " ")))
+
+    start = time.time()
+    produced = 0
+    while not os.path.exists(a.stop_file) and time.time() - start < a.timeout:
+        with lock:
+            outstanding = produced - state["acked"] - state["failed"]
+        if outstanding >= a.max_in_flight:
+            time.sleep(0.01)
+            continue
+        key = "%s%09d" % (a.key_prefix, produced)
+        partition = produced % a.partitions
+        try:
+            f = p.send(a.topic, key=key.encode(), value=durability_value(key.encode(), a.value_size), partition=partition)
+        except KafkaError as e:
+            state["fatal"] = "%s: %s" % (type(e).__name__, e)
+            break
+        f.add_callback(lambda md, key=key: on_ok(key, md))
+        f.add_errback(lambda e, key=key, partition=partition: on_err(key, partition, e))
+        produced += 1
+        if produced % 10 == 0:
+            progress.write("%d\n" % produced)
+    try:
+        p.flush(timeout=a.flush_timeout)
+    except KafkaError as e:
+        state["client_errors"].append("flush: %s: %s" % (type(e).__name__, e))
+    with lock:
+        unflushed = produced - state["acked"] - state["failed"]
+    p.close(timeout=5)
+    acks.close()
+    progress.close()
+    return write_summary(a, state, produced, unflushed, start)
 
 
 if __name__ == "__main__":

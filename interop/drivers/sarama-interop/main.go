@@ -4,6 +4,10 @@
 //	sarama-interop version
 //	sarama-interop produce SPEC.json OUT.json
 //	sarama-interop read SPEC.json OUT.json
+//	sarama-interop durability --bootstrap B --topic T --acks-file F --stop-file S --summary-file J [...]
+//
+// `durability` is the long-running idempotent acks=all producer of the fault tests, with the
+// flags and files of interop/drivers/durability_producer.py (see durability.go).
 //
 // Bytes travel as base64 (Go's encoding of []byte); null stays nil and "" stays empty. Built by
 // scripts/install-test-clients.sh into .gopath/bin/sarama-interop.
@@ -269,8 +273,11 @@ func main() {
 		fmt.Println(string(out))
 		return
 	}
+	if len(os.Args) >= 2 && os.Args[1] == "durability" {
+		os.Exit(durability(os.Args[2:]))
+	}
 	if len(os.Args) != 4 || (os.Args[1] != "produce" && os.Args[1] != "read") {
-		fail("usage: sarama-interop version | produce SPEC OUT | read SPEC OUT")
+		fail("usage: sarama-interop version | produce SPEC OUT | read SPEC OUT | durability FLAGS")
 	}
 	raw, err := ioutil.ReadFile(os.Args[2])
 	if err != nil {

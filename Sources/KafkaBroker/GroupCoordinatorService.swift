@@ -127,17 +127,30 @@ public actor GroupCoordinatorService {
 
     /// Loads the partitions this node now leads under a leader epoch it has not loaded, and unloads the
     /// ones it no longer leads. Leader epochs rise only when the leader changes, so a different epoch
-    /// means another leader may have written in between: the partition is reloaded from the log.
+    /// means another leader may have written in between: the partition is reloaded from the log. One
+    /// log line says what changed (partition@leader epoch, with the records replayed for a load).
     private func applyLeadershipChanges() async {
         guard !stopped else { return }
         let changes = pendingLeadership.withLockedValue { pending in
             defer { pending = [:] }
             return pending
         }
+        var loads: [String] = [], unloads: [String] = []
         for (partition, epoch) in changes.sorted(by: { $0.key < $1.key }) where (0..<partitions).contains(partition) {
             if loaded[partition] == epoch { continue }
-            if loaded[partition] != nil { unload(partition) }
-            if let epoch { await load(partition, leaderEpoch: epoch) }
+            if let was = loaded[partition] {
+                unload(partition)
+                unloads.append("\(partition)@\(was)")
+            }
+            if let epoch, let replayed = await load(partition, leaderEpoch: epoch) {
+                loads.append("\(partition)@\(epoch) (\(replayed) records)")
+            }
+        }
+        if !loads.isEmpty || !unloads.isEmpty {
+            logger.info("group coordination follows the offsets partitions' leadership", metadata: [
+                "kafka.topic": "\(ConsumerOffsetsLog.topic)", "groups.loaded": "\(loads)", "groups.unloaded": "\(unloads)",
+                "groups.coordinated_partitions": "\(loaded.count)",
+            ])
         }
     }
 
@@ -145,8 +158,9 @@ public actor GroupCoordinatorService {
     /// members' sessions. A record that does not decode (a key or value this version cannot read) is
     /// skipped with a log line, as Kafka's loader skips unknown record types. A partition whose log
     /// cannot be read here is left out with an error line: its groups get NOT_COORDINATOR while the
-    /// others are served.
-    private func load(_ partition: Int32, leaderEpoch: Int32) async {
+    /// others are served. Returns how many records it replayed; nil when it did not load.
+    @discardableResult
+    private func load(_ partition: Int32, leaderEpoch: Int32) async -> Int? {
         let read: ConsumerOffsetsLog.Loaded?
         do {
             read = try await log.load(partition: partition, leaderEpoch: leaderEpoch)
@@ -154,11 +168,11 @@ public actor GroupCoordinatorService {
             logger.error("not coordinating the groups of an offsets partition whose log cannot be read", metadata: [
                 "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
             ])
-            return
+            return nil
         }
         guard let read else {
             // The leadership ended before the log was read; the change that ended it is pending.
-            return
+            return nil
         }
         var replayed = 0
         for record in read.records {
@@ -176,10 +190,11 @@ public actor GroupCoordinatorService {
         written[partition] = CommitPoint(offset: read.logEndOffset, leaderEpoch: leaderEpoch)
         let turn = finish(await perform(coordinator.finishLoading(partition: partition, now: clock.nowMs())), for: [])
         if !turn.isEmpty { Task { await settle(turn) } }
-        logger.info("coordinating the groups of an offsets partition", metadata: [
+        logger.debug("coordinating the groups of an offsets partition", metadata: [
             "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "kafka.leader_epoch": "\(leaderEpoch)",
             "groups.records": "\(replayed)", "log.end_offset": "\(read.logEndOffset)",
         ])
+        return replayed
     }
 
     /// Drops `partition`'s groups (Kafka's `onResignation`); their parked requests get NOT_COORDINATOR.
@@ -193,7 +208,7 @@ public actor GroupCoordinatorService {
             case .append, .scheduleTimeout: break
             }
         }
-        logger.info("stopped coordinating the groups of an offsets partition", metadata: [
+        logger.debug("stopped coordinating the groups of an offsets partition", metadata: [
             "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "kafka.leader_epoch": "\(leaderEpoch.map { "\($0)" } ?? "none")",
         ])
     }

@@ -9,7 +9,16 @@ from broker import metadata_brokers
 from cluster import NODES, Cluster
 
 COMPOSE_CLUSTER_ID = "c3Ryb20tY2x1c3Rlci0xMQ"
-CLIENT_PORTS = {1: 9092, 2: 19092, 3: 29092}
+# docker/compose.yaml's client ports; a copy named by $STROM_COMPOSE shifts them all by one offset.
+COMPOSE_CLIENT_PORTS = {1: 9092, 2: 19092, 3: 29092}
+
+
+def client_ports(cluster):
+    """The client ports of the compose file in use, checked to be compose.yaml's shifted by one offset."""
+    ports = {n: cluster.client_port(n) for n in NODES}
+    shift = ports[1] - COMPOSE_CLIENT_PORTS[1]
+    assert ports == {n: p + shift for n, p in COMPOSE_CLIENT_PORTS.items()}, ports
+    return ports
 
 
 @pytest.fixture
@@ -23,7 +32,8 @@ def cluster(workdir):
 
 def test_nodes_run_the_compose_environment(cluster):
     cluster.start()
-    assert cluster.bootstrap == "127.0.0.1:9092,127.0.0.1:19092,127.0.0.1:29092"
+    ports = client_ports(cluster)
+    assert cluster.bootstrap == ",".join("127.0.0.1:%d" % ports[n] for n in NODES)
     for n in NODES:
         env = cluster.environment(n)
         assert env["KAFKA_NODE_ID"] == str(n)
@@ -31,8 +41,9 @@ def test_nodes_run_the_compose_environment(cluster):
         props = cluster.server_properties(n)
         assert props["node.id"] == str(n)
         assert props["process.roles"] == "broker,controller"
-        assert props["controller.quorum.voters"] == "1@127.0.0.1:9093,2@127.0.0.1:19093,3@127.0.0.1:29093"
-        port = CLIENT_PORTS[n]
+        assert props["controller.quorum.voters"] == ",".join("%d@127.0.0.1:%d" % (m, ports[m] + 1) for m in NODES)
+        assert props["offsets.topic.replication.factor"] == "3"
+        port = ports[n]
         assert props["listeners"] == "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d,INTERNAL://127.0.0.1:%d" % (
             port, port + 1, port + 2)
         assert props["inter.broker.listener.name"] == "INTERNAL"
@@ -42,7 +53,7 @@ def test_nodes_run_the_compose_environment(cluster):
         assert cluster.alive(n)
     cluster.wait_for_brokers(3)
     for n in NODES:
-        assert metadata_brokers(CLIENT_PORTS[n]) == 3, "node %d does not see the whole cluster" % n
+        assert metadata_brokers(ports[n]) == 3, "node %d does not see the whole cluster" % n
     assert cluster.status() == {n: (True, True) for n in NODES}
 
 
@@ -57,7 +68,7 @@ def test_kill9_restart_and_wipe(cluster):
     cluster.restart(2)
     assert cluster.alive(2)
     assert cluster.meta_properties(2)["directory.id"] == directory_id, "restart must keep node 2's data"
-    assert metadata_brokers(CLIENT_PORTS[2]) >= 1
+    assert metadata_brokers(client_ports(cluster)[2]) >= 1
 
     old3 = cluster.meta_properties(3)["directory.id"]
     cluster.wipe(3)

@@ -32,7 +32,7 @@ import NIOConcurrencyHelpers
 public actor GroupCoordinatorService {
     var coordinator: GroupCoordinator
     let log: ConsumerOffsetsLog
-    private let logger: Logger
+    let logger: Logger
     let joins = ParkedReplies<JoinGroupResponse>()
     let syncs = ParkedReplies<SyncGroupResponse>()
     let clock: NodeClock
@@ -48,16 +48,16 @@ public actor GroupCoordinatorService {
     /// Tells the current timer from one cancelled after it had already woken.
     private var timerGeneration: UInt64 = 0
     private var lastExpiry: Int64 = 0
-    private var stopped = false
+    var stopped = false
     /// The `__consumer_offsets` partitions this node coordinates, each with the leader epoch it was
     /// loaded under.
-    private(set) var loaded: [Int32: Int32] = [:]
+    var loaded: [Int32: Int32] = [:]
     /// Per coordinated partition, the end of what has been written to it (the log end offset a load
     /// read, then each append's end): replies about its groups wait until it is committed.
-    private var written: [Int32: CommitPoint] = [:]
+    var written: [Int32: CommitPoint] = [:]
     /// Leadership changes heard but not applied yet: per partition, the latest leader epoch this node
     /// leads it under, or nil.
-    private let pendingLeadership = NIOLockedValueBox<[Int32: Int32?]>([:])
+    let pendingLeadership = NIOLockedValueBox<[Int32: Int32?]>([:])
 
     /// Where a partition's records end, within one leadership: what a reply waits for the high
     /// watermark to reach.
@@ -123,81 +123,6 @@ public actor GroupCoordinatorService {
         gate.leave()
     }
 
-    // MARK: Leadership
-
-    /// Loads the partitions this node now leads under a leader epoch it has not loaded, and unloads the
-    /// ones it no longer leads. Leader epochs rise only when the leader changes, so a different epoch
-    /// means another leader may have written in between: the partition is reloaded from the log.
-    private func applyLeadershipChanges() async {
-        guard !stopped else { return }
-        let changes = pendingLeadership.withLockedValue { pending in
-            defer { pending = [:] }
-            return pending
-        }
-        for (partition, epoch) in changes.sorted(by: { $0.key < $1.key }) where (0..<partitions).contains(partition) {
-            if loaded[partition] == epoch { continue }
-            if loaded[partition] != nil { unload(partition) }
-            if let epoch { await load(partition, leaderEpoch: epoch) }
-        }
-    }
-
-    /// Replays `partition`'s records (read while this node leads it under `leaderEpoch`) and starts its
-    /// members' sessions. A record that does not decode (a key or value this version cannot read) is
-    /// skipped with a log line, as Kafka's loader skips unknown record types. A partition whose log
-    /// cannot be read here is left out with an error line: its groups get NOT_COORDINATOR while the
-    /// others are served.
-    private func load(_ partition: Int32, leaderEpoch: Int32) async {
-        let read: ConsumerOffsetsLog.Loaded?
-        do {
-            read = try await log.load(partition: partition, leaderEpoch: leaderEpoch)
-        } catch {
-            logger.error("not coordinating the groups of an offsets partition whose log cannot be read", metadata: [
-                "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
-            ])
-            return
-        }
-        guard let read else {
-            // The leadership ended before the log was read; the change that ended it is pending.
-            return
-        }
-        var replayed = 0
-        for record in read.records {
-            do {
-                try coordinator.replay(record)
-                replayed += 1
-            } catch {
-                logger.error("skipped a __consumer_offsets record that does not decode", metadata: [
-                    "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
-                    "key.bytes": "\(record.key.count)",
-                ])
-            }
-        }
-        loaded[partition] = leaderEpoch
-        written[partition] = CommitPoint(offset: read.logEndOffset, leaderEpoch: leaderEpoch)
-        let turn = finish(await perform(coordinator.finishLoading(partition: partition, now: clock.nowMs())), for: [])
-        if !turn.isEmpty { Task { await settle(turn) } }
-        logger.info("coordinating the groups of an offsets partition", metadata: [
-            "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "kafka.leader_epoch": "\(leaderEpoch)",
-            "groups.records": "\(replayed)", "log.end_offset": "\(read.logEndOffset)",
-        ])
-    }
-
-    /// Drops `partition`'s groups (Kafka's `onResignation`); their parked requests get NOT_COORDINATOR.
-    private func unload(_ partition: Int32) {
-        let leaderEpoch = loaded.removeValue(forKey: partition)
-        written[partition] = nil
-        for action in coordinator.unload(partition: partition) {
-            switch action {
-            case let .respondJoin(group, member, response): joins.deliver(group: group, member: member, response)
-            case let .respondSync(group, member, response): syncs.deliver(group: group, member: member, response)
-            case .append, .scheduleTimeout: break
-            }
-        }
-        logger.info("stopped coordinating the groups of an offsets partition", metadata: [
-            "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "kafka.leader_epoch": "\(leaderEpoch.map { "\($0)" } ?? "none")",
-        ])
-    }
-
     // MARK: Timer
 
     private func fire(_ generation: UInt64) async {
@@ -227,7 +152,7 @@ public actor GroupCoordinatorService {
     }
 
     /// Makes the timer fire no later than `deadline` (once started).
-    private func wake(at deadline: Int64) {
+    func wake(at deadline: Int64) {
         guard let current = timerDeadline, deadline < current else { return }
         timerDeadline = deadline
         timerTask?.cancel()
@@ -237,128 +162,5 @@ public actor GroupCoordinatorService {
             do { try await clock.sleep(untilMs: deadline) } catch { return }
             await self?.fire(generation)
         }
-    }
-
-    // MARK: Actions
-
-    /// A parked JoinGroup or SyncGroup's answer, held until the records before it are committed.
-    enum ParkedReply: Sendable {
-        case join(groupID: String, memberID: String, JoinGroupResponse)
-        case sync(groupID: String, memberID: String, SyncGroupResponse)
-
-        var groupID: String {
-            switch self {
-            case let .join(group, _, _), let .sync(group, _, _): group
-            }
-        }
-
-        /// The same answer carrying `code` instead (the member keeps its id; the rest is empty, as in
-        /// Kafka's error responses; a join's protocol name stays null or empty as its version wants).
-        func failed(_ code: ErrorCode) -> ParkedReply {
-            switch self {
-            case let .join(group, member, response):
-                var r = JoinGroupResponse(errorCode: code.rawValue, memberID: response.memberID)
-                r.protocolName = response.protocolName.map { _ in "" }
-                return .join(groupID: group, memberID: member, r)
-            case let .sync(group, member, _):
-                return .sync(groupID: group, memberID: member, SyncGroupResponse(errorCode: code.rawValue))
-            }
-        }
-    }
-
-    /// What carrying out actions leaves to do once the gate is released.
-    struct Performed: Sendable {
-        /// Partitions an append failed on here, with the error their groups' replies carry.
-        var failures: [Int32: ErrorCode] = [:]
-        /// Parked replies, in order, to send once the records before them are committed.
-        var replies: [ParkedReply] = []
-        /// Partitions appended to.
-        var appended: Set<Int32> = []
-    }
-
-    /// A request's turn after the gate: what it carried out and what its replies wait for.
-    struct Turn: Sendable {
-        var performed: Performed
-        var points: [Int32: CommitPoint]
-
-        var isEmpty: Bool { performed.replies.isEmpty && performed.failures.isEmpty && points.isEmpty }
-    }
-
-    /// Carries out actions in order, in the gate: appends (durable in this leader's log when they
-    /// return), timers; parked replies are collected for ``settle(_:)``. After an append fails, its
-    /// partition is unloaded (and reloaded from the log, unless the leadership ended) and the rest of
-    /// that partition's appends are skipped; other partitions' actions go on.
-    func perform(_ actions: [GroupAction]) async -> Performed {
-        var done = Performed()
-        for action in actions {
-            switch action {
-            case let .append(partition, records):
-                guard !records.isEmpty, done.failures[partition] == nil else { continue }
-                guard let epoch = loaded[partition] else {
-                    done.failures[partition] = .notCoordinator
-                    continue
-                }
-                do {
-                    let end = try await log.append(records, partition: partition, leaderEpoch: epoch, now: clock.nowMs())
-                    written[partition] = CommitPoint(offset: end, leaderEpoch: epoch)
-                    done.appended.insert(partition)
-                } catch {
-                    let code = (error as? ConsumerOffsetsLog.AppendFailure)?.code ?? .unknownServerError
-                    logger.error("could not write group records; unloading the partition", metadata: [
-                        "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
-                    ])
-                    done.failures[partition] = CoordinatorWriteError.clientError(for: code)
-                    unload(partition)
-                    if code != .notLeaderOrFollower { await load(partition, leaderEpoch: epoch) }
-                }
-            case let .respondJoin(group, member, response):
-                done.replies.append(.join(groupID: group, memberID: member, response))
-            case let .respondSync(group, member, response):
-                done.replies.append(.sync(groupID: group, memberID: member, response))
-            case let .scheduleTimeout(_, deadline):
-                wake(at: deadline)
-            }
-        }
-        return done
-    }
-
-    /// Ends a turn in the gate: the commit points of `partitions` (the request's groups'), of the
-    /// partitions appended to and of those the parked replies belong to.
-    func finish(_ performed: Performed, for partitions: Set<Int32>) -> Turn {
-        let involved = partitions.union(performed.appended).union(performed.replies.map { coordinator.partition(for: $0.groupID) })
-        var points: [Int32: CommitPoint] = [:]
-        for p in involved where performed.failures[p] == nil {
-            if let point = written[p] { points[p] = point }
-        }
-        return Turn(performed: performed, points: points)
-    }
-
-    /// After the gate: waits until each commit point is committed, sends the parked replies (with their
-    /// partition's error when that failed), and returns the failures by partition.
-    @discardableResult
-    nonisolated func settle(_ turn: Turn) async -> [Int32: ErrorCode] {
-        var failures = turn.performed.failures
-        if !turn.points.isEmpty {
-            let log = self.log, clock = self.clock, timeoutMs = commitTimeoutMs
-            await withTaskGroup(of: (Int32, ErrorCode?).self) { group in
-                for (partition, point) in turn.points {
-                    group.addTask {
-                        (partition, await log.waitUntilCommitted(partition: partition, offset: point.offset, leaderEpoch: point.leaderEpoch,
-                                                                 timeoutMs: timeoutMs, clock: clock))
-                    }
-                }
-                for await (partition, code) in group {
-                    if let code { failures[partition] = CoordinatorWriteError.clientError(for: code) }
-                }
-            }
-        }
-        for reply in turn.performed.replies {
-            let code = failures[GroupPartitioner.partition(for: reply.groupID, partitionCount: partitions)]
-            switch code.map(reply.failed) ?? reply {
-            case let .join(group, member, response): joins.deliver(group: group, member: member, response)
-            case let .sync(group, member, response): syncs.deliver(group: group, member: member, response)
-            }
-        }
-        return failures
     }
 }

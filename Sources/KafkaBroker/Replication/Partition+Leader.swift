@@ -200,8 +200,12 @@ extension Partition {
     /// ``waitForAcksAll(requiredOffset:leaderEpoch:timeoutMs:clock:)`` it does not look at
     /// `min.insync.replicas`, as Kafka's coordinator runtime, which appends with acks=1 and then waits for
     /// the high watermark, does not.
+    /// Answers at once, without a timer, when the high watermark already covers `offset` (every reply of
+    /// a lone replica, and most replies of a coordinator whose writes are replicated).
     func waitForHighWatermark(_ offset: Int64, leaderEpoch: Int32, timeoutMs: Int64, clock: NodeClock) async -> HighWatermarkWaiters.Outcome {
-        await highWatermarkWaiters.wait(untilOffset: offset, leaderEpoch: leaderEpoch, timeoutMs: timeoutMs, clock: clock)
+        let reached = lock.withLock { leaderState != nil && _leaderEpoch == leaderEpoch && log.highWatermark >= offset }
+        if reached { return .reached }
+        return await highWatermarkWaiters.wait(untilOffset: offset, leaderEpoch: leaderEpoch, timeoutMs: timeoutMs, clock: clock)
     }
 
     /// Waits until an acks=all append ending before `requiredOffset` is in every ISR member's log (the

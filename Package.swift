@@ -143,7 +143,11 @@ let package = Package(
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
         .testTarget(name: "KafkaRaftTests", dependencies: ["KafkaRaft", "SeededRandom"]),
-        .testTarget(name: "KafkaReplicationTests", dependencies: ["KafkaReplication", "SeededRandom"]),
+        // The replication simulation runs against both a modeled controller and the real one (KafkaController).
+        .testTarget(
+            name: "KafkaReplicationTests",
+            dependencies: ["KafkaReplication", "SeededRandom", "KafkaController", "KafkaMetadata", "KafkaProtocol"]
+        ),
         .testTarget(
             name: "KafkaRaftWireTests",
             dependencies: ["KafkaRaftWire", "KafkaRaft", "KafkaProtocol", "KafkaRecords", "KafkaTestKit", "SeededRandom", "ProtocolSchema", .product(name: "NIOCore", package: "swift-nio")]

@@ -23,7 +23,11 @@ public enum BrokerLifecycle {
     /// cleanly) first takes the old one out of every ISR and leadership, as fencing it would: its log may
     /// have lost what it had not flushed, so it must not lead, nor count as in sync, until it caught up
     /// again. (Kafka refuses such a registration until the old session expired and fenced it; the state
-    /// reached is the same, without the wait.)
+    /// reached is the same, without the wait.) As there, the last member of an ISR keeps its place, and
+    /// leads again once unfenced, whether or not the request's PreviousBrokerEpoch says it shut down
+    /// cleanly: Kafka 3.9 removes a broker back from an unclean shutdown even from the last place only
+    /// from the metadata.version with eligible leader replicas on (KIP-966; its
+    /// `handleBrokerUncleanShutdown` does nothing before), which Strom does not write.
     public static func register(_ request: BrokerRegistrationRequest, image: MetadataImage, clusterID: String,
                                 nextOffset: Int64, unclean: UncleanLeaderElection) -> ControllerResult<BrokerRegistrationResponse> {
         var response = BrokerRegistrationResponse()

@@ -9,7 +9,7 @@ extension SimCluster {
         guard let brokerEpoch = brokers[i].brokerEpoch else {
             if brokers[i].register.map({ now - $0.sentAt > 200 }) ?? true {
                 brokers[i].register = InFlight(requestId: 0, payload: (), sentAt: now)
-                send(.register(cleanShutdown: brokers[i].cleanShutdown), from: id, to: 0)
+                send(.register(incarnation: brokers[i].incarnation, cleanShutdown: brokers[i].cleanShutdown), from: id, to: 0)
             }
             return
         }
@@ -190,7 +190,7 @@ extension SimCluster {
                 brokers[i].alter = InFlight(requestId: request, payload: proposal, sentAt: now)
                 if let state = brokers[i].role.leaderState, case .shrink? = state.pendingIsrChange?.kind { stats.isrShrinks += 1 }
                 log("broker \(id) proposes \(proposal)")
-                send(.alterPartition(proposal, requestId: request), from: id, to: 0)
+                send(.alterPartition(proposal, brokerEpoch: brokers[i].brokerEpoch ?? -1, requestId: request), from: id, to: 0)
             case .leaderEpochStarted(let epoch, let startOffset):
                 brokers[i].log.assignEpoch(epoch, startOffset: startOffset)
                 becameLeader(id)

@@ -19,20 +19,20 @@ extension SimCluster {
 
     mutating func controllerReceived(_ message: SimMessage, from: Int32) {
         switch message {
-        case .register(let cleanShutdown):
-            nextBrokerEpoch += 1
-            if controller.registerBroker(from, brokerEpoch: nextBrokerEpoch, cleanShutdown: cleanShutdown) { publish() }
+        case .register(let incarnation, let cleanShutdown):
+            let brokerEpoch = controller.registerBroker(from, incarnation: incarnation, cleanShutdown: cleanShutdown)
+            publish()
             lastHeartbeat[from] = now
-            send(.registered(brokerEpoch: nextBrokerEpoch), from: 0, to: from)
+            send(.registered(brokerEpoch: brokerEpoch), from: 0, to: from)
         case .heartbeat(let brokerEpoch, let appliedImages):
             guard controller.brokerStatus(from).aliveBrokerEpoch == brokerEpoch else { return }
             lastHeartbeat[from] = now
             if appliedImages >= images.count - 1, controller.unfenceBroker(from) { publish() }
         case .metadataFetch(let applied, let requestId):
             send(.metadata(images: Array(images[min(applied, images.count)...]), requestId: requestId), from: 0, to: from)
-        case .alterPartition(let proposal, let requestId):
+        case .alterPartition(let proposal, let brokerEpoch, let requestId):
             let before = controller.registration.isr.count
-            let result = controller.alterPartition(proposal)
+            let result = controller.alterPartition(proposal, brokerEpoch: brokerEpoch)
             if case .success = result { publish() }
             if controller.registration.isr.count > before { stats.isrExpansions += 1 }
             log("controller: \(proposal) -> \(result)")

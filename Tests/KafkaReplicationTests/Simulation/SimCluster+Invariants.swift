@@ -3,8 +3,10 @@ import KafkaReplication
 /// The safety invariants, checked after every event (incrementally: each on what the event changed).
 /// - At most one leader per leader epoch.
 /// - Within a leadership the high watermark never decreases and never passes the leader's log end offset.
-/// - Every record acknowledged with acks=all stays at its offset in every later leader's log (checked when a
-///   leadership starts, and at each acknowledgement against every leader of that epoch or later).
+/// - Every record acknowledged with acks=all stays at its offset in the log of every leader of its leader epoch
+///   or a later one (checked when a leadership starts, and at each acknowledgement against every leader of
+///   that epoch or later), except after KIP-966's "last replica standing" with a controller that allows it
+///   (`lastReplicaStanding`: the run stops there).
 /// - Any two replicas hold identical records below the smaller of their high watermarks.
 /// - No log holds a (producer id, sequence) twice.
 extension SimCluster {
@@ -14,7 +16,17 @@ extension SimCluster {
             fail("leader epoch \(state.leaderEpoch) has two leaders: \(other) and \(id)")
         }
         leaderOfEpoch[state.leaderEpoch] = id
-        for record in acked { checkHolds(record, broker: id, why: "new leader \(id) in epoch \(state.leaderEpoch)") }
+        if !controller.removesUncleanLastIsrMember, state.isr == [id], !brokers[index(id)].holdsCommitted,
+           let lost = acked.first(where: { $0.leaderEpoch <= state.leaderEpoch && !holds($0, broker: id) }) {
+            lastReplicaStanding = "t=\(now): broker \(id), the ISR's last member, lost acknowledged p\(lost.producerId)#\(lost.sequence) "
+                + "at \(lost.offset) in an unclean shutdown and leads epoch \(state.leaderEpoch)"
+            log("last replica standing: \(lastReplicaStanding!)")
+            return
+        }
+        // A leader of an older epoch (a broker applying metadata late) need not hold what later ones acknowledged.
+        for record in acked where record.leaderEpoch <= state.leaderEpoch {
+            checkHolds(record, broker: id, why: "new leader \(id) in epoch \(state.leaderEpoch)")
+        }
     }
 
     mutating func leaderHighWatermarkAdvanced(_ id: Int32, to highWatermark: Int64) {
@@ -40,6 +52,13 @@ extension SimCluster {
                 checkHolds(record, broker: broker.id, why: "leader \(broker.id) of epoch \(state.leaderEpoch) at the ack")
             }
         }
+    }
+
+    func holds(_ record: AckedRecord, broker id: Int32) -> Bool {
+        let records = brokers[index(id)].log.records
+        let offset = Int(record.offset)
+        return records.indices.contains(offset) && records[offset].producerId == record.producerId
+            && records[offset].sequence == record.sequence
     }
 
     mutating func checkHolds(_ record: AckedRecord, broker id: Int32, why: String) {

@@ -1,10 +1,11 @@
 import KafkaReplication
 import SeededRandom
 
-/// A seeded, deterministic simulation of one partition replicated on three brokers with a modeled
-/// controller, acks=all idempotent producers, and faults drawn from the seed (crashes losing the unflushed
-/// suffix, restarts, pauses, network partitions between pairs, message loss and delay). Every event is
-/// followed by the invariant checks in `SimCluster+Invariants.swift`; the first violation ends the run.
+/// A seeded, deterministic simulation of one partition replicated on three brokers with a controller
+/// (modeled, or the real KafkaController: `SimConfig.controller`), acks=all idempotent producers, and
+/// faults drawn from the seed (crashes losing the unflushed suffix, restarts, pauses, network partitions
+/// between pairs, message loss and delay). Every event is followed by the invariant checks in
+/// `SimCluster+Invariants.swift`; the first violation ends the run.
 ///
 /// The same seed (and config) always replays the same run: all randomness comes from one `SplitMix64`,
 /// and the event queue orders ties by insertion.
@@ -32,6 +33,20 @@ struct SimCluster {
         var truncations = 0
         var isrExpansions = 0
         var isrShrinks = 0
+        /// Runs stopped in KIP-966's "last replica standing" (see `SimCluster.lastReplicaStanding`).
+        var lastReplicaStanding = 0
+
+        mutating func add(_ other: Stats) {
+            events += other.events
+            acked += other.acked
+            leaderEpochs += other.leaderEpochs
+            crashes += other.crashes
+            lossyCrashes += other.lossyCrashes
+            truncations += other.truncations
+            isrExpansions += other.isrExpansions
+            isrShrinks += other.isrShrinks
+            lastReplicaStanding += other.lastReplicaStanding
+        }
     }
 
     let config: SimConfig
@@ -42,7 +57,6 @@ struct SimCluster {
     var controller: any ReplicationControllerModel
     var images: [SimImage] = []
     var lastHeartbeat: [Int32: Int64] = [:]
-    var nextBrokerEpoch: Int64 = 100
     var producers: [SimProducer] = []
     var partitions: Set<[Int32]> = []
     var lossPercent: UInt64 = 0
@@ -52,6 +66,9 @@ struct SimCluster {
     var stats = Stats()
     var converged = false
     var failure: String?
+    /// Set when a controller without KIP-966's rule elected the ISR's last member, which lost acknowledged
+    /// records in an unclean shutdown: a loss such a controller does not prevent, so the run stops there.
+    var lastReplicaStanding: String?
     /// The event trace, kept only when tracing (a class, so logging needs no exclusive access).
     final class Trace {
         var enabled: Bool
@@ -66,12 +83,12 @@ struct SimCluster {
     var leaderOfEpoch: [Int32: Int32] = [:]
     var leadershipHighWatermark: [String: Int64] = [:]
 
-    init(seed: UInt64, config: SimConfig = SimConfig(), controller: (any ReplicationControllerModel)? = nil, tracing: Bool = false) {
+    init(seed: UInt64, config: SimConfig = SimConfig(), tracing: Bool = false) {
         self.config = config
         self.rng = SplitMix64(seed: seed)
         self.trace = Trace(enabled: tracing)
         brokers = (1...3).map { SimBroker(id: Int32($0)) }
-        self.controller = controller ?? ModeledController(replicas: [1, 2, 3])
+        self.controller = config.controller.make(replicas: [1, 2, 3])
         lossPercent = rng.below(6)
         for index in 0..<config.producers {
             producers.append(SimProducer(node: Int32(100 + index), producerId: Int64(1000 + index)))
@@ -91,13 +108,14 @@ struct SimCluster {
     /// else the violation (with the trace when tracing).
     mutating func run() -> String? {
         schedule(.checkConvergence, after: config.chaosMs + config.quietMs)
-        while failure == nil, !converged, let (time, event) = queue.pop() {
+        while failure == nil, lastReplicaStanding == nil, !converged, let (time, event) = queue.pop() {
             now = time
             stats.events += 1
             handle(event)
             checkInvariants()
             dirty.removeAll(keepingCapacity: true)
         }
+        if lastReplicaStanding != nil { stats.lastReplicaStanding += 1 }
         return failure
     }
 

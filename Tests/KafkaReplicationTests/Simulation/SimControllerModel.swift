@@ -1,33 +1,43 @@
 import KafkaReplication
 
 /// The controller decisions the simulation needs for its one partition, behind a small interface so the
-/// real KafkaController can replace the model: broker registration and fencing, leader election from the
-/// ISR, and AlterPartition validation.
+/// real KafkaController can replace the model (`KafkaControllerModel`): broker registration and fencing,
+/// leader election from the ISR, and AlterPartition validation.
 protocol ReplicationControllerModel {
+    /// Whether a broker back from an unclean shutdown leaves the ISR even as its last member (KIP-966's
+    /// rule). Without it, as in Kafka 3.9, that member is elected again although it may have lost
+    /// acknowledged records: KIP-966's "last replica standing", beyond what such a controller guarantees.
+    var removesUncleanLastIsrMember: Bool { get }
     /// The partition's current registration (leader -1: none).
     var registration: LeaderAndIsr { get }
     /// What the metadata image says of a broker.
     func brokerStatus(_ brokerId: Int32) -> FollowerBrokerStatus
-    /// A broker (re)registered with a new broker epoch; it starts fenced. After an unclean shutdown (its log
-    /// may have lost records it acknowledged) it leaves the ISR even as its last member. Returns whether the
-    /// image changed.
-    mutating func registerBroker(_ brokerId: Int32, brokerEpoch: Int64, cleanShutdown: Bool) -> Bool
-    /// A registered broker caught up and may be unfenced.
+    /// A broker incarnation registers (again, when its answer was lost) and gets its broker epoch; a new
+    /// incarnation starts fenced and replaces the previous one, which leaves the leadership and the ISR
+    /// (unless it is the last member: what happens then after an unclean shutdown is the controller's rule).
+    mutating func registerBroker(_ brokerId: Int32, incarnation: Int, cleanShutdown: Bool) -> Int64
+    /// A registered broker caught up and may be unfenced. Returns whether the image changed.
     mutating func unfenceBroker(_ brokerId: Int32) -> Bool
-    /// A broker's session expired.
+    /// A broker's session expired. Returns whether the image changed.
     mutating func fenceBroker(_ brokerId: Int32) -> Bool
-    /// An AlterPartition from the leader (the image changed if it succeeded with a new partition epoch).
-    mutating func alterPartition(_ proposal: AlterPartitionProposal) -> Result<LeaderAndIsr, ReplicationError>
+    /// An AlterPartition from the leader, sent with its broker epoch (the image changed if it succeeded
+    /// with a new partition epoch).
+    mutating func alterPartition(_ proposal: AlterPartitionProposal, brokerEpoch: Int64) -> Result<LeaderAndIsr, ReplicationError>
 }
 
 /// A model of KRaft's `ReplicationControlManager` for one partition with a fixed replica set.
 ///
 /// Invariants: the leader is always an unfenced ISR member or -1; the leader epoch rises exactly when
 /// the leader changes; the partition epoch rises with every change; the ISR empties only when its last
-/// member comes back from an unclean shutdown (then the partition stays offline: no unclean election).
+/// member comes back from an unclean shutdown (KIP-966's rule, which Kafka 3.9 does not have; then the
+/// partition stays offline: no unclean election). Every registration gets a new broker epoch and counts
+/// as a new incarnation, the brokers' first ones too (Kafka leaves the ISR alone for those: the real
+/// controller starts with every replica in sync, this model with one).
 struct ModeledController: ReplicationControllerModel {
+    let removesUncleanLastIsrMember = true
     private(set) var registration: LeaderAndIsr
     private var brokers: [Int32: FollowerBrokerStatus] = [:]
+    private var lastBrokerEpoch: Int64 = 100
 
     init(replicas: [Int32]) {
         registration = LeaderAndIsr(leader: -1, leaderEpoch: 0, partitionEpoch: 0, isr: replicas, replicas: replicas)
@@ -43,10 +53,11 @@ struct ModeledController: ReplicationControllerModel {
         return status.aliveBrokerEpoch != nil && !status.isFenced && !status.isShuttingDown
     }
 
-    mutating func registerBroker(_ brokerId: Int32, brokerEpoch: Int64, cleanShutdown: Bool) -> Bool {
-        brokers[brokerId] = FollowerBrokerStatus(aliveBrokerEpoch: brokerEpoch, isFenced: true)
+    mutating func registerBroker(_ brokerId: Int32, incarnation: Int, cleanShutdown: Bool) -> Int64 {
+        lastBrokerEpoch += 1
+        brokers[brokerId] = FollowerBrokerStatus(aliveBrokerEpoch: lastBrokerEpoch, isFenced: true)
         removeFromIsr(brokerId, evenIfLast: !cleanShutdown)
-        return true
+        return lastBrokerEpoch
     }
 
     mutating func unfenceBroker(_ brokerId: Int32) -> Bool {
@@ -88,7 +99,7 @@ struct ModeledController: ReplicationControllerModel {
         registration.partitionEpoch += 1
     }
 
-    mutating func alterPartition(_ proposal: AlterPartitionProposal) -> Result<LeaderAndIsr, ReplicationError> {
+    mutating func alterPartition(_ proposal: AlterPartitionProposal, brokerEpoch: Int64) -> Result<LeaderAndIsr, ReplicationError> {
         if proposal.leader != registration.leader { return .failure(.invalidRequest) }
         if proposal.leaderEpoch < registration.leaderEpoch { return .failure(.fencedLeaderEpoch) }
         if proposal.leaderEpoch > registration.leaderEpoch { return .failure(.other(code: 41)) }

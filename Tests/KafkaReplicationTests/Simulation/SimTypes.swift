@@ -13,6 +13,22 @@ struct SimConfig {
     var maxFetchRecords = 4
     /// How long after the quiet period the cluster may take to converge (see `convergenceProblem`).
     var convergenceDeadlineMs: Int64 = 5000
+    var controller = SimControllerKind.modeled
+}
+
+/// Which controller decides: `ModeledController` or the real one (`KafkaControllerModel`).
+enum SimControllerKind: CaseIterable, CustomStringConvertible {
+    case modeled
+    case real
+
+    func make(replicas: [Int32]) -> any ReplicationControllerModel {
+        switch self {
+        case .modeled: ModeledController(replicas: replicas)
+        case .real: KafkaControllerModel(replicas: replicas)
+        }
+    }
+
+    var description: String { self == .modeled ? "modeled controller" : "real controller" }
 }
 
 /// The metadata image the controller publishes after each change.
@@ -23,12 +39,12 @@ struct SimImage {
 
 /// Messages between the controller (node 0), the brokers (1...3) and the producers (100...).
 enum SimMessage {
-    case register(cleanShutdown: Bool)
+    case register(incarnation: Int, cleanShutdown: Bool)
     case registered(brokerEpoch: Int64)
     case heartbeat(brokerEpoch: Int64, appliedImages: Int)
     case metadataFetch(appliedImages: Int, requestId: Int)
     case metadata(images: [SimImage], requestId: Int)
-    case alterPartition(AlterPartitionProposal, requestId: Int)
+    case alterPartition(AlterPartitionProposal, brokerEpoch: Int64, requestId: Int)
     case alterPartitionAnswer(AlterPartitionProposal, Result<LeaderAndIsr, ReplicationError>, requestId: Int)
     case fetch(brokerEpoch: Int64, FetchPartitionRequest, requestId: Int)
     case fetchAnswer(FetchPartitionRequest, FetchPartitionResponse, records: [SimRecord], requestId: Int)

@@ -369,11 +369,11 @@ def consumers_caught_up(members, producers):
 
 def divergent_truncations(log_text):
     """[(partition, log end offset or None, truncated to)] from a node's log lines where its replica
-    fetcher truncated a follower's log: 'truncating a diverged follower log' (a diverging epoch) and
-    'follower ahead of the leader; truncating to its high watermark' (KafkaBroker's ReplicaFetcher)."""
+    fetcher truncated a follower's log: 'the leader says this log diverged' (a diverging epoch, KafkaBroker's
+    ReplicaFetcher)."""
     out = []
     for line in log_text.splitlines():
-        if "truncating a diverged follower log" not in line and "follower ahead of the leader" not in line:
+        if "the leader says this log diverged" not in line:
             continue
         part = re.search(r"kafka\.partition=(\S+)", line)
         end = re.search(r"log\.end_offset=(\d+)", line)

@@ -268,6 +268,7 @@ final class ReplicaFetcher: @unchecked Sendable {
             guard let replica = replicas.replica(tp) else { return }
             let fully: Bool
             if case .truncateFully = step { fully = true } else { fully = false }
+            let endBefore = replica.logEndOffset
             do {
                 let write = try await replicas.io.run { () throws -> Partition.FollowerWrite in
                     fully ? try replica.truncateFullyAndStart(at: offset, leaderEpoch: epoch, now: clock.nowMs())
@@ -276,8 +277,9 @@ final class ReplicaFetcher: @unchecked Sendable {
                 // No longer following in that epoch: the new metadata has (re)assigned the partition.
                 guard write == .done else { return }
                 let local = replica.withLog { (end: $0.logEndOffset, epoch: $0.latestEpoch) }
-                logger.info("truncated the follower's log", metadata: [
-                    "kafka.partition": "\(tp)", "log.truncated_to": "\(offset)", "log.fully": "\(fully)",
+                // A new follower's first step truncates an empty log to nothing: not worth a line.
+                logger.log(level: fully || offset < endBefore ? .info : .debug, "truncated the follower's log", metadata: [
+                    "kafka.partition": "\(tp)", "log.truncated_to": "\(offset)", "log.end_offset": "\(endBefore)", "log.fully": "\(fully)",
                 ])
                 update(tp) { if $0.currentLeaderEpoch == epoch { $0.truncated(logEndOffset: local.end, latestEpoch: local.epoch) } }
             } catch {

@@ -106,7 +106,7 @@ extension ReplicaManager {
                                          brokerStatus: statuses.filter { registration.replicas.contains($0.key) },
                                          replicaLagTimeMaxMs: config.replicaLagTimeMaxMs, now: now)
                     let state = partition.leaderStateSnapshot
-                    logger.info("leading a partition", metadata: [
+                    logger.debug("leading a partition", metadata: [
                         "kafka.partition": "\(tp)", "kafka.leader_epoch": "\(registration.leaderEpoch)",
                         "kafka.partition_epoch": "\(registration.partitionEpoch)", "kafka.isr": "\(registration.isr)",
                         "kafka.high_watermark": "\(partition.highWatermark)",
@@ -131,6 +131,15 @@ extension ReplicaManager {
                 partition.brokerStatusChanged(statuses, localBrokerEpoch: epoch, now: now)
             }
             fetchers.updateEndpoints(image: image)
+        }
+        // One line per applied change of roles (20,000 partitions must not mean 20,000 lines); each
+        // partition's details are at debug level.
+        let led = changes.filter { if case .elected = $0 { true } else { false } }
+        if !changes.isEmpty {
+            logger.info("applied partition leadership", metadata: [
+                "kafka.leading": "\(led.count)", "kafka.following": "\(changes.count - led.count)",
+                "kafka.partitions": "\(changes.prefix(8).map { "\($0.topicPartition)" })\(changes.count > 8 ? "..." : "")",
+            ])
         }
         return changes
     }

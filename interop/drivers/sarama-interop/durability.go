@@ -11,7 +11,13 @@ package main
 // durability_value(key, --value-size): "KEY|" repeated and cut to the size. At most
 // --max-in-flight records are unacknowledged at once. At the stop file (or --timeout) it stops
 // producing, waits up to --flush-timeout for the outstanding reports, and writes a JSON summary
-// (produced, acked, failed, unflushed, errors, client_errors, fatal, seconds, stopped_by).
+// (produced, acked, failed, unflushed, errors, client_errors, fatal, seconds, stopped_by, restarts).
+//
+// sarama 1.22.1 cannot get past OUT_OF_ORDER_SEQUENCE_NUMBER (it has no epoch bump; it answers a
+// retry it re-batched after a broken connection): every later record of that partition would fail.
+// So, as an application would, on that error it stops sending, waits for every outstanding report,
+// closes the producer and opens a new one (a new producer id), and goes on with the next key.
+// --batch-records N caps the records of one produce request (sarama's Flush.MaxMessages).
 
 import (
 	"encoding/json"
@@ -53,6 +59,7 @@ func durability(args []string) int {
 	progressPath := fs.String("progress-file", "", "")
 	timeout := fs.Float64("timeout", 240, "give up producing after this many seconds")
 	flushTimeout := fs.Float64("flush-timeout", 120, "")
+	batchRecords := fs.Int("batch-records", 0, "records per produce request (Flush.MaxMessages; 0: sarama's default, unbounded)")
 	_ = fs.Parse(args)
 	if *bootstrap == "" || *topic == "" || *acksPath == "" || *stopPath == "" || *summaryPath == "" {
 		fail("durability: --bootstrap, --topic, --acks-file, --stop-file and --summary-file are required")
@@ -69,12 +76,16 @@ func durability(args []string) int {
 	c.Producer.Retry.Max = 1000
 	c.Producer.Retry.Backoff = 100 * time.Millisecond
 	c.Producer.Flush.Frequency = 5 * time.Millisecond
+	c.Producer.Flush.MaxMessages = *batchRecords
 	c.Metadata.Retry.Max = 1000
 	c.Metadata.Retry.Backoff = 250 * time.Millisecond
-	p, err := sarama.NewAsyncProducer(strings.Split(*bootstrap, ","), c)
+	brokers := strings.Split(*bootstrap, ",")
+	p, err := sarama.NewAsyncProducer(brokers, c)
 	if err != nil {
 		fail("producer: %v", err)
 	}
+	restarts := 0
+	restart := false
 	acks, err := os.Create(*acksPath)
 	if err != nil {
 		fail("%v", err)
@@ -89,13 +100,33 @@ func durability(args []string) int {
 	start := time.Now()
 	produced, acked, failed := 0, 0, 0
 	errs := []string{}
+	clientErrs := []string{}
+	notOurs := func(what string) {
+		// sarama 1.22 can hand one of its own retry markers (a message without our metadata) to
+		// Successes or Errors; it is none of ours.
+		if len(clientErrs) < 20 {
+			clientErrs = append(clientErrs, "a message that is not ours: "+what)
+		}
+	}
 	onSuccess := func(m *sarama.ProducerMessage) {
+		key, ours := m.Metadata.(string)
+		if !ours {
+			notOurs(fmt.Sprintf("success at %d@%d", m.Partition, m.Offset))
+			return
+		}
 		acked++
-		fmt.Fprintf(acks, "ok %s %d %d\n", m.Metadata.(string), m.Partition, m.Offset)
+		fmt.Fprintf(acks, "ok %s %d %d\n", key, m.Partition, m.Offset)
 	}
 	onError := func(e *sarama.ProducerError) {
+		key, ours := e.Msg.Metadata.(string)
+		if !ours {
+			notOurs(e.Err.Error())
+			return
+		}
 		failed++
-		key := e.Msg.Metadata.(string)
+		if e.Err == sarama.ErrOutOfOrderSequenceNumber {
+			restart = true
+		}
 		text := strings.Replace(e.Err.Error(), "\n", " ", -1)
 		if len(errs) < 20 {
 			errs = append(errs, key+": "+text)
@@ -114,7 +145,15 @@ func durability(args []string) int {
 	}
 	pending := next()
 	for !stop() {
-		if produced-acked-failed < *maxInFlight {
+		if restart && produced == acked+failed {
+			_ = p.Close()
+			if p, err = sarama.NewAsyncProducer(brokers, c); err != nil {
+				fail("producer after %d restarts: %v", restarts, err)
+			}
+			restarts++
+			restart = false
+		}
+		if !restart && produced-acked-failed < *maxInFlight {
 			select {
 			case p.Input() <- pending:
 				produced++
@@ -164,8 +203,8 @@ flush:
 	}
 	summary := map[string]interface{}{
 		"produced": produced, "acked": acked, "failed": failed, "unflushed": unflushed, "errors": errs,
-		"client_errors": []string{}, "fatal": nil, "seconds": time.Since(start).Seconds(), "stopped_by": stoppedBy,
-		"client": versionInfo(),
+		"client_errors": clientErrs, "fatal": nil, "seconds": time.Since(start).Seconds(), "stopped_by": stoppedBy,
+		"client": versionInfo(), "restarts": restarts,
 	}
 	out, _ := json.Marshal(summary)
 	if err := ioutil.WriteFile(*summaryPath, out, 0o644); err != nil {

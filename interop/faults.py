@@ -34,6 +34,9 @@ import time
 from pathlib import Path
 
 from clients import CLIENTS, DRIVERS, SARAMA_BIN, VENV_PY
+from cluster import NODES
+from dumplog import compare_replicas
+from replicas import compare as compare_bytes
 from records import read_spec, unb64
 
 PREFIX = {"confluent": "c", "kafka-python": "p", "sarama": "s"}
@@ -387,3 +390,41 @@ def divergent_truncations(log_text):
         if part and to:
             out.append((part.group(1), int(end.group(1)) if end else None, int(to.group(1))))
     return out
+
+
+def bootstrap_without(cluster, node):
+    """The client listeners of every node but `node` (a paused node accepts connections but never answers)."""
+    return ",".join("127.0.0.1:%d" % cluster.client_port(n) for n in NODES if n != node)
+
+
+def finish(cluster, workdir, topic, partitions, producers, facts, members=(), problems=(), value_size=100):
+    """Stops the producers (and members, once they have processed every acknowledged record),
+    reads the topic back, runs every check, stops the cluster and compares the replicas offline
+    (`strom dump-log` and bytes); fails with everything found, `problems` included."""
+    for p in producers:
+        p.stop()
+    result = read_back(cluster.bootstrap, topic, partitions, workdir)
+    found, counts = analyse(producers, result, value_size)
+    problems = list(problems) + found
+    facts["counts"] = counts
+    if members:
+        try:
+            wait_until("group members processing every acknowledged record",
+                       lambda: consumers_caught_up(members, producers), 120)
+        except FaultError as e:
+            problems.append(str(e))
+        for m in members:
+            m.stop()
+        found, consumed = check_consumed(members, producers, result)
+        problems += found
+        facts["consumed"] = consumed
+    cluster.stop()
+    for p in range(partitions):
+        dirs = [cluster.data_dir(n) for n in NODES]
+        found, hw = compare_replicas(dirs, topic, p)
+        facts.setdefault("checkpointed high watermarks", {})[p] = hw
+        problems += found + compare_bytes(dirs, topic, p)[0]
+    (Path(workdir) / "facts.json").write_text(json.dumps(facts, indent=1))
+    print("fault facts:", json.dumps(facts))
+    logs = "\n".join("%s producer log: %s" % (p.kind, p.paths["log"]) for p in producers)
+    assert not problems, "%s\nfacts: %s\n%s" % ("\n".join(problems), json.dumps(facts), logs)

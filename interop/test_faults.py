@@ -13,18 +13,14 @@ below the high watermark, as `strom dump-log` prints them and byte for byte (dum
 replicas.py). Every wait is on an
 event (a metadata change, delivery reports, consumed offsets) with a deadline, never a sleep.
 """
-import json
 import time
 
 import pytest
 
 from cluster import NODES, Cluster
-from dumplog import compare_replicas
-from faults import (FaultError, DurabilityProducer, analyse, check_consumed, consumers_caught_up, create_topic,
-                    describe, divergent_truncations, in_sync, moved_off, read_back, wait_for_reports, wait_until,
-                    write_uncommitted_tail)
+from faults import (FaultError, DurabilityProducer, bootstrap_without, create_topic, describe, divergent_truncations,
+                    finish, in_sync, moved_off, wait_for_reports, wait_until, write_uncommitted_tail)
 from groups import Member
-from replicas import compare as compare_bytes
 
 TOPIC = "faults"
 PARTITIONS = 3
@@ -38,43 +34,6 @@ def cluster(workdir):
     c.close()
     if c.problems:
         pytest.fail("cluster: %s" % "; ".join(c.problems))
-
-
-def bootstrap_without(cluster, node):
-    return ",".join("127.0.0.1:%d" % cluster.client_port(n) for n in NODES if n != node)
-
-
-def finish(cluster, workdir, producers, facts, members=(), problems=()):
-    """Stops the producers (and members, once they have processed every acknowledged record),
-    reads the topic back, runs every check, stops the cluster and compares the replicas; fails
-    with everything found, `problems` included."""
-    for p in producers:
-        p.stop()
-    result = read_back(cluster.bootstrap, TOPIC, PARTITIONS, workdir)
-    found, counts = analyse(producers, result, VALUE_SIZE)
-    problems = list(problems) + found
-    facts["counts"] = counts
-    if members:
-        try:
-            wait_until("group members processing every acknowledged record",
-                       lambda: consumers_caught_up(members, producers), 120)
-        except FaultError as e:
-            problems.append(str(e))
-        for m in members:
-            m.stop()
-        found, consumed = check_consumed(members, producers, result)
-        problems += found
-        facts["consumed"] = consumed
-    cluster.stop()
-    for p in range(PARTITIONS):
-        dirs = [cluster.data_dir(n) for n in NODES]
-        found, hw = compare_replicas(dirs, TOPIC, p)
-        facts.setdefault("checkpointed high watermarks", {})[p] = hw
-        problems += found + compare_bytes(dirs, TOPIC, p)[0]
-    (workdir / "facts.json").write_text(json.dumps(facts, indent=1))
-    print("fault facts:", json.dumps(facts))
-    logs = "\n".join("%s producer log: %s" % (p.kind, p.paths["log"]) for p in producers)
-    assert not problems, "%s\nfacts: %s\n%s" % ("\n".join(problems), json.dumps(facts), logs)
 
 
 def log_bytes(cluster, node, partition):
@@ -136,7 +95,7 @@ def test_an_isolated_leader_is_fenced_and_truncates_its_divergent_tail(cluster, 
         facts["truncations on the healed node (partition, log end, truncated to)"] = truncations
         missing = [] if any(p == "%s-0" % TOPIC and (end is None or end > to) for p, end, to in truncations) else [
             "node %d logged no truncation of the tail of %s-0 it appended while cut off" % (victim, TOPIC)]
-        finish(cluster, workdir, producers, facts, problems=missing)
+        finish(cluster, workdir, TOPIC, PARTITIONS, producers, facts, problems=missing)
     finally:
         for p in producers:
             p.kill()
@@ -191,7 +150,7 @@ def test_group_consumers_miss_no_acknowledged_record_when_the_leader_and_coordin
         wait_for_reports(producers, 500, 120, "after the restart")
         for m in members:
             m.check_alive()
-        finish(cluster, workdir, producers, facts, members)
+        finish(cluster, workdir, TOPIC, PARTITIONS, producers, facts, members)
     finally:
         for p in producers:
             p.kill()

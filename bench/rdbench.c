@@ -6,10 +6,11 @@
  *   rdbench loopback bytes=N                      TCP through 127.0.0.1, sender in a child process
  *   rdbench pagecache file=PATH bytes=N           buffered pwrite of 1 MiB chunks into a new file, no
  *                                                 sync: the kernel's CPU cost of the page-cache copy
- *   rdbench create   brokers=H:P topic=T partitions=N
+ *   rdbench create   brokers=H:P topic=T partitions=N [replication_factor=1] [T.<topic config>=<value> ...]
+ *   rdbench metadata brokers=H:P topic=T          one line per partition: leader, replicas, ISR
  *   rdbench produce  brokers=H:P topic=T partitions=N size=S [max_bytes=B] [max_seconds=D]
  *                    [acks=1|all] [idempotent=0|1] [rate=MSGS_PER_S] [linger_ms=5] [latency=0|1]
- *                    [X.<librdkafka property>=<value> ...]
+ *                    [events=PATH] [X.<librdkafka property>=<value> ...]
  *   rdbench consume  brokers=H:P topic=T partitions=N expect=RECORDS [idle_seconds=10]
  *                    [X.<librdkafka property>=<value> ...]
  *
@@ -21,7 +22,10 @@
  * report - first produce()). With rate=R the main thread sends one message every 1/R s (sleeping
  * with clock_nanosleep in between) while a second thread blocks in rd_kafka_poll(), so delivery
  * reports are served as soon as librdkafka has them. With latency=1 each message's latency is the
- * time from just before its produce() call to its delivery-report callback.
+ * time from just before its produce() call to its delivery-report callback. With events=PATH every
+ * delivery report is a line `<CLOCK_REALTIME ns> <partition> <offset> <broker id> <error code>` in
+ * PATH, written as it happens (for failover timelines). SIGTERM or SIGINT stops the sending; what was
+ * sent is still flushed and reported.
  *
  * consume: the legacy per-partition consumer (no group: Strom has no group coordinator yet), every
  * partition started at the beginning into one queue, read in batches until `expect` records.
@@ -203,8 +207,14 @@ static int create(void) {
         rd_kafka_conf_t *conf = base_conf();
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
         if (!rk) { fprintf(stderr, "rdbench: %s\n", err); return 1; }
-        rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(need("topic"), (int)arg_ll("partitions", 4), 1, err, sizeof err);
+        rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(need("topic"), (int)arg_ll("partitions", 4),
+                                                        (int)arg_ll("replication_factor", 1), err, sizeof err);
         if (!nt) { fprintf(stderr, "rdbench: %s\n", err); return 1; }
+        for (int i = 0; i < nargs; i++)
+                if (!strncmp(keys[i], "T.", 2) && rd_kafka_NewTopic_set_config(nt, keys[i] + 2, vals[i])) {
+                        fprintf(stderr, "rdbench: topic config %s=%s refused\n", keys[i] + 2, vals[i]);
+                        return 1;
+                }
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
         rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
         rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
@@ -233,6 +243,45 @@ static int create(void) {
         return rc;
 }
 
+/* ---- metadata ---------------------------------------------------------------------------- */
+
+static void print_ids(const char *name, const int32_t *ids, int n) {
+        printf(" %s=", name);
+        for (int i = 0; i < n; i++) printf("%s%" PRId32, i ? "," : "", ids[i]);
+}
+
+static int metadata(void) {
+        char err[512];
+        rd_kafka_conf_t *conf = base_conf();
+        set_overrides(conf);
+        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+        if (!rk) { fprintf(stderr, "rdbench: %s\n", err); return 1; }
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, need("topic"), NULL);
+        const struct rd_kafka_metadata *md;
+        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
+        int rc = 1;
+        if (e) {
+                fprintf(stderr, "rdbench: metadata: %s\n", rd_kafka_err2str(e));
+        } else if (md->topic_cnt != 1 || md->topics[0].err) {
+                fprintf(stderr, "rdbench: metadata: %s\n", md->topic_cnt ? rd_kafka_err2str(md->topics[0].err) : "no topic");
+        } else {
+                const rd_kafka_metadata_topic_t *t = &md->topics[0];
+                for (int i = 0; i < t->partition_cnt; i++) {
+                        const rd_kafka_metadata_partition_t *p = &t->partitions[i];
+                        printf("PARTITION partition=%" PRId32 " leader=%" PRId32 " error=%d", p->id, p->leader, p->err);
+                        print_ids("replicas", p->replicas, p->replica_cnt);
+                        print_ids("isr", p->isrs, p->isr_cnt);
+                        printf("\n");
+                }
+                printf("RESULT mode=metadata topic=%s partitions=%d brokers=%d\n", t->topic, t->partition_cnt, md->broker_cnt);
+                rc = 0;
+        }
+        if (!e) rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(rkt);
+        rd_kafka_destroy(rk);
+        return rc;
+}
+
 /* ---- produce ----------------------------------------------------------------------------- */
 
 static long long delivered, delivered_bytes, failed;
@@ -241,11 +290,23 @@ static int record_latency;
 static uint32_t *lat_us; /* one slot per message when measuring latency */
 static long long lat_n, lat_cap;
 static rd_kafka_resp_err_t first_error;
+static FILE *events; /* events=PATH: one line per delivery report */
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig) { (void)sig; stop_requested = 1; }
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         (void)rk; (void)opaque;
         uint64_t t = now_ns();
         last_dr_ns = t;
+        if (events) {
+                struct timespec wall;
+                clock_gettime(CLOCK_REALTIME, &wall);
+                fprintf(events, "%lld %" PRId32 " %" PRId64 " %" PRId32 " %d\n",
+                        (long long)wall.tv_sec * 1000000000ll + wall.tv_nsec, m->partition, m->offset,
+                        rd_kafka_message_broker_id(m), m->err);
+                fflush(events);
+        }
         if (m->err) {
                 if (!failed) first_error = m->err;
                 failed++;
@@ -285,6 +346,10 @@ static int produce(void) {
         long long max_msgs = max_bytes / size;
         record_latency = (int)arg_ll("latency", 0);
         const char *acks = arg("acks", "1");
+        const char *events_path = arg("events", NULL);
+        if (events_path && !(events = fopen(events_path, "w"))) { perror(events_path); return 1; }
+        signal(SIGTERM, request_stop);
+        signal(SIGINT, request_stop);
 
         rd_kafka_conf_t *conf = base_conf();
         set(conf, "acks", acks);
@@ -322,7 +387,7 @@ static int produce(void) {
         if (rate > 0) pthread_create(&poll_thread, NULL, poller, rk);
         while (sent < max_msgs) {
                 uint64_t t = now_ns();
-                if ((sent & 255) == 0 && t >= deadline) break;
+                if (stop_requested || ((sent & 255) == 0 && t >= deadline)) break;
                 if (rate > 0) {
                         uint64_t due = t0 + (uint64_t)(sent * interval_ns);
                         if (t < due) {
@@ -364,6 +429,7 @@ static int produce(void) {
         }
         printf("\n");
         if (failed) fprintf(stderr, "rdbench: %lld deliveries failed, first: %s\n", failed, rd_kafka_err2str(first_error));
+        if (events) fclose(events);
         rd_kafka_topic_destroy(rkt);
         rd_kafka_destroy(rk);
         return failed || delivered != sent ? 1 : 0;
@@ -438,7 +504,7 @@ static int consume(void) {
 
 int main(int argc, char **argv) {
         if (argc < 2) {
-                fprintf(stderr, "usage: rdbench loopback|create|produce|consume key=value ...\n");
+                fprintf(stderr, "usage: rdbench loopback|pagecache|create|metadata|produce|consume key=value ...\n");
                 return 2;
         }
         signal(SIGPIPE, SIG_IGN);
@@ -453,6 +519,7 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[1], "loopback")) return loopback();
         if (!strcmp(argv[1], "pagecache")) return pagecache();
         if (!strcmp(argv[1], "create")) return create();
+        if (!strcmp(argv[1], "metadata")) return metadata();
         if (!strcmp(argv[1], "produce")) return produce();
         if (!strcmp(argv[1], "consume")) return consume();
         fprintf(stderr, "rdbench: unknown mode %s\n", argv[1]);

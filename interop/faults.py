@@ -208,10 +208,10 @@ def moved_off(bootstrap, topic, victim):
     return d if ok else None
 
 
-def read_back(bootstrap, topic, partitions, workdir, tag="verify"):
+def read_back(bootstrap, topic, partitions, workdir, tag="verify", timeout=150):
     """Everything in the topic up to the high watermarks (confluent-kafka, values as digests)."""
     rc, result, log = CLIENTS["confluent-venv"].run(
-        "read", read_spec(bootstrap, topic, range(partitions), timeout=150, digest=True), workdir, tag)
+        "read", read_spec(bootstrap, topic, range(partitions), timeout=timeout, digest=True), workdir, tag)
     if result is None:
         raise FaultError("reading %s back: driver exited %s; its log:\n%s" % (topic, rc, log[-2000:]))
     return result

@@ -165,7 +165,9 @@ def main():
                 time.time() - t0, {p.kind: p.reports() for p in producers}))
         for p in producers:
             p.stop()
-        result = read_back(cluster.bootstrap, TOPIC, a.partitions, work)
+        # A long soak writes millions of records: the read-back's deadline grows with them (10,000 a second).
+        reports = sum(p.reports() for p in producers)
+        result = read_back(cluster.bootstrap, TOPIC, a.partitions, work, timeout=150 + reports // 10000)
         found, counts = analyse(producers, result, VALUE_SIZE)
         problems += found
         if members:

@@ -12,7 +12,8 @@ Client ports are fixed by compose.yaml (9092, 19092, 29092; controllers 9093, 19
 inter-broker 9094, 19094, 29094), so one Cluster runs at a time on a machine per compose file:
 $STROM_COMPOSE (or `compose`) names a port-shifted copy to run another beside it. The binary is
 $STROM_BIN (default .build/debug/strom, as for the single-broker fixtures); `overrides` are
-extra server.properties keys given to every node (`--override`).
+extra server.properties keys given to every node (`--override`), `node_overrides` ({N: {key:
+value}}) those of one node (after the shared ones), e.g. each node's broker.rack.
 
 Node N runs in a cgroup v2 of its own (scripts/cluster.sh's STROM_CLUSTER_CGROUP, here
 <cgroup2 mount>/strom-cluster-<first client port>/node-N), so that isolate(N) can tell its sockets
@@ -56,10 +57,11 @@ def _utc_now():
 
 
 class Cluster:
-    def __init__(self, directory, overrides=None, timeout=60, compose=None):
+    def __init__(self, directory, overrides=None, timeout=60, compose=None, node_overrides=None):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.overrides = dict(overrides or {})
+        self.node_overrides = {n: dict(v) for n, v in (node_overrides or {}).items()}
         self.timeout = timeout
         self.compose = Path(compose or os.environ.get("STROM_COMPOSE") or REPO / "docker" / "compose.yaml")
         self.problems = []
@@ -82,6 +84,8 @@ class Cluster:
             "STROM_CLUSTER_OVERRIDES": " ".join("%s=%s" % kv for kv in self.overrides.items()),
             "STROM_CLUSTER_CGROUP": str(self.cgroup) if self.cgroup else "",
         })
+        for n in NODES:
+            env["STROM_CLUSTER_NODE_OVERRIDES_%d" % n] = " ".join("%s=%s" % kv for kv in self.node_overrides.get(n, {}).items())
         return env
 
     def script(self, *args, check=True):

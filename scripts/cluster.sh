@@ -25,6 +25,7 @@
 # STROM_COMPOSE (default docker/compose.yaml), STROM_CLUSTER_DIR, STROM_CLUSTER_TIMEOUT (seconds to
 # wait for a node to answer, default 60), STROM_CLUSTER_STOP_TIMEOUT (default 30),
 # STROM_CLUSTER_OVERRIDES (extra `key=value` words, passed to every node as --override),
+# STROM_CLUSTER_NODE_OVERRIDES_N (the same, for node N only, after those: e.g. its broker.rack),
 # STROM_CLUSTER_CGROUP (a cgroup v2 directory: when set, node N runs in its child node-N, so a
 # firewall can tell its sockets apart with nftables' `socket cgroupv2`, as interop/cluster.py's
 # isolate does).
@@ -101,9 +102,10 @@ node_env_args() {
     while IFS= read -r line; do node_env+=("$line"); done < <(node_environment "$1")
 }
 
+# The --override arguments of node $1: STROM_CLUSTER_OVERRIDES, then STROM_CLUSTER_NODE_OVERRIDES_$1.
 override_args() {
-    local word
-    for word in ${STROM_CLUSTER_OVERRIDES:-}; do printf -- '--override\n%s\n' "$word"; done
+    local word own="STROM_CLUSTER_NODE_OVERRIDES_$1"
+    for word in ${STROM_CLUSTER_OVERRIDES:-} ${!own:-}; do printf -- '--override\n%s\n' "$word"; done
 }
 
 pid_of() {
@@ -141,7 +143,7 @@ start_node() {
     mkdir -p "$dir/$n"
     local -a extra=()
     local word
-    while IFS= read -r word; do extra+=("$word"); done < <(override_args)
+    while IFS= read -r word; do extra+=("$word"); done < <(override_args "$n")
     node_env_args "$n"
     env "${node_env[@]}" "$bin" print-config "${extra[@]}" >"$dir/$n/server.properties.new" \
         || die "node $n: its configuration is refused (above)"

@@ -201,6 +201,13 @@ extension ServerConfig {
         config.autoLeaderRebalanceEnable = try p.optionalBool("auto.leader.rebalance.enable") ?? true
         config.leaderImbalanceCheckIntervalSeconds = try p.optionalInt64("leader.imbalance.check.interval.seconds", range: 1...Int64.max / 1_000) ?? 300
         config.brokerRack = try p.optionalString("broker.rack")
+        if let name = try p.optionalString("replica.selector.class") {
+            guard let selector = ReplicaSelectorClass(rawValue: name) else {
+                throw ConfigError(key: "replica.selector.class",
+                                  "`\(name)` is not a replica selector Strom has (\(ReplicaSelectorClass.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            config.replicaSelectorClass = selector
+        }
         config.leaderImbalancePerBrokerPercentage = try p.optionalInt32("leader.imbalance.per.broker.percentage", range: 0...Int32.max) ?? 10
         if config.brokerHeartbeatIntervalMs >= config.brokerSessionTimeoutMs {
             throw ConfigError(key: "broker.heartbeat.interval.ms", "must be less than broker.session.timeout.ms")

@@ -103,6 +103,10 @@ public struct ServerConfig: Hashable, Sendable {
     public var leaderImbalancePerBrokerPercentage: Int32 = 10
     /// `broker.rack`: the rack this broker registers with; replicas of a partition go to different racks.
     public var brokerRack: String?
+    /// `replica.selector.class` (KIP-392): nil (Kafka's default) keeps consumers on the leaders; with
+    /// ``ReplicaSelectorClass/rackAware`` a leader sends a consumer with `client.rack` to a caught-up
+    /// follower in its rack.
+    public var replicaSelectorClass: ReplicaSelectorClass?
 
     /// Partition replication: `replica.lag.time.max.ms` (a follower not caught up for this long leaves
     /// the ISR), `replica.fetch.wait.max.ms`, `replica.fetch.min.bytes`, `replica.fetch.max.bytes` (per

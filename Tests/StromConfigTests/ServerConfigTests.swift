@@ -85,6 +85,22 @@ import Testing
         #expect(throws: ConfigError.self) { try parse(["unclean.leader.election.enable": "maybe"]) }
     }
 
+    @Test func replicaSelectorClassIsKafkasRackAwareSelectorOrNone() throws {
+        #expect(try parse([:]).replicaSelectorClass == nil)
+        #expect(try parse(["replica.selector.class": ""]).replicaSelectorClass == nil)
+        let set = try parse(["replica.selector.class": "org.apache.kafka.common.replica.RackAwareReplicaSelector"])
+        #expect(set.replicaSelectorClass == .rackAware && !set.ignoredKeys.contains("replica.selector.class"))
+        for unknown in ["com.example.NearestReplicaSelector", "RackAwareReplicaSelector"] {
+            do {
+                _ = try parse(["replica.selector.class": unknown])
+                Issue.record("\(unknown) was accepted")
+            } catch {
+                #expect(error.key == "replica.selector.class")
+                #expect(error.message.contains(unknown) && error.message.contains("org.apache.kafka.common.replica.RackAwareReplicaSelector"))
+            }
+        }
+    }
+
     @Test func controllerQuotaWindowKeysAreRead() throws {
         let defaults = try parse([:])
         #expect(defaults.controllerQuotaWindowNum == 11 && defaults.controllerQuotaWindowSizeSeconds == 1)

@@ -1,16 +1,18 @@
 import KafkaLog
 import KafkaMetadata
 import KafkaProtocol
-import KafkaReplication
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Fetch for consumers: whole batches from the one containing each fetch offset, up to the
-/// high watermark, within `max_bytes` and each partition's limit (the first partition with data
-/// always gets at least one whole batch, KIP-74). When fewer than `min_bytes` are ready it waits
-/// for appends until `max_wait_ms`. Topics by name (v4-12) or id (v13+); incremental fetch sessions
-/// (v7+, `FetchSessions`). Per-partition errors: OFFSET_OUT_OF_RANGE, UNKNOWN_TOPIC_OR_PARTITION,
-/// UNKNOWN_TOPIC_ID, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH.
+/// Fetch for consumers and followers: whole batches from the one containing each fetch offset, up to
+/// the high watermark (consumers) or log end offset (followers), within `max_bytes` and each partition's
+/// limit (the first partition with data always gets at least one whole batch, KIP-74; see `FetchReader`).
+/// When fewer than `min_bytes` are ready it waits for appends or a higher high watermark until
+/// `max_wait_ms`. Topics by name (v4-12) or id (v13+); incremental fetch sessions (v7+, `FetchSessions`).
+/// Consumers' Fetch v11+ may read from a follower, and a leader with `replica.selector.class` may send
+/// them to one (KIP-392, `PreferredReadReplica`). Per-partition errors: OFFSET_OUT_OF_RANGE,
+/// UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
+/// UNKNOWN_LEADER_EPOCH.
 ///
 /// Records of at least `spliceThreshold` bytes are not read: the response carries their file range
 /// and the server sends it with `sendfile` (see `RecordsSplicer`); smaller ones are cheaper to copy.
@@ -26,14 +28,6 @@ struct FetchHandler: SplicingRequestHandler {
     var spliceThreshold = 16 * 1024
 
     private typealias PartitionData = FetchResponse.FetchableTopicResponse.PartitionData
-
-    /// What one partition's read produced: the response entry (records null when they are in `slice`).
-    private struct PartitionRead {
-        var partition: FetchSessions.Partition
-        var data: PartitionData
-        var slice: LogFileRange?
-        var recordBytes: Int { slice?.length ?? data.records?.readableBytes ?? 0 }
-    }
 
     func handle(_ request: FetchRequest, context: RequestContext) async -> FetchResponse? {
         guard let spliced = await handleSpliced(request, context: context) else { return nil }
@@ -80,17 +74,20 @@ struct FetchHandler: SplicingRequestHandler {
             return nil
         }
 
-        let follower = Self.follower(of: request, version: v)
+        let fetcher = Self.fetcher(of: request, version: v, listenerName: context.listenerName)
+        let reader = FetchReader(replicas: replicas, nodeID: nodeID, spliceThreshold: spliceThreshold)
         let clock = replicas.clock
         let deadline = clock.nowMs() + Int64(max(0, request.maxWaitMs))
-        var results: [PartitionRead]
+        var results: [FetchReader.PartitionRead]
         while true {
             let generation = replicas.appended.generation
-            results = read(partitions, image: metadata.image, maxBytes: Int(request.maxBytes), isolationLevel: request.isolationLevel,
-                           follower: follower)
+            results = reader.read(partitions, image: metadata.image, maxBytes: Int(request.maxBytes), isolationLevel: request.isolationLevel,
+                                  fetcher: fetcher)
             let bytes = results.reduce(0) { $0 + $1.recordBytes }
             let hasError = results.contains { $0.data.errorCode != 0 } || !unknownIDs.isEmpty
-            if bytes >= Int(request.minBytes) || hasError || clock.nowMs() >= deadline || request.maxWaitMs <= 0
+            // As in Kafka, a consumer sent to another replica hears of it at once.
+            let redirected = results.contains { $0.data.preferredReadReplica >= 0 }
+            if bytes >= Int(request.minBytes) || hasError || redirected || clock.nowMs() >= deadline || request.maxWaitMs <= 0
                 || replicas.isShuttingDown { break }
             await replicas.appended.wait(since: generation, timeoutMs: deadline - clock.nowMs())
         }
@@ -101,7 +98,7 @@ struct FetchHandler: SplicingRequestHandler {
         for read in results {
             let (p, data) = (read.partition, read.data)
             if incremental {
-                let news = data.errorCode != 0 || read.recordBytes > 0
+                let news = data.errorCode != 0 || read.recordBytes > 0 || data.preferredReadReplica >= 0
                     || data.highWatermark != p.lastHighWatermark || data.logStartOffset != p.lastLogStartOffset
                 if !news { continue }
             }
@@ -146,95 +143,11 @@ struct FetchHandler: SplicingRequestHandler {
         return out
     }
 
-    /// The follower a Fetch comes from (its replica id and broker epoch), or nil for a consumer:
-    /// `ReplicaState` from v15, `ReplicaId` before.
-    static func follower(of request: FetchRequest, version: Int16) -> (id: Int32, brokerEpoch: Int64)? {
+    /// Who sends `request`: a follower (its replica id and broker epoch: `ReplicaState` from v15,
+    /// `ReplicaId` before), else a consumer, with its rack and listener from v11 (KIP-392).
+    static func fetcher(of request: FetchRequest, version: Int16, listenerName: String) -> Fetcher {
         let id = version >= 15 ? request.replicaState.replicaID : request.replicaID
-        guard id >= 0 else { return nil }
-        return (id, version >= 15 ? request.replicaState.replicaEpoch : -1)
-    }
-
-    private func read(_ partitions: [FetchSessions.Partition], image: MetadataImage, maxBytes: Int, isolationLevel: Int8,
-                      follower: (id: Int32, brokerEpoch: Int64)?) -> [PartitionRead] {
-        var remaining = max(0, maxBytes)
-        var first = true
-        return partitions.map { p in
-            var data = PartitionData(partitionIndex: p.topicPartition.partition, highWatermark: -1, records: ByteBuffer())
-            data.abortedTransactions = isolationLevel == 1 ? [] : nil
-            var slice: LogFileRange?
-            func fail(_ code: ErrorCode) -> PartitionRead {
-                data.errorCode = code.rawValue
-                return PartitionRead(partition: p, data: data, slice: nil)
-            }
-            let replica: Partition
-            switch replicas.leader(of: p.topicPartition, image: image, nodeID: nodeID, currentLeaderEpoch: p.currentLeaderEpoch) {
-            case let .success(leader):
-                replica = leader.replica
-                // A replica fetch from a broker that is not assigned this partition.
-                if let follower, !leader.registration.replicas.contains(follower.id) { return fail(.notLeaderOrFollower) }
-            case let .failure(code): return fail(code)
-            }
-            do {
-                let limit = min(Int(max(0, p.maxBytes)), remaining)
-                let now = replicas.clock.nowMs()
-                let leaderEpoch = replica.leaderEpoch
-                let outcome = try replica.withLog { log -> (fetched: FetchData?, diverging: (Int32, Int64)?, logEndOffset: Int64) in
-                    // KIP-320: a fetcher whose last fetched epoch ends before its fetch offset here (or that
-                    // epoch is newer than any here) diverged; it is told where that epoch ends instead.
-                    if p.lastFetchedEpoch >= 0 {
-                        switch LeaderFetchCheck.check(
-                            currentLeaderEpoch: nil, lastFetchedEpoch: p.lastFetchedEpoch, fetchOffset: p.fetchOffset,
-                            leaderEpoch: leaderEpoch, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset,
-                            endOffsetForEpoch: { let e = log.endOffset(forLeaderEpoch: $0); return EpochEndOffset(leaderEpoch: e.leaderEpoch, endOffset: e.endOffset) }
-                        ) {
-                        case .read: break
-                        case let .divergingEpoch(end): return (nil, (end.leaderEpoch, end.endOffset), log.logEndOffset)
-                        case .error: throw LogError.offsetOutOfRange(offset: p.fetchOffset, validRange: log.logStartOffset...log.logEndOffset)
-                        }
-                    }
-                    // Followers read up to the log end offset, consumers up to the high watermark.
-                    let fetched = try log.read(fetchOffset: p.fetchOffset, maxBytes: limit, minOneBatch: first,
-                                               upperBound: follower == nil ? log.highWatermark : nil)
-                    return (fetched, nil, log.logEndOffset)
-                }
-                if let (epoch, endOffset) = outcome.diverging {
-                    let snapshot = replica.withLog { ($0.highWatermark, $0.logStartOffset) }
-                    data.highWatermark = snapshot.0
-                    data.lastStableOffset = snapshot.0
-                    data.logStartOffset = snapshot.1
-                    data.divergingEpoch = .init(epoch: epoch, endOffset: endOffset)
-                    return PartitionRead(partition: p, data: data, slice: nil)
-                }
-                let fetched = outcome.fetched!
-                if let follower {
-                    replica.recordFollowerFetch(replicaID: follower.id, brokerEpoch: follower.brokerEpoch, fetchOffset: p.fetchOffset,
-                                                logStartOffset: p.logStartOffset, leaderLogEndOffset: outcome.logEndOffset, now: now)
-                }
-                // A follower's fetch may just have moved the high watermark: it learns the new one at once.
-                let highWatermark = follower == nil ? fetched.highWatermark : replica.highWatermark
-                data.highWatermark = highWatermark
-                data.lastStableOffset = highWatermark
-                data.logStartOffset = fetched.logStartOffset
-                if let range = fetched.records {
-                    if range.length >= spliceThreshold {
-                        slice = range
-                        data.records = nil
-                    } else {
-                        data.records = try range.readBytes()
-                    }
-                    remaining = max(0, remaining - range.length)
-                    first = false
-                }
-            } catch let error as LogError {
-                let snapshot = replica.withLog { ($0.highWatermark, $0.logStartOffset) }
-                data.highWatermark = snapshot.0
-                data.lastStableOffset = snapshot.0
-                data.logStartOffset = snapshot.1
-                return fail(error.errorCode)
-            } catch {
-                return fail(.unknownServerError)
-            }
-            return PartitionRead(partition: p, data: data, slice: slice)
-        }
+        if id >= 0 { return .follower(id: id, brokerEpoch: version >= 15 ? request.replicaState.replicaEpoch : -1) }
+        return .consumer(version >= 11 ? .init(rackID: request.rackID, listenerName: listenerName) : nil)
     }
 }

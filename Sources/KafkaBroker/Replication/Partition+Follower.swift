@@ -44,12 +44,16 @@ extension Partition {
     }
 
     /// A follower's high watermark, as `FollowerFetchState.appended` computes it from the leader's; it
-    /// never moves back here (only truncation lowers it).
+    /// never moves back here (only truncation lowers it). When it rises, fetches waiting for records wake
+    /// (consumers may read from followers, KIP-392, up to this high watermark), as on a leader.
     func updateFollowerHighWatermark(_ leaderHighWatermark: Int64) {
-        withLog { log in
+        let advanced = withLog { log -> Bool in
             let candidate = min(leaderHighWatermark, log.logEndOffset)
-            if candidate > log.highWatermark { log.updateHighWatermark(candidate) }
+            guard candidate > log.highWatermark else { return false }
+            log.updateHighWatermark(candidate)
+            return true
         }
+        if advanced { hooks.highWatermarkAdvanced() }
     }
 
     /// Truncates this follower's log to `offset` (a diverging epoch, or an out-of-range fetch offset),

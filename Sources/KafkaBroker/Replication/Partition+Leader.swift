@@ -33,6 +33,13 @@ extension Partition {
         }
     }
 
+    /// The follower a consumer in `clientRack` fetching at `fetchOffset` should read from instead of this
+    /// leader (KIP-392, ``KafkaReplication/PartitionLeaderState/preferredReadReplica(clientRack:fetchOffset:racks:now:)``);
+    /// nil when it should read here, and always when this node does not lead.
+    func preferredReadReplica(clientRack: String, fetchOffset: Int64, racks: [Int32: String], now: Int64) -> Int32? {
+        lock.withLock { leaderState?.preferredReadReplica(clientRack: clientRack, fetchOffset: fetchOffset, racks: racks, now: now) }
+    }
+
     /// A copy of the leader state, for reports and tests.
     var leaderStateSnapshot: PartitionLeaderState? { lock.withLock { leaderState } }
 

@@ -146,8 +146,9 @@ public actor MetadataService {
     // MARK: this broker's lifecycle
 
     /// Registers this broker with the active controller and returns once it is registered and
-    /// unfenced; heartbeats continue in the background.
-    public func startBrokerLifecycle(endpoints: [BrokerRegistration.Endpoint]) async throws {
+    /// unfenced; heartbeats continue in the background. `previousBrokerEpoch` is the broker epoch this
+    /// node wrote at its last clean shutdown, -1 when the last one was not clean (`CleanShutdownFile`).
+    public func startBrokerLifecycle(endpoints: [BrokerRegistration.Endpoint], previousBrokerEpoch: Int64 = -1) async throws {
         let lifecycle = BrokerLifecycleManager(
             nodeID: nodeID, clusterID: clusterID, heartbeatIntervalMs: config.brokerHeartbeatIntervalMs, rack: config.brokerRack,
             client: controllerClient,
@@ -155,7 +156,7 @@ public actor MetadataService {
             local: .init(register: { await self.handleBrokerRegistration($0) }, heartbeat: { await self.handleBrokerHeartbeat($0) }),
             clock: clock, logger: logger)
         self.lifecycle = lifecycle
-        try await lifecycle.start(endpoints: endpoints)
+        try await lifecycle.start(endpoints: endpoints, previousBrokerEpoch: previousBrokerEpoch)
     }
 
     /// This broker's registration epoch, -1 until the controller accepted it.

@@ -246,19 +246,23 @@ public final class ReplicaManager: @unchecked Sendable {
     }
 
     /// Flushes and closes every log, leaving clean-shutdown markers, then writes the log directories'
-    /// checkpoint files.
-    public func shutdown() {
+    /// checkpoint files. Returns whether every log closed (all its records flushed).
+    @discardableResult
+    public func shutdown() -> Bool {
         let all = lock.withLock { () -> [Partition] in
             defer { replicas = [:] }
             return Array(replicas.values)
         }
+        var closed = true
         for replica in all {
             do {
                 try replica.withLog { try $0.close() }
             } catch {
+                closed = false
                 logger.error("could not close partition log", metadata: ["kafka.partition": "\(replica.topicPartition)", "error": "\(error)"])
             }
         }
         writeCheckpoints(LogDirectoryCheckpoints.Kind.allCases, of: all)
+        return closed
     }
 }

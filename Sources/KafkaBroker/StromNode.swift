@@ -66,6 +66,8 @@ public final class StromNode: Sendable {
             // Directories added to log.dirs later are formatted into the same cluster.
             try MetaProperties.format(config: config, clusterID: clusterID!)
         }
+        // Removed now, so that a crash from here on reads as the unclean shutdown it is.
+        let previousBrokerEpoch = CleanShutdownFile.takePreviousBrokerEpoch(logDirs: config.logDirs, logger: logger)
 
         let metadataLog = try MetadataRaftLog(logDirectory: config.logDirs[0], logger: logger, now: clock.nowMs())
         // One set of connections to the other nodes' controller listeners, for the quorum and for requests.
@@ -143,7 +145,7 @@ public final class StromNode: Sendable {
             BrokerRegistration.Endpoint(listenerName: l.name, host: l.host.isEmpty ? "127.0.0.1" : l.host,
                                         port: UInt16(l.port == 0 ? bound[l.name] ?? 0 : l.port))
         }
-        try await metadata.startBrokerLifecycle(endpoints: endpoints)
+        try await metadata.startBrokerLifecycle(endpoints: endpoints, previousBrokerEpoch: previousBrokerEpoch)
         await startGroupCoordinator(groups, offsetsTopic: offsetsTopic, config: config, metadata: metadata)
 
         let node = StromNode(config: config, metadata: metadata, quorum: quorum, replicas: replicas, groups: groups, boundPorts: bound,
@@ -279,8 +281,10 @@ public final class StromNode: Sendable {
     }
 
     /// Stops the listeners, closes connections (waking long-polling fetches), waits for the request
-    /// loops to end, then flushes and closes every log (clean-shutdown markers included).
+    /// loops to end, then flushes and closes every log (clean-shutdown markers included) and, when all
+    /// closed, writes the broker epoch into each log directory's clean-shutdown file (`CleanShutdownFile`).
     public func shutdown() async {
+        let brokerEpoch = await metadata.brokerEpoch
         // Fenced first, so clients move away from this node's partitions at once.
         await metadata.stopBrokerLifecycle()
         duties.withLockedValue { $0?.cancel() }
@@ -296,8 +300,15 @@ public final class StromNode: Sendable {
         await replicas.stopReplication()
         await metadata.stop()
         await groups.stop()
-        replicas.shutdown()
+        let logsClosed = replicas.shutdown()
         await replicas.io.shutdown()
+        if logsClosed, brokerEpoch >= 0 {
+            do {
+                try CleanShutdownFile.write(brokerEpoch: brokerEpoch, logDirs: config.logDirs)
+            } catch {
+                logger.error("could not write the clean-shutdown file", metadata: ["error": "\(error)"])
+            }
+        }
         do { try metadataLog.close() } catch { logger.error("could not close the metadata log", metadata: ["error": "\(error)"]) }
         for lock in locks { lock.release() }
         logger.info("strom stopped")

@@ -54,11 +54,12 @@ public enum AlterPartition {
                 var builder = PartitionChangeBuilder(partition: registration, topicID: topic.id, partitionID: data.partitionIndex,
                                                      isAcceptableLeader: working.current.isAcceptableLeader)
                 builder.election = unclean.onlineElection(topic: topic.name, image: working.current)
+                builder.followELR(topic: topic.name, image: working.current, defaults: unclean)
                 builder.targetISR = newISR.map(\.brokerID)
                 builder.targetLeaderRecoveryState = data.leaderRecoveryState
                 if let change = builder.build() {
                     try? working.replay(change)
-                    records.append(MetadataRecordAndVersion(change, version: 0))
+                    records.append(MetadataRecordAndVersion(change, version: change.lowestVersion))
                     registration = registration.applying(change)
                     if change.leader != request.brokerID && change.leader != -2 {
                         let code: ErrorCode = version >= 2 ? .newLeaderElected : .fencedLeaderEpoch

@@ -34,7 +34,7 @@ public enum AlterPartitionReassignments {
                 switch change(topic: topic.name, target: target, image: working.current, unclean: unclean) {
                 case let .success(record?):
                     try? working.replay(record)
-                    records.append(MetadataRecordAndVersion(record, version: 0))
+                    records.append(MetadataRecordAndVersion(record, version: record.lowestVersion))
                 case .success(nil):
                     break
                 case let .failure(failure):
@@ -64,6 +64,7 @@ public enum AlterPartitionReassignments {
         }
         var builder = PartitionChangeBuilder(partition: partition, topicID: topic.id, partitionID: target.partitionIndex,
                                              isAcceptableLeader: image.isAcceptableLeader)
+        builder.followELR(topic: name, image: image, defaults: unclean)
         guard let replicas = target.replicas else {
             guard ReassignmentReplicas(partition).isInProgress else {
                 return .failure(Failure(code: .noReassignmentInProgress, message: nil))

@@ -9,25 +9,27 @@ import KafkaProtocol
 /// in its registration, leading nothing once its leaderships moved) and SHUTDOWN_NOW (fenced, told
 /// `shouldShutDown`). Invariants: a broker registers fenced and is unfenced by a heartbeat only once it
 /// has replayed the metadata up to its own registration; a fenced broker, or one in controlled
-/// shutdown, leads nothing and is in no ISR it is not the last member of (`LeaderAndISRUpdates`); an
-/// unfenced broker leads again the leaderless partitions whose ISR holds it.
+/// shutdown, leads nothing and is in no ISR (without the ELR: none it is not the last member of;
+/// `LeaderAndISRUpdates`); an unfenced broker leads again the leaderless partitions whose ISR, or
+/// whose ELR when the ISR is empty, holds it (or whose last known leader it is).
 public enum BrokerLifecycle {
     /// The metadata.version Strom writes and the range it supports (Kafka 3.9's 3.9-IV0 is 21).
     public static let metadataVersion: Int16 = 21
     public static let supportedMetadataVersions: ClosedRange<Int16> = 7...21
 
     /// BrokerRegistration: a RegisterBrokerRecord (fenced) whose offset becomes the broker epoch.
-    /// `nextOffset` is where the first record will land; the registration record is written last.
+    /// `nextOffset` is where the first record will land; the registration record is written last. The
+    /// first registration the controller handles without them also finalizes metadata.version and
+    /// `eligible.leader.replicas.version` (`EligibleLeaderReplicas`).
     ///
-    /// A new incarnation replacing a registered one (a broker that restarted without shutting down
-    /// cleanly) first takes the old one out of every ISR and leadership, as fencing it would: its log may
-    /// have lost what it had not flushed, so it must not lead, nor count as in sync, until it caught up
-    /// again. (Kafka refuses such a registration until the old session expired and fenced it; the state
-    /// reached is the same, without the wait.) As there, the last member of an ISR keeps its place, and
-    /// leads again once unfenced, whether or not the request's PreviousBrokerEpoch says it shut down
-    /// cleanly: Kafka 3.9 removes a broker back from an unclean shutdown even from the last place only
-    /// from the metadata.version with eligible leader replicas on (KIP-966; its
-    /// `handleBrokerUncleanShutdown` does nothing before), which Strom does not write.
+    /// A new incarnation replacing a registered one first takes the old one out of every ISR and
+    /// leadership, as fencing it would (Kafka refuses such a registration until the old session expired
+    /// and fenced it; the state reached is the same, without the wait). It shut down cleanly when its
+    /// PreviousBrokerEpoch (KIP-966; -1 before v2) is the registered broker epoch: it wrote that epoch at
+    /// its clean shutdown, after flushing every log. Otherwise, with the ELR on, it also leaves every
+    /// ELR, and the ISR even as its last member (Kafka's `handleBrokerUncleanShutdown`): its log may have
+    /// lost what it had not flushed, so it must not lead, nor count as in sync or eligible, until it
+    /// caught up again. Without the ELR the last member of an ISR keeps its place, as in Kafka 3.9.
     public static func register(_ request: BrokerRegistrationRequest, image: MetadataImage, clusterID: String,
                                 nextOffset: Int64, unclean: UncleanLeaderElection) -> ControllerResult<BrokerRegistrationResponse> {
         var response = BrokerRegistrationResponse()
@@ -54,12 +56,19 @@ public enum BrokerLifecycle {
             return ControllerResult(response: response)
         }
         var records: [MetadataRecordAndVersion] = []
-        if image.features["metadata.version"] == nil {
-            records.append(MetadataRecordAndVersion(FeatureLevelRecord(name: "metadata.version", featureLevel: metadataVersion), version: 0))
+        var working = MetadataDelta(base: image)
+        for (name, level) in [("metadata.version", metadataVersion), (EligibleLeaderReplicas.featureName, EligibleLeaderReplicas.featureLevel)]
+        where image.features[name] == nil {
+            let record = MetadataRecordAndVersion(FeatureLevelRecord(name: name, featureLevel: level), version: 0)
+            try? working.replay(record.record)
+            records.append(record)
         }
-        if image.brokers[request.brokerID] != nil {
-            records += LeaderAndISRUpdates.generate(image: image, unclean: unclean, removing: request.brokerID) {
-                $0.isr.contains(request.brokerID) || $0.leader == request.brokerID
+        if let existing = image.brokers[request.brokerID] {
+            let id = request.brokerID, current = working.current
+            let uncleanShutdown = request.previousBrokerEpoch != existing.epoch && EligibleLeaderReplicas.isEnabled(current)
+            records += LeaderAndISRUpdates.generate(image: current, unclean: unclean, removing: id,
+                                                    uncleanShutdown: uncleanShutdown ? id : nil) {
+                $0.isr.contains(id) || $0.leader == id || (uncleanShutdown && $0.elr.contains(id))
             }
         }
         let epoch = nextOffset + Int64(records.count)
@@ -149,8 +158,9 @@ public enum BrokerLifecycle {
         image.topicsByID.values.contains { $0.partitions.values.contains { $0.leader == broker } }
     }
 
-    /// Fences `broker`: every partition whose ISR holds it loses it (unless it is the last member) and
-    /// gets a new leader where it led; then its registration change.
+    /// Fences `broker`: every partition whose ISR holds it loses it (to the ELR when the ISR falls below
+    /// min.insync.replicas; without the ELR, unless it is the last member) and gets a new leader where it
+    /// led; then its registration change. An ELR keeps it: fenced, it is just not electable.
     public static func fence(_ broker: BrokerRegistration, image: MetadataImage, unclean: UncleanLeaderElection) -> [MetadataRecordAndVersion] {
         LeaderAndISRUpdates.generate(image: image, unclean: unclean, removing: broker.id) {
             $0.isr.contains(broker.id) || $0.leader == broker.id
@@ -158,16 +168,17 @@ public enum BrokerLifecycle {
     }
 
     /// Unfences `broker`: its registration change, then it leads every leaderless partition whose ISR
-    /// holds it (the first such replica in replica order), and, where the topic allows unclean election,
-    /// every leaderless partition it is a replica of whose ISR has no one else to elect.
+    /// holds it, or whose ELR does when the ISR is empty (the first such replica in replica order), or
+    /// whose last known leader it is when both are empty; and, where the topic allows unclean election,
+    /// every leaderless partition it is a replica of with no one else to elect.
     public static func unfence(_ broker: BrokerRegistration, image: MetadataImage, unclean: UncleanLeaderElection) -> [MetadataRecordAndVersion] {
         [MetadataRecordAndVersion(BrokerRegistrationChangeRecord(brokerID: broker.id, brokerEpoch: broker.epoch, fenced: -1), version: 0)]
             + LeaderAndISRUpdates.generate(image: image, unclean: unclean, adding: broker.id) { !$0.hasLeader }
     }
 
     /// Controlled shutdown begins: the registration is marked (unless it is already), then every
-    /// partition whose ISR holds `broker` loses it (unless it is the last member) and gets another
-    /// leader where it led, or none when no other ISR member may lead.
+    /// partition whose ISR holds `broker` loses it (as in `fence`) and gets another leader where it led,
+    /// or none when no other ISR member may lead.
     public static func enterControlledShutdown(_ broker: BrokerRegistration, image: MetadataImage,
                                                unclean: UncleanLeaderElection) -> [MetadataRecordAndVersion] {
         var records: [MetadataRecordAndVersion] = []

@@ -35,7 +35,7 @@ public enum ElectLeaders {
             let (code, message, change) = electLeader(topic: topic, partition: partition, election: election, image: working.current)
             if let change {
                 try? working.replay(change)
-                records.append(MetadataRecordAndVersion(change, version: 0))
+                records.append(MetadataRecordAndVersion(change, version: change.lowestVersion))
             }
             return (code, message)
         }
@@ -73,6 +73,8 @@ public enum ElectLeaders {
         var builder = PartitionChangeBuilder(partition: registration, topicID: t.id, partitionID: partition,
                                              isAcceptableLeader: image.isAcceptableLeader)
         builder.election = election
+        // The ISR stays (or an unclean election replaces it): the ELR is used, not recomputed.
+        builder.eligibleLeaderReplicasEnabled = EligibleLeaderReplicas.isEnabled(image)
         guard let change = builder.build() else {
             return election == .preferred
                 ? (.preferredLeaderNotAvailable, "The preferred leader was not available.", nil)
@@ -91,7 +93,7 @@ public enum ElectLeaders {
             for p in topic.partitionIndexes where !topic.partitions[p]!.hasLeader {
                 guard records.count < maxElections else { return records }
                 if case let (_, _, change?) = electLeader(topic: name, partition: p, election: .unclean, image: image) {
-                    records.append(MetadataRecordAndVersion(change, version: 0))
+                    records.append(MetadataRecordAndVersion(change, version: change.lowestVersion))
                 }
             }
         }

@@ -4,7 +4,10 @@ import KafkaProtocol
 /// IncrementalAlterConfigs for topics: SET (0), DELETE (1), APPEND (2) and SUBTRACT (3, list
 /// keys only) become ConfigRecords. All of a resource's changes are checked before any is
 /// recorded, so one bad key leaves the topic untouched. Broker resources are static in Strom
-/// (server.properties) and are refused with INVALID_REQUEST.
+/// (server.properties) and are refused with INVALID_REQUEST. A change to a topic's
+/// min.insync.replicas (even to the same value, as Kafka) empties the eligible leader replicas and last
+/// known ELR of its partitions: they were kept against the old minimum, under which the high watermark
+/// stood still; under a lower one it may have moved past them.
 public enum IncrementalAlterConfigs {
     public static func handle(_ request: IncrementalAlterConfigsRequest, image: MetadataImage) -> ControllerResult<IncrementalAlterConfigsResponse> {
         var response = IncrementalAlterConfigsResponse()
@@ -21,6 +24,9 @@ public enum IncrementalAlterConfigs {
                     records += changes.map {
                         MetadataRecordAndVersion(ConfigRecord(resourceType: resource.resourceType, resourceName: resource.resourceName,
                                                               name: $0.name, value: $0.value), version: 0)
+                    }
+                    if changes.contains(where: { $0.name == "min.insync.replicas" }) {
+                        records += clearingELR(topic: resource.resourceName, image: image)
                     }
                 }
             }
@@ -77,5 +83,16 @@ public enum IncrementalAlterConfigs {
             changes.append((c.name, newValue))
         }
         return .success(changes)
+    }
+
+    /// PartitionChangeRecords emptying the ELR and LastKnownElr of `topic`'s partitions that have any.
+    static func clearingELR(topic name: String, image: MetadataImage) -> [MetadataRecordAndVersion] {
+        guard let topic = image.topic(named: name) else { return [] }
+        return topic.partitionIndexes.compactMap { index in
+            let partition = topic.partitions[index]!
+            guard !partition.elr.isEmpty || !partition.lastKnownElr.isEmpty else { return nil }
+            let change = PartitionChangeRecord(partitionID: index, topicID: topic.id, eligibleLeaderReplicas: [], lastKnownElr: [])
+            return MetadataRecordAndVersion(change, version: change.lowestVersion)
+        }
     }
 }

@@ -37,7 +37,8 @@ public enum LeaderRebalance {
                 var builder = PartitionChangeBuilder(partition: topic.partitions[p]!, topicID: topic.id, partitionID: p,
                                                      isAcceptableLeader: image.isAcceptableLeader)
                 builder.election = .preferred
-                if let change = builder.build() { records.append(MetadataRecordAndVersion(change, version: 0)) }
+                builder.eligibleLeaderReplicasEnabled = EligibleLeaderReplicas.isEnabled(image)
+                if let change = builder.build() { records.append(MetadataRecordAndVersion(change, version: change.lowestVersion)) }
             }
         }
         return records

@@ -23,7 +23,8 @@ extension MetadataImage {
             guard let topic = topic(named: name) else { continue }
             out.append(MetadataRecordAndVersion(TopicRecord(name: topic.name, topicID: topic.id), version: 0))
             for index in topic.partitionIndexes {
-                out.append(MetadataRecordAndVersion(topic.partitions[index]!.record(topicID: topic.id, partition: index), version: 0))
+                let record = topic.partitions[index]!.record(topicID: topic.id, partition: index)
+                out.append(MetadataRecordAndVersion(record, version: record.lowestVersion))
             }
         }
         for resource in configs.keys.sorted(by: { ($0.type, $0.name) < ($1.type, $1.name) }) {

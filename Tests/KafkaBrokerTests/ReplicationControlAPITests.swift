@@ -60,7 +60,8 @@ import Testing
         stale.brokerEpoch = epoch - 1
         #expect(try await controller.send(stale, version: 3).errorCode == ErrorCode.staleBrokerEpoch.rawValue)
 
-        // Broker 2 asks to be fenced: partition 0 (ISR [2]) has no one left to lead, partition 1 loses it from its ISR.
+        // Broker 2 asks to be fenced: partition 0 (ISR [2]) has no one left to lead (its ISR empties into the
+        // eligible leader replicas, KIP-966), partition 1 loses it from its ISR.
         let fenced = try await controller.send(BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: epoch,
                                                                       currentMetadataOffset: broker.metadata.image.provenance.offset, wantFence: true),
                                                version: 1)
@@ -68,7 +69,8 @@ import Testing
         meta = try await client.send(MetadataRequest(topics: [.init(name: "r")]), version: 12)
         partitions = try #require(meta.topics.first?.partitions).sorted { $0.partitionIndex < $1.partitionIndex }
         #expect(partitions[0].errorCode == ErrorCode.leaderNotAvailable.rawValue && partitions[0].leaderID == -1)
-        #expect(partitions[0].isrNodes == [2] && partitions[0].offlineReplicas == [2] && partitions[0].leaderEpoch == 1)
+        #expect(partitions[0].isrNodes == [] && partitions[0].offlineReplicas == [2] && partitions[0].leaderEpoch == 1)
+        #expect(broker.metadata.image.topic(named: "r")?.partitions[0]?.elr == [2])
         #expect(partitions[1].leaderID == 1 && partitions[1].isrNodes == [1] && partitions[1].offlineReplicas == [2])
 
         // Elections from a client: preferred has nothing to do; unclean brings partition 0 back on broker 1.

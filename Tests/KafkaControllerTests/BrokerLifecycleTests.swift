@@ -27,18 +27,22 @@ import Testing
     @Test func registrationIsFencedAtItsOffsetAndUnfencedOnceCaughtUp() throws {
         let result = BrokerLifecycle.register(registration(2), image: .empty, clusterID: "cluster", nextOffset: 10, unclean: clean)
         #expect(result.response.errorCode == 0)
-        // metadata.version comes first on an empty log, so the registration is the second record.
-        #expect(result.records.count == 2 && result.response.brokerEpoch == 11)
+        // metadata.version and eligible.leader.replicas.version come first on an empty log, so the
+        // registration is the third record.
+        #expect(result.records.count == 3 && result.response.brokerEpoch == 12)
+        let features = result.records.prefix(2).compactMap { $0.record as? FeatureLevelRecord }
+        #expect(features.map(\.name) == ["metadata.version", EligibleLeaderReplicas.featureName])
         var image = try replay(result.records, on: .empty)
-        #expect(image.brokers[2]?.fenced == true && image.brokers[2]?.epoch == 11)
+        #expect(image.brokers[2]?.fenced == true && image.brokers[2]?.epoch == 12)
+        #expect(EligibleLeaderReplicas.isEnabled(image))
         // A retry of the same incarnation keeps the epoch and writes nothing.
         let retry = BrokerLifecycle.register(registration(2), image: image, clusterID: "cluster", nextOffset: 30, unclean: clean)
-        #expect(retry.records.isEmpty && retry.response.brokerEpoch == 11)
+        #expect(retry.records.isEmpty && retry.response.brokerEpoch == 12)
 
-        var heartbeat = BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: 11, currentMetadataOffset: 10)
+        var heartbeat = BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: 12, currentMetadataOffset: 11)
         let early = BrokerLifecycle.heartbeat(heartbeat, image: image, unclean: clean, sessions: BrokerSessions())
         #expect(early.records.isEmpty && early.response.isFenced && !early.response.isCaughtUp)
-        heartbeat.currentMetadataOffset = 11
+        heartbeat.currentMetadataOffset = 12
         let caughtUp = BrokerLifecycle.heartbeat(heartbeat, image: image, unclean: clean, sessions: BrokerSessions())
         #expect(!caughtUp.response.isFenced && caughtUp.response.isCaughtUp)
         image = try replay(caughtUp.records, on: image)
@@ -71,12 +75,13 @@ import Testing
         image = try replay(BrokerLifecycle.fence(image.brokers[1]!, image: image, unclean: clean), on: image)
         #expect(image.brokers[1]?.fenced == true)
         #expect(image.topic(named: "t")?.partitions.values.map(\.leader) == [-1, -1])
-        // The ISR keeps its last member: the one replica known to hold every record.
-        #expect(image.topic(named: "t")?.partitions.values.allSatisfy { $0.isr == [1] } == true)
+        // The ISR empties into the ELR (the ELR is on from the first registration): its last member is
+        // the one replica known to hold every record.
+        #expect(image.topic(named: "t")?.partitions.values.allSatisfy { $0.isr.isEmpty && $0.elr == [1] && $0.lastKnownElr == [1] } == true)
         image = try replay(BrokerLifecycle.unfence(image.brokers[1]!, image: image, unclean: clean), on: image)
         #expect(image.brokers[1]?.fenced == false)
         let partitions = try #require(image.topic(named: "t")?.partitions)
-        #expect(partitions.values.allSatisfy { $0.leader == 1 && $0.leaderEpoch == 2 })
+        #expect(partitions.values.allSatisfy { $0.leader == 1 && $0.leaderEpoch == 2 && $0.isr == [1] && $0.elr.isEmpty && $0.lastKnownElr.isEmpty })
         // Sessions: only unfenced brokers silent for longer than the timeout expire.
         var sessions = BrokerSessions()
         sessions.reset(brokers: [1], now: 1_000)

@@ -25,6 +25,12 @@ struct ClusterFixture {
         image = delta.apply(provenance: .init(offset: 10, epoch: 1))
     }
 
+    /// Finalizes eligible.leader.replicas.version, as the controller does at the first registration.
+    mutating func enableELR() throws {
+        try apply([MetadataRecordAndVersion(FeatureLevelRecord(name: EligibleLeaderReplicas.featureName,
+                                                               featureLevel: EligibleLeaderReplicas.featureLevel), version: 0)])
+    }
+
     static func topicID(_ name: String) -> KafkaUUID {
         KafkaUUID(mostSignificantBits: UInt64(name.utf8.reduce(7) { $0 &* 31 &+ UInt64($1) }), leastSignificantBits: 1)
     }

@@ -27,6 +27,10 @@ import Testing
                 try delta.replay(PartitionRecord(partitionID: p, topicID: id, replicas: [leader], isr: [leader], leader: leader,
                                                  leaderEpoch: 0, partitionEpoch: 0))
                 if next() % 4 == 0 { try delta.replay(PartitionChangeRecord(partitionID: p, topicID: id, leader: -1)) }
+                if next() % 3 == 0 {
+                    try delta.replay(PartitionChangeRecord(partitionID: p, topicID: id, isr: [], eligibleLeaderReplicas: [leader % 3 + 1, leader],
+                                                           lastKnownElr: next() % 2 == 0 ? [leader] : nil))
+                }
             }
             if t % 3 == 0 {
                 try delta.replay(ConfigRecord(resourceType: ConfigResource.topicType, resourceName: "topic-\(t)",
@@ -44,6 +48,27 @@ import Testing
         }
         try delta.replay(ProducerIdsRecord(brokerID: 1, brokerEpoch: 7, nextProducerID: 3000))
         return delta.apply(provenance: MetadataProvenance(offset: 99, epoch: 4))
+    }
+
+    /// KIP-966's fields exist from version 2 of PartitionRecord: a partition with them is written in it,
+    /// one without in version 0 (so such snapshots stay as they were).
+    @Test func eligibleLeaderReplicasAreWrittenInVersion2() throws {
+        let id = KafkaUUID(mostSignificantBits: 5, leastSignificantBits: 5)
+        var delta = MetadataDelta(base: .empty)
+        try delta.replay(TopicRecord(name: "t", topicID: id))
+        try delta.replay(PartitionRecord(partitionID: 0, topicID: id, replicas: [1, 2, 3], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0))
+        try delta.replay(PartitionRecord(partitionID: 1, topicID: id, replicas: [1, 2, 3], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0))
+        let change = PartitionChangeRecord(partitionID: 0, topicID: id, isr: [], leader: -1, eligibleLeaderReplicas: [1, 2], lastKnownElr: [1])
+        #expect(change.lowestVersion == 2 && PartitionChangeRecord(partitionID: 0, topicID: id, leader: 3).lowestVersion == 0)
+        try delta.replay(MetadataRecordSerde.decode(MetadataRecordSerde.encode(MetadataRecordAndVersion(change, version: change.lowestVersion))).record)
+        let image = delta.apply(provenance: MetadataProvenance(offset: 4, epoch: 1))
+        let partition = try #require(image.topic(id: id)?.partitions[0])
+        #expect(partition.elr == [1, 2] && partition.lastKnownElr == [1] && partition.isr.isEmpty && partition.leaderEpoch == 1)
+        let records = image.snapshotRecords().filter { $0.record is PartitionRecord }
+        #expect(records.map(\.version) == [2, 0])
+        let written = try #require(records.first?.record as? PartitionRecord)
+        #expect(written.eligibleLeaderReplicas == [1, 2] && written.lastKnownElr == [1])
+        #expect((records.last?.record as? PartitionRecord)?.eligibleLeaderReplicas == nil)
     }
 
     @Test(arguments: [(0, 0), (1, 1), (20, 7)]) func snapshotReplaysToTheSameImage(topics: Int, partitions: Int32) throws {

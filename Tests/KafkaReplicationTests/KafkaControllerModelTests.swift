@@ -26,7 +26,7 @@ import Testing
         #expect(controller.registration == LeaderAndIsr(leader: 2, leaderEpoch: 1, partitionEpoch: 1, isr: [1, 2, 3], replicas: [1, 2, 3]))
     }
 
-    @Test func fencingMovesTheLeadershipAndKeepsTheLastMember() {
+    @Test func fencingMovesTheLeadershipAndTheLastMemberGoesToTheELR() {
         var (controller, _) = cluster()
         #expect(controller.registration.leader == 1)
         let fenced = controller.fenceBroker(1)
@@ -36,27 +36,32 @@ import Testing
         _ = controller.fenceBroker(3)
         let again = controller.fenceBroker(3)
         #expect(!again, "already fenced")
-        #expect(controller.registration.leader == -1 && controller.registration.isr == [3])
+        #expect(controller.registration.leader == -1 && controller.registration.isr.isEmpty)
+        #expect(controller.eligibleLeaderReplicas == [3] && !controller.isOfflineForGood, "min.insync.replicas 1: the last member")
     }
 
-    /// Kafka 3.9's behaviour, unlike the modeled controller's KIP-966 rule: the last member back from an
-    /// unclean shutdown keeps its place and leads again.
-    @Test func theLastMemberBackFromAnUncleanShutdownLeadsAgain() {
-        var (real, _) = cluster()
-        var modeled = ModeledController(replicas: [1, 2, 3])
-        for id: Int32 in 1...3 { _ = modeled.registerBroker(id, incarnation: 0, cleanShutdown: true) }
-        for id: Int32 in 1...3 { _ = modeled.unfenceBroker(id) }
-        for id: Int32 in [2, 3, 1] {
-            _ = real.fenceBroker(id)
-            _ = modeled.fenceBroker(id)
+    /// The ISR's last member back from a clean shutdown stays eligible and leads again; back from an unclean
+    /// one it leaves the ELR (KIP-966) and comes back only as the last known leader, by an unclean election.
+    /// The modeled controller has no ELR: the partition stays offline.
+    @Test func theLastMemberBackFromAnUncleanShutdownLeadsOnlyUncleanly() {
+        for cleanShutdown in [true, false] {
+            var (real, _) = cluster()
+            var modeled = ModeledController(replicas: [1, 2, 3])
+            for id: Int32 in 1...3 { _ = modeled.registerBroker(id, incarnation: 0, cleanShutdown: true) }
+            for id: Int32 in 1...3 { _ = modeled.unfenceBroker(id) }
+            for id: Int32 in [2, 3, 1] {
+                _ = real.fenceBroker(id)
+                _ = modeled.fenceBroker(id)
+            }
+            #expect(real.registration.isr.isEmpty && real.eligibleLeaderReplicas == [1] && modeled.registration.isr == [3])
+            _ = real.registerBroker(1, incarnation: 1, cleanShutdown: cleanShutdown)
+            #expect(real.eligibleLeaderReplicas == (cleanShutdown ? [1] : []))
+            _ = real.unfenceBroker(1)
+            #expect(real.registration.leader == 1 && real.registration.isr == [1])
+            #expect(real.electedUncleanly == !cleanShutdown)
+            _ = modeled.registerBroker(3, incarnation: 1, cleanShutdown: cleanShutdown)
+            #expect(modeled.registration.isr == (cleanShutdown ? [3] : []) && modeled.isOfflineForGood == !cleanShutdown)
         }
-        #expect(real.registration.isr == [1] && modeled.registration.isr == [3])
-        _ = real.registerBroker(1, incarnation: 1, cleanShutdown: false)
-        _ = real.unfenceBroker(1)
-        #expect(real.registration.leader == 1 && real.registration.isr == [1])
-        _ = modeled.registerBroker(3, incarnation: 1, cleanShutdown: false)
-        #expect(modeled.registration.leader == -1 && modeled.registration.isr.isEmpty)
-        #expect(!real.removesUncleanLastIsrMember && modeled.removesUncleanLastIsrMember)
     }
 
     @Test func alterPartitionAnswersFromTheCommittedImage() {

@@ -19,8 +19,10 @@ struct ApiVersionsHandler: RequestHandler {
         }
     }
 
-    /// The features this broker supports: metadata.version levels of Kafka 3.3 (IV0, 7) to 3.9 (IV0, 21).
+    /// The features this broker supports: metadata.version levels of Kafka 3.3 (IV0, 7) to 3.9 (IV0, 21),
+    /// and eligible leader replicas (KIP-966, levels 0-1; the controller finalizes 1).
     static let supportedFeatures: [ApiVersionsResponse.SupportedFeatureKey] = [
+        .init(name: "eligible.leader.replicas.version", minVersion: 0, maxVersion: 1),
         .init(name: "metadata.version", minVersion: 7, maxVersion: 21),
     ]
 

@@ -3,8 +3,8 @@ import KafkaMetadata
 import KafkaProtocol
 
 /// DescribeTopicPartitions (KIP-966): topics' partitions with leader, leader epoch, replicas, ISR and
-/// offline replicas, as Metadata reports them, a page at a time (what Kafka 3.9's admin client uses
-/// for `describeTopics`).
+/// offline replicas, as Metadata reports them, and ELR and last known ELR, a page at a time (what
+/// Kafka 3.9's admin client uses for `describeTopics`).
 ///
 /// The topics named (sorted), or every topic when none is; those before the cursor's topic are skipped
 /// and the cursor's topic starts at its partition. At most `responsePartitionLimit` partitions (at
@@ -12,8 +12,8 @@ import KafkaProtocol
 /// `nextCursor` says where the next page starts. A named topic that does not exist is
 /// UNKNOWN_TOPIC_OR_PARTITION (INVALID_TOPIC_EXCEPTION for an invalid name); listing all leaves out
 /// nothing but what does not exist. A cursor whose topic is not among those named, or with a negative
-/// partition, fails every topic with INVALID_REQUEST. Eligible leader replicas are not kept (no ELR):
-/// their lists are empty.
+/// partition, fails every topic with INVALID_REQUEST. Each partition also carries its eligible leader
+/// replicas and last known ELR (KIP-966) as the image has them.
 struct DescribeTopicPartitionsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...0
     /// Kafka's `max.request.partition.size.limit` default.
@@ -57,7 +57,7 @@ struct DescribeTopicPartitionsHandler: RequestHandler {
                 partitions: page.map { index in
                     let p = topic.partitions[index]!
                     return .init(errorCode: 0, partitionIndex: index, leaderID: image.liveLeader(of: p), leaderEpoch: p.leaderEpoch,
-                                 replicaNodes: p.replicas, isrNodes: p.isr, eligibleLeaderReplicas: [], lastKnownElr: [],
+                                 replicaNodes: p.replicas, isrNodes: p.isr, eligibleLeaderReplicas: p.elr, lastKnownElr: p.lastKnownElr,
                                  offlineReplicas: image.offlineReplicas(of: p))
                 },
                 topicAuthorizedOperations: AuthorizedOperations.topic))

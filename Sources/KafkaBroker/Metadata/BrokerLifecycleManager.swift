@@ -50,15 +50,19 @@ actor BrokerLifecycleManager {
     }
 
     /// Registers and returns once the broker is registered and unfenced; heartbeats go on in the background.
-    func start(endpoints: [BrokerRegistration.Endpoint]) async throws {
+    /// `previousBrokerEpoch` (KIP-966) is the epoch of the last clean shutdown, -1 after an unclean one.
+    func start(endpoints: [BrokerRegistration.Endpoint], previousBrokerEpoch: Int64 = -1) async throws {
         var request = BrokerRegistrationRequest()
         request.brokerID = nodeID
         request.clusterID = clusterID
         request.incarnationID = incarnationID
         request.listeners = endpoints.map { .init(name: $0.listenerName, host: $0.host, port: $0.port, securityProtocol: $0.securityProtocol) }
         request.features = [.init(name: "metadata.version", minSupportedVersion: BrokerLifecycle.supportedMetadataVersions.lowerBound,
-                                  maxSupportedVersion: BrokerLifecycle.supportedMetadataVersions.upperBound)]
+                                  maxSupportedVersion: BrokerLifecycle.supportedMetadataVersions.upperBound),
+                            .init(name: EligibleLeaderReplicas.featureName, minSupportedVersion: 0,
+                                  maxSupportedVersion: EligibleLeaderReplicas.featureLevel)]
         request.rack = rack
+        request.previousBrokerEpoch = previousBrokerEpoch
         registration = request
         try await register()
         // The controller unfences a broker on a heartbeat showing it replayed its own registration.

@@ -10,25 +10,25 @@ import KafkaReplication
 ///
 /// - register: a BrokerRegistrationRequest from the incarnation (`BrokerLifecycle.register`); a clean
 ///   shutdown sends the previous broker epoch, an unclean one -1 (KIP-966's PreviousBrokerEpoch). The
-///   broker epoch is the offset of the registration record.
+///   broker epoch is the offset of the registration record. The first one finalizes
+///   eligible.leader.replicas.version, as on every Strom cluster: the ELR is on.
 /// - unfence: a BrokerHeartbeatRequest that has replayed the image (`BrokerLifecycle.heartbeat`).
 /// - fence: session expiry (`BrokerLifecycle.fence`, as the controller's session check calls it).
 /// - AlterPartition: version 3 with the proposal's ISR and broker epochs (`AlterPartition.alter`).
-/// Unclean leader election is off (the broker default).
+/// Unclean leader election is off (the broker default); min.insync.replicas is the simulation's, as the
+/// brokers' (the broker default the controller's ELR follows).
 struct KafkaControllerModel: ReplicationControllerModel {
     static let clusterID = "simulation"
     static let topicName = "sim"
     static let topicID = KafkaUUID(mostSignificantBits: 0x5157, leastSignificantBits: 1)
 
-    /// Kafka 3.9 applies KIP-966's rule only from the metadata.version with eligible leader replicas,
-    /// which Strom does not write (`ReplicationControlManager.handleBrokerUncleanShutdown`).
-    let removesUncleanLastIsrMember = false
     private(set) var image: MetadataImage
     private(set) var registration: LeaderAndIsr
-    private let unclean = UncleanLeaderElection(brokerDefault: false)
+    private let unclean: UncleanLeaderElection
 
     /// The topic's partition 0 with `replicas`, all in the ISR, no leader; no broker registered yet.
-    init(replicas: [Int32]) {
+    init(replicas: [Int32], minInsyncReplicas: Int = 1) {
+        unclean = UncleanLeaderElection(brokerDefault: false, minInsyncReplicasDefault: Int32(minInsyncReplicas))
         image = MetadataImage()
         registration = LeaderAndIsr(leader: -1, leaderEpoch: 0, partitionEpoch: 0, isr: replicas, replicas: replicas)
         let partition = PartitionRecord(partitionID: 0, topicID: Self.topicID, replicas: replicas, isr: replicas,
@@ -36,6 +36,13 @@ struct KafkaControllerModel: ReplicationControllerModel {
         replay([MetadataRecordAndVersion(TopicRecord(name: Self.topicName, topicID: Self.topicID), version: 0),
                 MetadataRecordAndVersion(partition, version: 0)])
     }
+
+    private var partition: PartitionRegistration { image.topic(id: Self.topicID)!.partitions[0]! }
+
+    var eligibleLeaderReplicas: [Int32] { partition.elr }
+    var electedUncleanly: Bool { partition.leader >= 0 && partition.leaderRecoveryState == LeaderRecoveryState.recovering }
+    /// The ISR and the ELR empty and no last known leader: only an unclean election could elect.
+    var isOfflineForGood: Bool { partition.isr.isEmpty && partition.elr.isEmpty && partition.lastKnownElr.isEmpty && partition.leader < 0 }
 
     func brokerStatus(_ brokerId: Int32) -> FollowerBrokerStatus {
         guard let broker = image.brokers[brokerId] else { return FollowerBrokerStatus(aliveBrokerEpoch: nil, isFenced: true) }

@@ -6,11 +6,27 @@ extension SimCluster {
         var statuses: [Int32: FollowerBrokerStatus] = [:]
         for id in Int32(1)...3 { statuses[id] = controller.brokerStatus(id) }
         let image = SimImage(registration: controller.registration, brokers: statuses)
+        let elr = controller.eligibleLeaderReplicas
+        defer { publishedELR = elr }
         if let last = images.last, last.registration == image.registration, last.brokers == image.brokers { return }
-        if let last = images.last, image.registration.isr != last.registration.isr {
-            // A broker admitted to the ISR by the controller holds every committed record again.
-            for id in image.registration.isr where !last.registration.isr.contains(id) {
-                brokers[index(id)].holdsCommitted = true
+        let registration = image.registration
+        if controller.electedUncleanly { uncleanLeaderEpochs.insert(registration.leaderEpoch) }
+        if let last = images.last, registration.leader > 0, registration.leader != last.registration.leader {
+            if publishedELR.contains(registration.leader) {
+                stats.elrElections += 1
+                if brokers.contains(where: { !$0.holdsCommitted }) { stats.elrElectionsAfterLoss += 1 }
+            }
+            if controller.electedUncleanly, brokers[index(registration.leader)].holdsCommitted { stats.harmlessUncleanElections += 1 }
+        }
+        if let last = images.last, registration.isr != last.registration.isr {
+            // A broker admitted to the ISR by the controller (its registered incarnation: the controller
+            // may still see one that crashed) holds every committed record again; not one that an unclean
+            // election made the ISR.
+            for id in registration.isr where !last.registration.isr.contains(id) {
+                let broker = brokers[index(id)]
+                guard broker.up, broker.brokerEpoch != nil, broker.brokerEpoch == statuses[id]?.aliveBrokerEpoch,
+                      !(uncleanLeaderEpochs.contains(registration.leaderEpoch) && id == registration.leader) else { continue }
+                broker.holdsCommitted = true
             }
         }
         images.append(image)

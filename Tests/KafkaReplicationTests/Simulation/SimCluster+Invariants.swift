@@ -5,8 +5,9 @@ import KafkaReplication
 /// - Within a leadership the high watermark never decreases and never passes the leader's log end offset.
 /// - Every record acknowledged with acks=all stays at its offset in the log of every leader of its leader epoch
 ///   or a later one (checked when a leadership starts, and at each acknowledgement against every leader of
-///   that epoch or later), except after KIP-966's "last replica standing" with a controller that allows it
-///   (`lastReplicaStanding`: the run stops there).
+///   that epoch or later), leaders elected from KIP-966's eligible leader replicas included. The exception:
+///   an unclean election of a replica that lost records in a crash (Kafka's last known leader, with the ISR
+///   and the ELR empty), a loss Kafka accepts (`lossyUncleanElection`: the run stops there).
 /// - Any two replicas hold identical records below the smaller of their high watermarks.
 /// - No log holds a (producer id, sequence) twice.
 extension SimCluster {
@@ -16,11 +17,12 @@ extension SimCluster {
             fail("leader epoch \(state.leaderEpoch) has two leaders: \(other) and \(id)")
         }
         leaderOfEpoch[state.leaderEpoch] = id
-        if !controller.removesUncleanLastIsrMember, state.isr == [id], !brokers[index(id)].holdsCommitted,
-           let lost = acked.first(where: { $0.leaderEpoch <= state.leaderEpoch && !holds($0, broker: id) }) {
-            lastReplicaStanding = "t=\(now): broker \(id), the ISR's last member, lost acknowledged p\(lost.producerId)#\(lost.sequence) "
-                + "at \(lost.offset) in an unclean shutdown and leads epoch \(state.leaderEpoch)"
-            log("last replica standing: \(lastReplicaStanding!)")
+        if uncleanLeaderEpochs.contains(state.leaderEpoch), !brokers[index(id)].holdsCommitted {
+            let lost = acked.first { $0.leaderEpoch <= state.leaderEpoch && !holds($0, broker: id) }
+            if lost != nil { stats.lossyUncleanElectionsLosingAcks += 1 }
+            lossyUncleanElection = "t=\(now): broker \(id) lost records in a crash and leads epoch \(state.leaderEpoch) by an unclean election"
+                + (lost.map { ", without acknowledged p\($0.producerId)#\($0.sequence) at \($0.offset)" } ?? "")
+            log("lossy unclean election: \(lossyUncleanElection!)")
             return
         }
         // A leader of an older epoch (a broker applying metadata late) need not hold what later ones acknowledged.
@@ -94,15 +96,15 @@ extension SimCluster {
     }
 }
 
-/// Liveness once the faults stop: the partition converges unless it is offline for good (its ISR emptied by
-/// an unclean shutdown: only an unclean election, not modeled, would bring it back).
+/// Liveness once the faults stop: the partition converges unless it is offline for good (nothing left to
+/// elect but by an unclean election, which the simulation does not make: `isOfflineForGood`).
 extension SimCluster {
     /// nil when converged: every producer's records acknowledged, the registered leader leads its epoch with
     /// all three replicas in its committed ISR, and every replica holds the leader's log with the high
     /// watermark at its end.
     func convergenceProblem() -> String? {
         let registration = controller.registration
-        if registration.isr.isEmpty { return nil }
+        if controller.isOfflineForGood { return nil }
         guard registration.leader > 0 else { return "no leader: \(registration)" }
         let leader = brokers[index(registration.leader)]
         guard let state = leader.role.leaderState, state.leaderEpoch == registration.leaderEpoch else {

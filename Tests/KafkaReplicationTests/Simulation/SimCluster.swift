@@ -3,9 +3,10 @@ import SeededRandom
 
 /// A seeded, deterministic simulation of one partition replicated on three brokers with a controller
 /// (modeled, or the real KafkaController: `SimConfig.controller`), acks=all idempotent producers, and
-/// faults drawn from the seed (crashes losing the unflushed suffix, restarts, pauses, network partitions
-/// between pairs, message loss and delay). Every event is followed by the invariant checks in
-/// `SimCluster+Invariants.swift`; the first violation ends the run.
+/// faults drawn from the seed (crashes losing the unflushed suffix, restarts after clean or unclean
+/// shutdowns, pauses, network partitions between pairs, message loss and delay). Every event is followed by
+/// the invariant checks in `SimCluster+Invariants.swift`; the first violation ends the run, and so does an
+/// unclean election of a replica that lost records (`lossyUncleanElection`), a loss Kafka accepts.
 ///
 /// The same seed (and config) always replays the same run: all randomness comes from one `SplitMix64`,
 /// and the event queue orders ties by insertion.
@@ -33,8 +34,18 @@ struct SimCluster {
         var truncations = 0
         var isrExpansions = 0
         var isrShrinks = 0
-        /// Runs stopped in KIP-966's "last replica standing" (see `SimCluster.lastReplicaStanding`).
-        var lastReplicaStanding = 0
+        /// Runs stopped at an unclean election of a replica that lost records (see `SimCluster.lossyUncleanElection`).
+        var lossyUncleanElections = 0
+        /// Of those, the ones whose leader lacked an acknowledged record.
+        var lossyUncleanElectionsLosingAcks = 0
+        /// Leaders elected from KIP-966's eligible leader replicas (the ISR empty), and those elected so while
+        /// another replica had lost records in a crash (and not caught up since).
+        var elrElections = 0
+        var elrElectionsAfterLoss = 0
+        /// Unclean elections of a replica that had lost nothing (KIP-966's last known leader).
+        var harmlessUncleanElections = 0
+        /// Runs that ended with the partition offline for good (no leader possible without an unclean election).
+        var offlineForGood = 0
 
         mutating func add(_ other: Stats) {
             events += other.events
@@ -45,7 +56,12 @@ struct SimCluster {
             truncations += other.truncations
             isrExpansions += other.isrExpansions
             isrShrinks += other.isrShrinks
-            lastReplicaStanding += other.lastReplicaStanding
+            lossyUncleanElections += other.lossyUncleanElections
+            lossyUncleanElectionsLosingAcks += other.lossyUncleanElectionsLosingAcks
+            elrElections += other.elrElections
+            elrElectionsAfterLoss += other.elrElectionsAfterLoss
+            harmlessUncleanElections += other.harmlessUncleanElections
+            offlineForGood += other.offlineForGood
         }
     }
 
@@ -66,9 +82,14 @@ struct SimCluster {
     var stats = Stats()
     var converged = false
     var failure: String?
-    /// Set when a controller without KIP-966's rule elected the ISR's last member, which lost acknowledged
-    /// records in an unclean shutdown: a loss such a controller does not prevent, so the run stops there.
-    var lastReplicaStanding: String?
+    /// Set when the controller elected uncleanly a replica that had lost records in a crash (Kafka's last
+    /// known leader, KIP-966, when the ISR and the ELR are empty): a loss Kafka accepts to bring the
+    /// partition back, so the run stops there.
+    var lossyUncleanElection: String?
+    /// Leader epochs that began with an unclean election.
+    var uncleanLeaderEpochs: Set<Int32> = []
+    /// The ELR of the image published last (for the statistics).
+    var publishedELR: [Int32] = []
     /// The event trace, kept only when tracing (a class, so logging needs no exclusive access).
     final class Trace {
         var enabled: Bool
@@ -88,7 +109,7 @@ struct SimCluster {
         self.rng = SplitMix64(seed: seed)
         self.trace = Trace(enabled: tracing)
         brokers = (1...3).map { SimBroker(id: Int32($0)) }
-        self.controller = config.controller.make(replicas: [1, 2, 3])
+        self.controller = config.controller.make(replicas: [1, 2, 3], minInsyncReplicas: config.minInsyncReplicas)
         lossPercent = rng.below(6)
         for index in 0..<config.producers {
             producers.append(SimProducer(node: Int32(100 + index), producerId: Int64(1000 + index)))
@@ -108,14 +129,15 @@ struct SimCluster {
     /// else the violation (with the trace when tracing).
     mutating func run() -> String? {
         schedule(.checkConvergence, after: config.chaosMs + config.quietMs)
-        while failure == nil, lastReplicaStanding == nil, !converged, let (time, event) = queue.pop() {
+        while failure == nil, lossyUncleanElection == nil, !converged, let (time, event) = queue.pop() {
             now = time
             stats.events += 1
             handle(event)
             checkInvariants()
             dirty.removeAll(keepingCapacity: true)
         }
-        if lastReplicaStanding != nil { stats.lastReplicaStanding += 1 }
+        if lossyUncleanElection != nil { stats.lossyUncleanElections += 1 }
+        if converged, controller.isOfflineForGood { stats.offlineForGood += 1 }
         return failure
     }
 
@@ -241,13 +263,14 @@ struct SimCluster {
         }
     }
 
-    /// A crash loses the unflushed suffix, unless no other live ISR member still holds every committed
-    /// record: losing them all at once is beyond what Kafka tolerates, so then the crash keeps the whole
-    /// log (as if flushed just before). A broker that lost records registers as after an unclean shutdown.
+    /// A crash loses the unflushed suffix, unless no other live member of the ISR or the ELR still holds
+    /// every committed record: losing them all at once is beyond what Kafka tolerates, so then the crash
+    /// keeps the whole log (as if flushed just before). A broker that lost records registers as after an
+    /// unclean shutdown; one that kept its log as after a clean one (`SimBroker.cleanShutdown`).
     mutating func crash(_ id: Int32) {
         let i = index(id)
-        let isr = controller.registration.isr
-        let survivor = isr.contains { $0 != id && brokers[index($0)].up && brokers[index($0)].holdsCommitted }
+        let holders = controller.registration.isr + controller.eligibleLeaderReplicas
+        let survivor = holders.contains { $0 != id && brokers[index($0)].up && brokers[index($0)].holdsCommitted }
         let lossy = survivor && rng.below(UInt64(3)) != 0
         stats.crashes += 1
         if lossy { stats.lossyCrashes += 1 }
@@ -269,6 +292,11 @@ struct SimCluster {
         if lossy, brokers[i].log.flushedUpTo < brokers[i].log.logEndOffset {
             brokers[i].holdsCommitted = false
             brokers[i].cleanShutdown = false
+        } else if brokers[i].cleanShutdown {
+            // (Not after an unclean stop this incarnation has not registered since.) Drawn for either
+            // controller, so both see the same faults.
+            let killed = rng.below(UInt64(2)) == 0
+            brokers[i].cleanShutdown = !(killed && config.killsKeepingTheLogMayBeUnclean)
         }
         brokers[i].log.crash(losesUnflushed: lossy)
         dirty.insert(id)

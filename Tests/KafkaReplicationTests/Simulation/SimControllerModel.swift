@@ -2,14 +2,18 @@ import KafkaReplication
 
 /// The controller decisions the simulation needs for its one partition, behind a small interface so the
 /// real KafkaController can replace the model (`KafkaControllerModel`): broker registration and fencing,
-/// leader election from the ISR, and AlterPartition validation.
+/// leader election from the ISR (and, for the real one, KIP-966's eligible leader replicas), and
+/// AlterPartition validation.
 protocol ReplicationControllerModel {
-    /// Whether a broker back from an unclean shutdown leaves the ISR even as its last member (KIP-966's
-    /// rule). Without it, as in Kafka 3.9, that member is elected again although it may have lost
-    /// acknowledged records: KIP-966's "last replica standing", beyond what such a controller guarantees.
-    var removesUncleanLastIsrMember: Bool { get }
     /// The partition's current registration (leader -1: none).
     var registration: LeaderAndIsr { get }
+    /// KIP-966's eligible leader replicas: replicas out of the ISR that hold every committed record.
+    var eligibleLeaderReplicas: [Int32] { get }
+    /// Whether the current leader came in by an unclean election (leader recovery state RECOVERING): for the
+    /// real controller, KIP-966's last known leader when the ISR and the ELR are empty.
+    var electedUncleanly: Bool { get }
+    /// Whether no leader can ever be elected again without an unclean election the simulation does not make.
+    var isOfflineForGood: Bool { get }
     /// What the metadata image says of a broker.
     func brokerStatus(_ brokerId: Int32) -> FollowerBrokerStatus
     /// A broker incarnation registers (again, when its answer was lost) and gets its broker epoch; a new
@@ -34,8 +38,10 @@ protocol ReplicationControllerModel {
 /// as a new incarnation, the brokers' first ones too (Kafka leaves the ISR alone for those: the real
 /// controller starts with every replica in sync, this model with one).
 struct ModeledController: ReplicationControllerModel {
-    let removesUncleanLastIsrMember = true
     private(set) var registration: LeaderAndIsr
+    let eligibleLeaderReplicas: [Int32] = []
+    let electedUncleanly = false
+    var isOfflineForGood: Bool { registration.isr.isEmpty }
     private var brokers: [Int32: FollowerBrokerStatus] = [:]
     private var lastBrokerEpoch: Int64 = 100
 

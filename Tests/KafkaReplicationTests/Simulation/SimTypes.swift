@@ -14,6 +14,12 @@ struct SimConfig {
     /// How long after the quiet period the cluster may take to converge (see `convergenceProblem`).
     var convergenceDeadlineMs: Int64 = 5000
     var controller = SimControllerKind.modeled
+
+    /// Whether a crash that kept the whole log registers as an unclean shutdown half the time (a kill that
+    /// happened to lose nothing, which Kafka cannot tell from one that did), or always as a clean one. Only
+    /// for the real controller: the modeled one has neither ELR nor last known leader, so each such kill of
+    /// the ISR's last member would leave the partition offline for good.
+    var killsKeepingTheLogMayBeUnclean: Bool { controller == .real }
 }
 
 /// Which controller decides: `ModeledController` or the real one (`KafkaControllerModel`).
@@ -21,10 +27,10 @@ enum SimControllerKind: CaseIterable, CustomStringConvertible {
     case modeled
     case real
 
-    func make(replicas: [Int32]) -> any ReplicationControllerModel {
+    func make(replicas: [Int32], minInsyncReplicas: Int) -> any ReplicationControllerModel {
         switch self {
         case .modeled: ModeledController(replicas: replicas)
-        case .real: KafkaControllerModel(replicas: replicas)
+        case .real: KafkaControllerModel(replicas: replicas, minInsyncReplicas: minInsyncReplicas)
         }
     }
 
@@ -112,9 +118,12 @@ final class SimBroker {
     var fetchIdleUntil: Int64 = 0
     /// Messages that arrived while paused, handled on resume.
     var buffered: [(from: Int32, message: SimMessage)] = []
-    /// False after a crash that lost unflushed records, until the controller admits it to the ISR again.
+    /// False after a crash that lost unflushed records, until the controller admits its registered
+    /// incarnation to the ISR again (other than by an unclean election).
     var holdsCommitted = true
-    /// Whether the last crash kept the whole log (reported at registration).
+    /// Whether the last stop was clean (reported at registration as KIP-966's PreviousBrokerEpoch): a crash
+    /// that lost records never is; one that kept the whole log is (a clean shutdown, which flushes), or with
+    /// `SimConfig.killsKeepingTheLogMayBeUnclean` half the time.
     var cleanShutdown = true
 
     init(id: Int32) { self.id = id }

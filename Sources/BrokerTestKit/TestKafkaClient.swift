@@ -70,6 +70,12 @@ public final class TestKafkaClient: @unchecked Sendable {
         requests.yield(try request.encodeFrame(version: version, correlationID: correlationID, clientID: "strom-test"))
     }
 
+    /// The next response payload (header included), for requests sent with `sendWithoutResponse`
+    /// ahead of their answers; throws `ConnectionClosed` when the broker closed the connection.
+    public func receive() async throws -> ByteBuffer {
+        try await nextFrame()
+    }
+
     private func nextFrame() async throws -> ByteBuffer {
         do {
             guard let frame = try await iterator.next() else { throw ConnectionClosed() }

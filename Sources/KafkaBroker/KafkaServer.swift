@@ -110,6 +110,14 @@ public final class KafkaServer: Sendable {
 
     private struct ConnectionClosing: Error {}
 
+    /// Whether a request may be handled while earlier requests of its connection still wait: only
+    /// Produce, whose handler released the connection once the earlier produce's records were appended
+    /// (its later steps, the flush and the wait for the ISR, do not depend on what comes after). Every
+    /// other request waits for the answers before it. The API key is the frame's first two bytes.
+    static func mayOverlapEarlierRequests(_ frame: ByteBuffer) -> Bool {
+        frame.getInteger(at: frame.readerIndex, as: Int16.self) == APIKey.produce.rawValue
+    }
+
     /// Reads and dispatches one request after another, each once the one before released the
     /// connection (see `ConnectionRelease`: only Produce releases before it is answered, once its
     /// records are appended), and writes the responses in request order. At most
@@ -138,6 +146,15 @@ public final class KafkaServer: Sendable {
                 var pending: [Task<RequestDispatcher.Outcome, Never>] = []
                 for try await frame in inbound {
                     if pending.count >= Self.maxPipelinedRequests { _ = await pending.removeFirst().value }
+                    if !Self.mayOverlapEarlierRequests(frame) {
+                        // Handled only once every earlier request is answered, as Kafka handles each request
+                        // of a connection after the one before: a Metadata request read behind produce
+                        // requests that wait for the ISR must describe the cluster as it is when its turn
+                        // comes. (Answered at once, its leaders were seconds stale when it arrived, and
+                        // librdkafka 2.0 moved a partition back to the dead leader they named, for good.)
+                        for task in pending { _ = await task.value }
+                        pending.removeAll()
+                    }
                     let release = ConnectionRelease()
                     let closes = NIOLockedValueBox(false)
                     let task = Task {

@@ -185,6 +185,33 @@ import Testing
         await broker.shutdown()
     }
 
+    @Test func anIncrementalFetchSessionSendsADivergingEpochAsNews() async throws {
+        let first = try await TestBroker()
+        let c1 = try await first.client()
+        _ = try await c1.send(CreateTopicsRequest(topics: [.init(name: "d", numPartitions: 1, replicationFactor: 1)]), version: 7)
+        _ = try await c1.send(Self.produce(try Self.batch(["e0"]), topic: "d"), version: 9)
+        await c1.close()
+        let dir = first.directory
+        await first.shutdown(keepData: true)
+        // Back after a restart the partition has a newer leader epoch, and its records follow at offset 1.
+        let broker = try await TestBroker(directory: dir)
+        let client = try await broker.client()
+        _ = try await client.send(Self.produce(try Self.batch(["e1"]), topic: "d"), version: 9)
+        var open = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, sessionID: 0, sessionEpoch: 0)
+        open.topics = [.init(topic: "d", partitions: [.init(partition: 0, fetchOffset: 2, partitionMaxBytes: 1 << 20)])]
+        let full = try await client.send(open, version: 12)
+        let epoch = try #require(full.responses.first?.partitions.first).currentLeader.leaderEpoch
+        // A consumer that fetched offset 1 in the first epoch and asks for offset 2: that epoch ended at 1,
+        // a diverging epoch (KIP-320), which the incremental response must carry though nothing else changed.
+        var next = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, sessionID: full.sessionID, sessionEpoch: 1)
+        next.topics = [.init(topic: "d", partitions: [.init(partition: 0, fetchOffset: 2, lastFetchedEpoch: 0, partitionMaxBytes: 1 << 20)])]
+        let diverged = try await client.send(next, version: 12)
+        let p0 = try #require(diverged.responses.first?.partitions.first)
+        #expect(p0.errorCode == 0)
+        #expect(p0.divergingEpoch.epoch == 0 && p0.divergingEpoch.endOffset == 1, "leader epoch now \(epoch)")
+        await broker.shutdown()
+    }
+
     @Test func acknowledgedDataSurvivesARestart() async throws {
         let broker = try await TestBroker()
         let client = try await broker.client()

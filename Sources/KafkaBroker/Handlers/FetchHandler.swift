@@ -98,7 +98,8 @@ struct FetchHandler: SplicingRequestHandler {
         for read in results {
             let (p, data) = (read.partition, read.data)
             if incremental {
-                let news = data.errorCode != 0 || read.recordBytes > 0 || data.preferredReadReplica >= 0
+                // Kafka's `maybeUpdateResponseData`: a diverging epoch (KIP-320) is news too.
+                let news = data.errorCode != 0 || read.recordBytes > 0 || data.preferredReadReplica >= 0 || data.divergingEpoch.epoch >= 0
                     || data.highWatermark != p.lastHighWatermark || data.logStartOffset != p.lastLogStartOffset
                 if !news { continue }
             }

@@ -74,8 +74,11 @@ def test_raising_the_replication_factor_online_survives_a_kill9_of_the_original_
 
     # The node that held the data alone before is killed: the added replicas serve everything.
     cluster.kill9(victim)
-    wait_until("new leaders without the killed node",
-               lambda: all(v["leader"] not in (-1, victim) for v in describe(cluster, TOPIC).values()), 60)
+    # Every surviving node's own metadata, not just the first to answer: the reader may bootstrap from
+    # either, and one still naming the dead leader sends its ListOffsets there.
+    for n in (m for m in (1, 2, 3) if m != victim):
+        wait_until("node %d's metadata naming new leaders without the killed node" % n,
+                   lambda: all(v["leader"] not in (-1, victim) for v in (describe(cluster, TOPIC, via=n) or {0: {"leader": -1}}).values()), 60)
     problems = read_and_check(CLIENTS["confluent-venv"], cluster, TOPIC, range(PARTITIONS), records, offsets, workdir,
                               tag="after-kill")
     assert not problems, "\n".join(problems)

@@ -59,9 +59,9 @@ struct ConsumerOffsetsLog: Sendable {
         case let .success(a): appended = a
         case let .failure(f): throw AppendFailure(code: f.code, message: f.message)
         }
-        if let end = appended.flushThrough {
+        if let pending = appended.pendingFlush {
             do {
-                try replica.flushNow(through: end, now: now)
+                try replica.flush(pending, now: now)
             } catch {
                 throw AppendFailure(code: error.errorCode, message: error.description)
             }

@@ -41,8 +41,6 @@ final class Partition: @unchecked Sendable {
     var appliedRegistration: PartitionRegistration?
     /// acks=all produce requests waiting for the high watermark.
     let highWatermarkWaiters: HighWatermarkWaiters
-    /// The sync in flight for acks=all appends and who waits for it (`Partition+GroupCommit.swift`).
-    var groupCommit = GroupCommit()
     /// Where leader effects go (fetch wake-ups, ISR proposals).
     let hooks: ReplicationHooks
 
@@ -109,9 +107,9 @@ final class Partition: @unchecked Sendable {
     /// What a leader's append did.
     struct LeaderAppend: Sendable {
         var info: AppendInfo
-        /// The log end offset a sync must cover before these records count toward the high watermark;
-        /// the caller waits for it with ``makeDurable(through:io:clock:)`` (or ``flushNow(through:now:)``).
-        var flushThrough: Int64?
+        /// The flush this append waits for before its records count toward the high watermark; the
+        /// caller performs it with ``flush(_:now:)``, on the blocking-I/O executor.
+        var pendingFlush: PendingFlush?
         /// The leader epoch the records were appended under (acks=all waits within it).
         var leaderEpoch: Int32 = -1
     }
@@ -122,8 +120,8 @@ final class Partition: @unchecked Sendable {
     /// partition's, unless `leaderEpoch` is given: the metadata quorum writes each entry at its own epoch),
     /// and advances the high watermark when nothing more is needed:
     /// - a client's acks=all append with ``Settings/flushBeforeAcksAll`` and a coordinator's append (group
-    ///   changes are durable before any client hears of them) return the offset a sync must reach instead
-    ///   (``LeaderAppend/flushThrough``), and the high watermark moves when the sync completes;
+    ///   changes are durable before any client hears of them) return a pending flush instead, and the high
+    ///   watermark moves when it completes;
     /// - the metadata quorum's appends never move it: the quorum commits by a majority of voters and says
     ///   so with ``maybeIncrementHighWatermark(_:)``.
     ///
@@ -175,11 +173,11 @@ final class Partition: @unchecked Sendable {
                 }
                 let epoch = explicitEpoch ?? _leaderEpoch
                 let info = try log.append(validated, leaderEpoch: epoch, timestampType: timestampType, now: now)
-                if sync, log.logEndOffset > log.recoveryPoint {
-                    return (LeaderAppend(info: info, flushThrough: log.logEndOffset, leaderEpoch: epoch), [])
+                if sync, let pending = try log.prepareFlush() {
+                    return (LeaderAppend(info: info, pendingFlush: pending, leaderEpoch: epoch), [])
                 }
                 let effects = advance ? advanceLeaderEnd(log.logEndOffset, now: now) : []
-                return (LeaderAppend(info: info, flushThrough: nil, leaderEpoch: epoch), effects)
+                return (LeaderAppend(info: info, pendingFlush: nil, leaderEpoch: epoch), effects)
             }
             perform(effects)
             return (.success(append), inflatedBytes)
@@ -190,6 +188,24 @@ final class Partition: @unchecked Sendable {
         } catch {
             return (.failure(LogValidator.Failure(code: .unknownServerError, message: "\(error)")), inflatedBytes)
         }
+    }
+
+    /// Performs an append's pending flush (it blocks: call it on the blocking-I/O executor), without the
+    /// partition's lock, then records it and lets the high watermark cover what it made durable. A
+    /// failed sync takes the log offline (see ``KafkaLog/PartitionLog/failFlush(_:)``) and is rethrown.
+    func flush(_ pending: PendingFlush, now: @autoclosure () -> Int64) throws(LogError) {
+        do {
+            try pending.perform()
+        } catch {
+            lock.withLock { log.failFlush(error) }
+            throw error
+        }
+        let now = now()
+        let effects = lock.withLock { () -> [LeaderEffect] in
+            log.completeFlush(pending, now: now)
+            return advanceLeaderEnd(pending.end, now: now)
+        }
+        perform(effects)
     }
 
     /// Raises the high watermark to `offset` (clamped to the log end offset) when that is higher: for

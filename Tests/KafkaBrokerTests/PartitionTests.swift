@@ -64,7 +64,7 @@ import Testing
         let f = try Fixture()
         defer { f.remove() }
         let first = try f.append(try Self.batch(count: 3)).get()
-        #expect(first.info.firstOffset == 0 && first.info.lastOffset == 2 && first.flushThrough == nil)
+        #expect(first.info.firstOffset == 0 && first.info.lastOffset == 2 && first.pendingFlush == nil)
         #expect(f.partition.logEndOffset == 3 && f.partition.highWatermark == 3 && f.partition.logStartOffset == 0)
         f.partition.updateLeaderEpoch(6)
         #expect(f.partition.leaderEpoch == 6)
@@ -77,18 +77,18 @@ import Testing
         let f = try Fixture(settings: Fixture.settings(flushBeforeAcksAll: true))
         defer { f.remove() }
         let waiting = try f.append(try Self.batch(count: 3), acks: -1).get()
-        let pending = try #require(waiting.flushThrough)
-        #expect(pending == 3 && f.partition.highWatermark == 0 && f.partition.logEndOffset == 3)
+        let pending = try #require(waiting.pendingFlush)
+        #expect(pending.end == 3 && f.partition.highWatermark == 0 && f.partition.logEndOffset == 3)
         // acks=1 meanwhile exposes everything appended so far, as a Kafka broker's high watermark never waits for fsync.
         let other = try f.append(try Self.batch(count: 2), acks: 1).get()
-        #expect(other.flushThrough == nil && f.partition.highWatermark == 5)
+        #expect(other.pendingFlush == nil && f.partition.highWatermark == 5)
         // The earlier flush completing must not move the high watermark back to its end.
-        try f.partition.flushNow(through: pending, now: Self.now)
+        try f.partition.flush(pending, now: Self.now)
         #expect(f.partition.highWatermark == 5)
 
-        let next = try #require(try f.append(try Self.batch(count: 1), acks: -1).get().flushThrough)
+        let next = try #require(try f.append(try Self.batch(count: 1), acks: -1).get().pendingFlush)
         #expect(f.partition.highWatermark == 5)
-        try f.partition.flushNow(through: next, now: Self.now)
+        try f.partition.flush(next, now: Self.now)
         #expect(f.partition.highWatermark == 6)
         #expect(f.partition.withLog { $0.recoveryPoint } == 6)
     }
@@ -97,7 +97,7 @@ import Testing
         let f = try Fixture(settings: Fixture.settings(flushBeforeAcksAll: false))
         defer { f.remove() }
         let append = try f.append(try Self.batch(count: 4), acks: -1).get()
-        #expect(append.flushThrough == nil && f.partition.highWatermark == 4)
+        #expect(append.pendingFlush == nil && f.partition.highWatermark == 4)
     }
 
     @Test func theHighWatermarkOnlyMovesForwardAndNeverPastTheLogEnd() throws {
@@ -114,9 +114,9 @@ import Testing
         let f = try Fixture(settings: Fixture.settings(flushBeforeAcksAll: false))
         defer { f.remove() }
         let append = try f.append(try Self.batch(count: 2), origin: .coordinator).get()
-        let pending = try #require(append.flushThrough)
+        let pending = try #require(append.pendingFlush)
         #expect(f.partition.highWatermark == 0)
-        try f.partition.flushNow(through: pending, now: Self.now)
+        try f.partition.flush(pending, now: Self.now)
         #expect(f.partition.highWatermark == 2)
         #expect(try f.batchEpochs() == [5])
     }
@@ -129,7 +129,7 @@ import Testing
         for (records, epoch) in [(try Self.batch(count: 2), Int32(3)), (try control.build().bytes, Int32(4))] {
             let append = try f.partition.appendAsLeader(records, origin: .raftLeader, decompressionLimit: 0, now: Self.now,
                                                         leaderEpoch: epoch).result.get()
-            #expect(append.flushThrough == nil)
+            #expect(append.pendingFlush == nil)
         }
         #expect(f.partition.logEndOffset == 3 && f.partition.highWatermark == 0)
         #expect(try f.batchEpochs() == [3, 4])

@@ -43,8 +43,7 @@ struct ProduceHandler: RequestHandler {
         var topic: Int
         var partition: Int
         var replica: Partition
-        /// The log end offset the partition's sync must cover.
-        var end: Int64
+        var flush: PendingFlush
     }
 
     func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
@@ -144,8 +143,8 @@ struct ProduceHandler: RequestHandler {
         inflateBudget -= appended.inflatedBytes
         switch appended.result {
         case let .success(append):
-            if append.flushThrough == nil { replicas.appended.notifyAll() }
-            return .success((append.info, append.flushThrough.map { Durability(topic: position.0, partition: position.1, replica: replica, end: $0) },
+            if append.pendingFlush == nil { replicas.appended.notifyAll() }
+            return .success((append.info, append.pendingFlush.map { Durability(topic: position.0, partition: position.1, replica: replica, flush: $0) },
                              Replication(topic: position.0, partition: position.1, replica: replica,
                                          requiredOffset: append.info.lastOffset + 1, leaderEpoch: append.leaderEpoch)))
         case let .failure(f):
@@ -202,9 +201,8 @@ struct ProduceHandler: RequestHandler {
         case notRun(String)
     }
 
-    /// Syncs every waiting partition at once on the blocking-I/O executor, each through its group commit
-    /// (`Partition.makeDurable`: a sync already in flight that covers the records, or the next one), which
-    /// records the flush and advances the high watermark. Returns the partitions whose flush did not succeed, with
+    /// Syncs every waiting partition at once on the blocking-I/O executor; each, once synced, records the
+    /// flush and advances its high watermark (`Partition.flush`). Returns the partitions whose flush did not succeed, with
     /// the error for their producers, who must not be told the data is safe: KAFKA_STORAGE_ERROR when
     /// fdatasync failed (that log is now offline), REQUEST_TIMED_OUT (retriable) when it never ran.
     private func flush(_ waiting: [Durability], context: RequestContext) async -> [(Durability, LogValidator.Failure)] {
@@ -212,7 +210,8 @@ struct ProduceHandler: RequestHandler {
             for (n, d) in waiting.enumerated() {
                 group.addTask {
                     do {
-                        try await d.replica.makeDurable(through: d.end, io: replicas.io, clock: replicas.clock)
+                        let clock = replicas.clock
+                        try await replicas.io.run { () throws in try d.replica.flush(d.flush, now: clock.nowMs()) }
                         return (n, .synced)
                     } catch let error as LogError {
                         return (n, .failed(error))

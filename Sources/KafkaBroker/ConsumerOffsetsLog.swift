@@ -69,7 +69,7 @@ struct ConsumerOffsetsLog: Sendable {
         // Followers long-polling this leader fetch the records now (Kafka completes delayed fetches
         // after every leader append), not at the end of replica.fetch.wait.max.ms: the reply waits
         // for them.
-        replicas.appended.notifyAll()
+        replicas.appended.notify(replica.topicPartition)
         return appended.info.lastOffset + 1
     }
 

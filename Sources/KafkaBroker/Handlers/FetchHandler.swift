@@ -79,6 +79,7 @@ struct FetchHandler: SplicingRequestHandler {
         let clock = replicas.clock
         let deadline = clock.nowMs() + Int64(max(0, request.maxWaitMs))
         var results: [FetchReader.PartitionRead]
+        let watched = Set(partitions.map(\.topicPartition))
         while true {
             let generation = replicas.appended.generation
             results = reader.read(partitions, image: metadata.image, maxBytes: Int(request.maxBytes), isolationLevel: request.isolationLevel,
@@ -89,7 +90,7 @@ struct FetchHandler: SplicingRequestHandler {
             let redirected = results.contains { $0.data.preferredReadReplica >= 0 }
             if bytes >= Int(request.minBytes) || hasError || redirected || clock.nowMs() >= deadline || request.maxWaitMs <= 0
                 || replicas.isShuttingDown { break }
-            await replicas.appended.wait(since: generation, timeoutMs: deadline - clock.nowMs())
+            await replicas.appended.wait(since: generation, for: watched, timeoutMs: deadline - clock.nowMs())
         }
 
         var response = FetchResponse(errorCode: 0, sessionID: responseSessionID)

@@ -143,7 +143,7 @@ struct ProduceHandler: RequestHandler {
         inflateBudget -= appended.inflatedBytes
         switch appended.result {
         case let .success(append):
-            if append.pendingFlush == nil { replicas.appended.notifyAll() }
+            if append.pendingFlush == nil { replicas.appended.notify(tp) }
             return .success((append.info, append.pendingFlush.map { Durability(topic: position.0, partition: position.1, replica: replica, flush: $0) },
                              Replication(topic: position.0, partition: position.1, replica: replica,
                                          requiredOffset: append.info.lastOffset + 1, leaderEpoch: append.leaderEpoch)))
@@ -239,7 +239,7 @@ struct ProduceHandler: RequestHandler {
                 failed.append((d, .init(code: .requestTimedOut, message: "The append was not made durable: \(reason)")))
             }
         }
-        replicas.appended.notifyAll()
+        for d in waiting { replicas.appended.notify(d.replica.topicPartition) }
         return failed
     }
 }

@@ -53,7 +53,7 @@ extension Partition {
             log.updateHighWatermark(candidate)
             return true
         }
-        if advanced { hooks.highWatermarkAdvanced() }
+        if advanced { hooks.highWatermarkAdvanced(topicPartition) }
     }
 
     /// Truncates this follower's log to `offset` (a diverging epoch, or an out-of-range fetch offset),

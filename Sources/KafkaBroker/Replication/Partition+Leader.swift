@@ -13,7 +13,7 @@ enum LeaderEffect: Sendable, Equatable {
 
 /// Where a partition's leader effects go: the replica manager's fetch notifier and AlterPartition sender.
 struct ReplicationHooks: Sendable {
-    var highWatermarkAdvanced: @Sendable () -> Void = {}
+    var highWatermarkAdvanced: @Sendable (TopicPartition) -> Void = { _ in }
     var propose: @Sendable (Partition, AlterPartitionProposal) -> Void = { _, _ in }
 }
 
@@ -195,7 +195,7 @@ extension Partition {
             switch effect {
             case let .highWatermarkAdvanced(hw):
                 highWatermarkWaiters.advance(to: hw)
-                hooks.highWatermarkAdvanced()
+                hooks.highWatermarkAdvanced(topicPartition)
             case let .propose(proposal):
                 hooks.propose(self, proposal)
             }

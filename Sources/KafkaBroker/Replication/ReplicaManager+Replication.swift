@@ -14,7 +14,7 @@ extension ReplicaManager {
     /// What every partition this node opens reports to: fetch wake-ups and ISR proposals.
     var replicationHooks: ReplicationHooks {
         ReplicationHooks(
-            highWatermarkAdvanced: { [appended] in appended.notifyAll() },
+            highWatermarkAdvanced: { [appended] partition in appended.notify(partition) },
             propose: { [weak self] partition, proposal in self?.propose(partition, proposal) }
         )
     }

@@ -160,7 +160,7 @@ import Testing
         partition.updateFollowerHighWatermark(4)
         #expect(partition.highWatermark == 4 && node.replicas.appended.generation == before + 1)
         // A fetch that waited from `before` returns at once; the manual clock never fires its timeout.
-        await node.replicas.appended.wait(since: before, timeoutMs: 60_000)
+        await node.replicas.appended.wait(since: before, for: [TopicPartition("t", 0)], timeoutMs: 60_000)
         partition.updateFollowerHighWatermark(9)
         #expect(partition.highWatermark == 6, "capped at the follower's log end offset")
         await node.close()

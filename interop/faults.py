@@ -397,33 +397,40 @@ def bootstrap_without(cluster, node):
     return ",".join("127.0.0.1:%d" % cluster.client_port(n) for n in NODES if n != node)
 
 
-def finish(cluster, workdir, topic, partitions, producers, facts, members=(), problems=(), value_size=100):
-    """Stops the producers (and members, once they have processed every acknowledged record),
-    reads the topic back, runs every check, stops the cluster and compares the replicas offline
-    (`strom dump-log` and bytes); fails with everything found, `problems` included."""
+def collect(cluster, workdir, topic, partitions, producers, members=(), value_size=100, read_timeout=150, members_timeout=120):
+    """Stops the producers (and members, once they have processed every acknowledged record), reads
+    the topic back, runs every check, stops the cluster and compares the replicas offline (`strom
+    dump-log` and bytes). Returns (problems, facts): facts["counts"] from analyse, facts["consumed"]
+    from check_consumed, facts["checkpointed high watermarks"] per partition."""
     for p in producers:
         p.stop()
-    result = read_back(cluster.bootstrap, topic, partitions, workdir)
-    found, counts = analyse(producers, result, value_size)
-    problems = list(problems) + found
-    facts["counts"] = counts
+    facts = {}
+    result = read_back(cluster.bootstrap, topic, partitions, workdir, timeout=read_timeout)
+    problems, facts["counts"] = analyse(producers, result, value_size)
     if members:
         try:
             wait_until("group members processing every acknowledged record",
-                       lambda: consumers_caught_up(members, producers), 120)
+                       lambda: consumers_caught_up(members, producers), members_timeout)
         except FaultError as e:
             problems.append(str(e))
         for m in members:
             m.stop()
-        found, consumed = check_consumed(members, producers, result)
+        found, facts["consumed"] = check_consumed(members, producers, result)
         problems += found
-        facts["consumed"] = consumed
     cluster.stop()
     for p in range(partitions):
         dirs = [cluster.data_dir(n) for n in NODES]
         found, hw = compare_replicas(dirs, topic, p)
         facts.setdefault("checkpointed high watermarks", {})[p] = hw
         problems += found + compare_bytes(dirs, topic, p)[0]
+    return problems, facts
+
+
+def finish(cluster, workdir, topic, partitions, producers, facts, members=(), problems=(), value_size=100):
+    """`collect`, then fails with everything found, `problems` included (facts go to facts.json)."""
+    found, collected = collect(cluster, workdir, topic, partitions, producers, members, value_size)
+    facts.update(collected)
+    problems = list(problems) + found
     (Path(workdir) / "facts.json").write_text(json.dumps(facts, indent=1))
     print("fault facts:", json.dumps(facts))
     logs = "\n".join("%s producer log: %s" % (p.kind, p.paths["log"]) for p in producers)

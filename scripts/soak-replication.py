@@ -29,10 +29,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "interop"))
 
 from cluster import NODES, Cluster  # noqa: E402
-from dumplog import compare_replicas  # noqa: E402
-from faults import (FaultError, DurabilityProducer, analyse, check_consumed, consumers_caught_up,  # noqa: E402
-                    create_topic, describe, in_sync, read_back, wait_for_reports, wait_until)
-from replicas import compare as compare_bytes  # noqa: E402
+from faults import (FaultError, DurabilityProducer, collect, create_topic, describe, in_sync,  # noqa: E402
+                    wait_for_reports, wait_until)
 
 FAULTS = ("kill9", "pause", "partition", "rolling")
 TOPIC = "soak"
@@ -163,28 +161,14 @@ def main():
             schedule[-1]["recovered after (s)"] = round(time.time() - t0, 1)
             say(start, "recovered in %.1fs; delivery reports: %s" % (
                 time.time() - t0, {p.kind: p.reports() for p in producers}))
-        for p in producers:
-            p.stop()
         # A long soak writes millions of records: the read-back's deadline grows with them (10,000 a second).
         reports = sum(p.reports() for p in producers)
-        result = read_back(cluster.bootstrap, TOPIC, a.partitions, work, timeout=150 + reports // 10000)
-        found, counts = analyse(producers, result, VALUE_SIZE)
+        found, facts = collect(cluster, work, TOPIC, a.partitions, producers, members, VALUE_SIZE,
+                               read_timeout=150 + reports // 10000, members_timeout=a.recover_timeout)
         problems += found
-        if members:
-            try:
-                wait_until("group members processing every acknowledged record",
-                           lambda: consumers_caught_up(members, producers), a.recover_timeout)
-            except FaultError as e:
-                problems.append(str(e))
-            for m in members:
-                m.stop()
-            found, consumed = check_consumed(members, producers, result)
-            problems += found
-            counts["group"] = consumed
-        cluster.stop()
-        for p in range(a.partitions):
-            dirs = [cluster.data_dir(n) for n in NODES]
-            problems += compare_replicas(dirs, TOPIC, p)[0] + compare_bytes(dirs, TOPIC, p)[0]
+        counts = facts["counts"]
+        if "consumed" in facts:
+            counts["group"] = facts["consumed"]
     except Exception as e:  # noqa: BLE001 - a soak reports whatever stopped it
         problems.append("%s: %s" % (type(e).__name__, e))
     finally:

@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/ioutil"
+	"log"
 	"os"
 	"time"
 
@@ -268,6 +269,10 @@ func read(s *spec, digest bool) map[string]interface{} {
 }
 
 func main() {
+	// SARAMA_LOG=1: sarama's own log (metadata refreshes, retries, broker connections) on stderr.
+	if os.Getenv("SARAMA_LOG") != "" {
+		sarama.Logger = log.New(os.Stderr, "[sarama] ", log.LstdFlags|log.Lmicroseconds)
+	}
 	if len(os.Args) == 2 && os.Args[1] == "version" {
 		out, _ := json.Marshal(versionInfo())
 		fmt.Println(string(out))

@@ -120,7 +120,8 @@ public final class KafkaServer: Sendable {
 
     /// Reads and dispatches one request after another, each once the one before released the
     /// connection (see `ConnectionRelease`: only Produce releases before it is answered, once its
-    /// records are appended), and writes the responses in request order. At most
+    /// records are appended); any request but Produce also waits until every earlier one is answered
+    /// (`mayOverlapEarlierRequests`). Writes the responses in request order. At most
     /// `maxPipelinedRequests` are read ahead of their responses. A request answered with `close`
     /// stops the reading; the responses before it are written, then the connection closes.
     private func serve(inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ResponsePiece>,

@@ -11,6 +11,8 @@ Usage: report.py RESULTS [--command TEXT]
 import argparse
 import sys
 
+from results import load, num, verdict
+
 LABELS = {
     "produce-1k-acks1": "produce 1 KiB, acks=1",
     "produce-1k-acksall": "produce 1 KiB, acks=all idempotent",
@@ -27,27 +29,6 @@ SHORT = {
     "consume-1k": "1 KiB consume", "consume-100b": "100 B consume",
 }
 TARGET_RATIO, TARGET_CPU_GB, TARGET_US_REC = 0.8, 1.2, 1.0
-
-
-def load(path):
-    rows = {}
-    with open(path) as f:
-        for line in f:
-            fields = dict(p.split("=", 1) for p in line.split() if "=" in p)
-            if "phase" in fields:
-                rows[fields["phase"]] = fields
-    return rows
-
-
-def num(row, key, default=0.0):
-    try:
-        return float(row.get(key, default))
-    except ValueError:
-        return default
-
-
-def verdict(ok):
-    return "meets target" if ok else "MISSES target"
 
 
 def main():

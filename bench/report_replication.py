@@ -9,6 +9,8 @@ Usage: report_replication.py RESULTS [--command TEXT]
 import argparse
 import sys
 
+from results import load, num, verdict
+
 TARGET_RATIO, TARGET_CPU_GB = 0.8, 1.2
 SETUPS = [
     ("single", "single node (RF 1)"),
@@ -20,27 +22,6 @@ KINDS = {
     "leader": "partition leader (not the active controller)",
     "controller": "partition leader + active controller",
 }
-
-
-def load(path):
-    rows = {}
-    with open(path) as f:
-        for line in f:
-            fields = dict(p.split("=", 1) for p in line.split() if "=" in p)
-            if "phase" in fields:
-                rows[fields["phase"]] = fields
-    return rows
-
-
-def num(row, key, default=0.0):
-    try:
-        return float(row.get(key, default))
-    except (TypeError, ValueError):
-        return default
-
-
-def verdict(ok):
-    return "meets target" if ok else "MISSES target"
 
 
 def main():

@@ -9,23 +9,6 @@ import Testing
 /// by hand over the controller listener and plays a follower with Fetch requests carrying its replica id,
 /// so the node's leader side, its AlterPartition and the controller's completion all run for real.
 @Suite struct ReassignmentAPITests {
-    /// Registers broker 2 and heartbeats until the controller unfenced it; returns its broker epoch.
-    private func registerSecondBroker(_ broker: TestBroker, controller: TestKafkaClient) async throws -> Int64 {
-        var registration = BrokerRegistrationRequest()
-        registration.brokerID = 2
-        registration.clusterID = broker.metadata.clusterID
-        registration.incarnationID = KafkaUUID(mostSignificantBits: 2, leastSignificantBits: 2)
-        registration.listeners = [.init(name: "PLAINTEXT", host: "127.0.0.1", port: 1, securityProtocol: 0)]
-        registration.features = [.init(name: "metadata.version", minSupportedVersion: 7, maxSupportedVersion: 21)]
-        let registered = try await controller.send(registration, version: 4)
-        #expect(registered.errorCode == 0)
-        let unfenced = try await controller.send(BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: registered.brokerEpoch,
-                                                                        currentMetadataOffset: broker.metadata.image.provenance.offset),
-                                                 version: 1)
-        #expect(unfenced.errorCode == 0 && !unfenced.isFenced)
-        return registered.brokerEpoch
-    }
-
     /// Broker 2 leaves (asks to be fenced), so that broker 1's controlled shutdown need not wait for it.
     private func fenceSecondBroker(_ broker: TestBroker, controller: TestKafkaClient, epoch: Int64) async throws {
         _ = try await controller.send(BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: epoch, currentMetadataOffset: broker.metadata.image.provenance.offset,
@@ -50,7 +33,7 @@ import Testing
         let broker = try await TestBroker()
         let client = try await broker.client()
         let controller = try await TestKafkaClient(port: broker.node.boundPorts["CONTROLLER"]!)
-        let epoch = try await registerSecondBroker(broker, controller: controller)
+        let epoch = try await broker.registerSecondBroker(controller: controller)
         let created = try await client.send(CreateTopicsRequest(topics: [.init(name: "m", numPartitions: -1, replicationFactor: -1, assignments: [
             .init(partitionIndex: 0, brokerIDs: [1]),
         ])]), version: 7)
@@ -95,7 +78,7 @@ import Testing
         let broker = try await TestBroker()
         let client = try await broker.client()
         let controller = try await TestKafkaClient(port: broker.node.boundPorts["CONTROLLER"]!)
-        let epoch = try await registerSecondBroker(broker, controller: controller)
+        let epoch = try await broker.registerSecondBroker(controller: controller)
         let created = try await client.send(CreateTopicsRequest(topics: [.init(name: "g", numPartitions: -1, replicationFactor: -1, assignments: [
             .init(partitionIndex: 0, brokerIDs: [1, 2]),
         ])]), version: 7)

@@ -10,23 +10,6 @@ import Testing
 /// waits for that broker, the group coordinator is each partition's leader, a commit waits for the
 /// ISR, and when the second broker is fenced its partitions' groups move to this node.
 @Suite struct ReplicatedOffsetsTopicTests {
-    /// Registers broker 2 and heartbeats until the controller unfenced it; returns its broker epoch.
-    private func registerSecondBroker(_ broker: TestBroker, controller: TestKafkaClient) async throws -> Int64 {
-        var registration = BrokerRegistrationRequest()
-        registration.brokerID = 2
-        registration.clusterID = broker.metadata.clusterID
-        registration.incarnationID = KafkaUUID(mostSignificantBits: 2, leastSignificantBits: 2)
-        registration.listeners = [.init(name: "PLAINTEXT", host: "127.0.0.1", port: 1, securityProtocol: 0)]
-        registration.features = [.init(name: "metadata.version", minSupportedVersion: 7, maxSupportedVersion: 21)]
-        let registered = try await controller.send(registration, version: 4)
-        #expect(registered.errorCode == 0)
-        let unfenced = try await controller.send(BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: registered.brokerEpoch,
-                                                                        currentMetadataOffset: broker.metadata.image.provenance.offset),
-                                                 version: 1)
-        #expect(unfenced.errorCode == 0 && !unfenced.isFenced)
-        return registered.brokerEpoch
-    }
-
     private func commit(_ group: String, offset: Int64, client: TestKafkaClient) async throws -> ErrorCode? {
         let r = try await client.send(OffsetCommitRequest(groupID: group, topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: offset)])]),
                                       version: 8)
@@ -55,7 +38,7 @@ import Testing
         #expect(join.errorCode == ErrorCode.notCoordinator.rawValue)
 
         // A second broker registers: the next FindCoordinators create the topic.
-        let epoch = try await registerSecondBroker(broker, controller: controller)
+        let epoch = try await broker.registerSecondBroker(controller: controller)
         var created = false
         for _ in 0..<10 where !created {
             _ = try await client.send(FindCoordinatorRequest(key: "g"), version: 3)

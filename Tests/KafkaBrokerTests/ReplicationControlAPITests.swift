@@ -9,29 +9,12 @@ import Testing
 /// a replicated topic, AlterPartition from that broker as a partition leader, fencing, and ElectLeaders
 /// from a client, with Metadata reporting what the controller decided.
 @Suite struct ReplicationControlAPITests {
-    /// Registers broker 2 and heartbeats until the controller unfenced it; returns its broker epoch.
-    private func registerSecondBroker(_ broker: TestBroker, controller: TestKafkaClient) async throws -> Int64 {
-        var registration = BrokerRegistrationRequest()
-        registration.brokerID = 2
-        registration.clusterID = broker.metadata.clusterID
-        registration.incarnationID = KafkaUUID(mostSignificantBits: 2, leastSignificantBits: 2)
-        registration.listeners = [.init(name: "PLAINTEXT", host: "127.0.0.1", port: 1, securityProtocol: 0)]
-        registration.features = [.init(name: "metadata.version", minSupportedVersion: 7, maxSupportedVersion: 21)]
-        let registered = try await controller.send(registration, version: 4)
-        #expect(registered.errorCode == 0)
-        let unfenced = try await controller.send(BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: registered.brokerEpoch,
-                                                                        currentMetadataOffset: broker.metadata.image.provenance.offset),
-                                                 version: 1)
-        #expect(unfenced.errorCode == 0 && !unfenced.isFenced)
-        #expect(broker.metadata.image.brokers[2]?.fenced == false)
-        return registered.brokerEpoch
-    }
-
     @Test func alterPartitionFencingAndElectionsOnANode() async throws {
         let broker = try await TestBroker()
         let client = try await broker.client()
         let controller = try await TestKafkaClient(port: broker.node.boundPorts["CONTROLLER"]!)
-        let epoch = try await registerSecondBroker(broker, controller: controller)
+        let epoch = try await broker.registerSecondBroker(controller: controller)
+        #expect(broker.metadata.image.brokers[2]?.fenced == false)
 
         // One partition led by broker 2, one by broker 1, both on both brokers.
         let created = try await client.send(CreateTopicsRequest(topics: [.init(name: "r", numPartitions: -1, replicationFactor: -1, assignments: [
@@ -90,7 +73,8 @@ import Testing
         let broker = try await TestBroker(overrides: ["broker.heartbeat.interval.ms": "100"])
         let client = try await broker.client()
         let controller = try await TestKafkaClient(port: broker.node.boundPorts["CONTROLLER"]!)
-        let epoch = try await registerSecondBroker(broker, controller: controller)
+        let epoch = try await broker.registerSecondBroker(controller: controller)
+        #expect(broker.metadata.image.brokers[2]?.fenced == false)
         let created = try await client.send(CreateTopicsRequest(topics: [.init(name: "r", numPartitions: -1, replicationFactor: -1, assignments: [
             .init(partitionIndex: 0, brokerIDs: [1, 2]),
         ])]), version: 7)
@@ -119,7 +103,8 @@ import Testing
         let broker = try await TestBroker(overrides: ["leader.imbalance.check.interval.seconds": "1"])
         let client = try await broker.client()
         let controller = try await TestKafkaClient(port: broker.node.boundPorts["CONTROLLER"]!)
-        let epoch = try await registerSecondBroker(broker, controller: controller)
+        let epoch = try await broker.registerSecondBroker(controller: controller)
+        #expect(broker.metadata.image.brokers[2]?.fenced == false)
         let created = try await client.send(CreateTopicsRequest(topics: [.init(name: "r", numPartitions: -1, replicationFactor: -1, assignments: [
             .init(partitionIndex: 0, brokerIDs: [2, 1]),
         ])]), version: 7)

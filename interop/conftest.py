@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from broker import BrokerProcess, broker_kind, strom_binary  # noqa: E402
+from cluster import Cluster  # noqa: E402
 
 _skipped = []
 
@@ -65,6 +66,18 @@ def fresh_broker(workdir):
     b.stop()
     if b.problems:
         pytest.fail("broker of this test: %s" % "; ".join(b.problems))
+
+
+@pytest.fixture
+def cluster(workdir):
+    """The three-node cluster of docker/compose.yaml (scripts/cluster.sh; STROM_COMPOSE shifts it),
+    not started: each test starts what it needs. Fails the test with whatever the cluster noticed
+    (a node that died, log lines that say so). Tests that need other settings define their own."""
+    c = Cluster(workdir / "cluster")
+    yield c
+    c.close()
+    if c.problems:
+        pytest.fail("cluster: %s" % "; ".join(c.problems))
 
 
 @pytest.fixture(autouse=True)

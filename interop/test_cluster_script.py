@@ -6,7 +6,7 @@ its data, and is wiped and re-formatted.
 import pytest
 
 from broker import metadata_brokers
-from cluster import NODES, Cluster
+from cluster import NODES
 
 COMPOSE_CLUSTER_ID = "c3Ryb20tY2x1c3Rlci0xMQ"
 # docker/compose.yaml's client ports; a copy named by $STROM_COMPOSE shifts them all by one offset.
@@ -19,15 +19,6 @@ def client_ports(cluster):
     shift = ports[1] - COMPOSE_CLIENT_PORTS[1]
     assert ports == {n: p + shift for n, p in COMPOSE_CLIENT_PORTS.items()}, ports
     return ports
-
-
-@pytest.fixture
-def cluster(workdir):
-    c = Cluster(workdir / "cluster")
-    yield c
-    c.close()
-    if c.problems:
-        pytest.fail("cluster: %s" % "; ".join(c.problems))
 
 
 def test_nodes_run_the_compose_environment(cluster):

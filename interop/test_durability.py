@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from clients import CLIENTS, DRIVERS, VENV_PY
+from faults import count_lines
 from records import read_spec, unb64
 from steps import produce_and_check, tail
 
@@ -20,14 +21,6 @@ sys.path.insert(0, str(DRIVERS))
 from durability_producer import durability_value  # noqa: E402
 
 PARTITIONS = 3
-
-
-def count_lines(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().count(b"\n")
-    except FileNotFoundError:
-        return 0
 
 
 def wait_for_acks(path, n, producer, timeout, what):

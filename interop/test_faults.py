@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from cluster import NODES, Cluster
+from cluster import NODES
 from faults import (FaultError, DurabilityProducer, bootstrap_without, create_topic, describe, divergent_truncations,
                     finish, in_sync, moved_off, wait_for_reports, wait_until, write_uncommitted_tail)
 from groups import Member
@@ -25,15 +25,6 @@ from groups import Member
 TOPIC = "faults"
 PARTITIONS = 3
 VALUE_SIZE = 100
-
-
-@pytest.fixture
-def cluster(workdir):
-    c = Cluster(workdir / "cluster")
-    yield c
-    c.close()
-    if c.problems:
-        pytest.fail("cluster: %s" % "; ".join(c.problems))
 
 
 def log_bytes(cluster, node, partition):

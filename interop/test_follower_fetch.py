@@ -17,7 +17,8 @@ from clients import CLIENTS, DRIVERS, VENV_PY
 from cluster import NODES, Cluster
 from records import Rec, produce_spec
 from steps import tail
-from test_replication import describe, wait_until
+from faults import wait_until
+from test_replication import describe
 
 RACK_AWARE = "org.apache.kafka.common.replica.RackAwareReplicaSelector"
 TOPIC = "closest"

@@ -23,22 +23,12 @@ import time
 import pytest
 
 from clients import CLIENTS, DRIVERS, VENV_PY
-from cluster import Cluster
 from groups import Member, Members, SteadyProducer, admin_one, produce_keys, rand
 from records import produce_spec
 from steps import tail
 
 PARTITIONS = 3
 OFFSETS_TOPIC = "__consumer_offsets"
-
-
-@pytest.fixture
-def cluster(workdir):
-    c = Cluster(workdir / "cluster")
-    yield c
-    c.close()
-    if c.problems:
-        pytest.fail("cluster: %s" % "; ".join(c.problems))
 
 
 @pytest.fixture

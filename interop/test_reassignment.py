@@ -13,7 +13,8 @@ import pytest
 from clients import CLIENTS, DRIVERS, VENV_PY
 from records import make_records
 from steps import produce_and_check, read_and_check
-from test_replication import cluster, describe, wait_until  # noqa: F401 - the cluster fixture
+from faults import wait_until
+from test_replication import describe
 
 PARTITIONS = 3
 TOPIC = "reassigned"

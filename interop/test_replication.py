@@ -6,15 +6,13 @@ turn. Afterwards every acknowledged record must be in the log exactly once, at i
 offset, with its value, in produce order (faults.analyse), and the replicas must hold the same
 batches below the high watermark (faults.finish). The victim comes back, catches up and rejoins
 every ISR."""
-import json
-import subprocess
 import time
 
 import pytest
 
-from clients import DRIVERS, VENV_PY
-from cluster import Cluster
-from faults import DurabilityProducer, bootstrap_without, create_topic, finish, in_sync, moved_off, wait_for_reports
+from faults import (DurabilityProducer, bootstrap_without, create_topic, finish, in_sync, moved_off, wait_for_reports,
+                    wait_until)
+from faults import describe as describe_via
 
 PARTITIONS = 3
 TOPIC = "replicated"
@@ -22,37 +20,11 @@ VALUE_SIZE = 100
 KINDS = ("confluent", "kafka-python", "sarama")
 
 
-@pytest.fixture
-def cluster(workdir):
-    c = Cluster(workdir / "cluster")
-    yield c
-    c.close()
-    if c.problems:
-        pytest.fail("cluster: %s" % "; ".join(c.problems))
-
-
 def describe(cluster, topic, via=None):
     """{partition: {"leader", "replicas", "isrs"}} as a client's Metadata request sees it (through
     node `via` only, when given); None while the node answering does not know the topic yet."""
     bootstrap = "127.0.0.1:%d" % cluster.client_port(via) if via else cluster.bootstrap
-    p = subprocess.run([str(VENV_PY), str(DRIVERS / "describe_topic.py"), bootstrap, topic],
-                       capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, "describe_topic.py failed: %s" % p.stderr[-1500:]
-    out = json.loads(p.stdout)
-    if "error" in out:
-        return None
-    return {int(k): v for k, v in out.items()}
-
-
-def wait_until(what, predicate, timeout):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(0.2)
-    pytest.fail("%s within %ss (last: %r)" % (what, timeout, last))
+    return describe_via(bootstrap, topic) or None
 
 
 def all_in_sync(cluster):

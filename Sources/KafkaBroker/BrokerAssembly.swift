@@ -1,4 +1,5 @@
 import KafkaMetadata
+import KafkaProtocol
 import NIOConcurrencyHelpers
 import Logging
 import StromConfig

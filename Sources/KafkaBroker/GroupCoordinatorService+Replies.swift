@@ -117,7 +117,7 @@ extension GroupCoordinatorService {
             }
         }
         for reply in turn.performed.replies {
-            let code = failures[GroupPartitioner.partition(for: reply.groupID, partitionCount: partitions)]
+            let code = failures[CoordinatorPartitioner.partition(for: reply.groupID, partitionCount: partitions)]
             switch code.map(reply.failed) ?? reply {
             case let .join(group, member, response): joins.deliver(group: group, member: member, response)
             case let .sync(group, member, response): syncs.deliver(group: group, member: member, response)

@@ -117,7 +117,7 @@ extension GroupCoordinatorService {
         leave()
         let failures = await settle(turn)
         if let other = failures.values.first(where: { $0 != .notCoordinator }) { return ListGroupsResponse(errorCode: other.rawValue) }
-        response.groups.removeAll { failures[GroupPartitioner.partition(for: $0.groupID, partitionCount: partitions)] != nil }
+        response.groups.removeAll { failures[CoordinatorPartitioner.partition(for: $0.groupID, partitionCount: partitions)] != nil }
         return response
     }
 

@@ -58,7 +58,7 @@ public struct ClassicGroup: Hashable, Sendable {
     /// A new Empty group, as Kafka creates one for a first JoinGroup or a simple offset commit.
     public init(groupID: String, now: Int64?, offsetsTopicPartitions: Int32) {
         self.groupID = groupID
-        self.partition = GroupPartitioner.partition(for: groupID, partitionCount: offsetsTopicPartitions)
+        self.partition = CoordinatorPartitioner.partition(for: groupID, partitionCount: offsetsTopicPartitions)
         self.state = .empty
         self.currentStateTimestamp = now
     }

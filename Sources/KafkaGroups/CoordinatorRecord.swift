@@ -85,20 +85,10 @@ public struct CoordinatorRecord: Hashable, Sendable {
     }
 
     static func decodeValue<M: KafkaMessage>(_: M.Type, _ bytes: [UInt8]) throws(ProtocolError) -> M {
-        var buffer = ByteBuffer(bytes: bytes)
-        let version = try buffer.readKafkaInteger(Int16.self, field: "\(M.messageName).version")
-        // Newer writers may append fields; read the prefix this version defines, as Kafka's loader does.
-        return try M.decode(from: &buffer, version: min(version, M.validVersions.upperBound))
+        try M.decodeVersionPrefixed(bytes)
     }
 
     static func versioned<M: KafkaMessage>(_ message: M, _ version: Int16) -> [UInt8] {
-        var buffer = ByteBuffer()
-        buffer.writeInteger(version)
-        do {
-            try message.encode(to: &buffer, version: version)
-        } catch {
-            preconditionFailure("\(M.messageName) v\(version) failed to encode: \(error)")
-        }
-        return Array(buffer.readableBytesView)
+        message.versionPrefixedBytes(version: version)
     }
 }

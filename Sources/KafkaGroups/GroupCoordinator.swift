@@ -25,7 +25,7 @@ public struct GroupCoordinator: Sendable {
     }
 
     public func partition(for groupID: String) -> Int32 {
-        GroupPartitioner.partition(for: groupID, partitionCount: config.offsetsTopicPartitions)
+        CoordinatorPartitioner.partition(for: groupID, partitionCount: config.offsetsTopicPartitions)
     }
 
     // MARK: Membership

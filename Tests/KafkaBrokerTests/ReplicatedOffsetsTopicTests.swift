@@ -52,7 +52,7 @@ import Testing
         let count = Int32(offsets.partitions.count)
         func group(ledBy leader: Int32) throws -> String {
             try #require((0..<1_000).lazy.map { "g\($0)" }.first {
-                offsets.partitions[GroupPartitioner.partition(for: $0, partitionCount: count)]?.leader == leader
+                offsets.partitions[CoordinatorPartitioner.partition(for: $0, partitionCount: count)]?.leader == leader
             })
         }
         let mine = try group(ledBy: 1), theirs = try group(ledBy: 2)

@@ -20,24 +20,24 @@ import Testing
     @Test func javaStringHashCode() {
         // Values known independently of this code: "hello".hashCode() is 99162322; "Aa" and "BB" are
         // Java's textbook collision (2112); "polygenelubricants" hashes to Integer.MIN_VALUE.
-        #expect(GroupPartitioner.javaStringHashCode("hello") == 99_162_322)
-        #expect(GroupPartitioner.javaStringHashCode("Aa") == 2112 && GroupPartitioner.javaStringHashCode("BB") == 2112)
-        #expect(GroupPartitioner.javaStringHashCode("polygenelubricants") == .min)
-        #expect(GroupPartitioner.javaStringHashCode("") == 0)
+        #expect(CoordinatorPartitioner.javaStringHashCode("hello") == 99_162_322)
+        #expect(CoordinatorPartitioner.javaStringHashCode("Aa") == 2112 && CoordinatorPartitioner.javaStringHashCode("BB") == 2112)
+        #expect(CoordinatorPartitioner.javaStringHashCode("polygenelubricants") == .min)
+        #expect(CoordinatorPartitioner.javaStringHashCode("") == 0)
         for s in ["my-group", "console-consumer-12345", "connect-cluster", "orders", "€uro-😀", "g"] {
-            #expect(GroupPartitioner.javaStringHashCode(s) == Self.javaHashByDefinition(s), "\(s)")
+            #expect(CoordinatorPartitioner.javaStringHashCode(s) == Self.javaHashByDefinition(s), "\(s)")
         }
-        #expect(GroupPartitioner.javaStringHashCode("my-group") == -1_906_497_762)
+        #expect(CoordinatorPartitioner.javaStringHashCode("my-group") == -1_906_497_762)
     }
 
     /// `Utils.abs(hash) % partitions`, where Utils.abs maps Int.MIN_VALUE to 0 and is Math.abs otherwise.
     @Test func partitionForGroup() {
-        #expect(GroupPartitioner.partition(for: "my-group", partitionCount: 50) == 12)  // 1906497762 % 50
-        #expect(GroupPartitioner.partition(for: "orders", partitionCount: 50) == 31)     // 1008770331 % 50
-        #expect(GroupPartitioner.partition(for: "hello", partitionCount: 50) == 22)
-        #expect(GroupPartitioner.partition(for: "polygenelubricants", partitionCount: 50) == 0)
-        #expect(GroupPartitioner.partition(for: "g", partitionCount: 50) == 3)            // 'g' = 103
-        #expect(GroupPartitioner.partition(for: "€uro-😀", partitionCount: 7) == 542_348_106 % 7)
+        #expect(CoordinatorPartitioner.partition(for: "my-group", partitionCount: 50) == 12)  // 1906497762 % 50
+        #expect(CoordinatorPartitioner.partition(for: "orders", partitionCount: 50) == 31)     // 1008770331 % 50
+        #expect(CoordinatorPartitioner.partition(for: "hello", partitionCount: 50) == 22)
+        #expect(CoordinatorPartitioner.partition(for: "polygenelubricants", partitionCount: 50) == 0)
+        #expect(CoordinatorPartitioner.partition(for: "g", partitionCount: 50) == 3)            // 'g' = 103
+        #expect(CoordinatorPartitioner.partition(for: "€uro-😀", partitionCount: 7) == 542_348_106 % 7)
     }
 
     @Test func offsetCommitRecordBytes() throws {

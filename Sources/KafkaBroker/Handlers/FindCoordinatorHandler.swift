@@ -27,7 +27,7 @@ struct FindCoordinatorHandler: RequestHandler {
         if offsets == nil && request.keyType == 0 { offsetsTopic.requestCreation() }
         func coordinator(of key: String) -> (id: Int32, endpoint: BrokerRegistration.Endpoint)? {
             guard let offsets, !offsets.partitions.isEmpty else { return nil }
-            let partition = GroupPartitioner.partition(for: key, partitionCount: Int32(offsets.partitions.count))
+            let partition = CoordinatorPartitioner.partition(for: key, partitionCount: Int32(offsets.partitions.count))
             guard let leader = offsets.partitions[partition]?.leader, leader >= 0,
                   let broker = image.brokers[leader], !broker.fenced,
                   let endpoint = broker.endpoint(named: context.listenerName) ?? broker.endpoints.first else { return nil }

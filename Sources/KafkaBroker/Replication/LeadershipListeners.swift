@@ -1,3 +1,4 @@
+import KafkaProtocol
 import NIOConcurrencyHelpers
 
 /// A change of this node's role for one partition, as the replica manager applied it (Kafka's

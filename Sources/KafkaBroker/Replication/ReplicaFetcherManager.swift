@@ -1,4 +1,5 @@
 import KafkaMetadata
+import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
 import StromConfig

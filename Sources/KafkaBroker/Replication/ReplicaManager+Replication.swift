@@ -1,4 +1,5 @@
 import KafkaMetadata
+import KafkaProtocol
 import KafkaReplication
 import Logging
 

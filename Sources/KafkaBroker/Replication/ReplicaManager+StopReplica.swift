@@ -1,4 +1,5 @@
 import KafkaMetadata
+import KafkaProtocol
 
 /// Partitions a reassignment (KIP-455) takes off this node: Kafka's `stopReplica(delete = true)`.
 extension ReplicaManager {

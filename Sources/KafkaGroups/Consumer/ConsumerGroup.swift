@@ -48,7 +48,7 @@ public struct ConsumerGroup: Hashable, Sendable {
 
     public init(groupID: String, offsetsTopicPartitions: Int32) {
         self.groupID = groupID
-        self.partition = GroupPartitioner.partition(for: groupID, partitionCount: offsetsTopicPartitions)
+        self.partition = CoordinatorPartitioner.partition(for: groupID, partitionCount: offsetsTopicPartitions)
     }
 
     /// Kafka's `maybeUpdateGroupState`, computed.

@@ -66,7 +66,7 @@ import Testing
 
         /// A group id placed on offsets partition `index`.
         func group(on index: Int32, prefix: String = "g") -> String {
-            (0...).lazy.map { "\(prefix)\($0)" }.first { GroupPartitioner.partition(for: $0, partitionCount: self.partitions) == index }!
+            (0...).lazy.map { "\(prefix)\($0)" }.first { CoordinatorPartitioner.partition(for: $0, partitionCount: self.partitions) == index }!
         }
 
         func close() async {

@@ -53,6 +53,9 @@ let package = Package(
         .target(name: "SeededRandom"),
         // PURE: classic group coordinator and committed offsets; inputs -> responses and __consumer_offsets records.
         .target(name: "KafkaGroups", dependencies: ["KafkaProtocol", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")]),
+        // PURE: the transaction coordinator (KIP-98): InitProducerId/AddPartitionsToTxn/EndTxn inputs -> responses,
+        // `__transaction_state` records and transaction markers to write.
+        .target(name: "KafkaTransactions", dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         // PURE: server.properties parsing and validation.
         .target(name: "StromConfig"),
         // PURE: the KRaft state machine (KIP-595, KIP-996): inputs with `now` -> [RaftAction]; no I/O, no clock.
@@ -152,6 +155,7 @@ let package = Package(
             name: "KafkaRaftWireTests",
             dependencies: ["KafkaRaftWire", "KafkaRaft", "KafkaProtocol", "KafkaRecords", "KafkaTestKit", "SeededRandom", "ProtocolSchema", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        .testTarget(name: "KafkaTransactionsTests", dependencies: ["KafkaTransactions", "KafkaProtocol", "SeededRandom"]),
         .testTarget(name: "KafkaGroupsTests", dependencies: ["KafkaGroups", "KafkaProtocol", "KafkaTestKit", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "KafkaControllerTests",

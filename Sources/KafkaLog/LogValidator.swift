@@ -120,7 +120,8 @@ public enum LogValidator {
             guard header.recordCount > 0, header.lastOffsetDelta == header.recordCount - 1 else {
                 throw .invalidBatch("lastOffsetDelta \(header.lastOffsetDelta) with recordCount \(header.recordCount)")
             }
-            guard header.producerId < 0 || header.baseSequence >= 0 else {
+            // Markers (control batches) carry a producer id but no sequence.
+            guard header.producerId < 0 || header.baseSequence >= 0 || header.isControl else {
                 throw .invalidBatch("producer \(header.producerId) batch without a sequence number")
             }
             starts.append(start)

@@ -62,8 +62,13 @@ extension PartitionLog {
                 index = end
             }
         }
-        for header in headers {
-            if let batch = ProducerBatch(header: header) { producerState.update(batch) }
+        for (header, start) in zip(headers, starts) {
+            if let batch = ProducerBatch(header: header) {
+                producerState.update(batch)
+            } else if header.isControl && header.producerId >= 0,
+                      let marker = Self.marker(in: records.getSlice(at: start, length: header.totalSize)!, header: header) {
+                record(marker)
+            }
         }
         return AppendInfo(
             firstOffset: first.baseOffset, lastOffset: last.lastOffset, maxTimestamp: headers.map(\.maxTimestamp).max() ?? -1,

@@ -126,7 +126,7 @@ extension PartitionLog {
         let logStartOffset = min(max(startCheckpoint ?? 0, segments[0].baseOffset), logEndOffset)
         var epochs = storedEpochs ?? LeaderEpochCache()
         epochs.truncateFromEnd(logEndOffset)
-        let producerState = try rebuildProducerState(segments: segments, from: logStartOffset, policy: producerPolicy) { header in
+        let (producerState, aborted) = try rebuildProducerState(segments: segments, from: logStartOffset, policy: producerPolicy) { header in
             if header.partitionLeaderEpoch > (epochs.latestEpoch ?? -1) {
                 epochs.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset)
             }
@@ -143,6 +143,8 @@ extension PartitionLog {
         )
         // A missing or unreadable file is written once it has something to hold.
         log.leaderEpochCheckpointIsStale = storedEpochs.map { $0 != epochs } ?? !epochs.isEmpty
+        log.abortedTransactions = aborted
+        log.producerState.onHighWatermarkUpdated(log.highWatermark)
         log.unsyncedDirectories = unsyncedDirectories
         log.checkpointedRecoveryPoint = recoveryCheckpoint
         log.cleanerCheckpoint = try readCheckpoint(LogFileNames.cleanerOffsetCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
@@ -175,17 +177,32 @@ extension PartitionLog {
         return offset
     }
 
-    /// Producer state replayed from the headers of every batch ending at or after `startOffset`;
-    /// `eachHeader` sees every batch header of the segments read (those ending after `startOffset`).
+    /// Producer state replayed from the headers of every batch ending at or after `startOffset` (and
+    /// the marker of every control batch there), with the transactions aborted there; `eachHeader`
+    /// sees every batch header of the segments read (those ending after `startOffset`).
     static func rebuildProducerState(segments: [LogSegment], from startOffset: Int64, policy: ProducerStateManager.UnknownProducerPolicy,
-                                     eachHeader: (RecordBatchHeader) -> Void = { _ in }) throws(LogError) -> ProducerStateManager {
+                                     eachHeader: (RecordBatchHeader) -> Void = { _ in })
+        throws(LogError) -> (ProducerStateManager, [AbortedTransaction]) {
         var state = ProducerStateManager(unknownProducerPolicy: policy)
+        var aborted: [AbortedTransaction] = []
         for segment in segments where segment.nextOffset > startOffset {
-            try segment.forEachBatchHeader { header, _ in
-                if header.lastOffset >= startOffset, let batch = ProducerBatch(header: header) { state.update(batch) }
+            var failure: LogError?
+            try segment.forEachBatchHeader { header, position in
                 eachHeader(header)
+                guard header.lastOffset >= startOffset, failure == nil else { return }
+                if let batch = ProducerBatch(header: header) {
+                    state.update(batch)
+                } else if header.isControl && header.producerId >= 0 {
+                    // Control batches are rare: read the marker's record where the scan found it.
+                    do throws(LogError) {
+                        if let marker = try segment.marker(at: position, header: header) { state.record(marker, aborted: &aborted) }
+                    } catch {
+                        failure = error
+                    }
+                }
             }
+            if let failure { throw failure }
         }
-        return state
+        return (state, aborted)
     }
 }

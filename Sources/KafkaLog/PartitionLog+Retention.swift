@@ -72,6 +72,7 @@ extension PartitionLog {
         updateHighWatermark(highWatermark)
         recoveryPoint = max(recoveryPoint, logStartOffset)
         producerState.removeProducers(lastOffsetBelow: logStartOffset)
+        abortedTransactions.removeAll { $0.lastOffset < logStartOffset }
         let start = logStartOffset
         try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromStart(start) } }
         result.logStartOffset = logStartOffset
@@ -114,7 +115,8 @@ extension PartitionLog {
             }
             updateHighWatermark(highWatermark)
             recoveryPoint = min(recoveryPoint, end)
-            producerState = try Self.rebuildProducerState(segments: segments, from: logStartOffset, policy: producerState.unknownProducerPolicy)
+            (producerState, abortedTransactions) = try Self.rebuildProducerState(segments: segments, from: logStartOffset, policy: producerState.unknownProducerPolicy)
+            producerState.onHighWatermarkUpdated(highWatermark)
         }
         logger.info("truncated log", metadata: metadata.merging(["log.end_offset": "\(logEndOffset)"]) { $1 })
     }
@@ -153,7 +155,8 @@ extension PartitionLog {
             logStartOffset = offset
             updateHighWatermark(offset)
             recoveryPoint = offset
-            producerState = try Self.rebuildProducerState(segments: segments, from: offset, policy: producerState.unknownProducerPolicy)
+            (producerState, abortedTransactions) = try Self.rebuildProducerState(segments: segments, from: offset, policy: producerState.unknownProducerPolicy)
+            producerState.onHighWatermarkUpdated(highWatermark)
         }
         logger.info("log restarted at an offset", metadata: metadata.merging(["log.start_offset": "\(offset)"]) { $1 })
     }

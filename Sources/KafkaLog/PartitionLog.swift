@@ -61,6 +61,8 @@ public final class PartitionLog {
     /// When ``flush(upTo:now:)`` last made everything durable (or the log was opened).
     public internal(set) var lastFlushTime: Int64
     public internal(set) var producerState: ProducerStateManager
+    /// The transactions aborted in this log, in marker order (what Kafka's `.txnindex` files hold).
+    public internal(set) var abortedTransactions: [AbortedTransaction] = []
     /// What opening found and repaired.
     public internal(set) var openReport: LogOpenReport
     public internal(set) var isClosed = false
@@ -126,6 +128,7 @@ public final class PartitionLog {
     @discardableResult
     public func updateHighWatermark(_ offset: Int64) -> Int64 {
         highWatermark = min(max(offset, logStartOffset), logEndOffset)
+        producerState.onHighWatermarkUpdated(highWatermark)
         return highWatermark
     }
 

@@ -12,8 +12,11 @@ public struct ProducerBatch: Hashable, Sendable {
     public var lastOffset: Int64
     /// The batch's maxTimestamp.
     public var timestamp: Int64
+    /// Part of a transaction (attributes bit 4).
+    public var isTransactional: Bool
 
-    public init(producerId: Int64, producerEpoch: Int16, firstSequence: Int32, lastSequence: Int32, firstOffset: Int64, lastOffset: Int64, timestamp: Int64) {
+    public init(producerId: Int64, producerEpoch: Int16, firstSequence: Int32, lastSequence: Int32, firstOffset: Int64, lastOffset: Int64,
+                timestamp: Int64, isTransactional: Bool = false) {
         self.producerId = producerId
         self.producerEpoch = producerEpoch
         self.firstSequence = firstSequence
@@ -21,18 +24,19 @@ public struct ProducerBatch: Hashable, Sendable {
         self.firstOffset = firstOffset
         self.lastOffset = lastOffset
         self.timestamp = timestamp
+        self.isTransactional = isTransactional
     }
 
     /// The batch described by a header (its offsets as the header states them); nil when the batch has
     /// no producer id (producerId < 0, a non-idempotent producer) or is a control batch (a transaction
-    /// marker ends a transaction rather than continuing the producer's sequence; markers will update
-    /// transaction state when transactions are supported).
+    /// marker ends a transaction rather than continuing the producer's sequence: see ``TransactionMarker``).
     public init?(header: RecordBatchHeader) {
         guard header.producerId >= 0, !header.isControl else { return nil }
         self.init(
             producerId: header.producerId, producerEpoch: header.producerEpoch, firstSequence: header.baseSequence,
             lastSequence: Self.sequence(header.baseSequence, plus: header.lastOffsetDelta),
-            firstOffset: header.baseOffset, lastOffset: header.lastOffset, timestamp: header.maxTimestamp
+            firstOffset: header.baseOffset, lastOffset: header.lastOffset, timestamp: header.maxTimestamp,
+            isTransactional: header.isTransactional
         )
     }
 
@@ -65,7 +69,8 @@ public struct ProducerBatchMetadata: Hashable, Sendable {
     }
 }
 
-/// One producer's state: its current epoch and its last (at most five) batches, oldest first.
+/// One producer's state: its current epoch, its last (at most five) batches, oldest first, and its
+/// open transaction in this partition, if any.
 public struct ProducerStateEntry: Hashable, Sendable {
     /// Kafka retains five batches per producer: the most a producer may have in flight.
     public static let retainedBatches = 5
@@ -73,11 +78,28 @@ public struct ProducerStateEntry: Hashable, Sendable {
     public let producerId: Int64
     public private(set) var producerEpoch: Int16
     public private(set) var batches: [ProducerBatchMetadata]
+    /// The first offset of the producer's open transaction here: its first transactional batch since
+    /// the last marker. Nil when no transaction is open.
+    public internal(set) var currentTransactionFirstOffset: Int64?
+    /// The coordinator epoch of the last marker written for this producer (-1 before any): markers
+    /// from an older coordinator are refused.
+    public internal(set) var coordinatorEpoch: Int32 = -1
 
     public init(producerId: Int64, producerEpoch: Int16, batches: [ProducerBatchMetadata] = []) {
         self.producerId = producerId
         self.producerEpoch = producerEpoch
         self.batches = Array(batches.suffix(Self.retainedBatches))
+    }
+
+    /// A marker ends the open transaction (Kafka's `ProducerStateEntry.update`): its epoch becomes the
+    /// producer's (a newer epoch forgets the batches of the older one), its coordinator epoch is kept.
+    mutating func endTransaction(producerEpoch epoch: Int16, coordinatorEpoch: Int32) {
+        if epoch != producerEpoch {
+            producerEpoch = epoch
+            batches.removeAll()
+        }
+        currentTransactionFirstOffset = nil
+        self.coordinatorEpoch = coordinatorEpoch
     }
 
     public var lastSequence: Int32? { batches.last?.lastSequence }
@@ -112,12 +134,18 @@ public enum ProducerStateError: Error, Hashable, Sendable, CustomStringConvertib
     /// The producer is unknown and the batch does not start at sequence 0 (only under
     /// ``ProducerStateManager/UnknownProducerPolicy/requireSequenceZero``).
     case unknownProducerID(producerId: Int64, received: Int32)
+    /// A non-transactional batch from a producer with a transaction open here.
+    case invalidTxnState(producerId: Int64, transactionFirstOffset: Int64)
+    /// A marker from a coordinator older than the last one that wrote a marker for this producer.
+    case coordinatorFenced(producerId: Int64, current: Int32, received: Int32)
 
     public var errorCode: ErrorCode {
         switch self {
         case .outOfOrderSequence: .outOfOrderSequenceNumber
         case .invalidProducerEpoch: .invalidProducerEpoch
         case .unknownProducerID: .unknownProducerID
+        case .invalidTxnState: .invalidTxnState
+        case .coordinatorFenced: .transactionCoordinatorFenced
         }
     }
 
@@ -129,6 +157,10 @@ public enum ProducerStateError: Error, Hashable, Sendable, CustomStringConvertib
             return "producer \(id): epoch \(received) is older than the current epoch \(current)"
         case let .unknownProducerID(id, received):
             return "producer \(id) is unknown and its batch starts at sequence \(received), not 0"
+        case let .invalidTxnState(id, first):
+            return "producer \(id) sent a non-transactional batch while its transaction from offset \(first) is open"
+        case let .coordinatorFenced(id, current, received):
+            return "producer \(id): marker from coordinator epoch \(received), older than \(current)"
         }
     }
 }

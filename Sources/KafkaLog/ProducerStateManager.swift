@@ -8,10 +8,15 @@
 ///   the original offsets and not written again;
 /// - an epoch below the current one: INVALID_PRODUCER_EPOCH (fenced);
 /// - a higher epoch: its first sequence must be 0;
-/// - the same epoch: the first sequence must be the last sequence + 1 (Int32.max wraps to 0).
+/// - the same epoch: the first sequence must be the last sequence + 1 (Int32.max wraps to 0);
+/// - with a transaction open, the batch must be transactional (INVALID_TXN_STATE); a transactional
+///   batch with none open opens one at its first offset.
 ///
-/// Transactions are not tracked yet; their state (ongoing transaction, coordinator epoch) would join
-/// ``ProducerStateEntry`` and markers would go through their own check.
+/// Transactions (Kafka's `ProducerStateManager` with `ProducerAppendInfo`): each open transaction is
+/// in ``ongoingTransactions`` from its first offset until its marker; a transaction ended by a marker
+/// above the high watermark stays in ``unreplicatedTransactions`` until the high watermark passes the
+/// marker. Together they give ``firstUnstableOffset``, below which every transaction is decided and
+/// replicated: the log's last stable offset is the smaller of it and the high watermark.
 public struct ProducerStateManager: Hashable, Sendable {
     public enum UnknownProducerPolicy: Hashable, Sendable {
         /// Kafka 2.5 and later (KIP-360): accept any sequence from a producer with no state.
@@ -38,6 +43,10 @@ public struct ProducerStateManager: Hashable, Sendable {
 
     public var unknownProducerPolicy: UnknownProducerPolicy
     public private(set) var producers: [Int64: ProducerStateEntry] = [:]
+    /// Producer id → the first offset of its open transaction.
+    public private(set) var ongoingTransactions: [Int64: Int64] = [:]
+    /// Transactions whose marker is written but not yet below the high watermark, in marker order.
+    public private(set) var unreplicatedTransactions: [CompletedTransaction] = []
 
     public init(unknownProducerPolicy: UnknownProducerPolicy = .acceptAnySequence) {
         self.unknownProducerPolicy = unknownProducerPolicy
@@ -62,6 +71,7 @@ public struct ProducerStateManager: Hashable, Sendable {
             }
             var entry = ProducerStateEntry(producerId: batch.producerId, producerEpoch: batch.producerEpoch)
             entry.record(batch)
+            if batch.isTransactional { entry.currentTransactionFirstOffset = batch.firstOffset }
             pending.entries[batch.producerId] = entry
             return .append
         }
@@ -76,29 +86,143 @@ public struct ProducerStateManager: Hashable, Sendable {
             let expected = ProducerBatch.sequence(last, plus: 1)
             return .rejected(.outOfOrderSequence(producerId: batch.producerId, producerEpoch: batch.producerEpoch, expected: expected, received: batch.firstSequence))
         }
+        if let open = current.currentTransactionFirstOffset, !batch.isTransactional {
+            return .rejected(.invalidTxnState(producerId: batch.producerId, transactionFirstOffset: open))
+        }
         var entry = current
         entry.record(batch)
+        if batch.isTransactional && entry.currentTransactionFirstOffset == nil { entry.currentTransactionFirstOffset = batch.firstOffset }
         pending.entries[batch.producerId] = entry
         return .append
     }
 
     /// Merges the entries of an append that was written.
     public mutating func apply(_ pending: PendingUpdate) {
-        for (id, entry) in pending.entries { producers[id] = entry }
+        for (id, entry) in pending.entries {
+            producers[id] = entry
+            if let first = entry.currentTransactionFirstOffset, ongoingTransactions[id] == nil { ongoingTransactions[id] = first }
+        }
     }
 
-    /// Records a batch without checks: replaying the log on open, or appending what was checked.
+    /// Records a batch without checks: replaying the log on open, or appending what was checked (a
+    /// follower's append). A transactional batch opens its producer's transaction if none is open.
     public mutating func update(_ batch: ProducerBatch) {
         var entry = producers[batch.producerId] ?? ProducerStateEntry(producerId: batch.producerId, producerEpoch: batch.producerEpoch)
         entry.record(batch)
+        if batch.isTransactional && entry.currentTransactionFirstOffset == nil {
+            entry.currentTransactionFirstOffset = batch.firstOffset
+            ongoingTransactions[batch.producerId] = batch.firstOffset
+        }
         producers[batch.producerId] = entry
     }
 
-    /// Forgets producers whose last batch ends below `offset` (the new log start offset): what a reload
-    /// from the remaining segments would not see either.
+    /// Forgets producers whose last batch ends below `offset` (the new log start offset), with their
+    /// open transactions, and transactions whose marker is below it: what a reload from the remaining
+    /// segments would not see either.
     public mutating func removeProducers(lastOffsetBelow offset: Int64) {
         producers = producers.filter { ($0.value.lastOffset ?? Int64.min) >= offset }
+        ongoingTransactions = ongoingTransactions.filter { producers[$0.key] != nil }
+        unreplicatedTransactions.removeAll { $0.lastOffset < offset }
     }
 
-    public mutating func removeAll() { producers.removeAll() }
+    public mutating func removeAll() {
+        producers.removeAll()
+        ongoingTransactions.removeAll()
+        unreplicatedTransactions.removeAll()
+    }
+}
+
+// MARK: Transactions
+
+/// A COMMIT or ABORT marker for one producer, as a partition writes it (a control batch of one
+/// control record, at `offset`).
+public struct TransactionMarker: Hashable, Sendable {
+    public var producerId: Int64
+    public var producerEpoch: Int16
+    public var coordinatorEpoch: Int32
+    public var isAbort: Bool
+    public var offset: Int64
+    public var timestamp: Int64
+
+    public init(producerId: Int64, producerEpoch: Int16, coordinatorEpoch: Int32, isAbort: Bool, offset: Int64, timestamp: Int64) {
+        self.producerId = producerId
+        self.producerEpoch = producerEpoch
+        self.coordinatorEpoch = coordinatorEpoch
+        self.isAbort = isAbort
+        self.offset = offset
+        self.timestamp = timestamp
+    }
+}
+
+/// A transaction a marker ended: the offsets of its first batch and of its marker.
+public struct CompletedTransaction: Hashable, Sendable {
+    public var producerId: Int64
+    public var firstOffset: Int64
+    /// The marker's offset.
+    public var lastOffset: Int64
+    public var isAborted: Bool
+
+    public init(producerId: Int64, firstOffset: Int64, lastOffset: Int64, isAborted: Bool) {
+        self.producerId = producerId
+        self.firstOffset = firstOffset
+        self.lastOffset = lastOffset
+        self.isAborted = isAborted
+    }
+}
+
+extension ProducerStateManager {
+    /// Checks a marker from the transaction coordinator (Kafka's `appendEndTxnMarker` for the
+    /// coordinator origin, transaction version 0/1): its epoch may not be older than the producer's
+    /// (INVALID_PRODUCER_EPOCH), nor its coordinator epoch older than the last marker's
+    /// (TRANSACTION_COORDINATOR_FENCED). Replicated markers are not checked: the leader did.
+    public func check(_ marker: TransactionMarker) -> ProducerStateError? {
+        guard let entry = producers[marker.producerId] else { return nil }
+        if marker.producerEpoch < entry.producerEpoch {
+            return .invalidProducerEpoch(producerId: marker.producerId, current: entry.producerEpoch, received: marker.producerEpoch)
+        }
+        if entry.coordinatorEpoch > marker.coordinatorEpoch {
+            return .coordinatorFenced(producerId: marker.producerId, current: entry.coordinatorEpoch, received: marker.coordinatorEpoch)
+        }
+        return nil
+    }
+
+    /// Records a written marker: the producer's open transaction, if any, is complete (returned) and
+    /// stays unstable until ``onHighWatermarkUpdated(_:)`` passes the marker. A marker with no open
+    /// transaction (a retry, or a transaction with no data here) completes nothing.
+    @discardableResult
+    public mutating func apply(_ marker: TransactionMarker) -> CompletedTransaction? {
+        var entry = producers[marker.producerId] ?? ProducerStateEntry(producerId: marker.producerId, producerEpoch: marker.producerEpoch)
+        let completed = entry.currentTransactionFirstOffset.map {
+            CompletedTransaction(producerId: marker.producerId, firstOffset: $0, lastOffset: marker.offset, isAborted: marker.isAbort)
+        }
+        entry.endTransaction(producerEpoch: marker.producerEpoch, coordinatorEpoch: marker.coordinatorEpoch)
+        producers[marker.producerId] = entry
+        if let completed {
+            ongoingTransactions[marker.producerId] = nil
+            unreplicatedTransactions.append(completed)
+        }
+        return completed
+    }
+
+    /// The last stable offset right after a transaction completed (what Kafka records with an aborted
+    /// transaction): the first offset of the earliest transaction still open, else the offset after
+    /// the marker.
+    public func lastStableOffset(after completed: CompletedTransaction) -> Int64 {
+        ongoingTransactions.values.min() ?? completed.lastOffset + 1
+    }
+
+    /// The first offset of the earliest transaction still open or not yet replicated; nil when none.
+    public var firstUnstableOffset: Int64? {
+        let open = ongoingTransactions.values.min()
+        let unreplicated = unreplicatedTransactions.map(\.firstOffset).min()
+        switch (open, unreplicated) {
+        case let (a?, b?): return min(a, b)
+        case let (a, b): return a ?? b
+        }
+    }
+
+    /// The high watermark moved: transactions whose marker is below it are stable.
+    public mutating func onHighWatermarkUpdated(_ highWatermark: Int64) {
+        unreplicatedTransactions.removeAll { $0.lastOffset < highWatermark }
+    }
 }

@@ -161,7 +161,9 @@ import Testing
         #expect(throws: LogError.self) { try follower.append(marker, leaderEpoch: 3, now: 0) }
         try follower.appendAsFollower(marker, now: 0)
         #expect(follower.logEndOffset == 1 && follower.latestEpoch == 3)
-        #expect(follower.producerState.entry(for: 7) == nil, "a marker continues no sequence")
+        let entry = try #require(follower.producerState.entry(for: 7))
+        #expect(entry.batches.isEmpty, "a marker continues no sequence")
+        #expect(entry.coordinatorEpoch == 2 && entry.currentTransactionFirstOffset == nil, "it records the coordinator's epoch")
     }
 
     @Test func producerStateIsRecordedUncheckedAndRebuiltOnTruncation() throws {

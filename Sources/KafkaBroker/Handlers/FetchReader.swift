@@ -59,10 +59,10 @@ struct FetchReader {
                 return PartitionRead(partition: p, data: data, slice: nil)
             }
             func offsets(of replica: Partition) {
-                let snapshot = replica.withLog { ($0.highWatermark, $0.logStartOffset) }
+                let snapshot = replica.withLog { ($0.highWatermark, $0.lastStableOffset, $0.logStartOffset) }
                 data.highWatermark = snapshot.0
-                data.lastStableOffset = snapshot.0
-                data.logStartOffset = snapshot.1
+                data.lastStableOffset = snapshot.1
+                data.logStartOffset = snapshot.2
             }
             let replica: Partition
             switch lookUp(p, image: image, fetcher: fetcher) {
@@ -79,7 +79,9 @@ struct FetchReader {
                 let limit = min(Int(max(0, p.maxBytes)), remaining)
                 let now = replicas.clock.nowMs()
                 let leaderEpoch = replica.leaderEpoch
-                let outcome = try replica.withLog { log -> (fetched: FetchData?, diverging: (Int32, Int64)?, logEndOffset: Int64) in
+                let readCommitted = isolationLevel == 1
+                let outcome = try replica.withLog { log -> (fetched: FetchData?, diverging: (Int32, Int64)?, logEndOffset: Int64,
+                                                            lastStableOffset: Int64, aborted: [AbortedTransaction]) in
                     // KIP-320: a fetcher whose last fetched epoch ends before its fetch offset here (or that
                     // epoch is newer than any here) diverged; it is told where that epoch ends instead.
                     if p.lastFetchedEpoch >= 0 {
@@ -89,14 +91,19 @@ struct FetchReader {
                             endOffsetForEpoch: { let e = log.endOffset(forLeaderEpoch: $0); return EpochEndOffset(leaderEpoch: e.leaderEpoch, endOffset: e.endOffset) }
                         ) {
                         case .read: break
-                        case let .divergingEpoch(end): return (nil, (end.leaderEpoch, end.endOffset), log.logEndOffset)
+                        case let .divergingEpoch(end): return (nil, (end.leaderEpoch, end.endOffset), log.logEndOffset, log.lastStableOffset, [])
                         case .error: throw LogError.offsetOutOfRange(offset: p.fetchOffset, validRange: log.logStartOffset...log.logEndOffset)
                         }
                     }
-                    // Followers read up to the log end offset, consumers up to this replica's high watermark.
-                    let fetched = try log.read(fetchOffset: p.fetchOffset, maxBytes: limit, minOneBatch: first,
-                                               upperBound: follower == nil ? log.highWatermark : nil)
-                    return (fetched, nil, log.logEndOffset)
+                    // Followers read up to the log end offset; consumers up to this replica's high watermark, or
+                    // with read_committed up to its last stable offset, told which transactions there were
+                    // aborted (all that overlap the fetch up to that offset: a consumer ignores those past
+                    // the records it got).
+                    let lastStable = log.lastStableOffset
+                    let bound: Int64? = follower != nil ? nil : readCommitted ? lastStable : log.highWatermark
+                    let fetched = try log.read(fetchOffset: p.fetchOffset, maxBytes: limit, minOneBatch: first, upperBound: bound)
+                    let aborted = readCommitted && fetched.records != nil ? log.abortedTransactions(from: p.fetchOffset, upTo: lastStable) : []
+                    return (fetched, nil, log.logEndOffset, lastStable, aborted)
                 }
                 if let (epoch, endOffset) = outcome.diverging {
                     offsets(of: replica)
@@ -111,8 +118,11 @@ struct FetchReader {
                 // A follower's fetch may just have moved the high watermark: it learns the new one at once.
                 let highWatermark = follower == nil ? fetched.highWatermark : replica.highWatermark
                 data.highWatermark = highWatermark
-                data.lastStableOffset = highWatermark
+                data.lastStableOffset = min(outcome.lastStableOffset, highWatermark)
                 data.logStartOffset = fetched.logStartOffset
+                if readCommitted {
+                    data.abortedTransactions = outcome.aborted.map { .init(producerID: $0.producerId, firstOffset: $0.firstOffset) }
+                }
                 if let range = fetched.records {
                     if range.length >= spliceThreshold {
                         slice = range

@@ -2,8 +2,8 @@ import KafkaController
 import KafkaLog
 import KafkaProtocol
 
-/// ListOffsets: earliest (-2), latest (-1: the high watermark, which is also the last
-/// stable offset as Strom has no transactions), max timestamp (-3, v7+), earliest local (-4, v8+),
+/// ListOffsets: earliest (-2), latest (-1: the high watermark, or with isolation level 1,
+/// read_committed, the last stable offset), max timestamp (-3, v7+), earliest local (-4, v8+),
 /// latest tiered (-5, v9+: none without tiered storage), or the first offset whose timestamp is at
 /// least the given one. A follower (replica id >= 0) asking for latest gets the log end offset, as
 /// Kafka answers a replica (it resolves an out-of-range fetch with it).
@@ -28,7 +28,8 @@ struct ListOffsetsHandler: RequestHandler {
                     leader.replica.withLogResult { log -> TimestampAndOffset? in
                         switch p.timestamp {
                         case PartitionLog.latestTimestamp:
-                            return TimestampAndOffset(timestamp: -1, offset: fromFollower ? log.logEndOffset : log.highWatermark)
+                            let latest = fromFollower ? log.logEndOffset : request.isolationLevel == 1 ? log.lastStableOffset : log.highWatermark
+                            return TimestampAndOffset(timestamp: -1, offset: latest)
                         case -4: return TimestampAndOffset(timestamp: -1, offset: log.logStartOffset)
                         case -5: return nil
                         default: return try log.offsetForTimestamp(p.timestamp)

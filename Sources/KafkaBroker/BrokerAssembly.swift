@@ -53,6 +53,7 @@ public enum BrokerAssembly {
         .init { RemoveRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
         .init { InitProducerIDHandler(metadata: $0.metadata) },
         .init { WriteTxnMarkersHandler(metadata: $0.metadata, replicas: $0.replicas) },
+        .init { DescribeProducersHandler(metadata: $0.metadata, replicas: $0.replicas) },
         .init { FindCoordinatorHandler(metadata: $0.metadata, offsetsTopic: $0.offsetsTopic) },
         .init { JoinGroupHandler(groups: $0.groups) },
         .init { SyncGroupHandler(groups: $0.groups) },

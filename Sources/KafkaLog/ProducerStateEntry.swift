@@ -84,6 +84,8 @@ public struct ProducerStateEntry: Hashable, Sendable {
     /// The coordinator epoch of the last marker written for this producer (-1 before any): markers
     /// from an older coordinator are refused.
     public internal(set) var coordinatorEpoch: Int32 = -1
+    /// The timestamp of the producer's last batch or marker (-1 before any).
+    public internal(set) var lastTimestamp: Int64 = -1
 
     public init(producerId: Int64, producerEpoch: Int16, batches: [ProducerBatchMetadata] = []) {
         self.producerId = producerId
@@ -93,13 +95,14 @@ public struct ProducerStateEntry: Hashable, Sendable {
 
     /// A marker ends the open transaction (Kafka's `ProducerStateEntry.update`): its epoch becomes the
     /// producer's (a newer epoch forgets the batches of the older one), its coordinator epoch is kept.
-    mutating func endTransaction(producerEpoch epoch: Int16, coordinatorEpoch: Int32) {
+    mutating func endTransaction(producerEpoch epoch: Int16, coordinatorEpoch: Int32, timestamp: Int64) {
         if epoch != producerEpoch {
             producerEpoch = epoch
             batches.removeAll()
         }
         currentTransactionFirstOffset = nil
         self.coordinatorEpoch = coordinatorEpoch
+        lastTimestamp = timestamp
     }
 
     public var lastSequence: Int32? { batches.last?.lastSequence }
@@ -121,6 +124,7 @@ public struct ProducerStateEntry: Hashable, Sendable {
             firstSequence: batch.firstSequence, lastSequence: batch.lastSequence,
             firstOffset: batch.firstOffset, lastOffset: batch.lastOffset, timestamp: batch.timestamp
         ))
+        lastTimestamp = batch.timestamp
         if batches.count > Self.retainedBatches { batches.removeFirst(batches.count - Self.retainedBatches) }
     }
 }

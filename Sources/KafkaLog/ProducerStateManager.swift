@@ -195,7 +195,7 @@ extension ProducerStateManager {
         let completed = entry.currentTransactionFirstOffset.map {
             CompletedTransaction(producerId: marker.producerId, firstOffset: $0, lastOffset: marker.offset, isAborted: marker.isAbort)
         }
-        entry.endTransaction(producerEpoch: marker.producerEpoch, coordinatorEpoch: marker.coordinatorEpoch)
+        entry.endTransaction(producerEpoch: marker.producerEpoch, coordinatorEpoch: marker.coordinatorEpoch, timestamp: marker.timestamp)
         producers[marker.producerId] = entry
         if let completed {
             ongoingTransactions[marker.producerId] = nil

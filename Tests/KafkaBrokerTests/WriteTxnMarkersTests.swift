@@ -9,7 +9,7 @@ import Testing
 
 /// WriteTxnMarkers against a real node: markers end the transactions a producer left open, partitions
 /// answer with Kafka's errors for stale producers and coordinators and unknown partitions, and
-/// read_committed consumers see the result. (Produce refuses transactional batches until the
+/// read_committed consumers and DescribeProducers see the result. (Produce refuses transactional batches until the
 /// transaction coordinator is served, so the open transactions are written into the log here.)
 @Suite struct WriteTxnMarkersTests {
     static func marker(producer: Int64, epoch: Int16 = 0, commit: Bool, coordinatorEpoch: Int32, partitions: [(String, Int32)])
@@ -82,6 +82,23 @@ import Testing
             .init(topic: "t", partitions: [.init(partition: 1, fetchOffset: 0, partitionMaxBytes: 1 << 20)]),
         ]), version: 11)
         #expect(fetch.responses.first?.partitions.first?.abortedTransactions?.contains { $0.producerID == 42 && $0.firstOffset == 0 } == true)
+
+        // DescribeProducers shows what the markers left: producer 42 fenced to epoch 1 by coordinator
+        // epoch 5, no transaction open, its last sequence 0 forgotten with its old epoch.
+        try Self.openTransaction(broker, producer: 44)
+        let described = try await client.send(DescribeProducersRequest(topics: [
+            .init(name: "t", partitionIndexes: [0, 9]), .init(name: "missing", partitionIndexes: [0]),
+        ]), version: 0)
+        let t0 = try #require(described.topics.first { $0.name == "t" }?.partitions.first { $0.partitionIndex == 0 })
+        #expect(t0.errorCode == 0)
+        let p42 = try #require(t0.activeProducers.first { $0.producerID == 42 })
+        #expect(p42.producerEpoch == 1 && p42.coordinatorEpoch == 5 && p42.currentTxnStartOffset == -1 && p42.lastSequence == -1)
+        let p44 = try #require(t0.activeProducers.first { $0.producerID == 44 })
+        #expect(p44.producerEpoch == 0 && p44.lastSequence == 0 && p44.lastTimestamp == 1_000 && p44.coordinatorEpoch == -1)
+        #expect(p44.currentTxnStartOffset >= 0, "producer 44's transaction is open")
+        #expect(described.topics.first { $0.name == "t" }?.partitions.first { $0.partitionIndex == 9 }?.errorCode
+                == ErrorCode.unknownTopicOrPartition.rawValue)
+        #expect(described.topics.first { $0.name == "missing" }?.partitions.first?.errorCode == ErrorCode.unknownTopicOrPartition.rawValue)
         await client.close()
         await broker.shutdown()
     }

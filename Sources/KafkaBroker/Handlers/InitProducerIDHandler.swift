@@ -1,8 +1,8 @@
 import KafkaProtocol
 
 /// InitProducerId for idempotent producers: a fresh producer id at epoch 0 from this
-/// broker's block. Transactional ids are refused: Strom does not offer transactions yet (and does
-/// not advertise their APIs).
+/// broker's block. Transactional ids are refused: the transaction coordinator (KafkaTransactions) is
+/// not served yet, nor are AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit advertised.
 struct InitProducerIDHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...5
 

@@ -1,0 +1,41 @@
+import KafkaLog
+import KafkaMetadata
+import KafkaProtocol
+
+/// DescribeProducers (v0, KIP-664; `kafka-transactions.sh describe-producers`): the producers this
+/// replica's producer state holds for each partition, with their epoch, last sequence and timestamp,
+/// the coordinator epoch of their last marker and the start of their open transaction. Any replica
+/// answers from its own state, as Kafka's does; UNKNOWN_TOPIC_OR_PARTITION for a partition not in the
+/// metadata, NOT_LEADER_OR_FOLLOWER for one with no replica here.
+struct DescribeProducersHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 0...0
+
+    let metadata: MetadataService
+    let replicas: ReplicaManager
+
+    func handle(_ request: DescribeProducersRequest, context: RequestContext) async -> DescribeProducersResponse? {
+        let image = metadata.image
+        var response = DescribeProducersResponse()
+        for topic in request.topics {
+            var t = DescribeProducersResponse.TopicResponse(name: topic.name)
+            for p in topic.partitionIndexes {
+                var r = DescribeProducersResponse.TopicResponse.PartitionResponse(partitionIndex: p)
+                if image.topic(named: topic.name)?.partitions[p] == nil {
+                    r.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
+                } else if let replica = replicas.replica(TopicPartition(topic.name, p)) {
+                    let entries = replica.withLog { $0.producerState.producers.values.sorted { $0.producerId < $1.producerId } }
+                    r.activeProducers = entries.map { e in
+                        .init(producerID: e.producerId, producerEpoch: Int32(e.producerEpoch), lastSequence: e.lastSequence ?? -1,
+                              lastTimestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch,
+                              currentTxnStartOffset: e.currentTransactionFirstOffset ?? -1)
+                    }
+                } else {
+                    r.errorCode = ErrorCode.notLeaderOrFollower.rawValue
+                }
+                t.partitions.append(r)
+            }
+            response.topics.append(t)
+        }
+        return response
+    }
+}

@@ -34,6 +34,18 @@ struct CoordinatorHarness {
         _ = coordinator.tick(now: now)
     }
 
+    /// "app" held by producer 4000 at epoch 0 with `partitions` in an ongoing transaction, every
+    /// record committed and every reply taken.
+    static func ongoing(_ partitions: [TopicPartition], config: TransactionCoordinatorConfig = TransactionCoordinatorConfig()) -> CoordinatorHarness {
+        var h = CoordinatorHarness(config: config)
+        h.initProducerID("app")
+        h.completeAllAppends()
+        h.addPartitions("app", 4_000, 0, partitions)
+        h.completeAppend()
+        h.replies.removeAll()
+        return h
+    }
+
     mutating func take(_ actions: [TransactionAction]) {
         for action in actions {
             switch action {

@@ -5,19 +5,8 @@ import Testing
 /// Epoch bumps and fencing: a second producer with the same transactional id, a transaction past its
 /// timeout, a producer re-initialising with its own id (KIP-360), an exhausted epoch.
 @Suite struct TransactionFencingTests {
-    /// The id "app" at epoch 0 with tp0 in an ongoing transaction.
-    func ongoing(_ config: TransactionCoordinatorConfig = TransactionCoordinatorConfig()) -> CoordinatorHarness {
-        var h = CoordinatorHarness(config: config)
-        h.initProducerID("app")
-        h.completeAllAppends()
-        h.addPartitions("app", 4_000, 0, [tp0])
-        h.completeAppend()
-        h.replies.removeAll()
-        return h
-    }
-
     @Test func aSecondProducerAbortsTheOngoingTransactionWithABumpedEpochAndRetries() throws {
-        var h = ongoing()
+        var h = CoordinatorHarness.ongoing([tp0])
         let first = h.initProducerID("app")
         let fence = try #require(try h.appends.first?.record.decode().value)
         #expect(fence.transactionStatus == TransactionState.prepareAbort.rawValue && fence.producerEpoch == 1)
@@ -40,7 +29,7 @@ import Testing
     }
 
     @Test func aTransactionPastItsTimeoutIsAbortedAtTheNextScanAndItsProducerFenced() throws {
-        var h = ongoing()
+        var h = CoordinatorHarness.ongoing([tp0])
         let timeout = Int64(h.state("app")!.timeoutMs), start = h.state("app")!.startTimestamp
         h.tick(to: start + timeout)
         #expect(h.appends.isEmpty, "not past the timeout yet")
@@ -57,7 +46,7 @@ import Testing
     }
 
     @Test func aFenceWhoseAppendFailedChangesNothingAndTheNextFenceUsesTheSameEpoch() throws {
-        var h = ongoing()
+        var h = CoordinatorHarness.ongoing([tp0])
         let r = h.initProducerID("app")
         h.completeAppend(.notEnoughReplicas)
         #expect(h.reply(r) == .initProducerID(requestID: r, .coordinatorNotAvailable, producerID: -1, producerEpoch: -1))

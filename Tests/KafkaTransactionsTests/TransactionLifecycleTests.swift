@@ -117,11 +117,7 @@ import Testing
     }
 
     @Test func anAbortedTransactionWritesPrepareAbortThenAbortMarkers() {
-        var h = CoordinatorHarness()
-        h.initProducerID("app")
-        h.completeAllAppends()
-        h.addPartitions("app", 4_000, 0, [tp0])
-        h.completeAppend()
+        var h = CoordinatorHarness.ongoing([tp0])
         let end = h.endTransaction("app", 4_000, 0, .abort)
         h.completeAppend()
         #expect(h.reply(end) == .endTransaction(requestID: end, .noError))

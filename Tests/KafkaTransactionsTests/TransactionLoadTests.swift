@@ -83,11 +83,7 @@ import Testing
     }
 
     @Test func markersThatFailRetriablyAreSentAgainAfterTheBackoffForThePartitionsStillWithoutOne() {
-        var h = CoordinatorHarness()
-        h.initProducerID("app")
-        h.completeAllAppends()
-        h.addPartitions("app", 4_000, 0, [tp0, tp1, tp2])
-        h.completeAppend()
+        var h = CoordinatorHarness.ongoing([tp0, tp1, tp2])
         h.endTransaction("app", 4_000, 0, .abort)
         h.completeAppend()
         let m = h.markers.removeFirst()
@@ -104,11 +100,7 @@ import Testing
     }
 
     @Test func aFencedCoordinatorStopsSendingMarkers() {
-        var h = CoordinatorHarness()
-        h.initProducerID("app")
-        h.completeAllAppends()
-        h.addPartitions("app", 4_000, 0, [tp0])
-        h.completeAppend()
+        var h = CoordinatorHarness.ongoing([tp0])
         h.endTransaction("app", 4_000, 0, .commit)
         h.completeAppend()
         h.answerMarkers(.fenced(.transactionCoordinatorFenced))
@@ -118,11 +110,7 @@ import Testing
     }
 
     @Test func aCompletionWhoseAppendFailedIsWrittenAgainAfterTheBackoff() {
-        var h = CoordinatorHarness()
-        h.initProducerID("app")
-        h.completeAllAppends()
-        h.addPartitions("app", 4_000, 0, [tp0])
-        h.completeAppend()
+        var h = CoordinatorHarness.ongoing([tp0])
         h.endTransaction("app", 4_000, 0, .commit)
         h.completeAppend()
         h.answerMarkers()

@@ -130,6 +130,9 @@ final class Partition: @unchecked Sendable {
     ///
     /// Only a client's records may be stamped with LogAppendTime (`message.timestamp.type`).
     ///
+    /// A client's records are appended only while this node leads (it has leader state), checked under
+    /// the lock ``makeFollower(_:)`` takes, else NOT_LEADER_OR_FOLLOWER and nothing is written.
+    ///
     /// With `requiredLeaderEpoch` the append happens only while this node leads under exactly that
     /// epoch, else NOT_LEADER_OR_FOLLOWER: the group coordinator writes only to the leadership it loaded.
     ///
@@ -162,6 +165,13 @@ final class Partition: @unchecked Sendable {
         if case .client = origin, settings.logAppendTime { timestampType = .logAppendTime } else { timestampType = .createTime }
         do {
             let (append, effects) = try lock.withLock { () throws -> (LeaderAppend, [LeaderEffect]) in
+                // Checked under the lock makeFollower takes: the caller found this node leading in an
+                // image that may be older than the partition's state, and a client's records written to
+                // a follower's log would sit at offsets the leader gives to other records (replicas diverge).
+                if case .client = origin, leaderState == nil {
+                    throw LogValidator.Failure(code: .notLeaderOrFollower,
+                                               message: "This broker does not lead \(topicPartition) (it knows leader epoch \(_leaderEpoch))")
+                }
                 if let required = requiredLeaderEpoch, leaderState == nil || _leaderEpoch != required {
                     throw LogValidator.Failure(code: .notLeaderOrFollower,
                                                message: "This broker does not lead \(topicPartition) in leader epoch \(required) (it knows epoch \(_leaderEpoch))")

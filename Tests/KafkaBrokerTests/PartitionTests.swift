@@ -1,5 +1,6 @@
 import Foundation
 import KafkaLog
+import KafkaMetadata
 import KafkaProtocol
 import KafkaRecords
 import NIOCore
@@ -16,12 +17,19 @@ import Testing
         let directory: String
         let partition: Partition
 
-        init(settings: Partition.Settings = Fixture.settings(), config: LogConfig = LogConfig(), leaderEpoch: Int32 = 5) throws {
+        /// `leading`: this node (broker 1) leads as the lone in-sync replica; without it, the partition has
+        /// no leader state, as the metadata log's has.
+        init(settings: Partition.Settings = Fixture.settings(), config: LogConfig = LogConfig(), leaderEpoch: Int32 = 5,
+             leading: Bool = true) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("strom-partition-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let log = try PartitionLog.open(logDirectory: directory, topic: "t", partition: 0, config: config, now: PartitionTests.now)
             partition = Partition(topicPartition: TopicPartition("t", 0), topicID: KafkaUUID(mostSignificantBits: 1, leastSignificantBits: 2),
                                   logDirectory: directory, log: log, settings: settings, leaderEpoch: leaderEpoch)
+            if leading {
+                partition.makeLeader(PartitionRegistration(replicas: [1], isr: [1], leader: 1, leaderEpoch: leaderEpoch),
+                                     localBrokerEpoch: 1, brokerStatus: [:], replicaLagTimeMaxMs: 30_000, now: PartitionTests.now)
+            }
         }
 
         static func settings(flushBeforeAcksAll: Bool = false, maxMessageBytes: Int = 1 << 20, compacted: Bool = false,
@@ -53,9 +61,9 @@ import Testing
     }
 
     static func batch(count: Int = 3, key: String? = "k", timestamp: Int64 = now, compression: CompressionCodec = .none,
-                      producerID: Int64 = -1, isControl: Bool = false) throws -> ByteBuffer {
-        var builder = RecordBatchBuilder(compression: compression, producerId: producerID, producerEpoch: producerID < 0 ? -1 : 0,
-                                         isControl: isControl)
+                      producerID: Int64 = -1, isControl: Bool = false, baseOffset: Int64 = 0, leaderEpoch: Int32 = -1) throws -> ByteBuffer {
+        var builder = RecordBatchBuilder(baseOffset: baseOffset, partitionLeaderEpoch: leaderEpoch, compression: compression,
+                                         producerId: producerID, producerEpoch: producerID < 0 ? -1 : 0, isControl: isControl)
         for i in 0..<count { builder.append(timestamp: timestamp + Int64(i), key: key.map { Array($0.utf8) }, value: Array("v\(i)".utf8)) }
         return try builder.build().bytes
     }
@@ -71,6 +79,28 @@ import Testing
         let second = try f.append(try Self.batch(count: 2)).get()
         #expect(second.info.firstOffset == 3 && f.partition.highWatermark == 5)
         #expect(try f.batchEpochs() == [5, 6])
+    }
+
+    /// A Produce checks leadership in its metadata image, then appends on the I/O executor: a node that
+    /// became a follower in between (a controlled shutdown moved the leadership) must not write the
+    /// client's records under the new leader's epoch, at offsets the new leader gives to other records.
+    @Test func aPartitionThisNodeNoLongerLeadsRefusesAClientsRecordsAndWritesNothing() throws {
+        let f = try Fixture(leaderEpoch: 0)
+        defer { f.remove() }
+        _ = try f.append(try Self.batch(count: 3)).get()
+        f.partition.makeFollower(PartitionRegistration(replicas: [1, 2], isr: [1, 2], leader: 2, leaderEpoch: 1, partitionEpoch: 1))
+        for acks: Int16 in [1, -1] {
+            guard case let .failure(refused) = f.append(try Self.batch(count: 2), acks: acks) else {
+                Issue.record("a follower appended a client's records")
+                continue
+            }
+            #expect(refused.code == .notLeaderOrFollower)
+        }
+        #expect(f.partition.logEndOffset == 3 && f.partition.highWatermark == 3)
+        #expect(try f.batchEpochs() == [0])
+        // The follower's own path still writes the leader's batches.
+        #expect(try f.partition.appendAsFollower(try Self.batch(count: 2, baseOffset: 3, leaderEpoch: 1), leaderEpoch: 1, now: Self.now) == .done)
+        #expect(try f.batchEpochs() == [0, 1])
     }
 
     @Test func anAcksAllAppendThatMustBeFlushedMovesTheHighWatermarkOnlyWhenTheFlushCompletes() throws {
@@ -122,7 +152,7 @@ import Testing
     }
 
     @Test func theQuorumsAppendsCarryTheirOwnEpochAndLeaveTheHighWatermarkToItsCommits() throws {
-        let f = try Fixture()
+        let f = try Fixture(leading: false)
         defer { f.remove() }
         var control = RecordBatchBuilder()
         control.append(.commit(coordinatorEpoch: 0), timestamp: Self.now)

@@ -154,8 +154,8 @@ extension Partition {
     }
 
     /// The leader's durable enough end moved to `end` (an append that needs no flush, or a completed
-    /// flush): the high watermark may follow. Without leader state (the metadata log, or before
-    /// `makeLeader`), a lone replica: the high watermark takes it directly. Caller holds the lock.
+    /// flush): the high watermark may follow. Without leader state (the metadata log), the high
+    /// watermark takes it directly. Caller holds the lock.
     func advanceLeaderEnd(_ end: Int64, now: Int64) -> [LeaderEffect] {
         guard var state = leaderState else {
             let before = log.highWatermark

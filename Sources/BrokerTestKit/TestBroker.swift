@@ -22,8 +22,10 @@ public final class TestBroker: Sendable {
         properties["listeners"] = "PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0"
         properties["advertised.listeners"] = "PLAINTEXT://127.0.0.1:0"
         properties["log.dirs"] = dir
-        // Three offsets partitions instead of fifty keep start-up quick; the code path is the same.
+        // Three offsets and transaction state partitions instead of fifty keep start-up quick; the
+        // code path is the same.
         properties["offsets.topic.num.partitions"] = "3"
+        properties["transaction.state.log.num.partitions"] = "3"
         // A test broker never fences itself for missed heartbeats unless a test asks for it: `swift test
         // --parallel` runs dozens of brokers in one process, whose blocking file work shares the two
         // cooperative threads, and under load a heartbeat could wait longer than Kafka's 9 s session;

@@ -14,7 +14,9 @@ public enum BrokerAssembly {
         var metadata: MetadataService
         var replicas: ReplicaManager
         var groups: GroupCoordinatorService
-        var offsetsTopic: OffsetsTopicCreator
+        var offsetsTopic: InternalTopicCreator
+        var transactions: TransactionCoordinatorService
+        var transactionTopic: InternalTopicCreator
         var fetchSessions: NIOLockedValueBox<FetchSessions>
         var config: ServerConfig
         var quorum: QuorumDriver
@@ -51,10 +53,14 @@ public enum BrokerAssembly {
         .init { DescribeQuorumHandler(metadata: $0.metadata, quorum: $0.quorum, config: $0.config) },
         .init { AddRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
         .init { RemoveRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
-        .init { InitProducerIDHandler(metadata: $0.metadata) },
+        .init { InitProducerIDHandler(metadata: $0.metadata, transactions: $0.transactions, transactionTopic: $0.transactionTopic) },
+        .init { AddPartitionsToTxnHandler(metadata: $0.metadata, transactions: $0.transactions) },
+        .init { EndTxnHandler(transactions: $0.transactions) },
+        .init { DescribeTransactionsHandler(transactions: $0.transactions) },
+        .init { ListTransactionsHandler(transactions: $0.transactions) },
         .init { WriteTxnMarkersHandler(metadata: $0.metadata, replicas: $0.replicas) },
         .init { DescribeProducersHandler(metadata: $0.metadata, replicas: $0.replicas) },
-        .init { FindCoordinatorHandler(metadata: $0.metadata, offsetsTopic: $0.offsetsTopic) },
+        .init { FindCoordinatorHandler(metadata: $0.metadata, offsetsTopic: $0.offsetsTopic, transactionTopic: $0.transactionTopic) },
         .init { JoinGroupHandler(groups: $0.groups) },
         .init { SyncGroupHandler(groups: $0.groups) },
         .init { HeartbeatHandler(groups: $0.groups) },
@@ -103,10 +109,12 @@ public enum BrokerAssembly {
     public static let controllerAPIs: [ServedAPI] = advertised(controllerHandlers.map(\.api))
 
     static func clientDispatcher(listenerName: String, metadata: MetadataService, replicas: ReplicaManager,
-                                        groups: GroupCoordinatorService, offsetsTopic: OffsetsTopicCreator,
+                                        groups: GroupCoordinatorService, offsetsTopic: InternalTopicCreator,
+                                        transactions: TransactionCoordinatorService, transactionTopic: InternalTopicCreator,
                                         fetchSessions: NIOLockedValueBox<FetchSessions>, config: ServerConfig,
                                         quorum: QuorumDriver, logger: Logger) -> RequestDispatcher {
         let services = ClientServices(metadata: metadata, replicas: replicas, groups: groups, offsetsTopic: offsetsTopic,
+                                      transactions: transactions, transactionTopic: transactionTopic,
                                       fetchSessions: fetchSessions, config: config, quorum: quorum)
         return dispatcher(clientHandlers, services: services, listenerName: listenerName, metadata: metadata, logger: logger)
     }

@@ -3,6 +3,7 @@ import KafkaGroups
 import KafkaLog
 import KafkaMetadata
 import KafkaProtocol
+import KafkaTransactions
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -20,6 +21,7 @@ public final class StromNode: Sendable {
     public let metadata: MetadataService
     public let replicas: ReplicaManager
     public let groups: GroupCoordinatorService
+    public let transactions: TransactionCoordinatorService
     /// Bound port per listener name (differs from the configuration when it asked for port 0).
     public let boundPorts: [String: Int]
     public let quorum: QuorumDriver
@@ -125,13 +127,21 @@ public final class StromNode: Sendable {
 
         // 3. Client listeners, bound but not yet accepting.
         let groups = makeGroupCoordinator(config: config, metadata: metadata, replicas: replicas, clock: clock, logger: logger)
-        let offsetsTopic = OffsetsTopicCreator(metadata: metadata, partitions: groups.partitions,
-                                               replicationFactor: config.offsetsTopicReplicationFactor, logger: logger)
+        let offsetsTopic = InternalTopicCreator(metadata: metadata, topic: ConsumerOffsetsLog.topic, partitions: groups.partitions,
+                                                replicationFactor: config.offsetsTopicReplicationFactor, users: "groups", logger: logger)
+        let transactions = makeTransactionCoordinator(config: config, metadata: metadata, replicas: replicas,
+                                                      offsetsTopicPartitions: groups.partitions, clock: clock, logger: logger)
+        let transactionTopic = InternalTopicCreator(
+            metadata: metadata, topic: TransactionCoordinatorService.topic, partitions: transactions.partitions,
+            replicationFactor: config.transactionStateLogReplicationFactor,
+            configs: ["min.insync.replicas": "\(config.transactionStateLogMinIsr)", "segment.bytes": "\(config.transactionStateLogSegmentBytes)"],
+            users: "transactional producers", logger: logger)
         let sessions = NIOLockedValueBox(FetchSessions())
         var clientServers: [KafkaServer] = []
         for listener in config.listeners where !config.controllerListenerNames.contains(listener.name) {
             let dispatcher = BrokerAssembly.clientDispatcher(listenerName: listener.name, metadata: metadata, replicas: replicas,
-                                                             groups: groups, offsetsTopic: offsetsTopic, fetchSessions: sessions, config: config,
+                                                             groups: groups, offsetsTopic: offsetsTopic, transactions: transactions,
+                                                             transactionTopic: transactionTopic, fetchSessions: sessions, config: config,
                                                              quorum: quorum, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound, logger: logger)
             servers.append(server)
@@ -147,8 +157,10 @@ public final class StromNode: Sendable {
         }
         try await metadata.startBrokerLifecycle(endpoints: endpoints, previousBrokerEpoch: previousBrokerEpoch)
         await startGroupCoordinator(groups, offsetsTopic: offsetsTopic, config: config, metadata: metadata)
+        await transactions.start()
 
-        let node = StromNode(config: config, metadata: metadata, quorum: quorum, replicas: replicas, groups: groups, boundPorts: bound,
+        let node = StromNode(config: config, metadata: metadata, quorum: quorum, replicas: replicas, groups: groups,
+                             transactions: transactions, boundPorts: bound,
                              servers: servers, clientServers: clientServers, metadataLog: metadataLog, locks: locks,
                              clock: clock, logger: logger)
         node.startBackgroundWork(controllerTasks: controllerTasks, duties: duties)
@@ -161,7 +173,7 @@ public final class StromNode: Sendable {
     }
 
     private init(config: ServerConfig, metadata: MetadataService, quorum: QuorumDriver, replicas: ReplicaManager, groups: GroupCoordinatorService,
-                 boundPorts: [String: Int], servers: [KafkaServer], clientServers: [KafkaServer], metadataLog: MetadataRaftLog,
+                 transactions: TransactionCoordinatorService, boundPorts: [String: Int], servers: [KafkaServer], clientServers: [KafkaServer], metadataLog: MetadataRaftLog,
                  locks: [DirectoryLock], clock: NodeClock, logger: Logger) {
         self.config = config
         self.clock = clock
@@ -170,6 +182,7 @@ public final class StromNode: Sendable {
         self.clientServers = clientServers
         self.replicas = replicas
         self.groups = groups
+        self.transactions = transactions
         self.boundPorts = boundPorts
         self.servers = servers
         self.metadataLog = metadataLog
@@ -199,6 +212,23 @@ public final class StromNode: Sendable {
                                        commitTimeoutMs: config.offsetsCommitTimeoutMs, clock: clock, logger: logger)
     }
 
+    /// The transaction coordinator, placing transactional ids over the partitions `__transaction_state`
+    /// has, or will be created with (`transaction.state.log.num.partitions`).
+    private static func makeTransactionCoordinator(config: ServerConfig, metadata: MetadataService, replicas: ReplicaManager,
+                                                   offsetsTopicPartitions: Int32, clock: NodeClock, logger: Logger) -> TransactionCoordinatorService {
+        // An existing topic keeps its partition count: placement depends on it.
+        let existing = metadata.image.topic(named: TransactionCoordinatorService.topic).map { Int32($0.partitions.count) }
+        var c = TransactionCoordinatorConfig()
+        c.transactionStateLogPartitions = existing ?? config.transactionStateLogNumPartitions
+        c.maxTimeoutMs = config.transactionMaxTimeoutMs
+        c.transactionalIDExpirationMs = config.transactionalIDExpirationMs
+        c.abortTimedOutTransactionsIntervalMs = config.transactionAbortTimedOutTransactionCleanupIntervalMs
+        c.removeExpiredTransactionalIDsIntervalMs = config.transactionRemoveExpiredTransactionCleanupIntervalMs
+        c.offsetsTopicPartitions = offsetsTopicPartitions
+        return TransactionCoordinatorService(config: c, replicas: replicas, metadata: metadata, nodeID: config.nodeID,
+                                             interBrokerListener: config.interBrokerListenerName, clock: clock, logger: logger)
+    }
+
     /// A server for `listener`, bound (its port recorded in `bound`) but not yet accepting.
     private static func bindServer(_ listener: Listener, dispatcher: RequestDispatcher, config: ServerConfig,
                                    bound: inout [String: Int], logger: Logger) async throws -> KafkaServer {
@@ -212,9 +242,9 @@ public final class StromNode: Sendable {
     /// Tries to create `__consumer_offsets` when it is missing, once the quorum's brokers have registered
     /// (or 10 s passed), so its partitions spread over them; with fewer brokers than
     /// `offsets.topic.replication.factor` that fails and FindCoordinator tries again later (see
-    /// ``OffsetsTopicCreator``). Then starts the group coordinator, which follows this node's leadership
+    /// ``InternalTopicCreator``). Then starts the group coordinator, which follows this node's leadership
     /// of the topic's partitions, and routes topic deletions to it so their offsets go too.
-    private static func startGroupCoordinator(_ groups: GroupCoordinatorService, offsetsTopic: OffsetsTopicCreator,
+    private static func startGroupCoordinator(_ groups: GroupCoordinatorService, offsetsTopic: InternalTopicCreator,
                                               config: ServerConfig, metadata: MetadataService) async {
         if !offsetsTopic.exists {
             let expected = Set(config.quorumVoters.map(\.id))
@@ -300,6 +330,7 @@ public final class StromNode: Sendable {
         await replicas.stopReplication()
         await metadata.stop()
         await groups.stop()
+        await transactions.stop()
         let logsClosed = replicas.shutdown()
         await replicas.io.shutdown()
         if logsClosed, brokerEpoch >= 0 {

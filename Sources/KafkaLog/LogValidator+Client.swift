@@ -50,8 +50,8 @@ extension LogValidator {
         if header.isControl {
             return .failure(Failure(code: .invalidRecord, message: "Clients cannot write control batches"))
         }
-        if header.isTransactional {
-            return .failure(Failure(code: .invalidRecord, message: "Transactional batches are not supported by Strom yet"))
+        if header.isTransactional && header.producerId < 0 {
+            return .failure(Failure(code: .invalidRecord, message: "A transactional batch must carry a producer id"))
         }
         let summary: RecordWalkSummary
         do {

@@ -17,13 +17,14 @@ extension TransactionCoordinator {
     public var isLoading: Bool { !loading.isEmpty }
 
     /// ListTransactions: the ids in one of `states` (all when empty), held by one of `producerIDs`
-    /// (all when empty), and — when `minimumDurationMs` is not negative — open at least that long.
+    /// (all when empty), and — when `minimumDurationMs` is not negative — whose transaction started
+    /// more than that long ago (Kafka's test, which an id with no transaction, start -1, passes).
     public func list(states: Set<TransactionState>, producerIDs: Set<Int64>, minimumDurationMs: Int64, now: Int64) -> [TransactionMetadata] {
         transactions.keys.sorted().compactMap { id in
             let m = transactions[id]!
             if !states.isEmpty && !states.contains(m.state) { return nil }
             if !producerIDs.isEmpty && !producerIDs.contains(m.producerID) { return nil }
-            if minimumDurationMs >= 0 && (m.startTimestamp < 0 || now - m.startTimestamp < minimumDurationMs) { return nil }
+            if minimumDurationMs >= 0 && now - m.startTimestamp <= minimumDurationMs { return nil }
             return m
         }
     }

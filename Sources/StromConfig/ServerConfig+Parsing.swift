@@ -13,8 +13,9 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension ServerConfig {
     /// What `strom` runs with when given no configuration: one combined node on loopback, data in
-    /// `./strom-data`. As in Kafka's single-node quickstart configuration, `__consumer_offsets` has one
-    /// replica (Kafka's default of three would leave a lone node without a group coordinator).
+    /// `./strom-data`. As in Kafka's single-node quickstart configuration, `__consumer_offsets` and
+    /// `__transaction_state` have one replica (Kafka's default of three would leave a lone node without a
+    /// group or transaction coordinator).
     public static let embeddedDefaults: [String: String] = [
         "node.id": "1",
         "process.roles": "broker,controller",
@@ -25,6 +26,8 @@ extension ServerConfig {
         "controller.quorum.voters": "1@127.0.0.1:9093",
         "log.dirs": "./strom-data",
         "offsets.topic.replication.factor": "1",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
     ]
 
     /// Kafka keys accepted without effect: they tune the JVM broker's thread pools and sockets, or
@@ -32,7 +35,6 @@ extension ServerConfig {
     public static let acceptedWithoutEffect: Set<String> = [
         "num.network.threads", "num.io.threads", "num.replica.fetchers", "num.recovery.threads.per.data.dir",
         "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "background.threads", "queued.max.requests",
-        "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
         "log.cleanup.policy",
         "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
         "metadata.log.dir", "log.message.format.version", "inter.broker.protocol.version",
@@ -198,6 +200,16 @@ extension ServerConfig {
         config.controllerQuotaWindowNum = Int(try p.optionalInt32("controller.quota.window.num", range: 1...Int32.max) ?? 11)
         config.controllerQuotaWindowSizeSeconds = Int(try p.optionalInt32("controller.quota.window.size.seconds", range: 1...Int32.max) ?? 1)
         config.uncleanLeaderElectionEnable = try p.optionalBool("unclean.leader.election.enable") ?? false
+        config.transactionStateLogNumPartitions = try p.optionalInt32("transaction.state.log.num.partitions", range: 1...Int32.max) ?? 50
+        config.transactionStateLogReplicationFactor = Int16(try p.optionalInt32("transaction.state.log.replication.factor", range: 1...Int32(Int16.max)) ?? 3)
+        config.transactionStateLogMinIsr = try p.optionalInt32("transaction.state.log.min.isr", range: 1...Int32.max) ?? 2
+        config.transactionStateLogSegmentBytes = try p.optionalInt32("transaction.state.log.segment.bytes", range: 1...Int32.max) ?? 104_857_600
+        config.transactionMaxTimeoutMs = try p.optionalInt32("transaction.max.timeout.ms", range: 1...Int32.max) ?? 900_000
+        config.transactionalIDExpirationMs = try p.optionalInt64("transactional.id.expiration.ms", range: 1...Int64(Int32.max)) ?? 604_800_000
+        config.transactionAbortTimedOutTransactionCleanupIntervalMs =
+            try p.optionalInt64("transaction.abort.timed.out.transaction.cleanup.interval.ms", range: 1...Int64(Int32.max)) ?? 10_000
+        config.transactionRemoveExpiredTransactionCleanupIntervalMs =
+            try p.optionalInt64("transaction.remove.expired.transaction.cleanup.interval.ms", range: 1...Int64(Int32.max)) ?? 3_600_000
         config.autoLeaderRebalanceEnable = try p.optionalBool("auto.leader.rebalance.enable") ?? true
         config.leaderImbalanceCheckIntervalSeconds = try p.optionalInt64("leader.imbalance.check.interval.seconds", range: 1...Int64.max / 1_000) ?? 300
         config.brokerRack = try p.optionalString("broker.rack")

@@ -46,6 +46,21 @@ public struct ServerConfig: Hashable, Sendable {
     /// default, 3; the embedded single-node defaults say 1). Until that many brokers are registered and
     /// unfenced the topic cannot be created, and FindCoordinator answers COORDINATOR_NOT_AVAILABLE.
     public var offsetsTopicReplicationFactor: Int16 = 3
+    /// `transaction.state.log.num.partitions`, `.replication.factor`, `.min.isr`, `.segment.bytes`: how
+    /// `__transaction_state` is created (Kafka's defaults 50, 3, 2, 100 MiB; the embedded single-node
+    /// defaults say 1 replica and min ISR 1).
+    public var transactionStateLogNumPartitions: Int32 = 50
+    public var transactionStateLogReplicationFactor: Int16 = 3
+    public var transactionStateLogMinIsr: Int32 = 2
+    public var transactionStateLogSegmentBytes: Int32 = 104_857_600
+    /// `transaction.max.timeout.ms`: the longest `transaction.timeout.ms` a producer may ask for.
+    public var transactionMaxTimeoutMs: Int32 = 900_000
+    /// `transactional.id.expiration.ms`: a transactional id idle this long is forgotten.
+    public var transactionalIDExpirationMs: Int64 = 604_800_000
+    /// `transaction.abort.timed.out.transaction.cleanup.interval.ms`,
+    /// `transaction.remove.expired.transaction.cleanup.interval.ms`: the coordinator's scans.
+    public var transactionAbortTimedOutTransactionCleanupIntervalMs: Int64 = 10_000
+    public var transactionRemoveExpiredTransactionCleanupIntervalMs: Int64 = 3_600_000
     /// `offsets.commit.timeout.ms`: how long a group change or offset commit waits for the ISR of its
     /// `__consumer_offsets` partition before it is answered COORDINATOR_NOT_AVAILABLE.
     public var offsetsCommitTimeoutMs: Int64 = 5_000

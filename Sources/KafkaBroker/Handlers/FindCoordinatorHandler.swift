@@ -3,44 +3,46 @@ import KafkaMetadata
 import KafkaController
 import KafkaProtocol
 
-/// FindCoordinator: the node that coordinates a group, one key (v0-3) or many (v4+).
+/// FindCoordinator: the node that coordinates a group (key type 0) or a transactional id (key type 1),
+/// one key (v0-3) or many (v4+).
 ///
-/// A group's coordinator is the current leader of its `__consumer_offsets` partition (Kafka's
-/// placement: the group id's hash modulo the partition count), which loads the partition's groups when
-/// it is elected; while that partition has no live leader the answer is COORDINATOR_NOT_AVAILABLE, which
-/// clients retry. So is it while the topic does not exist, and, as Kafka's FindCoordinator does, the
-/// request then asks for the topic to be created (`OffsetsTopicCreator`: it needs
-/// `offsets.topic.replication.factor` live brokers). Transaction coordinators (key type 1)
-/// do not exist in Strom yet: TRANSACTIONAL_ID_AUTHORIZATION_FAILED, non-retriable, so a
-/// transactional producer fails at once with a clear message instead of retrying until it times
-/// out. Other key types, and empty group ids, are INVALID_REQUEST.
+/// A group's coordinator is the current leader of its `__consumer_offsets` partition, a transactional
+/// id's the leader of its `__transaction_state` partition (Kafka's placement: the key's hash modulo the
+/// partition count), which loads the partition when it is elected; while that partition has no live
+/// leader the answer is COORDINATOR_NOT_AVAILABLE, which clients retry. So is it while the topic does
+/// not exist, and, as Kafka's FindCoordinator does, the request then asks for the topic to be created
+/// (`InternalTopicCreator`: it needs `offsets.topic.replication.factor`, or
+/// `transaction.state.log.replication.factor`, live brokers). Other key types, and empty keys, are
+/// INVALID_REQUEST.
 struct FindCoordinatorHandler: RequestHandler {
     /// v0 stays: librdkafka enables LZ4 only when FindCoordinator v0 is served.
     static let versions: ClosedRange<Int16> = 0...6
 
     let metadata: MetadataService
-    let offsetsTopic: OffsetsTopicCreator
+    let offsetsTopic: InternalTopicCreator
+    let transactionTopic: InternalTopicCreator
 
     func handle(_ request: FindCoordinatorRequest, context: RequestContext) async -> FindCoordinatorResponse? {
         let image = metadata.image
-        let offsets = image.topic(named: ConsumerOffsetsLog.topic)
-        if offsets == nil && request.keyType == 0 { offsetsTopic.requestCreation() }
+        let creator = request.keyType == 1 ? transactionTopic : offsetsTopic
+        let internalTopic = image.topic(named: creator.topic)
+        if internalTopic == nil && (request.keyType == 0 || request.keyType == 1) { creator.requestCreation() }
         func coordinator(of key: String) -> (id: Int32, endpoint: BrokerRegistration.Endpoint)? {
-            guard let offsets, !offsets.partitions.isEmpty else { return nil }
-            let partition = CoordinatorPartitioner.partition(for: key, partitionCount: Int32(offsets.partitions.count))
-            guard let leader = offsets.partitions[partition]?.leader, leader >= 0,
+            guard let internalTopic, !internalTopic.partitions.isEmpty else { return nil }
+            let partition = CoordinatorPartitioner.partition(for: key, partitionCount: Int32(internalTopic.partitions.count))
+            guard let leader = internalTopic.partitions[partition]?.leader, leader >= 0,
                   let broker = image.brokers[leader], !broker.fenced,
                   let endpoint = broker.endpoint(named: context.listenerName) ?? broker.endpoints.first else { return nil }
             return (leader, endpoint)
         }
         func lookup(_ key: String) -> (ErrorCode, String?, (id: Int32, endpoint: BrokerRegistration.Endpoint)?) {
             switch request.keyType {
-            case 0:
-                if key.isEmpty { return (.invalidRequest, "The group id must not be empty", nil) }
+            case 0, 1:
+                if key.isEmpty {
+                    return (.invalidRequest, request.keyType == 0 ? "The group id must not be empty" : "The transactional id must not be empty", nil)
+                }
                 guard let found = coordinator(of: key) else { return (.coordinatorNotAvailable, "The coordinator is not available", nil) }
                 return (.noError, nil, found)
-            case 1:
-                return (.transactionalIDAuthorizationFailed, "Transactions are not supported by Strom yet", nil)
             default:
                 return (.invalidRequest, "Unsupported coordinator key type \(request.keyType)", nil)
             }

@@ -12,14 +12,14 @@ import StromConfig
 /// allow), otherwise UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID for ids). A partition without a
 /// live leader reports LEADER_NOT_AVAILABLE. Auto-creation is charged to the client's controller mutation
 /// quota; a topic it cannot create yet is LEADER_NOT_AVAILABLE, which clients retry. A missing
-/// `__consumer_offsets` is created as the group coordinator needs it (`OffsetsTopicCreator`), not
+/// `__consumer_offsets` is created as the group coordinator needs it (`InternalTopicCreator`), not
 /// with the defaults, and is UNKNOWN_TOPIC_OR_PARTITION meanwhile.
 struct MetadataHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...12
 
     let metadata: MetadataService
     let config: ServerConfig
-    let offsetsTopic: OffsetsTopicCreator
+    let offsetsTopic: InternalTopicCreator
 
     func handle(_ request: MetadataRequest, context: RequestContext) async -> MetadataResponse? {
         var image = metadata.image

@@ -66,8 +66,10 @@ struct ProduceHandler: RequestHandler {
                     // Only the broker's own coordinators write there (Kafka: internalTopicsAllowed is false
                     // for clients). A record a coordinator cannot read would otherwise stop every reload.
                     outcome = .failure(.init(code: .invalidTopicException, message: "Cannot append to internal topic \(topic.name)"))
-                } else if request.transactionalID != nil {
-                    outcome = .failure(.init(code: .transactionalIDAuthorizationFailed, message: "Transactions are not supported by Strom yet"))
+                } else if request.transactionalID == nil, Self.isTransactional(p.records) {
+                    // Kafka: transactional records need the transactional id they are written for.
+                    outcome = .failure(.init(code: .transactionalIDAuthorizationFailed,
+                                             message: "Transactional records in a Produce request without a transactional id"))
                 } else {
                     outcome = await append(p.records, to: TopicPartition(topic.name, p.index), image: image, acks: request.acks,
                                            position: (t, i), inflateBudget: &inflateBudget, context: context)
@@ -108,6 +110,13 @@ struct ProduceHandler: RequestHandler {
             }
         }
         return request.acks == 0 ? nil : response
+    }
+
+    /// Whether `records` start with a transactional v2 batch (legacy message sets never are).
+    static func isTransactional(_ records: ByteBuffer?) -> Bool {
+        guard let records, records.readableBytes >= RecordBatchHeader.size,
+              let header = try? RecordBatchHeader(parsing: records), header.magic == 2 else { return false }
+        return header.isTransactional
     }
 
     private static func refuse(_ result: inout PartitionResponse, _ f: LogValidator.Failure, partition: String, context: RequestContext) {

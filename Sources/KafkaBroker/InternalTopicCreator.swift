@@ -3,30 +3,42 @@ import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
 
-/// Creates `__consumer_offsets` when it is missing, as Kafka auto-creates its internal topics:
-/// `offsets.topic.num.partitions` partitions of `offsets.topic.replication.factor` replicas, compacted,
-/// kept forever until compacted away, 100 MiB segments.
+/// Creates a coordinator's internal topic when it is missing, as Kafka auto-creates them, compacted,
+/// kept forever until compacted away, 100 MiB segments: `__consumer_offsets` with
+/// `offsets.topic.num.partitions` partitions of `offsets.topic.replication.factor` replicas
+/// (``offsets(metadata:config:logger:)``), `__transaction_state` with `transaction.state.log.*`
+/// (``transactionState(metadata:config:logger:)``).
 ///
 /// The node tries once at start; until the topic exists, FindCoordinator answers
 /// COORDINATOR_NOT_AVAILABLE and asks for another attempt (``requestCreation()``), as Kafka's
 /// FindCoordinator does. With fewer registered, unfenced brokers than the replication factor the
-/// controller refuses (INVALID_REPLICATION_FACTOR), so groups wait until enough brokers are alive, as in
-/// Kafka. One attempt runs at a time; a failure is logged when it differs from the previous one.
-final class OffsetsTopicCreator: Sendable {
+/// controller refuses (INVALID_REPLICATION_FACTOR), so groups and transactional producers wait until
+/// enough brokers are alive, as in Kafka. One attempt runs at a time; a failure is logged when it
+/// differs from the previous one.
+final class InternalTopicCreator: Sendable {
     let metadata: MetadataService
+    let topic: String
     let partitions: Int32
     let replicationFactor: Int16
+    /// Topic configs beyond the compaction settings every internal topic has.
+    let configs: [String: String]
+    /// Who waits for the topic, for log lines: "groups", "transactional producers".
+    let users: String
     private let logger: Logger
     private let state = NIOLockedValueBox<(inFlight: Bool, lastError: ErrorCode?)>((false, nil))
 
-    init(metadata: MetadataService, partitions: Int32, replicationFactor: Int16, logger: Logger) {
+    init(metadata: MetadataService, topic: String, partitions: Int32, replicationFactor: Int16, configs: [String: String] = [:],
+         users: String, logger: Logger) {
         self.metadata = metadata
+        self.topic = topic
         self.partitions = partitions
         self.replicationFactor = replicationFactor
+        self.configs = configs
+        self.users = users
         self.logger = logger
     }
 
-    var exists: Bool { metadata.image.topic(named: ConsumerOffsetsLog.topic) != nil }
+    var exists: Bool { metadata.image.topic(named: topic) != nil }
 
     /// Starts an attempt in the background unless the topic exists or one is under way.
     func requestCreation() {
@@ -52,10 +64,10 @@ final class OffsetsTopicCreator: Sendable {
     }
 
     private func attempt() async -> ErrorCode {
+        let settings = ["cleanup.policy": "compact", "segment.bytes": "104857600", "retention.ms": "-1"].merging(configs) { $1 }
         let created = await metadata.createTopics(CreateTopicsRequest(topics: [.init(
-            name: ConsumerOffsetsLog.topic, numPartitions: partitions, replicationFactor: replicationFactor,
-            configs: [.init(name: "cleanup.policy", value: "compact"), .init(name: "segment.bytes", value: "104857600"),
-                      .init(name: "retention.ms", value: "-1")]
+            name: topic, numPartitions: partitions, replicationFactor: replicationFactor,
+            configs: settings.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: $0.value) }
         )]))
         let result = created.topics.first
         let code = ErrorCode(rawValue: result?.errorCode ?? ErrorCode.unknownServerError.rawValue)
@@ -64,12 +76,12 @@ final class OffsetsTopicCreator: Sendable {
             return s.lastError != code
         }
         if code == .noError {
-            logger.info("created the offsets topic", metadata: [
-                "kafka.topic": "\(ConsumerOffsetsLog.topic)", "kafka.partitions": "\(partitions)", "kafka.replication_factor": "\(replicationFactor)",
+            logger.info("created an internal topic", metadata: [
+                "kafka.topic": "\(topic)", "kafka.partitions": "\(partitions)", "kafka.replication_factor": "\(replicationFactor)",
             ])
         } else if code != .topicAlreadyExists && changed {
-            logger.warning("cannot create the offsets topic yet; groups get COORDINATOR_NOT_AVAILABLE until it exists", metadata: [
-                "kafka.topic": "\(ConsumerOffsetsLog.topic)", "kafka.replication_factor": "\(replicationFactor)",
+            logger.warning("cannot create an internal topic yet; \(users) get COORDINATOR_NOT_AVAILABLE until it exists", metadata: [
+                "kafka.topic": "\(topic)", "kafka.replication_factor": "\(replicationFactor)",
                 "kafka.error": "\(code)", "reason": "\(result?.errorMessage ?? "")",
             ])
         }

@@ -1,0 +1,65 @@
+import KafkaMetadata
+import KafkaProtocol
+import KafkaTransactions
+
+/// AddPartitionsToTxn: v0-3 from a producer, one transaction; v4-5 from partition leaders (KIP-890),
+/// any number of transactions, each either added to or, with VerifyOnly, only checked (is each
+/// partition in the producer's open transaction? TRANSACTION_ABORTABLE when not).
+///
+/// Partitions not in the metadata get UNKNOWN_TOPIC_OR_PARTITION and the transaction's other
+/// partitions OPERATION_NOT_ATTEMPTED: nothing is added, as in Kafka. Otherwise one coordinator answer
+/// goes to every partition (see `TransactionCoordinator.addPartitions`). Before v2, PRODUCER_FENCED
+/// is INVALID_PRODUCER_EPOCH.
+struct AddPartitionsToTxnHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 0...5
+
+    let metadata: MetadataService
+    let transactions: TransactionCoordinatorService
+
+    private typealias TopicResult = AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult
+
+    func handle(_ request: AddPartitionsToTxnRequest, context: RequestContext) async -> AddPartitionsToTxnResponse? {
+        let image = metadata.image
+        var response = AddPartitionsToTxnResponse()
+        if context.apiVersion < 4 {
+            let codes = await add(transactionalID: request.v3AndBelowTransactionalID, producerID: request.v3AndBelowProducerID,
+                                  producerEpoch: request.v3AndBelowProducerEpoch, topics: request.v3AndBelowTopics, verifyOnly: false,
+                                  image: image, version: context.apiVersion)
+            response.resultsByTopicV3AndBelow = Self.results(codes)
+            return response
+        }
+        for transaction in request.transactions {
+            let codes = await add(transactionalID: transaction.transactionalID, producerID: transaction.producerID,
+                                  producerEpoch: transaction.producerEpoch, topics: transaction.topics, verifyOnly: transaction.verifyOnly,
+                                  image: image, version: context.apiVersion)
+            response.resultsByTransaction.append(.init(transactionalID: transaction.transactionalID, topicResults: Self.results(codes)))
+        }
+        return response
+    }
+
+    private func add(transactionalID: String, producerID: Int64, producerEpoch: Int16,
+                     topics: [AddPartitionsToTxnRequest.AddPartitionsToTxnTopic], verifyOnly: Bool,
+                     image: MetadataImage, version: Int16) async -> [TopicPartition: ErrorCode] {
+        let partitions = Set(topics.flatMap { t in t.partitions.map { TopicPartition(t.name, $0) } })
+        let unknown = partitions.filter { image.topic(named: $0.topic)?.partitions[$0.partition] == nil }
+        if !unknown.isEmpty {
+            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, unknown.contains($0) ? .unknownTopicOrPartition : .operationNotAttempted) })
+        }
+        if verifyOnly {
+            return await transactions.verifyPartitions(transactionalID: transactionalID, producerID: producerID,
+                                                       producerEpoch: producerEpoch, partitions: partitions)
+        }
+        let code = await transactions.addPartitions(transactionalID: transactionalID, producerID: producerID,
+                                                    producerEpoch: producerEpoch, partitions: partitions)
+        let answer = CoordinatorError.forClient(code, firstVersionWithProducerFenced: 2, version: version)
+        return Dictionary(uniqueKeysWithValues: partitions.map { ($0, answer) })
+    }
+
+    private static func results(_ codes: [TopicPartition: ErrorCode]) -> [TopicResult] {
+        Dictionary(grouping: codes.keys, by: \.topic).sorted { $0.key < $1.key }.map { topic, partitions in
+            TopicResult(name: topic, resultsByPartition: partitions.sorted().map {
+                .init(partitionIndex: $0.partition, partitionErrorCode: codes[$0]!.rawValue)
+            })
+        }
+    }
+}

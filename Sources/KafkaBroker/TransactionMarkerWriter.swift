@@ -1,0 +1,83 @@
+import KafkaLog
+import KafkaMetadata
+import KafkaProtocol
+import Logging
+
+/// Writes transaction markers to partitions this node leads (the partition side of WriteTxnMarkers):
+/// each marker is appended as a COMMIT or ABORT control batch to each of its partitions, and each
+/// partition is answered once the marker is in the ISR (the high watermark passed it, acks=all) or
+/// with the error that stopped it: UNKNOWN_TOPIC_OR_PARTITION (not in the metadata),
+/// NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED,
+/// REQUEST_TIMED_OUT (after `timeoutMs`).
+struct TransactionMarkerWriter: Sendable {
+    let replicas: ReplicaManager
+    let logger: Logger
+
+    /// One marker: WriteTxnMarkers' `WritableTxnMarker`.
+    struct Marker: Sendable {
+        var producerID: Int64
+        var producerEpoch: Int16
+        var coordinatorEpoch: Int32
+        var commit: Bool
+        var partitions: [TopicPartition]
+    }
+
+    /// One partition's append: where the marker went and what the high watermark must reach.
+    private struct Written {
+        var marker: Int
+        var partition: TopicPartition
+        var replica: Partition
+        var end: Int64
+        var leaderEpoch: Int32
+    }
+
+    /// The error code of each marker's partitions, in `markers` order.
+    func write(_ markers: [Marker], image: MetadataImage, timeoutMs: Int64) async -> [[TopicPartition: ErrorCode]] {
+        var codes: [[TopicPartition: ErrorCode]] = Array(repeating: [:], count: markers.count)
+        var written: [Written] = []
+        for (i, marker) in markers.enumerated() {
+            for tp in marker.partitions {
+                let known = image.topic(named: tp.topic)?.partitions[tp.partition] != nil
+                guard known, let replica = replicas.replica(tp) else {
+                    codes[i][tp] = known ? .notLeaderOrFollower : .unknownTopicOrPartition
+                    continue
+                }
+                let now = replicas.clock.nowMs()
+                let appended: Result<Partition.LeaderAppend, LogValidator.Failure>? = try? await replicas.io.run {
+                    let result = replica.appendMarker(producerId: marker.producerID, producerEpoch: marker.producerEpoch,
+                                                      coordinatorEpoch: marker.coordinatorEpoch, isAbort: !marker.commit, now: now)
+                    if case let .success(append) = result, let pending = append.pendingFlush {
+                        do throws(LogError) {
+                            try replica.flush(pending, now: now)
+                        } catch {
+                            return .failure(LogValidator.Failure(error))
+                        }
+                    }
+                    return result
+                }
+                switch appended {
+                case let .success(append)?:
+                    replicas.appended.notify(tp)
+                    written.append(Written(marker: i, partition: tp, replica: replica, end: append.info.lastOffset + 1, leaderEpoch: append.leaderEpoch))
+                case let .failure(failure)?:
+                    logger.info("refused a transaction marker", metadata: [
+                        "kafka.partition": "\(tp)", "producer_id": "\(marker.producerID)", "error": "\(failure.code)", "reason": "\(failure.message)",
+                    ])
+                    codes[i][tp] = failure.code
+                case nil:
+                    codes[i][tp] = .unknownServerError
+                }
+            }
+        }
+        // Every append is out; the waits overlap, so the slowest partition bounds the answer.
+        for w in written {
+            let outcome = await w.replica.waitForHighWatermark(w.end, leaderEpoch: w.leaderEpoch, timeoutMs: timeoutMs, clock: replicas.clock)
+            codes[w.marker][w.partition] = switch outcome {
+            case .reached: .noError
+            case .leadershipChanged: .notLeaderOrFollower
+            case .timedOut: .requestTimedOut
+            }
+        }
+        return codes
+    }
+}

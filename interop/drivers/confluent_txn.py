@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Transactions with confluent-kafka (venv 2.16, or Debian's 1.7.0 under /usr/bin/python3).
+
+`PYTHON confluent_txn.py produce SPEC OUT`: one transactional producer runs the spec's
+transactions in order, committing or aborting each as the spec says.
+  SPEC: {"bootstrap", "topic", "transactional_id", "timeout", "create": {"partitions"} | null,
+         "transactions": [{"commit": bool, "records": [{"partition", "value"}]}]}
+  OUT:  {"ended": [true for each transaction that committed or aborted as asked], "errors": [str]}
+
+`PYTHON confluent_txn.py read SPEC OUT`: a consumer with `isolation.level` reads every partition
+from the beginning to its end (the last stable offset for read_committed).
+  SPEC: {"bootstrap", "topic", "partitions", "isolation", "timeout"}
+  OUT:  {"records": [{"partition", "offset", "value"}], "complete": bool, "error": str|null}
+"""
+import json
+import os
+import sys
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from confluent_driver import create_topic, version  # noqa: E402
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition  # noqa: E402
+
+
+def produce(spec):
+    deadline = common.Deadline(spec["timeout"])
+    if spec.get("create"):
+        create_topic(spec, deadline)
+    p = Producer({"bootstrap.servers": spec["bootstrap"], "transactional.id": spec["transactional_id"],
+                  "linger.ms": 5, "message.timeout.ms": int(spec["timeout"] * 1000)})
+    ended, errors = [], []
+    p.init_transactions(deadline.left())
+    for txn in spec["transactions"]:
+        try:
+            p.begin_transaction()
+            for r in txn["records"]:
+                p.produce(spec["topic"], value=common.unb64(r["value"]), partition=r["partition"])
+                p.poll(0)
+            if txn["commit"]:
+                p.commit_transaction(deadline.left())
+            else:
+                # Deliver first, so that the aborted records are in the log (an abort purges what
+                # was not sent). Without it, librdkafka 2.0.2 may send EndTxn(abort) right behind an
+                # AddPartitionsToTxn the coordinator refuses while the previous commit completes, and
+                # then gets INVALID_TXN_STATE, as it would from Kafka.
+                p.flush(deadline.left())
+                p.abort_transaction(deadline.left())
+            ended.append(True)
+        except Exception as e:  # a failed transaction is reported, the run goes on
+            errors.append("%s: %s" % (type(e).__name__, e))
+            ended.append(False)
+            try:
+                p.abort_transaction(deadline.left())
+            except Exception as e2:
+                errors.append("abort after failure: %s" % e2)
+    return {"ended": ended, "errors": errors}
+
+
+def read(spec):
+    deadline = common.Deadline(spec["timeout"])
+    c = Consumer({"bootstrap.servers": spec["bootstrap"], "group.id": "interop-txn-" + uuid.uuid4().hex,
+                  "enable.auto.commit": False, "enable.partition.eof": True, "fetch.wait.max.ms": 100,
+                  "isolation.level": spec["isolation"]})
+    c.assign([TopicPartition(spec["topic"], p, OFFSET_BEGINNING) for p in spec["partitions"]])
+    records, at_end, error = [], set(), None
+    while len(at_end) < len(spec["partitions"]) and not deadline.passed():
+        for m in c.consume(num_messages=500, timeout=0.5):
+            if m.error():
+                if m.error().code() == KafkaError._PARTITION_EOF:
+                    at_end.add(m.partition())
+                else:
+                    error = "%s [%s]: %s" % (m.topic(), m.partition(), m.error())
+                continue
+            at_end.discard(m.partition())
+            records.append({"partition": m.partition(), "offset": m.offset(), "value": common.b64(m.value())})
+        if error:
+            break
+    c.close()
+    complete = len(at_end) == len(spec["partitions"])
+    if not complete and not error:
+        error = "timed out before the end of partitions %s" % sorted(set(spec["partitions"]) - at_end)
+    return {"records": records, "complete": complete, "error": error}
+
+
+def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "version":
+        print(json.dumps(version()))
+        return 0
+    if len(sys.argv) != 4 or sys.argv[1] not in ("produce", "read"):
+        raise SystemExit("usage: confluent_txn.py version | produce SPEC OUT | read SPEC OUT")
+    spec = common.load_spec(sys.argv[2])
+    result = (produce if sys.argv[1] == "produce" else read)(spec)
+    result["client"] = version()
+    common.write_result(sys.argv[3], result)
+    if sys.argv[1] == "produce":
+        return 0 if not result["errors"] and all(result["ended"]) else 1
+    return 0 if result["complete"] and not result["error"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Transactions with stock clients: a confluent-kafka transactional producer (librdkafka 2.16 from
+PyPI and 2.0.2 from Debian) commits and aborts transactions over three partitions; read_committed
+consumers of both must see every committed record exactly once, in order, and no aborted one, and a
+read_uncommitted consumer must see the aborted records too (so the abort really wrote them)."""
+import json
+import subprocess
+
+import pytest
+
+from clients import DRIVERS, SYS_PY, VENV_PY
+from records import b64
+from steps import tail
+
+PARTITIONS = 3
+PYTHONS = {"confluent-venv": VENV_PY, "confluent-debian": SYS_PY}
+
+
+def run(python, action, spec, workdir, tag):
+    base = workdir / ("%s-%s" % (tag, action))
+    spec_path, out_path, log_path = (base.with_suffix(s) for s in (".spec.json", ".out.json", ".log"))
+    spec_path.write_text(json.dumps(spec))
+    with open(log_path, "wb") as log:
+        rc = subprocess.run([str(python), str(DRIVERS / "confluent_txn.py"), action, str(spec_path), str(out_path)],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            timeout=spec["timeout"] + 30).returncode
+    result = json.loads(out_path.read_text()) if out_path.exists() else None
+    return rc, result, log_path.read_text(errors="replace")
+
+
+def transactions(prefix):
+    """Five transactions over the three partitions: the second and fourth abort."""
+    txns = []
+    for t in range(5):
+        commit = t not in (1, 3)
+        records = [{"partition": i % PARTITIONS, "value": b64(("%s-%d-%d-%s" % (prefix, t, i, "c" if commit else "a")).encode())}
+                   for i in range(12)]
+        txns.append({"commit": commit, "records": records})
+    return txns
+
+
+def values_by_partition(result):
+    out = {}
+    for r in result["records"]:
+        out.setdefault(r["partition"], []).append(r["value"])
+    return out
+
+
+@pytest.mark.parametrize("producer", sorted(PYTHONS))
+def test_committed_records_are_read_once_and_aborted_ones_never(broker, workdir, producer):
+    topic = "txn-" + producer
+    txns = transactions(producer)
+    spec = {"bootstrap": broker.bootstrap, "topic": topic, "transactional_id": "interop-" + producer, "timeout": 60,
+            "create": {"partitions": PARTITIONS, "replication_factor": 1}, "transactions": txns}
+    rc, result, log = run(PYTHONS[producer], "produce", spec, workdir, "produce")
+    assert rc == 0, "transactional producer (%s) failed: %s\n%s" % (producer, result, tail(log))
+
+    committed = {p: [r["value"] for t in txns if t["commit"] for r in t["records"] if r["partition"] == p]
+                 for p in range(PARTITIONS)}
+    everything = {p: [r["value"] for t in txns for r in t["records"] if r["partition"] == p] for p in range(PARTITIONS)}
+    for reader in sorted(PYTHONS):
+        for isolation, expected in (("read_committed", committed), ("read_uncommitted", everything)):
+            read_spec = {"bootstrap": broker.bootstrap, "topic": topic, "partitions": list(range(PARTITIONS)),
+                         "isolation": isolation, "timeout": 60}
+            rc, got, log = run(PYTHONS[reader], "read", read_spec, workdir, "read-%s-%s" % (reader, isolation))
+            assert rc == 0, "%s consumer (%s) failed: %s\n%s" % (isolation, reader, got and got.get("error"), tail(log))
+            by_partition = values_by_partition(got)
+            for p in range(PARTITIONS):
+                assert by_partition.get(p, []) == expected[p], \
+                    "%s read by %s, partition %d: %d records, expected %d (aborted read: %d)" % (
+                        isolation, reader, p, len(by_partition.get(p, [])), len(expected[p]),
+                        sum(1 for v in by_partition.get(p, []) if v not in committed[p]))
+
+
+def test_transactions_span_the_three_node_cluster(cluster, workdir):
+    """The same transactions on the three-node cluster: six partitions with three replicas and
+    `min.insync.replicas=2`, so the coordinator (whichever node leads the id's `__transaction_state`
+    partition, itself with three replicas) sends most markers to other nodes."""
+    cluster.start()
+    topic = "txn-cluster"
+    partitions = 6
+    txns = transactions("cluster")
+    for t in txns:
+        for i, r in enumerate(t["records"]):
+            r["partition"] = i % partitions
+    spec = {"bootstrap": cluster.bootstrap, "topic": topic, "transactional_id": "interop-cluster", "timeout": 90,
+            "create": {"partitions": partitions, "replication_factor": 3, "configs": {"min.insync.replicas": "2"}},
+            "transactions": txns}
+    rc, result, log = run(VENV_PY, "produce", spec, workdir, "produce")
+    assert rc == 0, "transactional producer failed: %s\n%s" % (result, tail(log))
+    for isolation, include_aborted in (("read_committed", False), ("read_uncommitted", True)):
+        read_spec = {"bootstrap": cluster.bootstrap, "topic": topic, "partitions": list(range(partitions)),
+                     "isolation": isolation, "timeout": 60}
+        rc, got, log = run(VENV_PY, "read", read_spec, workdir, "read-" + isolation)
+        assert rc == 0, "%s consumer failed: %s\n%s" % (isolation, got and got.get("error"), tail(log))
+        by_partition = values_by_partition(got)
+        for p in range(partitions):
+            expected = [r["value"] for t in txns if t["commit"] or include_aborted for r in t["records"] if r["partition"] == p]
+            assert by_partition.get(p, []) == expected, "%s, partition %d: %d records, expected %d" % (
+                isolation, p, len(by_partition.get(p, [])), len(expected))

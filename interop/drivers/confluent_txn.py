@@ -29,7 +29,9 @@ def produce(spec):
     if spec.get("create"):
         create_topic(spec, deadline)
     p = Producer({"bootstrap.servers": spec["bootstrap"], "transactional.id": spec["transactional_id"],
-                  "linger.ms": 5, "message.timeout.ms": int(spec["timeout"] * 1000)})
+                  "linger.ms": 5, "message.timeout.ms": int(spec["timeout"] * 1000),
+                  # librdkafka refuses a message timeout above the transaction timeout (default 60 s).
+                  "transaction.timeout.ms": max(60000, int(spec["timeout"] * 1000))})
     ended, errors = [], []
     p.init_transactions(deadline.left())
     for txn in spec["transactions"]:

@@ -92,8 +92,12 @@ public final class ReplicaManager: @unchecked Sendable {
         }
         let topics: [TopicImage] = delta.map { d in d.changedTopicIDs.compactMap { image.topic(id: $0) } }
             ?? Array(image.topicsByID.values)
+        // Topics whose settings changed; not those created in this delta, whose logs `ensureLogs`
+        // opens with their settings (reopening them would close logs a coordinator may be loading).
         let configChanged = Set(delta.map { d in
-            image.configs.keys.filter { $0.type == ConfigResource.topicType && d.base.configs[$0] != image.configs[$0] }.map(\.name)
+            image.configs.keys.filter {
+                $0.type == ConfigResource.topicType && d.base.configs[$0] != image.configs[$0] && d.base.topic(named: $0.name) != nil
+            }.map(\.name)
         } ?? [])
         for topic in topics {
             ensureLogs(topic, image: image)

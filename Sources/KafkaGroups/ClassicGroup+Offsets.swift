@@ -2,19 +2,20 @@ import KafkaProtocol
 
 /// The group's say over offset commits and deletes.
 extension ClassicGroup {
-    /// Kafka's `ClassicGroup.validateOffsetCommit` for a non-transactional commit: a member of the current
-    /// generation may commit (except while the group awaits its assignment); a commit without member and
-    /// generation ("simple", generation -1) only while the group is Empty.
-    public func validateOffsetCommit(memberID: String, instanceID: String?, generationID: Int32) -> ErrorCode? {
+    /// Kafka's `ClassicGroup.validateOffsetCommit`: a member of the current generation may commit (a
+    /// regular commit not while the group awaits its assignment); a commit without member and
+    /// generation ("simple", generation -1) only while the group is Empty, unless it is transactional
+    /// (a producer that commits offsets without the group's membership).
+    public func validateOffsetCommit(memberID: String, instanceID: String?, generationID: Int32, isTransactional: Bool = false) -> ErrorCode? {
         if state == .dead { return .coordinatorNotAvailable }
         if generationID < 0 && state == .empty { return nil }
         if generationID >= 0 || !memberID.isEmpty || instanceID != nil {
             if let error = validateMember(memberID, instanceID: instanceID) { return error }
             if generationID != self.generationID { return .illegalGeneration }
-        } else if state != .empty {
+        } else if !isTransactional && state != .empty {
             return .unknownMemberID
         }
-        if state == .completingRebalance { return .rebalanceInProgress }
+        if !isTransactional && state == .completingRebalance { return .rebalanceInProgress }
         return nil
     }
 

@@ -9,6 +9,9 @@ import KafkaProtocol
 public enum GroupAction: Hashable, Sendable {
     /// Append these records, as one batch, to `__consumer_offsets` partition `partition`.
     case append(partition: Int32, [CoordinatorRecord])
+    /// Append these records as one transactional batch of `producerID` at `producerEpoch` (a
+    /// TxnOffsetCommit): the partition checks the epoch, and the producer's marker later ends them.
+    case appendTransactional(partition: Int32, producerID: Int64, producerEpoch: Int16, [CoordinatorRecord])
     /// Answer the JoinGroup parked for this member (see `GroupReply.parked`).
     case respondJoin(groupID: String, memberID: String, JoinGroupResponse)
     /// Answer the SyncGroup parked for this member.

@@ -13,12 +13,41 @@ extension GroupCoordinator {
         replay(try record.decode())
     }
 
+    /// Replays a record of a transactional batch written by `producerID` (a TxnOffsetCommit): an offset
+    /// commit waits in `transactionalOffsets` for the producer's marker (``replayEndTransaction(producerID:committed:partition:)``);
+    /// a transaction writes nothing else.
+    public mutating func replay(_ record: CoordinatorRecord, producerID: Int64) throws(ProtocolError) {
+        guard case let .offsetCommit(key, value?) = try record.decode() else { return }
+        if groups[key.group] == nil && consumerGroups[key.group] == nil {
+            groups[key.group] = ClassicGroup(groupID: key.group, now: nil, offsetsTopicPartitions: config.offsetsTopicPartitions)
+        }
+        transactionalOffsets.record(producerID: producerID, group: key.group, TopicPartition(key.topic, key.partition),
+                                    OffsetAndMetadata(value))
+    }
+
+    /// Replays a COMMIT or ABORT marker of `producerID` in `__consumer_offsets` partition `partition`
+    /// (Kafka's `replayEndTransactionMarker`): committed, the transaction's offsets for the partition's
+    /// groups become the groups' committed offsets (unless written before the one they have); aborted,
+    /// they are dropped.
+    public mutating func replayEndTransaction(producerID: Int64, committed: Bool, partition: Int32) {
+        let count = config.offsetsTopicPartitions
+        let ended = transactionalOffsets.end(producerID: producerID, committed: committed) {
+            CoordinatorPartitioner.partition(for: $0, partitionCount: count) == partition
+        }
+        for (group, tp, offset) in ended {
+            var store = offsets[group] ?? OffsetStore()
+            store.apply(topic: tp.topic, partition: tp.partition, offset)
+            offsets[group] = store
+        }
+    }
+
     public mutating func replay(_ record: CoordinatorRecord.Decoded) {
         switch record {
         case .offsetCommit(let key, let value):
             if value != nil && groups[key.group] == nil && consumerGroups[key.group] == nil {
                 groups[key.group] = ClassicGroup(groupID: key.group, now: nil, offsetsTopicPartitions: config.offsetsTopicPartitions)
             }
+            if !transactionalOffsets.isEmpty { transactionalOffsets.supersede(group: key.group, TopicPartition(key.topic, key.partition)) }
             var store = offsets[key.group] ?? OffsetStore()
             store.apply(topic: key.topic, partition: key.partition, value.map(OffsetAndMetadata.init))
             offsets[key.group] = store.isEmpty ? nil : store
@@ -108,6 +137,8 @@ extension GroupCoordinator {
         for id in offsets.keys where self.partition(for: id) == partition {
             offsets[id] = nil
         }
+        let count = config.offsetsTopicPartitions
+        transactionalOffsets.drop { CoordinatorPartitioner.partition(for: $0, partitionCount: count) == partition }
         return actions
     }
 }

@@ -36,18 +36,22 @@ extension GroupCoordinator {
 
     /// One group's part of OffsetFetch (the whole request below v8, one entry of `groups` from v8).
     /// `topics` nil fetches every committed partition. An unknown group answers -1 for every partition.
-    /// `requireStable` (v7+) needs no wait: this coordinator has no pending transactional offsets.
+    /// With `requireStable` (v7+), a partition with a transactional offset pending answers
+    /// UNSTABLE_OFFSET_COMMIT (see ``markUnstable(_:group:)``).
     /// A consumer group checks the member id and epoch (v9+), answering the group's error code.
     public func fetchOffsets(_ request: OffsetFetchRequest.OffsetFetchRequestGroup, requireStable: Bool = false) -> OffsetFetchResponse.OffsetFetchResponseGroup {
-        if let consumer = consumerGroups[request.groupID] {
+        let id = request.groupID
+        if let consumer = consumerGroups[id] {
             if let error = consumer.validateOffsetFetch(memberID: request.memberID, memberEpoch: request.memberEpoch) {
-                return .init(groupID: request.groupID, topics: [], errorCode: error.rawValue)
+                return .init(groupID: id, topics: [], errorCode: error.rawValue)
             }
-            return .init(groupID: request.groupID, topics: (offsets[request.groupID] ?? OffsetStore()).fetch(request.topics))
+            let topics = (offsets[id] ?? OffsetStore()).fetch(request.topics)
+            return .init(groupID: id, topics: requireStable ? markUnstable(topics, group: id) : topics)
         }
-        let known = groups[request.groupID].map { $0.state != .dead } ?? false
-        let store = known ? (offsets[request.groupID] ?? OffsetStore()) : OffsetStore()
-        return .init(groupID: request.groupID, topics: store.fetch(request.topics))
+        let known = groups[id].map { $0.state != .dead } ?? false
+        let store = known ? (offsets[id] ?? OffsetStore()) : OffsetStore()
+        let topics = store.fetch(request.topics)
+        return .init(groupID: id, topics: requireStable ? markUnstable(topics, group: id) : topics)
     }
 
     /// OffsetFetch in the shape of `version`: one group below v8, many from v8.

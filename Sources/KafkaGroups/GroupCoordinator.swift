@@ -16,6 +16,8 @@ public struct GroupCoordinator: Sendable {
     /// Consumer (KIP-848) groups. A group id is either here or in `groups`, never both.
     public internal(set) var consumerGroups: [String: ConsumerGroup] = [:]
     public internal(set) var offsets: [String: OffsetStore] = [:]
+    /// Offsets written by transactions that have not ended (TxnOffsetCommit), not yet in `offsets`.
+    public internal(set) var transactionalOffsets = TransactionalOffsets()
     var memberIDs: MemberIDGenerator
 
     /// `seed` feeds the member id generator; the shell should pass a random value.
@@ -121,5 +123,10 @@ public struct GroupCoordinator: Sendable {
 }
 
 extension GroupAction {
-    var isAppend: Bool { if case .append = self { true } else { false } }
+    var isAppend: Bool {
+        switch self {
+        case .append, .appendTransactional: true
+        default: false
+        }
+    }
 }

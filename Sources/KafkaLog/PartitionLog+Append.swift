@@ -29,8 +29,11 @@ extension PartitionLog {
     /// for what an append does); the broker's `Partition.appendAsLeader` validates first, without the
     /// partition's lock, and then calls this under it.
     @discardableResult
+    ///
+    /// `checksSequences` false: a coordinator writes its own producer batches (see
+    /// ``ProducerStateManager/check(_:staging:checksSequences:)``).
     public func append(_ validated: ValidatedRecords, leaderEpoch: Int32, timestampType: TimestampType = .createTime,
-                       now: Int64) throws(LogError) -> AppendInfo {
+                       now: Int64, checksSequences: Bool = true) throws(LogError) -> AppendInfo {
         try ensureOpen()
         var buffer = validated.buffer
         let starts = validated.starts
@@ -49,7 +52,7 @@ extension PartitionLog {
         var pending = ProducerStateManager.PendingUpdate()
         for header in headers {
             guard let batch = ProducerBatch(header: header) else { continue }
-            switch producerState.check(batch, staging: &pending) {
+            switch producerState.check(batch, staging: &pending, checksSequences: checksSequences) {
             case .append: continue
             case let .rejected(error): throw .producerState(error)
             case let .duplicate(original):

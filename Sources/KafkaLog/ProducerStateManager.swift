@@ -62,8 +62,25 @@ public struct ProducerStateManager: Hashable, Sendable {
 
     /// Checks `batch` against the state as `pending` already changed it; on `.append`, records it in
     /// `pending`. Duplicates are looked for among batches already in the state, as Kafka does.
-    public func check(_ batch: ProducerBatch, staging pending: inout PendingUpdate) -> Check {
+    ///
+    /// `checksSequences` false is a coordinator's own write (Kafka's origin COORDINATOR: a group
+    /// coordinator's transactional offset commit, always at sequence 0): only the epoch is checked, and
+    /// there are no duplicates.
+    public func check(_ batch: ProducerBatch, staging pending: inout PendingUpdate, checksSequences: Bool = true) -> Check {
         let committed = producers[batch.producerId]
+        if !checksSequences {
+            var entry = pending.entries[batch.producerId] ?? committed ?? ProducerStateEntry(producerId: batch.producerId, producerEpoch: batch.producerEpoch)
+            if batch.producerEpoch < entry.producerEpoch {
+                return .rejected(.invalidProducerEpoch(producerId: batch.producerId, current: entry.producerEpoch, received: batch.producerEpoch))
+            }
+            if let open = entry.currentTransactionFirstOffset, !batch.isTransactional {
+                return .rejected(.invalidTxnState(producerId: batch.producerId, transactionFirstOffset: open))
+            }
+            entry.record(batch)
+            if batch.isTransactional && entry.currentTransactionFirstOffset == nil { entry.currentTransactionFirstOffset = batch.firstOffset }
+            pending.entries[batch.producerId] = entry
+            return .append
+        }
         if let committed, let original = committed.duplicate(of: batch) { return .duplicate(of: original) }
         guard let current = pending.entries[batch.producerId] ?? committed else {
             if unknownProducerPolicy == .requireSequenceZero, batch.firstSequence != 0 {

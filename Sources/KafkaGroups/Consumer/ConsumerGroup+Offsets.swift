@@ -7,9 +7,12 @@ import KafkaProtocol
 /// (epoch -1, as admin clients send) commits are taken only while the group has no members, and
 /// fetches always. Offsets expire by their commit time unless a member subscribes to their topic.
 extension ConsumerGroup {
-    public func validateOffsetCommit(memberID: String, memberEpoch: Int32, apiVersion: Int16) -> ErrorCode? {
+    /// A transactional commit (TxnOffsetCommit) is not tied to OffsetCommit's versions, and a stale
+    /// epoch is ILLEGAL_GENERATION for it, as in Kafka.
+    public func validateOffsetCommit(memberID: String, memberEpoch: Int32, apiVersion: Int16, isTransactional: Bool = false) -> ErrorCode? {
         if memberEpoch < 0 && members.isEmpty { return nil }
         guard let member = members[memberID] else { return .unknownMemberID }
+        if isTransactional { return memberEpoch == member.memberEpoch ? nil : .illegalGeneration }
         // Members of the consumer protocol must commit with v9+, which carries the member epoch.
         if apiVersion < 9 { return .unsupportedVersion }
         return memberEpoch == member.memberEpoch ? nil : .staleMemberEpoch

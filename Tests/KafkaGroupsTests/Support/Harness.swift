@@ -143,6 +143,8 @@ struct Harness {
             case .append(let partition, let records):
                 log += records
                 for r in records { lines.append("  append p\(partition): \(render(r))") }
+            case .appendTransactional(let partition, let producer, let epoch, let records):
+                for r in records { lines.append("  append p\(partition) txn \(producer)/\(epoch): \(render(r))") }
             case .respondJoin(_, let m, let r):
                 learn(r.memberID, client: String(m.prefix { $0 != "-" }))
                 lines.append("  -> \(name(m)) join: \(render(r))")

@@ -97,3 +97,54 @@ def test_transactions_span_the_three_node_cluster(cluster, workdir):
             expected = [r["value"] for t in txns if t["commit"] or include_aborted for r in t["records"] if r["partition"] == p]
             assert by_partition.get(p, []) == expected, "%s, partition %d: %d records, expected %d" % (
                 isolation, p, len(by_partition.get(p, [])), len(expected))
+
+
+def check_pipeline_output(bootstrap, workdir, partitions, count):
+    """The output topic read_committed holds "out-" + each input record exactly once, in input order per
+    partition (no aborted read, no lost or duplicated write, no offset moving backwards); read_uncommitted
+    holds more (the zombie's aborted records are in the log). Returns the read_uncommitted count."""
+    expected = {p: [b64(("out-in-%d-%d" % (p, i)).encode()) for i in range(count)] for p in range(partitions)}
+    seen = {}
+    for isolation in ("read_committed", "read_uncommitted"):
+        spec = {"bootstrap": bootstrap, "topic": "eos-out", "partitions": list(range(partitions)), "isolation": isolation, "timeout": 60}
+        rc, got, log = run(VENV_PY, "read", spec, workdir, "read-out-" + isolation)
+        assert rc == 0, "%s read of the output failed: %s\n%s" % (isolation, got and got.get("error"), tail(log))
+        seen[isolation] = values_by_partition(got)
+    for p in range(partitions):
+        got = seen["read_committed"].get(p, [])
+        lost = [v for v in expected[p] if v not in got]
+        duplicated = len(got) - len(set(got))
+        assert got == expected[p], "partition %d: %d records read_committed, expected %d: %d lost, %d duplicated, first lost %s" % (
+            p, len(got), len(expected[p]), len(lost), duplicated, lost[:3])
+    return sum(len(v) for v in seen["read_uncommitted"].values())
+
+
+def run_pipeline(bootstrap, workdir, partitions, crash_after, tag):
+    spec = {"bootstrap": bootstrap, "input": "eos-in", "output": "eos-out", "partitions": partitions, "group": "eos",
+            "instance": "pipeline-1", "transactional_id": "eos-pipeline", "batch": 40, "crash_after": crash_after, "timeout": 90}
+    return run(VENV_PY, "pipeline", spec, workdir, tag)
+
+
+def exactly_once_across_a_crash(bootstrap, workdir, replication_factor):
+    partitions, count = 3, 200
+    for topic, n in (("eos-in", count), ("eos-out", 0)):
+        spec = {"bootstrap": bootstrap, "topic": topic, "partitions": partitions, "count": n, "timeout": 60,
+                "create": {"partitions": partitions, "replication_factor": replication_factor}}
+        rc, result, log = run(VENV_PY, "seed", spec, workdir, "seed-" + topic)
+        assert rc == 0, "seeding %s failed: %s\n%s" % (topic, result, tail(log))
+    # The first run dies with SIGKILL inside its third transaction, its records delivered.
+    rc, result, log = run_pipeline(bootstrap, workdir, partitions, 2, "pipeline-crash")
+    assert rc == -9, "the first pipeline run should have killed itself in transaction 2 (rc %s): %s\n%s" % (rc, result, tail(log))
+    rc, result, log = run_pipeline(bootstrap, workdir, partitions, None, "pipeline-resume")
+    assert rc == 0, "the second pipeline run failed: %s\n%s" % (result, tail(log))
+    assert result["committed"] == {str(p): count for p in range(partitions)}, "the group's committed offsets: %s" % result["committed"]
+    uncommitted = check_pipeline_output(bootstrap, workdir, partitions, count)
+    assert uncommitted > partitions * count, "the zombie's aborted records should be in the log (read_uncommitted: %d)" % uncommitted
+
+
+def test_consume_transform_produce_is_exactly_once_across_a_crash(broker, workdir):
+    """confluent-kafka's consume-transform-produce loop (send_offsets_to_transaction, read_committed):
+    the process is killed with SIGKILL inside a transaction, after its records were written; the next
+    run's init_transactions aborts that transaction, the group resumes from the offsets committed
+    with the last committed transaction, and the output holds each input record exactly once."""
+    exactly_once_across_a_crash(broker.bootstrap, workdir, 1)

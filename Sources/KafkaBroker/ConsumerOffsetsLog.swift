@@ -10,16 +10,27 @@ struct ConsumerOffsetsLog: Sendable {
 
     typealias AppendFailure = InternalTopicLog.AppendFailure
 
-    /// What a load read: every record of the partition in log order, and the log end offset after them.
+    /// One item of a load, in log order: a record (with the producer whose transaction wrote it, for a
+    /// TxnOffsetCommit), or a producer's transaction marker.
+    enum Item: Sendable {
+        case record(CoordinatorRecord, producerID: Int64?)
+        case marker(producerID: Int64, committed: Bool)
+    }
+
+    /// What a load read: every record and marker of the partition in log order, and the log end offset
+    /// after them.
     struct Loaded: Sendable {
-        var records: [CoordinatorRecord]
+        var items: [Item]
         var logEndOffset: Int64
     }
 
     /// Appends `records` as one batch while this node leads `partition` under `leaderEpoch`, and makes
-    /// them durable; returns the log end offset after them (what the high watermark must reach).
-    func append(_ records: [CoordinatorRecord], partition: Int32, leaderEpoch: Int32, now: Int64) async throws -> Int64 {
-        try await log.append(records.map { .init(key: $0.key, value: $0.value) }, partition: partition, leaderEpoch: leaderEpoch, now: now)
+    /// them durable; returns the log end offset after them (what the high watermark must reach). With
+    /// `producer`, a transactional batch of that producer (TxnOffsetCommit).
+    func append(_ records: [CoordinatorRecord], partition: Int32, leaderEpoch: Int32,
+                producer: InternalTopicLog.TransactionalProducer? = nil, now: Int64) async throws -> Int64 {
+        try await log.append(records.map { .init(key: $0.key, value: $0.value) }, partition: partition, leaderEpoch: leaderEpoch,
+                             producer: producer, now: now)
     }
 
     func waitUntilCommitted(partition: Int32, offset: Int64, leaderEpoch: Int32, timeoutMs: Int64, clock: NodeClock) async -> ErrorCode? {
@@ -30,7 +41,12 @@ struct ConsumerOffsetsLog: Sendable {
 
     func load(partition: Int32, leaderEpoch: Int32) async throws -> Loaded? {
         try await log.load(partition: partition, leaderEpoch: leaderEpoch).map { loaded in
-            Loaded(records: loaded.entries.map { CoordinatorRecord(key: $0.key, value: $0.value) }, logEndOffset: loaded.logEndOffset)
+            Loaded(items: loaded.items.map { item in
+                switch item {
+                case let .entry(e): .record(CoordinatorRecord(key: e.key, value: e.value), producerID: e.producerID)
+                case let .marker(producerID, committed): .marker(producerID: producerID, committed: committed)
+                }
+            }, logEndOffset: loaded.logEndOffset)
         }
     }
 

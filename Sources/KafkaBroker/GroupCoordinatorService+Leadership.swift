@@ -56,15 +56,20 @@ extension GroupCoordinatorService {
             return nil
         }
         var replayed = 0
-        for record in read.records {
-            do {
-                try coordinator.replay(record)
-                replayed += 1
-            } catch {
-                logger.error("skipped a __consumer_offsets record that does not decode", metadata: [
-                    "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
-                    "key.bytes": "\(record.key.count)",
-                ])
+        for item in read.items {
+            switch item {
+            case let .record(record, producerID):
+                do {
+                    if let producerID { try coordinator.replay(record, producerID: producerID) } else { try coordinator.replay(record) }
+                    replayed += 1
+                } catch {
+                    logger.error("skipped a __consumer_offsets record that does not decode", metadata: [
+                        "kafka.partition": "\(ConsumerOffsetsLog.topic)-\(partition)", "error": "\(error)",
+                        "key.bytes": "\(record.key.count)",
+                    ])
+                }
+            case let .marker(producerID, committed):
+                coordinator.replayEndTransaction(producerID: producerID, committed: committed, partition: partition)
             }
         }
         loaded[partition] = leaderEpoch
@@ -86,7 +91,7 @@ extension GroupCoordinatorService {
             switch action {
             case let .respondJoin(group, member, response): joins.deliver(group: group, member: member, response)
             case let .respondSync(group, member, response): syncs.deliver(group: group, member: member, response)
-            case .append, .scheduleTimeout: break
+            case .append, .appendTransactional, .scheduleTimeout: break
             }
         }
         logger.debug("stopped coordinating the groups of an offsets partition", metadata: [

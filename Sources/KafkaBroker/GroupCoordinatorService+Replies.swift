@@ -56,14 +56,20 @@ extension GroupCoordinatorService {
         var done = Performed()
         for action in actions {
             switch action {
-            case let .append(partition, records):
+            case .append, .appendTransactional:
+                let (partition, records, producer): (Int32, [CoordinatorRecord], InternalTopicLog.TransactionalProducer?)
+                switch action {
+                case let .appendTransactional(p, id, epoch, r): (partition, records, producer) = (p, r, .init(producerID: id, producerEpoch: epoch))
+                case let .append(p, r): (partition, records, producer) = (p, r, nil)
+                default: continue
+                }
                 guard !records.isEmpty, done.failures[partition] == nil else { continue }
                 guard let epoch = loaded[partition] else {
                     done.failures[partition] = .notCoordinator
                     continue
                 }
                 do {
-                    let end = try await log.append(records, partition: partition, leaderEpoch: epoch, now: clock.nowMs())
+                    let end = try await log.append(records, partition: partition, leaderEpoch: epoch, producer: producer, now: clock.nowMs())
                     written[partition] = CommitPoint(offset: end, leaderEpoch: epoch)
                     done.appended.insert(partition)
                 } catch {

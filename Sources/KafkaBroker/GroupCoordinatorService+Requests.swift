@@ -84,6 +84,28 @@ extension GroupCoordinatorService {
         }
     }
 
+    /// TxnOffsetCommit: the offsets are written in a transactional batch of the producer and wait for
+    /// its marker (see `GroupCoordinator.commitTransactionalOffsets`). A producer whose epoch the
+    /// partition has seen bumped gets INVALID_PRODUCER_EPOCH, as from Kafka's append.
+    func commitTransactional(_ request: TxnOffsetCommitRequest) async -> TxnOffsetCommitResponse {
+        await single(request.groupID, error: { GroupCoordinator.txnCommitError(request, $0) }) { core, now in
+            let outcome = core.commitTransactionalOffsets(request, now: now)
+            return (outcome.response, outcome.actions)
+        }
+    }
+
+    /// A COMMIT or ABORT marker of `producerID` was written to `__consumer_offsets` partition
+    /// `partition` (Kafka's `onTransactionCompleted`): its pending offsets there become committed or are
+    /// dropped. Nothing to do unless this node coordinates the partition (a later load replays the
+    /// marker from the log).
+    func transactionCompleted(partition: Int32, producerID: Int64, committed: Bool) async {
+        await enter()
+        if owns(partition: partition) {
+            coordinator.replayEndTransaction(producerID: producerID, committed: committed, partition: partition)
+        }
+        leave()
+    }
+
     func fetch(_ request: OffsetFetchRequest, version: Int16) async -> OffsetFetchResponse {
         if version < 8 {
             return await single(request.groupID, error: { OffsetFetchResponse(errorCode: $0.rawValue) }) { core, _ in

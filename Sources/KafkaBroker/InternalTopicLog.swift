@@ -24,6 +24,21 @@ struct InternalTopicLog: Sendable {
     struct Entry: Sendable, Hashable {
         var key: [UInt8]
         var value: [UInt8]?
+        /// The producer whose transactional batch holds the record (a TxnOffsetCommit); nil otherwise.
+        var producerID: Int64? = nil
+    }
+
+    /// What a load reads, in log order: records, and the transaction markers that end the
+    /// transactional ones.
+    enum Item: Sendable, Hashable {
+        case entry(Entry)
+        case marker(producerID: Int64, committed: Bool)
+    }
+
+    /// The producer a transactional append is written for (its records wait for its marker).
+    struct TransactionalProducer: Sendable, Hashable {
+        var producerID: Int64
+        var producerEpoch: Int16
     }
 
     struct Unavailable: Error, CustomStringConvertible {
@@ -40,24 +55,37 @@ struct InternalTopicLog: Sendable {
         var description: String { "\(code): \(message)" }
     }
 
-    /// What a load read: every record of the partition in log order, and the log end offset after them.
+    /// What a load read: every record and marker of the partition in log order, and the log end offset
+    /// after them.
     struct Loaded: Sendable {
-        var entries: [Entry]
+        var items: [Item]
         var logEndOffset: Int64
+
+        /// The records alone (for a log no transaction writes to).
+        var entries: [Entry] {
+            items.compactMap { if case let .entry(e) = $0 { e } else { nil } }
+        }
     }
 
     /// Appends `entries` as one batch while this node leads `partition` under `leaderEpoch`, and makes
     /// them durable; returns the log end offset after them (what the high watermark must reach).
-    func append(_ entries: [Entry], partition: Int32, leaderEpoch: Int32, now: Int64) async throws -> Int64 {
-        try await replicas.io.run { try appendNow(entries, partition: partition, leaderEpoch: leaderEpoch, now: now) }
+    /// With `producer`, the batch is transactional, written for that producer (at sequence 0, as Kafka's
+    /// coordinators write): the partition refuses an epoch older than the producer's
+    /// (INVALID_PRODUCER_EPOCH), and the producer's marker ends the records.
+    func append(_ entries: [Entry], partition: Int32, leaderEpoch: Int32, producer: TransactionalProducer? = nil,
+                now: Int64) async throws -> Int64 {
+        try await replicas.io.run { try appendNow(entries, partition: partition, leaderEpoch: leaderEpoch, producer: producer, now: now) }
     }
 
     /// The blocking part of `append`: write and fsync.
-    private func appendNow(_ entries: [Entry], partition: Int32, leaderEpoch: Int32, now: Int64) throws -> Int64 {
+    private func appendNow(_ entries: [Entry], partition: Int32, leaderEpoch: Int32, producer: TransactionalProducer?,
+                           now: Int64) throws -> Int64 {
         guard let replica = replicas.replica(TopicPartition(topic, partition)) else {
             throw AppendFailure(code: .notLeaderOrFollower, message: Unavailable(topic: topic, partition: partition).description)
         }
-        var builder = RecordBatchBuilder()
+        var builder = producer.map {
+            RecordBatchBuilder(producerId: $0.producerID, producerEpoch: $0.producerEpoch, baseSequence: 0, isTransactional: true)
+        } ?? RecordBatchBuilder()
         for e in entries { builder.append(timestamp: now, key: e.key, value: e.value, headers: []) }
         let batch = try builder.build()
         let appended: Partition.LeaderAppend
@@ -97,7 +125,7 @@ struct InternalTopicLog: Sendable {
         replicas.replica(TopicPartition(topic, partition))?.leaderEpochIfLeading
     }
 
-    /// Every data record of `partition` up to its log end, read while this node leads it under
+    /// Every data record and transaction marker of `partition` up to its log end, read while this node leads it under
     /// `leaderEpoch`; nil when it no longer does. Throws `Unavailable` when this node holds no log of it.
     func load(partition: Int32, leaderEpoch: Int32) async throws -> Loaded? {
         try await replicas.io.run { try loadNow(partition: partition, leaderEpoch: leaderEpoch) }
@@ -106,11 +134,17 @@ struct InternalTopicLog: Sendable {
     private func loadNow(partition: Int32, leaderEpoch: Int32) throws -> Loaded? {
         guard let replica = replicas.replica(TopicPartition(topic, partition)) else { throw Unavailable(topic: topic, partition: partition) }
         return try replica.withLogIfLeading(leaderEpoch: leaderEpoch) { log -> Loaded in
-            var out: [Entry] = []
-            try log.forEachRecord { _, _, record in
-                if let key = record.key { out.append(Entry(key: key, value: record.value)) }
+            var out: [Item] = []
+            try log.forEachItem { item in
+                switch item {
+                case let .record(_, batch, record):
+                    guard let key = record.key else { return }
+                    out.append(.entry(Entry(key: key, value: record.value, producerID: batch.isTransactional ? batch.producerId : nil)))
+                case let .marker(batch, committed):
+                    out.append(.marker(producerID: batch.producerId, committed: committed))
+                }
             }
-            return Loaded(entries: out, logEndOffset: log.logEndOffset)
+            return Loaded(items: out, logEndOffset: log.logEndOffset)
         }
     }
 

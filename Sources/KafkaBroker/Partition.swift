@@ -182,7 +182,10 @@ final class Partition: @unchecked Sendable {
                                                message: "The size of the current ISR \(leaderState.isr.sorted()) is insufficient to satisfy the min.isr requirement of \(settings.minInsyncReplicas) for partition \(topicPartition)")
                 }
                 let epoch = explicitEpoch ?? _leaderEpoch
-                let info = try log.append(validated, leaderEpoch: epoch, timestampType: timestampType, now: now)
+                var coordinatorWrite = false
+                if case .coordinator = origin { coordinatorWrite = true }
+                let info = try log.append(validated, leaderEpoch: epoch, timestampType: timestampType, now: now,
+                                          checksSequences: !coordinatorWrite)
                 if sync, let pending = try log.prepareFlush() {
                     return (LeaderAppend(info: info, pendingFlush: pending, leaderEpoch: epoch), [])
                 }

@@ -129,8 +129,8 @@ public final class StromNode: Sendable {
         let groups = makeGroupCoordinator(config: config, metadata: metadata, replicas: replicas, clock: clock, logger: logger)
         let offsetsTopic = InternalTopicCreator(metadata: metadata, topic: ConsumerOffsetsLog.topic, partitions: groups.partitions,
                                                 replicationFactor: config.offsetsTopicReplicationFactor, users: "groups", logger: logger)
-        let transactions = makeTransactionCoordinator(config: config, metadata: metadata, replicas: replicas,
-                                                      offsetsTopicPartitions: groups.partitions, clock: clock, logger: logger)
+        let transactions = makeTransactionCoordinator(config: config, metadata: metadata, replicas: replicas, groups: groups,
+                                                      clock: clock, logger: logger)
         let transactionTopic = InternalTopicCreator(
             metadata: metadata, topic: TransactionCoordinatorService.topic, partitions: transactions.partitions,
             replicationFactor: config.transactionStateLogReplicationFactor,
@@ -215,7 +215,7 @@ public final class StromNode: Sendable {
     /// The transaction coordinator, placing transactional ids over the partitions `__transaction_state`
     /// has, or will be created with (`transaction.state.log.num.partitions`).
     private static func makeTransactionCoordinator(config: ServerConfig, metadata: MetadataService, replicas: ReplicaManager,
-                                                   offsetsTopicPartitions: Int32, clock: NodeClock, logger: Logger) -> TransactionCoordinatorService {
+                                                   groups: GroupCoordinatorService, clock: NodeClock, logger: Logger) -> TransactionCoordinatorService {
         // An existing topic keeps its partition count: placement depends on it.
         let existing = metadata.image.topic(named: TransactionCoordinatorService.topic).map { Int32($0.partitions.count) }
         var c = TransactionCoordinatorConfig()
@@ -224,8 +224,8 @@ public final class StromNode: Sendable {
         c.transactionalIDExpirationMs = config.transactionalIDExpirationMs
         c.abortTimedOutTransactionsIntervalMs = config.transactionAbortTimedOutTransactionCleanupIntervalMs
         c.removeExpiredTransactionalIDsIntervalMs = config.transactionRemoveExpiredTransactionCleanupIntervalMs
-        c.offsetsTopicPartitions = offsetsTopicPartitions
-        return TransactionCoordinatorService(config: c, replicas: replicas, metadata: metadata, nodeID: config.nodeID,
+        c.offsetsTopicPartitions = groups.partitions
+        return TransactionCoordinatorService(config: c, replicas: replicas, groups: groups, metadata: metadata, nodeID: config.nodeID,
                                              interBrokerListener: config.interBrokerListenerName, clock: clock, logger: logger)
     }
 

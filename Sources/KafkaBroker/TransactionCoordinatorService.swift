@@ -54,12 +54,12 @@ public actor TransactionCoordinatorService {
     private var timerGeneration: UInt64 = 0
     private var stopped = false
 
-    init(config: TransactionCoordinatorConfig, replicas: ReplicaManager, metadata: MetadataService, nodeID: Int32,
+    init(config: TransactionCoordinatorConfig, replicas: ReplicaManager, groups: GroupCoordinatorService, metadata: MetadataService, nodeID: Int32,
          interBrokerListener: String, requestTimeoutMs: Int64 = 30_000, clock: NodeClock, logger: Logger) {
         coordinator = TransactionCoordinator(config: config)
         partitions = config.transactionStateLogPartitions
         log = InternalTopicLog(topic: Self.topic, replicas: replicas)
-        writer = TransactionMarkerWriter(replicas: replicas, logger: logger)
+        writer = TransactionMarkerWriter(replicas: replicas, groups: groups, logger: logger)
         self.metadata = metadata
         self.nodeID = nodeID
         self.interBrokerListener = interBrokerListener

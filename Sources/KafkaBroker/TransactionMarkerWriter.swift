@@ -9,8 +9,14 @@ import Logging
 /// with the error that stopped it: UNKNOWN_TOPIC_OR_PARTITION (not in the metadata),
 /// NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED,
 /// REQUEST_TIMED_OUT (after `timeoutMs`).
+///
+/// A marker written to a `__consumer_offsets` partition also ends the producer's transactional offset
+/// commits there: the group coordinator hears of it (Kafka's `onTransactionCompleted`) before the
+/// partition is answered, so once the transaction is complete its offsets are visible.
 struct TransactionMarkerWriter: Sendable {
     let replicas: ReplicaManager
+    /// The group coordinator that applies markers written to `__consumer_offsets`.
+    let groups: GroupCoordinatorService
     let logger: Logger
 
     /// One marker: WriteTxnMarkers' `WritableTxnMarker`.
@@ -58,6 +64,9 @@ struct TransactionMarkerWriter: Sendable {
                 switch appended {
                 case let .success(append)?:
                     replicas.appended.notify(tp)
+                    if tp.topic == ConsumerOffsetsLog.topic {
+                        await groups.transactionCompleted(partition: tp.partition, producerID: marker.producerID, committed: marker.commit)
+                    }
                     written.append(Written(marker: i, partition: tp, replica: replica, end: append.info.lastOffset + 1, leaderEpoch: append.leaderEpoch))
                 case let .failure(failure)?:
                     logger.info("refused a transaction marker", metadata: [

@@ -11,9 +11,26 @@ transactions in order, committing or aborting each as the spec says.
 from the beginning to its end (the last stable offset for read_committed).
   SPEC: {"bootstrap", "topic", "partitions", "isolation", "timeout"}
   OUT:  {"records": [{"partition", "offset", "value"}], "complete": bool, "error": str|null}
+
+`PYTHON confluent_txn.py seed SPEC OUT`: an idempotent producer writes "in-P-I" (I < count) to each
+partition P of the input topic, which it creates.
+  SPEC: {"bootstrap", "topic", "partitions", "count", "timeout", "create": {"partitions"}}
+  OUT:  {"errors": [str]}
+
+`PYTHON confluent_txn.py pipeline SPEC OUT`: consume-transform-produce, exactly once: a read_committed
+consumer of the input topic (static member `instance` of `group`) and a transactional producer;
+each transaction writes "out-" + each consumed value to the same partition of the output topic and
+sends the consumer's positions with send_offsets_to_transaction, then commits. It stops once its
+positions reach the input's end. With `crash_after` N, the process kills itself with SIGKILL in
+transaction N (counting from 0), after its records were delivered and before it commits: a zombie
+whose transaction the next run's init_transactions must abort.
+  SPEC: {"bootstrap", "input", "output", "partitions", "group", "instance", "transactional_id", "batch",
+         "crash_after": int|null, "timeout"}
+  OUT:  {"transactions": int, "committed": {partition: offset}, "errors": [str]}
 """
 import json
 import os
+import signal
 import sys
 import uuid
 
@@ -86,18 +103,87 @@ def read(spec):
     return {"records": records, "complete": complete, "error": error}
 
 
+def seed(spec):
+    deadline = common.Deadline(spec["timeout"])
+    if spec.get("create"):
+        create_topic(spec, deadline)
+    errors = []
+    p = Producer({"bootstrap.servers": spec["bootstrap"], "enable.idempotence": True, "linger.ms": 5})
+
+    def delivered(err, msg):
+        if err is not None:
+            errors.append(str(err))
+
+    for i in range(spec["count"]):
+        for partition in range(spec["partitions"]):
+            p.produce(spec["topic"], value=("in-%d-%d" % (partition, i)).encode(), partition=partition, on_delivery=delivered)
+        p.poll(0)
+    if p.flush(deadline.left()) > 0:
+        errors.append("not delivered before the timeout")
+    return {"errors": errors}
+
+
+def pipeline(spec):
+    deadline = common.Deadline(spec["timeout"])
+    c = Consumer({"bootstrap.servers": spec["bootstrap"], "group.id": spec["group"], "group.instance.id": spec["instance"],
+                  "session.timeout.ms": 6000, "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                  "isolation.level": "read_committed", "fetch.wait.max.ms": 100})
+    p = Producer({"bootstrap.servers": spec["bootstrap"], "transactional.id": spec["transactional_id"], "linger.ms": 5,
+                  "transaction.timeout.ms": 60000})
+    p.init_transactions(deadline.left())
+    c.subscribe([spec["input"]])
+    transactions, errors = 0, []
+
+    def caught_up():
+        """Whether every input partition is assigned here and consumed (or committed) to its end."""
+        assignment = c.assignment()
+        if len(assignment) != spec["partitions"]:
+            return False
+        committed = c.committed(assignment, timeout=deadline.left())
+        for tp, pos, done in zip(assignment, c.position(assignment), committed):
+            _, high = c.get_watermark_offsets(tp, timeout=deadline.left(), cached=False)
+            if max(pos.offset, done.offset, 0) < high:
+                return False
+        return True
+
+    while not deadline.passed():
+        messages = [m for m in c.consume(num_messages=spec["batch"], timeout=0.5) if not m.error()]
+        if not messages:
+            if caught_up():
+                break
+            continue
+        p.begin_transaction()
+        for m in messages:
+            p.produce(spec["output"], key=m.value(), value=b"out-" + m.value(), partition=m.partition())
+        if spec.get("crash_after") is not None and transactions == spec["crash_after"]:
+            p.flush(deadline.left())
+            os.kill(os.getpid(), signal.SIGKILL)
+        positions = [tp for tp in c.position(c.assignment()) if tp.offset >= 0]
+        p.send_offsets_to_transaction(positions, c.consumer_group_metadata(), deadline.left())
+        p.commit_transaction(deadline.left())
+        transactions += 1
+    if deadline.passed():
+        errors.append("timed out before reaching the input's end")
+    committed = {tp.partition: tp.offset for tp in c.committed(c.assignment(), timeout=deadline.left())}
+    c.close()
+    return {"transactions": transactions, "committed": committed, "errors": errors}
+
+
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "version":
         print(json.dumps(version()))
         return 0
-    if len(sys.argv) != 4 or sys.argv[1] not in ("produce", "read"):
-        raise SystemExit("usage: confluent_txn.py version | produce SPEC OUT | read SPEC OUT")
+    actions = {"produce": produce, "read": read, "seed": seed, "pipeline": pipeline}
+    if len(sys.argv) != 4 or sys.argv[1] not in actions:
+        raise SystemExit("usage: confluent_txn.py version | produce|read|seed|pipeline SPEC OUT")
     spec = common.load_spec(sys.argv[2])
-    result = (produce if sys.argv[1] == "produce" else read)(spec)
+    result = actions[sys.argv[1]](spec)
     result["client"] = version()
     common.write_result(sys.argv[3], result)
     if sys.argv[1] == "produce":
         return 0 if not result["errors"] and all(result["ended"]) else 1
+    if sys.argv[1] in ("seed", "pipeline"):
+        return 0 if not result["errors"] else 1
     return 0 if result["complete"] and not result["error"] else 1
 
 

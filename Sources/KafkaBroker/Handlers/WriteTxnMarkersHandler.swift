@@ -9,6 +9,7 @@ struct WriteTxnMarkersHandler: RequestHandler {
 
     let metadata: MetadataService
     let replicas: ReplicaManager
+    let groups: GroupCoordinatorService
 
     func handle(_ request: WriteTxnMarkersRequest, context: RequestContext) async -> WriteTxnMarkersResponse? {
         let markers = request.markers.map { m in
@@ -16,7 +17,7 @@ struct WriteTxnMarkersHandler: RequestHandler {
                 producerID: m.producerID, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult,
                 partitions: m.topics.flatMap { t in t.partitionIndexes.map { TopicPartition(t.name, $0) } })
         }
-        let codes = await TransactionMarkerWriter(replicas: replicas, logger: context.logger)
+        let codes = await TransactionMarkerWriter(replicas: replicas, groups: groups, logger: context.logger)
             .write(markers, image: metadata.image, timeoutMs: Self.timeoutMs)
         var response = WriteTxnMarkersResponse()
         for (i, marker) in request.markers.enumerated() {

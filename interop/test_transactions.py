@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from clients import DRIVERS, SYS_PY, VENV_PY
+from faults import wait_until
 from records import b64
 from steps import tail
 
@@ -148,3 +149,52 @@ def test_consume_transform_produce_is_exactly_once_across_a_crash(broker, workdi
     run's init_transactions aborts that transaction, the group resumes from the offsets committed
     with the last committed transaction, and the output holds each input record exactly once."""
     exactly_once_across_a_crash(broker.bootstrap, workdir, 1)
+
+
+def test_consume_transform_produce_survives_kill9_of_the_transaction_coordinators_node(cluster, workdir):
+    """The same pipeline on the three-node cluster (replication factor 3, min.insync.replicas 2) while
+    the node leading the transactional id's `__transaction_state` partition is killed with kill -9 in
+    the middle of the run: another node takes the coordination over from its replica, the pipeline
+    commits further transactions while the node is down, and the output still holds each input
+    record exactly once, in order."""
+    from test_group_failover import describe, offsets_partition
+
+    cluster.start()
+    partitions, count = 3, 400
+    for topic, n in (("eos-in", count), ("eos-out", 0)):
+        spec = {"bootstrap": cluster.bootstrap, "topic": topic, "partitions": partitions, "count": n, "timeout": 60,
+                "create": {"partitions": partitions, "replication_factor": 3, "configs": {"min.insync.replicas": "2"}}}
+        rc, result, log = run(VENV_PY, "seed", spec, workdir, "seed-" + topic)
+        assert rc == 0, "seeding %s failed: %s\n%s" % (topic, result, tail(log))
+    progress = workdir / "pipeline.progress"
+    spec = {"bootstrap": cluster.bootstrap, "input": "eos-in", "output": "eos-out", "partitions": partitions, "group": "eos",
+            "instance": "pipeline-1", "transactional_id": "eos-pipeline", "batch": 20, "crash_after": None, "timeout": 150,
+            "progress": str(progress)}
+    spec_path, out_path, log_path = (workdir / ("pipeline" + s) for s in (".spec.json", ".out.json", ".log"))
+    spec_path.write_text(json.dumps(spec))
+
+    def committed():
+        return int(progress.read_text()) if progress.exists() else 0
+
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([str(VENV_PY), str(DRIVERS / "confluent_txn.py"), "pipeline", str(spec_path), str(out_path)],
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            wait_until("3 transactions committed", lambda: committed() >= 3 or proc.poll() is not None, 60)
+            assert proc.poll() is None, "the pipeline ended before the fault: %s" % tail(log_path.read_text(errors="replace"))
+            placement = describe(cluster, "__transaction_state")
+            victim = placement[offsets_partition("eos-pipeline", len(placement))]["leader"]
+            cluster.kill9(victim)
+            before = committed()
+            wait_until("3 more transactions with node %d down" % victim,
+                       lambda: committed() >= before + 3 or proc.poll() is not None, 120)
+            cluster.start(victim)
+            rc = proc.wait(timeout=150)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    result = json.loads(out_path.read_text()) if out_path.exists() else None
+    assert rc == 0, "the pipeline failed (rc %s): %s\n%s" % (rc, result, tail(log_path.read_text(errors="replace")))
+    assert committed() > before, "no transaction committed while node %d was down" % victim
+    assert result["committed"] == {str(p): count for p in range(partitions)}, "the group's committed offsets: %s" % result["committed"]
+    check_pipeline_output(cluster.bootstrap, workdir, partitions, count)

@@ -25,7 +25,7 @@ positions reach the input's end. With `crash_after` N, the process kills itself 
 transaction N (counting from 0), after its records were delivered and before it commits: a zombie
 whose transaction the next run's init_transactions must abort.
   SPEC: {"bootstrap", "input", "output", "partitions", "group", "instance", "transactional_id", "batch",
-         "crash_after": int|null, "timeout"}
+         "crash_after": int|null, "timeout", "progress": path|null (gets the count of committed transactions)}
   OUT:  {"transactions": int, "committed": {partition: offset}, "errors": [str]}
 """
 import json
@@ -162,6 +162,10 @@ def pipeline(spec):
         p.send_offsets_to_transaction(positions, c.consumer_group_metadata(), deadline.left())
         p.commit_transaction(deadline.left())
         transactions += 1
+        if spec.get("progress"):
+            with open(spec["progress"] + ".tmp", "w") as f:
+                f.write("%d\n" % transactions)
+            os.replace(spec["progress"] + ".tmp", spec["progress"])
     if deadline.passed():
         errors.append("timed out before reaching the input's end")
     committed = {tp.partition: tp.offset for tp in c.committed(c.assignment(), timeout=deadline.left())}

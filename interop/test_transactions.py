@@ -1,7 +1,9 @@
-"""Transactions with stock clients: a confluent-kafka transactional producer (librdkafka 2.16 from
-PyPI and 2.0.2 from Debian) commits and aborts transactions over three partitions; read_committed
-consumers of both must see every committed record exactly once, in order, and no aborted one, and a
-read_uncommitted consumer must see the aborted records too (so the abort really wrote them)."""
+"""Transactions with stock clients: the transactional producers of confluent-kafka (librdkafka 2.16
+from PyPI and 2.0.2 from Debian), kafka-python 3 and aiokafka commit and abort transactions over
+three partitions; the read_committed consumers of all four must see every committed record exactly
+once, in order, and no aborted one, and their read_uncommitted consumers must see the aborted records
+too (so the abort really wrote them). Then exactly-once consume-transform-produce across a client
+crash and across kill -9 of the transaction coordinator's node."""
 import json
 import subprocess
 
@@ -13,15 +15,17 @@ from records import b64
 from steps import tail
 
 PARTITIONS = 3
-PYTHONS = {"confluent-venv": VENV_PY, "confluent-debian": SYS_PY}
+# Each client's transactional driver, with the Python that runs it: the same actions and files.
+CLIENTS = {"confluent-venv": (VENV_PY, "confluent_txn.py"), "confluent-debian": (SYS_PY, "confluent_txn.py"),
+           "kafka-python": (VENV_PY, "kafka_python_txn.py"), "aiokafka": (VENV_PY, "aiokafka_txn.py")}
 
 
-def run(python, action, spec, workdir, tag):
+def run(python, action, spec, workdir, tag, driver="confluent_txn.py"):
     base = workdir / ("%s-%s" % (tag, action))
     spec_path, out_path, log_path = (base.with_suffix(s) for s in (".spec.json", ".out.json", ".log"))
     spec_path.write_text(json.dumps(spec))
     with open(log_path, "wb") as log:
-        rc = subprocess.run([str(python), str(DRIVERS / "confluent_txn.py"), action, str(spec_path), str(out_path)],
+        rc = subprocess.run([str(python), str(DRIVERS / driver), action, str(spec_path), str(out_path)],
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             timeout=spec["timeout"] + 30).returncode
     result = json.loads(out_path.read_text()) if out_path.exists() else None
@@ -46,23 +50,32 @@ def values_by_partition(result):
     return out
 
 
-@pytest.mark.parametrize("producer", sorted(PYTHONS))
+@pytest.mark.parametrize("producer", sorted(CLIENTS))
 def test_committed_records_are_read_once_and_aborted_ones_never(broker, workdir, producer):
+    """Each client's transactional producer commits and aborts; every client's read_committed
+    consumer reads each committed record once, in order, and no aborted one; its read_uncommitted
+    consumer reads the aborted ones too."""
     topic = "txn-" + producer
     txns = transactions(producer)
+    create = {"bootstrap": broker.bootstrap, "topic": topic, "partitions": PARTITIONS, "count": 0, "timeout": 60,
+              "create": {"partitions": PARTITIONS, "replication_factor": 1}}
+    rc, result, log = run(VENV_PY, "seed", create, workdir, "create")
+    assert rc == 0, "creating %s failed: %s\n%s" % (topic, result, tail(log))
     spec = {"bootstrap": broker.bootstrap, "topic": topic, "transactional_id": "interop-" + producer, "timeout": 60,
-            "create": {"partitions": PARTITIONS, "replication_factor": 1}, "transactions": txns}
-    rc, result, log = run(PYTHONS[producer], "produce", spec, workdir, "produce")
+            "transactions": txns}
+    python, driver = CLIENTS[producer]
+    rc, result, log = run(python, "produce", spec, workdir, "produce", driver)
     assert rc == 0, "transactional producer (%s) failed: %s\n%s" % (producer, result, tail(log))
 
     committed = {p: [r["value"] for t in txns if t["commit"] for r in t["records"] if r["partition"] == p]
                  for p in range(PARTITIONS)}
     everything = {p: [r["value"] for t in txns for r in t["records"] if r["partition"] == p] for p in range(PARTITIONS)}
-    for reader in sorted(PYTHONS):
+    for reader in sorted(CLIENTS):
         for isolation, expected in (("read_committed", committed), ("read_uncommitted", everything)):
             read_spec = {"bootstrap": broker.bootstrap, "topic": topic, "partitions": list(range(PARTITIONS)),
                          "isolation": isolation, "timeout": 60}
-            rc, got, log = run(PYTHONS[reader], "read", read_spec, workdir, "read-%s-%s" % (reader, isolation))
+            python, driver = CLIENTS[reader]
+            rc, got, log = run(python, "read", read_spec, workdir, "read-%s-%s" % (reader, isolation), driver)
             assert rc == 0, "%s consumer (%s) failed: %s\n%s" % (isolation, reader, got and got.get("error"), tail(log))
             by_partition = values_by_partition(got)
             for p in range(PARTITIONS):

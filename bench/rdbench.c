@@ -10,7 +10,7 @@
  *   rdbench metadata brokers=H:P topic=T          one line per partition: leader, replicas, ISR
  *   rdbench produce  brokers=H:P topic=T partitions=N size=S [max_bytes=B] [max_seconds=D]
  *                    [acks=1|all] [idempotent=0|1] [rate=MSGS_PER_S] [linger_ms=5] [latency=0|1]
- *                    [events=PATH] [X.<librdkafka property>=<value> ...]
+ *                    [events=PATH] [txn_records=N] [txn_ms=M] [X.<librdkafka property>=<value> ...]
  *   rdbench consume  brokers=H:P topic=T partitions=N expect=RECORDS [idle_seconds=10]
  *                    [X.<librdkafka property>=<value> ...]
  *
@@ -25,7 +25,10 @@
  * time from just before its produce() call to its delivery-report callback. With events=PATH every
  * delivery report is a line `<CLOCK_REALTIME ns> <partition> <offset> <broker id> <error code>` in
  * PATH, written as it happens (for failover timelines). SIGTERM or SIGINT stops the sending; what was
- * sent is still flushed and reported.
+ * sent is still flushed and reported. With txn_records=N or txn_ms=M the producer is transactional
+ * (transactional.id "rdbench-<topic>", idempotent, acks=all): it commits after every N messages or M
+ * milliseconds, whichever comes first (rd_kafka_commit_transaction flushes and waits for the
+ * commit), and begins the next transaction; the last one commits before the clock stops.
  *
  * consume: the legacy per-partition consumer (no group: Strom has no group coordinator yet), every
  * partition started at the beginning into one queue, read in batches until `expect` records.
@@ -351,9 +354,16 @@ static int produce(void) {
         signal(SIGTERM, request_stop);
         signal(SIGINT, request_stop);
 
+        long long txn_records = arg_ll("txn_records", 0), txn_ms = arg_ll("txn_ms", 0), transactions = 0;
+        int transactional = txn_records > 0 || txn_ms > 0;
         rd_kafka_conf_t *conf = base_conf();
         set(conf, "acks", acks);
-        set(conf, "enable.idempotence", arg_ll("idempotent", 0) ? "true" : "false");
+        set(conf, "enable.idempotence", arg_ll("idempotent", 0) || transactional ? "true" : "false");
+        if (transactional) {
+                snprintf(buf, sizeof buf, "rdbench-%s", need("topic"));
+                set(conf, "transactional.id", buf);
+                set(conf, "acks", "all");
+        }
         snprintf(buf, sizeof buf, "%lld", arg_ll("linger_ms", 5));
         set(conf, "linger.ms", buf);
         set(conf, "batch.size", "1000000");
@@ -379,8 +389,19 @@ static int produce(void) {
         const struct rd_kafka_metadata *md;
         if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_metadata_destroy(md);
 
+        rd_kafka_error_t *txe;
+        if (transactional && (txe = rd_kafka_init_transactions(rk, 30000))) {
+                fprintf(stderr, "rdbench: init_transactions: %s\n", rd_kafka_error_string(txe));
+                return 1;
+        }
         double cpu0 = self_cpu_seconds();
         uint64_t t0 = now_ns(), deadline = t0 + (uint64_t)(max_seconds * 1e9);
+        uint64_t txn_start = t0;
+        long long in_txn = 0;
+        if (transactional && (txe = rd_kafka_begin_transaction(rk))) {
+                fprintf(stderr, "rdbench: begin_transaction: %s\n", rd_kafka_error_string(txe));
+                return 1;
+        }
         double interval_ns = rate > 0 ? 1e9 / rate : 0;
         long long sent = 0, queue_full = 0;
         pthread_t poll_thread;
@@ -406,7 +427,22 @@ static int produce(void) {
                 }
                 if (e) { fprintf(stderr, "rdbench: produce: %s\n", rd_kafka_err2str(e)); break; }
                 sent++;
+                in_txn++;
                 if (rate == 0 && (sent & 1023) == 0) rd_kafka_poll(rk, 0);
+                if (transactional && ((txn_records > 0 && in_txn >= txn_records) ||
+                                      (txn_ms > 0 && now_ns() - txn_start >= (uint64_t)txn_ms * 1000000ull))) {
+                        if ((txe = rd_kafka_commit_transaction(rk, 120000)) || (txe = rd_kafka_begin_transaction(rk))) {
+                                fprintf(stderr, "rdbench: commit/begin transaction: %s\n", rd_kafka_error_string(txe));
+                                break;
+                        }
+                        transactions++;
+                        in_txn = 0;
+                        txn_start = now_ns();
+                }
+        }
+        if (transactional && in_txn > 0) {
+                if ((txe = rd_kafka_commit_transaction(rk, 120000))) fprintf(stderr, "rdbench: commit_transaction: %s\n", rd_kafka_error_string(txe));
+                else transactions++;
         }
         uint64_t t_sent = now_ns();
         if (rate > 0) {
@@ -419,9 +455,9 @@ static int produce(void) {
         final_stats(rk);
 
         printf("RESULT mode=produce topic=%s size=%d acks=%s idempotent=%lld sent=%lld delivered=%lld failed=%lld "
-               "bytes=%lld secs=%.3f send_secs=%.3f recs_per_s=%.0f MBps=%.2f client_cpu_s=%.2f queue_full=%lld requests=%lld",
+               "bytes=%lld secs=%.3f send_secs=%.3f recs_per_s=%.0f MBps=%.2f client_cpu_s=%.2f queue_full=%lld requests=%lld transactions=%lld",
                need("topic"), size, acks, arg_ll("idempotent", 0), sent, delivered, failed, delivered_bytes, secs,
-               (t_sent - t0) / 1e9, delivered / secs, delivered_bytes / secs / 1e6, cpu, queue_full, requests_sent);
+               (t_sent - t0) / 1e9, delivered / secs, delivered_bytes / secs / 1e6, cpu, queue_full, requests_sent, transactions);
         if (record_latency) {
                 qsort(lat_us, (size_t)lat_n, sizeof *lat_us, cmp_u32);
                 printf(" lat_n=%lld p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f", lat_n, pct(50), pct(90),

@@ -16,6 +16,8 @@ from results import load, num, verdict
 LABELS = {
     "produce-1k-acks1": "produce 1 KiB, acks=1",
     "produce-1k-acksall": "produce 1 KiB, acks=all idempotent",
+    "produce-1k-txn1000": "produce 1 KiB, txn, commit/1000 rec",
+    "produce-1k-txn100ms": "produce 1 KiB, txn, commit/100 ms",
     "produce-100b-acks1": "produce 100 B, acks=1",
     "produce-100b-acksall": "produce 100 B, acks=all idempotent",
     "consume-1k": "consume 1 KiB (assign, from start)",
@@ -77,7 +79,8 @@ def main():
         "phase", "records", "MB", "secs", "MB/s", "records/s", "KB/req", "brk CPU", "CPU s/GB", "µs/rec", "cli CPU", "others", "free")
     p(hdr)
     p("-" * len(hdr))
-    for key in ["produce-1k-acks1", "produce-1k-acksall", "produce-100b-acks1", "produce-100b-acksall", "consume-1k", "consume-100b"]:
+    for key in ["produce-1k-acks1", "produce-1k-acksall", "produce-1k-txn1000", "produce-1k-txn100ms",
+                "produce-100b-acks1", "produce-100b-acksall", "consume-1k", "consume-100b"]:
         r = rows.get(key)
         if not r:
             continue
@@ -114,6 +117,17 @@ def main():
           % rows[lat[0]].get("linger_ms", "?"))
         p("   %s-byte values at a fixed rate, 4 partitions, one producer; µs/req = broker CPU per client request)"
           % rows[lat[0]].get("size", "?"))
+        p("")
+
+    txn = [k for k in ("produce-1k-txn1000", "produce-1k-txn100ms") if k in rows]
+    if txn and "produce-1k-acksall" in rows:
+        base = num(rows["produce-1k-acksall"], "MBps")
+        p("Transactions (same run; each commit waits for its markers; baseline: idempotent acks=all, %.1f MB/s)" % base)
+        for key in txn:
+            r = rows[key]
+            n = num(r, "transactions")
+            p("  %-36s %7.1f MB/s  %5.2f x idempotent  %6d transactions, %8.1f records each" % (
+                LABELS[key], num(r, "MBps"), num(r, "MBps") / base if base else 0, n, num(r, "delivered") / n if n else 0))
         p("")
 
     p("Targets")

@@ -164,7 +164,7 @@ phase() {
 extra_fields() { local a; for a in "$@"; do case $a in rate=*|linger_ms=*) printf '%s ' "$a" ;; esac; done; }
 field() { grep "^phase=$1 " "$RESULTS" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-for t in t1k-acks1 t1k-acksall t100b-acks1 t100b-acksall lat-acks1 lat-acksall prof-produce; do create_topic "$t"; done
+for t in t1k-acks1 t1k-acksall t1k-txn1000 t1k-txn100ms t100b-acks1 t100b-acksall lat-acks1 lat-acksall prof-produce; do create_topic "$t"; done
 COMMON=(brokers="$BROKERS" partitions="$PARTITIONS")
 sync; sleep 1
 i0=$(broker_ticks); sleep 5; i1=$(broker_ticks)
@@ -174,6 +174,9 @@ PRODUCE=(produce "${COMMON[@]}" X.max.in.flight="$MAX_IN_FLIGHT")
 say "produce 1 KiB x $ONE_K_BYTES bytes (at most $ONE_K_MAX_SECONDS s), acks=1 then acks=all idempotent"
 phase produce-1k-acks1 "${PRODUCE[@]}" topic=t1k-acks1 size=1024 max_bytes="$ONE_K_BYTES" max_seconds="$ONE_K_MAX_SECONDS" acks=1
 phase produce-1k-acksall "${PRODUCE[@]}" topic=t1k-acksall size=1024 max_bytes="$ONE_K_BYTES" max_seconds="$ONE_K_MAX_SECONDS" acks=all idempotent=1
+say "produce 1 KiB transactional: a commit every 1,000 records, then every 100 ms"
+phase produce-1k-txn1000 "${PRODUCE[@]}" topic=t1k-txn1000 size=1024 max_bytes="$ONE_K_BYTES" max_seconds="$ONE_K_MAX_SECONDS" acks=all txn_records=1000
+phase produce-1k-txn100ms "${PRODUCE[@]}" topic=t1k-txn100ms size=1024 max_bytes="$ONE_K_BYTES" max_seconds="$ONE_K_MAX_SECONDS" acks=all txn_ms=100
 say "produce 100 B for $SMALL_SECONDS s, acks=1 then acks=all idempotent"
 phase produce-100b-acks1 "${PRODUCE[@]}" topic=t100b-acks1 size=100 max_bytes=1000000000000 max_seconds="$SMALL_SECONDS" acks=1
 phase produce-100b-acksall "${PRODUCE[@]}" topic=t100b-acksall size=100 max_bytes=1000000000000 max_seconds="$SMALL_SECONDS" acks=all idempotent=1

@@ -31,7 +31,8 @@ public enum BrokerAssembly {
 
     /// The client listener: every API the broker serves (ApiVersions is added to every listener).
     static let clientHandlers: [HandlerRegistration<ClientServices>] = [
-        .init { ProduceHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
+        .init { ProduceHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID,
+                                transactions: $0.config.transactionPartitionVerificationEnable ? $0.transactions : nil) },
         .init { FetchHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID, sessions: $0.fetchSessions) },
         .init { ListOffsetsHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
         .init { DeleteRecordsHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },

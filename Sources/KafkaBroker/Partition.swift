@@ -41,6 +41,10 @@ final class Partition: @unchecked Sendable {
     var appliedRegistration: PartitionRegistration?
     /// acks=all produce requests waiting for the high watermark.
     let highWatermarkWaiters: HighWatermarkWaiters
+    /// KIP-890: per producer id, the guard of a verification with its transaction coordinator in
+    /// progress (see `Partition+Verification.swift`).
+    var verificationGuards: [Int64: UInt64] = [:]
+    var lastVerificationGuard: UInt64 = 0
     /// Where leader effects go (fetch wake-ups, ISR proposals).
     let hooks: ReplicationHooks
 
@@ -139,8 +143,13 @@ final class Partition: @unchecked Sendable {
     /// Blocks on file writes: call it on the blocking-I/O executor. (The metadata quorum and the group
     /// coordinator still call it on their actors: their ordering relies on the write and its fsync
     /// finishing before the actor takes its next message.)
+    ///
+    /// With `verification`, a transactional batch that would open a transaction here must carry the
+    /// guard its verification with the coordinator got, still current (KIP-890; see
+    /// ``transactionVerificationGuard(producerID:)``), else INVALID_TXN_STATE.
     func appendAsLeader(_ records: ByteBuffer?, origin: LogValidator.Origin, requiredAcks: Int16 = -1, decompressionLimit: Int,
-                        now: Int64, leaderEpoch explicitEpoch: Int32? = nil, requiredLeaderEpoch: Int32? = nil)
+                        now: Int64, leaderEpoch explicitEpoch: Int32? = nil, requiredLeaderEpoch: Int32? = nil,
+                        verification: TransactionVerification? = nil)
         -> (result: Result<LeaderAppend, LogValidator.Failure>, inflatedBytes: Int) {
         let (settings, config) = lock.withLock { (_settings, log.config) }
         var limits = LogValidator.Limits(maxMessageBytes: settings.maxMessageBytes, decompressionLimit: decompressionLimit)
@@ -182,10 +191,12 @@ final class Partition: @unchecked Sendable {
                                                message: "The size of the current ISR \(leaderState.isr.sorted()) is insufficient to satisfy the min.isr requirement of \(settings.minInsyncReplicas) for partition \(topicPartition)")
                 }
                 let epoch = explicitEpoch ?? _leaderEpoch
+                if let verification { try checkVerification(verification, validated) }
                 var coordinatorWrite = false
                 if case .coordinator = origin { coordinatorWrite = true }
                 let info = try log.append(validated, leaderEpoch: epoch, timestampType: timestampType, now: now,
                                           checksSequences: !coordinatorWrite)
+                if verification != nil, let pid = validated.headers.first?.producerId { verificationGuards[pid] = nil }
                 if sync, let pending = try log.prepareFlush() {
                     return (LeaderAppend(info: info, pendingFlush: pending, leaderEpoch: epoch), [])
                 }

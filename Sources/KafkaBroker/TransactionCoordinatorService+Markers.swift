@@ -49,7 +49,7 @@ extension TransactionCoordinatorService {
 
     /// The connection to `broker`'s inter-broker listener, opened on first use; nil when the broker
     /// has no such endpoint in the image.
-    private func channel(to broker: Int32, image: MetadataImage) -> ControllerChannel? {
+    func channel(to broker: Int32, image: MetadataImage) -> ControllerChannel? {
         guard let endpoint = image.brokers[broker]?.endpoint(named: interBrokerListener) else { return nil }
         if let existing = channels[broker], existing.host == endpoint.host, existing.port == Int(endpoint.port) { return existing }
         let channel = ControllerChannel(host: endpoint.host, port: Int(endpoint.port), clientID: "strom-txn-markers-\(nodeID)", logger: logger)

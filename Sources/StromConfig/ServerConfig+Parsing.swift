@@ -206,6 +206,7 @@ extension ServerConfig {
         config.transactionStateLogSegmentBytes = try p.optionalInt32("transaction.state.log.segment.bytes", range: 1...Int32.max) ?? 104_857_600
         config.transactionMaxTimeoutMs = try p.optionalInt32("transaction.max.timeout.ms", range: 1...Int32.max) ?? 900_000
         config.transactionalIDExpirationMs = try p.optionalInt64("transactional.id.expiration.ms", range: 1...Int64(Int32.max)) ?? 604_800_000
+        config.transactionPartitionVerificationEnable = try p.optionalBool("transaction.partition.verification.enable") ?? true
         config.transactionAbortTimedOutTransactionCleanupIntervalMs =
             try p.optionalInt64("transaction.abort.timed.out.transaction.cleanup.interval.ms", range: 1...Int64(Int32.max)) ?? 10_000
         config.transactionRemoveExpiredTransactionCleanupIntervalMs =

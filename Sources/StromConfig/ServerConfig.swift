@@ -57,6 +57,9 @@ public struct ServerConfig: Hashable, Sendable {
     public var transactionMaxTimeoutMs: Int32 = 900_000
     /// `transactional.id.expiration.ms`: a transactional id idle this long is forgotten.
     public var transactionalIDExpirationMs: Int64 = 604_800_000
+    /// `transaction.partition.verification.enable` (KIP-890): a partition leader asks the coordinator
+    /// before a transactional producer's first batch of a transaction is written to the partition.
+    public var transactionPartitionVerificationEnable = true
     /// `transaction.abort.timed.out.transaction.cleanup.interval.ms`,
     /// `transaction.remove.expired.transaction.cleanup.interval.ms`: the coordinator's scans.
     public var transactionAbortTimedOutTransactionCleanupIntervalMs: Int64 = 10_000

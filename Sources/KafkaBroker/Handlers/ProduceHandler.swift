@@ -27,6 +27,9 @@ struct ProduceHandler: RequestHandler {
     let metadata: MetadataService
     let replicas: ReplicaManager
     let nodeID: Int32
+    /// Where transactional batches are verified before they open a transaction on a partition
+    /// (KIP-890); nil when `transaction.partition.verification.enable` is false.
+    let transactions: TransactionCoordinatorService?
 
     /// Bytes that decompressing one request's records may produce in total: 64 times `message.max.bytes`,
     /// at least 64 MiB. Strom inflates compressed records to validate them (Kafka validates as it streams
@@ -55,6 +58,7 @@ struct ProduceHandler: RequestHandler {
         // many legacy wrappers cannot multiply it.
         var inflateBudget = Self.requestInflateBudget(messageMaxBytes: metadata.config.messageMaxBytes)
         let acksValid = request.acks == -1 || request.acks == 0 || request.acks == 1
+        let verified = await verifyTransaction(request, image: image, version: context.apiVersion)
         for (t, topic) in request.topicData.enumerated() {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)
             for (i, p) in topic.partitionData.enumerated() {
@@ -70,9 +74,13 @@ struct ProduceHandler: RequestHandler {
                     // Kafka: transactional records need the transactional id they are written for.
                     outcome = .failure(.init(code: .transactionalIDAuthorizationFailed,
                                              message: "Transactional records in a Produce request without a transactional id"))
+                } else if let failure = verified.failures[TopicPartition(topic.name, p.index)] {
+                    outcome = .failure(failure)
                 } else {
-                    outcome = await append(p.records, to: TopicPartition(topic.name, p.index), image: image, acks: request.acks,
-                                           position: (t, i), inflateBudget: &inflateBudget, context: context)
+                    let tp = TopicPartition(topic.name, p.index)
+                    outcome = await append(p.records, to: tp, image: image, acks: request.acks, position: (t, i),
+                                           verification: verified.enforced ? TransactionVerification(guardValue: verified.guards[tp]) : nil,
+                                           inflateBudget: &inflateBudget, context: context)
                 }
                 switch outcome {
                 case let .success((info, durability, replicated)):
@@ -114,9 +122,60 @@ struct ProduceHandler: RequestHandler {
 
     /// Whether `records` start with a transactional v2 batch (legacy message sets never are).
     static func isTransactional(_ records: ByteBuffer?) -> Bool {
+        transactionalHeader(records) != nil
+    }
+
+    /// The header of `records`' first batch when it is a transactional v2 batch with a producer id.
+    static func transactionalHeader(_ records: ByteBuffer?) -> RecordBatchHeader? {
         guard let records, records.readableBytes >= RecordBatchHeader.size,
-              let header = try? RecordBatchHeader(parsing: records), header.magic == 2 else { return false }
-        return header.isTransactional
+              let header = try? RecordBatchHeader(parsing: records), header.magic == 2, header.isTransactional,
+              header.producerId >= 0 else { return nil }
+        return header
+    }
+
+    /// KIP-890 for one request: whether verification is enforced, the guard of each partition whose
+    /// batch would open a transaction there and that its coordinator confirmed, and the partitions it
+    /// refused (with the producer's error).
+    private struct Verified {
+        var enforced = false
+        var guards: [TopicPartition: UInt64] = [:]
+        var failures: [TopicPartition: LogValidator.Failure] = [:]
+    }
+
+    /// Asks the coordinator about the partitions this node leads where the producer has no transaction
+    /// open yet, all at once (see `TransactionCoordinatorService.verifyForProduce`).
+    private func verifyTransaction(_ request: ProduceRequest, image: MetadataImage, version: Int16) async -> Verified {
+        guard let transactions, let transactionalID = request.transactionalID else { return Verified() }
+        var verified = Verified(enforced: true)
+        var pending: [TopicPartition: (replica: Partition, guardValue: UInt64)] = [:]
+        var producer: (id: Int64, epoch: Int16)?
+        for topic in request.topicData where !TopicName.internalTopics.contains(topic.name) {
+            for p in topic.partitionData {
+                guard let header = Self.transactionalHeader(p.records) else { continue }
+                let tp = TopicPartition(topic.name, p.index)
+                guard case let .success(leader) = replicas.leader(of: tp, image: image, nodeID: nodeID),
+                      let guardValue = leader.replica.transactionVerificationGuard(producerID: header.producerId) else { continue }
+                if let producer, producer != (header.producerId, header.producerEpoch) {
+                    verified.failures[tp] = .init(code: .invalidRecord, message: "One Produce request carries batches of two producers")
+                    continue
+                }
+                producer = (header.producerId, header.producerEpoch)
+                pending[tp] = (leader.replica, guardValue)
+            }
+        }
+        guard let producer, !pending.isEmpty else { return verified }
+        let codes = await transactions.verifyForProduce(transactionalID: transactionalID, producerID: producer.id, producerEpoch: producer.epoch,
+                                                        partitions: Set(pending.keys), produceVersion: version)
+        for (tp, (replica, guardValue)) in pending {
+            let code = codes[tp] ?? .unknownServerError
+            if code == .noError {
+                verified.guards[tp] = guardValue
+            } else {
+                replica.dropVerification(producerID: producer.id, guardValue: guardValue)
+                verified.failures[tp] = .init(code: code, message: "The transaction coordinator did not confirm \(tp) is in producer \(producer.id)'s transaction (KIP-890): \(code)")
+            }
+        }
+        return verified
     }
 
     private static func refuse(_ result: inout PartitionResponse, _ f: LogValidator.Failure, partition: String, context: RequestContext) {
@@ -128,7 +187,8 @@ struct ProduceHandler: RequestHandler {
     }
 
     private func append(_ records: ByteBuffer?, to tp: TopicPartition, image: MetadataImage, acks: Int16, position: (Int, Int),
-                        inflateBudget: inout Int, context: RequestContext) async -> Result<(AppendInfo, Durability?, Replication), LogValidator.Failure> {
+                        verification: TransactionVerification?, inflateBudget: inout Int,
+                        context: RequestContext) async -> Result<(AppendInfo, Durability?, Replication), LogValidator.Failure> {
         let replica: Partition
         switch replicas.leader(of: tp, image: image, nodeID: nodeID) {
         case let .success(leader): replica = leader.replica
@@ -144,7 +204,8 @@ struct ProduceHandler: RequestHandler {
         do {
             // Validation and the file write run on the node's blocking-I/O executor, not on the async executor.
             appended = try await replicas.io.run {
-                replica.appendAsLeader(records, origin: origin, requiredAcks: acks, decompressionLimit: budget, now: now)
+                replica.appendAsLeader(records, origin: origin, requiredAcks: acks, decompressionLimit: budget, now: now,
+                                       verification: verification)
             }
         } catch {
             return .failure(.init(code: .unknownServerError, message: "\(error)"))

@@ -21,6 +21,8 @@ extension Partition {
                 }
                 let info = try log.appendMarker(producerId: producerId, producerEpoch: producerEpoch, coordinatorEpoch: coordinatorEpoch,
                                                 isAbort: isAbort, leaderEpoch: _leaderEpoch, now: now)
+                // A verification that began before the transaction ended no longer holds (KIP-890).
+                verificationGuards[producerId] = nil
                 if let pending = try log.prepareFlush() {
                     return (LeaderAppend(info: info, pendingFlush: pending, leaderEpoch: _leaderEpoch), [])
                 }

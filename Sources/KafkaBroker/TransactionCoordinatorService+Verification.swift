@@ -1,0 +1,75 @@
+import KafkaMetadata
+import KafkaProtocol
+
+/// KIP-890 part 1, the partition leader's side (Kafka's `AddPartitionsToTxnManager`): before a
+/// transactional producer's first batch of a transaction is written to a partition, its coordinator
+/// is asked whether the partition is in the producer's ongoing transaction (AddPartitionsToTxn v4
+/// with VerifyOnly, all partitions of one Produce request in one question). A batch that arrives late,
+/// after its transaction ended, is refused instead of opening a transaction nobody will ever end
+/// (which would hold the partition's last stable offset, and every read_committed consumer, forever).
+///
+/// The coordinator is this service when this node leads the id's `__transaction_state` partition,
+/// else that partition's leader over its inter-broker listener (the markers' connections). Answers,
+/// per partition, as Kafka's ReplicaManager gives them to producers: not in the transaction,
+/// INVALID_TXN_STATE (TRANSACTION_ABORTABLE from Produce v11); a fenced epoch, INVALID_PRODUCER_EPOCH;
+/// a coordinator that is loading, moving, unreachable or finishing the previous transaction,
+/// NOT_ENOUGH_REPLICAS, which every client retries without refreshing metadata.
+extension TransactionCoordinatorService {
+    /// Each partition's answer, in the producer's terms for `produceVersion`.
+    func verifyForProduce(transactionalID: String, producerID: Int64, producerEpoch: Int16, partitions: Set<TopicPartition>,
+                          produceVersion: Int16) async -> [TopicPartition: ErrorCode] {
+        let raw = await askCoordinator(transactionalID: transactionalID, producerID: producerID, producerEpoch: producerEpoch,
+                                       partitions: partitions)
+        var out: [TopicPartition: ErrorCode] = [:]
+        for tp in partitions { out[tp] = Self.producerError(raw[tp] ?? .networkException, produceVersion: produceVersion) }
+        return out
+    }
+
+    /// Kafka's translation of the coordinator's answer for a producer.
+    static func producerError(_ code: ErrorCode, produceVersion: Int16) -> ErrorCode {
+        switch code {
+        case .noError: .noError
+        case .transactionAbortable, .invalidTxnState: produceVersion >= 11 ? .transactionAbortable : .invalidTxnState
+        case .producerFenced, .invalidProducerEpoch, .invalidProducerIDMapping: .invalidProducerEpoch
+        case .concurrentTransactions, .networkException, .coordinatorLoadInProgress, .coordinatorNotAvailable, .notCoordinator,
+             .requestTimedOut:
+            .notEnoughReplicas
+        default: code
+        }
+    }
+
+    /// The coordinator's own answer per partition.
+    private func askCoordinator(transactionalID: String, producerID: Int64, producerEpoch: Int16,
+                                partitions: Set<TopicPartition>) async -> [TopicPartition: ErrorCode] {
+        func all(_ code: ErrorCode) -> [TopicPartition: ErrorCode] { Dictionary(uniqueKeysWithValues: partitions.map { ($0, code) }) }
+        let image = metadata.image
+        guard let topic = image.topic(named: Self.topic), !topic.partitions.isEmpty else { return all(.coordinatorNotAvailable) }
+        let index = CoordinatorPartitioner.partition(for: transactionalID, partitionCount: Int32(topic.partitions.count))
+        guard let leader = topic.partitions[index]?.leader, leader >= 0 else { return all(.coordinatorNotAvailable) }
+        if leader == nodeID {
+            return verifyPartitions(transactionalID: transactionalID, producerID: producerID, producerEpoch: producerEpoch,
+                                    partitions: partitions)
+        }
+        guard let channel = channel(to: leader, image: image) else { return all(.coordinatorNotAvailable) }
+        let request = AddPartitionsToTxnRequest(transactions: [.init(
+            transactionalID: transactionalID, producerID: producerID, producerEpoch: producerEpoch, verifyOnly: true,
+            topics: Dictionary(grouping: partitions, by: \.topic).sorted { $0.key < $1.key }
+                .map { .init(name: $0.key, partitions: $0.value.map(\.partition).sorted()) })])
+        do {
+            let response = try await channel.send(request, version: 4, timeoutMs: requestTimeoutMs)
+            if response.errorCode != 0 { return all(ErrorCode(rawValue: response.errorCode)) }
+            var codes: [TopicPartition: ErrorCode] = [:]
+            for result in response.resultsByTransaction where result.transactionalID == transactionalID {
+                for topic in result.topicResults {
+                    for p in topic.resultsByPartition { codes[TopicPartition(topic.name, p.partitionIndex)] = ErrorCode(rawValue: p.partitionErrorCode) }
+                }
+            }
+            return codes
+        } catch {
+            logger.info("could not verify a transaction with its coordinator", metadata: [
+                "transactional_id": "\(transactionalID)", "kafka.coordinator": "\(leader)", "error": "\(error)",
+            ])
+            return all(.networkException)
+        }
+    }
+}

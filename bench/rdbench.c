@@ -363,6 +363,8 @@ static int produce(void) {
                 snprintf(buf, sizeof buf, "rdbench-%s", need("topic"));
                 set(conf, "transactional.id", buf);
                 set(conf, "acks", "all");
+                /* librdkafka wants message.timeout.ms (120 s below) <= transaction.timeout.ms. */
+                set(conf, "transaction.timeout.ms", "120000");
         }
         snprintf(buf, sizeof buf, "%lld", arg_ll("linger_ms", 5));
         set(conf, "linger.ms", buf);
@@ -409,6 +411,18 @@ static int produce(void) {
         while (sent < max_msgs) {
                 uint64_t t = now_ns();
                 if (stop_requested || ((sent & 255) == 0 && t >= deadline)) break;
+                /* Commit before the next message once the transaction is due, also while the queue is full. */
+                if (transactional && in_txn > 0 && ((txn_records > 0 && in_txn >= txn_records) ||
+                                                    (txn_ms > 0 && t - txn_start >= (uint64_t)txn_ms * 1000000ull))) {
+                        if ((txe = rd_kafka_commit_transaction(rk, 120000)) || (txe = rd_kafka_begin_transaction(rk))) {
+                                fprintf(stderr, "rdbench: commit/begin transaction: %s\n", rd_kafka_error_string(txe));
+                                break;
+                        }
+                        transactions++;
+                        in_txn = 0;
+                        txn_start = now_ns();
+                        t = txn_start;
+                }
                 if (rate > 0) {
                         uint64_t due = t0 + (uint64_t)(sent * interval_ns);
                         if (t < due) {
@@ -429,16 +443,6 @@ static int produce(void) {
                 sent++;
                 in_txn++;
                 if (rate == 0 && (sent & 1023) == 0) rd_kafka_poll(rk, 0);
-                if (transactional && ((txn_records > 0 && in_txn >= txn_records) ||
-                                      (txn_ms > 0 && now_ns() - txn_start >= (uint64_t)txn_ms * 1000000ull))) {
-                        if ((txe = rd_kafka_commit_transaction(rk, 120000)) || (txe = rd_kafka_begin_transaction(rk))) {
-                                fprintf(stderr, "rdbench: commit/begin transaction: %s\n", rd_kafka_error_string(txe));
-                                break;
-                        }
-                        transactions++;
-                        in_txn = 0;
-                        txn_start = now_ns();
-                }
         }
         if (transactional && in_txn > 0) {
                 if ((txe = rd_kafka_commit_transaction(rk, 120000))) fprintf(stderr, "rdbench: commit_transaction: %s\n", rd_kafka_error_string(txe));

@@ -126,7 +126,9 @@ def seed(spec):
 def pipeline(spec):
     deadline = common.Deadline(spec["timeout"])
     c = Consumer({"bootstrap.servers": spec["bootstrap"], "group.id": spec["group"], "group.instance.id": spec["instance"],
-                  "session.timeout.ms": 6000, "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                  # Kafka's default: a coordinator failover (about 10 s after a kill -9) must not end the
+                  # session, or librdkafka drops its member id and the static member fences itself.
+                  "session.timeout.ms": 45000, "enable.auto.commit": False, "auto.offset.reset": "earliest",
                   "isolation.level": "read_committed", "fetch.wait.max.ms": 100})
     p = Producer({"bootstrap.servers": spec["bootstrap"], "transactional.id": spec["transactional_id"], "linger.ms": 5,
                   "transaction.timeout.ms": 60000})

@@ -16,8 +16,9 @@ public struct RecordBatch: Sendable {
         /// As Kafka validates produced batches: at least one record, record i has offsetDelta i, and
         /// lastOffsetDelta == recordCount - 1.
         case contiguous
-        /// As batches in a compacted log may be: deltas strictly increasing from >= 0, the last equal to
-        /// lastOffsetDelta; empty batches allowed.
+        /// As batches in a compacted log may be: deltas strictly increasing from >= 0, none past
+        /// lastOffsetDelta; empty batches allowed. The last record may lie before lastOffsetDelta: the
+        /// cleaner keeps a batch's last offset when it removes its last records (as Kafka's `filterTo`).
         case increasing
     }
 
@@ -101,9 +102,6 @@ public struct RecordBatch: Sendable {
         }
         guard payload.readableBytes == 0 else {
             throw RecordBatchError(.trailingBytes(payload.readableBytes), baseOffset: base)
-        }
-        if offsets == .increasing, count > 0, previousDelta != header.lastOffsetDelta {
-            throw RecordBatchError(.lastOffsetDeltaMismatch(declared: header.lastOffsetDelta, expected: previousDelta), baseOffset: base)
         }
         return records
     }

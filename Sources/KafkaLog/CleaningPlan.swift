@@ -1,3 +1,5 @@
+import KafkaRecords
+
 /// One round of Kafka's log cleaner for one partition, decided from a snapshot of the log (Kafka's
 /// `LogToClean` plus `cleanableOffsets` and the segment grouping of `Cleaner.doClean`).
 ///
@@ -5,7 +7,8 @@
 /// - `firstDirtyOffset`: the cleaner checkpoint, or the log start offset when the checkpoint is missing,
 ///   below the log start offset or past the log end offset;
 /// - the first uncleanable offset: the base offset of the segment holding the smallest of the high
-///   watermark, the active segment's base offset, and (with `min.compaction.lag.ms` > 0) the base
+///   watermark, the last stable offset (a transaction still open may yet abort), the active segment's
+///   base offset, and (with `min.compaction.lag.ms` > 0) the base
 ///   offset of the first dirty segment whose largest timestamp is younger than the lag. So only whole,
 ///   closed segments are ever cleaned;
 /// - `endOffset`: where this round's key map stops, a segment boundary at or below the uncleanable
@@ -47,8 +50,19 @@ public struct CleaningPlan: Sendable {
     /// Each idempotent producer's last batch's last offset: that batch stays, if need be empty, so its
     /// sequence survives (Kafka's `lastRecordsOfActiveProducers`).
     let lastOffsetOfProducers: [Int64: Int64]
+    /// The aborted transactions that end before `endOffset`: their records never enter the key map, so
+    /// an aborted value never makes the cleaner drop the committed one before it.
+    let abortedTransactions: [AbortedTransaction]
     public let cleanBytes: Int64
     public let dirtyBytes: Int64
+
+    /// Whether the batch `header` describes belongs to an aborted transaction.
+    func isAborted(_ header: RecordBatchHeader) -> Bool {
+        guard header.isTransactional, header.producerId >= 0 else { return false }
+        return abortedTransactions.contains {
+            $0.producerId == header.producerId && $0.firstOffset <= header.baseOffset && header.baseOffset <= $0.lastOffset
+        }
+    }
 
     public var cleanableRatio: Double { cleanBytes + dirtyBytes == 0 ? 0 : Double(dirtyBytes) / Double(cleanBytes + dirtyBytes) }
     /// Bytes of the segments this round reads and rewrites.
@@ -58,13 +72,13 @@ public struct CleaningPlan: Sendable {
     static func make(
         segments: [Segment], logStartOffset: Int64, logEndOffset: Int64, highWatermark: Int64, checkpoint: Int64?,
         producers: [Int64: Int64], topic: String, partition: Int32, directory: String, config: LogConfig,
-        now: Int64, byteBudget: Int64
+        now: Int64, byteBudget: Int64, lastStableOffset: Int64? = nil, abortedTransactions: [AbortedTransaction] = []
     ) -> CleaningPlan? {
         guard segments.count > 1 else { return nil }
         var firstDirty = checkpoint ?? logStartOffset
         if firstDirty < logStartOffset || firstDirty > logEndOffset { firstDirty = logStartOffset }
         let active = segments[segments.count - 1]
-        var uncleanable = min(highWatermark, active.baseOffset)
+        var uncleanable = min(highWatermark, active.baseOffset, lastStableOffset ?? .max)
         if config.minCompactionLagMs > 0 {
             let young = segments.dropLast().first { $0.nextOffset > firstDirty && $0.largestTimestamp > now - config.minCompactionLagMs }
             if let young { uncleanable = min(uncleanable, young.baseOffset) }
@@ -96,7 +110,8 @@ public struct CleaningPlan: Sendable {
         return CleaningPlan(
             topic: topic, partition: partition, directory: directory, config: config, now: now, firstDirtyOffset: firstDirty,
             firstUncleanableOffset: firstUncleanable, endOffset: endOffset, groups: groups, dirty: mapped,
-            lastOffsetOfProducers: producers, cleanBytes: cleanBytes, dirtyBytes: dirtyBytes
+            lastOffsetOfProducers: producers, abortedTransactions: abortedTransactions.filter { $0.firstOffset < endOffset },
+            cleanBytes: cleanBytes, dirtyBytes: dirtyBytes
         )
     }
 

@@ -8,13 +8,13 @@ import NIOCore
 /// directory, fsync'd; ``PartitionLog/swapIn(_:)`` then swaps them in under the lock.
 ///
 /// 1. The key map: every keyed record at or after the first dirty offset in the dirty segments, key →
-///    its latest offset, and the largest batch last offset seen (control batches add no keys).
+///    its latest offset, and the largest batch last offset seen (control batches and the batches of
+///    aborted transactions add no keys: an aborted value must not make the committed one before it go).
 /// 2. Each group is rewritten into one file, batch by batch (Kafka's `cleanInto` and
 ///    `MemoryRecords.filterTo`). A record is kept when it lies past the map's latest offset, or has a
 ///    key whose latest offset it holds and either a value or a tombstone still within its delete
 ///    horizon (kept while the batch has no horizon or `now` is before it). Records without a key are
-///    dropped. Control batches are kept whole (no transactions yet, so no marker is known to be
-///    removable). A batch that keeps all its records and needs no horizon is copied byte for byte;
+///    dropped. Control batches are kept whole (markers are not removed yet). A batch that keeps all its records and needs no horizon is copied byte for byte;
 ///    one that keeps tombstones and has no horizon yet gets `now + delete.retention.ms`; otherwise it
 ///    is rebuilt with the kept records (``KafkaRecords/RecordBatch/rewritten(retaining:deleteHorizon:)``).
 ///    A batch left empty is dropped, unless it is an idempotent producer's last batch or the last
@@ -44,7 +44,7 @@ public enum LogCleaner {
                 let header = batch.header
                 stats.mapBytesRead += Int64(header.totalSize)
                 guard header.lastOffset >= plan.firstDirtyOffset else { return }
-                if !header.isControl {
+                if !header.isControl && !plan.isAborted(header) {
                     do {
                         try batch.forEachRecordKey(decompressionLimit: plan.config.decompressionLimit) { offsetDelta, key in
                             let offset = header.baseOffset + Int64(offsetDelta)

@@ -19,7 +19,8 @@ extension PartitionLog {
         return CleaningPlan.make(
             segments: snapshot, logStartOffset: logStartOffset, logEndOffset: logEndOffset, highWatermark: highWatermark,
             checkpoint: cleanerCheckpoint, producers: producers, topic: topic, partition: partition, directory: directory,
-            config: config, now: now, byteBudget: byteBudget
+            config: config, now: now, byteBudget: byteBudget, lastStableOffset: lastStableOffset,
+            abortedTransactions: abortedTransactions
         )
     }
 

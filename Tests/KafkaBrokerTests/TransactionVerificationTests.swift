@@ -64,6 +64,15 @@ import Testing
         #expect(p.code == .transactionAbortable && p.logEnd == 0)
 
         #expect(try await Self.add(client, pid: pid) == 0)
+        // A confirmed batch that fails validation (a corrupt CRC) leaves no verification behind.
+        var corrupt = try TransactionalProduceTests.batch(producerID: pid, epoch: 0, sequence: 0, values: ["v0"])
+        corrupt.setInteger(corrupt.getInteger(at: corrupt.writerIndex - 1, as: UInt8.self)! ^ 0xff, at: corrupt.writerIndex - 1)
+        let refused = try await client.send(ProduceRequest(transactionalID: "app", acks: -1, timeoutMs: 5_000, topicData: [
+            .init(name: "t", partitionData: [.init(index: 0, records: corrupt)]),
+        ]), version: 9)
+        #expect(refused.responses.first?.partitionResponses.first?.errorCode == ErrorCode.corruptMessage.rawValue)
+        let partition = try #require(broker.node.replicas.replica(TopicPartition("t", 0)))
+        #expect(partition.lock.withLock { partition.verificationGuards.isEmpty })
         p = try await Self.produce(client, pid: pid, sequence: 0)
         #expect(p.code == .noError && p.logEnd == 1 && p.lastStable == 0, "written, and the transaction is open")
         p = try await Self.produce(client, pid: pid, sequence: 1)

@@ -93,6 +93,12 @@ struct ProduceHandler: RequestHandler {
                     Self.refuse(&result, f, partition: "\(topic.name)-\(p.index)", context: context)
                 }
                 topicResponse.partitionResponses.append(result)
+                // A confirmed batch that was not written (it failed validation, or the request's acks)
+                // leaves no verification behind: the producer's retry asks again.
+                let tp = TopicPartition(topic.name, p.index)
+                if result.errorCode != 0, let guardValue = verified.guards[tp], let replica = verified.replicas[tp] {
+                    replica.dropVerification(producerID: verified.producerID, guardValue: guardValue)
+                }
             }
             response.responses.append(topicResponse)
         }
@@ -140,6 +146,10 @@ struct ProduceHandler: RequestHandler {
         var enforced = false
         var guards: [TopicPartition: UInt64] = [:]
         var failures: [TopicPartition: LogValidator.Failure] = [:]
+        /// The partitions behind `guards`, and the producer, to release the guards of batches that were
+        /// not written.
+        var replicas: [TopicPartition: Partition] = [:]
+        var producerID: Int64 = -1
     }
 
     /// Asks the coordinator about the partitions this node leads where the producer has no transaction
@@ -170,6 +180,8 @@ struct ProduceHandler: RequestHandler {
             let code = codes[tp] ?? .unknownServerError
             if code == .noError {
                 verified.guards[tp] = guardValue
+                verified.replicas[tp] = replica
+                verified.producerID = producer.id
             } else {
                 replica.dropVerification(producerID: producer.id, guardValue: guardValue)
                 verified.failures[tp] = .init(code: code, message: "The transaction coordinator did not confirm \(tp) is in producer \(producer.id)'s transaction (KIP-890): \(code)")

@@ -2,7 +2,6 @@
 """Transactions with aiokafka (venv): the same actions and files as confluent_txn.py (see
 kafka_python_txn.py for what `produce` and `read` do)."""
 import asyncio
-import json
 import os
 import sys
 
@@ -72,20 +71,5 @@ async def read(spec):
     return {"records": records, "complete": complete, "error": error}
 
 
-def main():
-    if len(sys.argv) == 2 and sys.argv[1] == "version":
-        print(json.dumps(version()))
-        return 0
-    if len(sys.argv) != 4 or sys.argv[1] not in ("produce", "read"):
-        raise SystemExit("usage: aiokafka_txn.py version | produce SPEC OUT | read SPEC OUT")
-    spec = common.load_spec(sys.argv[2])
-    result = asyncio.run((produce if sys.argv[1] == "produce" else read)(spec))
-    result["client"] = version()
-    common.write_result(sys.argv[3], result)
-    if sys.argv[1] == "produce":
-        return 0 if not result["errors"] and all(result["ended"]) else 1
-    return 0 if result["complete"] and not result["error"] else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(common.txn_main(version, {"produce": lambda s: asyncio.run(produce(s)), "read": lambda s: asyncio.run(read(s))}))

@@ -90,3 +90,24 @@ def main(version, produce, read):
     if cmd == "produce":
         return 0 if not result["errors"] and len(result["acks"]) == len(spec["records"]) else 1
     return 0 if result.get("complete") and not result.get("error") else 1
+
+
+def txn_main(version, actions):
+    """The command line of the transactional drivers (confluent_txn.py and its siblings):
+    `version`, or `ACTION SPEC OUT` for an action in `actions` (name -> function of the spec). Exit 0
+    when a produce ended every transaction as asked, a seed or pipeline reported no error, or a read
+    reached the end without error."""
+    if len(sys.argv) == 2 and sys.argv[1] == "version":
+        print(json.dumps(version()))
+        return 0
+    if len(sys.argv) != 4 or sys.argv[1] not in actions:
+        raise SystemExit("usage: %s version | %s SPEC OUT" % (os.path.basename(sys.argv[0]), "|".join(sorted(actions))))
+    spec = load_spec(sys.argv[2])
+    result = actions[sys.argv[1]](spec)
+    result["client"] = version()
+    write_result(sys.argv[3], result)
+    if sys.argv[1] == "produce":
+        return 0 if not result["errors"] and all(result["ended"]) else 1
+    if sys.argv[1] in ("seed", "pipeline"):
+        return 0 if not result["errors"] else 1
+    return 0 if result["complete"] and not result["error"] else 1

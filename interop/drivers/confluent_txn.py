@@ -28,7 +28,6 @@ whose transaction the next run's init_transactions must abort.
          "crash_after": int|null, "timeout", "progress": path|null (gets the count of committed transactions)}
   OUT:  {"transactions": int, "committed": {partition: offset}, "errors": [str]}
 """
-import json
 import os
 import signal
 import sys
@@ -175,23 +174,5 @@ def pipeline(spec):
     return {"transactions": transactions, "committed": committed, "errors": errors}
 
 
-def main():
-    if len(sys.argv) == 2 and sys.argv[1] == "version":
-        print(json.dumps(version()))
-        return 0
-    actions = {"produce": produce, "read": read, "seed": seed, "pipeline": pipeline}
-    if len(sys.argv) != 4 or sys.argv[1] not in actions:
-        raise SystemExit("usage: confluent_txn.py version | produce|read|seed|pipeline SPEC OUT")
-    spec = common.load_spec(sys.argv[2])
-    result = actions[sys.argv[1]](spec)
-    result["client"] = version()
-    common.write_result(sys.argv[3], result)
-    if sys.argv[1] == "produce":
-        return 0 if not result["errors"] and all(result["ended"]) else 1
-    if sys.argv[1] in ("seed", "pipeline"):
-        return 0 if not result["errors"] else 1
-    return 0 if result["complete"] and not result["error"] else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(common.txn_main(version, {"produce": produce, "read": read, "seed": seed, "pipeline": pipeline}))

@@ -6,7 +6,6 @@ aborting each; the topic exists already. `read SPEC OUT`: a consumer with `isola
 every partition from the beginning to its end offset (the last stable offset for read_committed),
 going by the consumer's position, which moves past markers and aborted records.
 """
-import json
 import os
 import sys
 
@@ -69,20 +68,5 @@ def read(spec):
     return {"records": records, "complete": complete, "error": error}
 
 
-def main():
-    if len(sys.argv) == 2 and sys.argv[1] == "version":
-        print(json.dumps(version()))
-        return 0
-    if len(sys.argv) != 4 or sys.argv[1] not in ("produce", "read"):
-        raise SystemExit("usage: kafka_python_txn.py version | produce SPEC OUT | read SPEC OUT")
-    spec = common.load_spec(sys.argv[2])
-    result = (produce if sys.argv[1] == "produce" else read)(spec)
-    result["client"] = version()
-    common.write_result(sys.argv[3], result)
-    if sys.argv[1] == "produce":
-        return 0 if not result["errors"] and all(result["ended"]) else 1
-    return 0 if result["complete"] and not result["error"] else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(common.txn_main(version, {"produce": produce, "read": read}))

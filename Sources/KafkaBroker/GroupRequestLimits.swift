@@ -27,6 +27,10 @@ enum GroupRequestLimits {
         problem([request.groupID, request.memberID, request.groupInstanceID])
     }
 
+    static func problem(_ request: TxnOffsetCommitRequest) -> String? {
+        problem([request.groupID, request.memberID, request.groupInstanceID])
+    }
+
     static func problem(_ request: ConsumerGroupHeartbeatRequest) -> String? {
         if let regex = request.subscribedTopicRegex, regex.utf8.count > maxRegexBytes {
             return "A topic regex of \(regex.utf8.count) bytes is longer than the \(maxRegexBytes) bytes allowed"

@@ -5,8 +5,14 @@ extension TransactionCoordinator {
     /// valid and served here, and the id is new or its epoch is exhausted. The shell allocates one
     /// (AllocateProducerIds) before calling `initProducerID`; an id allocated and then not needed is
     /// simply never used.
+    /// Whether `transactionalID` cannot be written to `__transaction_state`: its records give the id an
+    /// int16 length, and flexible request versions can carry longer strings (INVALID_REQUEST for them).
+    static func isTooLong(_ transactionalID: String) -> Bool {
+        transactionalID.utf8.count > Int(Int16.max)
+    }
+
     public func needsNewProducerID(transactionalID: String, timeoutMs: Int32, expected: ProducerIDAndEpoch?) -> Bool {
-        guard !transactionalID.isEmpty, timeoutMs > 0, timeoutMs <= config.maxTimeoutMs,
+        guard !transactionalID.isEmpty, !Self.isTooLong(transactionalID), timeoutMs > 0, timeoutMs <= config.maxTimeoutMs,
               case .success = coordinatorEpoch(for: transactionalID) else { return false }
         guard let m = transactions[transactionalID] else { return true }
         guard m.pending == nil, [.empty, .completeCommit, .completeAbort].contains(m.state) else { return false }
@@ -23,7 +29,7 @@ extension TransactionCoordinator {
         func fail(_ code: ErrorCode) -> [TransactionAction] {
             [.respond(.initProducerID(requestID: requestID, code, producerID: NoProducer.id, producerEpoch: NoProducer.epoch))]
         }
-        if transactionalID.isEmpty { return fail(.invalidRequest) }
+        if transactionalID.isEmpty || Self.isTooLong(transactionalID) { return fail(.invalidRequest) }
         if timeoutMs <= 0 || timeoutMs > config.maxTimeoutMs { return fail(.invalidTransactionTimeout) }
         let coordinatorEpoch: Int32
         switch self.coordinatorEpoch(for: transactionalID) {

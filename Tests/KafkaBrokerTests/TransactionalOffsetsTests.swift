@@ -84,4 +84,27 @@ import Testing
         await client2.close()
         await restarted.shutdown()
     }
+
+    /// Flexible versions carry strings longer than the int16 length the coordinators' records give
+    /// them: a transactional id or a group id that long is INVALID_REQUEST, and the node serves on.
+    @Test func idsTooLongForTheCoordinatorsRecordsAreRefused() async throws {
+        let broker = try await TestBroker()
+        let client = try await broker.client()
+        #expect(try await client.send(CreateTopicsRequest(topics: [.init(name: "t", numPartitions: 1, replicationFactor: 1)]), version: 4)
+            .topics.first?.errorCode == 0)
+        let long = String(repeating: "x", count: Int(Int16.max) + 1)
+        try await broker.waitForTransactionCoordinator(client, key: long)
+        let initialized = try await client.send(InitProducerIdRequest(transactionalID: long, transactionTimeoutMs: 60_000), version: 4)
+        #expect(initialized.errorCode == ErrorCode.invalidRequest.rawValue && initialized.producerID == -1)
+        let committed = try await client.send(TxnOffsetCommitRequest(
+            transactionalID: "app", groupID: long, producerID: 1, producerEpoch: 0,
+            topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: 1)])]), version: 3)
+        #expect(committed.topics.first?.partitions.first?.errorCode == ErrorCode.invalidRequest.rawValue)
+        // Still serving, and a transactional id of the longest writable length works.
+        let fits = String(repeating: "y", count: Int(Int16.max))
+        try await broker.waitForTransactionCoordinator(client, key: fits)
+        #expect(try await client.send(InitProducerIdRequest(transactionalID: fits, transactionTimeoutMs: 60_000), version: 4).errorCode == 0)
+        await client.close()
+        await broker.shutdown()
+    }
 }

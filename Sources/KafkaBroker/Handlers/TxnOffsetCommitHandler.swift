@@ -4,7 +4,8 @@ import KafkaProtocol
 /// TxnOffsetCommit (v0-4): a transactional producer commits a group's offsets within its transaction,
 /// at the group's coordinator (see `GroupCoordinatorService.commitTransactional`); they become the
 /// group's committed offsets when the transaction commits. Partitions not in the metadata get
-/// UNKNOWN_TOPIC_OR_PARTITION, as in Kafka; the others are committed.
+/// UNKNOWN_TOPIC_OR_PARTITION, as in Kafka; the others are committed. Strings too long for a group
+/// record are INVALID_REQUEST (`GroupRequestLimits`).
 struct TxnOffsetCommitHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...4
 
@@ -12,6 +13,9 @@ struct TxnOffsetCommitHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: TxnOffsetCommitRequest, context: RequestContext) async -> TxnOffsetCommitResponse? {
+        if let problem = GroupRequestLimits.problem(request) {
+            return GroupCoordinator.txnCommitError(request, .invalidRequest).logged(problem, context: context)
+        }
         let image = metadata.image
         var known = request
         var missing: [TopicPartition] = []

@@ -50,8 +50,12 @@ public struct CleaningPlan: Sendable {
     /// Each idempotent producer's last batch's last offset: that batch stays, if need be empty, so its
     /// sequence survives (Kafka's `lastRecordsOfActiveProducers`).
     let lastOffsetOfProducers: [Int64: Int64]
-    /// The aborted transactions that end before `endOffset`: their records never enter the key map, so
-    /// an aborted value never makes the cleaner drop the committed one before it.
+    /// Each producer whose state has no batch (only markers) and its epoch: its last marker of that
+    /// epoch stays, if need be empty, so the epoch survives for fencing.
+    let markerOnlyProducers: [Int64: Int16]
+    /// The aborted transactions that start before `endOffset` (all decided: the round stays below the
+    /// last stable offset): their records never enter the key map, so an aborted value never makes the
+    /// cleaner drop the committed one before it, and the rewrite removes them.
     let abortedTransactions: [AbortedTransaction]
     public let cleanBytes: Int64
     public let dirtyBytes: Int64
@@ -71,7 +75,7 @@ public struct CleaningPlan: Sendable {
     /// Nil when there is nothing cleanable or the log is not dirty enough yet.
     static func make(
         segments: [Segment], logStartOffset: Int64, logEndOffset: Int64, highWatermark: Int64, checkpoint: Int64?,
-        producers: [Int64: Int64], topic: String, partition: Int32, directory: String, config: LogConfig,
+        producers: [Int64: Int64], markerOnlyProducers: [Int64: Int16] = [:], topic: String, partition: Int32, directory: String, config: LogConfig,
         now: Int64, byteBudget: Int64, lastStableOffset: Int64? = nil, abortedTransactions: [AbortedTransaction] = []
     ) -> CleaningPlan? {
         guard segments.count > 1 else { return nil }
@@ -110,7 +114,7 @@ public struct CleaningPlan: Sendable {
         return CleaningPlan(
             topic: topic, partition: partition, directory: directory, config: config, now: now, firstDirtyOffset: firstDirty,
             firstUncleanableOffset: firstUncleanable, endOffset: endOffset, groups: groups, dirty: mapped,
-            lastOffsetOfProducers: producers, abortedTransactions: abortedTransactions.filter { $0.firstOffset < endOffset },
+            lastOffsetOfProducers: producers, markerOnlyProducers: markerOnlyProducers, abortedTransactions: abortedTransactions.filter { $0.firstOffset < endOffset },
             cleanBytes: cleanBytes, dirtyBytes: dirtyBytes
         )
     }

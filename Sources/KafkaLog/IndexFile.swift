@@ -31,6 +31,12 @@ enum IndexFile {
         if sync { try file.sync() }
     }
 
+    /// Appends `bytes` at the end of the file (creating it if needed); nothing is fsync'd.
+    static func append(_ bytes: [UInt8], to path: String) throws(LogError) {
+        let file = try LogFile.open(path, create: true)
+        try file.write(bytes, at: try file.size())
+    }
+
     /// fsyncs the file as it is.
     static func sync(_ path: String) throws(LogError) {
         try LogFile.open(path, create: false).sync()

@@ -14,7 +14,9 @@ import NIOCore
 ///    `MemoryRecords.filterTo`). A record is kept when it lies past the map's latest offset, or has a
 ///    key whose latest offset it holds and either a value or a tombstone still within its delete
 ///    horizon (kept while the batch has no horizon or `now` is before it). Records without a key are
-///    dropped. Control batches are kept whole (markers are not removed yet). A batch that keeps all its records and needs no horizon is copied byte for byte;
+///    dropped, and so are the records of aborted transactions; markers go once their transaction has
+///    no batches left and a delete horizon has passed (``CleanedTransactions``). A batch that keeps all
+///    its records and needs no horizon is copied byte for byte;
 ///    one that keeps tombstones and has no horizon yet gets `now + delete.retention.ms`; otherwise it
 ///    is rebuilt with the kept records (``KafkaRecords/RecordBatch/rewritten(retaining:deleteHorizon:)``).
 ///    A batch left empty is dropped, unless it is an idempotent producer's last batch or the last
@@ -26,9 +28,10 @@ public enum LogCleaner {
         var stats = CleanerStats()
         let map = try buildOffsetMap(plan, stats: &stats)
         var groups: [CleanedSegments.Group] = []
+        var transactions = CleanedTransactions(aborted: plan.abortedTransactions)
         do {
             for segments in plan.groups {
-                groups.append(try cleanGroup(segments, plan: plan, map: map, stats: &stats))
+                groups.append(try cleanGroup(segments, plan: plan, map: map, transactions: &transactions, stats: &stats))
             }
         } catch {
             for group in groups { try? FileSystem.remove(group.path) }
@@ -61,7 +64,9 @@ public enum LogCleaner {
         return map
     }
 
-    private static func cleanGroup(_ segments: [CleaningPlan.Segment], plan: CleaningPlan, map: OffsetMap, stats: inout CleanerStats) throws(LogError) -> CleanedSegments.Group {
+    private static func cleanGroup(_ segments: [CleaningPlan.Segment], plan: CleaningPlan, map: OffsetMap, transactions: inout CleanedTransactions,
+                                   stats: inout CleanerStats) throws(LogError) -> CleanedSegments.Group {
+        let retainedBefore = transactions.retainedAborted.count
         let base = segments[0].baseOffset
         let path = FileSystem.join(plan.directory, LogFileNames.segmentFileName(baseOffset: base, suffix: LogFileNames.logSuffix)) + LogFileNames.cleanedSuffix
         let file = try LogFile.open(path, create: true)
@@ -78,7 +83,8 @@ public enum LogCleaner {
             for segment in segments {
                 try forEachBatch(in: segment) { (batch: RecordBatch, position: Int64) throws(LogError) in
                     stats.bytesRead += Int64(batch.header.totalSize)
-                    guard var kept = try filter(batch, segment: segment, position: position, plan: plan, map: map, stats: &stats) else { return }
+                    guard var kept = try filter(batch, segment: segment, position: position, plan: plan, map: map, transactions: &transactions,
+                                                stats: &stats) else { return }
                     pending.writeBuffer(&kept)
                     if pending.readableBytes >= 1 << 20 { try drain() }
                 }
@@ -86,7 +92,8 @@ public enum LogCleaner {
             try drain()
             try file.sync()
             stats.bytesWritten += written
-            return CleanedSegments.Group(segments: segments, baseOffset: base, path: path, size: written)
+            return CleanedSegments.Group(segments: segments, baseOffset: base, path: path, size: written,
+                                         abortedTransactions: Array(transactions.retainedAborted[retainedBefore...]))
         } catch {
             try? FileSystem.remove(path)
             throw error
@@ -94,16 +101,21 @@ public enum LogCleaner {
     }
 
     /// The bytes to keep of one batch, or nil to drop it.
-    private static func filter(_ batch: RecordBatch, segment: CleaningPlan.Segment, position: Int64, plan: CleaningPlan, map: OffsetMap, stats: inout CleanerStats) throws(LogError) -> ByteBuffer? {
+    private static func filter(_ batch: RecordBatch, segment: CleaningPlan.Segment, position: Int64, plan: CleaningPlan, map: OffsetMap,
+                               transactions: inout CleanedTransactions, stats: inout CleanerStats) throws(LogError) -> ByteBuffer? {
         let header = batch.header
-        if header.isControl { return batch.bytes }
+        if header.isControl {
+            return try filterControl(batch, segment: segment, position: position, plan: plan, transactions: &transactions, stats: &stats)
+        }
+        let aborted = transactions.onBatch(header)
         let records = try records(of: batch, segment: segment, position: position, plan: plan)
         stats.recordsRead += records.count
         let retainDeletes = batch.deleteHorizon.map { plan.now < $0 } ?? true
         var kept: [CompactionRecord] = []
         kept.reserveCapacity(records.count)
         var keepsTombstones = false
-        for record in records {
+        if aborted { stats.abortedRecordsRemoved += records.count }
+        for record in records where !aborted {
             let offset = header.baseOffset + Int64(record.offsetDelta)
             let keep: Bool
             if offset > map.latestOffset {
@@ -135,6 +147,31 @@ public enum LogCleaner {
         } catch {
             throw .corruptSegment(path: segment.file.path, position: position, reason: "cannot rewrite the batch at offset \(header.baseOffset): \(error)")
         }
+    }
+
+    /// A marker stays until its transaction has no batches left and its delete horizon has passed (see
+    /// ``CleanedTransactions``); then it goes, or stays as a bare header when it is the last entry of a
+    /// producer with no batches left, whose epoch fencing needs. Other control batches stay.
+    private static func filterControl(_ batch: RecordBatch, segment: CleaningPlan.Segment, position: Int64, plan: CleaningPlan,
+                                      transactions: inout CleanedTransactions, stats: inout CleanerStats) throws(LogError) -> ByteBuffer? {
+        let header = batch.header
+        let marker = header.recordCount > 0 ? PartitionLog.marker(in: batch.bytes, header: header) : nil
+        guard transactions.onControlBatch(header, marker: marker) else { return batch.bytes }
+        guard let horizon = batch.deleteHorizon else {
+            guard header.recordCount > 0 else { return batch.bytes }
+            do {
+                let records = try batch.compactionRecords(decompressionLimit: plan.config.decompressionLimit)
+                return try batch.rewritten(retaining: records, deleteHorizon: plan.now &+ plan.config.deleteRetentionMs).bytes
+            } catch {
+                throw .corruptSegment(path: segment.file.path, position: position, reason: "cannot rewrite the marker at offset \(header.baseOffset): \(error)")
+            }
+        }
+        guard plan.now >= horizon else { return batch.bytes }
+        stats.markersRemoved += 1
+        let producersLast = plan.markerOnlyProducers[header.producerId] == header.producerEpoch
+        if producersLast || header.nextOffset == plan.endOffset { return batch.emptied().bytes }
+        stats.batchesDropped += 1
+        return nil
     }
 
     private static func records(of batch: RecordBatch, segment: CleaningPlan.Segment, position: Int64, plan: CleaningPlan) throws(LogError) -> [CompactionRecord] {
@@ -174,6 +211,9 @@ public struct CleanedSegments: Sendable {
         /// The `<base>.log.cleaned` file.
         let path: String
         let size: Int64
+        /// The aborted transactions whose markers stay in this group because the round removed their
+        /// batches: the new segment's `.txnindex`.
+        let abortedTransactions: [AbortedTransaction]
     }
 
     public let plan: CleaningPlan
@@ -199,4 +239,8 @@ public struct CleanerStats: Hashable, Sendable {
     /// Records without a key (Kafka counts them as invalid and drops them).
     public var keylessRecordsDropped = 0
     public var batchesDropped = 0
+    /// Records of aborted transactions removed.
+    public var abortedRecordsRemoved = 0
+    /// COMMIT and ABORT markers removed (past their delete horizon, their transactions' batches gone).
+    public var markersRemoved = 0
 }

@@ -3,6 +3,8 @@
 ///     00000000000000000000.log         record batches, back to back, as appended
 ///     00000000000000000000.index       offset index of that segment
 ///     00000000000000000000.timeindex   time index of that segment
+///     00000000000000000000.txnindex    transactions aborted by markers in that segment (``TransactionIndex``)
+///     00000000000000000000.snapshot    producer state as of that offset (``ProducerStateSnapshot``)
 ///     recovery-point-offset-checkpoint offsets below this are durable (written on roll and close by a
 ///                                      log whose caller does not checkpoint its log directory; else an
 ///                                      older version's file, read only when the directory's lacks the partition)
@@ -24,6 +26,8 @@ public enum LogFileNames {
     public static let logSuffix = ".log"
     public static let offsetIndexSuffix = ".index"
     public static let timeIndexSuffix = ".timeindex"
+    public static let transactionIndexSuffix = ".txnindex"
+    public static let producerSnapshotSuffix = ".snapshot"
     public static let recoveryPointCheckpoint = "recovery-point-offset-checkpoint"
     public static let logStartOffsetCheckpoint = "log-start-offset-checkpoint"
     public static let leaderEpochCheckpoint = "leader-epoch-checkpoint"

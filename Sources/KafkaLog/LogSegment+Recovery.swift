@@ -131,8 +131,11 @@ extension LogSegment {
 
     /// Calls `body` with the header and position of every batch, in order (headers only, no CRC).
     /// A batch that does not scan throws ``LogError/corruptSegment(path:position:reason:)``.
-    public func forEachBatchHeader(_ body: (RecordBatchHeader, Int64) -> Void) throws(LogError) {
-        var scanner = BatchScanner(file: try logFile, mode: .headers, segmentBaseOffset: baseOffset, from: 0, end: size)
+    /// With `offset`, the scan starts at the last batch the offset index places at or below it (batches
+    /// ending before `offset` may still be passed to `body`).
+    public func forEachBatchHeader(from offset: Int64? = nil, _ body: (RecordBatchHeader, Int64) -> Void) throws(LogError) {
+        let start = offset.map { offsetIndex.lookup(offset: $0).position } ?? 0
+        var scanner = BatchScanner(file: try logFile, mode: .headers, segmentBaseOffset: baseOffset, from: start, end: size)
         while true {
             switch try scanner.next() {
             case let .batch(batch): body(batch.header, batch.position)

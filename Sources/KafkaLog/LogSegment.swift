@@ -64,6 +64,8 @@ public final class LogSegment {
     public internal(set) var lastRecovery: SegmentRecovery?
 
     var bytesSinceLastIndexEntry = 0
+    /// Whether `.txnindex` (see ``TransactionIndex``) was fsync'd since it was last appended to.
+    var transactionIndexIsDurable = true
 
     private init(directory: String, baseOffset: Int64, config: LogConfig, now: Int64, fileCache: LogFileCache) {
         self.directory = directory
@@ -228,6 +230,7 @@ public final class LogSegment {
     public func flush() throws(LogError) {
         try logFile.sync()
         try syncIndexFiles()
+        try syncTransactionIndex()
     }
 
     /// fsync of the `.log` only (enough for an active segment, whose indexes are rebuilt on every open).
@@ -243,13 +246,14 @@ public final class LogSegment {
         try flush()
     }
 
-    /// Removes the segment's three files, and its `.log` from the file cache for good (it is never
+    /// Removes the segment's files, and its `.log` from the file cache for good (it is never
     /// reopened). Open ranges stay readable until released.
     public func deleteFiles() throws(LogError) {
         file.retire()
         try FileSystem.remove(logPath)
         try FileSystem.remove(offsetIndexPath)
         try FileSystem.remove(timeIndexPath)
+        try FileSystem.remove(transactionIndexPath)
     }
 
     /// Whether an index is full (the segment must roll before another entry is needed).

@@ -154,8 +154,9 @@ extension PartitionLog {
     }
 
     /// Seals and fsyncs the active segment, checkpoints the recovery point (everything is durable now;
-    /// only when the log keeps its own checkpoint, see ``PartitionLog``), then creates the next segment at
-    /// the log end offset and fsyncs the directory.
+    /// only when the log keeps its own checkpoint, see ``PartitionLog``), writes a producer state
+    /// snapshot at the log end offset, then creates the next segment at the log end offset and fsyncs
+    /// the directory.
     public func roll(now: Int64) throws(LogError) {
         try ensureOpen()
         try roll(now: now, at: nil)
@@ -184,6 +185,7 @@ extension PartitionLog {
             recoveryPoint = end
             lastFlushTime = now
             if !checkpointsInLogDirectory { try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: end) }
+            try takeProducerSnapshot(sync: true)
             let segment = try LogSegment.create(directory: directory, baseOffset: newBase, config: config, now: now, fileCache: fileCache)
             try FileSystem.syncDirectory(directory)
             segments.append(segment)

@@ -16,9 +16,10 @@ extension PartitionLog {
             ))
         }
         let producers = producerState.producers.compactMapValues(\.lastOffset)
+        let markerOnly = producerState.producers.filter { $0.value.lastOffset == nil }.mapValues(\.producerEpoch)
         return CleaningPlan.make(
             segments: snapshot, logStartOffset: logStartOffset, logEndOffset: logEndOffset, highWatermark: highWatermark,
-            checkpoint: cleanerCheckpoint, producers: producers, topic: topic, partition: partition, directory: directory,
+            checkpoint: cleanerCheckpoint, producers: producers, markerOnlyProducers: markerOnly, topic: topic, partition: partition, directory: directory,
             config: config, now: now, byteBudget: byteBudget, lastStableOffset: lastStableOffset,
             abortedTransactions: abortedTransactions
         )
@@ -27,9 +28,11 @@ extension PartitionLog {
     /// Swaps the cleaned files in, group by group in offset order, as Kafka's `replaceSegments` does;
     /// then checkpoints the round's end offset as the first dirty offset. For each group:
     ///
+    /// 0. `<base>.txnindex` is replaced (atomically) by the aborted transactions whose markers the
+    ///    cleaned group keeps with their batches removed;
     /// 1. `<base>.log.cleaned` is renamed `<base>.log.swap` (directory fsync'd);
-    /// 2. each replaced segment's `.log`, `.index` and `.timeindex` are renamed with `.deleted` appended
-    ///    (fsync'd);
+    /// 2. each replaced segment's `.log`, `.index` and `.timeindex` (and `.txnindex`, but the first's)
+    ///    are renamed with `.deleted` appended (fsync'd);
     /// 3. the swap file is renamed `<base>.log` (fsync'd), the `.deleted` files removed;
     /// 4. the new segment is opened with its indexes rebuilt from a full scan.
     ///
@@ -85,6 +88,13 @@ extension PartitionLog {
                 replacements.append((range, try swapGroup(group, replacing: Array(segments[range]), now: cleaned.plan.now, crash: &crash)))
             }
             for (range, segment) in replacements.reversed() { segments.replaceSubrange(range, with: [segment]) }
+            // The groups' aborted transactions are now those whose markers stayed with batches removed.
+            for (group, (_, segment)) in zip(cleaned.groups, replacements) {
+                let end = group.segments[group.segments.count - 1].nextOffset
+                abortedTransactions.removeAll { $0.lastOffset >= segment.baseOffset && $0.lastOffset < end }
+                abortedTransactions += group.abortedTransactions
+            }
+            abortedTransactions.sort { $0.lastOffset < $1.lastOffset }
             try crash.step()
             try writeCheckpoint(LogFileNames.cleanerOffsetCheckpoint, offset: cleaned.plan.endOffset)
             cleanerCheckpoint = cleaned.plan.endOffset
@@ -99,12 +109,18 @@ extension PartitionLog {
         let base = group.baseOffset
         let logPath = LogSegment.path(directory, base, LogFileNames.logSuffix)
         let swapPath = logPath + LogFileNames.swapSuffix
+        // The new `.txnindex` first, under the first replaced segment's name: should the swap not
+        // complete, it lists fewer transactions than before only where the round found no batches.
+        try crash.step()
+        try old[0].replaceTransactionIndex(with: group.abortedTransactions)
         try crash.step()
         try FileSystem.rename(group.path, to: swapPath)
         try FileSystem.syncDirectory(directory)
         var deleted: [String] = []
         for segment in old {
-            for path in [segment.logPath, segment.offsetIndexPath, segment.timeIndexPath] where FileSystem.exists(path) {
+            var paths = [segment.logPath, segment.offsetIndexPath, segment.timeIndexPath]
+            if segment !== old[0] { paths.append(segment.transactionIndexPath) }
+            for path in paths where FileSystem.exists(path) {
                 try crash.step()
                 try FileSystem.rename(path, to: path + LogFileNames.deletedSuffix)
                 deleted.append(path + LogFileNames.deletedSuffix)

@@ -59,15 +59,16 @@ extension PartitionLog {
                     end += 1
                 }
                 try active.append(records.getSlice(at: starts[index], length: size)!, headers: Array(headers[index..<end]))
+                // Producer state learns of each write before the next roll snapshots it.
+                for (header, start) in zip(headers[index..<end], starts[index..<end]) {
+                    if let batch = ProducerBatch(header: header) {
+                        producerState.update(batch)
+                    } else if header.isControl && header.producerId >= 0,
+                              let marker = Self.marker(in: records.getSlice(at: start, length: header.totalSize)!, header: header) {
+                        try record(marker)
+                    }
+                }
                 index = end
-            }
-        }
-        for (header, start) in zip(headers, starts) {
-            if let batch = ProducerBatch(header: header) {
-                producerState.update(batch)
-            } else if header.isControl && header.producerId >= 0,
-                      let marker = Self.marker(in: records.getSlice(at: start, length: header.totalSize)!, header: header) {
-                record(marker)
             }
         }
         return AppendInfo(

@@ -16,9 +16,14 @@ extension PartitionLog {
     ///    sanity checks (rebuilding them from batch headers if those fail).
     /// 3. Segments must not overlap. The log start offset is the largest of its checkpoints and the first
     ///    segment's base offset (never past the log end offset).
-    /// 4. Producer state is rebuilt from the batch headers at or after the log start offset. The leader
+    /// 4. Producer state comes from the newest producer state snapshot at or below the log end offset
+    ///    and the checkpointed high watermark (snapshots past the log end are removed), with the
+    ///    aborted transactions below it from the segments' `.txnindex` files; the batch headers from
+    ///    there on are replayed (all from the log start offset without a usable snapshot, a readable
+    ///    `.txnindex` or `leader-epoch-checkpoint`), and the `.txnindex` files of the replayed segments
+    ///    rewritten where they differ. The leader
     ///    epoch cache is read from `leader-epoch-checkpoint` (empty when missing or unreadable) and cut to
-    ///    the log end offset, then given every epoch those batches carry that is newer than its latest
+    ///    the log end offset, then given every epoch the replayed batches carry that is newer than its latest
     ///    (Kafka's recovery rule, which rebuilds a lost file), then cut to the log start offset.
     /// 5. Scanned segments holding records are fsync'd; the recovery point becomes the log end offset,
     ///    the high watermark the checkpointed one (see below) or else the log end offset, within
@@ -126,11 +131,27 @@ extension PartitionLog {
         let logStartOffset = min(max(startCheckpoint ?? 0, segments[0].baseOffset), logEndOffset)
         var epochs = storedEpochs ?? LeaderEpochCache()
         epochs.truncateFromEnd(logEndOffset)
-        let (producerState, aborted) = try rebuildProducerState(segments: segments, from: logStartOffset, policy: producerPolicy) { header in
-            if header.partitionLeaderEpoch > (epochs.latestEpoch ?? -1) {
-                epochs.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset)
-            }
+        // Snapshots past the log end describe records that are gone (a torn tail, a lost write).
+        for offset in try producerSnapshotOffsets(in: directory) where offset > logEndOffset {
+            try FileSystem.remove(producerSnapshotPath(directory, offset))
         }
+        // A snapshot above the checkpointed high watermark is not used: transactions it saw ending
+        // there may not be replicated, which a replay notices. Without the epoch file, replay all of
+        // the log to rebuild it.
+        let snapshotLimit = storedEpochs == nil ? nil : min(logEndOffset, checkpointed?.highWatermark ?? logEndOffset)
+        let metadata: Logger.Metadata = ["kafka.topic": "\(topic)", "kafka.partition": "\(partition)"]
+        let restored = try restoreProducerState(
+            directory: directory, segments: segments, logStartOffset: logStartOffset, snapshotLimit: snapshotLimit,
+            policy: producerPolicy, logger: logger, metadata: metadata,
+            abortedBelow: { (offset: Int64) throws(LogError) -> [AbortedTransaction]? in
+                try transactionIndexEntries(of: segments, below: offset, logger: logger, metadata: metadata)
+            },
+            eachHeader: { header in
+                if header.partitionLeaderEpoch > (epochs.latestEpoch ?? -1) {
+                    epochs.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset)
+                }
+            })
+        report.producerStateReplayedFrom = restored.replayedFrom
         epochs.truncateFromStart(logStartOffset)
         for segment in segments.dropLast() { segment.releaseFile() }
         if cleanShutdown {
@@ -138,12 +159,14 @@ extension PartitionLog {
         }
         let log = PartitionLog(
             topic: topic, partition: partition, directory: directory, config: config, fileCache: fileCache, logger: logger, segments: segments,
-            logStartOffset: logStartOffset, highWatermark: checkpointed?.highWatermark, producerState: producerState,
+            logStartOffset: logStartOffset, highWatermark: checkpointed?.highWatermark, producerState: restored.state,
             leaderEpochCache: epochs, checkpointsInLogDirectory: checkpointed != nil, openReport: report, now: now
         )
         // A missing or unreadable file is written once it has something to hold.
         log.leaderEpochCheckpointIsStale = storedEpochs.map { $0 != epochs } ?? !epochs.isEmpty
-        log.abortedTransactions = aborted
+        log.abortedTransactions = restored.aborted
+        log.latestProducerSnapshot = try producerSnapshotOffsets(in: directory).last
+        try log.rewriteTransactionIndexes(from: restored.replayedFrom)
         log.producerState.onHighWatermarkUpdated(log.highWatermark)
         log.unsyncedDirectories = unsyncedDirectories
         log.checkpointedRecoveryPoint = recoveryCheckpoint
@@ -159,7 +182,7 @@ extension PartitionLog {
         let names = try FileSystem.list(directory)
         let bases = Set(names.compactMap { LogFileNames.baseOffset(fromFileName: $0, suffix: LogFileNames.logSuffix) })
         for name in names {
-            let orphanIndex = [LogFileNames.offsetIndexSuffix, LogFileNames.timeIndexSuffix].contains { suffix in
+            let orphanIndex = [LogFileNames.offsetIndexSuffix, LogFileNames.timeIndexSuffix, LogFileNames.transactionIndexSuffix].contains { suffix in
                 LogFileNames.baseOffset(fromFileName: name, suffix: suffix).map { !bases.contains($0) } ?? false
             }
             if orphanIndex || name.hasSuffix(".tmp") { try FileSystem.remove(FileSystem.join(directory, name)) }
@@ -177,32 +200,22 @@ extension PartitionLog {
         return offset
     }
 
-    /// Producer state replayed from the headers of every batch ending at or after `startOffset` (and
-    /// the marker of every control batch there), with the transactions aborted there; `eachHeader`
-    /// sees every batch header of the segments read (those ending after `startOffset`).
-    static func rebuildProducerState(segments: [LogSegment], from startOffset: Int64, policy: ProducerStateManager.UnknownProducerPolicy,
-                                     eachHeader: (RecordBatchHeader) -> Void = { _ in })
-        throws(LogError) -> (ProducerStateManager, [AbortedTransaction]) {
-        var state = ProducerStateManager(unknownProducerPolicy: policy)
-        var aborted: [AbortedTransaction] = []
-        for segment in segments where segment.nextOffset > startOffset {
-            var failure: LogError?
-            try segment.forEachBatchHeader { header, position in
-                eachHeader(header)
-                guard header.lastOffset >= startOffset, failure == nil else { return }
-                if let batch = ProducerBatch(header: header) {
-                    state.update(batch)
-                } else if header.isControl && header.producerId >= 0 {
-                    // Control batches are rare: read the marker's record where the scan found it.
-                    do throws(LogError) {
-                        if let marker = try segment.marker(at: position, header: header) { state.record(marker, aborted: &aborted) }
-                    } catch {
-                        failure = error
-                    }
-                }
+    /// The aborted transactions whose markers lie below `offset`, from the `.txnindex` files of the
+    /// segments holding offsets below it, in marker order; nil when a file is not a transaction index.
+    static func transactionIndexEntries(of segments: [LogSegment], below offset: Int64, logger: Logger,
+                                        metadata: Logger.Metadata) throws(LogError) -> [AbortedTransaction]? {
+        var entries: [AbortedTransaction] = []
+        for segment in segments where segment.baseOffset < offset {
+            guard let found = try segment.readTransactionIndex() else {
+                logger.warning("replaying the log past an unreadable transaction index", metadata: metadata.merging([
+                    "log.file": "\(segment.transactionIndexPath)",
+                ]) { $1 })
+                return nil
             }
-            if let failure { throw failure }
+            entries += found.filter { $0.lastOffset < offset && $0.lastOffset >= segment.baseOffset }
         }
-        return (state, aborted)
+        // A cleaning round that did not finish its swap can leave a transaction in two files.
+        entries.sort { $0.lastOffset < $1.lastOffset }
+        return entries.enumerated().filter { $0.offset == 0 || entries[$0.offset - 1].lastOffset != $0.element.lastOffset }.map(\.element)
     }
 }

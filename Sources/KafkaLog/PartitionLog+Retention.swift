@@ -73,6 +73,10 @@ extension PartitionLog {
         recoveryPoint = max(recoveryPoint, logStartOffset)
         producerState.removeProducers(lastOffsetBelow: logStartOffset)
         abortedTransactions.removeAll { $0.lastOffset < logStartOffset }
+        if !result.deletedSegments.isEmpty {
+            let firstBase = segments[0].baseOffset
+            try changingFiles { () throws(LogError) in try deleteProducerSnapshots(where: { $0 < firstBase }) }
+        }
         let start = logStartOffset
         try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromStart(start) } }
         result.logStartOffset = logStartOffset
@@ -81,7 +85,9 @@ extension PartitionLog {
     /// Kafka's `truncateTo`: removes every batch whose last offset is >= `offset` (a follower truncating to
     /// the leader): deletes the segments above it, truncates the one holding it, lowers the high watermark
     /// and recovery point if needed, drops the leader epoch entries starting at or after the new log end
-    /// offset (checkpointed before returning) and rebuilds producer state from the log. Below the first
+    /// offset (checkpointed before returning), removes the producer state snapshots past the new end and
+    /// restores producer state from the newest one left (replaying the batches after it), and rewrites
+    /// the truncated segment's `.txnindex`. Below the first
     /// segment the log restarts empty there (``truncateFullyAndStart(at:now:)``); below the log start
     /// offset otherwise, the log start offset comes down to it. At or past the log end offset nothing
     /// is removed, but epoch entries at or after the log end offset are still dropped (a leader that
@@ -115,8 +121,17 @@ extension PartitionLog {
             }
             updateHighWatermark(highWatermark)
             recoveryPoint = min(recoveryPoint, end)
-            (producerState, abortedTransactions) = try Self.rebuildProducerState(segments: segments, from: logStartOffset, policy: producerState.unknownProducerPolicy)
+            // The snapshots past the new end describe records that are gone: removed, durably, before
+            // other records can take their offsets.
+            if try deleteProducerSnapshots(where: { $0 > end }) { try FileSystem.syncDirectory(directory) }
+            let known = abortedTransactions
+            let restored = try Self.restoreProducerState(
+                directory: directory, segments: segments, logStartOffset: logStartOffset, snapshotLimit: end,
+                policy: producerState.unknownProducerPolicy, logger: logger, metadata: metadata,
+                abortedBelow: { offset in known.filter { $0.lastOffset < offset } })
+            (producerState, abortedTransactions) = (restored.state, restored.aborted)
             producerState.onHighWatermarkUpdated(highWatermark)
+            try rewriteTransactionIndexes(from: end)
         }
         logger.info("truncated log", metadata: metadata.merging(["log.end_offset": "\(logEndOffset)"]) { $1 })
     }
@@ -148,6 +163,8 @@ extension PartitionLog {
             } else {
                 fresh = try LogSegment.create(directory: directory, baseOffset: offset, config: config, now: now, fileCache: fileCache)
             }
+            // Snapshots are an optimisation: without them the next open replays the whole log.
+            try deleteProducerSnapshots(where: { _ in true })
             try FileSystem.syncDirectory(directory)
             for segment in old where segment !== fresh { try segment.deleteFiles() }
             try FileSystem.syncDirectory(directory)
@@ -155,8 +172,9 @@ extension PartitionLog {
             logStartOffset = offset
             updateHighWatermark(offset)
             recoveryPoint = offset
-            (producerState, abortedTransactions) = try Self.rebuildProducerState(segments: segments, from: offset, policy: producerState.unknownProducerPolicy)
-            producerState.onHighWatermarkUpdated(highWatermark)
+            producerState.removeAll()
+            abortedTransactions.removeAll()
+            try fresh.replaceTransactionIndex(with: [])
         }
         logger.info("log restarted at an offset", metadata: metadata.merging(["log.start_offset": "\(offset)"]) { $1 })
     }

@@ -6,7 +6,8 @@ extension PartitionLog {
     ///   already replaced) are removed;
     /// - each `<base>.log.swap` is a complete cleaned segment (fsync'd before it was renamed) whose swap
     ///   was interrupted: every segment it replaces, those whose base offset lies in
-    ///   `base...<its last offset>`, is removed with its indexes, as are `<base>.index`/`.timeindex`,
+    ///   `base...<its last offset>`, is removed with its indexes (but `<base>.txnindex`, already the
+    ///   cleaned group's), as are `<base>.index`/`.timeindex`,
     ///   and the swap file is renamed `<base>.log`; its indexes are rebuilt when it loads. Segments of
     ///   the same group past its last offset (all their batches were dropped) stay as they were: their
     ///   records are older values of keys that still have their latest value, so keeping them loses
@@ -33,6 +34,8 @@ extension PartitionLog {
                 for suffix in [LogFileNames.logSuffix, LogFileNames.offsetIndexSuffix, LogFileNames.timeIndexSuffix] {
                     try FileSystem.remove(LogSegment.path(directory, replaced, suffix))
                 }
+                // The first's `.txnindex` was replaced before the swap began.
+                if replaced != base { try FileSystem.remove(LogSegment.path(directory, replaced, LogFileNames.transactionIndexSuffix)) }
             }
             try FileSystem.remove(LogSegment.path(directory, base, LogFileNames.offsetIndexSuffix))
             try FileSystem.remove(LogSegment.path(directory, base, LogFileNames.timeIndexSuffix))

@@ -50,13 +50,19 @@ extension PartitionLog {
         }
         let info = try append(buffer, leaderEpoch: leaderEpoch, now: now, crcVerified: true, allowControlBatches: true)
         marker.offset = info.firstOffset
-        record(marker)
+        try record(marker)
         return info
     }
 
-    /// Producer state and the aborted transactions learn of a written marker.
-    func record(_ marker: TransactionMarker) {
+    /// Producer state and the aborted transactions learn of a written marker; an aborted transaction
+    /// is appended to the `.txnindex` of the segment holding the marker.
+    func record(_ marker: TransactionMarker) throws(LogError) {
+        let count = abortedTransactions.count
         producerState.record(marker, aborted: &abortedTransactions)
+        guard abortedTransactions.count > count, let entry = abortedTransactions.last else { return }
+        try changingFiles { () throws(LogError) in
+            try segments[segmentIndex(for: marker.offset)].appendToTransactionIndex(entry)
+        }
     }
 
     /// The aborted transactions a read_committed fetch from `fetchOffset` must tell the consumer about

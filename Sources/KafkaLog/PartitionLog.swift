@@ -61,8 +61,10 @@ public final class PartitionLog {
     /// When ``flush(upTo:now:)`` last made everything durable (or the log was opened).
     public internal(set) var lastFlushTime: Int64
     public internal(set) var producerState: ProducerStateManager
-    /// The transactions aborted in this log, in marker order (what Kafka's `.txnindex` files hold).
+    /// The transactions aborted in this log, in marker order (what the segments' `.txnindex` files hold).
     public internal(set) var abortedTransactions: [AbortedTransaction] = []
+    /// The offset of the newest `.snapshot` file (see PartitionLog+ProducerSnapshots.swift).
+    public internal(set) var latestProducerSnapshot: Int64?
     /// What opening found and repaired.
     public internal(set) var openReport: LogOpenReport
     public internal(set) var isClosed = false
@@ -197,8 +199,9 @@ public final class PartitionLog {
         }
     }
 
-    /// Flushes what is not yet durable (acks=1 records too, as Kafka does at a clean shutdown), writes the
-    /// recovery-point checkpoint if it changed (unless the caller checkpoints the log directory, which
+    /// Flushes what is not yet durable (acks=1 records too, as Kafka does at a clean shutdown) with the
+    /// active segment's `.txnindex`, writes a producer state snapshot at the log end offset unless one is
+    /// there (not fsync'd: see ``takeProducerSnapshot(sync:)``), writes the recovery-point checkpoint if it changed (unless the caller checkpoints the log directory, which
     /// it does after closing its logs), then creates the clean-shutdown marker, and releases the
     /// segments' files from the file cache. The log cannot be used afterwards; ranges already returned
     /// stay readable.
@@ -212,6 +215,8 @@ public final class PartitionLog {
         try ensureOpen()
         try changingFiles { () throws(LogError) in
             if logEndOffset > recoveryPoint { try flush(now: lastFlushTime) }
+            try activeSegment.syncTransactionIndex()
+            try takeProducerSnapshot(sync: false)
             if !checkpointsInLogDirectory, (checkpointedRecoveryPoint ?? 0) != recoveryPoint {
                 try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: recoveryPoint)
             }
@@ -259,6 +264,8 @@ public struct LogOpenReport: Hashable, Sendable {
     public var recoveredSegments: [Int64: SegmentRecovery]
     /// Base offsets of cleaned segments whose interrupted swap recovery completed.
     public var completedSwaps: [Int64] = []
+    /// The offset producer state was replayed from: a snapshot's, or the log start offset.
+    public var producerStateReplayedFrom: Int64 = 0
 
     /// Bytes cut off torn or corrupt tails.
     public var truncatedBytes: Int64 { recoveredSegments.values.reduce(0) { $0 + $1.truncatedBytes } }

@@ -142,6 +142,12 @@ public struct ProducerStateManager: Hashable, Sendable {
         unreplicatedTransactions.removeAll { $0.lastOffset < offset }
     }
 
+    /// Puts back a producer's entry as a snapshot kept it (with its open transaction).
+    mutating func restore(_ entry: ProducerStateEntry) {
+        producers[entry.producerId] = entry
+        if let first = entry.currentTransactionFirstOffset { ongoingTransactions[entry.producerId] = first }
+    }
+
     public mutating func removeAll() {
         producers.removeAll()
         ongoingTransactions.removeAll()

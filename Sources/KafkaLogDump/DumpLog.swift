@@ -12,6 +12,10 @@ import KafkaLog
 ///     <20 digits>.index                   "offset: O position: P" per entry; mismatches with the
 ///                                         segment (an entry not naming a batch's last offset) on stderr
 ///     <20 digits>.timeindex               "timestamp: T offset: O" per entry
+///     <20 digits>.snapshot                "producerId: ... producerEpoch: ..." per producer (with its last
+///                                         batch's sequences and offsets when it has one)
+///     <20 digits>.txnindex                "version: 0 producerId: ... firstOffset: ... lastOffset: ...
+///                                         lastStableOffset: ..." per aborted transaction
 ///     leader-epoch-checkpoint             (Strom's addition) "version: 0 entries: N", then
 ///                                         "epoch: E startOffset: O" per entry
 ///     replication-offset-checkpoint, recovery-point-offset-checkpoint, log-start-offset-checkpoint,
@@ -55,6 +59,8 @@ public enum DumpLog {
         case segment(baseOffset: Int64)
         case offsetIndex(baseOffset: Int64)
         case timeIndex(baseOffset: Int64)
+        case producerSnapshot
+        case transactionIndex
         case leaderEpochCheckpoint
         case offsetCheckpoint
         case unknown
@@ -66,6 +72,10 @@ public enum DumpLog {
                 self = .offsetIndex(baseOffset: base)
             } else if let base = LogFileNames.baseOffset(fromFileName: fileName, suffix: LogFileNames.timeIndexSuffix) {
                 self = .timeIndex(baseOffset: base)
+            } else if LogFileNames.baseOffset(fromFileName: fileName, suffix: LogFileNames.producerSnapshotSuffix) != nil {
+                self = .producerSnapshot
+            } else if LogFileNames.baseOffset(fromFileName: fileName, suffix: LogFileNames.transactionIndexSuffix) != nil {
+                self = .transactionIndex
             } else if fileName == LogFileNames.leaderEpochCheckpoint {
                 self = .leaderEpochCheckpoint
             } else if LogDirectoryCheckpoints.Kind(rawValue: fileName) != nil || fileName == LogFileNames.cleanerOffsetCheckpoint {
@@ -95,6 +105,10 @@ public enum DumpLog {
             return dumpOffsetIndex(fileName: fileName, baseOffset: base, bytes: bytes, segment: segment)
         case .timeIndex(let base):
             return dumpTimeIndex(fileName: fileName, baseOffset: base, bytes: bytes, segment: segment)
+        case .producerSnapshot:
+            return dumpProducerSnapshot(fileName: fileName, bytes: bytes)
+        case .transactionIndex:
+            return dumpTransactionIndex(fileName: fileName, bytes: bytes)
         case .leaderEpochCheckpoint:
             return dumpLeaderEpochCheckpoint(fileName: fileName, bytes: bytes)
         case .offsetCheckpoint:

@@ -164,6 +164,23 @@ import Testing
         #expect(DumpLog.dump(fileName: "00000000000000000000.timeindex", bytes: off.encoded(), segment: bytes).errors.count == 1)
     }
 
+    @Test func producerSnapshotsAndTransactionIndexesPrintAsKafkaPrintsThem() throws {
+        var state = ProducerStateManager()
+        state.update(ProducerBatch(producerId: 5, producerEpoch: 3, firstSequence: 10, lastSequence: 12, firstOffset: 40, lastOffset: 42,
+                                   timestamp: 77, isTransactional: true))
+        state.apply(TransactionMarker(producerId: 8, producerEpoch: 2, coordinatorEpoch: 4, isAbort: true, offset: 43, timestamp: 90))
+        #expect(DumpLog.dump(fileName: "00000000000000000044.snapshot", bytes: ProducerStateSnapshot.encode(state)).lines == [
+            "producerId: 5 producerEpoch: 3 coordinatorEpoch: -1 currentTxnFirstOffset: OptionalLong[40] lastTimestamp: 77 "
+                + "firstSequence: 10 lastSequence: 12 lastOffset: 42 offsetDelta: 2 timestamp: 77",
+            "producerId: 8 producerEpoch: 2 coordinatorEpoch: 4 currentTxnFirstOffset: OptionalLong.empty lastTimestamp: 90 ",
+        ])
+        #expect(DumpLog.dump(fileName: "00000000000000000044.snapshot", bytes: [0, 1, 0, 0]).errors.count == 1)
+        let index = TransactionIndex.encode([AbortedTransaction(producerId: 5, firstOffset: 40, lastOffset: 50, lastStableOffset: 45)])
+        #expect(DumpLog.dump(fileName: "00000000000000000000.txnindex", bytes: index).lines == [
+            "version: 0 producerId: 5 firstOffset: 40 lastOffset: 50 lastStableOffset: 45",
+        ])
+    }
+
     @Test func checkpointFilesListTheirEntries() {
         let epochs = LeaderEpochCache(entries: [.init(epoch: 0, startOffset: 0), .init(epoch: 4, startOffset: 120)])
         #expect(DumpLog.dump(fileName: "leader-epoch-checkpoint", bytes: epochs.encoded()).lines == [

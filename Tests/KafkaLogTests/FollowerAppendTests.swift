@@ -89,7 +89,8 @@ import Testing
         let reopened = try Fixtures.open(followerDirectory, config: config)
         #expect(reopened.logEndOffset == leader.logEndOffset)
         #expect(reopened.leaderEpochCache == leader.leaderEpochCache)
-        #expect(reopened.producerState == leader.producerState)
+        #expect(Fixtures.lastBatches(reopened.producerState) == Fixtures.lastBatches(leader.producerState))
+        #expect(reopened.openReport.producerStateReplayedFrom == reopened.activeSegment.baseOffset, "from the last roll's snapshot")
         #expect(try Self.allBytes(reopened) == (try Self.allBytes(leader)))
     }
 

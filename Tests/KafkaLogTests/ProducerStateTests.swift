@@ -129,9 +129,11 @@ import Testing
         for i in 0..<10 { infos.append(try produce(log, first: Int32(i * 2))) }
         _ = try produce(log, first: 0, epoch: 1, id: 2000)
         #expect(log.segments.count > 1)
-        // Crash (no close), reopen: duplicates still recognised, sequences still enforced.
+        // Crash (no close), reopen: duplicates of the last batch still recognised, sequences still
+        // enforced. The state comes from the last roll's snapshot and the batches after it.
         let reopened = try Fixtures.open(directory, config: LogConfig(segmentBytes: 400))
-        #expect(reopened.producerState == log.producerState)
+        #expect(reopened.openReport.producerStateReplayedFrom == log.activeSegment.baseOffset)
+        #expect(Fixtures.lastBatches(reopened.producerState) == Fixtures.lastBatches(log.producerState))
         let retry = try reopened.append(Fixtures.batch(count: 2, firstValue: 0, producerId: 1000, producerEpoch: 0, baseSequence: 18), leaderEpoch: 0, now: 0)
         #expect(retry.isDuplicate && retry.firstOffset == infos[9].firstOffset)
         #expect(throws: LogError.self) { try produce(reopened, first: 21) }

@@ -128,4 +128,13 @@ enum Fixtures {
         buffer.clear()
         return out
     }
+
+    /// Producer state as a snapshot keeps it: per producer, its epoch, last batch, coordinator epoch
+    /// and open transaction (a reload from a snapshot forgets the four batches before the last).
+    static func lastBatches(_ state: ProducerStateManager) -> [Int64: String] {
+        state.producers.mapValues { entry in
+            let last = entry.batches.last.map { "\($0.firstSequence)-\($0.lastSequence)@\($0.firstOffset)-\($0.lastOffset)" } ?? "none"
+            return "epoch \(entry.producerEpoch) last \(last) coordinator \(entry.coordinatorEpoch) txn \(entry.currentTransactionFirstOffset ?? -1)"
+        }
+    }
 }

@@ -58,4 +58,92 @@ import Testing
         let values = try Compaction.readAll(log).compactMap(\.value)
         #expect(values.contains("v2") && !values.contains("v0"), "once the transaction ended, the later value supersedes")
     }
+
+    /// Every batch header of the log, in offset order.
+    static func headers(_ log: PartitionLog) throws -> [RecordBatchHeader] {
+        var headers: [RecordBatchHeader] = []
+        for segment in log.segments { try segment.forEachBatchHeader { header, _ in headers.append(header) } }
+        return headers
+    }
+
+    /// Appends a plain batch and rolls, so the next round has something dirty.
+    static func dirty(_ log: PartitionLog, _ value: String, now: Int64) throws {
+        try log.append(Compaction.batch([("k-\(value)", value)]), leaderEpoch: 1, now: now)
+        try log.roll(now: now)
+        log.updateHighWatermark(log.logEndOffset)
+    }
+
+    /// Kafka's rules: an aborted transaction's records go in the first round; its marker stays that
+    /// round (listed in the cleaned segment's `.txnindex`), gets a delete horizon the next round, and
+    /// goes once the horizon passed; a COMMIT marker likewise once its transaction has no batch left.
+    @Test func abortedRecordsGoFirstAndMarkersAfterTheirDeleteHorizon() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try Fixtures.open(directory, config: Compaction.config(segmentBytes: 1 << 20, deleteRetentionMs: 1_000))
+        try log.append(Self.transactional([("c", "aborted-c")], sequence: 0), leaderEpoch: 1, now: 1_000)
+        let abort = try log.appendMarker(producerId: 7, producerEpoch: 0, coordinatorEpoch: 0, isAbort: true, leaderEpoch: 1, now: 1_100).firstOffset
+        try log.append(Self.transactional([("a", "txn-a")], sequence: 1), leaderEpoch: 1, now: 1_200)
+        let commit = try log.appendMarker(producerId: 7, producerEpoch: 0, coordinatorEpoch: 0, isAbort: false, leaderEpoch: 1, now: 1_300).firstOffset
+        try log.append(Self.transactional([("z", "txn-z")], sequence: 2), leaderEpoch: 1, now: 1_400)
+        let lastCommit = try log.appendMarker(producerId: 7, producerEpoch: 0, coordinatorEpoch: 0, isAbort: false, leaderEpoch: 1, now: 1_500).firstOffset
+        try log.append(Compaction.batch([("a", "plain-a")]), leaderEpoch: 1, now: 1_600)
+        try log.roll(now: 5_000)
+        log.updateHighWatermark(log.logEndOffset)
+        let aborted = try #require(log.abortedTransactions.first)
+
+        let first = try #require(try Compaction.clean(log, now: 10_000))
+        #expect(first.stats.abortedRecordsRemoved == 1 && first.stats.markersRemoved == 0)
+        var values = try Compaction.readAll(log).compactMap(\.value)
+        #expect(!values.contains("aborted-c") && !values.contains("txn-a") && values.contains("txn-z") && values.contains("plain-a"))
+        var markers = try Self.headers(log).filter(\.isControl)
+        #expect(markers.map(\.baseOffset) == [abort, commit, lastCommit], "markers stay while their transactions' batches go")
+        #expect(markers.allSatisfy { !$0.attributes.hasDeleteHorizon })
+        #expect(try log.abortedTransactions == [aborted] && log.segments[0].readTransactionIndex() == [aborted])
+
+        try Self.dirty(log, "d1", now: 20_000)
+        let second = try #require(try Compaction.clean(log, now: 20_000))
+        #expect(second.stats.markersRemoved == 0)
+        markers = try Self.headers(log).filter(\.isControl)
+        #expect(markers.map(\.baseOffset) == [abort, commit, lastCommit])
+        #expect(markers.map(\.attributes.hasDeleteHorizon) == [true, true, false], "the last commit's batch is still there")
+        #expect(markers.filter(\.attributes.hasDeleteHorizon).allSatisfy { $0.baseTimestamp == 21_000 })
+        #expect(try log.abortedTransactions.isEmpty && log.segments[0].readTransactionIndex() == [], "no batches left to skip")
+
+        try Self.dirty(log, "d2", now: 20_500)
+        #expect(try Compaction.clean(log, now: 20_500)?.stats.markersRemoved == 0, "before the horizon")
+        try Self.dirty(log, "d3", now: 21_000)
+        let fourth = try #require(try Compaction.clean(log, now: 21_000))
+        #expect(fourth.stats.markersRemoved == 2)
+        #expect(try Self.headers(log).filter(\.isControl).map(\.baseOffset) == [lastCommit])
+        values = try Compaction.readAll(log).compactMap(\.value)
+        #expect(values.contains("txn-z") && values.contains("plain-a"))
+        // What was decided survives a reopen: no aborted transaction, the producer's state as it was.
+        let state = Fixtures.lastBatches(log.producerState)
+        try log.close()
+        let reopened = try Fixtures.open(directory, config: Compaction.config(segmentBytes: 1 << 20, deleteRetentionMs: 1_000))
+        #expect(reopened.abortedTransactions.isEmpty && Fixtures.lastBatches(reopened.producerState) == state)
+    }
+
+    /// A producer whose state holds only a marker (its epoch was bumped by an abort) keeps that
+    /// marker as an empty batch, so the bumped epoch still fences its zombie after cleaning.
+    @Test func theMarkerOfAProducerWithNoBatchesLeftStaysEmpty() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try Fixtures.open(directory, config: Compaction.config(segmentBytes: 1 << 20, deleteRetentionMs: 1_000))
+        try log.append(Self.transactional([("c", "aborted-c")], sequence: 0), leaderEpoch: 1, now: 1_000)
+        let fence = try log.appendMarker(producerId: 7, producerEpoch: 1, coordinatorEpoch: 0, isAbort: true, leaderEpoch: 1, now: 1_100).firstOffset
+        #expect(log.producerState.entry(for: 7)?.lastOffset == nil, "the epoch bump forgot the batch")
+        try Self.dirty(log, "d0", now: 5_000)
+        try Compaction.clean(log, now: 10_000)
+        try Self.dirty(log, "d1", now: 10_000)
+        try Compaction.clean(log, now: 10_000)
+        try Self.dirty(log, "d2", now: 12_000)
+        let last = try #require(try Compaction.clean(log, now: 12_000))
+        #expect(last.stats.markersRemoved == 1)
+        let kept = try #require(try Self.headers(log).first { $0.producerId == 7 })
+        #expect(kept.isControl && kept.baseOffset == fence && kept.recordCount == 0 && kept.producerEpoch == 1)
+        #expect(throws: LogError.producerState(.invalidProducerEpoch(producerId: 7, current: 1, received: 0))) {
+            try log.append(Self.transactional([("c", "zombie")], sequence: 1), leaderEpoch: 1, now: 13_000)
+        }
+    }
 }

@@ -1,0 +1,130 @@
+import KafkaRecords
+import Logging
+
+/// Producer state snapshots and transaction indexes: what lets opening and truncating a log replay
+/// only the batches after the newest snapshot instead of the whole log (Kafka's `LogLoader` with
+/// `ProducerStateManager` snapshots).
+///
+/// Invariants:
+/// - `<S>.snapshot` describes producer state after applying every batch and marker below offset S of
+///   the log as it stands (snapshots are taken at roll and close, when S is the log end offset; a
+///   truncation removes those above its new end, a full restart all of them);
+/// - the `.txnindex` of each segment holds, at least, every aborted transaction whose marker the
+///   segment holds below the newest snapshot, durably: a segment's file is fsync'd when the segment
+///   is flushed (roll seals it before the snapshot is written) and at close.
+/// Entries at or above the snapshot a load starts from come from the replay, never from the files; a
+/// file with extra entries (a cleaned segment whose markers were dropped) only lists transactions with
+/// no data left.
+extension PartitionLog {
+    /// The offsets of the `.snapshot` files in `directory`, ascending.
+    static func producerSnapshotOffsets(in directory: String) throws(LogError) -> [Int64] {
+        try FileSystem.list(directory).compactMap { LogFileNames.baseOffset(fromFileName: $0, suffix: LogFileNames.producerSnapshotSuffix) }.sorted()
+    }
+
+    static func producerSnapshotPath(_ directory: String, _ offset: Int64) -> String {
+        LogSegment.path(directory, offset, LogFileNames.producerSnapshotSuffix)
+    }
+
+    /// Writes `<log end offset>.snapshot` unless the newest snapshot is already there or the log holds
+    /// nothing past its start: through
+    /// ``AtomicFile`` when `sync` (roll), else written and renamed without fsync (close: a snapshot
+    /// lost or torn in a crash fails its CRC and an older one is used).
+    func takeProducerSnapshot(sync: Bool) throws(LogError) {
+        let offset = logEndOffset
+        // At the log start offset there is nothing to replay anyway.
+        guard latestProducerSnapshot != offset, offset > logStartOffset else { return }
+        let bytes = ProducerStateSnapshot.encode(producerState)
+        let path = Self.producerSnapshotPath(directory, offset)
+        try fileCache.retryingOnExhaustion { () throws(LogError) in
+            if sync {
+                try AtomicFile.write(bytes, to: path)
+            } else {
+                let temporary = AtomicFile.temporaryPath(for: path)
+                try IndexFile.write(bytes, to: temporary, sync: false)
+                try FileSystem.rename(temporary, to: path)
+            }
+        }
+        latestProducerSnapshot = offset
+    }
+
+    /// Removes the snapshots whose offset satisfies `predicate`; returns whether any were.
+    @discardableResult
+    func deleteProducerSnapshots(where predicate: (Int64) -> Bool) throws(LogError) -> Bool {
+        let doomed = try Self.producerSnapshotOffsets(in: directory).filter(predicate)
+        for offset in doomed { try FileSystem.remove(Self.producerSnapshotPath(directory, offset)) }
+        latestProducerSnapshot = try Self.producerSnapshotOffsets(in: directory).last
+        return !doomed.isEmpty
+    }
+
+    /// Producer state and aborted transactions as of the log end: restored from the newest readable
+    /// snapshot at or below `snapshotLimit` (and at or above the first segment's base offset), then the
+    /// batches and markers from there replayed; without one, everything from `logStartOffset` is.
+    /// `abortedBelow(S)` gives the aborted transactions whose markers lie below S (nil when they cannot
+    /// be known, which forces a full replay). `eachHeader` sees every batch header replayed.
+    /// Unreadable snapshots are removed.
+    static func restoreProducerState(
+        directory: String, segments: [LogSegment], logStartOffset: Int64, snapshotLimit: Int64?,
+        policy: ProducerStateManager.UnknownProducerPolicy, logger: Logger, metadata: Logger.Metadata,
+        abortedBelow: (Int64) throws(LogError) -> [AbortedTransaction]?, eachHeader: (RecordBatchHeader) -> Void = { _ in }
+    ) throws(LogError) -> (state: ProducerStateManager, aborted: [AbortedTransaction], replayedFrom: Int64) {
+        if let limit = snapshotLimit {
+            for offset in try producerSnapshotOffsets(in: directory).reversed() where offset <= limit && offset >= segments[0].baseOffset {
+                let path = producerSnapshotPath(directory, offset)
+                guard let bytes = try FileSystem.readFile(path), let entries = ProducerStateSnapshot.parse(bytes) else {
+                    logger.warning("removing an unreadable producer state snapshot", metadata: metadata.merging(["log.file": "\(path)"]) { $1 })
+                    try FileSystem.remove(path)
+                    continue
+                }
+                guard let below = try abortedBelow(offset) else { break }
+                var state = ProducerStateManager(restoring: entries, unknownProducerPolicy: policy)
+                var aborted = below.filter { $0.lastOffset >= logStartOffset }
+                let from = max(offset, logStartOffset)
+                try replay(&state, aborted: &aborted, segments: segments, from: from, eachHeader: eachHeader)
+                state.removeProducers(lastOffsetBelow: logStartOffset)
+                return (state, aborted, offset)
+            }
+        }
+        var state = ProducerStateManager(unknownProducerPolicy: policy)
+        var aborted: [AbortedTransaction] = []
+        try replay(&state, aborted: &aborted, segments: segments, from: logStartOffset, eachHeader: eachHeader)
+        return (state, aborted, logStartOffset)
+    }
+
+    /// Applies the headers of every batch ending at or after `startOffset` (and the marker of every
+    /// control batch there) to `state`, adding the transactions aborted there to `aborted`.
+    static func replay(_ state: inout ProducerStateManager, aborted: inout [AbortedTransaction], segments: [LogSegment], from startOffset: Int64,
+                       eachHeader: (RecordBatchHeader) -> Void) throws(LogError) {
+        for segment in segments where segment.nextOffset > startOffset {
+            var failure: LogError?
+            try segment.forEachBatchHeader(from: startOffset) { header, position in
+                eachHeader(header)
+                guard header.lastOffset >= startOffset, failure == nil else { return }
+                if let batch = ProducerBatch(header: header) {
+                    state.update(batch)
+                } else if header.isControl && header.producerId >= 0 {
+                    // Control batches are rare: read the marker's record where the scan found it.
+                    do throws(LogError) {
+                        if let marker = try segment.marker(at: position, header: header) { state.record(marker, aborted: &aborted) }
+                    } catch {
+                        failure = error
+                    }
+                }
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    /// The aborted transactions whose markers `segment` holds.
+    func abortedTransactions(in segment: LogSegment) -> [AbortedTransaction] {
+        abortedTransactions.filter { $0.lastOffset >= segment.baseOffset && $0.lastOffset < segment.nextOffset }
+    }
+
+    /// Makes the `.txnindex` of every segment holding offsets at or after `offset` list exactly the
+    /// aborted transactions whose markers it holds, rewriting only files that differ.
+    func rewriteTransactionIndexes(from offset: Int64) throws(LogError) {
+        for segment in segments where segment.nextOffset > offset || segment === activeSegment {
+            let expected = abortedTransactions(in: segment)
+            if try segment.readTransactionIndex() != expected { try segment.replaceTransactionIndex(with: expected) }
+        }
+    }
+}

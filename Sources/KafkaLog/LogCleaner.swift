@@ -157,8 +157,15 @@ public enum LogCleaner {
         let header = batch.header
         let marker = header.recordCount > 0 ? PartitionLog.marker(in: batch.bytes, header: header) : nil
         guard transactions.onControlBatch(header, marker: marker) else { return batch.bytes }
+        let producersLast = plan.markerOnlyProducers[header.producerId] == header.producerEpoch
+        // A control batch an earlier round emptied goes (as Kafka's DELETE_EMPTY) unless it still
+        // carries a producer's epoch or the round's last offset.
+        if header.recordCount == 0 {
+            if producersLast || header.nextOffset == plan.endOffset { return batch.bytes }
+            stats.batchesDropped += 1
+            return nil
+        }
         guard let horizon = batch.deleteHorizon else {
-            guard header.recordCount > 0 else { return batch.bytes }
             do {
                 let records = try batch.compactionRecords(decompressionLimit: plan.config.decompressionLimit)
                 return try batch.rewritten(retaining: records, deleteHorizon: plan.now &+ plan.config.deleteRetentionMs).bytes
@@ -168,7 +175,6 @@ public enum LogCleaner {
         }
         guard plan.now >= horizon else { return batch.bytes }
         stats.markersRemoved += 1
-        let producersLast = plan.markerOnlyProducers[header.producerId] == header.producerEpoch
         if producersLast || header.nextOffset == plan.endOffset { return batch.emptied().bytes }
         stats.batchesDropped += 1
         return nil

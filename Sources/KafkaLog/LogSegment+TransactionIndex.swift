@@ -8,11 +8,15 @@ extension LogSegment {
         return TransactionIndex.parse(bytes)
     }
 
-    /// Appends one entry (not fsync'd: ``flush()`` does that).
-    func appendToTransactionIndex(_ entry: AbortedTransaction) throws(LogError) {
+    /// Appends one entry (not fsync'd: ``flush()`` does that). Returns whether it created the file,
+    /// whose directory entry the caller must then make durable before anything relies on it.
+    @discardableResult
+    func appendToTransactionIndex(_ entry: AbortedTransaction) throws(LogError) -> Bool {
         let bytes = TransactionIndex.encode([entry])
+        let created = !FileSystem.exists(transactionIndexPath)
         try file.cache.retryingOnExhaustion { () throws(LogError) in try IndexFile.append(bytes, to: transactionIndexPath) }
         transactionIndexIsDurable = false
+        return created
     }
 
     /// Replaces the file's entries atomically and durably (see ``AtomicFile``); with none, removes it.

@@ -95,6 +95,10 @@ extension PartitionLog {
                 abortedTransactions += group.abortedTransactions
             }
             abortedTransactions.sort { $0.lastOffset < $1.lastOffset }
+            // The snapshots taken when the replaced segments rolled name segments that are gone
+            // (Kafka's replaceSegments drops them too): only the group's first base stays a boundary.
+            let inside = cleaned.groups.map { ($0.baseOffset + 1)..<$0.segments[$0.segments.count - 1].nextOffset }
+            if latestProducerSnapshot != nil { try deleteProducerSnapshots(where: { offset in inside.contains { $0.contains(offset) } }) }
             try crash.step()
             try writeCheckpoint(LogFileNames.cleanerOffsetCheckpoint, offset: cleaned.plan.endOffset)
             cleanerCheckpoint = cleaned.plan.endOffset

@@ -205,14 +205,30 @@ extension PartitionLog {
     static func transactionIndexEntries(of segments: [LogSegment], below offset: Int64, logger: Logger,
                                         metadata: Logger.Metadata) throws(LogError) -> [AbortedTransaction]? {
         var entries: [AbortedTransaction] = []
+        // Only the segment holding the snapshot's offset can have been appended to after the snapshot
+        // (earlier ones were sealed, their files fsync'd, before it was taken): an append a crash tore
+        // there could pass for an entry below the offset, so each of its entries must name an ABORT
+        // control batch of its producer.
+        let holder = segments.last { $0.baseOffset < offset }
         for segment in segments where segment.baseOffset < offset {
-            guard let found = try segment.readTransactionIndex() else {
+            var found = try segment.readTransactionIndex()
+            found = found?.filter { $0.lastOffset < offset && $0.lastOffset >= segment.baseOffset }
+            if segment === holder, let listed = found {
+                for entry in listed {
+                    guard let (_, header) = try segment.translateOffset(entry.lastOffset), header.baseOffset == entry.lastOffset,
+                          header.isControl, header.producerId == entry.producerId else {
+                        found = nil
+                        break
+                    }
+                }
+            }
+            guard let found else {
                 logger.warning("replaying the log past an unreadable transaction index", metadata: metadata.merging([
                     "log.file": "\(segment.transactionIndexPath)",
                 ]) { $1 })
                 return nil
             }
-            entries += found.filter { $0.lastOffset < offset && $0.lastOffset >= segment.baseOffset }
+            entries += found
         }
         // A cleaning round that did not finish its swap can leave a transaction in two files.
         entries.sort { $0.lastOffset < $1.lastOffset }

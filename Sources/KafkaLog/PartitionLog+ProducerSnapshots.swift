@@ -33,6 +33,9 @@ extension PartitionLog {
         let offset = logEndOffset
         // At the log start offset there is nothing to replay anyway.
         guard latestProducerSnapshot != offset, offset > logStartOffset else { return }
+        // A `.txnindex` created since the last directory fsync must not be lost while the snapshot,
+        // which relies on it, survives.
+        try syncPendingDirectories()
         let bytes = ProducerStateSnapshot.encode(producerState)
         let path = Self.producerSnapshotPath(directory, offset)
         try fileCache.retryingOnExhaustion { () throws(LogError) in
@@ -57,7 +60,8 @@ extension PartitionLog {
     }
 
     /// Producer state and aborted transactions as of the log end: restored from the newest readable
-    /// snapshot at or below `snapshotLimit` (and at or above the first segment's base offset), then the
+    /// snapshot at or below `snapshotLimit` (and at or above the log start offset: one below it may
+    /// hold a transaction whose marker the replay from the log start would not see), then the
     /// batches and markers from there replayed; without one, everything from `logStartOffset` is.
     /// `abortedBelow(S)` gives the aborted transactions whose markers lie below S (nil when they cannot
     /// be known, which forces a full replay). `eachHeader` sees every batch header replayed.
@@ -68,7 +72,7 @@ extension PartitionLog {
         abortedBelow: (Int64) throws(LogError) -> [AbortedTransaction]?, eachHeader: (RecordBatchHeader) -> Void = { _ in }
     ) throws(LogError) -> (state: ProducerStateManager, aborted: [AbortedTransaction], replayedFrom: Int64) {
         if let limit = snapshotLimit {
-            for offset in try producerSnapshotOffsets(in: directory).reversed() where offset <= limit && offset >= segments[0].baseOffset {
+            for offset in try producerSnapshotOffsets(in: directory).reversed() where offset <= limit && offset >= logStartOffset {
                 let path = producerSnapshotPath(directory, offset)
                 guard let bytes = try FileSystem.readFile(path), let entries = ProducerStateSnapshot.parse(bytes) else {
                     logger.warning("removing an unreadable producer state snapshot", metadata: metadata.merging(["log.file": "\(path)"]) { $1 })

@@ -18,6 +18,8 @@ extension PartitionLog {
         guard offset > logStartOffset else { return logStartOffset }
         try changingFiles { () throws(LogError) in try writeCheckpoint(LogFileNames.logStartOffsetCheckpoint, offset: offset) }
         logStartOffset = offset
+        // Snapshots below the start are never used again (see ``restoreProducerState``).
+        try changingFiles { () throws(LogError) in try deleteProducerSnapshots(where: { $0 < offset }) }
         var result = RetentionResult(logStartOffset: offset)
         try deleteOldestSegments(into: &result) { _, next in next.baseOffset <= self.logStartOffset }
         return logStartOffset
@@ -74,8 +76,8 @@ extension PartitionLog {
         producerState.removeProducers(lastOffsetBelow: logStartOffset)
         abortedTransactions.removeAll { $0.lastOffset < logStartOffset }
         if !result.deletedSegments.isEmpty {
-            let firstBase = segments[0].baseOffset
-            try changingFiles { () throws(LogError) in try deleteProducerSnapshots(where: { $0 < firstBase }) }
+            let start = logStartOffset
+            try changingFiles { () throws(LogError) in try deleteProducerSnapshots(where: { $0 < start }) }
         }
         let start = logStartOffset
         try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromStart(start) } }
@@ -126,7 +128,7 @@ extension PartitionLog {
             if try deleteProducerSnapshots(where: { $0 > end }) { try FileSystem.syncDirectory(directory) }
             let known = abortedTransactions
             let restored = try Self.restoreProducerState(
-                directory: directory, segments: segments, logStartOffset: logStartOffset, snapshotLimit: end,
+                directory: directory, segments: segments, logStartOffset: logStartOffset, snapshotLimit: min(end, highWatermark),
                 policy: producerState.unknownProducerPolicy, logger: logger, metadata: metadata,
                 abortedBelow: { offset in known.filter { $0.lastOffset < offset } })
             (producerState, abortedTransactions) = (restored.state, restored.aborted)

@@ -61,7 +61,9 @@ extension PartitionLog {
         producerState.record(marker, aborted: &abortedTransactions)
         guard abortedTransactions.count > count, let entry = abortedTransactions.last else { return }
         try changingFiles { () throws(LogError) in
-            try segments[segmentIndex(for: marker.offset)].appendToTransactionIndex(entry)
+            if try segments[segmentIndex(for: marker.offset)].appendToTransactionIndex(entry), !unsyncedDirectories.contains(directory) {
+                unsyncedDirectories.append(directory)
+            }
         }
     }
 

@@ -134,10 +134,11 @@ public struct ProducerStateManager: Hashable, Sendable {
     }
 
     /// Forgets producers whose last batch ends below `offset` (the new log start offset), with their
-    /// open transactions, and transactions whose marker is below it: what a reload from the remaining
-    /// segments would not see either.
+    /// open transactions, and transactions whose marker is below it. A producer with no batch, only a
+    /// marker that bumped its epoch, stays: that epoch fences its zombie (Kafka keeps such entries
+    /// until they expire).
     public mutating func removeProducers(lastOffsetBelow offset: Int64) {
-        producers = producers.filter { ($0.value.lastOffset ?? Int64.min) >= offset }
+        producers = producers.filter { ($0.value.lastOffset ?? Int64.max) >= offset }
         ongoingTransactions = ongoingTransactions.filter { producers[$0.key] != nil }
         unreplicatedTransactions.removeAll { $0.lastOffset < offset }
     }

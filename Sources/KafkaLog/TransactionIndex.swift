@@ -28,8 +28,9 @@ public enum TransactionIndex {
         return Array(buffer.readableBytesView)
     }
 
-    /// The whole entries of `bytes`; nil when an entry has another version or offsets out of order
-    /// (a file that is not a transaction index).
+    /// The whole entries of `bytes`; nil when an entry has another version or impossible offsets (an
+    /// ABORT marker comes after its transaction's first batch, markers in increasing order): a file
+    /// that is not a transaction index, or zeros a crash left in an append.
     public static func parse(_ bytes: [UInt8]) -> [AbortedTransaction]? {
         var buffer = ByteBuffer(bytes: bytes)
         var entries: [AbortedTransaction] = []
@@ -37,7 +38,7 @@ public enum TransactionIndex {
             guard buffer.readInteger(as: Int16.self) == version,
                   let producerId = buffer.readInteger(as: Int64.self), let first = buffer.readInteger(as: Int64.self),
                   let last = buffer.readInteger(as: Int64.self), let stable = buffer.readInteger(as: Int64.self),
-                  producerId >= 0, first >= 0, first <= last, entries.last.map({ $0.lastOffset < last }) ?? true
+                  producerId >= 0, first >= 0, first < last, stable >= 0, entries.last.map({ $0.lastOffset < last }) ?? true
             else { return nil }
             entries.append(AbortedTransaction(producerId: producerId, firstOffset: first, lastOffset: last, lastStableOffset: stable))
         }

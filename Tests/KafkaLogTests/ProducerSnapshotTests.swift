@@ -146,6 +146,33 @@ import Testing
         #expect(replayed.openReport.producerStateReplayedFrom == 0)
         #expect(replayed.abortedTransactions == log.abortedTransactions)
         #expect(try replayed.segments.last { $0.baseOffset <= marker }!.readTransactionIndex() == [log.abortedTransactions[0]], "rewritten")
+        try replayed.close()
+        // The segment holding the snapshot's offset may have been appended to after it: zeros a crash
+        // left there, or an entry naming no ABORT marker, are not trusted either.
+        let active = replayed.activeSegment
+        let forged = AbortedTransaction(producerId: 9, firstOffset: active.baseOffset, lastOffset: active.baseOffset + 1, lastStableOffset: 0)
+        for bytes in [[UInt8](repeating: 0, count: TransactionIndex.entrySize), TransactionIndex.encode([forged])] {
+            try Fixtures.writeFile(active.transactionIndexPath, bytes)
+            try Fixtures.writeFile(dir + "/" + LogFileNames.cleanShutdownMarker, [])
+            let again = try Fixtures.open(directory, config: Self.config)
+            #expect(again.openReport.producerStateReplayedFrom == 0)
+            #expect(again.abortedTransactions == log.abortedTransactions)
+            try again.close()
+        }
+    }
+
+    @Test func snapshotsBelowTheLogStartOffsetAreRemovedAndNeverUsed() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try Fixtures.open(directory, config: Self.config)
+        try writeTransactions(log)
+        let dir = Fixtures.partitionDirectory(directory)
+        let snapshots = try PartitionLog.producerSnapshotOffsets(in: dir)
+        let start = snapshots[1] + 1
+        try log.deleteRecords(before: start)
+        #expect(try PartitionLog.producerSnapshotOffsets(in: dir) == snapshots.filter { $0 >= start })
+        let crashed = try Fixtures.open(directory, config: Self.config)
+        #expect(crashed.logStartOffset == start && crashed.openReport.producerStateReplayedFrom >= start)
     }
 
     @Test func aSnapshotAboveTheCheckpointedHighWatermarkIsNotUsed() throws {

@@ -145,5 +145,48 @@ import Testing
         #expect(throws: LogError.producerState(.invalidProducerEpoch(producerId: 7, current: 1, received: 0))) {
             try log.append(Self.transactional([("c", "zombie")], sequence: 1), leaderEpoch: 1, now: 13_000)
         }
+        // Later rounds keep it while it carries the epoch, and so does a reopen.
+        try Self.dirty(log, "d3", now: 13_000)
+        try Compaction.clean(log, now: 13_000)
+        #expect(try Self.headers(log).contains { $0.producerId == 7 && $0.isControl && $0.recordCount == 0 })
+        try log.close()
+        let reopened = try Fixtures.open(directory, config: Compaction.config(segmentBytes: 1 << 20, deleteRetentionMs: 1_000))
+        #expect(reopened.producerState.entry(for: 7)?.producerEpoch == 1)
+        #expect(throws: LogError.producerState(.invalidProducerEpoch(producerId: 7, current: 1, received: 0))) {
+            try reopened.append(Self.transactional([("c", "zombie")], sequence: 1), leaderEpoch: 1, now: 14_000)
+        }
+    }
+
+    /// An emptied marker that no longer carries a producer's epoch goes in the next round (Kafka's
+    /// DELETE_EMPTY); the snapshots of the segments a round replaced go with them.
+    @Test func anEmptiedMarkerGoesOnceItCarriesNothingAndReplacedSegmentsSnapshotsGo() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = Compaction.config(segmentBytes: 1 << 20, deleteRetentionMs: 1_000)
+        let log = try Fixtures.open(directory, config: config)
+        try log.append(Self.transactional([("c", "aborted-c")], sequence: 0), leaderEpoch: 1, now: 1_000)
+        let fence = try log.appendMarker(producerId: 7, producerEpoch: 1, coordinatorEpoch: 0, isAbort: true, leaderEpoch: 1, now: 1_100).firstOffset
+        for (value, now) in [("d0", Int64(5_000)), ("d1", 10_000), ("d2", 12_000)] {
+            try Self.dirty(log, value, now: now)
+            try Compaction.clean(log, now: now)
+        }
+        #expect(try Self.headers(log).contains { $0.baseOffset == fence && $0.recordCount == 0 })
+        // The producer writes again at its new epoch: the emptied marker carries nothing now.
+        var builder = RecordBatchBuilder(producerId: 7, producerEpoch: 1, baseSequence: 0, isTransactional: false)
+        builder.append(timestamp: 13_000, key: Array("c".utf8), value: Array("again".utf8))
+        try log.append(try builder.build().bytes, leaderEpoch: 1, now: 13_000)
+        try Self.dirty(log, "d3", now: 13_000)
+        let dir = Fixtures.partitionDirectory(directory)
+        let replaced = log.segments.dropFirst().dropLast().map(\.baseOffset)
+        let snapshotsBefore = try PartitionLog.producerSnapshotOffsets(in: dir)
+        try #require(!replaced.isEmpty)
+        #expect(snapshotsBefore.contains(replaced[0]), "the roll's snapshot")
+        let round = try #require(try Compaction.clean(log, now: 13_000))
+        #expect(round.stats.batchesDropped >= 1)
+        #expect(try !Self.headers(log).contains { $0.baseOffset == fence })
+        let boundaries = Set(log.segments.map(\.baseOffset)).union([log.logEndOffset])
+        #expect(try PartitionLog.producerSnapshotOffsets(in: dir).allSatisfy { boundaries.contains($0) },
+                "no snapshot names a replaced segment")
+        #expect(!boundaries.contains(replaced[0]))
     }
 }

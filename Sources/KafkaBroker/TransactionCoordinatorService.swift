@@ -243,7 +243,7 @@ extension TransactionReply {
     /// coordinator).
     var errorCode: ErrorCode {
         switch self {
-        case let .initProducerID(_, code, _, _), let .addPartitions(_, code), let .endTransaction(_, code): code
+        case let .initProducerID(_, code, _, _), let .addPartitions(_, code), let .endTransaction(_, code, _, _): code
         }
     }
 }

@@ -19,11 +19,13 @@ public enum TransactionReply: Hashable, Sendable {
     case initProducerID(requestID: UInt64, ErrorCode, producerID: Int64, producerEpoch: Int16)
     /// AddPartitionsToTxn or AddOffsetsToTxn: one error for every partition of the request.
     case addPartitions(requestID: UInt64, ErrorCode)
-    case endTransaction(requestID: UInt64, ErrorCode)
+    /// With transaction version 2 (EndTxn v5), a success also gives the producer id and epoch the
+    /// producer continues with (the epoch bumped, or a new id at epoch 0); -1 otherwise.
+    case endTransaction(requestID: UInt64, ErrorCode, producerID: Int64 = -1, producerEpoch: Int16 = -1)
 
     public var requestID: UInt64 {
         switch self {
-        case let .initProducerID(id, _, _, _), let .addPartitions(id, _), let .endTransaction(id, _): id
+        case let .initProducerID(id, _, _, _), let .addPartitions(id, _), let .endTransaction(id, _, _, _): id
         }
     }
 }

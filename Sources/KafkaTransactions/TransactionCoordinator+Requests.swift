@@ -90,9 +90,11 @@ extension TransactionCoordinator {
     }
 
     /// AddPartitionsToTxn (v0-3, or a v4+ transaction without VerifyOnly): the transaction is
-    /// Ongoing with these partitions. One error answers every partition.
+    /// Ongoing with these partitions. One error answers every partition. `transactionVersion` 2: a
+    /// partition leader adds them for a producer using transaction version 2 (KIP-890 part 2).
     public mutating func addPartitions(transactionalID: String, producerID: Int64, producerEpoch: Int16,
-                                       partitions: Set<TopicPartition>, requestID: UInt64, now: Int64) -> [TransactionAction] {
+                                       partitions: Set<TopicPartition>, transactionVersion: Int16 = 0,
+                                       requestID: UInt64, now: Int64) -> [TransactionAction] {
         func answer(_ code: ErrorCode) -> [TransactionAction] { [.respond(.addPartitions(requestID: requestID, code))] }
         let m: TransactionMetadata, coordinatorEpoch: Int32
         switch producerCheck(transactionalID, producerID: producerID, producerEpoch: producerEpoch) {
@@ -102,8 +104,8 @@ extension TransactionCoordinator {
         if m.pending != nil || m.state == .prepareCommit || m.state == .prepareAbort { return answer(.concurrentTransactions) }
         // Already in the transaction: nothing to write.
         if m.state == .ongoing && partitions.isSubset(of: m.partitions) { return answer(.noError) }
-        return begin(m.addPartitions(partitions, now: now), of: transactionalID, coordinatorEpoch: coordinatorEpoch,
-                     waiter: .addPartitions(requestID))
+        return begin(m.addPartitions(partitions, transactionVersion: transactionVersion, now: now), of: transactionalID,
+                     coordinatorEpoch: coordinatorEpoch, waiter: .addPartitions(requestID))
     }
 
     /// AddOffsetsToTxn: the group's `__consumer_offsets` partition joins the transaction.
@@ -133,8 +135,14 @@ extension TransactionCoordinator {
 
     /// EndTxn from the producer (Kafka's `handleEndTransaction` for a client): commit or abort the
     /// ongoing transaction. A retry of an EndTxn that finished is answered as the first was.
+    /// `transactionVersion` 2 (EndTxn v5) follows ``endTransactionBumpingEpoch(transactionalID:producerID:producerEpoch:result:newProducerID:requestID:now:)``.
     public mutating func endTransaction(transactionalID: String, producerID: Int64, producerEpoch: Int16,
-                                        result: TransactionResult, requestID: UInt64, now: Int64) -> [TransactionAction] {
+                                        result: TransactionResult, transactionVersion: Int16 = 0, newProducerID: Int64? = nil,
+                                        requestID: UInt64, now: Int64) -> [TransactionAction] {
+        if transactionVersion >= 2 {
+            return endTransactionBumpingEpoch(transactionalID: transactionalID, producerID: producerID, producerEpoch: producerEpoch,
+                                              result: result, newProducerID: newProducerID, requestID: requestID, now: now)
+        }
         func answer(_ code: ErrorCode) -> [TransactionAction] { [.respond(.endTransaction(requestID: requestID, code))] }
         let m: TransactionMetadata, coordinatorEpoch: Int32
         switch producerCheck(transactionalID, producerID: producerID, producerEpoch: producerEpoch) {
@@ -144,8 +152,9 @@ extension TransactionCoordinator {
         if m.pending != nil { return answer(.concurrentTransactions) }
         switch (m.state, result) {
         case (.ongoing, _):
-            return begin(m.prepareEnd(result, epoch: m.producerEpoch, now: now), of: transactionalID,
-                         coordinatorEpoch: coordinatorEpoch, waiter: .endTransaction(requestID))
+            var end = m.prepareEnd(result, epoch: m.producerEpoch, now: now)
+            end.clientTransactionVersion = 0
+            return begin(end, of: transactionalID, coordinatorEpoch: coordinatorEpoch, waiter: .endTransaction(requestID))
         case (.completeCommit, .commit), (.completeAbort, .abort):
             return answer(.noError)
         case (.prepareCommit, .commit), (.prepareAbort, .abort):

@@ -112,6 +112,10 @@ public struct TransactionCoordinator: Sendable {
         case let .addPartitions(id):
             return [.respond(.addPartitions(requestID: id, code))]
         case let .endTransaction(id):
+            if code == .noError, let m = metadata, m.clientTransactionVersion >= 2 {
+                let next = m.producerAfterCompletion
+                return [.respond(.endTransaction(requestID: id, .noError, producerID: next.id, producerEpoch: next.epoch))]
+            }
             return [.respond(.endTransaction(requestID: id, code))]
         }
     }

@@ -29,6 +29,12 @@ public struct TransactionMetadata: Hashable, Sendable {
     public internal(set) var lastUpdateTimestamp: Int64
     /// The transition whose record is being appended.
     public internal(set) var pending: TransactionMetadata.Transition?
+    /// The transaction version the producer's last request used (0, or 2 for KIP-890 part 2: EndTxn
+    /// v5, or partitions added by their leaders): with 2, every end of a transaction bumps the epoch.
+    public internal(set) var clientTransactionVersion: Int16 = 0
+    /// The producer id a transaction version 2 end switches to at completion, because the bumped
+    /// epoch is the last one (-1 when none); in memory only, as in Kafka 4.0.
+    public internal(set) var nextProducerID: Int64 = NoProducer.id
 
     /// A new transactional id: no epoch yet, Empty.
     public init(transactionalID: String, producerID: Int64, timeoutMs: Int32, now: Int64) {
@@ -55,6 +61,8 @@ public struct TransactionMetadata: Hashable, Sendable {
         public var partitions: Set<TopicPartition>
         public var startTimestamp: Int64
         public var lastUpdateTimestamp: Int64
+        public var clientTransactionVersion: Int16 = 0
+        public var nextProducerID: Int64 = NoProducer.id
     }
 
     /// Kafka stops bumping at Short.MaxValue - 1 and rotates to a new producer id, so that a fence
@@ -68,7 +76,8 @@ public struct TransactionMetadata: Hashable, Sendable {
         Transition(
             state: state, producerID: producerID, previousProducerID: previousProducerID, producerEpoch: producerEpoch,
             lastProducerEpoch: lastProducerEpoch, timeoutMs: timeoutMs, partitions: partitions,
-            startTimestamp: startTimestamp, lastUpdateTimestamp: now)
+            startTimestamp: startTimestamp, lastUpdateTimestamp: now, clientTransactionVersion: clientTransactionVersion,
+            nextProducerID: nextProducerID)
     }
 
     // MARK: Transitions (Kafka's prepare* functions)
@@ -112,8 +121,9 @@ public struct TransactionMetadata: Hashable, Sendable {
     }
 
     /// AddPartitionsToTxn/AddOffsetsToTxn: the transaction is Ongoing with these partitions too.
-    func addPartitions(_ added: Set<TopicPartition>, now: Int64) -> Transition {
+    func addPartitions(_ added: Set<TopicPartition>, transactionVersion: Int16 = 0, now: Int64) -> Transition {
         var t = transition(to: .ongoing, now: now)
+        t.clientTransactionVersion = transactionVersion
         t.partitions.formUnion(added)
         if state == .empty || state == .completeCommit || state == .completeAbort { t.startTimestamp = now }
         return t
@@ -135,12 +145,43 @@ public struct TransactionMetadata: Hashable, Sendable {
         return t
     }
 
-    /// Every marker is written: CompleteCommit or CompleteAbort, no partitions.
+    /// EndTxn with transaction version 2 (Kafka 4.0's `prepareAbortOrCommit`): PrepareCommit or
+    /// PrepareAbort with the epoch bumped (the markers carry it); at the last epoch, `newProducerID`
+    /// is what completion switches to. An abort from Empty or a finished transaction has no
+    /// partitions and starts now.
+    func prepareEndBumpingEpoch(_ result: TransactionResult, newProducerID: Int64?, now: Int64) -> Transition {
+        var t = transition(to: result.committed ? .prepareCommit : .prepareAbort, now: now)
+        // Short.MAX_VALUE itself is never bumped (a failover that lost the next producer id leaves a
+        // producer there; its end moves it to the new id all the same).
+        t.producerEpoch = producerEpoch == Int16.max ? producerEpoch : producerEpoch + 1
+        t.lastProducerEpoch = producerEpoch
+        t.clientTransactionVersion = 2
+        t.nextProducerID = newProducerID ?? NoProducer.id
+        if state != .ongoing {
+            t.partitions = []
+            t.startTimestamp = now
+        }
+        return t
+    }
+
+    /// Every marker is written: CompleteCommit or CompleteAbort, no partitions. A transaction
+    /// version 2 end at the last epoch switches to the next producer id, at epoch 0.
     func complete(now: Int64) -> Transition {
         precondition(state == .prepareCommit || state == .prepareAbort, "complete from \(state)")
         var t = transition(to: state == .prepareCommit ? .completeCommit : .completeAbort, now: now)
         t.partitions = []
+        if nextProducerID != NoProducer.id {
+            t.previousProducerID = producerID
+            t.producerID = nextProducerID
+            t.producerEpoch = 0
+            t.nextProducerID = NoProducer.id
+        }
         return t
+    }
+
+    /// The producer id and epoch a producer continues with once the pending end completes.
+    var producerAfterCompletion: (id: Int64, epoch: Int16) {
+        nextProducerID != NoProducer.id ? (nextProducerID, 0) : (producerID, producerEpoch)
     }
 
     /// Expiry of an idle transactional id: Dead, written as a tombstone.
@@ -160,6 +201,8 @@ public struct TransactionMetadata: Hashable, Sendable {
         partitions = t.partitions
         startTimestamp = t.startTimestamp
         lastUpdateTimestamp = t.lastUpdateTimestamp
+        clientTransactionVersion = t.clientTransactionVersion
+        nextProducerID = t.nextProducerID
         pending = nil
     }
 }

@@ -41,7 +41,9 @@ public enum TransactionState: Int8, CaseIterable, Hashable, Sendable, CustomStri
         switch self {
         case .empty: [.empty, .completeCommit, .completeAbort]
         case .ongoing: [.ongoing, .empty, .completeCommit, .completeAbort]
-        case .prepareCommit, .prepareAbort: [.ongoing]
+        case .prepareCommit: [.ongoing]
+        // Transaction version 2 aborts with an epoch bump from a finished or empty transaction too.
+        case .prepareAbort: [.ongoing, .empty, .completeCommit, .completeAbort]
         case .completeCommit: [.prepareCommit]
         case .completeAbort: [.prepareAbort]
         case .dead: [.empty, .completeCommit, .completeAbort]

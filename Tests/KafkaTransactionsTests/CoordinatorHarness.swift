@@ -80,16 +80,19 @@ struct CoordinatorHarness {
     }
 
     @discardableResult
-    mutating func addPartitions(_ id: String, _ pid: Int64, _ epoch: Int16, _ partitions: [TopicPartition]) -> UInt64 {
+    mutating func addPartitions(_ id: String, _ pid: Int64, _ epoch: Int16, _ partitions: [TopicPartition], version: Int16 = 0) -> UInt64 {
         let r = requestID()
-        take(coordinator.addPartitions(transactionalID: id, producerID: pid, producerEpoch: epoch, partitions: Set(partitions), requestID: r, now: now))
+        take(coordinator.addPartitions(transactionalID: id, producerID: pid, producerEpoch: epoch, partitions: Set(partitions),
+                                       transactionVersion: version, requestID: r, now: now))
         return r
     }
 
     @discardableResult
-    mutating func endTransaction(_ id: String, _ pid: Int64, _ epoch: Int16, _ result: TransactionResult) -> UInt64 {
+    mutating func endTransaction(_ id: String, _ pid: Int64, _ epoch: Int16, _ result: TransactionResult, version: Int16 = 0,
+                                 newProducerID: Int64? = nil) -> UInt64 {
         let r = requestID()
-        take(coordinator.endTransaction(transactionalID: id, producerID: pid, producerEpoch: epoch, result: result, requestID: r, now: now))
+        take(coordinator.endTransaction(transactionalID: id, producerID: pid, producerEpoch: epoch, result: result,
+                                        transactionVersion: version, newProducerID: newProducerID, requestID: r, now: now))
         return r
     }
 

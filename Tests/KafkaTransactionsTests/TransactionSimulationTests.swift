@@ -8,7 +8,8 @@ import Testing
 /// with these checked after every event:
 /// - the live state of every id with no pending transition is what a reload of the log gives;
 /// - an id has at most one append outstanding;
-/// - a producer id's epochs handed out by InitProducerId only grow;
+/// - a producer id's epochs handed out by InitProducerId and by EndTxn v5 (transaction version 2,
+///   used at random) only grow;
 /// - after EndTxn(commit) was acknowledged, that transaction's markers say COMMIT (abort: ABORT).
 @Suite struct TransactionSimulationTests {
     struct Sim {
@@ -43,11 +44,13 @@ import Testing
                 let expected = rng.below(3) == 0 ? producers[id] : nil
                 pendingInit[h.initProducerID(id, timeoutMs: Int32(1_000 + rng.below(9_000)), expected: expected)] = id
             case 1, 2:
-                if let p = producers[id] { h.addPartitions(id, p.producerID, p.epoch, partitions.isEmpty ? [tp0] : partitions) }
+                if let p = producers[id] {
+                    h.addPartitions(id, p.producerID, p.epoch, partitions.isEmpty ? [tp0] : partitions, version: rng.below(2) == 0 ? 2 : 0)
+                }
             case 3:
                 if let p = producers[id] {
                     let result: TransactionResult = rng.below(2) == 0 ? .commit : .abort
-                    pendingEnd[h.endTransaction(id, p.producerID, p.epoch, result)] = (id, result)
+                    pendingEnd[h.endTransaction(id, p.producerID, p.epoch, result, version: rng.below(2) == 0 ? 2 : 0)] = (id, result)
                 }
             case 4, 5, 6:
                 if !h.appends.isEmpty {
@@ -95,9 +98,15 @@ import Testing
                     acknowledged[id] = nil
                     if let high = highestEpoch[pid] { #expect(e >= high, "producer \(pid) given epoch \(e) after \(high)") }
                     highestEpoch[pid] = max(e, highestEpoch[pid] ?? e)
-                case let .endTransaction(r, code):
+                case let .endTransaction(r, code, pid, e):
                     guard let (id, result) = pendingEnd.removeValue(forKey: r), code == .noError else { continue }
                     acknowledged[id] = result
+                    if pid != NoProducer.id {
+                        // Transaction version 2: the producer continues with the bumped epoch.
+                        producers[id] = ProducerIDAndEpoch(producerID: pid, epoch: e)
+                        if let high = highestEpoch[pid] { #expect(e >= high, "producer \(pid) given epoch \(e) after \(high)") }
+                        highestEpoch[pid] = max(e, highestEpoch[pid] ?? e)
+                    }
                 case .addPartitions:
                     break
                 }

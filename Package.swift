@@ -121,6 +121,11 @@ let package = Package(
             name: "strom-cleaner-bench",
             dependencies: ["KafkaLog", "KafkaRecords", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // Partition log open time with and without producer state snapshots (not part of the test run).
+        .executableTarget(
+            name: "strom-log-open-bench",
+            dependencies: ["KafkaLog", "KafkaRecords", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // Test support: seeded generator, random messages of every version, a test client, a test broker.
         .target(
             name: "KafkaTestKit",

@@ -215,9 +215,9 @@ public final class ReplicaManager: @unchecked Sendable {
 
     /// ``runMaintenance(now:retention:)`` on the blocking-I/O executor: retention deletes files and
     /// writes checkpoints, flush policies fsync.
-    public func runMaintenanceOffTheRequestPath(now: Int64, retention: Bool) async {
+    public func runMaintenanceOffTheRequestPath(now: Int64, retention: Bool, producerExpirationMs: Int64? = nil) async {
         do {
-            try await io.run { self.runMaintenance(now: now, retention: retention) }
+            try await io.run { self.runMaintenance(now: now, retention: retention, producerExpirationMs: producerExpirationMs) }
         } catch is CancellationError {
             // Shutdown cancelled the maintenance loop while the pass waited for a thread.
         } catch {
@@ -225,9 +225,10 @@ public final class ReplicaManager: @unchecked Sendable {
         }
     }
 
-    /// The `flush.ms` / `flush.messages` policies for every partition, and retention too when asked;
-    /// then the log directories' checkpoint files that are due.
-    public func runMaintenance(now: Int64, retention: Bool) {
+    /// The `flush.ms` / `flush.messages` policies for every partition, and retention too when asked,
+    /// and producer expiry (`producer.id.expiration.ms`) when `producerExpirationMs` is given; then
+    /// the log directories' checkpoint files that are due.
+    public func runMaintenance(now: Int64, retention: Bool, producerExpirationMs: Int64? = nil) {
         for replica in lock.withLock({ Array(replicas.values) }) {
             do {
                 try replica.withLog { log in
@@ -237,6 +238,14 @@ public final class ReplicaManager: @unchecked Sendable {
                             logger.info("retention deleted segments", metadata: [
                                 "kafka.partition": "\(replica.topicPartition)", "log.segments": "\(result.deletedSegments.count)",
                                 "log.start_offset": "\(log.logStartOffset)",
+                            ])
+                        }
+                    }
+                    if let producerExpirationMs {
+                        let expired = log.removeExpiredProducers(now: now, expirationMs: producerExpirationMs)
+                        if expired > 0 {
+                            logger.debug("expired idle producers", metadata: [
+                                "kafka.partition": "\(replica.topicPartition)", "kafka.producers": "\(expired)",
                             ])
                         }
                     }

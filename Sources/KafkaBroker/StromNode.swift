@@ -287,20 +287,26 @@ public final class StromNode: Sendable {
         }
         let replicas = self.replicas
         let retentionEvery = config.logRetentionCheckIntervalMs
+        let producerExpiryEvery = config.producerIDExpirationCheckIntervalMs, producerExpiration = config.producerIDExpirationMs
         let cleanerBackoff = config.logCleanerEnable ? config.logCleanerBackoffMs : nil
         let clock = self.clock
         let maintenance = Task {
             // Flush policies are checked every second; retention every log.retention.check.interval.ms;
+            // producer expiry every producer.id.expiration.check.interval.ms;
             // the cleaner every second while it finds work, else every log.cleaner.backoff.ms.
             var lastRetention = clock.nowMs()
             var lastCleaning = lastRetention
+            var lastProducerExpiry = lastRetention
             var cleanerBusy = false
             while !Task.isCancelled {
                 do { try await clock.sleep(forMs: 1_000) } catch { return }
                 let now = clock.nowMs()
                 let retention = now - lastRetention >= retentionEvery
                 if retention { lastRetention = now }
-                await replicas.runMaintenanceOffTheRequestPath(now: now, retention: retention)
+                let expiry = now - lastProducerExpiry >= producerExpiryEvery
+                if expiry { lastProducerExpiry = now }
+                await replicas.runMaintenanceOffTheRequestPath(now: now, retention: retention,
+                                                              producerExpirationMs: expiry ? producerExpiration : nil)
                 if let cleanerBackoff, cleanerBusy || now - lastCleaning >= cleanerBackoff {
                     lastCleaning = now
                     cleanerBusy = await replicas.runCleaningOffTheRequestPath(now: now, byteBudget: StromNode.cleanerBytesPerPass).rounds > 0

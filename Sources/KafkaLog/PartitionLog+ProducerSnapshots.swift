@@ -50,6 +50,13 @@ extension PartitionLog {
         latestProducerSnapshot = offset
     }
 
+    /// Producer expiry (``ProducerStateManager/removeExpiredProducers(now:expirationMs:)``): the next
+    /// snapshot no longer holds them either. Returns how many producers were forgotten.
+    @discardableResult
+    public func removeExpiredProducers(now: Int64, expirationMs: Int64) -> Int {
+        producerState.removeExpiredProducers(now: now, expirationMs: expirationMs)
+    }
+
     /// Removes the snapshots whose offset satisfies `predicate`; returns whether any were.
     @discardableResult
     func deleteProducerSnapshots(where predicate: (Int64) -> Bool) throws(LogError) -> Bool {

@@ -149,6 +149,16 @@ public struct ProducerStateManager: Hashable, Sendable {
         if let first = entry.currentTransactionFirstOffset { ongoingTransactions[entry.producerId] = first }
     }
 
+    /// Kafka's producer expiry (`producer.id.expiration.ms`): forgets every producer with no open
+    /// transaction whose last batch or marker is at least `expirationMs` older than `now` (its
+    /// timestamp, as the batch carried it). Returns how many were forgotten.
+    @discardableResult
+    public mutating func removeExpiredProducers(now: Int64, expirationMs: Int64) -> Int {
+        let before = producers.count
+        producers = producers.filter { $0.value.currentTransactionFirstOffset != nil || now - $0.value.lastTimestamp < expirationMs }
+        return before - producers.count
+    }
+
     public mutating func removeAll() {
         producers.removeAll()
         ongoingTransactions.removeAll()

@@ -207,6 +207,9 @@ extension ServerConfig {
         config.transactionMaxTimeoutMs = try p.optionalInt32("transaction.max.timeout.ms", range: 1...Int32.max) ?? 900_000
         config.transactionalIDExpirationMs = try p.optionalInt64("transactional.id.expiration.ms", range: 1...Int64(Int32.max)) ?? 604_800_000
         config.transactionPartitionVerificationEnable = try p.optionalBool("transaction.partition.verification.enable") ?? true
+        config.producerIDExpirationMs = try p.optionalInt64("producer.id.expiration.ms", range: 1...Int64(Int32.max)) ?? 86_400_000
+        config.producerIDExpirationCheckIntervalMs =
+            try p.optionalInt64("producer.id.expiration.check.interval.ms", range: 1...Int64(Int32.max)) ?? 600_000
         config.transactionAbortTimedOutTransactionCleanupIntervalMs =
             try p.optionalInt64("transaction.abort.timed.out.transaction.cleanup.interval.ms", range: 1...Int64(Int32.max)) ?? 10_000
         config.transactionRemoveExpiredTransactionCleanupIntervalMs =

@@ -57,6 +57,10 @@ public struct ServerConfig: Hashable, Sendable {
     public var transactionMaxTimeoutMs: Int32 = 900_000
     /// `transactional.id.expiration.ms`: a transactional id idle this long is forgotten.
     public var transactionalIDExpirationMs: Int64 = 604_800_000
+    /// `producer.id.expiration.ms`, `producer.id.expiration.check.interval.ms`: a partition forgets a
+    /// producer with no open transaction whose last batch or marker is this old, checked this often.
+    public var producerIDExpirationMs: Int64 = 86_400_000
+    public var producerIDExpirationCheckIntervalMs: Int64 = 600_000
     /// `transaction.partition.verification.enable` (KIP-890): a partition leader asks the coordinator
     /// before a transactional producer's first batch of a transaction is written to the partition.
     public var transactionPartitionVerificationEnable = true

@@ -143,3 +143,26 @@ import Testing
         #expect(try produce(reopened, first: 20).firstOffset == reopened.logEndOffset - 2)
     }
 }
+
+/// Kafka's `producer.id.expiration.ms`: an idle producer is forgotten, unless its transaction is open.
+@Suite struct ProducerExpiryTests {
+    @Test func idleProducersWithoutAnOpenTransactionAreForgotten() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try Fixtures.open(directory)
+        try log.append(Fixtures.batch(count: 2, firstValue: 0, timestamp: 1_000, producerId: 1, producerEpoch: 0, baseSequence: 0),
+                       leaderEpoch: 0, now: 1_000)
+        try log.append(Fixtures.batch(count: 2, firstValue: 2, timestamp: 5_000, producerId: 2, producerEpoch: 0, baseSequence: 0),
+                       leaderEpoch: 0, now: 5_000)
+        var open = RecordBatchBuilder(producerId: 3, producerEpoch: 0, baseSequence: 0, isTransactional: true)
+        open.append(timestamp: 1_000, key: nil, value: Array("txn".utf8))
+        try log.append(try open.build().bytes, leaderEpoch: 0, now: 1_000)
+        try log.appendMarker(producerId: 4, producerEpoch: 3, coordinatorEpoch: 0, isAbort: true, leaderEpoch: 0, now: 1_000)
+        #expect(log.removeExpiredProducers(now: 10_999, expirationMs: 10_000) == 0, "none is 10 s idle yet (1 last wrote at 1,001)")
+        #expect(log.removeExpiredProducers(now: 11_001, expirationMs: 10_000) == 2)
+        #expect(log.producerState.producers.keys.sorted() == [2, 3], "1 and the marker-only 4 expired; 3's transaction is open")
+        // An expired producer is unknown again: any sequence is accepted (Kafka 2.5+).
+        try log.append(Fixtures.batch(count: 1, firstValue: 9, timestamp: 12_000, producerId: 1, producerEpoch: 0, baseSequence: 7),
+                       leaderEpoch: 0, now: 12_000)
+    }
+}

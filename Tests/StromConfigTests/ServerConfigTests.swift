@@ -24,6 +24,14 @@ import Testing
         #expect(c.logFlushIntervalMessages == nil)
     }
 
+    @Test func producerExpiryKeysAreReadWithKafkasDefaults() throws {
+        let defaults = try parse([:])
+        #expect(defaults.producerIDExpirationMs == 86_400_000 && defaults.producerIDExpirationCheckIntervalMs == 600_000)
+        let c = try parse(["producer.id.expiration.ms": "60000", "producer.id.expiration.check.interval.ms": "1000"])
+        #expect(c.producerIDExpirationMs == 60_000 && c.producerIDExpirationCheckIntervalMs == 1_000)
+        #expect(throws: ConfigError.self) { try parse(["producer.id.expiration.ms": "0"]) }
+    }
+
     @Test func kafkaKeysAreRead() throws {
         let c = try parse([
             "num.partitions": "6", "log.segment.bytes": "1048576", "log.retention.ms": "60000",

@@ -59,6 +59,17 @@ import Testing
         #expect(values.contains("v2") && !values.contains("v0"), "once the transaction ended, the later value supersedes")
     }
 
+    static let markerConfig = Compaction.config(segmentBytes: 1 << 20, deleteRetentionMs: 1_000)
+
+    /// A compacted log (1 s delete retention) where producer 7 wrote "c" = "aborted-c" in a transaction
+    /// that an ABORT of `markerEpoch` ended (1: a fence bumped the epoch); returns the marker's offset.
+    static func abortedTransaction(in directory: TemporaryDirectory, markerEpoch: Int16) throws -> (PartitionLog, Int64) {
+        let log = try Fixtures.open(directory, config: markerConfig)
+        try log.append(Self.transactional([("c", "aborted-c")], sequence: 0), leaderEpoch: 1, now: 1_000)
+        let marker = try log.appendMarker(producerId: 7, producerEpoch: markerEpoch, coordinatorEpoch: 0, isAbort: true, leaderEpoch: 1, now: 1_100)
+        return (log, marker.firstOffset)
+    }
+
     /// Every batch header of the log, in offset order.
     static func headers(_ log: PartitionLog) throws -> [RecordBatchHeader] {
         var headers: [RecordBatchHeader] = []
@@ -79,9 +90,7 @@ import Testing
     @Test func abortedRecordsGoFirstAndMarkersAfterTheirDeleteHorizon() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let log = try Fixtures.open(directory, config: Compaction.config(segmentBytes: 1 << 20, deleteRetentionMs: 1_000))
-        try log.append(Self.transactional([("c", "aborted-c")], sequence: 0), leaderEpoch: 1, now: 1_000)
-        let abort = try log.appendMarker(producerId: 7, producerEpoch: 0, coordinatorEpoch: 0, isAbort: true, leaderEpoch: 1, now: 1_100).firstOffset
+        let (log, abort) = try Self.abortedTransaction(in: directory, markerEpoch: 0)
         try log.append(Self.transactional([("a", "txn-a")], sequence: 1), leaderEpoch: 1, now: 1_200)
         let commit = try log.appendMarker(producerId: 7, producerEpoch: 0, coordinatorEpoch: 0, isAbort: false, leaderEpoch: 1, now: 1_300).firstOffset
         try log.append(Self.transactional([("z", "txn-z")], sequence: 2), leaderEpoch: 1, now: 1_400)
@@ -120,7 +129,7 @@ import Testing
         // What was decided survives a reopen: no aborted transaction, the producer's state as it was.
         let state = Fixtures.lastBatches(log.producerState)
         try log.close()
-        let reopened = try Fixtures.open(directory, config: Compaction.config(segmentBytes: 1 << 20, deleteRetentionMs: 1_000))
+        let reopened = try Fixtures.open(directory, config: Self.markerConfig)
         #expect(reopened.abortedTransactions.isEmpty && Fixtures.lastBatches(reopened.producerState) == state)
     }
 
@@ -129,9 +138,7 @@ import Testing
     @Test func theMarkerOfAProducerWithNoBatchesLeftStaysEmpty() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let log = try Fixtures.open(directory, config: Compaction.config(segmentBytes: 1 << 20, deleteRetentionMs: 1_000))
-        try log.append(Self.transactional([("c", "aborted-c")], sequence: 0), leaderEpoch: 1, now: 1_000)
-        let fence = try log.appendMarker(producerId: 7, producerEpoch: 1, coordinatorEpoch: 0, isAbort: true, leaderEpoch: 1, now: 1_100).firstOffset
+        let (log, fence) = try Self.abortedTransaction(in: directory, markerEpoch: 1)
         #expect(log.producerState.entry(for: 7)?.lastOffset == nil, "the epoch bump forgot the batch")
         try Self.dirty(log, "d0", now: 5_000)
         try Compaction.clean(log, now: 10_000)
@@ -150,7 +157,7 @@ import Testing
         try Compaction.clean(log, now: 13_000)
         #expect(try Self.headers(log).contains { $0.producerId == 7 && $0.isControl && $0.recordCount == 0 })
         try log.close()
-        let reopened = try Fixtures.open(directory, config: Compaction.config(segmentBytes: 1 << 20, deleteRetentionMs: 1_000))
+        let reopened = try Fixtures.open(directory, config: Self.markerConfig)
         #expect(reopened.producerState.entry(for: 7)?.producerEpoch == 1)
         #expect(throws: LogError.producerState(.invalidProducerEpoch(producerId: 7, current: 1, received: 0))) {
             try reopened.append(Self.transactional([("c", "zombie")], sequence: 1), leaderEpoch: 1, now: 14_000)
@@ -162,10 +169,7 @@ import Testing
     @Test func anEmptiedMarkerGoesOnceItCarriesNothingAndReplacedSegmentsSnapshotsGo() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let config = Compaction.config(segmentBytes: 1 << 20, deleteRetentionMs: 1_000)
-        let log = try Fixtures.open(directory, config: config)
-        try log.append(Self.transactional([("c", "aborted-c")], sequence: 0), leaderEpoch: 1, now: 1_000)
-        let fence = try log.appendMarker(producerId: 7, producerEpoch: 1, coordinatorEpoch: 0, isAbort: true, leaderEpoch: 1, now: 1_100).firstOffset
+        let (log, fence) = try Self.abortedTransaction(in: directory, markerEpoch: 1)
         for (value, now) in [("d0", Int64(5_000)), ("d1", 10_000), ("d2", 12_000)] {
             try Self.dirty(log, value, now: now)
             try Compaction.clean(log, now: now)

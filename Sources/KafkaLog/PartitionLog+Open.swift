@@ -132,16 +132,14 @@ extension PartitionLog {
         var epochs = storedEpochs ?? LeaderEpochCache()
         epochs.truncateFromEnd(logEndOffset)
         // Snapshots past the log end describe records that are gone (a torn tail, a lost write).
-        for offset in try producerSnapshotOffsets(in: directory) where offset > logEndOffset {
-            try FileSystem.remove(producerSnapshotPath(directory, offset))
-        }
+        var snapshots = try removeProducerSnapshots(in: directory, where: { $0 > logEndOffset }).remaining
         // A snapshot above the checkpointed high watermark is not used: transactions it saw ending
         // there may not be replicated, which a replay notices. Without the epoch file, replay all of
         // the log to rebuild it.
         let snapshotLimit = storedEpochs == nil ? nil : min(logEndOffset, checkpointed?.highWatermark ?? logEndOffset)
         let metadata: Logger.Metadata = ["kafka.topic": "\(topic)", "kafka.partition": "\(partition)"]
         let restored = try restoreProducerState(
-            directory: directory, segments: segments, logStartOffset: logStartOffset, snapshotLimit: snapshotLimit,
+            directory: directory, snapshots: &snapshots, segments: segments, logStartOffset: logStartOffset, snapshotLimit: snapshotLimit,
             policy: producerPolicy, logger: logger, metadata: metadata,
             abortedBelow: { (offset: Int64) throws(LogError) -> [AbortedTransaction]? in
                 try transactionIndexEntries(of: segments, below: offset, logger: logger, metadata: metadata)
@@ -165,7 +163,7 @@ extension PartitionLog {
         // A missing or unreadable file is written once it has something to hold.
         log.leaderEpochCheckpointIsStale = storedEpochs.map { $0 != epochs } ?? !epochs.isEmpty
         log.abortedTransactions = restored.aborted
-        log.latestProducerSnapshot = try producerSnapshotOffsets(in: directory).last
+        log.latestProducerSnapshot = snapshots.last
         try log.rewriteTransactionIndexes(from: restored.replayedFrom)
         log.producerState.onHighWatermarkUpdated(log.highWatermark)
         log.unsyncedDirectories = unsyncedDirectories

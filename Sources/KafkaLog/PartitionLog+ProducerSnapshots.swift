@@ -57,13 +57,30 @@ extension PartitionLog {
         producerState.removeExpiredProducers(now: now, expirationMs: expirationMs)
     }
 
-    /// Removes the snapshots whose offset satisfies `predicate`; returns whether any were.
+    /// Removes the snapshots in `directory` whose offset satisfies `predicate`, with one listing of
+    /// the directory; returns whether any were, and the offsets left, ascending.
+    static func removeProducerSnapshots(in directory: String, where predicate: (Int64) -> Bool)
+        throws(LogError) -> (removed: Bool, remaining: [Int64]) {
+        var remaining: [Int64] = []
+        var removed = false
+        for offset in try producerSnapshotOffsets(in: directory) {
+            if predicate(offset) {
+                try FileSystem.remove(producerSnapshotPath(directory, offset))
+                removed = true
+            } else {
+                remaining.append(offset)
+            }
+        }
+        return (removed, remaining)
+    }
+
+    /// Removes the snapshots whose offset satisfies `predicate`; returns whether any were and the
+    /// offsets left.
     @discardableResult
-    func deleteProducerSnapshots(where predicate: (Int64) -> Bool) throws(LogError) -> Bool {
-        let doomed = try Self.producerSnapshotOffsets(in: directory).filter(predicate)
-        for offset in doomed { try FileSystem.remove(Self.producerSnapshotPath(directory, offset)) }
-        latestProducerSnapshot = try Self.producerSnapshotOffsets(in: directory).last
-        return !doomed.isEmpty
+    func deleteProducerSnapshots(where predicate: (Int64) -> Bool) throws(LogError) -> (removed: Bool, remaining: [Int64]) {
+        let result = try Self.removeProducerSnapshots(in: directory, where: predicate)
+        latestProducerSnapshot = result.remaining.last
+        return result
     }
 
     /// Producer state and aborted transactions as of the log end: restored from the newest readable
@@ -72,18 +89,20 @@ extension PartitionLog {
     /// batches and markers from there replayed; without one, everything from `logStartOffset` is.
     /// `abortedBelow(S)` gives the aborted transactions whose markers lie below S (nil when they cannot
     /// be known, which forces a full replay). `eachHeader` sees every batch header replayed.
-    /// Unreadable snapshots are removed.
+    /// `snapshots` are the snapshot offsets in the directory, ascending; unreadable ones are removed
+    /// from it and from the directory.
     static func restoreProducerState(
-        directory: String, segments: [LogSegment], logStartOffset: Int64, snapshotLimit: Int64?,
+        directory: String, snapshots: inout [Int64], segments: [LogSegment], logStartOffset: Int64, snapshotLimit: Int64?,
         policy: ProducerStateManager.UnknownProducerPolicy, logger: Logger, metadata: Logger.Metadata,
         abortedBelow: (Int64) throws(LogError) -> [AbortedTransaction]?, eachHeader: (RecordBatchHeader) -> Void = { _ in }
     ) throws(LogError) -> (state: ProducerStateManager, aborted: [AbortedTransaction], replayedFrom: Int64) {
         if let limit = snapshotLimit {
-            for offset in try producerSnapshotOffsets(in: directory).reversed() where offset <= limit && offset >= logStartOffset {
+            for offset in snapshots.reversed() where offset <= limit && offset >= logStartOffset {
                 let path = producerSnapshotPath(directory, offset)
                 guard let bytes = try FileSystem.readFile(path), let entries = ProducerStateSnapshot.parse(bytes) else {
                     logger.warning("removing an unreadable producer state snapshot", metadata: metadata.merging(["log.file": "\(path)"]) { $1 })
                     try FileSystem.remove(path)
+                    snapshots.removeAll { $0 == offset }
                     continue
                 }
                 guard let below = try abortedBelow(offset) else { break }

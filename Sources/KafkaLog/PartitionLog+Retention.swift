@@ -19,7 +19,7 @@ extension PartitionLog {
         try changingFiles { () throws(LogError) in try writeCheckpoint(LogFileNames.logStartOffsetCheckpoint, offset: offset) }
         logStartOffset = offset
         // Snapshots below the start are never used again (see ``restoreProducerState``).
-        try changingFiles { () throws(LogError) in try deleteProducerSnapshots(where: { $0 < offset }) }
+        try changingFiles { () throws(LogError) in _ = try deleteProducerSnapshots(where: { $0 < offset }) }
         var result = RetentionResult(logStartOffset: offset)
         try deleteOldestSegments(into: &result) { _, next in next.baseOffset <= self.logStartOffset }
         return logStartOffset
@@ -77,7 +77,7 @@ extension PartitionLog {
         abortedTransactions.removeAll { $0.lastOffset < logStartOffset }
         if !result.deletedSegments.isEmpty {
             let start = logStartOffset
-            try changingFiles { () throws(LogError) in try deleteProducerSnapshots(where: { $0 < start }) }
+            try changingFiles { () throws(LogError) in _ = try deleteProducerSnapshots(where: { $0 < start }) }
         }
         let start = logStartOffset
         try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromStart(start) } }
@@ -125,13 +125,16 @@ extension PartitionLog {
             recoveryPoint = min(recoveryPoint, end)
             // The snapshots past the new end describe records that are gone: removed, durably, before
             // other records can take their offsets.
-            if try deleteProducerSnapshots(where: { $0 > end }) { try FileSystem.syncDirectory(directory) }
+            let deletion = try deleteProducerSnapshots(where: { $0 > end })
+            if deletion.removed { try FileSystem.syncDirectory(directory) }
+            var snapshots = deletion.remaining
             let known = abortedTransactions
             let restored = try Self.restoreProducerState(
-                directory: directory, segments: segments, logStartOffset: logStartOffset, snapshotLimit: min(end, highWatermark),
+                directory: directory, snapshots: &snapshots, segments: segments, logStartOffset: logStartOffset, snapshotLimit: min(end, highWatermark),
                 policy: producerState.unknownProducerPolicy, logger: logger, metadata: metadata,
                 abortedBelow: { offset in known.filter { $0.lastOffset < offset } })
             (producerState, abortedTransactions) = (restored.state, restored.aborted)
+            latestProducerSnapshot = snapshots.last
             producerState.onHighWatermarkUpdated(highWatermark)
             try rewriteTransactionIndexes(from: end)
         }

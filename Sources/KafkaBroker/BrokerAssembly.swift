@@ -31,8 +31,8 @@ public enum BrokerAssembly {
 
     /// The client listener: every API the broker serves (ApiVersions is added to every listener).
     static let clientHandlers: [HandlerRegistration<ClientServices>] = [
-        .init { ProduceHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID,
-                                transactions: $0.config.transactionPartitionVerificationEnable ? $0.transactions : nil) },
+        .init { ProduceHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID, transactions: $0.transactions,
+                                verificationEnabled: $0.config.transactionPartitionVerificationEnable) },
         .init { FetchHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID, sessions: $0.fetchSessions) },
         .init { ListOffsetsHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
         .init { DeleteRecordsHandler(metadata: $0.metadata, replicas: $0.replicas, nodeID: $0.config.nodeID) },
@@ -57,7 +57,7 @@ public enum BrokerAssembly {
         .init { InitProducerIDHandler(metadata: $0.metadata, transactions: $0.transactions, transactionTopic: $0.transactionTopic) },
         .init { AddPartitionsToTxnHandler(metadata: $0.metadata, transactions: $0.transactions) },
         .init { AddOffsetsToTxnHandler(transactions: $0.transactions, offsetsTopic: $0.offsetsTopic) },
-        .init { TxnOffsetCommitHandler(groups: $0.groups, metadata: $0.metadata) },
+        .init { TxnOffsetCommitHandler(groups: $0.groups, metadata: $0.metadata, transactions: $0.transactions) },
         .init { EndTxnHandler(transactions: $0.transactions) },
         .init { DescribeTransactionsHandler(transactions: $0.transactions) },
         .init { ListTransactionsHandler(transactions: $0.transactions) },

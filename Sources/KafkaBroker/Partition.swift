@@ -43,7 +43,7 @@ final class Partition: @unchecked Sendable {
     let highWatermarkWaiters: HighWatermarkWaiters
     /// KIP-890: per producer id, the guard of a verification with its transaction coordinator in
     /// progress (see `Partition+Verification.swift`).
-    var verificationGuards: [Int64: UInt64] = [:]
+    var verificationGuards: [Int64: VerificationGuard] = [:]
     var lastVerificationGuard: UInt64 = 0
     /// Where leader effects go (fetch wake-ups, ISR proposals).
     let hooks: ReplicationHooks

@@ -118,10 +118,13 @@ public actor TransactionCoordinatorService {
         return (code, producerID, epoch)
     }
 
-    func addPartitions(transactionalID: String, producerID: Int64, producerEpoch: Int16, partitions: Set<TopicPartition>) async -> ErrorCode {
+    /// AddPartitionsToTxn; `transactionVersion` 2 when a partition leader adds them for a Produce v12+
+    /// or TxnOffsetCommit v5 (KIP-890 part 2).
+    func addPartitions(transactionalID: String, producerID: Int64, producerEpoch: Int16, partitions: Set<TopicPartition>,
+                       transactionVersion: Int16 = 0) async -> ErrorCode {
         await request { c, id, now in
             c.addPartitions(transactionalID: transactionalID, producerID: producerID, producerEpoch: producerEpoch,
-                            partitions: partitions, requestID: id, now: now)
+                            partitions: partitions, transactionVersion: transactionVersion, requestID: id, now: now)
         }.errorCode
     }
 
@@ -132,11 +135,27 @@ public actor TransactionCoordinatorService {
         }.errorCode
     }
 
-    func endTransaction(transactionalID: String, producerID: Int64, producerEpoch: Int16, committed: Bool) async -> ErrorCode {
-        await request { c, id, now in
+    /// EndTxn; with `transactionVersion` 2 (v5) a success also gives the producer id and epoch the
+    /// producer goes on with, and an end at the last epoch first reserves the new producer id.
+    func endTransaction(transactionalID: String, producerID: Int64, producerEpoch: Int16, committed: Bool,
+                        transactionVersion: Int16 = 0) async -> (ErrorCode, producerID: Int64, producerEpoch: Int16) {
+        var newID: Int64?
+        if transactionVersion >= 2,
+           coordinator.needsNewProducerID(endingTransactionOf: transactionalID, producerID: producerID, producerEpoch: producerEpoch) {
+            do {
+                newID = try await metadata.nextProducerID()
+            } catch {
+                logger.warning("could not reserve a producer id for a transaction's epoch rotation", metadata: ["error": "\(error)"])
+                return (.coordinatorNotAvailable, -1, -1)
+            }
+        }
+        let reply = await request { c, id, now in
             c.endTransaction(transactionalID: transactionalID, producerID: producerID, producerEpoch: producerEpoch,
-                             result: TransactionResult(committed: committed), requestID: id, now: now)
-        }.errorCode
+                             result: TransactionResult(committed: committed), transactionVersion: transactionVersion,
+                             newProducerID: newID, requestID: id, now: now)
+        }
+        guard case let .endTransaction(_, code, nextID, nextEpoch) = reply else { return (reply.errorCode, -1, -1) }
+        return (code, nextID, nextEpoch)
     }
 
     func verifyPartitions(transactionalID: String, producerID: Int64, producerEpoch: Int16,

@@ -57,7 +57,8 @@ public enum BrokerLifecycle {
         }
         var records: [MetadataRecordAndVersion] = []
         var working = MetadataDelta(base: image)
-        for (name, level) in [("metadata.version", metadataVersion), (EligibleLeaderReplicas.featureName, EligibleLeaderReplicas.featureLevel)]
+        for (name, level) in [("metadata.version", metadataVersion), (EligibleLeaderReplicas.featureName, EligibleLeaderReplicas.featureLevel),
+                              (TransactionVersionFeature.featureName, TransactionVersionFeature.finalizedLevel)]
         where image.features[name] == nil {
             let record = MetadataRecordAndVersion(FeatureLevelRecord(name: name, featureLevel: level), version: 0)
             try? working.replay(record.record)

@@ -8,7 +8,8 @@
 ///   the original offsets and not written again;
 /// - an epoch below the current one: INVALID_PRODUCER_EPOCH (fenced);
 /// - a higher epoch: its first sequence must be 0;
-/// - the same epoch: the first sequence must be the last sequence + 1 (Int32.max wraps to 0);
+/// - the same epoch: the first sequence must be the last sequence + 1 (Int32.max wraps to 0), or 0
+///   when no batch of the epoch is retained (a marker bumped it);
 /// - with a transaction open, the batch must be transactional (INVALID_TXN_STATE); a transactional
 ///   batch with none open opens one at its first offset.
 ///
@@ -99,8 +100,11 @@ public struct ProducerStateManager: Hashable, Sendable {
             guard batch.firstSequence == 0 else {
                 return .rejected(.outOfOrderSequence(producerId: batch.producerId, producerEpoch: batch.producerEpoch, expected: 0, received: batch.firstSequence))
             }
-        } else if let last = current.lastSequence, !ProducerBatch.isInSequence(last: last, next: batch.firstSequence) {
-            let expected = ProducerBatch.sequence(last, plus: 1)
+        } else if current.producerEpoch != -1,
+                  !ProducerBatch.isInSequence(last: current.lastSequence ?? -1, next: batch.firstSequence) {
+            // With no batch retained at this epoch (a transaction version 2 marker bumped it), the
+            // next batch starts the epoch at sequence 0, as Kafka's `checkSequence` has it.
+            let expected = ProducerBatch.sequence(current.lastSequence ?? -1, plus: 1)
             return .rejected(.outOfOrderSequence(producerId: batch.producerId, producerEpoch: batch.producerEpoch, expected: expected, received: batch.firstSequence))
         }
         if let open = current.currentTransactionFirstOffset, !batch.isTransactional {

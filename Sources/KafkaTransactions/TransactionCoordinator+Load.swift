@@ -65,5 +65,8 @@ extension TransactionMetadata {
         self.state = state
         self.partitions = Set((v.transactionPartitions ?? []).flatMap { t in t.partitionIDs.map { TopicPartition(t.topic, $0) } })
         self.startTimestamp = v.transactionStartTimestampMs
+        self.previousProducerID = v.previousProducerID
+        self.nextProducerID = v.nextProducerID
+        self.clientTransactionVersion = v.clientTransactionVersion
     }
 }

@@ -15,7 +15,8 @@ public enum NoProducer {
 public struct TransactionMetadata: Hashable, Sendable {
     public let transactionalID: String
     public internal(set) var producerID: Int64
-    /// The producer id before the last rotation to a new one (epoch exhausted); in memory only.
+    /// The producer id before the last rotation to a new one (epoch exhausted); in the log as
+    /// `TransactionLogValue` tag 0.
     public internal(set) var previousProducerID: Int64
     public internal(set) var producerEpoch: Int16
     /// The epoch before the last bump by a producer recovering with its own id and epoch (KIP-360):
@@ -33,7 +34,7 @@ public struct TransactionMetadata: Hashable, Sendable {
     /// v5, or partitions added by their leaders): with 2, every end of a transaction bumps the epoch.
     public internal(set) var clientTransactionVersion: Int16 = 0
     /// The producer id a transaction version 2 end switches to at completion, because the bumped
-    /// epoch is the last one (-1 when none); in memory only, as in Kafka 4.0.
+    /// epoch is the last one (-1 when none); in the log as tag 1 (Kafka 4.0 keeps it in memory only).
     public internal(set) var nextProducerID: Int64 = NoProducer.id
 
     /// A new transactional id: no epoch yet, Empty.

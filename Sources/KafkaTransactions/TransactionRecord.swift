@@ -5,7 +5,10 @@ import KafkaProtocol
 /// version. A nil value is the tombstone of an expired transactional id.
 ///
 /// The value lists partitions only while a transaction is open; an Empty transaction writes null.
-/// Neither the previous producer id nor the last epoch is written (Kafka 3.9 keeps them in memory).
+/// Kafka 4.0's tagged fields are written when they are not their defaults: the producer id before a
+/// rotation (tag 0), the one a transaction version 2 end rotates to (tag 1; Kafka 4.0 keeps both in
+/// memory only, so a coordinator that takes over mid-rotation would lose them), and the producer's
+/// transaction version (tag 2). Readers that predate them skip them. The last epoch is not written.
 public struct TransactionRecord: Hashable, Sendable {
     public var key: [UInt8]
     public var value: [UInt8]?
@@ -35,6 +38,9 @@ public struct TransactionRecord: Hashable, Sendable {
             .map { TransactionLogValue.PartitionsSchema(topic: $0.key, partitionIDs: $0.value.map(\.partition).sorted()) }
         v.transactionLastUpdateTimestampMs = t.lastUpdateTimestamp
         v.transactionStartTimestampMs = t.startTimestamp
+        v.previousProducerID = t.previousProducerID
+        v.nextProducerID = t.nextProducerID
+        v.clientTransactionVersion = t.clientTransactionVersion
         value = v.versionPrefixedBytes(version: Self.valueVersion)
     }
 

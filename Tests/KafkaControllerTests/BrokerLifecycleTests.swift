@@ -27,22 +27,23 @@ import Testing
     @Test func registrationIsFencedAtItsOffsetAndUnfencedOnceCaughtUp() throws {
         let result = BrokerLifecycle.register(registration(2), image: .empty, clusterID: "cluster", nextOffset: 10, unclean: clean)
         #expect(result.response.errorCode == 0)
-        // metadata.version and eligible.leader.replicas.version come first on an empty log, so the
-        // registration is the third record.
-        #expect(result.records.count == 3 && result.response.brokerEpoch == 12)
-        let features = result.records.prefix(2).compactMap { $0.record as? FeatureLevelRecord }
-        #expect(features.map(\.name) == ["metadata.version", EligibleLeaderReplicas.featureName])
+        // metadata.version, eligible.leader.replicas.version and transaction.version come first on an
+        // empty log, so the registration is the fourth record.
+        #expect(result.records.count == 4 && result.response.brokerEpoch == 13)
+        let features = result.records.prefix(3).compactMap { $0.record as? FeatureLevelRecord }
+        #expect(features.map(\.name) == ["metadata.version", EligibleLeaderReplicas.featureName, TransactionVersionFeature.featureName])
+        #expect(features.last?.featureLevel == 2)
         var image = try replay(result.records, on: .empty)
-        #expect(image.brokers[2]?.fenced == true && image.brokers[2]?.epoch == 12)
+        #expect(image.brokers[2]?.fenced == true && image.brokers[2]?.epoch == 13)
         #expect(EligibleLeaderReplicas.isEnabled(image))
         // A retry of the same incarnation keeps the epoch and writes nothing.
         let retry = BrokerLifecycle.register(registration(2), image: image, clusterID: "cluster", nextOffset: 30, unclean: clean)
-        #expect(retry.records.isEmpty && retry.response.brokerEpoch == 12)
+        #expect(retry.records.isEmpty && retry.response.brokerEpoch == 13)
 
-        var heartbeat = BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: 12, currentMetadataOffset: 11)
+        var heartbeat = BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: 13, currentMetadataOffset: 12)
         let early = BrokerLifecycle.heartbeat(heartbeat, image: image, unclean: clean, sessions: BrokerSessions())
         #expect(early.records.isEmpty && early.response.isFenced && !early.response.isCaughtUp)
-        heartbeat.currentMetadataOffset = 12
+        heartbeat.currentMetadataOffset = 13
         let caughtUp = BrokerLifecycle.heartbeat(heartbeat, image: image, unclean: clean, sessions: BrokerSessions())
         #expect(!caughtUp.response.isFenced && caughtUp.response.isCaughtUp)
         image = try replay(caughtUp.records, on: image)

@@ -63,6 +63,22 @@ import Testing
         #expect(bumped.entry(for: 7)?.batches.count == 1, "a new epoch forgets the old batches")
     }
 
+    /// Transaction version 2: a marker at a bumped epoch leaves the producer at that epoch with no
+    /// batch; its next batch must start the epoch at sequence 0 (Kafka's `checkSequence`), and one at
+    /// the old epoch is a zombie's.
+    @Test func afterAMarkerBumpedTheEpochTheNextBatchStartsAtZero() {
+        var s = state(batch(epoch: 3, first: 0, count: 4, offset: 0))
+        _ = s.apply(TransactionMarker(producerId: 7, producerEpoch: 4, coordinatorEpoch: 0, isAbort: false, offset: 4, timestamp: 200))
+        #expect(s.entry(for: 7)?.producerEpoch == 4 && s.entry(for: 7)?.batches.isEmpty == true)
+        #expect(s.check(batch(epoch: 4, first: 0, offset: 5)) == .append)
+        #expect(s.check(batch(epoch: 4, first: 4, offset: 5)) == .rejected(.outOfOrderSequence(producerId: 7, producerEpoch: 4, expected: 0, received: 4)))
+        #expect(s.check(batch(epoch: 3, first: 4, offset: 5)) == .rejected(.invalidProducerEpoch(producerId: 7, current: 4, received: 3)))
+        // A marker at the same epoch (transaction version 0) keeps the batches: the sequence goes on.
+        var same = state(batch(epoch: 3, first: 0, count: 4, offset: 0))
+        _ = same.apply(TransactionMarker(producerId: 7, producerEpoch: 3, coordinatorEpoch: 0, isAbort: false, offset: 4, timestamp: 200))
+        #expect(same.check(batch(epoch: 3, first: 4, offset: 5)) == .append)
+    }
+
     @Test func duplicateOfTheLastFiveReturnsTheOriginalOffsets() {
         var s = ProducerStateManager()
         var offset: Int64 = 0

@@ -46,8 +46,8 @@ import Testing
 
     @Test func unsupportedVersionIsRefused() {
         var buffer = ByteBuffer()
-        #expect(throws: ProtocolError(.unsupportedVersion, field: "", message: "ProduceRequest", version: 12)) {
-            _ = try ProduceRequest.decode(from: &buffer, version: 12)
+        #expect(throws: ProtocolError(.unsupportedVersion, field: "", message: "ProduceRequest", version: 13)) {
+            _ = try ProduceRequest.decode(from: &buffer, version: 13)
         }
     }
 

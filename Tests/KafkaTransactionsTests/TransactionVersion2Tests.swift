@@ -73,9 +73,16 @@ import Testing
         h.completeAppend()
         #expect(h.reply(end) == .endTransaction(requestID: end, .noError, producerID: 5_000, producerEpoch: 0))
         #expect(h.markers.first?.producerID == 4_000 && h.markers.first?.producerEpoch == Int16.max)
+        // A coordinator that takes over now finishes the move: the next producer id and the
+        // transaction version are in the PrepareCommit record (tags 1 and 2).
+        #expect(prepare.nextProducerID == 5_000 && prepare.clientTransactionVersion == 2)
+        let successor = try #require(h.reloaded().transactions["app"])
+        #expect(successor.nextProducerID == 5_000 && successor.clientTransactionVersion == 2 && successor.state == .prepareCommit)
+        #expect(successor.producerAfterCompletion.id == 5_000 && successor.complete(now: h.now).producerID == 5_000)
         h.answerMarkers()
         let complete = try #require(try h.appends.first?.record.decode().value)
-        #expect(complete.producerID == 5_000 && complete.producerEpoch == 0)
+        #expect(complete.producerID == 5_000 && complete.producerEpoch == 0 && complete.previousProducerID == 4_000)
+        #expect(complete.nextProducerID == -1)
         h.completeAllAppends()
         #expect(h.state("app")?.producerID == 5_000 && h.state("app")?.previousProducerID == 4_000)
         // A retry from before the move gets the same answer; the old id at another epoch is unknown.
@@ -89,9 +96,9 @@ import Testing
         #expect(h.state("app")?.state == .ongoing)
     }
 
-    /// The next producer id lives in memory only (as in Kafka 4.0): a coordinator that takes over
-    /// between PrepareCommit and CompleteCommit leaves the producer at Short.MAX_VALUE. Its next end
-    /// moves it to a new id without bumping past the maximum.
+    /// Kafka 4.0 keeps the next producer id in memory only: its coordinator that takes over between
+    /// PrepareCommit and CompleteCommit leaves the producer at Short.MAX_VALUE (Strom's writes it, but
+    /// may load such a log). Its next end moves it to a new id without bumping past the maximum.
     @Test func aProducerLeftAtTheMaximumEpochMovesOnAtItsNextEnd() throws {
         var h = ongoing()
         h.coordinator.transactions["app"]?.producerEpoch = Int16.max
@@ -122,5 +129,22 @@ import Testing
         h.completeAppend()
         #expect(h.reply(old) == .endTransaction(requestID: old, .noError))
         #expect(h.markers.last?.producerEpoch == 1)
+    }
+
+    /// A transaction version 0 record carries none of Kafka 4.0's tagged fields (they are at their
+    /// defaults), so it is byte for byte what Kafka 3.9 writes: the value ends with an empty tagged
+    /// field section. A version 2 one carries tag 2.
+    @Test func onlyTransactionVersion2RecordsCarryTheTaggedFields() throws {
+        var h = CoordinatorHarness()
+        h.initProducerID("app")
+        h.completeAllAppends()
+        h.addPartitions("app", 4_000, 0, [tp0])
+        let v0 = try #require(h.appends.first?.record.value)
+        #expect(v0.last == 0)
+        h.completeAllAppends()
+        h.addPartitions("app", 4_000, 0, [tp1], version: 2)
+        let v2 = try #require(h.appends.first?.record)
+        #expect(v2.value?.last != 0)
+        #expect(try v2.decode().value?.clientTransactionVersion == 2)
     }
 }

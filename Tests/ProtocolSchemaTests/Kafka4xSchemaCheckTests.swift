@@ -34,6 +34,10 @@ struct Kafka4xSchemaCheckTests {
             "message/VoteRequest": [2], "message/VoteResponse": [2],
             "message/ConsumerGroupHeartbeatRequest": [1], "message/ConsumerGroupHeartbeatResponse": [1],
             "message/ConsumerGroupDescribeRequest": [1], "message/ConsumerGroupDescribeResponse": [1],
+            // Transaction version 2 (KIP-890 part 2).
+            "message/ProduceRequest": [12], "message/ProduceResponse": [12],
+            "message/EndTxnRequest": [5], "message/EndTxnResponse": [5],
+            "message/TxnOffsetCommitRequest": [5], "message/TxnOffsetCommitResponse": [5],
         ])
     }
 
@@ -54,6 +58,8 @@ struct Kafka4xSchemaCheckTests {
                                         "int32", "int64", "bool", "}", "}"])
         let describe = try #require(try Self.extendedDefinitions()["message/ConsumerGroupDescribeResponse"]?.spec)
         #expect(WireLayout.of(describe, version: 1).contains { $0.path.hasSuffix(".MemberType") && $0.token == "int8" })
+        let endTxn = try #require(try Self.extendedDefinitions()["message/EndTxnResponse"]?.spec)
+        #expect(WireLayout.of(try Self.franz(endTxn), version: 5).map(\.token).suffix(2) == ["int64", "int16"])
     }
 
     @Test func theComparisonNoticesAChangedLayout() throws {

@@ -3,8 +3,9 @@ import KafkaProtocol
 import KafkaTransactions
 
 /// AddPartitionsToTxn: v0-3 from a producer, one transaction; v4-5 from partition leaders (KIP-890),
-/// any number of transactions, each either added to or, with VerifyOnly, only checked (is each
-/// partition in the producer's open transaction? TRANSACTION_ABORTABLE when not).
+/// any number of transactions, each either added to (for a producer on transaction version 2, whose
+/// Produce v12+ or TxnOffsetCommit v5 adds its partitions implicitly) or, with VerifyOnly, only
+/// checked (is each partition in the producer's open transaction? TRANSACTION_ABORTABLE when not).
 ///
 /// Partitions not in the metadata get UNKNOWN_TOPIC_OR_PARTITION and the transaction's other
 /// partitions OPERATION_NOT_ATTEMPTED: nothing is added, as in Kafka. Otherwise one coordinator answer
@@ -49,8 +50,10 @@ struct AddPartitionsToTxnHandler: RequestHandler {
             return await transactions.verifyPartitions(transactionalID: transactionalID, producerID: producerID,
                                                        producerEpoch: producerEpoch, partitions: partitions)
         }
+        // A leader's add (v4+ without VerifyOnly) is for a producer using transaction version 2.
         let code = await transactions.addPartitions(transactionalID: transactionalID, producerID: producerID,
-                                                    producerEpoch: producerEpoch, partitions: partitions)
+                                                    producerEpoch: producerEpoch, partitions: partitions,
+                                                    transactionVersion: version >= 4 ? 2 : 0)
         let answer = CoordinatorError.forClient(code, firstVersionWithProducerFenced: 2, version: version)
         return Dictionary(uniqueKeysWithValues: partitions.map { ($0, answer) })
     }

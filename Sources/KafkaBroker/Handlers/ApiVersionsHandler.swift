@@ -20,11 +20,19 @@ struct ApiVersionsHandler: RequestHandler {
     }
 
     /// The features this broker supports: metadata.version levels of Kafka 3.3 (IV0, 7) to 3.9 (IV0, 21),
-    /// and eligible leader replicas (KIP-966, levels 0-1; the controller finalizes 1).
+    /// eligible leader replicas (KIP-966, levels 0-1; the controller finalizes 1) and the transaction
+    /// version (0-2; the controller finalizes 2).
     static let supportedFeatures: [ApiVersionsResponse.SupportedFeatureKey] = [
         .init(name: "eligible.leader.replicas.version", minVersion: 0, maxVersion: 1),
         .init(name: "metadata.version", minVersion: 7, maxVersion: 21),
+        .init(name: "transaction.version", minVersion: 0, maxVersion: 2),
     ]
+
+    /// The supported features a request of `version` is told of: before v4, none whose range starts at
+    /// 0, because Java clients before 3.9 refuse such a range (KAFKA-17492).
+    static func supportedFeatures(forRequestVersion version: Int16) -> [ApiVersionsResponse.SupportedFeatureKey] {
+        version >= 4 ? supportedFeatures : supportedFeatures.filter { $0.minVersion != 0 }
+    }
 
     func handle(_ request: ApiVersionsRequest, context: RequestContext) async -> ApiVersionsResponse? {
         var response = ApiVersionsResponse(errorCode: 0, apiKeys: Self.apiKeys(apis))
@@ -37,7 +45,7 @@ struct ApiVersionsHandler: RequestHandler {
         // Kafka's own: features only when there are finalized ones to report.
         let features = finalizedFeatures()
         if context.apiVersion >= 3 && !features.levels.isEmpty {
-            response.supportedFeatures = Self.supportedFeatures
+            response.supportedFeatures = Self.supportedFeatures(forRequestVersion: context.apiVersion)
             response.finalizedFeaturesEpoch = features.epoch
             response.finalizedFeatures = features.levels.sorted { $0.key < $1.key }.map {
                 .init(name: $0.key, maxVersionLevel: $0.value, minVersionLevel: $0.value)

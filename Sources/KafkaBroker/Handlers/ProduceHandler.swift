@@ -21,15 +21,18 @@ import NIOCore
 /// the high watermark never waits for fsync.)
 struct ProduceHandler: RequestHandler {
     /// v0-2 (legacy message sets, up-converted) stay: librdkafka up to 2.9 compresses with gzip,
-    /// snappy or lz4 only when the broker's Produce range includes v0.
-    static let versions: ClosedRange<Int16> = 0...11
+    /// snappy or lz4 only when the broker's Produce range includes v0. v12 (the layout of v11) is
+    /// transaction version 2: this leader adds a transactional batch's partition to the transaction.
+    static let versions: ClosedRange<Int16> = 0...12
 
     let metadata: MetadataService
     let replicas: ReplicaManager
     let nodeID: Int32
-    /// Where transactional batches are verified before they open a transaction on a partition
-    /// (KIP-890); nil when `transaction.partition.verification.enable` is false.
+    /// Where transactional batches are verified (KIP-890 part 1) or, from v12, added (part 2)
+    /// before they open a transaction on a partition.
     let transactions: TransactionCoordinatorService?
+    /// `transaction.partition.verification.enable`: whether batches before v12 are verified.
+    var verificationEnabled = true
 
     /// Bytes that decompressing one request's records may produce in total: 64 times `message.max.bytes`,
     /// at least 64 MiB. Strom inflates compressed records to validate them (Kafka validates as it streams
@@ -153,9 +156,11 @@ struct ProduceHandler: RequestHandler {
     }
 
     /// Asks the coordinator about the partitions this node leads where the producer has no transaction
-    /// open yet, all at once (see `TransactionCoordinatorService.verifyForProduce`).
+    /// open yet at the batch's epoch, all at once (see `TransactionCoordinatorService.verifyForProduce`).
+    /// From v12 (transaction version 2) this adds them, whether verification is enabled or not.
     private func verifyTransaction(_ request: ProduceRequest, image: MetadataImage, version: Int16) async -> Verified {
-        guard let transactions, let transactionalID = request.transactionalID else { return Verified() }
+        let addsPartitions = version >= TransactionCoordinatorService.firstProduceVersionAddingPartitions
+        guard let transactions, let transactionalID = request.transactionalID, verificationEnabled || addsPartitions else { return Verified() }
         var verified = Verified(enforced: true)
         var pending: [TopicPartition: (replica: Partition, guardValue: UInt64)] = [:]
         var producer: (id: Int64, epoch: Int16)?
@@ -164,7 +169,8 @@ struct ProduceHandler: RequestHandler {
                 guard let header = Self.transactionalHeader(p.records) else { continue }
                 let tp = TopicPartition(topic.name, p.index)
                 guard case let .success(leader) = replicas.leader(of: tp, image: image, nodeID: nodeID),
-                      let guardValue = leader.replica.transactionVerificationGuard(producerID: header.producerId) else { continue }
+                      let guardValue = leader.replica.transactionVerificationGuard(
+                          producerID: header.producerId, producerEpoch: header.producerEpoch, supportsEpochBump: addsPartitions) else { continue }
                 if let producer, producer != (header.producerId, header.producerEpoch) {
                     verified.failures[tp] = .init(code: .invalidRecord, message: "One Produce request carries batches of two producers")
                     continue

@@ -1,22 +1,33 @@
 import KafkaGroups
+import KafkaMetadata
 import KafkaProtocol
 
-/// TxnOffsetCommit (v0-4): a transactional producer commits a group's offsets within its transaction,
+/// TxnOffsetCommit: a transactional producer commits a group's offsets within its transaction,
 /// at the group's coordinator (see `GroupCoordinatorService.commitTransactional`); they become the
 /// group's committed offsets when the transaction commits. Partitions not in the metadata get
 /// UNKNOWN_TOPIC_OR_PARTITION, as in Kafka; the others are committed. Strings too long for a group
 /// record are INVALID_REQUEST (`GroupRequestLimits`).
+///
+/// v5 (the layout of v4) is transaction version 2: the producer sent no AddOffsetsToTxn, so the
+/// group's `__consumer_offsets` partition is first added to its transaction here (see
+/// `TransactionCoordinatorService.addOffsetsPartition`); a node that does not lead that partition
+/// answers NOT_COORDINATOR, and an add that fails answers every partition with its error.
 struct TxnOffsetCommitHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 0...4
+    static let versions: ClosedRange<Int16> = 0...5
 
     let groups: GroupCoordinatorService
     let metadata: MetadataService
+    let transactions: TransactionCoordinatorService
 
     func handle(_ request: TxnOffsetCommitRequest, context: RequestContext) async -> TxnOffsetCommitResponse? {
         if let problem = GroupRequestLimits.problem(request) {
             return GroupCoordinator.txnCommitError(request, .invalidRequest).logged(problem, context: context)
         }
         let image = metadata.image
+        if context.apiVersion >= 5 {
+            let code = await addOffsetsPartition(request, image: image)
+            if code != .noError { return GroupCoordinator.txnCommitError(request, code) }
+        }
         var known = request
         var missing: [TopicPartition] = []
         known.topics = request.topics.compactMap { topic in
@@ -39,5 +50,17 @@ struct TxnOffsetCommitHandler: RequestHandler {
             }
         }
         return response
+    }
+
+    /// Transaction version 2's implicit AddOffsetsToTxn, at the leader of the group's partition.
+    private func addOffsetsPartition(_ request: TxnOffsetCommitRequest, image: MetadataImage) async -> ErrorCode {
+        guard let offsets = image.topic(named: ConsumerOffsetsLog.topic), !offsets.partitions.isEmpty else {
+            return .coordinatorNotAvailable
+        }
+        let tp = TopicPartition(ConsumerOffsetsLog.topic,
+                                CoordinatorPartitioner.partition(for: request.groupID, partitionCount: Int32(offsets.partitions.count)))
+        guard offsets.partitions[tp.partition]?.leader == metadata.nodeID else { return .notCoordinator }
+        return await transactions.addOffsetsPartition(transactionalID: request.transactionalID, producerID: request.producerID,
+                                                      producerEpoch: request.producerEpoch, partition: tp)
     }
 }

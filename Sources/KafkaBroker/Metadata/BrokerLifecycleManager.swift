@@ -60,7 +60,10 @@ actor BrokerLifecycleManager {
         request.features = [.init(name: "metadata.version", minSupportedVersion: BrokerLifecycle.supportedMetadataVersions.lowerBound,
                                   maxSupportedVersion: BrokerLifecycle.supportedMetadataVersions.upperBound),
                             .init(name: EligibleLeaderReplicas.featureName, minSupportedVersion: 0,
-                                  maxSupportedVersion: EligibleLeaderReplicas.featureLevel)]
+                                  maxSupportedVersion: EligibleLeaderReplicas.featureLevel),
+                            .init(name: TransactionVersionFeature.featureName,
+                                  minSupportedVersion: TransactionVersionFeature.supportedLevels.lowerBound,
+                                  maxSupportedVersion: TransactionVersionFeature.supportedLevels.upperBound)]
         request.rack = rack
         request.previousBrokerEpoch = previousBrokerEpoch
         registration = request

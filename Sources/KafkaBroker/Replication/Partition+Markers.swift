@@ -21,8 +21,13 @@ extension Partition {
                 }
                 let info = try log.appendMarker(producerId: producerId, producerEpoch: producerEpoch, coordinatorEpoch: coordinatorEpoch,
                                                 isAbort: isAbort, leaderEpoch: _leaderEpoch, now: now)
-                // A verification that began before the transaction ended no longer holds (KIP-890).
-                verificationGuards[producerId] = nil
+                // A verification that began before the transaction ended no longer holds (KIP-890),
+                // except one of transaction version 2 at this marker's epoch: the previous
+                // transaction's end bumped the epoch the next transaction is being verified with.
+                if let verification = verificationGuards[producerId],
+                   !(verification.supportsEpochBump && verification.producerEpoch == producerEpoch) {
+                    verificationGuards[producerId] = nil
+                }
                 if let pending = try log.prepareFlush() {
                     return (LeaderAppend(info: info, pendingFlush: pending, leaderEpoch: _leaderEpoch), [])
                 }

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `EndTxnRequest` (request, API key 26), versions 0-4, flexible 3+.
+/// `EndTxnRequest` (request, API key 26), versions 0-5, flexible 3+.
 public struct EndTxnRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "EndTxnRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...4
+    public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 3
     public typealias Response = EndTxnResponse
     public static let apiKey = APIKey(rawValue: 26)

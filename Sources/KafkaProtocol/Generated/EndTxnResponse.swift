@@ -3,14 +3,16 @@
 
 import NIOCore
 
-/// `EndTxnResponse` (response, API key 26), versions 0-4, flexible 3+.
+/// `EndTxnResponse` (response, API key 26), versions 0-5, flexible 3+.
 public struct EndTxnResponse: KafkaResponseMessage, Hashable, Sendable {
     public static let messageName = "EndTxnResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...4
+    public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 3
     public static let apiKey = APIKey(rawValue: 26)
     public var throttleTimeMs: Int32 = 0
     public var errorCode: Int16 = 0
+    public var producerID: Int64 = -1
+    public var producerEpoch: Int16 = -1
     /// Tagged fields this version of Strom does not know, kept for re-encoding.
     public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -18,10 +20,14 @@ public struct EndTxnResponse: KafkaResponseMessage, Hashable, Sendable {
 
     public init(
         throttleTimeMs: Int32 = 0,
-        errorCode: Int16 = 0
+        errorCode: Int16 = 0,
+        producerID: Int64 = -1,
+        producerEpoch: Int16 = -1
     ) {
         self.throttleTimeMs = throttleTimeMs
         self.errorCode = errorCode
+        self.producerID = producerID
+        self.producerEpoch = producerEpoch
     }
 
     public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -29,6 +35,12 @@ public struct EndTxnResponse: KafkaResponseMessage, Hashable, Sendable {
         let flexible = version >= 3
         self.throttleTimeMs = try buffer.readKafkaInteger(Int32.self, field: "ThrottleTimeMs")
         self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "ErrorCode")
+        if version >= 5 {
+            self.producerID = try buffer.readKafkaInteger(Int64.self, field: "ProducerId")
+        }
+        if version >= 5 {
+            self.producerEpoch = try buffer.readKafkaInteger(Int16.self, field: "ProducerEpoch")
+        }
         if flexible {
             self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "EndTxnResponse")
         }
@@ -38,6 +50,18 @@ public struct EndTxnResponse: KafkaResponseMessage, Hashable, Sendable {
         let flexible = version >= 3
         buffer.writeInteger(self.throttleTimeMs)
         buffer.writeInteger(self.errorCode)
+        if version >= 5 {
+            buffer.writeInteger(self.producerID)
+        }
+        else {
+            // ProducerId is ignorable: a value is dropped in versions without it.
+        }
+        if version >= 5 {
+            buffer.writeInteger(self.producerEpoch)
+        }
+        else {
+            // ProducerEpoch is ignorable: a value is dropped in versions without it.
+        }
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
         }

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `ProduceRequest` (request, API key 0), versions 0-11, flexible 9+.
+/// `ProduceRequest` (request, API key 0), versions 0-12, flexible 9+.
 public struct ProduceRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "ProduceRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...11
+    public static let validVersions: ClosedRange<Int16> = 0...12
     public static let lowestFlexibleVersion: Int16? = 9
     public static let deprecatedVersions: ClosedRange<Int16>? = 0...6
     public typealias Response = ProduceResponse

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `ProduceResponse` (response, API key 0), versions 0-11, flexible 9+.
+/// `ProduceResponse` (response, API key 0), versions 0-12, flexible 9+.
 public struct ProduceResponse: KafkaResponseMessage, Hashable, Sendable {
     public static let messageName = "ProduceResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...11
+    public static let validVersions: ClosedRange<Int16> = 0...12
     public static let lowestFlexibleVersion: Int16? = 9
     public static let apiKey = APIKey(rawValue: 0)
     public var responses: [ProduceResponse.TopicProduceResponse] = []

@@ -15,6 +15,9 @@ public struct TransactionLogValue: KafkaMessage, Hashable, Sendable {
     public var transactionPartitions: [TransactionLogValue.PartitionsSchema]? = []
     public var transactionLastUpdateTimestampMs: Int64 = 0
     public var transactionStartTimestampMs: Int64 = 0
+    public var previousProducerID: Int64 = -1
+    public var nextProducerID: Int64 = -1
+    public var clientTransactionVersion: Int16 = 0
     /// Tagged fields this version of Strom does not know, kept for re-encoding.
     public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -27,7 +30,10 @@ public struct TransactionLogValue: KafkaMessage, Hashable, Sendable {
         transactionStatus: Int8 = 0,
         transactionPartitions: [TransactionLogValue.PartitionsSchema]? = [],
         transactionLastUpdateTimestampMs: Int64 = 0,
-        transactionStartTimestampMs: Int64 = 0
+        transactionStartTimestampMs: Int64 = 0,
+        previousProducerID: Int64 = -1,
+        nextProducerID: Int64 = -1,
+        clientTransactionVersion: Int16 = 0
     ) {
         self.producerID = producerID
         self.producerEpoch = producerEpoch
@@ -36,6 +42,9 @@ public struct TransactionLogValue: KafkaMessage, Hashable, Sendable {
         self.transactionPartitions = transactionPartitions
         self.transactionLastUpdateTimestampMs = transactionLastUpdateTimestampMs
         self.transactionStartTimestampMs = transactionStartTimestampMs
+        self.previousProducerID = previousProducerID
+        self.nextProducerID = nextProducerID
+        self.clientTransactionVersion = clientTransactionVersion
     }
 
     public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -60,7 +69,25 @@ public struct TransactionLogValue: KafkaMessage, Hashable, Sendable {
         self.transactionLastUpdateTimestampMs = try buffer.readKafkaInteger(Int64.self, field: "TransactionLastUpdateTimestampMs")
         self.transactionStartTimestampMs = try buffer.readKafkaInteger(Int64.self, field: "TransactionStartTimestampMs")
         if flexible {
-            self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "TransactionLogValue")
+            let taggedCount = try buffer.readTaggedFieldCount(field: "TransactionLogValue")
+            var previousTag: Int64 = -1
+            for _ in 0..<taggedCount {
+                var (tag, payload) = try buffer.readTaggedField(previous: &previousTag, field: "TransactionLogValue")
+                switch tag {
+                case 0 where version >= 1:
+                    self.previousProducerID = try payload.readKafkaInteger(Int64.self, field: "PreviousProducerId")
+                case 1 where version >= 1:
+                    self.nextProducerID = try payload.readKafkaInteger(Int64.self, field: "NextProducerId")
+                case 2 where version >= 1:
+                    self.clientTransactionVersion = try payload.readKafkaInteger(Int16.self, field: "ClientTransactionVersion")
+                default:
+                    self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: Array(payload.readableBytesView)))
+                    continue
+                }
+                if payload.readableBytes != 0 {
+                    throw ProtocolError(.sizeMismatch(payload.readableBytes), field: "TransactionLogValue" + "._tagged[\(tag)]")
+                }
+            }
         }
     }
 
@@ -80,7 +107,43 @@ public struct TransactionLogValue: KafkaMessage, Hashable, Sendable {
         buffer.writeInteger(self.transactionLastUpdateTimestampMs)
         buffer.writeInteger(self.transactionStartTimestampMs)
         if flexible {
-            buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
+            var tagged: [(UInt32, ByteBuffer)] = []
+            if version >= 1 {
+                if self.previousProducerID != -1 {
+                    var payload = ByteBuffer()
+                    payload.writeInteger(self.previousProducerID)
+                    tagged.append((0, payload))
+                }
+            }
+            else {
+                if self.previousProducerID != -1 { throw ProtocolError(.fieldNotInVersion, field: "PreviousProducerId") }
+            }
+            if version >= 1 {
+                if self.nextProducerID != -1 {
+                    var payload = ByteBuffer()
+                    payload.writeInteger(self.nextProducerID)
+                    tagged.append((1, payload))
+                }
+            }
+            else {
+                if self.nextProducerID != -1 { throw ProtocolError(.fieldNotInVersion, field: "NextProducerId") }
+            }
+            if version >= 1 {
+                if self.clientTransactionVersion != 0 {
+                    var payload = ByteBuffer()
+                    payload.writeInteger(self.clientTransactionVersion)
+                    tagged.append((2, payload))
+                }
+            }
+            else {
+                if self.clientTransactionVersion != 0 { throw ProtocolError(.fieldNotInVersion, field: "ClientTransactionVersion") }
+            }
+            buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
+        }
+        else {
+            if self.previousProducerID != -1 { throw ProtocolError(.fieldNotInVersion, field: "PreviousProducerId") }
+            if self.nextProducerID != -1 { throw ProtocolError(.fieldNotInVersion, field: "NextProducerId") }
+            if self.clientTransactionVersion != 0 { throw ProtocolError(.fieldNotInVersion, field: "ClientTransactionVersion") }
         }
     }
 

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `TxnOffsetCommitRequest` (request, API key 28), versions 0-4, flexible 3+.
+/// `TxnOffsetCommitRequest` (request, API key 28), versions 0-5, flexible 3+.
 public struct TxnOffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "TxnOffsetCommitRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...4
+    public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 3
     public typealias Response = TxnOffsetCommitResponse
     public static let apiKey = APIKey(rawValue: 28)

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `TxnOffsetCommitResponse` (response, API key 28), versions 0-4, flexible 3+.
+/// `TxnOffsetCommitResponse` (response, API key 28), versions 0-5, flexible 3+.
 public struct TxnOffsetCommitResponse: KafkaResponseMessage, Hashable, Sendable {
     public static let messageName = "TxnOffsetCommitResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...4
+    public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 3
     public static let apiKey = APIKey(rawValue: 28)
     public var throttleTimeMs: Int32 = 0

@@ -2674,6 +2674,8 @@ extension EndTxnResponse {
         var value = EndTxnResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
         value.errorCode = rng.integer(Int16.self)
+        if version >= 5 { value.producerID = rng.integer(Int64.self) }
+        if version >= 5 { value.producerEpoch = rng.integer(Int16.self) }
         if version >= 3 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -5638,6 +5640,9 @@ extension TransactionLogValue {
         value.transactionPartitions = (true) && rng.chance(5) ? nil : (0..<rng.below(4)).map { _ in TransactionLogValue.PartitionsSchema.random(version: version, using: &rng) }
         value.transactionLastUpdateTimestampMs = rng.integer(Int64.self)
         value.transactionStartTimestampMs = rng.integer(Int64.self)
+        if version >= 1 { if rng.chance(3) { value.previousProducerID = rng.integer(Int64.self) } }
+        if version >= 1 { if rng.chance(3) { value.nextProducerID = rng.integer(Int64.self) } }
+        if version >= 1 { if rng.chance(3) { value.clientTransactionVersion = rng.integer(Int16.self) } }
         if version >= 1 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }

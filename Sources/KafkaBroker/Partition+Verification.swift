@@ -23,7 +23,8 @@ extension Partition {
     /// `maybeStartTransactionVerification`): nil when the producer has a transaction open here at that
     /// epoch (its batches need none); else a guard, which the append must present after the
     /// coordinator confirmed (or, for transaction version 2, added) the partition. A verification
-    /// already in progress keeps its guard and takes the higher epoch. A marker for the producer (its
+    /// already in progress keeps its guard and how it began, and takes the higher epoch (as Kafka's
+    /// `VerificationStateEntry`). A marker for the producer (its
     /// transaction ended meanwhile; for transaction version 2, at another epoch than the verification's)
     /// or a successful append clears it.
     func transactionVerificationGuard(producerID: Int64, producerEpoch: Int16, supportsEpochBump: Bool) -> UInt64? {
@@ -34,7 +35,6 @@ extension Partition {
             }
             if var existing = verificationGuards[producerID] {
                 existing.producerEpoch = max(existing.producerEpoch, producerEpoch)
-                existing.supportsEpochBump = supportsEpochBump
                 verificationGuards[producerID] = existing
                 return existing.value
             }

@@ -50,6 +50,10 @@ public enum BrokerLifecycle {
             response.errorCode = ErrorCode.unsupportedVersion.rawValue
             return ControllerResult(response: response)
         }
+        if let refusal = TransactionVersionFeature.registrationProblem(request, image: image) {
+            response.errorCode = refusal.rawValue
+            return ControllerResult(response: response)
+        }
         if let existing = image.brokers[request.brokerID], existing.incarnationID == request.incarnationID {
             // A retried registration of the same incarnation keeps its epoch.
             response.brokerEpoch = existing.epoch
@@ -57,9 +61,11 @@ public enum BrokerLifecycle {
         }
         var records: [MetadataRecordAndVersion] = []
         var working = MetadataDelta(base: image)
-        for (name, level) in [("metadata.version", metadataVersion), (EligibleLeaderReplicas.featureName, EligibleLeaderReplicas.featureLevel),
-                              (TransactionVersionFeature.featureName, TransactionVersionFeature.finalizedLevel)]
-        where image.features[name] == nil {
+        var finalized = [("metadata.version", metadataVersion), (EligibleLeaderReplicas.featureName, EligibleLeaderReplicas.featureLevel)]
+        if TransactionVersionFeature.canFinalize(request, image: image) {
+            finalized.append((TransactionVersionFeature.featureName, TransactionVersionFeature.finalizedLevel))
+        }
+        for (name, level) in finalized where image.features[name] == nil {
             let record = MetadataRecordAndVersion(FeatureLevelRecord(name: name, featureLevel: level), version: 0)
             try? working.replay(record.record)
             records.append(record)

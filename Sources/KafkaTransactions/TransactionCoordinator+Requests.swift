@@ -96,12 +96,20 @@ extension TransactionCoordinator {
                                        partitions: Set<TopicPartition>, transactionVersion: Int16 = 0,
                                        requestID: UInt64, now: Int64) -> [TransactionAction] {
         func answer(_ code: ErrorCode) -> [TransactionAction] { [.respond(.addPartitions(requestID: requestID, code))] }
+        // A transition in flight comes first, before the producer's id is checked (Kafka 4.0's order):
+        // a transaction version 2 end that ran out of epochs has told the producer its next id, which
+        // the coordinator takes on only at completion; until then that id must hear
+        // CONCURRENT_TRANSACTIONS, which it retries, not INVALID_PRODUCER_ID_MAPPING.
+        if case .success = coordinatorEpoch(for: transactionalID), let current = transactions[transactionalID],
+           current.pending != nil || (current.isPreparingEnd && producerID == current.nextProducerID) {
+            return answer(.concurrentTransactions)
+        }
         let m: TransactionMetadata, coordinatorEpoch: Int32
         switch producerCheck(transactionalID, producerID: producerID, producerEpoch: producerEpoch) {
         case let .success((meta, epoch)): (m, coordinatorEpoch) = (meta, epoch)
         case let .failure(e): return answer(e.code)
         }
-        if m.pending != nil || m.state == .prepareCommit || m.state == .prepareAbort { return answer(.concurrentTransactions) }
+        if m.isPreparingEnd { return answer(.concurrentTransactions) }
         // Already in the transaction: nothing to write.
         if m.state == .ongoing && partitions.isSubset(of: m.partitions) { return answer(.noError) }
         return begin(m.addPartitions(partitions, transactionVersion: transactionVersion, now: now), of: transactionalID,

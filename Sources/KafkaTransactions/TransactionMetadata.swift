@@ -180,6 +180,9 @@ public struct TransactionMetadata: Hashable, Sendable {
         return t
     }
 
+    /// PrepareCommit or PrepareAbort: the markers are being written.
+    var isPreparingEnd: Bool { state == .prepareCommit || state == .prepareAbort }
+
     /// The producer id and epoch a producer continues with once the pending end completes.
     var producerAfterCompletion: (id: Int64, epoch: Int16) {
         nextProducerID != NoProducer.id ? (nextProducerID, 0) : (producerID, producerEpoch)

@@ -12,7 +12,8 @@ extension TestBroker {
         registration.clusterID = metadata.clusterID
         registration.incarnationID = KafkaUUID(mostSignificantBits: 2, leastSignificantBits: 2)
         registration.listeners = [.init(name: "PLAINTEXT", host: "127.0.0.1", port: 1, securityProtocol: 0)]
-        registration.features = [.init(name: "metadata.version", minSupportedVersion: 7, maxSupportedVersion: 21)]
+        registration.features = [.init(name: "metadata.version", minSupportedVersion: 7, maxSupportedVersion: 21),
+                                 .init(name: "transaction.version", minSupportedVersion: 0, maxSupportedVersion: 2)]
         let registered = try await controller.send(registration, version: 4)
         #expect(registered.errorCode == 0)
         let unfenced = try await controller.send(BrokerHeartbeatRequest(brokerID: 2, brokerEpoch: registered.brokerEpoch,

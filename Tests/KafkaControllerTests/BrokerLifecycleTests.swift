@@ -8,14 +8,44 @@ import Testing
     let topicID = KafkaUUID(mostSignificantBits: 9, leastSignificantBits: 9)
     let clean = ClusterFixture.clean
 
-    private func registration(_ id: Int32, incarnation: UInt64 = 1, min: Int16 = 7, max: Int16 = 21) -> BrokerRegistrationRequest {
+    private func registration(_ id: Int32, incarnation: UInt64 = 1, min: Int16 = 7, max: Int16 = 21,
+                              transactionVersions: ClosedRange<Int16>? = 0...2) -> BrokerRegistrationRequest {
         var r = BrokerRegistrationRequest()
         r.brokerID = id
         r.clusterID = "cluster"
         r.incarnationID = KafkaUUID(mostSignificantBits: incarnation, leastSignificantBits: 1)
         r.listeners = [.init(name: "PLAINTEXT", host: "127.0.0.1", port: 9092, securityProtocol: 0)]
         r.features = [.init(name: "metadata.version", minSupportedVersion: min, maxSupportedVersion: max)]
+        if let transactionVersions {
+            r.features.append(.init(name: TransactionVersionFeature.featureName, minSupportedVersion: transactionVersions.lowerBound,
+                                    maxSupportedVersion: transactionVersions.upperBound))
+        }
         return r
+    }
+
+    /// transaction.version 2 is finalized only once every registered broker and the registering one
+    /// support it (a broker from before it would answer a Kafka 4.x producer's Produce v11 without
+    /// adding the partition); after that, a broker without it is refused.
+    @Test func transactionVersion2WaitsForEveryBrokerAndThenRefusesThoseWithout() throws {
+        let old = BrokerLifecycle.register(registration(1, transactionVersions: nil), image: .empty, clusterID: "cluster", nextOffset: 0, unclean: clean)
+        #expect(old.response.errorCode == 0)
+        var image = try replay(old.records, on: .empty)
+        #expect(image.features[TransactionVersionFeature.featureName] == nil, "the registering broker does not support it")
+        let new = BrokerLifecycle.register(registration(2), image: image, clusterID: "cluster", nextOffset: 10, unclean: clean)
+        #expect(new.response.errorCode == 0)
+        image = try replay(new.records, on: image)
+        #expect(image.features[TransactionVersionFeature.featureName] == nil, "broker 1 does not support it")
+        // Broker 1 restarts upgraded: now every broker supports it.
+        let upgraded = BrokerLifecycle.register(registration(1, incarnation: 2), image: image, clusterID: "cluster", nextOffset: 20, unclean: clean)
+        #expect(upgraded.response.errorCode == 0)
+        image = try replay(upgraded.records, on: image)
+        #expect(image.features[TransactionVersionFeature.featureName] == 2)
+        // A broker that cannot serve it may no longer join.
+        for range: ClosedRange<Int16>? in [nil, 0...1] {
+            let refused = BrokerLifecycle.register(registration(3, transactionVersions: range), image: image, clusterID: "cluster",
+                                                   nextOffset: 30, unclean: clean)
+            #expect(refused.response.errorCode == ErrorCode.unsupportedVersion.rawValue && refused.records.isEmpty)
+        }
     }
 
     private func replay(_ records: [MetadataRecordAndVersion], on image: MetadataImage) throws -> MetadataImage {

@@ -73,6 +73,10 @@ import Testing
         h.completeAppend()
         #expect(h.reply(end) == .endTransaction(requestID: end, .noError, producerID: 5_000, producerEpoch: 0))
         #expect(h.markers.first?.producerID == 4_000 && h.markers.first?.producerEpoch == Int16.max)
+        // The producer already has its new id; until the move completes, a leader's add for it is
+        // told to retry (not that the id is unknown).
+        let early = h.addPartitions("app", 5_000, 0, [tp2], version: 2)
+        #expect(h.reply(early) == .addPartitions(requestID: early, .concurrentTransactions))
         // A coordinator that takes over now finishes the move: the next producer id and the
         // transaction version are in the PrepareCommit record (tags 1 and 2).
         #expect(prepare.nextProducerID == 5_000 && prepare.clientTransactionVersion == 2)

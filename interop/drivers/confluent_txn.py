@@ -25,12 +25,14 @@ positions reach the input's end. With `crash_after` N, the process kills itself 
 transaction N (counting from 0), after its records were delivered and before it commits: a zombie
 whose transaction the next run's init_transactions must abort.
   SPEC: {"bootstrap", "input", "output", "partitions", "group", "instance", "transactional_id", "batch",
-         "crash_after": int|null, "timeout", "progress": path|null (gets the count of committed transactions)}
+         "crash_after": int|null, "timeout", "progress": path|null (gets the count of committed transactions),
+         "limit": path|null (while it holds a number N, no transaction past the Nth is begun)}
   OUT:  {"transactions": int, "committed": {partition: offset}, "errors": [str]}
 """
 import os
 import signal
 import sys
+import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -147,7 +149,19 @@ def pipeline(spec):
                 return False
         return True
 
+    def held():
+        """Whether the spec's "limit" file (a number of transactions) says to wait before the next one:
+        the test paces the run so that its faults fall between transactions it counts."""
+        try:
+            with open(spec["limit"]) as f:
+                return transactions >= int(f.read())
+        except (KeyError, FileNotFoundError, ValueError):
+            return False
+
     while not deadline.passed():
+        if held():
+            time.sleep(0.05)
+            continue
         messages = [m for m in c.consume(num_messages=spec["batch"], timeout=0.5) if not m.error()]
         if not messages:
             if caught_up():

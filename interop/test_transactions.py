@@ -275,3 +275,79 @@ def test_consume_transform_produce_survives_kill9_of_the_coordinators_node_and_a
               "(0 aborted reads, 0 lost, 0 duplicated, 0 out of order); %d records read_uncommitted"
               % (", ".join("kill -9 of node %d (%s) after %d transactions" % (v, f, n) for f, v, n in faults),
                  result["transactions"], partitions * count, uncommitted))
+
+
+def test_transaction_version_2_by_hand_across_three_nodes(cluster, workdir):
+    """Transaction version 2 (KIP-890 part 2) as a Kafka 4.x producer speaks it, by hand (no client
+    here speaks it; see txn_v2.py), on the three-node cluster with the transaction coordinator on
+    another node than the partition's leader and the group's coordinator: Produce v12 and
+    TxnOffsetCommit v5 make those leaders add their partitions over the inter-broker listener
+    (AddPartitionsToTxn v5), EndTxn v5 bumps the epoch at every end, the next transaction starts at
+    the bumped epoch (retried while the coordinator answers CONCURRENT_TRANSACTIONS), and a zombie at
+    the old epoch is fenced. confluent-kafka's read_committed consumer then reads the committed
+    records only, its read_uncommitted one the aborted one too, and the group's offset is the one
+    committed in a transaction."""
+    import txn_v2
+    from test_group_failover import describe, offsets_partition
+
+    cluster.start()
+    spec = {"bootstrap": cluster.bootstrap, "topic": "tv2", "partitions": 3, "count": 0, "timeout": 60,
+            "create": {"partitions": 3, "replication_factor": 3, "configs": {"min.insync.replicas": "2"}}}
+    rc, result, log = run(VENV_PY, "seed", spec, workdir, "seed-tv2")
+    assert rc == 0, "creating tv2 failed: %s\n%s" % (result, tail(log))
+    port = {n: cluster.client_port(n) for n in (1, 2, 3)}
+    txn_id = "tv2-app"
+
+    def coordinator():
+        error, node = txn_v2.find_coordinator(port[1], txn_id, 1)
+        if error != 0:
+            txn_v2.init_producer_id(port[1], txn_id)  # creates __transaction_state (NOT_COORDINATOR here is fine)
+        return node if error == 0 else None
+
+    txn_node = wait_until("a transaction coordinator for %s" % txn_id, coordinator, 60)
+    leaders = {p: v["leader"] for p, v in describe(cluster, "tv2").items()}
+    partition = min(p for p, leader in leaders.items() if leader != txn_node)
+    leader = port[leaders[partition]]
+    offsets = wait_until("__consumer_offsets described", lambda: describe(cluster, "__consumer_offsets"), 60)
+    group = next(g for g in ("tv2-group-%d" % i for i in range(1000))
+                 if offsets[offsets_partition(g, len(offsets))]["leader"] not in (txn_node, None))
+    group_port = port[offsets[offsets_partition(group, len(offsets))]["leader"]]
+
+    def initialized():
+        error, pid, epoch = txn_v2.init_producer_id(port[txn_node], txn_id)
+        return (pid, epoch) if error == 0 else None
+
+    pid, epoch = wait_until("InitProducerId for %s" % txn_id, initialized, 60)
+    assert epoch >= 0
+
+    def produce(epoch, sequence, value, retriable=(51, 19)):
+        """Sends like a producer: CONCURRENT_TRANSACTIONS (51) and NOT_ENOUGH_REPLICAS (19) are
+        retried. The answer is a one-element list, so that 0 is an answer for wait_until."""
+        batch = txn_v2.transactional_batch(pid, epoch, sequence, [value])
+        error = txn_v2.produce_v12(leader, txn_id, "tv2", partition, batch)
+        return [error] if error not in retriable else None
+
+    def end(epoch, commit):
+        result = txn_v2.end_txn_v5(port[txn_node], txn_id, pid, epoch, commit)
+        return result if result[0] != 51 else None
+
+    assert wait_until("Produce v12 of a", lambda: produce(epoch, 0, b"a"), 60) == [0], "the leader did not add the partition"
+    assert txn_v2.txn_offset_commit_v5(group_port, txn_id, group, pid, epoch, "tv2", partition, 7) == 0
+    assert wait_until("EndTxn v5 commit", lambda: end(epoch, True), 60) == (0, pid, epoch + 1)
+    # The next transaction starts at the bumped epoch, from sequence 0; the zombie's epoch is fenced.
+    assert wait_until("Produce v12 of b", lambda: produce(epoch + 1, 0, b"b"), 60) == [0]
+    assert produce(epoch, 1, b"zombie", retriable=()) == [47], "a batch at the old epoch is INVALID_PRODUCER_EPOCH"
+    assert wait_until("EndTxn v5 abort", lambda: end(epoch + 1, False), 60) == (0, pid, epoch + 2)
+    assert wait_until("Produce v12 of c", lambda: produce(epoch + 2, 0, b"c"), 60) == [0]
+    assert wait_until("EndTxn v5 commit", lambda: end(epoch + 2, True), 60) == (0, pid, epoch + 3)
+
+    def values(isolation):
+        read_spec = {"bootstrap": cluster.bootstrap, "topic": "tv2", "partitions": [partition], "isolation": isolation, "timeout": 60}
+        rc, got, log = run(VENV_PY, "read", read_spec, workdir, "read-tv2-" + isolation)
+        assert rc == 0 and got["complete"], "%s consumer failed: %s\n%s" % (isolation, got, tail(log))
+        return [r["value"] for r in got["records"]]
+
+    assert values("read_committed") == [b64(b"a"), b64(b"c")]
+    assert values("read_uncommitted") == [b64(b"a"), b64(b"b"), b64(b"c")]
+    assert wait_until("the group's offset committed in the transaction",
+                      lambda: txn_v2.committed_offset(group_port, group, "tv2", partition) == (0, 7), 60)

@@ -45,6 +45,15 @@ extension Partition {
         }
     }
 
+    /// Whether `producerID` has a transaction open here at `producerEpoch` (its batches need no
+    /// verification; Kafka's `hasOngoingTransaction`).
+    func hasOngoingTransaction(producerID: Int64, producerEpoch: Int16) -> Bool {
+        lock.withLock {
+            guard let entry = log.producerState.entry(for: producerID) else { return false }
+            return entry.currentTransactionFirstOffset != nil && entry.producerEpoch == producerEpoch
+        }
+    }
+
     /// Forgets a verification that failed.
     func dropVerification(producerID: Int64, guardValue: UInt64) {
         lock.withLock {

@@ -64,21 +64,41 @@ extension TransactionCoordinatorService {
         }
     }
 
+    /// TxnOffsetCommit v0-4 with verification enabled (KIP-890 part 1, as Kafka 3.6+ verifies it):
+    /// is the group's `__consumer_offsets` partition in the producer's ongoing transaction? Answers in
+    /// the group coordinator's terms: not in it, INVALID_TXN_STATE (TRANSACTION_ABORTABLE from v4);
+    /// a fenced epoch, INVALID_PRODUCER_EPOCH; an unreachable coordinator, COORDINATOR_LOAD_IN_PROGRESS
+    /// or COORDINATOR_NOT_AVAILABLE (both retried by producers).
+    func verifyOffsetsPartition(transactionalID: String, producerID: Int64, producerEpoch: Int16, partition: TopicPartition,
+                                requestVersion: Int16) async -> ErrorCode {
+        let code = await askCoordinator(transactionalID: transactionalID, producerID: producerID, producerEpoch: producerEpoch,
+                                        partitions: [partition], add: false)[partition] ?? .networkException
+        switch code {
+        case .transactionAbortable, .invalidTxnState: return requestVersion >= 4 ? .transactionAbortable : .invalidTxnState
+        default: return Self.groupCoordinatorError(code)
+        }
+    }
+
+    /// How the group coordinator answers a failed add or verification (Kafka's
+    /// `CoordinatorOperationExceptionHelper` after `AddPartitionsToTxnManager`).
+    static func groupCoordinatorError(_ code: ErrorCode) -> ErrorCode {
+        switch code {
+        case .producerFenced: .invalidProducerEpoch
+        case .networkException: .coordinatorLoadInProgress
+        case .unknownTopicOrPartition, .notEnoughReplicas, .requestTimedOut: .coordinatorNotAvailable
+        case .notLeaderOrFollower, .kafkaStorageError: .notCoordinator
+        default: code
+        }
+    }
+
     /// TxnOffsetCommit v5 (transaction version 2): the group's `__consumer_offsets` partition joins the
     /// producer's transaction, as AddOffsetsToTxn did (Kafka's `CoordinatorPartitionWriter`). No
     /// retries; the answer in the group coordinator's terms (`CoordinatorOperationExceptionHelper`):
     /// an unreachable coordinator is COORDINATOR_LOAD_IN_PROGRESS, a fenced epoch INVALID_PRODUCER_EPOCH,
     /// everything else as the coordinator said it (CONCURRENT_TRANSACTIONS too, which the producer retries).
     func addOffsetsPartition(transactionalID: String, producerID: Int64, producerEpoch: Int16, partition: TopicPartition) async -> ErrorCode {
-        let code = await askCoordinator(transactionalID: transactionalID, producerID: producerID, producerEpoch: producerEpoch,
-                                        partitions: [partition], add: true)[partition] ?? .networkException
-        switch code {
-        case .producerFenced: return .invalidProducerEpoch
-        case .networkException: return .coordinatorLoadInProgress
-        case .unknownTopicOrPartition, .notEnoughReplicas, .requestTimedOut: return .coordinatorNotAvailable
-        case .notLeaderOrFollower, .kafkaStorageError: return .notCoordinator
-        default: return code
-        }
+        Self.groupCoordinatorError(await askCoordinator(transactionalID: transactionalID, producerID: producerID, producerEpoch: producerEpoch,
+                                                        partitions: [partition], add: true)[partition] ?? .networkException)
     }
 
     /// The coordinator's own answer per partition: to a verification, or with `add` to adding them

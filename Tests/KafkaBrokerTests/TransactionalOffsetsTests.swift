@@ -85,6 +85,46 @@ import Testing
         await restarted.shutdown()
     }
 
+    /// KIP-890 part 1 for offsets: a TxnOffsetCommit whose group partition is not in the producer's
+    /// transaction (never added, or the transaction already ended) is refused, so it leaves no offset
+    /// pending that no marker would ever complete. Without verification the late commit is written
+    /// and stays pending for good.
+    @Test func aCommitOutsideItsTransactionIsRefusedAndLeavesNothingPending() async throws {
+        for verification in [true, false] {
+            let (broker, client, pid) = try await TransactionVerificationTests.start(
+                ["transaction.partition.verification.enable": verification ? "true" : "false"])
+            func commit(_ offset: Int64, version: Int16) async throws -> ErrorCode {
+                let r = try await client.send(TxnOffsetCommitRequest(
+                    transactionalID: "app", groupID: "g", producerID: pid, producerEpoch: 0,
+                    topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: offset)])]), version: version)
+                return ErrorCode(rawValue: r.topics.first?.partitions.first?.errorCode ?? -1)
+            }
+            if verification {
+                #expect(try await commit(3, version: 3) == .invalidTxnState, "never added to the transaction")
+                #expect(try await commit(3, version: 4) == .transactionAbortable)
+                #expect(try await Self.fetched(client, requireStable: true) == "-1", "nothing pending")
+            }
+            let added = try await client.send(AddOffsetsToTxnRequest(transactionalID: "app", producerID: pid, producerEpoch: 0, groupID: "g"), version: 3)
+            try #require(added.errorCode == 0)
+            #expect(try await commit(5, version: 3) == .noError)
+            #expect(try await commit(6, version: 4) == .noError, "the transaction is open there: no question needed")
+            try #require(try await client.send(EndTxnRequest(transactionalID: "app", producerID: pid, producerEpoch: 0, committed: true), version: 3).errorCode == 0)
+            await Self.settled(broker, .completeCommit)
+            #expect(try await Self.fetched(client, requireStable: true) == "6")
+            // A late commit of the ended transaction.
+            let late = try await commit(9, version: 3)
+            if verification {
+                #expect(late == .invalidTxnState)
+                #expect(try await Self.fetched(client, requireStable: true) == "6", "nothing left pending")
+            } else {
+                #expect(late == .noError)
+                #expect(try await Self.fetched(client, requireStable: true) == "UNSTABLE_OFFSET_COMMIT", "pending, and no marker will come")
+            }
+            await client.close()
+            await broker.shutdown()
+        }
+    }
+
     /// Flexible versions carry strings longer than the int16 length the coordinators' records give
     /// them: a transactional id or a group id that long is INVALID_REQUEST, and the node serves on.
     @Test func idsTooLongForTheCoordinatorsRecordsAreRefused() async throws {

@@ -8,6 +8,15 @@ import KafkaProtocol
 /// UNKNOWN_TOPIC_OR_PARTITION, as in Kafka; the others are committed. Strings too long for a group
 /// record are INVALID_REQUEST (`GroupRequestLimits`).
 ///
+/// Before v5, with `transaction.partition.verification.enable` (KIP-890 part 1, as Kafka 3.6+), the
+/// transaction coordinator is first asked whether the group's partition is in the producer's ongoing
+/// transaction, unless the producer has one open there at its epoch: a commit that arrives after its
+/// transaction ended would otherwise leave offsets pending that no marker ever completes (and
+/// OffsetFetch with require_stable answering UNSTABLE_OFFSET_COMMIT for them for good). Not in it:
+/// INVALID_TXN_STATE (TRANSACTION_ABORTABLE from v4). The check is not held to the append (Kafka
+/// guards that window too): a producer would have to end its transaction while its own
+/// TxnOffsetCommit is in flight.
+///
 /// v5 (the layout of v4) is transaction version 2: the producer sent no AddOffsetsToTxn, so the
 /// group's `__consumer_offsets` partition is first added to its transaction here (see
 /// `TransactionCoordinatorService.addOffsetsPartition`); a node that does not lead that partition
@@ -18,6 +27,9 @@ struct TxnOffsetCommitHandler: RequestHandler {
     let groups: GroupCoordinatorService
     let metadata: MetadataService
     let transactions: TransactionCoordinatorService
+    let replicas: ReplicaManager
+    /// `transaction.partition.verification.enable`: whether commits before v5 are verified.
+    var verificationEnabled = true
 
     func handle(_ request: TxnOffsetCommitRequest, context: RequestContext) async -> TxnOffsetCommitResponse? {
         if let problem = GroupRequestLimits.problem(request) {
@@ -27,6 +39,14 @@ struct TxnOffsetCommitHandler: RequestHandler {
         if context.apiVersion >= 5 {
             let code = await addOffsetsPartition(request, image: image)
             if code != .noError { return GroupCoordinator.txnCommitError(request, code) }
+        } else if verificationEnabled {
+            let code = await verifyOffsetsPartition(request, image: image, version: context.apiVersion)
+            if code != .noError {
+                context.logger.debug("transactional offset commit refused", metadata: [
+                    "transactional_id": "\(request.transactionalID)", "kafka.group": "\(request.groupID)", "kafka.error": "\(code)",
+                ])
+                return GroupCoordinator.txnCommitError(request, code)
+            }
         }
         var known = request
         var missing: [TopicPartition] = []
@@ -50,6 +70,18 @@ struct TxnOffsetCommitHandler: RequestHandler {
             }
         }
         return response
+    }
+
+    /// KIP-890 part 1 for the group's partition. Nothing to check when this node does not lead it
+    /// (the group coordinator answers NOT_COORDINATOR) or the producer has a transaction open there.
+    private func verifyOffsetsPartition(_ request: TxnOffsetCommitRequest, image: MetadataImage, version: Int16) async -> ErrorCode {
+        guard let offsets = image.topic(named: ConsumerOffsetsLog.topic), !offsets.partitions.isEmpty else { return .noError }
+        let tp = TopicPartition(ConsumerOffsetsLog.topic,
+                                CoordinatorPartitioner.partition(for: request.groupID, partitionCount: Int32(offsets.partitions.count)))
+        guard offsets.partitions[tp.partition]?.leader == metadata.nodeID, let replica = replicas.replica(tp),
+              !replica.hasOngoingTransaction(producerID: request.producerID, producerEpoch: request.producerEpoch) else { return .noError }
+        return await transactions.verifyOffsetsPartition(transactionalID: request.transactionalID, producerID: request.producerID,
+                                                         producerEpoch: request.producerEpoch, partition: tp, requestVersion: version)
     }
 
     /// Transaction version 2's implicit AddOffsetsToTxn, at the leader of the group's partition.

@@ -101,16 +101,23 @@ public actor TransactionCoordinatorService {
         return await withCheckedContinuation { waiting[id] = $0 }
     }
 
-    func initProducerID(transactionalID: String, timeoutMs: Int32, expected: ProducerIDAndEpoch?) async -> (ErrorCode, Int64, Int16) {
-        var newID: Int64?
-        if coordinator.needsNewProducerID(transactionalID: transactionalID, timeoutMs: timeoutMs, expected: expected) {
-            do {
-                newID = try await metadata.nextProducerID()
-            } catch {
-                logger.warning("could not reserve a producer id for a transactional producer", metadata: ["error": "\(error)"])
-                return (.coordinatorNotAvailable, -1, -1)
-            }
+    /// A fresh producer id from this node's block when `needed` (the core asks the shell to allocate
+    /// one before it decides), else nil. A failed allocation is logged with `purpose` and rethrown;
+    /// the request then answers COORDINATOR_NOT_AVAILABLE.
+    private func reserveProducerID(if needed: Bool, for purpose: String) async throws -> Int64? {
+        guard needed else { return nil }
+        do {
+            return try await metadata.nextProducerID()
+        } catch {
+            logger.warning("could not reserve a producer id for \(purpose)", metadata: ["error": "\(error)"])
+            throw error
         }
+    }
+
+    func initProducerID(transactionalID: String, timeoutMs: Int32, expected: ProducerIDAndEpoch?) async -> (ErrorCode, Int64, Int16) {
+        let needed = coordinator.needsNewProducerID(transactionalID: transactionalID, timeoutMs: timeoutMs, expected: expected)
+        let newID: Int64?
+        do { newID = try await reserveProducerID(if: needed, for: "a transactional producer") } catch { return (.coordinatorNotAvailable, -1, -1) }
         let reply = await request { c, id, now in
             c.initProducerID(transactionalID: transactionalID, timeoutMs: timeoutMs, expected: expected, newProducerID: newID, requestID: id, now: now)
         }
@@ -139,16 +146,10 @@ public actor TransactionCoordinatorService {
     /// producer goes on with, and an end at the last epoch first reserves the new producer id.
     func endTransaction(transactionalID: String, producerID: Int64, producerEpoch: Int16, committed: Bool,
                         transactionVersion: Int16 = 0) async -> (ErrorCode, producerID: Int64, producerEpoch: Int16) {
-        var newID: Int64?
-        if transactionVersion >= 2,
-           coordinator.needsNewProducerID(endingTransactionOf: transactionalID, producerID: producerID, producerEpoch: producerEpoch) {
-            do {
-                newID = try await metadata.nextProducerID()
-            } catch {
-                logger.warning("could not reserve a producer id for a transaction's epoch rotation", metadata: ["error": "\(error)"])
-                return (.coordinatorNotAvailable, -1, -1)
-            }
-        }
+        let needed = transactionVersion >= 2
+            && coordinator.needsNewProducerID(endingTransactionOf: transactionalID, producerID: producerID, producerEpoch: producerEpoch)
+        let newID: Int64?
+        do { newID = try await reserveProducerID(if: needed, for: "a transaction's epoch rotation") } catch { return (.coordinatorNotAvailable, -1, -1) }
         let reply = await request { c, id, now in
             c.endTransaction(transactionalID: transactionalID, producerID: producerID, producerEpoch: producerEpoch,
                              result: TransactionResult(committed: committed), transactionVersion: transactionVersion,

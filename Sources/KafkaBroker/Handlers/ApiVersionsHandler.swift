@@ -1,3 +1,4 @@
+import KafkaController
 import KafkaProtocol
 import NIOCore
 
@@ -23,9 +24,11 @@ struct ApiVersionsHandler: RequestHandler {
     /// eligible leader replicas (KIP-966, levels 0-1; the controller finalizes 1) and the transaction
     /// version (0-2; the controller finalizes 2).
     static let supportedFeatures: [ApiVersionsResponse.SupportedFeatureKey] = [
-        .init(name: "eligible.leader.replicas.version", minVersion: 0, maxVersion: 1),
-        .init(name: "metadata.version", minVersion: 7, maxVersion: 21),
-        .init(name: "transaction.version", minVersion: 0, maxVersion: 2),
+        .init(name: EligibleLeaderReplicas.featureName, minVersion: 0, maxVersion: EligibleLeaderReplicas.featureLevel),
+        .init(name: "metadata.version", minVersion: BrokerLifecycle.supportedMetadataVersions.lowerBound,
+              maxVersion: BrokerLifecycle.supportedMetadataVersions.upperBound),
+        .init(name: TransactionVersionFeature.featureName, minVersion: TransactionVersionFeature.supportedLevels.lowerBound,
+              maxVersion: TransactionVersionFeature.supportedLevels.upperBound),
     ]
 
     /// The supported features a request of `version` is told of: before v4, none whose range starts at

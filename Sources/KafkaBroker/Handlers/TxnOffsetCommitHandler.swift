@@ -72,13 +72,19 @@ struct TxnOffsetCommitHandler: RequestHandler {
         return response
     }
 
+    /// The group's `__consumer_offsets` partition and its leader (-1 without one), nil before the
+    /// topic exists.
+    private static func offsetsPartition(of groupID: String, image: MetadataImage) -> (TopicPartition, leader: Int32)? {
+        guard let offsets = image.topic(named: ConsumerOffsetsLog.topic), !offsets.partitions.isEmpty else { return nil }
+        let index = CoordinatorPartitioner.partition(for: groupID, partitionCount: Int32(offsets.partitions.count))
+        return (TopicPartition(ConsumerOffsetsLog.topic, index), offsets.partitions[index]?.leader ?? -1)
+    }
+
     /// KIP-890 part 1 for the group's partition. Nothing to check when this node does not lead it
     /// (the group coordinator answers NOT_COORDINATOR) or the producer has a transaction open there.
     private func verifyOffsetsPartition(_ request: TxnOffsetCommitRequest, image: MetadataImage, version: Int16) async -> ErrorCode {
-        guard let offsets = image.topic(named: ConsumerOffsetsLog.topic), !offsets.partitions.isEmpty else { return .noError }
-        let tp = TopicPartition(ConsumerOffsetsLog.topic,
-                                CoordinatorPartitioner.partition(for: request.groupID, partitionCount: Int32(offsets.partitions.count)))
-        guard offsets.partitions[tp.partition]?.leader == metadata.nodeID, let replica = replicas.replica(tp),
+        guard let (tp, leader) = Self.offsetsPartition(of: request.groupID, image: image) else { return .noError }
+        guard leader == metadata.nodeID, let replica = replicas.replica(tp),
               !replica.hasOngoingTransaction(producerID: request.producerID, producerEpoch: request.producerEpoch) else { return .noError }
         return await transactions.verifyOffsetsPartition(transactionalID: request.transactionalID, producerID: request.producerID,
                                                          producerEpoch: request.producerEpoch, partition: tp, requestVersion: version)
@@ -86,12 +92,8 @@ struct TxnOffsetCommitHandler: RequestHandler {
 
     /// Transaction version 2's implicit AddOffsetsToTxn, at the leader of the group's partition.
     private func addOffsetsPartition(_ request: TxnOffsetCommitRequest, image: MetadataImage) async -> ErrorCode {
-        guard let offsets = image.topic(named: ConsumerOffsetsLog.topic), !offsets.partitions.isEmpty else {
-            return .coordinatorNotAvailable
-        }
-        let tp = TopicPartition(ConsumerOffsetsLog.topic,
-                                CoordinatorPartitioner.partition(for: request.groupID, partitionCount: Int32(offsets.partitions.count)))
-        guard offsets.partitions[tp.partition]?.leader == metadata.nodeID else { return .notCoordinator }
+        guard let (tp, leader) = Self.offsetsPartition(of: request.groupID, image: image) else { return .coordinatorNotAvailable }
+        guard leader == metadata.nodeID else { return .notCoordinator }
         return await transactions.addOffsetsPartition(transactionalID: request.transactionalID, producerID: request.producerID,
                                                       producerEpoch: request.producerEpoch, partition: tp)
     }

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // C shim over the system compression libraries, plus CRC32C (SSE4.2 with a table fallback).
@@ -72,14 +73,25 @@ let package = Package(
         // PURE: controller decisions (request + image -> metadata records + response).
         .target(
             name: "KafkaController",
-            dependencies: ["KafkaMetadata", "KafkaProtocol", "StromConfig"]
+            dependencies: ["KafkaMetadata", "KafkaProtocol", "StromConfig", "KafkaSecurity"]
+        ),
+        // PURE: principals, SASL mechanisms (PLAIN, SCRAM-SHA-256/512 with swift-crypto) and the per-connection
+        // SASL state machine of Kafka's SaslHandshake/SaslAuthenticate; no I/O, no clock.
+        .target(
+            name: "KafkaSecurity",
+            dependencies: [
+                "KafkaProtocol", "StromConfig",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         // The broker shell: SwiftNIO server, request dispatch, one handler per API, metadata and replica services.
         .target(
             name: "KafkaBroker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaController", "KafkaLog", "KafkaGroups", "KafkaTransactions",
-                "StromConfig", "KafkaRaft", "KafkaRaftWire", "KafkaReplication",
+                "StromConfig", "KafkaRaft", "KafkaRaftWire", "KafkaReplication", "KafkaSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -150,6 +162,7 @@ let package = Package(
         ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
+        .testTarget(name: "KafkaSecurityTests", dependencies: ["KafkaSecurity", "KafkaProtocol", "StromConfig"]),
         .testTarget(name: "KafkaRaftTests", dependencies: ["KafkaRaft", "SeededRandom"]),
         // The replication simulation runs against both a modeled controller and the real one (KafkaController).
         .testTarget(

@@ -49,6 +49,10 @@ public enum BrokerAssembly {
         .init { IncrementalAlterConfigsHandler(metadata: $0.metadata) },
         .init { AlterClientQuotasHandler(metadata: $0.metadata) },
         .init { DescribeClientQuotasHandler(metadata: $0.metadata) },
+        .init { AlterUserScramCredentialsHandler(metadata: $0.metadata) },
+        .init { DescribeUserScramCredentialsHandler(metadata: $0.metadata) },
+        .init { _ in SaslHandshakeHandler() },
+        .init { _ in SaslAuthenticateHandler() },
         .init { DescribeConfigsHandler(metadata: $0.metadata, config: $0.config) },
         .init { DescribeClusterHandler(metadata: $0.metadata, config: $0.config) },
         .init { DescribeQuorumHandler(metadata: $0.metadata, quorum: $0.quorum, config: $0.config) },
@@ -104,6 +108,9 @@ public enum BrokerAssembly {
         .init { ControllerListPartitionReassignmentsHandler(metadata: $0.metadata) },
         .init { ControllerIncrementalAlterConfigsHandler(metadata: $0.metadata) },
         .init { ControllerAlterClientQuotasHandler(metadata: $0.metadata) },
+        .init { ControllerAlterUserScramCredentialsHandler(metadata: $0.metadata) },
+        .init { _ in SaslHandshakeHandler() },
+        .init { _ in SaslAuthenticateHandler() },
     ]
 
     /// What a client listener advertises in ApiVersions, by API key.

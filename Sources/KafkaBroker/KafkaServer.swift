@@ -1,4 +1,5 @@
 import KafkaProtocol
+import KafkaSecurity
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -11,6 +12,10 @@ import NIOPosix
 /// A frame larger than `socket.request.max.bytes`, a malformed header or body, or an API or version
 /// this broker does not serve closes the connection with a log line saying why; nothing else is
 /// affected.
+///
+/// On a SASL listener (`sasl` set) each connection authenticates first (`SaslServerSession`): its frames
+/// go through the session, which answers the SASL requests itself, lets ApiVersions through, and
+/// hands every later request to the dispatcher with the authenticated principal.
 public final class KafkaServer: Sendable {
     public let listenerName: String
     private let host: String
@@ -28,9 +33,13 @@ public final class KafkaServer: Sendable {
     /// reach the loop, so `run` finishes and closes whatever is left here when it ends.
     private let unclaimed = NIOLockedValueBox<[ObjectIdentifier: NIOAsyncChannel<ByteBuffer, ResponsePiece>]>([:])
     private let boundChannel = NIOLockedValueBox<NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ResponsePiece>, Never>?>(nil)
+    private let sasl: SaslListenerSecurity?
+    /// Each SASL connection's authentication, made with its pipeline and taken by its request loop.
+    private let authentications = NIOLockedValueBox<[ObjectIdentifier: ConnectionAuthentication]>([:])
 
     public init(listenerName: String, host: String, port: Int, maxFrameSize: Int, dispatcher: RequestDispatcher,
-                group: EventLoopGroup, logger: Logger) {
+                group: EventLoopGroup, logger: Logger, sasl: SaslListenerSecurity? = nil) {
+        self.sasl = sasl
         self.listenerName = listenerName
         self.host = host
         self.port = port
@@ -44,6 +53,8 @@ public final class KafkaServer: Sendable {
     public func bind() async throws -> Int {
         let maxFrameSize = self.maxFrameSize
         let unclaimed = self.unclaimed
+        let sasl = self.sasl
+        let authentications = self.authentications
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -54,7 +65,13 @@ public final class KafkaServer: Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 4 * 1024 * 1024))
             .bind(host: host.isEmpty ? "0.0.0.0" : host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
+                    var limit: (@Sendable () -> Int)?
+                    if let sasl {
+                        let authentication = ConnectionAuthentication(sasl)
+                        authentications.withLockedValue { $0[ObjectIdentifier(child)] = authentication }
+                        limit = { authentication.frameLimit(authenticated: maxFrameSize) }
+                    }
+                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize, currentLimit: limit)))
                     try child.pipeline.syncOperations.addHandler(ResponsePieceWriter())
                     let wrapped = try NIOAsyncChannel<ByteBuffer, ResponsePiece>(wrappingChannelSynchronously: child)
                     unclaimed.withLockedValue { $0[ObjectIdentifier(child)] = wrapped }
@@ -88,6 +105,7 @@ public final class KafkaServer: Sendable {
 
     /// Closes the connections accepted but never handed to the loop (the listener closed first).
     private func closeUnclaimed() async {
+        authentications.withLockedValue { $0 = [:] }
         for leftover in unclaimed.withLockedValue({ u in defer { u = [:] }; return Array(u.values) }) {
             try? await leftover.executeThenClose { _, _ in }
         }
@@ -128,6 +146,7 @@ public final class KafkaServer: Sendable {
                        channel: Channel, id: UInt64, remote: String, log: Logger) async throws {
         let (answers, answered) = AsyncStream<Task<RequestDispatcher.Outcome, Never>>.makeStream()
         let dispatcher = self.dispatcher
+        let authentication = authentications.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await answer in answers {
@@ -138,6 +157,10 @@ public final class KafkaServer: Sendable {
                         continue
                     case let .close(reason):
                         log.warning("closing connection", metadata: ["reason": "\(reason)"])
+                        throw ConnectionClosing()
+                    case let .respondThenClose(pieces, reason):
+                        try await outbound.write(contentsOf: pieces)
+                        log.info("closing connection", metadata: ["reason": "\(reason)"])
                         throw ConnectionClosing()
                     }
                 }
@@ -156,11 +179,33 @@ public final class KafkaServer: Sendable {
                         for task in pending { _ = await task.value }
                         pending.removeAll()
                     }
+                    var principal = KafkaPrincipal.anonymous
+                    if let authentication {
+                        switch authentication.receive(frame) {
+                        case let .serve(p):
+                            principal = p ?? .anonymous
+                        case let .respond(bytes):
+                            answered.yield(Task { .respond([.bytes(bytes)]) })
+                            continue
+                        case let .failAuthentication(response, reason):
+                            let delay = authentication.security.failedAuthenticationDelayMs, clock = authentication.security.clock
+                            log.info("failed authentication", metadata: ["reason": "\(reason)"])
+                            answered.yield(Task {
+                                try? await clock.sleep(forMs: delay)
+                                return .respondThenClose(response.map { [.bytes($0)] } ?? [], reason: "failed authentication")
+                            })
+                            return
+                        case let .close(reason):
+                            answered.yield(Task { .close(reason: reason) })
+                            return
+                        }
+                    }
                     let release = ConnectionRelease()
                     let closes = NIOLockedValueBox(false)
                     let task = Task {
                         defer { release.finish() }
-                        let outcome = await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote, release: { release.release() })
+                        let outcome = await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote, principal: principal,
+                                                                release: { release.release() })
                         if case .close = outcome { closes.withLockedValue { $0 = true } }
                         return outcome
                     }
@@ -195,6 +240,7 @@ public final class KafkaServer: Sendable {
             return true
         }
         guard accepted else {
+            authentications.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(connection.channel)) }
             try? await connection.executeThenClose { _, _ in }
             return
         }

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import KafkaSecurity
 import Logging
 
 /// What a handler knows about the request it serves besides the body.
@@ -11,6 +12,8 @@ public struct RequestContext: Sendable {
     /// The listener the request arrived on (`PLAINTEXT`), so replies name endpoints on the same one.
     public var listenerName: String
     public var logger: Logger
+    /// Who sent the request: the SASL user on a SASL listener, `User:ANONYMOUS` otherwise.
+    public var principal: KafkaPrincipal = .anonymous
     /// Lets the connection read its next request before this one is answered (see `ConnectionRelease`);
     /// responses still leave in request order.
     public var releaseConnection: @Sendable () -> Void = {}

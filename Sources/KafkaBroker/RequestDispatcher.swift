@@ -1,4 +1,5 @@
 import KafkaProtocol
+import KafkaSecurity
 import Logging
 import NIOCore
 
@@ -14,6 +15,8 @@ public struct RequestDispatcher: Sendable {
         case respond([ResponsePiece])
         case noResponse
         case close(reason: String)
+        /// Send the pieces, then close (a failed SASL authentication, after its delay).
+        case respondThenClose([ResponsePiece], reason: String)
     }
 
     /// A registered handler and the versions it serves.
@@ -57,7 +60,7 @@ public struct RequestDispatcher: Sendable {
 
     /// Serves one request. `release` is called when the handler no longer needs the connection held
     /// (see `ConnectionRelease`); the caller releases it anyway once this returns.
-    public func dispatch(_ payload: ByteBuffer, connectionID: UInt64, remoteAddress: String,
+    public func dispatch(_ payload: ByteBuffer, connectionID: UInt64, remoteAddress: String, principal: KafkaPrincipal = .anonymous,
                          release: @escaping @Sendable () -> Void = {}) async -> Outcome {
         let frame: RequestFrame
         do {
@@ -70,11 +73,12 @@ public struct RequestDispatcher: Sendable {
         requestLogger[metadataKey: "kafka.api_version"] = "\(frame.apiVersion)"
         requestLogger[metadataKey: "kafka.correlation_id"] = "\(frame.header.correlationID)"
         requestLogger[metadataKey: "kafka.client_id"] = "\(frame.header.clientID ?? "-")"
-        let context = RequestContext(
+        var context = RequestContext(
             apiVersion: frame.apiVersion, correlationID: frame.header.correlationID, clientID: frame.header.clientID,
             connectionID: connectionID, remoteAddress: remoteAddress, listenerName: listenerName, logger: requestLogger,
             releaseConnection: release
         )
+        context.principal = principal
         guard let registered = handlers[frame.apiKey.rawValue] else {
             return .close(reason: "unsupported API \(frame.apiKey)")
         }

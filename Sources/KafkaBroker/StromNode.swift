@@ -3,6 +3,7 @@ import KafkaGroups
 import KafkaLog
 import KafkaMetadata
 import KafkaProtocol
+import KafkaSecurity
 import KafkaTransactions
 import Logging
 import NIOConcurrencyHelpers
@@ -103,7 +104,8 @@ public final class StromNode: Sendable {
         for listener in config.listeners where config.controllerListenerNames.contains(listener.name) {
             let dispatcher = BrokerAssembly.controllerDispatcher(listenerName: listener.name, metadata: metadata, quorum: quorum,
                                                                  config: config, logger: logger)
-            let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound, logger: logger)
+            let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
+                                              sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock), logger: logger)
             servers.append(server)
         }
         // 2. The quorum starts (its latest snapshot loaded) before the controller listener accepts
@@ -143,7 +145,8 @@ public final class StromNode: Sendable {
                                                              groups: groups, offsetsTopic: offsetsTopic, transactions: transactions,
                                                              transactionTopic: transactionTopic, fetchSessions: sessions, config: config,
                                                              quorum: quorum, logger: logger)
-            let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound, logger: logger)
+            let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
+                                              sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock), logger: logger)
             servers.append(server)
             clientServers.append(server)
         }
@@ -229,12 +232,24 @@ public final class StromNode: Sendable {
                                              interBrokerListener: config.interBrokerListenerName, clock: clock, logger: logger)
     }
 
+    /// How `listener` authenticates its connections: nil unless it is a SASL listener.
+    private static func saslSecurity(_ listener: Listener, config: ServerConfig, metadata: MetadataService,
+                                     clock: NodeClock) -> SaslListenerSecurity? {
+        guard let sasl = config.saslListeners[listener.name] else { return nil }
+        let plainUsers = sasl.jaas["PLAIN"].map(PlainAuthentication.users(from:)) ?? [:]
+        let settings = SaslServerSession.Settings(mechanisms: sasl.enabledMechanisms.compactMap(SaslMechanism.init(rawValue:)),
+                                                  plainUsers: plainUsers, maxReauthMs: config.connectionsMaxReauthMs)
+        return SaslListenerSecurity(settings: settings, credential: { metadata.scramCredential($0, user: $1) },
+                                    failedAuthenticationDelayMs: config.connectionFailedAuthenticationDelayMs,
+                                    maxReceiveSize: config.saslServerMaxReceiveSize, clock: clock)
+    }
+
     /// A server for `listener`, bound (its port recorded in `bound`) but not yet accepting.
     private static func bindServer(_ listener: Listener, dispatcher: RequestDispatcher, config: ServerConfig,
-                                   bound: inout [String: Int], logger: Logger) async throws -> KafkaServer {
+                                   bound: inout [String: Int], sasl: SaslListenerSecurity?, logger: Logger) async throws -> KafkaServer {
         let server = KafkaServer(listenerName: listener.name, host: listener.host, port: listener.port,
                                  maxFrameSize: config.socketRequestMaxBytes, dispatcher: dispatcher,
-                                 group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+                                 group: MultiThreadedEventLoopGroup.singleton, logger: logger, sasl: sasl)
         bound[listener.name] = try await server.bind()
         return server
     }

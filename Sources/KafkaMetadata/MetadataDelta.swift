@@ -92,10 +92,16 @@ public struct MetadataDelta: Sendable {
             var values = image.clientQuotas[entity] ?? [:]
             values[r.key] = r.remove ? nil : r.value
             image.clientQuotas[entity] = values.isEmpty ? nil : values
+        case let r as UserScramCredentialRecord:
+            image.scramCredentials[.init(user: r.name, mechanism: r.mechanism)] = UserScramCredential(r)
+        case let r as RemoveUserScramCredentialRecord:
+            guard image.scramCredentials.removeValue(forKey: .init(user: r.name, mechanism: r.mechanism)) != nil else {
+                throw MetadataReplayError("RemoveUserScramCredentialRecord removes a credential of \(r.name) that does not exist")
+            }
         case is NoOpRecord, is RegisterControllerRecord:
             break
         default:
-            // Records of areas Strom does not model yet (ACLs, SCRAM, delegation tokens,
+            // Records of areas Strom does not model yet (ACLs, delegation tokens,
             // transactions) leave the image as it is.
             break
         }

@@ -5,7 +5,7 @@ extension MetadataImage {
     /// an empty delta gives back this image, provenance aside.
     ///
     /// Order: features first (metadata.version leads, as Kafka requires), then brokers with their fenced
-    /// state, topics each followed by its partitions, configs, client quotas, and the producer id
+    /// state, topics each followed by its partitions, configs, client quotas, SCRAM credentials, and the producer id
     /// high-water mark.
     /// Every list is sorted so equal images give byte-identical snapshots.
     public func snapshotRecords() -> [MetadataRecordAndVersion] {
@@ -38,6 +38,9 @@ extension MetadataImage {
                 out.append(MetadataRecordAndVersion(
                     ClientQuotaRecord(entity: entity.recordEntity, key: key, value: value, remove: false), version: 0))
             }
+        }
+        for key in scramCredentials.keys.sorted() {
+            out.append(MetadataRecordAndVersion(scramCredentials[key]!.record(key), version: 0))
         }
         if nextProducerID > 0 {
             out.append(MetadataRecordAndVersion(ProducerIdsRecord(brokerID: -1, brokerEpoch: -1, nextProducerID: nextProducerID), version: 0))

@@ -62,6 +62,8 @@ public struct MetadataImage: Hashable, Sendable {
     public var nextProducerID: Int64
     /// Client quotas (`controller_mutation_rate`, …) per entity; an entity without values is absent.
     public var clientQuotas: [ClientQuotaEntity: [String: Double]]
+    /// SCRAM credentials by user and mechanism.
+    public var scramCredentials: [UserScramCredential.Key: UserScramCredential]
 
     public init() {
         provenance = .empty
@@ -72,6 +74,7 @@ public struct MetadataImage: Hashable, Sendable {
         configs = [:]
         nextProducerID = 0
         clientQuotas = [:]
+        scramCredentials = [:]
     }
 
     public static let empty = MetadataImage()

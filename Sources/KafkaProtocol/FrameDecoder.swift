@@ -22,9 +22,13 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder, Sendable {
     }
 
     public let maxFrameSize: Int
+    /// When set, the limit for the next frame (a connection that has not authenticated yet takes
+    /// smaller frames than one that has); `maxFrameSize` otherwise.
+    private let currentLimit: (@Sendable () -> Int)?
 
-    public init(maxFrameSize: Int) {
+    public init(maxFrameSize: Int, currentLimit: (@Sendable () -> Int)? = nil) {
         self.maxFrameSize = maxFrameSize
+        self.currentLimit = currentLimit
     }
 
     /// Reads one frame if a whole one is buffered; throws when the size prefix is unacceptable.
@@ -37,7 +41,7 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder, Sendable {
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let frame = try Self.nextFrame(from: &buffer, maxFrameSize: maxFrameSize) else { return .needMoreData }
+        guard let frame = try Self.nextFrame(from: &buffer, maxFrameSize: currentLimit?() ?? maxFrameSize) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(frame))
         return .continue
     }

@@ -85,8 +85,8 @@ extension ServerConfig {
             guard let proto = protocols[l.name] else {
                 throw ConfigError(key: "listener.security.protocol.map", "no security protocol for listener \(l.name)")
             }
-            guard proto == "PLAINTEXT" else {
-                throw ConfigError(key: "listener.security.protocol.map", "listener \(l.name) uses \(proto); Strom serves PLAINTEXT only so far")
+            guard proto == "PLAINTEXT" || proto == "SASL_PLAINTEXT" else {
+                throw ConfigError(key: "listener.security.protocol.map", "listener \(l.name) uses \(proto); Strom serves PLAINTEXT and SASL_PLAINTEXT so far")
             }
         }
         guard !controllerNames.isEmpty else {
@@ -245,6 +245,7 @@ extension ServerConfig {
         if Int64(config.replicaFetchWaitMaxMs) >= config.replicaSocketTimeoutMs {
             throw ConfigError(key: "replica.fetch.wait.max.ms", "must be less than replica.socket.timeout.ms")
         }
+        try parseSasl(&p, into: &config)
         if let unknown = p.remaining.filter({ !acceptedWithoutEffect.contains($0) }).sorted().first {
             throw ConfigError(key: unknown, "unknown configuration key")
         }
@@ -252,6 +253,55 @@ extension ServerConfig {
             throw ConfigError(key: "group.min.session.timeout.ms", "greater than group.max.session.timeout.ms")
         }
         return config
+    }
+}
+
+extension ServerConfig {
+    /// The SASL settings of every SASL_PLAINTEXT listener (see `ListenerSasl`), and the mechanisms this
+    /// node uses as a client of its inter-broker and controller listeners when those are SASL.
+    fileprivate static func parseSasl(_ p: inout Properties, into config: inout ServerConfig) throws(ConfigError) {
+        config.connectionsMaxReauthMs = try p.optionalInt64("connections.max.reauth.ms", range: 0...Int64.max) ?? 0
+        config.connectionFailedAuthenticationDelayMs = try p.optionalInt64("connection.failed.authentication.delay.ms", range: 0...Int64(Int32.max)) ?? 100
+        config.saslServerMaxReceiveSize = Int(try p.optionalInt32("sasl.server.max.receive.size", range: 1...Int32.max) ?? 524_288)
+        config.saslMechanismInterBrokerProtocol = try p.optionalString("sasl.mechanism.inter.broker.protocol")?.uppercased() ?? "GSSAPI"
+        config.saslMechanismControllerProtocol = try p.optionalString("sasl.mechanism.controller.protocol")?.uppercased() ?? "GSSAPI"
+        let defaultMechanisms = try p.has("sasl.enabled.mechanisms") ? p.list("sasl.enabled.mechanisms") : ["GSSAPI"]
+        for listener in config.listeners where config.listenerSecurityProtocols[listener.name] == "SASL_PLAINTEXT" {
+            let prefix = "listener.name.\(listener.name.lowercased())."
+            let key = prefix + "sasl.enabled.mechanisms"
+            let mechanisms = (try p.has(key) ? p.list(key) : defaultMechanisms).map { $0.uppercased() }
+            guard !mechanisms.isEmpty else { throw ConfigError(key: key, "no mechanism enabled for listener \(listener.name)") }
+            for m in mechanisms where !ListenerSasl.servedMechanisms.contains(m) {
+                throw ConfigError(key: p.has(key) ? key : "sasl.enabled.mechanisms",
+                                  "\(m) is not supported on listener \(listener.name) (Strom serves \(ListenerSasl.servedMechanisms.joined(separator: ", ")))")
+            }
+            var jaas: [String: JaasConfig] = [:]
+            for m in mechanisms {
+                let jaasKey = prefix + m.lowercased() + ".sasl.jaas.config"
+                guard let text = try p.optionalString(jaasKey) else {
+                    if m == "PLAIN" { throw ConfigError(key: jaasKey, "required: PLAIN's users are its user_<name>=\"<password>\" options") }
+                    continue
+                }
+                do { jaas[m] = try JaasConfig(parsing: text) } catch { throw ConfigError(key: jaasKey, error.description) }
+            }
+            config.saslListeners[listener.name] = ListenerSasl(enabledMechanisms: mechanisms, jaas: jaas)
+        }
+        if p.has("sasl.jaas.config") {
+            throw ConfigError(key: "sasl.jaas.config", "a broker reads listener.name.<listener>.<mechanism>.sasl.jaas.config (Kafka ignores this key on brokers)")
+        }
+        for (name, mechanismKey, mechanism) in [(config.interBrokerListenerName, "sasl.mechanism.inter.broker.protocol", config.saslMechanismInterBrokerProtocol)]
+            + config.controllerListenerNames.map({ ($0, "sasl.mechanism.controller.protocol", config.saslMechanismControllerProtocol) }) {
+            guard let sasl = config.saslListeners[name] else { continue }
+            // This node's own connections (replica fetchers, markers, the quorum) do not authenticate yet.
+            throw ConfigError(key: "listener.security.protocol.map", "\(name) is SASL_PLAINTEXT, but this node connects to it (\(mechanismKey)) and Strom's own connections do not authenticate yet: keep the inter-broker and controller listeners PLAINTEXT")
+            guard sasl.enabledMechanisms.contains(mechanism) else {
+                throw ConfigError(key: mechanismKey, "\(mechanism) must be among the mechanisms enabled on \(name), which this node connects to")
+            }
+            guard sasl.clientCredentials(mechanism: mechanism) != nil else {
+                throw ConfigError(key: "listener.name.\(name.lowercased()).\(mechanism.lowercased()).sasl.jaas.config",
+                                  "needs username and password: this node authenticates with them to \(name)")
+            }
+        }
     }
 }
 

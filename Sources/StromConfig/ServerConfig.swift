@@ -142,6 +142,19 @@ public struct ServerConfig: Hashable, Sendable {
     public var replicaFetchBackoffMs: Int64 = 1_000
     public var replicaSocketTimeoutMs: Int64 = 30_000
     public var minInsyncReplicas: Int32 = 1
+    /// SASL settings of each SASL_PLAINTEXT listener, by listener name.
+    public var saslListeners: [String: ListenerSasl] = [:]
+    /// `sasl.mechanism.inter.broker.protocol`: how this broker authenticates to a SASL inter-broker listener.
+    public var saslMechanismInterBrokerProtocol = "GSSAPI"
+    /// `sasl.mechanism.controller.protocol`: how this node authenticates to a SASL controller listener.
+    public var saslMechanismControllerProtocol = "GSSAPI"
+    /// `connections.max.reauth.ms`: the lifetime of an authenticated SASL session (0: the connection's).
+    public var connectionsMaxReauthMs: Int64 = 0
+    /// `connection.failed.authentication.delay.ms`: how long a failed authentication waits before its
+    /// answer and the close.
+    public var connectionFailedAuthenticationDelayMs: Int64 = 100
+    /// `sasl.server.max.receive.size`: the largest frame taken before a connection has authenticated.
+    public var saslServerMaxReceiveSize: Int = 524_288
 
     /// Kafka keys that were given and are accepted but have no effect in Strom (thread counts, socket
     /// buffer sizes, replication factors of internal topics on a single node, …), for a warning.

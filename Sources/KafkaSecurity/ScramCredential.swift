@@ -1,0 +1,39 @@
+import Crypto
+
+/// A stored SCRAM credential (RFC 5802 section 3): the salt, StoredKey = H(HMAC(SaltedPassword,
+/// "Client Key")), ServerKey = HMAC(SaltedPassword, "Server Key") and the iteration count. The password
+/// and the salted password are never kept; StoredKey lets the server check a client's proof, ServerKey
+/// lets it prove itself.
+public struct ScramCredential: Sendable, Hashable {
+    public var salt: [UInt8]
+    public var storedKey: [UInt8]
+    public var serverKey: [UInt8]
+    public var iterations: Int32
+
+    public init(salt: [UInt8], storedKey: [UInt8], serverKey: [UInt8], iterations: Int32) {
+        self.salt = salt
+        self.storedKey = storedKey
+        self.serverKey = serverKey
+        self.iterations = iterations
+    }
+
+    /// From the salted password, as AlterUserScramCredentials carries it.
+    public init(mechanism: ScramMechanism, saltedPassword: [UInt8], salt: [UInt8], iterations: Int32) {
+        let clientKey = mechanism.hmac(key: saltedPassword, Array("Client Key".utf8))
+        self.init(salt: salt, storedKey: mechanism.hash(clientKey),
+                  serverKey: mechanism.hmac(key: saltedPassword, Array("Server Key".utf8)), iterations: iterations)
+    }
+
+    /// From a password: salted with `salt` (a fresh random one by default) through `iterations` rounds.
+    public init(mechanism: ScramMechanism, password: String, salt: [UInt8]? = nil, iterations: Int32 = ScramMechanism.minIterations) {
+        let salt = salt ?? ScramCredential.randomSalt()
+        self.init(mechanism: mechanism, saltedPassword: mechanism.saltedPassword(password, salt: salt, iterations: iterations),
+                  salt: salt, iterations: iterations)
+    }
+
+    /// 32 random bytes, as Kafka's tools pick a salt.
+    public static func randomSalt() -> [UInt8] {
+        var g = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
+    }
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Produces N records over a SASL listener and reads them back, with one client library.
+
+Usage: sasl_client.py '<json spec>'; spec: client (confluent | kafka-python | aiokafka), bootstrap,
+mechanism, username, password, topic, count, timeout. Prints one JSON line: {"client", "version",
+"acked", "read": [values], "error"}. The topic exists beforehand with one partition; records are
+read from offset 0 by assignment (no group), so the result does not depend on rebalances.
+"""
+import asyncio
+import json
+import sys
+import time
+
+
+def values(spec):
+    return ["%s-%d" % (spec["topic"], i) for i in range(spec["count"])]
+
+
+def run_confluent(spec):
+    import confluent_kafka
+    from confluent_kafka import Consumer, Producer, TopicPartition
+    conf = {"bootstrap.servers": spec["bootstrap"], "security.protocol": "SASL_PLAINTEXT",
+            "sasl.mechanisms": spec["mechanism"], "sasl.username": spec["username"], "sasl.password": spec["password"]}
+    out = {"client": "confluent-kafka", "version": "%s/librdkafka %s" % (confluent_kafka.version()[0], confluent_kafka.libversion()[0])}
+    errors = []
+    acked = []
+    p = Producer(dict(conf, **{"acks": "all", "error_cb": lambda e: errors.append(str(e)), "message.timeout.ms": spec["timeout"] * 1000}))
+    for v in values(spec):
+        p.produce(spec["topic"], v.encode(), partition=0,
+                  on_delivery=lambda err, msg: acked.append(msg.value().decode()) if err is None else errors.append(str(err)))
+    p.flush(spec["timeout"])
+    out["acked"] = len(acked)
+    if not acked:
+        out["error"] = "; ".join(errors) or "nothing acknowledged"
+        return out
+    c = Consumer(dict(conf, **{"group.id": "sasl-reader", "enable.auto.commit": False}))
+    c.assign([TopicPartition(spec["topic"], 0, 0)])
+    read = []
+    deadline = time.time() + spec["timeout"]
+    while len(read) < spec["count"] and time.time() < deadline:
+        m = c.poll(0.5)
+        if m is not None and m.error() is None:
+            read.append(m.value().decode())
+    c.close()
+    out["read"] = read
+    return out
+
+
+def run_kafka_python(spec):
+    import kafka
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+    conf = {"bootstrap_servers": spec["bootstrap"], "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": spec["mechanism"],
+            "sasl_plain_username": spec["username"], "sasl_plain_password": spec["password"]}
+    out = {"client": "kafka-python", "version": kafka.__version__}
+    try:
+        p = KafkaProducer(acks="all", **conf)
+        futures = [p.send(spec["topic"], v.encode(), partition=0) for v in values(spec)]
+        p.flush(timeout=spec["timeout"])
+        out["acked"] = sum(1 for f in futures if f.get(timeout=spec["timeout"]) is not None)
+        p.close()
+        c = KafkaConsumer(enable_auto_commit=False, consumer_timeout_ms=spec["timeout"] * 1000, **conf)
+        tp = TopicPartition(spec["topic"], 0)
+        c.assign([tp])
+        c.seek(tp, 0)
+        read = []
+        for m in c:
+            read.append(m.value.decode())
+            if len(read) == spec["count"]:
+                break
+        c.close()
+        out["read"] = read
+    except Exception as e:  # the error is the result
+        out["error"] = "%s: %s" % (type(e).__name__, e)
+    return out
+
+
+def run_aiokafka(spec):
+    import aiokafka
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+    conf = {"bootstrap_servers": spec["bootstrap"], "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": spec["mechanism"],
+            "sasl_plain_username": spec["username"], "sasl_plain_password": spec["password"]}
+    out = {"client": "aiokafka", "version": aiokafka.__version__}
+
+    async def go():
+        p = AIOKafkaProducer(acks="all", **conf)
+        await p.start()
+        try:
+            acked = 0
+            for v in values(spec):
+                await p.send_and_wait(spec["topic"], v.encode(), partition=0)
+                acked += 1
+            out["acked"] = acked
+        finally:
+            await p.stop()
+        c = AIOKafkaConsumer(enable_auto_commit=False, **conf)
+        await c.start()
+        try:
+            tp = TopicPartition(spec["topic"], 0)
+            c.assign([tp])
+            c.seek(tp, 0)
+            read = []
+            deadline = time.time() + spec["timeout"]
+            while len(read) < spec["count"] and time.time() < deadline:
+                for records in (await c.getmany(timeout_ms=500)).values():
+                    read += [r.value.decode() for r in records]
+            out["read"] = read
+        finally:
+            await c.stop()
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), spec["timeout"] * 2))
+    except Exception as e:
+        out["error"] = "%s: %s" % (type(e).__name__, e)
+    return out
+
+
+def main():
+    spec = json.loads(sys.argv[1])
+    run = {"confluent": run_confluent, "kafka-python": run_kafka_python, "aiokafka": run_aiokafka}[spec["client"]]
+    out = run(spec)
+    out.setdefault("acked", 0)
+    out.setdefault("read", [])
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

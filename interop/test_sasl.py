@@ -1,0 +1,211 @@
+"""SASL_PLAINTEXT listeners with stock clients: PLAIN users from the listener's JAAS configuration,
+SCRAM-SHA-256/512 users created with AlterUserScramCredentials, and what a client that does not
+authenticate gets.
+
+The broker has a PLAINTEXT listener (inter-broker, and the admin calls that create topics and users)
+and a SASL_PLAINTEXT one. Each client produces records over SASL and reads them back from offset 0
+(`drivers/sasl_client.py`). kafka-python 2.0.2 sends SaslHandshake v0 and raw tokens; librdkafka,
+aiokafka and kafka-python 3 send SaslHandshake v1 and SaslAuthenticate.
+"""
+import json
+import socket
+import struct
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from confluent_kafka.admin import (AdminClient, NewTopic, ScramCredentialInfo, ScramMechanism,
+                                   UserScramCredentialDeletion, UserScramCredentialUpsertion)
+from kafka import KafkaAdminClient
+
+import kcat
+from broker import BrokerProcess, free_ports
+from clients import VENV_PY
+from hostile import header, recv_exact
+
+DRIVER = Path(__file__).parent / "drivers" / "sasl_client.py"
+DEBIAN_PY = "/usr/bin/python3"
+PLAIN_USERS = {"admin": "admin-secret", "alice": "alice-secret"}
+SCRAM_USERS = {"carol": ("SCRAM-SHA-256", "carol-secret"), "dave": ("SCRAM-SHA-512", "dave-secret")}
+MECHANISM = {"SCRAM-SHA-256": ScramMechanism.SCRAM_SHA_256, "SCRAM-SHA-512": ScramMechanism.SCRAM_SHA_512}
+UNSUPPORTED_SASL_MECHANISM = 33
+
+
+@pytest.fixture(scope="module")
+def sasl_broker(run_dir):
+    b = BrokerProcess(run_dir / "broker-sasl")
+    (b.sasl_port,) = free_ports(1)
+    jaas = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" '
+            + " ".join('user_%s="%s"' % u for u in PLAIN_USERS.items()) + ";")
+    b.overrides = {
+        "listeners": "PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (b.port, b.sasl_port, b.controller_port),
+        "advertised.listeners": "PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d" % (b.port, b.sasl_port),
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "inter.broker.listener.name": "PLAINTEXT",
+        "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config": jaas,
+        "connection.failed.authentication.delay.ms": "100",
+    }
+    b.start()
+    b.sasl_bootstrap = "127.0.0.1:%d" % b.sasl_port
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    upserts = [UserScramCredentialUpsertion(user, ScramCredentialInfo(MECHANISM[m], 4096 if m.endswith("256") else 8192), password.encode())
+               for user, (m, password) in SCRAM_USERS.items()]
+    for user, f in admin.alter_user_scram_credentials(upserts).items():
+        f.result(timeout=30)
+    yield b
+    b.stop()
+    if b.problems:
+        pytest.fail("SASL broker: %s" % "; ".join(b.problems))
+
+
+def new_topic(broker):
+    name = "sasl-" + uuid.uuid4().hex[:10]
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})  # kept alive until the futures resolve
+    for f in admin.create_topics([NewTopic(name, 1, 1)]).values():
+        f.result(timeout=30)
+    return name
+
+
+def run_client(interpreter, client, broker, mechanism, username, password, count=20, timeout=30):
+    spec = {"client": client, "bootstrap": broker.sasl_bootstrap, "mechanism": mechanism, "username": username,
+            "password": password, "topic": new_topic(broker), "count": count, "timeout": timeout}
+    proc = subprocess.run([str(interpreter), str(DRIVER), json.dumps(spec)], capture_output=True, text=True, timeout=timeout * 4)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["expected"] = ["%s-%d" % (spec["topic"], i) for i in range(count)]
+    return out
+
+
+CASES = [
+    (VENV_PY, "confluent", "PLAIN", "alice"),
+    (VENV_PY, "confluent", "SCRAM-SHA-256", "carol"),
+    (VENV_PY, "confluent", "SCRAM-SHA-512", "dave"),
+    (DEBIAN_PY, "confluent", "PLAIN", "admin"),
+    (DEBIAN_PY, "confluent", "SCRAM-SHA-512", "dave"),
+    (DEBIAN_PY, "kafka-python", "PLAIN", "alice"),
+    (DEBIAN_PY, "kafka-python", "SCRAM-SHA-256", "carol"),
+    (VENV_PY, "kafka-python", "PLAIN", "alice"),
+    (VENV_PY, "kafka-python", "SCRAM-SHA-512", "dave"),
+    (VENV_PY, "aiokafka", "PLAIN", "alice"),
+    (VENV_PY, "aiokafka", "SCRAM-SHA-256", "carol"),
+]
+
+
+def password_of(user):
+    return PLAIN_USERS.get(user) or SCRAM_USERS[user][1]
+
+
+@pytest.mark.parametrize("interpreter,client,mechanism,user", CASES,
+                         ids=["%s-%s-%s" % ("debian" if i == DEBIAN_PY else "venv", c, m) for i, c, m, _ in CASES])
+def test_a_client_produces_and_reads_back_over_sasl(sasl_broker, interpreter, client, mechanism, user):
+    out = run_client(interpreter, client, sasl_broker, mechanism, user, password_of(user))
+    assert out.get("error") is None, out
+    assert out["acked"] == 20, out
+    assert out["read"] == out["expected"], out
+
+
+def test_kcat_authenticates_with_scram(sasl_broker):
+    topic = new_topic(sasl_broker)
+    auth = ["-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=SCRAM-SHA-256",
+            "-X", "sasl.username=carol", "-X", "sasl.password=carol-secret"]
+    lines = ["kcat-%d" % i for i in range(10)]
+    subprocess.run([kcat.binary(), "-b", sasl_broker.sasl_bootstrap, "-P", "-t", topic, "-p", "0"] + auth,
+                   input="\n".join(lines) + "\n", text=True, check=True, timeout=60)
+    read = subprocess.run([kcat.binary(), "-b", sasl_broker.sasl_bootstrap, "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q"] + auth,
+                          capture_output=True, text=True, check=True, timeout=60).stdout.split()
+    assert read == lines
+
+
+@pytest.mark.parametrize("interpreter,client,mechanism,user,password,expected", [
+    (VENV_PY, "confluent", "PLAIN", "alice", "wrong", "Authentication failed: Invalid username or password"),
+    (VENV_PY, "confluent", "PLAIN", "nobody", "x", "Authentication failed: Invalid username or password"),
+    (VENV_PY, "confluent", "SCRAM-SHA-256", "carol", "wrong",
+     "Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256"),
+    (VENV_PY, "confluent", "SCRAM-SHA-512", "nobody", "x",
+     "Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512"),
+    # A PLAIN user is not a SCRAM user.
+    (VENV_PY, "confluent", "SCRAM-SHA-256", "alice", "alice-secret",
+     "Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256"),
+    (DEBIAN_PY, "kafka-python", "PLAIN", "alice", "wrong", None),
+    (VENV_PY, "aiokafka", "SCRAM-SHA-256", "carol", "wrong", None),
+], ids=["plain-wrong-password", "plain-unknown-user", "scram-wrong-password", "scram-unknown-user", "plain-user-over-scram",
+        "kafka-python-2-raw-plain", "aiokafka-scram"])
+def test_wrong_credentials_are_refused(sasl_broker, interpreter, client, mechanism, user, password, expected):
+    offset = sasl_broker.log_size()
+    out = run_client(interpreter, client, sasl_broker, mechanism, user, password, count=1, timeout=8)
+    assert out["acked"] == 0 and out["read"] == [], out
+    assert out.get("error"), out
+    if expected:
+        assert expected in out["error"], out
+    assert "failed authentication" in sasl_broker.log_since(offset, max_lines=400)
+
+
+def frame(body):
+    return struct.pack(">i", len(body)) + body
+
+
+def closed_without_answer(s):
+    s.settimeout(10)
+    return s.recv(1) == b""
+
+
+def test_a_request_before_authentication_gets_no_answer_and_a_close(sasl_broker):
+    offset = sasl_broker.log_size()
+    metadata_v1 = header(3, 1, 11, flexible=False) + struct.pack(">i", -1)
+    with socket.create_connection(("127.0.0.1", sasl_broker.sasl_port), timeout=10) as s:
+        s.sendall(frame(metadata_v1))
+        assert closed_without_answer(s)
+    assert "Unexpected Kafka request of type Metadata" in sasl_broker.log_since(offset, max_lines=400)
+
+
+def test_a_large_frame_before_authentication_is_refused(sasl_broker):
+    offset = sasl_broker.log_size()
+    with socket.create_connection(("127.0.0.1", sasl_broker.sasl_port), timeout=10) as s:
+        # sasl.server.max.receive.size is 512 KiB: the size prefix alone closes the connection.
+        s.sendall(struct.pack(">i", 1 << 20) + b"\0" * 1024)
+        assert closed_without_answer(s)
+    assert "exceeds the limit of 524288 bytes" in sasl_broker.log_since(offset, max_lines=400)
+
+
+def test_an_unsupported_mechanism_is_answered_with_the_enabled_ones_then_closed(sasl_broker):
+    mechanism = b"GSSAPI"
+    handshake_v1 = header(17, 1, 12, flexible=False) + struct.pack(">h", len(mechanism)) + mechanism
+    with socket.create_connection(("127.0.0.1", sasl_broker.sasl_port), timeout=10) as s:
+        s.sendall(frame(handshake_v1))
+        size = struct.unpack(">i", recv_exact(s, 4))[0]
+        body = recv_exact(s, size)
+        corr, error, count = struct.unpack(">ihi", body[:10])
+        names, rest = [], body[10:]
+        for _ in range(count):
+            n = struct.unpack(">h", rest[:2])[0]
+            names.append(rest[2:2 + n].decode())
+            rest = rest[2 + n:]
+        assert (corr, error, names) == (12, UNSUPPORTED_SASL_MECHANISM, ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+        assert closed_without_answer(s)
+
+
+def test_scram_credentials_are_described_and_bad_ones_refused(sasl_broker):
+    admin = AdminClient({"bootstrap.servers": sasl_broker.bootstrap})
+    described = {u: f.result(timeout=30) for u, f in admin.describe_user_scram_credentials(["carol", "dave"]).items()}
+    got = {u: sorted((i.mechanism, i.iterations) for i in d.scram_credential_infos) for u, d in described.items()}
+    assert got == {"carol": [(ScramMechanism.SCRAM_SHA_256, 4096)], "dave": [(ScramMechanism.SCRAM_SHA_512, 8192)]}
+    # kafka-python 3 reads the same through its own DescribeUserScramCredentials.
+    kp = KafkaAdminClient(bootstrap_servers=sasl_broker.bootstrap)
+    try:
+        text = repr(kp.describe_user_scram_credentials(["carol", "dave"]))
+        assert "carol" in text and "dave" in text and "4096" in text and "8192" in text, text
+    finally:
+        kp.close()
+    # Too few iterations, and deleting what does not exist.
+    bad = admin.alter_user_scram_credentials([
+        UserScramCredentialUpsertion("erin", ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 1000), b"pw"),
+        UserScramCredentialDeletion("frank", ScramMechanism.SCRAM_SHA_512)])
+    errors = {}
+    for user, f in bad.items():
+        with pytest.raises(Exception) as e:
+            f.result(timeout=30)
+        errors[user] = str(e.value)
+    assert "Too few iterations" in errors["erin"], errors
+    assert "does not exist" in errors["frank"], errors

@@ -177,7 +177,7 @@ let package = Package(
         .testTarget(name: "KafkaGroupsTests", dependencies: ["KafkaGroups", "KafkaProtocol", "KafkaTestKit", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "KafkaControllerTests",
-            dependencies: ["KafkaController", "KafkaMetadata", "KafkaProtocol", "KafkaTestKit", "SeededRandom", "StromConfig"]
+            dependencies: ["KafkaController", "KafkaMetadata", "KafkaProtocol", "KafkaTestKit", "SeededRandom", "StromConfig", "KafkaSecurity"]
         ),
         .testTarget(
             name: "KafkaProtocolTests",

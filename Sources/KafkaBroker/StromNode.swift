@@ -74,7 +74,8 @@ public final class StromNode: Sendable {
 
         let metadataLog = try MetadataRaftLog(logDirectory: config.logDirs[0], logger: logger, now: clock.nowMs())
         // One set of connections to the other nodes' controller listeners, for the quorum and for requests.
-        let connections = ControllerConnections(nodeID: config.nodeID, logger: logger)
+        let connections = ControllerConnections(nodeID: config.nodeID, logger: logger,
+                                                sasl: config.controllerListenerNames.first.flatMap { SaslClientCredentials.forListener($0, config: config) })
         let metadata = MetadataService(config: config, clusterID: clusterID!, connections: connections, clock: clock, logger: logger)
         // One executor for the node's blocking file work (see BlockingIOExecutor).
         let io = BlockingIOExecutor()
@@ -229,7 +230,9 @@ public final class StromNode: Sendable {
         c.removeExpiredTransactionalIDsIntervalMs = config.transactionRemoveExpiredTransactionCleanupIntervalMs
         c.offsetsTopicPartitions = groups.partitions
         return TransactionCoordinatorService(config: c, replicas: replicas, groups: groups, metadata: metadata, nodeID: config.nodeID,
-                                             interBrokerListener: config.interBrokerListenerName, clock: clock, logger: logger)
+                                             interBrokerListener: config.interBrokerListenerName,
+                                             interBrokerSasl: SaslClientCredentials.forListener(config.interBrokerListenerName, config: config),
+                                             clock: clock, logger: logger)
     }
 
     /// How `listener` authenticates its connections: nil unless it is a SASL listener.

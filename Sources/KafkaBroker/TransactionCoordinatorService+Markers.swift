@@ -52,7 +52,8 @@ extension TransactionCoordinatorService {
     func channel(to broker: Int32, image: MetadataImage) -> ControllerChannel? {
         guard let endpoint = image.brokers[broker]?.endpoint(named: interBrokerListener) else { return nil }
         if let existing = channels[broker], existing.host == endpoint.host, existing.port == Int(endpoint.port) { return existing }
-        let channel = ControllerChannel(host: endpoint.host, port: Int(endpoint.port), clientID: "strom-txn-markers-\(nodeID)", logger: logger)
+        let channel = ControllerChannel(host: endpoint.host, port: Int(endpoint.port), clientID: "strom-txn-markers-\(nodeID)", logger: logger,
+                                        sasl: interBrokerSasl)
         channels[broker] = channel
         return channel
     }

@@ -34,6 +34,8 @@ public actor TransactionCoordinatorService {
     let writer: TransactionMarkerWriter
     let nodeID: Int32
     let interBrokerListener: String
+    /// How marker and add-partition channels authenticate to the inter-broker listener.
+    let interBrokerSasl: SaslClientCredentials?
     let clock: NodeClock
     let logger: Logger
     /// How long an append waits for the ISR, and a marker request for its answer (Kafka's
@@ -55,7 +57,9 @@ public actor TransactionCoordinatorService {
     private var stopped = false
 
     init(config: TransactionCoordinatorConfig, replicas: ReplicaManager, groups: GroupCoordinatorService, metadata: MetadataService, nodeID: Int32,
-         interBrokerListener: String, requestTimeoutMs: Int64 = 30_000, clock: NodeClock, logger: Logger) {
+         interBrokerListener: String, interBrokerSasl: SaslClientCredentials? = nil, requestTimeoutMs: Int64 = 30_000,
+         clock: NodeClock, logger: Logger) {
+        self.interBrokerSasl = interBrokerSasl
         coordinator = TransactionCoordinator(config: config)
         partitions = config.transactionStateLogPartitions
         log = InternalTopicLog(topic: Self.topic, replicas: replicas)

@@ -292,10 +292,12 @@ extension ServerConfig {
         for (name, mechanismKey, mechanism) in [(config.interBrokerListenerName, "sasl.mechanism.inter.broker.protocol", config.saslMechanismInterBrokerProtocol)]
             + config.controllerListenerNames.map({ ($0, "sasl.mechanism.controller.protocol", config.saslMechanismControllerProtocol) }) {
             guard let sasl = config.saslListeners[name] else { continue }
-            // This node's own connections (replica fetchers, markers, the quorum) do not authenticate yet.
-            throw ConfigError(key: "listener.security.protocol.map", "\(name) is SASL_PLAINTEXT, but this node connects to it (\(mechanismKey)) and Strom's own connections do not authenticate yet: keep the inter-broker and controller listeners PLAINTEXT")
             guard sasl.enabledMechanisms.contains(mechanism) else {
                 throw ConfigError(key: mechanismKey, "\(mechanism) must be among the mechanisms enabled on \(name), which this node connects to")
+            }
+            if config.controllerListenerNames.contains(name), mechanism.hasPrefix("SCRAM") {
+                // As in Kafka (KIP-900): SCRAM credentials live in the metadata log the controllers replicate.
+                throw ConfigError(key: mechanismKey, "SCRAM cannot authenticate controllers: its credentials live in the metadata log they replicate (use PLAIN)")
             }
             guard sasl.clientCredentials(mechanism: mechanism) != nil else {
                 throw ConfigError(key: "listener.name.\(name.lowercased()).\(mechanism.lowercased()).sasl.jaas.config",

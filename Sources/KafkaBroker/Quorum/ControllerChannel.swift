@@ -1,11 +1,15 @@
 import KafkaProtocol
+import KafkaSecurity
 import Logging
 import NIOCore
 import NIOPosix
 
 /// One outbound connection to another node's controller listener, for quorum RPCs, forwarded
-/// controller requests and broker heartbeats. Requests go one at a time; the connection is opened on
-/// first use and again after any failure.
+/// controller requests and broker heartbeats (and to its inter-broker listener, for replica fetches and
+/// transaction markers). Requests go one at a time; the connection is opened on first use and again
+/// after any failure. On a SASL listener (`sasl` set) each new connection authenticates first:
+/// SaslHandshake v1, then SaslAuthenticate v2 with PLAIN's one token or SCRAM's two (the server's final
+/// message is checked, so a server that does not know the credential is not trusted).
 ///
 /// Invariant: a response is returned only for the request whose correlation id it carries; a timeout,
 /// a closed connection or a mismatched correlation id closes the connection and throws, so a late
@@ -24,8 +28,10 @@ actor ControllerChannel {
     private var nextCorrelationID: Int32 = 0
     /// Requests go one at a time, in arrival order.
     private var gate = SerialGate()
+    private let sasl: SaslClientCredentials?
 
-    init(host: String, port: Int, clientID: String, logger: Logger) {
+    init(host: String, port: Int, clientID: String, logger: Logger, sasl: SaslClientCredentials? = nil) {
+        self.sasl = sasl
         self.host = host
         self.port = port
         self.clientID = clientID
@@ -57,7 +63,12 @@ actor ControllerChannel {
     /// silent peer cannot hold the channel (a future's `get()` does not observe task cancellation). A
     /// write that never reaches the pipeline (the connection closed meanwhile) fails the response too.
     private func exchange(frame: ByteBuffer, apiKey: APIKey, version: Int16, correlationID: Int32, timeoutMs: Int64) async throws -> ByteBuffer {
-        let channel = try await connected()
+        try await exchange(on: try await connected(timeoutMs: timeoutMs), frame: frame, apiKey: apiKey, version: version,
+                           correlationID: correlationID, timeoutMs: timeoutMs)
+    }
+
+    private func exchange(on channel: Channel, frame: ByteBuffer, apiKey: APIKey, version: Int16, correlationID: Int32,
+                          timeoutMs: Int64) async throws -> ByteBuffer {
         let response = channel.eventLoop.makePromise(of: ByteBuffer.self)
         let written = channel.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenFailure { response.fail($0) }
@@ -76,7 +87,7 @@ actor ControllerChannel {
         return payload
     }
 
-    private func connected() async throws -> Channel {
+    private func connected(timeoutMs: Int64) async throws -> Channel {
         if let connection, connection.isActive { return connection }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -88,8 +99,48 @@ actor ControllerChannel {
                 }
             }
             .connect(host: host, port: port).get()
+        if let sasl {
+            do {
+                try await authenticate(on: channel, with: sasl, timeoutMs: timeoutMs)
+            } catch {
+                try? await channel.close()
+                throw error
+            }
+        }
         connection = channel
         return channel
+    }
+
+    /// One request on a connection that is not yet `connection` (authentication happens before it is).
+    private func call<R: KafkaRequestMessage>(_ request: R, version: Int16, on channel: Channel, timeoutMs: Int64) async throws -> R.Response {
+        nextCorrelationID &+= 1
+        let id = nextCorrelationID
+        let frame = try request.encodeFrame(version: version, correlationID: id, clientID: clientID)
+        let body = try await exchange(on: channel, frame: frame, apiKey: R.apiKey, version: version, correlationID: id, timeoutMs: timeoutMs)
+        return try R.Response.decodeExactly(body, version: version)
+    }
+
+    private func authenticate(on channel: Channel, with sasl: SaslClientCredentials, timeoutMs: Int64) async throws {
+        func fail(_ why: String) -> Failure {
+            Failure(description: "SASL \(sasl.mechanism) authentication as \(sasl.username) to \(host):\(port) failed: \(why)")
+        }
+        let handshake = try await call(SaslHandshakeRequest(mechanism: sasl.mechanism.rawValue), version: 1, on: channel, timeoutMs: timeoutMs)
+        guard handshake.errorCode == 0 else { throw fail("\(ErrorCode(rawValue: handshake.errorCode)) (enabled there: \(handshake.mechanisms))") }
+        func step(_ token: [UInt8]) async throws -> [UInt8] {
+            let r = try await call(SaslAuthenticateRequest(authBytes: token), version: 2, on: channel, timeoutMs: timeoutMs)
+            guard r.errorCode == 0 else { throw fail(r.errorMessage ?? "\(ErrorCode(rawValue: r.errorCode))") }
+            return r.authBytes
+        }
+        if let scram = sasl.mechanism.scram {
+            var exchange = ScramClientExchange(mechanism: scram, userName: sasl.username, password: sasl.password)
+            let serverFirst = try await step(exchange.firstMessage)
+            let final: [UInt8]
+            do { final = try exchange.finalMessage(serverFirst: serverFirst) } catch { throw fail(error.message) }
+            let serverFinal = try await step(final)
+            do { try exchange.verify(serverFinal: serverFinal) } catch { throw fail(error.message) }
+        } else {
+            _ = try await step([0] + Array(sasl.username.utf8) + [0] + Array(sasl.password.utf8))
+        }
     }
 
     func disconnect() async {

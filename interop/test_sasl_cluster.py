@@ -1,0 +1,89 @@
+"""A three-node cluster whose inter-broker and controller listeners are SASL_PLAINTEXT with PLAIN:
+the quorum, broker registrations and heartbeats, replica fetches and transaction markers all
+authenticate; clients use a PLAINTEXT listener. A topic with replication factor 3 and
+min.insync.replicas=2 gets every replica in sync (so followers fetched over SASL), records written
+with acks=all (which waits for them) read back, and a client that speaks to a controller listener
+without authenticating is closed without an answer."""
+import socket
+import struct
+import time
+import uuid
+
+import pytest
+
+from broker import free_ports
+from faults import create_topic
+from hostile import header
+from quorum import Cluster
+
+JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="broker-secret" '
+        'user_broker="broker-secret";')
+
+
+@pytest.fixture
+def sasl_cluster(workdir):
+    c = Cluster(workdir / "cluster")
+    for n in c.nodes.values():
+        (n.internal_port,) = free_ports(1)
+        n.overrides.update({
+            "listeners": "PLAINTEXT://127.0.0.1:%d,INTERNAL://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (n.port, n.internal_port, n.controller_port),
+            "advertised.listeners": "PLAINTEXT://127.0.0.1:%d,INTERNAL://127.0.0.1:%d" % (n.port, n.internal_port),
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+            "inter.broker.listener.name": "INTERNAL",
+            "sasl.enabled.mechanisms": "PLAIN",
+            "sasl.mechanism.inter.broker.protocol": "PLAIN",
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "listener.name.internal.plain.sasl.jaas.config": JAAS,
+            "listener.name.controller.plain.sasl.jaas.config": JAAS,
+        })
+    yield c
+    problems = c.stop()
+    if problems:
+        pytest.fail("SASL cluster: %s" % "; ".join(problems))
+
+
+def read_all(bootstrap, topic, partitions, count, timeout=60):
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "sasl-cluster-reader", "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    out = []
+    deadline = time.time() + timeout
+    while len(out) < count and time.time() < deadline:
+        m = c.poll(0.5)
+        if m is not None and m.error() is None:
+            out.append(m.value().decode())
+    c.close()
+    return out
+
+
+def test_replication_and_the_quorum_authenticate(sasl_cluster, workdir):
+    c = sasl_cluster
+    c.start()
+    bootstrap = c.bootstrap()
+    topic = "sasl-replicated-" + uuid.uuid4().hex[:6]
+    create_topic(bootstrap, topic, 3, workdir)
+    values = ["v%04d" % i for i in range(600)]
+    from confluent_kafka import Producer
+    p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True})
+    errors = []
+    for i, v in enumerate(values):
+        p.produce(topic, v.encode(), partition=i % 3, on_delivery=lambda e, m: errors.append(e) if e else None)
+    assert p.flush(60) == 0 and errors == []
+    assert sorted(read_all(bootstrap, topic, 3, len(values))) == sorted(values)
+    for n in c.nodes.values():
+        log = n.log_since(0, max_lines=100000)
+        assert "failed authentication" not in log, n.workdir
+
+
+def test_a_quorum_request_without_authentication_is_closed_unanswered(sasl_cluster):
+    c = sasl_cluster
+    c.start()
+    node = c.nodes[1]
+    offset = node.log_size()
+    # DescribeQuorum v0 (flexible) on the controller listener, before any SASL handshake.
+    body = b"\x02" + b"\x13__cluster_metadata" + b"\x02" + struct.pack(">i", 0) + b"\x00" + b"\x00" + b"\x00"
+    with socket.create_connection(("127.0.0.1", node.controller_port), timeout=10) as s:
+        s.sendall(struct.pack(">i", len(header(55, 0, 5, flexible=True)) + len(body)) + header(55, 0, 5, flexible=True) + body)
+        s.settimeout(10)
+        assert s.recv(1) == b""
+    assert "Unexpected Kafka request of type DescribeQuorum" in node.log_since(offset, max_lines=400)

@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "strom",
             dependencies: [
-                "KafkaBroker", "StromConfig", "KafkaLogDump",
+                "KafkaBroker", "StromConfig", "KafkaLogDump", "KafkaSecurity", "KafkaMetadata",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

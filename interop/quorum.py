@@ -79,10 +79,11 @@ class Cluster:
             n.overrides.update({"node.id": str(node_id), "controller.quorum.voters": voters})
             n.overrides.update(overrides or {})
         self.cluster_id = subprocess.check_output([str(strom_binary()), "random-uuid"]).decode().strip()
+        self.format_args = []  # extra `strom format` arguments (e.g. --add-scram)
 
     def format(self, node_id):
         n = self.nodes[node_id]
-        cmd = [str(strom_binary()), "format", "-t", self.cluster_id, "--ignore-formatted"] + n.command()[1:]
+        cmd = [str(strom_binary()), "format", "-t", self.cluster_id, "--ignore-formatted"] + self.format_args + n.command()[1:]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
     def start(self, timeout=60):

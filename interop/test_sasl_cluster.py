@@ -1,6 +1,7 @@
-"""A three-node cluster whose inter-broker and controller listeners are SASL_PLAINTEXT with PLAIN:
-the quorum, broker registrations and heartbeats, replica fetches and transaction markers all
-authenticate; clients use a PLAINTEXT listener. A topic with replication factor 3 and
+"""A three-node cluster whose inter-broker and controller listeners are SASL_PLAINTEXT: the quorum,
+broker registrations and heartbeats (PLAIN), replica fetches and transaction markers (PLAIN, or
+SCRAM-SHA-512 with the broker's user created by `strom format --add-scram`) all authenticate;
+clients use a PLAINTEXT listener. A topic with replication factor 3 and
 min.insync.replicas=2 gets every replica in sync (so followers fetched over SASL), records written
 with acks=all (which waits for them) read back, and a client that speaks to a controller listener
 without authenticating is closed without an answer."""
@@ -20,9 +21,15 @@ JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required userna
         'user_broker="broker-secret";')
 
 
-@pytest.fixture
-def sasl_cluster(workdir):
+SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-secret";'
+
+
+@pytest.fixture(params=["PLAIN", "SCRAM-SHA-512"])
+def sasl_cluster(request, workdir):
+    inter_broker = request.param
     c = Cluster(workdir / "cluster")
+    if inter_broker != "PLAIN":
+        c.format_args = ["--add-scram", "%s=[name=broker,password=broker-secret,iterations=8192]" % inter_broker]
     for n in c.nodes.values():
         (n.internal_port,) = free_ports(1)
         n.overrides.update({
@@ -31,9 +38,10 @@ def sasl_cluster(workdir):
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
             "inter.broker.listener.name": "INTERNAL",
             "sasl.enabled.mechanisms": "PLAIN",
-            "sasl.mechanism.inter.broker.protocol": "PLAIN",
+            "listener.name.internal.sasl.enabled.mechanisms": inter_broker,
+            "sasl.mechanism.inter.broker.protocol": inter_broker,
             "sasl.mechanism.controller.protocol": "PLAIN",
-            "listener.name.internal.plain.sasl.jaas.config": JAAS,
+            "listener.name.internal.%s.sasl.jaas.config" % inter_broker.lower(): JAAS if inter_broker == "PLAIN" else SCRAM_JAAS,
             "listener.name.controller.plain.sasl.jaas.config": JAAS,
         })
     yield c

@@ -8,9 +8,10 @@ import KafkaProtocol
 extension MetadataService {
     /// BrokerRegistration at the active controller (nil: not the active controller).
     func handleBrokerRegistration(_ request: BrokerRegistrationRequest) async -> BrokerRegistrationResponse? {
-        let clusterID = self.clusterID, unclean = UncleanLeaderElection(config)
+        let clusterID = self.clusterID, unclean = UncleanLeaderElection(config), bootstrap = bootstrapRecords
         let response = await asController({ _, image, nextOffset in
-            BrokerLifecycle.register(request, image: image, clusterID: clusterID, nextOffset: nextOffset, unclean: unclean)
+            BrokerLifecycle.register(request, image: image, clusterID: clusterID, nextOffset: nextOffset, unclean: unclean,
+                                     bootstrap: bootstrap)
         }, failing: { r, code, _ in r.errorCode = code.rawValue })
         if response?.errorCode == 0 {
             sessions.touch(request.brokerID, now: clock.nowMs())

@@ -31,6 +31,8 @@ public actor MetadataService {
     var producerIDs: Range<Int64> = 0..<0
     var sessions = BrokerSessions()
     var sessionsEpoch: Int32 = -1
+    /// `bootstrap.checkpoint`'s records, committed with the cluster's first registration (see `BootstrapCheckpoint`).
+    var bootstrapRecords: [MetadataRecordAndVersion] = []
     /// When the active controller next looks for leader imbalance and for leaderless partitions to
     /// elect uncleanly (see `MetadataService+Replication`); nil until this node is the active controller.
     var nextLeaderRebalanceMs: Int64?
@@ -172,5 +174,9 @@ public actor MetadataService {
     func stop() async {
         await lifecycle?.stop()
         await connections.disconnectAll()
+    }
+
+    func useBootstrapRecords(_ records: [MetadataRecordAndVersion]) {
+        bootstrapRecords = records
     }
 }

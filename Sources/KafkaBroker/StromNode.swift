@@ -96,6 +96,7 @@ public final class StromNode: Sendable {
                                       onSnapshot: { id, bytes in metadata.publication.loadSnapshot(id: id, bytes: bytes) },
                                       snapshotSource: { metadata.image })
         await metadata.attach(quorum)
+        await metadata.useBootstrapRecords(try BootstrapCheckpoint.read(logDirectory: config.logDirs[0]))
 
         // 1. The controller listener serves the quorum at once: the other voters need it to elect a
         //    leader, and this node's metadata needs that leader.

@@ -30,8 +30,12 @@ public enum BrokerLifecycle {
     /// ELR, and the ISR even as its last member (Kafka's `handleBrokerUncleanShutdown`): its log may have
     /// lost what it had not flushed, so it must not lead, nor count as in sync or eligible, until it
     /// caught up again. Without the ELR the last member of an ISR keeps its place, as in Kafka 3.9.
+    ///
+    /// The cluster's first registration (no metadata.version yet) also commits `bootstrap`, the records of
+    /// the active controller's `bootstrap.checkpoint` (SCRAM users from `strom format --add-scram`).
     public static func register(_ request: BrokerRegistrationRequest, image: MetadataImage, clusterID: String,
-                                nextOffset: Int64, unclean: UncleanLeaderElection) -> ControllerResult<BrokerRegistrationResponse> {
+                                nextOffset: Int64, unclean: UncleanLeaderElection,
+                                bootstrap: [MetadataRecordAndVersion] = []) -> ControllerResult<BrokerRegistrationResponse> {
         var response = BrokerRegistrationResponse()
         guard request.clusterID == clusterID else {
             response.errorCode = ErrorCode.inconsistentClusterID.rawValue
@@ -65,10 +69,17 @@ public enum BrokerLifecycle {
         if TransactionVersionFeature.canFinalize(request, image: image) {
             finalized.append((TransactionVersionFeature.featureName, TransactionVersionFeature.finalizedLevel))
         }
+        let firstRecords = image.features["metadata.version"] == nil
         for (name, level) in finalized where image.features[name] == nil {
             let record = MetadataRecordAndVersion(FeatureLevelRecord(name: name, featureLevel: level), version: 0)
             try? working.replay(record.record)
             records.append(record)
+        }
+        if firstRecords {
+            for record in bootstrap where !(record.record is FeatureLevelRecord) {
+                try? working.replay(record.record)
+                records.append(record)
+            }
         }
         if let existing = image.brokers[request.brokerID] {
             let id = request.brokerID, current = working.current

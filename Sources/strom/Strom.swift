@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import KafkaBroker
+import KafkaMetadata
+import KafkaSecurity
 import Logging
 import ServiceLifecycle
 import StromConfig
@@ -108,12 +110,30 @@ struct Format: ParsableCommand {
     @Flag(name: [.customShort("g"), .long], help: "Succeed when a directory is already formatted with this cluster id.")
     var ignoreFormatted = false
 
+    @Option(name: [.customShort("S"), .customLong("add-scram")],
+            help: "A SCRAM user to create with the cluster, as kafka-storage.sh takes it: 'SCRAM-SHA-256=[name=alice,password=alice-secret]' (repeatable).")
+    var addScram: [String] = []
+
     func run() throws {
         let config = try options.load().config
+        var users: [ScramBootstrapArgument] = []
+        for argument in addScram {
+            do { users.append(try ScramBootstrapArgument(parsing: argument)) } catch { throw ValidationError(error.description) }
+        }
         if !ignoreFormatted, let existing = try MetaProperties.clusterID(config: config) {
             throw ValidationError("already formatted (cluster \(existing)); use --ignore-formatted to accept that")
         }
-        for dir in try MetaProperties.format(config: config, clusterID: clusterID) {
+        let formatted = try MetaProperties.format(config: config, clusterID: clusterID)
+        // The metadata log's directory holds bootstrap.checkpoint; it is written when that directory is formatted now.
+        if !users.isEmpty, formatted.contains(config.logDirs[0]) {
+            let records = users.map { u in
+                MetadataRecordAndVersion(UserScramCredential(salt: u.credential.salt, storedKey: u.credential.storedKey,
+                                                             serverKey: u.credential.serverKey, iterations: u.credential.iterations)
+                    .record(.init(user: u.user, mechanism: u.mechanism.rawValue)), version: 0)
+            }
+            try BootstrapCheckpoint.write(records, logDirectory: config.logDirs[0], now: Int64(Date().timeIntervalSince1970 * 1000))
+        }
+        for dir in formatted {
             print("Formatting \(dir) with cluster.id \(clusterID)")
         }
     }

@@ -48,6 +48,20 @@ import Testing
         }
     }
 
+    /// `strom format --add-scram`'s records are committed with the cluster's first registration, after
+    /// the features, and never again.
+    @Test func bootstrapRecordsComeWithTheFirstRegistrationOnly() throws {
+        let scram = MetadataRecordAndVersion(UserScramCredentialRecord(name: "broker", mechanism: 2, salt: [1], storedKey: [2], serverKey: [3],
+                                                                       iterations: 8192), version: 0)
+        let first = BrokerLifecycle.register(registration(1), image: .empty, clusterID: "cluster", nextOffset: 0, unclean: clean, bootstrap: [scram])
+        #expect(first.records.count == 5 && first.response.brokerEpoch == 4)
+        #expect(first.records[0].record is FeatureLevelRecord && first.records[3].record is UserScramCredentialRecord)
+        let image = try replay(first.records, on: .empty)
+        #expect(image.scramCredentials[.init(user: "broker", mechanism: 2)]?.iterations == 8192)
+        let second = BrokerLifecycle.register(registration(2), image: image, clusterID: "cluster", nextOffset: 5, unclean: clean, bootstrap: [scram])
+        #expect(!second.records.contains { $0.record is UserScramCredentialRecord })
+    }
+
     private func replay(_ records: [MetadataRecordAndVersion], on image: MetadataImage) throws -> MetadataImage {
         var delta = MetadataDelta(base: image)
         for r in records { try delta.replay(r.record) }

@@ -114,3 +114,36 @@ extension ScramTests {
         #expect(server.authenticatedUser == "user")
     }
 }
+
+/// `strom format --add-scram` arguments, in the storage tool's grammar.
+struct ScramBootstrapArgumentTests {
+    @Test func passwordAndSaltedPasswordFormsGiveTheSameCredential() throws {
+        let salt = Array("N3E=".utf8)
+        let a = try ScramBootstrapArgument(parsing: "SCRAM-SHA-512=[name=alice,iterations=8192,password=\"s3cret\"]", randomSalt: { salt })
+        #expect(a.user == "alice" && a.mechanism == .sha512 && a.credential.iterations == 8192 && a.credential.salt == salt)
+        let salted = ScramMechanism.sha512.saltedPassword("s3cret", salt: salt, iterations: 8192)
+        let b = try ScramBootstrapArgument(parsing: " SCRAM-SHA-512=[name=alice,iterations=8192,salt=\"\(Data(salt).base64EncodedString())\",saltedpassword=\(Data(salted).base64EncodedString())] ")
+        #expect(a == b)
+        let d = try ScramBootstrapArgument(parsing: "SCRAM-SHA-256=[name=bob,password=pw]")
+        #expect(d.credential.iterations == 4096 && d.mechanism == .sha256 && !d.credential.salt.isEmpty)
+    }
+
+    @Test func refusalsSayWhatKafkaSays() {
+        for (argument, message) in [
+            ("SCRAM-SHA-256", "Failed to find equals sign in SCRAM argument 'SCRAM-SHA-256'"),
+            ("SCRAM-SHA-1=[name=a,password=b]", "The add-scram mechanism SCRAM-SHA-1 is not supported."),
+            ("SCRAM-SHA-256=name=a]", "Expected configuration string to start with ["),
+            ("SCRAM-SHA-256=[name=a", "Expected configuration string to end with ]"),
+            ("SCRAM-SHA-256=[name]", "No equals sign found in SCRAM component: name"),
+            ("SCRAM-SHA-256=[password=b]", "You must supply 'name' to add-scram"),
+            ("SCRAM-SHA-256=[name=a]", "You must supply one of 'password' or 'saltedpassword' to add-scram"),
+            ("SCRAM-SHA-256=[name=a,saltedpassword=AAAA]", "You must supply 'salt' with 'saltedpassword' to add-scram"),
+            ("SCRAM-SHA-256=[name=a,password=b,iterations=x]", "Failed to parse iterations count: x"),
+            ("SCRAM-SHA-256=[name=a,password=b,iterations=4095]", "The 'iterations' value must be >= 4096 for add-scram using SCRAM-SHA-256"),
+            ("SCRAM-SHA-512=[name=a,password=b,iterations=16385]", "The 'iterations' value must be <= 16384 for add-scram using SCRAM-SHA-512"),
+            ("SCRAM-SHA-256=[name=a,password=b,color=red]", "Unknown SCRAM configurations: color"),
+        ] {
+            #expect(throws: ScramBootstrapArgument.Invalid(description: message), "\(argument)") { try ScramBootstrapArgument(parsing: argument) }
+        }
+    }
+}

@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // C shim over the system compression libraries, plus CRC32C (SSE4.2 with a table fallback).
@@ -96,6 +98,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         // `strom dump-log`: Kafka's kafka-dump-log output for segments, indexes and checkpoint files (pure).
@@ -158,7 +162,8 @@ let package = Package(
         .testTarget(name: "ProtocolSchemaTests", dependencies: ["ProtocolSchema"]),
         .testTarget(
             name: "KafkaBrokerTests",
-            dependencies: ["KafkaBroker", "BrokerTestKit", "KafkaTestKit", "SeededRandom", "KafkaMetadata", "KafkaRecords", "KafkaLog", "StromConfig", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaBroker", "BrokerTestKit", "KafkaTestKit", "SeededRandom", "KafkaMetadata", "KafkaRecords", "KafkaLog", "StromConfig",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),

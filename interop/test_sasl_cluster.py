@@ -1,11 +1,12 @@
-"""A three-node cluster whose inter-broker and controller listeners are SASL_PLAINTEXT: the quorum,
-broker registrations and heartbeats (PLAIN), replica fetches and transaction markers (PLAIN, or
-SCRAM-SHA-512 with the broker's user created by `strom format --add-scram`) all authenticate;
-clients use a PLAINTEXT listener. A topic with replication factor 3 and
+"""A three-node cluster whose inter-broker and controller listeners are secured: the quorum, broker
+registrations and heartbeats (SASL PLAIN, over SASL_PLAINTEXT or SASL_SSL), replica fetches and
+transaction markers (SASL PLAIN, SCRAM-SHA-512 with the broker's user created by `strom format
+--add-scram`, or mutual TLS) all authenticate; clients use a PLAINTEXT listener. A topic with replication factor 3 and
 min.insync.replicas=2 gets every replica in sync (so followers fetched over SASL), records written
 with acks=all (which waits for them) read back, and a client that speaks to a controller listener
 without authenticating is closed without an answer."""
 import socket
+import ssl
 import struct
 import time
 import uuid
@@ -15,6 +16,7 @@ import pytest
 from broker import free_ports
 from faults import create_topic
 from hostile import header
+from certs import Certificates
 from quorum import Cluster
 
 JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="broker-secret" '
@@ -24,11 +26,17 @@ JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required userna
 SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-secret";'
 
 
-@pytest.fixture(params=["PLAIN", "SCRAM-SHA-512"])
+@pytest.fixture(params=["PLAIN", "SCRAM-SHA-512", "TLS"])
 def sasl_cluster(request, workdir):
     inter_broker = request.param
     c = Cluster(workdir / "cluster")
-    if inter_broker != "PLAIN":
+    c.kind = inter_broker
+    if inter_broker == "TLS":
+        certs = Certificates(workdir / "certs")
+        c.ca = str(certs.path("ca.crt"))
+        tls = {"ssl.keystore.type": "PEM", "ssl.keystore.location": str(certs.path("server-keystore.pem")),
+               "ssl.truststore.type": "PEM", "ssl.truststore.location": str(certs.path("ca.crt"))}
+    if inter_broker.startswith("SCRAM"):
         c.format_args = ["--add-scram", "%s=[name=broker,password=broker-secret,iterations=8192]" % inter_broker]
     for n in c.nodes.values():
         (n.internal_port,) = free_ports(1)
@@ -44,6 +52,15 @@ def sasl_cluster(request, workdir):
             "listener.name.internal.%s.sasl.jaas.config" % inter_broker.lower(): JAAS if inter_broker == "PLAIN" else SCRAM_JAAS,
             "listener.name.controller.plain.sasl.jaas.config": JAAS,
         })
+        if inter_broker == "TLS":
+            # INTERNAL is mutual TLS; the controller listener is SASL_SSL (PLAIN inside TLS).
+            del n.overrides["listener.name.internal.sasl.enabled.mechanisms"], n.overrides["listener.name.internal.tls.sasl.jaas.config"]
+            n.overrides.update({
+                "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,INTERNAL:SSL,CONTROLLER:SASL_SSL",
+                "sasl.mechanism.inter.broker.protocol": "PLAIN",
+                "listener.name.internal.ssl.client.auth": "required",
+            })
+            n.overrides.update(tls)
     yield c
     problems = c.stop()
     if problems:
@@ -90,7 +107,9 @@ def test_a_quorum_request_without_authentication_is_closed_unanswered(sasl_clust
     offset = node.log_size()
     # DescribeQuorum v0 (flexible) on the controller listener, before any SASL handshake.
     body = b"\x02" + b"\x13__cluster_metadata" + b"\x02" + struct.pack(">i", 0) + b"\x00" + b"\x00" + b"\x00"
-    with socket.create_connection(("127.0.0.1", node.controller_port), timeout=10) as s:
+    with socket.create_connection(("127.0.0.1", node.controller_port), timeout=10) as raw:
+        # With TLS, the handshake succeeds (the client trusts the CA) and SASL still refuses the request.
+        s = ssl.create_default_context(cafile=c.ca).wrap_socket(raw, server_hostname="localhost") if c.kind == "TLS" else raw
         s.sendall(struct.pack(">i", len(header(55, 0, 5, flexible=True)) + len(body)) + header(55, 0, 5, flexible=True) + body)
         s.settimeout(10)
         assert s.recv(1) == b""

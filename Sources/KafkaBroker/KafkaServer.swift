@@ -4,6 +4,8 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
+import StromConfig
 
 /// One listener: accepts connections and, per connection, reads size-framed requests and
 /// answers them in order (Kafka's per-connection ordering); a request is read once the one before it
@@ -16,6 +18,11 @@ import NIOPosix
 /// On a SASL listener (`sasl` set) each connection authenticates first (`SaslServerSession`): its frames
 /// go through the session, which answers the SASL requests itself, lets ApiVersions through, and
 /// hands every later request to the dispatcher with the authenticated principal.
+///
+/// On a TLS listener (`tls` set) connections start with the TLS handshake; fetched records are then
+/// copied into memory instead of sent with `sendfile` (the kernel cannot encrypt them). Without SASL
+/// the principal is the client certificate's distinguished name through `ssl.principal.mapping.rules`,
+/// or `User:ANONYMOUS` without a certificate.
 public final class KafkaServer: Sendable {
     public let listenerName: String
     private let host: String
@@ -34,12 +41,14 @@ public final class KafkaServer: Sendable {
     private let unclaimed = NIOLockedValueBox<[ObjectIdentifier: NIOAsyncChannel<ByteBuffer, ResponsePiece>]>([:])
     private let boundChannel = NIOLockedValueBox<NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ResponsePiece>, Never>?>(nil)
     private let sasl: SaslListenerSecurity?
+    private let tls: TlsListenerSecurity?
     /// Each SASL connection's authentication, made with its pipeline and taken by its request loop.
     private let authentications = NIOLockedValueBox<[ObjectIdentifier: ConnectionAuthentication]>([:])
 
     public init(listenerName: String, host: String, port: Int, maxFrameSize: Int, dispatcher: RequestDispatcher,
-                group: EventLoopGroup, logger: Logger, sasl: SaslListenerSecurity? = nil) {
+                group: EventLoopGroup, logger: Logger, sasl: SaslListenerSecurity? = nil, tls: TlsListenerSecurity? = nil) {
         self.sasl = sasl
+        self.tls = tls
         self.listenerName = listenerName
         self.host = host
         self.port = port
@@ -54,6 +63,7 @@ public final class KafkaServer: Sendable {
         let maxFrameSize = self.maxFrameSize
         let unclaimed = self.unclaimed
         let sasl = self.sasl
+        let tlsContext = self.tls?.context
         let authentications = self.authentications
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -65,6 +75,9 @@ public final class KafkaServer: Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 4 * 1024 * 1024))
             .bind(host: host.isEmpty ? "0.0.0.0" : host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
+                    if let tlsContext {
+                        try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+                    }
                     var limit: (@Sendable () -> Int)?
                     if let sasl {
                         let authentication = ConnectionAuthentication(sasl)
@@ -122,6 +135,32 @@ public final class KafkaServer: Sendable {
 
     struct ServerNotBound: Error {}
 
+    struct CertificateProblem: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The principal of a TLS connection without SASL: its client certificate's distinguished name
+    /// mapped by `ssl.principal.mapping.rules`, `User:ANONYMOUS` without a certificate.
+    private static func principal(of channel: Channel, mapper: SslPrincipalMapper) async -> Result<KafkaPrincipal, CertificateProblem> {
+        guard let certificate = try? await channel.nioSSL_peerCertificate().get() else { return .success(.anonymous) }
+        guard let dn = try? TlsMaterial.distinguishedName(certificate) else {
+            return .failure(CertificateProblem(description: "the client certificate's subject could not be read"))
+        }
+        guard let name = mapper.map(dn) else {
+            return .failure(CertificateProblem(description: "no ssl.principal.mapping.rules rule applies to \(dn)"))
+        }
+        return .success(KafkaPrincipal(name: name))
+    }
+
+    /// `pieces` with every file range read into memory, for a TLS connection (`sendfile` would bypass
+    /// the encryption).
+    private static func materialized(_ pieces: [ResponsePiece]) throws -> [ResponsePiece] {
+        try pieces.map { piece in
+            if case .file = piece { return .bytes(try piece.materialize()) }
+            return piece
+        }
+    }
+
     /// Requests a connection may have read but not yet answered: Kafka's producers keep at most five
     /// in flight (idempotence needs that), so eight never hold one back.
     static let maxPipelinedRequests = 8
@@ -147,12 +186,14 @@ public final class KafkaServer: Sendable {
         let (answers, answered) = AsyncStream<Task<RequestDispatcher.Outcome, Never>>.makeStream()
         let dispatcher = self.dispatcher
         let authentication = authentications.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        let copyingFiles = tls != nil
+        let certificatePrincipal = tls.map { $0.principalMapper }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await answer in answers {
                     switch await answer.value {
                     case let .respond(pieces):
-                        try await outbound.write(contentsOf: pieces)
+                        try await outbound.write(contentsOf: copyingFiles ? Self.materialized(pieces) : pieces)
                     case .noResponse:
                         continue
                     case let .close(reason):
@@ -180,6 +221,16 @@ public final class KafkaServer: Sendable {
                         pending.removeAll()
                     }
                     var principal = KafkaPrincipal.anonymous
+                    if authentication == nil, let mapper = certificatePrincipal {
+                        // The handshake is over once a frame arrived: the client's certificate is known.
+                        switch await Self.principal(of: channel, mapper: mapper) {
+                        case let .success(p): principal = p
+                        case let .failure(problem):
+                            log.info("failed authentication", metadata: ["reason": "\(problem.description)"])
+                            answered.yield(Task { .close(reason: "failed authentication") })
+                            return
+                        }
+                    }
                     if let authentication {
                         switch authentication.receive(frame) {
                         case let .serve(p):
@@ -250,6 +301,10 @@ public final class KafkaServer: Sendable {
                 try await serve(inbound: inbound, outbound: outbound, channel: connection.channel, id: id, remote: remote, log: log)
             }
             log.debug("connection closed")
+        } catch let error as NIOSSLError {
+            log.info("failed authentication", metadata: ["reason": "TLS handshake failed: \(error)"])
+        } catch let error as BoringSSLError {
+            log.info("failed authentication", metadata: ["reason": "TLS handshake failed: \(error)"])
         } catch let error as KafkaFrameDecoder.FrameTooLarge {
             log.warning("closing connection", metadata: ["reason": "\(error) (socket.request.max.bytes)"])
         } catch {

@@ -1,6 +1,8 @@
 import KafkaSecurity
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOSSL
+import StromConfig
 
 /// What a SASL_PLAINTEXT listener authenticates connections with: the mechanisms and PLAIN users
 /// (`SaslServerSession.Settings`), SCRAM credentials from this node's metadata image, the delay before a
@@ -43,5 +45,17 @@ final class ConnectionAuthentication: Sendable {
         let now = security.clock.nowMs()
         let credential = security.credential
         return session.withLockedValue { $0.receive(frame, nowMs: now, credential: credential) }
+    }
+}
+
+/// What a TLS listener (SSL or SASL_SSL) runs with: its server context and the mapping of client
+/// certificates to principals.
+public struct TlsListenerSecurity: Sendable {
+    public var context: NIOSSLContext
+    public var principalMapper: SslPrincipalMapper
+
+    public init(context: NIOSSLContext, principalMapper: SslPrincipalMapper) {
+        self.context = context
+        self.principalMapper = principalMapper
     }
 }

@@ -75,7 +75,7 @@ public final class StromNode: Sendable {
         let metadataLog = try MetadataRaftLog(logDirectory: config.logDirs[0], logger: logger, now: clock.nowMs())
         // One set of connections to the other nodes' controller listeners, for the quorum and for requests.
         let connections = ControllerConnections(nodeID: config.nodeID, logger: logger,
-                                                sasl: config.controllerListenerNames.first.flatMap { SaslClientCredentials.forListener($0, config: config) })
+                                                security: try config.controllerListenerNames.first.map { try ChannelSecurity.forListener($0, config: config) } ?? ChannelSecurity())
         let metadata = MetadataService(config: config, clusterID: clusterID!, connections: connections, clock: clock, logger: logger)
         // One executor for the node's blocking file work (see BlockingIOExecutor).
         let io = BlockingIOExecutor()
@@ -107,7 +107,8 @@ public final class StromNode: Sendable {
             let dispatcher = BrokerAssembly.controllerDispatcher(listenerName: listener.name, metadata: metadata, quorum: quorum,
                                                                  config: config, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
-                                              sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock), logger: logger)
+                                              sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock),
+                                              tls: try tlsSecurity(listener, config: config), logger: logger)
             servers.append(server)
         }
         // 2. The quorum starts (its latest snapshot loaded) before the controller listener accepts
@@ -148,7 +149,8 @@ public final class StromNode: Sendable {
                                                              transactionTopic: transactionTopic, fetchSessions: sessions, config: config,
                                                              quorum: quorum, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
-                                              sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock), logger: logger)
+                                              sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock),
+                                              tls: try tlsSecurity(listener, config: config), logger: logger)
             servers.append(server)
             clientServers.append(server)
         }
@@ -158,7 +160,8 @@ public final class StromNode: Sendable {
         //    before it decides its first request. Only then do clients get served.
         let endpoints = config.clientListeners.map { l in
             BrokerRegistration.Endpoint(listenerName: l.name, host: l.host.isEmpty ? "127.0.0.1" : l.host,
-                                        port: UInt16(l.port == 0 ? bound[l.name] ?? 0 : l.port))
+                                        port: UInt16(l.port == 0 ? bound[l.name] ?? 0 : l.port),
+                                        securityProtocol: ["PLAINTEXT": 0, "SSL": 1, "SASL_PLAINTEXT": 2, "SASL_SSL": 3][config.listenerSecurityProtocols[l.name] ?? ""] ?? 0)
         }
         try await metadata.startBrokerLifecycle(endpoints: endpoints, previousBrokerEpoch: previousBrokerEpoch)
         await startGroupCoordinator(groups, offsetsTopic: offsetsTopic, config: config, metadata: metadata)
@@ -232,7 +235,7 @@ public final class StromNode: Sendable {
         c.offsetsTopicPartitions = groups.partitions
         return TransactionCoordinatorService(config: c, replicas: replicas, groups: groups, metadata: metadata, nodeID: config.nodeID,
                                              interBrokerListener: config.interBrokerListenerName,
-                                             interBrokerSasl: SaslClientCredentials.forListener(config.interBrokerListenerName, config: config),
+                                             interBrokerSecurity: ChannelSecurity.loaded(config.interBrokerListenerName, config: config),
                                              clock: clock, logger: logger)
     }
 
@@ -248,12 +251,25 @@ public final class StromNode: Sendable {
                                     maxReceiveSize: config.saslServerMaxReceiveSize, clock: clock)
     }
 
+    /// `listener`'s TLS context and principal mapping: nil unless it is an SSL or SASL_SSL listener.
+    /// Keystore and truststore problems stop the start-up, naming the listener.
+    private static func tlsSecurity(_ listener: Listener, config: ServerConfig) throws -> TlsListenerSecurity? {
+        guard let tls = config.tlsListeners[listener.name] else { return nil }
+        do {
+            return TlsListenerSecurity(context: try TlsMaterial.serverContext(tls),
+                                       principalMapper: try SslPrincipalMapper(rules: tls.principalMappingRules))
+        } catch {
+            throw StartupError(description: "listener \(listener.name): cannot load its TLS keystore or truststore: \(error)")
+        }
+    }
+
     /// A server for `listener`, bound (its port recorded in `bound`) but not yet accepting.
     private static func bindServer(_ listener: Listener, dispatcher: RequestDispatcher, config: ServerConfig,
-                                   bound: inout [String: Int], sasl: SaslListenerSecurity?, logger: Logger) async throws -> KafkaServer {
+                                   bound: inout [String: Int], sasl: SaslListenerSecurity?, tls: TlsListenerSecurity?,
+                                   logger: Logger) async throws -> KafkaServer {
         let server = KafkaServer(listenerName: listener.name, host: listener.host, port: listener.port,
                                  maxFrameSize: config.socketRequestMaxBytes, dispatcher: dispatcher,
-                                 group: MultiThreadedEventLoopGroup.singleton, logger: logger, sasl: sasl)
+                                 group: MultiThreadedEventLoopGroup.singleton, logger: logger, sasl: sasl, tls: tls)
         bound[listener.name] = try await server.bind()
         return server
     }

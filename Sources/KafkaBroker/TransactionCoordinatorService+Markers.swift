@@ -53,7 +53,7 @@ extension TransactionCoordinatorService {
         guard let endpoint = image.brokers[broker]?.endpoint(named: interBrokerListener) else { return nil }
         if let existing = channels[broker], existing.host == endpoint.host, existing.port == Int(endpoint.port) { return existing }
         let channel = ControllerChannel(host: endpoint.host, port: Int(endpoint.port), clientID: "strom-txn-markers-\(nodeID)", logger: logger,
-                                        sasl: interBrokerSasl)
+                                        security: interBrokerSecurity)
         channels[broker] = channel
         return channel
     }

@@ -34,8 +34,8 @@ public actor TransactionCoordinatorService {
     let writer: TransactionMarkerWriter
     let nodeID: Int32
     let interBrokerListener: String
-    /// How marker and add-partition channels authenticate to the inter-broker listener.
-    let interBrokerSasl: SaslClientCredentials?
+    /// How marker and add-partition channels to the inter-broker listener are secured.
+    let interBrokerSecurity: ChannelSecurity
     let clock: NodeClock
     let logger: Logger
     /// How long an append waits for the ISR, and a marker request for its answer (Kafka's
@@ -57,9 +57,9 @@ public actor TransactionCoordinatorService {
     private var stopped = false
 
     init(config: TransactionCoordinatorConfig, replicas: ReplicaManager, groups: GroupCoordinatorService, metadata: MetadataService, nodeID: Int32,
-         interBrokerListener: String, interBrokerSasl: SaslClientCredentials? = nil, requestTimeoutMs: Int64 = 30_000,
+         interBrokerListener: String, interBrokerSecurity: ChannelSecurity = ChannelSecurity(), requestTimeoutMs: Int64 = 30_000,
          clock: NodeClock, logger: Logger) {
-        self.interBrokerSasl = interBrokerSasl
+        self.interBrokerSecurity = interBrokerSecurity
         coordinator = TransactionCoordinator(config: config)
         partitions = config.transactionStateLogPartitions
         log = InternalTopicLog(topic: Self.topic, replicas: replicas)

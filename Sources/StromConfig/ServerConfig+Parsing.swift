@@ -85,8 +85,8 @@ extension ServerConfig {
             guard let proto = protocols[l.name] else {
                 throw ConfigError(key: "listener.security.protocol.map", "no security protocol for listener \(l.name)")
             }
-            guard proto == "PLAINTEXT" || proto == "SASL_PLAINTEXT" else {
-                throw ConfigError(key: "listener.security.protocol.map", "listener \(l.name) uses \(proto); Strom serves PLAINTEXT and SASL_PLAINTEXT so far")
+            guard ["PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL"].contains(proto) else {
+                throw ConfigError(key: "listener.security.protocol.map", "listener \(l.name) uses \(proto), not PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
             }
         }
         guard !controllerNames.isEmpty else {
@@ -246,6 +246,7 @@ extension ServerConfig {
             throw ConfigError(key: "replica.fetch.wait.max.ms", "must be less than replica.socket.timeout.ms")
         }
         try parseSasl(&p, into: &config)
+        try parseTls(&p, into: &config)
         if let unknown = p.remaining.filter({ !acceptedWithoutEffect.contains($0) }).sorted().first {
             throw ConfigError(key: unknown, "unknown configuration key")
         }
@@ -266,7 +267,7 @@ extension ServerConfig {
         config.saslMechanismInterBrokerProtocol = try p.optionalString("sasl.mechanism.inter.broker.protocol")?.uppercased() ?? "GSSAPI"
         config.saslMechanismControllerProtocol = try p.optionalString("sasl.mechanism.controller.protocol")?.uppercased() ?? "GSSAPI"
         let defaultMechanisms = try p.has("sasl.enabled.mechanisms") ? p.list("sasl.enabled.mechanisms") : ["GSSAPI"]
-        for listener in config.listeners where config.listenerSecurityProtocols[listener.name] == "SASL_PLAINTEXT" {
+        for listener in config.listeners where config.listenerSecurityProtocols[listener.name]?.hasPrefix("SASL_") == true {
             let prefix = "listener.name.\(listener.name.lowercased())."
             let key = prefix + "sasl.enabled.mechanisms"
             let mechanisms = (try p.has(key) ? p.list(key) : defaultMechanisms).map { $0.uppercased() }
@@ -276,13 +277,18 @@ extension ServerConfig {
                                   "\(m) is not supported on listener \(listener.name) (Strom serves \(ListenerSasl.servedMechanisms.joined(separator: ", ")))")
             }
             var jaas: [String: JaasConfig] = [:]
-            for m in mechanisms {
+            // Login modules of mechanisms the listener does not enable are read (and checked) but unused.
+            for m in ListenerSasl.servedMechanisms {
                 let jaasKey = prefix + m.lowercased() + ".sasl.jaas.config"
                 guard let text = try p.optionalString(jaasKey) else {
-                    if m == "PLAIN" { throw ConfigError(key: jaasKey, "required: PLAIN's users are its user_<name>=\"<password>\" options") }
+                    if m == "PLAIN", mechanisms.contains(m) {
+                        throw ConfigError(key: jaasKey, "required: PLAIN's users are its user_<name>=\"<password>\" options")
+                    }
                     continue
                 }
-                do { jaas[m] = try JaasConfig(parsing: text) } catch { throw ConfigError(key: jaasKey, error.description) }
+                let parsed: JaasConfig
+                do { parsed = try JaasConfig(parsing: text) } catch { throw ConfigError(key: jaasKey, error.description) }
+                if mechanisms.contains(m) { jaas[m] = parsed }
             }
             config.saslListeners[listener.name] = ListenerSasl(enabledMechanisms: mechanisms, jaas: jaas)
         }
@@ -303,6 +309,85 @@ extension ServerConfig {
                 throw ConfigError(key: "listener.name.\(name.lowercased()).\(mechanism.lowercased()).sasl.jaas.config",
                                   "needs username and password: this node authenticates with them to \(name)")
             }
+        }
+    }
+}
+
+extension ServerConfig {
+    /// The TLS settings of every SSL and SASL_SSL listener (see `ListenerTls`).
+    fileprivate static func parseTls(_ p: inout Properties, into config: inout ServerConfig) throws(ConfigError) {
+        let keys = ["ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.password", "ssl.key.password",
+                    "ssl.keystore.certificate.chain", "ssl.keystore.key", "ssl.truststore.type", "ssl.truststore.location",
+                    "ssl.truststore.password", "ssl.truststore.certificates", "ssl.client.auth", "ssl.enabled.protocols",
+                    "ssl.endpoint.identification.algorithm", "ssl.principal.mapping.rules", "ssl.protocol"]
+        var global: [String: String] = [:]
+        for key in keys { if let v = try p.optionalString(key) { global[key] = v } }
+        for listener in config.listeners {
+            let proto = config.listenerSecurityProtocols[listener.name] ?? "PLAINTEXT"
+            let prefix = "listener.name.\(listener.name.lowercased())."
+            var values = global
+            for key in keys { if let v = try p.optionalString(prefix + key) { values[key] = v } }
+            guard proto == "SSL" || proto == "SASL_SSL" else { continue }
+            func keyName(_ key: String) -> String { values[key] != nil && global[key] != values[key] ? prefix + key : key }
+            func storeType(_ key: String) throws(ConfigError) -> ListenerTls.StoreType {
+                let text = (values[key] ?? "JKS").uppercased()
+                guard let t = ListenerTls.StoreType(rawValue: text) else {
+                    throw ConfigError(key: keyName(key), "\(text) is not supported on listener \(listener.name): use PEM or PKCS12 (JKS is Java's own keystore format)")
+                }
+                return t
+            }
+            var keystore: ListenerTls.Keystore?
+            if values["ssl.keystore.location"] != nil || values["ssl.keystore.certificate.chain"] != nil || values["ssl.keystore.key"] != nil {
+                let inline = values["ssl.keystore.certificate.chain"] != nil || values["ssl.keystore.key"] != nil
+                let type: ListenerTls.StoreType = inline && values["ssl.keystore.type"] == nil ? .pem : try storeType("ssl.keystore.type")
+                if inline {
+                    guard type == .pem else { throw ConfigError(key: keyName("ssl.keystore.type"), "inline certificate chain and key need ssl.keystore.type=PEM") }
+                    guard values["ssl.keystore.location"] == nil else {
+                        throw ConfigError(key: keyName("ssl.keystore.location"), "give either a location or ssl.keystore.certificate.chain and ssl.keystore.key, not both")
+                    }
+                    guard values["ssl.keystore.certificate.chain"] != nil, values["ssl.keystore.key"] != nil else {
+                        throw ConfigError(key: keyName("ssl.keystore.key"), "ssl.keystore.certificate.chain and ssl.keystore.key go together")
+                    }
+                }
+                keystore = .init(type: type, location: values["ssl.keystore.location"], password: values["ssl.keystore.password"],
+                                 keyPassword: values["ssl.key.password"], certificateChain: values["ssl.keystore.certificate.chain"],
+                                 key: values["ssl.keystore.key"])
+            }
+            guard keystore != nil else {
+                throw ConfigError(key: prefix + "ssl.keystore.location", "listener \(listener.name) is \(proto) and needs this node's certificate and key")
+            }
+            var truststore: ListenerTls.Truststore?
+            if values["ssl.truststore.location"] != nil || values["ssl.truststore.certificates"] != nil {
+                let inline = values["ssl.truststore.certificates"] != nil
+                let type: ListenerTls.StoreType = inline && values["ssl.truststore.type"] == nil ? .pem : try storeType("ssl.truststore.type")
+                guard !inline || type == .pem else { throw ConfigError(key: keyName("ssl.truststore.type"), "inline certificates need ssl.truststore.type=PEM") }
+                truststore = .init(type: type, location: values["ssl.truststore.location"], password: values["ssl.truststore.password"],
+                                   certificates: values["ssl.truststore.certificates"])
+            }
+            // As in Kafka (KIP-684), a SASL_SSL listener asks for client certificates only when its own
+            // listener.name.<l>.ssl.client.auth says so; the broker-wide key does not apply to it.
+            let prefixedAuth = try p.optionalString(prefix + "ssl.client.auth")
+            let authText = (proto == "SASL_SSL" ? prefixedAuth : values["ssl.client.auth"]) ?? "none"
+            guard let clientAuth = ListenerTls.ClientAuth(rawValue: authText) else {
+                throw ConfigError(key: keyName("ssl.client.auth"), "`\(authText)` is not none, requested or required")
+            }
+            if clientAuth != .none && truststore == nil {
+                throw ConfigError(key: prefix + "ssl.truststore.location", "ssl.client.auth=\(authText) needs a truststore to check client certificates against")
+            }
+            let protocols = (values["ssl.enabled.protocols"] ?? "TLSv1.2,TLSv1.3").split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+            for proto in protocols where !["TLSv1.2", "TLSv1.3"].contains(proto) {
+                throw ConfigError(key: keyName("ssl.enabled.protocols"), "\(proto) is not offered (TLSv1.2, TLSv1.3)")
+            }
+            guard !protocols.isEmpty else { throw ConfigError(key: keyName("ssl.enabled.protocols"), "no protocol enabled") }
+            let rules = values["ssl.principal.mapping.rules"] ?? "DEFAULT"
+            do { _ = try SslPrincipalMapper(rules: rules) } catch { throw ConfigError(key: keyName("ssl.principal.mapping.rules"), error.description) }
+            let algorithm = values["ssl.endpoint.identification.algorithm"] ?? "https"
+            guard algorithm.isEmpty || algorithm.lowercased() == "https" else {
+                throw ConfigError(key: keyName("ssl.endpoint.identification.algorithm"), "`\(algorithm)` is not https or empty")
+            }
+            config.tlsListeners[listener.name] = ListenerTls(keystore: keystore, truststore: truststore, clientAuth: clientAuth,
+                                                             enabledProtocols: protocols, endpointIdentificationAlgorithm: algorithm,
+                                                             principalMappingRules: rules)
         }
     }
 }

@@ -142,8 +142,10 @@ public struct ServerConfig: Hashable, Sendable {
     public var replicaFetchBackoffMs: Int64 = 1_000
     public var replicaSocketTimeoutMs: Int64 = 30_000
     public var minInsyncReplicas: Int32 = 1
-    /// SASL settings of each SASL_PLAINTEXT listener, by listener name.
+    /// SASL settings of each SASL_PLAINTEXT or SASL_SSL listener, by listener name.
     public var saslListeners: [String: ListenerSasl] = [:]
+    /// TLS settings of each SSL or SASL_SSL listener, by listener name.
+    public var tlsListeners: [String: ListenerTls] = [:]
     /// `sasl.mechanism.inter.broker.protocol`: how this broker authenticates to a SASL inter-broker listener.
     public var saslMechanismInterBrokerProtocol = "GSSAPI"
     /// `sasl.mechanism.controller.protocol`: how this node authenticates to a SASL controller listener.

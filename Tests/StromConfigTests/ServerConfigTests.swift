@@ -132,7 +132,7 @@ import Testing
             (["controller.listener.names": "MISSING"], "controller.listener.names"),
             (["controller.quorum.voters": "2@127.0.0.1:9093"], "controller.quorum.voters"),
             (["controller.quorum.voters": "1@nowhere"], "controller.quorum.voters"),
-            (["listener.security.protocol.map": "PLAINTEXT:SSL,CONTROLLER:PLAINTEXT"], "listener.security.protocol.map"),
+            (["listener.security.protocol.map": "PLAINTEXT:TLS,CONTROLLER:PLAINTEXT"], "listener.security.protocol.map"),
             (["zookeeper.connect": "localhost:2181"], "zookeeper.connect"),
             (["log.segmnt.bytes": "100"], "log.segmnt.bytes"),
             (["broker.id": "7"], "broker.id"),

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Produces N records over a SASL listener and reads them back, with one client library.
+"""Produces N records over a SASL or TLS listener and reads them back, with one client library.
 
 Usage: sasl_client.py '<json spec>'; spec: client (confluent | kafka-python | aiokafka), bootstrap,
-mechanism, username, password, topic, count, timeout. Prints one JSON line: {"client", "version",
+protocol (SASL_PLAINTEXT, the default, SASL_SSL or SSL), mechanism, username, password (SASL), ca,
+cert, key (PEM files for TLS; cert and key for client authentication), topic, count, timeout. Prints one JSON line: {"client", "version",
 "acked", "read": [values], "error"}. The topic exists beforehand with one partition; records are
 read from offset 0 by assignment (no group), so the result does not depend on rebalances.
 """
@@ -12,6 +13,10 @@ import sys
 import time
 
 
+def protocol(spec):
+    return spec.get("protocol", "SASL_PLAINTEXT")
+
+
 def values(spec):
     return ["%s-%d" % (spec["topic"], i) for i in range(spec["count"])]
 
@@ -19,8 +24,13 @@ def values(spec):
 def run_confluent(spec):
     import confluent_kafka
     from confluent_kafka import Consumer, Producer, TopicPartition
-    conf = {"bootstrap.servers": spec["bootstrap"], "security.protocol": "SASL_PLAINTEXT",
-            "sasl.mechanisms": spec["mechanism"], "sasl.username": spec["username"], "sasl.password": spec["password"]}
+    conf = {"bootstrap.servers": spec["bootstrap"], "security.protocol": protocol(spec)}
+    if protocol(spec).startswith("SASL"):
+        conf.update({"sasl.mechanisms": spec["mechanism"], "sasl.username": spec["username"], "sasl.password": spec["password"]})
+    if spec.get("ca"):
+        conf["ssl.ca.location"] = spec["ca"]
+    if spec.get("cert"):
+        conf.update({"ssl.certificate.location": spec["cert"], "ssl.key.location": spec["key"]})
     out = {"client": "confluent-kafka", "version": "%s/librdkafka %s" % (confluent_kafka.version()[0], confluent_kafka.libversion()[0])}
     errors = []
     acked = []
@@ -49,8 +59,13 @@ def run_confluent(spec):
 def run_kafka_python(spec):
     import kafka
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-    conf = {"bootstrap_servers": spec["bootstrap"], "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": spec["mechanism"],
-            "sasl_plain_username": spec["username"], "sasl_plain_password": spec["password"]}
+    conf = {"bootstrap_servers": spec["bootstrap"], "security_protocol": protocol(spec)}
+    if protocol(spec).startswith("SASL"):
+        conf.update({"sasl_mechanism": spec["mechanism"], "sasl_plain_username": spec["username"], "sasl_plain_password": spec["password"]})
+    if spec.get("ca"):
+        conf["ssl_cafile"] = spec["ca"]
+    if spec.get("cert"):
+        conf.update({"ssl_certfile": spec["cert"], "ssl_keyfile": spec["key"]})
     out = {"client": "kafka-python", "version": kafka.__version__}
     try:
         p = KafkaProducer(acks="all", **conf)
@@ -77,8 +92,12 @@ def run_kafka_python(spec):
 def run_aiokafka(spec):
     import aiokafka
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-    conf = {"bootstrap_servers": spec["bootstrap"], "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": spec["mechanism"],
-            "sasl_plain_username": spec["username"], "sasl_plain_password": spec["password"]}
+    conf = {"bootstrap_servers": spec["bootstrap"], "security_protocol": protocol(spec)}
+    if protocol(spec).startswith("SASL"):
+        conf.update({"sasl_mechanism": spec["mechanism"], "sasl_plain_username": spec["username"], "sasl_plain_password": spec["password"]})
+    if spec.get("ca"):
+        from aiokafka.helpers import create_ssl_context
+        conf["ssl_context"] = create_ssl_context(cafile=spec["ca"], certfile=spec.get("cert"), keyfile=spec.get("key"))
     out = {"client": "aiokafka", "version": aiokafka.__version__}
 
     async def go():

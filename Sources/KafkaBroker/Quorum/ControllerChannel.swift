@@ -3,6 +3,7 @@ import KafkaSecurity
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// One outbound connection to another node's controller listener, for quorum RPCs, forwarded
 /// controller requests and broker heartbeats (and to its inter-broker listener, for replica fetches and
@@ -29,9 +30,11 @@ actor ControllerChannel {
     /// Requests go one at a time, in arrival order.
     private var gate = SerialGate()
     private let sasl: SaslClientCredentials?
+    private let tls: NIOSSLContext?
 
-    init(host: String, port: Int, clientID: String, logger: Logger, sasl: SaslClientCredentials? = nil) {
-        self.sasl = sasl
+    init(host: String, port: Int, clientID: String, logger: Logger, security: ChannelSecurity = ChannelSecurity()) {
+        self.sasl = security.sasl
+        self.tls = security.tls
         self.host = host
         self.port = port
         self.clientID = clientID
@@ -89,11 +92,17 @@ actor ControllerChannel {
 
     private func connected(timeoutMs: Int64) async throws -> Channel {
         if let connection, connection.isActive { return connection }
+        let (tls, host) = (self.tls, self.host)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(2))
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // Host names are checked (ssl.endpoint.identification.algorithm=https); an address is not a name.
+                        let name = host.first?.isNumber == true || host.contains(":") ? nil : host
+                        try ch.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
+                    }
                     try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 256 << 20)))
                     try ch.pipeline.syncOperations.addHandler(ResponseWaiter())
                 }

@@ -25,11 +25,11 @@ final class ControllerConnections: Sendable {
     private let logger: Logger
     private let channels = NIOLockedValueBox<[Key: ControllerChannel]>([:])
 
-    /// How channels authenticate to the controller listener (nil: it is not a SASL listener).
-    private let sasl: SaslClientCredentials?
+    /// How channels to the controller listener are secured.
+    private let security: ChannelSecurity
 
-    init(nodeID: Int32, logger: Logger, sasl: SaslClientCredentials? = nil) {
-        self.sasl = sasl
+    init(nodeID: Int32, logger: Logger, security: ChannelSecurity = ChannelSecurity()) {
+        self.security = security
         self.nodeID = nodeID
         self.logger = logger
     }
@@ -39,7 +39,7 @@ final class ControllerConnections: Sendable {
         let key = Key(node: node, lane: lane)
         let (channel, replaced) = channels.withLockedValue { all -> (ControllerChannel, ControllerChannel?) in
             if let c = all[key], c.host == host, c.port == port { return (c, nil) }
-            let c = ControllerChannel(host: host, port: port, clientID: "strom-\(nodeID)-\(lane.rawValue)", logger: logger, sasl: sasl)
+            let c = ControllerChannel(host: host, port: port, clientID: "strom-\(nodeID)-\(lane.rawValue)", logger: logger, security: security)
             return (c, all.updateValue(c, forKey: key))
         }
         if let replaced { Task { await replaced.disconnect() } }

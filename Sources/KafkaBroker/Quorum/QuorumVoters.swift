@@ -21,7 +21,7 @@ enum QuorumVoters {
         while !Task.isCancelled {
             for server in config.quorumBootstrapServers {
                 if let set = await ask(server, listenerName: listenerName, nodeID: config.nodeID,
-                                       sasl: SaslClientCredentials.forListener(listenerName, config: config), logger: logger) {
+                                       security: ChannelSecurity.loaded(listenerName, config: config), logger: logger) {
                     logger.info("learned the quorum's voters from a bootstrap server", metadata: [
                         "raft.bootstrap": "\(server)", "raft.voters": "\(set.sorted)",
                     ])
@@ -38,10 +38,10 @@ enum QuorumVoters {
         throw StromNode.StartupError(description: "no bootstrap server described the quorum")
     }
 
-    private static func ask(_ server: String, listenerName: String, nodeID: Int32, sasl: SaslClientCredentials?, logger: Logger) async -> VoterSet? {
+    private static func ask(_ server: String, listenerName: String, nodeID: Int32, security: ChannelSecurity, logger: Logger) async -> VoterSet? {
         guard let colon = server.lastIndex(of: ":"), let port = Int(server[server.index(after: colon)...]) else { return nil }
         let host = String(server[..<colon])
-        let channel = ControllerChannel(host: host, port: port, clientID: "strom-\(nodeID)-bootstrap", logger: logger, sasl: sasl)
+        let channel = ControllerChannel(host: host, port: port, clientID: "strom-\(nodeID)-bootstrap", logger: logger, security: security)
         defer { Task { await channel.disconnect() } }
         var request = DescribeQuorumRequest()
         request.topics = [.init(topicName: "__cluster_metadata", partitions: [.init(partitionIndex: 0)])]

@@ -1,4 +1,6 @@
 import KafkaSecurity
+import NIOConcurrencyHelpers
+import NIOSSL
 import StromConfig
 
 /// How this node authenticates its own connections to a SASL listener of another node (or of itself):
@@ -21,5 +23,40 @@ public struct SaslClientCredentials: Sendable, Hashable {
         let name = config.controllerListenerNames.contains(listener) ? config.saslMechanismControllerProtocol : config.saslMechanismInterBrokerProtocol
         guard let mechanism = SaslMechanism(rawValue: name), let c = sasl.clientCredentials(mechanism: name) else { return nil }
         return SaslClientCredentials(mechanism: mechanism, username: c.username, password: c.password)
+    }
+}
+
+/// How this node's own connections to one of its listeners on other nodes are secured: TLS (a client
+/// context from that listener's `ssl.*` settings) and SASL, each when the listener has it.
+public struct ChannelSecurity: Sendable {
+    public var tls: NIOSSLContext?
+    public var sasl: SaslClientCredentials?
+
+    public init(tls: NIOSSLContext? = nil, sasl: SaslClientCredentials? = nil) {
+        self.tls = tls
+        self.sasl = sasl
+    }
+
+    /// Client contexts are built once per settings: loading keys and trust stores is slow.
+    private static let contexts = NIOLockedValueBox<[ListenerTls: NIOSSLContext]>([:])
+
+    /// Throws when the listener's TLS material cannot be loaded.
+    public static func forListener(_ listener: String, config: ServerConfig) throws -> ChannelSecurity {
+        var security = ChannelSecurity(sasl: SaslClientCredentials.forListener(listener, config: config))
+        if let tls = config.tlsListeners[listener] {
+            if let cached = contexts.withLockedValue({ $0[tls] }) {
+                security.tls = cached
+            } else {
+                let context = try TlsMaterial.clientContext(tls)
+                contexts.withLockedValue { $0[tls] = context }
+                security.tls = context
+            }
+        }
+        return security
+    }
+
+    /// As `forListener`, for callers that checked the material at start-up (`StromNode` does).
+    public static func loaded(_ listener: String, config: ServerConfig) -> ChannelSecurity {
+        (try? forListener(listener, config: config)) ?? ChannelSecurity(sasl: SaslClientCredentials.forListener(listener, config: config))
     }
 }

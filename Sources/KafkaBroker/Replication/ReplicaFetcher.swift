@@ -213,7 +213,7 @@ final class ReplicaFetcher: @unchecked Sendable {
         guard steps.isEmpty, !sent.isEmpty, let endpoint else { return (steps, nil, earliest) }
         if channel == nil {
             channel = ControllerChannel(host: endpoint.host, port: endpoint.port, clientID: "strom-replica-fetcher-\(nodeID)", logger: logger,
-                                        sasl: SaslClientCredentials.forListener(config.interBrokerListenerName, config: config))
+                                        security: ChannelSecurity.loaded(config.interBrokerListenerName, config: config))
         }
         var request = FetchRequest()
         request.replicaState = .init(replicaID: nodeID, replicaEpoch: brokerEpoch())

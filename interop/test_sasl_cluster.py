@@ -1,10 +1,12 @@
-"""A three-node cluster whose inter-broker and controller listeners are secured: the quorum, broker
-registrations and heartbeats (SASL PLAIN, over SASL_PLAINTEXT or SASL_SSL), replica fetches and
-transaction markers (SASL PLAIN, SCRAM-SHA-512 with the broker's user created by `strom format
---add-scram`, or mutual TLS) all authenticate; clients use a PLAINTEXT listener. A topic with replication factor 3 and
-min.insync.replicas=2 gets every replica in sync (so followers fetched over SASL), records written
-with acks=all (which waits for them) read back, and a client that speaks to a controller listener
-without authenticating is closed without an answer."""
+"""A three-node cluster whose inter-broker and controller listeners are secured, in four set-ups:
+SASL_PLAINTEXT with PLAIN between brokers, SASL_PLAINTEXT with SCRAM-SHA-512 between brokers (the
+broker's user from `strom format --add-scram`), mutual TLS between brokers with a SASL_SSL controller
+listener, and SASL_SSL everywhere (SCRAM-SHA-512 between brokers, PLAIN to the controllers). The
+quorum, registrations and heartbeats, replica fetches and transaction markers all authenticate;
+clients use a PLAINTEXT listener. A topic with replication factor 3 and min.insync.replicas=2 gets
+every replica in sync (so followers fetched over the secured listener), records written with
+acks=all read back, and a client that speaks to a controller listener without authenticating is
+closed without an answer."""
 import socket
 import ssl
 import struct
@@ -26,18 +28,18 @@ JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required userna
 SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-secret";'
 
 
-@pytest.fixture(params=["PLAIN", "SCRAM-SHA-512", "TLS"])
+@pytest.fixture(params=["PLAIN", "SCRAM-SHA-512", "TLS", "SASL_SSL"])
 def sasl_cluster(request, workdir):
     inter_broker = request.param
     c = Cluster(workdir / "cluster")
     c.kind = inter_broker
-    if inter_broker == "TLS":
+    if inter_broker in ("TLS", "SASL_SSL"):
         certs = Certificates(workdir / "certs")
         c.ca = str(certs.path("ca.crt"))
         tls = {"ssl.keystore.type": "PEM", "ssl.keystore.location": str(certs.path("server-keystore.pem")),
                "ssl.truststore.type": "PEM", "ssl.truststore.location": str(certs.path("ca.crt"))}
-    if inter_broker.startswith("SCRAM"):
-        c.format_args = ["--add-scram", "%s=[name=broker,password=broker-secret,iterations=8192]" % inter_broker]
+    if inter_broker in ("SCRAM-SHA-512", "SASL_SSL"):
+        c.format_args = ["--add-scram", "SCRAM-SHA-512=[name=broker,password=broker-secret,iterations=8192]"]
     for n in c.nodes.values():
         (n.internal_port,) = free_ports(1)
         n.overrides.update({
@@ -59,6 +61,17 @@ def sasl_cluster(request, workdir):
                 "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,INTERNAL:SSL,CONTROLLER:SASL_SSL",
                 "sasl.mechanism.inter.broker.protocol": "PLAIN",
                 "listener.name.internal.ssl.client.auth": "required",
+            })
+            n.overrides.update(tls)
+        if inter_broker == "SASL_SSL":
+            # Both SASL_SSL: SCRAM-SHA-512 between brokers (the user from --add-scram), PLAIN to the controllers.
+            for k in [k for k in n.overrides if k.startswith("listener.name.internal.")]:
+                del n.overrides[k]
+            n.overrides.update({
+                "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,INTERNAL:SASL_SSL,CONTROLLER:SASL_SSL",
+                "listener.name.internal.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+                "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+                "listener.name.internal.scram-sha-512.sasl.jaas.config": SCRAM_JAAS,
             })
             n.overrides.update(tls)
     yield c
@@ -109,7 +122,7 @@ def test_a_quorum_request_without_authentication_is_closed_unanswered(sasl_clust
     body = b"\x02" + b"\x13__cluster_metadata" + b"\x02" + struct.pack(">i", 0) + b"\x00" + b"\x00" + b"\x00"
     with socket.create_connection(("127.0.0.1", node.controller_port), timeout=10) as raw:
         # With TLS, the handshake succeeds (the client trusts the CA) and SASL still refuses the request.
-        s = ssl.create_default_context(cafile=c.ca).wrap_socket(raw, server_hostname="localhost") if c.kind == "TLS" else raw
+        s = ssl.create_default_context(cafile=c.ca).wrap_socket(raw, server_hostname="localhost") if c.kind in ("TLS", "SASL_SSL") else raw
         s.sendall(struct.pack(">i", len(header(55, 0, 5, flexible=True)) + len(body)) + header(55, 0, 5, flexible=True) + body)
         s.settimeout(10)
         assert s.recv(1) == b""

@@ -489,7 +489,7 @@ def end_quorum_epoch_body(cluster, leader_id, leader_epoch, version=0, successor
     return w.tags().done()
 
 
-def quorum_fetch_body(version, replica_id, cluster=None, leader_epoch=-1, fetch_offset=0, max_wait_ms=0):
+def quorum_fetch_body(version, replica_id, cluster=None, leader_epoch=-1, fetch_offset=0, max_wait_ms=0, last_fetched_epoch=-1):
     """A Fetch of __cluster_metadata-0 as a quorum replica sends it: v12 (ReplicaId in the body,
     topic by name) up to v17 (ReplicaState tagged field, topic by id)."""
     assert 12 <= version <= 17
@@ -499,7 +499,7 @@ def quorum_fetch_body(version, replica_id, cluster=None, leader_epoch=-1, fetch_
     w.i32(max_wait_ms).i32(0).i32(MIB).i8(0).i32(0).i32(-1)
 
     def partition(w, _):
-        w.i32(0).i32(leader_epoch).i64(fetch_offset).i32(-1).i64(-1).i32(MIB).tags()
+        w.i32(0).i32(leader_epoch).i64(fetch_offset).i32(last_fetched_epoch).i64(-1).i32(MIB).tags()
 
     def topic(w, _):
         w.string(METADATA_TOPIC) if version <= 12 else w.uuid(METADATA_TOPIC_ID)

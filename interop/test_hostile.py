@@ -293,6 +293,33 @@ def test_quorum_fetch_with_negative_replica_id_is_refused(node):
     finish(problems, broker, watch, baseline, "quorum Fetch from replica -5")
 
 
+def test_a_client_cannot_make_itself_a_voter_at_an_unreachable_endpoint(node):
+    """Issue 13's attack: a plain client fetches the metadata log as replica 99 until it is caught up,
+    then asks AddRaftVoter(99) with a controller endpoint where nothing listens. Made a voter, 99 would
+    leave the quorum without a majority for good. The leader first asks that endpoint for its
+    ApiVersions, as Kafka's does, and refuses: REQUEST_TIMED_OUT, and the voters stay as they were."""
+    from broker import free_ports
+    from quorum import add_raft_voter
+    broker, watch, baseline = node
+    problems = []
+    cluster = H.cluster_id(broker)
+    q = H.wait_for_leader(broker.controller_port)
+    # A fresh single node wrote its whole log in its first epoch: fetching at the high watermark with
+    # that epoch as the last fetched one makes 99 a caught-up observer.
+    H.call(broker.controller_port, 1, 17, H.quorum_fetch_body(17, 99, cluster, q.epoch, fetch_offset=0))
+    H.call(broker.controller_port, 1, 17, H.quorum_fetch_body(17, 99, cluster, q.epoch, fetch_offset=q.high_watermark,
+                                                              last_fetched_epoch=q.epoch))
+    (dead_port,) = free_ports(1)
+    error, message = add_raft_voter(broker.controller_port, 99, b"\x01" * 16, "127.0.0.1", dead_port, timeout_ms=5000)
+    print("AddRaftVoter(99 at a dead endpoint): error %d %s" % (error, message))
+    if error != 7 or "could not reach" not in (message or ""):
+        problems.append("AddRaftVoter(99) at a dead endpoint answered %d %r, expected REQUEST_TIMED_OUT (7)" % (error, message))
+    after = H.describe_quorum(broker.controller_port)
+    if sorted(after.voters) != sorted(q.voters):
+        problems.append("voters changed from %s to %s" % (sorted(q.voters), sorted(after.voters)))
+    finish(problems, broker, watch, baseline, "AddRaftVoter at an unreachable endpoint")
+
+
 # ------------------------------------------------------------------ 3. memory
 
 

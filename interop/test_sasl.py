@@ -209,3 +209,75 @@ def test_scram_credentials_are_described_and_bad_ones_refused(sasl_broker):
         errors[user] = str(e.value)
     assert "Too few iterations" in errors["erin"], errors
     assert "does not exist" in errors["frank"], errors
+
+
+@pytest.fixture(scope="module")
+def reauth_broker(run_dir):
+    """A SASL broker whose sessions live 2 s (connections.max.reauth.ms, KIP-368)."""
+    b = BrokerProcess(run_dir / "broker-sasl-reauth")
+    (b.sasl_port,) = free_ports(1)
+    jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";'
+    b.overrides = {
+        "listeners": "PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (b.port, b.sasl_port, b.controller_port),
+        "advertised.listeners": "PLAINTEXT://127.0.0.1:%d,SASL_PLAINTEXT://127.0.0.1:%d" % (b.port, b.sasl_port),
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "inter.broker.listener.name": "PLAINTEXT",
+        "sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config": jaas,
+        "connections.max.reauth.ms": "2000",
+    }
+    b.start()
+    b.sasl_bootstrap = "127.0.0.1:%d" % b.sasl_port
+    yield b
+    b.stop()
+    if b.problems:
+        pytest.fail("re-authentication broker: %s" % "; ".join(b.problems))
+
+
+def test_clients_reauthenticate_before_their_session_expires(reauth_broker):
+    """librdkafka 2.16 re-authenticates (SaslHandshake + SaslAuthenticate on the same connection) at
+    90% of the 2 s lifetime the broker gave it; over 7 s of producing it is never disconnected for an
+    expired session, and every record is delivered."""
+    from confluent_kafka import Producer
+    import time
+    offset = reauth_broker.log_size()
+    topic = new_topic(reauth_broker)
+    errors, delivered = [], []
+    p = Producer({"bootstrap.servers": reauth_broker.sasl_bootstrap, "security.protocol": "SASL_PLAINTEXT",
+                  "sasl.mechanisms": "PLAIN", "sasl.username": "alice", "sasl.password": "alice-secret",
+                  "error_cb": lambda e: errors.append(str(e))})
+    end = time.time() + 7
+    i = 0
+    while time.time() < end:
+        p.produce(topic, b"r%d" % i, partition=0, on_delivery=lambda e, m: delivered.append(m.offset()) if e is None else errors.append(str(e)))
+        p.poll(0.1)
+        i += 1
+    assert p.flush(30) == 0
+    assert errors == [] and len(delivered) == i, (errors, len(delivered), i)
+    log = reauth_broker.log_since(offset, max_lines=5000)
+    assert "expired (connections.max.reauth.ms)" not in log, "librdkafka 2.16 was disconnected for an expired session"
+
+
+def test_a_client_that_cannot_reauthenticate_is_disconnected_and_reconnects(reauth_broker):
+    """kafka-python 2.0.2 (raw SaslHandshake v0 tokens, no KIP-368) is closed on its first request
+    after the 2 s session ends; it reconnects, authenticates again and carries on."""
+    import time
+    offset = reauth_broker.log_size()
+    topic = new_topic(reauth_broker)
+    script = r'''
+import sys, time
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers=sys.argv[1], security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
+                  sasl_plain_username="alice", sasl_plain_password="alice-secret", acks="all", retries=5)
+sent = 0
+end = time.time() + 6
+while time.time() < end:
+    p.send(sys.argv[2], b"v%d" % sent, partition=0).get(timeout=20)
+    sent += 1
+    time.sleep(0.2)
+print(sent)
+'''
+    proc = subprocess.run([DEBIAN_PY, "-c", script, reauth_broker.sasl_bootstrap, topic], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert int(proc.stdout.strip()) >= 10
+    assert "expired (connections.max.reauth.ms)" in reauth_broker.log_since(offset, max_lines=5000)

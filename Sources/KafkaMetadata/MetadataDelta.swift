@@ -98,10 +98,16 @@ public struct MetadataDelta: Sendable {
             guard image.scramCredentials.removeValue(forKey: .init(user: r.name, mechanism: r.mechanism)) != nil else {
                 throw MetadataReplayError("RemoveUserScramCredentialRecord removes a credential of \(r.name) that does not exist")
             }
+        case let r as AccessControlEntryRecord:
+            image.acls[r.id] = r
+        case let r as RemoveAccessControlEntryRecord:
+            guard image.acls.removeValue(forKey: r.id) != nil else {
+                throw MetadataReplayError("RemoveAccessControlEntryRecord removes ACL \(r.id), which does not exist")
+            }
         case is NoOpRecord, is RegisterControllerRecord:
             break
         default:
-            // Records of areas Strom does not model yet (ACLs, delegation tokens,
+            // Records of areas Strom does not model yet (delegation tokens,
             // transactions) leave the image as it is.
             break
         }

@@ -5,7 +5,7 @@ extension MetadataImage {
     /// an empty delta gives back this image, provenance aside.
     ///
     /// Order: features first (metadata.version leads, as Kafka requires), then brokers with their fenced
-    /// state, topics each followed by its partitions, configs, client quotas, SCRAM credentials, and the producer id
+    /// state, topics each followed by its partitions, configs, client quotas, SCRAM credentials, ACLs, and the producer id
     /// high-water mark.
     /// Every list is sorted so equal images give byte-identical snapshots.
     public func snapshotRecords() -> [MetadataRecordAndVersion] {
@@ -41,6 +41,9 @@ extension MetadataImage {
         }
         for key in scramCredentials.keys.sorted() {
             out.append(MetadataRecordAndVersion(scramCredentials[key]!.record(key), version: 0))
+        }
+        for id in acls.keys.sorted(by: { ($0.mostSignificantBits, $0.leastSignificantBits) < ($1.mostSignificantBits, $1.leastSignificantBits) }) {
+            out.append(MetadataRecordAndVersion(acls[id]!, version: 0))
         }
         if nextProducerID > 0 {
             out.append(MetadataRecordAndVersion(ProducerIdsRecord(brokerID: -1, brokerEpoch: -1, nextProducerID: nextProducerID), version: 0))

@@ -64,6 +64,8 @@ public struct MetadataImage: Hashable, Sendable {
     public var clientQuotas: [ClientQuotaEntity: [String: Double]]
     /// SCRAM credentials by user and mechanism.
     public var scramCredentials: [UserScramCredential.Key: UserScramCredential]
+    /// ACLs (AccessControlEntryRecords) by id.
+    public var acls: [KafkaUUID: AccessControlEntryRecord]
 
     public init() {
         provenance = .empty
@@ -75,6 +77,7 @@ public struct MetadataImage: Hashable, Sendable {
         nextProducerID = 0
         clientQuotas = [:]
         scramCredentials = [:]
+        acls = [:]
     }
 
     public static let empty = MetadataImage()

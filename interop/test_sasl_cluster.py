@@ -54,6 +54,9 @@ def sasl_cluster(request, workdir):
             "listener.name.internal.%s.sasl.jaas.config" % inter_broker.lower(): JAAS if inter_broker == "PLAIN" else SCRAM_JAAS,
             "listener.name.controller.plain.sasl.jaas.config": JAAS,
         })
+        if inter_broker == "PLAIN":
+            # Sessions of 3 s: the nodes' own connections must renew theirs before the brokers close them.
+            n.overrides["connections.max.reauth.ms"] = "3000"
         if inter_broker == "TLS":
             # INTERNAL is mutual TLS; the controller listener is SASL_SSL (PLAIN inside TLS).
             del n.overrides["listener.name.internal.sasl.enabled.mechanisms"], n.overrides["listener.name.internal.tls.sasl.jaas.config"]
@@ -108,6 +111,17 @@ def test_replication_and_the_quorum_authenticate(sasl_cluster, workdir):
         p.produce(topic, v.encode(), partition=i % 3, on_delivery=lambda e, m: errors.append(e) if e else None)
     assert p.flush(60) == 0 and errors == []
     assert sorted(read_all(bootstrap, topic, 3, len(values))) == sorted(values)
+    if c.kind == "PLAIN":
+        # Past the 3 s session lifetime: replication, heartbeats and the quorum go on without a broker
+        # closing one of the nodes' connections for an expired session.
+        time.sleep(4)
+        more = ["w%04d" % i for i in range(300)]
+        for i, v in enumerate(more):
+            p.produce(topic, v.encode(), partition=i % 3, on_delivery=lambda e, m: errors.append(e) if e else None)
+        assert p.flush(60) == 0 and errors == []
+        assert sorted(read_all(bootstrap, topic, 3, len(values) + len(more))) == sorted(values + more)
+        for n in c.nodes.values():
+            assert "expired (connections.max.reauth.ms)" not in n.log_since(0, max_lines=100000), n.workdir
     for n in c.nodes.values():
         log = n.log_since(0, max_lines=100000)
         assert "failed authentication" not in log, n.workdir

@@ -209,6 +209,8 @@ public final class KafkaServer: Sendable {
             group.addTask {
                 defer { answered.finish() }
                 var pending: [Task<RequestDispatcher.Outcome, Never>] = []
+                /// The principal of a TLS connection's client certificate, once read.
+                var certificateHolder: KafkaPrincipal?
                 for try await frame in inbound {
                     if pending.count >= Self.maxPipelinedRequests { _ = await pending.removeFirst().value }
                     if !Self.mayOverlapEarlierRequests(frame) {
@@ -220,11 +222,14 @@ public final class KafkaServer: Sendable {
                         for task in pending { _ = await task.value }
                         pending.removeAll()
                     }
-                    var principal = KafkaPrincipal.anonymous
-                    if authentication == nil, let mapper = certificatePrincipal {
+                    var principal = certificateHolder ?? KafkaPrincipal.anonymous
+                    if authentication == nil, certificateHolder == nil, let mapper = certificatePrincipal {
                         // The handshake is over once a frame arrived: the client's certificate is known.
+                        // It is read once per connection.
                         switch await Self.principal(of: channel, mapper: mapper) {
-                        case let .success(p): principal = p
+                        case let .success(p):
+                            principal = p
+                            certificateHolder = p
                         case let .failure(problem):
                             log.info("failed authentication", metadata: ["reason": "\(problem.description)"])
                             answered.yield(Task { .close(reason: "failed authentication") })

@@ -31,6 +31,9 @@ actor ControllerChannel {
     private var gate = SerialGate()
     private let sasl: SaslClientCredentials?
     private let tls: NIOSSLContext?
+    /// When the SASL session the listener granted (`connections.max.reauth.ms`) is 85% through: the
+    /// connection is replaced before the next request after it, rather than closed by the server mid-request.
+    private var sessionRenewal: NIODeadline?
 
     init(host: String, port: Int, clientID: String, logger: Logger, security: ChannelSecurity = ChannelSecurity()) {
         self.sasl = security.sasl
@@ -91,7 +94,11 @@ actor ControllerChannel {
     }
 
     private func connected(timeoutMs: Int64) async throws -> Channel {
-        if let connection, connection.isActive { return connection }
+        if let connection, connection.isActive {
+            guard let renewal = sessionRenewal, NIODeadline.now() >= renewal else { return connection }
+            await disconnect()
+        }
+        sessionRenewal = nil
         let (tls, host) = (self.tls, self.host)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -135,21 +142,24 @@ actor ControllerChannel {
         }
         let handshake = try await call(SaslHandshakeRequest(mechanism: sasl.mechanism.rawValue), version: 1, on: channel, timeoutMs: timeoutMs)
         guard handshake.errorCode == 0 else { throw fail("\(ErrorCode(rawValue: handshake.errorCode)) (enabled there: \(handshake.mechanisms))") }
-        func step(_ token: [UInt8]) async throws -> [UInt8] {
+        func step(_ token: [UInt8]) async throws -> SaslAuthenticateResponse {
             let r = try await call(SaslAuthenticateRequest(authBytes: token), version: 2, on: channel, timeoutMs: timeoutMs)
             guard r.errorCode == 0 else { throw fail(r.errorMessage ?? "\(ErrorCode(rawValue: r.errorCode))") }
-            return r.authBytes
+            return r
         }
+        let last: SaslAuthenticateResponse
         if let scram = sasl.mechanism.scram {
             var exchange = ScramClientExchange(mechanism: scram, userName: sasl.username, password: sasl.password)
             let serverFirst = try await step(exchange.firstMessage)
             let final: [UInt8]
-            do { final = try exchange.finalMessage(serverFirst: serverFirst) } catch { throw fail(error.message) }
-            let serverFinal = try await step(final)
-            do { try exchange.verify(serverFinal: serverFinal) } catch { throw fail(error.message) }
+            do { final = try exchange.finalMessage(serverFirst: serverFirst.authBytes) } catch { throw fail(error.message) }
+            last = try await step(final)
+            do { try exchange.verify(serverFinal: last.authBytes) } catch { throw fail(error.message) }
         } else {
-            _ = try await step([0] + Array(sasl.username.utf8) + [0] + Array(sasl.password.utf8))
+            last = try await step([0] + Array(sasl.username.utf8) + [0] + Array(sasl.password.utf8))
         }
+        let lifetimeMs = last.sessionLifetimeMs
+        if lifetimeMs > 0 { sessionRenewal = NIODeadline.now() + .milliseconds(lifetimeMs * 85 / 100) }
     }
 
     func disconnect() async {

@@ -247,6 +247,10 @@ extension ServerConfig {
         }
         try parseSasl(&p, into: &config)
         try parseTls(&p, into: &config)
+        if let authorizer = try p.optionalString("authorizer.class.name") {
+            // Refused rather than ignored: a node that accepted it would serve every client as if ACLs held.
+            throw ConfigError(key: "authorizer.class.name", "\(authorizer): ACL authorization is not enforced by Strom yet")
+        }
         if let unknown = p.remaining.filter({ !acceptedWithoutEffect.contains($0) }).sorted().first {
             throw ConfigError(key: unknown, "unknown configuration key")
         }

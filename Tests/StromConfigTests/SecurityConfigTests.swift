@@ -112,3 +112,12 @@ import Testing
 }
 
 private enum ClientAuthNone { static let value = ListenerTls.ClientAuth.none }
+
+extension SecurityConfigTests {
+    /// Until every API checks ACLs, an authorizer is refused, not silently ignored.
+    @Test func anAuthorizerIsRefusedUntilACLsAreEnforced() {
+        #expect { try parse(["authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer"]) } throws: {
+            ($0 as? ConfigError)?.key == "authorizer.class.name"
+        }
+    }
+}

@@ -281,3 +281,27 @@ print(sent)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert int(proc.stdout.strip()) >= 10
     assert "expired (connections.max.reauth.ms)" in reauth_broker.log_since(offset, max_lines=5000)
+
+
+@pytest.mark.parametrize("mechanism,user", [("PLAIN", "alice"), ("SCRAM-SHA-256", "carol"), ("SCRAM-SHA-512", "dave")])
+def test_sarama_produces_and_reads_back_over_sasl(sasl_broker, workdir, mechanism, user):
+    """sarama 1.22 (Go; its SCRAM client is the driver's own, as sarama leaves that to the caller)."""
+    run_sarama(sasl_broker.sasl_bootstrap, new_topic(sasl_broker), workdir,
+               {"protocol": "SASL_PLAINTEXT", "mechanism": mechanism, "username": user, "password": password_of(user)})
+
+
+def run_sarama(bootstrap, topic, workdir, security):
+    """Produces records of every size (records.SIZES) with sarama over `security` to the topic's one
+    partition and reads them back with it; checks acknowledgements and records byte for byte."""
+    from clients import CLIENTS
+    from records import check_acks, check_read, make_records, produce_spec, read_spec
+    records = make_records("sarama " + topic, partitions=1)
+    spec = dict(produce_spec(bootstrap, topic, records, "none", False), security=security)
+    rc, result, log = CLIENTS["sarama"].run("produce", spec, workdir, "sarama-" + topic)
+    assert rc == 0 and result is not None, log[-3000:]
+    problems, offsets = check_acks(records, result)
+    assert not problems, problems
+    rc, result, log = CLIENTS["sarama"].run("read", dict(read_spec(bootstrap, topic, [0]), security=security), workdir, "sarama-read-" + topic)
+    assert rc == 0 and result is not None, log[-3000:]
+    problems = check_read(records, offsets, result, "sarama")
+    assert not problems, problems

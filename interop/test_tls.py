@@ -169,3 +169,13 @@ def test_large_fetches_over_tls_are_copied_not_sendfiled(tls_broker):
     c.close()
     assert read == values
     assert tls_broker.alive()
+
+
+def test_sarama_over_mutual_tls_and_sasl_ssl(tls_broker, workdir):
+    """sarama 1.22 with Go's TLS: a client certificate on the SSL listener, SCRAM-SHA-512 over SASL_SSL."""
+    from test_sasl import run_sarama
+    spec = mtls_spec(tls_broker, "gopher")
+    run_sarama(tls_broker.ssl_bootstrap, new_topic(tls_broker), workdir,
+               {"protocol": "SSL", "ca": spec["ca"], "cert": spec["cert"], "key": spec["key"]})
+    run_sarama(tls_broker.sasl_ssl_bootstrap, new_topic(tls_broker), workdir,
+               {"protocol": "SASL_SSL", "ca": spec["ca"], "mechanism": "SCRAM-SHA-512", "username": "dave", "password": "dave-secret"})

@@ -51,6 +51,7 @@ type spec struct {
 	Timeout    float64                     `json:"timeout"`
 	Records    []record                    `json:"records"`
 	Partitions []int32                     `json:"partitions"`
+	Security   *securitySpec               `json:"security"`
 }
 
 type ack struct {
@@ -81,6 +82,7 @@ func baseConfig() *sarama.Config {
 	c.Metadata.Retry.Backoff = 200 * time.Millisecond
 	c.Net.DialTimeout = 5 * time.Second
 	c.Net.ReadTimeout = 15 * time.Second
+	applySecurity(c)
 	return c
 }
 
@@ -296,6 +298,7 @@ func main() {
 		fail("spec: %v", err)
 	}
 	_ = json.Unmarshal(raw, &extra)
+	security = s.Security
 	if s.Timeout <= 0 {
 		s.Timeout = 60
 	}

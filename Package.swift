@@ -167,7 +167,8 @@ let package = Package(
         ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
-        .testTarget(name: "KafkaSecurityTests", dependencies: ["KafkaSecurity", "KafkaProtocol", "StromConfig"]),
+        .testTarget(name: "KafkaSecurityTests", dependencies: ["KafkaSecurity", "KafkaProtocol", "StromConfig", "SeededRandom",
+                                                               .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "KafkaRaftTests", dependencies: ["KafkaRaft", "SeededRandom"]),
         // The replication simulation runs against both a modeled controller and the real one (KafkaController).
         .testTarget(

@@ -46,6 +46,8 @@ def sasl_broker(run_dir):
         "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
         "listener.name.sasl_plaintext.plain.sasl.jaas.config": jaas,
         "connection.failed.authentication.delay.ms": "100",
+        # ANONYMOUS: the fixture and the admin tests create users over the PLAINTEXT listener.
+        "super.users": "User:admin;User:ANONYMOUS",
     }
     b.start()
     b.sasl_bootstrap = "127.0.0.1:%d" % b.sasl_port
@@ -305,3 +307,23 @@ def run_sarama(bootstrap, topic, workdir, security):
     assert rc == 0 and result is not None, log[-3000:]
     problems = check_read(records, offsets, result, "sarama")
     assert not problems, problems
+
+
+def test_only_super_users_change_scram_credentials(sasl_broker):
+    """Until ACLs are enforced, super.users (here User:admin and, for the tests' own set-up over the
+    PLAINTEXT listener, User:ANONYMOUS) guards AlterUserScramCredentials: alice, authenticated but not
+    a super user, gets CLUSTER_AUTHORIZATION_FAILED and changes nothing; admin may."""
+    sasl = {"bootstrap.servers": sasl_broker.sasl_bootstrap, "security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": "PLAIN"}
+    upsert = [UserScramCredentialUpsertion("mallory", ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), b"pw")]
+    alice = AdminClient(dict(sasl, **{"sasl.username": "alice", "sasl.password": "alice-secret"}))
+    for f in alice.alter_user_scram_credentials(upsert).values():
+        with pytest.raises(Exception) as e:
+            f.result(timeout=30)
+        assert "CLUSTER_AUTHORIZATION_FAILED" in str(e.value) or "super.users" in str(e.value), e.value
+    admin = AdminClient(dict(sasl, **{"sasl.username": "admin", "sasl.password": "admin-secret"}))
+    with pytest.raises(Exception):
+        admin.describe_user_scram_credentials(["mallory"])["mallory"].result(timeout=30)
+    for f in admin.alter_user_scram_credentials(upsert).values():
+        f.result(timeout=30)
+    info = admin.describe_user_scram_credentials(["mallory"])["mallory"].result(timeout=30)
+    assert [(i.mechanism, i.iterations) for i in info.scram_credential_infos] == [(ScramMechanism.SCRAM_SHA_256, 4096)]

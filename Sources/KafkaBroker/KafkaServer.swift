@@ -186,14 +186,18 @@ public final class KafkaServer: Sendable {
         let (answers, answered) = AsyncStream<Task<RequestDispatcher.Outcome, Never>>.makeStream()
         let dispatcher = self.dispatcher
         let authentication = authentications.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
-        let copyingFiles = tls != nil
+        let copyingFiles = tls?.io
         let certificatePrincipal = tls.map { $0.principalMapper }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await answer in answers {
                     switch await answer.value {
                     case let .respond(pieces):
-                        try await outbound.write(contentsOf: copyingFiles ? Self.materialized(pieces) : pieces)
+                        if let io = copyingFiles, pieces.contains(where: { if case .file = $0 { true } else { false } }) {
+                            try await outbound.write(contentsOf: io.run { try Self.materialized(pieces) })
+                        } else {
+                            try await outbound.write(contentsOf: pieces)
+                        }
                     case .noResponse:
                         continue
                     case let .close(reason):
@@ -311,7 +315,8 @@ public final class KafkaServer: Sendable {
         } catch let error as BoringSSLError {
             log.info("failed authentication", metadata: ["reason": "TLS handshake failed: \(error)"])
         } catch let error as KafkaFrameDecoder.FrameTooLarge {
-            log.warning("closing connection", metadata: ["reason": "\(error) (socket.request.max.bytes)"])
+            let key = error.limit < maxFrameSize ? "sasl.server.max.receive.size, before authentication" : "socket.request.max.bytes"
+            log.warning("closing connection", metadata: ["reason": "\(error) (\(key))"])
         } catch {
             log.debug("connection ended", metadata: ["error": "\(error)"])
         }

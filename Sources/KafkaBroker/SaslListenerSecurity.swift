@@ -53,9 +53,12 @@ final class ConnectionAuthentication: Sendable {
 public struct TlsListenerSecurity: Sendable {
     public var context: NIOSSLContext
     public var principalMapper: SslPrincipalMapper
+    /// Where fetched records are read into memory (`pread` blocks), as every disk wait of the node.
+    public var io: BlockingIOExecutor
 
-    public init(context: NIOSSLContext, principalMapper: SslPrincipalMapper) {
+    public init(context: NIOSSLContext, principalMapper: SslPrincipalMapper, io: BlockingIOExecutor) {
         self.context = context
         self.principalMapper = principalMapper
+        self.io = io
     }
 }

@@ -74,6 +74,14 @@ public final class StromNode: Sendable {
 
         let metadataLog = try MetadataRaftLog(logDirectory: config.logDirs[0], logger: logger, now: clock.nowMs())
         // One set of connections to the other nodes' controller listeners, for the quorum and for requests.
+        if config.superUsers.isEmpty, config.listenerSecurityProtocols.values.contains(where: { $0 != "PLAINTEXT" }) {
+            logger.warning("super.users is not set: any client may change SCRAM credentials and the quorum's voters (ACLs are not enforced yet)")
+        }
+        // The nodes' own TLS material is loaded now, so a bad truststore stops the start-up instead of
+        // leaving replica fetchers and marker channels failing their handshakes later.
+        do { _ = try ChannelSecurity.forListener(config.interBrokerListenerName, config: config) } catch {
+            throw StartupError(description: "inter-broker listener \(config.interBrokerListenerName): cannot load its TLS material: \(error)")
+        }
         let connections = ControllerConnections(nodeID: config.nodeID, logger: logger,
                                                 security: try config.controllerListenerNames.first.map { try ChannelSecurity.forListener($0, config: config) } ?? ChannelSecurity())
         let metadata = MetadataService(config: config, clusterID: clusterID!, connections: connections, clock: clock, logger: logger)
@@ -108,7 +116,7 @@ public final class StromNode: Sendable {
                                                                  config: config, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
                                               sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock),
-                                              tls: try tlsSecurity(listener, config: config), logger: logger)
+                                              tls: try tlsSecurity(listener, config: config, io: io), logger: logger)
             servers.append(server)
         }
         // 2. The quorum starts (its latest snapshot loaded) before the controller listener accepts
@@ -150,7 +158,7 @@ public final class StromNode: Sendable {
                                                              quorum: quorum, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
                                               sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock),
-                                              tls: try tlsSecurity(listener, config: config), logger: logger)
+                                              tls: try tlsSecurity(listener, config: config, io: io), logger: logger)
             servers.append(server)
             clientServers.append(server)
         }
@@ -253,11 +261,11 @@ public final class StromNode: Sendable {
 
     /// `listener`'s TLS context and principal mapping: nil unless it is an SSL or SASL_SSL listener.
     /// Keystore and truststore problems stop the start-up, naming the listener.
-    private static func tlsSecurity(_ listener: Listener, config: ServerConfig) throws -> TlsListenerSecurity? {
+    private static func tlsSecurity(_ listener: Listener, config: ServerConfig, io: BlockingIOExecutor) throws -> TlsListenerSecurity? {
         guard let tls = config.tlsListeners[listener.name] else { return nil }
         do {
             return TlsListenerSecurity(context: try TlsMaterial.serverContext(tls),
-                                       principalMapper: try SslPrincipalMapper(rules: tls.principalMappingRules))
+                                       principalMapper: try SslPrincipalMapper(rules: tls.principalMappingRules), io: io)
         } catch {
             throw StartupError(description: "listener \(listener.name): cannot load its TLS keystore or truststore: \(error)")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOSSL
 import StromConfig
+import SwiftASN1
 import X509
 
 /// The TLS contexts of a listener's `ListenerTls` settings: the server side for the listener itself and
@@ -95,9 +96,39 @@ enum TlsMaterial {
         return Array(data)
     }
 
-    /// The subject of `certificate` as Kafka's SSL principal builder writes it (RFC 2253: the most
-    /// specific name first, `CN=alice,OU=eng,O=Acme,C=US`).
+    /// The subject of `certificate` as Kafka's SSL principal builder writes it, Java's
+    /// `X500Principal.getName()` (RFC 2253): the most specific name first (`CN=alice,OU=eng,O=Acme,C=US`),
+    /// the attributes of one name joined by "+", the keywords CN, C, L, ST, O, OU, STREET, DC and UID,
+    /// any other attribute as its dotted OID and `#` with the hex of its DER value (an email address:
+    /// `1.2.840.113549.1.9.1=#16...`), and a backslash before `, + " \ < > ; = #` and before leading and
+    /// trailing spaces.
     static func distinguishedName(_ certificate: NIOSSLCertificate) throws -> String {
-        try Certificate(derEncoded: certificate.toDERBytes()).subject.description
+        let subject = try Certificate(derEncoded: certificate.toDERBytes()).subject
+        return try subject.reversed().map { rdn in
+            try rdn.map { attribute in
+                if let keyword = keywords[attribute.type], let text = String(attribute.value) {
+                    return keyword + "=" + escaped(text)
+                }
+                var der = DER.Serializer()
+                try der.serialize(ASN1Any(attribute.value))
+                return "\(attribute.type)=#" + der.serializedBytes.map { String(format: "%02x", $0) }.joined()
+            }.joined(separator: "+")
+        }.joined(separator: ",")
+    }
+
+    private static let keywords: [ASN1ObjectIdentifier: String] = [
+        [2, 5, 4, 3]: "CN", [2, 5, 4, 6]: "C", [2, 5, 4, 7]: "L", [2, 5, 4, 8]: "ST", [2, 5, 4, 10]: "O", [2, 5, 4, 11]: "OU",
+        [2, 5, 4, 9]: "STREET", [0, 9, 2342, 19200300, 100, 1, 25]: "DC", [0, 9, 2342, 19200300, 100, 1, 1]: "UID",
+    ]
+
+    private static func escaped(_ text: String) -> String {
+        var out = ""
+        let characters = Array(text)
+        for (i, c) in characters.enumerated() {
+            let edgeSpace = c == " " && (i == 0 || i == characters.count - 1)
+            if edgeSpace || ",+\"\\<>;=#".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
     }
 }

@@ -4,7 +4,8 @@ import KafkaSecurity
 
 /// AlterUserScramCredentials (KIP-554), decided as Kafka's `ScramControlManager` decides it: each
 /// user gets one result. Deletions are read first, then upsertions; a user named a second time in one
-/// request (whatever the mechanism) loses every change of the request and gets DUPLICATE_RESOURCE.
+/// request (whatever the mechanism) loses every change of the request and gets DUPLICATE_RESOURCE, unless
+/// its first mention was already refused (that error stands).
 /// Per change: an empty name is UNACCEPTABLE_CREDENTIAL, a mechanism other than 1 (SCRAM-SHA-256) or
 /// 2 (SCRAM-SHA-512) UNSUPPORTED_SASL_MECHANISM, iterations outside 4,096-16,384 or an empty salted
 /// password UNACCEPTABLE_CREDENTIAL, deleting a credential that does not exist RESOURCE_NOT_FOUND.
@@ -23,12 +24,12 @@ public enum AlterUserScramCredentials {
         func refuse(_ user: String, _ code: ErrorCode, _ message: String) {
             refused.append(Result(user: user, errorCode: code.rawValue, errorMessage: message))
         }
-        /// False (and the user's earlier change dropped) when the user was already named.
+        /// False when the user was already named: an accepted earlier change becomes DUPLICATE_RESOURCE;
+        /// an earlier refusal stands (Kafka keeps a user's first error).
         func firstMention(_ user: String) -> Bool {
             guard seen.insert(user).inserted else {
-                if accepted.contains(where: { $0.user == user }) || refused.contains(where: { $0.user == user && $0.errorCode != ErrorCode.duplicateResource.rawValue }) {
+                if accepted.contains(where: { $0.user == user }) {
                     accepted.removeAll { $0.user == user }
-                    refused.removeAll { $0.user == user }
                     refuse(user, .duplicateResource, "A user credential cannot be altered twice in the same request")
                 }
                 return false

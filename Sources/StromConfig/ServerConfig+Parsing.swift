@@ -247,6 +247,14 @@ extension ServerConfig {
         }
         try parseSasl(&p, into: &config)
         try parseTls(&p, into: &config)
+        if let text = try p.optionalString("super.users") {
+            for entry in text.split(separator: ";").map({ $0.trimmingWhitespace() }).filter({ !$0.isEmpty }) {
+                guard let colon = entry.firstIndex(of: ":"), colon != entry.startIndex else {
+                    throw ConfigError(key: "super.users", "`\(entry)` is not a principal (Type:name, e.g. User:admin)")
+                }
+                config.superUsers.insert(entry)
+            }
+        }
         if let authorizer = try p.optionalString("authorizer.class.name") {
             // Refused rather than ignored: a node that accepted it would serve every client as if ACLs held.
             throw ConfigError(key: "authorizer.class.name", "\(authorizer): ACL authorization is not enforced by Strom yet")
@@ -364,6 +372,12 @@ extension ServerConfig {
             if values["ssl.truststore.location"] != nil || values["ssl.truststore.certificates"] != nil {
                 let inline = values["ssl.truststore.certificates"] != nil
                 let type: ListenerTls.StoreType = inline && values["ssl.truststore.type"] == nil ? .pem : try storeType("ssl.truststore.type")
+                guard type == .pem else {
+                    // A PKCS#12 file of CA certificates alone (no key) is what Java writes; swift-nio-ssl
+                    // cannot open one without a key.
+                    throw ConfigError(key: keyName("ssl.truststore.type"),
+                                      "PKCS12 truststores are not supported: use PEM (openssl pkcs12 -in truststore.p12 -nokeys -out ca.pem)")
+                }
                 guard !inline || type == .pem else { throw ConfigError(key: keyName("ssl.truststore.type"), "inline certificates need ssl.truststore.type=PEM") }
                 truststore = .init(type: type, location: values["ssl.truststore.location"], password: values["ssl.truststore.password"],
                                    certificates: values["ssl.truststore.certificates"])

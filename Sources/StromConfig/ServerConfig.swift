@@ -142,6 +142,9 @@ public struct ServerConfig: Hashable, Sendable {
     public var replicaFetchBackoffMs: Int64 = 1_000
     public var replicaSocketTimeoutMs: Int64 = 30_000
     public var minInsyncReplicas: Int32 = 1
+    /// `super.users` (`User:admin;User:broker`): the principals that may change SCRAM credentials and
+    /// the quorum's voters while ACLs are not enforced.
+    public var superUsers: Set<String> = []
     /// SASL settings of each SASL_PLAINTEXT or SASL_SSL listener, by listener name.
     public var saslListeners: [String: ListenerSasl] = [:]
     /// TLS settings of each SSL or SASL_SSL listener, by listener name.

@@ -125,6 +125,9 @@ struct Format: ParsableCommand {
         }
         let formatted = try MetaProperties.format(config: config, clusterID: clusterID)
         // The metadata log's directory holds bootstrap.checkpoint; it is written when that directory is formatted now.
+        if !users.isEmpty, !formatted.contains(config.logDirs[0]) {
+            FileHandle.standardError.write(Data("strom: \(config.logDirs[0]) was already formatted: --add-scram writes nothing (create the users with AlterUserScramCredentials)\n".utf8))
+        }
         if !users.isEmpty, formatted.contains(config.logDirs[0]) {
             let records = users.map { u in
                 MetadataRecordAndVersion(UserScramCredential(salt: u.credential.salt, storedKey: u.credential.storedKey,

@@ -45,14 +45,16 @@ struct UserScramCredentialsTests {
         let (image, results) = try Self.apply(AlterUserScramCredentialsRequest(
             deletions: [Deletion(name: "carol", mechanism: 2), Deletion(name: "dan", mechanism: 1), Deletion(name: "twice", mechanism: 1)],
             upsertions: [Self.upsert("", 1), Self.upsert("eve", 3), Self.upsert("few", 1, iterations: 4095), Self.upsert("many", 2, iterations: 16385),
-                         Self.upsert("twice", 2), Self.upsert("ok", 2, iterations: 16384)]), to: base)
+                         Self.upsert("twice", 2), Self.upsert("ok", 2, iterations: 16384), Self.upsert("dup", 1), Self.upsert("dup", 2)]), to: base)
         #expect(results["carol"]! == (ErrorCode.resourceNotFound.rawValue, "Attempt to delete a user credential that does not exist"))
         #expect(results["dan"]! == (ErrorCode.resourceNotFound.rawValue, "Attempt to delete a user credential that does not exist"))
         #expect(results[""]! == (ErrorCode.unacceptableCredential.rawValue, "Username must not be empty"))
         #expect(results["eve"]! == (ErrorCode.unsupportedSaslMechanism.rawValue, "Unknown SCRAM mechanism"))
         #expect(results["few"]! == (ErrorCode.unacceptableCredential.rawValue, "Too few iterations"))
         #expect(results["many"]! == (ErrorCode.unacceptableCredential.rawValue, "Too many iterations"))
-        #expect(results["twice"]! == (ErrorCode.duplicateResource.rawValue, "A user credential cannot be altered twice in the same request"))
+        // Deleting what does not exist is refused first; that refusal stands over the duplicate.
+        #expect(results["twice"]! == (ErrorCode.resourceNotFound.rawValue, "Attempt to delete a user credential that does not exist"))
+        #expect(results["dup"]! == (ErrorCode.duplicateResource.rawValue, "A user credential cannot be altered twice in the same request"))
         #expect(results["ok"]! == (0, nil))
         #expect(Set(image.scramCredentials.keys) == [.init(user: "carol", mechanism: 1), .init(user: "ok", mechanism: 2)])
     }

@@ -73,12 +73,21 @@ struct ScramTests {
             ("y,,n=user,r=abc", "Invalid SCRAM client first message format: channel binding flag `y` (only `n` is supported)"),
 
             ("n,,n=user,r=abc,tokenauth=true", "Authentication failed: delegation tokens are not supported"),
+            ("n,,n=user,r=abc,tokenauth=TRUE,other=1", "Authentication failed: delegation tokens are not supported"),
             ("n,,n=us=er,r=abc", "Invalid SCRAM client first message format: user name `n=us=er`"),
             ("n,,n=user", "Invalid SCRAM client first message format: n,,n=user"),
         ] {
             var s = ScramServerExchange(mechanism: .sha256)
             #expect(throws: SaslFailure(error)) { try s.evaluate(Array(message.utf8), credential: { _ in Self.credential }, serverNonce: { "n" }) }
         }
+    }
+
+    /// Kafka ignores SCRAM extensions it does not know (and tokenauth=false).
+    @Test func unknownExtensionsAreIgnored() throws {
+        var server = ScramServerExchange(mechanism: .sha256)
+        let first = try server.evaluate(Array("n,,n=user,r=abc,color=blue,tokenauth=false".utf8), credential: { _ in Self.credential },
+                                        serverNonce: { "S" })
+        #expect(String(decoding: first, as: UTF8.self).hasPrefix("r=abcS,"))
     }
 
     @Test func saslNamesEscapeCommaAndEquals() {

@@ -92,9 +92,17 @@ import Testing
         (["ssl.principal.mapping.rules": "RULE:^CN=(.*$/$1/"], "ssl.principal.mapping.rules"),
         (["ssl.keystore.key": "-----BEGIN PRIVATE KEY-----"], "ssl.keystore.location"),
         (["ssl.endpoint.identification.algorithm": "ldap"], "ssl.endpoint.identification.algorithm"),
+        // swift-nio-ssl cannot open a PKCS#12 file without a key, which is what a truststore is.
+        (["ssl.truststore.type": "PKCS12"], "ssl.truststore.type"),
+        (["super.users": "admin"], "super.users"),
     ])
     func tlsRefusals(_ extra: [String: String], key: String) {
         #expect { try parse(Self.tls.merging(extra) { $1 }) } throws: { ($0 as? ConfigError)?.key == key }
+    }
+
+    @Test func superUsersAreSplitOnSemicolons() throws {
+        let c = try parse(Self.tls.merging(["super.users": " User:admin ; User:CN=broker,O=Acme;"]) { $1 })
+        #expect(c.superUsers == ["User:admin", "User:CN=broker,O=Acme"])
     }
 
     @Test func principalMappingRules() throws {

@@ -16,6 +16,10 @@ struct AddRaftVoterHandler: RequestHandler {
     let quorum: QuorumDriver
 
     func handle(_ request: KafkaProtocol.AddRaftVoterRequest, context: RequestContext) async -> KafkaProtocol.AddRaftVoterResponse? {
+        guard metadata.config.mayAdministerSecurity(context) else {
+            return KafkaProtocol.AddRaftVoterResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue,
+                                                      errorMessage: "Only super.users may change the quorum's voters")
+        }
         let quorum = self.quorum
         let timeout = Int64(max(request.timeoutMs, 1_000)) + 1_000
         let config = metadata.config
@@ -38,7 +42,10 @@ struct AddRaftVoterHandler: RequestHandler {
         guard let listener = config.controllerListenerNames.first,
               let endpoint = request.listeners.first(where: { $0.name.uppercased() == listener }) else { return nil }
         let channel = ControllerChannel(host: endpoint.host, port: Int(endpoint.port), clientID: "strom-\(config.nodeID)-voter-probe",
-                                        logger: Logger(label: "strom.voter-probe"), security: ChannelSecurity.loaded(listener, config: config))
+                                        logger: Logger(label: "strom.voter-probe"),
+                                        // TLS as for the quorum, but no SASL: ApiVersions needs none, and this node's
+                                        // credentials must not go to an address a client named.
+                                        security: ChannelSecurity(tls: ChannelSecurity.loaded(listener, config: config).tls))
         defer { Task { await channel.disconnect() } }
         do {
             let versions = try await channel.send(ApiVersionsRequest(clientSoftwareName: "strom", clientSoftwareVersion: "1"),

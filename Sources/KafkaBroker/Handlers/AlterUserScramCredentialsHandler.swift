@@ -9,7 +9,12 @@ struct AlterUserScramCredentialsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: AlterUserScramCredentialsRequest, context: RequestContext) async -> AlterUserScramCredentialsResponse? {
-        await metadata.alterUserScramCredentials(request)
+        guard metadata.config.mayAdministerSecurity(context) else { return Self.refused(request) }
+        return await metadata.alterUserScramCredentials(request)
+    }
+
+    static func refused(_ request: AlterUserScramCredentialsRequest) -> AlterUserScramCredentialsResponse {
+        MetadataService.scramResults(of: request, code: .clusterAuthorizationFailed, message: "Only super.users may change SCRAM credentials")
     }
 }
 
@@ -21,6 +26,7 @@ struct ControllerAlterUserScramCredentialsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: AlterUserScramCredentialsRequest, context: RequestContext) async -> AlterUserScramCredentialsResponse? {
+        guard metadata.config.mayAdministerSecurity(context) else { return AlterUserScramCredentialsHandler.refused(request) }
         if let r = await metadata.alterUserScramCredentialsAsController(request) { return r }
         return MetadataService.scramResults(of: request, code: .notController, message: "This node is not the active controller")
     }

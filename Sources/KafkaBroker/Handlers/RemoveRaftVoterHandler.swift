@@ -12,6 +12,10 @@ struct RemoveRaftVoterHandler: RequestHandler {
     let quorum: QuorumDriver
 
     func handle(_ request: KafkaProtocol.RemoveRaftVoterRequest, context: RequestContext) async -> KafkaProtocol.RemoveRaftVoterResponse? {
+        guard metadata.config.mayAdministerSecurity(context) else {
+            return KafkaProtocol.RemoveRaftVoterResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue,
+                                                         errorMessage: "Only super.users may change the quorum's voters")
+        }
         let quorum = self.quorum
         let answer = await metadata.controllerCall(request, version: context.apiVersion, timeoutMs: 10_000, local: {
             guard case .removeRaftVoterResponse(let r)? = await quorum.receiveAdmin(RaftWire.inbound(request), timeoutMs: 10_000) else { return nil }

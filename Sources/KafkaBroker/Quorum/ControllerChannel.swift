@@ -107,7 +107,7 @@ actor ControllerChannel {
                 ch.eventLoop.makeCompletedFuture {
                     if let tls {
                         // Host names are checked (ssl.endpoint.identification.algorithm=https); an address is not a name.
-                        let name = host.first?.isNumber == true || host.contains(":") ? nil : host
+                        let name = (try? SocketAddress(ipAddress: host, port: 0)) != nil ? nil : host
                         try ch.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
                     try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 256 << 20)))

@@ -32,4 +32,36 @@ HRjnqQi/qeRBN5hIPn86dsLpQoRru8ahwcyI9q1Sa/8MgJi6OZtYFXn2XpXgn4vi
         let certificate = try #require(try NIOSSLCertificate.fromPEMBytes(Array(Self.pem.utf8)).first)
         #expect(try TlsMaterial.distinguishedName(certificate) == "CN=alice,OU=eng,O=Acme,C=US")
     }
+
+    /// Subject /DC=com/DC=acme/UID=u1/CN=a=b, c #x/emailAddress=a@b.c: Java's names for DC and UID, the
+    /// email address as its OID and DER hex, "=" "," and "#" escaped anywhere.
+    static let odd = """
+-----BEGIN CERTIFICATE-----
+MIIDszCCApugAwIBAgIUSPLSDByrsQv9y86bOPFX5hlBsSQwDQYJKoZIhvcNAQEL
+BQAwaTETMBEGCgmSJomT8ixkARkWA2NvbTEUMBIGCgmSJomT8ixkARkWBGFjbWUx
+EjAQBgoJkiaJk/IsZAEBDAJ1MTESMBAGA1UEAwwJYT1iLCBjICN4MRQwEgYJKoZI
+hvcNAQkBFgVhQGIuYzAeFw0yNjEyMDYxMTM5MTZaFw0zNjEyMDMxMTM5MTZaMGkx
+EzARBgoJkiaJk/IsZAEZFgNjb20xFDASBgoJkiaJk/IsZAEZFgRhY21lMRIwEAYK
+CZImiZPyLGQBAQwCdTExEjAQBgNVBAMMCWE9YiwgYyAjeDEUMBIGCSqGSIb3DQEJ
+ARYFYUBiLmMwggEiMA0GCSqGSIb3DQEBAQUAA4IBDwAwggEKAoIBAQCo/Mr3fSKb
+SvQd2pJEwvXqukc6sZIVHUDg+fIwEuIIoeGmj7ZeFi3dUKXsqtieeWN2UlU4Zu+D
+XusbKC+JbivHW8pfmjVdljbhf+t1Lk9mjISxnhaFrjK3jlBCdTJh+r6y/MVabvg7
+mAf2nkudONLaQpouqLuUMdvrE+XILDJ/glLvdrlkH49YKLDcbZB9cSlcLHRx8aab
+nXo8JIt12X6g71ZN2deeCsBIb5eQvUrNsufKiMf5JEW0uaD/y0oaDDGv+Nm8dLE9
+XpV1IC7mmJ7luegAMYe9dRu19b7z6IoIODGyPcdDsyTJbVsxmNFIJQkZSkQPG/k/
+9h+3EyIlc+9tAgMBAAGjUzBRMB0GA1UdDgQWBBQwGydsWn7A8pKhxqdyscKU6UW9
+DTAfBgNVHSMEGDAWgBQwGydsWn7A8pKhxqdyscKU6UW9DTAPBgNVHRMBAf8EBTAD
+AQH/MA0GCSqGSIb3DQEBCwUAA4IBAQCMy+o1bIbFZ4qzpyG6oti7+OBv1a2H7Xzd
+vyjs5mBnVU/DJIpqUSyVuLMtZ6G0nFPs880/vxxvclXuxrzAv0Vm2x0U8eUKJo72
+wQ453V/KAMHf8Hr/n89XWWDgvPNvKu3JGCOOUIlzygHE9tZz3uz4K+F1B4p3LMIg
+rZB7+7UNp0keQSExuxbR57qvF7ShQ5Ra7Cq7l2SdE3Okp+7mgYfBmk/pJxlWdvZS
+nJcpztc0RPGYbK8yzPLeT1BsF1h7lCu7QrMe6dJwaf4VpLCu1lxdQ7g870S1I686
+l9SSedGkxLVPGH/baZaH79EpWgWoQLOwNQglupy+Cbp9fwS6/fqZ
+-----END CERTIFICATE-----
+"""
+
+    @Test func distinguishedNameWritesWhatJavaWrites() throws {
+        let certificate = try #require(try NIOSSLCertificate.fromPEMBytes(Array(Self.odd.utf8)).first)
+        #expect(try TlsMaterial.distinguishedName(certificate) == ##"1.2.840.113549.1.9.1=#16056140622e63,CN=a\=b\, c \#x,UID=u1,DC=acme,DC=com"##)
+    }
 }

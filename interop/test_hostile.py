@@ -638,3 +638,30 @@ def test_fuzz_every_api_and_version(node, workdir):
         problems.append("%d connections were refused: %s" % (len(stats.refused), "; ".join(
             "%s (%s)" % (o.frame.label, o.detail) for o in stats.refused[:5])))
     finish(problems, broker, watch, baseline, "fuzz (seed %d)" % SEED)
+
+
+def test_idle_connections_are_closed(workdir):
+    """connections.max.idle.ms (here 1.5 s): a connection that sends nothing (it never authenticates,
+    never finishes a TLS handshake, or just sits) is closed with a log line; one that keeps sending
+    ApiVersions stays open past that time."""
+    from broker import BrokerProcess
+    b = BrokerProcess(workdir / "broker-idle", overrides={"connections.max.idle.ms": "1500"})
+    b.start()
+    try:
+        idle = socket.create_connection(("127.0.0.1", b.port), timeout=15)
+        busy = socket.create_connection(("127.0.0.1", b.port), timeout=15)
+        start = time.time()
+        while time.time() - start < 3.5:
+            busy.sendall(struct.pack(">i", len(H.header(18, 0, 1, flexible=False))) + H.header(18, 0, 1, flexible=False))
+            size = struct.unpack(">i", H.recv_exact(busy, 4))[0]
+            H.recv_exact(busy, size)
+            time.sleep(0.3)
+        idle.settimeout(15)
+        assert idle.recv(1) == b"", "the idle connection was not closed"
+        assert "closing idle connection" in b.log_since(0, max_lines=1000)
+        busy.sendall(struct.pack(">i", len(H.header(18, 0, 2, flexible=False))) + H.header(18, 0, 2, flexible=False))
+        assert struct.unpack(">i", H.recv_exact(busy, 4))[0] > 0, "the busy connection was closed"
+        idle.close()
+        busy.close()
+    finally:
+        b.stop()

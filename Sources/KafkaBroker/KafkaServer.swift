@@ -42,11 +42,16 @@ public final class KafkaServer: Sendable {
     private let boundChannel = NIOLockedValueBox<NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ResponsePiece>, Never>?>(nil)
     private let sasl: SaslListenerSecurity?
     private let tls: TlsListenerSecurity?
+    /// `connections.max.idle.ms`: a connection with neither a read nor a write for this long is closed
+    /// (one that never authenticates, or never finishes its TLS handshake, among them).
+    private let maxIdleMs: Int64
     /// Each SASL connection's authentication, made with its pipeline and taken by its request loop.
     private let authentications = NIOLockedValueBox<[ObjectIdentifier: ConnectionAuthentication]>([:])
 
     public init(listenerName: String, host: String, port: Int, maxFrameSize: Int, dispatcher: RequestDispatcher,
-                group: EventLoopGroup, logger: Logger, sasl: SaslListenerSecurity? = nil, tls: TlsListenerSecurity? = nil) {
+                group: EventLoopGroup, logger: Logger, sasl: SaslListenerSecurity? = nil, tls: TlsListenerSecurity? = nil,
+                maxIdleMs: Int64 = 600_000) {
+        self.maxIdleMs = maxIdleMs
         self.sasl = sasl
         self.tls = tls
         self.listenerName = listenerName
@@ -65,6 +70,7 @@ public final class KafkaServer: Sendable {
         let sasl = self.sasl
         let tlsContext = self.tls?.context
         let authentications = self.authentications
+        let maxIdleMs = self.maxIdleMs, idleLog = self.logger
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -75,6 +81,8 @@ public final class KafkaServer: Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 4 * 1024 * 1024))
             .bind(host: host.isEmpty ? "0.0.0.0" : host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .milliseconds(maxIdleMs)))
+                    try child.pipeline.syncOperations.addHandler(IdleConnectionCloser(maxIdleMs: maxIdleMs, logger: idleLog))
                     if let tlsContext {
                         try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
                     }
@@ -320,5 +328,29 @@ public final class KafkaServer: Sendable {
         } catch {
             log.debug("connection ended", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// Closes its connection when `IdleStateHandler` says nothing was read or written for
+/// `connections.max.idle.ms`, with a log line, as Kafka's selector expires idle connections.
+final class IdleConnectionCloser: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    private let maxIdleMs: Int64
+    private let logger: Logger
+
+    init(maxIdleMs: Int64, logger: Logger) {
+        self.maxIdleMs = maxIdleMs
+        self.logger = logger
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all {
+            logger.info("closing idle connection", metadata: [
+                "net.peer": "\(context.channel.remoteAddress?.ipAddress ?? "?")", "reason": "nothing read or written for \(maxIdleMs) ms (connections.max.idle.ms)",
+            ])
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }

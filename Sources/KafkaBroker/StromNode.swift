@@ -277,7 +277,8 @@ public final class StromNode: Sendable {
                                    logger: Logger) async throws -> KafkaServer {
         let server = KafkaServer(listenerName: listener.name, host: listener.host, port: listener.port,
                                  maxFrameSize: config.socketRequestMaxBytes, dispatcher: dispatcher,
-                                 group: MultiThreadedEventLoopGroup.singleton, logger: logger, sasl: sasl, tls: tls)
+                                 group: MultiThreadedEventLoopGroup.singleton, logger: logger, sasl: sasl, tls: tls,
+                                 maxIdleMs: config.connectionsMaxIdleMs)
         bound[listener.name] = try await server.bind()
         return server
     }

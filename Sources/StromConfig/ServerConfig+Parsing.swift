@@ -274,6 +274,7 @@ extension ServerConfig {
     /// node uses as a client of its inter-broker and controller listeners when those are SASL.
     fileprivate static func parseSasl(_ p: inout Properties, into config: inout ServerConfig) throws(ConfigError) {
         config.connectionsMaxReauthMs = try p.optionalInt64("connections.max.reauth.ms", range: 0...Int64.max) ?? 0
+        config.connectionsMaxIdleMs = try p.optionalInt64("connections.max.idle.ms", range: 1...Int64(Int32.max) * 1000) ?? 600_000
         config.connectionFailedAuthenticationDelayMs = try p.optionalInt64("connection.failed.authentication.delay.ms", range: 0...Int64(Int32.max)) ?? 100
         config.saslServerMaxReceiveSize = Int(try p.optionalInt32("sasl.server.max.receive.size", range: 1...Int32.max) ?? 524_288)
         config.saslMechanismInterBrokerProtocol = try p.optionalString("sasl.mechanism.inter.broker.protocol")?.uppercased() ?? "GSSAPI"

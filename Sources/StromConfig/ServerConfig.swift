@@ -153,6 +153,8 @@ public struct ServerConfig: Hashable, Sendable {
     public var saslMechanismInterBrokerProtocol = "GSSAPI"
     /// `sasl.mechanism.controller.protocol`: how this node authenticates to a SASL controller listener.
     public var saslMechanismControllerProtocol = "GSSAPI"
+    /// `connections.max.idle.ms`: connections with no traffic for this long are closed.
+    public var connectionsMaxIdleMs: Int64 = 600_000
     /// `connections.max.reauth.ms`: the lifetime of an authenticated SASL session (0: the connection's).
     public var connectionsMaxReauthMs: Int64 = 0
     /// `connection.failed.authentication.delay.ms`: how long a failed authentication waits before its

@@ -34,6 +34,10 @@ actor ControllerChannel {
     /// When the SASL session the listener granted (`connections.max.reauth.ms`) is 85% through: the
     /// connection is replaced before the next request after it, rather than closed by the server mid-request.
     private var sessionRenewal: NIODeadline?
+    /// When the connection was last used: one idle for 9 minutes is replaced before its next request,
+    /// ahead of the peer closing it at `connections.max.idle.ms` (10 minutes by default), as Kafka's
+    /// clients close theirs first.
+    private var lastUsed = NIODeadline.now()
 
     init(host: String, port: Int, clientID: String, logger: Logger, security: ChannelSecurity = ChannelSecurity()) {
         self.sasl = security.sasl
@@ -94,8 +98,11 @@ actor ControllerChannel {
     }
 
     private func connected(timeoutMs: Int64) async throws -> Channel {
+        let now = NIODeadline.now()
+        defer { lastUsed = now }
         if let connection, connection.isActive {
-            guard let renewal = sessionRenewal, NIODeadline.now() >= renewal else { return connection }
+            let renew = sessionRenewal.map { now >= $0 } ?? false
+            if !renew && now - lastUsed < .minutes(9) { return connection }
             await disconnect()
         }
         sessionRenewal = nil

@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "KafkaSecurity",
             dependencies: [
-                "KafkaProtocol", "StromConfig",
+                "KafkaProtocol", "StromConfig", "KafkaMetadata",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -62,8 +62,9 @@ def sasl_broker(run_dir):
         pytest.fail("SASL broker: %s" % "; ".join(b.problems))
 
 
-def new_topic(broker):
-    name = "sasl-" + uuid.uuid4().hex[:10]
+def new_topic(broker, prefix="sasl-"):
+    """A new topic with one partition, created over the broker's PLAINTEXT listener."""
+    name = prefix + uuid.uuid4().hex[:10]
     admin = AdminClient({"bootstrap.servers": broker.bootstrap})  # kept alive until the futures resolve
     for f in admin.create_topics([NewTopic(name, 1, 1)]).values():
         f.result(timeout=30)
@@ -71,8 +72,13 @@ def new_topic(broker):
 
 
 def run_client(interpreter, client, broker, mechanism, username, password, count=20, timeout=30):
-    spec = {"client": client, "bootstrap": broker.sasl_bootstrap, "mechanism": mechanism, "username": username,
-            "password": password, "topic": new_topic(broker), "count": count, "timeout": timeout}
+    return run_spec(interpreter, {"client": client, "bootstrap": broker.sasl_bootstrap, "mechanism": mechanism,
+                                  "username": username, "password": password}, broker, count, timeout)
+
+
+def run_spec(interpreter, spec, broker, count=20, timeout=30, prefix="sasl-"):
+    """Runs drivers/sasl_client.py with `spec` on a new topic; its result, with the values expected back."""
+    spec = dict(spec, topic=new_topic(broker, prefix), count=count, timeout=timeout)
     proc = subprocess.run([str(interpreter), str(DRIVER), json.dumps(spec)], capture_output=True, text=True, timeout=timeout * 4)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])

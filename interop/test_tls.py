@@ -3,20 +3,17 @@
 clients check the broker's host name (every client here does by default). A client certificate from
 another CA, or none where one is required, is refused in the TLS handshake.
 """
-import json
 import subprocess
-import uuid
-from pathlib import Path
 
 import pytest
-from confluent_kafka.admin import AdminClient, NewTopic, ScramCredentialInfo, ScramMechanism, UserScramCredentialUpsertion
+from confluent_kafka.admin import AdminClient, ScramCredentialInfo, ScramMechanism, UserScramCredentialUpsertion
 
 import kcat
+import test_sasl
 from broker import BrokerProcess, free_ports
 from certs import Certificates
 from clients import VENV_PY
 
-DRIVER = Path(__file__).parent / "drivers" / "sasl_client.py"
 DEBIAN_PY = "/usr/bin/python3"
 
 
@@ -61,20 +58,11 @@ def tls_broker(run_dir):
 
 
 def new_topic(broker):
-    name = "tls-" + uuid.uuid4().hex[:10]
-    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
-    for f in admin.create_topics([NewTopic(name, 1, 1)]).values():
-        f.result(timeout=30)
-    return name
+    return test_sasl.new_topic(broker, prefix="tls-")
 
 
 def run_client(interpreter, spec, broker, count=20, timeout=30):
-    spec = dict(spec, topic=new_topic(broker), count=count, timeout=timeout)
-    proc = subprocess.run([str(interpreter), str(DRIVER), json.dumps(spec)], capture_output=True, text=True, timeout=timeout * 4)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    out["expected"] = ["%s-%d" % (spec["topic"], i) for i in range(count)]
-    return out
+    return test_sasl.run_spec(interpreter, spec, broker, count, timeout, prefix="tls-")
 
 
 def mtls_spec(broker, client_name="alice", ca="ca"):

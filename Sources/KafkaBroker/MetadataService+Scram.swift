@@ -37,9 +37,7 @@ extension MetadataService {
 
     /// The stored credential of `user` for `mechanism`, for SCRAM authentication.
     public nonisolated func scramCredential(_ mechanism: ScramMechanism, user: String) -> ScramCredential? {
-        image.scramCredentials[.init(user: user, mechanism: mechanism.rawValue)].map {
-            ScramCredential(salt: $0.salt, storedKey: $0.storedKey, serverKey: $0.serverKey, iterations: $0.iterations)
-        }
+        image.scramCredentials[.init(user: user, mechanism: mechanism.rawValue)]
     }
 
     /// One result per user named in `request`, each with `code`.

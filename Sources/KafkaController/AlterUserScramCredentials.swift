@@ -59,8 +59,7 @@ public enum AlterUserScramCredentials {
                 let mechanism = ScramMechanism(rawValue: upsertion.mechanism)!
                 let credential = ScramCredential(mechanism: mechanism, saltedPassword: upsertion.saltedPassword, salt: upsertion.salt,
                                                  iterations: upsertion.iterations)
-                accepted.append((upsertion.name, .upsert(upsertion.mechanism, UserScramCredential(
-                    salt: credential.salt, storedKey: credential.storedKey, serverKey: credential.serverKey, iterations: credential.iterations))))
+                accepted.append((upsertion.name, .upsert(upsertion.mechanism, credential)))
             }
         }
 

@@ -1,22 +1,13 @@
 import Crypto
+import KafkaMetadata
 
-/// A stored SCRAM credential (RFC 5802 section 3): the salt, StoredKey = H(HMAC(SaltedPassword,
-/// "Client Key")), ServerKey = HMAC(SaltedPassword, "Server Key") and the iteration count. The password
-/// and the salted password are never kept; StoredKey lets the server check a client's proof, ServerKey
-/// lets it prove itself.
-public struct ScramCredential: Sendable, Hashable {
-    public var salt: [UInt8]
-    public var storedKey: [UInt8]
-    public var serverKey: [UInt8]
-    public var iterations: Int32
+/// A stored SCRAM credential (RFC 5802 section 3), the metadata image's own: the salt, StoredKey =
+/// H(HMAC(SaltedPassword, "Client Key")), ServerKey = HMAC(SaltedPassword, "Server Key") and the
+/// iteration count. The password and the salted password are never kept; StoredKey lets the server
+/// check a client's proof, ServerKey lets it prove itself.
+public typealias ScramCredential = UserScramCredential
 
-    public init(salt: [UInt8], storedKey: [UInt8], serverKey: [UInt8], iterations: Int32) {
-        self.salt = salt
-        self.storedKey = storedKey
-        self.serverKey = serverKey
-        self.iterations = iterations
-    }
-
+extension UserScramCredential {
     /// From the salted password, as AlterUserScramCredentials carries it.
     public init(mechanism: ScramMechanism, saltedPassword: [UInt8], salt: [UInt8], iterations: Int32) {
         let clientKey = mechanism.hmac(key: saltedPassword, Array("Client Key".utf8))

@@ -130,9 +130,7 @@ struct Format: ParsableCommand {
         }
         if !users.isEmpty, formatted.contains(config.logDirs[0]) {
             let records = users.map { u in
-                MetadataRecordAndVersion(UserScramCredential(salt: u.credential.salt, storedKey: u.credential.storedKey,
-                                                             serverKey: u.credential.serverKey, iterations: u.credential.iterations)
-                    .record(.init(user: u.user, mechanism: u.mechanism.rawValue)), version: 0)
+                MetadataRecordAndVersion(u.credential.record(.init(user: u.user, mechanism: u.mechanism.rawValue)), version: 0)
             }
             try BootstrapCheckpoint.write(records, logDirectory: config.logDirs[0], now: Int64(Date().timeIntervalSince1970 * 1000))
         }

@@ -189,6 +189,16 @@ class BrokerProcess:
             lines = ["... (%d earlier lines in %s)" % (len(lines) - max_lines, self.log_path)] + lines[-max_lines:]
         return "\n".join(lines)
 
+    def wait_for_log(self, offset, text, timeout=15):
+        """The log since `offset` once it holds `text` (the broker may write a line just after the
+        event a test saw, e.g. after closing a connection), or when `timeout` has passed."""
+        deadline = time.time() + timeout
+        while True:
+            log = self.log_since(offset, max_lines=100000)
+            if text in log or time.time() > deadline:
+                return log
+            time.sleep(0.05)
+
     def log_highlights(self, offset=0, max_lines=40):
         """The telling lines since offset: errors, crashes, signals, start/stop and connection
         events, then the last few lines whatever they are."""

@@ -140,4 +140,4 @@ def test_a_quorum_request_without_authentication_is_closed_unanswered(sasl_clust
         s.sendall(struct.pack(">i", len(header(55, 0, 5, flexible=True)) + len(body)) + header(55, 0, 5, flexible=True) + body)
         s.settimeout(10)
         assert s.recv(1) == b""
-    assert "Unexpected Kafka request of type DescribeQuorum" in node.log_since(offset, max_lines=400)
+    assert "Unexpected Kafka request of type DescribeQuorum" in node.wait_for_log(offset, "Unexpected Kafka request of type DescribeQuorum")

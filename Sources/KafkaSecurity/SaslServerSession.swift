@@ -100,9 +100,22 @@ public struct SaslServerSession: Sendable {
             return evaluate(Array(frame.readableBytesView), mechanism: mechanism, exchange: exchange, previous: previous,
                             reply: .raw, nowMs: nowMs, credential: credential, serverNonce: serverNonce)
         }
+        if case let .authenticated(principal, mechanism, expiresAtMs, sinceMs) = state {
+            // Every request of an authenticated connection passes here: only its API key is read (the
+            // dispatcher parses the header); a SaslHandshake may start a re-authentication.
+            let key = frame.getInteger(at: frame.readerIndex, as: Int16.self)
+            if key == APIKey.saslHandshake.rawValue, expiresAtMs != nil, nowMs - sinceMs >= Self.minReauthIntervalMs,
+               let request = try? RequestFrame(parsing: frame) {
+                return handshake(request, previous: principal, previousMechanism: mechanism)
+            }
+            if let expiresAtMs, nowMs > expiresAtMs {
+                state = .failed
+                return .close(reason: "the session of \(principal) expired (connections.max.reauth.ms) before it re-authenticated")
+            }
+            return .serve(principal: principal)
+        }
         let request: RequestFrame
         do { request = try RequestFrame(parsing: frame) } catch {
-            if case .authenticated = state { return .serve(principal: principal) }
             state = .failed
             return .failAuthentication(response: nil, reason: "a frame that is not a Kafka request arrived before authentication (GSSAPI is not supported)")
         }
@@ -138,15 +151,8 @@ public struct SaslServerSession: Sendable {
             return evaluate(body.authBytes, mechanism: mechanism, exchange: exchange, previous: previous,
                             reply: .request(version: request.apiVersion, correlationID: request.header.correlationID),
                             nowMs: nowMs, credential: credential, serverNonce: serverNonce)
-        case let .authenticated(principal, mechanism, expiresAtMs, sinceMs):
-            if request.apiKey == .saslHandshake, expiresAtMs != nil, nowMs - sinceMs >= Self.minReauthIntervalMs {
-                return handshake(request, previous: principal, previousMechanism: mechanism)
-            }
-            if let expiresAtMs, nowMs > expiresAtMs {
-                state = .failed
-                return .close(reason: "the session of \(principal) expired (connections.max.reauth.ms) before it re-authenticated")
-            }
-            return .serve(principal: principal)
+        case .authenticated:
+            return .serve(principal: principal)  // decided before the header is parsed; never reached
         case .failed:
             return .close(reason: "authentication already failed on this connection")
         }

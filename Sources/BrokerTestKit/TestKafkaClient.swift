@@ -87,6 +87,24 @@ public final class TestKafkaClient: @unchecked Sendable {
         }
     }
 
+    /// A failed SASL login: the code and message the broker answered.
+    public struct AuthenticationFailed: Error, Hashable {
+        public var code: ErrorCode
+        public var message: String?
+    }
+
+    /// Logs in with SASL PLAIN (SaslHandshake v1, then SaslAuthenticate v2), as a client on a
+    /// SASL_PLAINTEXT listener does before anything else.
+    public func authenticatePlain(user: String, password: String) async throws {
+        let handshake = try await send(SaslHandshakeRequest(mechanism: "PLAIN"), version: 1)
+        guard handshake.errorCode == 0 else { throw AuthenticationFailed(code: ErrorCode(rawValue: handshake.errorCode), message: nil) }
+        let token = [UInt8(0)] + Array(user.utf8) + [0] + Array(password.utf8)
+        let answer = try await send(SaslAuthenticateRequest(authBytes: token), version: 2)
+        guard answer.errorCode == 0 else {
+            throw AuthenticationFailed(code: ErrorCode(rawValue: answer.errorCode), message: answer.errorMessage)
+        }
+    }
+
     /// Closes the connection and waits until it is closed.
     public func close() async {
         requests.finish()

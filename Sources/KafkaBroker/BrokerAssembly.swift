@@ -53,9 +53,9 @@ public enum BrokerAssembly {
         .init { DescribeUserScramCredentialsHandler(metadata: $0.metadata) },
         .init { _ in SaslHandshakeHandler() },
         .init { _ in SaslAuthenticateHandler() },
-        .init { _ in CreateAclsHandler() },
+        .init { CreateAclsHandler(metadata: $0.metadata) },
         .init { _ in DescribeAclsHandler() },
-        .init { _ in DeleteAclsHandler() },
+        .init { DeleteAclsHandler(metadata: $0.metadata) },
         .init { DescribeConfigsHandler(metadata: $0.metadata, config: $0.config) },
         .init { DescribeClusterHandler(metadata: $0.metadata, config: $0.config) },
         .init { DescribeQuorumHandler(metadata: $0.metadata, quorum: $0.quorum, config: $0.config) },
@@ -112,6 +112,9 @@ public enum BrokerAssembly {
         .init { ControllerIncrementalAlterConfigsHandler(metadata: $0.metadata) },
         .init { ControllerAlterClientQuotasHandler(metadata: $0.metadata) },
         .init { ControllerAlterUserScramCredentialsHandler(metadata: $0.metadata) },
+        .init { ControllerCreateAclsHandler(metadata: $0.metadata) },
+        .init { _ in DescribeAclsHandler() },
+        .init { ControllerDeleteAclsHandler(metadata: $0.metadata) },
         .init { _ in SaslHandshakeHandler() },
         .init { _ in SaslAuthenticateHandler() },
     ]
@@ -126,22 +129,25 @@ public enum BrokerAssembly {
                                         groups: GroupCoordinatorService, offsetsTopic: InternalTopicCreator,
                                         transactions: TransactionCoordinatorService, transactionTopic: InternalTopicCreator,
                                         fetchSessions: NIOLockedValueBox<FetchSessions>, config: ServerConfig,
-                                        quorum: QuorumDriver, logger: Logger) -> RequestDispatcher {
+                                        quorum: QuorumDriver, authorizer: NodeAuthorizer? = nil, logger: Logger) -> RequestDispatcher {
         let services = ClientServices(metadata: metadata, replicas: replicas, groups: groups, offsetsTopic: offsetsTopic,
                                       transactions: transactions, transactionTopic: transactionTopic,
                                       fetchSessions: fetchSessions, config: config, quorum: quorum)
-        return dispatcher(clientHandlers, services: services, listenerName: listenerName, metadata: metadata, logger: logger)
+        return dispatcher(clientHandlers, services: services, listenerName: listenerName, metadata: metadata,
+                          authorizer: authorizer, logger: logger)
     }
 
     public static func controllerDispatcher(listenerName: String, metadata: MetadataService, quorum: QuorumDriver,
-                                            config: ServerConfig, logger: Logger) -> RequestDispatcher {
+                                            config: ServerConfig, authorizer: NodeAuthorizer? = nil, logger: Logger) -> RequestDispatcher {
         let services = ControllerServices(metadata: metadata, quorum: quorum, config: config)
-        return dispatcher(controllerHandlers, services: services, listenerName: listenerName, metadata: metadata, logger: logger)
+        return dispatcher(controllerHandlers, services: services, listenerName: listenerName, metadata: metadata,
+                          authorizer: authorizer, logger: logger)
     }
 
     private static func dispatcher<Services>(_ registrations: [HandlerRegistration<Services>], services: Services,
-                                             listenerName: String, metadata: MetadataService, logger: Logger) -> RequestDispatcher {
-        var d = RequestDispatcher(listenerName: listenerName, logger: logger)
+                                             listenerName: String, metadata: MetadataService, authorizer: NodeAuthorizer?,
+                                             logger: Logger) -> RequestDispatcher {
+        var d = RequestDispatcher(listenerName: listenerName, logger: logger, authorizer: authorizer)
         for registration in registrations { registration.register(&d, services) }
         d.register(ApiVersionsHandler(apis: d.advertised, finalizedFeatures: { features(metadata) }))
         return d

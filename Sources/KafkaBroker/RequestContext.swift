@@ -14,6 +14,11 @@ public struct RequestContext: Sendable {
     public var logger: Logger
     /// Who sent the request: the SASL user on a SASL listener, `User:ANONYMOUS` otherwise.
     public var principal: KafkaPrincipal = .anonymous
+    /// The API of the request, for the authorizer's audit lines.
+    public var apiKey: APIKey?
+    /// The ACLs this request is decided against, read once when it arrived; nil when the node has no
+    /// authorizer (every action allowed, as in Kafka without `authorizer.class.name`).
+    public var authorizer: StandardAuthorizer?
     /// Lets the connection read its next request before this one is answered (see `ConnectionRelease`);
     /// responses still leave in request order.
     public var releaseConnection: @Sendable () -> Void = {}

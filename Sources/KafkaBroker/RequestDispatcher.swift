@@ -28,10 +28,12 @@ public struct RequestDispatcher: Sendable {
     private var handlers: [Int16: Registered] = [:]
     private let logger: Logger
     private let listenerName: String
+    private let authorizer: NodeAuthorizer?
 
-    public init(listenerName: String, logger: Logger) {
+    public init(listenerName: String, logger: Logger, authorizer: NodeAuthorizer? = nil) {
         self.listenerName = listenerName
         self.logger = logger
+        self.authorizer = authorizer
     }
 
     public mutating func register<H: RequestHandler>(_ handler: H) {
@@ -79,6 +81,8 @@ public struct RequestDispatcher: Sendable {
             releaseConnection: release
         )
         context.principal = principal
+        context.apiKey = frame.apiKey
+        context.authorizer = authorizer?.current
         guard let registered = handlers[frame.apiKey.rawValue] else {
             return .close(reason: "unsupported API \(frame.apiKey)")
         }

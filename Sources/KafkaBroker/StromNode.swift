@@ -74,9 +74,7 @@ public final class StromNode: Sendable {
 
         let metadataLog = try MetadataRaftLog(logDirectory: config.logDirs[0], logger: logger, now: clock.nowMs())
         // One set of connections to the other nodes' controller listeners, for the quorum and for requests.
-        if config.superUsers.isEmpty, config.listenerSecurityProtocols.values.contains(where: { $0 != "PLAINTEXT" }) {
-            logger.warning("super.users is not set: any client may change SCRAM credentials and the quorum's voters (ACLs are not enforced yet)")
-        }
+        for warning in config.securityWarnings { logger.warning("\(warning)") }
         // The nodes' own TLS material is loaded now, so a bad truststore stops the start-up instead of
         // leaving replica fetchers and marker channels failing their handshakes later.
         do { _ = try ChannelSecurity.forListener(config.interBrokerListenerName, config: config) } catch {
@@ -93,6 +91,9 @@ public final class StromNode: Sendable {
         })
         replicas.apply(image: metadata.image, delta: nil)
         metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
+        // With `authorizer.class.name`, every request is decided against the ACLs of the published image.
+        let authorizer = config.authorizerEnabled ? NodeAuthorizer(config: config) : nil
+        if let authorizer { metadata.addPublisher { delta, image in authorizer.apply(delta: delta, image: image) } }
         let voters = try await QuorumVoters.initial(config: config, clock: clock, logger: logger)
         let quorum = try QuorumDriver(localID: config.nodeID, clusterID: clusterID!, voters: voters, config: config.quorumConfig(directoryID: try MetaProperties.metadataDirectoryID(config: config)),
                                       snapshotPolicy: config.snapshotPolicy, disk: metadataLog, io: io, connections: connections,
@@ -113,7 +114,7 @@ public final class StromNode: Sendable {
         var controllerTasks: [Task<Void, Never>] = []
         for listener in config.listeners where config.controllerListenerNames.contains(listener.name) {
             let dispatcher = BrokerAssembly.controllerDispatcher(listenerName: listener.name, metadata: metadata, quorum: quorum,
-                                                                 config: config, logger: logger)
+                                                                 config: config, authorizer: authorizer, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
                                               sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock),
                                               tls: try tlsSecurity(listener, config: config, io: io), logger: logger)
@@ -155,7 +156,7 @@ public final class StromNode: Sendable {
             let dispatcher = BrokerAssembly.clientDispatcher(listenerName: listener.name, metadata: metadata, replicas: replicas,
                                                              groups: groups, offsetsTopic: offsetsTopic, transactions: transactions,
                                                              transactionTopic: transactionTopic, fetchSessions: sessions, config: config,
-                                                             quorum: quorum, logger: logger)
+                                                             quorum: quorum, authorizer: authorizer, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
                                               sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock),
                                               tls: try tlsSecurity(listener, config: config, io: io), logger: logger)

@@ -19,6 +19,8 @@ public struct MetadataDelta: Sendable {
     public private(set) var changedTopicIDs: Set<KafkaUUID> = []
     /// Topics removed in this delta, with their last state in the base or the delta.
     public private(set) var removedTopics: [KafkaUUID: TopicImage] = [:]
+    /// Whether an ACL was added or removed in this delta.
+    public private(set) var aclsChanged = false
 
     public init(base: MetadataImage) {
         self.base = base
@@ -100,10 +102,12 @@ public struct MetadataDelta: Sendable {
             }
         case let r as AccessControlEntryRecord:
             image.acls[r.id] = r
+            aclsChanged = true
         case let r as RemoveAccessControlEntryRecord:
             guard image.acls.removeValue(forKey: r.id) != nil else {
                 throw MetadataReplayError("RemoveAccessControlEntryRecord removes ACL \(r.id), which does not exist")
             }
+            aclsChanged = true
         case is NoOpRecord, is RegisterControllerRecord:
             break
         default:
@@ -134,6 +138,7 @@ extension MetadataDelta {
         for (id, topic) in new.topicsByID where old.topicsByID[id] != topic {
             delta.changedTopicIDs.insert(id)
         }
+        delta.aclsChanged = old.acls != new.acls
         return delta
     }
 }

@@ -255,9 +255,22 @@ extension ServerConfig {
                 config.superUsers.insert(entry)
             }
         }
-        if let authorizer = try p.optionalString("authorizer.class.name") {
-            // Refused rather than ignored: a node that accepted it would serve every client as if ACLs held.
-            throw ConfigError(key: "authorizer.class.name", "\(authorizer): ACL authorization is not enforced by Strom yet")
+        if let name = try p.optionalString("authorizer.class.name")?.trimmingWhitespace(), !name.isEmpty {
+            switch name {
+            case ServerConfig.standardAuthorizerClassName:
+                config.authorizerEnabled = true
+            case "kafka.security.authorizer.AclAuthorizer", "kafka.security.auth.SimpleAclAuthorizer":
+                throw ConfigError(key: "authorizer.class.name",
+                                  "\(name) keeps ACLs in ZooKeeper; in KRaft mode use \(ServerConfig.standardAuthorizerClassName)")
+            default:
+                // Refused rather than ignored: a node that accepted it would serve every client as if ACLs held.
+                throw ConfigError(key: "authorizer.class.name",
+                                  "\(name) is not an authorizer Strom has; the one it has is \(ServerConfig.standardAuthorizerClassName)")
+            }
+        }
+        if let text = try p.optionalString("allow.everyone.if.no.acl.found") {
+            // Java's Boolean.parseBoolean, as Kafka's StandardAuthorizer reads it: anything but "true" is false.
+            config.allowEveryoneIfNoAclFound = text.trimmingWhitespace().lowercased() == "true"
         }
         if let unknown = p.remaining.filter({ !acceptedWithoutEffect.contains($0) }).sorted().first {
             throw ConfigError(key: unknown, "unknown configuration key")

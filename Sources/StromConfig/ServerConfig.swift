@@ -142,9 +142,16 @@ public struct ServerConfig: Hashable, Sendable {
     public var replicaFetchBackoffMs: Int64 = 1_000
     public var replicaSocketTimeoutMs: Int64 = 30_000
     public var minInsyncReplicas: Int32 = 1
-    /// `super.users` (`User:admin;User:broker`): the principals that may change SCRAM credentials and
-    /// the quorum's voters while ACLs are not enforced.
+    /// `super.users` (`User:admin;User:broker`): the principals allowed everything by the authorizer.
+    /// Without one, the principals that may change SCRAM credentials and the quorum's voters.
     public var superUsers: Set<String> = []
+    /// `authorizer.class.name` names Kafka's `StandardAuthorizer`: every request is checked against the
+    /// ACLs in the metadata log (see `KafkaSecurity.StandardAuthorizer`).
+    public var authorizerEnabled = false
+    /// `allow.everyone.if.no.acl.found`: allow an action on a resource that no ACL names (default false).
+    public var allowEveryoneIfNoAclFound = false
+    /// The one authorizer class Strom has (Kafka's KRaft authorizer).
+    public static let standardAuthorizerClassName = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
     /// SASL settings of each SASL_PLAINTEXT or SASL_SSL listener, by listener name.
     public var saslListeners: [String: ListenerSasl] = [:]
     /// TLS settings of each SSL or SASL_SSL listener, by listener name.

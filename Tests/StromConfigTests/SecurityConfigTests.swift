@@ -122,10 +122,28 @@ import Testing
 private enum ClientAuthNone { static let value = ListenerTls.ClientAuth.none }
 
 extension SecurityConfigTests {
-    /// Until every API checks ACLs, an authorizer is refused, not silently ignored.
-    @Test func anAuthorizerIsRefusedUntilACLsAreEnforced() {
-        #expect { try parse(["authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer"]) } throws: {
-            ($0 as? ConfigError)?.key == "authorizer.class.name"
+    /// Kafka's KRaft authorizer is accepted; the ZooKeeper ones and unknown classes are refused with the
+    /// class Strom has, not silently ignored (a node that ignored one would serve every client as if
+    /// ACLs held); an empty value means no authorizer, as in Kafka.
+    @Test func theStandardAuthorizerIsAcceptedAndOthersRefused() throws {
+        let on = try parse(["authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer"])
+        #expect(on.authorizerEnabled)
+        #expect(!on.allowEveryoneIfNoAclFound)
+        #expect(try !parse([:]).authorizerEnabled)
+        #expect(try !parse(["authorizer.class.name": " "]).authorizerEnabled)
+        for refused in ["kafka.security.authorizer.AclAuthorizer", "com.example.MyAuthorizer"] {
+            #expect { try parse(["authorizer.class.name": refused]) } throws: {
+                guard let e = $0 as? ConfigError else { return false }
+                return e.key == "authorizer.class.name" && "\(e)".contains("org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+            }
         }
+    }
+
+    /// `allow.everyone.if.no.acl.found` as Java's Boolean.parseBoolean reads it.
+    @Test func allowEveryoneIfNoAclFoundIsReadAsKafkaReadsIt() throws {
+        #expect(try parse(["allow.everyone.if.no.acl.found": "true"]).allowEveryoneIfNoAclFound)
+        #expect(try parse(["allow.everyone.if.no.acl.found": " TRUE "]).allowEveryoneIfNoAclFound)
+        #expect(try !parse(["allow.everyone.if.no.acl.found": "yes"]).allowEveryoneIfNoAclFound)
+        #expect(try !parse(["allow.everyone.if.no.acl.found": "false"]).allowEveryoneIfNoAclFound)
     }
 }

@@ -1,16 +1,24 @@
 import KafkaProtocol
 import KafkaSecurity
 
-/// CreateAcls, DescribeAcls and DeleteAcls as a Kafka broker without an authorizer answers them:
-/// SECURITY_DISABLED ("No Authorizer is configured"), so `kafka-acls.sh` and admin clients get Kafka's
-/// answer instead of a closed connection. Strom refuses `authorizer.class.name` until every API checks
-/// ACLs; the decisions these handlers will then use are `AclControl`'s (KafkaSecurity).
+/// CreateAcls, DescribeAcls and DeleteAcls, as Kafka's `AclApis` serves them. Without an authorizer
+/// (`authorizer.class.name` unset) they answer SECURITY_DISABLED, as Kafka does. With one, creating
+/// and deleting need ALTER on the cluster and are decided by the active controller (`AclControl`);
+/// describing needs DESCRIBE on the cluster and reads this node's ACLs.
 /// Versions from 1, as Kafka 4.0 serves them (KIP-896).
 struct CreateAclsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 1...3
 
+    let metadata: MetadataService
+
     func handle(_ request: CreateAclsRequest, context: RequestContext) async -> CreateAclsResponse? {
-        AclControl.createAclsSecurityDisabled(request)
+        guard context.authorizer != nil else { return AclControl.createAclsSecurityDisabled(request) }
+        guard context.authorizeCluster(.alter) else { return Self.refused(request) }
+        return await metadata.createAcls(request)
+    }
+
+    static func refused(_ request: CreateAclsRequest) -> CreateAclsResponse {
+        MetadataService.createAclsFailed(request, code: .clusterAuthorizationFailed, message: AuthorizationFailure.message(for: .cluster))
     }
 }
 
@@ -19,7 +27,12 @@ struct DescribeAclsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 1...3
 
     func handle(_ request: DescribeAclsRequest, context: RequestContext) async -> DescribeAclsResponse? {
-        AclControl.describeAclsSecurityDisabled()
+        guard let authorizer = context.authorizer else { return AclControl.describeAclsSecurityDisabled() }
+        guard context.authorizeCluster(.describe) else {
+            return DescribeAclsResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue,
+                                        errorMessage: AuthorizationFailure.message(for: .cluster))
+        }
+        return AclControl.describeAcls(request, acls: authorizer.acls.values)
     }
 }
 
@@ -27,7 +40,44 @@ struct DescribeAclsHandler: RequestHandler {
 struct DeleteAclsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 1...3
 
+    let metadata: MetadataService
+
     func handle(_ request: DeleteAclsRequest, context: RequestContext) async -> DeleteAclsResponse? {
-        AclControl.deleteAclsSecurityDisabled(request)
+        guard context.authorizer != nil else { return AclControl.deleteAclsSecurityDisabled(request) }
+        guard context.authorizeCluster(.alter) else { return Self.refused(request) }
+        return await metadata.deleteAcls(request)
+    }
+
+    static func refused(_ request: DeleteAclsRequest) -> DeleteAclsResponse {
+        MetadataService.deleteAclsFailed(request, code: .clusterAuthorizationFailed, message: AuthorizationFailure.message(for: .cluster))
+    }
+}
+
+/// CreateAcls on the controller listener, from a broker that forwards it or an admin client bootstrapped
+/// with `--bootstrap-controller`: NOT_CONTROLLER unless this node is the active controller.
+struct ControllerCreateAclsHandler: RequestHandler {
+    static var versions: ClosedRange<Int16> { CreateAclsHandler.versions }
+
+    let metadata: MetadataService
+
+    func handle(_ request: CreateAclsRequest, context: RequestContext) async -> CreateAclsResponse? {
+        guard context.authorizer != nil else { return AclControl.createAclsSecurityDisabled(request) }
+        guard context.authorizeCluster(.alter) else { return CreateAclsHandler.refused(request) }
+        if let r = await metadata.createAclsAsController(request) { return r }
+        return MetadataService.createAclsFailed(request, code: .notController, message: "This node is not the active controller")
+    }
+}
+
+/// See `ControllerCreateAclsHandler`.
+struct ControllerDeleteAclsHandler: RequestHandler {
+    static var versions: ClosedRange<Int16> { DeleteAclsHandler.versions }
+
+    let metadata: MetadataService
+
+    func handle(_ request: DeleteAclsRequest, context: RequestContext) async -> DeleteAclsResponse? {
+        guard context.authorizer != nil else { return AclControl.deleteAclsSecurityDisabled(request) }
+        guard context.authorizeCluster(.alter) else { return DeleteAclsHandler.refused(request) }
+        if let r = await metadata.deleteAclsAsController(request) { return r }
+        return MetadataService.deleteAclsFailed(request, code: .notController, message: "This node is not the active controller")
     }
 }

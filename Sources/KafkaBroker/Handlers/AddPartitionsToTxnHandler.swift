@@ -1,3 +1,4 @@
+import KafkaController
 import KafkaMetadata
 import KafkaProtocol
 import KafkaTransactions
@@ -11,6 +12,11 @@ import KafkaTransactions
 /// partitions OPERATION_NOT_ATTEMPTED: nothing is added, as in Kafka. Otherwise one coordinator answer
 /// goes to every partition (see `TransactionCoordinator.addPartitions`). Before v2, PRODUCER_FENCED
 /// is INVALID_PRODUCER_EPOCH.
+///
+/// Authorization, as Kafka's: v4+ comes from brokers and needs CLUSTER_ACTION on the cluster (else a
+/// top-level CLUSTER_AUTHORIZATION_FAILED). v0-3 needs WRITE on the transactional id (else every
+/// partition is TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and WRITE on each topic, internal topics never
+/// (else TOPIC_AUTHORIZATION_FAILED, the other partitions OPERATION_NOT_ATTEMPTED).
 struct AddPartitionsToTxnHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...5
 
@@ -22,7 +28,25 @@ struct AddPartitionsToTxnHandler: RequestHandler {
     func handle(_ request: AddPartitionsToTxnRequest, context: RequestContext) async -> AddPartitionsToTxnResponse? {
         let image = metadata.image
         var response = AddPartitionsToTxnResponse()
+        if context.apiVersion >= 4 && !context.authorizeCluster(.clusterAction) {
+            response.errorCode = ErrorCode.clusterAuthorizationFailed.rawValue
+            return response
+        }
         if context.apiVersion < 4 {
+            let partitions = request.v3AndBelowTopics.flatMap { t in t.partitions.map { TopicPartition(t.name, $0) } }
+            guard context.authorize(.write, .transactionalId, request.v3AndBelowTransactionalID) else {
+                response.resultsByTopicV3AndBelow = Self.results(Dictionary(partitions.map { ($0, .transactionalIDAuthorizationFailed) },
+                                                                            uniquingKeysWith: { a, _ in a }))
+                return response
+            }
+            let writable = context.authorizedNames(.write, .topic, partitions.map(\.topic).filter { !TopicName.internalTopics.contains($0) })
+            if partitions.contains(where: { !writable.contains($0.topic) }) {
+                response.resultsByTopicV3AndBelow = Self.results(Dictionary(partitions.map {
+                    ($0, writable.contains($0.topic) ? (image.topic(named: $0.topic)?.partitions[$0.partition] == nil
+                        ? .unknownTopicOrPartition : .operationNotAttempted) : .topicAuthorizationFailed)
+                }, uniquingKeysWith: { a, _ in a }))
+                return response
+            }
             let codes = await add(transactionalID: request.v3AndBelowTransactionalID, producerID: request.v3AndBelowProducerID,
                                   producerEpoch: request.v3AndBelowProducerEpoch, topics: request.v3AndBelowTopics, verifyOnly: false,
                                   image: image, version: context.apiVersion)

@@ -18,7 +18,8 @@ struct AddRaftVoterHandler: RequestHandler {
     func handle(_ request: KafkaProtocol.AddRaftVoterRequest, context: RequestContext) async -> KafkaProtocol.AddRaftVoterResponse? {
         guard metadata.config.mayAdministerSecurity(context) else {
             return KafkaProtocol.AddRaftVoterResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue,
-                                                      errorMessage: "Only super.users may change the quorum's voters")
+                                                      errorMessage: context.authorizer != nil ? AuthorizationFailure.message(for: .cluster)
+                                                            : "Only super.users may change the quorum's voters")
         }
         let quorum = self.quorum
         let timeout = Int64(max(request.timeoutMs, 1_000)) + 1_000

@@ -8,6 +8,8 @@ struct AllocateProducerIDsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: AllocateProducerIdsRequest, context: RequestContext) async -> AllocateProducerIdsResponse? {
-        await metadata.handleAllocateProducerIDs(request) ?? AllocateProducerIdsResponse(errorCode: ErrorCode.notController.rawValue)
+        // Only brokers send it: CLUSTER_ACTION on the cluster.
+        guard context.authorizeCluster(.clusterAction) else { return AllocateProducerIdsResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue) }
+        return await metadata.handleAllocateProducerIDs(request) ?? AllocateProducerIdsResponse(errorCode: ErrorCode.notController.rawValue)
     }
 }

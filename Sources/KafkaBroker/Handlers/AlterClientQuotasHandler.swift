@@ -9,7 +9,13 @@ struct AlterClientQuotasHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: AlterClientQuotasRequest, context: RequestContext) async -> AlterClientQuotasResponse? {
-        await metadata.alterClientQuotas(request)
+        guard context.authorizeCluster(.alterConfigs) else { return Self.refused(request) }
+        return await metadata.alterClientQuotas(request)
+    }
+
+    /// Without ALTER_CONFIGS on the cluster: every entry refused.
+    static func refused(_ request: AlterClientQuotasRequest) -> AlterClientQuotasResponse {
+        MetadataService.entries(of: request, code: .clusterAuthorizationFailed, message: AuthorizationFailure.message(for: .cluster))
     }
 }
 
@@ -22,6 +28,7 @@ struct ControllerAlterClientQuotasHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: AlterClientQuotasRequest, context: RequestContext) async -> AlterClientQuotasResponse? {
+        guard context.authorizeCluster(.alterConfigs) else { return AlterClientQuotasHandler.refused(request) }
         if let r = await metadata.alterClientQuotasAsController(request) { return r }
         return MetadataService.entries(of: request, code: .notController, message: "This node is not the active controller")
     }

@@ -8,7 +8,9 @@ struct AlterPartitionHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: AlterPartitionRequest, context: RequestContext) async -> AlterPartitionResponse? {
-        await metadata.alterPartitionAsController(request, version: context.apiVersion)
+        // Only brokers send it: CLUSTER_ACTION on the cluster.
+        guard context.authorizeCluster(.clusterAction) else { return AlterPartitionResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue) }
+        return await metadata.alterPartitionAsController(request, version: context.apiVersion)
             ?? AlterPartitionResponse(errorCode: ErrorCode.notController.rawValue)
     }
 }

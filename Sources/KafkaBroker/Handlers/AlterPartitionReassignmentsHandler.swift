@@ -11,12 +11,21 @@ struct AlterPartitionReassignmentsHandler: RequestHandler {
 
     func handle(_ request: AlterPartitionReassignmentsRequest, context: RequestContext) async -> AlterPartitionReassignmentsResponse? {
         let metadata = self.metadata
+        guard context.authorizeCluster(.alter) else { return Self.refused(request) }
         return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
             await metadata.alterPartitionReassignments(request)
         }, timedOut: {
             MetadataService.failedReassignments(request, code: .requestTimedOut,
                                                 message: "The controller did not answer within \(request.timeoutMs) ms")
         })
+    }
+
+    /// Without ALTER on the cluster, as Kafka: the top-level error and every partition's.
+    static func refused(_ request: AlterPartitionReassignmentsRequest) -> AlterPartitionReassignmentsResponse {
+        var r = MetadataService.failedReassignments(request, code: .clusterAuthorizationFailed, message: AuthorizationFailure.message(for: .cluster))
+        r.errorCode = ErrorCode.clusterAuthorizationFailed.rawValue
+        r.errorMessage = AuthorizationFailure.message(for: .cluster)
+        return r
     }
 }
 
@@ -29,6 +38,7 @@ struct ControllerAlterPartitionReassignmentsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: AlterPartitionReassignmentsRequest, context: RequestContext) async -> AlterPartitionReassignmentsResponse? {
+        guard context.authorizeCluster(.alter) else { return AlterPartitionReassignmentsHandler.refused(request) }
         if let r = await metadata.alterPartitionReassignmentsAsController(request) { return r }
         return MetadataService.failedReassignments(request, code: .notController, message: "This node is not the active controller")
     }

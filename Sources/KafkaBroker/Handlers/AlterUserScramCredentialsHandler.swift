@@ -9,12 +9,14 @@ struct AlterUserScramCredentialsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: AlterUserScramCredentialsRequest, context: RequestContext) async -> AlterUserScramCredentialsResponse? {
-        guard metadata.config.mayAdministerSecurity(context) else { return Self.refused(request) }
+        guard metadata.config.mayAdministerSecurity(context) else { return Self.refused(request, context: context) }
         return await metadata.alterUserScramCredentials(request)
     }
 
-    static func refused(_ request: AlterUserScramCredentialsRequest) -> AlterUserScramCredentialsResponse {
-        MetadataService.scramResults(of: request, code: .clusterAuthorizationFailed, message: "Only super.users may change SCRAM credentials")
+    static func refused(_ request: AlterUserScramCredentialsRequest, context: RequestContext) -> AlterUserScramCredentialsResponse {
+        MetadataService.scramResults(of: request, code: .clusterAuthorizationFailed,
+                                     message: context.authorizer != nil ? AuthorizationFailure.message(for: .cluster)
+                                         : "Only super.users may change SCRAM credentials")
     }
 }
 
@@ -26,7 +28,7 @@ struct ControllerAlterUserScramCredentialsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: AlterUserScramCredentialsRequest, context: RequestContext) async -> AlterUserScramCredentialsResponse? {
-        guard metadata.config.mayAdministerSecurity(context) else { return AlterUserScramCredentialsHandler.refused(request) }
+        guard metadata.config.mayAdministerSecurity(context) else { return AlterUserScramCredentialsHandler.refused(request, context: context) }
         if let r = await metadata.alterUserScramCredentialsAsController(request) { return r }
         return MetadataService.scramResults(of: request, code: .notController, message: "This node is not the active controller")
     }

@@ -8,6 +8,8 @@ struct BrokerHeartbeatHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: BrokerHeartbeatRequest, context: RequestContext) async -> BrokerHeartbeatResponse? {
-        await metadata.handleBrokerHeartbeat(request) ?? BrokerHeartbeatResponse(errorCode: ErrorCode.notController.rawValue)
+        // Only brokers send it: CLUSTER_ACTION on the cluster.
+        guard context.authorizeCluster(.clusterAction) else { return BrokerHeartbeatResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue) }
+        return await metadata.handleBrokerHeartbeat(request) ?? BrokerHeartbeatResponse(errorCode: ErrorCode.notController.rawValue)
     }
 }

@@ -8,6 +8,8 @@ struct BrokerRegistrationHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: BrokerRegistrationRequest, context: RequestContext) async -> BrokerRegistrationResponse? {
-        await metadata.handleBrokerRegistration(request) ?? BrokerRegistrationResponse(errorCode: ErrorCode.notController.rawValue)
+        // Only brokers send it: CLUSTER_ACTION on the cluster.
+        guard context.authorizeCluster(.clusterAction) else { return BrokerRegistrationResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue) }
+        return await metadata.handleBrokerRegistration(request) ?? BrokerRegistrationResponse(errorCode: ErrorCode.notController.rawValue)
     }
 }

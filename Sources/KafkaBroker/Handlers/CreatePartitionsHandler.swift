@@ -2,7 +2,8 @@ import KafkaController
 import KafkaProtocol
 
 /// CreatePartitions: grows topics; under the client's controller mutation quota, strict from v3.
-/// Answered by `timeoutMs` (REQUEST_TIMED_OUT otherwise; see `AdminDeadline`).
+/// Answered by `timeoutMs` (REQUEST_TIMED_OUT otherwise; see `AdminDeadline`). Authorized as Kafka's
+/// controller does (`TopicAdminAuthorization.createPartitions`).
 struct CreatePartitionsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...3
 
@@ -13,7 +14,9 @@ struct CreatePartitionsHandler: RequestHandler {
         let principal = QuotaPrincipal(clientID: context.clientID)
         let strict = context.apiVersion >= 3
         return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
-            await metadata.createPartitions(request, principal: principal, strict: strict)
+            await TopicAdminAuthorization.createPartitions(request, context: context) {
+                await metadata.createPartitions($0, principal: principal, strict: strict)
+            }
         }, timedOut: {
             CreatePartitionsResponse(results: request.topics.map { .init(name: $0.name, errorCode: ErrorCode.requestTimedOut.rawValue) })
         })
@@ -29,7 +32,10 @@ struct ControllerCreatePartitionsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: CreatePartitionsRequest, context: RequestContext) async -> CreatePartitionsResponse? {
-        if let r = await metadata.createPartitionsAsController(request) { return r }
-        return CreatePartitionsResponse(results: request.topics.map { .init(name: $0.name, errorCode: ErrorCode.notController.rawValue) })
+        let metadata = self.metadata
+        return await TopicAdminAuthorization.createPartitions(request, context: context) { request in
+            if let r = await metadata.createPartitionsAsController(request) { return r }
+            return CreatePartitionsResponse(results: request.topics.map { .init(name: $0.name, errorCode: ErrorCode.notController.rawValue) })
+        }
     }
 }

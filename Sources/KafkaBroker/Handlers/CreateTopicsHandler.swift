@@ -3,7 +3,8 @@ import KafkaProtocol
 
 /// CreateTopics: decided by the controller, committed before the answer; under the client's
 /// controller mutation quota, strict from v6. Answered by `timeoutMs` (REQUEST_TIMED_OUT for every
-/// topic if the controller has not finished; the creation goes on, see `AdminDeadline`).
+/// topic if the controller has not finished; the creation goes on, see `AdminDeadline`). Authorized as
+/// Kafka's controller does (`TopicAdminAuthorization.createTopics`).
 struct CreateTopicsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 2...7
 
@@ -15,7 +16,9 @@ struct CreateTopicsHandler: RequestHandler {
         let principal = QuotaPrincipal(clientID: context.clientID)
         let strict = context.apiVersion >= 6
         return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
-            await metadata.createTopics(request, principal: principal, strict: strict)
+            await TopicAdminAuthorization.createTopics(request, context: context) {
+                await metadata.createTopics($0, principal: principal, strict: strict)
+            }
         }, timedOut: {
             CreateTopicsResponse(topics: request.topics.map {
                 .init(name: $0.name, errorCode: ErrorCode.requestTimedOut.rawValue,
@@ -34,9 +37,12 @@ struct ControllerCreateTopicsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: CreateTopicsRequest, context: RequestContext) async -> CreateTopicsResponse? {
-        if let r = await metadata.createTopicsAsController(request) { return r }
-        var r = CreateTopicsResponse(topics: request.topics.map { .init(name: $0.name) })
-        MetadataService.failTopics(&r, .notController, "This node is not the active controller")
-        return r
+        let metadata = self.metadata
+        return await TopicAdminAuthorization.createTopics(request, context: context) { request in
+            if let r = await metadata.createTopicsAsController(request) { return r }
+            var r = CreateTopicsResponse(topics: request.topics.map { .init(name: $0.name) })
+            MetadataService.failTopics(&r, .notController, "This node is not the active controller")
+            return r
+        }
     }
 }

@@ -15,13 +15,16 @@ struct DeleteRecordsHandler: RequestHandler {
     func handle(_ request: DeleteRecordsRequest, context: RequestContext) async -> DeleteRecordsResponse? {
         let image = metadata.image
         var response = DeleteRecordsResponse()
+        // Kafka: DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED (before whether it exists).
+        let deletable = context.authorizedNames(.delete, .topic, request.topics.map(\.name))
         for topic in request.topics {
             var t = DeleteRecordsResponse.DeleteRecordsTopicResult(name: topic.name)
             for p in topic.partitions {
                 var r = DeleteRecordsResponse.DeleteRecordsTopicResult.DeleteRecordsPartitionResult(partitionIndex: p.partitionIndex, lowWatermark: -1)
                 // Internal topics are the broker's (Kafka refuses them too): deleting __consumer_offsets
                 // records would erase every group's committed offsets.
-                let lookup = TopicName.internalTopics.contains(topic.name) ? .failure(.invalidTopicException)
+                let lookup = !deletable.contains(topic.name) ? .failure(.topicAuthorizationFailed)
+                    : TopicName.internalTopics.contains(topic.name) ? .failure(.invalidTopicException)
                     : replicas.leader(of: TopicPartition(topic.name, p.partitionIndex), image: image, nodeID: nodeID)
                 let result: Result<Int64, ErrorCode>
                 switch lookup {

@@ -3,6 +3,7 @@ import KafkaProtocol
 
 /// DeleteTopics: by name, or (v6+) by name or id; under the client's controller mutation
 /// quota, strict from v5. Answered by `timeoutMs` (REQUEST_TIMED_OUT otherwise; see `AdminDeadline`).
+/// Authorized as Kafka's controller does (`TopicAdminAuthorization.deleteTopics`).
 struct DeleteTopicsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 1...6
 
@@ -13,7 +14,9 @@ struct DeleteTopicsHandler: RequestHandler {
         let principal = QuotaPrincipal(clientID: context.clientID)
         let version = context.apiVersion
         return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
-            await metadata.deleteTopics(request, version: version, principal: principal)
+            await TopicAdminAuthorization.deleteTopics(request, version: version, image: metadata.image, context: context) {
+                await metadata.deleteTopics($0, version: version, principal: principal)
+            }
         }, timedOut: {
             DeleteTopicsResponse(responses: request.topicNames.map { .init(name: $0, errorCode: ErrorCode.requestTimedOut.rawValue) }
                 + request.topics.map { .init(name: $0.name, topicID: $0.topicID, errorCode: ErrorCode.requestTimedOut.rawValue) })
@@ -30,9 +33,12 @@ struct ControllerDeleteTopicsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: DeleteTopicsRequest, context: RequestContext) async -> DeleteTopicsResponse? {
-        if let r = await metadata.deleteTopicsAsController(request, version: context.apiVersion) { return r }
-        let names = request.topicNames.map { DeleteTopicsResponse.DeletableTopicResult(name: $0) }
-            + request.topics.map { DeleteTopicsResponse.DeletableTopicResult(name: $0.name, topicID: $0.topicID) }
-        return DeleteTopicsResponse(responses: names.map { var t = $0; t.errorCode = ErrorCode.notController.rawValue; return t })
+        let (metadata, version) = (self.metadata, context.apiVersion)
+        return await TopicAdminAuthorization.deleteTopics(request, version: version, image: metadata.image, context: context) { request in
+            if let r = await metadata.deleteTopicsAsController(request, version: version) { return r }
+            let names = request.topicNames.map { DeleteTopicsResponse.DeletableTopicResult(name: $0) }
+                + request.topics.map { DeleteTopicsResponse.DeletableTopicResult(name: $0.name, topicID: $0.topicID) }
+            return DeleteTopicsResponse(responses: names.map { var t = $0; t.errorCode = ErrorCode.notController.rawValue; return t })
+        }
     }
 }

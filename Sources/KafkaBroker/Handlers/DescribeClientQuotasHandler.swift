@@ -8,6 +8,10 @@ struct DescribeClientQuotasHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: DescribeClientQuotasRequest, context: RequestContext) async -> DescribeClientQuotasResponse? {
-        DescribeClientQuotas.handle(request, image: metadata.image)
+        guard context.authorizeCluster(.describeConfigs) else {
+            return DescribeClientQuotasResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue,
+                                                errorMessage: AuthorizationFailure.message(for: .cluster), entries: nil)
+        }
+        return DescribeClientQuotas.handle(request, image: metadata.image)
     }
 }

@@ -30,7 +30,7 @@ struct DescribeClusterHandler: RequestHandler {
             return .init(brokerID: b.id, host: e.host, port: Int32(e.port), rack: b.rack)
         }
         if request.includeClusterAuthorizedOperations {
-            response.clusterAuthorizedOperations = AuthorizedOperations.cluster
+            response.clusterAuthorizedOperations = context.clusterAuthorizedOperations()
         }
         return response
     }

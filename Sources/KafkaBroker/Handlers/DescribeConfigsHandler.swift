@@ -5,6 +5,7 @@ import StromConfig
 
 /// DescribeConfigs: a topic's effective configuration (its own values, else the broker's,
 /// with sources and, on request, synonyms), or this broker's static configuration.
+/// Each resource needs DESCRIBE_CONFIGS (`ConfigsAuthorization`), else its authorization error.
 struct DescribeConfigsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 1...4
 
@@ -17,6 +18,13 @@ struct DescribeConfigsHandler: RequestHandler {
         for resource in request.resources {
             var result = DescribeConfigsResponse.DescribeConfigsResult(resourceType: resource.resourceType, resourceName: resource.resourceName)
             var entries: [DescribeTopicConfigs.Entry] = []
+            if let code = ConfigsAuthorization.refusal(resourceType: resource.resourceType, resourceName: resource.resourceName,
+                                                       alter: false, context: context) {
+                result.errorCode = code.rawValue
+                result.errorMessage = AuthorizationFailure.message(for: code)
+                response.results.append(result)
+                continue
+            }
             switch resource.resourceType {
             case ConfigResource.topicType:
                 if image.topic(named: resource.resourceName) == nil {

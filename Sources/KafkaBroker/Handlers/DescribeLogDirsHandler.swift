@@ -9,6 +9,10 @@ struct DescribeLogDirsHandler: RequestHandler {
     let replicas: ReplicaManager
 
     func handle(_ request: DescribeLogDirsRequest, context: RequestContext) async -> DescribeLogDirsResponse? {
+        // Kafka: DESCRIBE on the cluster, else no directories and (v3+) CLUSTER_AUTHORIZATION_FAILED.
+        guard context.authorizeCluster(.describe) else {
+            return DescribeLogDirsResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue)
+        }
         let wanted = request.topics.map { topics in
             Set(topics.flatMap { t in t.partitions.map { TopicPartition(t.topic, $0) } })
         }

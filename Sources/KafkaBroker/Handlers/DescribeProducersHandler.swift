@@ -16,11 +16,16 @@ struct DescribeProducersHandler: RequestHandler {
     func handle(_ request: DescribeProducersRequest, context: RequestContext) async -> DescribeProducersResponse? {
         let image = metadata.image
         var response = DescribeProducersResponse()
+        // Kafka: READ on each topic, else TOPIC_AUTHORIZATION_FAILED (before whether it exists).
+        let readable = context.authorizedNames(.read, .topic, request.topics.map(\.name))
         for topic in request.topics {
             var t = DescribeProducersResponse.TopicResponse(name: topic.name)
             for p in topic.partitionIndexes {
                 var r = DescribeProducersResponse.TopicResponse.PartitionResponse(partitionIndex: p)
-                if image.topic(named: topic.name)?.partitions[p] == nil {
+                if !readable.contains(topic.name) {
+                    r.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                    r.errorMessage = AuthorizationFailure.message(for: .topic)
+                } else if image.topic(named: topic.name)?.partitions[p] == nil {
                     r.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
                 } else if let replica = replicas.replica(TopicPartition(topic.name, p)) {
                     let entries = replica.withLog { $0.producerState.producers.values.sorted { $0.producerId < $1.producerId } }

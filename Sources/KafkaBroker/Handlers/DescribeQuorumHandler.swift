@@ -16,6 +16,10 @@ struct DescribeQuorumHandler: RequestHandler {
     /// The leader answers from its view of every replica; another node asks the leader (as a Kafka
     /// broker forwards DescribeQuorum to the controller).
     func handle(_ request: DescribeQuorumRequest, context: RequestContext) async -> DescribeQuorumResponse? {
+        guard context.authorizeCluster(.describe) else {
+            return DescribeQuorumResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue,
+                                          errorMessage: AuthorizationFailure.message(for: .cluster))
+        }
         let onlyMetadata = request.topics.allSatisfy { t in
             t.topicName == "__cluster_metadata" && t.partitions.allSatisfy { $0.partitionIndex == 0 }
         }

@@ -14,6 +14,9 @@ import KafkaProtocol
 /// nothing but what does not exist. A cursor whose topic is not among those named, or with a negative
 /// partition, fails every topic with INVALID_REQUEST. Each partition also carries its eligible leader
 /// replicas and last known ELR (KIP-966) as the image has them.
+///
+/// Authorization, as Kafka's: listing all leaves out the topics the principal may not DESCRIBE; a named
+/// one it may not is TOPIC_AUTHORIZATION_FAILED. Each topic says what the principal may do with it.
 struct DescribeTopicPartitionsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...0
     /// Kafka's `max.request.partition.size.limit` default.
@@ -22,10 +25,12 @@ struct DescribeTopicPartitionsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: DescribeTopicPartitionsRequest, context: RequestContext) async -> DescribeTopicPartitionsResponse? {
-        Self.describe(request, image: metadata.image)
+        Self.describe(request, image: metadata.image, context: context)
     }
 
-    static func describe(_ request: DescribeTopicPartitionsRequest, image: MetadataImage) -> DescribeTopicPartitionsResponse {
+    /// `context` decides what the principal may see (nil: everything).
+    static func describe(_ request: DescribeTopicPartitionsRequest, image: MetadataImage,
+                         context: RequestContext? = nil) -> DescribeTopicPartitionsResponse {
         let all = request.topics.isEmpty
         let cursorTopic = request.cursor?.topicName ?? ""
         let names = Set(all ? image.topicNames : request.topics.map(\.name)).filter { $0 >= cursorTopic }.sorted()
@@ -37,6 +42,12 @@ struct DescribeTopicPartitionsHandler: RequestHandler {
         var response = DescribeTopicPartitionsResponse()
         var remaining = Int(max(min(maxPartitions, request.responsePartitionLimit), 1))
         for name in names {
+            if let context, !context.authorize(.describe, .topic, name, logIfDenied: !all) {
+                if !all {
+                    response.topics.append(.init(errorCode: ErrorCode.topicAuthorizationFailed.rawValue, name: name, topicID: .zero))
+                }
+                continue
+            }
             guard remaining > 0 else {
                 response.nextCursor = .init(topicName: name, partitionIndex: 0)
                 break
@@ -60,7 +71,7 @@ struct DescribeTopicPartitionsHandler: RequestHandler {
                                  replicaNodes: p.replicas, isrNodes: p.isr, eligibleLeaderReplicas: p.elr, lastKnownElr: p.lastKnownElr,
                                  offlineReplicas: image.offlineReplicas(of: p))
                 },
-                topicAuthorizedOperations: AuthorizedOperations.topic))
+                topicAuthorizedOperations: context?.authorizedOperations(.topic, name) ?? AuthorizedOperations.all(of: .topic)))
             if page.count < indexes.count {
                 response.nextCursor = .init(topicName: name, partitionIndex: indexes[page.count])
                 break

@@ -9,6 +9,13 @@ struct DescribeUserScramCredentialsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: DescribeUserScramCredentialsRequest, context: RequestContext) async -> DescribeUserScramCredentialsResponse? {
-        DescribeUserScramCredentials.handle(request, image: metadata.image)
+        guard context.authorizeCluster(.describe) else {
+            // Kafka's answer: the top-level error and one result per user asked for, each refused.
+            return DescribeUserScramCredentialsResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue, errorMessage: nil,
+                                                        results: (request.users ?? []).map { _ in
+                                                            .init(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue, errorMessage: nil)
+                                                        })
+        }
+        return DescribeUserScramCredentials.handle(request, image: metadata.image)
     }
 }

@@ -9,11 +9,19 @@ struct ElectLeadersHandler: RequestHandler {
 
     func handle(_ request: ElectLeadersRequest, context: RequestContext) async -> ElectLeadersResponse? {
         let metadata = self.metadata, version = context.apiVersion
+        guard context.authorizeCluster(.alter) else { return Self.refused(request) }
         return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
             await metadata.electLeaders(request, version: version)
         }, timedOut: {
             MetadataService.failedElections(request, code: .requestTimedOut, message: "The controller did not answer within \(request.timeoutMs) ms")
         })
+    }
+
+    /// Without ALTER on the cluster, as Kafka: the top-level error and every partition's.
+    static func refused(_ request: ElectLeadersRequest) -> ElectLeadersResponse {
+        var r = MetadataService.failedElections(request, code: .clusterAuthorizationFailed, message: AuthorizationFailure.message(for: .cluster))
+        r.errorCode = ErrorCode.clusterAuthorizationFailed.rawValue
+        return r
     }
 }
 
@@ -25,6 +33,7 @@ struct ControllerElectLeadersHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: ElectLeadersRequest, context: RequestContext) async -> ElectLeadersResponse? {
+        guard context.authorizeCluster(.alter) else { return ElectLeadersHandler.refused(request) }
         if let r = await metadata.electLeadersAsController(request, version: context.apiVersion) { return r }
         return MetadataService.failedElections(request, code: .notController, message: "This node is not the active controller")
     }

@@ -14,6 +14,9 @@ import NIOCore
 /// UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
 /// UNKNOWN_LEADER_EPOCH.
 ///
+/// Authorization, as Kafka's: a follower needs CLUSTER_ACTION on the cluster, a consumer READ on each
+/// topic; a partition refused is TOPIC_AUTHORIZATION_FAILED (decided before whether it exists).
+///
 /// Records of at least `spliceThreshold` bytes are not read: the response carries their file range
 /// and the server sends it with `sendfile` (see `RecordsSplicer`); smaller ones are cheaper to copy.
 struct FetchHandler: SplicingRequestHandler {
@@ -66,7 +69,7 @@ struct FetchHandler: SplicingRequestHandler {
         let sessionID = v >= 7 ? request.sessionID : 0
         let epoch = v >= 7 ? request.sessionEpoch : -1
         let plan = sessions.withLockedValue { $0.plan(sessionID: sessionID, epoch: epoch, requested: requested, forgotten: forgotten) }
-        guard case let .fetch(responseSessionID, partitions, incremental) = plan else {
+        guard case let .fetch(responseSessionID, planned, incremental) = plan else {
             if case let .error(code) = plan {
                 let response = FetchResponse(errorCode: code.rawValue, sessionID: 0)
                 return SplicedResponse(skeleton: response, probe: response, slices: [], materialized: { response })
@@ -75,6 +78,7 @@ struct FetchHandler: SplicingRequestHandler {
         }
 
         let fetcher = Self.fetcher(of: request, version: v, listenerName: context.listenerName)
+        let (partitions, denied) = Self.authorized(planned, fetcher: fetcher, context: context)
         let reader = FetchReader(replicas: replicas, nodeID: nodeID, spliceThreshold: spliceThreshold)
         let clock = replicas.clock
         let deadline = clock.nowMs() + Int64(max(0, request.maxWaitMs))
@@ -85,7 +89,7 @@ struct FetchHandler: SplicingRequestHandler {
             results = reader.read(partitions, image: metadata.image, maxBytes: Int(request.maxBytes), isolationLevel: request.isolationLevel,
                                   fetcher: fetcher)
             let bytes = results.reduce(0) { $0 + $1.recordBytes }
-            let hasError = results.contains { $0.data.errorCode != 0 } || !unknownIDs.isEmpty
+            let hasError = results.contains { $0.data.errorCode != 0 } || !unknownIDs.isEmpty || !denied.isEmpty
             // As in Kafka, a consumer sent to another replica hears of it at once.
             let redirected = results.contains { $0.data.preferredReadReplica >= 0 }
             if bytes >= Int(request.minBytes) || hasError || redirected || clock.nowMs() >= deadline || request.maxWaitMs <= 0
@@ -117,6 +121,18 @@ struct FetchHandler: SplicingRequestHandler {
                 slices.append([read.slice])
             }
         }
+        for p in denied {
+            let data = PartitionData(partitionIndex: p.topicPartition.partition, errorCode: ErrorCode.topicAuthorizationFailed.rawValue,
+                                     highWatermark: -1, records: ByteBuffer())
+            if let i = byTopic[p.topicPartition.topic] {
+                response.responses[i].partitions.append(data)
+                slices[i].append(nil)
+            } else {
+                byTopic[p.topicPartition.topic] = response.responses.count
+                response.responses.append(.init(topic: p.topicPartition.topic, topicID: p.topicID, partitions: [data]))
+                slices.append([nil])
+            }
+        }
         for (id, partition) in unknownIDs {
             response.responses.append(.init(topicID: id, partitions: [
                 PartitionData(partitionIndex: partition, errorCode: ErrorCode.unknownTopicID.rawValue, highWatermark: -1, records: ByteBuffer()),
@@ -143,6 +159,18 @@ struct FetchHandler: SplicingRequestHandler {
             }
         }
         return out
+    }
+
+    /// The partitions the sender may fetch, and those it may not: a follower needs CLUSTER_ACTION on the
+    /// cluster, a consumer READ on the topic.
+    private static func authorized(_ partitions: [FetchSessions.Partition], fetcher: Fetcher,
+                                   context: RequestContext) -> (allowed: [FetchSessions.Partition], denied: [FetchSessions.Partition]) {
+        guard context.authorizer != nil, !partitions.isEmpty else { return (partitions, []) }
+        if case .follower = fetcher {
+            return context.authorizeCluster(.clusterAction) ? (partitions, []) : ([], partitions)
+        }
+        let readable = context.authorizedNames(.read, .topic, partitions.map(\.topicPartition.topic))
+        return (partitions.filter { readable.contains($0.topicPartition.topic) }, partitions.filter { !readable.contains($0.topicPartition.topic) })
     }
 
     /// Who sends `request`: a follower (its replica id and broker epoch: `ReplicaState` from v15,

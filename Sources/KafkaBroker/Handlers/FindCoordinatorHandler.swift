@@ -2,6 +2,7 @@ import KafkaGroups
 import KafkaMetadata
 import KafkaController
 import KafkaProtocol
+import KafkaSecurity
 
 /// FindCoordinator: the node that coordinates a group (key type 0) or a transactional id (key type 1),
 /// one key (v0-3) or many (v4+).
@@ -13,7 +14,8 @@ import KafkaProtocol
 /// not exist, and, as Kafka's FindCoordinator does, the request then asks for the topic to be created
 /// (`InternalTopicCreator`: it needs `offsets.topic.replication.factor`, or
 /// `transaction.state.log.replication.factor`, live brokers). Other key types, and empty keys, are
-/// INVALID_REQUEST.
+/// INVALID_REQUEST. A group needs DESCRIBE on it (else GROUP_AUTHORIZATION_FAILED), a transactional id
+/// DESCRIBE on it (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), checked first, as in Kafka.
 struct FindCoordinatorHandler: RequestHandler {
     /// v0 stays: librdkafka enables LZ4 only when FindCoordinator v0 is served.
     static let versions: ClosedRange<Int16> = 0...6
@@ -26,7 +28,6 @@ struct FindCoordinatorHandler: RequestHandler {
         let image = metadata.image
         let creator = request.keyType == 1 ? transactionTopic : offsetsTopic
         let internalTopic = image.topic(named: creator.topic)
-        if internalTopic == nil && (request.keyType == 0 || request.keyType == 1) { creator.requestCreation() }
         func coordinator(of key: String) -> (id: Int32, endpoint: BrokerRegistration.Endpoint)? {
             guard let internalTopic, !internalTopic.partitions.isEmpty else { return nil }
             let partition = CoordinatorPartitioner.partition(for: key, partitionCount: Int32(internalTopic.partitions.count))
@@ -38,9 +39,14 @@ struct FindCoordinatorHandler: RequestHandler {
         func lookup(_ key: String) -> (ErrorCode, String?, (id: Int32, endpoint: BrokerRegistration.Endpoint)?) {
             switch request.keyType {
             case 0, 1:
+                let resource: AclResourceType = request.keyType == 0 ? .group : .transactionalId
+                guard context.authorize(.describe, resource, key) else {
+                    return (AuthorizationFailure.code(for: resource), AuthorizationFailure.message(for: resource), nil)
+                }
                 if key.isEmpty {
                     return (.invalidRequest, request.keyType == 0 ? "The group id must not be empty" : "The transactional id must not be empty", nil)
                 }
+                if internalTopic == nil { creator.requestCreation() }
                 guard let found = coordinator(of: key) else { return (.coordinatorNotAvailable, "The coordinator is not available", nil) }
                 return (.noError, nil, found)
             default:

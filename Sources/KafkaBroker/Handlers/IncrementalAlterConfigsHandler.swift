@@ -2,14 +2,14 @@ import KafkaController
 import KafkaProtocol
 
 /// IncrementalAlterConfigs: topic configs, decided by the active controller and committed before
-/// the answer.
+/// the answer. Each resource needs ALTER_CONFIGS (`ConfigsAuthorization`).
 struct IncrementalAlterConfigsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...1
 
     let metadata: MetadataService
 
     func handle(_ request: IncrementalAlterConfigsRequest, context: RequestContext) async -> IncrementalAlterConfigsResponse? {
-        await metadata.incrementalAlterConfigs(request)
+        await ConfigsAuthorization.incrementalAlterConfigs(request, context: context) { await metadata.incrementalAlterConfigs($0) }
     }
 }
 
@@ -22,9 +22,12 @@ struct ControllerIncrementalAlterConfigsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: IncrementalAlterConfigsRequest, context: RequestContext) async -> IncrementalAlterConfigsResponse? {
-        if let r = await metadata.incrementalAlterConfigsAsController(request) { return r }
-        return IncrementalAlterConfigsResponse(responses: request.resources.map {
-            .init(errorCode: ErrorCode.notController.rawValue, resourceType: $0.resourceType, resourceName: $0.resourceName)
-        })
+        let metadata = self.metadata
+        return await ConfigsAuthorization.incrementalAlterConfigs(request, context: context) { request in
+            if let r = await metadata.incrementalAlterConfigsAsController(request) { return r }
+            return IncrementalAlterConfigsResponse(responses: request.resources.map {
+                .init(errorCode: ErrorCode.notController.rawValue, resourceType: $0.resourceType, resourceName: $0.resourceName)
+            })
+        }
     }
 }

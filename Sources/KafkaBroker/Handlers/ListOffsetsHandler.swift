@@ -18,10 +18,19 @@ struct ListOffsetsHandler: RequestHandler {
         let image = metadata.image
         var response = ListOffsetsResponse()
         let fromFollower = request.replicaID >= 0
+        // Kafka: DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED (before whether it exists).
+        let describable = context.authorizedNames(.describe, .topic, request.topics.map(\.name))
         for topic in request.topics {
             var t = ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name)
             for p in topic.partitions {
                 var r = ListOffsetsResponse.ListOffsetsTopicResponse.ListOffsetsPartitionResponse(partitionIndex: p.partitionIndex)
+                guard describable.contains(topic.name) else {
+                    r.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                    r.timestamp = -1
+                    r.offset = -1
+                    t.partitions.append(r)
+                    continue
+                }
                 let lookup = replicas.leader(of: TopicPartition(topic.name, p.partitionIndex), image: image, nodeID: nodeID,
                                              currentLeaderEpoch: context.apiVersion >= 4 ? p.currentLeaderEpoch : -1)
                 let found = lookup.flatMap { leader in

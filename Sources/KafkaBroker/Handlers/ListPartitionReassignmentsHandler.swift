@@ -8,8 +8,13 @@ struct ListPartitionReassignmentsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: ListPartitionReassignmentsRequest, context: RequestContext) async -> ListPartitionReassignmentsResponse? {
-        await metadata.listPartitionReassignments(request)
+        guard context.authorizeCluster(.describe) else { return Self.refused }
+        return await metadata.listPartitionReassignments(request)
     }
+
+    /// Without DESCRIBE on the cluster.
+    static let refused = ListPartitionReassignmentsResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue,
+                                                            errorMessage: AuthorizationFailure.message(for: .cluster))
 }
 
 /// ListPartitionReassignments on the controller listener (forwarded by a broker, or from an admin client
@@ -20,6 +25,7 @@ struct ControllerListPartitionReassignmentsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: ListPartitionReassignmentsRequest, context: RequestContext) async -> ListPartitionReassignmentsResponse? {
+        guard context.authorizeCluster(.describe) else { return ListPartitionReassignmentsHandler.refused }
         if let r = await metadata.listPartitionReassignmentsAsController(request) { return r }
         return ListPartitionReassignmentsResponse(errorCode: ErrorCode.notController.rawValue, errorMessage: "This node is not the active controller")
     }

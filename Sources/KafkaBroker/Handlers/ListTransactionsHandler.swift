@@ -4,7 +4,8 @@ import KafkaTransactions
 /// ListTransactions (v0-1, KIP-664, KIP-994's duration filter in v1; `kafka-transactions.sh list`
 /// asks every broker): the transactional ids this node coordinates, filtered by state name, producer
 /// id and how long their transaction has run. Unknown state names come back in UnknownStateFilters;
-/// while a partition loads the answer is COORDINATOR_LOAD_IN_PROGRESS, as in Kafka.
+/// while a partition loads the answer is COORDINATOR_LOAD_IN_PROGRESS, as in Kafka. Only the ids the
+/// principal may DESCRIBE are listed.
 struct ListTransactionsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...1
 
@@ -22,7 +23,7 @@ struct ListTransactionsHandler: RequestHandler {
             response.errorCode = ErrorCode.coordinatorLoadInProgress.rawValue
             return response
         }
-        response.transactionStates = found.map { .init(transactionalID: $0.transactionalID, producerID: $0.producerID, transactionState: $0.state.name) }
+        response.transactionStates = found.filter { context.authorize(.describe, .transactionalId, $0.transactionalID) }.map { .init(transactionalID: $0.transactionalID, producerID: $0.producerID, transactionState: $0.state.name) }
         return response
     }
 }

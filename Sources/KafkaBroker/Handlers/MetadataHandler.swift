@@ -14,6 +14,11 @@ import StromConfig
 /// quota; a topic it cannot create yet is LEADER_NOT_AVAILABLE, which clients retry. A missing
 /// `__consumer_offsets` is created as the group coordinator needs it (`InternalTopicCreator`), not
 /// with the defaults, and is UNKNOWN_TOPIC_OR_PARTITION meanwhile.
+///
+/// Authorization, as Kafka's: a topic the principal may not DESCRIBE is left out of an all-topics
+/// answer and is TOPIC_AUTHORIZATION_FAILED when asked for (before anything says whether it exists);
+/// auto-creation needs CREATE on the cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED. The
+/// authorized-operations fields say what the principal may do.
 struct MetadataHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...12
 
@@ -27,10 +32,18 @@ struct MetadataHandler: RequestHandler {
         let all = request.topics == nil || (v == 0 && request.topics?.isEmpty == true)
         let allowAuto = config.autoCreateTopicsEnable && (v < 4 || request.allowAutoTopicCreation)
 
+        // Asked-for names the principal may not describe, and missing ones it may not create.
+        let askedNames = all ? [] : (request.topics ?? []).compactMap(\.name)
+        let describable = context.authorizedNames(.describe, .topic, askedNames)
+        var refused = Set(askedNames).subtracting(describable)
         var throttled: Set<String> = []
         if !all, allowAuto {
-            var missing = (request.topics ?? []).compactMap { $0.name }
-                .filter { image.topic(named: $0) == nil && TopicName.problem(with: $0) == nil }
+            var missing = askedNames.filter { describable.contains($0) && image.topic(named: $0) == nil && TopicName.problem(with: $0) == nil }
+            if !missing.isEmpty && !context.authorizeCluster(.create, logIfDenied: false) {
+                let creatable = context.authorizedNames(.create, .topic, missing)
+                refused.formUnion(missing.filter { !creatable.contains($0) })
+                missing.removeAll { !creatable.contains($0) }
+            }
             if missing.contains(ConsumerOffsetsLog.topic) {
                 missing.removeAll { $0 == ConsumerOffsetsLog.topic }
                 offsetsTopic.requestCreation()
@@ -58,25 +71,34 @@ struct MetadataHandler: RequestHandler {
             return .init(nodeID: b.id, host: e.host, port: Int32(e.port), rack: b.rack)
         }
         if v >= 8 && v <= 10 && request.includeClusterAuthorizedOperations {
-            response.clusterAuthorizedOperations = AuthorizedOperations.cluster
+            response.clusterAuthorizedOperations = context.clusterAuthorizedOperations()
         }
         let includeTopicOps = v >= 8 && request.includeTopicAuthorizedOperations
         if all {
-            for name in image.topicNames {
-                response.topics.append(describe(image.topic(named: name)!, image: image, version: v, includeOps: includeTopicOps))
+            for name in image.topicNames where context.authorize(.describe, .topic, name, logIfDenied: false) {
+                response.topics.append(describe(image.topic(named: name)!, image: image, version: v, includeOps: includeTopicOps, context: context))
             }
         } else {
             for wanted in request.topics ?? [] {
                 if let name = wanted.name {
-                    if let topic = image.topic(named: name) {
-                        response.topics.append(describe(topic, image: image, version: v, includeOps: includeTopicOps))
+                    if refused.contains(name) {
+                        response.topics.append(.init(errorCode: ErrorCode.topicAuthorizationFailed.rawValue, name: name,
+                                                     isInternal: TopicName.internalTopics.contains(name)))
+                    } else if let topic = image.topic(named: name) {
+                        response.topics.append(describe(topic, image: image, version: v, includeOps: includeTopicOps, context: context))
                     } else {
                         let code: ErrorCode = throttled.contains(name) ? .leaderNotAvailable
                             : TopicName.problem(with: name) == nil ? .unknownTopicOrPartition : .invalidTopicException
                         response.topics.append(.init(errorCode: code.rawValue, name: name))
                     }
                 } else if let topic = image.topic(id: wanted.topicID) {
-                    response.topics.append(describe(topic, image: image, version: v, includeOps: includeTopicOps))
+                    if context.authorize(.describe, .topic, topic.name) {
+                        response.topics.append(describe(topic, image: image, version: v, includeOps: includeTopicOps, context: context))
+                    } else {
+                        // Topic ids are not secret: Kafka says the id is refused, without its name.
+                        response.topics.append(.init(errorCode: ErrorCode.topicAuthorizationFailed.rawValue, name: v >= 12 ? nil : "",
+                                                     topicID: topic.id))
+                    }
                 } else {
                     // Names become nullable in responses only from v12; earlier versions say "".
                     response.topics.append(.init(errorCode: ErrorCode.unknownTopicID.rawValue, name: v >= 12 ? nil : "", topicID: wanted.topicID))
@@ -90,7 +112,8 @@ struct MetadataHandler: RequestHandler {
     /// registered and unfenced (else -1 and LEADER_NOT_AVAILABLE), the leader epoch, replicas and ISR as
     /// recorded, and as offline the replicas on brokers fenced or not registered. v0 lists only the
     /// replicas and ISR members on live brokers, with REPLICA_NOT_AVAILABLE when that leaves some out.
-    private func describe(_ topic: TopicImage, image: MetadataImage, version: Int16, includeOps: Bool) -> MetadataResponse.MetadataResponseTopic {
+    private func describe(_ topic: TopicImage, image: MetadataImage, version: Int16, includeOps: Bool,
+                          context: RequestContext) -> MetadataResponse.MetadataResponseTopic {
         var t = MetadataResponse.MetadataResponseTopic(
             errorCode: 0, name: topic.name, topicID: topic.id, isInternal: TopicName.internalTopics.contains(topic.name)
         )
@@ -106,7 +129,7 @@ struct MetadataHandler: RequestHandler {
                 replicaNodes: replicas, isrNodes: isr, offlineReplicas: image.offlineReplicas(of: p)
             )
         }
-        if includeOps { t.topicAuthorizedOperations = AuthorizedOperations.topic }
+        if includeOps { t.topicAuthorizedOperations = context.authorizedOperations(.topic, topic.name) }
         return t
     }
 }

@@ -23,10 +23,21 @@ struct OffsetForLeaderEpochHandler: RequestHandler {
         let v = context.apiVersion
         let anyReplica = v >= 3 && request.replicaID == Self.debuggingReplicaID
         var response = OffsetForLeaderEpochResponse()
+        // Kafka: followers hold CLUSTER_ACTION; consumers (KIP-320) need DESCRIBE on each topic, else
+        // TOPIC_AUTHORIZATION_FAILED.
+        let describable = context.authorizeCluster(.clusterAction, logIfDenied: false) ? Set(request.topics.map(\.topic))
+            : context.authorizedNames(.describe, .topic, request.topics.map(\.topic))
         for topic in request.topics {
             var t = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult(topic: topic.topic)
             for p in topic.partitions {
                 var r = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult.EpochEndOffset(partition: p.partition)
+                guard describable.contains(topic.topic) else {
+                    r.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                    r.leaderEpoch = -1
+                    r.endOffset = -1
+                    t.partitions.append(r)
+                    continue
+                }
                 let tp = TopicPartition(topic.topic, p.partition)
                 let currentLeaderEpoch = v >= 2 ? p.currentLeaderEpoch : -1
                 let replica: Partition?

@@ -12,6 +12,10 @@ import NIOCore
 /// the like, which only the broker writes), UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, and those
 /// of `LogValidator` and the log (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …).
 ///
+/// Authorization, as Kafka's: transactional records need a transactional id with WRITE on it, else
+/// every partition is TRANSACTIONAL_ID_AUTHORIZATION_FAILED; a topic without WRITE is
+/// TOPIC_AUTHORIZATION_FAILED (decided before whether it exists).
+///
 /// Order of work: every partition is validated and appended first (page cache writes, under each
 /// partition's lock), then for acks=all the partitions that need it are synced in parallel and
 /// without their locks (`PendingFlush`), so a request for n partitions waits for about one sync, not
@@ -53,6 +57,19 @@ struct ProduceHandler: RequestHandler {
     }
 
     func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
+        if request.topicData.contains(where: { $0.partitionData.contains { Self.isTransactional($0.records) } }) {
+            guard let id = request.transactionalID, context.authorize(.write, .transactionalId, id) else {
+                if request.transactionalID == nil {
+                    context.logger.info("refused transactional records in a Produce request without a transactional id")
+                }
+                return request.acks == 0 ? nil : ProduceResponse(responses: request.topicData.map { t in
+                    .init(name: t.name, partitionResponses: t.partitionData.map {
+                        PartitionResponse(index: $0.index, errorCode: ErrorCode.transactionalIDAuthorizationFailed.rawValue, baseOffset: -1)
+                    })
+                })
+            }
+        }
+        let writable = context.authorizedNames(.write, .topic, request.topicData.map(\.name))
         let image = metadata.image
         var response = ProduceResponse()
         var waiting: [Durability] = []
@@ -61,22 +78,20 @@ struct ProduceHandler: RequestHandler {
         // many legacy wrappers cannot multiply it.
         var inflateBudget = Self.requestInflateBudget(messageMaxBytes: metadata.config.messageMaxBytes)
         let acksValid = request.acks == -1 || request.acks == 0 || request.acks == 1
-        let verified = await verifyTransaction(request, image: image, version: context.apiVersion)
+        let verified = await verifyTransaction(request, writable: writable, image: image, version: context.apiVersion)
         for (t, topic) in request.topicData.enumerated() {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)
             for (i, p) in topic.partitionData.enumerated() {
                 var result = PartitionResponse(index: p.index, baseOffset: -1)
                 let outcome: Result<(AppendInfo, Durability?, Replication), LogValidator.Failure>
-                if !acksValid {
+                if !writable.contains(topic.name) {
+                    outcome = .failure(.init(code: .topicAuthorizationFailed, message: "Topic authorization failed."))
+                } else if !acksValid {
                     outcome = .failure(.init(code: .invalidRequiredAcks, message: "acks must be -1, 0 or 1, not \(request.acks)"))
                 } else if TopicName.internalTopics.contains(topic.name) {
                     // Only the broker's own coordinators write there (Kafka: internalTopicsAllowed is false
                     // for clients). A record a coordinator cannot read would otherwise stop every reload.
                     outcome = .failure(.init(code: .invalidTopicException, message: "Cannot append to internal topic \(topic.name)"))
-                } else if request.transactionalID == nil, Self.isTransactional(p.records) {
-                    // Kafka: transactional records need the transactional id they are written for.
-                    outcome = .failure(.init(code: .transactionalIDAuthorizationFailed,
-                                             message: "Transactional records in a Produce request without a transactional id"))
                 } else if let failure = verified.failures[TopicPartition(topic.name, p.index)] {
                     outcome = .failure(failure)
                 } else {
@@ -158,13 +173,13 @@ struct ProduceHandler: RequestHandler {
     /// Asks the coordinator about the partitions this node leads where the producer has no transaction
     /// open yet at the batch's epoch, all at once (see `TransactionCoordinatorService.verifyForProduce`).
     /// From v12 (transaction version 2) this adds them, whether verification is enabled or not.
-    private func verifyTransaction(_ request: ProduceRequest, image: MetadataImage, version: Int16) async -> Verified {
+    private func verifyTransaction(_ request: ProduceRequest, writable: Set<String>, image: MetadataImage, version: Int16) async -> Verified {
         let addsPartitions = version >= TransactionCoordinatorService.firstProduceVersionAddingPartitions
         guard let transactions, let transactionalID = request.transactionalID, verificationEnabled || addsPartitions else { return Verified() }
         var verified = Verified(enforced: true)
         var pending: [TopicPartition: (replica: Partition, guardValue: UInt64)] = [:]
         var producer: (id: Int64, epoch: Int16)?
-        for topic in request.topicData where !TopicName.internalTopics.contains(topic.name) {
+        for topic in request.topicData where !TopicName.internalTopics.contains(topic.name) && writable.contains(topic.name) {
             for p in topic.partitionData {
                 guard let header = Self.transactionalHeader(p.records) else { continue }
                 let tp = TopicPartition(topic.name, p.index)

@@ -14,6 +14,10 @@ struct QuorumFetchHandler: RequestHandler {
     let quorum: QuorumDriver
 
     func handle(_ request: KafkaProtocol.FetchRequest, context: RequestContext) async -> KafkaProtocol.FetchResponse? {
+        // Only voters and observers fetch the metadata log: CLUSTER_ACTION on the cluster.
+        guard context.authorizeCluster(.clusterAction) else {
+            return RaftWire.fetchError(RaftErrorCode(rawValue: ErrorCode.clusterAuthorizationFailed.rawValue))
+        }
         guard let (source, message) = try? RaftWire.inbound(request, version: context.apiVersion) else {
             return RaftWire.fetchError(.invalidRequest)
         }

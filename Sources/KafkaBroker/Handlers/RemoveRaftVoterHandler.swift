@@ -14,7 +14,8 @@ struct RemoveRaftVoterHandler: RequestHandler {
     func handle(_ request: KafkaProtocol.RemoveRaftVoterRequest, context: RequestContext) async -> KafkaProtocol.RemoveRaftVoterResponse? {
         guard metadata.config.mayAdministerSecurity(context) else {
             return KafkaProtocol.RemoveRaftVoterResponse(errorCode: ErrorCode.clusterAuthorizationFailed.rawValue,
-                                                         errorMessage: "Only super.users may change the quorum's voters")
+                                                         errorMessage: context.authorizer != nil ? AuthorizationFailure.message(for: .cluster)
+                                                            : "Only super.users may change the quorum's voters")
         }
         let quorum = self.quorum
         let answer = await metadata.controllerCall(request, version: context.apiVersion, timeoutMs: 10_000, local: {

@@ -21,6 +21,10 @@ import KafkaProtocol
 /// group's `__consumer_offsets` partition is first added to its transaction here (see
 /// `TransactionCoordinatorService.addOffsetsPartition`); a node that does not lead that partition
 /// answers NOT_COORDINATOR, and an add that fails answers every partition with its error.
+///
+/// Authorization comes first, as in Kafka: WRITE on the transactional id (else every partition is
+/// TRANSACTIONAL_ID_AUTHORIZATION_FAILED), READ on the group (else GROUP_AUTHORIZATION_FAILED), READ on
+/// each topic (else its partitions are TOPIC_AUTHORIZATION_FAILED).
 struct TxnOffsetCommitHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...5
 
@@ -35,6 +39,13 @@ struct TxnOffsetCommitHandler: RequestHandler {
         if let problem = GroupRequestLimits.problem(request) {
             return GroupCoordinator.txnCommitError(request, .invalidRequest).logged(problem, context: context)
         }
+        guard context.authorize(.write, .transactionalId, request.transactionalID) else {
+            return GroupCoordinator.txnCommitError(request, .transactionalIDAuthorizationFailed)
+        }
+        guard context.authorize(.read, .group, request.groupID) else {
+            return GroupCoordinator.txnCommitError(request, .groupAuthorizationFailed)
+        }
+        let readable = context.authorizedNames(.read, .topic, request.topics.map(\.name))
         let image = metadata.image
         if context.apiVersion >= 5 {
             let code = await addOffsetsPartition(request, image: image)
@@ -49,20 +60,24 @@ struct TxnOffsetCommitHandler: RequestHandler {
             }
         }
         var known = request
-        var missing: [TopicPartition] = []
+        var missing: [(TopicPartition, ErrorCode)] = []
         known.topics = request.topics.compactMap { topic in
             var t = topic
             t.partitions = topic.partitions.filter { p in
+                guard readable.contains(topic.name) else {
+                    missing.append((TopicPartition(topic.name, p.partitionIndex), .topicAuthorizationFailed))
+                    return false
+                }
                 let exists = image.topic(named: topic.name)?.partitions[p.partitionIndex] != nil
-                if !exists { missing.append(TopicPartition(topic.name, p.partitionIndex)) }
+                if !exists { missing.append((TopicPartition(topic.name, p.partitionIndex), .unknownTopicOrPartition)) }
                 return exists
             }
             return t.partitions.isEmpty ? nil : t
         }
         var response = known.topics.isEmpty ? TxnOffsetCommitResponse() : await groups.commitTransactional(known)
-        for tp in missing {
+        for (tp, code) in missing {
             let result = TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.TxnOffsetCommitResponsePartition(
-                partitionIndex: tp.partition, errorCode: ErrorCode.unknownTopicOrPartition.rawValue)
+                partitionIndex: tp.partition, errorCode: code.rawValue)
             if let i = response.topics.firstIndex(where: { $0.name == tp.topic }) {
                 response.topics[i].partitions.append(result)
             } else {

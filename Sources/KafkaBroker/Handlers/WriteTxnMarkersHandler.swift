@@ -12,6 +12,15 @@ struct WriteTxnMarkersHandler: RequestHandler {
     let groups: GroupCoordinatorService
 
     func handle(_ request: WriteTxnMarkersRequest, context: RequestContext) async -> WriteTxnMarkersResponse? {
+        // Only brokers (CLUSTER_ACTION on the cluster) and, since KIP-1037, administrators (ALTER on it)
+        // send markers; anyone else has every partition refused.
+        guard context.authorizeCluster(.alter, logIfDenied: false) || context.authorizeCluster(.clusterAction) else {
+            return WriteTxnMarkersResponse(markers: request.markers.map { m in
+                .init(producerID: m.producerID, topics: m.topics.map { t in
+                    .init(name: t.name, partitions: t.partitionIndexes.map { .init(partitionIndex: $0, errorCode: ErrorCode.clusterAuthorizationFailed.rawValue) })
+                })
+            })
+        }
         let markers = request.markers.map { m in
             TransactionMarkerWriter.Marker(
                 producerID: m.producerID, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult,

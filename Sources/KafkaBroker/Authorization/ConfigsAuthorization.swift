@@ -1,0 +1,47 @@
+import KafkaMetadata
+import KafkaProtocol
+import KafkaSecurity
+
+/// What describing or altering a config resource needs, as Kafka's `ConfigHelper` and `KafkaApis`
+/// check it: DESCRIBE_CONFIGS or ALTER_CONFIGS on the topic for a topic (else TOPIC_AUTHORIZATION_FAILED),
+/// on the group for a group (else GROUP_AUTHORIZATION_FAILED), and on the cluster for a broker, a
+/// broker logger or client metrics (else CLUSTER_AUTHORIZATION_FAILED). Other resource types are
+/// left to the handler, which refuses them.
+enum ConfigsAuthorization {
+    /// The error for a resource the principal may not describe (`describe`) or alter, or nil when it may.
+    static func refusal(resourceType: Int8, resourceName: String, alter: Bool, context: RequestContext) -> ErrorCode? {
+        let operation: AclOperation = alter ? .alterConfigs : .describeConfigs
+        let resource: AclResourceType
+        let name: String
+        switch resourceType {
+        case ConfigResource.topicType: (resource, name) = (.topic, resourceName)
+        case groupType: (resource, name) = (.group, resourceName)
+        case ConfigResource.brokerType, brokerLoggerType, clientMetricsType: (resource, name) = (.cluster, RequestContext.clusterResourceName)
+        default: return nil
+        }
+        return context.authorize(operation, resource, name) ? nil : AuthorizationFailure.code(for: resource)
+    }
+
+    static let brokerLoggerType: Int8 = 8
+    static let clientMetricsType: Int8 = 16
+    static let groupType: Int8 = 32
+
+    /// IncrementalAlterConfigs: the resources the principal may alter go to `decide`; the others are
+    /// refused in the answer.
+    static func incrementalAlterConfigs(_ request: IncrementalAlterConfigsRequest, context: RequestContext,
+                                        decide: (IncrementalAlterConfigsRequest) async -> IncrementalAlterConfigsResponse) async
+        -> IncrementalAlterConfigsResponse {
+        guard context.authorizer != nil else { return await decide(request) }
+        var refused: [IncrementalAlterConfigsResponse.AlterConfigsResourceResponse] = []
+        var allowed = request
+        allowed.resources = request.resources.filter { r in
+            guard let code = refusal(resourceType: r.resourceType, resourceName: r.resourceName, alter: true, context: context) else { return true }
+            refused.append(.init(errorCode: code.rawValue, errorMessage: AuthorizationFailure.message(for: code),
+                                 resourceType: r.resourceType, resourceName: r.resourceName))
+            return false
+        }
+        var response = allowed.resources.isEmpty ? IncrementalAlterConfigsResponse() : await decide(allowed)
+        response.responses += refused
+        return response
+    }
+}

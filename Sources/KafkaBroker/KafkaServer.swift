@@ -45,13 +45,16 @@ public final class KafkaServer: Sendable {
     /// `connections.max.idle.ms`: a connection with neither a read nor a write for this long is closed
     /// (one that never authenticates, or never finishes its TLS handshake, among them).
     private let maxIdleMs: Int64
+    /// The clock a throttled connection's mute is timed with.
+    private let clock: NodeClock
     /// Each SASL connection's authentication, made with its pipeline and taken by its request loop.
     private let authentications = NIOLockedValueBox<[ObjectIdentifier: ConnectionAuthentication]>([:])
 
     public init(listenerName: String, host: String, port: Int, maxFrameSize: Int, dispatcher: RequestDispatcher,
                 group: EventLoopGroup, logger: Logger, sasl: SaslListenerSecurity? = nil, tls: TlsListenerSecurity? = nil,
-                maxIdleMs: Int64 = 600_000) {
+                maxIdleMs: Int64 = 600_000, clock: NodeClock = SystemClock()) {
         self.maxIdleMs = maxIdleMs
+        self.clock = clock
         self.sasl = sasl
         self.tls = tls
         self.listenerName = listenerName
@@ -196,6 +199,7 @@ public final class KafkaServer: Sendable {
         let authentication = authentications.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
         let copyingFiles = tls?.io
         let certificatePrincipal = tls.map { $0.principalMapper }
+        let throttle = ConnectionThrottle(clock: clock)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await answer in answers {
@@ -268,12 +272,14 @@ public final class KafkaServer: Sendable {
                             return
                         }
                     }
+                    // A connection a quota throttled reads nothing more until its throttle time is over.
+                    guard await throttle.waitUntilUnmuted(orUntil: channel.closeFuture) else { return }
                     let release = ConnectionRelease()
                     let closes = NIOLockedValueBox(false)
                     let task = Task {
                         defer { release.finish() }
                         let outcome = await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote, principal: principal,
-                                                                release: { release.release() })
+                                                                release: { release.release() }, throttle: { throttle.mute(forMs: $0) })
                         if case .close = outcome { closes.withLockedValue { $0 = true } }
                         return outcome
                     }

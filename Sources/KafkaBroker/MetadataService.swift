@@ -22,6 +22,8 @@ public actor MetadataService {
     public nonisolated let publication: MetadataPublication
     /// KIP-599 buckets of the clients whose topic mutations arrive at this node.
     public nonisolated let mutationQuotas: ControllerMutationQuotas
+    /// Client quotas on produced and fetched bytes and request time, for the requests reaching this node.
+    public nonisolated let clientQuotas: ClientQuotaManager
     let controllerClient: ControllerClient
     /// The node's connections to controller listeners (closed at `stop`, after the quorum's shutdown).
     private let connections: ControllerConnections
@@ -63,6 +65,7 @@ public actor MetadataService {
         self.connections = connections
         publication = MetadataPublication(clock: clock, logger: logger)
         mutationQuotas = ControllerMutationQuotas(config: config)
+        clientQuotas = ClientQuotaManager(config: config)
         controllerClient = ControllerClient(nodeID: config.nodeID, listenerName: config.controllerListenerNames.first,
                                             publication: publication, connections: connections, clock: clock, logger: logger)
     }

@@ -1,3 +1,5 @@
+import KafkaController
+import KafkaMetadata
 import KafkaProtocol
 import KafkaSecurity
 import Logging
@@ -22,5 +24,51 @@ public struct RequestContext: Sendable {
     /// Lets the connection read its next request before this one is answered (see `ConnectionRelease`);
     /// responses still leave in request order.
     public var releaseConnection: @Sendable () -> Void = {}
+    /// The request's size in bytes (header and body), what `producer_byte_rate` counts.
+    public var requestSize: Int = 0
+    /// Mutes the connection for a quota's throttle time, in ms (see `ConnectionThrottle`).
+    public var throttleConnection: @Sendable (Int32) -> Void = { _ in }
+    /// This node's client quotas, on a client listener (nil elsewhere: the nodes' own requests on the
+    /// controller listener are not limited).
+    var quotas: ClientQuotaContext?
+    /// The time this request is worked on, for `request_percentage`.
+    var requestTime: RequestTime?
 }
 
+
+extension RequestContext {
+    /// Who a client quota applies to: the principal's name (`ANONYMOUS` unauthenticated) and the client id.
+    public var quotaPrincipal: QuotaPrincipal { QuotaPrincipal(user: principal.name, clientID: clientID) }
+
+    /// Runs `body` as a wait for something else (data, replication, a rebalance, the controller): its
+    /// time does not count as the request's work for `request_percentage`.
+    func parked<T>(_ body: () async throws -> T) async rethrows -> T {
+        guard let requestTime else { return try await body() }
+        return try await requestTime.parked(body)
+    }
+
+    /// Records `value` under the client's quota of `kind`: the throttle time (0 within the quota, or
+    /// without one) and the quota that applied. The connection is not muted here: the caller decides.
+    func recordQuota(_ kind: ClientQuotaManager.Kind, _ value: Double) -> (throttleMs: Int32, quota: ResolvedQuota?) {
+        guard let quotas, let quota = ClientQuotaManager.quota(kind, for: quotaPrincipal, in: quotas.image()) else { return (0, nil) }
+        return (quotas.manager.record(kind, value, quota: quota, now: quotas.clock.nowMs()), quota)
+    }
+
+    /// Records the time this request was worked on under the client's `request_percentage`, mutes the
+    /// connection for the throttle time, and returns it (0 for a request not measured).
+    func chargeRequestTime() -> Int32 {
+        guard let requestTime, !requestTime.isExempt else { return 0 }
+        // Kafka's unit: the thread time as a percentage of one second (100 = a whole second).
+        let (throttle, _) = recordQuota(.request, Double(requestTime.workedNanos) * 100 / 1_000_000_000)
+        throttleConnection(throttle)
+        return throttle
+    }
+}
+
+/// What a request needs to apply client quotas: the node's quota manager, the metadata image the
+/// quotas are read from, and the clock.
+struct ClientQuotaContext: Sendable {
+    let manager: ClientQuotaManager
+    let image: @Sendable () -> MetadataImage
+    let clock: NodeClock
+}

@@ -29,11 +29,17 @@ public struct RequestDispatcher: Sendable {
     private let logger: Logger
     private let listenerName: String
     private let authorizer: NodeAuthorizer?
+    private let quotas: ClientQuotaContext?
 
     public init(listenerName: String, logger: Logger, authorizer: NodeAuthorizer? = nil) {
+        self.init(listenerName: listenerName, logger: logger, authorizer: authorizer, quotas: nil)
+    }
+
+    init(listenerName: String, logger: Logger, authorizer: NodeAuthorizer?, quotas: ClientQuotaContext?) {
         self.listenerName = listenerName
         self.logger = logger
         self.authorizer = authorizer
+        self.quotas = quotas
     }
 
     public mutating func register<H: RequestHandler>(_ handler: H) {
@@ -46,6 +52,18 @@ public struct RequestDispatcher: Sendable {
         precondition(handlers[H.Request.apiKey.rawValue] == nil, "two handlers for \(H.Request.apiKey)")
         Self.checkVersions(H.self)
         handlers[H.Request.apiKey.rawValue] = Registered(handler: AnyRequestHandler(handler), versions: H.versions)
+    }
+
+    /// Requests `request_percentage` does not limit, as Kafka exempts them: the nodes' own (transaction
+    /// markers, AddPartitionsToTxn v4+ from partition leaders; followers' fetches, which FetchHandler
+    /// exempts once it has read the replica id) and those a client needs to connect at all
+    /// (ApiVersions, SASL).
+    static func exemptFromRequestQuota(_ frame: RequestFrame) -> Bool {
+        switch frame.apiKey {
+        case .apiVersions, .saslHandshake, .saslAuthenticate, .writeTxnMarkers: return true
+        case .addPartitionsToTxn: return frame.apiVersion >= 4
+        default: return false
+        }
     }
 
     /// A handler may only declare versions its request type can decode.
@@ -63,7 +81,8 @@ public struct RequestDispatcher: Sendable {
     /// Serves one request. `release` is called when the handler no longer needs the connection held
     /// (see `ConnectionRelease`); the caller releases it anyway once this returns.
     public func dispatch(_ payload: ByteBuffer, connectionID: UInt64, remoteAddress: String, principal: KafkaPrincipal = .anonymous,
-                         release: @escaping @Sendable () -> Void = {}) async -> Outcome {
+                         release: @escaping @Sendable () -> Void = {},
+                         throttle: @escaping @Sendable (Int32) -> Void = { _ in }) async -> Outcome {
         let frame: RequestFrame
         do {
             frame = try RequestFrame(parsing: payload)
@@ -83,6 +102,12 @@ public struct RequestDispatcher: Sendable {
         context.principal = principal
         context.apiKey = frame.apiKey
         context.authorizer = authorizer?.current
+        context.requestSize = payload.readableBytes
+        context.throttleConnection = throttle
+        if let quotas {
+            context.quotas = quotas
+            if !Self.exemptFromRequestQuota(frame) { context.requestTime = RequestTime() }
+        }
         guard let registered = handlers[frame.apiKey.rawValue] else {
             return .close(reason: "unsupported API \(frame.apiKey)")
         }

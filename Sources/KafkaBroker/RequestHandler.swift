@@ -47,7 +47,8 @@ struct AnyRequestHandler: Sendable {
     init<H: RequestHandler>(_ handler: H) {
         serve = { frame, context throws(ServeFailure) in
             let request = try Self.decode(H.Request.self, frame, context)
-            guard let response = await handler.handle(request, context: context) else { return nil }
+            guard let answer = await handler.handle(request, context: context) else { return nil }
+            let response = Self.throttled(answer, context.chargeRequestTime())
             do throws(ProtocolError) {
                 return [.bytes(try response.encodeFrame(version: frame.apiVersion, correlationID: frame.header.correlationID))]
             } catch {
@@ -59,7 +60,14 @@ struct AnyRequestHandler: Sendable {
     init<H: SplicingRequestHandler>(_ handler: H) {
         serve = { frame, context throws(ServeFailure) in
             let request = try Self.decode(H.Request.self, frame, context)
-            guard let spliced = await handler.handleSpliced(request, context: context) else { return nil }
+            guard var spliced = await handler.handleSpliced(request, context: context) else { return nil }
+            let throttle = context.chargeRequestTime()
+            if throttle > 0 {
+                let materialized = spliced.materialized
+                spliced.skeleton = Self.throttled(spliced.skeleton, throttle)
+                spliced.probe = Self.throttled(spliced.probe, throttle)
+                spliced.materialized = { () throws(LogError) in Self.throttled(try materialized(), throttle) }
+            }
             let version = frame.apiVersion, correlationID = frame.header.correlationID
             let pieces: [ResponsePiece]?
             do throws(ProtocolError) {
@@ -78,6 +86,13 @@ struct AnyRequestHandler: Sendable {
                 throw .unencodableResponse(error)
             }
         }
+    }
+
+    /// `response` with its `throttle_time_ms` raised to `throttleMs` when it has the field.
+    static func throttled<R: KafkaResponseMessage>(_ response: R, _ throttleMs: Int32) -> R {
+        guard throttleMs > 0, var r = response as? any ThrottledResponse else { return response }
+        r.throttleTimeMs = max(r.throttleTimeMs, throttleMs)
+        return r as! R
     }
 
     private static func decode<R: KafkaRequestMessage>(_ type: R.Type, _ frame: RequestFrame,

@@ -117,7 +117,7 @@ public final class StromNode: Sendable {
                                                                  config: config, authorizer: authorizer, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
                                               sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock),
-                                              tls: try tlsSecurity(listener, config: config, io: io), logger: logger)
+                                              tls: try tlsSecurity(listener, config: config, io: io), clock: clock, logger: logger)
             servers.append(server)
         }
         // 2. The quorum starts (its latest snapshot loaded) before the controller listener accepts
@@ -159,7 +159,7 @@ public final class StromNode: Sendable {
                                                              quorum: quorum, authorizer: authorizer, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
                                               sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock),
-                                              tls: try tlsSecurity(listener, config: config, io: io), logger: logger)
+                                              tls: try tlsSecurity(listener, config: config, io: io), clock: clock, logger: logger)
             servers.append(server)
             clientServers.append(server)
         }
@@ -275,11 +275,11 @@ public final class StromNode: Sendable {
     /// A server for `listener`, bound (its port recorded in `bound`) but not yet accepting.
     private static func bindServer(_ listener: Listener, dispatcher: RequestDispatcher, config: ServerConfig,
                                    bound: inout [String: Int], sasl: SaslListenerSecurity?, tls: TlsListenerSecurity?,
-                                   logger: Logger) async throws -> KafkaServer {
+                                   clock: NodeClock, logger: Logger) async throws -> KafkaServer {
         let server = KafkaServer(listenerName: listener.name, host: listener.host, port: listener.port,
                                  maxFrameSize: config.socketRequestMaxBytes, dispatcher: dispatcher,
                                  group: MultiThreadedEventLoopGroup.singleton, logger: logger, sasl: sasl, tls: tls,
-                                 maxIdleMs: config.connectionsMaxIdleMs)
+                                 maxIdleMs: config.connectionsMaxIdleMs, clock: clock)
         bound[listener.name] = try await server.bind()
         return server
     }

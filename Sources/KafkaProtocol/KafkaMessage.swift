@@ -76,6 +76,13 @@ public protocol KafkaResponseMessage: KafkaMessage {
     static var apiKey: APIKey { get }
 }
 
+/// A response with Kafka's top-level `ThrottleTimeMs` field: how long the client's quota makes it
+/// wait before its next request (KIP-219; 0 when it need not). Declared by the generator for every
+/// response whose definition has the field, so a quota can set it whatever the API.
+public protocol ThrottledResponse: KafkaResponseMessage {
+    var throttleTimeMs: Int32 { get set }
+}
+
 /// A `__cluster_metadata` record body, tied to its record type.
 public protocol KafkaMetadataRecord: KafkaMessage {
     static var recordType: Int16 { get }

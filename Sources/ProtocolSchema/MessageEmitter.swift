@@ -38,7 +38,10 @@ final class MessageEmitter {
         let conformance: String
         switch spec.kind {
         case .request: conformance = "KafkaRequestMessage"
-        case .response: conformance = "KafkaResponseMessage"
+        case .response:
+            // A top-level ThrottleTimeMs (KIP-219) lets quotas set it on any response.
+            let throttled = spec.fields.contains { $0.name == "ThrottleTimeMs" && $0.type == "int32" && $0.tag == nil }
+            conformance = throttled ? "KafkaResponseMessage, ThrottledResponse" : "KafkaResponseMessage"
         case .metadata: conformance = "KafkaMetadataRecord"
         default: conformance = "KafkaMessage"
         }

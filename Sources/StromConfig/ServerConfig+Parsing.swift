@@ -198,6 +198,8 @@ extension ServerConfig {
         config.metadataSnapshotMaxBytes = try p.optionalInt64("metadata.log.max.record.bytes.between.snapshots", range: 1...Int64.max) ?? (20 << 20)
         config.metadataSnapshotIntervalMs = try p.optionalInt64("metadata.log.max.snapshot.interval.ms", range: 0...Int64.max) ?? 3_600_000
         config.controllerQuotaWindowNum = Int(try p.optionalInt32("controller.quota.window.num", range: 1...Int32.max) ?? 11)
+        config.quotaWindowNum = Int(try p.optionalInt32("quota.window.num", range: 1...Int32.max) ?? 11)
+        config.quotaWindowSizeSeconds = Int(try p.optionalInt32("quota.window.size.seconds", range: 1...Int32.max) ?? 1)
         config.controllerQuotaWindowSizeSeconds = Int(try p.optionalInt32("controller.quota.window.size.seconds", range: 1...Int32.max) ?? 1)
         config.uncleanLeaderElectionEnable = try p.optionalBool("unclean.leader.election.enable") ?? false
         config.transactionStateLogNumPartitions = try p.optionalInt32("transaction.state.log.num.partitions", range: 1...Int32.max) ?? 50

@@ -113,6 +113,10 @@ public struct ServerConfig: Hashable, Sendable {
     /// quota's window (KIP-599); a client's burst is its `controller_mutation_rate` times both.
     public var controllerQuotaWindowNum: Int = 11
     public var controllerQuotaWindowSizeSeconds: Int = 1
+    /// `quota.window.num` and `quota.window.size.seconds`: the windows client quotas
+    /// (`producer_byte_rate`, `consumer_byte_rate`, `request_percentage`) measure rates over.
+    public var quotaWindowNum: Int = 11
+    public var quotaWindowSizeSeconds: Int = 1
     /// `unclean.leader.election.enable`: the default of the topic key of that name (whether a replica
     /// outside the ISR may become leader when no ISR member can, at the price of losing records).
     public var uncleanLeaderElectionEnable = false

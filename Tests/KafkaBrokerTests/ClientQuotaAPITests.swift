@@ -33,10 +33,10 @@ import Testing
             .init(entity: [.init(entityType: "user", entityName: "ANONYMOUS"), .init(entityType: "client-id", entityName: "app")],
                   ops: [.init(key: Self.rate, value: 5, remove: false)]),
             .init(entity: [.init(entityType: "client-id", entityName: nil)], ops: [.init(key: Self.rate, value: 2.5, remove: false)]),
-            .init(entity: [.init(entityType: "user", entityName: nil)], ops: [.init(key: "producer_byte_rate", value: 1024, remove: false)]),
+            .init(entity: [.init(entityType: "user", entityName: nil)], ops: [.init(key: "connection_creation_rate", value: 1024, remove: false)]),
         ]), version: version)
         #expect(set.entries.map(\.errorCode) == [0, 0, ErrorCode.invalidRequest.rawValue])
-        #expect(set.entries[2].errorMessage?.contains("not enforced") == true)
+        #expect(set.entries[2].errorMessage?.contains("Invalid configuration key") == true)
         #expect(set.entries[0].entity.map(\.entityName) == ["ANONYMOUS", "app"])
         #expect(try await Self.describeAll(client, version: version) == [
             "client-id=app,user=ANONYMOUS/\(Self.rate)": 5, "client-id=<default>/\(Self.rate)": 2.5,

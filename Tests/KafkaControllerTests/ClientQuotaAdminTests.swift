@@ -59,17 +59,16 @@ import Testing
             (entry([("user", "a"), ("user", "b")], [(rate, 1, false)]), "Duplicate"),
             (entry([("ip", "10.0.0.1"), ("user", "a")], [(rate, 1, false)]), "combined"),
             (entry([("ip", nil)], [("connection_creation_rate", 1, false)]), "not enforced"),
-            (entry([("user", "a")], [("producer_byte_rate", 1024, false)]), "not enforced"),
-            (entry([("client-id", "a")], [("consumer_byte_rate", 1024, false)]), "not enforced"),
-            (entry([("client-id", "a")], [("request_percentage", 50, false)]), "not enforced"),
-            (entry([("client-id", "a")], [("request_percentage", 0, true)]), "not enforced"),
+            (entry([("user", "a")], [("producer_byte_rate", 0, false)]), "greater than 0"),
+            (entry([("client-id", "a")], [("consumer_byte_rate", -1, false)]), "greater than 0"),
+            (entry([("client-id", "a")], [("connection_creation_rate", 5, false)]), "Invalid configuration key"),
             (entry([("client-id", "a")], [("no_such_quota", 1, false)]), "Invalid configuration key"),
             (entry([("client-id", "a")], [(rate, 0, false)]), "greater than 0"),
             (entry([("client-id", "a")], [(rate, .nan, false)]), "greater than 0"),
             (entry([("client-id", "a")], [(rate, .infinity, false)]), "greater than 0"),
             (entry([("client-id", "a")], [(rate, 1, false), (rate, 2, false)]), "more than once"),
             // One bad op refuses the whole entry, its good op included.
-            (entry([("client-id", "a")], [(rate, 1, false), ("producer_byte_rate", 1, false)]), "not enforced"),
+            (entry([("client-id", "a")], [(rate, 1, false), ("producer_byte_rate", 0, false)]), "greater than 0"),
         ]
         for (e, words) in cases {
             let (result, image) = try alter([e])
@@ -83,7 +82,7 @@ import Testing
     @Test func entriesAreIndependentAndLaterOnesSeeEarlierOnes() throws {
         let (result, image) = try alter([
             entry([("client-id", "a")], [(rate, 1, false)]),
-            entry([("client-id", "b")], [("producer_byte_rate", 1, false)]),
+            entry([("client-id", "b")], [("producer_byte_rate", 0, false)]),
             entry([("client-id", "a")], [(rate, 0, true)]),
             entry([("client-id", "c")], [(rate, 4, false)]),
         ])

@@ -11,7 +11,7 @@ struct CreatePartitionsHandler: RequestHandler {
 
     func handle(_ request: CreatePartitionsRequest, context: RequestContext) async -> CreatePartitionsResponse? {
         let metadata = self.metadata
-        let principal = QuotaPrincipal(clientID: context.clientID)
+        let principal = context.quotaPrincipal
         let strict = context.apiVersion >= 3
         return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
             await TopicAdminAuthorization.createPartitions(request, context: context) {

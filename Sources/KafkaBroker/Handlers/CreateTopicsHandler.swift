@@ -13,7 +13,7 @@ struct CreateTopicsHandler: RequestHandler {
     func handle(_ request: CreateTopicsRequest, context: RequestContext) async -> CreateTopicsResponse? {
         // Fields newer than the request's version (configs, counts, topic id) are ignorable and dropped by the encoder.
         let metadata = self.metadata
-        let principal = QuotaPrincipal(clientID: context.clientID)
+        let principal = context.quotaPrincipal
         let strict = context.apiVersion >= 6
         return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
             await TopicAdminAuthorization.createTopics(request, context: context) {

@@ -11,7 +11,7 @@ struct DeleteTopicsHandler: RequestHandler {
 
     func handle(_ request: DeleteTopicsRequest, context: RequestContext) async -> DeleteTopicsResponse? {
         let metadata = self.metadata
-        let principal = QuotaPrincipal(clientID: context.clientID)
+        let principal = context.quotaPrincipal
         let version = context.apiVersion
         return await AdminDeadline.answer(withinMs: request.timeoutMs, clock: metadata.clock, {
             await TopicAdminAuthorization.deleteTopics(request, version: version, image: metadata.image, context: context) {

@@ -92,6 +92,8 @@ enum BrokerConfigEntries {
             ("offsets.commit.timeout.ms", String(c.offsetsCommitTimeoutMs), .int),
             ("controller.quota.window.num", String(c.controllerQuotaWindowNum), .int),
             ("controller.quota.window.size.seconds", String(c.controllerQuotaWindowSizeSeconds), .int),
+            ("quota.window.num", String(c.quotaWindowNum), .int),
+            ("quota.window.size.seconds", String(c.quotaWindowSizeSeconds), .int),
             ("unclean.leader.election.enable", String(c.uncleanLeaderElectionEnable), .boolean),
             ("auto.leader.rebalance.enable", String(c.autoLeaderRebalanceEnable), .boolean),
             ("leader.imbalance.check.interval.seconds", String(c.leaderImbalanceCheckIntervalSeconds), .long),

@@ -1,3 +1,4 @@
+import KafkaController
 import KafkaLog
 import KafkaMetadata
 import KafkaProtocol
@@ -16,6 +17,10 @@ import NIOCore
 ///
 /// Authorization, as Kafka's: a follower needs CLUSTER_ACTION on the cluster, a consumer READ on each
 /// topic; a partition refused is TOPIC_AUTHORIZATION_FAILED (decided before whether it exists).
+///
+/// A consumer's `consumer_byte_rate` caps what one fetch returns (the quota over all but one window)
+/// and, when the records read take the client over it, the answer is empty with the throttle time
+/// and the connection is muted for it, as Kafka does (`ClientQuotaManager`).
 ///
 /// Records of at least `spliceThreshold` bytes are not read: the response carries their file range
 /// and the server sends it with `sendfile` (see `RecordsSplicer`); smaller ones are cheaper to copy.
@@ -79,6 +84,16 @@ struct FetchHandler: SplicingRequestHandler {
 
         let fetcher = Self.fetcher(of: request, version: v, listenerName: context.listenerName)
         let (partitions, denied) = Self.authorized(planned, fetcher: fetcher, context: context)
+        // consumer_byte_rate: a consumer fetches at most what its quota allows in one window; followers
+        // are limited by neither it nor request_percentage.
+        var fetchQuota: (quotas: ClientQuotaContext, quota: ResolvedQuota)?
+        var maxBytes = Int(request.maxBytes)
+        if case .follower = fetcher {
+            context.requestTime?.exempt()
+        } else if let quotas = context.quotas, let quota = ClientQuotaManager.quota(.fetch, for: context.quotaPrincipal, in: quotas.image()) {
+            fetchQuota = (quotas, quota)
+            maxBytes = min(maxBytes, Int(min(quotas.manager.maxValueInQuotaWindow(.fetch, quota: quota), Double(Int32.max))))
+        }
         let reader = FetchReader(replicas: replicas, nodeID: nodeID, spliceThreshold: spliceThreshold)
         let clock = replicas.clock
         let deadline = clock.nowMs() + Int64(max(0, request.maxWaitMs))
@@ -86,7 +101,7 @@ struct FetchHandler: SplicingRequestHandler {
         let watched = Set(partitions.map(\.topicPartition))
         while true {
             let generation = replicas.appended.generation
-            results = reader.read(partitions, image: metadata.image, maxBytes: Int(request.maxBytes), isolationLevel: request.isolationLevel,
+            results = reader.read(partitions, image: metadata.image, maxBytes: maxBytes, isolationLevel: request.isolationLevel,
                                   fetcher: fetcher)
             let bytes = results.reduce(0) { $0 + $1.recordBytes }
             let hasError = results.contains { $0.data.errorCode != 0 } || !unknownIDs.isEmpty || !denied.isEmpty
@@ -94,9 +109,22 @@ struct FetchHandler: SplicingRequestHandler {
             let redirected = results.contains { $0.data.preferredReadReplica >= 0 }
             if bytes >= Int(request.minBytes) || hasError || redirected || clock.nowMs() >= deadline || request.maxWaitMs <= 0
                 || replicas.isShuttingDown { break }
-            await replicas.appended.wait(since: generation, for: watched, timeoutMs: deadline - clock.nowMs())
+            await context.parked { await replicas.appended.wait(since: generation, for: watched, timeoutMs: deadline - clock.nowMs()) }
         }
 
+        if let (quotas, quota) = fetchQuota {
+            // Over the quota, Kafka answers without the records (and takes them back from the rate): the
+            // session's partitions stay as they were, the consumer fetches them again after the throttle.
+            let bytes = Double(results.reduce(0) { $0 + $1.recordBytes })
+            let now = quotas.clock.nowMs()
+            let throttle = quotas.manager.record(.fetch, bytes, quota: quota, now: now)
+            if throttle > 0 {
+                quotas.manager.unrecord(.fetch, bytes, quota: quota, now: now)
+                context.throttleConnection(throttle)
+                let response = FetchResponse(throttleTimeMs: throttle, errorCode: 0, sessionID: responseSessionID)
+                return SplicedResponse(skeleton: response, probe: response, slices: [], materialized: { response })
+            }
+        }
         var response = FetchResponse(errorCode: 0, sessionID: responseSessionID)
         var slices: [[LogFileRange?]] = [] // parallel to response.responses[i].partitions
         var byTopic: [String: Int] = [:]

@@ -20,6 +20,6 @@ struct JoinGroupHandler: RequestHandler {
             response.protocolName = context.apiVersion < 7 ? "" : nil
             return response
         }
-        return await groups.join(request, context: context.groupContext)
+        return await context.parked { await groups.join(request, context: context.groupContext) }
     }
 }

@@ -49,7 +49,7 @@ struct MetadataHandler: RequestHandler {
                 offsetsTopic.requestCreation()
             }
             if !missing.isEmpty {
-                let created = await metadata.autoCreate(Array(Set(missing)).sorted(), principal: QuotaPrincipal(clientID: context.clientID))
+                let created = await metadata.autoCreate(Array(Set(missing)).sorted(), principal: context.quotaPrincipal)
                 // Throttled, or created (or already created) but not yet replayed here: LEADER_NOT_AVAILABLE,
                 // which clients retry, as Kafka answers a topic whose creation is under way.
                 let pending: Set<Int16> = [ErrorCode.throttlingQuotaExceeded.rawValue, 0, ErrorCode.topicAlreadyExists.rawValue]

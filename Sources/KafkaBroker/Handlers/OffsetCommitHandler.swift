@@ -40,7 +40,7 @@ struct OffsetCommitHandler: RequestHandler {
             }
             return t.partitions.isEmpty ? nil : t
         }
-        var response = known.topics.isEmpty ? OffsetCommitResponse() : await groups.commit(known, version: context.apiVersion)
+        var response = known.topics.isEmpty ? OffsetCommitResponse() : await context.parked { await groups.commit(known, version: context.apiVersion) }
         for (topic, partition, code) in missing {
             let result = OffsetCommitResponse.OffsetCommitResponseTopic.OffsetCommitResponsePartition(
                 partitionIndex: partition, errorCode: code.rawValue)

@@ -16,6 +16,10 @@ import NIOCore
 /// every partition is TRANSACTIONAL_ID_AUTHORIZATION_FAILED; a topic without WRITE is
 /// TOPIC_AUTHORIZATION_FAILED (decided before whether it exists).
 ///
+/// `producer_byte_rate` counts the request's bytes (`ClientQuotaManager`): over the quota, the answer
+/// carries the throttle time and the connection is muted for it, as Kafka does; the records are
+/// appended all the same.
+///
 /// Order of work: every partition is validated and appended first (page cache writes, under each
 /// partition's lock), then for acks=all the partitions that need it are synced in parallel and
 /// without their locks (`PendingFlush`), so a request for n partitions waits for about one sync, not
@@ -57,6 +61,16 @@ struct ProduceHandler: RequestHandler {
     }
 
     func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
+        // producer_byte_rate counts every Produce request's bytes; the connection is muted before it may
+        // read the next request (which this one allows once its records are appended).
+        let (throttle, _) = context.recordQuota(.produce, Double(context.requestSize))
+        context.throttleConnection(throttle)
+        guard var response = await produce(request, context: context) else { return nil }
+        response.throttleTimeMs = max(response.throttleTimeMs, throttle)
+        return response
+    }
+
+    private func produce(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
         if request.topicData.contains(where: { $0.partitionData.contains { Self.isTransactional($0.records) } }) {
             guard let id = request.transactionalID, context.authorize(.write, .transactionalId, id) else {
                 if request.transactionalID == nil {
@@ -124,7 +138,7 @@ struct ProduceHandler: RequestHandler {
         // (the producer's next batches append after these) while these are synced and replicated.
         context.releaseConnection()
         if !waiting.isEmpty {
-            for (d, f) in await flush(waiting, context: context) {
+            for (d, f) in await context.parked({ await flush(waiting, context: context) }) {
                 response.responses[d.topic].partitionResponses[d.partition].baseOffset = -1
                 Self.refuse(&response.responses[d.topic].partitionResponses[d.partition], f,
                             partition: "\(d.replica.topicPartition)", context: context)
@@ -134,7 +148,7 @@ struct ProduceHandler: RequestHandler {
         // passed them) before the producer hears of them.
         let replicated = replication.filter { response.responses[$0.topic].partitionResponses[$0.partition].errorCode == 0 }
         if !replicated.isEmpty {
-            for (r, code) in await waitForReplication(replicated, timeoutMs: Int64(max(0, request.timeoutMs))) {
+            for (r, code) in await context.parked({ await waitForReplication(replicated, timeoutMs: Int64(max(0, request.timeoutMs))) }) {
                 response.responses[r.topic].partitionResponses[r.partition].baseOffset = -1
                 Self.refuse(&response.responses[r.topic].partitionResponses[r.partition],
                             .init(code: code, message: Self.replicationMessage(code, r.replica.topicPartition)),

@@ -15,6 +15,6 @@ struct SyncGroupHandler: RequestHandler {
         guard context.authorize(.read, .group, request.groupID) else {
             return SyncGroupResponse(errorCode: ErrorCode.groupAuthorizationFailed.rawValue)
         }
-        return await groups.sync(request, context: context.groupContext)
+        return await context.parked { await groups.sync(request, context: context.groupContext) }
     }
 }

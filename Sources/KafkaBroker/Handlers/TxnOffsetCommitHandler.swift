@@ -74,7 +74,7 @@ struct TxnOffsetCommitHandler: RequestHandler {
             }
             return t.partitions.isEmpty ? nil : t
         }
-        var response = known.topics.isEmpty ? TxnOffsetCommitResponse() : await groups.commitTransactional(known)
+        var response = known.topics.isEmpty ? TxnOffsetCommitResponse() : await context.parked { await groups.commitTransactional(known) }
         for (tp, code) in missing {
             let result = TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic.TxnOffsetCommitResponsePartition(
                 partitionIndex: tp.partition, errorCode: code.rawValue)

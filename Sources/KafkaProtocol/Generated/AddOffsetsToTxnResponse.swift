@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `AddOffsetsToTxnResponse` (response, API key 25), versions 0-4, flexible 3+.
-public struct AddOffsetsToTxnResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct AddOffsetsToTxnResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AddOffsetsToTxnResponse"
     public static let validVersions: ClosedRange<Int16> = 0...4
     public static let lowestFlexibleVersion: Int16? = 3

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `AddPartitionsToTxnResponse` (response, API key 24), versions 0-5, flexible 3+.
-public struct AddPartitionsToTxnResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct AddPartitionsToTxnResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AddPartitionsToTxnResponse"
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 3

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `AddRaftVoterResponse` (response, API key 80), versions 0, flexible 0+.
-public struct AddRaftVoterResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct AddRaftVoterResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AddRaftVoterResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

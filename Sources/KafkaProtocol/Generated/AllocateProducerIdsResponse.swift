@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `AllocateProducerIdsResponse` (response, API key 67), versions 0, flexible 0+.
-public struct AllocateProducerIdsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct AllocateProducerIdsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AllocateProducerIdsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

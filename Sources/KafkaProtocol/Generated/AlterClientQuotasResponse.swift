@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `AlterClientQuotasResponse` (response, API key 49), versions 0-1, flexible 1+.
-public struct AlterClientQuotasResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct AlterClientQuotasResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AlterClientQuotasResponse"
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 1

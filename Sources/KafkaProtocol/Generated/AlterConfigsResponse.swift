@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `AlterConfigsResponse` (response, API key 33), versions 0-2, flexible 2+.
-public struct AlterConfigsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct AlterConfigsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AlterConfigsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 2

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `AlterPartitionReassignmentsResponse` (response, API key 45), versions 0, flexible 0+.
-public struct AlterPartitionReassignmentsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct AlterPartitionReassignmentsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AlterPartitionReassignmentsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `AlterPartitionResponse` (response, API key 56), versions 0-3, flexible 0+.
-public struct AlterPartitionResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct AlterPartitionResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AlterPartitionResponse"
     public static let validVersions: ClosedRange<Int16> = 0...3
     public static let lowestFlexibleVersion: Int16? = 0

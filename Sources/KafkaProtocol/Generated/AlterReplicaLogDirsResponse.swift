@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `AlterReplicaLogDirsResponse` (response, API key 34), versions 0-2, flexible 2+.
-public struct AlterReplicaLogDirsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct AlterReplicaLogDirsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AlterReplicaLogDirsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 2

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `AlterUserScramCredentialsResponse` (response, API key 51), versions 0, flexible 0+.
-public struct AlterUserScramCredentialsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct AlterUserScramCredentialsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AlterUserScramCredentialsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

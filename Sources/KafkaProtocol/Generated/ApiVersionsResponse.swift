@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ApiVersionsResponse` (response, API key 18), versions 0-4, flexible 3+.
-public struct ApiVersionsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ApiVersionsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ApiVersionsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...4
     public static let lowestFlexibleVersion: Int16? = 3

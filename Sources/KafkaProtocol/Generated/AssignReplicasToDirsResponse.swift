@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `AssignReplicasToDirsResponse` (response, API key 73), versions 0, flexible 0+.
-public struct AssignReplicasToDirsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct AssignReplicasToDirsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AssignReplicasToDirsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `BrokerHeartbeatResponse` (response, API key 63), versions 0-1, flexible 0+.
-public struct BrokerHeartbeatResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct BrokerHeartbeatResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "BrokerHeartbeatResponse"
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `BrokerRegistrationResponse` (response, API key 62), versions 0-4, flexible 0+.
-public struct BrokerRegistrationResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct BrokerRegistrationResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "BrokerRegistrationResponse"
     public static let validVersions: ClosedRange<Int16> = 0...4
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ConsumerGroupDescribeResponse` (response, API key 69), versions 0-1, flexible 0+.
-public struct ConsumerGroupDescribeResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ConsumerGroupDescribeResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ConsumerGroupDescribeResponse"
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ConsumerGroupHeartbeatResponse` (response, API key 68), versions 0-1, flexible 0+.
-public struct ConsumerGroupHeartbeatResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ConsumerGroupHeartbeatResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ConsumerGroupHeartbeatResponse"
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0

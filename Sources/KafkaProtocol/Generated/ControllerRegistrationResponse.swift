@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ControllerRegistrationResponse` (response, API key 70), versions 0, flexible 0+.
-public struct ControllerRegistrationResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ControllerRegistrationResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ControllerRegistrationResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

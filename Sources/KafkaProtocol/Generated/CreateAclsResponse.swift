@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `CreateAclsResponse` (response, API key 30), versions 0-3, flexible 2+.
-public struct CreateAclsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct CreateAclsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "CreateAclsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...3
     public static let lowestFlexibleVersion: Int16? = 2

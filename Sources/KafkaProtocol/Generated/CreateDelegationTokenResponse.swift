@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `CreateDelegationTokenResponse` (response, API key 38), versions 0-3, flexible 2+.
-public struct CreateDelegationTokenResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct CreateDelegationTokenResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "CreateDelegationTokenResponse"
     public static let validVersions: ClosedRange<Int16> = 0...3
     public static let lowestFlexibleVersion: Int16? = 2

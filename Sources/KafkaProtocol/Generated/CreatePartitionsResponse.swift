@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `CreatePartitionsResponse` (response, API key 37), versions 0-3, flexible 2+.
-public struct CreatePartitionsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct CreatePartitionsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "CreatePartitionsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...3
     public static let lowestFlexibleVersion: Int16? = 2

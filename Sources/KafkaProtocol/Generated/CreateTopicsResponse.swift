@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `CreateTopicsResponse` (response, API key 19), versions 0-7, flexible 5+.
-public struct CreateTopicsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct CreateTopicsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "CreateTopicsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...7
     public static let lowestFlexibleVersion: Int16? = 5

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DeleteAclsResponse` (response, API key 31), versions 0-3, flexible 2+.
-public struct DeleteAclsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DeleteAclsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DeleteAclsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...3
     public static let lowestFlexibleVersion: Int16? = 2

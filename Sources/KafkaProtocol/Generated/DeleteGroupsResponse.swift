@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DeleteGroupsResponse` (response, API key 42), versions 0-2, flexible 2+.
-public struct DeleteGroupsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DeleteGroupsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DeleteGroupsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 2

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DeleteRecordsResponse` (response, API key 21), versions 0-2, flexible 2+.
-public struct DeleteRecordsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DeleteRecordsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DeleteRecordsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 2

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DeleteTopicsResponse` (response, API key 20), versions 0-6, flexible 4+.
-public struct DeleteTopicsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DeleteTopicsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DeleteTopicsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...6
     public static let lowestFlexibleVersion: Int16? = 4

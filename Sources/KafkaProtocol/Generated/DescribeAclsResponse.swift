@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DescribeAclsResponse` (response, API key 29), versions 0-3, flexible 2+.
-public struct DescribeAclsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DescribeAclsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeAclsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...3
     public static let lowestFlexibleVersion: Int16? = 2

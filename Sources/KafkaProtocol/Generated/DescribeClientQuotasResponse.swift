@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DescribeClientQuotasResponse` (response, API key 48), versions 0-1, flexible 1+.
-public struct DescribeClientQuotasResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DescribeClientQuotasResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeClientQuotasResponse"
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 1

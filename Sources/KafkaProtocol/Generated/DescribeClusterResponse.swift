@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DescribeClusterResponse` (response, API key 60), versions 0-1, flexible 0+.
-public struct DescribeClusterResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DescribeClusterResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeClusterResponse"
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0

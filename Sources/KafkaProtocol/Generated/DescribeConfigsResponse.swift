@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DescribeConfigsResponse` (response, API key 32), versions 0-4, flexible 4+.
-public struct DescribeConfigsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DescribeConfigsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeConfigsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...4
     public static let lowestFlexibleVersion: Int16? = 4

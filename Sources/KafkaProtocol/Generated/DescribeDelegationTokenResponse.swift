@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DescribeDelegationTokenResponse` (response, API key 41), versions 0-3, flexible 2+.
-public struct DescribeDelegationTokenResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DescribeDelegationTokenResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeDelegationTokenResponse"
     public static let validVersions: ClosedRange<Int16> = 0...3
     public static let lowestFlexibleVersion: Int16? = 2

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DescribeGroupsResponse` (response, API key 15), versions 0-5, flexible 5+.
-public struct DescribeGroupsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DescribeGroupsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeGroupsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 5

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DescribeLogDirsResponse` (response, API key 35), versions 0-4, flexible 2+.
-public struct DescribeLogDirsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DescribeLogDirsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeLogDirsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...4
     public static let lowestFlexibleVersion: Int16? = 2

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DescribeProducersResponse` (response, API key 61), versions 0, flexible 0+.
-public struct DescribeProducersResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DescribeProducersResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeProducersResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DescribeTopicPartitionsResponse` (response, API key 75), versions 0, flexible 0+.
-public struct DescribeTopicPartitionsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DescribeTopicPartitionsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeTopicPartitionsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DescribeTransactionsResponse` (response, API key 65), versions 0, flexible 0+.
-public struct DescribeTransactionsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DescribeTransactionsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeTransactionsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `DescribeUserScramCredentialsResponse` (response, API key 50), versions 0, flexible 0+.
-public struct DescribeUserScramCredentialsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct DescribeUserScramCredentialsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeUserScramCredentialsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

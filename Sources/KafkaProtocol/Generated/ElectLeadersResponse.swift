@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ElectLeadersResponse` (response, API key 43), versions 0-2, flexible 2+.
-public struct ElectLeadersResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ElectLeadersResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ElectLeadersResponse"
     public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 2

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `EndTxnResponse` (response, API key 26), versions 0-5, flexible 3+.
-public struct EndTxnResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct EndTxnResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "EndTxnResponse"
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 3

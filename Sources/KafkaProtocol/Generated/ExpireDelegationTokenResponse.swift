@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ExpireDelegationTokenResponse` (response, API key 40), versions 0-2, flexible 2+.
-public struct ExpireDelegationTokenResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ExpireDelegationTokenResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ExpireDelegationTokenResponse"
     public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 2

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `FetchResponse` (response, API key 1), versions 0-17, flexible 12+.
-public struct FetchResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct FetchResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "FetchResponse"
     public static let validVersions: ClosedRange<Int16> = 0...17
     public static let lowestFlexibleVersion: Int16? = 12

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `FetchSnapshotResponse` (response, API key 59), versions 0-1, flexible 0+.
-public struct FetchSnapshotResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct FetchSnapshotResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "FetchSnapshotResponse"
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `FindCoordinatorResponse` (response, API key 10), versions 0-6, flexible 3+.
-public struct FindCoordinatorResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct FindCoordinatorResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "FindCoordinatorResponse"
     public static let validVersions: ClosedRange<Int16> = 0...6
     public static let lowestFlexibleVersion: Int16? = 3

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `GetTelemetrySubscriptionsResponse` (response, API key 71), versions 0, flexible 0+.
-public struct GetTelemetrySubscriptionsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct GetTelemetrySubscriptionsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "GetTelemetrySubscriptionsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `HeartbeatResponse` (response, API key 12), versions 0-4, flexible 4+.
-public struct HeartbeatResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct HeartbeatResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "HeartbeatResponse"
     public static let validVersions: ClosedRange<Int16> = 0...4
     public static let lowestFlexibleVersion: Int16? = 4

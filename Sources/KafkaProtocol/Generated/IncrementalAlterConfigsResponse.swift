@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `IncrementalAlterConfigsResponse` (response, API key 44), versions 0-1, flexible 1+.
-public struct IncrementalAlterConfigsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct IncrementalAlterConfigsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "IncrementalAlterConfigsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 1

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `InitProducerIdResponse` (response, API key 22), versions 0-5, flexible 2+.
-public struct InitProducerIdResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct InitProducerIdResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "InitProducerIdResponse"
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 2

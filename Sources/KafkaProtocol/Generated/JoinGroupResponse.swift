@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `JoinGroupResponse` (response, API key 11), versions 0-9, flexible 6+.
-public struct JoinGroupResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct JoinGroupResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "JoinGroupResponse"
     public static let validVersions: ClosedRange<Int16> = 0...9
     public static let lowestFlexibleVersion: Int16? = 6

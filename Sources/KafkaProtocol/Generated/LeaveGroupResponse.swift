@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `LeaveGroupResponse` (response, API key 13), versions 0-5, flexible 4+.
-public struct LeaveGroupResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct LeaveGroupResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "LeaveGroupResponse"
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 4

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ListClientMetricsResourcesResponse` (response, API key 74), versions 0, flexible 0+.
-public struct ListClientMetricsResourcesResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ListClientMetricsResourcesResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ListClientMetricsResourcesResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

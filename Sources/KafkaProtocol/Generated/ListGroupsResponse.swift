@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ListGroupsResponse` (response, API key 16), versions 0-5, flexible 3+.
-public struct ListGroupsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ListGroupsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ListGroupsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 3

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ListOffsetsResponse` (response, API key 2), versions 0-9, flexible 6+.
-public struct ListOffsetsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ListOffsetsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ListOffsetsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...9
     public static let lowestFlexibleVersion: Int16? = 6

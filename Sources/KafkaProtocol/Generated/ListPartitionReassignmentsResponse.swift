@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ListPartitionReassignmentsResponse` (response, API key 46), versions 0, flexible 0+.
-public struct ListPartitionReassignmentsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ListPartitionReassignmentsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ListPartitionReassignmentsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

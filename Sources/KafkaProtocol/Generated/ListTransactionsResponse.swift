@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ListTransactionsResponse` (response, API key 66), versions 0-1, flexible 0+.
-public struct ListTransactionsResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ListTransactionsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ListTransactionsResponse"
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `MetadataResponse` (response, API key 3), versions 0-12, flexible 9+.
-public struct MetadataResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct MetadataResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "MetadataResponse"
     public static let validVersions: ClosedRange<Int16> = 0...12
     public static let lowestFlexibleVersion: Int16? = 9

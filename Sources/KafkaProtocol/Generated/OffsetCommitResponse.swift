@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `OffsetCommitResponse` (response, API key 8), versions 0-9, flexible 8+.
-public struct OffsetCommitResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct OffsetCommitResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "OffsetCommitResponse"
     public static let validVersions: ClosedRange<Int16> = 0...9
     public static let lowestFlexibleVersion: Int16? = 8

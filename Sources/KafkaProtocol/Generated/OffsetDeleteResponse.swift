@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `OffsetDeleteResponse` (response, API key 47), versions 0, flexible none.
-public struct OffsetDeleteResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct OffsetDeleteResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "OffsetDeleteResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = nil

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `OffsetFetchResponse` (response, API key 9), versions 0-9, flexible 6+.
-public struct OffsetFetchResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct OffsetFetchResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "OffsetFetchResponse"
     public static let validVersions: ClosedRange<Int16> = 0...9
     public static let lowestFlexibleVersion: Int16? = 6

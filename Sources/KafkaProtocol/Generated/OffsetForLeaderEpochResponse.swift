@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `OffsetForLeaderEpochResponse` (response, API key 23), versions 0-4, flexible 4+.
-public struct OffsetForLeaderEpochResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct OffsetForLeaderEpochResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "OffsetForLeaderEpochResponse"
     public static let validVersions: ClosedRange<Int16> = 0...4
     public static let lowestFlexibleVersion: Int16? = 4

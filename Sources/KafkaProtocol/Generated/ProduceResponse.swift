@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ProduceResponse` (response, API key 0), versions 0-12, flexible 9+.
-public struct ProduceResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ProduceResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ProduceResponse"
     public static let validVersions: ClosedRange<Int16> = 0...12
     public static let lowestFlexibleVersion: Int16? = 9

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `PushTelemetryResponse` (response, API key 72), versions 0, flexible 0+.
-public struct PushTelemetryResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct PushTelemetryResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "PushTelemetryResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

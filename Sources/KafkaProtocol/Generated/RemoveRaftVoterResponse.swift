@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `RemoveRaftVoterResponse` (response, API key 81), versions 0, flexible 0+.
-public struct RemoveRaftVoterResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct RemoveRaftVoterResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "RemoveRaftVoterResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `RenewDelegationTokenResponse` (response, API key 39), versions 0-2, flexible 2+.
-public struct RenewDelegationTokenResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct RenewDelegationTokenResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "RenewDelegationTokenResponse"
     public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 2

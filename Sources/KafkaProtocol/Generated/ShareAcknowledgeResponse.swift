@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ShareAcknowledgeResponse` (response, API key 79), versions 0, flexible 0+.
-public struct ShareAcknowledgeResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ShareAcknowledgeResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ShareAcknowledgeResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ShareFetchResponse` (response, API key 78), versions 0, flexible 0+.
-public struct ShareFetchResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ShareFetchResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ShareFetchResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

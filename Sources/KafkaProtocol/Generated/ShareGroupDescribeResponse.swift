@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ShareGroupDescribeResponse` (response, API key 77), versions 0, flexible 0+.
-public struct ShareGroupDescribeResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ShareGroupDescribeResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ShareGroupDescribeResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `ShareGroupHeartbeatResponse` (response, API key 76), versions 0, flexible 0+.
-public struct ShareGroupHeartbeatResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct ShareGroupHeartbeatResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ShareGroupHeartbeatResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

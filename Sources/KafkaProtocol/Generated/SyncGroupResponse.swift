@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `SyncGroupResponse` (response, API key 14), versions 0-5, flexible 4+.
-public struct SyncGroupResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct SyncGroupResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "SyncGroupResponse"
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 4

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `TxnOffsetCommitResponse` (response, API key 28), versions 0-5, flexible 3+.
-public struct TxnOffsetCommitResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct TxnOffsetCommitResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "TxnOffsetCommitResponse"
     public static let validVersions: ClosedRange<Int16> = 0...5
     public static let lowestFlexibleVersion: Int16? = 3

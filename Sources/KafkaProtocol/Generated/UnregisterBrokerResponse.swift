@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `UnregisterBrokerResponse` (response, API key 64), versions 0, flexible 0+.
-public struct UnregisterBrokerResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct UnregisterBrokerResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "UnregisterBrokerResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `UpdateFeaturesResponse` (response, API key 57), versions 0-1, flexible 0+.
-public struct UpdateFeaturesResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct UpdateFeaturesResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "UpdateFeaturesResponse"
     public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0

@@ -4,7 +4,7 @@
 import NIOCore
 
 /// `UpdateRaftVoterResponse` (response, API key 82), versions 0, flexible 0+.
-public struct UpdateRaftVoterResponse: KafkaResponseMessage, Hashable, Sendable {
+public struct UpdateRaftVoterResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "UpdateRaftVoterResponse"
     public static let validVersions: ClosedRange<Int16> = 0...0
     public static let lowestFlexibleVersion: Int16? = 0

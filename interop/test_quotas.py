@@ -1,4 +1,5 @@
-"""Client quotas (KIP-546) and the controller mutation quota (KIP-599) with real clients.
+"""Client quotas (KIP-546), the controller mutation quota (KIP-599) and the byte-rate quotas with
+real clients.
 
 kafka-python 3.x has AlterClientQuotas and DescribeClientQuotas messages but no admin method for
 them, so the tests send kafka-python's own request objects through its admin client's connection
@@ -66,9 +67,9 @@ def test_mutation_quota_throttles_real_admin_clients_and_survives_a_restart(fres
     b = fresh_broker
     setter = KafkaAdminClient(bootstrap_servers=b.bootstrap, client_id="quota-setter")
     assert alter(setter, [("client-id", "slow-kp", RATE, 0.01), ("client-id", "slow-rdkafka", RATE, 0.01),
-                          ("client-id", None, "producer_byte_rate", 1024.0)]) == [
+                          ("ip", None, "connection_creation_rate", 5.0)]) == [
         (0, None), (0, None),
-        (INVALID_REQUEST, "Quota producer_byte_rate is not enforced by Strom yet (only controller_mutation_rate is), so it is not stored"),
+        (INVALID_REQUEST, "IP quotas (connection_creation_rate) are not enforced by Strom yet, so they are not stored"),
     ]
     quotas = {(("client-id", "slow-kp"),): {RATE: 0.01}, (("client-id", "slow-rdkafka"),): {RATE: 0.01}}
     assert describe(setter) == quotas
@@ -134,3 +135,50 @@ def test_quota_set_through_a_follower_reaches_every_node(workdir):
     finally:
         problems = cluster.stop()
     assert not problems, problems
+
+
+def test_byte_rate_quotas_throttle_real_producers_and_consumers_without_losing_records(fresh_broker):
+    """producer_byte_rate and consumer_byte_rate for one client id each: librdkafka hears of the
+    throttle (throttle_cb, from throttle_time_ms) and every record still arrives once, in order. The
+    rates are measured over 10 s at first, so 150 KB against 10 KB/s is over the quota by half."""
+    from confluent_kafka import Consumer, Producer, TopicPartition
+    b = fresh_broker
+    setter = KafkaAdminClient(bootstrap_servers=b.bootstrap, client_id="quota-setter")
+    assert alter(setter, [("client-id", "slow-producer", "producer_byte_rate", 10000.0),
+                          ("client-id", "slow-consumer", "consumer_byte_rate", 10000.0)]) == [(0, None), (0, None)]
+    setter.close()
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    for f in admin.create_topics([NewTopic("quota-bytes", 1, 1)]).values():
+        f.result(timeout=30)
+
+    count = 150
+    payload = b"x" * 1000
+    produced_throttles = []
+    producer = Producer({"bootstrap.servers": b.bootstrap, "client.id": "slow-producer", "linger.ms": 5,
+                         "batch.size": 16384, "throttle_cb": lambda e: produced_throttles.append(e.throttle_time)})
+    errors = []
+    for i in range(count):
+        producer.produce("quota-bytes", value=b"%06d" % i + payload,
+                         on_delivery=lambda err, msg: err and errors.append(err))
+        producer.poll(0)
+    assert producer.flush(120) == 0
+    assert not errors, errors
+    deadline = time.time() + 10
+    while not produced_throttles and time.time() < deadline:
+        producer.poll(0.1)
+    assert produced_throttles and max(produced_throttles) > 0, produced_throttles
+
+    consumed_throttles = []
+    consumer = Consumer({"bootstrap.servers": b.bootstrap, "client.id": "slow-consumer", "group.id": "quota-bytes-reader",
+                         "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                         "throttle_cb": lambda e: consumed_throttles.append(e.throttle_time)})
+    consumer.assign([TopicPartition("quota-bytes", 0, 0)])
+    seen = []
+    deadline = time.time() + 120
+    while len(seen) < count and time.time() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is not None and not msg.error():
+            seen.append(int(msg.value()[:6]))
+    consumer.close()
+    assert seen == list(range(count)), "read %d of %d" % (len(seen), count)
+    assert consumed_throttles and max(consumed_throttles) > 0, consumed_throttles

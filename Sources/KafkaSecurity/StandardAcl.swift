@@ -80,9 +80,9 @@ public struct StandardAcl: Sendable, Hashable, Comparable, CustomStringConvertib
         return a.permissionType < b.permissionType
     }
 
-    /// As Kafka prints a `StandardAcl` (a Java record).
+    /// As Kafka 3.9 prints a `StandardAcl` (its `toString`; 4.x, where it is a record, uses brackets).
     public var description: String {
-        "StandardAcl[resourceType=\(resourceType), resourceName=\(resourceName), patternType=\(patternType), "
-            + "principal=\(principal), host=\(host), operation=\(operation), permissionType=\(permissionType)]"
+        "StandardAcl(resourceType=\(resourceType), resourceName=\(resourceName), patternType=\(patternType), "
+            + "principal=\(principal), host=\(host), operation=\(operation), permissionType=\(permissionType))"
     }
 }

@@ -181,8 +181,8 @@ struct AuthorizerTests {
             request: "Fetch")
         #expect(line == "Principal = User:alice is Denied operation = READ from host = 10.0.0.1 on resource = "
             + "TransactionalId:LITERAL:orders for request = Fetch with resourceRefCount = 1 based on rule MatchingAcl(acl="
-            + "StandardAcl[resourceType=TOPIC, resourceName=orders, patternType=LITERAL, principal=User:alice, host=*, "
-            + "operation=READ, permissionType=DENY])")
+            + "StandardAcl(resourceType=TOPIC, resourceName=orders, patternType=LITERAL, principal=User:alice, host=*, "
+            + "operation=READ, permissionType=DENY))")
         #expect(AuthorizationResult.noAclAllows.description == "DefaultDeny")
         #expect(AuthorizationResult.noAclFound(allowEveryone: true).description == "DefaultAllow")
         #expect(AuthorizationResult.superUser.auditMessage(principal: Self.alice, host: "h", operation: .alter,

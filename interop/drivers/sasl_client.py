@@ -21,9 +21,9 @@ def values(spec):
     return ["%s-%d" % (spec["topic"], i) for i in range(spec["count"])]
 
 
-def run_confluent(spec):
-    import confluent_kafka
-    from confluent_kafka import Consumer, Producer, TopicPartition
+# The connection settings of each library for a spec (also used by acl_client.py).
+
+def confluent_conf(spec):
     conf = {"bootstrap.servers": spec["bootstrap"], "security.protocol": protocol(spec)}
     if protocol(spec).startswith("SASL"):
         conf.update({"sasl.mechanisms": spec["mechanism"], "sasl.username": spec["username"], "sasl.password": spec["password"]})
@@ -31,6 +31,34 @@ def run_confluent(spec):
         conf["ssl.ca.location"] = spec["ca"]
     if spec.get("cert"):
         conf.update({"ssl.certificate.location": spec["cert"], "ssl.key.location": spec["key"]})
+    return conf
+
+
+def kafka_python_conf(spec):
+    conf = {"bootstrap_servers": spec["bootstrap"], "security_protocol": protocol(spec)}
+    if protocol(spec).startswith("SASL"):
+        conf.update({"sasl_mechanism": spec["mechanism"], "sasl_plain_username": spec["username"], "sasl_plain_password": spec["password"]})
+    if spec.get("ca"):
+        conf["ssl_cafile"] = spec["ca"]
+    if spec.get("cert"):
+        conf.update({"ssl_certfile": spec["cert"], "ssl_keyfile": spec["key"]})
+    return conf
+
+
+def aiokafka_conf(spec):
+    conf = {"bootstrap_servers": spec["bootstrap"], "security_protocol": protocol(spec)}
+    if protocol(spec).startswith("SASL"):
+        conf.update({"sasl_mechanism": spec["mechanism"], "sasl_plain_username": spec["username"], "sasl_plain_password": spec["password"]})
+    if spec.get("ca"):
+        from aiokafka.helpers import create_ssl_context
+        conf["ssl_context"] = create_ssl_context(cafile=spec["ca"], certfile=spec.get("cert"), keyfile=spec.get("key"))
+    return conf
+
+
+def run_confluent(spec):
+    import confluent_kafka
+    from confluent_kafka import Consumer, Producer, TopicPartition
+    conf = confluent_conf(spec)
     out = {"client": "confluent-kafka", "version": "%s/librdkafka %s" % (confluent_kafka.version()[0], confluent_kafka.libversion()[0])}
     errors = []
     acked = []
@@ -59,13 +87,7 @@ def run_confluent(spec):
 def run_kafka_python(spec):
     import kafka
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-    conf = {"bootstrap_servers": spec["bootstrap"], "security_protocol": protocol(spec)}
-    if protocol(spec).startswith("SASL"):
-        conf.update({"sasl_mechanism": spec["mechanism"], "sasl_plain_username": spec["username"], "sasl_plain_password": spec["password"]})
-    if spec.get("ca"):
-        conf["ssl_cafile"] = spec["ca"]
-    if spec.get("cert"):
-        conf.update({"ssl_certfile": spec["cert"], "ssl_keyfile": spec["key"]})
+    conf = kafka_python_conf(spec)
     out = {"client": "kafka-python", "version": kafka.__version__}
     try:
         p = KafkaProducer(acks="all", **conf)
@@ -92,12 +114,7 @@ def run_kafka_python(spec):
 def run_aiokafka(spec):
     import aiokafka
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-    conf = {"bootstrap_servers": spec["bootstrap"], "security_protocol": protocol(spec)}
-    if protocol(spec).startswith("SASL"):
-        conf.update({"sasl_mechanism": spec["mechanism"], "sasl_plain_username": spec["username"], "sasl_plain_password": spec["password"]})
-    if spec.get("ca"):
-        from aiokafka.helpers import create_ssl_context
-        conf["ssl_context"] = create_ssl_context(cafile=spec["ca"], certfile=spec.get("cert"), keyfile=spec.get("key"))
+    conf = aiokafka_conf(spec)
     out = {"client": "aiokafka", "version": aiokafka.__version__}
 
     async def go():

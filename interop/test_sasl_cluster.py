@@ -1,7 +1,9 @@
-"""A three-node cluster whose inter-broker and controller listeners are secured, in four set-ups:
+"""A three-node cluster whose inter-broker and controller listeners are secured, in five set-ups:
 SASL_PLAINTEXT with PLAIN between brokers, SASL_PLAINTEXT with SCRAM-SHA-512 between brokers (the
 broker's user from `strom format --add-scram`), mutual TLS between brokers with a SASL_SSL controller
-listener, and SASL_SSL everywhere (SCRAM-SHA-512 between brokers, PLAIN to the controllers). The
+listener, SASL_SSL everywhere (SCRAM-SHA-512 between brokers, PLAIN to the controllers), and that
+with the StandardAuthorizer (User:broker a super user; the clients' PLAINTEXT listener open through
+allow.everyone.if.no.acl.found while no ACL names a resource). The
 quorum, registrations and heartbeats, replica fetches and transaction markers all authenticate;
 clients use a PLAINTEXT listener. A topic with replication factor 3 and min.insync.replicas=2 gets
 every replica in sync (so followers fetched over the secured listener), records written with
@@ -17,7 +19,7 @@ import pytest
 
 from broker import free_ports
 from faults import create_topic
-from hostile import header
+from hostile import header, recv_exact
 from certs import Certificates
 from quorum import Cluster
 
@@ -28,11 +30,13 @@ JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required userna
 SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="broker-secret";'
 
 
-@pytest.fixture(params=["PLAIN", "SCRAM-SHA-512", "TLS", "SASL_SSL"])
+@pytest.fixture(params=["PLAIN", "SCRAM-SHA-512", "TLS", "SASL_SSL", "SASL_SSL+ACL"])
 def sasl_cluster(request, workdir):
-    inter_broker = request.param
+    with_acls = request.param == "SASL_SSL+ACL"
+    inter_broker = "SASL_SSL" if with_acls else request.param
     c = Cluster(workdir / "cluster")
     c.kind = inter_broker
+    c.with_acls = with_acls
     if inter_broker in ("TLS", "SASL_SSL"):
         certs = Certificates(workdir / "certs")
         c.ca = str(certs.path("ca.crt"))
@@ -77,6 +81,14 @@ def sasl_cluster(request, workdir):
                 "listener.name.internal.scram-sha-512.sasl.jaas.config": SCRAM_JAAS,
             })
             n.overrides.update(tls)
+        if with_acls:
+            n.overrides.update({
+                "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users": "User:broker",
+                "allow.everyone.if.no.acl.found": "true",
+                # A user the controller listener authenticates but the authorizer must refuse.
+                "listener.name.controller.plain.sasl.jaas.config": JAAS.replace(";", ' user_intruder="intruder-secret";'),
+            })
     yield c
     problems = c.stop()
     if problems:
@@ -141,3 +153,54 @@ def test_a_quorum_request_without_authentication_is_closed_unanswered(sasl_clust
         s.settimeout(10)
         assert s.recv(1) == b""
     assert "Unexpected Kafka request of type DescribeQuorum" in node.wait_for_log(offset, "Unexpected Kafka request of type DescribeQuorum")
+
+
+def exchange(s, api_key, version, corr, body, flexible):
+    """Sends one request on `s`; the response after its correlation id (and tag section when flexible)."""
+    h = header(api_key, version, corr, flexible=flexible)
+    s.sendall(struct.pack(">i", len(h) + len(body)) + h + body)
+    (size,) = struct.unpack(">i", recv_exact(s, 4))
+    payload = recv_exact(s, size)
+    assert struct.unpack(">i", payload[:4])[0] == corr
+    return payload[5:] if flexible else payload[4:]
+
+
+@pytest.mark.parametrize("sasl_cluster", ["SASL_SSL+ACL"], indirect=True)
+def test_with_an_authorizer_only_the_brokers_act_on_the_controller_listener(sasl_cluster, workdir):
+    """Authenticated is not enough on the controller listener: once an ACL names the cluster, a user
+    other than the brokers' (a super user) gets CLUSTER_AUTHORIZATION_FAILED for a quorum request, with
+    Kafka's audit line, while the cluster itself (quorum, registrations, replication, all as User:broker)
+    goes on."""
+    from confluent_kafka.admin import (AclBinding, AclOperation, AclPermissionType, AdminClient, ResourcePatternType,
+                                       ResourceType)
+    c = sasl_cluster
+    c.start()
+    admin = AdminClient({"bootstrap.servers": c.bootstrap()})
+    acl = AclBinding(ResourceType.BROKER, "kafka-cluster", ResourcePatternType.LITERAL, "User:broker", "*",
+                     AclOperation.CLUSTER_ACTION, AclPermissionType.ALLOW)
+    for f in admin.create_acls([acl]).values():
+        assert f.result(timeout=30) is None
+    node = c.nodes[1]
+    offset = node.log_size()
+    describe_quorum = b"\x02" + b"\x13__cluster_metadata" + b"\x02" + struct.pack(">i", 0) + b"\x00" + b"\x00" + b"\x00"
+    with socket.create_connection(("127.0.0.1", node.controller_port), timeout=10) as raw:
+        s = ssl.create_default_context(cafile=c.ca).wrap_socket(raw, server_hostname="localhost")
+        handshake = exchange(s, 17, 1, 1, struct.pack(">h", 5) + b"PLAIN", flexible=False)
+        assert struct.unpack(">h", handshake[:2])[0] == 0
+        token = b"\x00intruder\x00intruder-secret"
+        authenticated = exchange(s, 36, 2, 2, bytes([len(token) + 1]) + token + b"\x00", flexible=True)
+        assert struct.unpack(">h", authenticated[:2])[0] == 0
+        answer = exchange(s, 55, 0, 3, describe_quorum, flexible=True)
+        assert struct.unpack(">h", answer[:2])[0] == 31   # CLUSTER_AUTHORIZATION_FAILED
+    line = ("Principal = User:intruder is Denied operation = DESCRIBE from host = 127.0.0.1 on resource = "
+            "Cluster:LITERAL:kafka-cluster for request = DescribeQuorum with resourceRefCount = 1 based on rule DefaultDeny")
+    assert line in node.wait_for_log(offset, line)
+    # The brokers' own requests are still served: a replicated topic gets written and read back.
+    topic = "acl-cluster-" + uuid.uuid4().hex[:6]
+    create_topic(c.bootstrap(), topic, 3, workdir)
+    from confluent_kafka import Producer
+    p = Producer({"bootstrap.servers": c.bootstrap(), "acks": "all"})
+    for i in range(30):
+        p.produce(topic, b"a%02d" % i, partition=i % 3)
+    assert p.flush(60) == 0
+    assert sorted(read_all(c.bootstrap(), topic, 3, 30)) == sorted("a%02d" % i for i in range(30))

@@ -47,7 +47,7 @@ from test_sasl import new_topic
 DRIVER = Path(__file__).parent / "drivers" / "acl_client.py"
 USERS = {"admin": "admin-secret", "alice": "alice-secret", "bob": "bob-secret"}
 AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
-ANONYMOUS_WARNING = "from User:ANONYMOUS, which is not in super.users"
+ANONYMOUS_WARNING = "this node is User:ANONYMOUS, which is not in super.users"
 IDEMPOTENT_REFUSED = "denied: an idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic"
 
 # name: (interpreter, driver client)

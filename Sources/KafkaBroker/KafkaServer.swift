@@ -199,7 +199,7 @@ public final class KafkaServer: Sendable {
         let authentication = authentications.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
         let copyingFiles = tls?.io
         let certificatePrincipal = tls.map { $0.principalMapper }
-        let throttle = ConnectionThrottle(clock: clock)
+        let throttle = ConnectionThrottle(clock: clock, closed: channel.closeFuture)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await answer in answers {
@@ -273,7 +273,7 @@ public final class KafkaServer: Sendable {
                         }
                     }
                     // A connection a quota throttled reads nothing more until its throttle time is over.
-                    guard await throttle.waitUntilUnmuted(orUntil: channel.closeFuture) else { return }
+                    guard await throttle.waitUntilUnmuted() else { return }
                     let release = ConnectionRelease()
                     let closes = NIOLockedValueBox(false)
                     let task = Task {

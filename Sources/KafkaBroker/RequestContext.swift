@@ -26,6 +26,9 @@ public struct RequestContext: Sendable {
     public var releaseConnection: @Sendable () -> Void = {}
     /// The request's size in bytes (header and body), what `producer_byte_rate` counts.
     public var requestSize: Int = 0
+    /// Asks for the connection to be closed instead of answering (Produce with acks=0 that failed: the
+    /// close is the only way Kafka tells such a producer).
+    public var closeConnection: @Sendable (String) -> Void = { _ in }
     /// Mutes the connection for a quota's throttle time, in ms (see `ConnectionThrottle`).
     public var throttleConnection: @Sendable (Int32) -> Void = { _ in }
     /// This node's client quotas, on a client listener (nil elsewhere: the nodes' own requests on the
@@ -55,11 +58,14 @@ extension RequestContext {
     }
 
     /// Records the time this request was worked on under the client's `request_percentage`, mutes the
-    /// connection for the throttle time, and returns it (0 for a request not measured).
+    /// connection for the throttle time, and returns it (0 for a request not measured). Charged once:
+    /// a later call returns the same throttle (Fetch charges before it decides its answer).
     func chargeRequestTime() -> Int32 {
         guard let requestTime, !requestTime.isExempt else { return 0 }
+        if let charged = requestTime.charged.withLockedValue({ $0 }) { return charged }
         // Kafka's unit: the thread time as a percentage of one second (100 = a whole second).
         let (throttle, _) = recordQuota(.request, Double(requestTime.workedNanos) * 100 / 1_000_000_000)
+        requestTime.charged.withLockedValue { $0 = throttle }
         throttleConnection(throttle)
         return throttle
     }

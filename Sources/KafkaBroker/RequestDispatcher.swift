@@ -1,6 +1,8 @@
+import KafkaController
 import KafkaProtocol
 import KafkaSecurity
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Turns one request frame into one response frame (or none).
@@ -66,6 +68,17 @@ public struct RequestDispatcher: Sendable {
         }
     }
 
+    /// The APIs whose handling is mostly a wait for another party: the active controller (topic, config,
+    /// quota, credential, ACL and reassignment administration, elections), a transaction coordinator's or
+    /// a group coordinator's log writes, the blocking deletion of records. For `request_percentage` only
+    /// reading and answering them counts (Kafka's handler thread is free while they wait).
+    static let decidedElsewhere: Set<APIKey> = [
+        .createTopics, .deleteTopics, .createPartitions, .electLeaders, .alterPartitionReassignments, .incrementalAlterConfigs,
+        .alterClientQuotas, .alterUserScramCredentials, .createAcls, .deleteAcls, .initProducerID, .addPartitionsToTxn,
+        .addOffsetsToTxn, .endTxn, .deleteRecords, .deleteGroups, .leaveGroup, .heartbeat, .offsetDelete, .describeQuorum,
+        .addRaftVoter, .removeRaftVoter,
+    ]
+
     /// A handler may only declare versions its request type can decode.
     private static func checkVersions<H: RequestHandler>(_: H.Type) {
         precondition(H.Request.validVersions.contains(H.versions.lowerBound) && H.Request.validVersions.contains(H.versions.upperBound),
@@ -104,9 +117,15 @@ public struct RequestDispatcher: Sendable {
         context.authorizer = authorizer?.current
         context.requestSize = payload.readableBytes
         context.throttleConnection = throttle
+        let closeRequested = NIOLockedValueBox<String?>(nil)
+        context.closeConnection = { reason in closeRequested.withLockedValue { $0 = $0 ?? reason } }
         if let quotas {
             context.quotas = quotas
-            if !Self.exemptFromRequestQuota(frame) { context.requestTime = RequestTime() }
+            // Measured only while some request_percentage quota exists (none: nothing to measure against).
+            if !Self.exemptFromRequestQuota(frame),
+               quotas.image().clientQuotas.values.contains(where: { $0[ClientQuotaKeys.requestPercentage] != nil }) {
+                context.requestTime = RequestTime(decidedElsewhere: Self.decidedElsewhere.contains(frame.apiKey))
+            }
         }
         guard let registered = handlers[frame.apiKey.rawValue] else {
             return .close(reason: "unsupported API \(frame.apiKey)")
@@ -120,7 +139,9 @@ public struct RequestDispatcher: Sendable {
             return .close(reason: "\(frame.apiKey) version \(frame.apiVersion) is not supported (\(advertised.lowerBound)-\(advertised.upperBound))")
         }
         do throws(ServeFailure) {
-            guard let response = try await registered.handler.serve(frame, context) else { return .noResponse }
+            guard let response = try await registered.handler.serve(frame, context) else {
+                return closeRequested.withLockedValue { $0 }.map { .close(reason: $0) } ?? .noResponse
+            }
             return .respond(response)
         } catch {
             switch error {

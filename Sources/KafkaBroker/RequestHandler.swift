@@ -47,7 +47,9 @@ struct AnyRequestHandler: Sendable {
     init<H: RequestHandler>(_ handler: H) {
         serve = { frame, context throws(ServeFailure) in
             let request = try Self.decode(H.Request.self, frame, context)
-            guard let answer = await handler.handle(request, context: context) else { return nil }
+            let decidedElsewhere = context.requestTime?.decidedElsewhere == true
+            guard let answer = await (decidedElsewhere ? context.parked { await handler.handle(request, context: context) }
+                                                       : handler.handle(request, context: context)) else { return nil }
             let response = Self.throttled(answer, context.chargeRequestTime())
             do throws(ProtocolError) {
                 return [.bytes(try response.encodeFrame(version: frame.apiVersion, correlationID: frame.header.correlationID))]

@@ -47,7 +47,8 @@ public struct ResolvedQuota: Hashable, Sendable {
 public enum ClientQuotaResolution {
     public static func resolve(_ key: String, for principal: QuotaPrincipal,
                                in quotas: [ClientQuotaEntity: [String: Double]]) -> ResolvedQuota? {
-        guard !quotas.isEmpty else { return nil }
+        // Most nodes have no quota of this key at all: decided without building the eight candidates.
+        guard quotas.values.contains(where: { $0[key] != nil }) else { return nil }
         let u = principal.user, c = principal.clientID
         let both = QuotaBucketKey(user: u, clientID: c)
         let userOnly = QuotaBucketKey(user: u, clientID: nil)

@@ -30,16 +30,14 @@ public struct ClientQuotaSensors: Sendable {
             rates = rates.filter { !$0.value.isIdle(now: now) }
             pruneAbove = max(1024, rates.count * 2)
         }
-        var rate = rates[quota.bucket] ?? SampledRate(windowMs: windowMs, sampleCount: sampleCount)
-        rate.record(value, now: now)
-        let measured = rate.measure(now: now)
-        var throttle: Int64 = 0
-        if measured > quota.value {
-            let window = Double(rate.windowSize(now: now))
-            throttle = quota.value > 0 ? Int64(((measured - quota.value) / quota.value * window).rounded()) : Int64(Int32.max)
-            if let maxThrottleMs { throttle = min(throttle, maxThrottleMs) }
-        }
-        rates[quota.bucket] = rate
+        // Mutated in place: a copy out of the dictionary would copy the samples on every record.
+        let fresh = SampledRate(windowMs: windowMs, sampleCount: sampleCount)
+        rates[quota.bucket, default: fresh].record(value, now: now)
+        let measured = rates[quota.bucket, default: fresh].measure(now: now)
+        guard measured > quota.value else { return 0 }
+        let window = Double(rates[quota.bucket, default: fresh].windowSize(now: now))
+        var throttle = Int64(((measured - quota.value) / quota.value * window).rounded())
+        if let maxThrottleMs { throttle = min(throttle, maxThrottleMs) }
         return Int32(clamping: throttle)
     }
 

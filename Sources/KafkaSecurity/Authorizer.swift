@@ -19,6 +19,15 @@ import KafkaProtocol
 /// create them below that) and the "not ready until the initial load" state.
 public struct StandardAuthorizer: Sendable {
     public private(set) var acls: [KafkaUUID: StandardAcl]
+    /// The ACLs of each resource type with their principals parsed once: a decision looks only at its
+    /// resource type's (Kafka keeps them sorted in a tree for the same reason).
+    private var byType: [AclResourceType: [Indexed]] = [:]
+
+    private struct Indexed: Sendable {
+        var id: KafkaUUID
+        var acl: StandardAcl
+        var principal: KafkaPrincipal?
+    }
     /// Principals (`Type:Name`) allowed everything.
     public var superUsers: Set<String>
     /// The decision when no ACL is written for a resource; Kafka's default is false.
@@ -29,6 +38,7 @@ public struct StandardAuthorizer: Sendable {
 
     public init(acls: [KafkaUUID: StandardAcl] = [:], superUsers: Set<String> = [], allowEveryoneIfNoAclFound: Bool = false) {
         self.acls = acls
+        for (id, acl) in acls { byType[acl.resourceType, default: []].append(Indexed(id: id, acl: acl, principal: acl.kafkaPrincipal)) }
         self.superUsers = superUsers
         self.allowEveryoneIfNoAclFound = allowEveryoneIfNoAclFound
     }
@@ -62,13 +72,17 @@ public struct StandardAuthorizer: Sendable {
     }
 
     public mutating func replay(_ record: AccessControlEntryRecord) {
-        acls[record.id] = StandardAcl(record: record)
+        let acl = StandardAcl(record: record)
+        if let previous = acls.updateValue(acl, forKey: record.id) { byType[previous.resourceType]?.removeAll { $0.id == record.id } }
+        byType[acl.resourceType, default: []].append(Indexed(id: record.id, acl: acl, principal: acl.kafkaPrincipal))
     }
 
     /// Removes the ACL with the record's id; returns it, or nil when no ACL has that id.
     @discardableResult
     public mutating func replay(_ record: RemoveAccessControlEntryRecord) -> StandardAcl? {
-        acls.removeValue(forKey: record.id)
+        guard let removed = acls.removeValue(forKey: record.id) else { return nil }
+        byType[removed.resourceType]?.removeAll { $0.id == record.id }
+        return removed
     }
 
     /// The ACLs a filter selects, in Kafka's ACL order.
@@ -84,9 +98,10 @@ public struct StandardAuthorizer: Sendable {
         var resourceHasAcls = false
         var deny: StandardAcl?
         var allow: StandardAcl?
-        for acl in acls.values where acl.resourceType == resourceType && acl.patternCovers(resourceName: resourceName) {
+        for entry in byType[resourceType] ?? [] where entry.acl.patternCovers(resourceName: resourceName) {
+            let acl = entry.acl
             resourceHasAcls = true
-            switch Self.verdict(of: acl, principal: principal, host: host, operation: operation) {
+            switch Self.verdict(of: acl, aclPrincipal: entry.principal, principal: principal, host: host, operation: operation) {
             case .deny?: if deny.map({ acl < $0 }) ?? true { deny = acl }
             case .allow?: if allow.map({ $0 < acl }) ?? true { allow = acl }
             default: break
@@ -99,9 +114,9 @@ public struct StandardAuthorizer: Sendable {
 
     /// What an ACL that applies to the resource says about this principal, host and operation: its
     /// permission, or nil when it does not match them (Kafka's `StandardAuthorizerData.findResult`).
-    static func verdict(of acl: StandardAcl, principal: KafkaPrincipal, host: String,
+    static func verdict(of acl: StandardAcl, aclPrincipal: KafkaPrincipal?, principal: KafkaPrincipal, host: String,
                         operation: AclOperation) -> AclPermissionType? {
-        guard let aclPrincipal = acl.kafkaPrincipal,
+        guard let aclPrincipal,
               aclPrincipal == principal || aclPrincipal == wildcardKafkaPrincipal else { return nil }
         guard acl.host == StandardAcl.wildcard || acl.host == host else { return nil }
         if acl.operation != .all {
@@ -144,9 +159,10 @@ public struct StandardAuthorizer: Sendable {
         var deniedPrefixes: Set<String> = []
         var allowed: [(name: String, literal: Bool)] = []
         var wildcardAllowed = false
-        for acl in acls.values where acl.resourceType == resourceType {
+        for entry in byType[resourceType] ?? [] {
+            let acl = entry.acl
             guard acl.host == host || acl.host == StandardAcl.wildcard else { continue }
-            guard acl.kafkaPrincipal == principal || acl.principal == StandardAcl.wildcardPrincipal else { continue }
+            guard entry.principal == principal || acl.principal == StandardAcl.wildcardPrincipal else { continue }
             guard acl.operation == operation || acl.operation == .all else { continue }
             switch (acl.permissionType, acl.patternType) {
             case (.deny, .literal):

@@ -1,14 +1,15 @@
 import KafkaProtocol
 import KafkaSecurity
 
-/// The operations each resource type has, as Kafka's `AclEntry.supportedOperations` lists them: what
-/// the authorized-operations fields of Metadata, DescribeCluster, DescribeGroups and
-/// ConsumerGroupDescribe are drawn from (see `RequestContext.authorizedOperations`).
+/// The operations each resource type has, as Kafka 3.9's `AclEntry.supportedOperations` lists them:
+/// what the authorized-operations fields of Metadata, DescribeCluster, DescribeGroups and
+/// ConsumerGroupDescribe are drawn from (see `RequestContext.authorizedOperations`). Groups have no
+/// configs in Strom (Kafka 4.x adds DESCRIBE_CONFIGS and ALTER_CONFIGS for its group configs).
 enum AuthorizedOperations {
     static func supported(by type: AclResourceType) -> [AclOperation] {
         switch type {
         case .topic: [.read, .write, .create, .describe, .delete, .alter, .describeConfigs, .alterConfigs]
-        case .group: [.read, .describe, .delete, .describeConfigs, .alterConfigs]
+        case .group: [.read, .describe, .delete]
         case .cluster: [.create, .clusterAction, .describeConfigs, .alterConfigs, .idempotentWrite, .alter, .describe]
         case .transactionalId: [.describe, .write]
         case .delegationToken: [.describe]

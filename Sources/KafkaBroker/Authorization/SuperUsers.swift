@@ -34,14 +34,21 @@ extension ServerConfig {
             warnings.append("super.users is not set and there is no authorizer.class.name: any client may change SCRAM credentials and the quorum's voters")
         }
         if authorizerEnabled {
-            // The nodes' own requests are decided like any other: on a PLAINTEXT listener they come from
-            // User:ANONYMOUS, which then needs to be a super user (or hold CLUSTER_ACTION) for the quorum,
-            // registrations and replication to work, as in Kafka.
-            let own = Set(controllerListenerNames + [interBrokerListenerName])
-            let plain = own.filter { (listenerSecurityProtocols[$0] ?? "PLAINTEXT") == "PLAINTEXT" }.sorted()
-            if !plain.isEmpty && !superUsers.contains("User:ANONYMOUS") {
-                warnings.append("the authorizer decides the nodes' own requests too: on PLAINTEXT listener(s) \(plain.joined(separator: ", ")) they come "
-                    + "from User:ANONYMOUS, which is not in super.users; unless ACLs give it CLUSTER_ACTION, the other nodes will be refused")
+            // The nodes' own requests are decided like any other, including the administration a broker
+            // forwards to the active controller as itself: the principals the nodes authenticate as must
+            // be super users, as in Kafka. This node's are known: User:ANONYMOUS on a PLAINTEXT listener,
+            // its JAAS username on a SASL one (a certificate's name on SSL is not checked here).
+            for listener in Array(Set(controllerListenerNames + [interBrokerListenerName])).sorted() {
+                let principal: String?
+                switch listenerSecurityProtocols[listener] ?? "PLAINTEXT" {
+                case "PLAINTEXT": principal = KafkaPrincipal.anonymous.description
+                case "SASL_PLAINTEXT", "SASL_SSL": principal = SaslClientCredentials.forListener(listener, config: self).map { "User:\($0.username)" }
+                default: principal = nil
+                }
+                if let principal, !superUsers.contains(principal) {
+                    warnings.append("the authorizer decides the nodes' own requests too: on listener \(listener) this node is \(principal), "
+                        + "which is not in super.users; the other nodes will refuse its quorum, registration, replication and forwarded requests")
+                }
             }
         }
         return warnings

@@ -23,6 +23,8 @@ enum TopicAdminAuthorization {
         for i in response.topics.indices where response.topics[i].errorCode == 0 && !configsVisible.contains(response.topics[i].name) {
             response.topics[i].topicConfigErrorCode = ErrorCode.topicAuthorizationFailed.rawValue
             response.topics[i].configs = []
+            response.topics[i].numPartitions = -1
+            response.topics[i].replicationFactor = -1
         }
         for name in names where !creatable.contains(name) {
             response.topics.append(.init(name: name, errorCode: ErrorCode.topicAuthorizationFailed.rawValue,

@@ -42,7 +42,7 @@ struct DescribeTopicPartitionsHandler: RequestHandler {
         var response = DescribeTopicPartitionsResponse()
         var remaining = Int(max(min(maxPartitions, request.responsePartitionLimit), 1))
         for name in names {
-            if let context, !context.authorize(.describe, .topic, name, logIfDenied: !all) {
+            if let context, !context.authorize(.describe, .topic, name) {
                 if !all {
                     response.topics.append(.init(errorCode: ErrorCode.topicAuthorizationFailed.rawValue, name: name, topicID: .zero))
                 }

@@ -104,22 +104,30 @@ struct FetchHandler: SplicingRequestHandler {
             results = reader.read(partitions, image: metadata.image, maxBytes: maxBytes, isolationLevel: request.isolationLevel,
                                   fetcher: fetcher)
             let bytes = results.reduce(0) { $0 + $1.recordBytes }
-            let hasError = results.contains { $0.data.errorCode != 0 } || !unknownIDs.isEmpty || !denied.isEmpty
+            // Partitions refused by the authorizer are only added to the answer; they end the wait only
+            // when nothing else is fetched (as Kafka's erroneous partitions).
+            let hasError = results.contains { $0.data.errorCode != 0 } || !unknownIDs.isEmpty || (!denied.isEmpty && partitions.isEmpty)
             // As in Kafka, a consumer sent to another replica hears of it at once.
             let redirected = results.contains { $0.data.preferredReadReplica >= 0 }
-            if bytes >= Int(request.minBytes) || hasError || redirected || clock.nowMs() >= deadline || request.maxWaitMs <= 0
+            if bytes >= min(Int(request.minBytes), maxBytes) || hasError || redirected || clock.nowMs() >= deadline || request.maxWaitMs <= 0
                 || replicas.isShuttingDown { break }
             await context.parked { await replicas.appended.wait(since: generation, for: watched, timeoutMs: deadline - clock.nowMs()) }
         }
 
-        if let (quotas, quota) = fetchQuota {
-            // Over the quota, Kafka answers without the records (and takes them back from the rate): the
-            // session's partitions stay as they were, the consumer fetches them again after the throttle.
-            let bytes = Double(results.reduce(0) { $0 + $1.recordBytes })
-            let now = quotas.clock.nowMs()
-            let throttle = quotas.manager.record(.fetch, bytes, quota: quota, now: now)
+        if case .consumer = fetcher {
+            // Over either quota, Kafka answers without the records (and takes them back from the byte
+            // rate): the session's partitions stay as they were, the consumer fetches them again after
+            // the throttle.
+            let requestThrottle = context.chargeRequestTime()
+            var bandwidthThrottle: Int32 = 0
+            if let (quotas, quota) = fetchQuota {
+                let bytes = Double(results.reduce(0) { $0 + $1.recordBytes })
+                let now = quotas.clock.nowMs()
+                bandwidthThrottle = quotas.manager.record(.fetch, bytes, quota: quota, now: now)
+                if bandwidthThrottle > 0 || requestThrottle > 0 { quotas.manager.unrecord(.fetch, bytes, quota: quota, now: now) }
+            }
+            let throttle = max(requestThrottle, bandwidthThrottle)
             if throttle > 0 {
-                quotas.manager.unrecord(.fetch, bytes, quota: quota, now: now)
                 context.throttleConnection(throttle)
                 let response = FetchResponse(throttleTimeMs: throttle, errorCode: 0, sessionID: responseSessionID)
                 return SplicedResponse(skeleton: response, probe: response, slices: [], materialized: { response })

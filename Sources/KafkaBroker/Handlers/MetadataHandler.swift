@@ -82,8 +82,7 @@ struct MetadataHandler: RequestHandler {
             for wanted in request.topics ?? [] {
                 if let name = wanted.name {
                     if refused.contains(name) {
-                        response.topics.append(.init(errorCode: ErrorCode.topicAuthorizationFailed.rawValue, name: name,
-                                                     isInternal: TopicName.internalTopics.contains(name)))
+                        response.topics.append(.init(errorCode: ErrorCode.topicAuthorizationFailed.rawValue, name: name, isInternal: false))
                     } else if let topic = image.topic(named: name) {
                         response.topics.append(describe(topic, image: image, version: v, includeOps: includeTopicOps, context: context))
                     } else {

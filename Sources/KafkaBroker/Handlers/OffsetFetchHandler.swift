@@ -23,8 +23,9 @@ struct OffsetFetchHandler: RequestHandler {
             .init(name: name, partitions: partitions.map { Partition(partitionIndex: $0, committedOffset: -1, metadata: "", errorCode: code.rawValue) })
         }
         guard context.authorize(.describe, .group, request.groupID) else {
-            // v1 has no top-level error: each partition asked carries it.
-            return OffsetFetchResponse(topics: (request.topics ?? []).map { failed($0.name, $0.partitionIndexes, .groupAuthorizationFailed) },
+            // v1 has no top-level error: each partition asked carries it; from v2 the top-level error alone.
+            return OffsetFetchResponse(topics: context.apiVersion >= 2 ? []
+                                           : (request.topics ?? []).map { failed($0.name, $0.partitionIndexes, .groupAuthorizationFailed) },
                                        errorCode: ErrorCode.groupAuthorizationFailed.rawValue)
         }
         guard let asked = request.topics else {

@@ -65,18 +65,25 @@ struct ProduceHandler: RequestHandler {
         // read the next request (which this one allows once its records are appended).
         let (throttle, _) = context.recordQuota(.produce, Double(context.requestSize))
         context.throttleConnection(throttle)
-        guard var response = await produce(request, context: context) else { return nil }
+        var response = await produce(request, context: context)
         response.throttleTimeMs = max(response.throttleTimeMs, throttle)
+        guard request.acks != 0 else {
+            // acks=0 gets no answer; a failed append closes the connection, as Kafka tells such a producer.
+            if let failed = response.responses.lazy.flatMap({ t in t.partitionResponses.map { (t.name, $0) } }).first(where: { $0.1.errorCode != 0 }) {
+                context.closeConnection("acks=0 produce to \(failed.0)-\(failed.1.index) failed: \(ErrorCode(rawValue: failed.1.errorCode))")
+            }
+            return nil
+        }
         return response
     }
 
-    private func produce(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
+    private func produce(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse {
         if request.topicData.contains(where: { $0.partitionData.contains { Self.isTransactional($0.records) } }) {
             guard let id = request.transactionalID, context.authorize(.write, .transactionalId, id) else {
                 if request.transactionalID == nil {
                     context.logger.info("refused transactional records in a Produce request without a transactional id")
                 }
-                return request.acks == 0 ? nil : ProduceResponse(responses: request.topicData.map { t in
+                return ProduceResponse(responses: request.topicData.map { t in
                     .init(name: t.name, partitionResponses: t.partitionData.map {
                         PartitionResponse(index: $0.index, errorCode: ErrorCode.transactionalIDAuthorizationFailed.rawValue, baseOffset: -1)
                     })
@@ -155,7 +162,7 @@ struct ProduceHandler: RequestHandler {
                             partition: "\(r.replica.topicPartition)", context: context)
             }
         }
-        return request.acks == 0 ? nil : response
+        return response
     }
 
     /// Whether `records` start with a transactional v2 batch (legacy message sets never are).

@@ -1,5 +1,6 @@
 import BrokerTestKit
-import KafkaBroker
+@testable import KafkaBroker
+import StromConfig
 import KafkaProtocol
 import KafkaSecurity
 import NIOCore
@@ -256,5 +257,36 @@ import Testing
         #expect(broker.metadata.quorumStatus.isLeader)
         await controller.close()
         await broker.shutdown()
+    }
+}
+
+/// The start-up warnings about the authorizer and the nodes' own principals.
+@Suite struct SecurityWarningTests {
+    static func config(_ extra: [String: String]) throws -> ServerConfig {
+        var p = ServerConfig.embeddedDefaults
+        p.merge(extra) { $1 }
+        return try ServerConfig.parse(p)
+    }
+
+    @Test func nodePrincipalsMustBeSuperUsersUnderAnAuthorizer() throws {
+        let authorizer = ["authorizer.class.name": ServerConfig.standardAuthorizerClassName]
+        // PLAINTEXT controller and inter-broker listeners: the node is User:ANONYMOUS there.
+        let plain = try Self.config(authorizer.merging(["super.users": "User:admin"]) { $1 }).securityWarnings
+        #expect(plain.count == 2)
+        #expect(plain.allSatisfy { $0.contains("this node is User:ANONYMOUS, which is not in super.users") })
+        #expect(try Self.config(authorizer.merging(["super.users": "User:admin;User:ANONYMOUS"]) { $1 }).securityWarnings.isEmpty)
+        // A SASL controller listener: the node is its JAAS username there.
+        let sasl = authorizer.merging([
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "sasl.enabled.mechanisms": "PLAIN",
+            "listener.name.controller.plain.sasl.jaas.config":
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"ctl\" password=\"s\" user_ctl=\"s\";",
+        ]) { $1 }
+        let missing = try Self.config(sasl.merging(["super.users": "User:ANONYMOUS"]) { $1 }).securityWarnings
+        #expect(missing.map { $0.contains("on listener CONTROLLER this node is User:ctl") } == [true])
+        #expect(try Self.config(sasl.merging(["super.users": "User:ANONYMOUS;User:ctl"]) { $1 }).securityWarnings.isEmpty)
+        // Without an authorizer nothing is said about them.
+        #expect(try Self.config(["super.users": "User:admin"]).securityWarnings.isEmpty)
     }
 }

@@ -82,7 +82,7 @@ class BrokerProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.data_dir = self.workdir / "data"
         self.log_path = self.workdir / "broker.log"
-        self.port, self.controller_port = free_ports(2)
+        self.port, self.controller_port, self.metrics_port = free_ports(3)
         self.proc = None
         self.starts = 0
         self.problems = []  # things that went wrong outside a test's own checks (stop, exit codes)
@@ -90,6 +90,10 @@ class BrokerProcess:
     @property
     def bootstrap(self):
         return "127.0.0.1:%d" % self.port
+
+    @property
+    def metrics_url(self):
+        return "http://127.0.0.1:%d" % self.metrics_port
 
     def command(self):
         if self.kind == "recording":
@@ -106,6 +110,8 @@ class BrokerProcess:
             "controller.quorum.voters": "1@127.0.0.1:%d" % self.controller_port,
             "log.dirs": str(self.data_dir),
             "num.partitions": str(AUTO_CREATE_PARTITIONS),
+            # Prometheus metrics and health checks (/metrics, /health/ready) on a port of its own.
+            "strom.metrics.listener": "http://127.0.0.1:%d" % self.metrics_port,
         }
         overrides.update(self.overrides)
         cmd = [str(binary)]

@@ -6,7 +6,8 @@
 #     the Go toolchain and sarama's source (golang-github-shopify-sarama-dev), plus the compression
 #     modules kafka-python 2.0.2 needs for lz4/snappy/zstd under /usr/bin/python3, and nftables
 #     (nft: the fault tests' network partitions, interop/cluster.py's isolate).
-#   - A venv at <repo>/.venv with pinned PyPI clients (confluent-kafka, kafka-python 3.x, aiokafka)
+#   - A venv at <repo>/.venv with pinned PyPI clients (confluent-kafka, kafka-python 3.x, aiokafka) and
+#     prometheus-client (its text parser checks /metrics)
 #     and pytest + pytest-timeout, which run the interop suite (scripts/interop.sh).
 #   - The sarama clients, built offline in GOPATH mode into <repo>/.gopath/bin: sarama-client
 #     (fixture capture), sarama-interop and sarama-group (interop suite).
@@ -24,6 +25,7 @@ KAFKA_PYTHON_VERSION="3.0.12"
 AIOKAFKA_VERSION="0.14.0"
 PYTEST_VERSION="9.2.0"
 PYTEST_TIMEOUT_VERSION="2.4.0"
+PROMETHEUS_CLIENT_VERSION="0.21.1"
 
 APT_PACKAGES=(
   kcat
@@ -72,13 +74,14 @@ if [[ "${SKIP_VENV:-0}" != 1 ]]; then
     "aiokafka[lz4,snappy,zstd]==$AIOKAFKA_VERSION"
     "pytest==$PYTEST_VERSION"
     "pytest-timeout==$PYTEST_TIMEOUT_VERSION"
+    "prometheus-client==$PROMETHEUS_CLIENT_VERSION"
   )
   have_all=1
   "$VENV/bin/python" - "$CONFLUENT_KAFKA_VERSION" "$KAFKA_PYTHON_VERSION" "$AIOKAFKA_VERSION" \
-      "$PYTEST_VERSION" "$PYTEST_TIMEOUT_VERSION" <<'EOF' || have_all=0
+      "$PYTEST_VERSION" "$PYTEST_TIMEOUT_VERSION" "$PROMETHEUS_CLIENT_VERSION" <<'EOF' || have_all=0
 import sys
 from importlib.metadata import version, PackageNotFoundError
-want = dict(zip(["confluent-kafka", "kafka-python", "aiokafka", "pytest", "pytest-timeout"], sys.argv[1:]))
+want = dict(zip(["confluent-kafka", "kafka-python", "aiokafka", "pytest", "pytest-timeout", "prometheus-client"], sys.argv[1:]))
 try:
     ok = all(version(n) == v for n, v in want.items())
     # compression extras

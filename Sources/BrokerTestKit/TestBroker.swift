@@ -22,6 +22,8 @@ public final class TestBroker: Sendable {
         properties["listeners"] = "PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0"
         properties["advertised.listeners"] = "PLAINTEXT://127.0.0.1:0"
         properties["log.dirs"] = dir
+        // Metrics on an ephemeral port: tests run many nodes at once.
+        properties["strom.metrics.listener"] = "http://127.0.0.1:0"
         // Three offsets and transaction state partitions instead of fifty keep start-up quick; the
         // code path is the same.
         properties["offsets.topic.num.partitions"] = "3"

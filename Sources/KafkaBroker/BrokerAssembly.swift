@@ -129,26 +129,28 @@ public enum BrokerAssembly {
                                         groups: GroupCoordinatorService, offsetsTopic: InternalTopicCreator,
                                         transactions: TransactionCoordinatorService, transactionTopic: InternalTopicCreator,
                                         fetchSessions: NIOLockedValueBox<FetchSessions>, config: ServerConfig,
-                                        quorum: QuorumDriver, authorizer: NodeAuthorizer? = nil, logger: Logger) -> RequestDispatcher {
+                                        quorum: QuorumDriver, authorizer: NodeAuthorizer? = nil, metrics: NodeMetrics? = nil,
+                                        logger: Logger) -> RequestDispatcher {
         let services = ClientServices(metadata: metadata, replicas: replicas, groups: groups, offsetsTopic: offsetsTopic,
                                       transactions: transactions, transactionTopic: transactionTopic,
                                       fetchSessions: fetchSessions, config: config, quorum: quorum)
         let quotas = ClientQuotaContext(manager: metadata.clientQuotas, image: { metadata.image }, clock: metadata.clock)
         return dispatcher(clientHandlers, services: services, listenerName: listenerName, metadata: metadata,
-                          authorizer: authorizer, quotas: quotas, logger: logger)
+                          authorizer: authorizer, quotas: quotas, metrics: metrics, logger: logger)
     }
 
     public static func controllerDispatcher(listenerName: String, metadata: MetadataService, quorum: QuorumDriver,
-                                            config: ServerConfig, authorizer: NodeAuthorizer? = nil, logger: Logger) -> RequestDispatcher {
+                                            config: ServerConfig, authorizer: NodeAuthorizer? = nil, metrics: NodeMetrics? = nil,
+                                            logger: Logger) -> RequestDispatcher {
         let services = ControllerServices(metadata: metadata, quorum: quorum, config: config)
         return dispatcher(controllerHandlers, services: services, listenerName: listenerName, metadata: metadata,
-                          authorizer: authorizer, quotas: nil, logger: logger)
+                          authorizer: authorizer, quotas: nil, metrics: metrics, logger: logger)
     }
 
     private static func dispatcher<Services>(_ registrations: [HandlerRegistration<Services>], services: Services,
                                              listenerName: String, metadata: MetadataService, authorizer: NodeAuthorizer?,
-                                             quotas: ClientQuotaContext?, logger: Logger) -> RequestDispatcher {
-        var d = RequestDispatcher(listenerName: listenerName, logger: logger, authorizer: authorizer, quotas: quotas)
+                                             quotas: ClientQuotaContext?, metrics: NodeMetrics?, logger: Logger) -> RequestDispatcher {
+        var d = RequestDispatcher(listenerName: listenerName, logger: logger, authorizer: authorizer, quotas: quotas, metrics: metrics)
         for registration in registrations { registration.register(&d, services) }
         d.register(ApiVersionsHandler(apis: d.advertised, finalizedFeatures: { features(metadata) }))
         return d

@@ -31,6 +31,12 @@ import NIOConcurrencyHelpers
 /// log while this node still leads it, so memory never runs ahead of the log.
 public actor GroupCoordinatorService {
     var coordinator: GroupCoordinator
+
+    /// The committed offsets of the groups this node coordinates now, by group (for the consumer lag
+    /// metrics): a snapshot, read between two requests.
+    func committedOffsets() -> [String: OffsetStore] {
+        coordinator.offsets
+    }
     let log: ConsumerOffsetsLog
     let logger: Logger
     let joins = ParkedReplies<JoinGroupResponse>()

@@ -45,6 +45,8 @@ public final class KafkaServer: Sendable {
     /// `connections.max.idle.ms`: a connection with neither a read nor a write for this long is closed
     /// (one that never authenticates, or never finishes its TLS handshake, among them).
     private let maxIdleMs: Int64
+    /// Connections open now (for the metrics).
+    public var connectionCount: Int { openConnections.withLockedValue { $0.count } }
     /// The clock a throttled connection's mute is timed with.
     private let clock: NodeClock
     /// Each SASL connection's authentication, made with its pipeline and taken by its request loop.

@@ -36,6 +36,8 @@ public struct RequestContext: Sendable {
     var quotas: ClientQuotaContext?
     /// The time this request is worked on, for `request_percentage`.
     var requestTime: RequestTime?
+    /// The node's metrics (nil where none are kept, in tests).
+    var metrics: NodeMetrics?
 }
 
 

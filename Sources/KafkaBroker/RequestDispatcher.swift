@@ -32,16 +32,18 @@ public struct RequestDispatcher: Sendable {
     private let listenerName: String
     private let authorizer: NodeAuthorizer?
     private let quotas: ClientQuotaContext?
+    private let metrics: NodeMetrics?
 
     public init(listenerName: String, logger: Logger, authorizer: NodeAuthorizer? = nil) {
         self.init(listenerName: listenerName, logger: logger, authorizer: authorizer, quotas: nil)
     }
 
-    init(listenerName: String, logger: Logger, authorizer: NodeAuthorizer?, quotas: ClientQuotaContext?) {
+    init(listenerName: String, logger: Logger, authorizer: NodeAuthorizer?, quotas: ClientQuotaContext?, metrics: NodeMetrics? = nil) {
         self.listenerName = listenerName
         self.logger = logger
         self.authorizer = authorizer
         self.quotas = quotas
+        self.metrics = metrics
     }
 
     public mutating func register<H: RequestHandler>(_ handler: H) {
@@ -114,6 +116,12 @@ public struct RequestDispatcher: Sendable {
         )
         context.principal = principal
         context.apiKey = frame.apiKey
+        context.metrics = metrics
+        let started = ContinuousClock.now
+        defer {
+            metrics?.requestServed(api: frame.apiKey.name ?? "Unknown\(frame.apiKey.rawValue)", listener: listenerName,
+                                   duration: ContinuousClock.now - started)
+        }
         context.authorizer = authorizer?.current
         context.requestSize = payload.readableBytes
         context.throttleConnection = throttle

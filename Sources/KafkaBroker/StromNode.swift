@@ -26,6 +26,12 @@ public final class StromNode: Sendable {
     /// Bound port per listener name (differs from the configuration when it asked for port 0).
     public let boundPorts: [String: Int]
     public let quorum: QuorumDriver
+    /// The node's metrics, served on `strom.metrics.listener`.
+    public let metrics: NodeMetrics
+    /// The metrics and health listener, when one is configured and bound.
+    private let metricsServer: MetricsServer?
+    /// Its bound port (nil without one).
+    public var metricsPort: Int? { metricsServer?.port }
     private let servers: [KafkaServer]
     private let clientServers: [KafkaServer]
     /// Listener loops (they end when their listener closes) and the maintenance loop (cancelled).
@@ -91,6 +97,11 @@ public final class StromNode: Sendable {
         })
         replicas.apply(image: metadata.image, delta: nil)
         metadata.addPublisher { delta, image in replicas.apply(image: image, delta: delta) }
+        // Metrics and health checks are served from the start: /health/ready says why the node is not ready yet.
+        let metrics = NodeMetrics()
+        let nodeID = config.nodeID
+        metadata.addPublisher { delta, image in metrics.isrChanged(delta: delta, image: image, nodeID: nodeID) }
+        let metricsServer = try await startMetricsServer(config: config, metrics: metrics, metadata: metadata, logger: logger)
         // With `authorizer.class.name`, every request is decided against the ACLs of the published image.
         let authorizer = config.authorizerEnabled ? NodeAuthorizer(config: config) : nil
         if let authorizer { metadata.addPublisher { delta, image in authorizer.apply(delta: delta, image: image) } }
@@ -114,7 +125,7 @@ public final class StromNode: Sendable {
         var controllerTasks: [Task<Void, Never>] = []
         for listener in config.listeners where config.controllerListenerNames.contains(listener.name) {
             let dispatcher = BrokerAssembly.controllerDispatcher(listenerName: listener.name, metadata: metadata, quorum: quorum,
-                                                                 config: config, authorizer: authorizer, logger: logger)
+                                                                 config: config, authorizer: authorizer, metrics: metrics, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
                                               sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock),
                                               tls: try tlsSecurity(listener, config: config, io: io), clock: clock, logger: logger)
@@ -156,7 +167,7 @@ public final class StromNode: Sendable {
             let dispatcher = BrokerAssembly.clientDispatcher(listenerName: listener.name, metadata: metadata, replicas: replicas,
                                                              groups: groups, offsetsTopic: offsetsTopic, transactions: transactions,
                                                              transactionTopic: transactionTopic, fetchSessions: sessions, config: config,
-                                                             quorum: quorum, authorizer: authorizer, logger: logger)
+                                                             quorum: quorum, authorizer: authorizer, metrics: metrics, logger: logger)
             let server = try await bindServer(listener, dispatcher: dispatcher, config: config, bound: &bound,
                                               sasl: saslSecurity(listener, config: config, metadata: metadata, clock: clock),
                                               tls: try tlsSecurity(listener, config: config, io: io), clock: clock, logger: logger)
@@ -176,8 +187,18 @@ public final class StromNode: Sendable {
         await startGroupCoordinator(groups, offsetsTopic: offsetsTopic, config: config, metadata: metadata)
         await transactions.start()
 
+        metrics.setCollector { [clientServers] in
+            await NodeGauges.samples(.init(
+                nodeID: nodeID, image: metadata.image, quorum: metadata.quorumStatus, highWatermark: metadata.publication.view.highWatermark,
+                isActiveController: metadata.isActiveController,
+                logs: replicas.allReplicas.map { p in
+                    p.withLog { (p.topicPartition.topic, p.topicPartition.partition, $0.size, $0.logStartOffset, $0.logEndOffset, $0.highWatermark) }
+                },
+                connections: clientServers.map { ($0.listenerName, $0.connectionCount) },
+                committed: await groups.committedOffsets()))
+        }
         let node = StromNode(config: config, metadata: metadata, quorum: quorum, replicas: replicas, groups: groups,
-                             transactions: transactions, boundPorts: bound,
+                             transactions: transactions, metrics: metrics, metricsServer: metricsServer, boundPorts: bound,
                              servers: servers, clientServers: clientServers, metadataLog: metadataLog, locks: locks,
                              clock: clock, logger: logger)
         node.startBackgroundWork(controllerTasks: controllerTasks, duties: duties)
@@ -190,7 +211,8 @@ public final class StromNode: Sendable {
     }
 
     private init(config: ServerConfig, metadata: MetadataService, quorum: QuorumDriver, replicas: ReplicaManager, groups: GroupCoordinatorService,
-                 transactions: TransactionCoordinatorService, boundPorts: [String: Int], servers: [KafkaServer], clientServers: [KafkaServer], metadataLog: MetadataRaftLog,
+                 transactions: TransactionCoordinatorService, metrics: NodeMetrics, metricsServer: MetricsServer?,
+                 boundPorts: [String: Int], servers: [KafkaServer], clientServers: [KafkaServer], metadataLog: MetadataRaftLog,
                  locks: [DirectoryLock], clock: NodeClock, logger: Logger) {
         self.config = config
         self.clock = clock
@@ -200,6 +222,8 @@ public final class StromNode: Sendable {
         self.replicas = replicas
         self.groups = groups
         self.transactions = transactions
+        self.metrics = metrics
+        self.metricsServer = metricsServer
         self.boundPorts = boundPorts
         self.servers = servers
         self.metadataLog = metadataLog
@@ -269,6 +293,34 @@ public final class StromNode: Sendable {
                                        principalMapper: try SslPrincipalMapper(rules: tls.principalMappingRules), io: io)
         } catch {
             throw StartupError(description: "listener \(listener.name): cannot load its TLS keystore or truststore: \(error)")
+        }
+    }
+
+    /// The metrics and health listener of `strom.metrics.listener`, nil without one. The zero-configuration
+    /// node's default port may be taken (another node on the machine): that is a warning, not a failure;
+    /// a configured listener that cannot bind stops the start-up.
+    private static func startMetricsServer(config: ServerConfig, metrics: NodeMetrics, metadata: MetadataService,
+                                           logger: Logger) async throws -> MetricsServer? {
+        guard let listener = config.metricsListener else { return nil }
+        let nodeID = config.nodeID
+        let readiness: MetricsServer.Readiness = {
+            let view = metadata.publication.view
+            guard view.status.leaderID != nil else { return (false, "no metadata quorum leader is known") }
+            guard let hw = view.highWatermark, view.image.provenance.offset + 1 >= hw else {
+                return (false, "catching up on metadata (at \(view.image.provenance.offset), high watermark \(view.highWatermark ?? -1))")
+            }
+            guard let me = view.image.brokers[nodeID] else { return (false, "not registered with the controller") }
+            guard !me.fenced else { return (false, "fenced") }
+            return (true, "")
+        }
+        do {
+            return try await MetricsServer.start(host: listener.host, port: listener.port, metrics: metrics, readiness: readiness, logger: logger)
+        } catch where listener.isZeroConfigurationDefault {
+            logger.warning("metrics and health checks are off: \(listener) cannot be bound (set \(MetricsListener.key))",
+                           metadata: ["error": "\(error)"])
+            return nil
+        } catch {
+            throw StartupError(description: "\(MetricsListener.key) \(listener): cannot bind: \(error)")
         }
     }
 
@@ -392,6 +444,7 @@ public final class StromNode: Sendable {
             }
         }
         do { try metadataLog.close() } catch { logger.error("could not close the metadata log", metadata: ["error": "\(error)"]) }
+        await metricsServer?.close()
         for lock in locks { lock.release() }
         logger.info("strom stopped")
     }

@@ -28,6 +28,7 @@ extension ServerConfig {
         "offsets.topic.replication.factor": "1",
         "transaction.state.log.replication.factor": "1",
         "transaction.state.log.min.isr": "1",
+        MetricsListener.key: MetricsListener.zeroConfigurationDefault,
     ]
 
     /// Kafka keys accepted without effect: they tune the JVM broker's thread pools and sockets, or
@@ -246,6 +247,11 @@ extension ServerConfig {
         config.minInsyncReplicas = try p.optionalInt32("min.insync.replicas", range: 1...Int32.max) ?? 1
         if Int64(config.replicaFetchWaitMaxMs) >= config.replicaSocketTimeoutMs {
             throw ConfigError(key: "replica.fetch.wait.max.ms", "must be less than replica.socket.timeout.ms")
+        }
+        if let text = try p.optionalString(MetricsListener.key)?.trimmingWhitespace(), !text.isEmpty {
+            do { config.metricsListener = try MetricsListener(parsing: text) } catch {
+                throw ConfigError(key: MetricsListener.key, "\(text): \(error)")
+            }
         }
         try parseSasl(&p, into: &config)
         try parseTls(&p, into: &config)

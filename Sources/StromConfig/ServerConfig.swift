@@ -166,6 +166,8 @@ public struct ServerConfig: Hashable, Sendable {
     public var saslMechanismControllerProtocol = "GSSAPI"
     /// `connections.max.idle.ms`: connections with no traffic for this long are closed.
     public var connectionsMaxIdleMs: Int64 = 600_000
+    /// `strom.metrics.listener`: where Prometheus metrics and health checks are served over HTTP (nil: nowhere).
+    public var metricsListener: MetricsListener?
     /// `connections.max.reauth.ms`: the lifetime of an authenticated SASL session (0: the connection's).
     public var connectionsMaxReauthMs: Int64 = 0
     /// `connection.failed.authentication.delay.ms`: how long a failed authentication waits before its

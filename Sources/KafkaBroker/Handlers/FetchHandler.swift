@@ -133,6 +133,11 @@ struct FetchHandler: SplicingRequestHandler {
                 return SplicedResponse(skeleton: response, probe: response, slices: [], materialized: { response })
             }
         }
+        if let metrics = context.metrics {
+            var bytesOut: [String: Int] = [:]
+            for read in results where read.recordBytes > 0 { bytesOut[read.partition.topicPartition.topic, default: 0] += read.recordBytes }
+            for (topic, bytes) in bytesOut { metrics.fetched(topic: topic, bytes: bytes) }
+        }
         var response = FetchResponse(errorCode: 0, sessionID: responseSessionID)
         var slices: [[LogFileRange?]] = [] // parallel to response.responses[i].partitions
         var byTopic: [String: Int] = [:]

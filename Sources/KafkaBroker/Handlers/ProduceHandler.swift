@@ -123,6 +123,7 @@ struct ProduceHandler: RequestHandler {
                 }
                 switch outcome {
                 case let .success((info, durability, replicated)):
+                    if !info.isDuplicate { context.metrics?.produced(topic: topic.name, messages: Int(info.recordCount), bytes: info.validBytes) }
                     result.baseOffset = info.firstOffset
                     result.logAppendTimeMs = info.logAppendTime
                     result.logStartOffset = info.logStartOffset
@@ -335,7 +336,9 @@ struct ProduceHandler: RequestHandler {
                 group.addTask {
                     do {
                         let clock = replicas.clock
+                        let started = ContinuousClock.now
                         try await replicas.io.run { () throws in try d.replica.flush(d.flush, now: clock.nowMs()) }
+                        context.metrics?.logFlushed(duration: ContinuousClock.now - started)
                         return (n, .synced)
                     } catch let error as LogError {
                         return (n, .failed(error))

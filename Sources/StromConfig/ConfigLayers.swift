@@ -53,3 +53,16 @@ public struct ConfigLayers: Hashable, Sendable {
         return (key, String(argument[argument.index(after: eq)...]))
     }
 }
+
+extension ConfigLayers {
+    /// The properties as a start-up log may show them: the values Kafka types as passwords
+    /// (`*.password`, `*sasl.jaas.config`, `*ssl.keystore.key`, with any listener prefix) as `[hidden]`,
+    /// as Kafka logs them.
+    public var maskedProperties: [String: String] {
+        properties.reduce(into: [:]) { out, entry in out[entry.key] = Self.isSecret(entry.key) ? "[hidden]" : entry.value }
+    }
+
+    public static func isSecret(_ key: String) -> Bool {
+        key.hasSuffix("password") || key.hasSuffix("sasl.jaas.config") || key.hasSuffix("ssl.keystore.key")
+    }
+}

@@ -54,17 +54,32 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["STROM_LOG_LEVEL"] ?? "info"
 
+    @Option(name: .long, help: "text (the default) or json: one JSON object per line, for log pipelines.")
+    var logFormat: String = ProcessInfo.processInfo.environment["STROM_LOG_FORMAT"] ?? "text"
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let loaded = try options.load(environment: environment)
         let config = loaded.config
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("unknown log format \(logFormat) (text or json)") }
+        let json = logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "strom")
+        // The effective configuration, as Kafka prints its KafkaConfig values: passwords hidden.
+        logger.info("configuration", metadata: [
+            "config.source": "\(loaded.layers.base)",
+            "config": .dictionary(loaded.layers.maskedProperties.mapValues { .string($0) }),
+        ])
         if let clusterID = EnvironmentConfig.clusterID(environment) {
             // As Kafka's image runs `kafka-storage format --ignore-formatted` with CLUSTER_ID; a
             // directory formatted for another cluster is refused rather than ignored.

@@ -7,7 +7,9 @@ import StromConfig
 /// with sources and, on request, synonyms), or this broker's static configuration.
 /// Each resource needs DESCRIBE_CONFIGS (`ConfigsAuthorization`), else its authorization error.
 struct DescribeConfigsHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 1...4
+    /// v0 (Kafka 3.9 serves it; sarama 1.22's `ClusterAdmin.DescribeConfig` sends it) says only
+    /// whether each value is the default (`IsDefault`), with no source or synonyms.
+    static let versions: ClosedRange<Int16> = 0...4
 
     let metadata: MetadataService
     let config: ServerConfig
@@ -52,7 +54,9 @@ struct DescribeConfigsHandler: RequestHandler {
                     name: e.name, value: e.value, readOnly: resource.resourceType == ConfigResource.brokerType,
                     configSource: e.source.rawValue, isSensitive: false, configType: e.type.rawValue
                 )
-                if request.includeSynonyms {
+                if context.apiVersion == 0 {
+                    c.isDefault = e.source == .defaultConfig
+                } else if request.includeSynonyms {
                     c.synonyms = e.synonyms.map { .init(name: $0.name, value: $0.value, source: $0.source.rawValue) }
                 }
                 return c

@@ -4,6 +4,7 @@
 //	sarama-interop version
 //	sarama-interop produce SPEC.json OUT.json
 //	sarama-interop read SPEC.json OUT.json
+//	sarama-interop admin SPEC.json OUT.json
 //	sarama-interop durability --bootstrap B --topic T --acks-file F --stop-file S --summary-file J [...]
 //
 // `durability` is the long-running idempotent acks=all producer of the fault tests, with the
@@ -283,8 +284,8 @@ func main() {
 	if len(os.Args) >= 2 && os.Args[1] == "durability" {
 		os.Exit(durability(os.Args[2:]))
 	}
-	if len(os.Args) != 4 || (os.Args[1] != "produce" && os.Args[1] != "read") {
-		fail("usage: sarama-interop version | produce SPEC OUT | read SPEC OUT | durability FLAGS")
+	if len(os.Args) != 4 || (os.Args[1] != "produce" && os.Args[1] != "read" && os.Args[1] != "admin") {
+		fail("usage: sarama-interop version | produce SPEC OUT | read SPEC OUT | admin SPEC OUT | durability FLAGS")
 	}
 	raw, err := ioutil.ReadFile(os.Args[2])
 	if err != nil {
@@ -308,7 +309,9 @@ func main() {
 	}()
 	var result map[string]interface{}
 	ok := false
-	if os.Args[1] == "produce" {
+	if os.Args[1] == "admin" {
+		result, ok = admin(&s)
+	} else if os.Args[1] == "produce" {
 		result = produce(&s)
 		ok = len(result["errors"].([]produceError)) == 0 && len(result["acks"].([]ack)) == len(s.Records)
 	} else {

@@ -64,8 +64,14 @@ extension LogValidator {
             return .failure(failure(for: error))
         }
         if limits.requireKeys && summary.keylessRecords > 0 {
+            // Kafka's LogValidator: one RecordError per keyless record, and a message naming the first three.
+            let why = "Compacted topic cannot accept message without key."
+            let errors = summary.keylessIndexes.map { Failure.RecordError(batchIndex: $0, message: why) }
+            let shown = errors.prefix(3).map { "RecordError(batchIndex=\($0.batchIndex), message='\(why)')" }.joined(separator: ", ")
             return .failure(Failure(code: .invalidRecord,
-                                    message: "Compacted topic cannot accept message without key (\(summary.keylessRecords) of \(summary.recordCount) records have none)"))
+                                    message: "One or more records have been rejected due to \(errors.count) record errors in total, "
+                                        + "and only showing the first three errors at most: [\(shown)]",
+                                    recordErrors: errors))
         }
         if !limits.logAppendTime, let lowest = summary.minTimestamp, let highest = summary.maxTimestamp {
             if (limits.timestampBeforeMaxMs != .max && lowest < now &- limits.timestampBeforeMaxMs)

@@ -36,10 +36,19 @@ public enum LogValidator {
     public struct Failure: Error, Hashable, Sendable {
         public var code: ErrorCode
         public var message: String
+        /// The records that made the batch invalid, by index in the batch, with why (KIP-467; Produce
+        /// v8+ returns them as RecordErrors). Empty when the batch as a whole is at fault.
+        public var recordErrors: [RecordError] = []
 
-        public init(code: ErrorCode, message: String) {
+        public struct RecordError: Hashable, Sendable {
+            public var batchIndex: Int32
+            public var message: String?
+        }
+
+        public init(code: ErrorCode, message: String, recordErrors: [RecordError] = []) {
             self.code = code
             self.message = message
+            self.recordErrors = recordErrors
         }
 
         public init(_ error: LogError) {

@@ -9,6 +9,8 @@ public struct RecordWalkSummary: Hashable, Sendable {
     public var maxTimestamp: Int64?
     /// Records whose key is null (a compacted topic refuses them).
     public var keylessRecords: Int = 0
+    /// Their indexes in the batch, in order (what KIP-467's RecordErrors name).
+    public var keylessIndexes: [Int32] = []
     /// Size of the records section after decompression; 0 for an uncompressed batch.
     public var decompressedBytes: Int = 0
 }
@@ -32,13 +34,17 @@ extension RecordBatch {
         var minDelta = Int64.max
         var maxDelta = Int64.min
         var keyless = 0
+        var keylessIndexes: [Int32] = []
         for index in 0..<Int(count) {
             guard payload.readableBytes > 0 else {
                 throw RecordBatchError(.recordCountMismatch(declared: count, found: index), baseOffset: base)
             }
             do {
                 let (timestampDelta, offsetDelta, hasKey) = try Self.skipRecord(&payload)
-                if !hasKey { keyless += 1 }
+                if !hasKey {
+                    keyless += 1
+                    keylessIndexes.append(Int32(index))
+                }
                 guard offsetDelta == Int32(index) else {
                     throw RecordBatchError(.invalidOffsetDelta(index: index, delta: offsetDelta), baseOffset: base)
                 }
@@ -56,7 +62,7 @@ extension RecordBatch {
             throw RecordBatchError(.trailingBytes(payload.readableBytes), baseOffset: base)
         }
         return RecordWalkSummary(recordCount: Int(count), minTimestamp: header.baseTimestamp &+ minDelta,
-                                 maxTimestamp: header.baseTimestamp &+ maxDelta, keylessRecords: keyless,
+                                 maxTimestamp: header.baseTimestamp &+ maxDelta, keylessRecords: keyless, keylessIndexes: keylessIndexes,
                                  decompressedBytes: decompressed)
     }
 

@@ -34,11 +34,27 @@ import Testing
                 } else {
                     #expect(p.errorCode == ErrorCode.invalidRecord.rawValue, "\(name) \(codec)")
                     #expect(p.errorMessage?.contains("without key") == true)
+                    // KIP-467: only the keyless record is named, by its index in the batch.
+                    let indexes: [Int32] = p.recordErrors.map(\.batchIndex)
+                    #expect(indexes == [1], "\(name) \(codec)")
+                    #expect(p.recordErrors.first?.batchIndexErrorMessage == "Compacted topic cannot accept message without key.")
                 }
                 let keyed = try await client.send(DataPathTests.produce(try Self.batch(keys: ["a", "b"], codec: codec), topic: name), version: 9)
                 #expect(keyed.responses.first?.partitionResponses.first?.errorCode == 0, "\(name) \(codec)")
             }
         }
+        // Many keyless records among keyed ones: each is named, the message shows the first three;
+        // Produce v7 (before KIP-467) gets the error without them.
+        let keys: [String?] = (0..<100).map { $0 % 10 == 3 ? nil : "k\($0)" }
+        let many = try await client.send(DataPathTests.produce(try Self.batch(keys: keys), topic: "compacted"), version: 9)
+        let refused = try #require(many.responses.first?.partitionResponses.first)
+        let expectedIndexes: [Int32] = (0..<10).map { Int32($0 * 10 + 3) }
+        let indexes: [Int32] = refused.recordErrors.map(\.batchIndex)
+        #expect(indexes == expectedIndexes)
+        #expect(refused.errorMessage?.hasPrefix("One or more records have been rejected due to 10 record errors in total") == true)
+        let old = try await client.send(DataPathTests.produce(try Self.batch(keys: keys), topic: "compacted"), version: 7)
+        #expect(old.responses.first?.partitionResponses.first?.errorCode == ErrorCode.invalidRecord.rawValue)
+        #expect(old.responses.first?.partitionResponses.first?.recordErrors.isEmpty == true)
         // Nothing of a refused batch was written: the compacted topic holds only the keyed batches.
         let end = ListOffsetsRequest(replicaID: -1, topics: [.init(name: "compacted", partitions: [.init(partitionIndex: 0, timestamp: -1)])])
         #expect(try await client.send(end, version: 7).topics.first?.partitions.first?.offset == 4)

@@ -236,6 +236,8 @@ struct ProduceHandler: RequestHandler {
     private static func refuse(_ result: inout PartitionResponse, _ f: LogValidator.Failure, partition: String, context: RequestContext) {
         result.errorCode = f.code.rawValue
         result.errorMessage = f.message
+        // KIP-467 (v8+): the records that made the batch invalid; older versions drop the field.
+        result.recordErrors = f.recordErrors.map { .init(batchIndex: $0.batchIndex, batchIndexErrorMessage: $0.message) }
         context.logger.debug("produce refused", metadata: [
             "kafka.partition": "\(partition)", "kafka.error": "\(f.code)", "reason": "\(f.message)",
         ])

@@ -23,3 +23,23 @@ def test_sarama_cluster_admin_creates_lists_describes_and_deletes(fresh_broker, 
     assert "cleanup.policy" in r["default_keys"] and "retention.ms" not in r["default_keys"], r["default_keys"]
     assert r["deleted"] == "" and not r["listed_after_delete"] and r["list_after_error"] == "", r
     assert rc == 0, log[-3000:]
+
+
+def test_librdkafka_alter_configs_replaces_a_topics_overrides(fresh_broker):
+    """AlterConfigs (key 33, the legacy form librdkafka's `alter_configs` sends): the topic's
+    overrides become exactly the ones given; the others go back to their defaults."""
+    import warnings
+    from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+    topic = "legacy-alter-" + uuid.uuid4().hex[:8]
+    admin = AdminClient({"bootstrap.servers": fresh_broker.bootstrap})
+    for f in admin.create_topics([NewTopic(topic, 1, 1, config={"retention.ms": "3600000", "cleanup.policy": "compact"})]).values():
+        f.result(timeout=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecated in favour of incremental_alter_configs, still sent by many tools
+        for f in admin.alter_configs([ConfigResource("topic", topic, set_config={"retention.ms": "7200000", "segment.ms": "600000"})]).values():
+            f.result(timeout=30)
+    described = list(admin.describe_configs([ConfigResource("topic", topic)]).values())[0].result(timeout=30)
+    assert described["retention.ms"].value == "7200000"
+    assert described["segment.ms"].value == "600000"
+    # Not named: back to the default, whose source says so.
+    assert described["cleanup.policy"].value == "delete" and described["cleanup.policy"].is_default

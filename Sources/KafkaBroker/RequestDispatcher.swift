@@ -75,7 +75,7 @@ public struct RequestDispatcher: Sendable {
     /// a group coordinator's log writes, the blocking deletion of records. For `request_percentage` only
     /// reading and answering them counts (Kafka's handler thread is free while they wait).
     static let decidedElsewhere: Set<APIKey> = [
-        .createTopics, .deleteTopics, .createPartitions, .electLeaders, .alterPartitionReassignments, .incrementalAlterConfigs,
+        .createTopics, .deleteTopics, .createPartitions, .electLeaders, .alterPartitionReassignments, .incrementalAlterConfigs, .alterConfigs,
         .alterClientQuotas, .alterUserScramCredentials, .createAcls, .deleteAcls, .initProducerID, .addPartitionsToTxn,
         .addOffsetsToTxn, .endTxn, .deleteRecords, .deleteGroups, .leaveGroup, .heartbeat, .offsetDelete, .describeQuorum,
         .addRaftVoter, .removeRaftVoter,

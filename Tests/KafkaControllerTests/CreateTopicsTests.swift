@@ -231,6 +231,30 @@ import Testing
         #expect(missing.response.results.first?.errorCode == ErrorCode.unknownTopicOrPartition.rawValue)
     }
 
+    /// AlterConfigs (legacy) replaces a topic's overrides: those given are set, the others removed; a
+    /// bad one leaves the topic as it was; validate_only records nothing.
+    @Test func alterConfigsReplacesTheOverrides() throws {
+        let base = try image(configs: ["retention.ms": "5", "cleanup.policy": "compact"])
+        func alter(_ configs: [(String, String?)], validateOnly: Bool = false) -> ControllerResult<AlterConfigsResponse> {
+            AlterConfigs.handle(AlterConfigsRequest(resources: [.init(resourceType: 2, resourceName: "t", configs: configs.map {
+                .init(name: $0.0, value: $0.1)
+            })], validateOnly: validateOnly), image: base)
+        }
+        let replaced = alter([("segment.bytes", "1048576"), ("retention.ms", "7")])
+        #expect(replaced.response.responses.map(\.errorCode) == [0])
+        let changes = replaced.records.compactMap { $0.record as? ConfigRecord }.map { "\($0.name)=\($0.value ?? "nil")" }
+        #expect(changes == ["segment.bytes=1048576", "retention.ms=7", "cleanup.policy=nil"])
+        #expect(alter([], validateOnly: true).records.isEmpty)
+        #expect(alter([]).records.compactMap { $0.record as? ConfigRecord }.map(\.name).sorted() == ["cleanup.policy", "retention.ms"])
+        let bad = alter([("segment.bytes", "1048576"), ("no.such.config", "1")])
+        #expect(bad.response.responses.map(\.errorCode) == [ErrorCode.invalidConfig.rawValue])
+        #expect(bad.records.isEmpty)
+        let twice = alter([("retention.ms", "1"), ("retention.ms", "2")])
+        #expect(twice.response.responses.map(\.errorCode) == [ErrorCode.invalidRequest.rawValue])
+        let broker = AlterConfigs.handle(AlterConfigsRequest(resources: [.init(resourceType: 4, resourceName: "1", configs: [])]), image: base)
+        #expect(broker.response.responses.map(\.errorCode) == [ErrorCode.invalidRequest.rawValue])
+    }
+
     @Test func incrementalAlterConfigsSetsDeletesAndChecksEverythingFirst() throws {
         let base = try image(configs: ["retention.ms": "5"])
         func alter(_ configs: [IncrementalAlterConfigsRequest.AlterConfigsResource.AlterableConfig]) -> ControllerResult<IncrementalAlterConfigsResponse> {

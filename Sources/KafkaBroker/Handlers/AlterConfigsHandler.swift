@@ -1,0 +1,49 @@
+import KafkaController
+import KafkaProtocol
+
+/// AlterConfigs (key 33, the legacy form librdkafka's and older admin clients send): each topic's
+/// overrides are replaced by the ones given (see `KafkaController.AlterConfigs`), decided by the active
+/// controller and committed before the answer. Each resource needs ALTER_CONFIGS
+/// (`ConfigsAuthorization`). Broker resources are refused, as by IncrementalAlterConfigs.
+struct AlterConfigsHandler: RequestHandler {
+    static let versions: ClosedRange<Int16> = 0...2
+
+    let metadata: MetadataService
+
+    func handle(_ request: AlterConfigsRequest, context: RequestContext) async -> AlterConfigsResponse? {
+        await Self.authorized(request, context: context) { await metadata.alterConfigs($0) }
+    }
+
+    /// The resources the principal may alter go to `decide`; the others are refused in the answer.
+    static func authorized(_ request: AlterConfigsRequest, context: RequestContext,
+                           decide: (AlterConfigsRequest) async -> AlterConfigsResponse) async -> AlterConfigsResponse {
+        var refused: [AlterConfigsResponse.AlterConfigsResourceResponse] = []
+        var allowed = request
+        allowed.resources = request.resources.filter { r in
+            guard let code = ConfigsAuthorization.refusal(resourceType: r.resourceType, resourceName: r.resourceName, alter: true,
+                                                          context: context) else { return true }
+            refused.append(.init(errorCode: code.rawValue, errorMessage: AuthorizationFailure.message(for: code),
+                                 resourceType: r.resourceType, resourceName: r.resourceName))
+            return false
+        }
+        var response = allowed.resources.isEmpty ? AlterConfigsResponse() : await decide(allowed)
+        response.responses += refused
+        return response
+    }
+}
+
+/// AlterConfigs on the controller listener, from a broker that forwards it or an admin client
+/// bootstrapped with `--bootstrap-controller`: NOT_CONTROLLER unless this node is the active controller.
+struct ControllerAlterConfigsHandler: RequestHandler {
+    static var versions: ClosedRange<Int16> { AlterConfigsHandler.versions }
+
+    let metadata: MetadataService
+
+    func handle(_ request: AlterConfigsRequest, context: RequestContext) async -> AlterConfigsResponse? {
+        let metadata = self.metadata
+        return await AlterConfigsHandler.authorized(request, context: context) { request in
+            if let r = await metadata.alterConfigsAsController(request) { return r }
+            return MetadataService.alterConfigsFailed(request, code: .notController, message: "This node is not the active controller")
+        }
+    }
+}

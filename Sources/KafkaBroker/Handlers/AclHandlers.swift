@@ -5,9 +5,9 @@ import KafkaSecurity
 /// (`authorizer.class.name` unset) they answer SECURITY_DISABLED, as Kafka does. With one, creating
 /// and deleting need ALTER on the cluster and are decided by the active controller (`AclControl`);
 /// describing needs DESCRIBE on the cluster and reads this node's ACLs.
-/// Versions from 1, as Kafka 4.0 serves them (KIP-896).
+/// Every version Kafka 3.9 serves: v0 has no pattern type (LITERAL, in requests and filters alike).
 struct CreateAclsHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 1...3
+    static let versions: ClosedRange<Int16> = 0...3
 
     let metadata: MetadataService
 
@@ -24,7 +24,7 @@ struct CreateAclsHandler: RequestHandler {
 
 /// See `CreateAclsHandler`.
 struct DescribeAclsHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 1...3
+    static let versions: ClosedRange<Int16> = 0...3
 
     func handle(_ request: DescribeAclsRequest, context: RequestContext) async -> DescribeAclsResponse? {
         guard let authorizer = context.authorizer else { return AclControl.describeAclsSecurityDisabled() }
@@ -38,7 +38,7 @@ struct DescribeAclsHandler: RequestHandler {
 
 /// See `CreateAclsHandler`.
 struct DeleteAclsHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 1...3
+    static let versions: ClosedRange<Int16> = 0...3
 
     let metadata: MetadataService
 

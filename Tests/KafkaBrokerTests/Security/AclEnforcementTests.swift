@@ -210,6 +210,36 @@ import Testing
         await broker.shutdown()
     }
 
+    /// v0 of the ACL APIs (Kafka 3.9 serves it) has no pattern type: LITERAL, in creations and filters; a
+    /// PREFIXED ACL is neither described nor deleted through it.
+    @Test func version0OfTheAclAPIsIsLiteral() async throws {
+        let broker = try await Self.broker()
+        let admin = try await Self.login(broker, "admin")
+        let created = try await admin.send(CreateAclsRequest(creations: [
+            .init(resourceType: AclResourceType.topic.rawValue, resourceName: "v0", principal: "User:alice", host: "*",
+                  operation: AclOperation.read.rawValue, permissionType: AclPermissionType.allow.rawValue),
+        ]), version: 0)
+        #expect(created.results.map(\.errorCode) == [0])
+        try await Self.createAcls(admin, [Self.acl(.topic, "v0", "User:bob", .read, pattern: .prefixed)])
+        let filter = DescribeAclsRequest(resourceTypeFilter: AclResourceType.topic.rawValue, resourceNameFilter: "v0",
+                                         principalFilter: nil, hostFilter: nil, operation: AclOperation.any.rawValue,
+                                         permissionType: AclPermissionType.any.rawValue)
+        let described = try await admin.send(filter, version: 0)
+        #expect(described.errorCode == 0)
+        #expect(described.resources.flatMap(\.acls).map(\.principal) == ["User:alice"])
+        let deleted = try await admin.send(DeleteAclsRequest(filters: [.init(
+            resourceTypeFilter: AclResourceType.topic.rawValue, resourceNameFilter: "v0", principalFilter: nil, hostFilter: nil,
+            operation: AclOperation.any.rawValue, permissionType: AclPermissionType.any.rawValue)]), version: 0)
+        #expect(deleted.filterResults.first?.matchingAcls.map(\.principal) == ["User:alice"])
+        let left = try await admin.send(DescribeAclsRequest(resourceTypeFilter: AclResourceType.topic.rawValue, resourceNameFilter: "v0",
+                                                            patternTypeFilter: AclPatternType.any.rawValue, principalFilter: nil,
+                                                            hostFilter: nil, operation: AclOperation.any.rawValue,
+                                                            permissionType: AclPermissionType.any.rawValue), version: 3)
+        #expect(left.resources.flatMap(\.acls).map(\.principal) == ["User:bob"])
+        await admin.close()
+        await broker.shutdown()
+    }
+
     /// With `allow.everyone.if.no.acl.found`, a resource no ACL names is open; one with an ACL for
     /// someone else is not.
     @Test func allowEveryoneIfNoAclFoundOpensOnlyResourcesWithoutAcls() async throws {

@@ -6,7 +6,8 @@ import KafkaProtocol
 /// topic if the controller has not finished; the creation goes on, see `AdminDeadline`). Authorized as
 /// Kafka's controller does (`TopicAdminAuthorization.createTopics`).
 struct CreateTopicsHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 2...7
+    /// Every version Kafka 3.9 serves (v0-1 for old admin clients; Kafka 4.0 dropped them).
+    static let versions: ClosedRange<Int16> = 0...7
 
     let metadata: MetadataService
 

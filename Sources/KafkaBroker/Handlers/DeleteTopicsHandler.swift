@@ -5,7 +5,8 @@ import KafkaProtocol
 /// quota, strict from v5. Answered by `timeoutMs` (REQUEST_TIMED_OUT otherwise; see `AdminDeadline`).
 /// Authorized as Kafka's controller does (`TopicAdminAuthorization.deleteTopics`).
 struct DeleteTopicsHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 1...6
+    /// Every version Kafka 3.9 serves (v0 for old admin clients; Kafka 4.0 dropped it).
+    static let versions: ClosedRange<Int16> = 0...6
 
     let metadata: MetadataService
 

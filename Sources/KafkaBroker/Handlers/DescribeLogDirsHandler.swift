@@ -2,9 +2,9 @@ import KafkaProtocol
 
 /// DescribeLogDirs (KIP-113): this node's log directories and the partition logs in each (see
 /// `ReplicaManager.describeLogDirs`). Null topics ask for every log here; otherwise the partitions
-/// named, and a partition this node does not hold is simply absent. Versions from 1, as Kafka 4.0.
+/// named, and a partition this node does not hold is simply absent. Every version Kafka 3.9 serves.
 struct DescribeLogDirsHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 1...4
+    static let versions: ClosedRange<Int16> = 0...4
 
     let replicas: ReplicaManager
 

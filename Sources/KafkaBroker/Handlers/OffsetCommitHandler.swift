@@ -8,8 +8,9 @@ import KafkaProtocol
 /// GROUP_AUTHORIZATION_FAILED) and READ on each topic (else its partitions are TOPIC_AUTHORIZATION_FAILED,
 /// decided before whether the topic exists).
 struct OffsetCommitHandler: RequestHandler {
-    /// v1 stays: sarama 1.22 commits with it.
-    static let versions: ClosedRange<Int16> = 1...9
+    /// Every version Kafka 3.9 serves: v1 for sarama 1.22, v0 (no generation: a simple commit) for
+    /// clients older still; stored in `__consumer_offsets` like the others.
+    static let versions: ClosedRange<Int16> = 0...9
 
     let groups: GroupCoordinatorService
     let metadata: MetadataService

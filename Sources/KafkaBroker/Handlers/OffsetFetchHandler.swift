@@ -6,7 +6,8 @@ import KafkaProtocol
 /// GROUP_AUTHORIZATION_FAILED; of the partitions asked, those of topics it may not DESCRIBE are
 /// TOPIC_AUTHORIZATION_FAILED; when all are asked, such topics are left out (each denial logged).
 struct OffsetFetchHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 1...9
+    /// Every version Kafka 3.9 serves; v0 reads what `__consumer_offsets` holds, as v1 does.
+    static let versions: ClosedRange<Int16> = 0...9
 
     let groups: GroupCoordinatorService
     func handle(_ request: OffsetFetchRequest, context: RequestContext) async -> OffsetFetchResponse? {

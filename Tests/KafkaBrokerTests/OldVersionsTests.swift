@@ -1,0 +1,42 @@
+import BrokerTestKit
+import KafkaBroker
+import KafkaProtocol
+import Testing
+
+/// The oldest versions Kafka 3.9 serves and 4.0 dropped (KIP-896), for clients frozen at them: they
+/// do what their newer versions do, in their own layout.
+@Suite struct OldVersionsTests {
+    @Test func version0CreatesDeletesCommitsAndFetches() async throws {
+        let broker = try await TestBroker()
+        let client = try await broker.client()
+        let created = try await client.send(CreateTopicsRequest(topics: [.init(name: "old", numPartitions: 2, replicationFactor: 1)],
+                                                                timeoutMs: 10_000), version: 0)
+        #expect(created.topics.map(\.errorCode) == [0])
+        #expect(broker.metadata.image.topic(named: "old")?.partitions.count == 2)
+        let again = try await client.send(CreateTopicsRequest(topics: [.init(name: "old", numPartitions: 2, replicationFactor: 1)],
+                                                              timeoutMs: 10_000), version: 1)
+        #expect(again.topics.map(\.errorCode) == [ErrorCode.topicAlreadyExists.rawValue])
+        #expect(again.topics.first?.errorMessage?.isEmpty == false)   // v1 carries the message
+
+        // OffsetCommit v0 has no generation: a simple commit, read back by OffsetFetch v0 and v8.
+        let commit = try await client.send(OffsetCommitRequest(groupID: "old-group", topics: [
+            .init(name: "old", partitions: [.init(partitionIndex: 1, committedOffset: 42, committedMetadata: "m")]),
+        ]), version: 0)
+        #expect(commit.topics.first?.partitions.first?.errorCode == 0)
+        let fetched = try await client.send(OffsetFetchRequest(groupID: "old-group", topics: [.init(name: "old", partitionIndexes: [1])]),
+                                            version: 0)
+        #expect(fetched.topics.first?.partitions.first?.committedOffset == 42)
+        #expect(fetched.topics.first?.partitions.first?.metadata == "m")
+        let modern = try await client.send(OffsetFetchRequest(groups: [.init(groupID: "old-group", topics: nil)]), version: 8)
+        #expect(modern.groups.first?.topics.first?.partitions.first?.committedOffset == 42)
+
+        let logDirs = try await client.send(DescribeLogDirsRequest(topics: nil), version: 0)
+        #expect(logDirs.results.first?.topics.contains { $0.name == "old" } == true)
+
+        let deleted = try await client.send(DeleteTopicsRequest(topicNames: ["old"], timeoutMs: 10_000), version: 0)
+        #expect(deleted.responses.map(\.errorCode) == [0])
+        #expect(broker.metadata.image.topic(named: "old") == nil)
+        await client.close()
+        await broker.shutdown()
+    }
+}

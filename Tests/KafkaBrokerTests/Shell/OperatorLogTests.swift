@@ -33,6 +33,8 @@ import Testing
         #expect((metadata["nested"] as? [String: Any])?["list"] as? [String] == ["x", "y"])
         let timestamp = try #require(object["timestamp"] as? String)
         #expect(timestamp.count == 24 && timestamp.hasSuffix("Z"))
+        // 2023-11-14T22:13:20.123Z is 1,700,000,000,123 ms after the epoch.
+        #expect(JSONLogHandler.timestamp(Date(timeIntervalSince1970: 1_700_000_000.123)) == "2023-11-14T22:13:20.123Z")
     }
 
     @Test func startUpConfigurationHidesPasswords() throws {

@@ -89,9 +89,9 @@ import Testing
     @Test func unadvertisedVersionClosesTheConnection() async throws {
         let broker = try await TestBroker()
         let client = try await broker.client()
-        // ListOffsets v0 exists in the schema but Strom does not serve it (yet; Kafka 3.9 does).
-        #expect(!BrokerAssembly.clientAPIs.versions(for: .listOffsets)!.contains(0))
-        let frame = try ListOffsetsRequest().encodeFrame(version: 0, correlationID: 1, clientID: "old")
+        // Fetch v0 exists in the schema but Strom does not serve it (yet; Kafka 3.9 does).
+        #expect(!BrokerAssembly.clientAPIs.versions(for: .fetch)!.contains(0))
+        let frame = try FetchRequest().encodeFrame(version: 0, correlationID: 1, clientID: "old")
         await #expect(throws: TestKafkaClient.ConnectionClosed.self) { _ = try await client.sendRaw(frame) }
         await broker.shutdown()
     }

@@ -1,4 +1,5 @@
 import BrokerTestKit
+import Foundation
 import KafkaBroker
 import KafkaProtocol
 import Testing
@@ -36,6 +37,35 @@ import Testing
         let deleted = try await client.send(DeleteTopicsRequest(topicNames: ["old"], timeoutMs: 10_000), version: 0)
         #expect(deleted.responses.map(\.errorCode) == [0])
         #expect(broker.metadata.image.topic(named: "old") == nil)
+        await client.close()
+        await broker.shutdown()
+    }
+
+    /// ListOffsets v0: old-style offsets, newest first; a consumer's list starts at the high watermark.
+    @Test func listOffsetsVersion0AnswersOldStyleOffsets() async throws {
+        let broker = try await TestBroker(overrides: ["log.segment.bytes": "1024"])
+        let client = try await broker.client()
+        _ = try await client.send(CreateTopicsRequest(topics: [.init(name: "o", numPartitions: 1, replicationFactor: 1)]), version: 7)
+        for i in 0..<3 {
+            let batch = try DataPathTests.batch((0..<4).map { "value-\(i)-\($0)-" + String(repeating: "x", count: 150) })
+            let p = try await client.send(DataPathTests.produce(batch, topic: "o"), version: 9)
+            #expect(p.responses.first?.partitionResponses.first?.errorCode == 0)
+        }
+        func offsets(_ timestamp: Int64, max: Int32) async throws -> [Int64] {
+            let r = try await client.send(ListOffsetsRequest(replicaID: -1, topics: [
+                .init(name: "o", partitions: [.init(partitionIndex: 0, timestamp: timestamp, maxNumOffsets: max)]),
+            ]), version: 0)
+            #expect(r.topics.first?.partitions.first?.errorCode == 0)
+            return r.topics.first?.partitions.first?.oldStyleOffsets ?? []
+        }
+        // Three batches of 4 records, two of which do not fit a 1 KiB segment: segments at 0, 4 and 8, log end 12.
+        #expect(try await offsets(-1, max: 1) == [12])
+        #expect(try await offsets(-2, max: 1) == [0])
+        #expect(try await offsets(-1, max: 10) == [12, 8, 4, 0])
+        #expect(try await offsets(-1, max: 2) == [12, 8])
+        // Every segment file was modified before now + 1 hour; none before the epoch.
+        #expect(try await offsets(Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000, max: 10) == [12, 8, 4, 0])
+        #expect(try await offsets(1, max: 10) == [])
         await client.close()
         await broker.shutdown()
     }

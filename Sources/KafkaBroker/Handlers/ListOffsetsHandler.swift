@@ -7,8 +7,12 @@ import KafkaProtocol
 /// latest tiered (-5, v9+: none without tiered storage), or the first offset whose timestamp is at
 /// least the given one. A follower (replica id >= 0) asking for latest gets the log end offset, as
 /// Kafka answers a replica (it resolves an out-of-range fetch with it).
+///
+/// v0 (Kafka 3.9 serves it; kafka-python with `api_version=(0, 10)` sends it) answers with up to
+/// `maxNumOffsets` old-style offsets (`PartitionLog.legacyOffsets`: segment base offsets and the log end
+/// offset, newest first); a consumer's list is cut at the high watermark, which it then starts with.
 struct ListOffsetsHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 1...9
+    static let versions: ClosedRange<Int16> = 0...9
 
     let metadata: MetadataService
     let replicas: ReplicaManager
@@ -31,10 +35,18 @@ struct ListOffsetsHandler: RequestHandler {
                     t.partitions.append(r)
                     continue
                 }
+                var legacy: [Int64] = []
                 let lookup = replicas.leader(of: TopicPartition(topic.name, p.partitionIndex), image: image, nodeID: nodeID,
                                              currentLeaderEpoch: context.apiVersion >= 4 ? p.currentLeaderEpoch : -1)
                 let found = lookup.flatMap { leader in
                     leader.replica.withLogResult { log -> TimestampAndOffset? in
+                        if context.apiVersion == 0 {
+                            legacy = try log.legacyOffsets(before: p.timestamp, maxNumOffsets: Int(max(0, p.maxNumOffsets)), now: replicas.clock.nowMs())
+                            if !fromFollower, legacy.contains(where: { $0 > log.highWatermark }) {
+                                legacy = [log.highWatermark] + legacy.drop(while: { $0 > log.highWatermark })
+                            }
+                            return nil
+                        }
                         switch p.timestamp {
                         case PartitionLog.latestTimestamp:
                             let latest = fromFollower ? log.logEndOffset : request.isolationLevel == 1 ? log.lastStableOffset : log.highWatermark
@@ -47,6 +59,10 @@ struct ListOffsetsHandler: RequestHandler {
                 }
                 switch found {
                 case let .success((entry, leaderEpoch)):
+                    if context.apiVersion == 0 {
+                        r.oldStyleOffsets = legacy
+                        break
+                    }
                     r.timestamp = entry?.timestamp ?? -1
                     r.offset = entry?.offset ?? -1
                     if context.apiVersion >= 4 { r.leaderEpoch = entry == nil ? -1 : leaderEpoch }

@@ -102,6 +102,9 @@ public final class StromNode: Sendable {
         let nodeID = config.nodeID
         metadata.addPublisher { delta, image in metrics.isrChanged(delta: delta, image: image, nodeID: nodeID) }
         let metricsServer = try await startMetricsServer(config: config, metrics: metrics, metadata: metadata, logger: logger)
+        // A start-up that fails from here on must not leave the metrics listener bound.
+        var started = false
+        defer { if !started { metricsServer?.closeNow() } }
         // With `authorizer.class.name`, every request is decided against the ACLs of the published image.
         let authorizer = config.authorizerEnabled ? NodeAuthorizer(config: config) : nil
         if let authorizer { metadata.addPublisher { delta, image in authorizer.apply(delta: delta, image: image) } }
@@ -202,6 +205,7 @@ public final class StromNode: Sendable {
                              servers: servers, clientServers: clientServers, metadataLog: metadataLog, locks: locks,
                              clock: clock, logger: logger)
         node.startBackgroundWork(controllerTasks: controllerTasks, duties: duties)
+        started = true
         logger.info("strom started", metadata: [
             "kafka.node_id": "\(config.nodeID)", "kafka.cluster_id": "\(clusterID!)",
             "net.listeners": "\(config.listeners.map { "\($0.name)://\($0.host):\(bound[$0.name] ?? $0.port)" })",

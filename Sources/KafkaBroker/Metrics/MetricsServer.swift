@@ -48,6 +48,11 @@ public final class MetricsServer: Sendable {
         try? await channel.close()
     }
 
+    /// Closes without waiting (a failed start-up unwinding).
+    public func closeNow() {
+        channel.close(promise: nil)
+    }
+
     /// One connection's requests, answered in order.
     private final class Handler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart

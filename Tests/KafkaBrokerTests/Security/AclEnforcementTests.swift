@@ -240,6 +240,25 @@ import Testing
         await broker.shutdown()
     }
 
+    /// A refused acks=0 produce gets no answer: the connection closes, the only way Kafka tells such a
+    /// producer; an allowed one leaves the connection open.
+    @Test func aRefusedAcksZeroProduceClosesTheConnection() async throws {
+        let broker = try await Self.broker()
+        let setup = try await broker.client()
+        try await Self.createTopics(setup, ["t"])
+        try await Self.createAcls(setup, [Self.acl(.topic, "t", "User:alice", .write)])
+        await setup.close()
+        let alice = try await Self.login(broker, "alice")
+        try await alice.sendWithoutResponse(DataPathTests.produce(try DataPathTests.batch(["a"]), topic: "t", acks: 0), version: 9)
+        #expect(try await alice.send(MetadataRequest(topics: []), version: 12).brokers.count == 1)
+        let bob = try await Self.login(broker, "bob")
+        try await bob.sendWithoutResponse(DataPathTests.produce(try DataPathTests.batch(["b"]), topic: "t", acks: 0), version: 9)
+        // The next request finds the connection closed (were it open, Metadata would be answered).
+        await #expect(throws: TestKafkaClient.ConnectionClosed.self) { _ = try await bob.send(MetadataRequest(topics: []), version: 12) }
+        await alice.close()
+        await broker.shutdown()
+    }
+
     /// With `allow.everyone.if.no.acl.found`, a resource no ACL names is open; one with an ACL for
     /// someone else is not.
     @Test func allowEveryoneIfNoAclFoundOpensOnlyResourcesWithoutAcls() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaProtocol
 import Logging
 
 /// A swift-log handler writing one JSON object per line (`--log-format json`), for log pipelines that
@@ -27,8 +28,8 @@ public struct JSONLogHandler: LogHandler {
         var all = metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
         if let explicit { all.merge(explicit) { $1 } }
-        var out = "{\"timestamp\":\(Self.quoted(Self.timestamp(Date()))),\"level\":\(Self.quoted(level.rawValue))"
-        out += ",\"logger\":\(Self.quoted(label)),\"message\":\(Self.quoted(message.description))"
+        var out = "{\"timestamp\":\(JSONString.quoted(Self.timestamp(Date()))),\"level\":\(JSONString.quoted(level.rawValue))"
+        out += ",\"logger\":\(JSONString.quoted(label)),\"message\":\(JSONString.quoted(message.description))"
         if !all.isEmpty { out += ",\"metadata\":\(Self.encode(.dictionary(all)))" }
         write(out + "}\n")
     }
@@ -49,27 +50,11 @@ public struct JSONLogHandler: LogHandler {
 
     static func encode(_ value: Logger.Metadata.Value) -> String {
         switch value {
-        case let .string(s): quoted(s)
-        case let .stringConvertible(c): quoted(c.description)
+        case let .string(s): JSONString.quoted(s)
+        case let .stringConvertible(c): JSONString.quoted(c.description)
         case let .array(items): "[" + items.map(encode).joined(separator: ",") + "]"
-        case let .dictionary(d): "{" + d.sorted { $0.key < $1.key }.map { "\(quoted($0.key)):\(encode($0.value))" }.joined(separator: ",") + "}"
+        case let .dictionary(d): "{" + d.sorted { $0.key < $1.key }.map { "\(JSONString.quoted($0.key)):\(encode($0.value))" }.joined(separator: ",") + "}"
         }
     }
 
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }

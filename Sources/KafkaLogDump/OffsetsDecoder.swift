@@ -68,22 +68,7 @@ enum OffsetsDecoder {
 
     /// A JSON string literal (or null).
     static func json(_ s: String?) -> String {
-        guard let s else { return "null" }
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        s.map(JSONString.quoted) ?? "null"
     }
 
     static func base64(_ bytes: [UInt8]) -> String {

@@ -26,22 +26,32 @@ enum ConfigsAuthorization {
     static let clientMetricsType: Int8 = 16
     static let groupType: Int8 = 32
 
+    /// The resources the principal may alter, and the others with their authorization error.
+    static func alterable<R>(_ resources: [R], context: RequestContext, type: (R) -> Int8, name: (R) -> String)
+        -> (allowed: [R], refused: [(resourceType: Int8, resourceName: String, code: ErrorCode)]) {
+        var refused: [(resourceType: Int8, resourceName: String, code: ErrorCode)] = []
+        let allowed = resources.filter { r in
+            guard let code = refusal(resourceType: type(r), resourceName: name(r), alter: true, context: context) else { return true }
+            refused.append((type(r), name(r), code))
+            return false
+        }
+        return (allowed, refused)
+    }
+
     /// IncrementalAlterConfigs: the resources the principal may alter go to `decide`; the others are
     /// refused in the answer.
     static func incrementalAlterConfigs(_ request: IncrementalAlterConfigsRequest, context: RequestContext,
                                         decide: (IncrementalAlterConfigsRequest) async -> IncrementalAlterConfigsResponse) async
         -> IncrementalAlterConfigsResponse {
         guard context.authorizer != nil else { return await decide(request) }
-        var refused: [IncrementalAlterConfigsResponse.AlterConfigsResourceResponse] = []
         var allowed = request
-        allowed.resources = request.resources.filter { r in
-            guard let code = refusal(resourceType: r.resourceType, resourceName: r.resourceName, alter: true, context: context) else { return true }
-            refused.append(.init(errorCode: code.rawValue, errorMessage: AuthorizationFailure.message(for: code),
-                                 resourceType: r.resourceType, resourceName: r.resourceName))
-            return false
-        }
+        let (resources, refused) = alterable(request.resources, context: context, type: \.resourceType, name: \.resourceName)
+        allowed.resources = resources
         var response = allowed.resources.isEmpty ? IncrementalAlterConfigsResponse() : await decide(allowed)
-        response.responses += refused
+        response.responses += refused.map {
+            .init(errorCode: $0.code.rawValue, errorMessage: AuthorizationFailure.message(for: $0.code),
+                  resourceType: $0.resourceType, resourceName: $0.resourceName)
+        }
         return response
     }
 }

@@ -17,17 +17,15 @@ struct AlterConfigsHandler: RequestHandler {
     /// The resources the principal may alter go to `decide`; the others are refused in the answer.
     static func authorized(_ request: AlterConfigsRequest, context: RequestContext,
                            decide: (AlterConfigsRequest) async -> AlterConfigsResponse) async -> AlterConfigsResponse {
-        var refused: [AlterConfigsResponse.AlterConfigsResourceResponse] = []
         var allowed = request
-        allowed.resources = request.resources.filter { r in
-            guard let code = ConfigsAuthorization.refusal(resourceType: r.resourceType, resourceName: r.resourceName, alter: true,
-                                                          context: context) else { return true }
-            refused.append(.init(errorCode: code.rawValue, errorMessage: AuthorizationFailure.message(for: code),
-                                 resourceType: r.resourceType, resourceName: r.resourceName))
-            return false
-        }
+        let (resources, refused) = ConfigsAuthorization.alterable(request.resources, context: context,
+                                                                  type: \.resourceType, name: \.resourceName)
+        allowed.resources = resources
         var response = allowed.resources.isEmpty ? AlterConfigsResponse() : await decide(allowed)
-        response.responses += refused
+        response.responses += refused.map {
+            .init(errorCode: $0.code.rawValue, errorMessage: AuthorizationFailure.message(for: $0.code),
+                  resourceType: $0.resourceType, resourceName: $0.resourceName)
+        }
         return response
     }
 }

@@ -3,14 +3,16 @@
 #
 # Idempotent and non-interactive; meant to run as root. It only installs what is missing:
 #   - Debian packages: kcat (librdkafka 2.0.2), python3-confluent-kafka, python3-kafka (2.0.2),
-#     the Go toolchain and sarama's source (golang-github-shopify-sarama-dev), plus the compression
-#     modules kafka-python 2.0.2 needs for lz4/snappy/zstd under /usr/bin/python3, and nftables
+#     the Go toolchain and the sources of sarama and kafka-go (golang-github-shopify-sarama-dev,
+#     golang-github-segmentio-kafka-go-dev), plus the compression
+#     modules kafka-python 2.0.2 needs for lz4/snappy/zstd (and xxhash, for magic 0 lz4) under /usr/bin/python3, and nftables
 #     (nft: the fault tests' network partitions, interop/cluster.py's isolate).
 #   - A venv at <repo>/.venv with pinned PyPI clients (confluent-kafka, kafka-python 3.x, aiokafka) and
 #     prometheus-client (its text parser checks /metrics)
 #     and pytest + pytest-timeout, which run the interop suite (scripts/interop.sh).
-#   - The sarama clients, built offline in GOPATH mode into <repo>/.gopath/bin: sarama-client
-#     (fixture capture), sarama-interop and sarama-group (interop suite).
+#   - The Go clients, built offline in GOPATH mode into <repo>/.gopath/bin: sarama-client
+#     (fixture capture), sarama-interop and sarama-group (interop suite), and kafka-go-interop
+#     (Debian's segmentio/kafka-go 0.2.1, a client frozen at Kafka 0.10's protocol).
 #
 # Environment knobs: PYTHON (interpreter for the venv; default python3 on PATH),
 #                    SKIP_VENV=1, SKIP_SARAMA=1.
@@ -34,9 +36,11 @@ APT_PACKAGES=(
   python3-lz4
   python3-snappy
   python3-zstandard
+  python3-xxhash
   python3-venv
   golang-go
   golang-github-shopify-sarama-dev
+  golang-github-segmentio-kafka-go-dev
   nftables
 )
 
@@ -105,8 +109,8 @@ if [[ "${SKIP_SARAMA:-0}" != 1 ]]; then
   mkdir -p "$GOPATH_DIR/bin" "$GOPATH_DIR/cache"
   # Keep the whole GOPATH (binaries, build cache) out of git without touching the root .gitignore.
   [[ -f "$GOPATH_DIR/.gitignore" ]] || echo '*' >"$GOPATH_DIR/.gitignore"
-  # build_sarama NAME SOURCE_DIR: build the package in SOURCE_DIR into .gopath/bin/NAME unless up to date.
-  build_sarama() {
+  # build_go NAME SOURCE_DIR: build the package in SOURCE_DIR into .gopath/bin/NAME unless up to date.
+  build_go() {
     local bin="$GOPATH_DIR/bin/$1" src=$2
     if [[ ! -x "$bin" || -n $(find "$src" -name '*.go' -newer "$bin") ]]; then
       log "building $bin (GOPATH mode, offline)"
@@ -120,9 +124,10 @@ if [[ "${SKIP_SARAMA:-0}" != 1 ]]; then
       log "$1 already built"
     fi
   }
-  build_sarama sarama-client "$REPO/scripts/clients/sarama-client"
-  build_sarama sarama-interop "$REPO/interop/drivers/sarama-interop"
-  build_sarama sarama-group "$REPO/interop/drivers/sarama-group"
+  build_go sarama-client "$REPO/scripts/clients/sarama-client"
+  build_go sarama-interop "$REPO/interop/drivers/sarama-interop"
+  build_go sarama-group "$REPO/interop/drivers/sarama-group"
+  build_go kafka-go-interop "$REPO/interop/drivers/kafka-go-interop"
 fi
 
 log "done"

@@ -48,6 +48,8 @@ public enum TopicConfigs {
         .init(name: "max.compaction.lag.ms", type: .long, brokerSynonym: "log.cleaner.max.compaction.lag.ms", defaultValue: { _ in longMax }, isValid: long(1)),
         .init(name: "max.message.bytes", type: .int, brokerSynonym: "message.max.bytes",
               defaultValue: { c in String(c.messageMaxBytes) }, isValid: long(0, Int64(Int32.max))),
+        .init(name: "message.downconversion.enable", type: .boolean, brokerSynonym: "log.message.downconversion.enable",
+              defaultValue: { c in String(c.logMessageDownconversionEnable) }, isValid: oneOf(["true", "false"])),
         .init(name: "message.timestamp.after.max.ms", type: .long, brokerSynonym: "log.message.timestamp.after.max.ms", defaultValue: { _ in longMax }, isValid: long(0)),
         .init(name: "message.timestamp.before.max.ms", type: .long, brokerSynonym: "log.message.timestamp.before.max.ms", defaultValue: { _ in longMax }, isValid: long(0)),
         .init(name: "message.timestamp.type", type: .string, brokerSynonym: "log.message.timestamp.type", defaultValue: { _ in "CreateTime" },

@@ -121,29 +121,35 @@ public enum LegacyMessageSet {
 
     /// Writes a legacy message set: for tests, and for any client path that needs to produce one.
     public static func write(_ messages: [Message], magic: Int8, compression: CompressionCodec = .none) throws -> ByteBuffer {
-        func message(_ m: Message, attributes: Int8, offset: Int64) -> ByteBuffer {
-            var body = ByteBuffer()
-            body.writeInteger(magic)
-            body.writeInteger(attributes)
-            if magic == 1 { body.writeInteger(m.timestamp) }
-            for field in [m.key, m.value] {
-                if let f = field { body.writeInteger(Int32(f.count)); body.writeBytes(f) } else { body.writeInteger(Int32(-1)) }
-            }
-            var out = ByteBuffer()
-            out.writeInteger(offset)
-            out.writeInteger(Int32(4 + body.readableBytes))
-            out.writeInteger(body.withUnsafeReadableBytes { kc_crc32_ieee(0, $0.baseAddress, $0.count) })
-            out.writeBuffer(&body)
-            return out
-        }
         var set = ByteBuffer()
         for (i, m) in messages.enumerated() {
-            var one = message(m, attributes: 0, offset: Int64(i))
-            set.writeBuffer(&one)
+            appendMessage(to: &set, offset: Int64(i), magic: magic, attributes: 0, timestamp: m.timestamp, key: m.key, value: m.value)
         }
         guard compression != .none else { return set }
         let compressed = try Compression.compress(set, codec: compression)
-        let wrapper = Message(magic: magic, timestamp: messages.last?.timestamp ?? -1, key: nil, value: Array(compressed.readableBytesView))
-        return message(wrapper, attributes: compression.rawValue, offset: Int64(messages.count - 1))
+        var out = ByteBuffer()
+        appendMessage(to: &out, offset: Int64(messages.count - 1), magic: magic, attributes: compression.rawValue,
+                      timestamp: messages.last?.timestamp ?? -1, key: nil, value: compressed.readableBytesView)
+        return out
+    }
+
+    /// Appends one message, `offset int64, size int32, crc, magic, attributes, [timestamp], key, value`,
+    /// with its CRC-32 computed over everything after the CRC. `timestamp` is written for magic 1 only.
+    public static func appendMessage<Value: Collection<UInt8>>(to out: inout ByteBuffer, offset: Int64, magic: Int8, attributes: Int8,
+                                                               timestamp: Int64, key: [UInt8]?, value: Value?) {
+        let bodySize = 1 + 1 + (magic == 1 ? 8 : 0) + 4 + (key?.count ?? 0) + 4 + (value?.count ?? 0)
+        out.writeInteger(offset)
+        out.writeInteger(Int32(4 + bodySize))
+        let crcIndex = out.writerIndex
+        out.writeInteger(UInt32(0))
+        let bodyIndex = out.writerIndex
+        out.writeInteger(magic)
+        out.writeInteger(attributes)
+        if magic == 1 { out.writeInteger(timestamp) }
+        if let key { out.writeInteger(Int32(key.count)); out.writeBytes(key) } else { out.writeInteger(Int32(-1)) }
+        if let value { out.writeInteger(Int32(value.count)); out.writeBytes(value) } else { out.writeInteger(Int32(-1)) }
+        let start = bodyIndex - out.readerIndex
+        let crc = out.withUnsafeReadableBytes { raw in kc_crc32_ieee(0, raw.baseAddress! + start, bodySize) }
+        out.setInteger(crc, at: crcIndex)
     }
 }

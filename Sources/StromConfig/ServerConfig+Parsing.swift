@@ -203,6 +203,7 @@ extension ServerConfig {
         config.quotaWindowSizeSeconds = Int(try p.optionalInt32("quota.window.size.seconds", range: 1...Int32.max) ?? 1)
         config.controllerQuotaWindowSizeSeconds = Int(try p.optionalInt32("controller.quota.window.size.seconds", range: 1...Int32.max) ?? 1)
         config.uncleanLeaderElectionEnable = try p.optionalBool("unclean.leader.election.enable") ?? false
+        config.logMessageDownconversionEnable = try p.optionalBool("log.message.downconversion.enable") ?? true
         config.transactionStateLogNumPartitions = try p.optionalInt32("transaction.state.log.num.partitions", range: 1...Int32.max) ?? 50
         config.transactionStateLogReplicationFactor = Int16(try p.optionalInt32("transaction.state.log.replication.factor", range: 1...Int32(Int16.max)) ?? 3)
         config.transactionStateLogMinIsr = try p.optionalInt32("transaction.state.log.min.isr", range: 1...Int32.max) ?? 2

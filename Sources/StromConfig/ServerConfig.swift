@@ -120,6 +120,9 @@ public struct ServerConfig: Hashable, Sendable {
     /// `unclean.leader.election.enable`: the default of the topic key of that name (whether a replica
     /// outside the ISR may become leader when no ISR member can, at the price of losing records).
     public var uncleanLeaderElectionEnable = false
+    /// `log.message.downconversion.enable`: the default of the topic key `message.downconversion.enable`
+    /// (whether Fetch v0-3 consumers get stored batches converted to their message format).
+    public var logMessageDownconversionEnable = true
     /// `auto.leader.rebalance.enable`, `leader.imbalance.check.interval.seconds`,
     /// `leader.imbalance.per.broker.percentage`: the active controller moves leadership back to the
     /// preferred replicas every check interval, for each broker whose share of partitions led by

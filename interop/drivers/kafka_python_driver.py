@@ -3,6 +3,11 @@
 
 2.0.2 has no idempotent producer (`enable_idempotence` is an unknown option there); 3.x turns
 idempotence on by default, so the option is always passed to it explicitly.
+
+A spec's optional `api_version` (e.g. [0, 10]) pins the protocol as an old application does:
+(0, 9) produces and fetches magic 0 message sets (Produce v1, Fetch v1), (0, 10) magic 1
+(Produce v2, Fetch v2); before (0, 10, 1) there is no ListOffsets v1, so `read` stops at the
+spec's `expect` count per partition instead of asking for the end offsets.
 """
 import os
 import sys
@@ -20,6 +25,11 @@ MAJOR = int(kafka.__version__.split(".")[0])
 
 def version():
     return {"name": "kafka-python", "version": kafka.__version__}
+
+
+def pinned(spec):
+    """The client options that pin the protocol version, when the spec asks for one."""
+    return {"api_version": tuple(spec["api_version"])} if spec.get("api_version") else {}
 
 
 def create_topic(spec, deadline):
@@ -46,6 +56,7 @@ def produce(spec):
         create_topic(spec, deadline)
     conf = {"bootstrap_servers": spec["bootstrap"], "acks": "all", "linger_ms": 20,
             "compression_type": None if spec["codec"] == "none" else spec["codec"]}
+    conf.update(pinned(spec))
     if MAJOR >= 3:
         conf["enable_idempotence"] = bool(spec["idempotent"])
     elif spec["idempotent"]:
@@ -69,11 +80,14 @@ def read(spec):
     deadline = common.Deadline(spec["timeout"])
     topic, digest = spec["topic"], spec.get("digest", False)
     c = KafkaConsumer(bootstrap_servers=spec["bootstrap"], group_id=None, enable_auto_commit=False,
-                      fetch_max_wait_ms=100, check_crcs=True)
+                      fetch_max_wait_ms=100, check_crcs=True, **pinned(spec))
     tps = [TopicPartition(topic, p) for p in spec["partitions"]]
     c.assign(tps)
     c.seek_to_beginning(*tps)
-    high = {tp.partition: off for tp, off in c.end_offsets(tps).items()}
+    if spec.get("expect") is not None:
+        high = {int(p): n for p, n in spec["expect"].items()}
+    else:
+        high = {tp.partition: off for tp, off in c.end_offsets(tps).items()}
     records, position, error = [], {p: 0 for p in spec["partitions"]}, None
     while any(position[p] < high[p] for p in high) and not deadline.passed():
         try:

@@ -99,6 +99,7 @@ enum BrokerConfigEntries {
             ("quota.window.num", String(c.quotaWindowNum), .int),
             ("quota.window.size.seconds", String(c.quotaWindowSizeSeconds), .int),
             ("unclean.leader.election.enable", String(c.uncleanLeaderElectionEnable), .boolean),
+            ("log.message.downconversion.enable", String(c.logMessageDownconversionEnable), .boolean),
             ("auto.leader.rebalance.enable", String(c.autoLeaderRebalanceEnable), .boolean),
             ("leader.imbalance.check.interval.seconds", String(c.leaderImbalanceCheckIntervalSeconds), .long),
             ("leader.imbalance.per.broker.percentage", String(c.leaderImbalancePerBrokerPercentage), .int),

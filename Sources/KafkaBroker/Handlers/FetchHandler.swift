@@ -9,7 +9,8 @@ import NIOCore
 /// the high watermark (consumers) or log end offset (followers), within `max_bytes` and each partition's
 /// limit (the first partition with data always gets at least one whole batch, KIP-74; see `FetchReader`).
 /// When fewer than `min_bytes` are ready it waits for appends or a higher high watermark until
-/// `max_wait_ms`. Topics by name (v4-12) or id (v13+); incremental fetch sessions (v7+, `FetchSessions`).
+/// `max_wait_ms`. Topics by name (v0-12) or id (v13+); incremental fetch sessions (v7+, `FetchSessions`).
+/// v0-3 read legacy message sets, down-converted from the stored batches (`legacyForm`).
 /// Consumers' Fetch v11+ may read from a follower, and a leader with `replica.selector.class` may send
 /// them to one (KIP-392, `PreferredReadReplica`). Per-partition errors: OFFSET_OUT_OF_RANGE,
 /// UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
@@ -25,7 +26,7 @@ import NIOCore
 /// Records of at least `spliceThreshold` bytes are not read: the response carries their file range
 /// and the server sends it with `sendfile` (see `RecordsSplicer`); smaller ones are cheaper to copy.
 struct FetchHandler: SplicingRequestHandler {
-    static let versions: ClosedRange<Int16> = 4...17
+    static let versions: ClosedRange<Int16> = 0...17
 
     let metadata: MetadataService
     let replicas: ReplicaManager
@@ -132,6 +133,9 @@ struct FetchHandler: SplicingRequestHandler {
                 let response = FetchResponse(throttleTimeMs: throttle, errorCode: 0, sessionID: responseSessionID)
                 return SplicedResponse(skeleton: response, probe: response, slices: [], materialized: { response })
             }
+        }
+        if v < 10 {
+            results = results.map { legacyForm($0, version: v, image: image, fetcher: fetcher, context: context) }
         }
         if let metrics = context.metrics {
             var bytesOut: [String: Int] = [:]

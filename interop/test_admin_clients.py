@@ -43,3 +43,61 @@ def test_librdkafka_alter_configs_replaces_a_topics_overrides(fresh_broker):
     assert described["segment.ms"].value == "600000"
     # Not named: back to the default, whose source says so.
     assert described["cleanup.policy"].value == "delete" and described["cleanup.policy"].is_default
+
+
+def test_dynamic_broker_configs_with_librdkafka(fresh_broker, workdir):
+    """KIP-226 with confluent-kafka 2.16's AdminClient (librdkafka addresses broker resources by node id
+    only; the cluster default is in the Swift tests): this node's message.max.bytes set with
+    IncrementalAlterConfigs reaches a topic without its own value and a producer feels it at once; the
+    legacy AlterConfigs then replaces the node's set with librdkafka test 0081's Kerberos key. A static
+    key is refused."""
+    from confluent_kafka import KafkaException, Producer
+    from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource,
+                                       NewTopic)
+    import warnings
+    topic = "dyn-" + uuid.uuid4().hex[:8]
+    admin = AdminClient({"bootstrap.servers": fresh_broker.bootstrap})
+    for f in admin.create_topics([NewTopic(topic, 1, 1)]).values():
+        f.result(timeout=30)
+
+    def incremental(name, key, value):
+        resource = ConfigResource("broker", name, incremental_configs=[
+            ConfigEntry(key, value, incremental_operation=AlterConfigOpType.SET)])
+        return list(admin.incremental_alter_configs([resource]).values())[0]
+
+    def topic_value(key):
+        return list(admin.describe_configs([ConfigResource("topic", topic)]).values())[0].result(timeout=30)[key]
+
+    def produce(size):
+        p = Producer({"bootstrap.servers": fresh_broker.bootstrap, "message.max.bytes": 10_000_000, "linger.ms": 0})
+        outcome = {}
+        p.produce(topic, b"x" * size, on_delivery=lambda err, msg: outcome.setdefault("err", err))
+        p.flush(30)
+        return outcome.get("err")
+
+    assert produce(3000) is None
+    incremental("1", "message.max.bytes", "2000").result(timeout=30)
+    entry = topic_value("max.message.bytes")
+    assert entry.value == "2000" and entry.source == ConfigSource.DYNAMIC_BROKER_CONFIG.value, (entry.value, entry.source)
+    err = produce(3000)
+    assert err is not None and err.name() == "MSG_SIZE_TOO_LARGE", err
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the legacy AlterConfigs, as librdkafka's test 0081 sends it
+        legacy = ConfigResource("broker", "1", set_config={"sasl.kerberos.min.time.before.relogin": "58000"})
+        list(admin.alter_configs([legacy]).values())[0].result(timeout=30)
+    described = list(admin.describe_configs([ConfigResource("broker", "1")]).values())[0].result(timeout=30)
+    kerberos = described["sasl.kerberos.min.time.before.relogin"]
+    assert kerberos.value == "58000" and kerberos.source == ConfigSource.DYNAMIC_BROKER_CONFIG.value
+    # The legacy form replaced the node's set: message.max.bytes is back to its static value.
+    assert described["message.max.bytes"].source != ConfigSource.DYNAMIC_BROKER_CONFIG.value
+    assert described["log.dirs"].is_read_only and not described["message.max.bytes"].is_read_only
+    assert produce(3000) is None
+
+    # (Another node's resource goes to that node: librdkafka routes it there itself; DynamicBrokerConfigTests.)
+    try:
+        incremental("1", "log.dirs", "/elsewhere").result(timeout=30)
+        raise AssertionError("a dynamic log.dirs was accepted")
+    except KafkaException as e:
+        assert e.args[0].name() == "INVALID_REQUEST", e
+        assert "Cannot update these configs dynamically" in e.args[0].str(), e

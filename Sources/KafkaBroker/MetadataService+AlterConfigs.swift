@@ -13,7 +13,7 @@ extension MetadataService {
 
     /// nil when this node is not the active controller.
     func alterConfigsAsController(_ request: AlterConfigsRequest) async -> AlterConfigsResponse? {
-        await asController({ _, image in AlterConfigs.handle(request, image: image) }, failing: { response, code, message in
+        await asController({ _, image in AlterConfigs.handle(request, image: image, knownKeys: self.config.knownKeys) }, failing: { response, code, message in
             for i in response.responses.indices where response.responses[i].errorCode == 0 {
                 response.responses[i].errorCode = code.rawValue
                 response.responses[i].errorMessage = message

@@ -74,7 +74,7 @@ extension MetadataService {
     }
 
     func incrementalAlterConfigsAsController(_ request: IncrementalAlterConfigsRequest) async -> IncrementalAlterConfigsResponse? {
-        await asController({ _, image in IncrementalAlterConfigs.handle(request, image: image) }, failing: { response, code, message in
+        await asController({ _, image in IncrementalAlterConfigs.handle(request, image: image, knownKeys: self.config.knownKeys) }, failing: { response, code, message in
             for i in response.responses.indices where response.responses[i].errorCode == 0 {
                 response.responses[i].errorCode = code.rawValue
                 response.responses[i].errorMessage = message

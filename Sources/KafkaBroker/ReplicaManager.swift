@@ -94,7 +94,11 @@ public final class ReplicaManager: @unchecked Sendable {
             ?? Array(image.topicsByID.values)
         // Topics whose settings changed; not those created in this delta, whose logs `ensureLogs`
         // opens with their settings (reopening them would close logs a coordinator may be loading).
-        let configChanged = Set(delta.map { d in
+        // A change to the dynamic broker configs in force here (the cluster default or this node's)
+        // reaches every topic that does not set the key itself.
+        let brokerResources = [ConfigResource.broker(""), ConfigResource.broker(String(config.nodeID))]
+        let brokerConfigsChanged = delta.map { d in brokerResources.contains { d.base.configs[$0] != image.configs[$0] } } ?? false
+        let configChanged = brokerConfigsChanged ? Set(delta!.base.topicsByID.values.compactMap { image.topic(id: $0.id)?.name }) : Set(delta.map { d in
             image.configs.keys.filter {
                 $0.type == ConfigResource.topicType && d.base.configs[$0] != image.configs[$0] && d.base.topic(named: $0.name) != nil
             }.map(\.name)
@@ -131,8 +135,9 @@ public final class ReplicaManager: @unchecked Sendable {
 
     private func settings(for topic: String, image: MetadataImage) -> (LogConfig, Partition.Settings) {
         let overrides = image.configs(for: .topic(topic))
+        let config = self.config.with(dynamicConfigsOf: image)
         let logConfig = TopicLogConfig.make(overrides: overrides, config: config)
-        let value = { (key: String) in DescribeTopicConfigs.value(key, topicOverrides: overrides, config: self.config).flatMap { Int64($0) } ?? .max }
+        let value = { (key: String) in DescribeTopicConfigs.value(key, topicOverrides: overrides, config: config).flatMap { Int64($0) } ?? .max }
         let settings = Partition.Settings(
             logAppendTime: TopicLogConfig.usesLogAppendTime(overrides: overrides, config: config),
             flushBeforeAcksAll: TopicLogConfig.flushBeforeAcksAll(overrides: overrides, config: config),

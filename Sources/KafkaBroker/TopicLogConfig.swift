@@ -37,5 +37,6 @@ enum TopicLogConfig {
     static func flushBeforeAcksAll(overrides: [String: String], config: ServerConfig) -> Bool {
         overrides["flush.messages"] == nil && overrides["flush.ms"] == nil
             && config.logFlushIntervalMessages == nil && config.logFlushIntervalMs == nil
+            && config.dynamicValue("log.flush.interval.messages") == nil && config.dynamicValue("log.flush.interval.ms") == nil
     }
 }

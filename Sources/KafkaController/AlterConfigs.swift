@@ -8,10 +8,10 @@ import KafkaProtocol
 /// value given, DELETE for each key removed): the same validation, the same records, the same
 /// clearing of the eligible leader replicas when min.insync.replicas changes.
 public enum AlterConfigs {
-    public static func handle(_ request: AlterConfigsRequest, image: MetadataImage) -> ControllerResult<AlterConfigsResponse> {
+    public static func handle(_ request: AlterConfigsRequest, image: MetadataImage, knownKeys: Set<String> = []) -> ControllerResult<AlterConfigsResponse> {
         let equivalent = IncrementalAlterConfigsRequest(resources: request.resources.map { operations($0, image: image) },
                                                         validateOnly: request.validateOnly)
-        let decided = IncrementalAlterConfigs.handle(equivalent, image: image)
+        let decided = IncrementalAlterConfigs.handle(equivalent, image: image, knownKeys: knownKeys)
         return ControllerResult(records: decided.records, response: AlterConfigsResponse(responses: decided.response.responses.map {
             .init(errorCode: $0.errorCode, errorMessage: $0.errorMessage, resourceType: $0.resourceType, resourceName: $0.resourceName)
         }))
@@ -19,14 +19,15 @@ public enum AlterConfigs {
 
     /// The resource's replacement as incremental operations: SET (0) or DELETE (1) for each config
     /// given, in order (a name given twice stays twice, for IncrementalAlterConfigs to refuse), then
-    /// DELETE for every current override of a topic that is not given.
+    /// DELETE for every current value of the topic or broker resource that is not given.
     static func operations(_ resource: AlterConfigsRequest.AlterConfigsResource,
                             image: MetadataImage) -> IncrementalAlterConfigsRequest.AlterConfigsResource {
         typealias Op = IncrementalAlterConfigsRequest.AlterConfigsResource.AlterableConfig
         var ops = resource.configs.map { Op(name: $0.name, configOperation: $0.value == nil ? 1 : 0, value: $0.value) }
-        if resource.resourceType == ConfigResource.topicType {
+        if resource.resourceType == ConfigResource.topicType || resource.resourceType == ConfigResource.brokerType {
             let given = Set(resource.configs.map(\.name))
-            for name in image.configs(for: .topic(resource.resourceName)).keys.sorted() where !given.contains(name) {
+            for name in image.configs(for: ConfigResource(type: resource.resourceType, name: resource.resourceName)).keys.sorted()
+            where !given.contains(name) {
                 ops.append(Op(name: name, configOperation: 1, value: nil))
             }
         }

@@ -72,7 +72,7 @@ public enum CreateTopics {
                 result.topicID = planned.topicID
                 result.numPartitions = Int32(planned.partitions.count)
                 result.replicationFactor = Int16(planned.partitions[0]?.replicas.count ?? 0)
-                result.configs = DescribeTopicConfigs.entries(topicOverrides: planned.configs, config: config).map {
+                result.configs = DescribeTopicConfigs.entries(topicOverrides: planned.configs, config: config.with(dynamicConfigsOf: image)).map {
                     .init(name: $0.name, value: $0.value, readOnly: false, configSource: $0.source.rawValue, isSensitive: false)
                 }
                 response.topics.append(result)

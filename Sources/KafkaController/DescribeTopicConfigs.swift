@@ -8,7 +8,8 @@ public enum ConfigSource: Int8, Sendable {
 }
 
 /// The effective configuration of a topic: for every topic key, the topic's own value when set,
-/// else the broker's (from `server.properties`, or Kafka's default), with where it came from.
+/// else the broker's (dynamic for this node, dynamic for the cluster, from `server.properties`, or
+/// Kafka's default: `DynamicBrokerConfigs`), with where it came from and, as synonyms, every level set.
 public enum DescribeTopicConfigs {
     public struct Entry: Hashable, Sendable {
         public var name: String
@@ -36,14 +37,16 @@ public enum DescribeTopicConfigs {
 
     public static func entries(topicOverrides: [String: String], config: ServerConfig) -> [Entry] {
         TopicConfigs.definitions.map { d in
-            let brokerSource: ConfigSource = d.brokerSynonym.map { config.explicitKeys.contains($0) } == true ? .staticBrokerConfig : .defaultConfig
             var synonyms: [(String, String, ConfigSource)] = []
             if let v = topicOverrides[d.name] { synonyms.append((d.name, v, .dynamicTopicConfig)) }
-            if let b = d.brokerSynonym { synonyms.append((b, d.brokerValue(config), brokerSource)) }
-            if let v = topicOverrides[d.name] {
-                return Entry(name: d.name, value: v, source: .dynamicTopicConfig, type: d.type, synonyms: synonyms)
+            if let b = d.brokerSynonym {
+                let dynamic = config.dynamicLayers(b)
+                if let v = dynamic.perBroker { synonyms.append((b, v, .dynamicBrokerConfig)) }
+                if let v = dynamic.clusterDefault { synonyms.append((b, v, .dynamicDefaultBrokerConfig)) }
+                synonyms.append((b, d.defaultValue(config), config.explicitKeys.contains(b) ? .staticBrokerConfig : .defaultConfig))
             }
-            return Entry(name: d.name, value: d.brokerValue(config), source: brokerSource, type: d.type, synonyms: synonyms)
+            let first = synonyms.first.map { (value: $0.1, source: $0.2) } ?? (d.defaultValue(config), .defaultConfig)
+            return Entry(name: d.name, value: first.value, source: first.source, type: d.type, synonyms: synonyms)
         }
     }
 

@@ -1,21 +1,25 @@
 import KafkaMetadata
 import KafkaProtocol
 
-/// IncrementalAlterConfigs for topics: SET (0), DELETE (1), APPEND (2) and SUBTRACT (3, list
+/// IncrementalAlterConfigs for topics and brokers: SET (0), DELETE (1), APPEND (2) and SUBTRACT (3, list
 /// keys only) become ConfigRecords. All of a resource's changes are checked before any is
-/// recorded, so one bad key leaves the topic untouched. Broker resources are static in Strom
-/// (server.properties) and are refused with INVALID_REQUEST. A change to a topic's
+/// recorded, so one bad key leaves the resource untouched. Broker resources ("" for the cluster
+/// default, or a node id) hold dynamic broker configs, checked as `DynamicBrokerConfigs` says
+/// against `knownKeys` (the keys Strom reads from server.properties). A change to a topic's
 /// min.insync.replicas (even to the same value, as Kafka) empties the eligible leader replicas and last
 /// known ELR of its partitions: they were kept against the old minimum, under which the high watermark
 /// stood still; under a lower one it may have moved past them.
 public enum IncrementalAlterConfigs {
-    public static func handle(_ request: IncrementalAlterConfigsRequest, image: MetadataImage) -> ControllerResult<IncrementalAlterConfigsResponse> {
+    public static func handle(_ request: IncrementalAlterConfigsRequest, image: MetadataImage,
+                              knownKeys: Set<String> = []) -> ControllerResult<IncrementalAlterConfigsResponse> {
         var response = IncrementalAlterConfigsResponse()
         var records: [MetadataRecordAndVersion] = []
         for resource in request.resources {
             var result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse(
                 resourceType: resource.resourceType, resourceName: resource.resourceName)
-            switch plan(resource, image: image) {
+            let planned = resource.resourceType == ConfigResource.brokerType
+                ? planBroker(resource, image: image, knownKeys: knownKeys) : plan(resource, image: image)
+            switch planned {
             case let .failure(f):
                 result.errorCode = f.code.rawValue
                 result.errorMessage = f.message
@@ -39,7 +43,7 @@ public enum IncrementalAlterConfigs {
         _ resource: IncrementalAlterConfigsRequest.AlterConfigsResource, image: MetadataImage
     ) -> Result<[(name: String, value: String?)], CreateTopics.Failure> {
         guard resource.resourceType == ConfigResource.topicType else {
-            return .failure(.init(code: .invalidRequest, message: "Only topic configs can be altered; broker configs come from server.properties"))
+            return .failure(.init(code: .invalidRequest, message: "Unknown resource type \(resource.resourceType)"))
         }
         guard image.topic(named: resource.resourceName) != nil else {
             return .failure(.init(code: .unknownTopicOrPartition, message: "The topic '\(resource.resourceName)' does not exist."))
@@ -81,6 +85,46 @@ public enum IncrementalAlterConfigs {
             }
             current[c.name] = newValue
             changes.append((c.name, newValue))
+        }
+        return .success(changes)
+    }
+
+    /// A broker resource's changes, as Kafka's `ConfigAdminManager` checks them: no key twice, no SET
+    /// without a value, APPEND and SUBTRACT for list keys only; then the whole resulting set as
+    /// `DynamicBrokerConfigs.validate` says.
+    static func planBroker(
+        _ resource: IncrementalAlterConfigsRequest.AlterConfigsResource, image: MetadataImage, knownKeys: Set<String>
+    ) -> Result<[(name: String, value: String?)], CreateTopics.Failure> {
+        var current = image.configs(for: .broker(resource.resourceName))
+        guard Set(resource.configs.map(\.name)).count == resource.configs.count else {
+            return .failure(.init(code: .invalidRequest, message: "Error due to duplicate config keys"))
+        }
+        let nulls = resource.configs.filter { $0.configOperation != 1 && $0.value == nil }.map(\.name)
+        guard nulls.isEmpty else {
+            return .failure(.init(code: .invalidRequest, message: "Null value not supported for : \(nulls.joined(separator: ", "))"))
+        }
+        var changes: [(String, String?)] = []
+        for c in resource.configs {
+            let newValue: String?
+            switch c.configOperation {
+            case 0: newValue = c.value
+            case 1: newValue = nil
+            case 2, 3:
+                guard DynamicBrokerConfigs.type(of: c.name) == .list, let v = c.value else {
+                    return .failure(.init(code: .invalidConfig, message: "Config value \(c.configOperation == 2 ? "append" : "subtract") is not allowed for config key: \(c.name)"))
+                }
+                var items = (current[c.name] ?? "").split(separator: ",").map(String.init)
+                let given = v.split(separator: ",").map(String.init)
+                if c.configOperation == 2 { items += given.filter { !items.contains($0) } } else { items.removeAll { given.contains($0) } }
+                newValue = items.isEmpty ? nil : items.joined(separator: ",")
+            default:
+                return .failure(.init(code: .invalidRequest, message: "Unknown operations type \(c.configOperation)"))
+            }
+            current[c.name] = newValue
+            changes.append((c.name, newValue))
+        }
+        if let problem = DynamicBrokerConfigs.validate(name: resource.resourceName, configs: current, knownKeys: knownKeys) {
+            return .failure(.init(code: problem.code, message: problem.message))
         }
         return .success(changes)
     }

@@ -15,7 +15,14 @@ public struct TopicConfigDefinition: Sendable {
     public var defaultValue: @Sendable (ServerConfig) -> String
     public var isValid: @Sendable (String) -> Bool
 
-    public func brokerValue(_ config: ServerConfig) -> String { defaultValue(config) }
+    /// The broker's value: its dynamic one (this node's, else the cluster default), else the static one.
+    public func brokerValue(_ config: ServerConfig) -> String {
+        if let b = brokerSynonym {
+            let dynamic = config.dynamicLayers(b)
+            if let v = dynamic.perBroker ?? dynamic.clusterDefault { return v }
+        }
+        return defaultValue(config)
+    }
 }
 
 public enum TopicConfigs {

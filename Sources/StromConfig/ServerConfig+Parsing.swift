@@ -284,6 +284,7 @@ extension ServerConfig {
         if let unknown = p.remaining.filter({ !acceptedWithoutEffect.contains($0) }).sorted().first {
             throw ConfigError(key: unknown, "unknown configuration key")
         }
+        config.knownKeys = p.read.union(acceptedWithoutEffect)
         if config.groupMinSessionTimeoutMs > config.groupMaxSessionTimeoutMs {
             throw ConfigError(key: "group.min.session.timeout.ms", "greater than group.max.session.timeout.ms")
         }
@@ -442,9 +443,12 @@ private struct Properties {
 
     var remaining: [String] { values.keys.filter { !used.contains($0) } }
 
+    /// Every key read so far, present or not.
+    var read: Set<String> { used }
+
     mutating func has(_ key: String) -> Bool {
-        guard let v = values[key] else { return false }
         used.insert(key)
+        guard let v = values[key] else { return false }
         return !v.trimmingWhitespace().isEmpty
     }
 

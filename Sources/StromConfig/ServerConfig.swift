@@ -185,6 +185,17 @@ public struct ServerConfig: Hashable, Sendable {
     /// Every key the configuration gave (including the embedded defaults when those were used),
     /// so DescribeConfigs can tell a static broker setting from Kafka's default.
     public var explicitKeys: Set<String> = []
+    /// Every key Strom reads from server.properties for this configuration, given or not, and those it
+    /// accepts without effect: what a dynamic broker config must not name (see `DynamicBrokerConfigs`).
+    public var knownKeys: Set<String> = []
+    /// Dynamic broker configs (KIP-226) in force on this node, kept as ConfigRecords of the broker
+    /// resources: this node's own ("<node.id>") and the cluster default (""). Empty in the static
+    /// configuration; see `dynamicValue(_:)` for the precedence.
+    public var dynamicPerBroker: [String: String] = [:]
+    public var dynamicClusterDefault: [String: String] = [:]
+
+    /// A key's dynamic value: this node's, else the cluster default's, else nil (the static value applies).
+    public func dynamicValue(_ key: String) -> String? { dynamicPerBroker[key] ?? dynamicClusterDefault[key] }
 
     /// The listeners clients are sent to: advertised ones where given, else the listeners, less the controller's.
     public var clientListeners: [Listener] {

@@ -63,6 +63,12 @@ import Testing
             request.topics = [.init(topic: "t", topicID: topicID, partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)])]
             let response = try await client.send(request, version: version)
             let p = try #require(response.responses.first?.partitions.first)
+            if version < 4 {
+                // The log holds zstd batches, which no legacy message set can carry: Kafka answers
+                // UNSUPPORTED_COMPRESSION_TYPE (the other codecs: OldVersionsTests, DownConversionTests).
+                #expect(p.errorCode == ErrorCode.unsupportedCompressionType.rawValue, "Fetch v\(version)")
+                continue
+            }
             #expect(p.errorCode == 0, "Fetch v\(version)")
             #expect(p.highWatermark == Int64(expected.count))
             #expect(try Self.values(in: p.records) == expected, "Fetch v\(version)")

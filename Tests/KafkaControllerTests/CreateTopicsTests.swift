@@ -251,7 +251,8 @@ import Testing
         #expect(bad.records.isEmpty)
         let twice = alter([("retention.ms", "1"), ("retention.ms", "2")])
         #expect(twice.response.responses.map(\.errorCode) == [ErrorCode.invalidRequest.rawValue])
-        let broker = AlterConfigs.handle(AlterConfigsRequest(resources: [.init(resourceType: 4, resourceName: "1", configs: [])]), image: base)
+        // A broker resource holds dynamic broker configs (DynamicBrokerConfigsTests); a name that is no node id is refused.
+        let broker = AlterConfigs.handle(AlterConfigsRequest(resources: [.init(resourceType: 4, resourceName: "one", configs: [])]), image: base)
         #expect(broker.response.responses.map(\.errorCode) == [ErrorCode.invalidRequest.rawValue])
     }
 
@@ -267,7 +268,7 @@ import Testing
         let bad = alter([.init(name: "segment.bytes", configOperation: 0, value: "1048576"), .init(name: "segment.bytes2", configOperation: 0, value: "1")])
         #expect(bad.response.responses.first?.errorCode == ErrorCode.invalidConfig.rawValue)
         #expect(bad.records.isEmpty)
-        let broker = IncrementalAlterConfigs.handle(IncrementalAlterConfigsRequest(resources: [.init(resourceType: 4, resourceName: "1", configs: [])]), image: base)
+        let broker = IncrementalAlterConfigs.handle(IncrementalAlterConfigsRequest(resources: [.init(resourceType: 4, resourceName: "-1", configs: [])]), image: base)
         #expect(broker.response.responses.first?.errorCode == ErrorCode.invalidRequest.rawValue)
     }
 

@@ -4,14 +4,18 @@ import KafkaProtocol
 /// AlterConfigs (key 33, the legacy form librdkafka's and older admin clients send): each topic's
 /// overrides are replaced by the ones given (see `KafkaController.AlterConfigs`), decided by the active
 /// controller and committed before the answer. Each resource needs ALTER_CONFIGS
-/// (`ConfigsAuthorization`). Broker resources are refused, as by IncrementalAlterConfigs.
+/// (`ConfigsAuthorization`). A broker resource's dynamic configs are replaced the same way (the cluster
+/// default, or this node's: `BrokerConfigResource`).
 struct AlterConfigsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...2
 
     let metadata: MetadataService
 
     func handle(_ request: AlterConfigsRequest, context: RequestContext) async -> AlterConfigsResponse? {
-        await Self.authorized(request, context: context) { await metadata.alterConfigs($0) }
+        let (local, foreign) = request.splittingForeignBrokers(nodeID: metadata.config.nodeID)
+        var response = await Self.authorized(local, context: context) { await metadata.alterConfigs($0) }
+        response.responses += foreign
+        return response
     }
 
     /// The resources the principal may alter go to `decide`; the others are refused in the answer.

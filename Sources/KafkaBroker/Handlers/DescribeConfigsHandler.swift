@@ -4,7 +4,9 @@ import KafkaProtocol
 import StromConfig
 
 /// DescribeConfigs: a topic's effective configuration (its own values, else the broker's,
-/// with sources and, on request, synonyms), or this broker's static configuration.
+/// with sources and, on request, synonyms), this broker's configuration (dynamic over static,
+/// `DynamicBrokerConfigs`; read-only where Strom cannot change it at run time), or the cluster-wide
+/// dynamic defaults (the broker resource ""). Another node's resource is INVALID_REQUEST, as in Kafka.
 /// Each resource needs DESCRIBE_CONFIGS (`ConfigsAuthorization`), else its authorization error.
 struct DescribeConfigsHandler: RequestHandler {
     /// v0 (Kafka 3.9 serves it; sarama 1.22's `ClusterAdmin.DescribeConfig` sends it) says only
@@ -16,6 +18,7 @@ struct DescribeConfigsHandler: RequestHandler {
 
     func handle(_ request: DescribeConfigsRequest, context: RequestContext) async -> DescribeConfigsResponse? {
         let image = metadata.image
+        let config = self.config.with(dynamicConfigsOf: image)
         var response = DescribeConfigsResponse()
         for resource in request.resources {
             var result = DescribeConfigsResponse.DescribeConfigsResult(resourceType: resource.resourceType, resourceName: resource.resourceName)
@@ -36,11 +39,13 @@ struct DescribeConfigsHandler: RequestHandler {
                     entries = DescribeTopicConfigs.entries(topicOverrides: image.configs(for: .topic(resource.resourceName)), config: config)
                 }
             case ConfigResource.brokerType:
-                if resource.resourceName.isEmpty || resource.resourceName == String(config.nodeID) {
+                if resource.resourceName.isEmpty {
+                    entries = BrokerConfigEntries.clusterDefaultEntries(config)
+                } else if resource.resourceName == String(config.nodeID) {
                     entries = BrokerConfigEntries.entries(config)
                 } else {
                     result.errorCode = ErrorCode.invalidRequest.rawValue
-                    result.errorMessage = "Broker \(resource.resourceName) is not this broker (\(config.nodeID))"
+                    result.errorMessage = "Unexpected broker id, expected \(config.nodeID) or empty string, but received \(resource.resourceName)"
                 }
             default:
                 result.errorCode = ErrorCode.invalidRequest.rawValue
@@ -51,7 +56,9 @@ struct DescribeConfigsHandler: RequestHandler {
             }
             result.configs = entries.map { e in
                 var c = DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult(
-                    name: e.name, value: e.value, readOnly: resource.resourceType == ConfigResource.brokerType,
+                    name: e.name, value: e.value,
+                    readOnly: resource.resourceType == ConfigResource.brokerType
+                        && DynamicBrokerConfigs.kind(of: e.name, knownKeys: config.knownKeys) == .refused,
                     configSource: e.source.rawValue, isSensitive: false, configType: e.type.rawValue
                 )
                 if context.apiVersion == 0 {
@@ -67,8 +74,9 @@ struct DescribeConfigsHandler: RequestHandler {
     }
 }
 
-/// The broker's own settings as DescribeConfigs reports them: static, from server.properties or
-/// Kafka's defaults.
+/// The broker's own settings as DescribeConfigs reports them: dynamic for this node, dynamic for the
+/// cluster, static from server.properties, or Kafka's defaults, the first set winning (and every one
+/// set among the synonyms).
 enum BrokerConfigEntries {
     static func entries(_ c: ServerConfig) -> [DescribeTopicConfigs.Entry] {
         let values: [(String, String, TopicConfigDefinition.ValueType)] = [
@@ -104,9 +112,35 @@ enum BrokerConfigEntries {
             ("leader.imbalance.check.interval.seconds", String(c.leaderImbalanceCheckIntervalSeconds), .long),
             ("leader.imbalance.per.broker.percentage", String(c.leaderImbalancePerBrokerPercentage), .int),
         ]
-        return values.map { name, value, type in
-            let source: ConfigSource = c.explicitKeys.contains(name) ? .staticBrokerConfig : .defaultConfig
-            return DescribeTopicConfigs.Entry(name: name, value: value, source: source, type: type, synonyms: [(name, value, source)])
+        var seen = Set(values.map(\.0))
+        var all = values
+        // The broker defaults of topic configs the list above does not name, then dynamic keys of neither.
+        for d in TopicConfigs.definitions {
+            guard let b = d.brokerSynonym, seen.insert(b).inserted else { continue }
+            all.append((b, d.defaultValue(c), d.type))
+        }
+        for name in Set(c.dynamicPerBroker.keys).union(c.dynamicClusterDefault.keys).sorted() where seen.insert(name).inserted {
+            all.append((name, "", DynamicBrokerConfigs.type(of: name)))
+        }
+        return all.map { name, staticValue, type in
+            var synonyms: [(name: String, value: String, source: ConfigSource)] = []
+            if let v = c.dynamicPerBroker[name] { synonyms.append((name, v, .dynamicBrokerConfig)) }
+            if let v = c.dynamicClusterDefault[name] { synonyms.append((name, v, .dynamicDefaultBrokerConfig)) }
+            if c.explicitKeys.contains(name) {
+                synonyms.append((name, staticValue, .staticBrokerConfig))
+            } else if !staticValue.isEmpty || c.knownKeys.contains(name) {
+                synonyms.append((name, staticValue, .defaultConfig))
+            }
+            let first = synonyms[0]
+            return DescribeTopicConfigs.Entry(name: name, value: first.value, source: first.source, type: type, synonyms: synonyms)
+        }
+    }
+
+    /// The cluster-wide dynamic defaults (the broker resource ""), as Kafka describes them: those set, and only those.
+    static func clusterDefaultEntries(_ c: ServerConfig) -> [DescribeTopicConfigs.Entry] {
+        c.dynamicClusterDefault.sorted { $0.key < $1.key }.map { name, value in
+            DescribeTopicConfigs.Entry(name: name, value: value, source: .dynamicDefaultBrokerConfig, type: DynamicBrokerConfigs.type(of: name),
+                                              synonyms: [(name, value, .dynamicDefaultBrokerConfig)])
         }
     }
 }

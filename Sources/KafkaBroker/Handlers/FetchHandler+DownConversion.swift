@@ -24,6 +24,7 @@ extension FetchHandler {
         guard read.data.errorCode == 0 else { return read }
         let topic = read.partition.topicPartition.topic
         let overrides = image.configs(for: .topic(topic))
+        let config = replicas.config.with(dynamicConfigsOf: image)
         func refused(_ code: ErrorCode) -> FetchReader.PartitionRead {
             var refused = read
             refused.data = .init(partitionIndex: read.data.partitionIndex, errorCode: code.rawValue, highWatermark: -1,
@@ -31,12 +32,12 @@ extension FetchHandler {
             refused.slice = nil
             return refused
         }
-        if DescribeTopicConfigs.value("compression.type", topicOverrides: overrides, config: replicas.config) == "zstd" {
+        if DescribeTopicConfigs.value("compression.type", topicOverrides: overrides, config: config) == "zstd" {
             return refused(.unsupportedCompressionType)
         }
         guard let magic = DownConversion.magic(forFetchVersion: version) else { return read }
         if case .consumer = fetcher,
-           DescribeTopicConfigs.value("message.downconversion.enable", topicOverrides: overrides, config: replicas.config) == "false" {
+           DescribeTopicConfigs.value("message.downconversion.enable", topicOverrides: overrides, config: config) == "false" {
             return refused(.unsupportedVersion)
         }
         let stored: ByteBuffer
@@ -48,7 +49,7 @@ extension FetchHandler {
         }
         let converted = Result { () throws(DownConversion.Failure) -> ByteBuffer in
             try DownConversion.convert(stored, toMagic: magic, firstOffset: read.partition.fetchOffset,
-                                       decompressionLimit: ProduceHandler.requestInflateBudget(messageMaxBytes: replicas.config.messageMaxBytes))
+                                       decompressionLimit: ProduceHandler.requestInflateBudget(messageMaxBytes: config.messageMaxBytes))
         }
         switch converted {
         case let .success(records):

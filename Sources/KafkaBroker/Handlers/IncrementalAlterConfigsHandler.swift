@@ -1,15 +1,22 @@
 import KafkaController
 import KafkaProtocol
 
-/// IncrementalAlterConfigs: topic configs, decided by the active controller and committed before
-/// the answer. Each resource needs ALTER_CONFIGS (`ConfigsAuthorization`).
+/// IncrementalAlterConfigs: topic configs and dynamic broker configs (the cluster default or this
+/// node's: `BrokerConfigResource`), decided by the active controller and committed before the answer.
+/// Each resource needs ALTER_CONFIGS (`ConfigsAuthorization`).
 struct IncrementalAlterConfigsHandler: RequestHandler {
     static let versions: ClosedRange<Int16> = 0...1
 
     let metadata: MetadataService
 
     func handle(_ request: IncrementalAlterConfigsRequest, context: RequestContext) async -> IncrementalAlterConfigsResponse? {
-        await ConfigsAuthorization.incrementalAlterConfigs(request, context: context) { await metadata.incrementalAlterConfigs($0) }
+        let (local, foreign) = request.splittingForeignBrokers(nodeID: metadata.config.nodeID)
+        let metadata = self.metadata
+        var response = await ConfigsAuthorization.incrementalAlterConfigs(local, context: context) {
+            $0.resources.isEmpty ? IncrementalAlterConfigsResponse() : await metadata.incrementalAlterConfigs($0)
+        }
+        response.responses += foreign
+        return response
     }
 }
 

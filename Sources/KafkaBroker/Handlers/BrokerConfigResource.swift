@@ -1,0 +1,43 @@
+import KafkaMetadata
+import KafkaProtocol
+
+/// A broker config resource sent to this node names the cluster default ("") or this node, as
+/// Kafka's `ConfigAdminManager.validateResourceNameIsCurrentNodeId` requires before it forwards an
+/// alteration to the controller (admin clients send a node's resource to that node).
+enum BrokerConfigResource {
+    /// Why this node refuses to alter the resource, or nil (not a broker resource, or one it may alter).
+    static func refusal(type: Int8, name: String, nodeID: Int32) -> (code: ErrorCode, message: String)? {
+        guard type == ConfigResource.brokerType, !name.isEmpty else { return nil }
+        guard let id = Int32(name) else { return (.invalidRequest, "Node id must be an integer, but it is: \(name)") }
+        guard id == nodeID else { return (.invalidRequest, "Unexpected broker id, expected \(nodeID), but received \(name)") }
+        return nil
+    }
+}
+
+extension IncrementalAlterConfigsRequest {
+    /// This request less the broker resources of other nodes, and those refused with their error.
+    func splittingForeignBrokers(nodeID: Int32) -> (IncrementalAlterConfigsRequest, [IncrementalAlterConfigsResponse.AlterConfigsResourceResponse]) {
+        var kept = self
+        var refused: [IncrementalAlterConfigsResponse.AlterConfigsResourceResponse] = []
+        kept.resources = resources.filter { r in
+            guard let problem = BrokerConfigResource.refusal(type: r.resourceType, name: r.resourceName, nodeID: nodeID) else { return true }
+            refused.append(.init(errorCode: problem.code.rawValue, errorMessage: problem.message, resourceType: r.resourceType, resourceName: r.resourceName))
+            return false
+        }
+        return (kept, refused)
+    }
+}
+
+extension AlterConfigsRequest {
+    /// This request less the broker resources of other nodes, and those refused with their error.
+    func splittingForeignBrokers(nodeID: Int32) -> (AlterConfigsRequest, [AlterConfigsResponse.AlterConfigsResourceResponse]) {
+        var kept = self
+        var refused: [AlterConfigsResponse.AlterConfigsResourceResponse] = []
+        kept.resources = resources.filter { r in
+            guard let problem = BrokerConfigResource.refusal(type: r.resourceType, name: r.resourceName, nodeID: nodeID) else { return true }
+            refused.append(.init(errorCode: problem.code.rawValue, errorMessage: problem.message, resourceType: r.resourceType, resourceName: r.resourceName))
+            return false
+        }
+        return (kept, refused)
+    }
+}

@@ -100,7 +100,10 @@ public final class StromNode: Sendable {
         // Metrics and health checks are served from the start: /health/ready says why the node is not ready yet.
         let metrics = NodeMetrics()
         let nodeID = config.nodeID
-        metadata.addPublisher { delta, image in metrics.isrChanged(delta: delta, image: image, nodeID: nodeID) }
+        metadata.addPublisher { delta, image in
+            metrics.isrChanged(delta: delta, image: image, nodeID: nodeID)
+            metrics.topicsRemoved(delta: delta)
+        }
         let metricsServer = try await startMetricsServer(config: config, metrics: metrics, metadata: metadata, logger: logger)
         // A start-up that fails from here on must not leave the metrics listener bound.
         var started = false

@@ -82,10 +82,17 @@ import Testing
         #expect(Self.sample(body, #"kafka_server_socketserver_connections{listener="PLAINTEXT"}"#) == 1)
         #expect((Self.sample(body, "kafka_log_logflushstats_log_flush_time_seconds_count") ?? 0) >= 1)
 
-        // A deleted topic's partition gauges go with it.
+        // A deleted topic's partition gauges and counters go with it, as Kafka drops its BrokerTopicMetrics.
         _ = try await client.send(DeleteTopicsRequest(topicNames: ["t"], timeoutMs: 10_000), version: 5)
         let after = try await Self.get("/metrics", port: port).body
         #expect(Self.sample(after, #"kafka_log_log_logendoffset{topic="t",partition="0"}"#) == nil)
+        #expect(Self.sample(after, #"kafka_server_brokertopicmetrics_messages_in_total{topic="t"}"#) == nil)
+        #expect(Self.sample(after, #"kafka_server_brokertopicmetrics_bytes_out_total{topic="t"}"#) == nil)
+        // A topic created again under the name counts from zero.
+        _ = try await client.send(CreateTopicsRequest(topics: [.init(name: "t", numPartitions: 1, replicationFactor: 1)]), version: 7)
+        _ = try await client.send(DataPathTests.produce(try DataPathTests.batch(["d"]), topic: "t"), version: 9)
+        let again = try await Self.get("/metrics", port: port).body
+        #expect(Self.sample(again, #"kafka_server_brokertopicmetrics_messages_in_total{topic="t"}"#) == 1)
         await client.close()
         await broker.shutdown()
     }

@@ -39,18 +39,20 @@ public final class NodeMetrics: Sendable {
                                        help: "Time from reading a request to its answer, by API and listener").record(duration)
     }
 
+    /// The per-topic counters: Kafka's BrokerTopicMetrics.
+    static let messagesIn = (name: "kafka_server_brokertopicmetrics_messages_in_total", help: "Records appended by producers, by topic")
+    static let bytesIn = (name: "kafka_server_brokertopicmetrics_bytes_in_total", help: "Record bytes appended by producers, by topic")
+    static let bytesOut = (name: "kafka_server_brokertopicmetrics_bytes_out_total", help: "Record bytes sent to fetchers, by topic")
+
     /// Records appended to `topic` by a producer (Kafka's MessagesInPerSec and BytesInPerSec).
     func produced(topic: String, messages: Int, bytes: Int) {
-        registry.makeCounter(name: "kafka_server_brokertopicmetrics_messages_in_total", labels: [("topic", topic)],
-                             help: "Records appended by producers, by topic").increment(by: Int64(messages))
-        registry.makeCounter(name: "kafka_server_brokertopicmetrics_bytes_in_total", labels: [("topic", topic)],
-                             help: "Record bytes appended by producers, by topic").increment(by: Int64(bytes))
+        registry.makeCounter(name: Self.messagesIn.name, labels: [("topic", topic)], help: Self.messagesIn.help).increment(by: Int64(messages))
+        registry.makeCounter(name: Self.bytesIn.name, labels: [("topic", topic)], help: Self.bytesIn.help).increment(by: Int64(bytes))
     }
 
     /// Record bytes sent to consumers or followers from `topic` (Kafka's BytesOutPerSec).
     func fetched(topic: String, bytes: Int) {
-        registry.makeCounter(name: "kafka_server_brokertopicmetrics_bytes_out_total", labels: [("topic", topic)],
-                             help: "Record bytes sent to fetchers, by topic").increment(by: Int64(bytes))
+        registry.makeCounter(name: Self.bytesOut.name, labels: [("topic", topic)], help: Self.bytesOut.help).increment(by: Int64(bytes))
     }
 
     /// A produce request whose records had to be flushed waited `duration` for it (Kafka's LogFlushRateAndTimeMs).
@@ -79,6 +81,19 @@ public final class NodeMetrics: Sendable {
         if expands > 0 {
             registry.makeCounter(name: "kafka_server_replicamanager_isrexpands_total", help: "ISR expansions of partitions this node leads")
                 .increment(by: Int64(expands))
+        }
+    }
+
+    /// A deleted topic's counters leave the registry, as Kafka's `BrokerTopicStats.removeMetrics` drops
+    /// them: a topic created again under the name starts from zero, and the output does not grow with
+    /// every topic that ever existed.
+    func topicsRemoved(delta: MetadataDelta) {
+        for topic in delta.removedTopics.values {
+            let labels = [("topic", topic.name)]
+            // The help text must be the one the counter was made with (swift-prometheus traps otherwise).
+            for metric in [Self.messagesIn, Self.bytesIn, Self.bytesOut] {
+                registry.unregisterCounter(registry.makeCounter(name: metric.name, labels: labels, help: metric.help))
+            }
         }
     }
 

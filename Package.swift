@@ -91,12 +91,24 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // One outbound Kafka connection (TLS, SASL PLAIN/SCRAM, correlation ids, timeouts): the broker's to
+        // other nodes and the admin tools' to any Kafka-compatible broker.
+        .target(
+            name: "KafkaClient",
+            dependencies: [
+                "KafkaProtocol", "KafkaSecurity", "StromConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The broker shell: SwiftNIO server, request dispatch, one handler per API, metadata and replica services.
         .target(
             name: "KafkaBroker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaController", "KafkaLog", "KafkaGroups", "KafkaTransactions",
-                "StromConfig", "KafkaRaft", "KafkaRaftWire", "KafkaReplication", "KafkaSecurity",
+                "StromConfig", "KafkaRaft", "KafkaRaftWire", "KafkaReplication", "KafkaSecurity", "KafkaClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

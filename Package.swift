@@ -126,11 +126,23 @@ let package = Package(
             name: "KafkaLogDump",
             dependencies: ["KafkaLog", "KafkaRecords", "KafkaGroups", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        // The `strom` executable: one combined broker+controller node.
+        // The admin tools (`strom topics`, `consumer-groups`, `configs`, `metadata-quorum`, `cluster-id`,
+        // `metadata-shell`): Kafka's shell tools over the wire with KafkaClient; pure argument checks,
+        // planning and output formatting apart from the requests.
+        .target(
+            name: "KafkaAdmin",
+            dependencies: [
+                "KafkaClient", "KafkaProtocol", "KafkaSecurity", "StromConfig", "KafkaMetadata", "KafkaRaftWire", "KafkaRecords", "KafkaLog",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The `strom` executable: one combined broker+controller node, and the admin tools.
         .executableTarget(
             name: "strom",
             dependencies: [
-                "KafkaBroker", "StromConfig", "KafkaLogDump", "KafkaSecurity", "KafkaMetadata",
+                "KafkaBroker", "StromConfig", "KafkaLogDump", "KafkaSecurity", "KafkaMetadata", "KafkaAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

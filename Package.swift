@@ -196,6 +196,13 @@ let package = Package(
             dependencies: ["KafkaBroker", "BrokerTestKit", "KafkaTestKit", "SeededRandom", "KafkaMetadata", "KafkaRecords", "KafkaLog", "StromConfig",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
+        // The admin tools: pure argument checks, planning and formatting, and each command end to end
+        // against a real in-process node (BrokerTestKit).
+        .testTarget(
+            name: "KafkaAdminTests",
+            dependencies: ["KafkaAdmin", "KafkaClient", "BrokerTestKit", "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaRaftWire",
+                           "KafkaLog", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
         .testTarget(name: "KafkaSecurityTests", dependencies: ["KafkaSecurity", "KafkaProtocol", "StromConfig", "SeededRandom",

@@ -69,6 +69,12 @@ public struct ConfigEntry: Hashable, Sendable {
         public var name: String
         public var value: String?
         public var source: ConfigSource
+
+        public init(name: String, value: String?, source: ConfigSource) {
+            self.name = name
+            self.value = value
+            self.source = source
+        }
     }
 
     public var name: String

@@ -124,7 +124,7 @@ let package = Package(
         // `strom dump-log`: Kafka's kafka-dump-log output for segments, indexes and checkpoint files (pure).
         .target(
             name: "KafkaLogDump",
-            dependencies: ["KafkaLog", "KafkaRecords", "KafkaGroups", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaLog", "KafkaRecords", "KafkaGroups", "KafkaProtocol", "KafkaMetadata", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // The admin tools (`strom topics`, `consumer-groups`, `configs`, `metadata-quorum`, `cluster-id`,
         // `metadata-shell`): Kafka's shell tools over the wire with KafkaClient; pure argument checks,
@@ -243,7 +243,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaLogDumpTests",
-            dependencies: ["KafkaLogDump", "KafkaLog", "KafkaRecords", "KafkaGroups", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaLogDump", "KafkaLog", "KafkaRecords", "KafkaGroups", "KafkaProtocol", "KafkaMetadata", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "KafkaLogTests",

@@ -51,3 +51,11 @@ struct ClusterID: PassthroughTool {
     var arguments: [String] = []
     static func tool(arguments: [String], console: Console) async -> Int32 { await ClusterIDCommand.main(arguments: arguments, console: console) }
 }
+
+struct MetadataShellTool: PassthroughTool {
+    static let configuration = CommandConfiguration(commandName: "metadata-shell",
+                                                    abstract: "Browse a KRaft metadata snapshot or log read-only (kafka-metadata-shell.sh).")
+    @Argument(parsing: .captureForPassthrough, help: "--snapshot <file> | --directory <dir> [ls|cat|find|tree|pwd path...]")
+    var arguments: [String] = []
+    static func tool(arguments: [String], console: Console) async -> Int32 { await MetadataShellCommand.main(arguments: arguments, console: console) }
+}

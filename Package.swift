@@ -91,12 +91,24 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // One outbound Kafka connection (TLS, SASL PLAIN/SCRAM, correlation ids, timeouts): the broker's to
+        // other nodes and the admin tools' to any Kafka-compatible broker.
+        .target(
+            name: "KafkaClient",
+            dependencies: [
+                "KafkaProtocol", "KafkaSecurity", "StromConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The broker shell: SwiftNIO server, request dispatch, one handler per API, metadata and replica services.
         .target(
             name: "KafkaBroker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaController", "KafkaLog", "KafkaGroups", "KafkaTransactions",
-                "StromConfig", "KafkaRaft", "KafkaRaftWire", "KafkaReplication", "KafkaSecurity",
+                "StromConfig", "KafkaRaft", "KafkaRaftWire", "KafkaReplication", "KafkaSecurity", "KafkaClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -112,13 +124,25 @@ let package = Package(
         // `strom dump-log`: Kafka's kafka-dump-log output for segments, indexes and checkpoint files (pure).
         .target(
             name: "KafkaLogDump",
-            dependencies: ["KafkaLog", "KafkaRecords", "KafkaGroups", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaLog", "KafkaRecords", "KafkaGroups", "KafkaProtocol", "KafkaMetadata", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        // The `strom` executable: one combined broker+controller node.
+        // The admin tools (`strom topics`, `consumer-groups`, `configs`, `metadata-quorum`, `cluster-id`,
+        // `metadata-shell`): Kafka's shell tools over the wire with KafkaClient; pure argument checks,
+        // planning and output formatting apart from the requests.
+        .target(
+            name: "KafkaAdmin",
+            dependencies: [
+                "KafkaClient", "KafkaProtocol", "KafkaSecurity", "StromConfig", "KafkaMetadata", "KafkaRaftWire", "KafkaRecords", "KafkaLog",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The `strom` executable: one combined broker+controller node, and the admin tools.
         .executableTarget(
             name: "strom",
             dependencies: [
-                "KafkaBroker", "StromConfig", "KafkaLogDump", "KafkaSecurity", "KafkaMetadata",
+                "KafkaBroker", "StromConfig", "KafkaLogDump", "KafkaSecurity", "KafkaMetadata", "KafkaAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -172,6 +196,13 @@ let package = Package(
             dependencies: ["KafkaBroker", "BrokerTestKit", "KafkaTestKit", "SeededRandom", "KafkaMetadata", "KafkaRecords", "KafkaLog", "StromConfig",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
+        // The admin tools: pure argument checks, planning and formatting, and each command end to end
+        // against a real in-process node (BrokerTestKit).
+        .testTarget(
+            name: "KafkaAdminTests",
+            dependencies: ["KafkaAdmin", "KafkaClient", "BrokerTestKit", "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaRaftWire",
+                           "KafkaLog", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "KafkaMetadataTests", dependencies: ["KafkaMetadata", "KafkaProtocol"]),
         .testTarget(name: "StromConfigTests", dependencies: ["StromConfig"]),
         .testTarget(name: "KafkaSecurityTests", dependencies: ["KafkaSecurity", "KafkaProtocol", "StromConfig", "SeededRandom",
@@ -212,7 +243,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaLogDumpTests",
-            dependencies: ["KafkaLogDump", "KafkaLog", "KafkaRecords", "KafkaGroups", "KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaLogDump", "KafkaLog", "KafkaRecords", "KafkaGroups", "KafkaProtocol", "KafkaMetadata", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "KafkaLogTests",

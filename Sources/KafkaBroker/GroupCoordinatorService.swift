@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaGroups
 import KafkaProtocol
 import Logging

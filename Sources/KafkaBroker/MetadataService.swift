@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaController
 import KafkaMetadata
 import KafkaProtocol

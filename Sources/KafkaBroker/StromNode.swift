@@ -1,3 +1,4 @@
+import KafkaClient
 import Foundation
 import KafkaGroups
 import KafkaLog

@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaMetadata
 import KafkaProtocol
 import KafkaTransactions
@@ -49,16 +50,16 @@ extension TransactionCoordinatorService {
 
     /// The connection to `broker`'s inter-broker listener, opened on first use; nil when the broker
     /// has no such endpoint in the image.
-    func channel(to broker: Int32, image: MetadataImage) -> ControllerChannel? {
+    func channel(to broker: Int32, image: MetadataImage) -> KafkaChannel? {
         guard let endpoint = image.brokers[broker]?.endpoint(named: interBrokerListener) else { return nil }
         if let existing = channels[broker], existing.host == endpoint.host, existing.port == Int(endpoint.port) { return existing }
-        let channel = ControllerChannel(host: endpoint.host, port: Int(endpoint.port), clientID: "strom-txn-markers-\(nodeID)", logger: logger,
+        let channel = KafkaChannel(host: endpoint.host, port: Int(endpoint.port), clientID: "strom-txn-markers-\(nodeID)", logger: logger,
                                         security: interBrokerSecurity)
         channels[broker] = channel
         return channel
     }
 
-    private static func sendRemote(_ marker: TransactionMarkerWriter.Marker, over channel: ControllerChannel?,
+    private static func sendRemote(_ marker: TransactionMarkerWriter.Marker, over channel: KafkaChannel?,
                                    timeoutMs: Int64) async -> [TopicPartition: ErrorCode] {
         guard let channel else { return [:] }
         let request = WriteTxnMarkersRequest(markers: [.init(

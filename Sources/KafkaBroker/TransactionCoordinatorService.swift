@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaMetadata
 import KafkaProtocol
 import KafkaTransactions
@@ -48,7 +49,7 @@ public actor TransactionCoordinatorService {
     /// Leadership changes heard but not applied yet: per partition, the leader epoch or nil.
     let pendingLeadership = NIOLockedValueBox<[Int32: Int32?]>([:])
     var applyingLeadership = false
-    var channels: [Int32: ControllerChannel] = [:]
+    var channels: [Int32: KafkaChannel] = [:]
     /// Waiters for a condition on the coordinator (`waitUntil`), checked after every change.
     private var conditionWaiters: [(condition: @Sendable (TransactionCoordinator) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
     private var timerTask: Task<Void, Never>?

@@ -87,12 +87,15 @@ extension DumpLog {
                 switch control.value {
                 case .endTransaction(_, let coordinatorEpoch):
                     line += " endTxnMarker: \(control.type) coordinatorEpoch: \(coordinatorEpoch)"
-                case .raw:
-                    line += " controlType: \(control.type)(\(control.type.rawValue))"
+                case let .raw(value):
+                    line += ClusterMetadataDecoder.control(type: control.type.rawValue, value: value)
+                        ?? " controlType: \(control.type)(\(control.type.rawValue))"
                 }
             } catch {
                 line += " controlType: invalid (\(error))"
             }
+        } else if options.clusterMetadataDecoder {
+            line += " payload: " + ClusterMetadataDecoder.payload(record.value, offset: offset)
         } else if options.offsetsDecoder {
             let (key, payload) = OffsetsDecoder.format(key: record.key, value: record.value, offset: offset)
             line += " key: \(key)"

@@ -18,6 +18,8 @@ import KafkaLog
 ///                                         lastStableOffset: ..." per aborted transaction
 ///     leader-epoch-checkpoint             (Strom's addition) "version: 0 entries: N", then
 ///                                         "epoch: E startOffset: O" per entry
+///     <end offset>-<epoch>.checkpoint     a KRaft snapshot: "Snapshot end offset: O, epoch: E", then as a
+///                                         segment (`--cluster-metadata-decoder` decodes its records)
 ///     replication-offset-checkpoint, recovery-point-offset-checkpoint, log-start-offset-checkpoint,
 ///     cleaner-offset-checkpoint           (Strom's addition) "version: 0 entries: N", then
 ///                                         "topic: T partition: P offset: O" per entry
@@ -32,15 +34,19 @@ public enum DumpLog {
         public var offsetsDecoder: Bool
         /// `--deep-iteration`: a line per record without keys and values.
         public var deepIteration: Bool
+        /// `--cluster-metadata-decoder`: records of `__cluster_metadata` (segments and `.checkpoint`
+        /// snapshots) as `{"type":...,"version":...,"data":{...}}`.
+        public var clusterMetadataDecoder: Bool
 
-        public init(printDataLog: Bool = false, offsetsDecoder: Bool = false, deepIteration: Bool = false) {
+        public init(printDataLog: Bool = false, offsetsDecoder: Bool = false, deepIteration: Bool = false, clusterMetadataDecoder: Bool = false) {
             self.printDataLog = printDataLog
             self.offsetsDecoder = offsetsDecoder
             self.deepIteration = deepIteration
+            self.clusterMetadataDecoder = clusterMetadataDecoder
         }
 
-        /// Kafka iterates records when any of the three is given.
-        var recordLines: Bool { printDataLog || offsetsDecoder || deepIteration }
+        /// Kafka iterates records when any of these is given.
+        var recordLines: Bool { printDataLog || offsetsDecoder || deepIteration || clusterMetadataDecoder }
     }
 
     /// What one file dumps to: `lines` for standard output, `errors` for standard error.
@@ -63,6 +69,8 @@ public enum DumpLog {
         case transactionIndex
         case leaderEpochCheckpoint
         case offsetCheckpoint
+        /// A KRaft snapshot, `<20-digit end offset>-<10-digit epoch>.checkpoint`.
+        case metadataSnapshot(endOffset: Int64, epoch: Int32)
         case unknown
 
         public init(fileName: String) {
@@ -80,9 +88,18 @@ public enum DumpLog {
                 self = .leaderEpochCheckpoint
             } else if LogDirectoryCheckpoints.Kind(rawValue: fileName) != nil || fileName == LogFileNames.cleanerOffsetCheckpoint {
                 self = .offsetCheckpoint
+            } else if let (offset, epoch) = Self.snapshotID(fileName) {
+                self = .metadataSnapshot(endOffset: offset, epoch: epoch)
             } else {
                 self = .unknown
             }
+        }
+
+        static func snapshotID(_ fileName: String) -> (Int64, Int32)? {
+            guard fileName.hasSuffix(".checkpoint") else { return nil }
+            let parts = fileName.dropLast(".checkpoint".count).split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0].count == 20, parts[1].count == 10, let o = Int64(parts[0]), let e = Int32(parts[1]) else { return nil }
+            return (o, e)
         }
 
         /// The segment whose bytes an index is checked against (same base offset, `.log`), if any.
@@ -113,6 +130,10 @@ public enum DumpLog {
             return dumpLeaderEpochCheckpoint(fileName: fileName, bytes: bytes)
         case .offsetCheckpoint:
             return dumpOffsetCheckpoint(fileName: fileName, bytes: bytes)
+        case let .metadataSnapshot(endOffset, epoch):
+            var out = dumpSegment(fileName: fileName, baseOffset: 0, bytes: bytes, options: options)
+            out.lines[0] = "Snapshot end offset: \(endOffset), epoch: \(epoch)"
+            return out
         case .unknown:
             return Output(errors: ["Ignoring unknown file \(fileName)"])
         }

@@ -25,6 +25,16 @@ public struct ListenerTls: Sendable, Hashable {
         public var keyPassword: String?
         public var certificateChain: String?
         public var key: String?
+
+        public init(type: StoreType, location: String? = nil, password: String? = nil, keyPassword: String? = nil,
+                    certificateChain: String? = nil, key: String? = nil) {
+            self.type = type
+            self.location = location
+            self.password = password
+            self.keyPassword = keyPassword
+            self.certificateChain = certificateChain
+            self.key = key
+        }
     }
 
     public struct Truststore: Sendable, Hashable {
@@ -32,6 +42,13 @@ public struct ListenerTls: Sendable, Hashable {
         public var location: String?
         public var password: String?
         public var certificates: String?
+
+        public init(type: StoreType, location: String? = nil, password: String? = nil, certificates: String? = nil) {
+            self.type = type
+            self.location = location
+            self.password = password
+            self.certificates = certificates
+        }
     }
 
     public var keystore: Keystore?
@@ -40,4 +57,17 @@ public struct ListenerTls: Sendable, Hashable {
     public var enabledProtocols: [String]
     public var endpointIdentificationAlgorithm: String
     public var principalMappingRules: String
+
+    /// As a client's settings need it (a client checks the server; `clientAuth` and the mapping rules
+    /// are a server's).
+    public init(keystore: Keystore? = nil, truststore: Truststore? = nil, clientAuth: ClientAuth = .none,
+                enabledProtocols: [String] = ["TLSv1.2", "TLSv1.3"], endpointIdentificationAlgorithm: String = "https",
+                principalMappingRules: String = "DEFAULT") {
+        self.keystore = keystore
+        self.truststore = truststore
+        self.clientAuth = clientAuth
+        self.enabledProtocols = enabledProtocols
+        self.endpointIdentificationAlgorithm = endpointIdentificationAlgorithm
+        self.principalMappingRules = principalMappingRules
+    }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaLogDump
 
-/// `strom dump-log --files A,B [--print-data-log] [--offsets-decoder] [--deep-iteration]`: Kafka's
+/// `strom dump-log --files A,B [--print-data-log] [--offsets-decoder] [--cluster-metadata-decoder] [--deep-iteration]`: Kafka's
 /// kafka-dump-log.sh for Strom's log directories (see ``DumpLog``). Each file is introduced by
 /// "Dumping <path>"; an index is checked against the segment beside it when that can be read.
 struct DumpLogCommand: ParsableCommand {
@@ -24,8 +24,12 @@ struct DumpLogCommand: ParsableCommand {
     @Flag(name: .long, help: "Print a line per record (implied by --print-data-log).")
     var deepIteration = false
 
+    @Flag(name: .long, help: "Decode __cluster_metadata records (log segments and .checkpoint snapshots) as JSON.")
+    var clusterMetadataDecoder = false
+
     func run() throws {
-        let options = DumpLog.Options(printDataLog: printDataLog, offsetsDecoder: offsetsDecoder, deepIteration: deepIteration)
+        let options = DumpLog.Options(printDataLog: printDataLog, offsetsDecoder: offsetsDecoder, deepIteration: deepIteration,
+                                       clusterMetadataDecoder: clusterMetadataDecoder)
         var failed = false
         for path in files.flatMap({ $0.split(separator: ",").map(String.init) }) where !path.isEmpty {
             print("Dumping \(path)")

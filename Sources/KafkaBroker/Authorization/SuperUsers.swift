@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaSecurity
 import StromConfig
 

@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaProtocol
 import KafkaRaft
 import Logging
@@ -42,7 +43,7 @@ struct AddRaftVoterHandler: RequestHandler {
     static func unreachable(_ request: KafkaProtocol.AddRaftVoterRequest, config: ServerConfig) async -> String? {
         guard let listener = config.controllerListenerNames.first,
               let endpoint = request.listeners.first(where: { $0.name.uppercased() == listener }) else { return nil }
-        let channel = ControllerChannel(host: endpoint.host, port: Int(endpoint.port), clientID: "strom-\(config.nodeID)-voter-probe",
+        let channel = KafkaChannel(host: endpoint.host, port: Int(endpoint.port), clientID: "strom-\(config.nodeID)-voter-probe",
                                         logger: Logger(label: "strom.voter-probe"),
                                         // TLS as for the quorum, but no SASL: ApiVersions needs none, and this node's
                                         // credentials must not go to an address a client named.

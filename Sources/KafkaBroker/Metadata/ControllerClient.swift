@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaProtocol
 import KafkaRaft
 import Logging
@@ -68,7 +69,7 @@ actor ControllerClient {
     }
 
     /// A connection to `controller`'s controller listener.
-    private func channel(to controller: Int32) async -> ControllerChannel? {
+    private func channel(to controller: Int32) async -> KafkaChannel? {
         guard let voter = await voters()?.voter(controller),
               let endpoint = voter.endpoint(named: listenerName) ?? voter.endpoints.first else { return nil }
         return connections.channel(to: controller, host: endpoint.host, port: Int(endpoint.port), lane: .requests)

@@ -1,3 +1,4 @@
+import KafkaClient
 import Logging
 import NIOConcurrencyHelpers
 
@@ -23,7 +24,7 @@ final class ControllerConnections: Sendable {
 
     private let nodeID: Int32
     private let logger: Logger
-    private let channels = NIOLockedValueBox<[Key: ControllerChannel]>([:])
+    private let channels = NIOLockedValueBox<[Key: KafkaChannel]>([:])
 
     /// How channels to the controller listener are secured.
     private let security: ChannelSecurity
@@ -35,11 +36,11 @@ final class ControllerConnections: Sendable {
     }
 
     /// The channel to `node` on `lane`, at `host:port`.
-    func channel(to node: Int32, host: String, port: Int, lane: Lane) -> ControllerChannel {
+    func channel(to node: Int32, host: String, port: Int, lane: Lane) -> KafkaChannel {
         let key = Key(node: node, lane: lane)
-        let (channel, replaced) = channels.withLockedValue { all -> (ControllerChannel, ControllerChannel?) in
+        let (channel, replaced) = channels.withLockedValue { all -> (KafkaChannel, KafkaChannel?) in
             if let c = all[key], c.host == host, c.port == port { return (c, nil) }
-            let c = ControllerChannel(host: host, port: port, clientID: "strom-\(nodeID)-\(lane.rawValue)", logger: logger, security: security)
+            let c = KafkaChannel(host: host, port: port, clientID: "strom-\(nodeID)-\(lane.rawValue)", logger: logger, security: security)
             return (c, all.updateValue(c, forKey: key))
         }
         if let replaced { Task { await replaced.disconnect() } }
@@ -48,7 +49,7 @@ final class ControllerConnections: Sendable {
 
     /// Closes the channels on `lane` to nodes not in `keep`.
     func drop(lane: Lane, except keep: Set<Int32>) {
-        let dropped = channels.withLockedValue { all -> [ControllerChannel] in
+        let dropped = channels.withLockedValue { all -> [KafkaChannel] in
             let gone = all.filter { $0.key.lane == lane && !keep.contains($0.key.node) }
             for key in gone.keys { all.removeValue(forKey: key) }
             return Array(gone.values)
@@ -57,7 +58,7 @@ final class ControllerConnections: Sendable {
     }
 
     func disconnectAll() async {
-        let all = channels.withLockedValue { all -> [ControllerChannel] in
+        let all = channels.withLockedValue { all -> [KafkaChannel] in
             defer { all.removeAll() }
             return Array(all.values)
         }

@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaProtocol
 import KafkaRaft
 import KafkaRaftWire
@@ -8,7 +9,7 @@ import NIOCore
 /// `ControllerConnections`), at its endpoint on the controller listener, following the effective voter set; requests the core addresses to a peer are encoded, sent, and
 /// their responses handed back as envelopes.
 ///
-/// Invariant: a response is delivered only for the request it answers (`ControllerChannel` checks the
+/// Invariant: a response is delivered only for the request it answers (`KafkaChannel` checks the
 /// correlation id); a request that fails or times out is dropped, and the core retries on its timers.
 /// Owned by the `QuorumDriver` actor, whose isolation protects it.
 struct QuorumPeers {
@@ -16,7 +17,7 @@ struct QuorumPeers {
     private let listenerName: String?
     private let logger: Logger
     private let connections: ControllerConnections
-    private var channels: [Int32: ControllerChannel] = [:]
+    private var channels: [Int32: KafkaChannel] = [:]
     /// Requests on their way, so a resigning leader can wait for its EndQuorumEpochs.
     private(set) var inFlight: [UInt64: Task<Void, Never>] = [:]
     private var nextToken: UInt64 = 0
@@ -30,7 +31,7 @@ struct QuorumPeers {
 
     /// Keeps one connection per other voter of `set`; connections to nodes that left (or moved) close.
     mutating func follow(_ set: VoterSet) {
-        var next: [Int32: ControllerChannel] = [:]
+        var next: [Int32: KafkaChannel] = [:]
         for voter in set.voterList where voter.voterID != localID {
             guard let endpoint = voter.endpoint(named: listenerName) ?? voter.endpoints.first else {
                 logger.warning("a voter has no endpoint to reach it on", metadata: ["raft.voter": "\(voter.voterID)"])

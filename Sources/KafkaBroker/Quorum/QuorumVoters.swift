@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaProtocol
 import KafkaRaft
 import Logging
@@ -41,7 +42,7 @@ enum QuorumVoters {
     private static func ask(_ server: String, listenerName: String, nodeID: Int32, security: ChannelSecurity, logger: Logger) async -> VoterSet? {
         guard let colon = server.lastIndex(of: ":"), let port = Int(server[server.index(after: colon)...]) else { return nil }
         let host = String(server[..<colon])
-        let channel = ControllerChannel(host: host, port: port, clientID: "strom-\(nodeID)-bootstrap", logger: logger, security: security)
+        let channel = KafkaChannel(host: host, port: port, clientID: "strom-\(nodeID)-bootstrap", logger: logger, security: security)
         defer { Task { await channel.disconnect() } }
         var request = DescribeQuorumRequest()
         request.topics = [.init(topicName: "__cluster_metadata", partitions: [.init(partitionIndex: 0)])]

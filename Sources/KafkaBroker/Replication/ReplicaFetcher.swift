@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaLog
 import KafkaMetadata
 import KafkaProtocol
@@ -48,7 +49,7 @@ final class ReplicaFetcher: @unchecked Sendable {
     private let lock = NIOLock()
     private var entries: [TopicPartition: Entry] = [:]
     private var endpoint: Endpoint?
-    private var channel: ControllerChannel?
+    private var channel: KafkaChannel?
     private var generation: UInt64 = 0
     private var wakeup: CheckedContinuation<Void, Never>?
     private var stopped = false
@@ -72,7 +73,7 @@ final class ReplicaFetcher: @unchecked Sendable {
 
     /// Stops fetching; returns once the current round ended.
     func stop() async {
-        let (task, channel) = lock.withLock { () -> (Task<Void, Never>?, ControllerChannel?) in
+        let (task, channel) = lock.withLock { () -> (Task<Void, Never>?, KafkaChannel?) in
             stopped = true
             return (self.task, self.channel)
         }
@@ -87,7 +88,7 @@ final class ReplicaFetcher: @unchecked Sendable {
 
     /// Where the leader's inter-broker listener is (it may move when the leader registers again).
     func update(endpoint: Endpoint) {
-        let old = lock.withLock { () -> ControllerChannel? in
+        let old = lock.withLock { () -> KafkaChannel? in
             guard self.endpoint != endpoint else { return nil }
             self.endpoint = endpoint
             defer { channel = nil }
@@ -138,7 +139,7 @@ final class ReplicaFetcher: @unchecked Sendable {
     }
 
     private struct Round {
-        var channel: ControllerChannel
+        var channel: KafkaChannel
         var request: FetchRequest
         var sent: [TopicPartition: FetchPartitionRequest]
     }
@@ -212,7 +213,7 @@ final class ReplicaFetcher: @unchecked Sendable {
         }
         guard steps.isEmpty, !sent.isEmpty, let endpoint else { return (steps, nil, earliest) }
         if channel == nil {
-            channel = ControllerChannel(host: endpoint.host, port: endpoint.port, clientID: "strom-replica-fetcher-\(nodeID)", logger: logger,
+            channel = KafkaChannel(host: endpoint.host, port: endpoint.port, clientID: "strom-replica-fetcher-\(nodeID)", logger: logger,
                                         security: ChannelSecurity.loaded(config.interBrokerListenerName, config: config))
         }
         var request = FetchRequest()

@@ -5,10 +5,10 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// One outbound connection to another node's controller listener, for quorum RPCs, forwarded
-/// controller requests and broker heartbeats (and to its inter-broker listener, for replica fetches and
-/// transaction markers). Requests go one at a time; the connection is opened on first use and again
-/// after any failure. On a SASL listener (`sasl` set) each new connection authenticates first:
+/// One outbound Kafka connection: the broker's to another node's controller listener (quorum RPCs,
+/// forwarded controller requests, broker heartbeats) or inter-broker listener (replica fetches,
+/// transaction markers), and the admin tools' to any Kafka-compatible broker or controller. Requests go
+/// one at a time; the connection is opened on first use and again after any failure. On a SASL listener (`sasl` set) each new connection authenticates first:
 /// SaslHandshake v1, then SaslAuthenticate v2 with PLAIN's one token or SCRAM's two (the server's final
 /// message is checked, so a server that does not know the credential is not trusted).
 ///
@@ -16,13 +16,13 @@ import NIOSSL
 /// a closed connection or a mismatched correlation id closes the connection and throws, so a late
 /// response can never be taken for the next request's, and a silent peer holds the channel no longer
 /// than the timeout.
-actor ControllerChannel {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public actor KafkaChannel {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    let host: String
-    let port: Int
+    public nonisolated let host: String
+    public nonisolated let port: Int
     private let clientID: String
     private let logger: Logger
     private var connection: Channel?
@@ -31,6 +31,7 @@ actor ControllerChannel {
     private var gate = SerialGate()
     private let sasl: SaslClientCredentials?
     private let tls: NIOSSLContext?
+    private let connectTimeout: TimeAmount
     /// When the SASL session the listener granted (`connections.max.reauth.ms`) is 85% through: the
     /// connection is replaced before the next request after it, rather than closed by the server mid-request.
     private var sessionRenewal: NIODeadline?
@@ -39,7 +40,9 @@ actor ControllerChannel {
     /// clients close theirs first.
     private var lastUsed = NIODeadline.now()
 
-    init(host: String, port: Int, clientID: String, logger: Logger, security: ChannelSecurity = ChannelSecurity()) {
+    public init(host: String, port: Int, clientID: String, logger: Logger, security: ChannelSecurity = ChannelSecurity(),
+                connectTimeout: TimeAmount = .seconds(2)) {
+        self.connectTimeout = connectTimeout
         self.sasl = security.sasl
         self.tls = security.tls
         self.host = host
@@ -49,7 +52,7 @@ actor ControllerChannel {
     }
 
     /// Sends a framed request (size prefix included) and returns the response body after its header.
-    func roundTrip(frame: ByteBuffer, apiKey: APIKey, version: Int16, correlationID: Int32, timeoutMs: Int64) async throws -> ByteBuffer {
+    public func roundTrip(frame: ByteBuffer, apiKey: APIKey, version: Int16, correlationID: Int32, timeoutMs: Int64) async throws -> ByteBuffer {
         if !gate.tryEnter() { await withCheckedContinuation { gate.park($0) } }
         defer { gate.leave() }
         do {
@@ -61,7 +64,7 @@ actor ControllerChannel {
     }
 
     /// Sends a generated request and decodes its response.
-    func send<R: KafkaRequestMessage>(_ request: R, version: Int16, timeoutMs: Int64) async throws -> R.Response {
+    public func send<R: KafkaRequestMessage>(_ request: R, version: Int16, timeoutMs: Int64) async throws -> R.Response {
         nextCorrelationID &+= 1
         let id = nextCorrelationID
         let frame = try request.encodeFrame(version: version, correlationID: id, clientID: clientID)
@@ -109,7 +112,7 @@ actor ControllerChannel {
         let (tls, host) = (self.tls, self.host)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(2))
+            .connectTimeout(connectTimeout)
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture {
                     if let tls {
@@ -169,7 +172,7 @@ actor ControllerChannel {
         if lifetimeMs > 0 { sessionRenewal = NIODeadline.now() + .milliseconds(lifetimeMs * 85 / 100) }
     }
 
-    func disconnect() async {
+    public func disconnect() async {
         guard let c = connection else { return }
         connection = nil
         try? await c.close()
@@ -189,7 +192,7 @@ private final class ResponseWaiter: ChannelDuplexHandler {
     }
 
     struct Closed: Error, CustomStringConvertible {
-        var description: String { "the controller connection closed" }
+        var description: String { "the connection closed" }
     }
 
     private var waiting: [EventLoopPromise<ByteBuffer>] = []

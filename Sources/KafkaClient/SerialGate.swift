@@ -6,23 +6,25 @@
 ///
 /// Invariant: every entry is matched by one `leave`; a parked caller is resumed exactly once, by the
 /// `leave` that hands it the gate (which stays held across the hand-over).
-struct SerialGate {
+public struct SerialGate {
+    public init() {}
+
     private var held = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
     /// Takes the gate if it is free; false means the caller must `park`.
-    mutating func tryEnter() -> Bool {
+    public mutating func tryEnter() -> Bool {
         if held { return false }
         held = true
         return true
     }
 
-    mutating func park(_ continuation: CheckedContinuation<Void, Never>) {
+    public mutating func park(_ continuation: CheckedContinuation<Void, Never>) {
         waiting.append(continuation)
     }
 
     /// Hands the gate to the next parked caller, or frees it.
-    mutating func leave() {
+    public mutating func leave() {
         if waiting.isEmpty { held = false } else { waiting.removeFirst().resume() }
     }
 }

@@ -186,3 +186,37 @@ def test_metadata_quorum_and_cluster_id_agree_with_the_cluster(broker):
     table = cli(broker, "metadata-quorum", "describe", "--replication").stdout.splitlines()
     assert table[0].split("\t")[:7] == ["NodeId", "DirectoryId           ", "LogEndOffset", "Lag", "LastFetchTimestamp", "LastCaughtUpTimestamp", "Status"]
     assert table[1].split("\t")[0].strip() == "1" and table[1].split("\t")[6].strip() == "Leader"
+
+
+def test_configs_cluster_default_reaches_topics_and_producers(fresh_broker):
+    """`--entity-type brokers --entity-default` (KIP-226's cluster default, which librdkafka's admin API
+    cannot address): a topic without its own value follows it at once, a producer feels it, and a
+    static key is refused with Kafka's message."""
+    b = fresh_broker
+    t = name("dflt")
+    cli(b, "topics", "--create", "--topic", t, "--partitions", "1")
+    out = cli(b, "configs", "--alter", "--entity-type", "brokers", "--entity-default",
+              "--add-config", "message.max.bytes=2000,log.retention.hours=2").stdout
+    assert out == "Completed updating default config for brokers in the cluster.\n"
+    described = cli(b, "configs", "--describe", "--entity-type", "brokers", "--entity-default").stdout.splitlines()
+    assert described[0] == "Default configs for brokers in the cluster are:"
+    assert sorted(l.split()[0] for l in described[1:]) == ["log.retention.hours=2", "message.max.bytes=2000"]
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    res = ConfigResource("topic", t)
+    configs = admin.describe_configs([res])[res].result(timeout=10)
+    assert configs["max.message.bytes"].value == "2000" and configs["retention.ms"].value == "7200000"
+
+    def produce_one(size):
+        p = Producer({"bootstrap.servers": b.bootstrap, "message.max.bytes": 10_000_000})
+        outcome = []
+        p.produce(t, b"x" * size, on_delivery=lambda err, msg: outcome.append(err))
+        assert p.flush(30) == 0
+        return outcome[0]
+
+    err = produce_one(3000)
+    assert err is not None and err.name() == "MSG_SIZE_TOO_LARGE", err
+    cli(b, "configs", "--alter", "--entity-type", "brokers", "--entity-default", "--delete-config", "message.max.bytes")
+    assert produce_one(3000) is None
+
+    refused = cli(b, "configs", "--alter", "--entity-type", "brokers", "--entity-name", "1", "--add-config", "log.dirs=/x", check=False)
+    assert refused.returncode != 0 and "Cannot update these configs dynamically: Set(log.dirs)" in refused.stdout + refused.stderr

@@ -186,6 +186,13 @@ def test_metadata_quorum_and_cluster_id_agree_with_the_cluster(broker):
     table = cli(broker, "metadata-quorum", "describe", "--replication").stdout.splitlines()
     assert table[0].split("\t")[:7] == ["NodeId", "DirectoryId           ", "LogEndOffset", "Lag", "LastFetchTimestamp", "LastCaughtUpTimestamp", "Status"]
     assert table[1].split("\t")[0].strip() == "1" and table[1].split("\t")[6].strip() == "Leader"
+    # Through the controller listener (KIP-919's --bootstrap-controller), as Kafka's tools allow.
+    controller = "127.0.0.1:%d" % broker.controller_port
+    for tool, args in [("cluster-id", []), ("metadata-quorum", ["describe", "--status"])]:
+        p = subprocess.run([str(strom_binary()), tool, "--bootstrap-controller", controller, *args],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        assert cluster_id in p.stdout.splitlines()[0], p.stdout
 
 
 def test_configs_cluster_default_reaches_topics_and_producers(fresh_broker):

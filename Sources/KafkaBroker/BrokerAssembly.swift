@@ -100,6 +100,7 @@ public enum BrokerAssembly {
         .init { RemoveRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
         .init { UpdateRaftVoterHandler(quorum: $0.quorum) },
         .init { DescribeQuorumHandler(metadata: $0.metadata, quorum: $0.quorum, config: $0.config) },
+        .init { ControllerDescribeClusterHandler(metadata: $0.metadata, quorum: $0.quorum) },
         .init { BrokerRegistrationHandler(metadata: $0.metadata) },
         .init { BrokerHeartbeatHandler(metadata: $0.metadata) },
         .init { AlterPartitionHandler(metadata: $0.metadata) },

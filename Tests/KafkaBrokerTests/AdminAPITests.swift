@@ -89,6 +89,14 @@ import Testing
         #expect(cluster.brokers.map(\.brokerID) == [1])
         let controllers = try await client.send(DescribeClusterRequest(endpointType: 2), version: 1)
         #expect(controllers.errorCode == ErrorCode.mismatchedEndpointType.rawValue)
+        // The controller listener answers for controllers (KIP-919, `--bootstrap-controller`) and not for brokers.
+        let controller = try await TestKafkaClient(port: broker.node.boundPorts["CONTROLLER"]!)
+        let fromController = try await controller.send(DescribeClusterRequest(endpointType: 2), version: 1)
+        #expect(fromController.errorCode == 0 && fromController.clusterID == broker.metadata.clusterID && fromController.controllerID == 1)
+        #expect(fromController.brokers.map(\.brokerID) == [1])
+        #expect(try await controller.send(DescribeClusterRequest(endpointType: 1), version: 1).errorCode == ErrorCode.mismatchedEndpointType.rawValue)
+        #expect(try await controller.send(DescribeClusterRequest(), version: 0).errorCode == ErrorCode.mismatchedEndpointType.rawValue)
+        await controller.close()
 
         let quorum = try await client.send(DescribeQuorumRequest(topics: [.init(topicName: "__cluster_metadata", partitions: [.init(partitionIndex: 0)])]), version: 2)
         let p = try #require(quorum.topics.first?.partitions.first)

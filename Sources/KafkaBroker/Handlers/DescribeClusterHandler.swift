@@ -35,3 +35,39 @@ struct DescribeClusterHandler: RequestHandler {
         return response
     }
 }
+
+/// DescribeCluster on the controller listener (KIP-919), which admin clients bootstrapped with
+/// `--bootstrap-controller` send first: the cluster id, the active controller (the metadata quorum's
+/// leader, -1 while there is none), and the controllers' endpoints on the listener asked, from the
+/// voter set. Only controller endpoints (v1 endpoint type 2) are served here; asking for brokers is
+/// MISMATCHED_ENDPOINT_TYPE, as Kafka's controller answers.
+struct ControllerDescribeClusterHandler: RequestHandler {
+    static var versions: ClosedRange<Int16> { DescribeClusterHandler.versions }
+
+    let metadata: MetadataService
+    let quorum: QuorumDriver
+
+    func handle(_ request: DescribeClusterRequest, context: RequestContext) async -> DescribeClusterResponse? {
+        var response = DescribeClusterResponse(clusterID: metadata.clusterID, controllerID: metadata.quorumStatus.leaderID ?? -1)
+        response.endpointType = request.endpointType
+        switch request.endpointType {
+        case 2: break
+        case 1:
+            response.errorCode = ErrorCode.mismatchedEndpointType.rawValue
+            response.errorMessage = "The request was sent to an endpoint of type CONTROLLER, but we wanted an endpoint of type BROKER"
+            return response
+        default:
+            response.errorCode = ErrorCode.unsupportedEndpointType.rawValue
+            response.errorMessage = "Unknown endpoint type \(request.endpointType)"
+            return response
+        }
+        response.brokers = await quorum.voterSet.voterList.compactMap { voter in
+            guard let e = voter.endpoints.first(where: { $0.name == context.listenerName }) ?? voter.endpoints.first else { return nil }
+            return .init(brokerID: voter.voterID, host: e.host, port: Int32(e.port), rack: nil)
+        }
+        if request.includeClusterAuthorizedOperations {
+            response.clusterAuthorizedOperations = context.clusterAuthorizedOperations()
+        }
+        return response
+    }
+}

@@ -11,9 +11,11 @@
 #     and pytest + pytest-timeout, which run the interop suite (scripts/interop.sh).
 #   - The sarama clients, built offline in GOPATH mode into <repo>/.gopath/bin: sarama-client
 #     (fixture capture), sarama-interop and sarama-group (interop suite).
+#   - librdkafka 2.0.2's own test suite, built from Debian's source into <repo>/.librdkafka
+#     (scripts/install-librdkafka-tests.sh; scripts/librdkafka-suite.sh runs it).
 #
 # Environment knobs: PYTHON (interpreter for the venv; default python3 on PATH),
-#                    SKIP_VENV=1, SKIP_SARAMA=1.
+#                    SKIP_VENV=1, SKIP_SARAMA=1, SKIP_LIBRDKAFKA_TESTS=1.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -123,6 +125,11 @@ if [[ "${SKIP_SARAMA:-0}" != 1 ]]; then
   build_sarama sarama-client "$REPO/scripts/clients/sarama-client"
   build_sarama sarama-interop "$REPO/interop/drivers/sarama-interop"
   build_sarama sarama-group "$REPO/interop/drivers/sarama-group"
+fi
+
+# ---------------------------------------------------------------- librdkafka's test suite
+if [[ "${SKIP_LIBRDKAFKA_TESTS:-0}" != 1 ]]; then
+  "$REPO/scripts/install-librdkafka-tests.sh"
 fi
 
 log "done"

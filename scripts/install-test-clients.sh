@@ -13,9 +13,11 @@
 #   - The Go clients, built offline in GOPATH mode into <repo>/.gopath/bin: sarama-client
 #     (fixture capture), sarama-interop and sarama-group (interop suite), and kafka-go-interop
 #     (Debian's segmentio/kafka-go 0.2.1, a client frozen at Kafka 0.10's protocol).
+#   - librdkafka 2.0.2's own test suite, built from Debian's source into <repo>/.librdkafka
+#     (scripts/install-librdkafka-tests.sh; scripts/librdkafka-suite.sh runs it).
 #
 # Environment knobs: PYTHON (interpreter for the venv; default python3 on PATH),
-#                    SKIP_VENV=1, SKIP_SARAMA=1.
+#                    SKIP_VENV=1, SKIP_SARAMA=1, SKIP_LIBRDKAFKA_TESTS=1.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -128,6 +130,11 @@ if [[ "${SKIP_SARAMA:-0}" != 1 ]]; then
   build_go sarama-interop "$REPO/interop/drivers/sarama-interop"
   build_go sarama-group "$REPO/interop/drivers/sarama-group"
   build_go kafka-go-interop "$REPO/interop/drivers/kafka-go-interop"
+fi
+
+# ---------------------------------------------------------------- librdkafka's test suite
+if [[ "${SKIP_LIBRDKAFKA_TESTS:-0}" != 1 ]]; then
+  "$REPO/scripts/install-librdkafka-tests.sh"
 fi
 
 log "done"

@@ -36,7 +36,8 @@ public enum DynamicBrokerConfigs {
     /// The broker keys topic configs default from, with the topic key each stands for.
     static let appliedKeys: [String: String] = {
         var keys: [String: String] = [:]
-        for d in TopicConfigs.definitions {
+        // message.format.version is not reconfigurable in Kafka either (`DynamicLogConfig`).
+        for d in TopicConfigs.definitions where d.name != "message.format.version" {
             guard let b = d.brokerSynonym else { continue }
             keys[b] = d.name
             for alias in unitSynonyms[b] ?? [] { keys[alias.name] = d.name }

@@ -53,7 +53,7 @@ public enum IncrementalAlterConfigs {
         var changes: [(String, String?)] = []
         for c in resource.configs {
             guard seen.insert(c.name).inserted else {
-                return .failure(.init(code: .invalidRequest, message: "Config \(c.name) appears more than once"))
+                return .failure(.init(code: .invalidRequest, message: "Error due to duplicate config keys"))
             }
             guard let definition = TopicConfigs.byName[c.name] else {
                 return .failure(.init(code: .invalidConfig, message: "Unknown topic config name: \(c.name)"))

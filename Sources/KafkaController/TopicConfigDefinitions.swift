@@ -57,6 +57,10 @@ public enum TopicConfigs {
               defaultValue: { c in String(c.messageMaxBytes) }, isValid: long(0, Int64(Int32.max))),
         .init(name: "message.downconversion.enable", type: .boolean, brokerSynonym: "log.message.downconversion.enable",
               defaultValue: { c in String(c.logMessageDownconversionEnable) }, isValid: oneOf(["true", "false"])),
+        // Deprecated in Kafka 3.x and ignored there (logs are always written as v2 batches since 3.0);
+        // accepted, validated and described as Kafka 3.9 does, for clients that still set it (librdkafka 0092).
+        .init(name: "message.format.version", type: .string, brokerSynonym: "log.message.format.version",
+              defaultValue: { _ in "3.0-IV1" }, isValid: isMessageFormatVersion),
         .init(name: "message.timestamp.after.max.ms", type: .long, brokerSynonym: "log.message.timestamp.after.max.ms", defaultValue: { _ in longMax }, isValid: long(0)),
         .init(name: "message.timestamp.before.max.ms", type: .long, brokerSynonym: "log.message.timestamp.before.max.ms", defaultValue: { _ in longMax }, isValid: long(0)),
         .init(name: "message.timestamp.type", type: .string, brokerSynonym: "log.message.timestamp.type", defaultValue: { _ in "CreateTime" },
@@ -80,6 +84,21 @@ public enum TopicConfigs {
         .init(name: "unclean.leader.election.enable", type: .boolean, brokerSynonym: "unclean.leader.election.enable",
               defaultValue: { c in String(c.uncleanLeaderElectionEnable) }, isValid: oneOf(["true", "false"])),
     ]
+
+    /// Kafka's `MetadataVersion.fromVersionString`: "0.x.y[.z]" (three segments kept) or "x.y[.z]" (two
+    /// kept), optionally with an "-IVn" suffix, naming a release from 0.8.0 to 3.9.
+    static let isMessageFormatVersion: @Sendable (String) -> Bool = { value in
+        let segments = value.split(separator: ".", omittingEmptySubsequences: false)
+        let kept = segments.prefix(value.hasPrefix("0.") ? 3 : 2).joined(separator: ".")
+        let release = kept.split(separator: "-", maxSplits: 1)
+        if release.count == 2 {
+            guard release[1].hasPrefix("IV"), Int(release[1].dropFirst(2)) != nil else { return false }
+        }
+        let known: Set<String> = ["0.8.0", "0.8.1", "0.8.2", "0.9.0", "0.10.0", "0.10.1", "0.10.2", "0.11.0", "1.0", "1.1",
+                                  "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8",
+                                  "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9"]
+        return release.first.map { known.contains(String($0)) } ?? false
+    }
 
     public static let byName: [String: TopicConfigDefinition] = Dictionary(uniqueKeysWithValues: definitions.map { ($0.name, $0) })
 

@@ -81,6 +81,10 @@ import Testing
         let client = try await broker.client()
         let configs = try await client.send(DescribeConfigsRequest(resources: [.init(resourceType: 4, resourceName: "1", configurationKeys: ["num.partitions"])]), version: 1)
         #expect(configs.results.first?.configs.map(\.value) == ["4"])
+        // Unset, broker.rack is null, as Kafka describes it (librdkafka 0101 reads it).
+        let rack = try await client.send(DescribeConfigsRequest(resources: [.init(resourceType: 4, resourceName: "1", configurationKeys: ["broker.rack"])]), version: 1)
+        #expect(rack.results.first?.configs.map(\.name) == ["broker.rack"])
+        #expect(rack.results.first?.configs.first.map { $0.value == nil } == true)
         #expect(configs.results.first?.configs.first?.configSource == 4)
 
         let cluster = try await client.send(DescribeClusterRequest(), version: 1)

@@ -109,4 +109,16 @@ import Testing
         #expect(UncleanLeaderElection(brokerDefault: false).isEnabled(topic: "t", image: image))
         #expect(!UncleanLeaderElection(brokerDefault: false).isEnabled(topic: "t", image: .empty))
     }
+
+    /// message.format.version: ignored since Kafka 3.0 but still accepted with Kafka's version strings
+    /// (librdkafka 0092 sets "0.10.0.0"), and never a dynamic broker key.
+    @Test func messageFormatVersionIsAcceptedAsKafka39Does() {
+        for good in ["0.10.0.0", "0.10.0", "0.11.0-IV2", "2.8", "3.0-IV1", "3.9"] {
+            #expect(TopicConfigs.validate(name: "message.format.version", value: good) == nil, "\(good)")
+        }
+        for bad in ["banana", "0.7.0", "4.0", "3.0-IVx", ""] {
+            #expect(TopicConfigs.validate(name: "message.format.version", value: bad) != nil, "\(bad)")
+        }
+        #expect(DynamicBrokerConfigs.kind(of: "log.message.format.version", knownKeys: ["log.message.format.version"]) == .refused)
+    }
 }

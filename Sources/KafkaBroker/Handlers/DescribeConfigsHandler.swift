@@ -56,7 +56,7 @@ struct DescribeConfigsHandler: RequestHandler {
             }
             result.configs = entries.map { e in
                 var c = DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult(
-                    name: e.name, value: e.value,
+                    name: e.name, value: e.value.isEmpty && BrokerConfigEntries.nullWhenUnset.contains(e.name) ? nil : e.value,
                     readOnly: resource.resourceType == ConfigResource.brokerType
                         && DynamicBrokerConfigs.kind(of: e.name, knownKeys: config.knownKeys) == .refused,
                     configSource: e.source.rawValue, isSensitive: false, configType: e.type.rawValue
@@ -111,6 +111,8 @@ enum BrokerConfigEntries {
             ("auto.leader.rebalance.enable", String(c.autoLeaderRebalanceEnable), .boolean),
             ("leader.imbalance.check.interval.seconds", String(c.leaderImbalanceCheckIntervalSeconds), .long),
             ("leader.imbalance.per.broker.percentage", String(c.leaderImbalancePerBrokerPercentage), .int),
+            ("broker.rack", c.brokerRack ?? "", .string),
+            ("replica.selector.class", c.replicaSelectorClass?.rawValue ?? "", .class),
         ]
         var seen = Set(values.map(\.0))
         var all = values
@@ -135,6 +137,9 @@ enum BrokerConfigEntries {
             return DescribeTopicConfigs.Entry(name: name, value: first.value, source: first.source, type: type, synonyms: synonyms)
         }
     }
+
+    /// Keys whose unset value Kafka describes as null rather than a default.
+    static let nullWhenUnset: Set<String> = ["broker.rack", "replica.selector.class"]
 
     /// The cluster-wide dynamic defaults (the broker resource ""), as Kafka describes them: those set, and only those.
     static func clusterDefaultEntries(_ c: ServerConfig) -> [DescribeTopicConfigs.Entry] {

@@ -48,7 +48,7 @@ final class Partition: @unchecked Sendable {
     /// Where leader effects go (fetch wake-ups, ISR proposals).
     let hooks: ReplicationHooks
 
-    struct Settings: Sendable {
+    struct Settings: Sendable, Equatable {
         var logAppendTime: Bool
         var flushBeforeAcksAll: Bool
         var maxMessageBytes: Int

@@ -97,12 +97,19 @@ public final class ReplicaManager: @unchecked Sendable {
         // A change to the dynamic broker configs in force here (the cluster default or this node's)
         // reaches every topic that does not set the key itself.
         let brokerResources = [ConfigResource.broker(""), ConfigResource.broker(String(config.nodeID))]
-        let brokerConfigsChanged = delta.map { d in brokerResources.contains { d.base.configs[$0] != image.configs[$0] } } ?? false
-        let configChanged = brokerConfigsChanged ? Set(delta!.base.topicsByID.values.compactMap { image.topic(id: $0.id)?.name }) : Set(delta.map { d in
+        // Only the topics whose settings it changes are reopened (not those overriding the key, nor any
+        // for a key that no log setting follows).
+        var configChanged = Set(delta.map { d in
             image.configs.keys.filter {
                 $0.type == ConfigResource.topicType && d.base.configs[$0] != image.configs[$0] && d.base.topic(named: $0.name) != nil
             }.map(\.name)
         } ?? [])
+        if let d = delta, brokerResources.contains(where: { d.base.configs[$0] != image.configs[$0] }) {
+            for topic in d.base.topicsByID.values where image.topic(id: topic.id) != nil && !configChanged.contains(topic.name) {
+                let (before, after) = (settings(for: topic.name, image: d.base), settings(for: topic.name, image: image))
+                if before.0 != after.0 || before.1 != after.1 { configChanged.insert(topic.name) }
+            }
+        }
         openLogs(topics, image: image)
         leadership.apply {
             applyRoles(topics, removed: Array((delta?.removedTopics ?? [:]).values), image: image,
@@ -227,6 +234,11 @@ public final class ReplicaManager: @unchecked Sendable {
 
     private func reconfigure(_ topic: TopicImage, image: MetadataImage) {
         let (logConfig, settings) = settings(for: topic.name, image: image)
+        // Checked before any log is closed: settings the log layer refuses leave the logs as they are.
+        do { try logConfig.validate() } catch {
+            logger.error("refused new topic settings; the logs keep their current ones", metadata: ["kafka.topic": "\(topic.name)", "error": "\(error)"])
+            return
+        }
         for index in topic.partitionIndexes {
             let tp = TopicPartition(topic.name, index)
             guard let replica = replica(tp) else { continue }

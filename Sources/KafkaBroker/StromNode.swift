@@ -196,7 +196,7 @@ public final class StromNode: Sendable {
 
         metrics.setCollector { [clientServers] in
             await NodeGauges.samples(.init(
-                nodeID: nodeID, image: metadata.image, quorum: metadata.quorumStatus, highWatermark: metadata.publication.view.highWatermark,
+                nodeID: nodeID, config: config, image: metadata.image, quorum: metadata.quorumStatus, highWatermark: metadata.publication.view.highWatermark,
                 isActiveController: metadata.isActiveController,
                 logs: replicas.allReplicas.map { p in
                     p.withLog { (p.topicPartition.topic, p.topicPartition.partition, $0.size, $0.logStartOffset, $0.logEndOffset, $0.highWatermark) }

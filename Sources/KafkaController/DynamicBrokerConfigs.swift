@@ -70,6 +70,23 @@ public enum DynamicBrokerConfigs {
         "sasl.login.refresh.buffer.seconds",
     ]
 
+    /// Kafka's `SslConfigs.RECONFIGURABLE_CONFIGS`: dynamic only with a listener prefix.
+    static let sslReconfigurable: Set<String> = [
+        "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.password", "ssl.key.password", "ssl.truststore.type",
+        "ssl.truststore.location", "ssl.truststore.password", "ssl.keystore.key", "ssl.keystore.certificate.chain",
+        "ssl.truststore.certificates",
+    ]
+
+    /// Keys Kafka 3.9 updates at run time that Strom reads only at start-up.
+    static func dynamicInKafkaOnly(_ key: String) -> Bool {
+        key.hasPrefix("listener.name.") || [
+            "listeners", "advertised.listeners", "listener.security.protocol.map", "principal.builder.class",
+            "log.cleaner.backoff.ms", "producer.id.expiration.ms", "transaction.partition.verification.enable",
+            "sasl.enabled.mechanisms", "sasl.jaas.config", "sasl.mechanism.inter.broker.protocol", "ssl.client.auth",
+            "ssl.protocol", "ssl.enabled.protocols", "ssl.cipher.suites", "ssl.endpoint.identification.algorithm",
+        ].contains(key)
+    }
+
     public static func kind(of key: String, knownKeys: Set<String>) -> Kind {
         if appliedKeys[key] != nil { return .applied }
         if storedKeys[key] != nil { return .stored }
@@ -78,6 +95,18 @@ public enum DynamicBrokerConfigs {
             return .refused
         }
         return .stored
+    }
+
+    /// Whether DescribeConfigs says the key may change at run time (Kafka's `readOnly` is the opposite):
+    /// applied and Kafka's stored dynamic keys; not the static ones, nor keys neither knows.
+    public static func isUpdatable(_ key: String, knownKeys: Set<String>) -> Bool {
+        appliedKeys[key] != nil || storedKeys[key] != nil
+    }
+
+    /// Kafka's default of a list-typed dynamic key, from which APPEND and SUBTRACT start when the
+    /// resource does not set it.
+    public static func kafkaDefault(of key: String) -> String? {
+        ["log.cleanup.policy": "delete", "sasl.kerberos.principal.to.local.rules": "DEFAULT", "metric.reporters": ""][key]
     }
 
     /// How Kafka types a dynamic broker key (a string when neither Kafka nor Strom knows it).
@@ -93,9 +122,17 @@ public enum DynamicBrokerConfigs {
             guard id >= 0 else { return (.invalidRequest, "Invalid negative broker ID.") }
         }
         let refused = configs.keys.filter { kind(of: $0, knownKeys: knownKeys) == .refused }.sorted()
+        // Kafka's own refusals first, with its messages; then the keys Kafka would take but Strom reads at start-up only.
+        let bareSecurity = refused.filter { sslReconfigurable.contains($0) }
+        if !bareSecurity.isEmpty {
+            return (.invalidRequest, "These security configs can be dynamically updated only per-listener using the listener prefix: Set(\(bareSecurity.joined(separator: ", ")))")
+        }
+        let staticInKafka = refused.filter { !dynamicInKafkaOnly($0) }
+        if !staticInKafka.isEmpty {
+            return (.invalidRequest, "Cannot update these configs dynamically: Set(\(staticInKafka.joined(separator: ", ")))")
+        }
         if !refused.isEmpty {
-            return (.invalidRequest, "Cannot update these configs dynamically: Set(\(refused.joined(separator: ", ")))"
-                + " (Strom applies them from server.properties at start-up)")
+            return (.invalidRequest, "Strom cannot update these configs dynamically, though Kafka can; it applies them from server.properties at start-up: Set(\(refused.joined(separator: ", ")))")
         }
         if name.isEmpty {
             let perBroker = configs.keys.filter { perBrokerOnly.contains($0) }.sorted()
@@ -118,6 +155,10 @@ public enum DynamicBrokerConfigs {
                 asTopicValue = String(n < 0 ? n : n * alias.factor)
             } else {
                 asTopicValue = value
+            }
+            // Kafka's KafkaConfig.validateValues: a broker keeps records at least 1 ms, or forever (-1).
+            if topicKey == "retention.ms", asTopicValue == "0" {
+                return "Invalid value \(value) for configuration \(key): log.retention.ms must be unlimited (-1) or, equal or greater than 1"
             }
             return definition.isValid(asTopicValue) ? nil : "Invalid value \(value) for configuration \(key)"
         }

@@ -14,9 +14,17 @@ public enum IncrementalAlterConfigs {
                               knownKeys: Set<String> = []) -> ControllerResult<IncrementalAlterConfigsResponse> {
         var response = IncrementalAlterConfigsResponse()
         var records: [MetadataRecordAndVersion] = []
+        var appearances: [ConfigResource: Int] = [:]
+        for r in request.resources { appearances[ConfigResource(type: r.resourceType, name: r.resourceName), default: 0] += 1 }
         for resource in request.resources {
             var result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse(
                 resourceType: resource.resourceType, resourceName: resource.resourceName)
+            if appearances[ConfigResource(type: resource.resourceType, name: resource.resourceName)]! > 1 {
+                result.errorCode = ErrorCode.invalidRequest.rawValue
+                result.errorMessage = "Each resource must appear at most once."
+                response.responses.append(result)
+                continue
+            }
             let planned = resource.resourceType == ConfigResource.brokerType
                 ? planBroker(resource, image: image, knownKeys: knownKeys) : plan(resource, image: image)
             switch planned {
@@ -30,7 +38,15 @@ public enum IncrementalAlterConfigs {
                                                               name: $0.name, value: $0.value), version: 0)
                     }
                     if changes.contains(where: { $0.name == "min.insync.replicas" }) {
-                        records += clearingELR(topic: resource.resourceName, image: image)
+                        if resource.resourceType == ConfigResource.topicType {
+                            records += clearingELR(topic: resource.resourceName, image: image)
+                        } else {
+                            // The cluster default: every topic that follows it.
+                            for topic in image.topicsByID.values.sorted(by: { $0.name < $1.name })
+                            where image.configs(for: .topic(topic.name))["min.insync.replicas"] == nil {
+                                records += clearingELR(topic: topic.name, image: image)
+                            }
+                        }
                     }
                 }
             }
@@ -103,6 +119,11 @@ public enum IncrementalAlterConfigs {
         guard nulls.isEmpty else {
             return .failure(.init(code: .invalidRequest, message: "Null value not supported for : \(nulls.joined(separator: ", "))"))
         }
+        // The eligible leader replicas are kept against one cluster-wide minimum (Kafka 4.0 refuses a
+        // node's own value while ELR is enabled, and ELR always is in Strom).
+        if !resource.resourceName.isEmpty, resource.configs.contains(where: { $0.name == "min.insync.replicas" }) {
+            return .failure(.init(code: .invalidConfig, message: "Broker-level min.insync.replicas cannot be altered while ELR is enabled."))
+        }
         var changes: [(String, String?)] = []
         for c in resource.configs {
             let newValue: String?
@@ -113,7 +134,8 @@ public enum IncrementalAlterConfigs {
                 guard DynamicBrokerConfigs.type(of: c.name) == .list, let v = c.value else {
                     return .failure(.init(code: .invalidConfig, message: "Config value \(c.configOperation == 2 ? "append" : "subtract") is not allowed for config key: \(c.name)"))
                 }
-                var items = (current[c.name] ?? "").split(separator: ",").map(String.init)
+                // From the resource's value, else Kafka's default of the key (ConfigAdminManager.prepareIncrementalConfigs).
+                var items = (current[c.name] ?? DynamicBrokerConfigs.kafkaDefault(of: c.name) ?? "").split(separator: ",").map(String.init)
                 let given = v.split(separator: ",").map(String.init)
                 if c.configOperation == 2 { items += given.filter { !items.contains($0) } } else { items.removeAll { given.contains($0) } }
                 newValue = items.isEmpty ? nil : items.joined(separator: ",")

@@ -37,7 +37,7 @@ public enum TopicConfigs {
     }
 
     public static let definitions: [TopicConfigDefinition] = [
-        .init(name: "cleanup.policy", type: .list, brokerSynonym: "log.cleanup.policy", defaultValue: { _ in "delete" },
+        .init(name: "cleanup.policy", type: .list, brokerSynonym: "log.cleanup.policy", defaultValue: { c in c.logCleanupPolicy },
               isValid: { value in
                   let items = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.filter { $0 != " " } }
                   return !items.isEmpty && items.allSatisfy { $0 == "delete" || $0 == "compact" }
@@ -76,8 +76,10 @@ public enum TopicConfigs {
               defaultValue: { c in String(c.logRetentionMs) }, isValid: long(-1)),
         .init(name: "segment.bytes", type: .int, brokerSynonym: "log.segment.bytes",
               defaultValue: { c in String(c.logSegmentBytes) }, isValid: long(14, Int64(Int32.max))),
+        // At least one time-index entry (12 bytes), as the log layer needs (`LogConfig.validate`); Kafka's
+        // floor is 4, where its indexes hold no entry and every append rolls a segment.
         .init(name: "segment.index.bytes", type: .int, brokerSynonym: "log.index.size.max.bytes",
-              defaultValue: { c in String(c.logIndexSizeMaxBytes) }, isValid: long(4, Int64(Int32.max))),
+              defaultValue: { c in String(c.logIndexSizeMaxBytes) }, isValid: long(12, Int64(Int32.max))),
         .init(name: "segment.jitter.ms", type: .long, brokerSynonym: "log.roll.jitter.ms", defaultValue: { _ in "0" }, isValid: long(0)),
         .init(name: "segment.ms", type: .long, brokerSynonym: "log.roll.ms",
               defaultValue: { c in String(c.logRollMs) }, isValid: long(1)),

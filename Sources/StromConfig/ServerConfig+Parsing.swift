@@ -36,7 +36,6 @@ extension ServerConfig {
     public static let acceptedWithoutEffect: Set<String> = [
         "num.network.threads", "num.io.threads", "num.replica.fetchers", "num.recovery.threads.per.data.dir",
         "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "background.threads", "queued.max.requests",
-        "log.cleanup.policy",
         "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
         "metadata.log.dir", "log.message.format.version", "inter.broker.protocol.version",
     ]
@@ -171,7 +170,7 @@ extension ServerConfig {
             logFlushIntervalMessages: try p.optionalInt64("log.flush.interval.messages", range: 1...Int64.max),
             logFlushIntervalMs: try p.optionalInt64("log.flush.interval.ms", range: 0...Int64.max),
             logIndexIntervalBytes: Int(try p.optionalInt64("log.index.interval.bytes", range: 0...Int64(Int32.max)) ?? 4096),
-            logIndexSizeMaxBytes: Int(try p.optionalInt64("log.index.size.max.bytes", range: 4...Int64(Int32.max)) ?? 10_485_760),
+            logIndexSizeMaxBytes: Int(try p.optionalInt64("log.index.size.max.bytes", range: 12...Int64(Int32.max)) ?? 10_485_760),
             messageMaxBytes: Int(try p.optionalInt64("message.max.bytes", range: 0...Int64(Int32.max)) ?? 1_048_588),
             socketRequestMaxBytes: Int(try p.optionalInt64("socket.request.max.bytes", range: 1...Int64(Int32.max)) ?? 104_857_600),
             offsetsTopicNumPartitions: try p.optionalInt32("offsets.topic.num.partitions", range: 1...Int32.max) ?? 50,
@@ -204,6 +203,13 @@ extension ServerConfig {
         config.controllerQuotaWindowSizeSeconds = Int(try p.optionalInt32("controller.quota.window.size.seconds", range: 1...Int32.max) ?? 1)
         config.uncleanLeaderElectionEnable = try p.optionalBool("unclean.leader.election.enable") ?? false
         config.logMessageDownconversionEnable = try p.optionalBool("log.message.downconversion.enable") ?? true
+        if let policy = try p.optionalString("log.cleanup.policy") {
+            let items = policy.split(separator: ",").map { $0.trimmingWhitespace() }
+            guard !items.isEmpty, items.allSatisfy({ $0 == "delete" || $0 == "compact" }) else {
+                throw ConfigError(key: "log.cleanup.policy", "`\(policy)`: a list of delete and compact")
+            }
+            config.logCleanupPolicy = items.joined(separator: ",")
+        }
         config.transactionStateLogNumPartitions = try p.optionalInt32("transaction.state.log.num.partitions", range: 1...Int32.max) ?? 50
         config.transactionStateLogReplicationFactor = Int16(try p.optionalInt32("transaction.state.log.replication.factor", range: 1...Int32(Int16.max)) ?? 3)
         config.transactionStateLogMinIsr = try p.optionalInt32("transaction.state.log.min.isr", range: 1...Int32.max) ?? 2
@@ -243,6 +249,7 @@ extension ServerConfig {
         config.replicaFetchMinBytes = try p.optionalInt32("replica.fetch.min.bytes", range: 1...Int32.max) ?? 1
         config.replicaFetchMaxBytes = try p.optionalInt32("replica.fetch.max.bytes", range: 0...Int32.max) ?? 1_048_576
         config.replicaFetchResponseMaxBytes = try p.optionalInt32("replica.fetch.response.max.bytes", range: 0...Int32.max) ?? 10_485_760
+        config.fetchMaxBytes = Int(try p.optionalInt32("fetch.max.bytes", range: 1024...Int32.max) ?? 57_671_680)
         config.replicaFetchBackoffMs = try p.optionalInt64("replica.fetch.backoff.ms", range: 0...Int64(Int32.max)) ?? 1_000
         config.replicaSocketTimeoutMs = try p.optionalInt64("replica.socket.timeout.ms", range: 1...Int64(Int32.max)) ?? 30_000
         config.minInsyncReplicas = try p.optionalInt32("min.insync.replicas", range: 1...Int32.max) ?? 1

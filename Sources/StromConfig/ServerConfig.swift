@@ -123,6 +123,8 @@ public struct ServerConfig: Hashable, Sendable {
     /// `log.message.downconversion.enable`: the default of the topic key `message.downconversion.enable`
     /// (whether Fetch v0-3 consumers get stored batches converted to their message format).
     public var logMessageDownconversionEnable = true
+    /// `log.cleanup.policy`: the default of the topic key `cleanup.policy` (delete, compact, or both).
+    public var logCleanupPolicy = "delete"
     /// `auto.leader.rebalance.enable`, `leader.imbalance.check.interval.seconds`,
     /// `leader.imbalance.per.broker.percentage`: the active controller moves leadership back to the
     /// preferred replicas every check interval, for each broker whose share of partitions led by
@@ -146,6 +148,9 @@ public struct ServerConfig: Hashable, Sendable {
     public var replicaFetchMinBytes: Int32 = 1
     public var replicaFetchMaxBytes: Int32 = 1_048_576
     public var replicaFetchResponseMaxBytes: Int32 = 10_485_760
+    /// `fetch.max.bytes`: the most record bytes one consumer fetch returns, whatever it asks for
+    /// (Kafka's default, 55 MiB).
+    public var fetchMaxBytes: Int = 57_671_680
     public var replicaFetchBackoffMs: Int64 = 1_000
     public var replicaSocketTimeoutMs: Int64 = 30_000
     public var minInsyncReplicas: Int32 = 1
@@ -196,6 +201,9 @@ public struct ServerConfig: Hashable, Sendable {
 
     /// A key's dynamic value: this node's, else the cluster default's, else nil (the static value applies).
     public func dynamicValue(_ key: String) -> String? { dynamicPerBroker[key] ?? dynamicClusterDefault[key] }
+
+    /// `message.max.bytes` as in force: its dynamic value, else the static one.
+    public var messageMaxBytesInForce: Int { dynamicValue("message.max.bytes").flatMap { Int($0) } ?? messageMaxBytes }
 
     /// The listeners clients are sent to: advertised ones where given, else the listeners, less the controller's.
     public var clientListeners: [Listener] {

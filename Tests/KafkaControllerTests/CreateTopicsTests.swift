@@ -248,6 +248,12 @@ import Testing
         #expect(alter([]).records.compactMap { $0.record as? ConfigRecord }.map(\.name).sorted() == ["cleanup.policy", "retention.ms"])
         let bad = alter([("segment.bytes", "1048576"), ("no.such.config", "1")])
         #expect(bad.response.responses.map(\.errorCode) == [ErrorCode.invalidConfig.rawValue])
+        // As Kafka's ConfigAdminManager: a null value is refused in this form, and so is a resource named twice.
+        let null = alter([("retention.ms", nil)])
+        #expect(null.response.responses.map(\.errorMessage) == ["Null value not supported for : retention.ms"] && null.records.isEmpty)
+        let named2 = AlterConfigs.handle(AlterConfigsRequest(resources: [.init(resourceType: 2, resourceName: "t", configs: []),
+                                                                        .init(resourceType: 2, resourceName: "t", configs: [])]), image: base)
+        #expect(named2.response.responses.map(\.errorMessage) == ["Each resource must appear at most once.", "Each resource must appear at most once."])
         #expect(bad.records.isEmpty)
         let twice = alter([("retention.ms", "1"), ("retention.ms", "2")])
         #expect(twice.response.responses.map(\.errorCode) == [ErrorCode.invalidRequest.rawValue])

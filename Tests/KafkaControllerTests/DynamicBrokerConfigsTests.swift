@@ -44,7 +44,10 @@ import Testing
             return r.response.responses.first.flatMap { $0.errorCode == ErrorCode.invalidRequest.rawValue || $0.errorCode == ErrorCode.invalidConfig.rawValue ? $0.errorMessage : nil }
         }
         #expect(refused("", [Op(name: "log.dirs", configOperation: 0, value: "/x")])?.contains("Cannot update these configs dynamically: Set(log.dirs)") == true)
-        #expect(refused("1", [Op(name: "listener.name.plain.ssl.keystore.location", configOperation: 0, value: "/k")])?.contains("Cannot update") == true)
+        #expect(refused("1", [Op(name: "listener.name.plain.ssl.keystore.location", configOperation: 0, value: "/k")])?
+            .hasPrefix("Strom cannot update these configs dynamically, though Kafka can") == true)
+        #expect(refused("1", [Op(name: "ssl.keystore.location", configOperation: 0, value: "/k")])?
+            .hasPrefix("These security configs can be dynamically updated only per-listener using the listener prefix") == true)
         #expect(refused("", [Op(name: "sasl.kerberos.min.time.before.relogin", configOperation: 0, value: "1")])?
             .contains("Cannot update these configs at default cluster level, broker id must be specified") == true)
         #expect(refused("", [Op(name: "log.retention.ms", configOperation: 0, value: "soon")]) == "Invalid value soon for configuration log.retention.ms")
@@ -55,11 +58,18 @@ import Testing
             == "Error due to duplicate config keys")
         #expect(refused("", [Op(name: "log.retention.ms", configOperation: 0, value: nil)]) == "Null value not supported for : log.retention.ms")
         #expect(refused("", [Op(name: "log.retention.ms", configOperation: 2, value: "1")]) == "Config value append is not allowed for config key: log.retention.ms")
+        // Retention of nothing is refused at broker level (Kafka's KafkaConfig.validateValues).
+        #expect(refused("", [Op(name: "log.retention.hours", configOperation: 0, value: "0")])?.contains("must be unlimited (-1)") == true)
+        // ELR is kept against one cluster-wide minimum: a node's own min.insync.replicas is refused (Kafka 4.0).
+        #expect(refused("1", [Op(name: "min.insync.replicas", configOperation: 0, value: "2")]) == "Broker-level min.insync.replicas cannot be altered while ELR is enabled.")
         // One bad key leaves the resource untouched: nothing of it is recorded.
         #expect(refused("", [Op(name: "log.retention.ms", configOperation: 0, value: "1"), Op(name: "node.id", configOperation: 0, value: "7")]) != nil)
     }
 
     @Test func listKeysAppendAndSubtract() throws {
+        // Unset, APPEND starts from Kafka's default ("delete"), not from nothing.
+        #expect((alter("", [Op(name: "log.cleanup.policy", configOperation: 2, value: "compact")]).records.first?.record as? ConfigRecord)?.value
+            == "delete,compact")
         let image = try replay(alter("", [Op(name: "log.cleanup.policy", configOperation: 0, value: "delete")]).records)
         let appended = alter("", [Op(name: "log.cleanup.policy", configOperation: 2, value: "compact")], image: image)
         #expect((appended.records.first?.record as? ConfigRecord)?.value == "delete,compact")
@@ -120,5 +130,23 @@ import Testing
             #expect(TopicConfigs.validate(name: "message.format.version", value: bad) != nil, "\(bad)")
         }
         #expect(DynamicBrokerConfigs.kind(of: "log.message.format.version", knownKeys: ["log.message.format.version"]) == .refused)
+    }
+
+    /// A cluster-wide min.insync.replicas change empties the eligible leader replicas of every topic
+    /// that follows it, as a topic's own change does for that topic.
+    @Test func clusterMinInsyncReplicasClearsTheELROfTopicsFollowingIt() throws {
+        var delta = MetadataDelta(base: try CreateTopicsTests.image(brokers: 3))
+        for (name, id) in [("follows", KafkaUUID(mostSignificantBits: 1, leastSignificantBits: 1)), ("own", KafkaUUID(mostSignificantBits: 2, leastSignificantBits: 2))] {
+            try delta.replay(TopicRecord(name: name, topicID: id))
+            try delta.replay(PartitionRecord(partitionID: 0, topicID: id, replicas: [1, 2, 3], isr: [1], leader: 1, leaderEpoch: 1,
+                                             partitionEpoch: 1, eligibleLeaderReplicas: [2], lastKnownElr: [3]))
+        }
+        try delta.replay(ConfigRecord(resourceType: 2, resourceName: "own", name: "min.insync.replicas", value: "2"))
+        let image = delta.apply(provenance: .init(offset: 1, epoch: 1))
+        let r = alter("", [Op(name: "min.insync.replicas", configOperation: 0, value: "1")], image: image)
+        #expect(r.response.responses.map(\.errorCode) == [0])
+        let cleared = r.records.compactMap { $0.record as? PartitionChangeRecord }
+        #expect(cleared.map(\.topicID) == [KafkaUUID(mostSignificantBits: 1, leastSignificantBits: 1)])
+        #expect(cleared.first?.eligibleLeaderReplicas == [] && cleared.first?.lastKnownElr == [])
     }
 }

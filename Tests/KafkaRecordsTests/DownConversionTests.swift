@@ -90,7 +90,7 @@ import Testing
         stored.writeBuffer(&second)
         for magic: Int8 in [0, 1] {
             var wrappers: [Seen] = []
-            let seen = try Self.read(try DownConversion.convert(stored, toMagic: magic, firstOffset: 100, decompressionLimit: 1 << 20),
+            let seen = try Self.read(try DownConversion.convert(stored, toMagic: magic, firstOffset: 100, decompressionLimit: 1 << 20, sizeLimit: .max),
                                      wrappers: &wrappers)
             #expect(seen.map(\.offset) == [100, 101, 102, 103, 104])
             #expect(seen.map(\.magic) == Array(repeating: magic, count: 5))
@@ -115,10 +115,10 @@ import Testing
     @Test func recordsBeforeTheFetchOffset() throws {
         var ignored: [Seen] = []
         let plain = try Self.batch(baseOffset: 10, count: 4)
-        let fromPlain = try Self.read(try DownConversion.convert(plain, toMagic: 1, firstOffset: 12, decompressionLimit: 1 << 20), wrappers: &ignored)
+        let fromPlain = try Self.read(try DownConversion.convert(plain, toMagic: 1, firstOffset: 12, decompressionLimit: 1 << 20, sizeLimit: .max), wrappers: &ignored)
         #expect(fromPlain.map(\.offset) == [12, 13])
         let gzip = try Self.batch(baseOffset: 10, count: 4, codec: .gzip)
-        let fromGzip = try Self.read(try DownConversion.convert(gzip, toMagic: 1, firstOffset: 12, decompressionLimit: 1 << 20), wrappers: &ignored)
+        let fromGzip = try Self.read(try DownConversion.convert(gzip, toMagic: 1, firstOffset: 12, decompressionLimit: 1 << 20, sizeLimit: .max), wrappers: &ignored)
         #expect(fromGzip.map(\.offset) == [10, 11, 12, 13])
     }
 
@@ -126,13 +126,13 @@ import Testing
         for codec in [CompressionCodec.none, .gzip] {
             let stored = try Self.batch(baseOffset: 0, count: 2, codec: codec, logAppendTime: 5_000)
             var wrappers: [Seen] = []
-            let seen = try Self.read(try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 1 << 20), wrappers: &wrappers)
+            let seen = try Self.read(try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 1 << 20, sizeLimit: .max), wrappers: &wrappers)
             #expect(seen.map(\.timestamp) == [5_000, 5_000])
             #expect(seen.allSatisfy { $0.attributes == 0x08 })
             #expect(wrappers.map(\.timestamp) == (codec == .none ? [] : [5_000]))
             #expect(wrappers.map(\.attributes) == (codec == .none ? [] : [0x08 | codec.rawValue]))
             // Magic 0 has neither timestamps nor the bit.
-            let v0 = try Self.read(try DownConversion.convert(stored, toMagic: 0, firstOffset: 0, decompressionLimit: 1 << 20), wrappers: &wrappers)
+            let v0 = try Self.read(try DownConversion.convert(stored, toMagic: 0, firstOffset: 0, decompressionLimit: 1 << 20, sizeLimit: .max), wrappers: &wrappers)
             #expect(v0.allSatisfy { $0.attributes & 0x08 == 0 && $0.timestamp == -1 })
         }
     }
@@ -155,13 +155,40 @@ import Testing
         stored.writeBuffer(&partial)
         stored.moveWriterIndex(to: stored.writerIndex - 5)
         var ignored: [Seen] = []
-        let seen = try Self.read(try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 1 << 20), wrappers: &ignored)
+        let seen = try Self.read(try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 1 << 20, sizeLimit: .max), wrappers: &ignored)
         #expect(seen.map(\.offset) == [0, 1, 3])
     }
 
+    /// A zstd first batch cannot be converted; a later one ends the set after what came before it.
     @Test func zstdCannotBeConverted() throws {
         let stored = try Self.batch(baseOffset: 0, count: 2, codec: .zstd)
-        #expect(throws: DownConversion.Failure.zstd) { _ = try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 1 << 20) }
+        #expect(throws: DownConversion.Failure.zstd) { _ = try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 1 << 20, sizeLimit: .max) }
+        var mixed = try Self.batch(baseOffset: 0, count: 2, codec: .gzip)
+        var zstd = try Self.batch(baseOffset: 2, count: 2, codec: .zstd)
+        var after = try Self.batch(baseOffset: 4, count: 2)
+        mixed.writeBuffer(&zstd)
+        mixed.writeBuffer(&after)
+        var ignored: [Seen] = []
+        let seen = try Self.read(try DownConversion.convert(mixed, toMagic: 1, firstOffset: 0, decompressionLimit: 1 << 20, sizeLimit: .max), wrappers: &ignored)
+        #expect(seen.map(\.offset) == [0, 1])
+    }
+
+    /// The set is no larger than the stored batches (by default), but for its first batch: small records,
+    /// larger in the legacy format, leave later batches for the next fetch, never a gap.
+    @Test func theSetIsBoundedByTheStoredSize() throws {
+        var stored = ByteBuffer()
+        for base in stride(from: Int64(0), to: 30, by: 3) {
+            var b = try Self.batch(baseOffset: base, count: 3)
+            stored.writeBuffer(&b)
+        }
+        var ignored: [Seen] = []
+        let converted = try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 1 << 20)
+        #expect(converted.readableBytes <= stored.readableBytes)
+        let offsets = try Self.read(converted, wrappers: &ignored).map(\.offset)
+        #expect(!offsets.isEmpty && offsets.count < 30 && offsets == Array(0..<Int64(offsets.count)))
+        // A first batch larger than the bound still goes whole.
+        let one = try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 1 << 20, sizeLimit: 1)
+        #expect(try Self.read(one, wrappers: &ignored).map(\.offset) == [0, 1, 2])
     }
 
     /// What converted batches inflate to is bounded like everything else read from a log.
@@ -170,8 +197,8 @@ import Testing
         b.compression = .gzip
         b.append(timestamp: 0, key: nil, value: Array(repeating: 0, count: 2 << 20), headers: [])
         let stored = try b.build().bytes
-        #expect(throws: DownConversion.Failure.self) { _ = try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 1 << 20) }
-        #expect(try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 4 << 20).readableBytes > 0)
+        #expect(throws: DownConversion.Failure.self) { _ = try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 1 << 20, sizeLimit: .max) }
+        #expect(try DownConversion.convert(stored, toMagic: 1, firstOffset: 0, decompressionLimit: 4 << 20, sizeLimit: .max).readableBytes > 0)
     }
 
     @Test func fetchVersionsReadTheirFormats() {

@@ -78,6 +78,19 @@ import Testing
         #expect(throws: ConfigError.self) { try parse(["replica.high.watermark.checkpoint.interval.ms": "soon"]) }
     }
 
+    /// Topic defaults that were accepted without effect and are read now: the broker's cleanup policy,
+    /// down-conversion for old fetchers, and the fetch size cap.
+    @Test func topicDefaultsAndFetchCapAreRead() throws {
+        let defaults = try parse([:])
+        #expect(defaults.logCleanupPolicy == "delete" && defaults.logMessageDownconversionEnable && defaults.fetchMaxBytes == 57_671_680)
+        let set = try parse(["log.cleanup.policy": "compact, delete", "log.message.downconversion.enable": "false", "fetch.max.bytes": "1048576"])
+        #expect(set.logCleanupPolicy == "compact,delete" && !set.logMessageDownconversionEnable && set.fetchMaxBytes == 1_048_576)
+        #expect(!set.ignoredKeys.contains("log.cleanup.policy"))
+        #expect(throws: ConfigError.self) { try parse(["log.cleanup.policy": "shred"]) }
+        #expect(throws: ConfigError.self) { try parse(["fetch.max.bytes": "10"]) }
+        #expect(throws: ConfigError.self) { try parse(["log.index.size.max.bytes": "8"]) }
+    }
+
     @Test func leaderElectionKeysAreRead() throws {
         let defaults = try parse([:])
         #expect(!defaults.uncleanLeaderElectionEnable && defaults.autoLeaderRebalanceEnable)

@@ -1,4 +1,5 @@
 import KafkaController
+import KafkaMetadata
 import KafkaProtocol
 
 /// AlterConfigs (key 33, the legacy form librdkafka's and older admin clients send): each topic's
@@ -14,7 +15,9 @@ struct AlterConfigsHandler: RequestHandler {
     func handle(_ request: AlterConfigsRequest, context: RequestContext) async -> AlterConfigsResponse? {
         let (local, foreign) = request.splittingForeignBrokers(nodeID: metadata.config.nodeID)
         var response = await Self.authorized(local, context: context) { await metadata.alterConfigs($0) }
-        response.responses += foreign
+        response.responses = BrokerConfigResource.inRequestOrder(response.responses + foreign,
+                                                                 requested: request.resources.map { ConfigResource(type: $0.resourceType, name: $0.resourceName) },
+                                                                 key: { ConfigResource(type: $0.resourceType, name: $0.resourceName) })
         return response
     }
 

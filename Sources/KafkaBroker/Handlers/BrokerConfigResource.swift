@@ -12,6 +12,17 @@ enum BrokerConfigResource {
         guard id == nodeID else { return (.invalidRequest, "Unexpected broker id, expected \(nodeID), but received \(name)") }
         return nil
     }
+
+    /// `responses` in the order of the resources asked about, as Kafka reassembles its answer (each
+    /// response used once; any left over go last).
+    static func inRequestOrder<T>(_ responses: [T], requested: [ConfigResource], key: (T) -> ConfigResource) -> [T] {
+        var left = responses
+        var out: [T] = []
+        for r in requested {
+            if let i = left.firstIndex(where: { key($0) == r }) { out.append(left.remove(at: i)) }
+        }
+        return out + left
+    }
 }
 
 extension IncrementalAlterConfigsRequest {

@@ -51,14 +51,13 @@ struct DescribeConfigsHandler: RequestHandler {
                 result.errorCode = ErrorCode.invalidRequest.rawValue
                 result.errorMessage = "Unsupported resource type \(resource.resourceType)"
             }
-            if let keys = resource.configurationKeys {
+            if let keys = resource.configurationKeys, !keys.isEmpty {   // none named: all of them, as Kafka
                 entries = entries.filter { keys.contains($0.name) }
             }
             result.configs = entries.map { e in
                 var c = DescribeConfigsResponse.DescribeConfigsResult.DescribeConfigsResourceResult(
                     name: e.name, value: e.value.isEmpty && BrokerConfigEntries.nullWhenUnset.contains(e.name) ? nil : e.value,
-                    readOnly: resource.resourceType == ConfigResource.brokerType
-                        && DynamicBrokerConfigs.kind(of: e.name, knownKeys: config.knownKeys) == .refused,
+                    readOnly: resource.resourceType == ConfigResource.brokerType && !DynamicBrokerConfigs.isUpdatable(e.name, knownKeys: config.knownKeys),
                     configSource: e.source.rawValue, isSensitive: false, configType: e.type.rawValue
                 )
                 if context.apiVersion == 0 {
@@ -133,7 +132,7 @@ enum BrokerConfigEntries {
             } else if !staticValue.isEmpty || c.knownKeys.contains(name) {
                 synonyms.append((name, staticValue, .defaultConfig))
             }
-            let first = synonyms[0]
+            let first = synonyms.first ?? (name, staticValue, .defaultConfig)
             return DescribeTopicConfigs.Entry(name: name, value: first.value, source: first.source, type: type, synonyms: synonyms)
         }
     }

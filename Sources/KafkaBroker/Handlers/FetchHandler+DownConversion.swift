@@ -3,6 +3,7 @@ import KafkaMetadata
 import KafkaProtocol
 import KafkaRecords
 import NIOCore
+import StromConfig
 
 /// What Fetch versions before 10 may read, as Kafka 3.x's `KafkaApis.maybeConvertFetchedData` decides:
 ///
@@ -12,19 +13,16 @@ import NIOCore
 ///   consumer hears as UNSUPPORTED_VERSION; a zstd batch met while converting is UNSUPPORTED_COMPRESSION_TYPE;
 /// - KAFKA_STORAGE_ERROR becomes NOT_LEADER_OR_FOLLOWER up to v5, which old clients retry.
 ///
-/// Converted records are built in memory (no `sendfile`): a v0-3 partition's answer is at most its
-/// `partition_max_bytes` of stored batches, decompressed one batch at a time.
+/// Converted records are built in memory (no `sendfile`), one batch decompressed at a time, and are no
+/// larger than the stored batches read (or the first batch converted): a consumer's fetch is bounded by
+/// `fetch.max.bytes` (and, as in Kafka 3.x, v0-2 still get a first batch larger than
+/// `partition_max_bytes` whole, where Kafka's hard limit gives them a partial one).
 extension FetchHandler {
-    func legacyForm(_ read: FetchReader.PartitionRead, version: Int16, image: MetadataImage, fetcher: Fetcher,
+    func legacyForm(_ read: FetchReader.PartitionRead, version: Int16, image: MetadataImage, config: ServerConfig, fetcher: Fetcher,
                     context: RequestContext) -> FetchReader.PartitionRead {
         var read = read
-        if version <= 5 && read.data.errorCode == ErrorCode.kafkaStorageError.rawValue {
-            read.data.errorCode = ErrorCode.notLeaderOrFollower.rawValue
-        }
-        guard read.data.errorCode == 0 else { return read }
         let topic = read.partition.topicPartition.topic
         let overrides = image.configs(for: .topic(topic))
-        let config = replicas.config.with(dynamicConfigsOf: image)
         func refused(_ code: ErrorCode) -> FetchReader.PartitionRead {
             var refused = read
             refused.data = .init(partitionIndex: read.data.partitionIndex, errorCode: code.rawValue, highWatermark: -1,
@@ -32,9 +30,14 @@ extension FetchHandler {
             refused.slice = nil
             return refused
         }
+        // Before anything else, whatever the partition's error, as Kafka checks it.
         if DescribeTopicConfigs.value("compression.type", topicOverrides: overrides, config: config) == "zstd" {
             return refused(.unsupportedCompressionType)
         }
+        if version <= 5 && read.data.errorCode == ErrorCode.kafkaStorageError.rawValue {
+            read.data.errorCode = ErrorCode.notLeaderOrFollower.rawValue
+        }
+        guard read.data.errorCode == 0 else { return read }
         guard let magic = DownConversion.magic(forFetchVersion: version) else { return read }
         if case .consumer = fetcher,
            DescribeTopicConfigs.value("message.downconversion.enable", topicOverrides: overrides, config: config) == "false" {
@@ -49,7 +52,7 @@ extension FetchHandler {
         }
         let converted = Result { () throws(DownConversion.Failure) -> ByteBuffer in
             try DownConversion.convert(stored, toMagic: magic, firstOffset: read.partition.fetchOffset,
-                                       decompressionLimit: ProduceHandler.requestInflateBudget(messageMaxBytes: config.messageMaxBytes))
+                                       decompressionLimit: ProduceHandler.requestInflateBudget(messageMaxBytes: config.messageMaxBytesInForce))
         }
         switch converted {
         case let .success(records):
@@ -61,6 +64,9 @@ extension FetchHandler {
         case let .failure(.invalid(error)):
             context.logger.error("could not down-convert stored records", metadata: ["partition": "\(read.partition.topicPartition)", "error": "\(error)"])
             return refused(.corruptMessage)
+        case let .failure(.compression(error)):
+            context.logger.error("could not compress down-converted records", metadata: ["partition": "\(read.partition.topicPartition)", "error": "\(error)"])
+            return refused(.unknownServerError)
         }
     }
 }

@@ -88,7 +88,9 @@ struct FetchHandler: SplicingRequestHandler {
         // consumer_byte_rate: a consumer fetches at most what its quota allows in one window; followers
         // are limited by neither it nor request_percentage.
         var fetchQuota: (quotas: ClientQuotaContext, quota: ResolvedQuota)?
+        // A consumer reads at most `fetch.max.bytes` in one fetch, whatever it asks (v0-2 cannot ask).
         var maxBytes = Int(request.maxBytes)
+        if case .consumer = fetcher { maxBytes = min(maxBytes, replicas.config.fetchMaxBytes) }
         if case .follower = fetcher {
             context.requestTime?.exempt()
         } else if let quotas = context.quotas, let quota = ClientQuotaManager.quota(.fetch, for: context.quotaPrincipal, in: quotas.image()) {
@@ -135,7 +137,9 @@ struct FetchHandler: SplicingRequestHandler {
             }
         }
         if v < 10 {
-            results = results.map { legacyForm($0, version: v, image: image, fetcher: fetcher, context: context) }
+            let image = metadata.image
+            let config = replicas.config.with(dynamicConfigsOf: image)
+            results = results.map { legacyForm($0, version: v, image: image, config: config, fetcher: fetcher, context: context) }
         }
         if let metrics = context.metrics {
             var bytesOut: [String: Int] = [:]

@@ -1,4 +1,5 @@
 import KafkaController
+import KafkaMetadata
 import KafkaProtocol
 
 /// IncrementalAlterConfigs: topic configs and dynamic broker configs (the cluster default or this
@@ -15,7 +16,9 @@ struct IncrementalAlterConfigsHandler: RequestHandler {
         var response = await ConfigsAuthorization.incrementalAlterConfigs(local, context: context) {
             $0.resources.isEmpty ? IncrementalAlterConfigsResponse() : await metadata.incrementalAlterConfigs($0)
         }
-        response.responses += foreign
+        response.responses = BrokerConfigResource.inRequestOrder(response.responses + foreign,
+                                                                 requested: request.resources.map { ConfigResource(type: $0.resourceType, name: $0.resourceName) },
+                                                                 key: { ConfigResource(type: $0.resourceType, name: $0.resourceName) })
         return response
     }
 }

@@ -1,6 +1,8 @@
+import KafkaController
 import KafkaGroups
 import KafkaMetadata
 import KafkaRaft
+import StromConfig
 
 /// The gauges read from the node's state when Prometheus scrapes it, named as Prometheus' JMX exporter
 /// renders Kafka's (`kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions` →
@@ -10,6 +12,8 @@ enum NodeGauges {
     /// What the gauges are computed from.
     struct State {
         var nodeID: Int32
+        /// The node's static configuration (the dynamic broker configs come from `image`).
+        var config: ServerConfig
         var image: MetadataImage
         var quorum: QuorumDriver.Status
         var highWatermark: Int64?
@@ -25,8 +29,11 @@ enum NodeGauges {
         typealias G = NodeMetrics.GaugeSample
         var out: [G] = []
         var leaders = 0, underReplicated = 0, underMinIsr = 0, offline = 0
+        let config = s.config.with(dynamicConfigsOf: s.image)
         for topic in s.image.topicsByID.values {
-            let minIsr = Int(s.image.configs(for: .topic(topic.name))["min.insync.replicas"].flatMap(Int.init) ?? 1)
+            // The topic's own min.insync.replicas, else the broker's (dynamic, then static).
+            let minIsr = DescribeTopicConfigs.value("min.insync.replicas", topicOverrides: s.image.configs(for: .topic(topic.name)), config: config)
+                .flatMap(Int.init) ?? 1
             for p in topic.partitions.values {
                 if s.image.liveLeader(of: p) < 0 { offline += 1 }
                 guard p.leader == s.nodeID else { continue }

@@ -97,6 +97,12 @@ def main():
         row("  broker CPU µs per record, N / baseline", lambda r: "%.0f / %.0f" % (
             num(r[many], "broker_cpu_s") / num(r[many], "delivered") * 1e6, num(r[base], "broker_cpu_s") / num(r[base], "delivered") * 1e6))
         row("  client CPU s, N / baseline", lambda r: "%.1f / %.1f" % (num(r[many], "client_cpu_s"), num(r[base], "client_cpu_s")))
+        if acks == "all":
+            again = "produce-all-many-again"
+            row("again, after the acks=1 phase: records/s", lambda r: num(r[again], "records_per_s"), "%.0f")
+            row("  MB/s; N / baseline", lambda r: "%.1f; %.3f" % (num(r[again], "MBps"), num(r[again], "MBps") / num(r[base], "MBps")))
+            row("  broker / client CPU µs per record", lambda r: "%.0f / %.0f" % (
+                num(r[again], "broker_cpu_s") / num(r[again], "delivered") * 1e6, num(r[again], "client_cpu_s") / num(r[again], "delivered") * 1e6))
 
     section("restart (clean: SIGTERM, then start)")
     row("shutdown, SIGTERM to exit (s)", lambda r: num(r["restart"], "stop_s"), "%.1f")
@@ -104,6 +110,7 @@ def main():
     row("  of which opening partition logs (s)", lambda r: num(r["restart"], "open_logs_ms") / 1000, "%.1f")
     row("  per partition (ms)", lambda r: num(r["restart"], "ready_s") * 1000 / r["_n"], "%.2f")
     row("  broker CPU during start-up (s)", lambda r: num(r["restart"], "cpu_s"), "%.1f")
+    row("  under perf record / perf trace (s)", lambda r: "%.1f / %.1f" % (num(r["restart-profiled"], "ready_s"), num(r["restart-traced"], "ready_s")))
     row("data dir (MB) / files per partition", lambda r: "%.0f / %.1f" % (
         num(r["restart"], "data_kib") * 1024 / 1e6, num(r["restart"], "data_files") / r["_n"]))
 

@@ -43,7 +43,10 @@ def topic_names(prefix, topics):
 
 def create(a):
     from confluent_kafka.admin import AdminClient, NewTopic
-    admin = AdminClient({"bootstrap.servers": a.bootstrap})
+    # librdkafka times out any request in flight after socket.timeout.ms (60 s by default, 300 s at most), whatever
+    # request_timeout says: a CreateTopics request may take longer than that on a node that holds
+    # tens of thousands of partitions already.
+    admin = AdminClient({"bootstrap.servers": a.bootstrap, "socket.timeout.ms": 300000})
     names = topic_names(a.prefix, a.topics)
     times = []
     t0 = time.monotonic()

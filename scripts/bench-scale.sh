@@ -67,10 +67,11 @@ if [ "$PROFILE" = 1 ] && ! command -v perf >/dev/null; then echo "no perf: profi
 rm -rf "$WORK"; mkdir -p "$WORK"
 RESULTS=$WORK/results.txt; : > "$RESULTS"
 SCALE=(bench/scale.py)
-BROKER_PID= PERF_PID=
+BROKER_PID= NODE_PID= PERF_PID=
 cleanup() {
     [ -n "$PERF_PID" ] && kill -INT "$PERF_PID" 2>/dev/null && wait "$PERF_PID" 2>/dev/null || true
-    [ -n "$BROKER_PID" ] && kill "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null || true
+    [ -n "$NODE_PID" ] && kill "$NODE_PID" 2>/dev/null || true
+    [ -n "$BROKER_PID" ] && wait "$BROKER_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -92,12 +93,17 @@ record() { # KEY=VALUE...: one line of RESULTS
     echo "  $*" >&2
 }
 
-# Starts the node on DATA (ports chosen once per N); sets BROKER_PID, LAUNCHED (epoch seconds).
-# With TRACE=1 the node runs under `perf trace -s` (BROKER_PID is then perf's; NODE_PID strom's).
+# Starts the node on DATA (ports chosen once per N); sets LAUNCHED (epoch seconds), NODE_PID (strom's)
+# and BROKER_PID (the job this shell waits for). With WRAP=record the node runs under `perf record -g`
+# (on-CPU samples), with WRAP=trace under `perf trace -s` (wall time in system calls): then BROKER_PID
+# is perf's. perf attached with -p to a process that is just starting misses the threads it creates.
 start_node() {
     LAUNCHED=$(now)
     local prefix=()
-    [ "${TRACE:-0}" = 1 ] && prefix=(perf trace -s -o "$NWORK/trace-startup.txt" --)
+    case ${WRAP:-} in
+        record) prefix=(perf record -e cpu-clock -F 499 -g -k CLOCK_MONOTONIC -o "$NWORK/perf-startup.data" --) ;;
+        trace) prefix=(perf trace -s -o "$NWORK/trace-startup.txt" --) ;;
+    esac
     "${prefix[@]}" "$STROM" --log-format json \
         --override "listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT" \
         --override "advertised.listeners=PLAINTEXT://127.0.0.1:$PORT" \
@@ -105,6 +111,11 @@ start_node() {
         --override "strom.metrics.listener=http://127.0.0.1:$MPORT" --override "num.partitions=1" \
         >> "$NWORK/broker.log" 2>&1 &
     BROKER_PID=$! NODE_PID=$!
+    if [ -n "${WRAP:-}" ]; then
+        NODE_PID=
+        for _ in $(seq 100); do NODE_PID=$(pgrep -P "$BROKER_PID" -x strom || true); [ -n "$NODE_PID" ] && break; sleep 0.05; done
+        [ -n "$NODE_PID" ] || { echo "no strom under perf" >&2; exit 1; }
+    fi
 }
 
 # Seconds from launch until /health/ready answers 200 (fails if the node exits, or after 30 min).
@@ -122,23 +133,26 @@ wait_ready() {
 # shell can wait for its child.)
 stop_node() {
     local t0 rc=0; t0=$(now)
-    kill -TERM "$BROKER_PID"
+    kill -TERM "$NODE_PID"
     wait "$BROKER_PID" || rc=$?
     [ "$rc" = 0 ] || echo "strom exited with $rc after SIGTERM" >&2
-    BROKER_PID=
+    BROKER_PID= NODE_PID=
     STOP_S=$(elapsed "$t0")
 }
 
 profile_start() { # NAME
     [ "$PROFILE" = 1 ] || return 0
-    perf record -e cpu-clock -F 499 -g -p "$BROKER_PID" -o "$NWORK/perf-$1.data" > "$NWORK/perf-$1.log" 2>&1 &
+    perf record -e cpu-clock -F 499 -g -p "$NODE_PID" -o "$NWORK/perf-$1.data" > "$NWORK/perf-$1.log" 2>&1 &
     PERF_PID=$!
     sleep 0.3
 }
 profile_stop() { # NAME TITLE
     [ "$PROFILE" = 1 ] && [ -n "$PERF_PID" ] || return 0
     kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true; PERF_PID=
-    perf script -i "$NWORK/perf-$1.data" -F comm,tid,ip,sym,dso 2>/dev/null \
+    profile_summary "$@"
+}
+profile_summary() { # NAME TITLE [PERF_SCRIPT_TIME]: perf-NAME.data summarised into profile-NAME.txt
+    perf script -i "$NWORK/perf-$1.data" -F comm,tid,ip,sym,dso ${3:+--time "$3"} 2>/dev/null \
         | { if command -v swift-demangle >/dev/null; then swift-demangle; else cat; fi; } > "$NWORK/stacks-$1.txt"
     python3 bench/perf_summary.py "$NWORK/stacks-$1.txt" --title "$2" > "$NWORK/profile-$1.txt" 2>&1 || true
     rm -f "$NWORK/stacks-$1.txt"
@@ -147,10 +161,10 @@ profile_stop() { # NAME TITLE
 # One produce phase: bench/scale.py produce, with the broker's CPU seconds around it.
 produce_phase() { # NAME PREFIX TOPICS PER_TOPIC ACKS
     local name=$1 t0 t1 out
-    t0=$(bench_ticks "$BROKER_PID")
+    t0=$(bench_ticks "$NODE_PID")
     out=$("$PYTHON" "${SCALE[@]}" produce "127.0.0.1:$PORT" "$2" "$3" "$4" "$RECORDS" --size "$SIZE" --acks "$5" \
         --max-seconds "$MAX_SECONDS" 2>>"$NWORK/client.log" | sed -n 's/^RESULT //p') || { echo "produce $name failed: $out (see $NWORK/client.log)" >&2; exit 1; }
-    t1=$(bench_ticks "$BROKER_PID")
+    t1=$(bench_ticks "$NODE_PID")
     record "step=$name broker_cpu_s=$(awk -v a="$t0" -v b="$t1" -v h="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / h }') $out"
 }
 
@@ -187,7 +201,7 @@ for N in "${NS[@]}"; do
     TOPICS=$(( (N + PER_TOPIC - 1) / PER_TOPIC ))
     say "N=$N: a fresh node on $PORT ($TOPICS topics of $PER_TOPIC partitions, $PER_REQUEST topics per CreateTopics request); load $(cut -d' ' -f1-3 /proc/loadavg)"
     start_node
-    record "step=fresh ready_s=$(wait_ready) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\" $(proc_state "$BROKER_PID")"
+    record "step=fresh ready_s=$(wait_ready) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\" $(proc_state "$NODE_PID")"
 
     say "N=$N: creating $N partitions"
     profile_start create
@@ -197,7 +211,7 @@ for N in "${NS[@]}"; do
     # Then until all-topics Metadata lists every partition with its leader.
     "$PYTHON" "${SCALE[@]}" wait "127.0.0.1:$PORT" "$(( TOPICS * PER_TOPIC ))" >> "$NWORK/client.log"
     profile_stop create "creating $N partitions"
-    record "step=create all_s=$(elapsed "$t0") $out $(proc_state "$BROKER_PID")"
+    record "step=create all_s=$(elapsed "$t0") $out $(proc_state "$NODE_PID")"
     "$PYTHON" "${SCALE[@]}" create "127.0.0.1:$PORT" base 1 "$BASE_PARTITIONS" 2>>"$NWORK/client.log" >/dev/null
 
     say "N=$N: Metadata v12, ${MD_REPEAT}x all topics and ${MD_REPEAT}x one topic"
@@ -211,7 +225,10 @@ for N in "${NS[@]}"; do
     produce_phase produce-all-base base 1 "$BASE_PARTITIONS" all
     produce_phase produce-1-many s "$TOPICS" "$PER_TOPIC" 1
     produce_phase produce-1-base base 1 "$BASE_PARTITIONS" 1
-    record "step=after-produce $(proc_state "$BROKER_PID")"
+    # acks=all over every partition again: the first pass was also each partition's first write
+    # (leader-epoch checkpoint, directory fsyncs); this one is the steady state.
+    produce_phase produce-all-many-again s "$TOPICS" "$PER_TOPIC" all
+    record "step=after-produce $(proc_state "$NODE_PID")"
     out=$("$PYTHON" "${SCALE[@]}" metadata "127.0.0.1:$PORT" s-00000 --repeat "$MD_REPEAT" | sed -n 's/^RESULT //p')
     record "step=metadata-after-produce $out"
 
@@ -221,12 +238,10 @@ for N in "${NS[@]}"; do
     files=$(find "$DATA" -type f | wc -l)
     from=$(stat -c %s "$NWORK/broker.log")
     start_node
-    profile_start startup
     ready=$(wait_ready)
-    profile_stop startup "start-up with $N partitions"
     startup_timeline "$from" "$NWORK/startup-timeline.txt"
     opened_ms=$(grep -o 'opened [0-9,]* partitions .*duration_ms=[0-9]*' "$NWORK/startup-timeline.txt" | tail -1 | sed 's/.*duration_ms=//' || true)
-    record "step=restart stop_s=$STOP_S ready_s=$ready open_logs_ms=${opened_ms:-?} data_kib=$du_kib data_files=$files $(proc_state "$BROKER_PID")"
+    record "step=restart stop_s=$STOP_S ready_s=$ready open_logs_ms=${opened_ms:-?} data_kib=$du_kib data_files=$files $(proc_state "$NODE_PID")"
     out=$("$PYTHON" "${SCALE[@]}" metadata "127.0.0.1:$PORT" s-00000 --repeat "$MD_REPEAT" | sed -n 's/^RESULT //p')
     record "step=metadata-after-restart $out"
     sed 's/^/    /' "$NWORK/startup-timeline.txt" | grep -v '^    *[+-][0-9.]* s  *configuration' >&2 || true
@@ -234,12 +249,15 @@ for N in "${NS[@]}"; do
     if [ "$PROFILE" = 1 ]; then
         # Once more under `perf trace -s`: wall time inside each system call during start-up (the
         # profile above samples on-CPU time only; waiting for the disk does not show there).
-        say "N=$N: start-up again under perf trace -s (its time is not the figure above)"
-        TRACE=1 start_node
+        say "N=$N: start-up again under perf record -g, then under perf trace -s (their times are not the figure above)"
+        WRAP=record start_node
+        record "step=restart-profiled ready_s=$(wait_ready) cpu_s=$(proc_state "$NODE_PID" | sed 's/.*cpu_s=//')"
+        ready_mono=$(python3 -c 'import time; print("%.6f" % time.monotonic())')  # perf's clock (-k CLOCK_MONOTONIC)
+        stop_node
+        profile_summary startup "start-up with $N partitions (until ready)" ",$ready_mono"
+        WRAP=trace start_node
         record "step=restart-traced ready_s=$(wait_ready)"
-        NODE_PID=$(pgrep -P "$BROKER_PID" -x strom || true)
-        [ -n "$NODE_PID" ] && kill -TERM "$NODE_PID"
-        wait "$BROKER_PID" || true; BROKER_PID=
+        stop_node
         python3 bench/perf_summary.py --syscalls "$NWORK/trace-startup.txt" 2>&1 | sed "1s/during a 1 KiB acks=all produce/during start-up with $N partitions/" > "$NWORK/syscalls-startup.txt" || true
     fi
     [ "$KEEP" = 1 ] || rm -rf "$DATA"

@@ -104,6 +104,17 @@ def main():
             row("  broker / client CPU µs per record", lambda r: "%.0f / %.0f" % (
                 num(r[again], "broker_cpu_s") / num(r[again], "delivered") * 1e6, num(r[again], "client_cpu_s") / num(r[again], "delivered") * 1e6))
 
+    for acks in ("-1", "1"):
+        section("raw Produce v8, acks=%s, 1,000 x 1 KiB per request, one request at a time" % acks)
+        many, base = "wire-%s-many" % acks, "wire-%s-base" % acks
+        row("1,000 partitions x 1 record: ms per request p50 / p99", lambda r: "%.1f / %.1f" % (num(r[many], "req_p50_ms"), num(r[many], "req_p99_ms")))
+        row("  MB/s (in requests); µs per partition", lambda r: "%.1f; %.0f" % (num(r[many], "MBps"), num(r[many], "us_per_partition")))
+        row("%d partitions x %d records: ms p50 / p99" % (a.baseline, 1000 // a.baseline), lambda r: "%.1f / %.1f" % (
+            num(r[base], "req_p50_ms"), num(r[base], "req_p99_ms")))
+        row("  MB/s (in requests)", lambda r: num(r[base], "MBps"), "%.1f")
+        row("  many / baseline, MB/s", lambda r: num(r[many], "MBps") / num(r[base], "MBps"), "%.3f")
+        row("  broker CPU µs per partition-batch, many", lambda r: num(r[many], "broker_cpu_s") / num(r[many], "partitions") * 1e6, "%.0f")
+
     section("restart (clean: SIGTERM, then start)")
     row("shutdown, SIGTERM to exit (s)", lambda r: num(r["restart"], "stop_s"), "%.1f")
     row("start-up to /health/ready = 200 (s)", lambda r: num(r["restart"], "ready_s"), "%.1f")
@@ -136,12 +147,12 @@ def main():
 
     width = max(len(l) for l, _ in table) + 2
     print()
-    print("%-*s" % (width, "") + "".join("%22s" % ("N = {:,}".format(n)) for n in ns))
+    print("%-*s" % (width, "") + "".join("%26s" % ("N = {:,}".format(n)) for n in ns))
     for label, vals in table:
         if vals is None:
             print(label)
             continue
-        print("%-*s" % (width, "  " + label) + "".join("%22s" % v for v in vals))
+        print("%-*s" % (width, "  " + label) + "".join("%26s" % v for v in vals))
     print("""
   CreateTopics: %d partitions per topic, requests of up to 5,000 partitions (confluent-kafka admin client).
   Metadata: raw v12 requests on one connection, after one warm-up. Produce: one confluent-kafka producer,

@@ -9,6 +9,11 @@ and timing Metadata requests on the raw wire. Each command prints one line `RESU
       One librdkafka producer (confluent-kafka), record i to partition i mod (TOPICS x PER_TOPIC),
       topic by topic: round robin over every partition. Throughput = delivered value bytes /
       (last delivery report - first produce()). Also the process's own CPU (the client's).
+  scale.py wire-produce BOOTSTRAP PREFIX TOPICS PER_TOPIC [--per-request P] [--records R] [--acks -1|1]
+      Produce v8 on the raw wire, one request at a time on one connection: every partition once per
+      pass, P partitions per request, one batch of R records each (the same bytes for every
+      partition); the broker's time per request and per partition, without a client library's
+      per-partition bookkeeping (librdkafka's grows with the partitions it produces to).
   scale.py wait     BOOTSTRAP PARTITIONS
       Polls all-topics Metadata until it lists PARTITIONS partitions or more, every one with a leader.
   scale.py metadata BOOTSTRAP TOPIC [--repeat N]
@@ -280,6 +285,124 @@ def wait(a):
         time.sleep(0.2)
 
 
+# ---- produce on the raw wire ------------------------------------------------------------------
+
+def _crc32c_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+_CRC32C = _crc32c_table()
+
+
+def crc32c(data):
+    c = 0xFFFFFFFF
+    for b in data:
+        c = _CRC32C[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+def zigzag(n):
+    return uvarint((n << 1) ^ (n >> 63))
+
+
+def record_batch(count, size):
+    """A magic 2 batch of `count` records with `size`-byte values, no key, no producer id. Its CRC
+    covers neither the base offset nor the leader epoch, so one batch serves every partition."""
+    value = bytes((ord("a") + i % 26) for i in range(size))
+    records = b""
+    for i in range(count):
+        body = b"\x00" + zigzag(0) + zigzag(i) + zigzag(-1) + zigzag(size) + value + zigzag(0)
+        records += zigzag(len(body)) + body
+    now = int(time.time() * 1000)
+    after_crc = struct.pack(">hiqqqhii", 0, count - 1, now, now, -1, -1, -1, count) + records
+    crc = crc32c(after_crc)
+    after_length = struct.pack(">ibI", -1, 2, crc) + after_crc
+    return struct.pack(">qi", 0, len(after_length)) + after_length
+
+
+def kstring(s):
+    b = s.encode()
+    return struct.pack(">h", len(b)) + b
+
+
+def produce_v8(corr, acks, topics, batch):
+    """Produce v8 (the last before flexible versions): topics = [(name, [partition, ...]), ...], the same
+    batch for each partition."""
+    body = struct.pack(">hhi", 0, 8, corr) + kstring("strom-bench-scale")
+    body += struct.pack(">hhii", -1, acks, 60000, len(topics))
+    for name, parts in topics:
+        body += kstring(name) + struct.pack(">i", len(parts))
+        for p in parts:
+            body += struct.pack(">ii", p, len(batch)) + batch
+    return struct.pack(">i", len(body)) + body
+
+
+def parse_produce_v8(resp):
+    """The error codes of a Produce v8 response, {code: count}."""
+    r = Reader(resp)
+    r.take(">i")  # correlation id
+    codes = {}
+    for _ in range(r.take(">i")):
+        n = r.take(">h")
+        r.p += n
+        for _ in range(r.take(">i")):
+            _, err, _, _, _ = r.take(">ihqqq")
+            codes[err] = codes.get(err, 0) + 1
+            for _ in range(max(r.take(">i"), 0)):  # record errors: index, nullable message
+                r.take(">i")
+                m = r.take(">h")
+                r.p += max(m, 0)
+            m = r.take(">h")
+            r.p += max(m, 0)
+    return codes
+
+
+def wire_produce(a):
+    """Every partition of the topics once per pass, `per_request` partitions per Produce request,
+    `records` records each, one request at a time on one connection; times every request."""
+    names = topic_names(a.prefix, a.topics)
+    everything = [(n, p) for n in names for p in range(a.per_topic)]
+    batch = record_batch(a.records, a.size)
+    host, port = a.bootstrap.rsplit(":", 1)
+    lat, errors, corr = [], {}, 0
+    with socket.create_connection((host, int(port)), timeout=120) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        t0 = time.monotonic()
+        for _ in range(a.passes):
+            for start in range(0, len(everything), a.per_request):
+                chunk = everything[start:start + a.per_request]
+                topics = []
+                for name, p in chunk:
+                    if not topics or topics[-1][0] != name:
+                        topics.append((name, []))
+                    topics[-1][1].append(p)
+                corr += 1
+                frame = produce_v8(corr, a.acks, topics, batch)
+                t = time.monotonic()
+                s.sendall(frame)
+                resp = recv_exact(s, struct.unpack(">i", recv_exact(s, 4))[0])
+                lat.append(time.monotonic() - t)
+                for code, n in parse_produce_v8(resp).items():
+                    errors[code] = errors.get(code, 0) + n
+        total = time.monotonic() - t0
+    busy = sum(lat)
+    lat.sort()
+    parts = len(everything) * a.passes
+    value_bytes = parts * a.records * a.size
+    print("RESULT mode=wire-produce acks=%d partitions_per_request=%d records_per_partition=%d requests=%d partitions=%d"
+          " secs=%.3f in_requests_s=%.3f MBps=%.2f req_p50_ms=%.2f req_p99_ms=%.2f us_per_partition=%.1f errors=%s" % (
+              a.acks, a.per_request, a.records, len(lat), parts, total, busy, value_bytes / busy / 1e6,
+              pct(lat, 50) * 1000, pct(lat, 99) * 1000, busy / parts * 1e6,
+              ",".join("%d:%d" % kv for kv in sorted(errors.items())) or "none"))
+    sys.exit(0 if set(errors) <= {0} else 1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -298,11 +421,18 @@ def main():
     m.add_argument("bootstrap"); m.add_argument("topic")
     m.add_argument("--repeat", type=int, default=20)
     m.add_argument("--timeout", type=float, default=120)
+    r = sub.add_parser("wire-produce")
+    r.add_argument("bootstrap"); r.add_argument("prefix"); r.add_argument("topics", type=int); r.add_argument("per_topic", type=int)
+    r.add_argument("--per-request", type=int, default=1000)
+    r.add_argument("--records", type=int, default=1)
+    r.add_argument("--size", type=int, default=1024)
+    r.add_argument("--acks", type=int, default=-1)
+    r.add_argument("--passes", type=int, default=1)
     w = sub.add_parser("wait")
     w.add_argument("bootstrap"); w.add_argument("partitions", type=int)
     w.add_argument("--timeout", type=float, default=600)
     a = ap.parse_args()
-    {"create": create, "produce": produce, "metadata": metadata, "wait": wait}[a.cmd](a)
+    {"create": create, "produce": produce, "metadata": metadata, "wait": wait, "wire-produce": wire_produce}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
 #   2. Metadata v12 on the raw wire (bench/scale.py): all topics and one topic, p50/p99, response size;
 #   3. produce with one librdkafka producer (confluent-kafka), 1 KiB values, record i to partition
 #      i mod N: acks=all, then acks=1; the same producer and volume on a 10-partition topic of the same
-#      node as the baseline (ratios);
+#      node as the baseline (ratios); then raw Produce v8 requests (bench/scale.py wire-produce), the
+#      broker's side without librdkafka's per-partition cost: 1,000 partitions x 1 record per request
+#      against 10 partitions x 100 records;
 #   4. restart (SIGTERM, wait for exit, start): time to /health/ready = 200, from the node's own
 #      (JSON, millisecond) log lines where start-up spends it;
 #   5. resident memory (VmRSS, VmHWM), /proc/PID/smaps_rollup (anonymous vs file-mapped), open
@@ -168,6 +170,16 @@ produce_phase() { # NAME PREFIX TOPICS PER_TOPIC ACKS
     record "step=$name broker_cpu_s=$(awk -v a="$t0" -v b="$t1" -v h="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / h }') $out"
 }
 
+# One bench/scale.py wire-produce phase, with the broker's CPU seconds around it.
+wire_phase() { # NAME PREFIX TOPICS PER_TOPIC wire-produce-options...
+    local name=$1 t0 t1 out; shift
+    t0=$(bench_ticks "$NODE_PID")
+    out=$("$PYTHON" "${SCALE[@]}" wire-produce "127.0.0.1:$PORT" "$@" --size "$SIZE" 2>>"$NWORK/client.log" \
+        | sed -n 's/^RESULT //p') || { echo "wire-produce $name failed: $out (see $NWORK/client.log)" >&2; exit 1; }
+    t1=$(bench_ticks "$NODE_PID")
+    record "step=$name broker_cpu_s=$(awk -v a="$t0" -v b="$t1" -v h="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / h }') $out"
+}
+
 # The start-up's log lines (JSON, ms timestamps) as "+seconds-from-launch message" into FILE.
 startup_timeline() { # FROM_BYTE FILE
     tail -c +"$(( $1 + 1 ))" "$NWORK/broker.log" | python3 -c '
@@ -210,8 +222,9 @@ for N in "${NS[@]}"; do
         | sed -n 's/^RESULT //p') || { echo "create failed (see $NWORK/client.log)" >&2; exit 1; }
     # Then until all-topics Metadata lists every partition with its leader.
     "$PYTHON" "${SCALE[@]}" wait "127.0.0.1:$PORT" "$(( TOPICS * PER_TOPIC ))" >> "$NWORK/client.log"
+    all_s=$(elapsed "$t0")
     profile_stop create "creating $N partitions"
-    record "step=create all_s=$(elapsed "$t0") $out $(proc_state "$NODE_PID")"
+    record "step=create all_s=$all_s $out $(proc_state "$NODE_PID")"
     "$PYTHON" "${SCALE[@]}" create "127.0.0.1:$PORT" base 1 "$BASE_PARTITIONS" 2>>"$NWORK/client.log" >/dev/null
 
     say "N=$N: Metadata v12, ${MD_REPEAT}x all topics and ${MD_REPEAT}x one topic"
@@ -228,6 +241,15 @@ for N in "${NS[@]}"; do
     # acks=all over every partition again: the first pass was also each partition's first write
     # (leader-epoch checkpoint, directory fsyncs); this one is the steady state.
     produce_phase produce-all-many-again s "$TOPICS" "$PER_TOPIC" all
+    # The broker's side alone: librdkafka's own CPU per record grows with the partitions it produces
+    # to (a core at 50,000), so the same bytes again as raw Produce v8 requests, one at a time: every
+    # partition once, one 1-record batch each, 1,000 partitions per request; against the baseline
+    # topic with 100 records per partition in each request (1,000 records per request either way).
+    for acks in -1 1; do
+        wire_phase "wire-$acks-many" s "$TOPICS" "$PER_TOPIC" --per-request 1000 --records 1 --acks "$acks"
+        wire_phase "wire-$acks-base" base 1 "$BASE_PARTITIONS" --per-request "$BASE_PARTITIONS" --records $(( 1000 / BASE_PARTITIONS )) \
+            --acks "$acks" --passes $(( N / 1000 > 0 ? N / 1000 : 1 ))
+    done
     record "step=after-produce $(proc_state "$NODE_PID")"
     out=$("$PYTHON" "${SCALE[@]}" metadata "127.0.0.1:$PORT" s-00000 --repeat "$MD_REPEAT" | sed -n 's/^RESULT //p')
     record "step=metadata-after-produce $out"

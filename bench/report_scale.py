@@ -105,7 +105,7 @@ def main():
                 num(r[again], "broker_cpu_s") / num(r[again], "delivered") * 1e6, num(r[again], "client_cpu_s") / num(r[again], "delivered") * 1e6))
 
     for acks in ("-1", "1"):
-        section("raw Produce v8, acks=%s, 1,000 x 1 KiB per request, one request at a time" % acks)
+        section("raw Produce v8, acks=%s, ~1 MB requests, one at a time" % ("all" if acks == "-1" else acks))
         many, base = "wire-%s-many" % acks, "wire-%s-base" % acks
         row("1,000 partitions x 1 record: ms per request p50 / p99", lambda r: "%.1f / %.1f" % (num(r[many], "req_p50_ms"), num(r[many], "req_p99_ms")))
         row("  MB/s (in requests); µs per partition", lambda r: "%.1f; %.0f" % (num(r[many], "MBps"), num(r[many], "us_per_partition")))
@@ -145,7 +145,7 @@ def main():
         num(r["fresh"], "Threads"), num(r["after-produce"], "Threads"), num(r["restart"], "Threads")))
     row("memory mappings (of index files)", lambda r: "%d (%d)" % (num(r["after-produce"], "maps"), num(r["after-produce"], "index_maps")))
 
-    width = max(len(l) for l, _ in table) + 2
+    width = max(len(l) for l, v in table if v is not None) + 2
     print()
     print("%-*s" % (width, "") + "".join("%26s" % ("N = {:,}".format(n)) for n in ns))
     for label, vals in table:

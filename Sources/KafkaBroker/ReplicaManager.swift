@@ -169,8 +169,9 @@ public final class ReplicaManager: @unchecked Sendable {
         var reported = started
         var opened = 0
         if report { logger.info("opening partition logs", metadata: ["log.partitions": "\(Self.grouped(pending))"]) }
+        var directoryLoads: [String: Int]?
         for topic in topics {
-            ensureLogs(topic, image: image)
+            ensureLogs(topic, image: image, directoryLoads: &directoryLoads)
             guard report else { continue }
             opened += topic.partitions.values.filter { $0.replicas.contains(config.nodeID) }.count
             let now = clock.nowMs()
@@ -198,7 +199,7 @@ public final class ReplicaManager: @unchecked Sendable {
         return out
     }
 
-    private func ensureLogs(_ topic: TopicImage, image: MetadataImage) {
+    private func ensureLogs(_ topic: TopicImage, image: MetadataImage, directoryLoads: inout [String: Int]?) {
         let (logConfig, settings) = settings(for: topic.name, image: image)
         for index in topic.partitionIndexes {
             let tp = TopicPartition(topic.name, index)
@@ -206,7 +207,7 @@ public final class ReplicaManager: @unchecked Sendable {
             guard registration.replicas.contains(config.nodeID) else { continue }
             if replica(tp) != nil { continue }
             do {
-                let logDirectory = directory(for: tp)
+                let logDirectory = directory(for: tp, loads: &directoryLoads)
                 let log = try PartitionLog.open(
                     logDirectory: logDirectory, topic: tp.topic, partition: tp.partition, config: logConfig, now: clock.nowMs(),
                     checkpointed: checkpoints.offsets(topic: tp.topic, partition: tp.partition, logDirectory: logDirectory, logger: logger),
@@ -258,15 +259,21 @@ public final class ReplicaManager: @unchecked Sendable {
     }
 
     /// The log directory holding `tp` already, else the least loaded one.
-    private func directory(for tp: TopicPartition) -> String {
+    /// `loads` (the partitions each directory holds) is counted once per batch of new logs and kept up
+    /// to date as they are placed: counting every replica for each new partition made creating N
+    /// partitions on a node quadratic (the scale bench measured 78% of a 50,000-partition creation there).
+    private func directory(for tp: TopicPartition, loads: inout [String: Int]?) -> String {
+        if config.logDirs.count == 1 { return config.logDirs[0] }
         let name = LogFileNames.partitionDirectoryName(topic: tp.topic, partition: tp.partition)
         let fm = FileManager.default
         if let existing = config.logDirs.first(where: { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent(name)) }) {
             return existing
         }
-        var counts: [String: Int] = [:]
-        lock.withLock { for r in replicas.values { counts[r.logDirectory, default: 0] += 1 } }
-        return config.logDirs.min { counts[$0, default: 0] < counts[$1, default: 0] } ?? config.logDirs[0]
+        var counts = loads ?? lock.withLock { replicas.values.reduce(into: [String: Int]()) { $0[$1.logDirectory, default: 0] += 1 } }
+        let chosen = config.logDirs.min { counts[$0, default: 0] < counts[$1, default: 0] } ?? config.logDirs[0]
+        counts[chosen, default: 0] += 1
+        loads = counts
+        return chosen
     }
 
     /// ``runMaintenance(now:retention:)`` on the blocking-I/O executor: retention deletes files and

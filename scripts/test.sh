@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Strom test: installs missing build dependencies, builds once, runs the whole Swift
 # suite in one `swift test` invocation, then the interop suite (the real strom binary driven by
-# seven stock Kafka clients, installed on first use), then librdkafka's own test suite against the
+# eight stock Kafka clients, installed on first use), then librdkafka's own test suite against the
 # same binary (its allowlisted tests; interop/librdkafka/README.md). ../shared/kafka-protocol beside the
 # repository enables the check of Protocol/ against Kafka's own schemas (CI always has it).
 set -euo pipefail

@@ -51,7 +51,7 @@ PROFILE_SECONDS=${BENCH_PROFILE_SECONDS:-12}
 STROM=${BENCH_STROM:-$REPO/.build-release/release/strom}
 RDBENCH=$REPO/.build-bench/rdbench
 RESULTS=$WORK/results.txt
-say() { printf '\n== %s\n' "$*" >&2; }
+. scripts/bench-lib.sh   # say, bench_build
 
 # ---- prerequisites ---------------------------------------------------------------------------
 apt_install() {
@@ -65,15 +65,7 @@ apt_install() {
 command -v cc >/dev/null || apt_install gcc
 if [ "$PROFILE" = 1 ] && ! command -v perf >/dev/null; then say "installing linux-perf"; apt_install linux-perf; fi
 
-if [ "$BUILD" = 1 ]; then
-    say "building strom (release, .build-release)"
-    swift build -c release --product strom --scratch-path .build-release 2>&1 | tail -3 >&2
-fi
-[ -x "$STROM" ] || { echo "no $STROM: run without --no-build" >&2; exit 1; }
-mkdir -p "$(dirname "$RDBENCH")"
-if [ ! -x "$RDBENCH" ] || [ bench/rdbench.c -nt "$RDBENCH" ]; then
-    cc -O2 -Wall -o "$RDBENCH" bench/rdbench.c -lrdkafka -lpthread
-fi
+bench_build "$BUILD"
 
 rm -rf "$WORK"
 mkdir -p "$WORK/data"

@@ -1,4 +1,4 @@
-# Shared by the one-node comparison benchmarks (bench-tls.sh, bench-authz.sh): building strom and
+# Shared by the one-node benchmarks (bench-broker.sh, bench-tls.sh, bench-authz.sh, bench-scale.sh): building strom and
 # bench/rdbench, free ports, waiting for a broker, the broker's CPU time, and one measured phase.
 # Source it after `set -euo pipefail` and `cd` to the repository; it reads REPO, STROM, RDBENCH,
 # RESULTS and WORK from the caller.

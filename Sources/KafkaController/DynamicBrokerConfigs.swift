@@ -189,6 +189,13 @@ extension ServerConfig {
         return c
     }
 
+    /// `message.max.bytes` in force with the dynamic broker configs of `image`, without building the
+    /// whole dynamic configuration (for per-request paths such as Produce).
+    public func messageMaxBytesInForce(in image: MetadataImage) -> Int {
+        let key = "message.max.bytes"
+        return (image.configs(for: .broker(String(nodeID)))[key] ?? image.configs(for: .broker(""))[key]).flatMap { Int($0) } ?? messageMaxBytes
+    }
+
     /// Where the dynamic value of broker key `name` comes from (per-broker, else cluster default), and
     /// the value in each, converting Kafka's hour and minute forms.
     public func dynamicLayers(_ name: String) -> (perBroker: String?, clusterDefault: String?) {

@@ -20,7 +20,7 @@ enum MessageJSON {
         case let v as Int: return String(v)
         case let v as Double: return v.isFinite ? "\(v)" : "null"
         case let v as KafkaUUID: return JSONString.quoted(v.description)
-        case let v as [UInt8]: return JSONString.quoted(base64(v))
+        case let v as [UInt8]: return JSONString.quoted(Base64.encoded(v))
         default: break
         }
         let mirror = Mirror(reflecting: value)
@@ -62,21 +62,6 @@ enum MessageJSON {
         for (i, c) in messageName.enumerated() {
             if c.isUppercase && i > 0 { out.append("_") }
             out.append(Character(c.uppercased()))
-        }
-        return out
-    }
-
-    static func base64(_ bytes: [UInt8]) -> String {
-        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        var out = ""
-        var i = 0
-        while i < bytes.count {
-            let b0 = Int(bytes[i]), b1 = i + 1 < bytes.count ? Int(bytes[i + 1]) : 0, b2 = i + 2 < bytes.count ? Int(bytes[i + 2]) : 0
-            out.append(table[b0 >> 2])
-            out.append(table[((b0 & 3) << 4) | (b1 >> 4)])
-            out.append(i + 1 < bytes.count ? table[((b1 & 15) << 2) | (b2 >> 6)] : "=")
-            out.append(i + 2 < bytes.count ? table[b2 & 63] : "=")
-            i += 3
         }
         return out
     }

@@ -53,7 +53,7 @@ enum OffsetsDecoder {
         let members = v.members.map { m in
             "{\"memberId\":\(json(m.memberID)),\"groupInstanceId\":\(json(m.groupInstanceID)),\"clientId\":\(json(m.clientID)),"
                 + "\"clientHost\":\(json(m.clientHost)),\"rebalanceTimeout\":\(m.rebalanceTimeout),\"sessionTimeout\":\(m.sessionTimeout),"
-                + "\"subscription\":\(json(base64(m.subscription))),\"assignment\":\(json(base64(m.assignment)))}"
+                + "\"subscription\":\(json(Base64.encoded(m.subscription))),\"assignment\":\(json(Base64.encoded(m.assignment)))}"
         }
         return "{\"protocolType\":\(json(v.protocolType)),\"generation\":\(v.generation),\"protocol\":\(json(v.protocol)),"
             + "\"leader\":\(json(v.leader)),\"currentStateTimestamp\":\(v.currentStateTimestamp),\"members\":[\(members.joined(separator: ","))]}"
@@ -69,20 +69,5 @@ enum OffsetsDecoder {
     /// A JSON string literal (or null).
     static func json(_ s: String?) -> String {
         s.map(JSONString.quoted) ?? "null"
-    }
-
-    static func base64(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        var out = ""
-        var i = 0
-        while i < bytes.count {
-            let b0 = Int(bytes[i]), b1 = i + 1 < bytes.count ? Int(bytes[i + 1]) : 0, b2 = i + 2 < bytes.count ? Int(bytes[i + 2]) : 0
-            out.append(alphabet[b0 >> 2])
-            out.append(alphabet[(b0 & 3) << 4 | b1 >> 4])
-            out.append(i + 1 < bytes.count ? alphabet[(b1 & 15) << 2 | b2 >> 6] : "=")
-            out.append(i + 2 < bytes.count ? alphabet[b2 & 63] : "=")
-            i += 3
-        }
-        return out
     }
 }

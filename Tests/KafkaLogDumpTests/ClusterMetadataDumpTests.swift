@@ -41,6 +41,6 @@ import Testing
         #expect(ClusterMetadataDecoder.control(type: 2, value: []) == nil)
         #expect(MessageJSON.kafkaName("brokerIDs") == "brokerIds" && MessageJSON.kafkaName("isrNodes") == "isrNodes")
         #expect(MessageJSON.typeName("RegisterBrokerRecord") == "REGISTER_BROKER_RECORD")
-        #expect(MessageJSON.base64([1, 2, 3, 4]) == "AQIDBA==")
+        #expect(Base64.encoded([1, 2, 3, 4]) == "AQIDBA==")
     }
 }

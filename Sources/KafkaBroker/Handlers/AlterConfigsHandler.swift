@@ -13,9 +13,15 @@ struct AlterConfigsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: AlterConfigsRequest, context: RequestContext) async -> AlterConfigsResponse? {
-        let (local, foreign) = request.splittingForeignBrokers(nodeID: metadata.config.nodeID)
+        var local = request
+        let (kept, foreign) = BrokerConfigResource.local(request.resources, nodeID: metadata.config.nodeID, type: \.resourceType, name: \.resourceName)
+        local.resources = kept
         var response = await Self.authorized(local, context: context) { await metadata.alterConfigs($0) }
-        response.responses = BrokerConfigResource.inRequestOrder(response.responses + foreign,
+        let refused = foreign.map {
+            AlterConfigsResponse.AlterConfigsResourceResponse(errorCode: $0.code.rawValue, errorMessage: $0.message,
+                                                              resourceType: $0.resourceType, resourceName: $0.resourceName)
+        }
+        response.responses = BrokerConfigResource.inRequestOrder(response.responses + refused,
                                                                  requested: request.resources.map { ConfigResource(type: $0.resourceType, name: $0.resourceName) },
                                                                  key: { ConfigResource(type: $0.resourceType, name: $0.resourceName) })
         return response

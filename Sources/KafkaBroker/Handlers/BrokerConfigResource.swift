@@ -13,6 +13,18 @@ enum BrokerConfigResource {
         return nil
     }
 
+    /// The resources this node may pass on, and the others (other nodes' broker resources) with why not.
+    static func local<R>(_ resources: [R], nodeID: Int32, type: (R) -> Int8, name: (R) -> String)
+        -> (kept: [R], refused: [(resourceType: Int8, resourceName: String, code: ErrorCode, message: String)]) {
+        var refused: [(resourceType: Int8, resourceName: String, code: ErrorCode, message: String)] = []
+        let kept = resources.filter { r in
+            guard let problem = refusal(type: type(r), name: name(r), nodeID: nodeID) else { return true }
+            refused.append((type(r), name(r), problem.code, problem.message))
+            return false
+        }
+        return (kept, refused)
+    }
+
     /// `responses` in the order of the resources asked about, as Kafka reassembles its answer (each
     /// response used once; any left over go last).
     static func inRequestOrder<T>(_ responses: [T], requested: [ConfigResource], key: (T) -> ConfigResource) -> [T] {
@@ -22,33 +34,5 @@ enum BrokerConfigResource {
             if let i = left.firstIndex(where: { key($0) == r }) { out.append(left.remove(at: i)) }
         }
         return out + left
-    }
-}
-
-extension IncrementalAlterConfigsRequest {
-    /// This request less the broker resources of other nodes, and those refused with their error.
-    func splittingForeignBrokers(nodeID: Int32) -> (IncrementalAlterConfigsRequest, [IncrementalAlterConfigsResponse.AlterConfigsResourceResponse]) {
-        var kept = self
-        var refused: [IncrementalAlterConfigsResponse.AlterConfigsResourceResponse] = []
-        kept.resources = resources.filter { r in
-            guard let problem = BrokerConfigResource.refusal(type: r.resourceType, name: r.resourceName, nodeID: nodeID) else { return true }
-            refused.append(.init(errorCode: problem.code.rawValue, errorMessage: problem.message, resourceType: r.resourceType, resourceName: r.resourceName))
-            return false
-        }
-        return (kept, refused)
-    }
-}
-
-extension AlterConfigsRequest {
-    /// This request less the broker resources of other nodes, and those refused with their error.
-    func splittingForeignBrokers(nodeID: Int32) -> (AlterConfigsRequest, [AlterConfigsResponse.AlterConfigsResourceResponse]) {
-        var kept = self
-        var refused: [AlterConfigsResponse.AlterConfigsResourceResponse] = []
-        kept.resources = resources.filter { r in
-            guard let problem = BrokerConfigResource.refusal(type: r.resourceType, name: r.resourceName, nodeID: nodeID) else { return true }
-            refused.append(.init(errorCode: problem.code.rawValue, errorMessage: problem.message, resourceType: r.resourceType, resourceName: r.resourceName))
-            return false
-        }
-        return (kept, refused)
     }
 }

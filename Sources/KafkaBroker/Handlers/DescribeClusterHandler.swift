@@ -14,17 +14,7 @@ struct DescribeClusterHandler: RequestHandler {
     func handle(_ request: DescribeClusterRequest, context: RequestContext) async -> DescribeClusterResponse? {
         var response = DescribeClusterResponse(clusterID: metadata.clusterID, controllerID: metadata.controllerIDForClients)
         response.endpointType = request.endpointType
-        switch request.endpointType {
-        case 1: break
-        case 2:
-            response.errorCode = ErrorCode.mismatchedEndpointType.rawValue
-            response.errorMessage = "The request was sent to a broker listener but asked for controller endpoints"
-            return response
-        default:
-            response.errorCode = ErrorCode.unsupportedEndpointType.rawValue
-            response.errorMessage = "Unknown endpoint type \(request.endpointType)"
-            return response
-        }
+        if !Self.serves(request, on: Self.brokerEndpoints, into: &response) { return response }
         response.brokers = metadata.image.activeBrokers.compactMap { b in
             guard let e = b.endpoint(named: context.listenerName) ?? b.endpoints.first else { return nil }
             return .init(brokerID: b.id, host: e.host, port: Int32(e.port), rack: b.rack)
@@ -33,6 +23,27 @@ struct DescribeClusterHandler: RequestHandler {
             response.clusterAuthorizedOperations = context.clusterAuthorizedOperations()
         }
         return response
+    }
+
+    /// v1's endpoint types, 1 (brokers) and 2 (controllers), with the answer a listener serving the
+    /// other one gives (Kafka's messages).
+    static let brokerEndpoints: (type: Int8, mismatch: String) = (1, "The request was sent to a broker listener but asked for controller endpoints")
+    static let controllerEndpoints: (type: Int8, mismatch: String) =
+        (2, "The request was sent to an endpoint of type CONTROLLER, but we wanted an endpoint of type BROKER")
+
+    /// Whether this listener serves the endpoint type asked for; if not, `response` says why:
+    /// MISMATCHED_ENDPOINT_TYPE for the other known type, UNSUPPORTED_ENDPOINT_TYPE for an unknown one.
+    static func serves(_ request: DescribeClusterRequest, on served: (type: Int8, mismatch: String),
+                       into response: inout DescribeClusterResponse) -> Bool {
+        if request.endpointType == served.type { return true }
+        if request.endpointType == 1 || request.endpointType == 2 {
+            response.errorCode = ErrorCode.mismatchedEndpointType.rawValue
+            response.errorMessage = served.mismatch
+        } else {
+            response.errorCode = ErrorCode.unsupportedEndpointType.rawValue
+            response.errorMessage = "Unknown endpoint type \(request.endpointType)"
+        }
+        return false
     }
 }
 
@@ -50,17 +61,7 @@ struct ControllerDescribeClusterHandler: RequestHandler {
     func handle(_ request: DescribeClusterRequest, context: RequestContext) async -> DescribeClusterResponse? {
         var response = DescribeClusterResponse(clusterID: metadata.clusterID, controllerID: metadata.quorumStatus.leaderID ?? -1)
         response.endpointType = request.endpointType
-        switch request.endpointType {
-        case 2: break
-        case 1:
-            response.errorCode = ErrorCode.mismatchedEndpointType.rawValue
-            response.errorMessage = "The request was sent to an endpoint of type CONTROLLER, but we wanted an endpoint of type BROKER"
-            return response
-        default:
-            response.errorCode = ErrorCode.unsupportedEndpointType.rawValue
-            response.errorMessage = "Unknown endpoint type \(request.endpointType)"
-            return response
-        }
+        if !DescribeClusterHandler.serves(request, on: DescribeClusterHandler.controllerEndpoints, into: &response) { return response }
         response.brokers = await quorum.voterSet.voterList.compactMap { voter in
             guard let e = voter.endpoints.first(where: { $0.name == context.listenerName }) ?? voter.endpoints.first else { return nil }
             return .init(brokerID: voter.voterID, host: e.host, port: Int32(e.port), rack: nil)

@@ -11,12 +11,18 @@ struct IncrementalAlterConfigsHandler: RequestHandler {
     let metadata: MetadataService
 
     func handle(_ request: IncrementalAlterConfigsRequest, context: RequestContext) async -> IncrementalAlterConfigsResponse? {
-        let (local, foreign) = request.splittingForeignBrokers(nodeID: metadata.config.nodeID)
+        var local = request
+        let (kept, foreign) = BrokerConfigResource.local(request.resources, nodeID: metadata.config.nodeID, type: \.resourceType, name: \.resourceName)
+        local.resources = kept
         let metadata = self.metadata
         var response = await ConfigsAuthorization.incrementalAlterConfigs(local, context: context) {
             $0.resources.isEmpty ? IncrementalAlterConfigsResponse() : await metadata.incrementalAlterConfigs($0)
         }
-        response.responses = BrokerConfigResource.inRequestOrder(response.responses + foreign,
+        let refused = foreign.map {
+            IncrementalAlterConfigsResponse.AlterConfigsResourceResponse(errorCode: $0.code.rawValue, errorMessage: $0.message,
+                                                                         resourceType: $0.resourceType, resourceName: $0.resourceName)
+        }
+        response.responses = BrokerConfigResource.inRequestOrder(response.responses + refused,
                                                                  requested: request.resources.map { ConfigResource(type: $0.resourceType, name: $0.resourceName) },
                                                                  key: { ConfigResource(type: $0.resourceType, name: $0.resourceName) })
         return response

@@ -97,7 +97,7 @@ struct ProduceHandler: RequestHandler {
         var replication: [Replication] = []
         // What validating compressed records may inflate to, for the whole request: many partitions or
         // many legacy wrappers cannot multiply it.
-        var inflateBudget = Self.requestInflateBudget(messageMaxBytes: metadata.config.with(dynamicConfigsOf: image).messageMaxBytesInForce)
+        var inflateBudget = Self.requestInflateBudget(messageMaxBytes: metadata.config.messageMaxBytesInForce(in: image))
         let acksValid = request.acks == -1 || request.acks == 0 || request.acks == 1
         let verified = await verifyTransaction(request, writable: writable, image: image, version: context.apiVersion)
         for (t, topic) in request.topicData.enumerated() {

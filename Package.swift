@@ -225,7 +225,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaProtocolTests",
-            dependencies: ["KafkaProtocol", "KafkaTestKit", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaProtocol", "KafkaTestKit", "SeededRandom", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         // Bytes captured from real clients (Fixtures/): decoded, re-encoded, batches verified.
         .testTarget(

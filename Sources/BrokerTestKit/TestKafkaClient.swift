@@ -19,7 +19,7 @@ public final class TestKafkaClient: @unchecked Sendable {
     public init(host: String = "127.0.0.1", port: Int, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws {
         let channel = try await ClientBootstrap(group: group).connect(host: host, port: port) { ch in
             ch.eventLoop.makeCompletedFuture {
-                try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 1 << 30)))
+                try ch.pipeline.syncOperations.addHandler(KafkaFrameReader(maxFrameSize: 1 << 30))
                 return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: ch)
             }
         }

@@ -97,7 +97,7 @@ public final class KafkaServer: Sendable {
                         authentications.withLockedValue { $0[ObjectIdentifier(child)] = authentication }
                         limit = { authentication.frameLimit(authenticated: maxFrameSize) }
                     }
-                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize, currentLimit: limit)))
+                    try child.pipeline.syncOperations.addHandler(KafkaFrameReader(maxFrameSize: maxFrameSize, currentLimit: limit))
                     try child.pipeline.syncOperations.addHandler(ResponsePieceWriter())
                     let wrapped = try NIOAsyncChannel<ByteBuffer, ResponsePiece>(wrappingChannelSynchronously: child)
                     unclaimed.withLockedValue { $0[ObjectIdentifier(child)] = wrapped }

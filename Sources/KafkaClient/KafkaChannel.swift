@@ -120,7 +120,7 @@ public actor KafkaChannel {
                         let name = (try? SocketAddress(ipAddress: host, port: 0)) != nil ? nil : host
                         try ch.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
-                    try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 256 << 20)))
+                    try ch.pipeline.syncOperations.addHandler(KafkaFrameReader(maxFrameSize: 256 << 20))
                     try ch.pipeline.syncOperations.addHandler(ResponseWaiter())
                 }
             }

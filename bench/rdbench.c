@@ -11,6 +11,8 @@
  *   rdbench produce  brokers=H:P topic=T partitions=N size=S [max_bytes=B] [max_seconds=D]
  *                    [acks=1|all] [idempotent=0|1] [rate=MSGS_PER_S] [linger_ms=5] [latency=0|1]
  *                    [events=PATH] [txn_records=N] [txn_ms=M] [X.<librdkafka property>=<value> ...]
+ *   rdbench rawproduce brokers=H:P topic=T partitions=N size=S [max_bytes=B] [max_seconds=D] [acks=1|all]
+ *                    [idempotent=0|1] [inflight=5] [batch_bytes=1000000]   (rawproduce.c: no librdkafka)
  *   rdbench consume  brokers=H:P topic=T partitions=N expect=RECORDS [idle_seconds=10]
  *                    [X.<librdkafka property>=<value> ...]
  *
@@ -54,17 +56,19 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "rdbench.h"
+
 #define MAX_ARGS 64
 
 static const char *keys[MAX_ARGS], *vals[MAX_ARGS];
 static int nargs;
 
-static const char *arg(const char *key, const char *def) {
+const char *arg(const char *key, const char *def) {
         for (int i = 0; i < nargs; i++)
                 if (!strcmp(keys[i], key)) return vals[i];
         return def;
 }
-static long long arg_ll(const char *key, long long def) {
+long long arg_ll(const char *key, long long def) {
         const char *v = arg(key, NULL);
         return v ? strtoll(v, NULL, 10) : def;
 }
@@ -72,19 +76,19 @@ static double arg_d(const char *key, double def) {
         const char *v = arg(key, NULL);
         return v ? strtod(v, NULL) : def;
 }
-static const char *need(const char *key) {
+const char *need(const char *key) {
         const char *v = arg(key, NULL);
         if (!v) { fprintf(stderr, "rdbench: missing %s=\n", key); exit(2); }
         return v;
 }
 
-static uint64_t now_ns(void) {
+uint64_t now_ns(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static double self_cpu_seconds(void) {
+double self_cpu_seconds(void) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
@@ -544,7 +548,7 @@ static int consume(void) {
 
 int main(int argc, char **argv) {
         if (argc < 2) {
-                fprintf(stderr, "usage: rdbench loopback|pagecache|create|metadata|produce|consume key=value ...\n");
+                fprintf(stderr, "usage: rdbench loopback|pagecache|create|metadata|produce|rawproduce|consume key=value ...\n");
                 return 2;
         }
         signal(SIGPIPE, SIG_IGN);
@@ -562,6 +566,7 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[1], "metadata")) return metadata();
         if (!strcmp(argv[1], "produce")) return produce();
         if (!strcmp(argv[1], "consume")) return consume();
+        if (!strcmp(argv[1], "rawproduce")) return raw_produce();
         fprintf(stderr, "rdbench: unknown mode %s\n", argv[1]);
         return 2;
 }

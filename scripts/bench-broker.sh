@@ -2,7 +2,8 @@
 # End-to-end broker benchmark (never part of the test run). In one run it measures this machine's
 # disk (dd with fdatasync) and loopback limits, starts the release `strom` on a fresh data dir,
 # drives it with bench/rdbench (C, system librdkafka) — produce 1 KiB and 100 B records with acks=1
-# and acks=all (idempotent), consume everything back, produce latency at a fixed low rate — reads
+# and acks=all (idempotent), 1 KiB again with rdbench's own lean producer (bench/rawproduce.c),
+# consume everything back, produce latency at a fixed low rate — reads
 # the broker's CPU (utime+stime) around every phase, profiles a produce and a consume run with
 # `perf record`, and prints one table with the targets. About 3 minutes after the builds.
 # See bench/README.md for what each number means.
@@ -39,9 +40,9 @@ ONE_K_MAX_SECONDS=${BENCH_1K_MAX_SECONDS:-60}
 SMALL_SECONDS=${BENCH_100B_SECONDS:-20}
 LAT_RATE=${BENCH_LAT_RATE:-500}
 LAT_SECONDS=${BENCH_LAT_SECONDS:-20}
-# Producer requests in flight per connection. Strom answers one request per connection at a time,
-# so more than 2 gains nothing; and with more, librdkafka's broker thread busy-polls while it waits
-# for a free slot (a whole core at acks=all, taken from the broker on this 2-core machine).
+# librdkafka's requests in flight per connection: with more than 2, its broker thread busy-polls
+# while it waits for a free slot (a whole core at acks=all, taken from the broker on this 2-core
+# machine). rawproduce keeps 5 in flight.
 MAX_IN_FLIGHT=${BENCH_MAX_IN_FLIGHT:-2}
 PARTITIONS=${BENCH_PARTITIONS:-4}
 DD_MB=${BENCH_DD_MB:-1024}
@@ -156,7 +157,7 @@ phase() {
 extra_fields() { local a; for a in "$@"; do case $a in rate=*|linger_ms=*) printf '%s ' "$a" ;; esac; done; }
 field() { grep "^phase=$1 " "$RESULTS" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-for t in t1k-acks1 t1k-acksall t1k-txn1000 t1k-txn100ms t100b-acks1 t100b-acksall lat-acks1 lat-acksall prof-produce; do create_topic "$t"; done
+for t in t1k-acks1 t1k-acksall t1k-acksall-raw t1k-acks1-raw t1k-txn1000 t1k-txn100ms t100b-acks1 t100b-acksall lat-acks1 lat-acksall prof-produce; do create_topic "$t"; done
 COMMON=(brokers="$BROKERS" partitions="$PARTITIONS")
 sync; sleep 1
 i0=$(broker_ticks); sleep 5; i1=$(broker_ticks)
@@ -166,6 +167,12 @@ PRODUCE=(produce "${COMMON[@]}" X.max.in.flight="$MAX_IN_FLIGHT")
 say "produce 1 KiB x $ONE_K_BYTES bytes (at most $ONE_K_MAX_SECONDS s), acks=1 then acks=all idempotent"
 phase produce-1k-acks1 "${PRODUCE[@]}" topic=t1k-acks1 size=1024 max_bytes="$ONE_K_BYTES" max_seconds="$ONE_K_MAX_SECONDS" acks=1
 phase produce-1k-acksall "${PRODUCE[@]}" topic=t1k-acksall size=1024 max_bytes="$ONE_K_BYTES" max_seconds="$ONE_K_MAX_SECONDS" acks=all idempotent=1
+say "produce 1 KiB with rawproduce (one connection, 5 requests of ~1 MB in flight, no librdkafka): acks=all idempotent, then acks=1"
+# librdkafka spends about as much CPU as the broker here, on the same two cores: this driver costs
+# ~0.2 core-s/GB, so what it reaches is the broker's produce path (bench/rawproduce.c).
+RAW=(rawproduce "${COMMON[@]}" size=1024 max_bytes="$ONE_K_BYTES" max_seconds="$ONE_K_MAX_SECONDS")
+phase produce-1k-acksall-raw "${RAW[@]}" topic=t1k-acksall-raw acks=all idempotent=1
+phase produce-1k-acks1-raw "${RAW[@]}" topic=t1k-acks1-raw acks=1 idempotent=0
 say "produce 1 KiB transactional: a commit every 1,000 records, then every 100 ms"
 # With the 1 GB queue of the other phases, 100 ms of produce() calls queue a second's worth of records
 # that the commit then waits for; 32 MiB (the Java producer's buffer.memory) keeps a transaction near 100 ms.

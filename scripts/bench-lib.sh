@@ -14,9 +14,18 @@ bench_build() { # BUILD(0|1)
     fi
     [ -x "$STROM" ] || { echo "no $STROM: run without --no-build" >&2; exit 1; }
     mkdir -p "$(dirname "$RDBENCH")"
-    if [ ! -x "$RDBENCH" ] || [ bench/rdbench.c -nt "$RDBENCH" ]; then
-        cc -O2 -Wall -o "$RDBENCH" bench/rdbench.c -lrdkafka -lpthread
-    fi
+    rdbench_build
+}
+
+# bench/rdbench from its sources, when missing or older than any of them.
+rdbench_build() {
+    local f
+    for f in bench/rdbench.c bench/rawproduce.c bench/rdbench.h; do
+        if [ ! -x "$RDBENCH" ] || [ "$f" -nt "$RDBENCH" ]; then
+            cc -O2 -Wall -o "$RDBENCH" bench/rdbench.c bench/rawproduce.c -lrdkafka -lpthread
+            return
+        fi
+    done
 }
 
 # N free loopback ports, on one line.

@@ -57,7 +57,7 @@ STROM=$(realpath -m "${BENCH_STROM:-$REPO/.build-release/release/strom}")
 BASELINE=${BENCH_BASELINE_STROM:+$(realpath -m "$BENCH_BASELINE_STROM")}
 RDBENCH=$REPO/.build-bench/rdbench
 RESULTS=$WORK/results.txt
-say() { printf '\n== %s\n' "$*" >&2; }
+. scripts/bench-lib.sh   # say, rdbench_build
 
 # ---- prerequisites ---------------------------------------------------------------------------
 [ -f /usr/include/librdkafka/rdkafka.h ] || { echo "missing librdkafka-dev (apt-get install librdkafka-dev)" >&2; exit 1; }
@@ -67,9 +67,7 @@ if [ "$BUILD" = 1 ]; then
 fi
 for bin in "$STROM" ${BASELINE:+"$BASELINE"}; do [ -x "$bin" ] || { echo "no executable $bin" >&2; exit 1; }; done
 mkdir -p "$(dirname "$RDBENCH")"
-if [ ! -x "$RDBENCH" ] || [ bench/rdbench.c -nt "$RDBENCH" ]; then
-    cc -O2 -Wall -o "$RDBENCH" bench/rdbench.c -lrdkafka -lpthread
-fi
+rdbench_build
 
 rm -rf "$WORK"
 mkdir -p "$WORK"

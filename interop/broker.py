@@ -11,6 +11,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -34,18 +35,49 @@ def broker_kind():
     return kind
 
 
-def free_ports(n):
-    """n distinct ports the kernel just handed out (bound together, so they differ)."""
-    socks = []
+def _ephemeral_ports():
+    """The kernel's range of local ports for outgoing connections and bind(0)."""
     try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
+        low, high = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_FIRST_PORT = 10000
+_port_lock = threading.Lock()
+_next_port = None
+
+
+def free_ports(n):
+    """n distinct ports below the kernel's ephemeral range that were free just now.
+
+    Not bind(0): a port the kernel hands out that way is in the same range as the local ports of
+    outgoing connections, and a node's listener port picked so was taken, before the node bound it,
+    by another node's connection to the quorum (librdkafka's 0101 on three nodes: EADDRINUSE). Ports
+    below the range are never given to connections. Each call moves on from where the last one
+    stopped (from a point that depends on the process id, so two runs side by side start apart), and
+    a port is handed out only when binding it succeeds (nothing listens there, no TIME_WAIT holds it).
+    """
+    global _next_port
+    low, _ = _ephemeral_ports()
+    span = max(1, low - _FIRST_PORT)
+    found = []
+    with _port_lock:
+        if _next_port is None:
+            _next_port = _FIRST_PORT + (os.getpid() * 7919) % span
+        for _ in range(span):
+            port = _next_port
+            _next_port = _FIRST_PORT + (_next_port + 1 - _FIRST_PORT) % span
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            found.append(port)
+            if len(found) == n:
+                return found
+    raise BrokerError("no %d free ports between %d and %d" % (n, _FIRST_PORT, low))
 
 
 def metadata_brokers(port, timeout=2.0):

@@ -109,11 +109,7 @@ record phase=loopback $("$RDBENCH" loopback bytes="$LOOPBACK_BYTES" | sed 's/^RE
 tail -5 "$RESULTS" >&2
 
 # ---- 2. broker ----------------------------------------------------------------------------------
-read -r PORT CPORT < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+read -r PORT CPORT < <(bench_free_ports 2)
 BROKERS=127.0.0.1:$PORT
 say "starting strom on $BROKERS (data in $WORK/data)"
 "$STROM" --override "listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT" \

@@ -28,13 +28,9 @@ rdbench_build() {
     done
 }
 
-# N free loopback ports, on one line.
+# N free loopback ports, on one line, below the ephemeral range (interop/broker.py's free_ports says why).
 bench_free_ports() { # N
-    python3 -c '
-import socket, sys
-s = [socket.socket() for _ in range(int(sys.argv[1]))]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])' "$1"
+    python3 -c 'import sys; sys.path.insert(0, "interop"); from broker import free_ports; print(*free_ports(int(sys.argv[1])))' "$1"
 }
 
 # Waits until PORT accepts a connection; fails (printing LOG) if PID exits first.

@@ -176,11 +176,7 @@ record phase=dd-dsync MBps="$(dd_rate oflag=dsync)" count="$DD_MB"
 # ---- 2. single node -------------------------------------------------------------------------------
 single_node() { # NAME BINARY
     local name=$1 bin=$2 port cport
-    read -r port cport < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+    read -r port cport < <(bench_free_ports 2)
     rm -rf "$WORK/single"; mkdir -p "$WORK/single"
     say "single node $name: $bin on 127.0.0.1:$port"
     "$bin" --override "listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport" \

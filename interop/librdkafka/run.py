@@ -190,6 +190,7 @@ def run_unit(unit, names, tests_dir, out_dir, timeout, verbose):
     except BrokerError as e:
         nodes.stop()
         result["reason"] = "strom did not start: %s" % str(e).splitlines()[0]
+        result["failure"] = str(e)  # which node, and the tail of its log
         return result
     bootstrap = nodes.bootstrap
     if unit in SEPARATE_BOOTSTRAP_UNITS:
@@ -362,7 +363,7 @@ def main():
             line += "  " + res["reason"][:400]
         print(line, flush=True)
         if res["state"] == "FAILED" and (checking or args.verbose):
-            print("    log: %s\n%s" % (res.get("log", ""), "\n".join("    | " + l for l in res["failure"].splitlines())),
+            print("    log: %s\n%s" % (res.get("log", ""), "\n".join("    | " + l for l in res.get("failure", "").splitlines())),
                   flush=True)
         return res
 

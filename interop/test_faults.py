@@ -74,7 +74,9 @@ def test_an_isolated_leader_is_fenced_and_truncates_its_divergent_tail(cluster, 
         facts["isolated for (s)"] = round(time.time() - t0, 1)
         cluster.heal(victim)
         t1 = time.time()
-        wait_until("every replica back in every ISR", lambda: in_sync(cluster.bootstrap, TOPIC, PARTITIONS), 120)
+        # Asked of the other nodes: the healed one answers from its stale image (itself leader, every
+        # replica in sync) until it has caught up on the metadata log.
+        wait_until("every replica back in every ISR", lambda: in_sync(rest, TOPIC, PARTITIONS), 120)
         facts["back in every ISR after (s)"] = round(time.time() - t1, 1)
         # The healed node answers as a follower now: its own metadata names another leader for partition 0.
         own = wait_until("the healed node's own metadata naming the new leaders",
@@ -82,10 +84,18 @@ def test_an_isolated_leader_is_fenced_and_truncates_its_divergent_tail(cluster, 
                              describe("127.0.0.1:%d" % cluster.client_port(victim), TOPIC)), 60)
         facts["leader of partition 0 after healing"] = own[0]["leader"]
         wait_for_reports(producers, 500, 120, "after healing")
-        truncations = divergent_truncations(cluster.log_since(victim, log_mark, max_lines=100000))
+        # The truncation is logged when the healed node's first fetch from the new leader comes back
+        # with the diverging epoch, which may be just after its metadata named that leader: wait for it.
+        def tail_truncated():
+            found = divergent_truncations(cluster.log_since(victim, log_mark, max_lines=100000))
+            return found if any(p == "%s-0" % TOPIC and (end is None or end > to) for p, end, to in found) else None
+        try:
+            truncations = wait_until("node %d truncating its tail of %s-0" % (victim, TOPIC), tail_truncated, 60)
+            missing = []
+        except FaultError:
+            truncations = divergent_truncations(cluster.log_since(victim, log_mark, max_lines=100000))
+            missing = ["node %d logged no truncation of the tail of %s-0 it appended while cut off" % (victim, TOPIC)]
         facts["truncations on the healed node (partition, log end, truncated to)"] = truncations
-        missing = [] if any(p == "%s-0" % TOPIC and (end is None or end > to) for p, end, to in truncations) else [
-            "node %d logged no truncation of the tail of %s-0 it appended while cut off" % (victim, TOPIC)]
         finish(cluster, workdir, TOPIC, PARTITIONS, producers, facts, problems=missing)
     finally:
         for p in producers:

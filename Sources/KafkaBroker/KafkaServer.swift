@@ -330,7 +330,7 @@ public final class KafkaServer: Sendable {
             log.info("failed authentication", metadata: ["reason": "TLS handshake failed: \(error)"])
         } catch let error as BoringSSLError {
             log.info("failed authentication", metadata: ["reason": "TLS handshake failed: \(error)"])
-        } catch let error as KafkaFrameDecoder.FrameTooLarge {
+        } catch let error as FrameTooLarge {
             let key = error.limit < maxFrameSize ? "sasl.server.max.receive.size, before authentication" : "socket.request.max.bytes"
             log.warning("closing connection", metadata: ["reason": "\(error) (\(key))"])
         } catch {

@@ -12,9 +12,9 @@ import NIOCore
 /// written), and the size is checked first.
 ///
 /// Invariants: a size below zero or above the limit (`maxFrameSize`, or `currentLimit` for the next
-/// frame) is refused with `KafkaFrameDecoder.FrameTooLarge` before anything of the frame is
-/// buffered; after an error nothing more is read from the connection. Bytes of an unfinished frame
-/// when the connection closes are dropped.
+/// frame) is refused with `FrameTooLarge` before anything of the frame is buffered; after an error
+/// nothing more is read from the connection. Bytes of an unfinished frame when the connection closes
+/// are dropped.
 public final class KafkaFrameReader: ChannelInboundHandler, RemovableChannelHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
@@ -52,7 +52,7 @@ public final class KafkaFrameReader: ChannelInboundHandler, RemovableChannelHand
                 }
                 guard let size = readSize(&input) else { return }
                 let limit = currentLimit?() ?? maxFrameSize
-                guard size >= 0, size <= limit else { throw KafkaFrameDecoder.FrameTooLarge(size: size, limit: limit) }
+                guard size >= 0, size <= limit else { throw FrameTooLarge(size: size, limit: limit) }
                 if input.readableBytes >= size {
                     context.fireChannelRead(wrapInboundOut(input.readSlice(length: size)!))
                 } else {

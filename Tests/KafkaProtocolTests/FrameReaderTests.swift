@@ -56,7 +56,7 @@ struct FrameReaderTests {
             first.writeBytes([5, 6])
             first.writeInteger(size)
             first.writeBytes([1, 2, 3])
-            #expect(throws: KafkaFrameDecoder.FrameTooLarge(size: Int(size), limit: 1024)) { try channel.writeInbound(first) }
+            #expect(throws: FrameTooLarge(size: Int(size), limit: 1024)) { try channel.writeInbound(first) }
             // The frame before the refused one was passed on; a valid frame afterwards is not.
             #expect(try channel.readInbound(as: ByteBuffer.self).map { Array($0.readableBytesView) } == [5, 6])
             var later = ByteBuffer()
@@ -66,6 +66,12 @@ struct FrameReaderTests {
             #expect(try channel.readInbound(as: ByteBuffer.self) == nil)
             _ = try? channel.finish()
         }
+        // At the node's default socket.request.max.bytes.
+        let channel = EmbeddedChannel(handler: KafkaFrameReader(maxFrameSize: 100_000_000))
+        var big = ByteBuffer()
+        big.writeInteger(Int32(100_000_001))
+        #expect(throws: FrameTooLarge(size: 100_000_001, limit: 100_000_000)) { try channel.writeInbound(big) }
+        _ = try? channel.finish()
     }
 
     @Test func theLimitIsAskedForEachFrame() throws {
@@ -85,7 +91,7 @@ struct FrameReaderTests {
         try channel.writeInbound(ByteBuffer(bytes: Array(repeating: 4, count: 10)))
         #expect(try channel.readInbound(as: ByteBuffer.self)?.readableBytes == 10)
         limit.withLockedValue { $0 = 3 }
-        #expect(throws: KafkaFrameDecoder.FrameTooLarge(size: 10, limit: 3)) { try channel.writeInbound(big) }
+        #expect(throws: FrameTooLarge(size: 10, limit: 3)) { try channel.writeInbound(big) }
         _ = try? channel.finish()
     }
 }

@@ -74,41 +74,12 @@ import Testing
         #expect(KafkaUUID("not-a-uuid") == nil)
     }
 
-    @Test func frameDecoderSplitsFramesDeliveredByteByByte() throws {
-        var stream = ByteBuffer()
-        for payload in [[UInt8](), [1, 2, 3], Array(repeating: 9, count: 300)] {
-            stream.writeInteger(Int32(payload.count))
-            stream.writeBytes(payload)
-        }
-        var pending = ByteBuffer()
-        var frames: [[UInt8]] = []
-        for byte in stream.readableBytesView {
-            pending.writeInteger(byte)
-            while let frame = try KafkaFrameDecoder.nextFrame(from: &pending, maxFrameSize: 1024) {
-                frames.append(Array(frame.readableBytesView))
-            }
-        }
-        #expect(frames == [[], [1, 2, 3], Array(repeating: 9, count: 300)])
-        #expect(pending.readableBytes == 0)
-    }
-
-    @Test func frameDecoderRefusesOversizedAndNegativeSizesBeforeBuffering() {
-        var big = ByteBuffer()
-        big.writeInteger(Int32(100_000_001))
-        #expect(throws: KafkaFrameDecoder.FrameTooLarge(size: 100_000_001, limit: 100_000_000)) {
-            _ = try KafkaFrameDecoder.nextFrame(from: &big, maxFrameSize: 100_000_000)
-        }
-        var negative = ByteBuffer()
-        negative.writeInteger(Int32(-4))
-        #expect(throws: KafkaFrameDecoder.FrameTooLarge.self) {
-            _ = try KafkaFrameDecoder.nextFrame(from: &negative, maxFrameSize: 1024)
-        }
-    }
-
     @Test func requestFramesSplitIntoHeaderAndBody() throws {
         let request = MetadataRequest(topics: [.init(name: "orders")], allowAutoTopicCreation: true)
         var frame = try request.encodeFrame(version: 12, correlationID: 77, clientID: "rdkafka")
-        let payload = try KafkaFrameDecoder.nextFrame(from: &frame, maxFrameSize: 1 << 20)!
+        let size = frame.readInteger(as: Int32.self)
+        #expect(size.map(Int.init) == frame.readableBytes)
+        let payload = frame
         let parsed = try RequestFrame(parsing: payload)
         #expect(parsed.apiKey == .metadata)
         #expect(parsed.headerVersion == 2)

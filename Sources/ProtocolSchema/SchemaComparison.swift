@@ -62,10 +62,19 @@ public enum SchemaComparison {
         return out
     }
 
+    /// A field that lasts through `highest` is open-ended there, as Kafka states a field its last
+    /// version still has (`0+`): one that a later version drops (`0-9`, clipped to 9) reads `0+`.
     static func clipped(_ fields: [FieldSpec], toHighest highest: Int16) -> [FieldSpec] {
-        fields.compactMap { f in
+        func opened(_ versions: Versions) -> Versions {
+            guard case let .range(lowest, top?) = versions, top >= highest else { return versions }
+            return .range(lowest: lowest, highest: nil)
+        }
+        return fields.compactMap { f in
             guard let lowest = f.versions.lowest, lowest <= highest else { return nil }
             var f = f
+            f.versions = opened(f.versions)
+            f.nullableVersions = f.nullableVersions.map(opened)
+            f.taggedVersions = f.taggedVersions.map(opened)
             f.fields = f.fields.map { clipped($0, toHighest: highest) }
             return f
         }

@@ -34,10 +34,27 @@ struct Kafka4xSchemaCheckTests {
             "message/VoteRequest": [2], "message/VoteResponse": [2],
             "message/ConsumerGroupHeartbeatRequest": [1], "message/ConsumerGroupHeartbeatResponse": [1],
             "message/ConsumerGroupDescribeRequest": [1], "message/ConsumerGroupDescribeResponse": [1],
-            // Transaction version 2 (KIP-890 part 2).
-            "message/ProduceRequest": [12], "message/ProduceResponse": [12],
+            // Transaction version 2 (KIP-890 part 2); Produce v13 names topics by id (KIP-516).
+            "message/ProduceRequest": [12, 13], "message/ProduceResponse": [12, 13],
             "message/EndTxnRequest": [5], "message/EndTxnResponse": [5],
             "message/TxnOffsetCommitRequest": [5], "message/TxnOffsetCommitResponse": [5],
+            // Metadata's top-level error (KIP-1102), fenced brokers in DescribeCluster (KIP-1073),
+            // DescribeGroups' error message (KIP-1043), ListOffsets' timeout (KIP-1075) and pending
+            // upload timestamp (KIP-1023), and topic ids in OffsetCommit and OffsetFetch.
+            "message/MetadataRequest": [13], "message/MetadataResponse": [13],
+            "message/DescribeClusterRequest": [2], "message/DescribeClusterResponse": [2],
+            "message/DescribeGroupsRequest": [6], "message/DescribeGroupsResponse": [6],
+            "message/ListOffsetsRequest": [10, 11], "message/ListOffsetsResponse": [10, 11],
+            "message/OffsetCommitRequest": [10], "message/OffsetCommitResponse": [10],
+            "message/OffsetFetchRequest": [10], "message/OffsetFetchResponse": [10],
+            // Followers' high watermarks (KIP-1166), replication factor changes forbidden (KIP-860),
+            // transactional id patterns (KIP-1152), markers' transaction version (KIP-1228), and voters
+            // added without waiting for the commit (KIP-1186).
+            "message/FetchRequest": [18], "message/FetchResponse": [18],
+            "message/AlterPartitionReassignmentsRequest": [1], "message/AlterPartitionReassignmentsResponse": [1],
+            "message/ListTransactionsRequest": [2], "message/ListTransactionsResponse": [2],
+            "message/WriteTxnMarkersRequest": [2], "message/WriteTxnMarkersResponse": [2],
+            "message/AddRaftVoterRequest": [1], "message/AddRaftVoterResponse": [1],
         ])
     }
 

@@ -98,4 +98,18 @@ struct UpstreamSchemaCheckTests {
         #expect(differences.contains { $0.contains("ReplicaId: default") })
         #expect(differences.contains { $0.contains("MaxWaitMs: versions") })
     }
+
+    /// A field a Kafka 4.x version drops (OffsetCommit's topic name, by id from v10) states 3.9's
+    /// open-ended versions once clipped to 3.9's last version, and one that ends before it stays as it is.
+    @Test func clippingOpensTheFieldsThatLastThroughTheLastVersion() throws {
+        let ours = try ProtocolDirectory.readAll(root: RepositoryPaths.protocolDirectory)
+        let commit = try #require(ours["message/OffsetCommitRequest"])
+        let name = try #require(commit.fields.first { $0.name == "Topics" }?.fields?.first { $0.name == "Name" })
+        #expect(name.versions == Versions("0-9"))
+        let clipped = SchemaComparison.clipped(commit, toHighest: 9)
+        #expect(clipped.fields.first { $0.name == "Topics" }?.fields?.map(\.name) == ["Name", "Partitions"])
+        #expect(clipped.fields.first { $0.name == "Topics" }?.fields?.first?.versions == Versions("0+"))
+        let retention = SchemaComparison.clipped(commit, toHighest: 9).fields.first { $0.name == "RetentionTimeMs" }
+        #expect(retention?.versions == Versions("2-4"))
+    }
 }

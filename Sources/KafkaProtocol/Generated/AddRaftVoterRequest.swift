@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `AddRaftVoterRequest` (request, API key 80), versions 0, flexible 0+.
+/// `AddRaftVoterRequest` (request, API key 80), versions 0-1, flexible 0+.
 public struct AddRaftVoterRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "AddRaftVoterRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0
     public typealias Response = AddRaftVoterResponse
     public static let apiKey = APIKey(rawValue: 80)
@@ -15,6 +15,7 @@ public struct AddRaftVoterRequest: KafkaRequestMessage, Hashable, Sendable {
     public var voterID: Int32 = 0
     public var voterDirectoryID: KafkaUUID = KafkaUUID.zero
     public var listeners: [AddRaftVoterRequest.Listener] = []
+    public var ackWhenCommitted: Bool = true
     /// Tagged fields this version of Strom does not know, kept for re-encoding.
     public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -25,13 +26,15 @@ public struct AddRaftVoterRequest: KafkaRequestMessage, Hashable, Sendable {
         timeoutMs: Int32 = 0,
         voterID: Int32 = 0,
         voterDirectoryID: KafkaUUID = KafkaUUID.zero,
-        listeners: [AddRaftVoterRequest.Listener] = []
+        listeners: [AddRaftVoterRequest.Listener] = [],
+        ackWhenCommitted: Bool = true
     ) {
         self.clusterID = clusterID
         self.timeoutMs = timeoutMs
         self.voterID = voterID
         self.voterDirectoryID = voterDirectoryID
         self.listeners = listeners
+        self.ackWhenCommitted = ackWhenCommitted
     }
 
     public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -53,6 +56,9 @@ public struct AddRaftVoterRequest: KafkaRequestMessage, Hashable, Sendable {
                 self.listeners = items
             }
         }
+        if version >= 1 {
+            self.ackWhenCommitted = try buffer.readKafkaBool(field: "AckWhenCommitted")
+        }
         if flexible {
             self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "AddRaftVoterRequest")
         }
@@ -67,6 +73,12 @@ public struct AddRaftVoterRequest: KafkaRequestMessage, Hashable, Sendable {
         buffer.writeKafkaArrayCount(self.listeners.count, compact: flexible)
         for element in self.listeners {
             try element.write(to: &buffer, version: version)
+        }
+        if version >= 1 {
+            buffer.writeKafkaBool(self.ackWhenCommitted)
+        }
+        else {
+            // AckWhenCommitted is ignorable: a value is dropped in versions without it.
         }
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

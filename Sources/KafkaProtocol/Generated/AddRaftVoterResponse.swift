@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `AddRaftVoterResponse` (response, API key 80), versions 0, flexible 0+.
+/// `AddRaftVoterResponse` (response, API key 80), versions 0-1, flexible 0+.
 public struct AddRaftVoterResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AddRaftVoterResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0
     public static let apiKey = APIKey(rawValue: 80)
     public var throttleTimeMs: Int32 = 0

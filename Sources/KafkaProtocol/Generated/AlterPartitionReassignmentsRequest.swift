@@ -3,14 +3,15 @@
 
 import NIOCore
 
-/// `AlterPartitionReassignmentsRequest` (request, API key 45), versions 0, flexible 0+.
+/// `AlterPartitionReassignmentsRequest` (request, API key 45), versions 0-1, flexible 0+.
 public struct AlterPartitionReassignmentsRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "AlterPartitionReassignmentsRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0
     public typealias Response = AlterPartitionReassignmentsResponse
     public static let apiKey = APIKey(rawValue: 45)
     public var timeoutMs: Int32 = 60000
+    public var allowReplicationFactorChange: Bool = true
     public var topics: [AlterPartitionReassignmentsRequest.ReassignableTopic] = []
     /// Tagged fields this version of Strom does not know, kept for re-encoding.
     public var unknownTaggedFields: [RawTaggedField] = []
@@ -19,9 +20,11 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequestMessage, Hashable,
 
     public init(
         timeoutMs: Int32 = 60000,
+        allowReplicationFactorChange: Bool = true,
         topics: [AlterPartitionReassignmentsRequest.ReassignableTopic] = []
     ) {
         self.timeoutMs = timeoutMs
+        self.allowReplicationFactorChange = allowReplicationFactorChange
         self.topics = topics
     }
 
@@ -29,6 +32,9 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequestMessage, Hashable,
         self.init()
         let flexible = true
         self.timeoutMs = try buffer.readKafkaInteger(Int32.self, field: "TimeoutMs")
+        if version >= 1 {
+            self.allowReplicationFactorChange = try buffer.readKafkaBool(field: "AllowReplicationFactorChange")
+        }
         do {
             let count = try buffer.readKafkaArrayCount(compact: flexible, field: "Topics")
             guard count != nil else { throw ProtocolError(.nullNotAllowed, field: "Topics") }
@@ -49,6 +55,12 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequestMessage, Hashable,
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
         buffer.writeInteger(self.timeoutMs)
+        if version >= 1 {
+            buffer.writeKafkaBool(self.allowReplicationFactorChange)
+        }
+        else {
+            // AllowReplicationFactorChange is ignorable: a value is dropped in versions without it.
+        }
         buffer.writeKafkaArrayCount(self.topics.count, compact: flexible)
         for element in self.topics {
             try element.write(to: &buffer, version: version)

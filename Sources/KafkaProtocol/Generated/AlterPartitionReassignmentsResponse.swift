@@ -3,13 +3,14 @@
 
 import NIOCore
 
-/// `AlterPartitionReassignmentsResponse` (response, API key 45), versions 0, flexible 0+.
+/// `AlterPartitionReassignmentsResponse` (response, API key 45), versions 0-1, flexible 0+.
 public struct AlterPartitionReassignmentsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "AlterPartitionReassignmentsResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 0...1
     public static let lowestFlexibleVersion: Int16? = 0
     public static let apiKey = APIKey(rawValue: 45)
     public var throttleTimeMs: Int32 = 0
+    public var allowReplicationFactorChange: Bool = true
     public var errorCode: Int16 = 0
     public var errorMessage: String? = ""
     public var responses: [AlterPartitionReassignmentsResponse.ReassignableTopicResponse] = []
@@ -20,11 +21,13 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponseMessage, Throttl
 
     public init(
         throttleTimeMs: Int32 = 0,
+        allowReplicationFactorChange: Bool = true,
         errorCode: Int16 = 0,
         errorMessage: String? = "",
         responses: [AlterPartitionReassignmentsResponse.ReassignableTopicResponse] = []
     ) {
         self.throttleTimeMs = throttleTimeMs
+        self.allowReplicationFactorChange = allowReplicationFactorChange
         self.errorCode = errorCode
         self.errorMessage = errorMessage
         self.responses = responses
@@ -34,6 +37,9 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponseMessage, Throttl
         self.init()
         let flexible = true
         self.throttleTimeMs = try buffer.readKafkaInteger(Int32.self, field: "ThrottleTimeMs")
+        if version >= 1 {
+            self.allowReplicationFactorChange = try buffer.readKafkaBool(field: "AllowReplicationFactorChange")
+        }
         self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "ErrorCode")
         self.errorMessage = try buffer.readKafkaNullableString(compact: flexible, field: "ErrorMessage")
         do {
@@ -56,6 +62,12 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponseMessage, Throttl
     public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = true
         buffer.writeInteger(self.throttleTimeMs)
+        if version >= 1 {
+            buffer.writeKafkaBool(self.allowReplicationFactorChange)
+        }
+        else {
+            // AllowReplicationFactorChange is ignorable: a value is dropped in versions without it.
+        }
         buffer.writeInteger(self.errorCode)
         try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
         buffer.writeKafkaArrayCount(self.responses.count, compact: flexible)

@@ -3,15 +3,16 @@
 
 import NIOCore
 
-/// `DescribeClusterRequest` (request, API key 60), versions 0-1, flexible 0+.
+/// `DescribeClusterRequest` (request, API key 60), versions 0-2, flexible 0+.
 public struct DescribeClusterRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "DescribeClusterRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...1
+    public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 0
     public typealias Response = DescribeClusterResponse
     public static let apiKey = APIKey(rawValue: 60)
     public var includeClusterAuthorizedOperations: Bool = false
     public var endpointType: Int8 = 1
+    public var includeFencedBrokers: Bool = false
     /// Tagged fields this version of Strom does not know, kept for re-encoding.
     public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -19,10 +20,12 @@ public struct DescribeClusterRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public init(
         includeClusterAuthorizedOperations: Bool = false,
-        endpointType: Int8 = 1
+        endpointType: Int8 = 1,
+        includeFencedBrokers: Bool = false
     ) {
         self.includeClusterAuthorizedOperations = includeClusterAuthorizedOperations
         self.endpointType = endpointType
+        self.includeFencedBrokers = includeFencedBrokers
     }
 
     public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -31,6 +34,9 @@ public struct DescribeClusterRequest: KafkaRequestMessage, Hashable, Sendable {
         self.includeClusterAuthorizedOperations = try buffer.readKafkaBool(field: "IncludeClusterAuthorizedOperations")
         if version >= 1 {
             self.endpointType = try buffer.readKafkaInteger(Int8.self, field: "EndpointType")
+        }
+        if version >= 2 {
+            self.includeFencedBrokers = try buffer.readKafkaBool(field: "IncludeFencedBrokers")
         }
         if flexible {
             self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "DescribeClusterRequest")
@@ -45,6 +51,12 @@ public struct DescribeClusterRequest: KafkaRequestMessage, Hashable, Sendable {
         }
         else {
             if self.endpointType != 1 { throw ProtocolError(.fieldNotInVersion, field: "EndpointType") }
+        }
+        if version >= 2 {
+            buffer.writeKafkaBool(self.includeFencedBrokers)
+        }
+        else {
+            // IncludeFencedBrokers is ignorable: a value is dropped in versions without it.
         }
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `DescribeClusterResponse` (response, API key 60), versions 0-1, flexible 0+.
+/// `DescribeClusterResponse` (response, API key 60), versions 0-2, flexible 0+.
 public struct DescribeClusterResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeClusterResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...1
+    public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 0
     public static let apiKey = APIKey(rawValue: 60)
     public var throttleTimeMs: Int32 = 0
@@ -99,6 +99,7 @@ public struct DescribeClusterResponse: KafkaResponseMessage, ThrottledResponse, 
         public var host: String = ""
         public var port: Int32 = 0
         public var rack: String? = nil
+        public var isFenced: Bool = false
         /// Tagged fields this version of Strom does not know, kept for re-encoding.
         public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -108,12 +109,14 @@ public struct DescribeClusterResponse: KafkaResponseMessage, ThrottledResponse, 
             brokerID: Int32 = 0,
             host: String = "",
             port: Int32 = 0,
-            rack: String? = nil
+            rack: String? = nil,
+            isFenced: Bool = false
         ) {
             self.brokerID = brokerID
             self.host = host
             self.port = port
             self.rack = rack
+            self.isFenced = isFenced
         }
 
         public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -123,6 +126,9 @@ public struct DescribeClusterResponse: KafkaResponseMessage, ThrottledResponse, 
             self.host = try buffer.readKafkaString(compact: flexible, field: "DescribeClusterBroker.Host")
             self.port = try buffer.readKafkaInteger(Int32.self, field: "DescribeClusterBroker.Port")
             self.rack = try buffer.readKafkaNullableString(compact: flexible, field: "DescribeClusterBroker.Rack")
+            if version >= 2 {
+                self.isFenced = try buffer.readKafkaBool(field: "DescribeClusterBroker.IsFenced")
+            }
             if flexible {
                 self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "DescribeClusterBroker")
             }
@@ -134,6 +140,12 @@ public struct DescribeClusterResponse: KafkaResponseMessage, ThrottledResponse, 
             try buffer.writeKafkaString(self.host, compact: flexible)
             buffer.writeInteger(self.port)
             try buffer.writeKafkaNullableString(self.rack, compact: flexible)
+            if version >= 2 {
+                buffer.writeKafkaBool(self.isFenced)
+            }
+            else {
+                // IsFenced is ignorable: a value is dropped in versions without it.
+            }
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

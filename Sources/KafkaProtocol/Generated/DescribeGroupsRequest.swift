@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `DescribeGroupsRequest` (request, API key 15), versions 0-5, flexible 5+.
+/// `DescribeGroupsRequest` (request, API key 15), versions 0-6, flexible 5+.
 public struct DescribeGroupsRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "DescribeGroupsRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...5
+    public static let validVersions: ClosedRange<Int16> = 0...6
     public static let lowestFlexibleVersion: Int16? = 5
     public typealias Response = DescribeGroupsResponse
     public static let apiKey = APIKey(rawValue: 15)

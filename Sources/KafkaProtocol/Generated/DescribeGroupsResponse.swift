@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `DescribeGroupsResponse` (response, API key 15), versions 0-5, flexible 5+.
+/// `DescribeGroupsResponse` (response, API key 15), versions 0-6, flexible 5+.
 public struct DescribeGroupsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "DescribeGroupsResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...5
+    public static let validVersions: ClosedRange<Int16> = 0...6
     public static let lowestFlexibleVersion: Int16? = 5
     public static let apiKey = APIKey(rawValue: 15)
     public var throttleTimeMs: Int32 = 0
@@ -66,6 +66,7 @@ public struct DescribeGroupsResponse: KafkaResponseMessage, ThrottledResponse, H
 
     public struct DescribedGroup: Hashable, Sendable {
         public var errorCode: Int16 = 0
+        public var errorMessage: String? = nil
         public var groupID: String = ""
         public var groupState: String = ""
         public var protocolType: String = ""
@@ -79,6 +80,7 @@ public struct DescribeGroupsResponse: KafkaResponseMessage, ThrottledResponse, H
 
         public init(
             errorCode: Int16 = 0,
+            errorMessage: String? = nil,
             groupID: String = "",
             groupState: String = "",
             protocolType: String = "",
@@ -87,6 +89,7 @@ public struct DescribeGroupsResponse: KafkaResponseMessage, ThrottledResponse, H
             authorizedOperations: Int32 = -2147483648
         ) {
             self.errorCode = errorCode
+            self.errorMessage = errorMessage
             self.groupID = groupID
             self.groupState = groupState
             self.protocolType = protocolType
@@ -99,6 +102,9 @@ public struct DescribeGroupsResponse: KafkaResponseMessage, ThrottledResponse, H
             self.init()
             let flexible = version >= 5
             self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "DescribedGroup.ErrorCode")
+            if version >= 6 {
+                self.errorMessage = try buffer.readKafkaNullableString(compact: flexible, field: "DescribedGroup.ErrorMessage")
+            }
             self.groupID = try buffer.readKafkaString(compact: flexible, field: "DescribedGroup.GroupId")
             self.groupState = try buffer.readKafkaString(compact: flexible, field: "DescribedGroup.GroupState")
             self.protocolType = try buffer.readKafkaString(compact: flexible, field: "DescribedGroup.ProtocolType")
@@ -126,6 +132,12 @@ public struct DescribeGroupsResponse: KafkaResponseMessage, ThrottledResponse, H
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 5
             buffer.writeInteger(self.errorCode)
+            if version >= 6 {
+                try buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
+            }
+            else {
+                // ErrorMessage is ignorable: a value is dropped in versions without it.
+            }
             try buffer.writeKafkaString(self.groupID, compact: flexible)
             try buffer.writeKafkaString(self.groupState, compact: flexible)
             try buffer.writeKafkaString(self.protocolType, compact: flexible)

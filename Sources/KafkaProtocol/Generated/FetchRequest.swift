@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `FetchRequest` (request, API key 1), versions 0-17, flexible 12+.
+/// `FetchRequest` (request, API key 1), versions 0-18, flexible 12+.
 public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "FetchRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...17
+    public static let validVersions: ClosedRange<Int16> = 0...18
     public static let lowestFlexibleVersion: Int16? = 12
     public static let deprecatedVersions: ClosedRange<Int16>? = 0...3
     public typealias Response = FetchResponse
@@ -335,6 +335,7 @@ public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
             public var logStartOffset: Int64 = -1
             public var partitionMaxBytes: Int32 = 0
             public var replicaDirectoryID: KafkaUUID = KafkaUUID.zero
+            public var highWatermark: Int64 = 9223372036854775807
             /// Tagged fields this version of Strom does not know, kept for re-encoding.
             public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -347,7 +348,8 @@ public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
                 lastFetchedEpoch: Int32 = -1,
                 logStartOffset: Int64 = -1,
                 partitionMaxBytes: Int32 = 0,
-                replicaDirectoryID: KafkaUUID = KafkaUUID.zero
+                replicaDirectoryID: KafkaUUID = KafkaUUID.zero,
+                highWatermark: Int64 = 9223372036854775807
             ) {
                 self.partition = partition
                 self.currentLeaderEpoch = currentLeaderEpoch
@@ -356,6 +358,7 @@ public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
                 self.logStartOffset = logStartOffset
                 self.partitionMaxBytes = partitionMaxBytes
                 self.replicaDirectoryID = replicaDirectoryID
+                self.highWatermark = highWatermark
             }
 
             public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -381,6 +384,8 @@ public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
                         switch tag {
                         case 0 where version >= 17:
                             self.replicaDirectoryID = try payload.readKafkaUUID(field: "FetchPartition.ReplicaDirectoryId")
+                        case 1 where version >= 18:
+                            self.highWatermark = try payload.readKafkaInteger(Int64.self, field: "FetchPartition.HighWatermark")
                         default:
                             self.unknownTaggedFields.append(RawTaggedField(tag: tag, data: Array(payload.readableBytesView)))
                             continue
@@ -427,10 +432,21 @@ public struct FetchRequest: KafkaRequestMessage, Hashable, Sendable {
                     else {
                         // ReplicaDirectoryId is ignorable: a value is dropped in versions without it.
                     }
+                    if version >= 18 {
+                        if self.highWatermark != 9223372036854775807 {
+                            var payload = ByteBuffer()
+                            payload.writeInteger(self.highWatermark)
+                            tagged.append((1, payload))
+                        }
+                    }
+                    else {
+                        // HighWatermark is ignorable: a value is dropped in versions without it.
+                    }
                     buffer.writeTaggedFields(tagged, unknown: self.unknownTaggedFields)
                 }
                 else {
                     // ReplicaDirectoryId is ignorable: a value is dropped in versions without it.
+                    // HighWatermark is ignorable: a value is dropped in versions without it.
                 }
             }
         }

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `FetchResponse` (response, API key 1), versions 0-17, flexible 12+.
+/// `FetchResponse` (response, API key 1), versions 0-18, flexible 12+.
 public struct FetchResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "FetchResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...17
+    public static let validVersions: ClosedRange<Int16> = 0...18
     public static let lowestFlexibleVersion: Int16? = 12
     public static let apiKey = APIKey(rawValue: 1)
     public var throttleTimeMs: Int32 = 0

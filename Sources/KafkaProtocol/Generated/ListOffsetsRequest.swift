@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `ListOffsetsRequest` (request, API key 2), versions 0-9, flexible 6+.
+/// `ListOffsetsRequest` (request, API key 2), versions 0-11, flexible 6+.
 public struct ListOffsetsRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "ListOffsetsRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...9
+    public static let validVersions: ClosedRange<Int16> = 0...11
     public static let lowestFlexibleVersion: Int16? = 6
     public static let deprecatedVersions: ClosedRange<Int16>? = 0...0
     public typealias Response = ListOffsetsResponse
@@ -14,6 +14,7 @@ public struct ListOffsetsRequest: KafkaRequestMessage, Hashable, Sendable {
     public var replicaID: Int32 = 0
     public var isolationLevel: Int8 = 0
     public var topics: [ListOffsetsRequest.ListOffsetsTopic] = []
+    public var timeoutMs: Int32 = 0
     /// Tagged fields this version of Strom does not know, kept for re-encoding.
     public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -22,11 +23,13 @@ public struct ListOffsetsRequest: KafkaRequestMessage, Hashable, Sendable {
     public init(
         replicaID: Int32 = 0,
         isolationLevel: Int8 = 0,
-        topics: [ListOffsetsRequest.ListOffsetsTopic] = []
+        topics: [ListOffsetsRequest.ListOffsetsTopic] = [],
+        timeoutMs: Int32 = 0
     ) {
         self.replicaID = replicaID
         self.isolationLevel = isolationLevel
         self.topics = topics
+        self.timeoutMs = timeoutMs
     }
 
     public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -48,6 +51,9 @@ public struct ListOffsetsRequest: KafkaRequestMessage, Hashable, Sendable {
                 self.topics = items
             }
         }
+        if version >= 10 {
+            self.timeoutMs = try buffer.readKafkaInteger(Int32.self, field: "TimeoutMs")
+        }
         if flexible {
             self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "ListOffsetsRequest")
         }
@@ -65,6 +71,12 @@ public struct ListOffsetsRequest: KafkaRequestMessage, Hashable, Sendable {
         buffer.writeKafkaArrayCount(self.topics.count, compact: flexible)
         for element in self.topics {
             try element.write(to: &buffer, version: version)
+        }
+        if version >= 10 {
+            buffer.writeInteger(self.timeoutMs)
+        }
+        else {
+            // TimeoutMs is ignorable: a value is dropped in versions without it.
         }
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `ListOffsetsResponse` (response, API key 2), versions 0-9, flexible 6+.
+/// `ListOffsetsResponse` (response, API key 2), versions 0-11, flexible 6+.
 public struct ListOffsetsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ListOffsetsResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...9
+    public static let validVersions: ClosedRange<Int16> = 0...11
     public static let lowestFlexibleVersion: Int16? = 6
     public static let apiKey = APIKey(rawValue: 2)
     public var throttleTimeMs: Int32 = 0

@@ -3,16 +3,17 @@
 
 import NIOCore
 
-/// `ListTransactionsRequest` (request, API key 66), versions 0-1, flexible 0+.
+/// `ListTransactionsRequest` (request, API key 66), versions 0-2, flexible 0+.
 public struct ListTransactionsRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "ListTransactionsRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...1
+    public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 0
     public typealias Response = ListTransactionsResponse
     public static let apiKey = APIKey(rawValue: 66)
     public var stateFilters: [String] = []
     public var producerIDFilters: [Int64] = []
     public var durationFilter: Int64 = -1
+    public var transactionalIDPattern: String? = nil
     /// Tagged fields this version of Strom does not know, kept for re-encoding.
     public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -21,11 +22,13 @@ public struct ListTransactionsRequest: KafkaRequestMessage, Hashable, Sendable {
     public init(
         stateFilters: [String] = [],
         producerIDFilters: [Int64] = [],
-        durationFilter: Int64 = -1
+        durationFilter: Int64 = -1,
+        transactionalIDPattern: String? = nil
     ) {
         self.stateFilters = stateFilters
         self.producerIDFilters = producerIDFilters
         self.durationFilter = durationFilter
+        self.transactionalIDPattern = transactionalIDPattern
     }
 
     public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -58,6 +61,9 @@ public struct ListTransactionsRequest: KafkaRequestMessage, Hashable, Sendable {
         if version >= 1 {
             self.durationFilter = try buffer.readKafkaInteger(Int64.self, field: "DurationFilter")
         }
+        if version >= 2 {
+            self.transactionalIDPattern = try buffer.readKafkaNullableString(compact: flexible, field: "TransactionalIdPattern")
+        }
         if flexible {
             self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "ListTransactionsRequest")
         }
@@ -78,6 +84,12 @@ public struct ListTransactionsRequest: KafkaRequestMessage, Hashable, Sendable {
         }
         else {
             if self.durationFilter != -1 { throw ProtocolError(.fieldNotInVersion, field: "DurationFilter") }
+        }
+        if version >= 2 {
+            try buffer.writeKafkaNullableString(self.transactionalIDPattern, compact: flexible)
+        }
+        else {
+            // TransactionalIdPattern is ignorable: a value is dropped in versions without it.
         }
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

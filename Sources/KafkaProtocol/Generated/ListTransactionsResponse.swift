@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `ListTransactionsResponse` (response, API key 66), versions 0-1, flexible 0+.
+/// `ListTransactionsResponse` (response, API key 66), versions 0-2, flexible 0+.
 public struct ListTransactionsResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ListTransactionsResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...1
+    public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 0
     public static let apiKey = APIKey(rawValue: 66)
     public var throttleTimeMs: Int32 = 0

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `MetadataRequest` (request, API key 3), versions 0-12, flexible 9+.
+/// `MetadataRequest` (request, API key 3), versions 0-13, flexible 9+.
 public struct MetadataRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "MetadataRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...12
+    public static let validVersions: ClosedRange<Int16> = 0...13
     public static let lowestFlexibleVersion: Int16? = 9
     public static let deprecatedVersions: ClosedRange<Int16>? = 0...3
     public typealias Response = MetadataResponse

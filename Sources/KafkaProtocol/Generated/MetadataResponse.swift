@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `MetadataResponse` (response, API key 3), versions 0-12, flexible 9+.
+/// `MetadataResponse` (response, API key 3), versions 0-13, flexible 9+.
 public struct MetadataResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "MetadataResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...12
+    public static let validVersions: ClosedRange<Int16> = 0...13
     public static let lowestFlexibleVersion: Int16? = 9
     public static let apiKey = APIKey(rawValue: 3)
     public var throttleTimeMs: Int32 = 0
@@ -15,6 +15,7 @@ public struct MetadataResponse: KafkaResponseMessage, ThrottledResponse, Hashabl
     public var controllerID: Int32 = -1
     public var topics: [MetadataResponse.MetadataResponseTopic] = []
     public var clusterAuthorizedOperations: Int32 = -2147483648
+    public var errorCode: Int16 = 0
     /// Tagged fields this version of Strom does not know, kept for re-encoding.
     public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -26,7 +27,8 @@ public struct MetadataResponse: KafkaResponseMessage, ThrottledResponse, Hashabl
         clusterID: String? = nil,
         controllerID: Int32 = -1,
         topics: [MetadataResponse.MetadataResponseTopic] = [],
-        clusterAuthorizedOperations: Int32 = -2147483648
+        clusterAuthorizedOperations: Int32 = -2147483648,
+        errorCode: Int16 = 0
     ) {
         self.throttleTimeMs = throttleTimeMs
         self.brokers = brokers
@@ -34,6 +36,7 @@ public struct MetadataResponse: KafkaResponseMessage, ThrottledResponse, Hashabl
         self.controllerID = controllerID
         self.topics = topics
         self.clusterAuthorizedOperations = clusterAuthorizedOperations
+        self.errorCode = errorCode
     }
 
     public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -75,6 +78,9 @@ public struct MetadataResponse: KafkaResponseMessage, ThrottledResponse, Hashabl
         if version >= 8 && version <= 10 {
             self.clusterAuthorizedOperations = try buffer.readKafkaInteger(Int32.self, field: "ClusterAuthorizedOperations")
         }
+        if version >= 13 {
+            self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "ErrorCode")
+        }
         if flexible {
             self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "MetadataResponse")
         }
@@ -113,6 +119,12 @@ public struct MetadataResponse: KafkaResponseMessage, ThrottledResponse, Hashabl
         }
         else {
             if self.clusterAuthorizedOperations != -2147483648 { throw ProtocolError(.fieldNotInVersion, field: "ClusterAuthorizedOperations") }
+        }
+        if version >= 13 {
+            buffer.writeInteger(self.errorCode)
+        }
+        else {
+            // ErrorCode is ignorable: a value is dropped in versions without it.
         }
         if flexible {
             buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `OffsetCommitRequest` (request, API key 8), versions 0-9, flexible 8+.
+/// `OffsetCommitRequest` (request, API key 8), versions 0-10, flexible 8+.
 public struct OffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "OffsetCommitRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...9
+    public static let validVersions: ClosedRange<Int16> = 0...10
     public static let lowestFlexibleVersion: Int16? = 8
     public static let deprecatedVersions: ClosedRange<Int16>? = 0...1
     public typealias Response = OffsetCommitResponse
@@ -109,6 +109,7 @@ public struct OffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public struct OffsetCommitRequestTopic: Hashable, Sendable {
         public var name: String = ""
+        public var topicID: KafkaUUID = KafkaUUID.zero
         public var partitions: [OffsetCommitRequest.OffsetCommitRequestTopic.OffsetCommitRequestPartition] = []
         /// Tagged fields this version of Strom does not know, kept for re-encoding.
         public var unknownTaggedFields: [RawTaggedField] = []
@@ -117,16 +118,23 @@ public struct OffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public init(
             name: String = "",
+            topicID: KafkaUUID = KafkaUUID.zero,
             partitions: [OffsetCommitRequest.OffsetCommitRequestTopic.OffsetCommitRequestPartition] = []
         ) {
             self.name = name
+            self.topicID = topicID
             self.partitions = partitions
         }
 
         public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             self.init()
             let flexible = version >= 8
-            self.name = try buffer.readKafkaString(compact: flexible, field: "OffsetCommitRequestTopic.Name")
+            if version <= 9 {
+                self.name = try buffer.readKafkaString(compact: flexible, field: "OffsetCommitRequestTopic.Name")
+            }
+            if version >= 10 {
+                self.topicID = try buffer.readKafkaUUID(field: "OffsetCommitRequestTopic.TopicId")
+            }
             do {
                 let count = try buffer.readKafkaArrayCount(compact: flexible, field: "OffsetCommitRequestTopic.Partitions")
                 guard count != nil else { throw ProtocolError(.nullNotAllowed, field: "OffsetCommitRequestTopic.Partitions") }
@@ -146,7 +154,18 @@ public struct OffsetCommitRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 8
-            try buffer.writeKafkaString(self.name, compact: flexible)
+            if version <= 9 {
+                try buffer.writeKafkaString(self.name, compact: flexible)
+            }
+            else {
+                if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetCommitRequestTopic.Name") }
+            }
+            if version >= 10 {
+                buffer.writeKafkaUUID(self.topicID)
+            }
+            else {
+                if self.topicID != KafkaUUID.zero { throw ProtocolError(.fieldNotInVersion, field: "OffsetCommitRequestTopic.TopicId") }
+            }
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)

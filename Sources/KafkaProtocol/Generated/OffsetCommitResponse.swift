@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `OffsetCommitResponse` (response, API key 8), versions 0-9, flexible 8+.
+/// `OffsetCommitResponse` (response, API key 8), versions 0-10, flexible 8+.
 public struct OffsetCommitResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "OffsetCommitResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...9
+    public static let validVersions: ClosedRange<Int16> = 0...10
     public static let lowestFlexibleVersion: Int16? = 8
     public static let apiKey = APIKey(rawValue: 8)
     public var throttleTimeMs: Int32 = 0
@@ -66,6 +66,7 @@ public struct OffsetCommitResponse: KafkaResponseMessage, ThrottledResponse, Has
 
     public struct OffsetCommitResponseTopic: Hashable, Sendable {
         public var name: String = ""
+        public var topicID: KafkaUUID = KafkaUUID.zero
         public var partitions: [OffsetCommitResponse.OffsetCommitResponseTopic.OffsetCommitResponsePartition] = []
         /// Tagged fields this version of Strom does not know, kept for re-encoding.
         public var unknownTaggedFields: [RawTaggedField] = []
@@ -74,16 +75,23 @@ public struct OffsetCommitResponse: KafkaResponseMessage, ThrottledResponse, Has
 
         public init(
             name: String = "",
+            topicID: KafkaUUID = KafkaUUID.zero,
             partitions: [OffsetCommitResponse.OffsetCommitResponseTopic.OffsetCommitResponsePartition] = []
         ) {
             self.name = name
+            self.topicID = topicID
             self.partitions = partitions
         }
 
         public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             self.init()
             let flexible = version >= 8
-            self.name = try buffer.readKafkaString(compact: flexible, field: "OffsetCommitResponseTopic.Name")
+            if version <= 9 {
+                self.name = try buffer.readKafkaString(compact: flexible, field: "OffsetCommitResponseTopic.Name")
+            }
+            if version >= 10 {
+                self.topicID = try buffer.readKafkaUUID(field: "OffsetCommitResponseTopic.TopicId")
+            }
             do {
                 let count = try buffer.readKafkaArrayCount(compact: flexible, field: "OffsetCommitResponseTopic.Partitions")
                 guard count != nil else { throw ProtocolError(.nullNotAllowed, field: "OffsetCommitResponseTopic.Partitions") }
@@ -103,7 +111,18 @@ public struct OffsetCommitResponse: KafkaResponseMessage, ThrottledResponse, Has
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 8
-            try buffer.writeKafkaString(self.name, compact: flexible)
+            if version <= 9 {
+                try buffer.writeKafkaString(self.name, compact: flexible)
+            }
+            else {
+                if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetCommitResponseTopic.Name") }
+            }
+            if version >= 10 {
+                buffer.writeKafkaUUID(self.topicID)
+            }
+            else {
+                if self.topicID != KafkaUUID.zero { throw ProtocolError(.fieldNotInVersion, field: "OffsetCommitResponseTopic.TopicId") }
+            }
             buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)
             for element in self.partitions {
                 try element.write(to: &buffer, version: version)

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `OffsetFetchRequest` (request, API key 9), versions 0-9, flexible 6+.
+/// `OffsetFetchRequest` (request, API key 9), versions 0-10, flexible 6+.
 public struct OffsetFetchRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "OffsetFetchRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...9
+    public static let validVersions: ClosedRange<Int16> = 0...10
     public static let lowestFlexibleVersion: Int16? = 6
     public static let deprecatedVersions: ClosedRange<Int16>? = 0...0
     public typealias Response = OffsetFetchResponse
@@ -272,6 +272,7 @@ public struct OffsetFetchRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public struct OffsetFetchRequestTopics: Hashable, Sendable {
             public var name: String = ""
+            public var topicID: KafkaUUID = KafkaUUID.zero
             public var partitionIndexes: [Int32] = []
             /// Tagged fields this version of Strom does not know, kept for re-encoding.
             public var unknownTaggedFields: [RawTaggedField] = []
@@ -280,17 +281,22 @@ public struct OffsetFetchRequest: KafkaRequestMessage, Hashable, Sendable {
 
             public init(
                 name: String = "",
+                topicID: KafkaUUID = KafkaUUID.zero,
                 partitionIndexes: [Int32] = []
             ) {
                 self.name = name
+                self.topicID = topicID
                 self.partitionIndexes = partitionIndexes
             }
 
             public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 self.init()
                 let flexible = version >= 6
-                if version >= 8 {
+                if version >= 8 && version <= 9 {
                     self.name = try buffer.readKafkaString(compact: flexible, field: "OffsetFetchRequestTopics.Name")
+                }
+                if version >= 10 {
+                    self.topicID = try buffer.readKafkaUUID(field: "OffsetFetchRequestTopics.TopicId")
                 }
                 if version >= 8 {
                     do {
@@ -313,11 +319,17 @@ public struct OffsetFetchRequest: KafkaRequestMessage, Hashable, Sendable {
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 6
-                if version >= 8 {
+                if version >= 8 && version <= 9 {
                     try buffer.writeKafkaString(self.name, compact: flexible)
                 }
                 else {
                     if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchRequestTopics.Name") }
+                }
+                if version >= 10 {
+                    buffer.writeKafkaUUID(self.topicID)
+                }
+                else {
+                    if self.topicID != KafkaUUID.zero { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchRequestTopics.TopicId") }
                 }
                 if version >= 8 {
                     buffer.writeKafkaArrayCount(self.partitionIndexes.count, compact: flexible)

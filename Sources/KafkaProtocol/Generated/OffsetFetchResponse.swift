@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `OffsetFetchResponse` (response, API key 9), versions 0-9, flexible 6+.
+/// `OffsetFetchResponse` (response, API key 9), versions 0-10, flexible 6+.
 public struct OffsetFetchResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "OffsetFetchResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...9
+    public static let validVersions: ClosedRange<Int16> = 0...10
     public static let lowestFlexibleVersion: Int16? = 6
     public static let apiKey = APIKey(rawValue: 9)
     public var throttleTimeMs: Int32 = 0
@@ -336,6 +336,7 @@ public struct OffsetFetchResponse: KafkaResponseMessage, ThrottledResponse, Hash
 
         public struct OffsetFetchResponseTopics: Hashable, Sendable {
             public var name: String = ""
+            public var topicID: KafkaUUID = KafkaUUID.zero
             public var partitions: [OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics.OffsetFetchResponsePartitions] = []
             /// Tagged fields this version of Strom does not know, kept for re-encoding.
             public var unknownTaggedFields: [RawTaggedField] = []
@@ -344,17 +345,22 @@ public struct OffsetFetchResponse: KafkaResponseMessage, ThrottledResponse, Hash
 
             public init(
                 name: String = "",
+                topicID: KafkaUUID = KafkaUUID.zero,
                 partitions: [OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics.OffsetFetchResponsePartitions] = []
             ) {
                 self.name = name
+                self.topicID = topicID
                 self.partitions = partitions
             }
 
             public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 self.init()
                 let flexible = version >= 6
-                if version >= 8 {
+                if version >= 8 && version <= 9 {
                     self.name = try buffer.readKafkaString(compact: flexible, field: "OffsetFetchResponseTopics.Name")
+                }
+                if version >= 10 {
+                    self.topicID = try buffer.readKafkaUUID(field: "OffsetFetchResponseTopics.TopicId")
                 }
                 if version >= 8 {
                     do {
@@ -377,11 +383,17 @@ public struct OffsetFetchResponse: KafkaResponseMessage, ThrottledResponse, Hash
 
             public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
                 let flexible = version >= 6
-                if version >= 8 {
+                if version >= 8 && version <= 9 {
                     try buffer.writeKafkaString(self.name, compact: flexible)
                 }
                 else {
                     if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchResponseTopics.Name") }
+                }
+                if version >= 10 {
+                    buffer.writeKafkaUUID(self.topicID)
+                }
+                else {
+                    if self.topicID != KafkaUUID.zero { throw ProtocolError(.fieldNotInVersion, field: "OffsetFetchResponseTopics.TopicId") }
                 }
                 if version >= 8 {
                     buffer.writeKafkaArrayCount(self.partitions.count, compact: flexible)

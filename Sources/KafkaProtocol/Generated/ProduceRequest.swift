@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `ProduceRequest` (request, API key 0), versions 0-12, flexible 9+.
+/// `ProduceRequest` (request, API key 0), versions 0-13, flexible 9+.
 public struct ProduceRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "ProduceRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...12
+    public static let validVersions: ClosedRange<Int16> = 0...13
     public static let lowestFlexibleVersion: Int16? = 9
     public static let deprecatedVersions: ClosedRange<Int16>? = 0...6
     public typealias Response = ProduceResponse
@@ -78,6 +78,7 @@ public struct ProduceRequest: KafkaRequestMessage, Hashable, Sendable {
 
     public struct TopicProduceData: Hashable, Sendable {
         public var name: String = ""
+        public var topicID: KafkaUUID = KafkaUUID.zero
         public var partitionData: [ProduceRequest.TopicProduceData.PartitionProduceData] = []
         /// Tagged fields this version of Strom does not know, kept for re-encoding.
         public var unknownTaggedFields: [RawTaggedField] = []
@@ -86,16 +87,23 @@ public struct ProduceRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public init(
             name: String = "",
+            topicID: KafkaUUID = KafkaUUID.zero,
             partitionData: [ProduceRequest.TopicProduceData.PartitionProduceData] = []
         ) {
             self.name = name
+            self.topicID = topicID
             self.partitionData = partitionData
         }
 
         public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             self.init()
             let flexible = version >= 9
-            self.name = try buffer.readKafkaString(compact: flexible, field: "TopicProduceData.Name")
+            if version <= 12 {
+                self.name = try buffer.readKafkaString(compact: flexible, field: "TopicProduceData.Name")
+            }
+            if version >= 13 {
+                self.topicID = try buffer.readKafkaUUID(field: "TopicProduceData.TopicId")
+            }
             do {
                 let count = try buffer.readKafkaArrayCount(compact: flexible, field: "TopicProduceData.PartitionData")
                 guard count != nil else { throw ProtocolError(.nullNotAllowed, field: "TopicProduceData.PartitionData") }
@@ -115,7 +123,18 @@ public struct ProduceRequest: KafkaRequestMessage, Hashable, Sendable {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 9
-            try buffer.writeKafkaString(self.name, compact: flexible)
+            if version <= 12 {
+                try buffer.writeKafkaString(self.name, compact: flexible)
+            }
+            else {
+                if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "TopicProduceData.Name") }
+            }
+            if version >= 13 {
+                buffer.writeKafkaUUID(self.topicID)
+            }
+            else {
+                // TopicId is ignorable: a value is dropped in versions without it.
+            }
             buffer.writeKafkaArrayCount(self.partitionData.count, compact: flexible)
             for element in self.partitionData {
                 try element.write(to: &buffer, version: version)

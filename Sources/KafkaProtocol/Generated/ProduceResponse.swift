@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `ProduceResponse` (response, API key 0), versions 0-12, flexible 9+.
+/// `ProduceResponse` (response, API key 0), versions 0-13, flexible 9+.
 public struct ProduceResponse: KafkaResponseMessage, ThrottledResponse, Hashable, Sendable {
     public static let messageName = "ProduceResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...12
+    public static let validVersions: ClosedRange<Int16> = 0...13
     public static let lowestFlexibleVersion: Int16? = 9
     public static let apiKey = APIKey(rawValue: 0)
     public var responses: [ProduceResponse.TopicProduceResponse] = []
@@ -111,6 +111,7 @@ public struct ProduceResponse: KafkaResponseMessage, ThrottledResponse, Hashable
 
     public struct TopicProduceResponse: Hashable, Sendable {
         public var name: String = ""
+        public var topicID: KafkaUUID = KafkaUUID.zero
         public var partitionResponses: [ProduceResponse.TopicProduceResponse.PartitionProduceResponse] = []
         /// Tagged fields this version of Strom does not know, kept for re-encoding.
         public var unknownTaggedFields: [RawTaggedField] = []
@@ -119,16 +120,23 @@ public struct ProduceResponse: KafkaResponseMessage, ThrottledResponse, Hashable
 
         public init(
             name: String = "",
+            topicID: KafkaUUID = KafkaUUID.zero,
             partitionResponses: [ProduceResponse.TopicProduceResponse.PartitionProduceResponse] = []
         ) {
             self.name = name
+            self.topicID = topicID
             self.partitionResponses = partitionResponses
         }
 
         public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             self.init()
             let flexible = version >= 9
-            self.name = try buffer.readKafkaString(compact: flexible, field: "TopicProduceResponse.Name")
+            if version <= 12 {
+                self.name = try buffer.readKafkaString(compact: flexible, field: "TopicProduceResponse.Name")
+            }
+            if version >= 13 {
+                self.topicID = try buffer.readKafkaUUID(field: "TopicProduceResponse.TopicId")
+            }
             do {
                 let count = try buffer.readKafkaArrayCount(compact: flexible, field: "TopicProduceResponse.PartitionResponses")
                 guard count != nil else { throw ProtocolError(.nullNotAllowed, field: "TopicProduceResponse.PartitionResponses") }
@@ -148,7 +156,18 @@ public struct ProduceResponse: KafkaResponseMessage, ThrottledResponse, Hashable
 
         public func write(to buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 9
-            try buffer.writeKafkaString(self.name, compact: flexible)
+            if version <= 12 {
+                try buffer.writeKafkaString(self.name, compact: flexible)
+            }
+            else {
+                if self.name != "" { throw ProtocolError(.fieldNotInVersion, field: "TopicProduceResponse.Name") }
+            }
+            if version >= 13 {
+                buffer.writeKafkaUUID(self.topicID)
+            }
+            else {
+                // TopicId is ignorable: a value is dropped in versions without it.
+            }
             buffer.writeKafkaArrayCount(self.partitionResponses.count, compact: flexible)
             for element in self.partitionResponses {
                 try element.write(to: &buffer, version: version)

@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `WriteTxnMarkersRequest` (request, API key 27), versions 0-1, flexible 1+.
+/// `WriteTxnMarkersRequest` (request, API key 27), versions 0-2, flexible 1+.
 public struct WriteTxnMarkersRequest: KafkaRequestMessage, Hashable, Sendable {
     public static let messageName = "WriteTxnMarkersRequest"
-    public static let validVersions: ClosedRange<Int16> = 0...1
+    public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 1
     public typealias Response = WriteTxnMarkersResponse
     public static let apiKey = APIKey(rawValue: 27)
@@ -59,6 +59,7 @@ public struct WriteTxnMarkersRequest: KafkaRequestMessage, Hashable, Sendable {
         public var transactionResult: Bool = false
         public var topics: [WriteTxnMarkersRequest.WritableTxnMarker.WritableTxnMarkerTopic] = []
         public var coordinatorEpoch: Int32 = 0
+        public var transactionVersion: Int8 = 0
         /// Tagged fields this version of Strom does not know, kept for re-encoding.
         public var unknownTaggedFields: [RawTaggedField] = []
 
@@ -69,13 +70,15 @@ public struct WriteTxnMarkersRequest: KafkaRequestMessage, Hashable, Sendable {
             producerEpoch: Int16 = 0,
             transactionResult: Bool = false,
             topics: [WriteTxnMarkersRequest.WritableTxnMarker.WritableTxnMarkerTopic] = [],
-            coordinatorEpoch: Int32 = 0
+            coordinatorEpoch: Int32 = 0,
+            transactionVersion: Int8 = 0
         ) {
             self.producerID = producerID
             self.producerEpoch = producerEpoch
             self.transactionResult = transactionResult
             self.topics = topics
             self.coordinatorEpoch = coordinatorEpoch
+            self.transactionVersion = transactionVersion
         }
 
         public init(reading buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
@@ -97,6 +100,9 @@ public struct WriteTxnMarkersRequest: KafkaRequestMessage, Hashable, Sendable {
                 }
             }
             self.coordinatorEpoch = try buffer.readKafkaInteger(Int32.self, field: "WritableTxnMarker.CoordinatorEpoch")
+            if version >= 2 {
+                self.transactionVersion = try buffer.readKafkaInteger(Int8.self, field: "WritableTxnMarker.TransactionVersion")
+            }
             if flexible {
                 self.unknownTaggedFields = try buffer.readUnknownTaggedFields(field: "WritableTxnMarker")
             }
@@ -112,6 +118,12 @@ public struct WriteTxnMarkersRequest: KafkaRequestMessage, Hashable, Sendable {
                 try element.write(to: &buffer, version: version)
             }
             buffer.writeInteger(self.coordinatorEpoch)
+            if version >= 2 {
+                buffer.writeInteger(self.transactionVersion)
+            }
+            else {
+                // TransactionVersion is ignorable: a value is dropped in versions without it.
+            }
             if flexible {
                 buffer.writeTaggedFields([], unknown: self.unknownTaggedFields)
             }

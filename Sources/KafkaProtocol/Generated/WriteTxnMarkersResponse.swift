@@ -3,10 +3,10 @@
 
 import NIOCore
 
-/// `WriteTxnMarkersResponse` (response, API key 27), versions 0-1, flexible 1+.
+/// `WriteTxnMarkersResponse` (response, API key 27), versions 0-2, flexible 1+.
 public struct WriteTxnMarkersResponse: KafkaResponseMessage, Hashable, Sendable {
     public static let messageName = "WriteTxnMarkersResponse"
-    public static let validVersions: ClosedRange<Int16> = 0...1
+    public static let validVersions: ClosedRange<Int16> = 0...2
     public static let lowestFlexibleVersion: Int16? = 1
     public static let apiKey = APIKey(rawValue: 27)
     public var markers: [WriteTxnMarkersResponse.WritableTxnMarkerResult] = []

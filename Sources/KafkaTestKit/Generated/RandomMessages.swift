@@ -416,6 +416,7 @@ extension AddRaftVoterRequest {
         value.voterID = rng.integer(Int32.self)
         value.voterDirectoryID = rng.uuid()
         value.listeners = (0..<rng.below(4)).map { _ in AddRaftVoterRequest.Listener.random(version: version, using: &rng) }
+        if version >= 1 { value.ackWhenCommitted = rng.bool() }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -585,6 +586,7 @@ extension AlterPartitionReassignmentsRequest {
     public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsRequest {
         var value = AlterPartitionReassignmentsRequest()
         value.timeoutMs = rng.integer(Int32.self)
+        if version >= 1 { value.allowReplicationFactorChange = rng.bool() }
         value.topics = (0..<rng.below(4)).map { _ in AlterPartitionReassignmentsRequest.ReassignableTopic.random(version: version, using: &rng) }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
@@ -613,6 +615,7 @@ extension AlterPartitionReassignmentsResponse {
     public static func random(version: Int16, using rng: inout SplitMix64) -> AlterPartitionReassignmentsResponse {
         var value = AlterPartitionReassignmentsResponse()
         value.throttleTimeMs = rng.integer(Int32.self)
+        if version >= 1 { value.allowReplicationFactorChange = rng.bool() }
         value.errorCode = rng.integer(Int16.self)
         value.errorMessage = (true) && rng.chance(5) ? nil : rng.string()
         value.responses = (0..<rng.below(4)).map { _ in AlterPartitionReassignmentsResponse.ReassignableTopicResponse.random(version: version, using: &rng) }
@@ -1928,6 +1931,7 @@ extension DescribeClusterRequest {
         var value = DescribeClusterRequest()
         value.includeClusterAuthorizedOperations = rng.bool()
         if version >= 1 { value.endpointType = rng.integer(Int8.self) }
+        if version >= 2 { value.includeFencedBrokers = rng.bool() }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -1955,6 +1959,7 @@ extension DescribeClusterResponse.DescribeClusterBroker {
         value.host = rng.string()
         value.port = rng.integer(Int32.self)
         value.rack = (true) && rng.chance(5) ? nil : rng.string()
+        if version >= 2 { value.isFenced = rng.bool() }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -2107,6 +2112,7 @@ extension DescribeGroupsResponse.DescribedGroup {
     public static func random(version: Int16, using rng: inout SplitMix64) -> DescribeGroupsResponse.DescribedGroup {
         var value = DescribeGroupsResponse.DescribedGroup()
         value.errorCode = rng.integer(Int16.self)
+        if version >= 6 { value.errorMessage = (true) && rng.chance(5) ? nil : rng.string() }
         value.groupID = rng.string()
         value.groupState = rng.string()
         value.protocolType = rng.string()
@@ -2771,6 +2777,7 @@ extension FetchRequest.FetchTopic.FetchPartition {
         if version >= 5 { value.logStartOffset = rng.integer(Int64.self) }
         value.partitionMaxBytes = rng.integer(Int32.self)
         if version >= 17 { if rng.chance(3) { value.replicaDirectoryID = rng.uuid() } }
+        if version >= 18 { if rng.chance(3) { value.highWatermark = rng.integer(Int64.self) } }
         if version >= 12 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -3473,6 +3480,7 @@ extension ListOffsetsRequest {
         value.replicaID = rng.integer(Int32.self)
         if version >= 2 { value.isolationLevel = rng.integer(Int8.self) }
         value.topics = (0..<rng.below(4)).map { _ in ListOffsetsRequest.ListOffsetsTopic.random(version: version, using: &rng) }
+        if version >= 10 { value.timeoutMs = rng.integer(Int32.self) }
         if version >= 6 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -3587,6 +3595,7 @@ extension ListTransactionsRequest {
         value.stateFilters = (0..<rng.below(4)).map { _ in rng.string() }
         value.producerIDFilters = (0..<rng.below(4)).map { _ in rng.integer(Int64.self) }
         if version >= 1 { value.durationFilter = rng.integer(Int64.self) }
+        if version >= 2 { value.transactionalIDPattern = (true) && rng.chance(5) ? nil : rng.string() }
         if rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -3644,6 +3653,7 @@ extension MetadataResponse {
         if version >= 1 { value.controllerID = rng.integer(Int32.self) }
         value.topics = (0..<rng.below(4)).map { _ in MetadataResponse.MetadataResponseTopic.random(version: version, using: &rng) }
         if version >= 8 && version <= 10 { value.clusterAuthorizedOperations = rng.integer(Int32.self) }
+        if version >= 13 { value.errorCode = rng.integer(Int16.self) }
         if version >= 9 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }
@@ -3703,7 +3713,8 @@ extension OffsetCommitRequest {
 extension OffsetCommitRequest.OffsetCommitRequestTopic {
     public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitRequest.OffsetCommitRequestTopic {
         var value = OffsetCommitRequest.OffsetCommitRequestTopic()
-        value.name = rng.string()
+        if version <= 9 { value.name = rng.string() }
+        if version >= 10 { value.topicID = rng.uuid() }
         value.partitions = (0..<rng.below(4)).map { _ in OffsetCommitRequest.OffsetCommitRequestTopic.OffsetCommitRequestPartition.random(version: version, using: &rng) }
         if version >= 8 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
@@ -3734,7 +3745,8 @@ extension OffsetCommitResponse {
 extension OffsetCommitResponse.OffsetCommitResponseTopic {
     public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetCommitResponse.OffsetCommitResponseTopic {
         var value = OffsetCommitResponse.OffsetCommitResponseTopic()
-        value.name = rng.string()
+        if version <= 9 { value.name = rng.string() }
+        if version >= 10 { value.topicID = rng.uuid() }
         value.partitions = (0..<rng.below(4)).map { _ in OffsetCommitResponse.OffsetCommitResponseTopic.OffsetCommitResponsePartition.random(version: version, using: &rng) }
         if version >= 8 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
@@ -3834,7 +3846,8 @@ extension OffsetFetchRequest.OffsetFetchRequestGroup {
 extension OffsetFetchRequest.OffsetFetchRequestGroup.OffsetFetchRequestTopics {
     public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchRequest.OffsetFetchRequestGroup.OffsetFetchRequestTopics {
         var value = OffsetFetchRequest.OffsetFetchRequestGroup.OffsetFetchRequestTopics()
-        if version >= 8 { value.name = rng.string() }
+        if version >= 8 && version <= 9 { value.name = rng.string() }
+        if version >= 10 { value.topicID = rng.uuid() }
         if version >= 8 { value.partitionIndexes = (0..<rng.below(4)).map { _ in rng.integer(Int32.self) } }
         if version >= 6 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
@@ -3886,7 +3899,8 @@ extension OffsetFetchResponse.OffsetFetchResponseGroup {
 extension OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics {
     public static func random(version: Int16, using rng: inout SplitMix64) -> OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics {
         var value = OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics()
-        if version >= 8 { value.name = rng.string() }
+        if version >= 8 && version <= 9 { value.name = rng.string() }
+        if version >= 10 { value.topicID = rng.uuid() }
         if version >= 8 { value.partitions = (0..<rng.below(4)).map { _ in OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics.OffsetFetchResponsePartitions.random(version: version, using: &rng) } }
         if version >= 6 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
@@ -3978,7 +3992,8 @@ extension ProduceRequest {
 extension ProduceRequest.TopicProduceData {
     public static func random(version: Int16, using rng: inout SplitMix64) -> ProduceRequest.TopicProduceData {
         var value = ProduceRequest.TopicProduceData()
-        value.name = rng.string()
+        if version <= 12 { value.name = rng.string() }
+        if version >= 13 { value.topicID = rng.uuid() }
         value.partitionData = (0..<rng.below(4)).map { _ in ProduceRequest.TopicProduceData.PartitionProduceData.random(version: version, using: &rng) }
         if version >= 9 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
@@ -4007,7 +4022,8 @@ extension ProduceResponse {
 extension ProduceResponse.TopicProduceResponse {
     public static func random(version: Int16, using rng: inout SplitMix64) -> ProduceResponse.TopicProduceResponse {
         var value = ProduceResponse.TopicProduceResponse()
-        value.name = rng.string()
+        if version <= 12 { value.name = rng.string() }
+        if version >= 13 { value.topicID = rng.uuid() }
         value.partitionResponses = (0..<rng.below(4)).map { _ in ProduceResponse.TopicProduceResponse.PartitionProduceResponse.random(version: version, using: &rng) }
         if version >= 9 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
@@ -5227,6 +5243,7 @@ extension WriteTxnMarkersRequest.WritableTxnMarker {
         value.transactionResult = rng.bool()
         value.topics = (0..<rng.below(4)).map { _ in WriteTxnMarkersRequest.WritableTxnMarker.WritableTxnMarkerTopic.random(version: version, using: &rng) }
         value.coordinatorEpoch = rng.integer(Int32.self)
+        if version >= 2 { value.transactionVersion = rng.integer(Int8.self) }
         if version >= 1 && rng.chance(8) { value.unknownTaggedFields = [RawTaggedField(tag: UInt32(200 + rng.below(50)), data: rng.bytes(maxCount: 8))] }
         return value
     }

@@ -78,7 +78,7 @@ public enum BrokerAssembly {
         .init { HeartbeatHandler(groups: $0.groups) },
         .init { LeaveGroupHandler(groups: $0.groups) },
         .init { OffsetCommitHandler(groups: $0.groups, metadata: $0.metadata) },
-        .init { OffsetFetchHandler(groups: $0.groups) },
+        .init { OffsetFetchHandler(groups: $0.groups, metadata: $0.metadata) },
         .init { OffsetDeleteHandler(groups: $0.groups) },
         .init { ListGroupsHandler(groups: $0.groups) },
         .init { DescribeGroupsHandler(groups: $0.groups) },

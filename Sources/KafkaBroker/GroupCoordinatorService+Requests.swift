@@ -143,8 +143,8 @@ extension GroupCoordinatorService {
         return response
     }
 
-    func describeGroups(_ request: DescribeGroupsRequest) async -> DescribeGroupsResponse {
-        await many(request.groups, decide: { core, _ in (core.describeGroups(request), []) }, failed: { response, failures in
+    func describeGroups(_ request: DescribeGroupsRequest, version: Int16) async -> DescribeGroupsResponse {
+        await many(request.groups, decide: { core, _ in (core.describeGroups(request, version: version), []) }, failed: { response, failures in
             for i in response.groups.indices {
                 if let code = failures[response.groups[i].groupID] {
                     response.groups[i] = .init(errorCode: code.rawValue, groupID: response.groups[i].groupID)

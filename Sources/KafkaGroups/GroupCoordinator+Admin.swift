@@ -16,12 +16,18 @@ extension GroupCoordinator {
         return ListGroupsResponse(groups: listed)
     }
 
-    /// DescribeGroups: an unknown group is described as Dead with no error (up to v5), and so is a
-    /// consumer (KIP-848) group, as Kafka 3.9 does (it is not a classic group; ConsumerGroupDescribe
-    /// describes it).
-    public func describeGroups(_ request: DescribeGroupsRequest) -> DescribeGroupsResponse {
+    /// DescribeGroups describes classic groups only. Any other id (unknown, or a consumer (KIP-848)
+    /// group, which ConsumerGroupDescribe describes) is Dead: with no error up to v5, as Kafka 3.9
+    /// answers; from v6 (KIP-1043) with GROUP_ID_NOT_FOUND and Kafka 4.x's message saying which.
+    public func describeGroups(_ request: DescribeGroupsRequest, version: Int16) -> DescribeGroupsResponse {
         DescribeGroupsResponse(groups: request.groups.map { id in
-            groups[id]?.describedGroup ?? .init(groupID: id, groupState: ClassicGroupState.dead.rawValue)
+            if let group = groups[id] { return group.describedGroup }
+            var dead = DescribeGroupsResponse.DescribedGroup(groupID: id, groupState: ClassicGroupState.dead.rawValue)
+            if version >= 6 {
+                dead.errorCode = ErrorCode.groupIDNotFound.rawValue
+                dead.errorMessage = consumerGroups[id] == nil ? "Group \(id) not found." : "Group \(id) is not a classic group."
+            }
+            return dead
         })
     }
 

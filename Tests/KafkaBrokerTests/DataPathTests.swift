@@ -90,6 +90,29 @@ import Testing
                     #expect(p.offset == offset, "ListOffsets v\(version) timestamp \(timestamp)")
                 }
             }
+            guard version >= 1 else { continue }
+            // The other special timestamps, each from the version that brought it (UNSUPPORTED_VERSION
+            // before, as Kafka 4.x answers), and -7, which no version knows. Without tiered storage, -4
+            // is the log start offset and -5 and -6 find nothing.
+            for (timestamp, since, offset) in [(Int64(-3), Int16(7), Int64?.none), (-4, 8, 0), (-5, 9, -1), (-6, 11, -1), (-7, 99, -1)] {
+                var request = ListOffsetsRequest(replicaID: -1, topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, timestamp: timestamp)])])
+                request.timeoutMs = 1
+                let response = try await client.send(request, version: version)
+                let p = try #require(response.topics.first?.partitions.first)
+                let context = "ListOffsets v\(version) timestamp \(timestamp)"
+                guard version >= since else {
+                    #expect(ErrorCode(rawValue: p.errorCode) == .unsupportedVersion && p.offset == -1, "\(context)")
+                    continue
+                }
+                #expect(p.errorCode == 0, "\(context)")
+                if let offset {
+                    #expect(p.offset == offset && p.timestamp == -1, "\(context)")
+                    if offset == -1 { #expect(p.leaderEpoch == -1, "\(context)") }
+                } else {
+                    // The record with the largest timestamp (every batch here has its own).
+                    #expect((0..<Int64(expected.count)).contains(p.offset) && p.timestamp > 0, "\(context)")
+                }
+            }
         }
         await client.close()
         await broker.shutdown()

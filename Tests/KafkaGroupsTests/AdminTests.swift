@@ -29,7 +29,7 @@ import Testing
 
     @Test func describeGroups() {
         let h = Self.threeGroups()
-        let r = h.coordinator.describeGroups(DescribeGroupsRequest(groups: ["g", "r", "nope"]))
+        let r = h.coordinator.describeGroups(DescribeGroupsRequest(groups: ["g", "r", "nope"]), version: 5)
         let g = r.groups[0]
         #expect(g.groupState == "Stable" && g.protocolType == "consumer" && g.protocolData == "range")
         #expect(g.members.map(\.memberID) == [h.id("c1"), h.id("c2"), h.id("c3")])
@@ -41,6 +41,11 @@ import Testing
         #expect(rebalancing.groupState == "PreparingRebalance" && rebalancing.protocolData == "")
         #expect(rebalancing.members.count == 1 && rebalancing.members[0].memberMetadata.isEmpty)
         #expect(r.groups[2] == .init(groupID: "nope", groupState: "Dead"))
+        // v6 (KIP-1043) says why: the same groups, and the unknown one GROUP_ID_NOT_FOUND with Kafka's message.
+        let v6 = h.coordinator.describeGroups(DescribeGroupsRequest(groups: ["g", "r", "nope"]), version: 6)
+        #expect(Array(v6.groups.prefix(2)) == Array(r.groups.prefix(2)))
+        #expect(v6.groups[2] == .init(errorCode: ErrorCode.groupIDNotFound.rawValue, errorMessage: "Group nope not found.",
+                                      groupID: "nope", groupState: "Dead"))
     }
 
     @Test func deleteGroups() {

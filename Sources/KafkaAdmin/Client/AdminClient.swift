@@ -4,7 +4,8 @@ import Logging
 
 /// The admin tools' client: a connection to the first bootstrap server that answers, one per node it
 /// learns of from Metadata (or DescribeCluster), and for each connection the versions its ApiVersions
-/// advertised. A request goes at the highest version both sides know (`version(of:on:)`).
+/// advertised. A request goes at the highest version both sides know, where the tools read its answer as
+/// Kafka 3.9's tools do (`version(of:on:)`, `highestVersions`).
 ///
 /// Invariant: every request is sent over `KafkaChannel` (one at a time per connection, responses
 /// matched by correlation id); a node's channel is used only for that node.
@@ -80,16 +81,23 @@ public actor AdminClient {
         try await send(to: target) { _ in request }
     }
 
-    /// The version `R` goes at over `channel`: the highest both this client and the peer know.
+    /// The version `R` goes at over `channel`: the highest both this client and the peer know, up to
+    /// `highestVersions`.
     public func version<R: KafkaRequestMessage>(of type: R.Type, on channel: KafkaChannel) async throws -> Int16 {
         let advertised = try await apiVersions(of: channel)
         let at = "\(channel.host):\(channel.port)"
         let api = R.apiKey.name ?? "API \(R.apiKey.rawValue)"
         guard let theirs = advertised[R.apiKey.rawValue] else { throw Failure.unsupportedVersion(api: api, at: at) }
-        let high = min(theirs.upperBound, R.validVersions.upperBound)
+        let high = min(theirs.upperBound, R.validVersions.upperBound, Self.highestVersions[R.apiKey] ?? .max)
         guard high >= max(theirs.lowerBound, R.validVersions.lowerBound) else { throw Failure.unsupportedVersion(api: api, at: at) }
         return high
     }
+
+    /// The tools speak Kafka 3.9's admin client, whose requests name topics and whose answers they read
+    /// as 3.9's: the Kafka 4.x versions that change either stay unused. OffsetCommit and OffsetFetch
+    /// v10 name topics by id; DescribeGroups v6 answers a group it cannot describe with an error where
+    /// v5 says Dead, which the tools print as "does not exist".
+    static let highestVersions: [APIKey: Int16] = [.offsetCommit: 9, .offsetFetch: 9, .describeGroups: 5]
 
     /// Whether the peer of `target` advertises `R` at all.
     public func supports<R: KafkaRequestMessage>(_ type: R.Type, at target: Target = .any) async throws -> Bool {

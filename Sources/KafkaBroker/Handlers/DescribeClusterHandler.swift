@@ -2,11 +2,13 @@ import KafkaMetadata
 import KafkaProtocol
 import StromConfig
 
-/// DescribeCluster: the cluster id, the controller, and the brokers on this listener.
-/// Asking a broker listener for controller endpoints (v1 endpoint type 2) is
-/// MISMATCHED_ENDPOINT_TYPE, as in Kafka; unknown endpoint types are UNSUPPORTED_ENDPOINT_TYPE.
+/// DescribeCluster: the cluster id, the controller, and the registered brokers on this listener:
+/// the unfenced ones, and from v2 (Kafka 4.0, KIP-1073) the fenced ones too when the request sets
+/// IncludeFencedBrokers, each with IsFenced. Asking a broker listener for controller endpoints (v1
+/// endpoint type 2) is MISMATCHED_ENDPOINT_TYPE, as in Kafka; unknown endpoint types are
+/// UNSUPPORTED_ENDPOINT_TYPE.
 struct DescribeClusterHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 0...1
+    static let versions: ClosedRange<Int16> = 0...2
 
     let metadata: MetadataService
     let config: ServerConfig
@@ -15,9 +17,12 @@ struct DescribeClusterHandler: RequestHandler {
         var response = DescribeClusterResponse(clusterID: metadata.clusterID, controllerID: metadata.controllerIDForClients)
         response.endpointType = request.endpointType
         if !Self.serves(request, on: Self.brokerEndpoints, into: &response) { return response }
-        response.brokers = metadata.image.activeBrokers.compactMap { b in
+        let image = metadata.image
+        let listed = context.apiVersion >= 2 && request.includeFencedBrokers
+            ? image.brokers.values.sorted { $0.id < $1.id } : image.activeBrokers
+        response.brokers = listed.compactMap { b in
             guard let e = b.endpoint(named: context.listenerName) ?? b.endpoints.first else { return nil }
-            return .init(brokerID: b.id, host: e.host, port: Int32(e.port), rack: b.rack)
+            return .init(brokerID: b.id, host: e.host, port: Int32(e.port), rack: b.rack, isFenced: b.fenced)
         }
         if request.includeClusterAuthorizedOperations {
             response.clusterAuthorizedOperations = context.clusterAuthorizedOperations()
@@ -51,7 +56,8 @@ struct DescribeClusterHandler: RequestHandler {
 /// `--bootstrap-controller` send first: the cluster id, the active controller (the metadata quorum's
 /// leader, -1 while there is none), and the controllers' endpoints on the listener asked, from the
 /// voter set. Only controller endpoints (v1 endpoint type 2) are served here; asking for brokers is
-/// MISMATCHED_ENDPOINT_TYPE, as Kafka's controller answers.
+/// MISMATCHED_ENDPOINT_TYPE, as Kafka's controller answers. Controllers are never fenced: v2's
+/// IncludeFencedBrokers changes nothing here, and IsFenced is false.
 struct ControllerDescribeClusterHandler: RequestHandler {
     static var versions: ClosedRange<Int16> { DescribeClusterHandler.versions }
 

@@ -3,16 +3,17 @@ import KafkaProtocol
 
 /// DescribeGroups: each classic group's state, protocol and members, from
 /// `GroupCoordinatorService`; with the authorized operations (v3+) when asked. A group the principal
-/// may not DESCRIBE is GROUP_AUTHORIZATION_FAILED, in its place in the answer.
+/// may not DESCRIBE is GROUP_AUTHORIZATION_FAILED, in its place in the answer. Any other id is Dead,
+/// from v6 (Kafka 4.0, KIP-1043) with GROUP_ID_NOT_FOUND and a message (`GroupCoordinator.describeGroups`).
 struct DescribeGroupsHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 0...5
+    static let versions: ClosedRange<Int16> = 0...6
 
     let groups: GroupCoordinatorService
     func handle(_ request: DescribeGroupsRequest, context: RequestContext) async -> DescribeGroupsResponse? {
         let allowed = context.authorizedNames(.describe, .group, request.groups)
         var mine = request
         mine.groups = request.groups.filter(allowed.contains)
-        var response = mine.groups.isEmpty ? DescribeGroupsResponse() : await groups.describeGroups(mine)
+        var response = mine.groups.isEmpty ? DescribeGroupsResponse() : await groups.describeGroups(mine, version: context.apiVersion)
         if context.apiVersion >= 3 && request.includeAuthorizedOperations {
             for i in response.groups.indices where response.groups[i].errorCode == 0 {
                 response.groups[i].authorizedOperations = context.authorizedOperations(.group, response.groups[i].groupID)

@@ -19,8 +19,12 @@ import StromConfig
 /// answer and is TOPIC_AUTHORIZATION_FAILED when asked for (before anything says whether it exists);
 /// auto-creation needs CREATE on the cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED. The
 /// authorized-operations fields say what the principal may do.
+///
+/// v13 (Kafka 4.0, KIP-1102) adds a top-level ErrorCode, which a broker sets only to
+/// REBOOTSTRAP_REQUIRED to send a client back to its bootstrap servers; Kafka's brokers never do, and
+/// neither does Strom (the answer's brokers are always this cluster's), so it is 0.
 struct MetadataHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 0...12
+    static let versions: ClosedRange<Int16> = 0...13
 
     let metadata: MetadataService
     let config: ServerConfig

@@ -5,12 +5,64 @@ import KafkaProtocol
 /// `GroupCoordinatorService`. As Kafka checks it: a group the principal may not DESCRIBE is
 /// GROUP_AUTHORIZATION_FAILED; of the partitions asked, those of topics it may not DESCRIBE are
 /// TOPIC_AUTHORIZATION_FAILED; when all are asked, such topics are left out (each denial logged).
+///
+/// v10 (Kafka 4.2, KIP-848) names topics by id, in the request and the answer. Each id is resolved to
+/// its topic's name in this node's metadata; an id no topic has is answered UNKNOWN_TOPIC_ID for each
+/// partition asked (unless the group itself failed, whose error stands alone). When all topics are
+/// asked, those the metadata no longer has (deleted since the commit) are left out: they have no id to
+/// be named by, as Kafka leaves them out.
 struct OffsetFetchHandler: RequestHandler {
-    /// Every version Kafka 3.9 serves; v0 reads what `__consumer_offsets` holds, as v1 does.
-    static let versions: ClosedRange<Int16> = 0...9
+    /// Every version Kafka 3.9 serves; v0 reads what `__consumer_offsets` holds, as v1 does. And
+    /// Kafka 4.2's v10.
+    static let versions: ClosedRange<Int16> = 0...10
 
     let groups: GroupCoordinatorService
+    let metadata: MetadataService
+
     func handle(_ request: OffsetFetchRequest, context: RequestContext) async -> OffsetFetchResponse? {
+        guard context.apiVersion >= 10 else { return await byName(request, context: context) }
+        let image = metadata.image
+        typealias Topic = OffsetFetchRequest.OffsetFetchRequestGroup.OffsetFetchRequestTopics
+        var named = request
+        var unknown: [String: [Topic]] = [:]
+        for g in named.groups.indices {
+            guard let topics = named.groups[g].topics else { continue }
+            let groupID = named.groups[g].groupID
+            named.groups[g].topics = topics.compactMap { topic in
+                guard let name = image.topic(id: topic.topicID)?.name else {
+                    unknown[groupID, default: []].append(topic)
+                    return nil
+                }
+                var t = topic
+                t.name = name
+                return t
+            }
+        }
+        var response = await byName(named, context: context)
+        func unresolved(_ topics: [Topic]) -> [OffsetFetchResponse.OffsetFetchResponseGroup.OffsetFetchResponseTopics] {
+            topics.map { t in
+                .init(topicID: t.topicID, partitions: t.partitionIndexes.map {
+                    GroupPartition(partitionIndex: $0, committedOffset: -1, metadata: "", errorCode: ErrorCode.unknownTopicID.rawValue)
+                })
+            }
+        }
+        for i in response.groups.indices {
+            response.groups[i].topics = response.groups[i].topics.compactMap { topic in
+                guard let id = image.topic(named: topic.name)?.id else { return nil }
+                var t = topic
+                t.topicID = id
+                t.name = ""
+                return t
+            }
+            if response.groups[i].errorCode == 0, let topics = unknown.removeValue(forKey: response.groups[i].groupID) {
+                response.groups[i].topics += unresolved(topics)
+            }
+        }
+        return response
+    }
+
+    /// The answer to `request`, whose topics are named.
+    private func byName(_ request: OffsetFetchRequest, context: RequestContext) async -> OffsetFetchResponse {
         guard context.authorizer != nil else { return await groups.fetch(request, version: context.apiVersion) }
         return context.apiVersion < 8 ? await single(request, context: context) : await many(request, context: context)
     }

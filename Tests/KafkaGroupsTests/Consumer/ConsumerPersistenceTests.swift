@@ -106,7 +106,11 @@ import Testing
         #expect(h.coordinator.listGroups(.init(typesFilter: ["classic"]), version: 5).groups.isEmpty)
         #expect(h.coordinator.listGroups(.init(statesFilter: ["stable"]), version: 5).groups.count == 1)
         // DescribeGroups (classic) sees no classic group here, as Kafka 3.9.
-        #expect(h.coordinator.describeGroups(.init(groups: ["g"])).groups[0].groupState == "Dead")
+        #expect(h.coordinator.describeGroups(.init(groups: ["g"]), version: 5).groups[0] == .init(groupID: "g", groupState: "Dead"))
+        // From v6 (KIP-1043) with Kafka 4.x's error and message.
+        let v6 = h.coordinator.describeGroups(.init(groups: ["g"]), version: 6).groups[0]
+        #expect(ErrorCode(rawValue: v6.errorCode) == .groupIDNotFound && v6.groupState == "Dead")
+        #expect(v6.errorMessage == "Group g is not a classic group.")
         let described = h.coordinator.describeConsumerGroups(.init(groupIDs: ["g", "nope"]), topics: h.topics).groups
         #expect(described[0].members.map(\.memberID) == ["a-id0"])
         #expect(described[0].members[0].assignment.topicPartitions.first?.topicName == "t1")

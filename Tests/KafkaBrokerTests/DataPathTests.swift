@@ -51,8 +51,13 @@ import Testing
                                                                     key: Array("k".utf8), value: Array($0.utf8)) },
                                                  magic: version == 2 ? 1 : 0, compression: codec)
                     : try Self.batch(values, codec: codec)
-                let response = try await client.send(Self.produce(records, topic: "t"), version: version)
-                let p = try #require(response.responses.first?.partitionResponses.first)
+                // v13 names the topic by id, in the request and the answer.
+                var request = Self.produce(records, topic: "t")
+                if version >= 13 { request.topicData[0] = .init(topicID: topicID, partitionData: request.topicData[0].partitionData) }
+                let response = try await client.send(request, version: version)
+                let topic = try #require(response.responses.first)
+                #expect(version >= 13 ? topic.topicID == topicID && topic.name.isEmpty : topic.name == "t", "Produce v\(version)")
+                let p = try #require(topic.partitionResponses.first)
                 #expect(p.errorCode == 0, "Produce v\(version) \(codec): \(p.errorMessage ?? "")")
                 #expect(p.baseOffset == Int64(expected.count))
                 expected += values

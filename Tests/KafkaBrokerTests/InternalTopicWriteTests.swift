@@ -32,11 +32,15 @@ import Testing
                                              magic: version == 2 ? 1 : 0, compression: .none)
                 : try Self.batch(key: Self.nullGroupKey, value: [1, 2, 3])
             for topic in ["__consumer_offsets", "__transaction_state", "__cluster_metadata"] {
-                let response = try await client.send(ProduceRequest(acks: -1, timeoutMs: 5000, topicData: [
-                    .init(name: topic, partitionData: [.init(index: 0, records: records)]),
-                ]), version: version)
+                // v13 names topics by id: an internal topic without one here (not created, or the
+                // metadata log, which has none) is an unknown id.
+                let id = broker.metadata.image.topic(named: topic)?.id
+                let data: ProduceRequest.TopicProduceData = version >= 13 ? .init(topicID: id ?? .zero, partitionData: [.init(index: 0, records: records)])
+                    : .init(name: topic, partitionData: [.init(index: 0, records: records)])
+                let response = try await client.send(ProduceRequest(acks: -1, timeoutMs: 5000, topicData: [data]), version: version)
                 let p = try #require(response.responses.first?.partitionResponses.first)
-                #expect(p.errorCode == ErrorCode.invalidTopicException.rawValue, "Produce v\(version) to \(topic)")
+                let expected: ErrorCode = version >= 13 && id == nil ? .unknownTopicID : .invalidTopicException
+                #expect(p.errorCode == expected.rawValue, "Produce v\(version) to \(topic)")
                 #expect(p.baseOffset == -1)
             }
         }

@@ -102,6 +102,30 @@ import Testing
         await broker.shutdown()
     }
 
+    /// Produce v13 names topics by id: an id no topic has is UNKNOWN_TOPIC_ID beside a known one, which
+    /// is written; the answer names both by id.
+    @Test func produceVersion13ResolvesTopicIDs() async throws {
+        let broker = try await TestBroker()
+        let client = try await broker.client()
+        _ = try await client.send(CreateTopicsRequest(topics: [.init(name: "p", numPartitions: 1, replicationFactor: 1)]), version: 7)
+        let id = try #require(broker.metadata.image.topic(named: "p")?.id)
+        let produced = try await client.send(ProduceRequest(acks: -1, timeoutMs: 5_000, topicData: [
+            .init(topicID: Self.unknownID, partitionData: [.init(index: 0, records: try DataPathTests.batch(["lost"]))]),
+            .init(topicID: id, partitionData: [.init(index: 0, records: try DataPathTests.batch(["kept"]))]),
+        ]), version: 13)
+        #expect(produced.responses.allSatisfy { $0.name.isEmpty })
+        let unknown = try #require(produced.responses.first { $0.topicID == Self.unknownID }?.partitionResponses.first)
+        #expect(ErrorCode(rawValue: unknown.errorCode) == .unknownTopicID && unknown.baseOffset == -1)
+        let known = try #require(produced.responses.first { $0.topicID == id }?.partitionResponses.first)
+        #expect(known.errorCode == 0 && known.baseOffset == 0)
+        var fetch = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20)
+        fetch.topics = [.init(topicID: id, partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)])]
+        let fetched = try await client.send(fetch, version: 13)
+        #expect(try DataPathTests.values(in: fetched.responses.first?.partitions.first?.records) == ["kept"])
+        await client.close()
+        await broker.shutdown()
+    }
+
     /// A group DescribeGroups cannot describe is Dead: silently up to v5, with GROUP_ID_NOT_FOUND and
     /// Kafka's message from v6.
     @Test func describeGroupsSaysWhyFromVersion6() async throws {

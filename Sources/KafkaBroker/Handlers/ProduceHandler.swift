@@ -16,6 +16,8 @@ import NIOCore
 /// every partition is TRANSACTIONAL_ID_AUTHORIZATION_FAILED; a topic without WRITE is
 /// TOPIC_AUTHORIZATION_FAILED (decided before whether it exists).
 ///
+/// v13 (Kafka 4.1, KIP-516) names topics by id, in the request and the answer (`ProduceHandler+TopicIDs`).
+///
 /// `producer_byte_rate` counts the request's bytes (`ClientQuotaManager`): over the quota, the answer
 /// carries the throttle time and the connection is muted for it, as Kafka does; the records are
 /// appended all the same.
@@ -30,8 +32,9 @@ import NIOCore
 struct ProduceHandler: RequestHandler {
     /// v0-2 (legacy message sets, up-converted) stay: librdkafka up to 2.9 compresses with gzip,
     /// snappy or lz4 only when the broker's Produce range includes v0. v12 (the layout of v11) is
-    /// transaction version 2: this leader adds a transactional batch's partition to the transaction.
-    static let versions: ClosedRange<Int16> = 0...12
+    /// transaction version 2: this leader adds a transactional batch's partition to the transaction;
+    /// v13 is v12 with topic ids.
+    static let versions: ClosedRange<Int16> = 0...13
 
     let metadata: MetadataService
     let replicas: ReplicaManager
@@ -65,11 +68,12 @@ struct ProduceHandler: RequestHandler {
         // read the next request (which this one allows once its records are appended).
         let (throttle, _) = context.recordQuota(.produce, Double(context.requestSize))
         context.throttleConnection(throttle)
-        var response = await produce(request, context: context)
+        var response = await produceNamingTopics(request, context: context)
         response.throttleTimeMs = max(response.throttleTimeMs, throttle)
         guard request.acks != 0 else {
             // acks=0 gets no answer; a failed append closes the connection, as Kafka tells such a producer.
-            if let failed = response.responses.lazy.flatMap({ t in t.partitionResponses.map { (t.name, $0) } }).first(where: { $0.1.errorCode != 0 }) {
+            if let failed = response.responses.lazy.flatMap({ t in t.partitionResponses.map { (t.name.isEmpty ? "\(t.topicID)" : t.name, $0) } })
+                .first(where: { $0.1.errorCode != 0 }) {
                 context.closeConnection("acks=0 produce to \(failed.0)-\(failed.1.index) failed: \(ErrorCode(rawValue: failed.1.errorCode))")
             }
             return nil
@@ -77,19 +81,9 @@ struct ProduceHandler: RequestHandler {
         return response
     }
 
-    private func produce(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse {
-        if request.topicData.contains(where: { $0.partitionData.contains { Self.isTransactional($0.records) } }) {
-            guard let id = request.transactionalID, context.authorize(.write, .transactionalId, id) else {
-                if request.transactionalID == nil {
-                    context.logger.info("refused transactional records in a Produce request without a transactional id")
-                }
-                return ProduceResponse(responses: request.topicData.map { t in
-                    .init(name: t.name, partitionResponses: t.partitionData.map {
-                        PartitionResponse(index: $0.index, errorCode: ErrorCode.transactionalIDAuthorizationFailed.rawValue, baseOffset: -1)
-                    })
-                })
-            }
-        }
+    /// Produces `request`, whose topics are named and whose transactional records (if any) the
+    /// principal may write (`ProduceHandler+TopicIDs` checked both).
+    func produce(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse {
         let writable = context.authorizedNames(.write, .topic, request.topicData.map(\.name))
         let image = metadata.image
         var response = ProduceResponse()

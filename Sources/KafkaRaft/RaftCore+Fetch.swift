@@ -1,6 +1,7 @@
 /// Fetch at the leader: validate the fetcher's position against our log, answer with entries, the
 /// diverging epoch or the snapshot to fetch instead (KIP-630 `SnapshotId`), record its progress, or park the
-/// request until new data arrives (long poll).
+/// request until new data arrives (long poll), or, for a fetcher that said which high watermark it knows
+/// (KIP-1166), until ours is higher than that.
 extension RaftCore {
     /// Errors: INVALID_REQUEST for a negative replica id, offset, epoch or wait, or a last fetched epoch
     /// above the fetcher's leader epoch (every fetcher of the metadata log is a replica: a voter, or an
@@ -13,9 +14,12 @@ extension RaftCore {
             || request.lastFetchedEpoch > request.currentLeaderEpoch {
             return respond(.fetchResponse(errorFetchResponse(.invalidRequest)), to: envelope, into: &actions)
         }
+        let before = highWatermark
         let response = tryCompleteFetch(request, from: envelope.source, now: now, into: &actions)
+        // This fetch may have moved the high watermark: parked fetchers that know an older one hear of it.
+        if highWatermark != before { completeParkedFetches(now: now, onlyWithData: true, into: &actions) }
         if response.errorCode != .none || !response.records.isEmpty || request.maxWaitMs == 0
-            || response.divergingEpoch != nil || response.snapshotID != nil {
+            || response.divergingEpoch != nil || response.snapshotID != nil || request.highWatermark < response.highWatermark {
             return respond(.fetchResponse(response), to: envelope, into: &actions)
         }
         guard case .leader(var leader) = state else { return }
@@ -59,11 +63,15 @@ extension RaftCore {
                              recordsBaseOffset: request.fetchOffset, records: records)
     }
 
-    /// Answers parked fetches that now have data (`onlyWithData`) or whose wait is over.
+    /// Answers parked fetches that now have data or know an older high watermark than ours
+    /// (`onlyWithData`), or whose wait is over.
     mutating func completeParkedFetches(now: Int64, onlyWithData: Bool, into actions: inout [RaftAction]) {
         guard case .leader(var leader) = state else { return }
         let endOffset = log.endOffset.offset
-        let due = leader.parkedFetches.filter { onlyWithData ? $0.request.fetchOffset < endOffset : now >= $0.deadline }
+        let highWatermark = leader.highWatermark ?? -1
+        let due = leader.parkedFetches.filter {
+            onlyWithData ? $0.request.fetchOffset < endOffset || $0.request.highWatermark < highWatermark : now >= $0.deadline
+        }
         guard !due.isEmpty else { return }
         leader.parkedFetches.removeAll { due.contains($0) }
         state = .leader(leader)

@@ -105,6 +105,7 @@ extension RaftCore {
         state = .leader(leader)
         if advanced, let highWatermark = leader.highWatermark {
             actions.append(.committed(highWatermark: highWatermark))
+            completeParkedFetches(now: now, onlyWithData: true, into: &actions)
         }
     }
 }

@@ -9,15 +9,20 @@ public struct FetchRequest: Hashable, Sendable {
     public var fetchOffset: Int64
     /// The epoch of the entry just before `fetchOffset` (0 for an empty log).
     public var lastFetchedEpoch: Int32
+    /// The high watermark the fetcher knows (Fetch v18, KIP-1166; -1 when it knows none): the leader
+    /// answers at once while its own is higher. `Int64.max` (the default, and every version before 18)
+    /// says nothing.
+    public var highWatermark: Int64
 
     public init(clusterID: String? = nil, replicaID: Int32, maxWaitMs: Int64, currentLeaderEpoch: Int32,
-                fetchOffset: Int64, lastFetchedEpoch: Int32) {
+                fetchOffset: Int64, lastFetchedEpoch: Int32, highWatermark: Int64 = .max) {
         self.clusterID = clusterID
         self.replicaID = replicaID
         self.maxWaitMs = maxWaitMs
         self.currentLeaderEpoch = currentLeaderEpoch
         self.fetchOffset = fetchOffset
         self.lastFetchedEpoch = lastFetchedEpoch
+        self.highWatermark = highWatermark
     }
 }
 

@@ -36,7 +36,7 @@ extension RaftWire {
         let replica = version >= 15 ? r.replicaState.replicaID : r.replicaID
         return (replica, .fetchRequest(KafkaRaft.FetchRequest(
             clusterID: r.clusterID, replicaID: replica, maxWaitMs: Int64(r.maxWaitMs), currentLeaderEpoch: p.currentLeaderEpoch,
-            fetchOffset: p.fetchOffset, lastFetchedEpoch: p.lastFetchedEpoch)))
+            fetchOffset: p.fetchOffset, lastFetchedEpoch: p.lastFetchedEpoch, highWatermark: version >= 18 ? p.highWatermark : .max)))
     }
 
     private static func single<P>(_ topics: [(String, [Int32])], _ partition: P?) throws -> P {

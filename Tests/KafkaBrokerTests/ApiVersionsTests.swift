@@ -89,12 +89,12 @@ import Testing
     @Test func unadvertisedVersionClosesTheConnection() async throws {
         let broker = try await TestBroker()
         let client = try await broker.client()
-        // Fetch v18 is past every version Strom (and Kafka 4.2) serves: a header and nothing else.
-        #expect(!BrokerAssembly.clientAPIs.versions(for: .fetch)!.contains(18))
+        // Fetch v19 is past every version Strom (and Kafka 4.2, whose last is v18) serves: a header and nothing else.
+        #expect(!BrokerAssembly.clientAPIs.versions(for: .fetch)!.contains(19))
         var frame = ByteBuffer()
         frame.writeInteger(Int32(0))
         frame.writeInteger(Int16(1))      // Fetch
-        frame.writeInteger(Int16(18))
+        frame.writeInteger(Int16(19))
         frame.writeInteger(Int32(1))
         frame.writeInteger(Int16(3))
         frame.writeString("new")

@@ -160,4 +160,46 @@ import Testing
         await client.close()
         await broker.shutdown()
     }
+
+    /// Fetch v18 (KIP-1166): a follower that knows an older high watermark than the leader's is answered
+    /// at once, without records; one that knows the current one waits for data as before.
+    @Test func aFollowerBehindOnTheHighWatermarkIsAnsweredAtOnce() async throws {
+        let broker = try await TestBroker()
+        let client = try await broker.client()
+        let controller = try await TestKafkaClient(port: broker.node.boundPorts["CONTROLLER"]!)
+        let epoch = try await broker.registerSecondBroker(controller: controller)
+        _ = try await client.send(CreateTopicsRequest(topics: [.init(name: "h", numPartitions: -1, replicationFactor: -1, assignments: [
+            .init(partitionIndex: 0, brokerIDs: [1, 2]),
+        ])]), version: 7)
+        let produced = try await client.send(DataPathTests.produce(try DataPathTests.batch(["a", "b"]), topic: "h", acks: 1), version: 9)
+        #expect(produced.responses.first?.partitionResponses.first?.errorCode == 0)
+        let topicID = try #require(broker.metadata.image.topic(named: "h")?.id)
+        func fetch(offset: Int64, knows highWatermark: Int64, maxWaitMs: Int32) async throws -> FetchResponse.FetchableTopicResponse.PartitionData {
+            var request = FetchRequest(maxWaitMs: maxWaitMs, minBytes: 1, maxBytes: 1 << 20)
+            request.replicaState = .init(replicaID: 2, replicaEpoch: epoch)
+            request.topics = [.init(topicID: topicID, partitions: [
+                .init(partition: 0, fetchOffset: offset, partitionMaxBytes: 1 << 20, highWatermark: highWatermark),
+            ])]
+            let response = try await client.send(request, version: 18)
+            return try #require(response.responses.first?.partitions.first)
+        }
+        let first = try await fetch(offset: 0, knows: -1, maxWaitMs: 0)
+        #expect(first.errorCode == 0 && first.highWatermark == 0)
+        #expect(try DataPathTests.values(in: first.records) == ["a", "b"])
+        // Fetching at 2 moves the high watermark to 2, past the 0 the follower knows: no wait.
+        let clock = ContinuousClock()
+        let start = clock.now
+        let behind = try await fetch(offset: 2, knows: 0, maxWaitMs: 60_000)
+        #expect(clock.now - start < .seconds(30))
+        #expect(behind.errorCode == 0 && behind.highWatermark == 2 && (behind.records?.readableBytes ?? 0) == 0)
+        // Knowing 2, it waits for records, here until its 200 ms are up.
+        let waitStart = clock.now
+        let current = try await fetch(offset: 2, knows: 2, maxWaitMs: 200)
+        #expect(clock.now - waitStart >= .milliseconds(150))
+        #expect(current.errorCode == 0 && current.highWatermark == 2)
+        try await fenceSecondBroker(broker, controller: controller, epoch: epoch)
+        await controller.close()
+        await client.close()
+        await broker.shutdown()
+    }
 }

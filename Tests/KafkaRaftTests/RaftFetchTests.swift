@@ -106,6 +106,34 @@ import Testing
         #expect(expired.sent.first { $0.fetchResponse != nil }?.correlationID == 6)
     }
 
+    /// KIP-1166 (Fetch v18): a fetcher that says which high watermark it knows is answered at once while
+    /// the leader's is higher, and a parked one as soon as the leader's passes it, with no records to wait for.
+    @Test func aFetcherBehindOnTheHighWatermarkIsAnsweredWithoutWaiting() {
+        var (core, now) = leader()
+        func observer(offset: Int64, knows highWatermark: Int64) -> RaftMessage {
+            .fetchRequest(FetchRequest(replicaID: 100, maxWaitMs: 500, currentLeaderEpoch: 1, fetchOffset: offset,
+                                       lastFetchedEpoch: 1, highWatermark: highWatermark))
+        }
+        _ = core.handle(.append([[1]]), now: now)
+        _ = core.handle(.persisted(upTo: 4), now: now)
+        _ = core.handle(request(fetch(offset: 4, lastEpoch: 1), from: 2), now: now + 1)
+        #expect(core.highWatermark == 4)
+        let behind = core.handle(request(observer(offset: 4, knows: 2), from: 100, correlationID: 7), now: now + 2)
+        let answer = try! #require(behind.sent.first { $0.correlationID == 7 }?.fetchResponse)
+        #expect(answer.records.isEmpty && answer.highWatermark == 4)
+        let current = core.handle(request(observer(offset: 4, knows: 4), from: 100, correlationID: 8), now: now + 3)
+        #expect(current.sent.allSatisfy { $0.fetchResponse == nil }, "nothing new: the fetch waits")
+        _ = core.handle(.append([[2]]), now: now + 4)
+        _ = core.handle(.persisted(upTo: 5), now: now + 4)
+        let parked = core.handle(request(observer(offset: 5, knows: 4), from: 100, correlationID: 9), now: now + 5)
+        #expect(parked.sent.allSatisfy { $0.fetchResponse == nil })
+        // Voter 2 catches up: the high watermark moves to 5 and the observer hears of it.
+        let committed = core.handle(request(fetch(offset: 5, lastEpoch: 1), from: 2), now: now + 6)
+        #expect(committed.committed == [5])
+        let woken = try! #require(committed.sent.first { $0.correlationID == 9 }?.fetchResponse)
+        #expect(woken.records.isEmpty && woken.highWatermark == 5)
+    }
+
     @Test func observerFetchesAreTrackedButDoNotCommit() {
         var (core, now) = leader()
         _ = core.handle(.append([[1]]), now: now)

@@ -14,7 +14,9 @@ import NIOCore
 /// Consumers' Fetch v11+ may read from a follower, and a leader with `replica.selector.class` may send
 /// them to one (KIP-392, `PreferredReadReplica`). Per-partition errors: OFFSET_OUT_OF_RANGE,
 /// UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
-/// UNKNOWN_LEADER_EPOCH.
+/// UNKNOWN_LEADER_EPOCH. A follower's Fetch v18 (Kafka 4.1, KIP-1166) says which high watermark it
+/// knows of each partition: it is answered at once, not after the wait, when a partition's is higher,
+/// so followers learn of a new high watermark without waiting for records.
 ///
 /// Authorization, as Kafka's: a follower needs CLUSTER_ACTION on the cluster, a consumer READ on each
 /// topic; a partition refused is TOPIC_AUTHORIZATION_FAILED (decided before whether it exists).
@@ -26,7 +28,7 @@ import NIOCore
 /// Records of at least `spliceThreshold` bytes are not read: the response carries their file range
 /// and the server sends it with `sendfile` (see `RecordsSplicer`); smaller ones are cheaper to copy.
 struct FetchHandler: SplicingRequestHandler {
-    static let versions: ClosedRange<Int16> = 0...17
+    static let versions: ClosedRange<Int16> = 0...18
 
     let metadata: MetadataService
     let replicas: ReplicaManager
@@ -51,6 +53,8 @@ struct FetchHandler: SplicingRequestHandler {
         let image = metadata.image
         var requested: [FetchSessions.Partition] = []
         var unknownIDs: [(KafkaUUID, Int32)] = []
+        // v18: the high watermark the fetcher knows, where it said (Int64.max: it does not say).
+        var knownHighWatermarks: [TopicPartition: Int64] = [:]
         for topic in request.topics {
             let name: String?
             let id: KafkaUUID
@@ -63,6 +67,7 @@ struct FetchHandler: SplicingRequestHandler {
             }
             for p in topic.partitions {
                 guard let name else { unknownIDs.append((topic.topicID, p.partition)); continue }
+                if v >= 18, p.highWatermark != .max { knownHighWatermarks[TopicPartition(name, p.partition)] = p.highWatermark }
                 requested.append(.init(topicPartition: TopicPartition(name, p.partition), topicID: id, fetchOffset: p.fetchOffset,
                                        maxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch,
                                        lastFetchedEpoch: v >= 12 ? p.lastFetchedEpoch : -1, logStartOffset: v >= 5 ? p.logStartOffset : -1))
@@ -112,8 +117,13 @@ struct FetchHandler: SplicingRequestHandler {
             let hasError = results.contains { $0.data.errorCode != 0 } || !unknownIDs.isEmpty || (!denied.isEmpty && partitions.isEmpty)
             // As in Kafka, a consumer sent to another replica hears of it at once.
             let redirected = results.contains { $0.data.preferredReadReplica >= 0 }
-            if bytes >= min(Int(request.minBytes), maxBytes) || hasError || redirected || clock.nowMs() >= deadline || request.maxWaitMs <= 0
-                || replicas.isShuttingDown { break }
+            // A follower behind on a high watermark hears of it at once (v18).
+            var behind = false
+            if case .follower = fetcher, !knownHighWatermarks.isEmpty {
+                behind = results.contains { r in knownHighWatermarks[r.partition.topicPartition].map { $0 < r.data.highWatermark } ?? false }
+            }
+            if bytes >= min(Int(request.minBytes), maxBytes) || hasError || redirected || behind || clock.nowMs() >= deadline
+                || request.maxWaitMs <= 0 || replicas.isShuttingDown { break }
             await context.parked { await replicas.appended.wait(since: generation, for: watched, timeoutMs: deadline - clock.nowMs()) }
         }
 

@@ -28,7 +28,8 @@ extension MetadataService {
     /// Every partition named in `request` with `code`, and `code` at the top level (Kafka's error response
     /// for the request).
     static func failedReassignments(_ request: AlterPartitionReassignmentsRequest, code: ErrorCode, message: String) -> AlterPartitionReassignmentsResponse {
-        AlterPartitionReassignmentsResponse(errorCode: code.rawValue, errorMessage: message, responses: request.topics.map { t in
+        AlterPartitionReassignmentsResponse(allowReplicationFactorChange: request.allowReplicationFactorChange,
+                                            errorCode: code.rawValue, errorMessage: message, responses: request.topics.map { t in
             .init(name: t.name, partitions: t.partitions.map { .init(partitionIndex: $0.partitionIndex, errorCode: code.rawValue, errorMessage: message) })
         })
     }

@@ -1,8 +1,8 @@
 import KafkaMetadata
 import KafkaProtocol
 
-/// AlterPartitionReassignments (v0, KIP-455): moves partitions to new replica sets, or cancels moves in
-/// progress, as Kafka's `ReplicationControlManager.alterPartitionReassignments` decides it. Pure.
+/// AlterPartitionReassignments (KIP-455; v1 KIP-860): moves partitions to new replica sets, or cancels
+/// moves in progress, as Kafka's `ReplicationControlManager.alterPartitionReassignments` decides it. Pure.
 ///
 /// Per partition, in request order:
 /// - UNKNOWN_TOPIC_OR_PARTITION: no such topic or partition;
@@ -10,7 +10,9 @@ import KafkaProtocol
 ///   to its original replicas (`ReassignmentRevert`), and INVALID_REPLICA_ASSIGNMENT when that needs an
 ///   unclean election the topic does not allow;
 /// - replicas given: INVALID_REPLICA_ASSIGNMENT for an empty list, an unregistered broker or a broker
-///   twice (`ManualAssignment`); otherwise the replica set becomes the target plus the replicas being
+///   twice (`ManualAssignment`); INVALID_REPLICATION_FACTOR when the request does not allow the
+///   replication factor to change (v1's AllowReplicationFactorChange false) and the target's size differs
+///   from the replica set the partition has, or is moving to; otherwise the replica set becomes the target plus the replicas being
 ///   removed, with adding/removing replicas recorded (`ReassignmentReplicas`, measured against the current
 ///   replica set, which during a reassignment includes its adding and removing replicas). The
 ///   `PartitionChangeBuilder` completes the move at once when the ISR already allows it (a reorder, or
@@ -21,7 +23,7 @@ import KafkaProtocol
 public enum AlterPartitionReassignments {
     public static func alter(_ request: AlterPartitionReassignmentsRequest, image: MetadataImage,
                              unclean: UncleanLeaderElection) -> ControllerResult<AlterPartitionReassignmentsResponse> {
-        var response = AlterPartitionReassignmentsResponse()
+        var response = AlterPartitionReassignmentsResponse(allowReplicationFactorChange: request.allowReplicationFactorChange)
         guard !request.topics.isEmpty else { return ControllerResult(response: response) }
         response.errorMessage = nil
         var working = MetadataDelta(base: image)
@@ -31,7 +33,8 @@ public enum AlterPartitionReassignments {
             for target in topic.partitions {
                 var answer = AlterPartitionReassignmentsResponse.ReassignableTopicResponse.ReassignablePartitionResponse(
                     partitionIndex: target.partitionIndex, errorCode: 0, errorMessage: nil)
-                switch change(topic: topic.name, target: target, image: working.current, unclean: unclean) {
+                switch change(topic: topic.name, target: target, allowReplicationFactorChange: request.allowReplicationFactorChange,
+                              image: working.current, unclean: unclean) {
                 case let .success(record?):
                     try? working.replay(record)
                     records.append(MetadataRecordAndVersion(record, version: record.lowestVersion))
@@ -55,7 +58,8 @@ public enum AlterPartitionReassignments {
 
     /// One partition's change: the record (nil when nothing changes) or why it is refused.
     static func change(topic name: String, target: AlterPartitionReassignmentsRequest.ReassignableTopic.ReassignablePartition,
-                       image: MetadataImage, unclean: UncleanLeaderElection) -> Result<PartitionChangeRecord?, Failure> {
+                       allowReplicationFactorChange: Bool, image: MetadataImage,
+                       unclean: UncleanLeaderElection) -> Result<PartitionChangeRecord?, Failure> {
         guard let topic = image.topic(named: name) else {
             return .failure(Failure(code: .unknownTopicOrPartition, message: "Unable to find a topic named \(name)."))
         }
@@ -86,6 +90,16 @@ public enum AlterPartitionReassignments {
         }
         if let problem = ManualAssignment.problem(replicas, replicationFactor: nil, image: image) {
             return .failure(Failure(code: problem.code, message: problem.message))
+        }
+        if !allowReplicationFactorChange {
+            // The replica set the partition has, or is moving to: a move in progress counts its target.
+            let current = ReassignmentReplicas(partition).isInProgress
+                ? Set(partition.replicas).union(partition.addingReplicas).subtracting(partition.removingReplicas).count
+                : partition.replicas.count
+            if current != replicas.count {
+                return .failure(Failure(code: .invalidReplicationFactor,
+                                        message: "The replication factor is changed from \(current) to \(replicas.count)"))
+            }
         }
         let reassignment = ReassignmentReplicas(current: partition.replicas, target: replicas)
         builder.targetReplicas = reassignment.replicas

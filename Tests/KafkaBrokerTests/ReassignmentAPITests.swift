@@ -161,6 +161,30 @@ import Testing
         await broker.shutdown()
     }
 
+    /// AlterPartitionReassignments v1 (KIP-860) with AllowReplicationFactorChange false: a target of
+    /// another size is INVALID_REPLICATION_FACTOR and nothing moves; the answer repeats the flag.
+    @Test func version1CanForbidChangingTheReplicationFactor() async throws {
+        let broker = try await TestBroker()
+        let client = try await broker.client()
+        let controller = try await TestKafkaClient(port: broker.node.boundPorts["CONTROLLER"]!)
+        let epoch = try await broker.registerSecondBroker(controller: controller)
+        _ = try await client.send(CreateTopicsRequest(topics: [.init(name: "r", numPartitions: -1, replicationFactor: -1, assignments: [
+            .init(partitionIndex: 0, brokerIDs: [1]),
+        ])]), version: 7)
+        let refused = try await client.send(AlterPartitionReassignmentsRequest(allowReplicationFactorChange: false, topics: [
+            .init(name: "r", partitions: [.init(partitionIndex: 0, replicas: [1, 2])]),
+        ]), version: 1)
+        let answer = try #require(refused.responses.first?.partitions.first)
+        #expect(ErrorCode(rawValue: answer.errorCode) == .invalidReplicationFactor)
+        #expect(answer.errorMessage == "The replication factor is changed from 1 to 2")
+        #expect(refused.errorCode == 0 && !refused.allowReplicationFactorChange)
+        #expect(partition(broker, "r")?.replicas == [1] && partition(broker, "r")?.addingReplicas.isEmpty == true)
+        try await fenceSecondBroker(broker, controller: controller, epoch: epoch)
+        await controller.close()
+        await client.close()
+        await broker.shutdown()
+    }
+
     /// Fetch v18 (KIP-1166): a follower that knows an older high watermark than the leader's is answered
     /// at once, without records; one that knows the current one waits for data as before.
     @Test func aFollowerBehindOnTheHighWatermarkIsAnsweredAtOnce() async throws {

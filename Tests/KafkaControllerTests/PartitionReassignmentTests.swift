@@ -249,4 +249,34 @@ import Testing
         #expect(ReassignmentReplicas(current: [1, 2], target: [2, 1]).isInProgress == false)
         #expect(ReassignmentReplicas(current: [1, 2], target: [2, 1]).completed(isr: [1, 2]) == nil)
     }
+
+    /// v1's AllowReplicationFactorChange false (KIP-860): a target of another size than the replica set
+    /// (or, during a move, than the set it moves to) is INVALID_REPLICATION_FACTOR with Kafka's message;
+    /// one of the same size moves, and a cancellation is not concerned. The answer repeats the flag.
+    @Test func aRequestMayForbidChangingTheReplicationFactor() throws {
+        var cluster = try ClusterFixture(brokers: [1, 2, 3, 4])
+        try cluster.addTopic("t", [([1, 2], [1, 2], 1), ([1, 2], [1, 2], 1)])
+        func strict(_ partitions: [Partition]) -> ControllerResult<AlterPartitionReassignmentsResponse> {
+            AlterPartitionReassignments.alter(AlterPartitionReassignmentsRequest(allowReplicationFactorChange: false,
+                                                                                 topics: [.init(name: "t", partitions: partitions)]),
+                                              image: cluster.image, unclean: ClusterFixture.clean)
+        }
+        let refused = strict([move(0, to: [1, 2, 3]), move(1, to: [3])])
+        #expect(codes(refused) == [ErrorCode.invalidReplicationFactor.rawValue, ErrorCode.invalidReplicationFactor.rawValue])
+        #expect(refused.response.responses.first?.partitions.map(\.errorMessage)
+                == ["The replication factor is changed from 2 to 3", "The replication factor is changed from 2 to 1"])
+        #expect(refused.records.isEmpty && refused.response.errorCode == 0 && !refused.response.allowReplicationFactorChange)
+        // The default (and v0) allows it.
+        #expect(codes(alter([move(0, to: [1, 2, 3])], image: cluster.image)) == [0])
+
+        // Same size: the move starts; meanwhile the size that counts is the target's (2), not the 3 replicas held.
+        let started = strict([move(0, to: [3, 4])])
+        #expect(codes(started) == [0])
+        try cluster.apply(started.records)
+        #expect(cluster.partition("t", 0).replicas.count == 4)
+        #expect(codes(strict([move(0, to: [1, 3])])) == [0])
+        #expect(strict([move(0, to: [1, 3, 4])]).response.responses.first?.partitions.first?.errorMessage
+                == "The replication factor is changed from 2 to 3")
+        #expect(codes(strict([move(0, to: nil)])) == [0])
+    }
 }

@@ -1,11 +1,13 @@
 import KafkaProtocol
 
 /// AlterPartitionReassignments (KIP-455): moves partitions to new replica sets or cancels moves (see
-/// `KafkaController.AlterPartitionReassignments`), decided by the active controller. Answered by
+/// `KafkaController.AlterPartitionReassignments`), decided by the active controller; from v1 (Kafka 4.1,
+/// KIP-860) a request may forbid changing a partition's replication factor (INVALID_REPLICATION_FACTOR
+/// for those that would), and the answer repeats the flag. Answered by
 /// `timeoutMs` (REQUEST_TIMED_OUT at the top level and on every partition otherwise, the work going on;
 /// see `AdminDeadline`).
 struct AlterPartitionReassignmentsHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 0...0
+    static let versions: ClosedRange<Int16> = 0...1
 
     let metadata: MetadataService
 

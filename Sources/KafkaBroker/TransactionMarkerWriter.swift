@@ -26,6 +26,9 @@ struct TransactionMarkerWriter: Sendable {
         var coordinatorEpoch: Int32
         var commit: Bool
         var partitions: [TopicPartition]
+        /// The transaction's version (WriteTxnMarkers v2, KIP-1228; 0 before): from 2 the marker's
+        /// epoch must be newer than the producer's at the partition, as the coordinator bumped it.
+        var transactionVersion: Int8 = 0
     }
 
     /// One partition's append: where the marker went and what the high watermark must reach.
@@ -86,7 +89,8 @@ struct TransactionMarkerWriter: Sendable {
             let now = replicas.clock.nowMs()
             let appended: Result<Partition.LeaderAppend, LogValidator.Failure>? = try? await replicas.io.run {
                 let result = replica.appendMarker(producerId: marker.producerID, producerEpoch: marker.producerEpoch,
-                                                  coordinatorEpoch: marker.coordinatorEpoch, isAbort: !marker.commit, now: now)
+                                                  coordinatorEpoch: marker.coordinatorEpoch, isAbort: !marker.commit,
+                                                  bumpedEpoch: marker.transactionVersion >= 2, now: now)
                 if case let .success(append) = result, let pending = append.pendingFlush {
                     do throws(LogError) {
                         try replica.flush(pending, now: now)

@@ -28,16 +28,17 @@ extension PartitionLog {
 
     /// Writes a COMMIT or ABORT marker for `producerId` as the partition leader, from the transaction
     /// coordinator (WriteTxnMarkers): checked against producer state first (INVALID_PRODUCER_EPOCH,
-    /// TRANSACTION_COORDINATOR_FENCED), then appended as a control batch of one control record at the
-    /// log end offset. An ABORT that ends a transaction with data here is recorded for read_committed
-    /// fetches. Nothing is made durable.
+    /// TRANSACTION_COORDINATOR_FENCED; `bumpedEpoch` for a marker of transaction version 2, whose epoch
+    /// must be newer than the producer's, see `ProducerStateManager.check`), then appended as a control
+    /// batch of one control record at the log end offset. An ABORT that ends a transaction with data
+    /// here is recorded for read_committed fetches. Nothing is made durable.
     @discardableResult
     public func appendMarker(producerId: Int64, producerEpoch: Int16, coordinatorEpoch: Int32, isAbort: Bool,
-                             leaderEpoch: Int32, now: Int64) throws(LogError) -> AppendInfo {
+                             bumpedEpoch: Bool = false, leaderEpoch: Int32, now: Int64) throws(LogError) -> AppendInfo {
         try ensureOpen()
         var marker = TransactionMarker(producerId: producerId, producerEpoch: producerEpoch, coordinatorEpoch: coordinatorEpoch,
                                        isAbort: isAbort, offset: logEndOffset, timestamp: now)
-        if let error = producerState.check(marker) { throw .producerState(error) }
+        if let error = producerState.check(marker, bumpedEpoch: bumpedEpoch) { throw .producerState(error) }
         var builder = RecordBatchBuilder(
             baseOffset: 0, partitionLeaderEpoch: leaderEpoch, producerId: producerId, producerEpoch: producerEpoch,
             baseSequence: -1, isTransactional: true, isControl: true)

@@ -210,12 +210,13 @@ public struct CompletedTransaction: Hashable, Sendable {
 
 extension ProducerStateManager {
     /// Checks a marker from the transaction coordinator (Kafka's `appendEndTxnMarker` for the
-    /// coordinator origin, transaction version 0/1): its epoch may not be older than the producer's
-    /// (INVALID_PRODUCER_EPOCH), nor its coordinator epoch older than the last marker's
+    /// coordinator origin): its epoch may not be older than the producer's (INVALID_PRODUCER_EPOCH),
+    /// nor, for a marker of transaction version 2 (`bumpedEpoch`, KIP-1228: the coordinator bumped the
+    /// epoch to end the transaction), the same; nor its coordinator epoch older than the last marker's
     /// (TRANSACTION_COORDINATOR_FENCED). Replicated markers are not checked: the leader did.
-    public func check(_ marker: TransactionMarker) -> ProducerStateError? {
+    public func check(_ marker: TransactionMarker, bumpedEpoch: Bool = false) -> ProducerStateError? {
         guard let entry = producers[marker.producerId] else { return nil }
-        if marker.producerEpoch < entry.producerEpoch {
+        if marker.producerEpoch < entry.producerEpoch || (bumpedEpoch && marker.producerEpoch == entry.producerEpoch) {
             return .invalidProducerEpoch(producerId: marker.producerId, current: entry.producerEpoch, received: marker.producerEpoch)
         }
         if entry.coordinatorEpoch > marker.coordinatorEpoch {

@@ -48,8 +48,8 @@ import Testing
         #expect(try await lastStable() == [0, 0])
 
         for version in BrokerAssembly.clientAPIs.versions(for: .writeTxnMarkers)! {
-            let producer: Int64 = version == 0 ? 42 : 43
-            // Each later version ends a second producer's transactions.
+            let producer: Int64 = version == 0 ? 42 : 50 + Int64(version)
+            // Each later version ends another producer's transactions.
             if version > 0 { try Self.openTransaction(broker, producer: producer) }
             let response = try await client.send(WriteTxnMarkersRequest(markers: [
                 Self.marker(producer: producer, commit: true, coordinatorEpoch: 5, partitions: [("t", 0)]),
@@ -99,6 +99,31 @@ import Testing
         #expect(described.topics.first { $0.name == "t" }?.partitions.first { $0.partitionIndex == 9 }?.errorCode
                 == ErrorCode.unknownTopicOrPartition.rawValue)
         #expect(described.topics.first { $0.name == "missing" }?.partitions.first?.errorCode == ErrorCode.unknownTopicOrPartition.rawValue)
+        await client.close()
+        await broker.shutdown()
+    }
+
+    /// v2's transaction version (KIP-1228): a marker of version 2 must carry a newer epoch than the
+    /// producer's (the coordinator bumped it to end the transaction); one of version 0 or 1 may carry
+    /// the same epoch, as before.
+    @Test func aTransactionVersion2MarkerNeedsABumpedEpoch() async throws {
+        let broker = try await TestBroker()
+        let client = try await broker.client()
+        _ = try await client.send(CreateTopicsRequest(topics: [.init(name: "t", numPartitions: 2, replicationFactor: 1)]), version: 4)
+        try Self.openTransaction(broker, producer: 50)
+        try Self.openTransaction(broker, producer: 51)
+        func send(producer: Int64, epoch: Int16, transactionVersion: Int8) async throws -> ErrorCode {
+            var marker = Self.marker(producer: producer, epoch: epoch, commit: true, coordinatorEpoch: 1, partitions: [("t", 0)])
+            marker.transactionVersion = transactionVersion
+            let response = try await client.send(WriteTxnMarkersRequest(markers: [marker]), version: 2)
+            return ErrorCode(rawValue: try #require(response.markers.first?.topics.first?.partitions.first?.errorCode))
+        }
+        #expect(try await send(producer: 50, epoch: 0, transactionVersion: 2) == .invalidProducerEpoch)
+        #expect(try await send(producer: 50, epoch: 1, transactionVersion: 2) == .noError)
+        #expect(try await send(producer: 50, epoch: 1, transactionVersion: 2) == .invalidProducerEpoch, "a retry at the same epoch")
+        #expect(try await send(producer: 51, epoch: 0, transactionVersion: 1) == .noError)
+        let replica = try #require(broker.node.replicas.replica(TopicPartition("t", 0)))
+        #expect(try replica.withLog { $0.lastStableOffset } == replica.withLog { $0.logEndOffset }, "both transactions ended on t-0")
         await client.close()
         await broker.shutdown()
     }

@@ -1,10 +1,13 @@
 import KafkaProtocol
 
-/// WriteTxnMarkers (v0-1), from transaction coordinators to partition leaders: see
+/// WriteTxnMarkers, from transaction coordinators to partition leaders: see
 /// ``TransactionMarkerWriter`` for what each partition gets; answered within `request.timeout.ms`
-/// (Kafka's 30 s).
+/// (Kafka's 30 s). v2 (Kafka 4.2, KIP-1228) names each marker's transaction version: a marker of
+/// version 2 whose producer epoch is not newer than the producer's at the partition is
+/// INVALID_PRODUCER_EPOCH (older versions, and v0-1, only refuse an older epoch). Strom's own
+/// coordinator sends v1.
 struct WriteTxnMarkersHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 0...1
+    static let versions: ClosedRange<Int16> = 0...2
     static let timeoutMs: Int64 = 30_000
 
     let metadata: MetadataService
@@ -24,7 +27,8 @@ struct WriteTxnMarkersHandler: RequestHandler {
         let markers = request.markers.map { m in
             TransactionMarkerWriter.Marker(
                 producerID: m.producerID, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult,
-                partitions: m.topics.flatMap { t in t.partitionIndexes.map { TopicPartition(t.name, $0) } })
+                partitions: m.topics.flatMap { t in t.partitionIndexes.map { TopicPartition(t.name, $0) } },
+                transactionVersion: context.apiVersion >= 2 ? m.transactionVersion : 0)
         }
         let codes = await TransactionMarkerWriter(replicas: replicas, groups: groups, logger: context.logger)
             .write(markers, image: metadata.image, timeoutMs: Self.timeoutMs)

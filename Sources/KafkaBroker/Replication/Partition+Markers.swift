@@ -4,12 +4,13 @@ import KafkaProtocol
 extension Partition {
     /// Writes a transaction marker as this partition's leader (Kafka's `appendRecordsToLeader` with
     /// origin COORDINATOR and acks=all): the same min.insync.replicas check as an acks=all produce
-    /// (NOT_ENOUGH_REPLICAS), the producer-state checks of ``KafkaLog/PartitionLog/appendMarker(producerId:producerEpoch:coordinatorEpoch:isAbort:leaderEpoch:now:)``,
+    /// (NOT_ENOUGH_REPLICAS), the producer-state checks of ``KafkaLog/PartitionLog/appendMarker(producerId:producerEpoch:coordinatorEpoch:isAbort:bumpedEpoch:leaderEpoch:now:)``
+    /// (`bumpedEpoch` for a marker of transaction version 2),
     /// and, as a coordinator's append, a flush before the marker counts toward the high watermark.
     /// NOT_LEADER_OR_FOLLOWER when this node does not lead. Blocks on the write: call it on the
     /// blocking-I/O executor.
-    func appendMarker(producerId: Int64, producerEpoch: Int16, coordinatorEpoch: Int32, isAbort: Bool, now: Int64)
-        -> Result<LeaderAppend, LogValidator.Failure> {
+    func appendMarker(producerId: Int64, producerEpoch: Int16, coordinatorEpoch: Int32, isAbort: Bool, bumpedEpoch: Bool = false,
+                      now: Int64) -> Result<LeaderAppend, LogValidator.Failure> {
         do {
             let (append, effects) = try lock.withLock { () throws -> (LeaderAppend, [LeaderEffect]) in
                 guard let leaderState else {
@@ -20,7 +21,7 @@ extension Partition {
                                                message: "The ISR \(leaderState.isr.sorted()) of \(topicPartition) is below min.insync.replicas \(_settings.minInsyncReplicas)")
                 }
                 let info = try log.appendMarker(producerId: producerId, producerEpoch: producerEpoch, coordinatorEpoch: coordinatorEpoch,
-                                                isAbort: isAbort, leaderEpoch: _leaderEpoch, now: now)
+                                                isAbort: isAbort, bumpedEpoch: bumpedEpoch, leaderEpoch: _leaderEpoch, now: now)
                 // A verification that began before the transaction ended no longer holds (KIP-890),
                 // except one of transaction version 2 at this marker's epoch: the previous
                 // transaction's end bumped the epoch the next transaction is being verified with.

@@ -12,7 +12,9 @@
 /// REQUEST_TIMED_OUT (add) unless the new voter is an observer that fetched within the fetch timeout
 /// and reached the high watermark. Add and remove answer NONE once the new set commits (high watermark
 /// beyond the record), REQUEST_TIMED_OUT at their deadline, NOT_LEADER_OR_FOLLOWER if leadership ends
-/// first; update answers NONE at once. A leader that removed itself resigns once that change commits.
+/// first; an add that does not ask to be acknowledged on commit (AddRaftVoter v1's AckWhenCommitted
+/// false, KIP-1186) and update answer NONE once the record is appended (the next change still waits
+/// for it to commit). A leader that removed itself resigns once that change commits.
 extension RaftCore {
     mutating func receiveVoterChangeRequest(_ envelope: RaftEnvelope, now: Int64, into actions: inout [RaftAction]) {
         switch envelope.message {
@@ -52,6 +54,7 @@ extension RaftCore {
                                    endpoints: request.listeners, kraftVersionFeature: request.supportedKRaftVersions)
         guard let newVoters = voters.adding(voter) else { return .duplicateVoter }
         let offset = appendVotersRecord(newVoters, now: now, into: &actions)
+        guard request.ackWhenCommitted else { return RaftErrorCode.none }
         setPendingVoterChange(LeaderState.PendingVoterChange(
             kind: .add(ReplicaKey(id: request.voterID, directoryID: request.voterDirectoryID)),
             replyTo: envelope.source, correlationID: envelope.correlationID, offset: offset,

@@ -21,15 +21,20 @@ public struct AddRaftVoterRequest: Hashable, Sendable {
     /// Not a field of the request: Kafka learns it from an ApiVersions round trip to the new voter. The
     /// shell does that round trip, or leaves the default (what every Strom replica supports).
     public var supportedKRaftVersions: VoterSet.KRaftVersionRange
+    /// v1 (KIP-1186): false answers once the `VotersRecord` is appended, without waiting for the new
+    /// voter set to commit (which may need the new voter itself).
+    public var ackWhenCommitted: Bool
 
     public init(clusterID: String? = nil, timeoutMs: Int32, voterID: Int32, voterDirectoryID: DirectoryID,
-                listeners: [VoterSet.Endpoint], supportedKRaftVersions: VoterSet.KRaftVersionRange = .strom) {
+                listeners: [VoterSet.Endpoint], supportedKRaftVersions: VoterSet.KRaftVersionRange = .strom,
+                ackWhenCommitted: Bool = true) {
         self.clusterID = clusterID
         self.timeoutMs = timeoutMs
         self.voterID = voterID
         self.voterDirectoryID = voterDirectoryID
         self.listeners = listeners
         self.supportedKRaftVersions = supportedKRaftVersions
+        self.ackWhenCommitted = ackWhenCommitted
     }
 }
 

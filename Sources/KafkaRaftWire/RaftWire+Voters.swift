@@ -1,8 +1,8 @@
 import KafkaProtocol
 import KafkaRaft
 
-/// KIP-853's voter RPCs (AddRaftVoter 80, RemoveRaftVoter 81, UpdateRaftVoter 82, all v0) as core
-/// messages. AddRaftVoter and RemoveRaftVoter come from admin clients (`RaftEnvelope.adminClient`);
+/// KIP-853's voter RPCs (AddRaftVoter 80, RemoveRaftVoter 81, UpdateRaftVoter 82; v0, and AddRaftVoter
+/// v1's AckWhenCommitted) as core messages. AddRaftVoter and RemoveRaftVoter come from admin clients (`RaftEnvelope.adminClient`);
 /// UpdateRaftVoter from a voter, to the leader.
 extension RaftWire {
     public static let voterRPCVersion: Int16 = 0
@@ -10,7 +10,8 @@ extension RaftWire {
     public static func inbound(_ r: KafkaProtocol.AddRaftVoterRequest) -> RaftMessage {
         .addRaftVoterRequest(KafkaRaft.AddRaftVoterRequest(
             clusterID: r.clusterID, timeoutMs: r.timeoutMs, voterID: r.voterID, voterDirectoryID: directoryID(r.voterDirectoryID),
-            listeners: r.listeners.map { .init(name: $0.name, host: $0.host, port: $0.port) }))
+            listeners: r.listeners.map { .init(name: $0.name, host: $0.host, port: $0.port) },
+            ackWhenCommitted: r.ackWhenCommitted))
     }
 
     public static func inbound(_ r: KafkaProtocol.RemoveRaftVoterRequest) -> RaftMessage {

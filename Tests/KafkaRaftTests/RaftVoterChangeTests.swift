@@ -76,6 +76,20 @@ import Testing
                                                 message: .addRaftVoterResponse(RaftVoterChangeResponse(errorCode: .none)))])
     }
 
+    /// AddRaftVoter v1 with AckWhenCommitted false (KIP-1186): answered NONE as soon as the record is
+    /// appended; the next change still waits for it to commit.
+    @Test func anAddThatDoesNotWaitForTheCommitIsAnsweredOnceAppended() {
+        var (core, now) = committedLeader()
+        var request = AddRaftVoterRequest(timeoutMs: 30_000, voterID: 4, voterDirectoryID: Self.directory4, listeners: [Self.endpoint])
+        request.ackWhenCommitted = false
+        let added = core.handle(admin(.addRaftVoterRequest(request)), now: now + 1)
+        #expect(added.contains { if case .appendToLog(baseOffset: 3, entries: _) = $0 { true } else { false } })
+        #expect(changeErrors(added) == [.none])
+        #expect(core.voters.ids.contains(4) && core.highWatermark == 3, "in force, not committed")
+        #expect(changeErrors(core.handle(admin(remove(3), correlationID: 2), now: now + 2)) == [.requestTimedOut],
+                "the appended set is not committed yet")
+    }
+
     @Test func addRaftVoterErrors() {
         var follower = makeCore(id: 2, quorumState: QuorumStateData(leaderEpoch: 1, leaderID: 1))
         #expect(changeErrors(follower.handle(admin(addVoter4(), to: 2), now: 1)) == [.notLeaderOrFollower])

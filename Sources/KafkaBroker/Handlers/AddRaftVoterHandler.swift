@@ -6,12 +6,13 @@ import StromConfig
 import KafkaRaftWire
 
 /// AddRaftVoter (KIP-853): adds a voter to the KRaft quorum. Sent by admin clients to either listener: the
-/// quorum leader decides it (the answer comes once the new voter set commits); another node forwards it
+/// quorum leader decides it (the answer comes once the new voter set commits, or from v1, KIP-1186, once
+/// it is appended when the request sets AckWhenCommitted false); another node forwards it
 /// to the leader's controller listener. No answer in time is REQUEST_TIMED_OUT. Before the quorum decides,
 /// the leader checks that a controller answers ApiVersions (with the quorum's Vote API) on the new voter's
 /// controller-listener endpoint; otherwise REQUEST_TIMED_OUT says it could not reach it.
 struct AddRaftVoterHandler: RequestHandler {
-    static let versions: ClosedRange<Int16> = 0...0
+    static let versions: ClosedRange<Int16> = 0...1
 
     let metadata: MetadataService
     let quorum: QuorumDriver

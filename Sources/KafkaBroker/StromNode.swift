@@ -197,7 +197,7 @@ public final class StromNode: Sendable {
         metrics.setCollector { [clientServers] in
             await NodeGauges.samples(.init(
                 nodeID: nodeID, config: config, image: metadata.image, quorum: metadata.quorumStatus, highWatermark: metadata.publication.view.highWatermark,
-                isActiveController: metadata.isActiveController,
+                commitLatencyMs: quorum.commitLatencyMs(), isActiveController: metadata.isActiveController,
                 logs: replicas.allReplicas.map { p in
                     p.withLog { (p.topicPartition.topic, p.topicPartition.partition, $0.size, $0.logStartOffset, $0.logEndOffset, $0.highWatermark) }
                 },

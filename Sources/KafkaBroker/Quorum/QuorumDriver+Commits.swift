@@ -11,7 +11,8 @@ extension QuorumDriver {
     /// Throws NOT_CONTROLLER when this replica does not lead, or loses leadership before the commit.
     func append(_ payloads: [[UInt8]]) async throws -> Int64 {
         guard !stopped, status.isLeader else { throw AppendFailure(code: .notController, description: "this node is not the active controller") }
-        let actions = core.handle(.append(payloads), now: clock.nowMs())
+        let now = clock.nowMs()
+        let actions = core.handle(.append(payloads), now: now)
         var accepted: OffsetAndEpoch?
         var rejected: RaftErrorCode?
         for case let a in actions {
@@ -26,6 +27,8 @@ extension QuorumDriver {
             perform(actions)
             throw AppendFailure(code: .notController, description: "the quorum accepted nothing")
         }
+        // Tracked before the actions run: on a lone voter the flush among them commits the batch.
+        commitLatency.withLockedValue { $0.appended(last: accepted, records: payloads.count, at: now) }
         return try await withCheckedThrowingContinuation { continuation in
             appendWaiters.append((accepted.offset, accepted.epoch, continuation))
             perform(actions)
@@ -33,6 +36,8 @@ extension QuorumDriver {
     }
 
     func commit(upTo hw: Int64) {
+        let now = clock.nowMs()
+        commitLatency.withLockedValue { $0.committed(highWatermark: hw, at: now) }
         disk.updateHighWatermark(hw)
         if hw > appliedOffset {
             let entries = core.log.entries(from: appliedOffset, maxCount: Int(hw - appliedOffset))

@@ -63,10 +63,10 @@ enum StateChangeLog {
 
     static func name(_ state: BrokerLifecycle.ControlState?) -> String {
         switch state {
-        case .fenced: "FENCED"
-        case .unfenced: "UNFENCED"
-        case .controlledShutdown: "CONTROLLED_SHUTDOWN"
-        case .shutdownNow: "SHUTDOWN_NOW"
+        case .fenced?: "FENCED"
+        case .unfenced?: "UNFENCED"
+        case .controlledShutdown?: "CONTROLLED_SHUTDOWN"
+        case .shutdownNow?: "SHUTDOWN_NOW"
         case nil: "NOT_REGISTERED"
         }
     }

@@ -1,7 +1,9 @@
 import KafkaProtocol
 import KafkaRaft
+import NIOConcurrencyHelpers
 
-/// Client appends at the leader and the hand-over of committed entries.
+/// Client appends at the leader and the hand-over of committed entries, timed for Kafka's commit
+/// latency (`CommitLatency`).
 ///
 /// Invariant: committed entries reach `onCommit` in offset order, each exactly once, before any
 /// append waiting on them is answered; an append is answered as committed only if the entry at its
@@ -63,6 +65,13 @@ extension QuorumDriver {
             }
         }
         appendWaiters = still
+    }
+
+    /// Kafka's `commit-latency-avg` and `commit-latency-max` (milliseconds per record) over the last 30
+    /// to 60 seconds of this node's leadership; nil when it committed no append of its own in that time.
+    public nonisolated func commitLatencyMs() -> (avg: Double, max: Double)? {
+        let now = clock.nowMs()
+        return commitLatency.withLockedValue { $0.measure(now: now) }
     }
 
     func failAppends(code: ErrorCode, _ why: String) {

@@ -169,13 +169,6 @@ public actor QuorumDriver {
         core.describeQuorum(now: clock.nowMs())
     }
 
-    /// Kafka's `commit-latency-avg` and `commit-latency-max` (milliseconds per record) over the last 30
-    /// to 60 seconds of this node's leadership; nil when it committed no append of its own in that time.
-    public nonisolated func commitLatencyMs() -> (avg: Double, max: Double)? {
-        let now = clock.nowMs()
-        return commitLatency.withLockedValue { $0.measure(now: now) }
-    }
-
     var logEndOffset: Int64 { core.log.endOffset.offset }
     var voterSet: VoterSet { core.voters }
 

@@ -62,7 +62,7 @@ import Testing
         handler.logLevel = .info
         let logger = Logger(label: "strom", factory: { _ in handler })
         return (logger, {
-            lines.withLockedValue { $0 }.compactMap { line in
+            lines.withLockedValue { $0 }.compactMap { line -> (message: String, metadata: [String: String])? in
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                       let message = object["message"] as? String else { return nil }
                 return (message, (object["metadata"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String })

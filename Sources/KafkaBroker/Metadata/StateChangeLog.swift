@@ -13,7 +13,9 @@ import Logging
 ///   naming at most `shownPartitions` of them (a broker's fencing can shrink thousands of ISRs).
 /// Why a broker was fenced is only known where it was decided: the active controller logs that
 /// decision (session expired, controlled shutdown, asked to be fenced).
-/// A restarting node applies the log after its snapshot as one delta: it logs that delta's net changes.
+/// A node loading its metadata from nothing (the log replayed at start-up, or its snapshot loaded)
+/// is not watching a change and logs none; a restarting node then applies the log after its snapshot
+/// as one delta, and logs that delta's net changes.
 enum StateChangeLog {
     static let shownPartitions = 8
 
@@ -86,6 +88,7 @@ enum StateChangeLog {
 
     /// Logs what `delta` changed (see the type's comment).
     static func log(_ delta: MetadataDelta, _ image: MetadataImage, nodeID: Int32, logger: Logger) {
+        guard delta.base.provenance.offset >= 0 else { return }
         let offset = "\(image.provenance.offset)"
         for change in brokerChanges(delta, image) {
             logger.info("\(message(change))", metadata: [

@@ -122,6 +122,20 @@ import Testing
         #expect(isr.count == 1)
     }
 
+    /// A node started again replays its log from nothing: that load is not a change, so its first
+    /// broker line is its new registration's, from the state its last shutdown left.
+    @Test func loadingTheLogAtStartIsNotAStateChange() async throws {
+        let broker = try await TestBroker()
+        await broker.shutdown(keepData: true)
+        let (logger, logged) = Self.capturingLogger()
+        let restarted = try await TestBroker(directory: broker.directory, logger: logger)
+        await restarted.shutdown()
+        let lines = logged().filter { $0.message.hasPrefix("broker ") }
+        #expect(lines.map(\.message) == ["broker registered again", "broker unfenced", "broker entered controlled shutdown",
+                                         "broker fenced at the end of its controlled shutdown"])
+        #expect(lines.first?.metadata["kafka.broker_state_was"] == "FENCED")
+    }
+
     /// The transitions the image shows, named once each; a replayed record that changes nothing is no change.
     @Test func brokerChangesFollowTheImage() throws {
         var current = MetadataImage.empty

@@ -12,6 +12,8 @@ public final class TestBroker: Sendable {
     public let node: StromNode
     public let directory: String
     public var port: Int { node.boundPorts["PLAINTEXT"]! }
+    /// The controller listener's port.
+    public var controllerPort: Int { node.boundPorts["CONTROLLER"]! }
     public var metadata: MetadataService { node.metadata }
     public var config: ServerConfig { node.config }
 

@@ -171,6 +171,8 @@ public actor QuorumDriver {
 
     var logEndOffset: Int64 { core.log.endOffset.offset }
     var voterSet: VoterSet { core.voters }
+    /// The kraft.version the log has reached (0 until a leader wrote one).
+    var kraftVersion: Int16 { core.controlRecords.kraftVersion }
 
     // MARK: the core loop
 

@@ -88,6 +88,11 @@ def test_metrics_parse_and_follow_real_clients(fresh_broker):
     assert value(fams, "kafka_controller_kafkacontroller_activecontrollercount") == 1
     assert value(fams, "kafka_server_replicamanager_underreplicatedpartitions") == 0
     assert value(fams, "kafka_server_raft_metrics_current_leader") == 1
+    # Kafka's raft commit latency (ms per record, last 30-60 s): this node leads the quorum and just
+    # committed the topic's records.
+    assert fams["kafka_server_raft_metrics_commit_latency_avg"].type == "gauge"
+    avg = value(fams, "kafka_server_raft_metrics_commit_latency_avg")
+    assert 0 <= avg <= value(fams, "kafka_server_raft_metrics_commit_latency_max") < 10_000
 
 
 def test_a_node_without_a_quorum_is_live_but_not_ready(workdir):

@@ -12,10 +12,14 @@ public final class TestBroker: Sendable {
     public let node: StromNode
     public let directory: String
     public var port: Int { node.boundPorts["PLAINTEXT"]! }
+    /// The controller listener's port.
+    public var controllerPort: Int { node.boundPorts["CONTROLLER"]! }
     public var metadata: MetadataService { node.metadata }
     public var config: ServerConfig { node.config }
 
-    public init(overrides: [String: String] = [:], directory: String? = nil) async throws {
+    /// `logger` replaces the default one (silent unless `STROM_TEST_LOG` is set): tests that read the
+    /// node's log lines pass one that captures them.
+    public init(overrides: [String: String] = [:], directory: String? = nil, logger: Logger? = nil) async throws {
         let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("strom-test-\(UUID().uuidString)").path
         self.directory = dir
         var properties = ServerConfig.embeddedDefaults
@@ -36,9 +40,9 @@ public final class TestBroker: Sendable {
         properties["broker.session.timeout.ms"] = "3600000"
         properties.merge(overrides) { $1 }
         let config = try ServerConfig.parse(properties)
-        var logger = Logger(label: "strom.test")
-        logger.logLevel = ProcessInfo.processInfo.environment["STROM_TEST_LOG"] == nil ? .critical : .debug
-        node = try await StromNode.start(config: config, formatIfNeeded: true, logger: logger)
+        var quiet = Logger(label: "strom.test")
+        quiet.logLevel = ProcessInfo.processInfo.environment["STROM_TEST_LOG"] == nil ? .critical : .debug
+        node = try await StromNode.start(config: config, formatIfNeeded: true, logger: logger ?? quiet)
     }
 
     public func client() async throws -> TestKafkaClient {

@@ -59,6 +59,8 @@ public enum BrokerAssembly {
         .init { DeleteAclsHandler(metadata: $0.metadata) },
         .init { DescribeConfigsHandler(metadata: $0.metadata, config: $0.config) },
         .init { DescribeClusterHandler(metadata: $0.metadata, config: $0.config) },
+        .init { UnregisterBrokerHandler(metadata: $0.metadata) },
+        .init { UpdateFeaturesHandler(metadata: $0.metadata) },
         .init { DescribeQuorumHandler(metadata: $0.metadata, quorum: $0.quorum, config: $0.config) },
         .init { AddRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
         .init { RemoveRaftVoterHandler(metadata: $0.metadata, quorum: $0.quorum) },
@@ -87,9 +89,9 @@ public enum BrokerAssembly {
         .init { ConsumerGroupDescribeHandler(groups: $0.groups, metadata: $0.metadata) },
     ]
 
-    /// The controller listener: the KRaft quorum's RPCs, broker registration and heartbeats, ISR changes
-    /// from partition leaders, producer id blocks, and the topic, election, reassignment and quota
-    /// administration a broker forwards to the active controller.
+    /// The controller listener: the KRaft quorum's RPCs, broker registration, heartbeats and
+    /// unregistration, ISR changes from partition leaders, producer id blocks, finalized features, and
+    /// the topic, election, reassignment and quota administration a broker forwards to the active controller.
     static let controllerHandlers: [HandlerRegistration<ControllerServices>] = [
         .init { VoteHandler(quorum: $0.quorum) },
         .init { BeginQuorumEpochHandler(quorum: $0.quorum) },
@@ -103,6 +105,8 @@ public enum BrokerAssembly {
         .init { ControllerDescribeClusterHandler(metadata: $0.metadata, quorum: $0.quorum) },
         .init { BrokerRegistrationHandler(metadata: $0.metadata) },
         .init { BrokerHeartbeatHandler(metadata: $0.metadata) },
+        .init { ControllerUnregisterBrokerHandler(metadata: $0.metadata) },
+        .init { ControllerUpdateFeaturesHandler(metadata: $0.metadata) },
         .init { AlterPartitionHandler(metadata: $0.metadata) },
         .init { AllocateProducerIDsHandler(metadata: $0.metadata) },
         .init { ControllerCreateTopicsHandler(metadata: $0.metadata) },
@@ -165,6 +169,6 @@ public enum BrokerAssembly {
 
     private static func features(_ metadata: MetadataService) -> (epoch: Int64, levels: [String: Int16]) {
         let image = metadata.image
-        return (image.provenance.offset, image.features)
+        return (image.provenance.offset, image.finalizedFeatures)
     }
 }

@@ -1,42 +1,58 @@
 import NIOConcurrencyHelpers
 
-/// The point in a request's handling after which its connection may read the next request (Kafka's
-/// channel muting, lifted early): a handler whose remaining work does not depend on the order of later
-/// requests says so with `release()` (Produce, once its records are appended: the flush and the wait
-/// for the in-sync replicas need not hold the connection). A request that never releases holds the
-/// connection until it is answered.
+/// A one-way gate in a connection's request order. The server keeps two per request:
+/// - its *admission*: the connection may read the next request (Kafka's channel muting, lifted early).
+///   Produce opens it once its quota is recorded, so the next request is read, decoded and validated
+///   while this one is still being appended;
+/// - its *release*: what this request writes is in its logs, so the next request may write after it.
+///   Produce opens it once its records are appended (the flush and the wait for the in-sync replicas
+///   need not hold the connection); the next Produce waits for it before appending.
 ///
-/// Invariant: `wait` returns once, after `release()` or `finish()`, whichever comes first; both may be
-/// called any number of times from any thread.
+/// A request that opens neither holds both until it is answered.
+///
+/// Invariant: the gate opens once, with the first of `release()` (go on) and `stop()` (the connection
+/// is closing: what waits must not write); later calls change nothing. `wait` returns that answer
+/// to every waiter, before or after the opening. All may be called from any thread.
 final class ConnectionRelease: Sendable {
     private enum State {
-        case holding
-        case waiting(CheckedContinuation<Void, Never>)
-        case released
+        case holding([CheckedContinuation<Bool, Never>])
+        case open(proceed: Bool)
     }
 
-    private let state = NIOLockedValueBox(State.holding)
+    private let state = NIOLockedValueBox(State.holding([]))
 
-    func release() {
-        let waiter = state.withLockedValue { s -> CheckedContinuation<Void, Never>? in
-            defer { s = .released }
-            if case let .waiting(c) = s { return c }
-            return nil
-        }
-        waiter?.resume()
-    }
+    func release() { open(proceed: true) }
 
-    /// The request was answered (or failed): the connection goes on in any case.
+    /// The connection is closing: whoever waits must not go on.
+    func stop() { open(proceed: false) }
+
+    /// The request was answered (or failed): the connection goes on in any case, unless stopped before.
     func finish() { release() }
 
-    func wait() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = state.withLockedValue { s -> Bool in
-                if case .released = s { return true }
-                s = .waiting(c)
-                return false
+    private func open(proceed: Bool) {
+        let waiters = state.withLockedValue { s -> [CheckedContinuation<Bool, Never>] in
+            guard case let .holding(waiters) = s else { return [] }
+            s = .open(proceed: proceed)
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(returning: proceed) }
+    }
+
+    /// Waits until the gate opens; true to go on, false when the connection is closing.
+    @discardableResult
+    func wait() async -> Bool {
+        await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            let opened = state.withLockedValue { s -> Bool? in
+                switch s {
+                case let .open(proceed):
+                    return proceed
+                case var .holding(waiters):
+                    waiters.append(c)
+                    s = .holding(waiters)
+                    return nil
+                }
             }
-            if now { c.resume() }
+            if let opened { c.resume(returning: opened) }
         }
     }
 }

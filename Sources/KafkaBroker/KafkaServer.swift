@@ -9,7 +9,7 @@ import StromConfig
 
 /// One listener: accepts connections and, per connection, reads size-framed requests and
 /// answers them in order (Kafka's per-connection ordering); a request is read once the one before it
-/// was handled or released the connection (see `ConnectionRelease`).
+/// was handled or admitted the next (see `ConnectionRelease`).
 ///
 /// A frame larger than `socket.request.max.bytes`, a malformed header or body, or an API or version
 /// this broker does not serve closes the connection with a log line saying why; nothing else is
@@ -181,19 +181,23 @@ public final class KafkaServer: Sendable {
     private struct ConnectionClosing: Error {}
 
     /// Whether a request may be handled while earlier requests of its connection still wait: only
-    /// Produce, whose handler released the connection once the earlier produce's records were appended
-    /// (its later steps, the flush and the wait for the ISR, do not depend on what comes after). Every
-    /// other request waits for the answers before it. The API key is the frame's first two bytes.
+    /// Produce, which appends only once the earlier produce released the connection (their later steps,
+    /// the flush and the wait for the ISR, do not depend on what comes after). Every other request waits
+    /// for the answers before it. The API key is the frame's first two bytes.
     static func mayOverlapEarlierRequests(_ frame: ByteBuffer) -> Bool {
         frame.getInteger(at: frame.readerIndex, as: Int16.self) == APIKey.produce.rawValue
     }
 
-    /// Reads and dispatches one request after another, each once the one before released the
-    /// connection (see `ConnectionRelease`: only Produce releases before it is answered, once its
-    /// records are appended); any request but Produce also waits until every earlier one is answered
-    /// (`mayOverlapEarlierRequests`). Writes the responses in request order. At most
-    /// `maxPipelinedRequests` are read ahead of their responses. A request answered with `close`
-    /// stops the reading; the responses before it are written, then the connection closes.
+    /// Reads and dispatches one request after another, each once the one before admitted it (see
+    /// `ConnectionRelease`: only Produce admits the next request before it is answered, once its quota
+    /// is recorded; any other request admits the next once answered). A request writes to its logs only
+    /// after the one before it released the connection (Produce, once its records are appended; any
+    /// other, once answered): a connection's records are appended in request order, and the next request
+    /// is decoded and validated while the one before is appended. Any request but Produce also waits
+    /// until every earlier one is answered (`mayOverlapEarlierRequests`). Writes the responses in
+    /// request order. At most `maxPipelinedRequests` are read ahead of their responses. A request
+    /// answered with `close` stops the reading, and the requests read after it write nothing; the
+    /// responses before it are written, then the connection closes.
     private func serve(inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ResponsePiece>,
                        channel: Channel, id: UInt64, remote: String, log: Logger) async throws {
         let (answers, answered) = AsyncStream<Task<RequestDispatcher.Outcome, Never>>.makeStream()
@@ -229,6 +233,8 @@ public final class KafkaServer: Sendable {
                 var pending: [Task<RequestDispatcher.Outcome, Never>] = []
                 /// The principal of a TLS connection's client certificate, once read.
                 var certificateHolder: KafkaPrincipal?
+                /// The release of the request read last: the next one appends only after it.
+                var previousRelease: ConnectionRelease?
                 for try await frame in inbound {
                     if pending.count >= Self.maxPipelinedRequests { _ = await pending.removeFirst().value }
                     if !Self.mayOverlapEarlierRequests(frame) {
@@ -276,18 +282,28 @@ public final class KafkaServer: Sendable {
                     }
                     // A connection a quota throttled reads nothing more until its throttle time is over.
                     guard await throttle.waitUntilUnmuted() else { return }
+                    let admission = ConnectionRelease()
                     let release = ConnectionRelease()
+                    let turn = previousRelease
+                    previousRelease = release
                     let closes = NIOLockedValueBox(false)
                     let task = Task {
-                        defer { release.finish() }
                         let outcome = await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote, principal: principal,
-                                                                release: { release.release() }, throttle: { throttle.mute(forMs: $0) })
+                                                                release: { release.release() }, admit: { admission.release() },
+                                                                turn: { await turn?.wait() ?? true }, closing: { release.stop() },
+                                                                throttle: { throttle.mute(forMs: $0) })
+                        // A request's release never comes before its predecessor's (one that failed early,
+                        // before its turn, must not let its successor write ahead of the request before it),
+                        // and a closing connection stops its successors from writing.
+                        let proceed = await turn?.wait() ?? true
                         if case .close = outcome { closes.withLockedValue { $0 = true } }
+                        if !proceed || closes.withLockedValue({ $0 }) { release.stop() } else { release.finish() }
+                        admission.finish()
                         return outcome
                     }
                     answered.yield(task)
                     pending.append(task)
-                    await release.wait()
+                    await admission.wait()
                     if closes.withLockedValue({ $0 }) { return }
                 }
             }

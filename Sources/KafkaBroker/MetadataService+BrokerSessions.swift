@@ -35,8 +35,14 @@ extension MetadataService {
         var response: BrokerHeartbeatResponse? = quick.response
         if !quick.records.isEmpty {
             let sessions = self.sessions
+            let wasFenced = image.brokers[request.brokerID]?.fenced
             response = await asController({ _, image in BrokerLifecycle.heartbeat(request, image: image, unclean: unclean, sessions: sessions) },
                                           failing: { r, code, _ in r.errorCode = code.rawValue })
+            // Why: only the decider knows (every node logs the fencing itself as it applies it).
+            if wasFenced == false, response?.errorCode == 0, image.brokers[request.brokerID]?.fenced == true {
+                let why = request.wantShutDown ? "whose controlled shutdown is complete" : "that asked to be fenced"
+                logger.info("fenced a broker \(why)", metadata: ["kafka.broker": "\(request.brokerID)"])
+            }
         }
         if response?.errorCode == 0 { self.sessions.track(request.brokerID, image: image, offset: image.provenance.offset) }
         return response

@@ -142,6 +142,13 @@ public actor MetadataService {
         _ = try await driver.append(payloads)
     }
 
+    /// The quorum's voter ids and kraft.version (UpdateFeatures checks them); none before the driver is attached.
+    func quorumForFeatures() async -> UpdateFeatures.Quorum {
+        guard let driver else { return UpdateFeatures.Quorum(controllerID: nodeID, voters: [], kraftVersion: 0) }
+        return UpdateFeatures.Quorum(controllerID: nodeID, voters: await driver.voterSet.voterList.map(\.voterID),
+                                     kraftVersion: await driver.kraftVersion)
+    }
+
     /// Sends `request` to the active controller (see `ControllerClient`); nil when none answered in time.
     func controllerCall<R: KafkaRequestMessage>(_ request: R, version: Int16, timeoutMs: Int64 = 15_000,
                                                 local: @escaping @Sendable () async -> R.Response?,

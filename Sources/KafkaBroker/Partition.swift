@@ -151,6 +151,34 @@ final class Partition: @unchecked Sendable {
                         now: Int64, leaderEpoch explicitEpoch: Int32? = nil, requiredLeaderEpoch: Int32? = nil,
                         verification: TransactionVerification? = nil)
         -> (result: Result<LeaderAppend, LogValidator.Failure>, inflatedBytes: Int) {
+        let (validation, inflatedBytes) = validateForLeader(records, origin: origin, decompressionLimit: decompressionLimit, now: now)
+        switch validation {
+        case let .success(v):
+            return (appendValidated(v, requiredAcks: requiredAcks, leaderEpoch: explicitEpoch, requiredLeaderEpoch: requiredLeaderEpoch,
+                                    verification: verification), inflatedBytes)
+        case let .failure(f):
+            return (.failure(f), inflatedBytes)
+        }
+    }
+
+    /// Records that passed ``LogValidator`` under this partition's settings, waiting to be appended
+    /// with ``appendValidated(_:requiredAcks:leaderEpoch:requiredLeaderEpoch:verification:)``. They
+    /// carry what the validation decided (the origin, the timestamp type, the time), so the append
+    /// stamps them as they were validated even if the topic's settings change in between.
+    struct LeaderValidation: Sendable {
+        var records: ValidatedRecords
+        var origin: LogValidator.Origin
+        var timestampType: TimestampType
+        var now: Int64
+    }
+
+    /// The first half of ``appendAsLeader(_:origin:requiredAcks:decompressionLimit:now:leaderEpoch:requiredLeaderEpoch:verification:)``:
+    /// validates `records` for `origin` without the lock and without looking at the log, so a
+    /// connection's next Produce request can be validated while the one before it is still being
+    /// appended. Returns the bytes that validating inflated, whether or not the records are valid.
+    /// Blocks on CPU work (CRC32C, decompression): call it on the blocking-I/O executor.
+    func validateForLeader(_ records: ByteBuffer?, origin: LogValidator.Origin, decompressionLimit: Int, now: Int64)
+        -> (result: Result<LeaderValidation, LogValidator.Failure>, inflatedBytes: Int) {
         let (settings, config) = lock.withLock { (_settings, log.config) }
         var limits = LogValidator.Limits(maxMessageBytes: settings.maxMessageBytes, decompressionLimit: decompressionLimit)
         limits.logAppendTime = settings.logAppendTime
@@ -158,11 +186,26 @@ final class Partition: @unchecked Sendable {
         limits.timestampAfterMaxMs = settings.timestampAfterMaxMs
         limits.requireKeys = settings.compacted
         let (validation, inflatedBytes) = LogValidator.validate(records, origin: origin, limits: limits, config: config, now: now)
-        let validated: ValidatedRecords
         switch validation {
-        case let .success(v): validated = v
-        case let .failure(f): return (.failure(f), inflatedBytes)
+        case let .success(v):
+            let timestampType: TimestampType
+            if case .client = origin, settings.logAppendTime { timestampType = .logAppendTime } else { timestampType = .createTime }
+            return (.success(LeaderValidation(records: v, origin: origin, timestampType: timestampType, now: now)), inflatedBytes)
+        case let .failure(f):
+            return (.failure(f), inflatedBytes)
         }
+    }
+
+    /// The second half of ``appendAsLeader(_:origin:requiredAcks:decompressionLimit:now:leaderEpoch:requiredLeaderEpoch:verification:)``:
+    /// under the lock, checks that this node still leads (and the ISR, the transaction verification and
+    /// the producer's sequence), then appends the validated records at the log end offset. Blocks on the
+    /// file write: call it on the blocking-I/O executor.
+    func appendValidated(_ validation: LeaderValidation, requiredAcks: Int16 = -1, leaderEpoch explicitEpoch: Int32? = nil,
+                         requiredLeaderEpoch: Int32? = nil, verification: TransactionVerification? = nil)
+        -> Result<LeaderAppend, LogValidator.Failure> {
+        let settings = lock.withLock { _settings }
+        let validated = validation.records, origin = validation.origin, now = validation.now
+        let timestampType = validation.timestampType
         let sync: Bool
         let advance: Bool
         switch origin {
@@ -170,8 +213,6 @@ final class Partition: @unchecked Sendable {
         case .coordinator: (sync, advance) = (true, true)
         case .raftLeader: (sync, advance) = (false, false)
         }
-        let timestampType: TimestampType
-        if case .client = origin, settings.logAppendTime { timestampType = .logAppendTime } else { timestampType = .createTime }
         do {
             let (append, effects) = try lock.withLock { () throws -> (LeaderAppend, [LeaderEffect]) in
                 // Checked under the lock makeFollower takes: the caller found this node leading in an
@@ -204,13 +245,13 @@ final class Partition: @unchecked Sendable {
                 return (LeaderAppend(info: info, pendingFlush: nil, leaderEpoch: epoch), effects)
             }
             perform(effects)
-            return (.success(append), inflatedBytes)
+            return .success(append)
         } catch let failure as LogValidator.Failure {
-            return (.failure(failure), inflatedBytes)
+            return .failure(failure)
         } catch let error as LogError {
-            return (.failure(LogValidator.Failure(error)), inflatedBytes)
+            return .failure(LogValidator.Failure(error))
         } catch {
-            return (.failure(LogValidator.Failure(code: .unknownServerError, message: "\(error)")), inflatedBytes)
+            return .failure(LogValidator.Failure(code: .unknownServerError, message: "\(error)"))
         }
     }
 

@@ -24,6 +24,12 @@ public struct RequestContext: Sendable {
     /// Lets the connection read its next request before this one is answered (see `ConnectionRelease`);
     /// responses still leave in request order.
     public var releaseConnection: @Sendable () -> Void = {}
+    /// Lets the connection read (and start on) its next request before this one released the connection;
+    /// a handler that calls it must call `awaitTurn` before it writes anything (see `ConnectionRelease`).
+    public var admitNextRequest: @Sendable () -> Void = {}
+    /// Waits until the request before this one on the connection released it (its records are in their
+    /// logs); false when the connection is closing instead, and this request must write nothing.
+    public var awaitTurn: @Sendable () async -> Bool = { true }
     /// The request's size in bytes (header and body), what `producer_byte_rate` counts.
     public var requestSize: Int = 0
     /// Asks for the connection to be closed instead of answering (Produce with acks=0 that failed: the

@@ -93,10 +93,16 @@ public struct RequestDispatcher: Sendable {
         handlers.map { ServedAPI(apiKey: APIKey(rawValue: $0.key), versions: $0.value.versions) }.sorted { $0.apiKey < $1.apiKey }
     }
 
-    /// Serves one request. `release` is called when the handler no longer needs the connection held
-    /// (see `ConnectionRelease`); the caller releases it anyway once this returns.
+    /// Serves one request. `release` is called when the handler no longer needs the connection held,
+    /// `admit` when the connection may read its next request, and `turn` waits for the previous request's
+    /// release (see `ConnectionRelease`); the caller releases it anyway once this returns. `closing` is
+    /// called when the handler asks for the connection to be closed (before it releases it), so the
+    /// requests after it write nothing.
     public func dispatch(_ payload: ByteBuffer, connectionID: UInt64, remoteAddress: String, principal: KafkaPrincipal = .anonymous,
                          release: @escaping @Sendable () -> Void = {},
+                         admit: @escaping @Sendable () -> Void = {},
+                         turn: @escaping @Sendable () async -> Bool = { true },
+                         closing: @escaping @Sendable () -> Void = {},
                          throttle: @escaping @Sendable (Int32) -> Void = { _ in }) async -> Outcome {
         let frame: RequestFrame
         do {
@@ -126,7 +132,12 @@ public struct RequestDispatcher: Sendable {
         context.requestSize = payload.readableBytes
         context.throttleConnection = throttle
         let closeRequested = NIOLockedValueBox<String?>(nil)
-        context.closeConnection = { reason in closeRequested.withLockedValue { $0 = $0 ?? reason } }
+        context.closeConnection = { reason in
+            closeRequested.withLockedValue { $0 = $0 ?? reason }
+            closing()
+        }
+        context.admitNextRequest = admit
+        context.awaitTurn = turn
         if let quotas {
             context.quotas = quotas
             // Measured only while some request_percentage quota exists (none: nothing to measure against).

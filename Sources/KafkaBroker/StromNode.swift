@@ -105,6 +105,8 @@ public final class StromNode: Sendable {
             metrics.isrChanged(delta: delta, image: image, nodeID: nodeID)
             metrics.topicsRemoved(delta: delta)
         }
+        // Fencing, controlled shutdown and ISR changes, as this node applies them.
+        metadata.addPublisher { delta, image in StateChangeLog.log(delta, image, nodeID: nodeID, logger: logger) }
         let metricsServer = try await startMetricsServer(config: config, metrics: metrics, metadata: metadata, logger: logger)
         // A start-up that fails from here on must not leave the metrics listener bound.
         var started = false
@@ -197,7 +199,7 @@ public final class StromNode: Sendable {
         metrics.setCollector { [clientServers] in
             await NodeGauges.samples(.init(
                 nodeID: nodeID, config: config, image: metadata.image, quorum: metadata.quorumStatus, highWatermark: metadata.publication.view.highWatermark,
-                isActiveController: metadata.isActiveController,
+                commitLatencyMs: quorum.commitLatencyMs(), isActiveController: metadata.isActiveController,
                 logs: replicas.allReplicas.map { p in
                     p.withLog { (p.topicPartition.topic, p.topicPartition.partition, $0.size, $0.logStartOffset, $0.logEndOffset, $0.highWatermark) }
                 },

@@ -49,8 +49,11 @@ public enum BrokerLifecycle {
             response.errorCode = ErrorCode.invalidRegistration.rawValue
             return ControllerResult(response: response)
         }
-        if let mv = request.features.first(where: { $0.name == "metadata.version" }),
-           !(mv.minSupportedVersion...mv.maxSupportedVersion).contains(metadataVersion) {
+        // The cluster's metadata.version: the one finalized (UpdateFeatures may have changed it), else
+        // the one this registration will finalize.
+        let clusterMetadataVersion = image.features[MetadataVersion.featureName] ?? metadataVersion
+        if let mv = request.features.first(where: { $0.name == MetadataVersion.featureName }),
+           !(mv.minSupportedVersion...mv.maxSupportedVersion).contains(clusterMetadataVersion) {
             response.errorCode = ErrorCode.unsupportedVersion.rawValue
             return ControllerResult(response: response)
         }

@@ -25,6 +25,13 @@ public struct BrokerSessions: Sendable {
         if let metadataOffset { metadataOffsets[broker] = metadataOffset }
     }
 
+    /// Drops what is remembered of `broker` (unregistered: Kafka's `BrokerHeartbeatManager.remove`).
+    public mutating func forget(_ broker: Int32) {
+        lastContact[broker] = nil
+        metadataOffsets[broker] = nil
+        controlledShutdownOffsets[broker] = nil
+    }
+
     /// Keeps the controlled-shutdown offset of `broker` in step with `image`: the first `offset` seen
     /// while the image shows it in controlled shutdown (and unfenced), none otherwise.
     public mutating func track(_ broker: Int32, image: MetadataImage, offset: Int64) {

@@ -78,7 +78,8 @@ public struct MetadataDelta: Sendable {
             if r.fenced == -1 { image.brokers[r.brokerID]?.fenced = false }
             if r.inControlledShutdown == 1 { image.brokers[r.brokerID]?.inControlledShutdown = true }
         case let r as FeatureLevelRecord:
-            image.features[r.name] = r.featureLevel == 0 ? nil : r.featureLevel
+            // Level 0 is kept (see `MetadataImage.features`): a feature turned off stays off.
+            image.features[r.name] = r.featureLevel
         case let r as ProducerIdsRecord:
             guard r.nextProducerID >= image.nextProducerID else {
                 throw MetadataReplayError("ProducerIdsRecord moves the next producer id back to \(r.nextProducerID)")

@@ -52,6 +52,9 @@ public struct MetadataProvenance: Hashable, Sendable {
 /// by replaying records into a `MetadataDelta`. Readers share it freely; writers make a new one.
 public struct MetadataImage: Hashable, Sendable {
     public var provenance: MetadataProvenance
+    /// The level of every feature a FeatureLevelRecord named, level 0 included: a feature an operator
+    /// turned off (UpdateFeatures to 0) differs from one never finalized, which the controller finalizes
+    /// at the next broker registration (`BrokerLifecycle.register`). Clients see `finalizedFeatures`.
     public var features: [String: Int16]
     public var topicsByID: [KafkaUUID: TopicImage]
     public var topicIDsByName: [String: KafkaUUID]
@@ -92,6 +95,9 @@ public struct MetadataImage: Hashable, Sendable {
     public var topicNames: [String] { topicIDsByName.keys.sorted() }
 
     public func configs(for resource: ConfigResource) -> [String: String] { configs[resource] ?? [:] }
+
+    /// The finalized features as Kafka reports them (ApiVersions, the metadata shell): those above level 0.
+    public var finalizedFeatures: [String: Int16] { features.filter { $0.value > 0 } }
 
     /// Brokers that are registered and not fenced, by id (those in controlled shutdown included: they
     /// still serve until they stop).

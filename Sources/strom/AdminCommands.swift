@@ -52,6 +52,22 @@ struct ClusterID: PassthroughTool {
     static func tool(arguments: [String], console: Console) async -> Int32 { await ClusterIDCommand.main(arguments: arguments, console: console) }
 }
 
+struct Cluster: PassthroughTool {
+    static let configuration = CommandConfiguration(commandName: "cluster",
+                                                    abstract: "Get the cluster's id or unregister a broker (kafka-cluster.sh).")
+    @Argument(parsing: .captureForPassthrough, help: "cluster-id --bootstrap-server localhost:9092 | unregister --bootstrap-server localhost:9092 --id 3")
+    var arguments: [String] = []
+    static func tool(arguments: [String], console: Console) async -> Int32 { await ClusterCommand.main(arguments: arguments, console: console) }
+}
+
+struct Features: PassthroughTool {
+    static let configuration = CommandConfiguration(commandName: "features",
+                                                    abstract: "Describe, upgrade, downgrade or disable feature flags (kafka-features.sh).")
+    @Argument(parsing: .captureForPassthrough, help: "--bootstrap-server localhost:9092 describe | upgrade --feature transaction.version=2")
+    var arguments: [String] = []
+    static func tool(arguments: [String], console: Console) async -> Int32 { await FeatureCommand.main(arguments: arguments, console: console) }
+}
+
 struct MetadataShellTool: PassthroughTool {
     static let configuration = CommandConfiguration(commandName: "metadata-shell",
                                                     abstract: "Browse a KRaft metadata snapshot or log read-only (kafka-metadata-shell.sh).")

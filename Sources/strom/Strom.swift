@@ -15,7 +15,7 @@ struct Strom: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strom",
         abstract: "A Kafka-protocol broker with its own KRaft controller.",
-        subcommands: [Run.self, Format.self, RandomUUID.self, PrintConfig.self, DumpLogCommand.self, TopicsCommand.self, ConsumerGroupsCommand.self, ConfigsCommand.self, MetadataQuorum.self, ClusterID.self, MetadataShellTool.self],
+        subcommands: [Run.self, Format.self, RandomUUID.self, PrintConfig.self, DumpLogCommand.self, TopicsCommand.self, ConsumerGroupsCommand.self, ConfigsCommand.self, MetadataQuorum.self, ClusterID.self, Cluster.self, Features.self, MetadataShellTool.self],
         defaultSubcommand: Run.self
     )
 }

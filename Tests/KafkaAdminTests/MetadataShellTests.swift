@@ -1,3 +1,4 @@
+import BrokerTestKit
 import Foundation
 import KafkaAdmin
 import KafkaMetadata
@@ -65,6 +66,35 @@ import Testing
         let status = await MetadataShellCommand.main(arguments: ["--snapshot", path], console: console, input: { lines.popFirst() })
         #expect(status == 0)
         #expect(console.output == "/image/topics/byName/orders\norders\norders\n")
+    }
+
+    /// `--directory` over a real node's own `__cluster_metadata-0`, after the node stopped: the
+    /// records it wrote (in its log segments, after its snapshot if it took one) replay into the
+    /// topic it created, as the node itself had it.
+    @Test func commandsOverANodesMetadataLog() async throws {
+        let broker = try await TestBroker()
+        defer { try? FileManager.default.removeItem(atPath: broker.directory) }
+        let client = try await broker.client()
+        let created = try await client.send(CreateTopicsRequest(topics: [.init(name: "orders", numPartitions: 2, replicationFactor: 1)]), version: 7)
+        #expect(created.topics.first?.errorCode == 0)
+        await client.close()
+        await broker.shutdown(keepData: true)
+        let topic = try #require(broker.metadata.image.topic(named: "orders"))
+
+        let directory = broker.directory + "/__cluster_metadata-0"
+        func shell(_ command: String...) async -> (status: Int32, output: String, errors: String) {
+            let console = Console.capturing()
+            let status = await MetadataShellCommand.main(arguments: ["--directory", directory] + command, console: console)
+            return (status, console.output, console.errors)
+        }
+        let listed = await shell("ls", "/image/topics/byName")
+        #expect(listed.status == 0 && listed.errors == "")
+        #expect(listed.output.split(separator: "\n").contains("orders"))
+        #expect(await shell("ls", "/image/topics/byName/orders").output == "0\n1\nid\nname\n")
+        #expect(await shell("cat", "/image/topics/byName/orders/id").output == "\(topic.id)\n")
+        #expect(await shell("ls", "/image/cluster/brokers").output == "1\n")
+        // The whole topic, partitions included, as the node last applied it.
+        #expect(try MetadataShellLoader.load(directory: directory).topic(named: "orders") == topic)
     }
 
     @Test func missingInputsAreReported() async {

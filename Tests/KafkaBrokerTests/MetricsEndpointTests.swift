@@ -43,6 +43,7 @@ import Testing
     }
 
     @Test func metricsAndHealthFollowWhatTheNodeServes() async throws {
+        let started = Date()
         let broker = try await TestBroker()
         let port = try #require(broker.node.metricsPort)
         #expect(try await Self.get("/health/live", port: port).status == 200)
@@ -81,6 +82,12 @@ import Testing
         #expect(Self.sample(body, "kafka_server_replicamanager_isrshrinks_total") == 0)
         #expect(Self.sample(body, #"kafka_server_socketserver_connections{listener="PLAINTEXT"}"#) == 1)
         #expect((Self.sample(body, "kafka_log_logflushstats_log_flush_time_seconds_count") ?? 0) >= 1)
+        // Kafka's raft commit latency, this node being the quorum leader: its own appends (its
+        // registration, the topic, ...) committed within the test's time, in milliseconds per record.
+        let latencyAvg = try #require(Self.sample(body, "kafka_server_raft_metrics_commit_latency_avg"))
+        let latencyMax = try #require(Self.sample(body, "kafka_server_raft_metrics_commit_latency_max"))
+        #expect(0 <= latencyAvg && latencyAvg <= latencyMax)
+        #expect(latencyMax <= Date().timeIntervalSince(started) * 1000 + 1, "no sample longer than the test so far")
 
         // A deleted topic's partition gauges and counters go with it, as Kafka drops its BrokerTopicMetrics.
         _ = try await client.send(DeleteTopicsRequest(topicNames: ["t"], timeoutMs: 10_000), version: 5)

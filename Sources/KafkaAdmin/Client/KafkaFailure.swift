@@ -49,5 +49,8 @@ public struct KafkaFailure: Error, Hashable, Sendable, CustomStringConvertible {
         86: "The consumer group is actively subscribed to the topic.",
         89: "The throttling quota has been exceeded.",
         91: "Requested resource not found.",
+        95: "The given update version was invalid.",
+        96: "Unable to update finalized features due to an unexpected server error.",
+        102: "The given broker ID was not registered.",
     ]
 }

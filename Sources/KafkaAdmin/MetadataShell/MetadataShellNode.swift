@@ -48,7 +48,7 @@ public indirect enum MetadataShellNode: Hashable, Sendable {
             "metadataVersion": .file(image.features["metadata.version"].map { "metadata.version level \($0)" } ?? "unknown"),
             "zkMigrationState": .file("NONE"),
         ]
-        for (name, level) in image.features where name != "metadata.version" { features["finalized_" + name] = .file("\(level)") }
+        for (name, level) in image.finalizedFeatures where name != "metadata.version" { features["finalized_" + name] = .file("\(level)") }
         var brokers: [String: MetadataShellNode] = [:]
         for (id, b) in image.brokers { brokers["\(id)"] = .file(describe(b)) }
         var byName: [String: MetadataShellNode] = [:]

@@ -20,16 +20,12 @@ struct ApiVersionsHandler: RequestHandler {
         }
     }
 
-    /// The features this broker supports: metadata.version levels of Kafka 3.3 (IV0, 7) to 3.9 (IV0, 21),
-    /// eligible leader replicas (KIP-966, levels 0-1; the controller finalizes 1) and the transaction
-    /// version (0-2; the controller finalizes 2).
-    static let supportedFeatures: [ApiVersionsResponse.SupportedFeatureKey] = [
-        .init(name: EligibleLeaderReplicas.featureName, minVersion: 0, maxVersion: EligibleLeaderReplicas.featureLevel),
-        .init(name: "metadata.version", minVersion: BrokerLifecycle.supportedMetadataVersions.lowerBound,
-              maxVersion: BrokerLifecycle.supportedMetadataVersions.upperBound),
-        .init(name: TransactionVersionFeature.featureName, minVersion: TransactionVersionFeature.supportedLevels.lowerBound,
-              maxVersion: TransactionVersionFeature.supportedLevels.upperBound),
-    ]
+    /// The features this broker supports (`StromFeatures`), by name: eligible leader replicas (KIP-966,
+    /// levels 0-1), metadata.version levels of Kafka 3.3 (IV3, 7) to 3.9 (IV0, 21) and the transaction
+    /// version (0-2).
+    static let supportedFeatures: [ApiVersionsResponse.SupportedFeatureKey] = StromFeatures.supported.sorted { $0.name < $1.name }.map {
+        .init(name: $0.name, minVersion: $0.levels.lowerBound, maxVersion: $0.levels.upperBound)
+    }
 
     /// The supported features a request of `version` is told of: before v4, none whose range starts at
     /// 0, because Java clients before 3.9 refuse such a range (KAFKA-17492).

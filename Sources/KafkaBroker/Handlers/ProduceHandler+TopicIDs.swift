@@ -6,9 +6,13 @@ import KafkaProtocol
 /// then each id is resolved to its topic's name in this node's metadata: an id no topic has is
 /// UNKNOWN_TOPIC_ID for each of its partitions, and the others are produced as by name.
 extension ProduceHandler {
-    func produceNamingTopics(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse {
+    /// Nil when the connection closes instead of answering (see `produce`).
+    func produceNamingTopics(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
         let byID = context.apiVersion >= 13
-        if let refused = Self.transactionalRefusal(request, context: context, byID: byID) { return refused }
+        // Answered in the request's turn, so the connection's release stays in request order.
+        if let refused = Self.transactionalRefusal(request, context: context, byID: byID) {
+            return await inTurn(refused, acks: request.acks, context: context)
+        }
         guard byID else { return await produce(request, context: context) }
         let image = metadata.image
         var named = request
@@ -24,7 +28,14 @@ extension ProduceHandler {
             t.name = name
             return t
         }
-        var response = named.topicData.isEmpty ? ProduceResponse() : await produce(named, context: context)
+        var response: ProduceResponse
+        if named.topicData.isEmpty {
+            guard let inTurn = await inTurn(ProduceResponse(), acks: request.acks, context: context) else { return nil }
+            response = inTurn
+        } else {
+            guard let produced = await produce(named, context: context) else { return nil }
+            response = produced
+        }
         for i in response.responses.indices {
             response.responses[i].topicID = ids[response.responses[i].name] ?? .zero
             response.responses[i].name = ""

@@ -68,10 +68,14 @@ struct ProduceHandler: RequestHandler {
         // read the next request (which this one allows once its records are appended).
         let (throttle, _) = context.recordQuota(.produce, Double(context.requestSize))
         context.throttleConnection(throttle)
-        var response = await produceNamingTopics(request, context: context)
+        // The connection may read its next request now (muted first, if over the quota): it is validated
+        // while this one is appended, and appends after it (`awaitTurn`).
+        context.admitNextRequest()
+        guard var response = await produceNamingTopics(request, context: context) else { return nil }
         response.throttleTimeMs = max(response.throttleTimeMs, throttle)
         guard request.acks != 0 else {
-            // acks=0 gets no answer; a failed append closes the connection, as Kafka tells such a producer.
+            // acks=0 gets no answer. A failed append closed the connection before it was released; a
+            // v13 topic id no topic has closes it now.
             if let failed = response.responses.lazy.flatMap({ t in t.partitionResponses.map { (t.name.isEmpty ? "\(t.topicID)" : t.name, $0) } })
                 .first(where: { $0.1.errorCode != 0 }) {
                 context.closeConnection("acks=0 produce to \(failed.0)-\(failed.1.index) failed: \(ErrorCode(rawValue: failed.1.errorCode))")
@@ -81,39 +85,49 @@ struct ProduceHandler: RequestHandler {
         return response
     }
 
+    /// One partition's records, checked before the request's turn to append.
+    private enum Prepared {
+        /// Refused before anything else is asked: not authorized, bad acks, an internal topic.
+        case refusedFirst(LogValidator.Failure)
+        /// Refused for leadership or invalid records (after a transaction verification's refusal, as
+        /// Kafka verifies before it validates).
+        case refused(LogValidator.Failure)
+        /// Valid, to be appended to `replica` once it is the request's turn.
+        case valid(Partition, Partition.LeaderValidation)
+    }
+
     /// Produces `request`, whose topics are named and whose transactional records (if any) the
-    /// principal may write (`ProduceHandler+TopicIDs` checked both).
-    func produce(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse {
+    /// principal may write (`ProduceHandler+TopicIDs` checked both). The work in order: checks and
+    /// validation (before its turn, while the connection's previous Produce may still be appending),
+    /// then, in its turn, the transaction verification and the appends, the connection's release, and
+    /// the flush and replication waits. Nil when the connection closes instead of answering.
+    func produce(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
         let writable = context.authorizedNames(.write, .topic, request.topicData.map(\.name))
         let image = metadata.image
         var response = ProduceResponse()
         var waiting: [Durability] = []
         var replication: [Replication] = []
-        // What validating compressed records may inflate to, for the whole request: many partitions or
-        // many legacy wrappers cannot multiply it.
-        var inflateBudget = Self.requestInflateBudget(messageMaxBytes: metadata.config.messageMaxBytesInForce(in: image))
-        let acksValid = request.acks == -1 || request.acks == 0 || request.acks == 1
+        let prepared = await prepare(request, writable: writable, image: image, context: context)
+        // Every record of the connection's requests before this one is appended (or the connection is
+        // closing). A wait for other requests: not this one's work for request_percentage.
+        guard await context.parked({ await context.awaitTurn() }) else {
+            context.closeConnection("an earlier request on this connection closed it")
+            return nil
+        }
         let verified = await verifyTransaction(request, writable: writable, image: image, version: context.apiVersion)
         for (t, topic) in request.topicData.enumerated() {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)
             for (i, p) in topic.partitionData.enumerated() {
                 var result = PartitionResponse(index: p.index, baseOffset: -1)
                 let outcome: Result<(AppendInfo, Durability?, Replication), LogValidator.Failure>
-                if !writable.contains(topic.name) {
-                    outcome = .failure(.init(code: .topicAuthorizationFailed, message: "Topic authorization failed."))
-                } else if !acksValid {
-                    outcome = .failure(.init(code: .invalidRequiredAcks, message: "acks must be -1, 0 or 1, not \(request.acks)"))
-                } else if TopicName.internalTopics.contains(topic.name) {
-                    // Only the broker's own coordinators write there (Kafka: internalTopicsAllowed is false
-                    // for clients). A record a coordinator cannot read would otherwise stop every reload.
-                    outcome = .failure(.init(code: .invalidTopicException, message: "Cannot append to internal topic \(topic.name)"))
-                } else if let failure = verified.failures[TopicPartition(topic.name, p.index)] {
+                let tp = TopicPartition(topic.name, p.index)
+                switch (prepared[t][i], verified.failures[tp]) {
+                case let (.refusedFirst(failure), _), let (_, failure?), let (.refused(failure), nil):
                     outcome = .failure(failure)
-                } else {
-                    let tp = TopicPartition(topic.name, p.index)
-                    outcome = await append(p.records, to: tp, image: image, acks: request.acks, position: (t, i),
+                case let (.valid(replica, validation), nil):
+                    outcome = await append(validation, to: replica, acks: request.acks, position: (t, i),
                                            verification: verified.enforced ? TransactionVerification(guardValue: verified.guards[tp]) : nil,
-                                           inflateBudget: &inflateBudget, context: context)
+                                           context: context)
                 }
                 switch outcome {
                 case let .success((info, durability, replicated)):
@@ -129,15 +143,21 @@ struct ProduceHandler: RequestHandler {
                 topicResponse.partitionResponses.append(result)
                 // A confirmed batch that was not written (it failed validation, or the request's acks)
                 // leaves no verification behind: the producer's retry asks again.
-                let tp = TopicPartition(topic.name, p.index)
                 if result.errorCode != 0, let guardValue = verified.guards[tp], let replica = verified.replicas[tp] {
                     replica.dropVerification(producerID: verified.producerID, guardValue: guardValue)
                 }
             }
             response.responses.append(topicResponse)
         }
-        // Every record of this request is in its log, in order: the connection may read its next request
-        // (the producer's next batches append after these) while these are synced and replicated.
+        // acks=0: a failed append closes the connection, as Kafka tells such a producer; the requests
+        // read after this one must not append, so the close is asked for before the release.
+        if request.acks == 0,
+           let failed = response.responses.lazy.flatMap({ t in t.partitionResponses.map { (t.name, $0) } }).first(where: { $0.1.errorCode != 0 }) {
+            context.closeConnection("acks=0 produce to \(failed.0)-\(failed.1.index) failed: \(ErrorCode(rawValue: failed.1.errorCode))")
+            return nil
+        }
+        // Every record of this request is in its log, in order: the next request may append after them
+        // while these are synced and replicated.
         context.releaseConnection()
         if !waiting.isEmpty {
             for (d, f) in await context.parked({ await flush(waiting, context: context) }) {
@@ -237,32 +257,99 @@ struct ProduceHandler: RequestHandler {
         ])
     }
 
-    private func append(_ records: ByteBuffer?, to tp: TopicPartition, image: MetadataImage, acks: Int16, position: (Int, Int),
-                        verification: TransactionVerification?, inflateBudget: inout Int,
-                        context: RequestContext) async -> Result<(AppendInfo, Durability?, Replication), LogValidator.Failure> {
-        let replica: Partition
-        switch replicas.leader(of: tp, image: image, nodeID: nodeID) {
-        case let .success(leader): replica = leader.replica
-        case let .failure(code):
-            let message = code == .unknownTopicOrPartition ? "This server does not host this topic-partition."
-                : "This server is not the leader for that topic-partition."
-            return .failure(.init(code: code, message: message))
+    /// A request refused as a whole, answered in its turn: the connection's release stays in request
+    /// order, and an acks=0 refusal closes the connection as a failed append would.
+    func inTurn(_ response: ProduceResponse, acks: Int16, context: RequestContext) async -> ProduceResponse? {
+        guard await context.parked({ await context.awaitTurn() }) else {
+            context.closeConnection("an earlier request on this connection closed it")
+            return nil
         }
+        if acks == 0, let failed = response.responses.first, let partition = failed.partitionResponses.first {
+            context.closeConnection("acks=0 produce to \(failed.name.isEmpty ? "\(failed.topicID)" : failed.name)-\(partition.index) failed: \(ErrorCode(rawValue: partition.errorCode))")
+            return nil
+        }
+        return response
+    }
+
+    /// Everything about each partition that does not depend on the records before this request's:
+    /// authorization, the acks, internal topics, leadership in `image` (checked again when appending),
+    /// and the records' validation (`Partition/validateForLeader`), all of them on the blocking-I/O
+    /// executor in one hop. Indexed like the request's topics and partitions.
+    private func prepare(_ request: ProduceRequest, writable: Set<String>, image: MetadataImage, context: RequestContext) async -> [[Prepared]] {
+        let acksValid = request.acks == -1 || request.acks == 0 || request.acks == 1
+        var prepared: [[Prepared]] = []
+        var toValidate: [(t: Int, i: Int, replica: Partition, records: ByteBuffer?)] = []
+        for (t, topic) in request.topicData.enumerated() {
+            var partitions: [Prepared] = []
+            for (i, p) in topic.partitionData.enumerated() {
+                let failure: LogValidator.Failure
+                if !writable.contains(topic.name) {
+                    failure = .init(code: .topicAuthorizationFailed, message: "Topic authorization failed.")
+                } else if !acksValid {
+                    failure = .init(code: .invalidRequiredAcks, message: "acks must be -1, 0 or 1, not \(request.acks)")
+                } else if TopicName.internalTopics.contains(topic.name) {
+                    // Only the broker's own coordinators write there (Kafka: internalTopicsAllowed is false
+                    // for clients). A record a coordinator cannot read would otherwise stop every reload.
+                    failure = .init(code: .invalidTopicException, message: "Cannot append to internal topic \(topic.name)")
+                } else {
+                    switch replicas.leader(of: TopicPartition(topic.name, p.index), image: image, nodeID: nodeID) {
+                    case let .success(leader):
+                        toValidate.append((t, i, leader.replica, p.records))
+                        partitions.append(.refused(.init(code: .unknownServerError, message: "not validated")))
+                    case let .failure(code):
+                        let message = code == .unknownTopicOrPartition ? "This server does not host this topic-partition."
+                            : "This server is not the leader for that topic-partition."
+                        partitions.append(.refused(.init(code: code, message: message)))
+                    }
+                    continue
+                }
+                partitions.append(.refusedFirst(failure))
+            }
+            prepared.append(partitions)
+        }
+        guard !toValidate.isEmpty else { return prepared }
+        // What validating compressed records may inflate to, for the whole request: many partitions or
+        // many legacy wrappers cannot multiply it.
+        let budget = Self.requestInflateBudget(messageMaxBytes: metadata.config.messageMaxBytesInForce(in: image))
         let now = replicas.clock.nowMs()
-        let budget = inflateBudget
         let origin = LogValidator.Origin.client(produceVersion: context.apiVersion)
-        let appended: (result: Result<Partition.LeaderAppend, LogValidator.Failure>, inflatedBytes: Int)
+        let validToValidate = toValidate
         do {
-            // Validation and the file write run on the node's blocking-I/O executor, not on the async executor.
+            // Validation runs on the node's blocking-I/O executor, not on the async executor.
+            let results = try await replicas.io.run { () -> [Result<Partition.LeaderValidation, LogValidator.Failure>] in
+                var remaining = budget
+                return validToValidate.map { v in
+                    let (result, inflated) = v.replica.validateForLeader(v.records, origin: origin, decompressionLimit: remaining, now: now)
+                    remaining -= inflated
+                    return result
+                }
+            }
+            for (v, result) in zip(toValidate, results) {
+                switch result {
+                case let .success(validation): prepared[v.t][v.i] = .valid(v.replica, validation)
+                case let .failure(f): prepared[v.t][v.i] = .refused(f)
+                }
+            }
+        } catch {
+            for v in toValidate { prepared[v.t][v.i] = .refused(.init(code: .unknownServerError, message: "\(error)")) }
+        }
+        return prepared
+    }
+
+    private func append(_ validation: Partition.LeaderValidation, to replica: Partition, acks: Int16, position: (Int, Int),
+                        verification: TransactionVerification?,
+                        context: RequestContext) async -> Result<(AppendInfo, Durability?, Replication), LogValidator.Failure> {
+        let tp = replica.topicPartition
+        let appended: Result<Partition.LeaderAppend, LogValidator.Failure>
+        do {
+            // The file write runs on the node's blocking-I/O executor, not on the async executor.
             appended = try await replicas.io.run {
-                replica.appendAsLeader(records, origin: origin, requiredAcks: acks, decompressionLimit: budget, now: now,
-                                       verification: verification)
+                replica.appendValidated(validation, requiredAcks: acks, verification: verification)
             }
         } catch {
             return .failure(.init(code: .unknownServerError, message: "\(error)"))
         }
-        inflateBudget -= appended.inflatedBytes
-        switch appended.result {
+        switch appended {
         case let .success(append):
             if append.pendingFlush == nil { replicas.appended.notify(tp) }
             return .success((append.info, append.pendingFlush.map { Durability(topic: position.0, partition: position.1, replica: replica, flush: $0) },

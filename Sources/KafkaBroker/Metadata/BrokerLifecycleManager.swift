@@ -57,13 +57,9 @@ actor BrokerLifecycleManager {
         request.clusterID = clusterID
         request.incarnationID = incarnationID
         request.listeners = endpoints.map { .init(name: $0.listenerName, host: $0.host, port: $0.port, securityProtocol: $0.securityProtocol) }
-        request.features = [.init(name: "metadata.version", minSupportedVersion: BrokerLifecycle.supportedMetadataVersions.lowerBound,
-                                  maxSupportedVersion: BrokerLifecycle.supportedMetadataVersions.upperBound),
-                            .init(name: EligibleLeaderReplicas.featureName, minSupportedVersion: 0,
-                                  maxSupportedVersion: EligibleLeaderReplicas.featureLevel),
-                            .init(name: TransactionVersionFeature.featureName,
-                                  minSupportedVersion: TransactionVersionFeature.supportedLevels.lowerBound,
-                                  maxSupportedVersion: TransactionVersionFeature.supportedLevels.upperBound)]
+        request.features = StromFeatures.supported.map {
+            .init(name: $0.name, minSupportedVersion: $0.levels.lowerBound, maxSupportedVersion: $0.levels.upperBound)
+        }
         request.rack = rack
         request.previousBrokerEpoch = previousBrokerEpoch
         registration = request

@@ -17,6 +17,9 @@ enum NodeGauges {
         var image: MetadataImage
         var quorum: QuorumDriver.Status
         var highWatermark: Int64?
+        /// Kafka's raft-metrics commit latency over the last 30-60 s (`QuorumDriver.commitLatencyMs`);
+        /// nil when this node committed no append of its own as leader in that time.
+        var commitLatencyMs: (avg: Double, max: Double)?
         var isActiveController: Bool
         /// This node's replicas: size, log start and end offsets, high watermark.
         var logs: [(topic: String, partition: Int32, size: Int64, logStartOffset: Int64, logEndOffset: Int64, highWatermark: Int64)]
@@ -62,6 +65,14 @@ enum NodeGauges {
         out.append(G("kafka_server_raft_metrics_current_epoch", [], Double(s.quorum.epoch), help: "The metadata quorum's epoch"))
         out.append(G("kafka_server_raft_metrics_high_watermark", [], Double(s.highWatermark ?? -1),
                      help: "The metadata log's high watermark as this node knows it (-1 while unknown)"))
+        // `commit-latency-avg` and `commit-latency-max`, in Kafka's unit (ms per record of a batch), present
+        // while there are samples: Kafka's NaN would be a series with no value.
+        if let latency = s.commitLatencyMs {
+            out.append(G("kafka_server_raft_metrics_commit_latency_avg", [], latency.avg,
+                         help: "Average milliseconds per record from the quorum leader appending a batch to its commit (last 30-60 s)"))
+            out.append(G("kafka_server_raft_metrics_commit_latency_max", [], latency.max,
+                         help: "Largest milliseconds per record from the quorum leader appending a batch to its commit (last 30-60 s)"))
+        }
         out.append(G("kafka_server_metadataloader_last_applied_offset", [], Double(s.image.provenance.offset),
                      help: "The offset of the last metadata record applied to this node's image"))
         for log in s.logs {

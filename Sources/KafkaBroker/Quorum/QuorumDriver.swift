@@ -3,6 +3,7 @@ import KafkaProtocol
 import KafkaRaft
 import KafkaRaftWire
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The shell around the pure `RaftCore` for `__cluster_metadata`: feeds it inputs with the time, carries
@@ -68,6 +69,9 @@ public actor QuorumDriver {
     var nextInboundToken: UInt64 = 0
     /// Client appends waiting for their last offset to commit.
     var appendWaiters: [(lastOffset: Int64, epoch: Int32, continuation: CheckedContinuation<Int64, Error>)] = []
+    /// The leader's commit latency (Kafka's raft-metrics `commit-latency-*`): written here, read by
+    /// metrics scrapes without waiting for the actor.
+    nonisolated let commitLatency = NIOLockedValueBox(CommitLatency())
     private var timer: Task<Void, Never>?
     private var timerDeadline: Int64 = .max
     var stopped = false
@@ -167,6 +171,8 @@ public actor QuorumDriver {
 
     var logEndOffset: Int64 { core.log.endOffset.offset }
     var voterSet: VoterSet { core.voters }
+    /// The kraft.version the log has reached (0 until a leader wrote one).
+    var kraftVersion: Int16 { core.controlRecords.kraftVersion }
 
     // MARK: the core loop
 
@@ -269,7 +275,10 @@ public actor QuorumDriver {
         guard next != status else { return }
         let lostLeadership = status.isLeader && (!next.isLeader || next.epoch != status.epoch)
         status = next
-        if lostLeadership { failAppends(code: .notController, "leadership of the metadata quorum moved") }
+        if lostLeadership {
+            failAppends(code: .notController, "leadership of the metadata quorum moved")
+            commitLatency.withLockedValue { $0.leadershipEnded() }
+        }
         onStatus(next)
     }
 

@@ -24,14 +24,17 @@ import Testing
         init() { (events, emit) = AsyncStream<Event>.makeStream() }
     }
 
-    /// Releases the connection at once; the request with timeout 1 (the first) then waits until
-    /// `until` happens or `boundMs` pass, and marks itself done.
+    /// Admits the next request and, in its turn, releases the connection at once, as Produce does once
+    /// it appended; the request with timeout 1 (the first) then waits until `until` happens or
+    /// `boundMs` pass, and marks itself done.
     struct HoldingProduceHandler: RequestHandler {
         static let versions: ClosedRange<Int16> = 3...11
         let probe: Probe
         let until: Event
         let boundMs: UInt64
         func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
+            context.admitNextRequest()
+            guard await context.awaitTurn() else { return nil }
             context.releaseConnection()
             probe.emit.yield(.produceReleased(request.timeoutMs))
             guard request.timeoutMs == 1 else { return ProduceResponse() }

@@ -67,6 +67,7 @@ extension QuorumDriver {
 
         // An append commits at once in a quorum of one, and the metadata side hears of it in order.
         let before = observed.commits.withLockedValue { $0.last?.highWatermark ?? 0 }
+        #expect(driver.commitLatencyMs() == nil, "no append of its own committed yet (its leader-change entry is not one)")
         let last = try await driver.append([[1, 2, 3], [4, 5]])
         let commits = observed.commits.withLockedValue { $0 }
         let final = try #require(commits.last)
@@ -78,6 +79,12 @@ extension QuorumDriver {
             #expect(c.first == next, "entries are handed over once each, in offset order")
             next = c.first + Int64(c.count)
         }
+        // Kafka's commit latency: the batch committed with the clock standing still is one sample of
+        // 0 ms per record, and it leaves the window once both 30 s samples have aged out.
+        let latency = try #require(driver.commitLatencyMs())
+        #expect(latency.avg == 0 && latency.max == 0)
+        clock.advance(byMs: Int64(SampledWindow.sampleCount) * SampledWindow.windowMs)
+        #expect(driver.commitLatencyMs() == nil)
         await driver.shutdown()
         await io.shutdown()
     }

@@ -64,8 +64,8 @@ struct ProduceHandler: RequestHandler {
     }
 
     func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
-        // producer_byte_rate counts every Produce request's bytes; the connection is muted before it may
-        // read the next request (which this one allows once its records are appended).
+        // producer_byte_rate counts every Produce request's bytes; over the quota, the connection is muted
+        // before it may read the next request.
         let (throttle, _) = context.recordQuota(.produce, Double(context.requestSize))
         context.throttleConnection(throttle)
         // The connection may read its next request now (muted first, if over the quota): it is validated

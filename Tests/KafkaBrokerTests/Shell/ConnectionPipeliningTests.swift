@@ -71,6 +71,12 @@ import Testing
         var dispatcher = RequestDispatcher(listenerName: "PLAINTEXT", logger: Logger(label: "test"))
         dispatcher.register(HoldingProduceHandler(probe: probe, until: until, boundMs: boundMs))
         dispatcher.register(RecordingMetadataHandler(probe: probe))
+        try await serving(dispatcher, body)
+    }
+
+    /// Runs `body` with a client connected to a `KafkaServer` on a free port that dispatches with
+    /// `dispatcher`; closes both, and waits for the server to end, whether `body` throws or not.
+    static func serving(_ dispatcher: RequestDispatcher, _ body: (TestKafkaClient) async throws -> Void) async throws {
         let server = KafkaServer(listenerName: "PLAINTEXT", host: "127.0.0.1", port: 0, maxFrameSize: 1 << 20,
                                  dispatcher: dispatcher, group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"))
         let port = try await server.bind()

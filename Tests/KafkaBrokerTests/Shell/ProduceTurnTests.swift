@@ -105,22 +105,7 @@ import Testing
     static func withServer(_ probe: Probe, _ script: [Int32: Script], _ body: (TestKafkaClient) async throws -> Void) async throws {
         var dispatcher = RequestDispatcher(listenerName: "PLAINTEXT", logger: Logger(label: "test"))
         dispatcher.register(ScriptedProduceHandler(probe: probe, script: script))
-        let server = KafkaServer(listenerName: "PLAINTEXT", host: "127.0.0.1", port: 0, maxFrameSize: 1 << 20,
-                                 dispatcher: dispatcher, group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"))
-        let port = try await server.bind()
-        let running = Task { try await server.run() }
-        let client = try await TestKafkaClient(port: port)
-        do {
-            try await body(client)
-        } catch {
-            await client.close()
-            await server.close()
-            _ = await running.result
-            throw error
-        }
-        await client.close()
-        await server.close()
-        _ = await running.result
+        try await ConnectionPipeliningTests.serving(dispatcher, body)
     }
 
     static func produce(_ id: Int32) -> ProduceRequest {

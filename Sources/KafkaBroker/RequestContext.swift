@@ -58,6 +58,12 @@ extension RequestContext {
         return try await requestTime.parked(body)
     }
 
+    /// Counts `duration`, a wait measured inside other work (a flush on the thread that appended), as
+    /// parked, as ``parked(_:)`` would have.
+    func parked(for duration: Duration) {
+        requestTime?.park(duration)
+    }
+
     /// Records `value` under the client's quota of `kind`: the throttle time (0 within the quota, or
     /// without one) and the quota that applied. The connection is not muted here: the caller decides.
     func recordQuota(_ kind: ClientQuotaManager.Kind, _ value: Double) -> (throttleMs: Int32, quota: ResolvedQuota?) {

@@ -1,5 +1,5 @@
 import BrokerTestKit
-import KafkaBroker
+@testable import KafkaBroker
 import KafkaProtocol
 import NIOCore
 import Testing
@@ -45,6 +45,43 @@ import Testing
         var expectedRequests: [String] = []
         for n in 0..<count { expectedRequests += Array(repeating: "r\(n)", count: 1 + (n * 7) % 13) }
         #expect(requestOfEachRecord == expectedRequests)
+        await client.close()
+        await broker.shutdown()
+    }
+
+    @Test func everyAcksAllRequestIsDurableWhenAnswered() async throws {
+        // A one-partition request is synced by the thread that appended it, right after the connection's
+        // release; a request for several partitions syncs them in parallel. Either way the producer hears
+        // of its records only once they are flushed (the recovery point passed them) and the high
+        // watermark covers them, also while the next requests append behind them.
+        let broker = try await TestBroker()
+        let client = try await broker.client()
+        _ = try await client.send(CreateTopicsRequest(topics: [.init(name: "t", numPartitions: 3, replicationFactor: 1)]), version: 7)
+        let partitions = try (0..<3).map { try #require(broker.node.replicas.replica(TopicPartition("t", Int32($0)))) }
+        var requests: [(partitions: [Int32], records: Int)] = []
+        for n in 0..<12 {
+            let named: [Int32] = n % 3 == 2 ? [0, 1, 2] : [Int32(n % 3)]
+            let records = 1 + n % 4
+            let data = try named.map { p in
+                ProduceRequest.TopicProduceData.PartitionProduceData(index: p, records: try DataPathTests.batch((0..<records).map { "r\(n)-\($0)" }))
+            }
+            try await client.sendWithoutResponse(ProduceRequest(acks: -1, timeoutMs: 5000, topicData: [.init(name: "t", partitionData: data)]), version: 9)
+            requests.append((named, records))
+        }
+        for (n, sent) in requests.enumerated() {
+            var payload = try await client.receive()
+            _ = try ResponseHeader.decode(from: &payload, version: APIKey.produce.responseHeaderVersion(apiVersion: 9))
+            let response = try ProduceResponse.decodeExactly(payload, version: 9)
+            let answered = try #require(response.responses.first?.partitionResponses)
+            #expect(answered.map(\.index) == sent.partitions, "request \(n)")
+            for p in answered {
+                #expect(p.errorCode == 0, "request \(n), partition \(p.index): \(p.errorMessage ?? "")")
+                let end = p.baseOffset + Int64(sent.records)
+                let (recoveryPoint, highWatermark) = partitions[Int(p.index)].withLog { ($0.recoveryPoint, $0.highWatermark) }
+                #expect(recoveryPoint >= end, "request \(n), partition \(p.index): flushed to \(recoveryPoint), answered up to \(end)")
+                #expect(highWatermark >= end, "request \(n), partition \(p.index)")
+            }
+        }
         await client.close()
         await broker.shutdown()
     }

@@ -23,9 +23,11 @@ import NIOCore
 /// appended all the same.
 ///
 /// Order of work: every partition is validated and appended first (page cache writes, under each
-/// partition's lock), then for acks=all the partitions that need it are synced in parallel and
-/// without their locks (`PendingFlush`), so a request for n partitions waits for about one sync, not
-/// n, and fetches and other producers are not held up by it. The high watermark of an acks=all append
+/// partition's lock, all in one job on the blocking-I/O executor), then for acks=all the partitions that
+/// need it are synced in parallel and without their locks (`PendingFlush`), so a request for n
+/// partitions waits for about one sync, not n, and fetches and other producers are not held up by it.
+/// A request with one partition to sync has it synced by the job that appended it, once the connection
+/// is released (one hop to the executor per request, and the sync starts as the append ends). The high watermark of an acks=all append
 /// that needs a flush advances only after the flush. (An acks=1 append to the same partition meanwhile
 /// advances it to the log end offset, exposing the unsynced records too, as on a Kafka broker, where
 /// the high watermark never waits for fsync.)
@@ -115,6 +117,19 @@ struct ProduceHandler: RequestHandler {
             return nil
         }
         let verified = await verifyTransaction(request, writable: writable, image: image, version: context.apiVersion)
+        var appends: [Append] = []
+        for (t, topic) in request.topicData.enumerated() {
+            for (i, p) in topic.partitionData.enumerated() {
+                let tp = TopicPartition(topic.name, p.index)
+                if case let .valid(replica, validation) = prepared[t][i], verified.failures[tp] == nil {
+                    appends.append(Append(position: (t, i), replica: replica, validation: validation,
+                                          verification: verified.enforced ? TransactionVerification(guardValue: verified.guards[tp]) : nil))
+                }
+            }
+        }
+        // acks=0 keeps the connection until its failures are known (a failure closes it instead).
+        let appended = await appendInTurn(appends, acks: request.acks, releasing: request.acks != 0, context: context)
+        var nextAppended = 0
         for (t, topic) in request.topicData.enumerated() {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)
             for (i, p) in topic.partitionData.enumerated() {
@@ -124,10 +139,9 @@ struct ProduceHandler: RequestHandler {
                 switch (prepared[t][i], verified.failures[tp]) {
                 case let (.refusedFirst(failure), _), let (_, failure?), let (.refused(failure), nil):
                     outcome = .failure(failure)
-                case let (.valid(replica, validation), nil):
-                    outcome = await append(validation, to: replica, acks: request.acks, position: (t, i),
-                                           verification: verified.enforced ? TransactionVerification(guardValue: verified.guards[tp]) : nil,
-                                           context: context)
+                case (.valid, nil):
+                    outcome = appended.outcomes[nextAppended]
+                    nextAppended += 1
                 }
                 switch outcome {
                 case let .success((info, durability, replicated)):
@@ -159,11 +173,17 @@ struct ProduceHandler: RequestHandler {
         // Every record of this request is in its log, in order: the next request may append after them
         // while these are synced and replicated.
         context.releaseConnection()
+        if let (d, outcome, took) = appended.flushed {
+            // The append's thread synced it right after the release (`appendInTurn`): a wait, as below.
+            context.parked(for: took)
+            if let f = flushFailure(outcome, d.replica.topicPartition, context: context) {
+                Self.fail(&response, (d.topic, d.partition), f, partition: d.replica.topicPartition, context: context)
+            }
+            replicas.appended.notify(d.replica.topicPartition)
+        }
         if !waiting.isEmpty {
             for (d, f) in await context.parked({ await flush(waiting, context: context) }) {
-                response.responses[d.topic].partitionResponses[d.partition].baseOffset = -1
-                Self.refuse(&response.responses[d.topic].partitionResponses[d.partition], f,
-                            partition: "\(d.replica.topicPartition)", context: context)
+                Self.fail(&response, (d.topic, d.partition), f, partition: d.replica.topicPartition, context: context)
             }
         }
         // acks=all: each partition's records must be in every in-sync replica's log (the high watermark
@@ -171,13 +191,19 @@ struct ProduceHandler: RequestHandler {
         let replicated = replication.filter { response.responses[$0.topic].partitionResponses[$0.partition].errorCode == 0 }
         if !replicated.isEmpty {
             for (r, code) in await context.parked({ await waitForReplication(replicated, timeoutMs: Int64(max(0, request.timeoutMs))) }) {
-                response.responses[r.topic].partitionResponses[r.partition].baseOffset = -1
-                Self.refuse(&response.responses[r.topic].partitionResponses[r.partition],
-                            .init(code: code, message: Self.replicationMessage(code, r.replica.topicPartition)),
-                            partition: "\(r.replica.topicPartition)", context: context)
+                Self.fail(&response, (r.topic, r.partition), .init(code: code, message: Self.replicationMessage(code, r.replica.topicPartition)),
+                          partition: r.replica.topicPartition, context: context)
             }
         }
         return response
+    }
+
+    /// Turns an answered partition's success into `failure`: its records were appended, but the producer
+    /// must not count on them (a failed flush, a replication wait that ended without them).
+    private static func fail(_ response: inout ProduceResponse, _ position: (topic: Int, partition: Int), _ failure: LogValidator.Failure,
+                             partition: TopicPartition, context: RequestContext) {
+        response.responses[position.topic].partitionResponses[position.partition].baseOffset = -1
+        refuse(&response.responses[position.topic].partitionResponses[position.partition], failure, partition: "\(partition)", context: context)
     }
 
     /// Whether `records` start with a transactional v2 batch (legacy message sets never are).
@@ -336,31 +362,90 @@ struct ProduceHandler: RequestHandler {
         return prepared
     }
 
-    private func append(_ validation: Partition.LeaderValidation, to replica: Partition, acks: Int16, position: (Int, Int),
-                        verification: TransactionVerification?,
-                        context: RequestContext) async -> Result<(AppendInfo, Durability?, Replication), LogValidator.Failure> {
-        let tp = replica.topicPartition
-        let appended: Result<Partition.LeaderAppend, LogValidator.Failure>
+    /// One partition's valid records, to be appended in the request's turn.
+    private struct Append: Sendable {
+        var position: (topic: Int, partition: Int)
+        var replica: Partition
+        var validation: Partition.LeaderValidation
+        var verification: TransactionVerification?
+    }
+
+    /// What the request's turn did: each append's outcome (in the order of the appends), and the one
+    /// flush the appending thread performed itself, if it did.
+    private struct TurnOutcome: Sendable {
+        var outcomes: [Result<(AppendInfo, Durability?, Replication), LogValidator.Failure>]
+        /// With how long the flush took (a wait, not the request's work).
+        var flushed: (Durability, FlushOutcome, Duration)?
+    }
+
+    /// Appends every partition's records in one job on the blocking-I/O executor, in request order. With
+    /// `releasing`, the job then releases the connection (the next request may append behind these
+    /// records) and, when exactly one append waits for a flush, syncs it on the same thread: a
+    /// one-partition acks=all request costs one hop to the executor, not two, and its sync starts as
+    /// soon as its records are written. Other flushes are left to the caller (`flush`), which runs them
+    /// in parallel.
+    private func appendInTurn(_ appends: [Append], acks: Int16, releasing: Bool, context: RequestContext) async -> TurnOutcome {
+        guard !appends.isEmpty else {
+            return TurnOutcome(outcomes: [], flushed: nil)
+        }
+        let clock = replicas.clock
+        let release = context.releaseConnection
+        let metrics = context.metrics
+        let done: ([Result<Partition.LeaderAppend, LogValidator.Failure>], (Int, FlushOutcome, Duration)?)
         do {
-            // The file write runs on the node's blocking-I/O executor, not on the async executor.
-            appended = try await replicas.io.run {
-                replica.appendValidated(validation, requiredAcks: acks, verification: verification)
+            done = try await replicas.io.run {
+                let results = appends.map { a in
+                    a.replica.appendValidated(a.validation, requiredAcks: acks, verification: a.verification)
+                }
+                guard releasing else { return (results, nil) }
+                release()
+                let flushes = results.indices.compactMap { n -> (Int, PendingFlush)? in
+                    guard case let .success(append) = results[n], let flush = append.pendingFlush else { return nil }
+                    return (n, flush)
+                }
+                guard flushes.count == 1, let (n, flush) = flushes.first else { return (results, nil) }
+                let started = ContinuousClock.now
+                do throws(LogError) {
+                    try appends[n].replica.flush(flush, now: clock.nowMs())
+                } catch {
+                    return (results, (n, .failed(error), ContinuousClock.now - started))
+                }
+                let took = ContinuousClock.now - started
+                metrics?.logFlushed(duration: took)
+                return (results, (n, .synced, took))
             }
         } catch {
-            return .failure(.init(code: .unknownServerError, message: "\(error)"))
+            let failure = LogValidator.Failure(code: .unknownServerError, message: "\(error)")
+            return TurnOutcome(outcomes: appends.map { _ in .failure(failure) }, flushed: nil)
         }
-        switch appended {
-        case let .success(append):
-            if append.pendingFlush == nil { replicas.appended.notify(tp) }
-            return .success((append.info, append.pendingFlush.map { Durability(topic: position.0, partition: position.1, replica: replica, flush: $0) },
-                             Replication(topic: position.0, partition: position.1, replica: replica,
-                                         requiredOffset: append.info.lastOffset + 1, leaderEpoch: append.leaderEpoch)))
-        case let .failure(f):
-            if f.code == .kafkaStorageError {
-                context.logger.error("append failed", metadata: ["kafka.partition": "\(tp)", "error": "\(f.message)"])
+        var turn = TurnOutcome(outcomes: [], flushed: nil)
+        for (n, (a, appended)) in zip(appends, done.0).enumerated() {
+            let tp = a.replica.topicPartition
+            switch appended {
+            case let .success(append):
+                let durability = append.pendingFlush.map {
+                    Durability(topic: a.position.topic, partition: a.position.partition, replica: a.replica, flush: $0)
+                }
+                if let durability, let (flushed, outcome, took) = done.1, flushed == n {
+                    turn.flushed = (durability, outcome, took)
+                    turn.outcomes.append(.success((append.info, nil, replication(a, append))))
+                } else {
+                    if durability == nil { replicas.appended.notify(tp) }
+                    turn.outcomes.append(.success((append.info, durability, replication(a, append))))
+                }
+            case let .failure(f):
+                if f.code == .kafkaStorageError {
+                    context.logger.error("append failed", metadata: ["kafka.partition": "\(tp)", "error": "\(f.message)"])
+                }
+                turn.outcomes.append(.failure(f))
             }
-            return .failure(f)
         }
+        return turn
+    }
+
+    private func replication(_ a: Append, _ append: Partition.LeaderAppend) -> Replication {
+        Replication(topic: a.position.topic, partition: a.position.partition, replica: a.replica,
+                    requiredOffset: append.info.lastOffset + 1, leaderEpoch: append.leaderEpoch)
     }
 
     /// One partition's acks=all append waiting for the ISR.
@@ -377,6 +462,12 @@ struct ProduceHandler: RequestHandler {
     /// timeout passes, or the leadership ends); returns the partitions that failed, with their error.
     private func waitForReplication(_ waits: [Replication], timeoutMs: Int64) async -> [(Replication, ErrorCode)] {
         let clock = replicas.clock
+        if waits.count == 1, let w = waits.first {
+            // One partition (most requests): no child task to wait in.
+            let code = await w.replica.waitForAcksAll(requiredOffset: w.requiredOffset, leaderEpoch: w.leaderEpoch,
+                                                      timeoutMs: timeoutMs, clock: clock)
+            return code.map { [(w, $0)] } ?? []
+        }
         return await withTaskGroup(of: (Int, ErrorCode?).self) { group in
             for (n, w) in waits.enumerated() {
                 group.addTask {
@@ -437,19 +528,23 @@ struct ProduceHandler: RequestHandler {
         var failed: [(Durability, LogValidator.Failure)] = []
         for (n, outcome) in outcomes {
             let d = waiting[n]
-            let tp = d.replica.topicPartition
-            switch outcome {
-            case .synced:
-                break
-            case let .failed(error):
-                context.logger.error("flush failed", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
-                failed.append((d, .init(code: error.errorCode, message: error.description)))
-            case let .notRun(reason):
-                context.logger.warning("flush did not run", metadata: ["kafka.partition": "\(tp)", "reason": "\(reason)"])
-                failed.append((d, .init(code: .requestTimedOut, message: "The append was not made durable: \(reason)")))
-            }
+            if let f = flushFailure(outcome, d.replica.topicPartition, context: context) { failed.append((d, f)) }
         }
         for d in waiting { replicas.appended.notify(d.replica.topicPartition) }
         return failed
+    }
+
+    /// What the producer hears of a flush that did not succeed (logged here), or nil when it did.
+    private func flushFailure(_ outcome: FlushOutcome, _ tp: TopicPartition, context: RequestContext) -> LogValidator.Failure? {
+        switch outcome {
+        case .synced:
+            return nil
+        case let .failed(error):
+            context.logger.error("flush failed", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
+            return .init(code: error.errorCode, message: error.description)
+        case let .notRun(reason):
+            context.logger.warning("flush did not run", metadata: ["kafka.partition": "\(tp)", "reason": "\(reason)"])
+            return .init(code: .requestTimedOut, message: "The append was not made durable: \(reason)")
+        }
     }
 }

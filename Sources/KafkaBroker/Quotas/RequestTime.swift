@@ -30,6 +30,11 @@ final class RequestTime: Sendable {
         return try await body()
     }
 
+    /// Counts `duration`, measured elsewhere (a flush run inside another job), as parked.
+    func park(_ duration: Duration) {
+        parked.withLockedValue { $0 += duration }
+    }
+
     /// The time worked so far, in nanoseconds.
     var workedNanos: Int64 {
         let worked = ContinuousClock.now - start - parked.withLockedValue { $0 }

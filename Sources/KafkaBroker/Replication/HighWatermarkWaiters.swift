@@ -65,8 +65,11 @@ final class HighWatermarkWaiters: Sendable {
     }
 
     /// Waits until the high watermark reaches `offset` while this node leads under `leaderEpoch`, at
-    /// most `timeoutMs` on `clock`.
+    /// most `timeoutMs` on `clock`. Answered at once, without a timer, when the high watermark already
+    /// covers `offset` or the leadership already changed (a single node's acks=all, whose flush moved
+    /// the high watermark before the request asks).
     func wait(untilOffset offset: Int64, leaderEpoch: Int32, timeoutMs: Int64, clock: NodeClock) async -> Outcome {
+        if let settled = settled(offset: offset, leaderEpoch: leaderEpoch) { return settled }
         let id = state.withLockedValue { s -> UInt64 in s.nextID += 1; return s.nextID }
         return await withTaskGroup(of: Outcome.self) { group in
             group.addTask {
@@ -100,6 +103,14 @@ final class HighWatermarkWaiters: Sendable {
             }
             group.cancelAll()
             return outcome
+        }
+    }
+
+    /// The outcome a wait for `offset` under `leaderEpoch` has now, if it needs no waiting.
+    func settled(offset: Int64, leaderEpoch: Int32) -> Outcome? {
+        state.withLockedValue { s -> Outcome? in
+            if s.leaderEpoch != leaderEpoch { return .leadershipChanged }
+            return s.highWatermark >= offset ? .reached : nil
         }
     }
 

@@ -24,6 +24,12 @@ import Testing
         let waiters = HighWatermarkWaiters(highWatermark: 0)
         waiters.leadershipChanged(to: 1, highWatermark: 20)
         #expect(await waiters.wait(untilOffset: 20, leaderEpoch: 1, timeoutMs: 30_000, clock: clock) == .reached)
+        // Decided without a wait (a single node's acks=all, whose flush moved the high watermark first):
+        // no timer is set for it.
+        #expect(waiters.settled(offset: 20, leaderEpoch: 1) == .reached)
+        #expect(waiters.settled(offset: 21, leaderEpoch: 1) == nil)
+        #expect(waiters.settled(offset: 5, leaderEpoch: 2) == .leadershipChanged)
+        #expect(clock.pendingDeadlines.isEmpty)
     }
 
     @Test func aNewLeadershipReleasesTheWaitersOfTheOldOne() async {

@@ -31,6 +31,19 @@ extension RecordBatch {
         }
         var payload = try recordsPayload(decompressionLimit: decompressionLimit)
         let decompressed = header.compression == .none ? 0 : payload.readableBytes
+        if var summary = Self.fastWalk(payload, count: count, baseTimestamp: header.baseTimestamp) {
+            summary.decompressedBytes = decompressed
+            return summary
+        }
+        // Refused: the record-by-record walk finds the same fault and says which it is.
+        var summary = try Self.walk(&payload, count: count, baseOffset: base, baseTimestamp: header.baseTimestamp)
+        summary.decompressedBytes = decompressed
+        return summary
+    }
+
+    /// The walk `fastWalk` must agree with, over `ByteBuffer` reads: every record in turn, throwing the
+    /// first fault it finds, as `RecordBatchError` for the batch at `baseOffset`.
+    static func walk(_ payload: inout ByteBuffer, count: Int32, baseOffset base: Int64, baseTimestamp: Int64) throws(RecordBatchError) -> RecordWalkSummary {
         var minDelta = Int64.max
         var maxDelta = Int64.min
         var keyless = 0
@@ -61,9 +74,8 @@ extension RecordBatch {
         guard payload.readableBytes == 0 else {
             throw RecordBatchError(.trailingBytes(payload.readableBytes), baseOffset: base)
         }
-        return RecordWalkSummary(recordCount: Int(count), minTimestamp: header.baseTimestamp &+ minDelta,
-                                 maxTimestamp: header.baseTimestamp &+ maxDelta, keylessRecords: keyless, keylessIndexes: keylessIndexes,
-                                 decompressedBytes: decompressed)
+        return RecordWalkSummary(recordCount: Int(count), minTimestamp: baseTimestamp &+ minDelta,
+                                 maxTimestamp: baseTimestamp &+ maxDelta, keylessRecords: keyless, keylessIndexes: keylessIndexes)
     }
 
     /// Reads one record's framing and skips its key, value and headers; returns its deltas and

@@ -141,3 +141,88 @@ import Testing
         #expect(refusedBoth > 0)
     }
 }
+
+/// `fastWalk` (raw bytes, the produce path's loop) against `walk` (ByteBuffer reads, which names the
+/// fault): on valid records and on seeded corruptions of them (a changed byte, a cut, an inserted
+/// byte, a wrong count) both accept exactly the same payloads, with the same summary.
+@Suite struct FastWalkTests {
+    static func payload(_ rng: inout SplitMix64) throws -> (ByteBuffer, Int32) {
+        var b = RecordBatchBuilder()
+        let n = 1 + Int(rng.next() % 12)
+        for i in 0..<n {
+            let key: [UInt8]? = rng.next() % 3 == 0 ? nil : [UInt8](repeating: 7, count: Int(rng.next() % 200))
+            let headers = (0..<Int(rng.next() % 3)).map { h in
+                RecordHeader(key: "h\(h)", value: rng.next() % 2 == 0 ? nil : [UInt8](repeating: 1, count: Int(rng.next() % 20)))
+            }
+            // Large deltas too: their varlongs take up to 10 bytes.
+            let timestamp = rng.next() % 4 == 0 ? Int64(bitPattern: rng.next() >> 2) : 1_700_000_000_000 + Int64(i)
+            b.append(timestamp: timestamp, key: key, value: rng.next() % 5 == 0 ? nil : [UInt8](repeating: 2, count: Int(rng.next() % 300)), headers: headers)
+        }
+        let batch = try b.build()
+        var bytes = batch.bytes
+        bytes.moveReaderIndex(forwardBy: RecordBatchHeader.size)
+        return (bytes, batch.header.recordCount)
+    }
+
+    static func agree(_ payload: ByteBuffer, count: Int32, _ note: String) {
+        let fast = RecordBatch.fastWalk(payload, count: count, baseTimestamp: 1_000)
+        var copy = payload
+        let slow = try? RecordBatch.walk(&copy, count: count, baseOffset: 0, baseTimestamp: 1_000)
+        #expect(fast == slow, "\(note): fast \(String(describing: fast)), slow \(String(describing: slow))")
+    }
+
+    @Test func fastAndSlowWalksAcceptTheSamePayloads() throws {
+        var rng = SplitMix64(seed: 2026_12_07)
+        var accepted = 0, refused = 0
+        for round in 0..<400 {
+            let (good, count) = try Self.payload(&rng)
+            Self.agree(good, count: count, "round \(round), intact")
+            Self.agree(good, count: count + 1, "round \(round), one record more declared")
+            Self.agree(good, count: count - 1, "round \(round), one record fewer declared")
+            for _ in 0..<8 {
+                var bad = good
+                let at = bad.readerIndex + Int(rng.next() % UInt64(bad.readableBytes))
+                switch rng.next() % 3 {
+                case 0:
+                    // One byte, often a varint's: continuation bits, signs and lengths all change.
+                    bad.setInteger(UInt8(truncatingIfNeeded: rng.next()), at: at)
+                case 1:
+                    bad.moveWriterIndex(to: at)
+                default:
+                    var grown = ByteBuffer()
+                    grown.writeBytes(bad.readableBytesView.prefix(at - bad.readerIndex))
+                    grown.writeInteger(UInt8(truncatingIfNeeded: rng.next()))
+                    grown.writeBytes(bad.readableBytesView.dropFirst(at - bad.readerIndex))
+                    bad = grown
+                }
+                Self.agree(bad, count: count, "round \(round), corrupted at \(at)")
+                var copy = bad
+                if (try? RecordBatch.walk(&copy, count: count, baseOffset: 0, baseTimestamp: 1_000)) == nil { refused += 1 } else { accepted += 1 }
+            }
+        }
+        // Both kinds occurred: the comparison was not only ever of refusals.
+        #expect(accepted > 100 && refused > 1_000, "accepted \(accepted), refused \(refused)")
+    }
+
+    @Test func edgeCasesAreDecidedAlike() {
+        // A record whose length varint runs to a sixth byte, and one whose timestamp delta's tenth byte
+        // carries more than the one bit left.
+        var tooLong = ByteBuffer(bytes: [0x80, 0x80, 0x80, 0x80, 0x80, 0x01])
+        Self.agree(tooLong, count: 1, "six-byte varint")
+        // Length 15 (zigzag 0x1E): attributes, a ten-byte timestamp delta, offset delta 0, null key and
+        // value, no headers.
+        tooLong = ByteBuffer(bytes: [0x1E, 0x00] + [UInt8](repeating: 0xFF, count: 9) + [0x02, 0x00, 0x01, 0x01, 0x00])
+        Self.agree(tooLong, count: 1, "ten-byte varlong with two bits in its last byte")
+        #expect(RecordBatch.fastWalk(tooLong, count: 1, baseTimestamp: 0) == nil)
+        let fits = ByteBuffer(bytes: [0x1E, 0x00] + [UInt8](repeating: 0xFF, count: 9) + [0x01, 0x00, 0x01, 0x01, 0x00])
+        Self.agree(fits, count: 1, "ten-byte varlong with one bit in its last byte")
+        #expect(RecordBatch.fastWalk(fits, count: 1, baseTimestamp: 0)?.keylessRecords == 1)
+
+        // Record 0 (length 22) carries a whole record 1 in its trailing bytes: read on from where record
+        // 0's fields end, the payload would look like two good records.
+        let inner: [UInt8] = [0x1E, 0x00] + [UInt8](repeating: 0xFF, count: 9) + [0x01, 0x02, 0x01, 0x01, 0x00]
+        let nested = ByteBuffer(bytes: [0x2C, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00] + inner)
+        Self.agree(nested, count: 2, "a record inside another's trailing bytes")
+        #expect(RecordBatch.fastWalk(nested, count: 2, baseTimestamp: 0) == nil)
+    }
+}

@@ -13,6 +13,8 @@
  *                    [events=PATH] [txn_records=N] [txn_ms=M] [X.<librdkafka property>=<value> ...]
  *   rdbench rawproduce brokers=H:P topic=T partitions=N size=S [max_bytes=B] [max_seconds=D] [acks=1|all]
  *                    [idempotent=0|1] [inflight=5] [batch_bytes=1000000]   (rawproduce.c: no librdkafka)
+ *   rdbench synclog  dir=PATH [files=4] [bytes=N] [chunk=1000000] [inflight=5]
+ *                    acks=all produce's appends and fdatasyncs without a broker (synclog.c)
  *   rdbench consume  brokers=H:P topic=T partitions=N expect=RECORDS [idle_seconds=10]
  *                    [X.<librdkafka property>=<value> ...]
  *
@@ -548,7 +550,7 @@ static int consume(void) {
 
 int main(int argc, char **argv) {
         if (argc < 2) {
-                fprintf(stderr, "usage: rdbench loopback|pagecache|create|metadata|produce|rawproduce|consume key=value ...\n");
+                fprintf(stderr, "usage: rdbench loopback|pagecache|create|metadata|produce|rawproduce|synclog|consume key=value ...\n");
                 return 2;
         }
         signal(SIGPIPE, SIG_IGN);
@@ -567,6 +569,7 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[1], "produce")) return produce();
         if (!strcmp(argv[1], "consume")) return consume();
         if (!strcmp(argv[1], "rawproduce")) return raw_produce();
+        if (!strcmp(argv[1], "synclog")) return sync_log();
         fprintf(stderr, "rdbench: unknown mode %s\n", argv[1]);
         return 2;
 }

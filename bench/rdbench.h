@@ -10,4 +10,5 @@ uint64_t now_ns(void);
 double self_cpu_seconds(void);
 
 int raw_produce(void); /* rawproduce.c */
+int sync_log(void);    /* synclog.c */
 #endif

@@ -20,9 +20,9 @@ bench_build() { # BUILD(0|1)
 # bench/rdbench from its sources, when missing or older than any of them.
 rdbench_build() {
     local f
-    for f in bench/rdbench.c bench/rawproduce.c bench/rdbench.h; do
+    for f in bench/rdbench.c bench/rawproduce.c bench/synclog.c bench/rdbench.h; do
         if [ ! -x "$RDBENCH" ] || [ "$f" -nt "$RDBENCH" ]; then
-            cc -O2 -Wall -o "$RDBENCH" bench/rdbench.c bench/rawproduce.c -lrdkafka -lpthread
+            cc -O2 -Wall -o "$RDBENCH" bench/rdbench.c bench/rawproduce.c bench/synclog.c -lrdkafka -lpthread
             return
         fi
     done
@@ -52,6 +52,7 @@ bench_ticks() { # PID
 bench_phase() { # NAME BROKER_PID rdbench-args...
     local name=$1 pid=$2; shift 2
     sync; sleep 1
+    [ "$(type -t bench_before_phase)" = function ] && bench_before_phase
     local t0 t1 out tick
     tick=$(getconf CLK_TCK)
     t0=$(bench_ticks "$pid")

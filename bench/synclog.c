@@ -62,11 +62,12 @@ int sync_log(void) {
         long long total = arg_ll("bytes", 1ll << 30);
         size_t chunk = (size_t)arg_ll("chunk", 1000000);
         q.inflight = (int)arg_ll("inflight", 5);
-        if (files < 1 || files > 1024 || q.inflight < 1 || q.inflight > MAX_INFLIGHT || chunk < 1) {
-                fprintf(stderr, "synclog: files 1..1024, inflight 1..%d, chunk >= 1\n", MAX_INFLIGHT);
+        if (files < 1 || files > 1024 || q.inflight < 1 || q.inflight > MAX_INFLIGHT || chunk < 1 || total < 1) {
+                fprintf(stderr, "synclog: files 1..1024, inflight 1..%d, chunk >= 1, bytes >= 1\n", MAX_INFLIGHT);
                 return 2;
         }
         char *buf = malloc(chunk);
+        if (!buf) { perror("malloc"); return 1; }
         for (size_t i = 0; i < chunk; i++) buf[i] = (char)(i * 2654435761u >> 13);
         int *fds = calloc((size_t)files, sizeof *fds);
         long long *ends = calloc((size_t)files, sizeof *ends);
@@ -74,7 +75,7 @@ int sync_log(void) {
         for (int f = 0; f < files; f++) {
                 snprintf(path, sizeof path, "%s/synclog-%d.log", dir, f);
                 fds[f] = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-                if (fds[f] < 0) { perror(path); return 1; }
+                if (fds[f] < 0) { perror(path); exit(1); }
         }
         pthread_t threads[MAX_INFLIGHT];
         for (int i = 0; i < q.inflight; i++) pthread_create(&threads[i], NULL, syncer, NULL);
@@ -87,7 +88,7 @@ int sync_log(void) {
                 while (q.unsynced >= q.inflight) pthread_cond_wait(&q.changed, &q.lock);
                 q.unsynced++;
                 pthread_mutex_unlock(&q.lock);
-                if (pwrite(fds[f], buf, chunk, ends[f]) != (ssize_t)chunk) { perror("pwrite"); return 1; }
+                if (pwrite(fds[f], buf, chunk, ends[f]) != (ssize_t)chunk) { perror("pwrite"); exit(1); }
                 ends[f] += (long long)chunk;
                 written += (long long)chunk;
                 pthread_mutex_lock(&q.lock);

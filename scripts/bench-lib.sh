@@ -51,8 +51,8 @@ bench_ticks() { # PID
 # Runs one rdbench phase and appends `phase=NAME broker_cpu_s=… <rdbench RESULT fields>` to RESULTS.
 bench_phase() { # NAME BROKER_PID rdbench-args...
     local name=$1 pid=$2; shift 2
+    if [ "$(type -t bench_before_phase)" = function ]; then bench_before_phase; fi
     sync; sleep 1
-    [ "$(type -t bench_before_phase)" = function ] && bench_before_phase
     local t0 t1 out tick
     tick=$(getconf CLK_TCK)
     t0=$(bench_ticks "$pid")

@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
         --rounds) ROUNDS=$2; shift ;;
         --bytes) BYTES=$2; shift ;;
         --workdir) WORK=$(realpath -m "$2"); shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -62,7 +62,7 @@ cleanup() {
         for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
         kill -KILL "$p" 2>/dev/null || true
     done
-    rm -rf "$WORK"/data-* "$WORK/ddtest"
+    rm -rf "$WORK"/data-* "$WORK/ddtest" "$WORK/warm" "$WORK"/synclog-*.log
 }
 trap cleanup EXIT
 
@@ -97,8 +97,8 @@ bench_before_phase() { warm; }
 
 # dd of BYTES (rounded down to MiB) with one fdatasync at the end; MB/s in 10^6 bytes.
 dd_phase() { # LABEL
-    sync; sleep 1
     warm
+    sync; sleep 1
     local line rate
     line=$(LC_ALL=C dd if=/dev/zero of="$WORK/ddtest" bs=1M count=$((BYTES >> 20)) conv=fdatasync 2>&1 | tail -1)
     rm -f "$WORK/ddtest"
@@ -111,9 +111,10 @@ for round in $(seq "$ROUNDS"); do
     order=("${NAMES[@]}")
     if [ "${#NAMES[@]}" = 2 ] && [ $((round % 2)) = 0 ]; then order=(B A); fi
     dd_phase "dd-$round-before"
-    sync; sleep 1
     warm
-    echo "phase=synclog-$round $("$RDBENCH" synclog dir="$WORK" bytes="$BYTES" | sed 's/^RESULT //')" >> "$RESULTS"
+    sync; sleep 1
+    line=$("$RDBENCH" synclog dir="$WORK" bytes="$BYTES") || { echo "synclog failed" >&2; exit 1; }
+    echo "phase=synclog-$round ${line#RESULT }" >> "$RESULTS"
     echo "synclog-$round: $(tail -1 "$RESULTS")" >&2
     for name in "${order[@]}"; do
         port_var=PORT_$name pid_var=PID_$name

@@ -1,13 +1,13 @@
 import NIOCore
 
 extension RecordBatch {
-    /// The walk of `walkRecords` over raw bytes, for the produce path's hot loop: the same checks, in
-    /// the same order, on every record (its length, attributes, timestamp delta, offset delta = its
+    /// `walk` over raw bytes, for the produce path's hot loop (`walkRecords`): the same checks, in the
+    /// same order, on every record (its length, attributes, timestamp delta, offset delta = its
     /// index, key, value and headers, nothing left over in it, nothing after the last), without a
     /// `ByteBuffer` slice or a reference count per record.
     ///
-    /// Invariant: returns a summary exactly when `walkRecords`' loop accepts `payload` (and then the
-    /// same summary); nil on anything that loop refuses, which then runs to say why. Varints are read
+    /// Invariant: returns a summary exactly when `walk` accepts `payload` (and then the same summary);
+    /// nil on anything `walk` refuses, which then runs to say why. Varints are read
     /// with the same limits as `ByteBuffer.readVarint`/`readVarlong`: at most 5 bytes (a value that fits
     /// 32 bits) or 10 (whose last byte holds one bit).
     static func fastWalk(_ payload: ByteBuffer, count: Int32, baseTimestamp: Int64) -> RecordWalkSummary? {

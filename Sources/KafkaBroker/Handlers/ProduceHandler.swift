@@ -118,30 +118,40 @@ struct ProduceHandler: RequestHandler {
         }
         let verified = await verifyTransaction(request, writable: writable, image: image, version: context.apiVersion)
         var appends: [Append] = []
+        // Where each partition's append is in `appends`, if it has one.
+        var appendIndex: [[Int?]] = []
         for (t, topic) in request.topicData.enumerated() {
+            appendIndex.append([])
             for (i, p) in topic.partitionData.enumerated() {
                 let tp = TopicPartition(topic.name, p.index)
                 if case let .valid(replica, validation) = prepared[t][i], verified.failures[tp] == nil {
+                    appendIndex[t].append(appends.count)
                     appends.append(Append(position: (t, i), replica: replica, validation: validation,
                                           verification: verified.enforced ? TransactionVerification(guardValue: verified.guards[tp]) : nil))
+                } else {
+                    appendIndex[t].append(nil)
                 }
             }
         }
-        // acks=0 keeps the connection until its failures are known (a failure closes it instead).
-        let appended = await appendInTurn(appends, acks: request.acks, releasing: request.acks != 0, context: context)
-        var nextAppended = 0
+        // The job releases the connection itself unless the release must wait for this request's
+        // outcome: acks=0 closes the connection instead on a failure, and a transactional batch that
+        // was refused drops its verification (below) before the producer's next request may ask again.
+        let appended = await appendInTurn(appends, acks: request.acks, releasing: request.acks != 0 && verified.guards.isEmpty,
+                                          context: context)
         for (t, topic) in request.topicData.enumerated() {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)
             for (i, p) in topic.partitionData.enumerated() {
                 var result = PartitionResponse(index: p.index, baseOffset: -1)
                 let outcome: Result<(AppendInfo, Durability?, Replication), LogValidator.Failure>
                 let tp = TopicPartition(topic.name, p.index)
-                switch (prepared[t][i], verified.failures[tp]) {
-                case let (.refusedFirst(failure), _), let (_, failure?), let (.refused(failure), nil):
+                switch (prepared[t][i], verified.failures[tp], appendIndex[t][i]) {
+                case let (_, _, n?):
+                    outcome = appended.outcomes[n]
+                case let (.refusedFirst(failure), _, nil), let (_, failure?, nil), let (.refused(failure), nil, nil):
                     outcome = .failure(failure)
-                case (.valid, nil):
-                    outcome = appended.outcomes[nextAppended]
-                    nextAppended += 1
+                case (.valid, nil, nil):
+                    // Not reached: a valid partition without a verification failure has an append.
+                    outcome = .failure(.init(code: .unknownServerError, message: "not appended"))
                 }
                 switch outcome {
                 case let .success((info, durability, replicated)):
@@ -391,11 +401,16 @@ struct ProduceHandler: RequestHandler {
         let clock = replicas.clock
         let release = context.releaseConnection
         let metrics = context.metrics
+        let notifier = replicas.appended
         let done: ([Result<Partition.LeaderAppend, LogValidator.Failure>], (Int, FlushOutcome, Duration)?)
         do {
             done = try await replicas.io.run {
                 let results = appends.map { a in
                     a.replica.appendValidated(a.validation, requiredAcks: acks, verification: a.verification)
+                }
+                // Readers of what needs no flush hear of it now, not after another partition's sync.
+                for (a, result) in zip(appends, results) {
+                    if case let .success(append) = result, append.pendingFlush == nil { notifier.notify(a.replica.topicPartition) }
                 }
                 guard releasing else { return (results, nil) }
                 release()
@@ -404,15 +419,8 @@ struct ProduceHandler: RequestHandler {
                     return (n, flush)
                 }
                 guard flushes.count == 1, let (n, flush) = flushes.first else { return (results, nil) }
-                let started = ContinuousClock.now
-                do throws(LogError) {
-                    try appends[n].replica.flush(flush, now: clock.nowMs())
-                } catch {
-                    return (results, (n, .failed(error), ContinuousClock.now - started))
-                }
-                let took = ContinuousClock.now - started
-                metrics?.logFlushed(duration: took)
-                return (results, (n, .synced, took))
+                let (outcome, took) = Self.sync(appends[n].replica, flush, clock: clock, metrics: metrics)
+                return (results, (n, outcome, took))
             }
         } catch {
             let failure = LogValidator.Failure(code: .unknownServerError, message: "\(error)")
@@ -430,7 +438,6 @@ struct ProduceHandler: RequestHandler {
                     turn.flushed = (durability, outcome, took)
                     turn.outcomes.append(.success((append.info, nil, replication(a, append))))
                 } else {
-                    if durability == nil { replicas.appended.notify(tp) }
                     turn.outcomes.append(.success((append.info, durability, replication(a, append))))
                 }
             case let .failure(f):
@@ -508,14 +515,9 @@ struct ProduceHandler: RequestHandler {
         let outcomes = await withTaskGroup(of: (Int, FlushOutcome).self) { group in
             for (n, d) in waiting.enumerated() {
                 group.addTask {
+                    let clock = replicas.clock, metrics = context.metrics
                     do {
-                        let clock = replicas.clock
-                        let started = ContinuousClock.now
-                        try await replicas.io.run { () throws in try d.replica.flush(d.flush, now: clock.nowMs()) }
-                        context.metrics?.logFlushed(duration: ContinuousClock.now - started)
-                        return (n, .synced)
-                    } catch let error as LogError {
-                        return (n, .failed(error))
+                        return (n, try await replicas.io.run { Self.sync(d.replica, d.flush, clock: clock, metrics: metrics).0 })
                     } catch {
                         return (n, .notRun("\(error)"))
                     }
@@ -532,6 +534,20 @@ struct ProduceHandler: RequestHandler {
         }
         for d in waiting { replicas.appended.notify(d.replica.topicPartition) }
         return failed
+    }
+
+    /// Performs `flush` on `replica` here (a blocking-I/O thread: it waits for the disk): the outcome,
+    /// and how long it took, which a successful flush also records in `metrics`.
+    private static func sync(_ replica: Partition, _ flush: PendingFlush, clock: NodeClock, metrics: NodeMetrics?) -> (FlushOutcome, Duration) {
+        let started = ContinuousClock.now
+        do throws(LogError) {
+            try replica.flush(flush, now: clock.nowMs())
+        } catch {
+            return (.failed(error), ContinuousClock.now - started)
+        }
+        let took = ContinuousClock.now - started
+        metrics?.logFlushed(duration: took)
+        return (.synced, took)
     }
 
     /// What the producer hears of a flush that did not succeed (logged here), or nil when it did.

@@ -90,13 +90,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- 1. machine limits -------------------------------------------------------------------------
-dd_rate() { # flag -> MB/s (10^6 bytes), computed from dd's own byte count and seconds
-    sync
-    local line
-    line=$(LC_ALL=C dd if=/dev/zero of="$WORK/ddtest" bs=1M count="$DD_MB" "$1" 2>&1 | tail -1)
-    rm -f "$WORK/ddtest"
-    awk -v l="$line" 'BEGIN { split(l, f, " "); for (i = 1; i <= length(f); i++) if (f[i] ~ /^s,?$/) s = f[i-1]; printf "%.1f", f[1] / s / 1e6 }'
-}
+dd_rate() { bench_dd_rate "$DD_MB" "$1"; } # flag -> MB/s
 say "disk: dd $DD_MB MiB conv=fdatasync and oflag=dsync into $WORK (same filesystem as the data dir)"
 record phase=dd-fdatasync count="$DD_MB" MBps="$(dd_rate conv=fdatasync)"
 record phase=dd-dsync count="$DD_MB" MBps="$(dd_rate oflag=dsync)"

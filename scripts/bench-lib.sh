@@ -43,6 +43,16 @@ bench_wait_port() { # PORT PID LOG
     echo "port $1 never opened" >&2; exit 1
 }
 
+# dd of MIB MiB from /dev/zero into $WORK/ddtest with FLAG (conv=fdatasync by default), the file
+# removed after: MB/s (10^6 bytes) from dd's own byte count and seconds.
+bench_dd_rate() { # MIB [FLAG]
+    sync
+    local line
+    line=$(LC_ALL=C dd if=/dev/zero of="$WORK/ddtest" bs=1M count="$1" "${2:-conv=fdatasync}" 2>&1 | tail -1)
+    rm -f "$WORK/ddtest"
+    awk -v l="$line" 'BEGIN { split(l, f, " "); for (i = 1; i <= length(f); i++) if (f[i] ~ /^s,?$/) s = f[i-1]; printf "%.1f", f[1] / s / 1e6 }'
+}
+
 # A process's CPU time so far (user + system), in clock ticks.
 bench_ticks() { # PID
     sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'

@@ -99,10 +99,8 @@ bench_before_phase() { warm; }
 dd_phase() { # LABEL
     warm
     sync; sleep 1
-    local line rate
-    line=$(LC_ALL=C dd if=/dev/zero of="$WORK/ddtest" bs=1M count=$((BYTES >> 20)) conv=fdatasync 2>&1 | tail -1)
-    rm -f "$WORK/ddtest"
-    rate=$(awk -v l="$line" 'BEGIN { split(l, f, " "); for (i = 1; i <= length(f); i++) if (f[i] ~ /^s,?$/) s = f[i-1]; printf "%.1f", f[1] / s / 1e6 }')
+    local rate
+    rate=$(bench_dd_rate $((BYTES >> 20)))
     echo "phase=$1 MBps=$rate" >> "$RESULTS"
     echo "$1: $rate MB/s" >&2
 }

@@ -101,13 +101,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- measuring ------------------------------------------------------------------------------------
-dd_rate() { # [dd flag] -> MB/s (10^6 bytes) of dd conv=fdatasync (or the flag) into the work dir (the data dirs' filesystem)
-    sync
-    local line
-    line=$(LC_ALL=C dd if=/dev/zero of="$WORK/ddtest" bs=1M count="$DD_MB" "${1:-conv=fdatasync}" 2>&1 | tail -1)
-    rm -f "$WORK/ddtest"
-    awk -v l="$line" 'BEGIN { split(l, f, " "); for (i = 1; i <= length(f); i++) if (f[i] ~ /^s,?$/) s = f[i-1]; printf "%.1f", f[1] / s / 1e6 }'
-}
+dd_rate() { bench_dd_rate "$DD_MB" "$@"; } # [dd flag] -> MB/s of dd conv=fdatasync (or the flag) into the work dir (the data dirs' filesystem)
 TICK=$(getconf CLK_TCK)
 broker_ticks() { local p s=0; for p in "${BROKER_PIDS[@]}"; do s=$((s + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'))); done; echo "$s"; }
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }

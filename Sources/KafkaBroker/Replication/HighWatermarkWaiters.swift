@@ -76,8 +76,7 @@ final class HighWatermarkWaiters: Sendable {
                 await withCheckedContinuation { (c: CheckedContinuation<Outcome, Never>) in
                     let immediate = self.state.withLockedValue { s -> Outcome? in
                         if s.expired.remove(id) != nil { return .timedOut }
-                        if s.leaderEpoch != leaderEpoch { return .leadershipChanged }
-                        if s.highWatermark >= offset { return .reached }
+                        if let settled = Self.settled(s, offset: offset, leaderEpoch: leaderEpoch) { return settled }
                         s.waiters[id] = Waiter(offset: offset, continuation: c)
                         return nil
                     }
@@ -108,10 +107,12 @@ final class HighWatermarkWaiters: Sendable {
 
     /// The outcome a wait for `offset` under `leaderEpoch` has now, if it needs no waiting.
     func settled(offset: Int64, leaderEpoch: Int32) -> Outcome? {
-        state.withLockedValue { s -> Outcome? in
-            if s.leaderEpoch != leaderEpoch { return .leadershipChanged }
-            return s.highWatermark >= offset ? .reached : nil
-        }
+        state.withLockedValue { Self.settled($0, offset: offset, leaderEpoch: leaderEpoch) }
+    }
+
+    private static func settled(_ s: State, offset: Int64, leaderEpoch: Int32) -> Outcome? {
+        if s.leaderEpoch != leaderEpoch { return .leadershipChanged }
+        return s.highWatermark >= offset ? .reached : nil
     }
 
     var waiterCount: Int { state.withLockedValue { $0.waiters.count } }

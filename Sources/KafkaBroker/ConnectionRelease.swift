@@ -38,10 +38,26 @@ final class ConnectionRelease: Sendable {
         for waiter in waiters { waiter.resume(returning: proceed) }
     }
 
+    /// What `wait` would answer now, without waiting: nil while the gate holds.
+    var opened: Bool? {
+        state.withLockedValue { s in
+            if case let .open(proceed) = s { return proceed }
+            return nil
+        }
+    }
+
+    /// What a request whose turn follows `previous` (nil: no request before it) would get from `wait`
+    /// now, without waiting: nil while `previous` holds.
+    static func decided(after previous: ConnectionRelease?) -> Bool? {
+        guard let previous else { return true }
+        return previous.opened
+    }
+
     /// Waits until the gate opens; true to go on, false when the connection is closing.
     @discardableResult
     func wait() async -> Bool {
-        await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+        if let opened { return opened }
+        return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
             let opened = state.withLockedValue { s -> Bool? in
                 switch s {
                 case let .open(proceed):

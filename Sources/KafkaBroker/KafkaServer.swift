@@ -291,7 +291,8 @@ public final class KafkaServer: Sendable {
                     let task = Task(executorPreference: loop) {
                         let outcome = await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote, principal: principal,
                                                                 release: { release.release() }, admit: { admission.release() },
-                                                                turn: { await turn?.wait() ?? true }, closing: { release.stop() },
+                                                                turn: { await turn?.wait() ?? true }, turnIfDecided: { ConnectionRelease.decided(after: turn) },
+                                                                closing: { release.stop() },
                                                                 throttle: { throttle.mute(forMs: $0) })
                         // A request's release never comes before its predecessor's (one that failed early,
                         // before its turn, must not let its successor write ahead of the request before it),

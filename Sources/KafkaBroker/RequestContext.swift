@@ -30,6 +30,9 @@ public struct RequestContext: Sendable {
     /// Waits until the request before this one on the connection released it (its records are in their
     /// logs); false when the connection is closing instead, and this request must write nothing.
     public var awaitTurn: @Sendable () async -> Bool = { true }
+    /// What `awaitTurn` would answer now, without waiting: nil while the request before this one still
+    /// holds the connection.
+    public var turnIfDecided: @Sendable () -> Bool? = { true }
     /// The request's size in bytes (header and body), what `producer_byte_rate` counts.
     public var requestSize: Int = 0
     /// Asks for the connection to be closed instead of answering (Produce with acks=0 that failed: the

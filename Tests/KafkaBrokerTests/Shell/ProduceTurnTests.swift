@@ -13,6 +13,9 @@ import Testing
 @Suite struct ProduceTurnTests {
     enum Event: Sendable, Equatable {
         case admitted(Int32)
+        /// What `turnIfDecided` said when the request was admitted, and once its turn came.
+        case decidedAtAdmission(Int32, Bool?)
+        case decidedInTurn(Int32, Bool?)
         case turn(Int32, proceed: Bool)
         case released(Int32)
     }
@@ -78,10 +81,14 @@ import Testing
         func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
             let id = request.timeoutMs
             context.admitNextRequest()
+            // Asked before `admitted` is told: a request holding its turn until the next one is admitted
+            // still holds it here.
+            probe.emit(.decidedAtAdmission(id, context.turnIfDecided()))
             probe.emit(.admitted(id))
             guard let step = script[id] else { return ProduceResponse() }
             if case .answerAtOnce = step { return ProduceResponse() }
             let proceed = await context.awaitTurn()
+            probe.emit(.decidedInTurn(id, context.turnIfDecided()))
             probe.emit(.turn(id, proceed: proceed))
             guard proceed else {
                 context.closeConnection("an earlier request closed the connection")
@@ -129,6 +136,11 @@ import Testing
         let turn2 = try #require(probe.index(of: .turn(2, proceed: true)))
         #expect(admitted2 < released1, "request 2 was read only after request 1 released the connection")
         #expect(released1 < turn2, "request 2 took its turn before request 1 released the connection")
+        // Without waiting, a request learns whether its turn has come: at once for the first request of
+        // the connection, not while the request before it holds the connection, and once it released.
+        #expect(probe.happened(.decidedAtAdmission(1, true)))
+        #expect(probe.happened(.decidedAtAdmission(2, nil)))
+        #expect(probe.happened(.decidedInTurn(2, true)))
     }
 
     @Test func aRequestThatClosesTheConnectionKeepsTheOnesReadAfterItFromWriting() async throws {
@@ -140,6 +152,7 @@ import Testing
         }
         #expect(probe.happened(.admitted(2)))
         #expect(probe.happened(.turn(2, proceed: false)))
+        #expect(probe.happened(.decidedInTurn(2, false)))
         #expect(!probe.happened(.released(2)))
     }
 

@@ -27,7 +27,9 @@ import NIOCore
 /// need it are synced in parallel and without their locks (`PendingFlush`), so a request for n
 /// partitions waits for about one sync, not n, and fetches and other producers are not held up by it.
 /// A request with one partition to sync has it synced by the job that appended it, once the connection
-/// is released (one hop to the executor per request, and the sync starts as the append ends). The high watermark of an acks=all append
+/// is released (the sync starts as the append ends). Validation runs ahead of the request's turn, in a
+/// job of its own, while the request before it appends; a request whose turn has already come when it
+/// is checked is validated by the job that appends it (one hop to the executor in all). The high watermark of an acks=all append
 /// that needs a flush advances only after the flush. (An acks=1 append to the same partition meanwhile
 /// advances it to the log end offset, exposing the unsynced records too, as on a Kafka broker, where
 /// the high watermark never waits for fsync.)
@@ -88,7 +90,7 @@ struct ProduceHandler: RequestHandler {
     }
 
     /// One partition's records, checked before the request's turn to append.
-    private enum Prepared {
+    private enum Prepared: Sendable {
         /// Refused before anything else is asked: not authorized, bad acks, an internal topic.
         case refusedFirst(LogValidator.Failure)
         /// Refused for leadership or invalid records (after a transaction verification's refusal, as
@@ -103,47 +105,48 @@ struct ProduceHandler: RequestHandler {
     /// validation (before its turn, while the connection's previous Produce may still be appending),
     /// then, in its turn, the transaction verification and the appends, the connection's release, and
     /// the flush and replication waits. Nil when the connection closes instead of answering.
+    ///
+    /// When the turn has already come as the request is checked (the producer is not ahead of the log)
+    /// and there is no transaction to verify, validation and the turn's work run in one job
+    /// (`validateAndAppend`): one hop to the blocking-I/O executor instead of two.
     func produce(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
         let writable = context.authorizedNames(.write, .topic, request.topicData.map(\.name))
         let image = metadata.image
         var response = ProduceResponse()
         var waiting: [Durability] = []
         var replication: [Replication] = []
-        let prepared = await prepare(request, writable: writable, image: image, context: context)
-        // Every record of the connection's requests before this one is appended (or the connection is
-        // closing). A wait for other requests: not this one's work for request_percentage.
-        guard await context.parked({ await context.awaitTurn() }) else {
-            context.closeConnection("an earlier request on this connection closed it")
-            return nil
-        }
-        let verified = await verifyTransaction(request, writable: writable, image: image, version: context.apiVersion)
-        var appends: [Append] = []
-        // Where each partition's append is in `appends`, if it has one.
-        var appendIndex: [[Int?]] = []
-        for (t, topic) in request.topicData.enumerated() {
-            appendIndex.append([])
-            for (i, p) in topic.partitionData.enumerated() {
-                let tp = TopicPartition(topic.name, p.index)
-                if case let .valid(replica, validation) = prepared[t][i], verified.failures[tp] == nil {
-                    appendIndex[t].append(appends.count)
-                    appends.append(Append(position: (t, i), replica: replica, validation: validation,
-                                          verification: verified.enforced ? TransactionVerification(guardValue: verified.guards[tp]) : nil))
-                } else {
-                    appendIndex[t].append(nil)
-                }
+        var (prepared, toValidate) = check(request, writable: writable, image: image)
+        let partitions = request.topicData.map { topic in topic.partitionData.map { TopicPartition(topic.name, $0.index) } }
+        let verified: Verified
+        let appendIndex: [[Int?]]
+        let appended: TurnOutcome
+        if !toValidate.isEmpty, request.transactionalID == nil, context.turnIfDecided() == true {
+            verified = Verified()
+            (prepared, appendIndex, appended) = await validateAndAppend(prepared, toValidate, partitions: partitions, image: image,
+                                                                        acks: request.acks, context: context)
+        } else {
+            if !toValidate.isEmpty { await validate(&prepared, toValidate, image: image, context: context) }
+            // Every record of the connection's requests before this one is appended (or the connection is
+            // closing). A wait for other requests: not this one's work for request_percentage.
+            guard await context.parked({ await context.awaitTurn() }) else {
+                context.closeConnection("an earlier request on this connection closed it")
+                return nil
             }
-        }
-        // The job releases the connection itself unless the release must wait for this request's
-        // outcome: acks=0 closes the connection instead on a failure, and a transactional batch that
-        // was refused drops its verification (below) before the producer's next request may ask again.
-        let appended = await appendInTurn(appends, acks: request.acks, releasing: request.acks != 0 && verified.guards.isEmpty,
+            verified = await verifyTransaction(request, writable: writable, image: image, version: context.apiVersion)
+            let appends: [Append]
+            (appends, appendIndex) = Self.plan(prepared, partitions: partitions, verified: verified)
+            // The job releases the connection itself unless the release must wait for this request's
+            // outcome: acks=0 closes the connection instead on a failure, and a transactional batch that
+            // was refused drops its verification (below) before the producer's next request may ask again.
+            appended = await appendInTurn(appends, acks: request.acks, releasing: request.acks != 0 && verified.guards.isEmpty,
                                           context: context)
+        }
         for (t, topic) in request.topicData.enumerated() {
             var topicResponse = ProduceResponse.TopicProduceResponse(name: topic.name)
             for (i, p) in topic.partitionData.enumerated() {
                 var result = PartitionResponse(index: p.index, baseOffset: -1)
                 let outcome: Result<(AppendInfo, Durability?, Replication), LogValidator.Failure>
-                let tp = TopicPartition(topic.name, p.index)
+                let tp = partitions[t][i]
                 switch (prepared[t][i], verified.failures[tp], appendIndex[t][i]) {
                 case let (_, _, n?):
                     outcome = appended.outcomes[n]
@@ -307,14 +310,22 @@ struct ProduceHandler: RequestHandler {
         return response
     }
 
-    /// Everything about each partition that does not depend on the records before this request's:
-    /// authorization, the acks, internal topics, leadership in `image` (checked again when appending),
-    /// and the records' validation (`Partition/validateForLeader`), all of them on the blocking-I/O
-    /// executor in one hop. Indexed like the request's topics and partitions.
-    private func prepare(_ request: ProduceRequest, writable: Set<String>, image: MetadataImage, context: RequestContext) async -> [[Prepared]] {
+    /// One partition's records to validate, at `t`, `i` in the request.
+    private struct ToValidate: Sendable {
+        var t: Int
+        var i: Int
+        var replica: Partition
+        var records: ByteBuffer?
+    }
+
+    /// Everything about each partition that does not depend on its records or on the records before
+    /// this request's: authorization, the acks, internal topics, leadership in `image` (checked again
+    /// when appending). Indexed like the request's topics and partitions; the partitions that passed
+    /// are left to validate (`validate`), marked refused until they are.
+    private func check(_ request: ProduceRequest, writable: Set<String>, image: MetadataImage) -> ([[Prepared]], [ToValidate]) {
         let acksValid = request.acks == -1 || request.acks == 0 || request.acks == 1
         var prepared: [[Prepared]] = []
-        var toValidate: [(t: Int, i: Int, replica: Partition, records: ByteBuffer?)] = []
+        var toValidate: [ToValidate] = []
         for (t, topic) in request.topicData.enumerated() {
             var partitions: [Prepared] = []
             for (i, p) in topic.partitionData.enumerated() {
@@ -330,7 +341,7 @@ struct ProduceHandler: RequestHandler {
                 } else {
                     switch replicas.leader(of: TopicPartition(topic.name, p.index), image: image, nodeID: nodeID) {
                     case let .success(leader):
-                        toValidate.append((t, i, leader.replica, p.records))
+                        toValidate.append(ToValidate(t: t, i: i, replica: leader.replica, records: p.records))
                         partitions.append(.refused(.init(code: .unknownServerError, message: "not validated")))
                     case let .failure(code):
                         let message = code == .unknownTopicOrPartition ? "This server does not host this topic-partition."
@@ -343,33 +354,71 @@ struct ProduceHandler: RequestHandler {
             }
             prepared.append(partitions)
         }
-        guard !toValidate.isEmpty else { return prepared }
-        // What validating compressed records may inflate to, for the whole request: many partitions or
-        // many legacy wrappers cannot multiply it.
-        let budget = Self.requestInflateBudget(messageMaxBytes: metadata.config.messageMaxBytesInForce(in: image))
-        let now = replicas.clock.nowMs()
-        let origin = LogValidator.Origin.client(produceVersion: context.apiVersion)
-        let validToValidate = toValidate
-        do {
-            // Validation runs on the node's blocking-I/O executor, not on the async executor.
-            let results = try await replicas.io.run { () -> [Result<Partition.LeaderValidation, LogValidator.Failure>] in
-                var remaining = budget
-                return validToValidate.map { v in
-                    let (result, inflated) = v.replica.validateForLeader(v.records, origin: origin, decompressionLimit: remaining, now: now)
-                    remaining -= inflated
-                    return result
-                }
+        return (prepared, toValidate)
+    }
+
+    /// What validating a request's records needs besides them, read once per request.
+    private struct ValidationSettings: Sendable {
+        /// What validating compressed records may inflate to, for the whole request: many partitions or
+        /// many legacy wrappers cannot multiply it.
+        var budget: Int
+        var now: Int64
+        var origin: LogValidator.Origin
+    }
+
+    private func validationSettings(image: MetadataImage, context: RequestContext) -> ValidationSettings {
+        ValidationSettings(budget: Self.requestInflateBudget(messageMaxBytes: metadata.config.messageMaxBytesInForce(in: image)),
+                           now: replicas.clock.nowMs(), origin: .client(produceVersion: context.apiVersion))
+    }
+
+    /// Validates every partition of `toValidate` (`Partition/validateForLeader`) into `prepared`. Runs
+    /// where it is called: on the blocking-I/O executor.
+    private static func validate(_ prepared: inout [[Prepared]], _ toValidate: [ToValidate], _ settings: ValidationSettings) {
+        var remaining = settings.budget
+        for v in toValidate {
+            let (result, inflated) = v.replica.validateForLeader(v.records, origin: settings.origin, decompressionLimit: remaining, now: settings.now)
+            remaining -= inflated
+            switch result {
+            case let .success(validation): prepared[v.t][v.i] = .valid(v.replica, validation)
+            case let .failure(f): prepared[v.t][v.i] = .refused(f)
             }
-            for (v, result) in zip(toValidate, results) {
-                switch result {
-                case let .success(validation): prepared[v.t][v.i] = .valid(v.replica, validation)
-                case let .failure(f): prepared[v.t][v.i] = .refused(f)
-                }
+        }
+    }
+
+    /// Validates `toValidate` on the blocking-I/O executor (one hop), before the request's turn.
+    private func validate(_ prepared: inout [[Prepared]], _ toValidate: [ToValidate], image: MetadataImage, context: RequestContext) async {
+        let settings = validationSettings(image: image, context: context)
+        let checked = prepared
+        do {
+            prepared = try await replicas.io.run {
+                var validated = checked
+                Self.validate(&validated, toValidate, settings)
+                return validated
             }
         } catch {
             for v in toValidate { prepared[v.t][v.i] = .refused(.init(code: .unknownServerError, message: "\(error)")) }
         }
-        return prepared
+    }
+
+    /// The appends of the valid partitions that verification did not refuse, in request order, and where
+    /// each partition's append is in them (nil: none).
+    private static func plan(_ prepared: [[Prepared]], partitions: [[TopicPartition]], verified: Verified) -> ([Append], [[Int?]]) {
+        var appends: [Append] = []
+        var appendIndex: [[Int?]] = []
+        for (t, topic) in prepared.enumerated() {
+            appendIndex.append([])
+            for (i, p) in topic.enumerated() {
+                let tp = partitions[t][i]
+                if case let .valid(replica, validation) = p, verified.failures[tp] == nil {
+                    appendIndex[t].append(appends.count)
+                    appends.append(Append(position: (t, i), replica: replica, validation: validation,
+                                          verification: verified.enforced ? TransactionVerification(guardValue: verified.guards[tp]) : nil))
+                } else {
+                    appendIndex[t].append(nil)
+                }
+            }
+        }
+        return (appends, appendIndex)
     }
 
     /// One partition's valid records, to be appended in the request's turn.
@@ -398,34 +447,68 @@ struct ProduceHandler: RequestHandler {
         guard !appends.isEmpty else {
             return TurnOutcome(outcomes: [], flushed: nil)
         }
-        let clock = replicas.clock
-        let release = context.releaseConnection
-        let metrics = context.metrics
-        let notifier = replicas.appended
-        let done: ([Result<Partition.LeaderAppend, LogValidator.Failure>], (Int, FlushOutcome, Duration)?)
+        let job = turnJob(acks: acks, releasing: releasing, context: context)
         do {
-            done = try await replicas.io.run {
-                let results = appends.map { a in
-                    a.replica.appendValidated(a.validation, requiredAcks: acks, verification: a.verification)
-                }
-                // Readers of what needs no flush hear of it now, not after another partition's sync.
-                for (a, result) in zip(appends, results) {
-                    if case let .success(append) = result, append.pendingFlush == nil { notifier.notify(a.replica.topicPartition) }
-                }
-                guard releasing else { return (results, nil) }
-                release()
-                let flushes = results.indices.compactMap { n -> (Int, PendingFlush)? in
-                    guard case let .success(append) = results[n], let flush = append.pendingFlush else { return nil }
-                    return (n, flush)
-                }
-                guard flushes.count == 1, let (n, flush) = flushes.first else { return (results, nil) }
-                let (outcome, took) = Self.sync(appends[n].replica, flush, clock: clock, metrics: metrics)
-                return (results, (n, outcome, took))
-            }
+            return turnOutcome(appends, try await replicas.io.run { job(appends) }, context: context)
         } catch {
             let failure = LogValidator.Failure(code: .unknownServerError, message: "\(error)")
             return TurnOutcome(outcomes: appends.map { _ in .failure(failure) }, flushed: nil)
         }
+    }
+
+    /// Validation and the turn's work (`appendInTurn`) in one job on the blocking-I/O executor, for a
+    /// request whose turn has come and that has no transaction to verify: the prepared partitions, where
+    /// each one's append is, and what the turn did.
+    private func validateAndAppend(_ checked: [[Prepared]], _ toValidate: [ToValidate], partitions: [[TopicPartition]], image: MetadataImage,
+                                   acks: Int16, context: RequestContext) async -> ([[Prepared]], [[Int?]], TurnOutcome) {
+        let settings = validationSettings(image: image, context: context)
+        let job = turnJob(acks: acks, releasing: acks != 0, context: context)
+        do {
+            let (prepared, appendIndex, appends, done) = try await replicas.io.run {
+                var prepared = checked
+                Self.validate(&prepared, toValidate, settings)
+                let (appends, appendIndex) = Self.plan(prepared, partitions: partitions, verified: Verified())
+                return (prepared, appendIndex, appends, job(appends))
+            }
+            return (prepared, appendIndex, turnOutcome(appends, done, context: context))
+        } catch {
+            var prepared = checked
+            for v in toValidate { prepared[v.t][v.i] = .refused(.init(code: .unknownServerError, message: "\(error)")) }
+            return (prepared, prepared.map { $0.map { _ in nil } }, TurnOutcome(outcomes: [], flushed: nil))
+        }
+    }
+
+    /// What a turn's job returns: each append's result, and the flush it ran (by index in the appends).
+    private typealias TurnJobResult = ([Result<Partition.LeaderAppend, LogValidator.Failure>], (Int, FlushOutcome, Duration)?)
+
+    /// The body of a turn's job (see `appendInTurn`), to run on the blocking-I/O executor.
+    private func turnJob(acks: Int16, releasing: Bool, context: RequestContext) -> @Sendable ([Append]) -> TurnJobResult {
+        let clock = replicas.clock
+        let release = context.releaseConnection
+        let metrics = context.metrics
+        let notifier = replicas.appended
+        return { appends in
+            let results = appends.map { a in
+                a.replica.appendValidated(a.validation, requiredAcks: acks, verification: a.verification)
+            }
+            // Readers of what needs no flush hear of it now, not after another partition's sync.
+            for (a, result) in zip(appends, results) {
+                if case let .success(append) = result, append.pendingFlush == nil { notifier.notify(a.replica.topicPartition) }
+            }
+            guard releasing, !appends.isEmpty else { return (results, nil) }
+            release()
+            let flushes = results.indices.compactMap { n -> (Int, PendingFlush)? in
+                guard case let .success(append) = results[n], let flush = append.pendingFlush else { return nil }
+                return (n, flush)
+            }
+            guard flushes.count == 1, let (n, flush) = flushes.first else { return (results, nil) }
+            let (outcome, took) = Self.sync(appends[n].replica, flush, clock: clock, metrics: metrics)
+            return (results, (n, outcome, took))
+        }
+    }
+
+    /// A turn's job's results as the handler answers them.
+    private func turnOutcome(_ appends: [Append], _ done: TurnJobResult, context: RequestContext) -> TurnOutcome {
         var turn = TurnOutcome(outcomes: [], flushed: nil)
         for (n, (a, appended)) in zip(appends, done.0).enumerated() {
             let tp = a.replica.topicPartition

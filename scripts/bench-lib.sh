@@ -66,7 +66,14 @@ bench_phase() { # NAME BROKER_PID rdbench-args...
     local t0 t1 out tick
     tick=$(getconf CLK_TCK)
     t0=$(bench_ticks "$pid")
-    out=$("$RDBENCH" "$@" 2>>"$WORK/rdbench.log" | grep '^RESULT' | sed 's/^RESULT //') || { echo "phase $name failed (see $WORK/rdbench.log)" >&2; exit 1; }
+    # rdbench prints its RESULT line also when it fails (a partition error: failed=, first_error=): the
+    # line goes to rdbench.log, so the reason is kept.
+    out=$("$RDBENCH" "$@" 2>>"$WORK/rdbench.log") || {
+        printf '%s %s\n' "$name" "$out" >> "$WORK/rdbench.log"
+        echo "phase $name failed (see $WORK/rdbench.log): $(grep -o 'failed=[0-9]* first_error=[-0-9]*' <<<"$out")" >&2
+        exit 1
+    }
+    out=$(grep '^RESULT' <<<"$out" | sed 's/^RESULT //')
     t1=$(bench_ticks "$pid")
     echo "phase=$name broker_cpu_s=$(awk -v a="$t0" -v b="$t1" -v t="$tick" 'BEGIN { printf "%.2f", (b - a) / t }') $out" >> "$RESULTS"
     echo "$name: $(tail -1 "$RESULTS")" >&2

@@ -126,6 +126,33 @@ import Testing
         await broker.shutdown()
     }
 
+    /// acks=0 with an id no topic has beside a known topic: the known topic's records are written, and
+    /// the connection closes before the requests read after this one append anything.
+    @Test func produceVersion13AcksZeroWithAnUnknownIDClosesBeforeTheNextRequestsAppend() async throws {
+        let broker = try await TestBroker()
+        let setup = try await broker.client()
+        _ = try await setup.send(CreateTopicsRequest(topics: [.init(name: "p", numPartitions: 1, replicationFactor: 1)]), version: 7)
+        let id = try #require(broker.metadata.image.topic(named: "p")?.id)
+        let producer = try await broker.client()
+        try await producer.sendWithoutResponse(ProduceRequest(acks: 0, timeoutMs: 5_000, topicData: [
+            .init(topicID: Self.unknownID, partitionData: [.init(index: 0, records: try DataPathTests.batch(["lost"]))]),
+            .init(topicID: id, partitionData: [.init(index: 0, records: try DataPathTests.batch(["kept"]))]),
+        ]), version: 13)
+        for n in 0..<4 {
+            try await producer.sendWithoutResponse(ProduceRequest(acks: 1, timeoutMs: 5_000, topicData: [
+                .init(topicID: id, partitionData: [.init(index: 0, records: try DataPathTests.batch(["after-\(n)"]))]),
+            ]), version: 13)
+        }
+        await #expect(throws: TestKafkaClient.ConnectionClosed.self) { _ = try await producer.receive() }
+        var fetch = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20)
+        fetch.topics = [.init(topicID: id, partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)])]
+        let fetched = try await setup.send(fetch, version: 13)
+        #expect(try DataPathTests.values(in: fetched.responses.first?.partitions.first?.records) == ["kept"])
+        await producer.close()
+        await setup.close()
+        await broker.shutdown()
+    }
+
     /// A group DescribeGroups cannot describe is Dead: silently up to v5, with GROUP_ID_NOT_FOUND and
     /// Kafka's message from v6.
     @Test func describeGroupsSaysWhyFromVersion6() async throws {

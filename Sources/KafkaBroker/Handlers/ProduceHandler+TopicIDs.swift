@@ -33,7 +33,12 @@ extension ProduceHandler {
             guard let inTurn = await inTurn(ProduceResponse(), acks: request.acks, context: context) else { return nil }
             response = inTurn
         } else {
-            guard let produced = await produce(named, context: context) else { return nil }
+            // acks=0: an unknown id closes the connection, and before the requests read after this one
+            // may append (the known topics' records are written first, as Kafka does).
+            let refused = unknown.first.flatMap { t in
+                t.partitionData.first.map { "acks=0 produce to \(t.topicID)-\($0.index) failed: \(ErrorCode.unknownTopicID)" }
+            }
+            guard let produced = await produce(named, context: context, refusedByCaller: refused) else { return nil }
             response = produced
         }
         for i in response.responses.indices {

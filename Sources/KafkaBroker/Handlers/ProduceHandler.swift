@@ -109,7 +109,11 @@ struct ProduceHandler: RequestHandler {
     /// When the turn has already come as the request is checked (the producer is not ahead of the log)
     /// and there is no transaction to verify, validation and the turn's work run in one job
     /// (`validateAndAppend`): one hop to the blocking-I/O executor instead of two.
-    func produce(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
+    ///
+    /// `refusedByCaller` says why a part of the producer's request the caller answered itself failed (a
+    /// v13 topic id no topic has): with acks=0 the connection then closes before its release, as on a
+    /// failure here.
+    func produce(_ request: ProduceRequest, context: RequestContext, refusedByCaller: String? = nil) async -> ProduceResponse? {
         let writable = context.authorizedNames(.write, .topic, request.topicData.map(\.name))
         let image = metadata.image
         var response = ProduceResponse()
@@ -181,6 +185,10 @@ struct ProduceHandler: RequestHandler {
         if request.acks == 0,
            let failed = response.responses.lazy.flatMap({ t in t.partitionResponses.map { (t.name, $0) } }).first(where: { $0.1.errorCode != 0 }) {
             context.closeConnection("acks=0 produce to \(failed.0)-\(failed.1.index) failed: \(ErrorCode(rawValue: failed.1.errorCode))")
+            return nil
+        }
+        if request.acks == 0, let refusedByCaller {
+            context.closeConnection(refusedByCaller)
             return nil
         }
         // Every record of this request is in its log, in order: the next request may append after them

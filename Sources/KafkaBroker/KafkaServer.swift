@@ -288,10 +288,7 @@ public final class KafkaServer: Sendable {
                     let turn = previousRelease
                     previousRelease = release
                     let closes = NIOLockedValueBox(false)
-                    // Produce runs on the connection's event loop (`EventLoopTaskExecutor`): its file work is
-                    // all on the blocking-I/O executor. Other requests keep Swift's cooperative threads: some
-                    // still read log files inline (Fetch, ListOffsets), which must not stall a socket thread.
-                    let task = Task(executorPreference: Self.mayOverlapEarlierRequests(frame) ? loop : nil) {
+                    let task = Task(executorPreference: loop) {
                         let outcome = await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote, principal: principal,
                                                                 release: { release.release() }, admit: { admission.release() },
                                                                 turn: { await turn?.wait() ?? true }, turnIfDecided: { ConnectionRelease.decided(after: turn) },

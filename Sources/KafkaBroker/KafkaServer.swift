@@ -206,9 +206,8 @@ public final class KafkaServer: Sendable {
         let copyingFiles = tls?.io
         let certificatePrincipal = tls.map { $0.principalMapper }
         let throttle = ConnectionThrottle(clock: clock, closed: channel.closeFuture)
-        let loop = EventLoopTaskExecutor(channel.eventLoop)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask(executorPreference: loop) {
+            group.addTask {
                 for await answer in answers {
                     switch await answer.value {
                     case let .respond(pieces):
@@ -229,7 +228,7 @@ public final class KafkaServer: Sendable {
                     }
                 }
             }
-            group.addTask(executorPreference: loop) {
+            group.addTask {
                 defer { answered.finish() }
                 var pending: [Task<RequestDispatcher.Outcome, Never>] = []
                 /// The principal of a TLS connection's client certificate, once read.
@@ -288,7 +287,7 @@ public final class KafkaServer: Sendable {
                     let turn = previousRelease
                     previousRelease = release
                     let closes = NIOLockedValueBox(false)
-                    let task = Task(executorPreference: loop) {
+                    let task = Task {
                         let outcome = await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote, principal: principal,
                                                                 release: { release.release() }, admit: { admission.release() },
                                                                 turn: { await turn?.wait() ?? true }, turnIfDecided: { ConnectionRelease.decided(after: turn) },

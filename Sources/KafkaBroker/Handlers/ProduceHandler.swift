@@ -119,8 +119,8 @@ struct ProduceHandler: RequestHandler {
         var response = ProduceResponse()
         var waiting: [Durability] = []
         var replication: [Replication] = []
-        var (prepared, toValidate) = check(request, writable: writable, image: image)
         let partitions = request.topicData.map { topic in topic.partitionData.map { TopicPartition(topic.name, $0.index) } }
+        var (prepared, toValidate) = check(request, partitions: partitions, writable: writable, image: image)
         let verified: Verified
         let appendIndex: [[Int?]]
         let appended: TurnOutcome
@@ -330,7 +330,8 @@ struct ProduceHandler: RequestHandler {
     /// this request's: authorization, the acks, internal topics, leadership in `image` (checked again
     /// when appending). Indexed like the request's topics and partitions; the partitions that passed
     /// are left to validate (`validate`), marked refused until they are.
-    private func check(_ request: ProduceRequest, writable: Set<String>, image: MetadataImage) -> ([[Prepared]], [ToValidate]) {
+    private func check(_ request: ProduceRequest, partitions tps: [[TopicPartition]], writable: Set<String>,
+                       image: MetadataImage) -> ([[Prepared]], [ToValidate]) {
         let acksValid = request.acks == -1 || request.acks == 0 || request.acks == 1
         var prepared: [[Prepared]] = []
         var toValidate: [ToValidate] = []
@@ -347,7 +348,7 @@ struct ProduceHandler: RequestHandler {
                     // for clients). A record a coordinator cannot read would otherwise stop every reload.
                     failure = .init(code: .invalidTopicException, message: "Cannot append to internal topic \(topic.name)")
                 } else {
-                    switch replicas.leader(of: TopicPartition(topic.name, p.index), image: image, nodeID: nodeID) {
+                    switch replicas.leader(of: tps[t][i], image: image, nodeID: nodeID) {
                     case let .success(leader):
                         toValidate.append(ToValidate(t: t, i: i, replica: leader.replica, records: p.records))
                         partitions.append(.refused(.init(code: .unknownServerError, message: "not validated")))

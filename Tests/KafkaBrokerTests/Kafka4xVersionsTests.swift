@@ -102,6 +102,14 @@ import Testing
         await broker.shutdown()
     }
 
+    /// The record values of partition 0 of the topic with `id`, read with Fetch v13 (by topic id).
+    static func values(of id: KafkaUUID, through client: TestKafkaClient) async throws -> [String] {
+        var fetch = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20)
+        fetch.topics = [.init(topicID: id, partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)])]
+        let fetched = try await client.send(fetch, version: 13)
+        return try DataPathTests.values(in: fetched.responses.first?.partitions.first?.records)
+    }
+
     /// Produce v13 names topics by id: an id no topic has is UNKNOWN_TOPIC_ID beside a known one, which
     /// is written; the answer names both by id.
     @Test func produceVersion13ResolvesTopicIDs() async throws {
@@ -118,10 +126,7 @@ import Testing
         #expect(ErrorCode(rawValue: unknown.errorCode) == .unknownTopicID && unknown.baseOffset == -1)
         let known = try #require(produced.responses.first { $0.topicID == id }?.partitionResponses.first)
         #expect(known.errorCode == 0 && known.baseOffset == 0)
-        var fetch = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20)
-        fetch.topics = [.init(topicID: id, partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)])]
-        let fetched = try await client.send(fetch, version: 13)
-        #expect(try DataPathTests.values(in: fetched.responses.first?.partitions.first?.records) == ["kept"])
+        #expect(try await Self.values(of: id, through: client) == ["kept"])
         await client.close()
         await broker.shutdown()
     }
@@ -144,10 +149,7 @@ import Testing
             ]), version: 13)
         }
         await #expect(throws: TestKafkaClient.ConnectionClosed.self) { _ = try await producer.receive() }
-        var fetch = FetchRequest(maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20)
-        fetch.topics = [.init(topicID: id, partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)])]
-        let fetched = try await setup.send(fetch, version: 13)
-        #expect(try DataPathTests.values(in: fetched.responses.first?.partitions.first?.records) == ["kept"])
+        #expect(try await Self.values(of: id, through: setup) == ["kept"])
         await producer.close()
         await setup.close()
         await broker.shutdown()

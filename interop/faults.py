@@ -24,7 +24,15 @@ with no epoch bump, would then fail every later record of the partition (the dri
 producer when that happens). Across leader changes it also sends a partition's records out of
 sequence order, and it can stall for good on its own "message out of sequence added to a batch"
 (records it never reports: unflushed). Its failures are counted; what it was acknowledged is
-checked like the others'. (One record a request, `--batch-records 1`, avoids none of this.)
+checked like the others'. One record a request (`--batch-records 1`) avoids none of this.
+
+It does avoid sarama 1.22.1's crash, and the fault tests ask for it: a record that a batch refuses
+as out of sequence (above) is reported as failed but stays in the batch, which reports it again
+when its answer comes, so the producer's in-flight count goes below zero ("panic: sync: negative
+WaitGroup counter" in returnSuccesses). Plain Kafka behaviour sets it up: during a rolling restart
+a leader answers NOT_LEADER_OR_FOLLOWER, metadata still names it for a moment, sarama sends the
+re-batched retry back to it, the connection then closes, and the retried records come back behind
+newer ones of the new leader's batch. A batch of one record holds no older record.
 """
 import hashlib
 import json
@@ -99,7 +107,7 @@ class DurabilityProducer:
         for k in ("acks", "stop", "summary", "progress"):
             flags += ["--%s-file" % k, str(self.paths[k])]
         if kind == "sarama":
-            cmd = [str(SARAMA_BIN), "durability", "--flush-timeout", "30"] + flags
+            cmd = [str(SARAMA_BIN), "durability", "--flush-timeout", "30", "--batch-records", "1"] + flags
         else:
             cmd = [str(VENV_PY), str(DRIVERS / "durability_producer.py"), "--client", kind] + flags
         if not Path(cmd[0]).exists():

@@ -47,6 +47,13 @@ public final class BlockingIOExecutor: Sendable {
         try await pool.runIfActive(body)
     }
 
+    /// Runs `body` on one of the executor's threads without a task to wait in it: for work a callback
+    /// hands on (one that must not block, see ``ConnectionRelease/whenOpen(_:)``). `body` gets true when
+    /// it may do its work, false (still called, on some thread) when the executor has been shut down.
+    public func submit(_ body: @escaping @Sendable (Bool) -> Void) {
+        pool.submit { state in body(state == .active) }
+    }
+
     /// Lets queued jobs finish, then stops the threads. Jobs submitted afterwards throw.
     public func shutdown() async {
         try? await pool.shutdownGracefully()

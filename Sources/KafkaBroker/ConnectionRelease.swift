@@ -14,8 +14,14 @@ import NIOConcurrencyHelpers
 /// is closing: what waits must not write); later calls change nothing. `wait` returns that answer
 /// to every waiter, before or after the opening. All may be called from any thread.
 final class ConnectionRelease: Sendable {
+    /// Who waits for the gate: a suspended task, or a callback (``whenOpen(_:)``).
+    private enum Waiter {
+        case task(CheckedContinuation<Bool, Never>)
+        case callback(@Sendable (Bool) -> Void)
+    }
+
     private enum State {
-        case holding([CheckedContinuation<Bool, Never>])
+        case holding([Waiter])
         case open(proceed: Bool)
     }
 
@@ -30,12 +36,34 @@ final class ConnectionRelease: Sendable {
     func finish() { release() }
 
     private func open(proceed: Bool) {
-        let waiters = state.withLockedValue { s -> [CheckedContinuation<Bool, Never>] in
+        let waiters = state.withLockedValue { s -> [Waiter] in
             guard case let .holding(waiters) = s else { return [] }
             s = .open(proceed: proceed)
             return waiters
         }
-        for waiter in waiters { waiter.resume(returning: proceed) }
+        for waiter in waiters {
+            switch waiter {
+            case let .task(continuation): continuation.resume(returning: proceed)
+            case let .callback(body): body(proceed)
+            }
+        }
+    }
+
+    /// Calls `body` with what `wait` answers, once the gate opens: at once, on the caller's thread, when
+    /// it is open already; else on the thread that opens it, as part of `release()` or `stop()`. So
+    /// `body` must be short and must not block (hand the work on, e.g. to an executor).
+    func whenOpen(_ body: @escaping @Sendable (Bool) -> Void) {
+        let opened = state.withLockedValue { s -> Bool? in
+            switch s {
+            case let .open(proceed):
+                return proceed
+            case var .holding(waiters):
+                waiters.append(.callback(body))
+                s = .holding(waiters)
+                return nil
+            }
+        }
+        if let opened { body(opened) }
     }
 
     /// What `wait` would answer now, without waiting: nil while the gate holds.
@@ -63,7 +91,7 @@ final class ConnectionRelease: Sendable {
                 case let .open(proceed):
                     return proceed
                 case var .holding(waiters):
-                    waiters.append(c)
+                    waiters.append(.task(c))
                     s = .holding(waiters)
                     return nil
                 }

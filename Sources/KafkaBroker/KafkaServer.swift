@@ -291,6 +291,7 @@ public final class KafkaServer: Sendable {
                         let outcome = await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote, principal: principal,
                                                                 release: { release.release() }, admit: { admission.release() },
                                                                 turn: { await turn?.wait() ?? true }, turnIfDecided: { ConnectionRelease.decided(after: turn) },
+                                                                whenTurn: { body in if let turn { turn.whenOpen(body) } else { body(true) } },
                                                                 closing: { release.stop() },
                                                                 throttle: { throttle.mute(forMs: $0) })
                         // A request's release never comes before its predecessor's (one that failed early,

@@ -33,6 +33,10 @@ public struct RequestContext: Sendable {
     /// What `awaitTurn` would answer now, without waiting: nil while the request before this one still
     /// holds the connection.
     public var turnIfDecided: @Sendable () -> Bool? = { true }
+    /// `awaitTurn` for a callback: calls it with the same answer once the turn comes, at once on the
+    /// caller's thread when it has come, else on the thread that releases (or stops) the request before
+    /// this one. The callback must not block: it hands its work on (`ConnectionRelease.whenOpen`).
+    public var whenTurn: @Sendable (@escaping @Sendable (Bool) -> Void) -> Void = { $0(true) }
     /// The request's size in bytes (header and body), what `producer_byte_rate` counts.
     public var requestSize: Int = 0
     /// Asks for the connection to be closed instead of answering (Produce with acks=0 that failed: the

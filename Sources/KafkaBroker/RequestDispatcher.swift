@@ -95,8 +95,8 @@ public struct RequestDispatcher: Sendable {
 
     /// Serves one request. `release` is called when the handler no longer needs the connection held,
     /// `admit` when the connection may read its next request, and `turn` waits for the previous request's
-    /// release (see `ConnectionRelease`), which `turnIfDecided` tells without waiting (nil while it holds);
-    /// the caller releases it anyway once this returns. `closing` is
+    /// release (see `ConnectionRelease`), which `turnIfDecided` tells without waiting (nil while it holds)
+    /// and `whenTurn` hands to a callback; the caller releases it anyway once this returns. `closing` is
     /// called when the handler asks for the connection to be closed (before it releases it), so the
     /// requests after it write nothing.
     public func dispatch(_ payload: ByteBuffer, connectionID: UInt64, remoteAddress: String, principal: KafkaPrincipal = .anonymous,
@@ -104,6 +104,7 @@ public struct RequestDispatcher: Sendable {
                          admit: @escaping @Sendable () -> Void = {},
                          turn: @escaping @Sendable () async -> Bool = { true },
                          turnIfDecided: @escaping @Sendable () -> Bool? = { true },
+                         whenTurn: @escaping @Sendable (@escaping @Sendable (Bool) -> Void) -> Void = { $0(true) },
                          closing: @escaping @Sendable () -> Void = {},
                          throttle: @escaping @Sendable (Int32) -> Void = { _ in }) async -> Outcome {
         let frame: RequestFrame
@@ -141,6 +142,7 @@ public struct RequestDispatcher: Sendable {
         context.admitNextRequest = admit
         context.awaitTurn = turn
         context.turnIfDecided = turnIfDecided
+        context.whenTurn = whenTurn
         if let quotas {
             context.quotas = quotas
             // Measured only while some request_percentage quota exists (none: nothing to measure against).

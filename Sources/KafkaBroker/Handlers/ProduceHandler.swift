@@ -28,8 +28,10 @@ import NIOCore
 /// partitions waits for about one sync, not n, and fetches and other producers are not held up by it.
 /// A request with one partition to sync has it synced by the job that appended it, once the connection
 /// is released (the sync starts as the append ends). Validation runs ahead of the request's turn, in a
-/// job of its own, while the request before it appends; a request whose turn has already come when it
-/// is checked is validated by the job that appends it (one hop to the executor in all). The high watermark of an acks=all append
+/// job of its own, while the request before it appends; when the turn has come by the end of that job,
+/// the same job appends, else the request before hands the append to the executor as it releases the
+/// connection, with no task resumed in between (`validateAndAppend`; a transactional request waits in
+/// its task, as it verifies its transaction once its turn came). The high watermark of an acks=all append
 /// that needs a flush advances only after the flush. (An acks=1 append to the same partition meanwhile
 /// advances it to the log end offset, exposing the unsynced records too, as on a Kafka broker, where
 /// the high watermark never waits for fsync.)
@@ -106,9 +108,9 @@ struct ProduceHandler: RequestHandler {
     /// then, in its turn, the transaction verification and the appends, the connection's release, and
     /// the flush and replication waits. Nil when the connection closes instead of answering.
     ///
-    /// When the turn has already come as the request is checked (the producer is not ahead of the log)
-    /// and there is no transaction to verify, validation and the turn's work run in one job
-    /// (`validateAndAppend`): one hop to the blocking-I/O executor instead of two.
+    /// Without a transaction to verify, validation and the turn's work need no task in between
+    /// (`validateAndAppend`): one job when the turn has come by the end of validation, else two, the
+    /// second submitted by the request before this one as it releases the connection.
     ///
     /// `refusedByCaller` says why a part of the producer's request the caller answered itself failed (a
     /// v13 topic id no topic has): with acks=0 the connection then closes before its release, as on a
@@ -124,10 +126,14 @@ struct ProduceHandler: RequestHandler {
         let verified: Verified
         let appendIndex: [[Int?]]
         let appended: TurnOutcome
-        if !toValidate.isEmpty, request.transactionalID == nil, context.turnIfDecided() == true {
+        if !toValidate.isEmpty, request.transactionalID == nil {
             verified = Verified()
-            (prepared, appendIndex, appended) = await validateAndAppend(prepared, toValidate, partitions: partitions, image: image,
-                                                                        acks: request.acks, context: context)
+            guard let done = await validateAndAppend(prepared, toValidate, partitions: partitions, image: image,
+                                                     acks: request.acks, context: context) else {
+                context.closeConnection("an earlier request on this connection closed it")
+                return nil
+            }
+            (prepared, appendIndex, appended) = done
         } else {
             if !toValidate.isEmpty { await validate(&prepared, toValidate, image: image, context: context) }
             // Every record of the connection's requests before this one is appended (or the connection is
@@ -465,26 +471,68 @@ struct ProduceHandler: RequestHandler {
         }
     }
 
-    /// Validation and the turn's work (`appendInTurn`) in one job on the blocking-I/O executor, for a
-    /// request whose turn has come and that has no transaction to verify: the prepared partitions, where
-    /// each one's append is, and what the turn did.
+    /// Validation and the turn's work (`appendInTurn`) with no task waiting in between, for a request
+    /// that has no transaction to verify: the prepared partitions, where each one's append is, and what
+    /// the turn did; nil when the connection is closing instead (nothing was appended).
+    ///
+    /// Validation runs in a job on the blocking-I/O executor. When the request's turn has come by its
+    /// end, the same job appends (one hop to the executor in all). Otherwise the request before this one,
+    /// as it releases the connection (on the thread of its own append), hands this request's append to
+    /// the executor (`RequestContext.whenTurn`): the append starts one hop after that release, not two
+    /// (a task resumed to submit it). The wait for the turn is counted as parked, as `awaitTurn`'s is.
     private func validateAndAppend(_ checked: [[Prepared]], _ toValidate: [ToValidate], partitions: [[TopicPartition]], image: MetadataImage,
-                                   acks: Int16, context: RequestContext) async -> ([[Prepared]], [[Int?]], TurnOutcome) {
+                                   acks: Int16, context: RequestContext) async -> ([[Prepared]], [[Int?]], TurnOutcome)? {
         let settings = validationSettings(image: image, context: context)
         let job = turnJob(acks: acks, releasing: acks != 0, context: context)
-        do {
-            let (prepared, appendIndex, appends, done) = try await replicas.io.run {
-                var prepared = checked
-                Self.validate(&prepared, toValidate, settings)
+        let io = replicas.io
+        let outcome = await withCheckedContinuation { (c: CheckedContinuation<ValidatedTurn, Never>) in
+            io.submit { active in
+                guard active else { return c.resume(returning: .stopped(checked, executorStopped)) }
+                var validated = checked
+                Self.validate(&validated, toValidate, settings)
+                let prepared = validated
                 let (appends, appendIndex) = Self.plan(prepared, partitions: partitions, verified: Verified())
-                return (prepared, appendIndex, appends, job(appends))
+                if let proceed = context.turnIfDecided() {
+                    return c.resume(returning: proceed ? .turn(prepared, appendIndex, appends, job(appends), waited: .zero) : .closing(waited: .zero))
+                }
+                let asked = ContinuousClock.now
+                context.whenTurn { proceed in
+                    let waited = ContinuousClock.now - asked
+                    guard proceed else { return c.resume(returning: .closing(waited: waited)) }
+                    io.submit { active in
+                        guard active else { return c.resume(returning: .stopped(prepared, executorStopped)) }
+                        c.resume(returning: .turn(prepared, appendIndex, appends, job(appends), waited: waited))
+                    }
+                }
             }
+        }
+        switch outcome {
+        case let .turn(prepared, appendIndex, appends, done, waited):
+            context.parked(for: waited)
             return (prepared, appendIndex, turnOutcome(appends, done, context: context))
-        } catch {
+        case let .closing(waited):
+            context.parked(for: waited)
+            return nil
+        case let .stopped(checked, failure):
+            // Refused as a failed job is in `appendInTurn`; the connection is released by the caller.
             var prepared = checked
-            for v in toValidate { prepared[v.t][v.i] = .refused(.init(code: .unknownServerError, message: "\(error)")) }
+            for v in toValidate { prepared[v.t][v.i] = .refused(failure) }
             return (prepared, prepared.map { $0.map { _ in nil } }, TurnOutcome(outcomes: [], flushed: nil))
         }
+    }
+
+    /// What `validateAndAppend`'s jobs hand back.
+    private enum ValidatedTurn: Sendable {
+        /// Validated, planned and, in the request's turn, appended (`waited` for the turn).
+        case turn([[Prepared]], [[Int?]], [Append], TurnJobResult, waited: Duration)
+        /// The connection is closing: nothing was appended.
+        case closing(waited: Duration)
+        /// The executor stopped (the node is shutting down) before the partitions could be appended.
+        case stopped([[Prepared]], LogValidator.Failure)
+    }
+
+    private var executorStopped: LogValidator.Failure {
+        .init(code: .unknownServerError, message: "the node's blocking-I/O executor has stopped")
     }
 
     /// What a turn's job returns: each append's result, and the flush it ran (by index in the appends).

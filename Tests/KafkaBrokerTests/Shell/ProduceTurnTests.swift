@@ -72,6 +72,9 @@ import Testing
         case answerAtOnce
         /// In its turn: releases.
         case appendInTurn
+        /// As `appendInTurn`, learning of its turn through a callback (`whenTurn`), which tells it
+        /// before it returns.
+        case appendWhenTurn
     }
 
     struct ScriptedProduceHandler: RequestHandler {
@@ -87,9 +90,20 @@ import Testing
             probe.emit(.admitted(id))
             guard let step = script[id] else { return ProduceResponse() }
             if case .answerAtOnce = step { return ProduceResponse() }
-            let proceed = await context.awaitTurn()
-            probe.emit(.decidedInTurn(id, context.turnIfDecided()))
-            probe.emit(.turn(id, proceed: proceed))
+            let proceed: Bool
+            if case .appendWhenTurn = step {
+                proceed = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+                    context.whenTurn { proceed in
+                        probe.emit(.decidedInTurn(id, context.turnIfDecided()))
+                        probe.emit(.turn(id, proceed: proceed))
+                        c.resume(returning: proceed)
+                    }
+                }
+            } else {
+                proceed = await context.awaitTurn()
+                probe.emit(.decidedInTurn(id, context.turnIfDecided()))
+                probe.emit(.turn(id, proceed: proceed))
+            }
             guard proceed else {
                 context.closeConnection("an earlier request closed the connection")
                 return nil
@@ -143,6 +157,32 @@ import Testing
         #expect(probe.happened(.decidedInTurn(2, true)))
     }
 
+    @Test func aTurnTakenThroughACallbackComesOnlyOnceTheRequestBeforeReleased() async throws {
+        let probe = Probe()
+        try await Self.withServer(probe, [1: .holdUntil([(.admitted(2), 60_000)]), 2: .appendWhenTurn]) { client in
+            try await client.sendWithoutResponse(Self.produce(1), version: 9)
+            try await client.sendWithoutResponse(Self.produce(2), version: 9)
+            for _ in 0..<2 { _ = try await client.receive() }
+        }
+        let released1 = try #require(probe.index(of: .released(1)))
+        let turn2 = try #require(probe.index(of: .turn(2, proceed: true)))
+        #expect(try #require(probe.index(of: .admitted(2))) < released1)
+        #expect(released1 < turn2, "request 2's callback ran before request 1 released the connection")
+        #expect(probe.happened(.decidedInTurn(2, true)))
+        #expect(probe.happened(.released(2)))
+    }
+
+    @Test func aTurnTakenThroughACallbackIsRefusedWhenTheRequestBeforeClosesTheConnection() async throws {
+        let probe = Probe()
+        try await Self.withServer(probe, [1: .holdUntil([(.admitted(2), 60_000)], closes: true), 2: .appendWhenTurn]) { client in
+            try await client.sendWithoutResponse(Self.produce(1), version: 9)
+            try await client.sendWithoutResponse(Self.produce(2), version: 9)
+            await #expect(throws: TestKafkaClient.ConnectionClosed.self) { _ = try await client.receive() }
+        }
+        #expect(probe.happened(.turn(2, proceed: false)))
+        #expect(!probe.happened(.released(2)))
+    }
+
     @Test func aRequestThatClosesTheConnectionKeepsTheOnesReadAfterItFromWriting() async throws {
         let probe = Probe()
         try await Self.withServer(probe, [1: .holdUntil([(.admitted(2), 60_000)], closes: true), 2: .appendInTurn]) { client in
@@ -185,5 +225,25 @@ import Testing
         released.stop()
         #expect(await released.wait() == true)
         #expect(await released.wait() == true)
+    }
+
+    @Test func aCallbackHearsOfTheGateWithinTheOpeningOrAtOnceWhenItIsOpen() {
+        let heard = NIOLockedValueBox<[String]>([])
+        let gate = ConnectionRelease()
+        gate.whenOpen { proceed in heard.withLockedValue { $0.append("first \(proceed)") } }
+        gate.whenOpen { proceed in heard.withLockedValue { $0.append("second \(proceed)") } }
+        #expect(heard.withLockedValue { $0 }.isEmpty, "a callback ran while the gate held")
+        gate.stop()
+        // Called by `stop()` itself, in the order they were registered.
+        #expect(heard.withLockedValue { $0 } == ["first false", "second false"])
+        gate.release()
+        #expect(heard.withLockedValue { $0 }.count == 2, "a callback ran twice")
+        gate.whenOpen { proceed in heard.withLockedValue { $0.append("late \(proceed)") } }
+        #expect(heard.withLockedValue { $0 } == ["first false", "second false", "late false"])
+
+        let released = ConnectionRelease()
+        released.release()
+        released.whenOpen { proceed in heard.withLockedValue { $0.append("released \(proceed)") } }
+        #expect(heard.withLockedValue { $0 }.last == "released true")
     }
 }

@@ -53,17 +53,22 @@ final class ConnectionRelease: Sendable {
     /// it is open already; else on the thread that opens it, as part of `release()` or `stop()`. So
     /// `body` must be short and must not block (hand the work on, e.g. to an executor).
     func whenOpen(_ body: @escaping @Sendable (Bool) -> Void) {
-        let opened = state.withLockedValue { s -> Bool? in
+        if let opened = enqueue(.callback(body)) { body(opened) }
+    }
+
+    /// Adds `waiter` while the gate holds (nil); once open, adds nothing and returns its answer, which
+    /// the caller hands to `waiter` itself.
+    private func enqueue(_ waiter: Waiter) -> Bool? {
+        state.withLockedValue { s -> Bool? in
             switch s {
             case let .open(proceed):
                 return proceed
             case var .holding(waiters):
-                waiters.append(.callback(body))
+                waiters.append(waiter)
                 s = .holding(waiters)
                 return nil
             }
         }
-        if let opened { body(opened) }
     }
 
     /// What `wait` would answer now, without waiting: nil while the gate holds.
@@ -86,17 +91,7 @@ final class ConnectionRelease: Sendable {
     func wait() async -> Bool {
         if let opened { return opened }
         return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            let opened = state.withLockedValue { s -> Bool? in
-                switch s {
-                case let .open(proceed):
-                    return proceed
-                case var .holding(waiters):
-                    waiters.append(.task(c))
-                    s = .holding(waiters)
-                    return nil
-                }
-            }
-            if let opened { c.resume(returning: opened) }
+            if let opened = enqueue(.task(c)) { c.resume(returning: opened) }
         }
     }
 }

@@ -206,8 +206,9 @@ public final class KafkaServer: Sendable {
         let copyingFiles = tls?.io
         let certificatePrincipal = tls.map { $0.principalMapper }
         let throttle = ConnectionThrottle(clock: clock, closed: channel.closeFuture)
+        let loop = EventLoopTaskExecutor(channel.eventLoop)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
+            group.addTask(executorPreference: loop) {
                 for await answer in answers {
                     switch await answer.value {
                     case let .respond(pieces):
@@ -228,7 +229,7 @@ public final class KafkaServer: Sendable {
                     }
                 }
             }
-            group.addTask {
+            group.addTask(executorPreference: loop) {
                 defer { answered.finish() }
                 var pending: [Task<RequestDispatcher.Outcome, Never>] = []
                 /// The principal of a TLS connection's client certificate, once read.
@@ -287,7 +288,10 @@ public final class KafkaServer: Sendable {
                     let turn = previousRelease
                     previousRelease = release
                     let closes = NIOLockedValueBox(false)
-                    let task = Task {
+                    // Produce runs on the connection's event loop (`EventLoopTaskExecutor`): its file work is
+                    // all on the blocking-I/O executor. Other requests keep Swift's cooperative threads: some
+                    // still read log files inline (Fetch, ListOffsets), which must not stall a socket thread.
+                    let task = Task(executorPreference: Self.mayOverlapEarlierRequests(frame) ? loop : nil) {
                         let outcome = await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote, principal: principal,
                                                                 release: { release.release() }, admit: { admission.release() },
                                                                 turn: { await turn?.wait() ?? true }, turnIfDecided: { ConnectionRelease.decided(after: turn) },

@@ -7,7 +7,7 @@ import NIOCore
 /// Invariants: every batch's offsets are >= `baseOffset` and at most Int32.max past it, batches' offsets
 /// strictly increase through the file, and the file is at most Int32.max bytes. The in-memory indexes are
 /// the truth. Their files match them durably once the segment is sealed or flushed (appends change memory
-/// only; the active segment's indexes are rebuilt by recovery on every open), and are rewritten whole,
+/// only; the active segment's are written at close and rebuilt by recovery after a crash), and are rewritten whole,
 /// in passing (see ``IndexFile``), by seal, flush, recovery and truncation.
 ///
 /// Descriptors: index files hold none; the `.log` is open only while the ``LogFileCache`` keeps it, and is
@@ -233,7 +233,8 @@ public final class LogSegment {
         try syncTransactionIndex()
     }
 
-    /// fsync of the `.log` only (enough for an active segment, whose indexes are rebuilt on every open).
+    /// fsync of the `.log` only (enough for an active segment: an open after a crash rebuilds its indexes,
+    /// one after a clean shutdown checks them).
     public func flushLog() throws(LogError) {
         try logFile.sync()
     }

@@ -7,9 +7,11 @@ extension PartitionLog {
     /// 1. An interrupted cleaner swap is completed, leftover cleaner files removed (see
     ///    ``completeInterruptedSwaps(in:)``); leftover `*.tmp` files and index files without a `.log` are
     ///    removed.
-    /// 2. Segments load in base-offset order. The last (active) one is always scanned in full (CRC
-    ///    included), its indexes rebuilt, and a torn or corrupt tail cut off at the last intact batch.
-    ///    Without the clean-shutdown marker, every segment holding offsets at or after the checkpointed
+    /// 2. Segments load in base-offset order. Without the clean-shutdown marker, the last (active) one is
+    ///    scanned in full (CRC included), its indexes rebuilt, and a torn or corrupt tail cut off at the
+    ///    last intact batch; with it, the last one loads like the others (as Kafka skips recovery after a
+    ///    clean shutdown: `close()` made it durable), and is scanned only should its headers not scan.
+    ///    Without the marker, every segment holding offsets at or after the checkpointed
     ///    recovery point is scanned the same way, but corruption in one that is not the last is reported
     ///    (``LogError/corruptSegment(path:position:reason:)``), not cut away: segments are fsync'd before
     ///    the next is created, so it cannot be a torn write. Other segments load their indexes after
@@ -30,7 +32,8 @@ extension PartitionLog {
     ///    `[logStartOffset, logEndOffset]`; the clean-shutdown marker is removed. The log directory and the partition's are
     ///    fsync'd by the first flush, roll or close, not now (``unsyncedDirectories``), whatever this open
     ///    changed in them: they are durable before records that need them, and only the active segment
-    ///    changes until then, which the next open scans whatever the marker says.
+    ///    changes until then, which the next open scans unless a marker says the shutdown was clean. So the
+    ///    marker's removal alone is made durable before anything changes (``markerRemovalIsUnsynced``).
     ///
     /// Segments' `.log` files are opened through `fileCache`, and those of all but the active segment
     /// released once loaded: opening leaves at most the active segment's file open (in the cache), so
@@ -99,13 +102,27 @@ extension PartitionLog {
             let isLast = i == bases.count - 1
             let mode: LogSegment.OpenMode
             if isLast {
-                mode = .recover(truncatingCorruptTail: true)
+                mode = cleanShutdown ? .load : .recover(truncatingCorruptTail: true)
             } else if !cleanShutdown, bases[i + 1] > recoveryPoint {
                 mode = .recover(truncatingCorruptTail: false)
             } else {
                 mode = .load
             }
-            let segment = try LogSegment.open(directory: directory, baseOffset: base, config: config, now: now, mode: mode, fileCache: fileCache)
+            let segment: LogSegment
+            do {
+                segment = try LogSegment.open(directory: directory, baseOffset: base, config: config, now: now, mode: mode, fileCache: fileCache)
+            } catch let .corruptSegment(path, position, reason) where isLast && cleanShutdown {
+                // A marker over a log whose tail does not scan (files copied, or changed outside Strom):
+                // recover it as after a crash.
+                logger.warning("the active segment does not load despite the clean-shutdown marker; recovering it", metadata: [
+                    "kafka.topic": "\(topic)", "kafka.partition": "\(partition)", "log.segment": "\(base)",
+                    "log.file": "\(path)", "log.position": "\(position)", "log.reason": "\(reason)",
+                ])
+                segment = try LogSegment.open(directory: directory, baseOffset: base, config: config, now: now,
+                                              mode: .recover(truncatingCorruptTail: true), fileCache: fileCache)
+            }
+            // Its index files were written at close without fsync: a roll must still sync them.
+            if isLast, segment.indexFiles == .durable { segment.indexFiles = .written }
             if let recovery = segment.lastRecovery {
                 report.recoveredSegments[base] = recovery
                 // An empty segment has nothing to make durable (a truncation to nothing recurs harmlessly).
@@ -162,6 +179,7 @@ extension PartitionLog {
         )
         // A missing or unreadable file is written once it has something to hold.
         log.leaderEpochCheckpointIsStale = storedEpochs.map { $0 != epochs } ?? !epochs.isEmpty
+        log.markerRemovalIsUnsynced = cleanShutdown
         log.abortedTransactions = restored.aborted
         log.latestProducerSnapshot = snapshots.last
         try log.rewriteTransactionIndexes(from: restored.replayedFrom)

@@ -26,7 +26,7 @@ extension PartitionLog {
     /// What a flush of everything appended so far must sync, or nil when it is already durable. The
     /// listed `.log` files are opened (through the file cache) here. A sealed segment's indexes are
     /// final and must be durable too: sealing made them so, and should they not be, they are synced here
-    /// (the active segment's are rebuilt on open).
+    /// (the active segment's are checked or rebuilt on open).
     public func prepareFlush() throws(LogError) -> PendingFlush? {
         try ensureOpen()
         let end = logEndOffset

@@ -57,8 +57,10 @@ let package = Package(
         ),
         // PURE: the seeded random generator (SplitMix64) behind everything that must replay from a seed.
         .target(name: "SeededRandom"),
+        // PURE: RE2-syntax regular expressions matched in linear time, for patterns clients send.
+        .target(name: "LinearRegex"),
         // PURE: classic group coordinator and committed offsets; inputs -> responses and __consumer_offsets records.
-        .target(name: "KafkaGroups", dependencies: ["KafkaProtocol", "SeededRandom", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "KafkaGroups", dependencies: ["KafkaProtocol", "SeededRandom", "LinearRegex", .product(name: "NIOCore", package: "swift-nio")]),
         // PURE: the transaction coordinator (KIP-98): InitProducerId/AddPartitionsToTxn/EndTxn inputs -> responses,
         // `__transaction_state` records and transaction markers to write.
         .target(name: "KafkaTransactions", dependencies: ["KafkaProtocol", .product(name: "NIOCore", package: "swift-nio")]),
@@ -108,7 +110,7 @@ let package = Package(
             name: "KafkaBroker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "KafkaMetadata", "KafkaController", "KafkaLog", "KafkaGroups", "KafkaTransactions",
-                "StromConfig", "KafkaRaft", "KafkaRaftWire", "KafkaReplication", "KafkaSecurity", "KafkaClient",
+                "StromConfig", "KafkaRaft", "KafkaRaftWire", "KafkaReplication", "KafkaSecurity", "KafkaClient", "LinearRegex",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -208,6 +210,7 @@ let package = Package(
         .testTarget(name: "KafkaSecurityTests", dependencies: ["KafkaSecurity", "KafkaProtocol", "StromConfig", "SeededRandom",
                                                                .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "KafkaRaftTests", dependencies: ["KafkaRaft", "SeededRandom"]),
+        .testTarget(name: "LinearRegexTests", dependencies: ["LinearRegex", "SeededRandom"]),
         // The replication simulation runs against both a modeled controller and the real one (KafkaController).
         .testTarget(
             name: "KafkaReplicationTests",

@@ -144,6 +144,16 @@ import Testing
         #expect(h.owned("a") == ["orders-1-0", "orders-2-0", "orders-3-0"])
     }
 
+    /// A pattern a backtracking engine needs years for on these names (`(a+)+b` against 40 a's) is
+    /// matched in linear time: the member gets its answer, subscribed to the one topic it matches.
+    @Test func aCatastrophicPatternDoesNotStallTheCoordinator() {
+        let long = String(repeating: "a", count: 40)
+        var h = ConsumerHarness(topics: [long + "!": 1, long + "b": 1])
+        let r = h.join("a", topics: [], regex: "(a+)+b")
+        #expect(r.errorCode == 0)
+        #expect(h.owned("a") == [long + "b-0"])
+    }
+
     @Test func aLostResponseIsForgivenWithThePreviousEpoch() {
         var h = ConsumerHarness()
         h.join("a")

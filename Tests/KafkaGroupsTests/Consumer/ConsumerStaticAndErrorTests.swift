@@ -83,6 +83,9 @@ import Testing
         #expect(code(.init(groupID: "g", memberID: "m", memberEpoch: -2)) == .invalidRequest)
         #expect(code(.init(groupID: "g", memberID: "m", memberEpoch: 0, rebalanceTimeoutMs: 1, subscribedTopicNames: ["t1"], serverAssignor: "sticky", topicPartitions: [])) == .unsupportedAssignor)
         #expect(code(.init(groupID: "g", memberID: "m", memberEpoch: 0, rebalanceTimeoutMs: 1, topicPartitions: []), regex: "orders-(") == .invalidRegularExpression)
+        // RE2/J's syntax, as Kafka: no backreferences, no lookaround.
+        #expect(code(.init(groupID: "g", memberID: "m", memberEpoch: 0, rebalanceTimeoutMs: 1, topicPartitions: []), regex: "(o)\\1") == .invalidRegularExpression)
+        #expect(code(.init(groupID: "g", memberID: "m", memberEpoch: 0, rebalanceTimeoutMs: 1, topicPartitions: []), regex: "(?!x).*") == .invalidRegularExpression)
         #expect(h.coordinator.consumerGroups.isEmpty)
     }
 

@@ -1,0 +1,161 @@
+/// Thompson's construction: a parsed pattern to NFA instructions, counted repetitions expanded, the
+/// program refused once it would exceed ``LinearRegex/maxInstructions``.
+struct Compiler {
+    var program: [Instruction] = []
+
+    @discardableResult
+    mutating func append(_ instruction: Instruction) throws(LinearRegex.SyntaxError) -> Int {
+        guard program.count < LinearRegex.maxInstructions else {
+            throw LinearRegex.SyntaxError(message: "pattern too large: over \(LinearRegex.maxInstructions) NFA states")
+        }
+        program.append(instruction)
+        return program.count - 1
+    }
+
+    mutating func emit(_ node: Node) throws(LinearRegex.SyntaxError) {
+        switch node {
+        case .empty:
+            return
+        case let .scalars(set):
+            try append(.scalar(set))
+        case let .any(newline):
+            try append(.any(newline: newline))
+        case let .assertion(assertion):
+            try append(.assertion(assertion))
+        case let .concat(nodes):
+            for node in nodes { try emit(node) }
+        case let .alternate(branches):
+            // split → first | split → second | ... ; each branch but the last jumps past the others.
+            var jumps: [Int] = []
+            for branch in branches.dropLast() {
+                let split = try append(.split(0, 0))
+                try emit(branch)
+                jumps.append(try append(.jump(0)))
+                program[split] = .split(split + 1, program.count)
+            }
+            try emit(branches[branches.count - 1])
+            for jump in jumps { program[jump] = .jump(program.count) }
+        case let .repetition(body, min, max):
+            for _ in 0..<min { try emit(body) }
+            if let max {
+                // x{n,m}: n copies, then m-n optional ones, each of which may end the repetition.
+                var splits: [Int] = []
+                for _ in min..<max {
+                    splits.append(try append(.split(0, 0)))
+                    try emit(body)
+                }
+                for split in splits { program[split] = .split(split + 1, program.count) }
+            } else {
+                let loop = try append(.split(0, 0))
+                try emit(body)
+                try append(.jump(loop))
+                program[loop] = .split(loop + 1, program.count)
+            }
+        }
+    }
+}
+
+/// The NFA simulation: the set of states reachable after each scalar, each state at most once per step,
+/// so a match costs O(text length × program length) whatever the pattern.
+struct Matcher {
+    let program: [Instruction]
+    let text: [Unicode.Scalar]
+
+    /// Whether the whole text matches, and how many states were visited (at most the program's length
+    /// per position: the linear bound, which tests check).
+    func run() -> (matched: Bool, steps: Int) {
+        var steps = 0
+        var current = StateSet(capacity: program.count)
+        var next = StateSet(capacity: program.count)
+        var stack: [Int] = []
+        add(0, at: 0, to: &current, stack: &stack, steps: &steps)
+        for position in 0...text.count {
+            if current.count == 0 { return (false, steps) }
+            next.removeAll()
+            for k in 0..<current.count {
+                let pc = current.members[k]
+                switch program[pc] {
+                case .match:
+                    if position == text.count { return (true, steps) }
+                case let .scalar(set):
+                    if position < text.count, set.contains(text[position]) { add(pc + 1, at: position + 1, to: &next, stack: &stack, steps: &steps) }
+                case let .any(newline):
+                    if position < text.count, newline || text[position] != "\n" { add(pc + 1, at: position + 1, to: &next, stack: &stack, steps: &steps) }
+                case .split, .jump, .assertion:
+                    break
+                }
+            }
+            swap(&current, &next)
+        }
+        return (false, steps)
+    }
+
+    /// Adds `pc` and every state reachable from it without consuming a scalar at `position`.
+    private func add(_ pc: Int, at position: Int, to set: inout StateSet, stack: inout [Int], steps: inout Int) {
+        stack.append(pc)
+        while let pc = stack.popLast() {
+            guard !set.contains(pc) else { continue }
+            set.insert(pc)
+            steps += 1
+            switch program[pc] {
+            case let .split(first, second):
+                stack.append(second)
+                stack.append(first)
+            case let .jump(target):
+                stack.append(target)
+            case let .assertion(assertion):
+                if holds(assertion, at: position) { stack.append(pc + 1) }
+            case .scalar, .any, .match:
+                break
+            }
+        }
+    }
+
+    private func holds(_ assertion: Assertion, at position: Int) -> Bool {
+        switch assertion {
+        case .beginText: return position == 0
+        case .endText: return position == text.count
+        case .beginLine: return position == 0 || text[position - 1] == "\n"
+        case .endLine: return position == text.count || text[position] == "\n"
+        case .wordBoundary, .notWordBoundary:
+            let before = position > 0 && Self.isWord(text[position - 1])
+            let after = position < text.count && Self.isWord(text[position])
+            return (before != after) == (assertion == .wordBoundary)
+        }
+    }
+
+    /// RE2's `\b` is ASCII: `[0-9A-Za-z_]`.
+    static func isWord(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x30...0x39, 0x41...0x5A, 0x5F, 0x61...0x7A: true
+        default: false
+        }
+    }
+}
+
+/// A sparse set of program counters (Briggs and Torczon): constant-time insert, lookup and clear.
+struct StateSet {
+    private(set) var members: [Int]
+    private var index: [Int]
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        members = Array(repeating: 0, count: capacity)
+        index = Array(repeating: 0, count: capacity)
+    }
+
+    func contains(_ pc: Int) -> Bool {
+        let k = index[pc]
+        return k < count && members[k] == pc
+    }
+
+    mutating func insert(_ pc: Int) {
+        index[pc] = count
+        members[count] = pc
+        count += 1
+    }
+
+    mutating func removeAll() {
+        count = 0
+    }
+}

@@ -32,6 +32,13 @@ extension PartitionLog {
         }
     }
 
+    /// Whether ``updateLeaderEpochCache(_:)`` with `change` would write the checkpoint (it changes the
+    /// entries, or the file is stale); the cache itself is left as it is.
+    func leaderEpochCacheWouldChange(_ change: (inout LeaderEpochCache) -> Bool) -> Bool {
+        var copy = leaderEpochCache
+        return change(&copy) || leaderEpochCheckpointIsStale
+    }
+
     /// Before records are written: the checkpoint must describe the log up to them.
     func writeLeaderEpochCheckpointIfStale() throws(LogError) {
         if leaderEpochCheckpointIsStale { try writeLeaderEpochCheckpoint() }

@@ -64,8 +64,8 @@ extension PartitionLog {
             let segment = segments[0]
             let next = segments[1]
             guard next.baseOffset <= highWatermark, try shouldDelete(segment, next) else { break }
-            segments.removeFirst()
             try changingFiles { () throws(LogError) in try segment.deleteFiles() }
+            segments.removeFirst()
             result.deletedSegments.append(segment.baseOffset)
             result.deletedBytes += segment.size
             logger.info("deleted segment", metadata: metadata.merging(["log.segment": "\(segment.baseOffset)"]) { $1 })
@@ -80,7 +80,9 @@ extension PartitionLog {
             try changingFiles { () throws(LogError) in _ = try deleteProducerSnapshots(where: { $0 < start }) }
         }
         let start = logStartOffset
-        try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromStart(start) } }
+        if leaderEpochCacheWouldChange({ $0.truncateFromStart(start) }) {
+            try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromStart(start) } }
+        }
         result.logStartOffset = logStartOffset
     }
 
@@ -99,7 +101,9 @@ extension PartitionLog {
         guard offset >= 0 else { throw .offsetOutOfRange(offset: offset, validRange: 0...logEndOffset) }
         guard offset < logEndOffset else {
             let end = logEndOffset
-            try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromEnd(end) } }
+            if leaderEpochCacheWouldChange({ $0.truncateFromEnd(end) }) {
+                try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromEnd(end) } }
+            }
             return
         }
         if offset < segments[0].baseOffset {

@@ -92,7 +92,8 @@ public final class PartitionLog {
     /// Open removed a clean-shutdown marker and has not yet fsync'd the directory. The marker lets the
     /// next open trust the active segment without scanning it, so it must be gone for good before the
     /// files change: the first step that changes files (``changingFiles(_:)``) syncs the directory
-    /// first. A log that only serves reads and closes costs no fsync for it.
+    /// first. A log that only serves reads and closes costs no fsync for it, so steps that may change
+    /// nothing (the retention pass, a follower's truncation to its end) check before they call it.
     var markerRemovalIsUnsynced = false
 
     init(
@@ -160,7 +161,7 @@ public final class PartitionLog {
     func changingFiles<T>(_ body: () throws(LogError) -> T) throws(LogError) -> T {
         do {
             if markerRemovalIsUnsynced {
-                try FileSystem.syncDirectory(directory)
+                try fileCache.retryingOnExhaustion { () throws(LogError) in try FileSystem.syncDirectory(directory) }
                 markerRemovalIsUnsynced = false
             }
             return try body()

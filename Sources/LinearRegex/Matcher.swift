@@ -2,6 +2,9 @@
 /// program refused once it would exceed ``LinearRegex/maxInstructions``.
 struct Compiler {
     var program: [Instruction] = []
+    /// `emit` calls so far: a repetition of something that compiles to nothing appends nothing, so the
+    /// instruction cap alone would not bound the work of `((){1000}){1000}`.
+    private var emitted = 0
 
     @discardableResult
     mutating func append(_ instruction: Instruction) throws(LinearRegex.SyntaxError) -> Int {
@@ -13,6 +16,10 @@ struct Compiler {
     }
 
     mutating func emit(_ node: Node) throws(LinearRegex.SyntaxError) {
+        emitted += 1
+        guard emitted <= LinearRegex.maxInstructions * 4 else {
+            throw LinearRegex.SyntaxError(message: "pattern too large: over \(LinearRegex.maxInstructions) NFA states")
+        }
         switch node {
         case .empty:
             return
@@ -36,6 +43,8 @@ struct Compiler {
             try emit(branches[branches.count - 1])
             for jump in jumps { program[jump] = .jump(program.count) }
         case let .repetition(body, min, max):
+            // Copies of nothing are nothing (and `()*` must not loop through empty jumps).
+            guard !Self.compilesToNothing(body) else { return }
             for _ in 0..<min { try emit(body) }
             if let max {
                 // x{n,m}: n copies, then m-n optional ones, each of which may end the repetition.
@@ -51,6 +60,18 @@ struct Compiler {
                 try append(.jump(loop))
                 program[loop] = .split(loop + 1, program.count)
             }
+        }
+    }
+}
+
+extension Compiler {
+    /// Whether `node` emits no instruction.
+    static func compilesToNothing(_ node: Node) -> Bool {
+        switch node {
+        case .empty: true
+        case let .concat(nodes): nodes.allSatisfy(compilesToNothing)
+        case let .repetition(body, _, _): compilesToNothing(body)
+        case .scalars, .any, .assertion, .alternate: false
         }
     }
 }

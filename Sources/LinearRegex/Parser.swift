@@ -20,6 +20,7 @@ struct Parser {
     private var i = 0
     private var depth = 0
     private var flags = Flags()
+    private var groupNames: Set<String> = []
 
     struct Flags {
         var caseInsensitive = false
@@ -118,7 +119,12 @@ struct Parser {
     }
 
     private func literal(_ c: Unicode.Scalar) -> Node {
-        .scalars(ScalarSet(ranges: [c.value...c.value], foldCase: flags.caseInsensitive))
+        literal(c.value)
+    }
+
+    /// A value that may not be a scalar (`\x{D800}`: RE2/J accepts surrogates; no text holds one).
+    private func literal(_ value: UInt32) -> Node {
+        .scalars(ScalarSet(ranges: [value...value], foldCase: flags.caseInsensitive))
     }
 
     private mutating func quantified(_ atom: Node) throws(LinearRegex.SyntaxError) -> Node {
@@ -151,6 +157,8 @@ struct Parser {
         var j = start + 1
         func number() -> Int? {
             var value = 0, digits = 0
+            // RE2/J refuses leading zeros (`{01}`): then `{` is a literal.
+            if j + 1 < s.count, s[j] == "0", (48...57).contains(s[j + 1].value) { return nil }
             while j < s.count, (48...57).contains(s[j].value) {
                 value = Swift.min(value * 10 + Int(s[j].value - 48), 100_000)
                 digits += 1
@@ -203,7 +211,7 @@ struct Parser {
                     sawAny = true
                     i += 1
                 }
-                guard let end = peek, sawAny || end == ":", !negate || sawFlag else {
+                guard let end = peek, !negate || sawFlag else {
                     throw error("invalid or unsupported Perl syntax at position \(open)")
                 }
                 i += 1
@@ -217,11 +225,13 @@ struct Parser {
         return try body(of: open, flags: flags)
     }
 
-    /// A group's name up to `>`: word characters, at least one.
+    /// A group's name up to `>`: word characters, at least one, not used before.
     private mutating func groupName() throws(LinearRegex.SyntaxError) {
         let start = i
         while let c = peek, c.isASCII, c.properties.isAlphabetic || (48...57).contains(c.value) || c == "_" { i += 1 }
         guard i > start, peek == ">" else { throw error("invalid named capture group at position \(start)") }
+        let name = String(String.UnicodeScalarView(s[start..<i]))
+        guard groupNames.insert(name).inserted else { throw error("duplicate capture group name: \(name)") }
         i += 1
     }
 
@@ -250,13 +260,12 @@ struct Parser {
         case "A": i += 2; return .assertion(.beginText)
         case "z": i += 2; return .assertion(.endText)
         default:
-            let scalar = try escapedScalar()
-            return literal(scalar)
+            return literal(try escapedValue())
         }
     }
 
-    /// The scalar an escape at `i` (the `\`) stands for: control escapes, hex, octal, punctuation.
-    private mutating func escapedScalar() throws(LinearRegex.SyntaxError) -> Unicode.Scalar {
+    /// The value an escape at `i` (the `\`) stands for: control escapes, hex, octal, punctuation.
+    private mutating func escapedValue() throws(LinearRegex.SyntaxError) -> UInt32 {
         let at = i
         guard let c = peek(1) else { throw error("trailing \\") }
         i += 2
@@ -265,12 +274,12 @@ struct Parser {
             return c.value - 48
         }
         switch c {
-        case "t": return "\t"
-        case "n": return "\n"
-        case "r": return "\r"
-        case "f": return "\u{0C}"
-        case "v": return "\u{0B}"
-        case "a": return "\u{07}"
+        case "t": return 0x09
+        case "n": return 0x0A
+        case "r": return 0x0D
+        case "f": return 0x0C
+        case "v": return 0x0B
+        case "a": return 0x07
         case "1"..."7" where octal(peek) == nil:
             throw error("backreferences are not supported: \\\(c)")
         case "0"..."7":
@@ -280,7 +289,7 @@ struct Parser {
                 value = value * 8 + d
                 i += 1
             }
-            return Unicode.Scalar(value)!
+            return value
         case "x":
             var digits: [Unicode.Scalar] = []
             if peek == "{" {
@@ -296,19 +305,24 @@ struct Parser {
                 }
                 guard digits.count == 2 else { throw error("invalid escape sequence at position \(at)") }
             }
-            guard !digits.isEmpty, digits.count <= 8, let value = UInt32(String(String.UnicodeScalarView(digits)), radix: 16),
-                  let scalar = Unicode.Scalar(value)
-            else { throw error("invalid escape sequence at position \(at)") }
-            return scalar
+            // Hex digits only (no sign), any number of them, at most U+10FFFF.
+            var value: UInt32 = 0
+            for d in digits {
+                guard d.isASCII, let digit = Int(String(d), radix: 16) else { throw error("invalid escape sequence at position \(at)") }
+                value = value * 16 + UInt32(digit)
+                guard value <= 0x10FFFF else { throw error("invalid escape sequence at position \(at)") }
+            }
+            guard !digits.isEmpty else { throw error("invalid escape sequence at position \(at)") }
+            return value
         case "p", "P":
             throw error("Unicode classes are not supported: \\\(c)")
         default:
-            // RE2/J: an escaped ASCII character that is not a letter or digit is itself (`\_` included);
-            // other escapes are errors.
-            guard c.isASCII, !c.properties.isAlphabetic, !(48...57).contains(c.value) else {
+            // RE2/J: an escaped character that is not an ASCII letter or digit is itself (`\_`, `\é`
+            // included); other escapes are errors.
+            guard !(c.isASCII && (c.properties.isAlphabetic || (48...57).contains(c.value))) else {
                 throw error("invalid escape sequence: \\\(c)")
             }
-            return c
+            return c.value
         }
     }
 
@@ -329,7 +343,7 @@ struct Parser {
                 break
             }
             first = false
-            if c == "[", peek(1) == ":" {
+            if c == "[", peek(1) == ":", hasPosixEnd(after: i + 2) {
                 ranges += try posixClass()
                 continue
             }
@@ -339,30 +353,40 @@ struct Parser {
                 ranges += e.properties.isUppercase ? ScalarSet.complement(perl) : perl
                 continue
             }
-            let low = try classScalar()
+            let low = try classValue()
             if peek == "-", let after = peek(1), after != "]" {
                 i += 1
-                let high = try classScalar()
-                guard high.value >= low.value else { throw error("invalid character class range at position \(open)") }
-                ranges.append(low.value...high.value)
+                let high = try classValue()
+                guard high >= low else { throw error("invalid character class range at position \(open)") }
+                ranges.append(low...high)
             } else {
-                ranges.append(low.value...low.value)
+                ranges.append(low...low)
             }
         }
         return .scalars(ScalarSet(ranges: ScalarSet.normalized(ranges), negated: negated, foldCase: flags.caseInsensitive))
     }
 
     /// One scalar inside a class: literal or escaped.
-    private mutating func classScalar() throws(LinearRegex.SyntaxError) -> Unicode.Scalar {
+    private mutating func classValue() throws(LinearRegex.SyntaxError) -> UInt32 {
         guard let c = peek else { throw error("missing closing ]") }
         if c == "\\" {
             if let e = peek(1), "dDsSwWbBAzQpP".unicodeScalars.contains(e) {
                 throw error("invalid escape in a character class range: \\\(e)")
             }
-            return try escapedScalar()
+            return try escapedValue()
         }
         i += 1
-        return c
+        return c.value
+    }
+
+    /// Whether `:]` occurs from `start` on (RE2/J: otherwise `[:` is two literals).
+    private func hasPosixEnd(after start: Int) -> Bool {
+        var j = start
+        while j + 1 < s.count {
+            if s[j] == ":", s[j + 1] == "]" { return true }
+            j += 1
+        }
+        return false
     }
 
     /// `[:name:]` or `[:^name:]` at `i`.

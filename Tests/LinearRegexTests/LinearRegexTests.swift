@@ -32,6 +32,11 @@ import Testing
         ("a(?i)b(?-i)c", "aBC", false), ("((?i)a)a", "Aa", true), ("((?i)a)a", "AA", false),
         // Unicode scalars, one at a time.
         ("..", "日本", true), ("[日-本]+", "日本", true),
+        // RE2/J's corners: leading zeros make `{` a literal, `(?)` is nothing, escaped non-ASCII is itself,
+        // `[:` without `:]` is two literals, hex escapes take any number of digits, surrogates are values.
+        ("a{01}", "a{01}", true), ("a{01}", "a", false), ("x{1,02}", "x{1,02}", true), ("a{0}", "", true),
+        ("(?)a", "a", true), ("\\é", "é", true), ("[[:a]+", "[:a", true), ("\\x{000000041}", "A", true),
+        ("\\x{D800}|b", "b", true), ("[\\x{D7FF}-\\x{E000}]", "\u{E000}", true),
     ])
     func matchesAsRE2Does(_ pattern: String, _ text: String, _ expected: Bool) throws {
         #expect(try matches(pattern, text) == expected, "\(pattern) on \(text.debugDescription)")
@@ -40,13 +45,17 @@ import Testing
     @Test(arguments: [
         "(a)\\1", "(?=a)", "(?!a)", "(?<=a)b", "(?<!a)b", "a*+", "a**", "a+*", "a??*", "*a", "+", "?", "{2}", "a{1001}",
         "a{2,1001}", "a{3,2}", "(a", "a)", "())", "[a", "[z-a]", "[a-\\d]", "\\p{L}", "\\pL", "\\Z", "\\", "\\q",
-        "(?P<>a)", "(?P<a", "(?x)a", "(?)", "(?i-)", "(?#c)", "[[:foo:]]", "\\xZZ", "\\x{110000}", "\\8",
+        "(?P<>a)", "(?P<a", "(?P<n>a)(?P<n>b)", "(?x)a", "(?i-)", "\\x{+41}", "\\x+1", "(?#c)", "[[:foo:]]", "\\xZZ", "\\x{110000}", "\\8",
     ])
     func refusesWhatRE2Refuses(_ pattern: String) {
         #expect(throws: LinearRegex.SyntaxError.self, "\(pattern)") { try LinearRegex(pattern) }
     }
 
     @Test func refusesProgramsTooLargeAndNestingTooDeep() throws {
+        // Repetitions of nothing compile to nothing, at once (they appended nothing, so the instruction
+        // cap alone did not stop 10^12 copies of them).
+        let nothing = try LinearRegex("((((){1000}){1000}){1000}){1000}(?:){1000}")
+        #expect(nothing.wholeMatch("") && !nothing.wholeMatch("a") && nothing.instructionCount == 1)
         _ = try LinearRegex("a{1000}b{1000}")
         #expect(throws: LinearRegex.SyntaxError.self) { try LinearRegex("(a{1000}){6}") }
         #expect(throws: LinearRegex.SyntaxError.self) { try LinearRegex("((((a{100}){100}){100}){100}){100}") }

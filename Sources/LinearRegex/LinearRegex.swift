@@ -11,7 +11,12 @@
 /// anchors `^ $ \A \z \b \B`; groups `(re)`, `(?:re)`, `(?P<name>re)`, `(?<name>re)`; flags `(?imsU)`,
 /// `(?i:re)`, `(?-i)`; alternation; `* + ? {n} {n,} {n,m}`, each optionally lazy (`*?`). Refused as RE2
 /// refuses them: backreferences, lookaround, possessive and doubled quantifiers, counts above 1000.
-/// Unicode classes (`\p{L}`) are refused too (RE2 has them): ``SyntaxError`` says so.
+///
+/// Where it differs from RE2/J, on purpose: Unicode classes (`\p{L}`) are refused (``SyntaxError`` says
+/// so); programs over ``maxInstructions`` states and groups nested over 200 deep are refused; `(?i)`
+/// folds by one-scalar lower- and uppercase mappings, where RE2/J follows whole case orbits (the
+/// Kelvin sign, long s); a quantifier right after `(?i)` or an empty `\Q\E` is refused, where RE2/J
+/// applies it to the atom before.
 public struct LinearRegex: Sendable {
     /// The most NFA instructions a pattern may compile to (counted repetitions are expanded).
     public static let maxInstructions = 5_000

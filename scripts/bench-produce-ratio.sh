@@ -156,6 +156,10 @@ print("synclog (no broker): median %.2f x dd" % statistics.median(floor))
 for n in names:
     print("%s: median %.2f x dd (min %.2f, max %.2f) over %d rounds; broker %.2f core-s/GB (median)"
           % (n, statistics.median(ratios[n]), min(ratios[n]), max(ratios[n]), len(ratios[n]), statistics.median(cpu[n])))
+    # Against synclog, the same appends and fsyncs without a broker, in the same round: how much the
+    # broker itself costs, whatever state the VM's memory and disk are in that minute.
+    own = [x / f for x, f in zip(ratios[n], floor)]
+    print("%s / synclog, round by round: median %.2f (%s)" % (n, statistics.median(own), " ".join("%.2f" % x for x in own)))
 if len(names) == 2:
     paired = [b / a for a, b in zip(ratios["A"], ratios["B"])]
     print("B / A, round by round: median %.3f (%s)" % (statistics.median(paired), " ".join("%.2f" % p for p in paired)))

@@ -32,11 +32,13 @@ extension PartitionLog {
         }
     }
 
-    /// Whether ``updateLeaderEpochCache(_:)`` with `change` would write the checkpoint (it changes the
-    /// entries, or the file is stale); the cache itself is left as it is.
-    func leaderEpochCacheWouldChange(_ change: (inout LeaderEpochCache) -> Bool) -> Bool {
+    /// ``updateLeaderEpochCache(_:)`` as a step of its own (``changingFiles(_:)``), taken only when it
+    /// writes the checkpoint (`change` changes the entries, or the file is stale): a step that changes
+    /// nothing must not sync a cleanly opened log's directory (``markerRemovalIsUnsynced``).
+    func updateLeaderEpochCacheIfChanged(_ change: (inout LeaderEpochCache) -> Bool) throws(LogError) {
         var copy = leaderEpochCache
-        return change(&copy) || leaderEpochCheckpointIsStale
+        guard change(&copy) || leaderEpochCheckpointIsStale else { return }
+        try changingFiles { () throws(LogError) in try updateLeaderEpochCache(change) }
     }
 
     /// Before records are written: the checkpoint must describe the log up to them.

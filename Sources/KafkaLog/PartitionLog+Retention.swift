@@ -80,9 +80,7 @@ extension PartitionLog {
             try changingFiles { () throws(LogError) in _ = try deleteProducerSnapshots(where: { $0 < start }) }
         }
         let start = logStartOffset
-        if leaderEpochCacheWouldChange({ $0.truncateFromStart(start) }) {
-            try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromStart(start) } }
-        }
+        try updateLeaderEpochCacheIfChanged { $0.truncateFromStart(start) }
         result.logStartOffset = logStartOffset
     }
 
@@ -101,9 +99,7 @@ extension PartitionLog {
         guard offset >= 0 else { throw .offsetOutOfRange(offset: offset, validRange: 0...logEndOffset) }
         guard offset < logEndOffset else {
             let end = logEndOffset
-            if leaderEpochCacheWouldChange({ $0.truncateFromEnd(end) }) {
-                try changingFiles { () throws(LogError) in try updateLeaderEpochCache { $0.truncateFromEnd(end) } }
-            }
+            try updateLeaderEpochCacheIfChanged { $0.truncateFromEnd(end) }
             return
         }
         if offset < segments[0].baseOffset {

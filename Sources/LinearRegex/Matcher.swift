@@ -6,20 +6,18 @@ struct Compiler {
     /// instruction cap alone would not bound the work of `((){1000}){1000}`.
     private var emitted = 0
 
+    static let tooLarge = LinearRegex.SyntaxError(message: "pattern too large: over \(LinearRegex.maxInstructions) NFA states")
+
     @discardableResult
     mutating func append(_ instruction: Instruction) throws(LinearRegex.SyntaxError) -> Int {
-        guard program.count < LinearRegex.maxInstructions else {
-            throw LinearRegex.SyntaxError(message: "pattern too large: over \(LinearRegex.maxInstructions) NFA states")
-        }
+        guard program.count < LinearRegex.maxInstructions else { throw Self.tooLarge }
         program.append(instruction)
         return program.count - 1
     }
 
     mutating func emit(_ node: Node) throws(LinearRegex.SyntaxError) {
         emitted += 1
-        guard emitted <= LinearRegex.maxInstructions * 4 else {
-            throw LinearRegex.SyntaxError(message: "pattern too large: over \(LinearRegex.maxInstructions) NFA states")
-        }
+        guard emitted <= LinearRegex.maxInstructions * 4 else { throw Self.tooLarge }
         switch node {
         case .empty:
             return
@@ -145,12 +143,9 @@ struct Matcher {
         }
     }
 
-    /// RE2's `\b` is ASCII: `[0-9A-Za-z_]`.
+    /// RE2's `\b` is ASCII: `\w`'s `[0-9A-Za-z_]`.
     static func isWord(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x30...0x39, 0x41...0x5A, 0x5F, 0x61...0x7A: true
-        default: false
-        }
+        PerlClass.word.contains { $0.contains(scalar.value) }
     }
 }
 

@@ -44,12 +44,18 @@ struct Parser {
     }
 
     private var peek: Unicode.Scalar? { i < s.count ? s[i] : nil }
+
+    /// Consumes `c` if it comes next.
+    private mutating func take(_ c: Unicode.Scalar) -> Bool {
+        guard peek == c else { return false }
+        i += 1
+        return true
+    }
     private func peek(_ ahead: Int) -> Unicode.Scalar? { i + ahead < s.count ? s[i + ahead] : nil }
 
     private mutating func alternation() throws(LinearRegex.SyntaxError) -> Node {
         var branches = [try concatenation()]
-        while peek == "|" {
-            i += 1
+        while take("|") {
             branches.append(try concatenation())
         }
         return branches.count == 1 ? branches[0] : .alternate(branches)
@@ -144,7 +150,7 @@ struct Parser {
         default:
             return node
         }
-        if peek == "?" { i += 1 } // lazy: the same language, which is all a whole match asks
+        _ = take("?") // lazy: the same language, which is all a whole match asks
         if let next = peek, next == "*" || next == "+" || next == "?" || (next == "{" && repeatCounts(at: i) != nil) {
             throw error("bad repetition operator at position \(i)")
         }
@@ -180,8 +186,7 @@ struct Parser {
     private mutating func group() throws(LinearRegex.SyntaxError) -> Node? {
         let open = i
         i += 1
-        if peek == "?" {
-            i += 1
+        if take("?") {
             if peek == "P", peek(1) == "<" {
                 i += 2
                 try groupName()
@@ -242,8 +247,7 @@ struct Parser {
         let outer = flags
         flags = inner
         let node = try alternation()
-        guard peek == ")" else { throw error("missing closing ) for the group at position \(open)") }
-        i += 1
+        guard take(")") else { throw error("missing closing ) for the group at position \(open)") }
         flags = outer
         depth -= 1
         return node
@@ -292,11 +296,9 @@ struct Parser {
             return value
         case "x":
             var digits: [Unicode.Scalar] = []
-            if peek == "{" {
-                i += 1
+            if take("{") {
                 while let d = peek, d != "}" { digits.append(d); i += 1 }
-                guard peek == "}" else { throw error("invalid escape sequence at position \(at)") }
-                i += 1
+                guard take("}") else { throw error("invalid escape sequence at position \(at)") }
             } else {
                 for _ in 0..<2 {
                     guard let d = peek else { break }
@@ -329,11 +331,7 @@ struct Parser {
     private mutating func characterClass() throws(LinearRegex.SyntaxError) -> Node {
         let open = i
         i += 1
-        var negated = false
-        if peek == "^" {
-            negated = true
-            i += 1
-        }
+        let negated = take("^")
         var ranges: [ClosedRange<UInt32>] = []
         var first = true
         while true {
@@ -393,11 +391,7 @@ struct Parser {
     private mutating func posixClass() throws(LinearRegex.SyntaxError) -> [ClosedRange<UInt32>] {
         let start = i
         i += 2
-        var negate = false
-        if peek == "^" {
-            negate = true
-            i += 1
-        }
+        let negate = take("^")
         var name = ""
         while let c = peek, c != ":" {
             name.unicodeScalars.append(c)

@@ -129,6 +129,11 @@ import Testing
         try await ConnectionPipeliningTests.serving(dispatcher, body)
     }
 
+    /// Sends requests `ids` one after the other without waiting for an answer.
+    static func pipeline(_ ids: ClosedRange<Int32>, on client: TestKafkaClient) async throws {
+        for id in ids { try await client.sendWithoutResponse(produce(id), version: 9) }
+    }
+
     static func produce(_ id: Int32) -> ProduceRequest {
         var request = ProduceRequest()
         request.acks = -1
@@ -141,8 +146,7 @@ import Testing
         // Request 1 holds its turn until request 2 was admitted: that happens only if the server reads
         // request 2 before request 1 released the connection (the bound is far beyond what it takes).
         try await Self.withServer(probe, [1: .holdUntil([(.admitted(2), 60_000)]), 2: .appendInTurn]) { client in
-            try await client.sendWithoutResponse(Self.produce(1), version: 9)
-            try await client.sendWithoutResponse(Self.produce(2), version: 9)
+            try await Self.pipeline(1...2, on: client)
             for _ in 0..<2 { _ = try await client.receive() }
         }
         let released1 = try #require(probe.index(of: .released(1)))
@@ -160,8 +164,7 @@ import Testing
     @Test func aTurnTakenThroughACallbackComesOnlyOnceTheRequestBeforeReleased() async throws {
         let probe = Probe()
         try await Self.withServer(probe, [1: .holdUntil([(.admitted(2), 60_000)]), 2: .appendWhenTurn]) { client in
-            try await client.sendWithoutResponse(Self.produce(1), version: 9)
-            try await client.sendWithoutResponse(Self.produce(2), version: 9)
+            try await Self.pipeline(1...2, on: client)
             for _ in 0..<2 { _ = try await client.receive() }
         }
         let released1 = try #require(probe.index(of: .released(1)))
@@ -175,8 +178,7 @@ import Testing
     @Test func aTurnTakenThroughACallbackIsRefusedWhenTheRequestBeforeClosesTheConnection() async throws {
         let probe = Probe()
         try await Self.withServer(probe, [1: .holdUntil([(.admitted(2), 60_000)], closes: true), 2: .appendWhenTurn]) { client in
-            try await client.sendWithoutResponse(Self.produce(1), version: 9)
-            try await client.sendWithoutResponse(Self.produce(2), version: 9)
+            try await Self.pipeline(1...2, on: client)
             await #expect(throws: TestKafkaClient.ConnectionClosed.self) { _ = try await client.receive() }
         }
         #expect(probe.happened(.turn(2, proceed: false)))
@@ -186,8 +188,7 @@ import Testing
     @Test func aRequestThatClosesTheConnectionKeepsTheOnesReadAfterItFromWriting() async throws {
         let probe = Probe()
         try await Self.withServer(probe, [1: .holdUntil([(.admitted(2), 60_000)], closes: true), 2: .appendInTurn]) { client in
-            try await client.sendWithoutResponse(Self.produce(1), version: 9)
-            try await client.sendWithoutResponse(Self.produce(2), version: 9)
+            try await Self.pipeline(1...2, on: client)
             await #expect(throws: TestKafkaClient.ConnectionClosed.self) { _ = try await client.receive() }
         }
         #expect(probe.happened(.admitted(2)))
@@ -203,7 +204,7 @@ import Testing
         // 1's however early request 2 was answered), so request 1 waits out the bound and releases first.
         let script: [Int32: Script] = [1: .holdUntil([(.admitted(3), 60_000), (.turn(3, proceed: true), 500)]), 2: .answerAtOnce, 3: .appendInTurn]
         try await Self.withServer(probe, script) { client in
-            for id: Int32 in 1...3 { try await client.sendWithoutResponse(Self.produce(id), version: 9) }
+            try await Self.pipeline(1...3, on: client)
             for _ in 0..<3 { _ = try await client.receive() }
         }
         let released1 = try #require(probe.index(of: .released(1)))

@@ -1,3 +1,4 @@
+import KafkaController
 import KafkaMetadata
 import KafkaProtocol
 import NIOConcurrencyHelpers
@@ -167,8 +168,13 @@ public enum BrokerAssembly {
         (apis + [ServedAPI(apiKey: .apiVersions, versions: ApiVersionsHandler.versions)]).sorted { $0.apiKey < $1.apiKey }
     }
 
+    /// The image's finalized features and, as Kafka's `KRaftMetadataCache.features()` adds it, the
+    /// quorum's kraft.version when above 0 (the quorum runs it; the image does not hold it).
     private static func features(_ metadata: MetadataService) -> (epoch: Int64, levels: [String: Int16]) {
         let image = metadata.image
-        return (image.provenance.offset, image.finalizedFeatures)
+        var levels = image.finalizedFeatures
+        let kraftVersion = metadata.quorumStatus.kraftVersion
+        if kraftVersion > 0 { levels[StromFeatures.kraftVersionName] = kraftVersion }
+        return (image.provenance.offset, levels)
     }
 }

@@ -48,6 +48,24 @@ import Testing
         await broker.shutdown()
     }
 
+    /// As Kafka 3.9: kraft.version is supported at levels 0-1 (v4 only: before v4 a range from 0 is
+    /// left out, KAFKA-17492) and finalized at the level the quorum's log holds, once above 0.
+    @Test func theQuorumsKRaftVersionIsReportedAsKafkaReportsIt() async throws {
+        let broker = try await TestBroker()
+        let client = try await broker.client()
+        #expect(broker.metadata.quorumStatus.kraftVersion == 1)
+        let v4 = try await client.send(ApiVersionsRequest(clientSoftwareName: "strom-test", clientSoftwareVersion: "1"), version: 4)
+        let supported = try #require(v4.supportedFeatures.first { $0.name == "kraft.version" })
+        #expect(supported.minVersion == 0 && supported.maxVersion == 1)
+        let finalized = try #require(v4.finalizedFeatures.first { $0.name == "kraft.version" })
+        #expect(finalized.minVersionLevel == 1 && finalized.maxVersionLevel == 1)
+        let v3 = try await client.send(ApiVersionsRequest(clientSoftwareName: "strom-test", clientSoftwareVersion: "1"), version: 3)
+        #expect(!v3.supportedFeatures.contains { $0.name == "kraft.version" })
+        #expect(v3.finalizedFeatures.contains { $0.name == "kraft.version" && $0.maxVersionLevel == 1 })
+        await client.close()
+        await broker.shutdown()
+    }
+
     @Test func invalidClientSoftwareNameIsInvalidRequest() async throws {
         let broker = try await TestBroker()
         let client = try await broker.client()

@@ -58,7 +58,8 @@ import Testing
         let client = try await broker.client()
         let tv = "transaction.version"
         let before = try await Self.finalized(client)
-        #expect(before.levels == ["metadata.version": 21, "eligible.leader.replicas.version": 1, tv: 2])
+        // kraft.version is the quorum's (its first leader wrote level 1), reported beside the image's.
+        #expect(before.levels == ["metadata.version": 21, "eligible.leader.replicas.version": 1, tv: 2, "kraft.version": 1])
 
         let lowered = try await Self.update(client, tv, 1, type: 2)
         #expect(lowered.errorCode == 0 && lowered.results.map(\.feature) == [tv] && lowered.results.first?.errorCode == 0)

@@ -1,5 +1,6 @@
 import KafkaController
 import KafkaProtocol
+import KafkaRaft
 import NIOCore
 
 /// ApiVersions: the APIs and versions this broker serves, plus (v3+) the finalized
@@ -20,12 +21,17 @@ struct ApiVersionsHandler: RequestHandler {
         }
     }
 
-    /// The features this broker supports (`StromFeatures`), by name: eligible leader replicas (KIP-966,
-    /// levels 0-1), metadata.version levels of Kafka 3.3 (IV3, 7) to 3.9 (IV0, 21) and the transaction
-    /// version (0-2).
-    static let supportedFeatures: [ApiVersionsResponse.SupportedFeatureKey] = StromFeatures.supported.sorted { $0.name < $1.name }.map {
-        .init(name: $0.name, minVersion: $0.levels.lowerBound, maxVersion: $0.levels.upperBound)
-    }
+    /// The features this broker supports, by name: those of the metadata image (`StromFeatures`:
+    /// eligible leader replicas, KIP-966, levels 0-1; metadata.version levels of Kafka 3.3 (IV3, 7) to
+    /// 3.9 (IV0, 21); the transaction version, 0-2) and, as Kafka 3.9 lists it, the metadata quorum's
+    /// kraft.version (0-1, KIP-853).
+    static let supportedFeatures: [ApiVersionsResponse.SupportedFeatureKey] = {
+        let kraft = VoterSet.KRaftVersionRange.strom
+        let all = StromFeatures.supported + [(StromFeatures.kraftVersionName, kraft.minSupportedVersion...kraft.maxSupportedVersion)]
+        return all.sorted { $0.name < $1.name }.map {
+            .init(name: $0.name, minVersion: $0.levels.lowerBound, maxVersion: $0.levels.upperBound)
+        }
+    }()
 
     /// The supported features a request of `version` is told of: before v4, none whose range starts at
     /// 0, because Java clients before 3.9 refuse such a range (KAFKA-17492).

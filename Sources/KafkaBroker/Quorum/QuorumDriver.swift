@@ -31,6 +31,9 @@ public actor QuorumDriver {
         public var isLeader: Bool
         /// The offset of the leader-change entry of this leader's epoch (nil when not leading).
         public var epochStartOffset: Int64?
+        /// The kraft.version of the quorum's log, its latest KRaftVersion control record included
+        /// (Kafka's `KafkaRaftClient.kraftVersion()`): 0 until a leader writes one.
+        public var kraftVersion: Int16 = 0
     }
 
     public let localID: Int32
@@ -119,6 +122,7 @@ public actor QuorumDriver {
         let core = RaftCore(localID: localID, clusterID: clusterID, voters: voters, config: config, quorumState: stored, log: log,
                             snapshotControlRecords: snapshotControls, now: clock.nowMs(), seed: UInt64.random(in: 1...UInt64.max))
         self.core = core
+        // As the publication starts: the first step publishes the real status, kraft.version included.
         status = Status(epoch: 0, leaderID: nil, isLeader: false, epochStartOffset: nil)
         logger.info("metadata quorum loaded", metadata: [
             "raft.log_end_offset": "\(log.endOffset.offset)", "raft.epoch": "\(stored?.leaderEpoch ?? 0)",
@@ -265,13 +269,17 @@ public actor QuorumDriver {
         if case .leader = core.state { isLeader = true }
         var leader = core.leaderID
         if case .resigned = core.state { leader = nil }
-        if core.epoch != status.epoch || leader != status.leaderID || isLeader != status.isLeader {
+        if core.epoch != status.epoch || leader != status.leaderID || isLeader != status.isLeader
+            || core.controlRecords.kraftVersion != status.kraftVersion {
             setStatus(Status(epoch: core.epoch, leaderID: leader, isLeader: isLeader,
                              epochStartOffset: isLeader ? status.epochStartOffset : nil))
         }
     }
 
+    /// Publishes `next` with the log's current kraft.version (which the callers leave out).
     private func setStatus(_ next: Status) {
+        var next = next
+        next.kraftVersion = core.controlRecords.kraftVersion
         guard next != status else { return }
         let lostLeadership = status.isLeader && (!next.isLeader || next.epoch != status.epoch)
         status = next

@@ -113,14 +113,20 @@ public struct ConsumerGroup: Hashable, Sendable {
 
     /// Kafka's `computeSubscriptionMetadata`: the metadata of every existing topic some member
     /// subscribes to, with `replacing` standing in for the member of the same id (or added), and
-    /// `removing` left out.
+    /// `removing` left out. Each distinct regex is compiled and matched once, however many members
+    /// send it (members of a group usually share theirs): a heartbeat costs one pass over the topics
+    /// per pattern, not per member.
     func computeSubscriptionMetadata(replacing: ConsumerGroupMember? = nil, removing: String? = nil,
                                      topics: TopicsImage) -> [String: TopicsImage.Topic] {
         var names: Set<String> = []
-        for m in members.values where m.memberID != replacing?.memberID && m.memberID != removing {
-            names.formUnion(m.subscribedTopics(in: topics))
+        var patterns: Set<String> = []
+        func add(_ m: ConsumerGroupMember) {
+            names.formUnion(m.subscribedTopicNames)
+            if let regex = m.subscribedTopicRegex, !regex.isEmpty { patterns.insert(regex) }
         }
-        if let replacing { names.formUnion(replacing.subscribedTopics(in: topics)) }
+        for m in members.values where m.memberID != replacing?.memberID && m.memberID != removing { add(m) }
+        if let replacing { add(replacing) }
+        names.formUnion(TopicRegex.matches(patterns, in: topics))
         var out: [String: TopicsImage.Topic] = [:]
         for n in names { if let t = topics.byName[n] { out[n] = t } }
         return out

@@ -13,10 +13,17 @@ enum TopicRegex {
 
     /// The non-internal topic names of `topics` that `pattern` matches whole.
     static func matches(_ pattern: String, in topics: TopicsImage) -> Set<String> {
-        guard let regex = try? LinearRegex(pattern) else { return [] }
+        matches([pattern], in: topics)
+    }
+
+    /// The non-internal topic names of `topics` that one of `patterns` matches whole: each pattern
+    /// compiled once, the names walked once. Patterns that do not compile match nothing.
+    static func matches(_ patterns: Set<String>, in topics: TopicsImage) -> Set<String> {
+        let regexes = patterns.compactMap { try? LinearRegex($0) }
+        guard !regexes.isEmpty else { return [] }
         var out: Set<String> = []
         for name in topics.byName.keys where !TopicsImage.internalTopics.contains(name) {
-            if regex.wholeMatch(name) { out.insert(name) }
+            if regexes.contains(where: { $0.wholeMatch(name) }) { out.insert(name) }
         }
         return out
     }

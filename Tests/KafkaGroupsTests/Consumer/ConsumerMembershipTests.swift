@@ -144,6 +144,20 @@ import Testing
         #expect(h.owned("a") == ["orders-1-0", "orders-2-0", "orders-3-0"])
     }
 
+    /// The group's topics are the union of every member's names and patterns: two members sharing a
+    /// pattern, one with another pattern and one by name (matched once per pattern, not per member).
+    @Test func theGroupSubscribesToTheUnionOfItsMembersPatternsAndNames() {
+        var h = ConsumerHarness(topics: ["orders-1": 1, "orders-2": 1, "payments-1": 1, "audit": 1, "other": 1])
+        h.join("a", topics: [], regex: "orders-.*")
+        h.join("b", topics: [], regex: "orders-.*")
+        h.join("c", topics: [], regex: "pay.*")
+        h.join("d", topics: ["audit"])
+        h.settle()
+        #expect(h.group.subscriptionMetadata.keys.sorted() == ["audit", "orders-1", "orders-2", "payments-1"])
+        #expect(Set(h.owned("a") + h.owned("b")) == ["orders-1-0", "orders-2-0"])
+        #expect(h.owned("c") == ["payments-1-0"] && h.owned("d") == ["audit-0"])
+    }
+
     /// A pattern a backtracking engine needs years for on these names (`(a+)+b` against 40 a's) is
     /// matched in linear time: the member gets its answer, subscribed to the one topic it matches.
     @Test func aCatastrophicPatternDoesNotStallTheCoordinator() {

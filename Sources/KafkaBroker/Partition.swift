@@ -273,6 +273,20 @@ final class Partition: @unchecked Sendable {
         perform(effects)
     }
 
+    /// Makes the segments a roll sealed durable, without holding the lock across their fsyncs (a roll
+    /// syncs nothing, ``KafkaLog/PartitionLog/roll(now:)``): Kafka's "flush-log" task after a roll. The
+    /// active segment's records so far are flushed with them. Blocks: call it on the blocking-I/O
+    /// executor. Returns whether there was anything to flush.
+    @discardableResult
+    func flushSealedSegments(now: @autoclosure () -> Int64) throws(LogError) -> Bool {
+        let pending = try withLogTyped { log throws(LogError) -> PendingFlush? in
+            log.hasUnflushedSealedSegment ? try log.prepareFlush() : nil
+        }
+        guard let pending else { return false }
+        try flush(pending, now: now())
+        return true
+    }
+
     /// Raises the high watermark to `offset` (clamped to the log end offset) when that is higher: for
     /// the metadata quorum's commits.
     func maybeIncrementHighWatermark(_ offset: Int64) {

@@ -289,8 +289,9 @@ public final class ReplicaManager: @unchecked Sendable {
     }
 
     /// The `flush.ms` / `flush.messages` policies for every partition, and retention too when asked,
-    /// and producer expiry (`producer.id.expiration.ms`) when `producerExpirationMs` is given; then
-    /// the log directories' checkpoint files that are due.
+    /// and producer expiry (`producer.id.expiration.ms`) when `producerExpirationMs` is given; the
+    /// flush of segments rolled since the last pass (off the partition's lock); then the log
+    /// directories' checkpoint files that are due.
     public func runMaintenance(now: Int64, retention: Bool, producerExpirationMs: Int64? = nil) {
         for replica in lock.withLock({ Array(replicas.values) }) {
             do {
@@ -314,6 +315,7 @@ public final class ReplicaManager: @unchecked Sendable {
                     }
                     if log.needsFlush(now: now) { try log.flush(now: now) }
                 }
+                try replica.flushSealedSegments(now: now)
             } catch {
                 logger.error("log maintenance failed", metadata: ["kafka.partition": "\(replica.topicPartition)", "error": "\(error)"])
             }

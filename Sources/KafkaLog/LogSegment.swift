@@ -239,12 +239,14 @@ public final class LogSegment {
         try logFile.sync()
     }
 
-    /// When the segment stops being active (roll, close): records the largest timestamp as the final time
-    /// index entry, as Kafka does, so that retention can read it from the file later; then flushes (the
-    /// index files are written whole and fsync'd here, from then on they match the entries).
+    /// When the segment stops being active (a roll): records the largest timestamp as the final time
+    /// index entry, as Kafka does, so that retention can read it from the file later, and writes the
+    /// index files whole (from then on they match the entries). Nothing is fsync'd: the flush that
+    /// moves the recovery point past the segment syncs its `.log`, index files and `.txnindex`
+    /// (``flush()``), and until then an open after a crash scans the segment and rebuilds its indexes.
     public func seal() throws(LogError) {
         timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar, skipFullCheck: true)
-        try flush()
+        try writeIndexFiles(sync: false)
     }
 
     /// Removes the segment's files, and its `.log` from the file cache for good (it is never
@@ -255,6 +257,15 @@ public final class LogSegment {
         try FileSystem.remove(offsetIndexPath)
         try FileSystem.remove(timeIndexPath)
         try FileSystem.remove(transactionIndexPath)
+    }
+
+    /// Removes the files of the segment at `baseOffset` in `directory` without opening it (one recovery
+    /// deletes unread); missing ones are skipped. Nothing is fsync'd.
+    static func removeFiles(directory: String, baseOffset: Int64) throws(LogError) {
+        for suffix in [LogFileNames.logSuffix, LogFileNames.offsetIndexSuffix, LogFileNames.timeIndexSuffix,
+                       LogFileNames.transactionIndexSuffix] {
+            try FileSystem.remove(path(directory, baseOffset, suffix))
+        }
     }
 
     /// Whether an index is full (the segment must roll before another entry is needed).

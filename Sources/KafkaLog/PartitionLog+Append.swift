@@ -153,10 +153,14 @@ extension PartitionLog {
         }
     }
 
-    /// Seals and fsyncs the active segment, checkpoints the recovery point (everything is durable now;
-    /// only when the log keeps its own checkpoint, see ``PartitionLog``), writes a producer state
-    /// snapshot at the log end offset, then creates the next segment at the log end offset and fsyncs
-    /// the directory.
+    /// Seals the active segment, writes a producer state snapshot at the log end offset, then creates
+    /// the next segment there, as Kafka's `UnifiedLog.roll`: none of it is fsync'd, so appends and reads
+    /// of the partition do not wait on the disk while up to a segment of unflushed records is synced.
+    /// The recovery point stays where it was; the next flush (``prepareFlush()``, ``flush(upTo:now:)``)
+    /// syncs the directory, the sealed segment's files and the snapshot, and moves it past them. The
+    /// broker runs that flush off the partition's lock soon after (Kafka's scheduled "flush-log" task);
+    /// an acks=all append's own flush covers it too. A crash before it leaves the sealed segment above
+    /// the recovery point, which the next open scans, cutting a torn tail and the segments after it.
     public func roll(now: Int64) throws(LogError) {
         try ensureOpen()
         try roll(now: now, at: nil)
@@ -180,14 +184,12 @@ extension PartitionLog {
             return
         }
         try changingFiles { () throws(LogError) in
-            try syncPendingDirectories()
             try activeSegment.seal()
-            recoveryPoint = end
-            lastFlushTime = now
-            if !checkpointsInLogDirectory { try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: end) }
-            try takeProducerSnapshot(sync: true)
+            let snapshotBefore = latestProducerSnapshot
+            try takeProducerSnapshot(sync: false)
+            if latestProducerSnapshot != snapshotBefore { unsyncedProducerSnapshot = latestProducerSnapshot }
             let segment = try LogSegment.create(directory: directory, baseOffset: newBase, config: config, now: now, fileCache: fileCache)
-            try FileSystem.syncDirectory(directory)
+            if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
             segments.append(segment)
         }
         logger.debug("rolled segment", metadata: metadata.merging(["log.segment": "\(newBase)"]) { $1 })

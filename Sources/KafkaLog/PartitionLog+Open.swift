@@ -12,10 +12,11 @@ extension PartitionLog {
     ///    last intact batch; with it, the last one loads like the others (as Kafka skips recovery after a
     ///    clean shutdown: `close()` made it durable), and is scanned only should its headers not scan.
     ///    Without the marker, every segment holding offsets at or after the checkpointed
-    ///    recovery point is scanned the same way, but corruption in one that is not the last is reported
-    ///    (``LogError/corruptSegment(path:position:reason:)``), not cut away: segments are fsync'd before
-    ///    the next is created, so it cannot be a torn write. Other segments load their indexes after
-    ///    sanity checks (rebuilding them from batch headers if those fail).
+    ///    recovery point is scanned the same way, and a torn or corrupt batch in one that is not the
+    ///    last is cut away with every segment after it (Kafka's rule: a roll does not fsync, so such a
+    ///    segment may have been sealed and never flushed; the flush that would have made it durable
+    ///    syncs every segment up to the log end, so the later ones never were either). Other segments
+    ///    load their indexes after sanity checks (rebuilding them from batch headers if those fail).
     /// 3. Segments must not overlap. The log start offset is the largest of its checkpoints and the first
     ///    segment's base offset (never past the log end offset).
     /// 4. Producer state comes from the newest producer state snapshot at or below the log end offset
@@ -104,7 +105,7 @@ extension PartitionLog {
             if isLast {
                 mode = cleanShutdown ? .load : .recover(truncatingCorruptTail: true)
             } else if !cleanShutdown, bases[i + 1] > recoveryPoint {
-                mode = .recover(truncatingCorruptTail: false)
+                mode = .recover(truncatingCorruptTail: true)
             } else {
                 mode = .load
             }
@@ -136,6 +137,23 @@ extension PartitionLog {
             }
             if !isLast { segment.releaseFile() }
             segments.append(segment)
+            if !isLast, let recovery = segment.lastRecovery, recovery.truncatedBytes > 0 {
+                // Kafka's rule: a segment above the recovery point may have been sealed but not flushed
+                // when the node crashed; what follows its first bad batch never was durable, nor were the
+                // segments after it (each flush syncs them in order). They are deleted, durably, so that
+                // they cannot come back behind a gap.
+                let later = Array(bases[(i + 1)...])
+                for base in later {
+                    try LogSegment.removeFiles(directory: directory, baseOffset: base)
+                }
+                try FileSystem.syncDirectory(directory)
+                report.deletedSegmentsAfterCorruption = later
+                logger.warning("deleted the segments after a corrupt one above the recovery point", metadata: [
+                    "kafka.topic": "\(topic)", "kafka.partition": "\(partition)", "log.segment": "\(base)",
+                    "log.recovery_point": "\(recoveryPoint)", "log.deleted_segments": "\(later.count)",
+                ])
+                break
+            }
         }
         if segments.isEmpty {
             let segment = try LogSegment.create(directory: directory, baseOffset: max(0, startCheckpoint ?? 0), config: config, now: now, fileCache: fileCache)

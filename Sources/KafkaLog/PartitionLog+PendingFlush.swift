@@ -24,9 +24,10 @@ public struct PendingFlush: Sendable {
 
 extension PartitionLog {
     /// What a flush of everything appended so far must sync, or nil when it is already durable. The
-    /// listed `.log` files are opened (through the file cache) here. A sealed segment's indexes are
-    /// final and must be durable too: sealing made them so, and should they not be, they are synced here
-    /// (the active segment's are checked or rebuilt on open).
+    /// listed `.log` files are opened (through the file cache) here. Segments sealed since the last
+    /// flush (a roll syncs nothing) have their small files synced here, under the lock: index files,
+    /// `.txnindex` and the producer snapshot of the roll (the active segment's indexes are checked or
+    /// rebuilt on open); their `.log` files, the large part, are synced by ``PendingFlush/perform()``.
     public func prepareFlush() throws(LogError) -> PendingFlush? {
         try ensureOpen()
         let end = logEndOffset
@@ -36,18 +37,29 @@ extension PartitionLog {
             var files: [LogFile] = []
             for segment in segments[segmentIndex(for: recoveryPoint)...] {
                 files.append(try segment.logFile)
-                if segment !== activeSegment { try segment.syncIndexFiles() }
+                if segment !== activeSegment {
+                    try segment.syncIndexFiles()
+                    try segment.syncTransactionIndex()
+                }
             }
+            try syncRolledProducerSnapshot()
             return files
         }
         return PendingFlush(end: end, files: files)
     }
 
-    /// Records a performed flush: offsets below `flush.end` are durable.
+    /// Records a performed flush: offsets below `flush.end` are durable. A log keeping its own
+    /// checkpoint writes it as ``flush(upTo:now:)`` does, but a failure to is not the flush's: the
+    /// file keeps a lower recovery point, which only means more to scan after a crash.
     public func completeFlush(_ flush: PendingFlush, now: Int64) {
         guard flush.end > recoveryPoint else { return }
-        recoveryPoint = min(flush.end, logEndOffset)
-        lastFlushTime = now
+        try? advanceRecoveryPoint(to: min(flush.end, logEndOffset), now: now)
+    }
+
+    /// Whether a segment sealed by a roll holds offsets not yet flushed: the broker then runs a flush
+    /// soon, off the partition's lock, as Kafka schedules one after each roll.
+    public var hasUnflushedSealedSegment: Bool {
+        !isClosed && recoveryPoint < activeSegment.baseOffset
     }
 
     /// Records a failed flush: the log goes offline, as when a flush under the lock fails (a failed

@@ -78,6 +78,8 @@ public final class PartitionLog {
     /// are: every flush, roll and close syncs these first, so a file holding acknowledged records is never
     /// lost with its directory entry. (An empty partition lost in a crash is created again from the metadata.)
     var unsyncedDirectories: [String] = []
+    /// The offset of a producer snapshot a roll wrote and no flush has fsync'd yet.
+    var unsyncedProducerSnapshot: Int64?
     /// What `recovery-point-offset-checkpoint` holds, as read at open or last written.
     var checkpointedRecoveryPoint: Int64?
     /// Whether the caller checkpoints this log's offsets in its log directory's files (the log was opened
@@ -196,9 +198,33 @@ public final class PartitionLog {
             for segment in segments[segmentIndex(for: recoveryPoint)...] {
                 if segment === activeSegment { try segment.flushLog() } else { try segment.flush() }
             }
+            try syncRolledProducerSnapshot()
         }
-        recoveryPoint = end
+        try advanceRecoveryPoint(to: end, now: now)
+    }
+
+    /// Moves the recovery point to `offset`, everything below it being durable. A log that keeps its
+    /// own `recovery-point-offset-checkpoint` (no log-directory checkpoints) writes it when the point
+    /// passes a segment boundary, as a roll's flush does: an open after a crash then scans the
+    /// active segment only.
+    func advanceRecoveryPoint(to offset: Int64, now: Int64) throws(LogError) {
+        let crossedSegment = segmentIndex(for: recoveryPoint) != segmentIndex(for: offset)
+        recoveryPoint = offset
         lastFlushTime = now
+        // Set before the checkpoint is written, which may fail: the point is durable either way.
+        if crossedSegment, !checkpointsInLogDirectory, checkpointedRecoveryPoint != offset {
+            try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: offset)
+        }
+    }
+
+    /// fsync of the producer snapshot the last roll wrote, if it is not yet durable (see ``roll(now:)``).
+    func syncRolledProducerSnapshot() throws(LogError) {
+        guard let offset = unsyncedProducerSnapshot else { return }
+        let path = Self.producerSnapshotPath(directory, offset)
+        if FileSystem.exists(path) {
+            try fileCache.retryingOnExhaustion { () throws(LogError) in try IndexFile.sync(path) }
+        }
+        unsyncedProducerSnapshot = nil
     }
 
     /// See ``unsyncedDirectories``: called by every flush before it syncs records.
@@ -282,6 +308,9 @@ public struct LogOpenReport: Hashable, Sendable {
     public var completedSwaps: [Int64] = []
     /// The offset producer state was replayed from: a snapshot's, or the log start offset.
     public var producerStateReplayedFrom: Int64 = 0
+    /// Base offsets of the segments deleted because one before them, above the recovery point, was
+    /// cut at a torn or corrupt batch.
+    public var deletedSegmentsAfterCorruption: [Int64] = []
 
     /// Bytes cut off torn or corrupt tails.
     public var truncatedBytes: Int64 { recoveredSegments.values.reduce(0) { $0 + $1.truncatedBytes } }

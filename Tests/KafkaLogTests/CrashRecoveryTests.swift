@@ -118,29 +118,50 @@ import Testing
         #expect(log.openReport.recoveryPointCheckpoint == nil)
     }
 
-    /// A segment that is not the last was fsync'd before the next one was created: damage there is
-    /// corruption, reported rather than cut away.
-    @Test func corruptionInAnEarlierSegmentIsReported() throws {
+    /// Kafka's rule for a crash between a roll and the flush after it: a segment above the recovery
+    /// point is scanned like the active one, cut at its first bad batch, and every later segment is
+    /// deleted (the flush that would have made it durable syncs up to the log end, so none of them
+    /// was either). The log goes on from the cut.
+    @Test func corruptionAboveTheRecoveryPointCutsTheLogThereAndDropsLaterSegments() throws {
         let damaged = try makeCrashedLog()
         defer { damaged.directory.remove() }
         let dir = Fixtures.partitionDirectory(damaged.directory)
         let firstPath = Fixtures.segmentPath(damaged.directory, base: 0)
         let original = try Fixtures.readFile(firstPath)
-        // A flipped record byte (CRC range), found when the segment is scanned (no checkpoint).
+        let bad = try #require(try Fixtures.batches(inFile: firstPath).last)
+        let laterBases = try FileSystem.list(dir).compactMap { LogFileNames.baseOffset(fromFileName: $0, suffix: ".log") }.filter { $0 > 0 }.sorted()
+        #expect(laterBases.count > 1)
+        // A flipped record byte (CRC range) in the first segment's last batch; nothing was ever flushed.
         var flipped = original
         flipped[flipped.count - 2] ^= 0x01
         try Fixtures.writeFile(firstPath, flipped)
-        try FileSystem.remove(dir + "/" + LogFileNames.recoveryPointCheckpoint)
-        #expect {
-            _ = try Fixtures.open(damaged.directory, config: config)
-        } throws: { error in
-            guard case let LogError.corruptSegment(path, _, reason) = error else { return false }
-            return path == firstPath && reason.contains("CRC")
+        #expect(!FileSystem.exists(dir + "/" + LogFileNames.recoveryPointCheckpoint))
+
+        let log = try Fixtures.open(damaged.directory, config: reopenConfig)
+        #expect(log.logEndOffset == bad.header.baseOffset)
+        #expect(log.segments.map(\.baseOffset) == [0])
+        #expect(log.openReport.deletedSegmentsAfterCorruption == laterBases)
+        #expect(try Fixtures.readFile(firstPath) == Array(original[..<bad.position]), "cut at the bad batch")
+        let left = try FileSystem.list(dir)
+        for base in laterBases {
+            #expect(!left.contains { LogFileNames.baseOffset(fromFileName: $0, suffix: ".log") == base
+                || LogFileNames.baseOffset(fromFileName: $0, suffix: ".index") == base
+                || LogFileNames.baseOffset(fromFileName: $0, suffix: ".timeindex") == base
+                || LogFileNames.baseOffset(fromFileName: $0, suffix: ".snapshot") == base }, "segment \(base) gone")
         }
-        #expect(try Fixtures.readFile(firstPath) == flipped, "not truncated")
-        // After a clean shutdown flushed segments are trusted (as in Kafka; producer state comes from
-        // a snapshot): broken framing is reported when the segment is read, and nothing is cut.
-        var torn = original
+        Fixtures.expectContiguous(try Fixtures.readAll(log), from: 0, to: bad.header.baseOffset)
+        #expect(try log.append(Fixtures.batch(count: 1, firstValue: bad.header.baseOffset), leaderEpoch: 9, now: 0).firstOffset == bad.header.baseOffset)
+        try log.close()
+    }
+
+    /// After a clean shutdown flushed segments are trusted (as in Kafka; producer state comes from
+    /// a snapshot): broken framing in one is reported when it is read, and nothing is cut.
+    @Test func afterACleanShutdownDamageInAnEarlierSegmentIsReportedNotCut() throws {
+        let damaged = try makeCrashedLog()
+        defer { damaged.directory.remove() }
+        let dir = Fixtures.partitionDirectory(damaged.directory)
+        let firstPath = Fixtures.segmentPath(damaged.directory, base: 0)
+        var torn = try Fixtures.readFile(firstPath)
         torn[8...11] = [0x7F, 0, 0, 0]
         try Fixtures.writeFile(firstPath, torn)
         try Fixtures.writeFile(dir + "/" + LogFileNames.cleanShutdownMarker, [])

@@ -147,6 +147,7 @@ import Testing
     func crashedLog(_ directory: TemporaryDirectory, recoveryPoint: (PartitionLog) -> Int64) throws -> (end: Int64, segments: [Int64]) {
         let log = try open(directory)
         try Fixtures.fill(log, batches: 20, padding: 10)
+        try log.flush(now: 0)  // the flush that follows rolls (the broker's maintenance pass)
         try LogDirectoryCheckpoints.write(.recoveryPoint, entries: [.init(topic: Fixtures.topic, partition: 0, offset: recoveryPoint(log))],
                                           logDirectory: directory.path)
         try Fixtures.fill(log, batches: 40, padding: 10)

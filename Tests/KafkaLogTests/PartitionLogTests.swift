@@ -56,6 +56,12 @@ import Testing
         }
         Fixtures.expectContiguous(try Fixtures.readAll(log), from: 0, to: log.logEndOffset)
         Fixtures.expectContiguous(try Fixtures.readAll(log, maxBytes: 0), from: 0, to: log.logEndOffset)
+        // Rolls sync nothing; the flush after them checkpoints the recovery point (this log keeps its own).
+        #expect(log.recoveryPoint == 0)
+        #expect(try !PartitionLogTests.names(in: log.directory).contains(LogFileNames.recoveryPointCheckpoint))
+        #expect(log.hasUnflushedSealedSegment)
+        try log.flush(now: 1)
+        #expect(log.recoveryPoint == log.logEndOffset && !log.hasUnflushedSealedSegment)
         #expect(try PartitionLogTests.names(in: log.directory).contains(LogFileNames.recoveryPointCheckpoint))
     }
 

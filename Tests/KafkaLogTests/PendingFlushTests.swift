@@ -41,15 +41,21 @@ import Testing
         try Fixtures.fill(log, batches: 4, padding: 500)
         try Fixtures.fill(log, batches: 20, padding: 500) // rolls several segments
         #expect(log.segments.count > 2)
+        // The rolls synced nothing: sealed segments' indexes and the last roll's producer snapshot wait
+        // for the flush, and the recovery point has not moved.
+        #expect(log.recoveryPoint == 0 && log.hasUnflushedSealedSegment)
+        #expect(log.segments.dropLast().allSatisfy { $0.indexFiles == .written })
+        #expect(log.unsyncedProducerSnapshot == log.activeSegment.baseOffset)
         let pending = try #require(try log.prepareFlush())
-        // Every segment from the recovery point on: the .log of each; sealed ones' indexes were made
-        // durable when they were sealed.
+        // Every segment from the recovery point on: the .log of each, synced by `perform`; the small
+        // files of the sealed ones are synced by `prepareFlush`.
         let fromRecoveryPoint = log.segments[log.segmentIndex(for: log.recoveryPoint)...]
         #expect(pending.files.count == fromRecoveryPoint.count)
-        #expect(log.segments.dropLast().allSatisfy { $0.indexFiles == .durable })
+        #expect(log.segments.dropLast().allSatisfy { $0.indexFiles == .durable && $0.transactionIndexIsDurable })
+        #expect(log.unsyncedProducerSnapshot == nil)
         try pending.perform()
         log.completeFlush(pending, now: 9_000)
-        #expect(log.recoveryPoint == log.logEndOffset)
+        #expect(log.recoveryPoint == log.logEndOffset && !log.hasUnflushedSealedSegment)
     }
 
     @Test func aFailedFlushTakesTheLogOffline() throws {

@@ -89,6 +89,29 @@ import Testing
         again.shutdown()
     }
 
+    /// A roll syncs nothing (so appends never wait on a segment's fsync); the next maintenance pass
+    /// flushes the sealed segment, off the partition's lock, and the recovery point passes it.
+    @Test func theMaintenancePassFlushesWhatARollSealed() throws {
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let clock = ManualClock()
+        let replicas = try manager(clock: clock)
+        let (image, delta) = try image()
+        replicas.apply(image: image, delta: delta)
+        let s0 = try #require(replicas.replica(TopicPartition("s", 0)))
+        var builder = RecordBatchBuilder()
+        for i in 0..<5 { builder.append(timestamp: 1_000, key: nil, value: [UInt8(i)]) }
+        let bytes = try builder.build().bytes
+        _ = try s0.withLog { log in try log.append(bytes, leaderEpoch: 0, now: 0) }
+        try s0.withLog { log in try log.roll(now: 0) }
+        _ = try s0.withLog { log in try log.append(bytes, leaderEpoch: 0, now: 0) }
+        #expect(s0.withLog { $0.recoveryPoint == 0 && $0.hasUnflushedSealedSegment && $0.segments.count == 2 })
+        replicas.runMaintenance(now: clock.nowMs(), retention: false)
+        #expect(s0.withLog { $0.recoveryPoint == 10 && !$0.hasUnflushedSealedSegment })
+        // Nothing rolled since: the next pass has nothing to flush.
+        #expect(try s0.flushSealedSegments(now: clock.nowMs()) == false)
+        replicas.shutdown()
+    }
+
     @Test func aLeaderAloneInTheISRExposesItsWholeLogAfterARestart() throws {
         defer { try? FileManager.default.removeItem(atPath: base) }
         let clock = ManualClock()

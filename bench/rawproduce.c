@@ -14,7 +14,8 @@
  * idempotent producer numbers them), timestamps and a CRC32C over the whole batch, as any client
  * computes it. Throughput counts acknowledged value bytes over the time from the first request to
  * the last response. Any partition error stops the run and is reported (failed=, first_error=).
- * write_ms and answer_ms are per request: the time writev took, and from written to answered.
+ * write_ms and answer_ms are per request: the time writev took, and from written to answered
+ * (means); answer_max_ms is the longest answer.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -187,7 +188,7 @@ int raw_produce(void) {
         double cpu0 = self_cpu_seconds();
         int stopping = 0;
         /* Where a request's time goes, from here: writing it, and from written to answered. */
-        uint64_t writing_ns = 0, answer_ns = 0, written_at[64];
+        uint64_t writing_ns = 0, answer_ns = 0, answer_max_ns = 0, written_at[64];
         while (1) {
                 while (!stopping && inflight < window) {
                         if (sent >= max_bytes || (now_ns() - start) / 1e9 >= max_seconds || failed) { stopping = 1; break; }
@@ -231,6 +232,7 @@ int raw_produce(void) {
                 size_t n = read_frame(fd, &rbuf, &rcap);
                 end = now_ns();
                 answer_ns += end - written_at[oldest_slot];
+                if (end - written_at[oldest_slot] > answer_max_ns) answer_max_ns = end - written_at[oldest_slot];
                 /* correlation id, [topics: name, [partitions: index, error, base offset, append time, log start]], throttle */
                 if (n < 8 || get32(rbuf) != slot_corr[oldest_slot]) { fprintf(stderr, "rawproduce: unexpected response\n"); return 1; }
                 const uint8_t *q = rbuf + 4;
@@ -249,9 +251,9 @@ int raw_produce(void) {
         }
         double secs = (end - start) / 1e9, cpu = self_cpu_seconds() - cpu0;
         printf("RESULT mode=rawproduce topic=%s size=%d acks=%s idempotent=%d inflight=%d records_per_batch=%d requests=%lld "
-               "delivered=%lld bytes=%lld failed=%lld first_error=%d secs=%.3f recs_per_s=%.0f MBps=%.2f client_cpu_s=%.2f write_ms=%.3f answer_ms=%.3f\n",
+               "delivered=%lld bytes=%lld failed=%lld first_error=%d secs=%.3f recs_per_s=%.0f MBps=%.2f client_cpu_s=%.2f write_ms=%.3f answer_ms=%.3f answer_max_ms=%.1f\n",
                topic, size, acks == -1 ? "all" : "1", idempotent, window, count, requests, size ? acked / size : 0, acked, failed, first_error,
-               secs, size ? acked / size / secs : 0, acked / secs / 1e6, cpu, requests ? writing_ns / 1e6 / requests : 0, requests ? answer_ns / 1e6 / requests : 0);
+               secs, size ? acked / size / secs : 0, acked / secs / 1e6, cpu, requests ? writing_ns / 1e6 / requests : 0, requests ? answer_ns / 1e6 / requests : 0, answer_max_ns / 1e6);
         close(fd);
         return failed ? 1 : 0;
 }

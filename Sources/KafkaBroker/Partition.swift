@@ -275,15 +275,24 @@ final class Partition: @unchecked Sendable {
 
     /// Makes the segments a roll sealed durable, without holding the lock across their fsyncs (a roll
     /// syncs nothing, ``KafkaLog/PartitionLog/roll(now:)``): Kafka's "flush-log" task after a roll. The
-    /// active segment's records so far are flushed with them. Blocks: call it on the blocking-I/O
-    /// executor. Returns whether there was anything to flush.
+    /// active segment's records so far are flushed with them. Only the log's recovery point moves: a
+    /// leader's high watermark follows its own appends' flushes, a follower's the leader's word.
+    /// Blocks: call it on the blocking-I/O executor. Returns whether there was anything to flush; a
+    /// failed sync takes the log offline, as any flush's does.
     @discardableResult
     func flushSealedSegments(now: @autoclosure () -> Int64) throws(LogError) -> Bool {
         let pending = try withLogTyped { log throws(LogError) -> PendingFlush? in
             log.hasUnflushedSealedSegment ? try log.prepareFlush() : nil
         }
         guard let pending else { return false }
-        try flush(pending, now: now())
+        do {
+            try pending.perform()
+        } catch {
+            withLog { $0.failFlush(error) }
+            throw error
+        }
+        let now = now()
+        withLog { $0.completeFlush(pending, now: now) }
         return true
     }
 

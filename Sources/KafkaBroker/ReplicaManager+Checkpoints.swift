@@ -10,8 +10,8 @@ import NIOConcurrencyHelpers
 /// respectively, and all three at shutdown, after the logs closed.
 ///
 /// Stale files are safe: a high watermark too low hides records until the leader advances it again; a
-/// recovery point too low or too high only changes how many sealed segments open re-verifies (see
-/// ``KafkaLog/PartitionLog``); the log start offset is also in the partition's own file once DeleteRecords
+/// recovery point too low only means more to scan at open, and one too high (after a truncation) is
+/// met by rolls that sync at once below it (see ``KafkaLog/PartitionLog``); the log start offset is also in the partition's own file once DeleteRecords
 /// moved it. Partitions whose log is offline are left out of the next write, as in Kafka.
 final class ReplicaCheckpoints: @unchecked Sendable {
     typealias Kind = LogDirectoryCheckpoints.Kind

@@ -6,8 +6,9 @@ import NIOCore
 ///
 /// Invariants: every batch's offsets are >= `baseOffset` and at most Int32.max past it, batches' offsets
 /// strictly increase through the file, and the file is at most Int32.max bytes. The in-memory indexes are
-/// the truth. Their files match them durably once the segment is sealed or flushed (appends change memory
-/// only; the active segment's are written at close and rebuilt by recovery after a crash), and are rewritten whole,
+/// the truth. Their files match them once the segment is sealed, durably once it is flushed (appends
+/// change memory only; the active segment's are written at close and rebuilt by recovery after a crash,
+/// as are those of a sealed segment above the recovery point), and are rewritten whole,
 /// in passing (see ``IndexFile``), by seal, flush, recovery and truncation.
 ///
 /// Descriptors: index files hold none; the `.log` is open only while the ``LogFileCache`` keeps it, and is

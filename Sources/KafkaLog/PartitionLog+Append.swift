@@ -184,13 +184,18 @@ extension PartitionLog {
             return
         }
         try changingFiles { () throws(LogError) in
-            try activeSegment.seal()
+            let sealed = activeSegment
+            try sealed.seal()
+            sealedAwaitingSync.append(sealed)
             let snapshotBefore = latestProducerSnapshot
             try takeProducerSnapshot(sync: false)
             if latestProducerSnapshot != snapshotBefore { unsyncedProducerSnapshot = latestProducerSnapshot }
             let segment = try LogSegment.create(directory: directory, baseOffset: newBase, config: config, now: now, fileCache: fileCache)
             if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
             segments.append(segment)
+            // Below a recovery point a checkpoint file may still hold (after a truncation), an open
+            // would load the sealed segment without scanning it: it must be durable now.
+            if end <= highestRecoveryPoint { try flush(now: now) }
         }
         logger.debug("rolled segment", metadata: metadata.merging(["log.segment": "\(newBase)"]) { $1 })
     }

@@ -19,8 +19,8 @@ extension PartitionLog {
     ///    load their indexes after sanity checks (rebuilding them from batch headers if those fail).
     /// 3. Segments must not overlap. The log start offset is the largest of its checkpoints and the first
     ///    segment's base offset (never past the log end offset).
-    /// 4. Producer state comes from the newest producer state snapshot at or below the log end offset
-    ///    and the checkpointed high watermark (snapshots past the log end are removed), with the
+    /// 4. Producer state comes from the newest producer state snapshot at or below the log end offset,
+    ///    the checkpointed high watermark and, after a crash, the checkpointed recovery point (snapshots past the log end are removed), with the
     ///    aborted transactions below it from the segments' `.txnindex` files; the batch headers from
     ///    there on are replayed (all from the log start offset without a usable snapshot, a readable
     ///    `.txnindex` or `leader-epoch-checkpoint`), and the `.txnindex` files of the replayed segments
@@ -169,9 +169,12 @@ extension PartitionLog {
         // Snapshots past the log end describe records that are gone (a torn tail, a lost write).
         var snapshots = try removeProducerSnapshots(in: directory, where: { $0 > logEndOffset }).remaining
         // A snapshot above the checkpointed high watermark is not used: transactions it saw ending
-        // there may not be replicated, which a replay notices. Without the epoch file, replay all of
-        // the log to rebuild it.
-        let snapshotLimit = storedEpochs == nil ? nil : min(logEndOffset, checkpointed?.highWatermark ?? logEndOffset)
+        // there may not be replicated, which a replay notices. After a crash, neither is one above the
+        // recovery point: the segments there were scanned, but their `.txnindex` files may have missed
+        // entries (a roll writes without fsync), and only a replay rewrites them. Without the epoch
+        // file, replay all of the log to rebuild it.
+        var snapshotLimit = storedEpochs == nil ? nil : min(logEndOffset, checkpointed?.highWatermark ?? logEndOffset)
+        if !cleanShutdown, let limit = snapshotLimit { snapshotLimit = min(limit, recoveryPoint) }
         let metadata: Logger.Metadata = ["kafka.topic": "\(topic)", "kafka.partition": "\(partition)"]
         let restored = try restoreProducerState(
             directory: directory, snapshots: &snapshots, segments: segments, logStartOffset: logStartOffset, snapshotLimit: snapshotLimit,
@@ -204,6 +207,8 @@ extension PartitionLog {
         log.producerState.onHighWatermarkUpdated(log.highWatermark)
         log.unsyncedDirectories = unsyncedDirectories
         log.checkpointedRecoveryPoint = recoveryCheckpoint
+        // A checkpoint above the log end (its tail was lost) still stands until it is rewritten.
+        log.highestRecoveryPoint = max(log.recoveryPoint, recoveryCheckpoint ?? 0)
         log.cleanerCheckpoint = try readCheckpoint(LogFileNames.cleanerOffsetCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
         logger.debug("opened log", metadata: log.metadata.merging([
             "log.start_offset": "\(logStartOffset)", "log.end_offset": "\(logEndOffset)", "log.clean_shutdown": "\(cleanShutdown)",

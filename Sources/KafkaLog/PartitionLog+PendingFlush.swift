@@ -6,8 +6,9 @@
 /// Invariant: the recovery point only moves to an `end` whose files were synced after `end` was the
 /// log end offset, so everything below it is on disk. Concurrent flushes of one log are safe (each
 /// syncs its own list; the recovery point takes the larger end). Files stay open while listed, even if
-/// the segment is rolled or deleted meanwhile (syncing such a file is harmless: a roll has synced it
-/// already), or its file is evicted from the file cache and reopened: `fdatasync` through any
+/// the segment is rolled or deleted meanwhile (a rolled one is sealed at the end this flush covers or
+/// later, and its small files wait in ``PartitionLog/sealedAwaitingSync`` for the next flush; syncing a
+/// deleted one is harmless), or its file is evicted from the file cache and reopened: `fdatasync` through any
 /// descriptor of a file flushes that file (the inode's dirty pages and size), not what was written
 /// through that descriptor, so syncing the `LogFile` listed here covers writes made through a newer one.
 public struct PendingFlush: Sendable {
@@ -31,16 +32,22 @@ extension PartitionLog {
     public func prepareFlush() throws(LogError) -> PendingFlush? {
         try ensureOpen()
         let end = logEndOffset
-        guard end > recoveryPoint else { return nil }
+        guard end > recoveryPoint || !sealedAwaitingSync.isEmpty else { return nil }
         let files = try changingFiles { () throws(LogError) -> [LogFile] in
             try syncPendingDirectories()
             var files: [LogFile] = []
-            for segment in segments[segmentIndex(for: recoveryPoint)...] {
+            let inRange = segments[segmentIndex(for: recoveryPoint)...]
+            for segment in inRange {
                 files.append(try segment.logFile)
                 if segment !== activeSegment {
                     try segment.syncIndexFiles()
                     try segment.syncTransactionIndex()
                 }
+            }
+            for segment in takeSealedAwaitingSync() where !inRange.contains(where: { $0 === segment }) {
+                files.append(try segment.logFile)
+                try segment.syncIndexFiles()
+                try segment.syncTransactionIndex()
             }
             try syncRolledProducerSnapshot()
             return files
@@ -59,7 +66,7 @@ extension PartitionLog {
     /// Whether a segment sealed by a roll holds offsets not yet flushed: the broker then runs a flush
     /// soon, off the partition's lock, as Kafka schedules one after each roll.
     public var hasUnflushedSealedSegment: Bool {
-        !isClosed && recoveryPoint < activeSegment.baseOffset
+        !isClosed && storageFailure == nil && (recoveryPoint < activeSegment.baseOffset || !sealedAwaitingSync.isEmpty)
     }
 
     /// Records a failed flush: the log goes offline, as when a flush under the lock fails (a failed

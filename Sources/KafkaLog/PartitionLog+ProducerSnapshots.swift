@@ -10,8 +10,11 @@ import Logging
 ///   the log as it stands (snapshots are taken at roll and close, when S is the log end offset; a
 ///   truncation removes those above its new end, a full restart all of them);
 /// - the `.txnindex` of each segment holds, at least, every aborted transaction whose marker the
-///   segment holds below the newest snapshot, durably: a segment's file is fsync'd when the segment
-///   is flushed (roll seals it before the snapshot is written) and at close.
+///   segment holds below the newest snapshot at or below the recovery point, durably: a segment's
+///   file is fsync'd by the flush that moves the recovery point past it (or syncs it once sealed) and
+///   at close. A roll's snapshot and the sealed segment's entries are written without fsync, so after
+///   a crash open replays from a snapshot at or below the checkpointed recovery point, which rewrites
+///   the files of every segment above it.
 /// Entries at or above the snapshot a load starts from come from the replay, never from the files; a
 /// file with extra entries (a cleaned segment whose markers were dropped) only lists transactions with
 /// no data left.
@@ -27,7 +30,8 @@ extension PartitionLog {
 
     /// Writes `<log end offset>.snapshot` unless the newest snapshot is already there or the log holds
     /// nothing past its start: through
-    /// ``AtomicFile`` when `sync` (roll), else written and renamed without fsync (close: a snapshot
+    /// ``AtomicFile`` when `sync`, else written and renamed without fsync (roll, whose flush syncs it
+    /// later, ``unsyncedProducerSnapshot``; close: a snapshot
     /// lost or torn in a crash fails its CRC and an older one is used).
     func takeProducerSnapshot(sync: Bool) throws(LogError) {
         let offset = logEndOffset

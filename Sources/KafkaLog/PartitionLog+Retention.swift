@@ -65,6 +65,9 @@ extension PartitionLog {
             let next = segments[1]
             guard next.baseOffset <= highWatermark, try shouldDelete(segment, next) else { break }
             try changingFiles { () throws(LogError) in try segment.deleteFiles() }
+            // Durable before later records are: a deleted segment the flush never reached must not come
+            // back above the recovery point, where an open would cut it and what follows.
+            if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
             segments.removeFirst()
             result.deletedSegments.append(segment.baseOffset)
             result.deletedBytes += segment.size

@@ -18,12 +18,17 @@ import NIOCore
 /// truncation and by raising the log start offset; `leader-epoch-checkpoint` holds it whenever records
 /// past what it describes are written (see ``leaderEpochCheckpointIsStale``).
 ///
-/// Durability protocol: a segment is sealed and fsync'd before the next one is created, so every
-/// segment but the active one is durable, and open scans the active one whatever the checkpoints say.
-/// The recovery point therefore only bounds which sealed segments open re-verifies: a stale checkpoint
-/// (too low or too high) costs a longer or shorter scan, never records. Where it is checkpointed:
+/// Durability protocol (Kafka's): a roll seals a segment and creates the next without fsync; the next
+/// flush syncs every segment from the recovery point on, and the small files of the segments sealed
+/// since (``sealedAwaitingSync``), before the recovery point moves. Open scans every segment holding
+/// offsets at or past the checkpointed recovery point, the active one always, cutting a torn or corrupt
+/// batch and the segments after it. A checkpoint too low costs a longer scan. One too high (a
+/// truncation lowers the recovery point, not the files) would let open trust segments it should scan,
+/// so a roll below the highest recovery point the log has had syncs at once (``highestRecoveryPoint``).
+/// Where it is checkpointed:
 /// - a log opened without `checkpointed` offsets (the metadata log, tools, tests) keeps its own
-///   `recovery-point-offset-checkpoint` in the partition directory, written (atomically) on roll and close;
+///   `recovery-point-offset-checkpoint` in the partition directory, written (atomically) when a flush
+///   passes a segment boundary and at close;
 /// - a log opened with them belongs to a caller that writes its log directory's checkpoint files
 ///   (``LogDirectoryCheckpoints``, Kafka's `LogManager` role) periodically and at clean shutdown, from
 ///   ``recoveryPoint``, ``logStartOffset`` and ``highWatermark``; the log writes no recovery point itself.
@@ -57,7 +62,18 @@ public final class PartitionLog {
     /// Set only by ``updateHighWatermark(_:)``, which keeps it within `[logStartOffset, logEndOffset]`.
     public private(set) var highWatermark: Int64
     /// Offsets below this are durable.
-    public internal(set) var recoveryPoint: Int64
+    public internal(set) var recoveryPoint: Int64 {
+        didSet { highestRecoveryPoint = max(highestRecoveryPoint, recoveryPoint) }
+    }
+    /// The largest recovery point this log has had, or read from a checkpoint at open: what a
+    /// recovery-point checkpoint file may hold, the periodic writer having seen any of them. A
+    /// truncation lowers ``recoveryPoint`` but not the files; a segment sealed below this point would be
+    /// trusted unscanned by an open after a crash, so a roll there syncs it at once (see ``roll(now:)``).
+    var highestRecoveryPoint: Int64 = 0
+    /// Segments sealed by a roll whose small files (index files, `.txnindex`) no flush has synced yet:
+    /// the next flush does, wherever its range starts (a flush prepared before the roll may move the
+    /// recovery point past such a segment without them).
+    var sealedAwaitingSync: [LogSegment] = []
     /// When ``flush(upTo:now:)`` last made everything durable (or the log was opened).
     public internal(set) var lastFlushTime: Int64
     public internal(set) var producerState: ProducerStateManager
@@ -75,7 +91,7 @@ public final class PartitionLog {
     /// Directories not yet fsync'd since this log was opened (the log directory and the partition's, whose
     /// entries an open may have made or removed), or since segments were deleted or truncated. Opening
     /// 20,000 partitions must not cost 40,000 directory fsyncs; nothing needs them durable until records
-    /// are: every flush, roll and close syncs these first, so a file holding acknowledged records is never
+    /// are: every flush (and close) syncs these first, so a file holding acknowledged records is never
     /// lost with its directory entry. (An empty partition lost in a crash is created again from the metadata.)
     var unsyncedDirectories: [String] = []
     /// The offset of a producer snapshot a roll wrote and no flush has fsync'd yet.
@@ -114,6 +130,7 @@ public final class PartitionLog {
         let end = segments.last!.nextOffset
         self.highWatermark = min(max(highWatermark ?? end, logStartOffset), end)
         self.recoveryPoint = end
+        self.highestRecoveryPoint = end
         self.lastFlushTime = now
         self.producerState = producerState
         self.leaderEpochCache = leaderEpochCache
@@ -191,16 +208,26 @@ public final class PartitionLog {
     public func flush(upTo offset: Int64? = nil, now: Int64) throws(LogError) {
         try ensureOpen()
         let target = min(offset ?? logEndOffset, logEndOffset)
-        guard target > recoveryPoint else { return }
+        guard target > recoveryPoint || !sealedAwaitingSync.isEmpty else { return }
         let end = logEndOffset
         try changingFiles { () throws(LogError) in
             try syncPendingDirectories()
             for segment in segments[segmentIndex(for: recoveryPoint)...] {
                 if segment === activeSegment { try segment.flushLog() } else { try segment.flush() }
             }
+            for segment in takeSealedAwaitingSync() { try segment.flush() }
             try syncRolledProducerSnapshot()
         }
-        try advanceRecoveryPoint(to: end, now: now)
+        if end > recoveryPoint { try advanceRecoveryPoint(to: end, now: now) }
+    }
+
+    /// The segments of ``sealedAwaitingSync`` still in the log and sealed (retention, truncation or the
+    /// cleaner may have removed them, or a truncation made one active again); the list is emptied.
+    func takeSealedAwaitingSync() -> [LogSegment] {
+        defer { sealedAwaitingSync = [] }
+        return sealedAwaitingSync.filter { segment in
+            segment !== activeSegment && segments[segmentIndex(for: segment.baseOffset)] === segment
+        }
     }
 
     /// Moves the recovery point to `offset`, everything below it being durable. A log that keeps its
@@ -255,7 +282,7 @@ public final class PartitionLog {
         // removed and a crash brought back would still describe these files.
         markerRemovalIsUnsynced = false
         try changingFiles { () throws(LogError) in
-            if logEndOffset > recoveryPoint { try flush(now: lastFlushTime) }
+            if logEndOffset > recoveryPoint || !sealedAwaitingSync.isEmpty { try flush(now: lastFlushTime) }
             try activeSegment.writeIndexFiles()
             try activeSegment.syncTransactionIndex()
             try takeProducerSnapshot(sync: false)

@@ -85,7 +85,9 @@ import Testing
         #expect(follower.segments.count > 1)
         for segment in follower.segments { #expect(segment.size <= Int64(config.segmentBytes)) }
         #expect(try Self.allBytes(follower) == everything.getBytes(at: 0, length: everything.readableBytes))
-        // Not flushed, not closed: reopening recovers the same log.
+        // Flushed after the rolls (the broker's maintenance pass), then more, not closed: reopening
+        // recovers the same log.
+        try follower.flush(now: 5_001)
         let reopened = try Fixtures.open(followerDirectory, config: config)
         #expect(reopened.logEndOffset == leader.logEndOffset)
         #expect(reopened.leaderEpochCache == leader.leaderEpochCache)

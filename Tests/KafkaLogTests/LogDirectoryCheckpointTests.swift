@@ -158,6 +158,26 @@ import Testing
         return (last.header.baseOffset, log.segments.map(\.baseOffset))
     }
 
+    /// A truncation lowers the recovery point, not the checkpoint files (they may still hold the old,
+    /// higher one). Rolls below that point sync the sealed segment at once, as an open would trust it
+    /// unscanned; past it, rolls go back to syncing nothing.
+    @Test func rollsBelowACheckpointATruncationLeftHighSyncAtOnce() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try Fixtures.open(directory, config: LogConfig(segmentBytes: 1_500, indexIntervalBytes: 120))
+        try Fixtures.fill(log, batches: 40, padding: 10)
+        try log.flush(now: 1)
+        let high = log.recoveryPoint
+        #expect(log.segments.count > 3)
+        try log.truncate(to: log.segments[1].baseOffset + 1, now: 2)
+        #expect(log.recoveryPoint < high)
+        while !log.segments.dropLast().contains(where: { $0.nextOffset > high }) { try Fixtures.fill(log, batches: 1, padding: 10) }
+        for segment in log.segments.dropLast() where segment.nextOffset <= high {
+            #expect(segment.nextOffset <= log.recoveryPoint && segment.indexFiles == .durable, "segment \(segment.baseOffset) synced at its roll")
+        }
+        #expect(log.hasUnflushedSealedSegment, "past the old point a roll syncs nothing again")
+    }
+
     @Test func crashRecoveryWithARecoveryPointTooLow() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -58,6 +58,44 @@ import Testing
         #expect(log.recoveryPoint == log.logEndOffset && !log.hasUnflushedSealedSegment)
     }
 
+    /// A flush prepared while the segment was active, then a roll at exactly its end (the next append),
+    /// then its completion: the recovery point lands on the new segment, past the sealed one, whose
+    /// index files and `.txnindex` (an abort marker's entry) the next flush still syncs, as does close.
+    @Test func aRollBetweenPrepareAndCompleteStillSyncsTheSealedSegmentsSmallFiles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = try Fixtures.open(dir)
+        var builder = RecordBatchBuilder(producerId: 1, producerEpoch: 0, baseSequence: 0, isTransactional: true)
+        builder.append(timestamp: 1_000, key: nil, value: [1])
+        try log.append(try builder.build().bytes, leaderEpoch: 0, now: 2_000)
+        try log.appendMarker(producerId: 1, producerEpoch: 0, coordinatorEpoch: 3, isAbort: true, leaderEpoch: 0, now: 2_100)
+        let sealed = log.activeSegment
+        #expect(!sealed.transactionIndexIsDurable)
+        let pending = try #require(try log.prepareFlush()) // the marker's own flush
+        try log.roll(now: 5)
+        try pending.perform()
+        log.completeFlush(pending, now: 6)
+        #expect(log.recoveryPoint == log.activeSegment.baseOffset && sealed.indexFiles == .written)
+        #expect(log.hasUnflushedSealedSegment, "the sealed segment's small files still wait")
+        let next = try #require(try log.prepareFlush(), "a flush with nothing new to sync still syncs them")
+        #expect(sealed.indexFiles == .durable && sealed.transactionIndexIsDurable && log.unsyncedProducerSnapshot == nil)
+        try next.perform()
+        log.completeFlush(next, now: 7)
+        #expect(!log.hasUnflushedSealedSegment)
+        #expect(try log.prepareFlush() == nil)
+
+        // The same through flush(upTo:) and close(): a second roll the same way, then close.
+        try Fixtures.fill(log, batches: 1)
+        let again = try #require(try log.prepareFlush())
+        try log.roll(now: 8)
+        let second = log.segments[log.segments.count - 2]
+        try again.perform()
+        log.completeFlush(again, now: 9)
+        #expect(second.indexFiles == .written)
+        try log.close()
+        #expect(second.indexFiles == .durable)
+    }
+
     @Test func aFailedFlushTakesTheLogOffline() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -93,12 +93,35 @@ import Testing
         #expect(reopened.producerState.ongoingTransactions == log.producerState.ongoingTransactions && reopened.lastStableOffset == log.lastStableOffset)
     }
 
+    /// Rolls write `.txnindex` entries and snapshots without fsync: a crash can keep a roll's snapshot
+    /// and lose the entries of the segment it sealed. An open after a crash replays from a snapshot at
+    /// or below the recovery point only, so those segments' indexes are rewritten from their markers.
+    @Test func aCrashRebuildsTheTransactionIndexesAboveTheRecoveryPoint() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try Fixtures.open(directory, config: Self.config)
+        try writeTransactions(log)
+        #expect(!log.abortedTransactions.isEmpty && log.segments.count > 2 && log.recoveryPoint == 0)
+        let dir = Fixtures.partitionDirectory(directory)
+        for name in try FileSystem.list(dir) where name.hasSuffix(".txnindex") { try FileSystem.remove(dir + "/" + name) }
+        #expect(try FileSystem.list(dir).contains { $0.hasSuffix(".snapshot") }, "the rolls' snapshots survived")
+        let crashed = try Fixtures.open(directory, config: Self.config)
+        #expect(crashed.openReport.producerStateReplayedFrom == 0)
+        #expect(crashed.abortedTransactions == log.abortedTransactions)
+        for aborted in log.abortedTransactions {
+            let segment = crashed.segments.last { $0.baseOffset <= aborted.lastOffset }!
+            #expect(try segment.readTransactionIndex()?.contains(aborted) == true, "entry for \(aborted) rewritten")
+        }
+    }
+
     @Test func aCrashReplaysFromTheLastRollsSnapshotAndEndsWhereAFullReplayDoes() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let log = try Fixtures.open(directory, config: Self.config)
         try writeTransactions(log)
-        // No close: the last snapshot is the last roll's.
+        // No close: the last snapshot is the last roll's (at or below the recovery point once the
+        // broker's maintenance pass flushed after the rolls).
+        try log.flush(now: 0)
         let crashed = try Fixtures.open(directory, config: Self.config)
         #expect(crashed.openReport.producerStateReplayedFrom == log.activeSegment.baseOffset)
         #expect(crashed.abortedTransactions == log.abortedTransactions)

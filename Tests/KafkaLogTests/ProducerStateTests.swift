@@ -145,6 +145,7 @@ import Testing
         for i in 0..<10 { infos.append(try produce(log, first: Int32(i * 2))) }
         _ = try produce(log, first: 0, epoch: 1, id: 2000)
         #expect(log.segments.count > 1)
+        try log.flush(now: 0) // the broker's maintenance pass after the rolls
         // Crash (no close), reopen: duplicates of the last batch still recognised, sequences still
         // enforced. The state comes from the last roll's snapshot and the batches after it.
         let reopened = try Fixtures.open(directory, config: LogConfig(segmentBytes: 400))

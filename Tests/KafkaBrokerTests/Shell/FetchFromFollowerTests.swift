@@ -109,6 +109,21 @@ import Testing
         await node.close()
     }
 
+    /// The maintenance pass flushes a follower's rolled segments (here with `flush.ms` set, so its
+    /// appends are not flushed): the recovery point moves, the high watermark stays the leader's.
+    @Test func theMaintenanceFlushOfARollLeavesAFollowersHighWatermarkAlone() async throws {
+        let (node, _) = try await Self.follower(overrides: ["log.flush.interval.ms": "1000000"])
+        let partition = try #require(node.replicas.replica(TopicPartition("t", 0)))
+        #expect(partition.highWatermark == 2)
+        try partition.withLog { try $0.roll(now: 0) }
+        #expect(try partition.appendAsFollower(try Self.batch(at: 6), leaderEpoch: Self.leaderEpoch, now: 0) == .done)
+        #expect(partition.withLog { $0.hasUnflushedSealedSegment })
+        node.replicas.runMaintenance(now: 0, retention: false)
+        #expect(partition.withLog { !$0.hasUnflushedSealedSegment && $0.recoveryPoint == $0.logEndOffset })
+        #expect(partition.highWatermark == 2, "a follower's high watermark comes from the leader only")
+        await node.close()
+    }
+
     @Test func betweenTheHighWatermarkAndTheLogEndNothingIsReadAndPastTheEndIsOutOfRange() async throws {
         let (node, image) = try await Self.follower()
         let client = Self.consumer(rack: "")

@@ -75,16 +75,23 @@ extension ReplicaManager {
     /// and the next interval tries again.
     func writeCheckpoints(_ kinds: [LogDirectoryCheckpoints.Kind], of replicas: [Partition]) {
         var entries: [String: [LogDirectoryCheckpoints.Kind: [OffsetCheckpoint.Entry]]] = [:]
+        var recoveryPoints: [String: [(Partition, Int64)]] = [:]
         for directory in checkpoints.logDirectories where FileSystem.exists(directory) { entries[directory] = [:] }
         for replica in replicas {
             let lines = replica.withLog { log in kinds.compactMap { kind in log.checkpointEntry(kind).map { (kind, $0) } } }
-            for (kind, line) in lines { entries[replica.logDirectory, default: [:]][kind, default: []].append(line) }
+            for (kind, line) in lines {
+                entries[replica.logDirectory, default: [:]][kind, default: []].append(line)
+                if kind == .recoveryPoint { recoveryPoints[replica.logDirectory, default: []].append((replica, line.offset)) }
+            }
         }
         for (directory, byKind) in entries {
             for kind in kinds {
                 let sorted = (byKind[kind] ?? []).sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
                 do {
                     try LogDirectoryCheckpoints.write(kind, entries: sorted, logDirectory: directory)
+                    if kind == .recoveryPoint {
+                        for (replica, offset) in recoveryPoints[directory] ?? [] { replica.withLog { $0.recoveryPointCheckpointWritten(offset) } }
+                    }
                 } catch {
                     logger.error("could not write a checkpoint file", metadata: [
                         "log.dir": "\(directory)", "log.file": "\(kind.fileName)", "error": "\(error)",

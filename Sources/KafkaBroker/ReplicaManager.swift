@@ -246,7 +246,8 @@ public final class ReplicaManager: @unchecked Sendable {
             do {
                 try replica.replace(log: { old in
                     try old.close()
-                    let offsets = CheckpointedOffsets(recoveryPoint: old.recoveryPoint, logStartOffset: old.logStartOffset,
+                    // The highest recovery point, not the current one: a checkpoint file may still hold it.
+                    let offsets = CheckpointedOffsets(recoveryPoint: old.highestRecoveryPoint, logStartOffset: old.logStartOffset,
                                                       highWatermark: old.highWatermark)
                     return try PartitionLog.open(logDirectory: replica.logDirectory,
                                                  topic: tp.topic, partition: tp.partition, config: logConfig,

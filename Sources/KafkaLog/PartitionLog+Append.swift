@@ -188,8 +188,8 @@ extension PartitionLog {
             try sealed.seal()
             sealedAwaitingSync.append(sealed)
             let snapshotBefore = latestProducerSnapshot
-            try takeProducerSnapshot(sync: false)
-            if latestProducerSnapshot != snapshotBefore { unsyncedProducerSnapshot = latestProducerSnapshot }
+            try takeProducerSnapshot(sync: false, syncingDirectories: false)
+            if let taken = latestProducerSnapshot, taken != snapshotBefore { unsyncedProducerSnapshots.append(taken) }
             let segment = try LogSegment.create(directory: directory, baseOffset: newBase, config: config, now: now, fileCache: fileCache)
             if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
             segments.append(segment)

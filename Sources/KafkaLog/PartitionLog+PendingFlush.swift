@@ -16,6 +16,8 @@ public struct PendingFlush: Sendable {
     public let end: Int64
     /// The `.log` files of the segments holding unflushed offsets.
     let files: [LogFile]
+    /// The log's truncation count when prepared (see ``PartitionLog/truncations``).
+    let truncations: Int
 
     /// Syncs every listed file, in order. Blocks; call it off the partition lock and off event loops.
     public func perform() throws(LogError) {
@@ -44,23 +46,32 @@ extension PartitionLog {
                     try segment.syncTransactionIndex()
                 }
             }
-            for segment in takeSealedAwaitingSync() where !inRange.contains(where: { $0 === segment }) {
-                files.append(try segment.logFile)
-                try segment.syncIndexFiles()
-                try segment.syncTransactionIndex()
+            try syncSealedAwaitingSync { segment throws(LogError) in
+                if !inRange.contains(where: { $0 === segment }) {
+                    files.append(try segment.logFile)
+                    try segment.syncIndexFiles()
+                    try segment.syncTransactionIndex()
+                }
             }
             try syncRolledProducerSnapshot()
             return files
         }
-        return PendingFlush(end: end, files: files)
+        return PendingFlush(end: end, files: files, truncations: truncations)
     }
 
     /// Records a performed flush: offsets below `flush.end` are durable. A log keeping its own
     /// checkpoint writes it as ``flush(upTo:now:)`` does, but a failure to is not the flush's: the
     /// file keeps a lower recovery point, which only means more to scan after a crash.
+    ///
+    /// The recovery point stops at the first segment still waiting for its small files (sealed by a roll
+    /// at or below `flush.end` after this flush was prepared), so that an open after a crash scans it;
+    /// and a flush prepared before a truncation moves nothing (what lies past the new end may be new).
     public func completeFlush(_ flush: PendingFlush, now: Int64) {
-        guard flush.end > recoveryPoint else { return }
-        try? advanceRecoveryPoint(to: min(flush.end, logEndOffset), now: now)
+        guard flush.truncations == truncations else { return }
+        var target = min(flush.end, logEndOffset)
+        if let waiting = sealedStillAwaitingSync.map(\.baseOffset).min() { target = min(target, waiting) }
+        guard target > recoveryPoint else { return }
+        try? advanceRecoveryPoint(to: target, now: now)
     }
 
     /// Whether a segment sealed by a roll holds offsets not yet flushed: the broker then runs a flush

@@ -33,13 +33,16 @@ extension PartitionLog {
     /// ``AtomicFile`` when `sync`, else written and renamed without fsync (roll, whose flush syncs it
     /// later, ``unsyncedProducerSnapshot``; close: a snapshot
     /// lost or torn in a crash fails its CRC and an older one is used).
-    func takeProducerSnapshot(sync: Bool) throws(LogError) {
+    ///
+    /// `syncingDirectories`: a `.txnindex` created since the last directory fsync must not be lost while
+    /// the snapshot, which relies on it, survives. A roll passes false: its snapshot lies above the
+    /// recovery point until a flush (which syncs the directories first) moves it, and an open after a
+    /// crash uses no snapshot above the recovery point.
+    func takeProducerSnapshot(sync: Bool, syncingDirectories: Bool = true) throws(LogError) {
         let offset = logEndOffset
         // At the log start offset there is nothing to replay anyway.
         guard latestProducerSnapshot != offset, offset > logStartOffset else { return }
-        // A `.txnindex` created since the last directory fsync must not be lost while the snapshot,
-        // which relies on it, survives.
-        try syncPendingDirectories()
+        if syncingDirectories { try syncPendingDirectories() }
         let bytes = ProducerStateSnapshot.encode(producerState)
         let path = Self.producerSnapshotPath(directory, offset)
         try fileCache.retryingOnExhaustion { () throws(LogError) in

@@ -126,6 +126,7 @@ extension PartitionLog {
             }
             updateHighWatermark(highWatermark)
             recoveryPoint = min(recoveryPoint, end)
+            truncations += 1
             // The snapshots past the new end describe records that are gone: removed, durably, before
             // other records can take their offsets.
             let deletion = try deleteProducerSnapshots(where: { $0 > end })
@@ -180,6 +181,7 @@ extension PartitionLog {
             logStartOffset = offset
             updateHighWatermark(offset)
             recoveryPoint = offset
+            truncations += 1
             producerState.removeAll()
             abortedTransactions.removeAll()
             try fresh.replaceTransactionIndex(with: [])

@@ -69,7 +69,7 @@ public final class PartitionLog {
     /// recovery-point checkpoint file may hold, the periodic writer having seen any of them. A
     /// truncation lowers ``recoveryPoint`` but not the files; a segment sealed below this point would be
     /// trusted unscanned by an open after a crash, so a roll there syncs it at once (see ``roll(now:)``).
-    var highestRecoveryPoint: Int64 = 0
+    public internal(set) var highestRecoveryPoint: Int64 = 0
     /// Segments sealed by a roll whose small files (index files, `.txnindex`) no flush has synced yet:
     /// the next flush does, wherever its range starts (a flush prepared before the roll may move the
     /// recovery point past such a segment without them).
@@ -94,8 +94,11 @@ public final class PartitionLog {
     /// are: every flush (and close) syncs these first, so a file holding acknowledged records is never
     /// lost with its directory entry. (An empty partition lost in a crash is created again from the metadata.)
     var unsyncedDirectories: [String] = []
-    /// The offset of a producer snapshot a roll wrote and no flush has fsync'd yet.
-    var unsyncedProducerSnapshot: Int64?
+    /// The offsets of producer snapshots rolls wrote and no flush has fsync'd yet.
+    var unsyncedProducerSnapshots: [Int64] = []
+    /// How many truncations this log has had: a flush prepared before one no longer describes the log
+    /// (``completeFlush(_:now:)`` ignores it), as records past the new end may be new and unsynced.
+    var truncations = 0
     /// What `recovery-point-offset-checkpoint` holds, as read at open or last written.
     var checkpointedRecoveryPoint: Int64?
     /// Whether the caller checkpoints this log's offsets in its log directory's files (the log was opened
@@ -215,19 +218,25 @@ public final class PartitionLog {
             for segment in segments[segmentIndex(for: recoveryPoint)...] {
                 if segment === activeSegment { try segment.flushLog() } else { try segment.flush() }
             }
-            for segment in takeSealedAwaitingSync() { try segment.flush() }
+            try syncSealedAwaitingSync { segment throws(LogError) in try segment.flush() }
             try syncRolledProducerSnapshot()
         }
         if end > recoveryPoint { try advanceRecoveryPoint(to: end, now: now) }
     }
 
     /// The segments of ``sealedAwaitingSync`` still in the log and sealed (retention, truncation or the
-    /// cleaner may have removed them, or a truncation made one active again); the list is emptied.
-    func takeSealedAwaitingSync() -> [LogSegment] {
-        defer { sealedAwaitingSync = [] }
-        return sealedAwaitingSync.filter { segment in
+    /// cleaner may have removed them, or a truncation made one active again).
+    var sealedStillAwaitingSync: [LogSegment] {
+        sealedAwaitingSync.filter { segment in
             segment !== activeSegment && segments[segmentIndex(for: segment.baseOffset)] === segment
         }
+    }
+
+    /// Runs `sync` on each of ``sealedStillAwaitingSync``, then empties the list; after an error the list
+    /// stays (the log may stay online: running out of descriptors does not take it offline).
+    func syncSealedAwaitingSync(_ sync: (LogSegment) throws(LogError) -> Void) throws(LogError) {
+        for segment in sealedStillAwaitingSync { try sync(segment) }
+        sealedAwaitingSync = []
     }
 
     /// Moves the recovery point to `offset`, everything below it being durable. A log that keeps its
@@ -244,14 +253,15 @@ public final class PartitionLog {
         }
     }
 
-    /// fsync of the producer snapshot the last roll wrote, if it is not yet durable (see ``roll(now:)``).
+    /// fsync of the producer snapshots rolls wrote, those not yet durable and still there (see ``roll(now:)``).
     func syncRolledProducerSnapshot() throws(LogError) {
-        guard let offset = unsyncedProducerSnapshot else { return }
-        let path = Self.producerSnapshotPath(directory, offset)
-        if FileSystem.exists(path) {
-            try fileCache.retryingOnExhaustion { () throws(LogError) in try IndexFile.sync(path) }
+        while let offset = unsyncedProducerSnapshots.first {
+            let path = Self.producerSnapshotPath(directory, offset)
+            if FileSystem.exists(path) {
+                try fileCache.retryingOnExhaustion { () throws(LogError) in try IndexFile.sync(path) }
+            }
+            unsyncedProducerSnapshots.removeFirst()
         }
-        unsyncedProducerSnapshot = nil
     }
 
     /// See ``unsyncedDirectories``: called by every flush before it syncs records.
@@ -314,7 +324,16 @@ public final class PartitionLog {
         try fileCache.retryingOnExhaustion { () throws(LogError) in
             try AtomicFile.write(checkpoint.encoded(), to: FileSystem.join(directory, name))
         }
-        if name == LogFileNames.recoveryPointCheckpoint { checkpointedRecoveryPoint = offset }
+        if name == LogFileNames.recoveryPointCheckpoint {
+            checkpointedRecoveryPoint = offset
+            recoveryPointCheckpointWritten(offset)
+        }
+    }
+
+    /// The recovery-point checkpoint that an open reads now holds `offset` (durably): a higher point a
+    /// file held before no longer constrains rolls (see ``highestRecoveryPoint``).
+    public func recoveryPointCheckpointWritten(_ offset: Int64) {
+        highestRecoveryPoint = max(offset, recoveryPoint)
     }
 
     var metadata: Logger.Metadata {

@@ -158,10 +158,10 @@ import Testing
         return (last.header.baseOffset, log.segments.map(\.baseOffset))
     }
 
-    /// A truncation lowers the recovery point, not the checkpoint files (they may still hold the old,
-    /// higher one). Rolls below that point sync the sealed segment at once, as an open would trust it
-    /// unscanned; past it, rolls go back to syncing nothing.
-    @Test func rollsBelowACheckpointATruncationLeftHighSyncAtOnce() throws {
+    /// A truncation lowers the recovery point, not the checkpoint file (it may still hold the old,
+    /// higher one, which an open would trust). The first roll below that point syncs the sealed segment
+    /// at once; its flush rewrites this log's own checkpoint lower, so later rolls sync nothing again.
+    @Test func aRollBelowACheckpointATruncationLeftHighSyncsAtOnce() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let log = try Fixtures.open(directory, config: LogConfig(segmentBytes: 1_500, indexIntervalBytes: 120))
@@ -170,12 +170,17 @@ import Testing
         let high = log.recoveryPoint
         #expect(log.segments.count > 3)
         try log.truncate(to: log.segments[1].baseOffset + 1, now: 2)
-        #expect(log.recoveryPoint < high)
-        while !log.segments.dropLast().contains(where: { $0.nextOffset > high }) { try Fixtures.fill(log, batches: 1, padding: 10) }
-        for segment in log.segments.dropLast() where segment.nextOffset <= high {
-            #expect(segment.nextOffset <= log.recoveryPoint && segment.indexFiles == .durable, "segment \(segment.baseOffset) synced at its roll")
-        }
-        #expect(log.hasUnflushedSealedSegment, "past the old point a roll syncs nothing again")
+        #expect(log.recoveryPoint < high && log.highestRecoveryPoint == high)
+        let count = log.segments.count
+        while log.segments.count == count { try Fixtures.fill(log, batches: 1, padding: 10) }
+        let sealed = log.segments[log.segments.count - 2]
+        #expect(sealed.nextOffset < high)
+        #expect(log.recoveryPoint >= sealed.nextOffset && sealed.indexFiles == .durable && !log.hasUnflushedSealedSegment)
+        let checkpoint = try Fixtures.readFile(Fixtures.partitionDirectory(directory) + "/" + LogFileNames.recoveryPointCheckpoint)
+        #expect(String(decoding: checkpoint, as: UTF8.self).hasSuffix(" \(log.recoveryPoint)\n"), "rewritten lower")
+        #expect(log.highestRecoveryPoint == log.recoveryPoint)
+        while log.segments.count == count + 1 { try Fixtures.fill(log, batches: 1, padding: 10) }
+        #expect(log.hasUnflushedSealedSegment, "the next roll syncs nothing")
     }
 
     @Test func crashRecoveryWithARecoveryPointTooLow() throws {

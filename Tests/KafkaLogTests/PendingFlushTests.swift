@@ -45,14 +45,14 @@ import Testing
         // for the flush, and the recovery point has not moved.
         #expect(log.recoveryPoint == 0 && log.hasUnflushedSealedSegment)
         #expect(log.segments.dropLast().allSatisfy { $0.indexFiles == .written })
-        #expect(log.unsyncedProducerSnapshot == log.activeSegment.baseOffset)
+        #expect(log.unsyncedProducerSnapshots.last == log.activeSegment.baseOffset && log.unsyncedProducerSnapshots.count > 1)
         let pending = try #require(try log.prepareFlush())
         // Every segment from the recovery point on: the .log of each, synced by `perform`; the small
         // files of the sealed ones are synced by `prepareFlush`.
         let fromRecoveryPoint = log.segments[log.segmentIndex(for: log.recoveryPoint)...]
         #expect(pending.files.count == fromRecoveryPoint.count)
         #expect(log.segments.dropLast().allSatisfy { $0.indexFiles == .durable && $0.transactionIndexIsDurable })
-        #expect(log.unsyncedProducerSnapshot == nil)
+        #expect(log.unsyncedProducerSnapshots.isEmpty)
         try pending.perform()
         log.completeFlush(pending, now: 9_000)
         #expect(log.recoveryPoint == log.logEndOffset && !log.hasUnflushedSealedSegment)
@@ -75,13 +75,14 @@ import Testing
         try log.roll(now: 5)
         try pending.perform()
         log.completeFlush(pending, now: 6)
-        #expect(log.recoveryPoint == log.activeSegment.baseOffset && sealed.indexFiles == .written)
+        // The recovery point stops at the sealed segment: a crash now would have it scanned.
+        #expect(log.recoveryPoint == sealed.baseOffset && sealed.indexFiles == .written)
         #expect(log.hasUnflushedSealedSegment, "the sealed segment's small files still wait")
-        let next = try #require(try log.prepareFlush(), "a flush with nothing new to sync still syncs them")
-        #expect(sealed.indexFiles == .durable && sealed.transactionIndexIsDurable && log.unsyncedProducerSnapshot == nil)
+        let next = try #require(try log.prepareFlush())
+        #expect(sealed.indexFiles == .durable && sealed.transactionIndexIsDurable && log.unsyncedProducerSnapshots.isEmpty)
         try next.perform()
         log.completeFlush(next, now: 7)
-        #expect(!log.hasUnflushedSealedSegment)
+        #expect(!log.hasUnflushedSealedSegment && log.recoveryPoint == log.logEndOffset)
         #expect(try log.prepareFlush() == nil)
 
         // The same through flush(upTo:) and close(): a second roll the same way, then close.
@@ -94,6 +95,25 @@ import Testing
         #expect(second.indexFiles == .written)
         try log.close()
         #expect(second.indexFiles == .durable)
+    }
+
+    /// A flush prepared before a truncation does not move the recovery point when it completes: the
+    /// records past the new end may be new ones it never synced.
+    @Test func aFlushPreparedBeforeATruncationMovesNothing() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = try Fixtures.open(dir)
+        try Fixtures.fill(log, batches: 4)
+        let pending = try #require(try log.prepareFlush())
+        try log.truncate(to: 2, now: 1)
+        try Fixtures.fill(log, batches: 6)
+        try pending.perform()
+        log.completeFlush(pending, now: 2)
+        #expect(log.recoveryPoint == 0)
+        let fresh = try #require(try log.prepareFlush())
+        try fresh.perform()
+        log.completeFlush(fresh, now: 3)
+        #expect(log.recoveryPoint == log.logEndOffset)
     }
 
     @Test func aFailedFlushTakesTheLogOffline() throws {

@@ -16,8 +16,8 @@ public struct PendingFlush: Sendable {
     public let end: Int64
     /// The `.log` files of the segments holding unflushed offsets.
     let files: [LogFile]
-    /// The log's truncation count when prepared (see ``PartitionLog/truncations``).
-    let truncations: Int
+    /// The log's generation when prepared (see ``PartitionLog/flushGeneration``).
+    let generation: UInt64
 
     /// Syncs every listed file, in order. Blocks; call it off the partition lock and off event loops.
     public func perform() throws(LogError) {
@@ -56,7 +56,7 @@ extension PartitionLog {
             try syncRolledProducerSnapshot()
             return files
         }
-        return PendingFlush(end: end, files: files, truncations: truncations)
+        return PendingFlush(end: end, files: files, generation: flushGeneration)
     }
 
     /// Records a performed flush: offsets below `flush.end` are durable. A log keeping its own
@@ -67,7 +67,7 @@ extension PartitionLog {
     /// at or below `flush.end` after this flush was prepared), so that an open after a crash scans it;
     /// and a flush prepared before a truncation moves nothing (what lies past the new end may be new).
     public func completeFlush(_ flush: PendingFlush, now: Int64) {
-        guard flush.truncations == truncations else { return }
+        guard flush.generation == flushGeneration else { return }
         var target = min(flush.end, logEndOffset)
         if let waiting = sealedStillAwaitingSync.map(\.baseOffset).min() { target = min(target, waiting) }
         guard target > recoveryPoint else { return }

@@ -109,6 +109,8 @@ extension PartitionLog {
             try truncateFullyAndStart(at: offset, now: now)
             return
         }
+        // First: a flush prepared before must not complete over a half-done truncation either.
+        flushGeneration = Self.nextFlushGeneration()
         try changingFiles { () throws(LogError) in
             while segments.count > 1, segments[segments.count - 1].baseOffset > offset {
                 let segment = segments.removeLast()
@@ -126,7 +128,6 @@ extension PartitionLog {
             }
             updateHighWatermark(highWatermark)
             recoveryPoint = min(recoveryPoint, end)
-            truncations += 1
             // The snapshots past the new end describe records that are gone: removed, durably, before
             // other records can take their offsets.
             let deletion = try deleteProducerSnapshots(where: { $0 > end })
@@ -155,6 +156,7 @@ extension PartitionLog {
     public func truncateFullyAndStart(at offset: Int64, now: Int64) throws(LogError) {
         try ensureOpen()
         guard offset >= 0 else { throw .offsetOutOfRange(offset: offset, validRange: 0...Int64.max) }
+        flushGeneration = Self.nextFlushGeneration()
         try changingFiles { () throws(LogError) in
             try writeCheckpoint(LogFileNames.logStartOffsetCheckpoint, offset: offset)
             if !checkpointsInLogDirectory { try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: offset) }
@@ -181,7 +183,6 @@ extension PartitionLog {
             logStartOffset = offset
             updateHighWatermark(offset)
             recoveryPoint = offset
-            truncations += 1
             producerState.removeAll()
             abortedTransactions.removeAll()
             try fresh.replaceTransactionIndex(with: [])

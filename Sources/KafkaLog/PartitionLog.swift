@@ -1,5 +1,6 @@
 import KafkaRecords
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The log of one partition replica (Kafka's `UnifiedLog`, local part): segments in
@@ -96,9 +97,17 @@ public final class PartitionLog {
     var unsyncedDirectories: [String] = []
     /// The offsets of producer snapshots rolls wrote and no flush has fsync'd yet.
     var unsyncedProducerSnapshots: [Int64] = []
-    /// How many truncations this log has had: a flush prepared before one no longer describes the log
-    /// (``completeFlush(_:now:)`` ignores it), as records past the new end may be new and unsynced.
-    var truncations = 0
+    /// Changes at each truncation, drawn from a counter shared by every log of the process (so a log
+    /// reopened in its place never repeats a value): a flush prepared under another generation no
+    /// longer describes the log (``completeFlush(_:now:)`` ignores it), as records past the new end
+    /// may be new and unsynced.
+    var flushGeneration = PartitionLog.nextFlushGeneration()
+
+    private static let flushGenerations = NIOLockedValueBox<UInt64>(0)
+
+    static func nextFlushGeneration() -> UInt64 {
+        flushGenerations.withLockedValue { $0 += 1; return $0 }
+    }
     /// What `recovery-point-offset-checkpoint` holds, as read at open or last written.
     var checkpointedRecoveryPoint: Int64?
     /// Whether the caller checkpoints this log's offsets in its log directory's files (the log was opened

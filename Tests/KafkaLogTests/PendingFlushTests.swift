@@ -114,6 +114,21 @@ import Testing
         try fresh.perform()
         log.completeFlush(fresh, now: 3)
         #expect(log.recoveryPoint == log.logEndOffset)
+
+        // Nor one prepared on the log this one replaced (a reopen for new topic settings), after the
+        // new log's own truncation: generations are never reused across logs.
+        try Fixtures.fill(log, batches: 2)
+        let old = try #require(try log.prepareFlush())
+        try log.close()
+        let reopened = try Fixtures.open(dir)
+        try reopened.truncate(to: 3, now: 4)
+        let cut = reopened.recoveryPoint
+        #expect(cut <= 3)
+        try Fixtures.fill(reopened, batches: 8)
+        #expect(old.end > cut && reopened.logEndOffset > old.end)
+        try old.perform()
+        reopened.completeFlush(old, now: 5)
+        #expect(reopened.recoveryPoint == cut)
     }
 
     @Test func aFailedFlushTakesTheLogOffline() throws {

@@ -254,10 +254,7 @@ public final class LogSegment {
     /// reopened). Open ranges stay readable until released.
     public func deleteFiles() throws(LogError) {
         file.retire()
-        try FileSystem.remove(logPath)
-        try FileSystem.remove(offsetIndexPath)
-        try FileSystem.remove(timeIndexPath)
-        try FileSystem.remove(transactionIndexPath)
+        try Self.removeFiles(directory: directory, baseOffset: baseOffset)
     }
 
     /// Removes the files of the segment at `baseOffset` in `directory` without opening it (one recovery

@@ -188,10 +188,10 @@ extension PartitionLog {
             try sealed.seal()
             sealedAwaitingSync.append(sealed)
             let snapshotBefore = latestProducerSnapshot
-            try takeProducerSnapshot(sync: false, syncingDirectories: false)
+            try takeProducerSnapshot(syncingDirectories: false)
             if let taken = latestProducerSnapshot, taken != snapshotBefore { unsyncedProducerSnapshots.append(taken) }
             let segment = try LogSegment.create(directory: directory, baseOffset: newBase, config: config, now: now, fileCache: fileCache)
-            if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
+            markDirectoryUnsynced()
             segments.append(segment)
             // Below a recovery point a checkpoint file may still hold (after a truncation), an open
             // would load the sealed segment without scanning it: it must be durable now.

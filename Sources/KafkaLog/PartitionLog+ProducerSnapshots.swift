@@ -29,16 +29,15 @@ extension PartitionLog {
     }
 
     /// Writes `<log end offset>.snapshot` unless the newest snapshot is already there or the log holds
-    /// nothing past its start: through
-    /// ``AtomicFile`` when `sync`, else written and renamed without fsync (roll, whose flush syncs it
-    /// later, ``unsyncedProducerSnapshot``; close: a snapshot
-    /// lost or torn in a crash fails its CRC and an older one is used).
+    /// nothing past its start, written and renamed without fsync (a roll's is synced by the next flush,
+    /// ``unsyncedProducerSnapshots``; at close, a snapshot lost or torn in a crash fails its CRC and an
+    /// older one is used).
     ///
     /// `syncingDirectories`: a `.txnindex` created since the last directory fsync must not be lost while
     /// the snapshot, which relies on it, survives. A roll passes false: its snapshot lies above the
     /// recovery point until a flush (which syncs the directories first) moves it, and an open after a
     /// crash uses no snapshot above the recovery point.
-    func takeProducerSnapshot(sync: Bool, syncingDirectories: Bool = true) throws(LogError) {
+    func takeProducerSnapshot(syncingDirectories: Bool = true) throws(LogError) {
         let offset = logEndOffset
         // At the log start offset there is nothing to replay anyway.
         guard latestProducerSnapshot != offset, offset > logStartOffset else { return }
@@ -46,13 +45,9 @@ extension PartitionLog {
         let bytes = ProducerStateSnapshot.encode(producerState)
         let path = Self.producerSnapshotPath(directory, offset)
         try fileCache.retryingOnExhaustion { () throws(LogError) in
-            if sync {
-                try AtomicFile.write(bytes, to: path)
-            } else {
-                let temporary = AtomicFile.temporaryPath(for: path)
-                try IndexFile.write(bytes, to: temporary, sync: false)
-                try FileSystem.rename(temporary, to: path)
-            }
+            let temporary = AtomicFile.temporaryPath(for: path)
+            try IndexFile.write(bytes, to: temporary, sync: false)
+            try FileSystem.rename(temporary, to: path)
         }
         latestProducerSnapshot = offset
     }

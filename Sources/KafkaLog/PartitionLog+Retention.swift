@@ -67,7 +67,7 @@ extension PartitionLog {
             try changingFiles { () throws(LogError) in try segment.deleteFiles() }
             // Durable before later records are: a deleted segment the flush never reached must not come
             // back above the recovery point, where an open would cut it and what follows.
-            if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
+            markDirectoryUnsynced()
             segments.removeFirst()
             result.deletedSegments.append(segment.baseOffset)
             result.deletedBytes += segment.size
@@ -116,7 +116,7 @@ extension PartitionLog {
                 let segment = segments.removeLast()
                 try segment.deleteFiles()
                 // The deletions must be durable before records appended after them are.
-                if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
+                markDirectoryUnsynced()
             }
             try activeSegment.truncate(to: offset, now: now)
             let end = logEndOffset

@@ -62,9 +62,7 @@ extension PartitionLog {
         producerState.record(marker, aborted: &abortedTransactions)
         guard abortedTransactions.count > count, let entry = abortedTransactions.last else { return }
         try changingFiles { () throws(LogError) in
-            if try segments[segmentIndex(for: marker.offset)].appendToTransactionIndex(entry), !unsyncedDirectories.contains(directory) {
-                unsyncedDirectories.append(directory)
-            }
+            if try segments[segmentIndex(for: marker.offset)].appendToTransactionIndex(entry) { markDirectoryUnsynced() }
         }
     }
 

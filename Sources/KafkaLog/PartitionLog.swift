@@ -273,6 +273,12 @@ public final class PartitionLog {
         }
     }
 
+    /// Adds the partition directory to ``unsyncedDirectories`` (entries in it changed: a file created,
+    /// deleted or renamed), once.
+    func markDirectoryUnsynced() {
+        if !unsyncedDirectories.contains(directory) { unsyncedDirectories.append(directory) }
+    }
+
     /// See ``unsyncedDirectories``: called by every flush before it syncs records.
     func syncPendingDirectories() throws(LogError) {
         while let directory = unsyncedDirectories.first {
@@ -283,7 +289,7 @@ public final class PartitionLog {
 
     /// Flushes what is not yet durable (acks=1 records too, as Kafka does at a clean shutdown) with the
     /// active segment's `.txnindex`, writes a producer state snapshot at the log end offset unless one is
-    /// there (not fsync'd: see ``takeProducerSnapshot(sync:)``), writes the recovery-point checkpoint if it changed (unless the caller checkpoints the log directory, which
+    /// there (not fsync'd: see ``takeProducerSnapshot(syncingDirectories:)``), writes the recovery-point checkpoint if it changed (unless the caller checkpoints the log directory, which
     /// it does after closing its logs), then creates the clean-shutdown marker, and releases the
     /// segments' files from the file cache. The log cannot be used afterwards; ranges already returned
     /// stay readable.
@@ -304,7 +310,7 @@ public final class PartitionLog {
             if logEndOffset > recoveryPoint || !sealedAwaitingSync.isEmpty { try flush(now: lastFlushTime) }
             try activeSegment.writeIndexFiles()
             try activeSegment.syncTransactionIndex()
-            try takeProducerSnapshot(sync: false)
+            try takeProducerSnapshot()
             if !checkpointsInLogDirectory, (checkpointedRecoveryPoint ?? 0) != recoveryPoint {
                 try writeCheckpoint(LogFileNames.recoveryPointCheckpoint, offset: recoveryPoint)
             }

@@ -259,12 +259,7 @@ final class Partition: @unchecked Sendable {
     /// partition's lock, then records it and lets the high watermark cover what it made durable. A
     /// failed sync takes the log offline (see ``KafkaLog/PartitionLog/failFlush(_:)``) and is rethrown.
     func flush(_ pending: PendingFlush, now: @autoclosure () -> Int64) throws(LogError) {
-        do {
-            try pending.perform()
-        } catch {
-            lock.withLock { log.failFlush(error) }
-            throw error
-        }
+        try performFlush(pending)
         let now = now()
         let effects = lock.withLock { () -> [LeaderEffect] in
             log.completeFlush(pending, now: now)
@@ -285,15 +280,21 @@ final class Partition: @unchecked Sendable {
             log.hasUnflushedSealedSegment ? try log.prepareFlush() : nil
         }
         guard let pending else { return false }
+        try performFlush(pending)
+        let now = now()
+        withLog { $0.completeFlush(pending, now: now) }
+        return true
+    }
+
+    /// Syncs `pending`'s files without the lock (it blocks); a failed sync takes the log offline (see
+    /// ``KafkaLog/PartitionLog/failFlush(_:)``) and is rethrown. Recording it is the caller's.
+    func performFlush(_ pending: PendingFlush) throws(LogError) {
         do {
             try pending.perform()
         } catch {
             withLog { $0.failFlush(error) }
             throw error
         }
-        let now = now()
-        withLog { $0.completeFlush(pending, now: now) }
-        return true
     }
 
     /// Raises the high watermark to `offset` (clamped to the log end offset) when that is higher: for

@@ -32,12 +32,7 @@ extension Partition {
         }
         guard let pending else { return .notFollowing }
         if let pending {
-            do throws(LogError) {
-                try pending.perform()
-            } catch {
-                withLog { $0.failFlush(error) }
-                throw error
-            }
+            try performFlush(pending)
             withLog { $0.completeFlush(pending, now: now) }
         }
         return .done

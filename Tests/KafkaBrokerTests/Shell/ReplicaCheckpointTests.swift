@@ -6,6 +6,7 @@ import KafkaProtocol
 import KafkaRecords
 import BrokerTestKit
 import Logging
+import NIOCore
 import StromConfig
 import Testing
 
@@ -42,6 +43,13 @@ import Testing
         return (delta.apply(provenance: MetadataProvenance(offset: 1, epoch: 1)), delta)
     }
 
+    /// One batch of `records` one-byte records, timestamped 1,000 ms on.
+    static func batch(records: Int) throws -> ByteBuffer {
+        var builder = RecordBatchBuilder()
+        for i in 0..<records { builder.append(timestamp: 1_000 + Int64(i), key: nil, value: [UInt8(i)]) }
+        return try builder.build().bytes
+    }
+
     func text(_ kind: LogDirectoryCheckpoints.Kind, in directory: String) -> String? {
         FileManager.default.contents(atPath: LogDirectoryCheckpoints.path(of: kind, in: directory)).map { String(decoding: $0, as: UTF8.self) }
     }
@@ -56,9 +64,7 @@ import Testing
         let s0 = try #require(replicas.replica(TopicPartition("s", 0)))
         #expect(Set([r0.logDirectory, r1.logDirectory]) == Set(directories), "one partition of r per directory")
         for (replica, records, highWatermark) in [(r0, 10, Int64(6)), (r1, 4, 4), (s0, 3, 3)] {
-            var builder = RecordBatchBuilder()
-            for i in 0..<records { builder.append(timestamp: 1_000 + Int64(i), key: nil, value: [UInt8(i)]) }
-            let bytes = try builder.build().bytes
+            let bytes = try Self.batch(records: records)
             _ = try replica.withLog { try $0.append(bytes, leaderEpoch: 3, now: 0) }
             replica.maybeIncrementHighWatermark(highWatermark)
         }
@@ -98,9 +104,7 @@ import Testing
         let (image, delta) = try image()
         replicas.apply(image: image, delta: delta)
         let s0 = try #require(replicas.replica(TopicPartition("s", 0)))
-        var builder = RecordBatchBuilder()
-        for i in 0..<5 { builder.append(timestamp: 1_000, key: nil, value: [UInt8(i)]) }
-        let bytes = try builder.build().bytes
+        let bytes = try Self.batch(records: 5)
         _ = try s0.withLog { log in try log.append(bytes, leaderEpoch: 0, now: 0) }
         try s0.withLog { log in try log.roll(now: 0) }
         _ = try s0.withLog { log in try log.append(bytes, leaderEpoch: 0, now: 0) }
@@ -119,9 +123,7 @@ import Testing
         let (image, delta) = try image()
         replicas.apply(image: image, delta: delta)
         let s0 = try #require(replicas.replica(TopicPartition("s", 0)))
-        var builder = RecordBatchBuilder()
-        for i in 0..<5 { builder.append(timestamp: 1_000, key: nil, value: [UInt8(i)]) }
-        let bytes = try builder.build().bytes
+        let bytes = try Self.batch(records: 5)
         _ = try s0.withLog { try $0.append(bytes, leaderEpoch: 0, now: 0) }
         replicas.shutdown()
         // The checkpoint says 0 (the append never reached the high watermark), but nobody else must have it.

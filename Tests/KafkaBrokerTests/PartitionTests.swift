@@ -123,6 +123,21 @@ import Testing
         #expect(f.partition.withLog { $0.recoveryPoint } == 6)
     }
 
+    /// An acks=all append's flush runs off the lock; if the node became a follower meanwhile, the flush
+    /// completing must leave the high watermark where it was: the records may not be in the new
+    /// leader's log, and a consumer of this follower must not read them.
+    @Test func aFlushThatCompletesAfterTheNodeBecameAFollowerLeavesTheHighWatermark() throws {
+        let f = try Fixture(settings: Fixture.settings(flushBeforeAcksAll: true), leaderEpoch: 0)
+        defer { f.remove() }
+        _ = try f.append(try Self.batch(count: 2), acks: 1).get()
+        let pending = try #require(try f.append(try Self.batch(count: 3), acks: -1).get().pendingFlush)
+        #expect(f.partition.highWatermark == 2 && f.partition.logEndOffset == 5)
+        f.partition.makeFollower(PartitionRegistration(replicas: [1, 2], isr: [1, 2], leader: 2, leaderEpoch: 1, partitionEpoch: 1))
+        try f.partition.flush(pending, now: Self.now)
+        #expect(f.partition.highWatermark == 2)
+        #expect(f.partition.withLog { $0.recoveryPoint } == 5)
+    }
+
     @Test func withoutFlushBeforeAcksAllAnAcksAllAppendIsVisibleAtOnce() throws {
         let f = try Fixture(settings: Fixture.settings(flushBeforeAcksAll: false))
         defer { f.remove() }

@@ -154,14 +154,12 @@ extension Partition {
     }
 
     /// The leader's durable enough end moved to `end` (an append that needs no flush, or a completed
-    /// flush): the high watermark may follow. Without leader state (the metadata log), the high
-    /// watermark takes it directly. Caller holds the lock.
+    /// flush): the high watermark may follow. Without leader state nothing moves: a follower learns
+    /// its high watermark from the leader, and the metadata log from the quorum's commits. (An acks=all
+    /// flush that completes after ``makeFollower(_:)`` must not expose records the new leader may
+    /// truncate.) Caller holds the lock.
     func advanceLeaderEnd(_ end: Int64, now: Int64) -> [LeaderEffect] {
-        guard var state = leaderState else {
-            let before = log.highWatermark
-            maybeIncrementHighWatermark(end, in: log)
-            return log.highWatermark > before ? [.highWatermarkAdvanced(log.highWatermark)] : []
-        }
+        guard var state = leaderState else { return [] }
         guard end > state.logEndOffset else { return [] }
         let actions = state.leaderAppended(logEndOffset: end, now: now)
         leaderState = state

@@ -44,6 +44,12 @@ final class ReplicaCheckpoints: @unchecked Sendable {
         }
     }
 
+    /// Forgets what `logDirectory`'s files held for a partition whose log was deleted there (Kafka
+    /// rewrites the files at once: ``ReplicaManager/logsDeleted(in:)``).
+    func forget(topic: String, partition: Int32, logDirectory: String) {
+        lock.withLock { read[logDirectory]?.forget(topic: topic, partition: partition) }
+    }
+
     /// The kinds whose interval has passed at `now`, marked written; none on the first call, which
     /// starts the intervals.
     func due(now: Int64) -> [Kind] {
@@ -67,6 +73,13 @@ extension ReplicaManager {
         let kinds = checkpoints.due(now: now)
         guard !kinds.isEmpty else { return }
         writeCheckpoints(kinds, of: allReplicas)
+    }
+
+    /// Rewrites every checkpoint file after logs were deleted (Kafka's `LogManager` does so for the
+    /// recovery points and log start offsets when it deletes a log), so the deleted partitions' lines
+    /// are gone before a restart could read them for a partition created again under the same name.
+    func logsDeleted() {
+        writeCheckpoints(LogDirectoryCheckpoints.Kind.allCases, of: allReplicas)
     }
 
     /// Replaces each log directory's `kinds` files with the lines of `replicas` there (sorted by topic

@@ -83,13 +83,16 @@ public final class ReplicaManager: @unchecked Sendable {
     /// Opens or creates, reconfigures and deletes logs so that they match `image`.
     /// `delta` narrows the work to what changed; without it every topic is checked (start-up).
     public func apply(image: MetadataImage, delta: MetadataDelta?) {
+        var deleted = false
         for (_, topic) in delta?.removedTopics ?? [:] {
             for index in topic.partitionIndexes {
                 let tp = TopicPartition(topic.name, index)
                 guard let replica = takeReplica(tp) else { continue }
                 deleteLog(of: replica)
+                deleted = true
             }
         }
+        if deleted { logsDeleted() }
         let topics: [TopicImage] = delta.map { d in d.changedTopicIDs.compactMap { image.topic(id: $0) } }
             ?? Array(image.topicsByID.values)
         // Topics whose settings changed; not those created in this delta, whose logs `ensureLogs`
@@ -131,12 +134,16 @@ public final class ReplicaManager: @unchecked Sendable {
         }
     }
 
-    /// Deletes a partition's log directory; the partition can no longer be read or written.
+    /// Deletes a partition's log directory; the partition can no longer be read or written, and what
+    /// the directory's checkpoint files held for it is forgotten (the caller rewrites them,
+    /// ``logsDeleted()``).
     func deleteLog(of replica: Partition) {
+        let tp = replica.topicPartition
+        checkpoints.forget(topic: tp.topic, partition: tp.partition, logDirectory: replica.logDirectory)
         do {
             try replica.withLog { try $0.delete() }
         } catch {
-            logger.error("could not delete partition log", metadata: ["kafka.partition": "\(replica.topicPartition)", "error": "\(error)"])
+            logger.error("could not delete partition log", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
         }
     }
 

@@ -78,6 +78,13 @@ public struct LogDirectoryCheckpoints: Hashable, Sendable {
         )
     }
 
+    /// Drops every line of one partition (its log was deleted), so a partition of the same name created
+    /// later does not start from the old one's offsets.
+    public mutating func forget(topic: String, partition: Int32) {
+        let key = Key(topic: topic, partition: partition)
+        for kind in Array(offsets.keys) { offsets[kind]?[key] = nil }
+    }
+
     /// Replaces the `kind` file of `logDirectory` atomically with `entries`, in their order.
     public static func write(_ kind: Kind, entries: [OffsetCheckpoint.Entry], logDirectory: String) throws(LogError) {
         try AtomicFile.write(OffsetCheckpoint(entries: entries).encoded(), to: path(of: kind, in: logDirectory))

@@ -10,6 +10,8 @@ extension ReplicaManager {
     /// back later starts from an empty log and fetches everything again.
     func stopRemovedReplicas(_ topics: [TopicImage]) {
         let nodeID = config.nodeID
+        var deleted = false
+        defer { if deleted { logsDeleted() } }
         for topic in topics {
             for (index, registration) in topic.partitions where !registration.replicas.contains(nodeID) {
                 let tp = TopicPartition(topic.name, index)
@@ -17,6 +19,7 @@ extension ReplicaManager {
                 fetchers.unfollow(tp)
                 partition.stopReplica()
                 deleteLog(of: partition)
+                deleted = true
                 logger.info("stopped a replica reassigned away from this node and deleted its log", metadata: [
                     "kafka.partition": "\(tp)", "kafka.replicas": "\(registration.replicas)",
                 ])

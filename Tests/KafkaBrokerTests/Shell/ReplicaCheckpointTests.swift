@@ -95,6 +95,50 @@ import Testing
         again.shutdown()
     }
 
+    /// A deleted topic's lines leave the checkpoint files at once, and the node forgets what it read
+    /// for it: a topic created again under the same name starts at offset 0, not at the old one's log
+    /// start offset or high watermark (Kafka's `LogManager` rewrites the files when it deletes a log).
+    @Test func aDeletedTopicLeavesTheCheckpointFilesAndARecreatedOneStartsAfresh() throws {
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let clock = ManualClock()
+        let first = try manager(clock: clock)
+        let (image, delta) = try image()
+        first.apply(image: image, delta: delta)
+        let s0 = try #require(first.replica(TopicPartition("s", 0)))
+        let bytes = try Self.batch(records: 6)
+        _ = try s0.withLog { try $0.append(bytes, leaderEpoch: 0, now: 0) }
+        s0.maybeIncrementHighWatermark(6)
+        _ = try s0.withLog { try $0.deleteRecords(before: 4) }
+        _ = first.shutdown()
+        let directory = s0.logDirectory
+        #expect(text(.logStartOffset, in: directory)?.contains("s 0 4\n") == true)
+        #expect(text(.highWatermark, in: directory)?.contains("s 0 6\n") == true)
+
+        // Restarted: the files are read (cached) when the first log opens; then "s" is deleted.
+        let replicas = try manager(clock: clock)
+        replicas.apply(image: image, delta: delta)
+        #expect(replicas.replica(TopicPartition("s", 0))?.logStartOffset == 4)
+        var removal = MetadataDelta(base: image)
+        try removal.replay(RemoveTopicRecord(topicID: KafkaUUID(mostSignificantBits: 2, leastSignificantBits: 2)))
+        let withoutS = removal.apply(provenance: MetadataProvenance(offset: 2, epoch: 1))
+        replicas.apply(image: withoutS, delta: removal)
+        #expect(replicas.replica(TopicPartition("s", 0)) == nil)
+        for kind in LogDirectoryCheckpoints.Kind.allCases {
+            let lines = try #require(text(kind, in: directory), "\(kind) rewritten")
+            #expect(!lines.contains("s 0 "), "\(kind) still lists the deleted partition: \(lines)")
+        }
+        #expect(text(.highWatermark, in: directories.first { $0 != directory }!)?.contains("r ") == true, "the other directory keeps its lines")
+
+        var again = MetadataDelta(base: withoutS)
+        let newID = KafkaUUID(mostSignificantBits: 3, leastSignificantBits: 3)
+        try again.replay(TopicRecord(name: "s", topicID: newID))
+        try again.replay(PartitionRecord(partitionID: 0, topicID: newID, replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0))
+        replicas.apply(image: again.apply(provenance: MetadataProvenance(offset: 3, epoch: 1)), delta: again)
+        let recreated = try #require(replicas.replica(TopicPartition("s", 0)))
+        #expect(recreated.logStartOffset == 0 && recreated.logEndOffset == 0 && recreated.highWatermark == 0)
+        _ = replicas.shutdown()
+    }
+
     /// A roll syncs nothing (so appends never wait on a segment's fsync); the next maintenance pass
     /// flushes the sealed segment, off the partition's lock, and the recovery point passes it.
     @Test func theMaintenancePassFlushesWhatARollSealed() throws {

@@ -122,6 +122,18 @@ import Testing
         let next = try open(directory)
         #expect(next.openReport.recoveryPointCheckpoint == upgraded.logEndOffset)
         #expect(next.logStartOffset == 9)
+        // Once the directory's file lists the partition, its own file is superseded (and would only go
+        // stale, never being written again): the open removes it, so a later open whose directory file
+        // lacks the partition (offline when the file was written) recovers everything instead of
+        // trusting an old, possibly too high, recovery point.
+        #expect(!FileSystem.exists(ownRecoveryPoint))
+        try next.truncate(to: 10, now: 4_000)
+        try next.close()
+        try LogDirectoryCheckpoints.write(.recoveryPoint, entries: [], logDirectory: directory.path)
+        let afterTruncation = try open(directory)
+        #expect(afterTruncation.openReport.recoveryPointCheckpoint == nil)
+        #expect(afterTruncation.logEndOffset == 10 && afterTruncation.logStartOffset == 9)
+        try afterTruncation.close()
     }
 
     @Test func theLogStartOffsetIsTheLargerOfTheTwoCheckpoints() throws {

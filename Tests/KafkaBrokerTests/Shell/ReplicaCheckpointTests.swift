@@ -139,6 +139,37 @@ import Testing
         _ = replicas.shutdown()
     }
 
+    /// New topic settings reopen the log. A truncation had lowered its recovery point below what a
+    /// checkpoint file may still hold; the reopened log must still know that higher point, or its
+    /// rolls below it would stop syncing at once (see `PartitionLog.highestRecoveryPoint`).
+    @Test func aReopenForNewTopicSettingsKeepsTheHighestRecoveryPoint() throws {
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let clock = ManualClock()
+        let replicas = try manager(clock: clock)
+        let (image, delta) = try image()
+        replicas.apply(image: image, delta: delta)
+        let s0 = try #require(replicas.replica(TopicPartition("s", 0)))
+        let bytes = try Self.batch(records: 5)
+        for _ in 0..<4 {
+            _ = try s0.withLog { log in try log.append(bytes, leaderEpoch: 0, now: 0) }
+            try s0.withLog { log in try log.roll(now: 0) }
+        }
+        try s0.withLog { log in try log.flush(now: 0) }
+        let high = s0.withLog { $0.recoveryPoint }
+        #expect(high == 20)
+        try s0.withLog { log in try log.truncate(to: 7, now: 0) }
+        let (lowered, highestBefore) = s0.withLog { ($0.recoveryPoint, $0.highestRecoveryPoint) }
+        #expect(lowered <= 7 && highestBefore == 20)
+
+        var change = MetadataDelta(base: image)
+        try change.replay(ConfigRecord(resourceType: ConfigResource.topicType, resourceName: "s", name: "segment.bytes", value: "1048576"))
+        replicas.apply(image: change.apply(provenance: MetadataProvenance(offset: 2, epoch: 1)), delta: change)
+        let (config, highest) = s0.withLog { ($0.config.segmentBytes, $0.highestRecoveryPoint) }
+        #expect(config == 1_048_576, "the log was reopened with the new settings")
+        #expect(highest == 20)
+        _ = replicas.shutdown()
+    }
+
     /// A roll syncs nothing (so appends never wait on a segment's fsync); the next maintenance pass
     /// flushes the sealed segment, off the partition's lock, and the recovery point passes it.
     @Test func theMaintenancePassFlushesWhatARollSealed() throws {

@@ -109,8 +109,8 @@ struct FetchHandler: SplicingRequestHandler {
         let watched = Set(partitions.map(\.topicPartition))
         while true {
             let generation = replicas.appended.generation
-            results = reader.read(partitions, image: metadata.image, maxBytes: maxBytes, isolationLevel: request.isolationLevel,
-                                  fetcher: fetcher)
+            results = await Self.read(partitions, with: reader, image: metadata.image, maxBytes: maxBytes,
+                                      isolationLevel: request.isolationLevel, fetcher: fetcher)
             let bytes = results.reduce(0) { $0 + $1.recordBytes }
             // Partitions refused by the authorizer are only added to the answer; they end the wait only
             // when nothing else is fetched (as Kafka's erroneous partitions).
@@ -199,6 +199,20 @@ struct FetchHandler: SplicingRequestHandler {
             slices.append([nil])
         }
         return Self.splice(response, slices: slices)
+    }
+
+    /// Reads on the blocking-I/O executor, not on a cooperative thread: a read takes each partition's
+    /// lock, which an append holds across its write, and scans batch headers from files that may not be
+    /// in the page cache. (Kafka reads on its request handler threads, never on a network thread.) When
+    /// the executor no longer runs jobs (the node is stopping), the read runs here.
+    private static func read(_ partitions: [FetchSessions.Partition], with reader: FetchReader, image: MetadataImage, maxBytes: Int,
+                             isolationLevel: Int8, fetcher: Fetcher) async -> [FetchReader.PartitionRead] {
+        let read = { @Sendable in reader.read(partitions, image: image, maxBytes: maxBytes, isolationLevel: isolationLevel, fetcher: fetcher) }
+        do {
+            return try await reader.replicas.io.run(read)
+        } catch {
+            return read()
+        }
     }
 
     /// The spliced form of `response`, whose partitions with a slice have null records.

@@ -1,5 +1,6 @@
 import KafkaController
 import KafkaLog
+import KafkaMetadata
 import KafkaProtocol
 
 /// ListOffsets: earliest (-2), latest (-1: the high watermark, or with isolation level 1,
@@ -38,10 +39,22 @@ struct ListOffsetsHandler: RequestHandler {
 
     func handle(_ request: ListOffsetsRequest, context: RequestContext) async -> ListOffsetsResponse? {
         let image = metadata.image
-        var response = ListOffsetsResponse()
-        let fromFollower = request.replicaID >= 0
         // Kafka: DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED (before whether it exists).
         let describable = context.authorizedNames(.describe, .topic, request.topics.map(\.name))
+        // On the blocking-I/O executor, not a cooperative thread: a lookup takes the partition's lock,
+        // which an append holds across its write, and may read index and segment files from the disk.
+        // When the executor no longer runs jobs (the node is stopping), it runs here.
+        let answer = { @Sendable in self.answer(request, image: image, describable: describable, context: context) }
+        do {
+            return try await replicas.io.run(answer)
+        } catch {
+            return answer()
+        }
+    }
+
+    private func answer(_ request: ListOffsetsRequest, image: MetadataImage, describable: Set<String>, context: RequestContext) -> ListOffsetsResponse {
+        var response = ListOffsetsResponse()
+        let fromFollower = request.replicaID >= 0
         for topic in request.topics {
             var t = ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name)
             for p in topic.partitions {

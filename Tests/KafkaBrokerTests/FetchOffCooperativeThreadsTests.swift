@@ -5,8 +5,8 @@ import KafkaProtocol
 import NIOConcurrencyHelpers
 import Testing
 
-/// Fetch and ListOffsets read each partition under its lock, which an append holds across its file
-/// write (and a cold read waits on the disk). They read on the node's blocking-I/O executor, so requests
+/// Fetch, ListOffsets, OffsetForLeaderEpoch and DescribeProducers read each partition under its lock,
+/// which an append holds across its file write (and a cold read waits on the disk). They read on the node's blocking-I/O executor, so requests
 /// waiting there leave Swift's cooperative threads (one per core, shared by every request and by the
 /// group, transaction and metadata services) free: the node keeps answering.
 @Suite struct FetchOffCooperativeThreadsTests {
@@ -35,6 +35,16 @@ import Testing
 
     /// One request of `api` for t-0 on `client`: its error code.
     static func read(_ api: APIKey, on client: TestKafkaClient) async throws -> Int16? {
+        if api == .offsetForLeaderEpoch {
+            let response = try await client.send(OffsetForLeaderEpochRequest(replicaID: -1, topics: [
+                .init(topic: "t", partitions: [.init(partition: 0, leaderEpoch: 0)]),
+            ]), version: 4)
+            return response.topics.first?.partitions.first?.errorCode
+        }
+        if api == .describeProducers {
+            let response = try await client.send(DescribeProducersRequest(topics: [.init(name: "t", partitionIndexes: [0])]), version: 0)
+            return response.topics.first?.partitions.first?.errorCode
+        }
         if api == .listOffsets {
             let response = try await client.send(ListOffsetsRequest(replicaID: -1, topics: [
                 .init(name: "t", partitions: [.init(partitionIndex: 0, timestamp: 0)]),
@@ -47,7 +57,7 @@ import Testing
         return response.responses.first?.partitions.first?.errorCode
     }
 
-    @Test(arguments: [APIKey.fetch, .listOffsets])
+    @Test(arguments: [APIKey.fetch, .listOffsets, .offsetForLeaderEpoch, .describeProducers])
     func requestsWaitingForAPartitionsLockLeaveTheNodeAnswering(_ api: APIKey) async throws {
         let broker = try await TestBroker()
         let client = try await broker.client()

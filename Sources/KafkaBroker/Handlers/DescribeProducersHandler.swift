@@ -15,9 +15,20 @@ struct DescribeProducersHandler: RequestHandler {
 
     func handle(_ request: DescribeProducersRequest, context: RequestContext) async -> DescribeProducersResponse? {
         let image = metadata.image
-        var response = DescribeProducersResponse()
         // Kafka: READ on each topic, else TOPIC_AUTHORIZATION_FAILED (before whether it exists).
         let readable = context.authorizedNames(.read, .topic, request.topics.map(\.name))
+        // On the blocking-I/O executor: reading the producer state takes the partition's lock, which an
+        // append holds across its file write (see FetchHandler.read). Here when the executor has stopped.
+        let answer = { @Sendable in self.answer(request, image: image, readable: readable) }
+        do {
+            return try await replicas.io.run(answer)
+        } catch {
+            return answer()
+        }
+    }
+
+    private func answer(_ request: DescribeProducersRequest, image: MetadataImage, readable: Set<String>) -> DescribeProducersResponse {
+        var response = DescribeProducersResponse()
         for topic in request.topics {
             var t = DescribeProducersResponse.TopicResponse(name: topic.name)
             for p in topic.partitionIndexes {

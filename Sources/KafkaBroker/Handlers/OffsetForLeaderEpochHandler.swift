@@ -1,4 +1,5 @@
 import KafkaLog
+import KafkaMetadata
 import KafkaProtocol
 
 /// OffsetForLeaderEpoch (KIP-101, KIP-320): for each partition, the largest leader epoch at most the
@@ -20,13 +21,24 @@ struct OffsetForLeaderEpochHandler: RequestHandler {
 
     func handle(_ request: OffsetForLeaderEpochRequest, context: RequestContext) async -> OffsetForLeaderEpochResponse? {
         let image = metadata.image
-        let v = context.apiVersion
-        let anyReplica = v >= 3 && request.replicaID == Self.debuggingReplicaID
-        var response = OffsetForLeaderEpochResponse()
         // Kafka: followers hold CLUSTER_ACTION; consumers (KIP-320) need DESCRIBE on each topic, else
         // TOPIC_AUTHORIZATION_FAILED.
         let describable = context.authorizeCluster(.clusterAction, logIfDenied: false) ? Set(request.topics.map(\.topic))
             : context.authorizedNames(.describe, .topic, request.topics.map(\.topic))
+        // On the blocking-I/O executor: each lookup takes the partition's lock, which an append holds
+        // across its file write (see FetchHandler.read). Here when the executor has stopped.
+        let answer = { @Sendable in self.answer(request, image: image, describable: describable, version: context.apiVersion) }
+        do {
+            return try await replicas.io.run(answer)
+        } catch {
+            return answer()
+        }
+    }
+
+    private func answer(_ request: OffsetForLeaderEpochRequest, image: MetadataImage, describable: Set<String>, version v: Int16)
+        -> OffsetForLeaderEpochResponse {
+        let anyReplica = v >= 3 && request.replicaID == Self.debuggingReplicaID
+        var response = OffsetForLeaderEpochResponse()
         for topic in request.topics {
             var t = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult(topic: topic.topic)
             for p in topic.partitions {

@@ -47,6 +47,18 @@ public final class BlockingIOExecutor: Sendable {
         try await pool.runIfActive(body)
     }
 
+    /// Runs `body` on one of the executor's threads, or here when the executor no longer runs jobs (it
+    /// was shut down, or the task was cancelled before the job started): for a request's reads, which
+    /// must not wait on a partition's lock or the disk on a cooperative thread, and which a stopping node
+    /// still answers.
+    public func runOrHere<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        do {
+            return try await pool.runIfActive(body)
+        } catch {
+            return body()
+        }
+    }
+
     /// Runs `body` on one of the executor's threads without a task to wait in it: for work a callback
     /// hands on (one that must not block, see ``ConnectionRelease/whenOpen(_:)``). `body` gets true when
     /// it may do its work, false (still called, on some thread) when the executor has been shut down.

@@ -45,7 +45,7 @@ final class ReplicaCheckpoints: @unchecked Sendable {
     }
 
     /// Forgets what `logDirectory`'s files held for a partition whose log was deleted there (Kafka
-    /// rewrites the files at once: ``ReplicaManager/logsDeleted(in:)``).
+    /// rewrites the files at once: ``ReplicaManager/logsDeleted()``).
     func forget(topic: String, partition: Int32, logDirectory: String) {
         lock.withLock { read[logDirectory]?.forget(topic: topic, partition: partition) }
     }

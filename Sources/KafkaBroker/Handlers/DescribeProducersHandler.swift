@@ -18,13 +18,8 @@ struct DescribeProducersHandler: RequestHandler {
         // Kafka: READ on each topic, else TOPIC_AUTHORIZATION_FAILED (before whether it exists).
         let readable = context.authorizedNames(.read, .topic, request.topics.map(\.name))
         // On the blocking-I/O executor: reading the producer state takes the partition's lock, which an
-        // append holds across its file write (see FetchHandler.read). Here when the executor has stopped.
-        let answer = { @Sendable in self.answer(request, image: image, readable: readable) }
-        do {
-            return try await replicas.io.run(answer)
-        } catch {
-            return answer()
-        }
+        // append holds across its file write (see FetchHandler.read).
+        return await replicas.io.runOrHere { self.answer(request, image: image, readable: readable) }
     }
 
     private func answer(_ request: DescribeProducersRequest, image: MetadataImage, readable: Set<String>) -> DescribeProducersResponse {

@@ -203,15 +203,11 @@ struct FetchHandler: SplicingRequestHandler {
 
     /// Reads on the blocking-I/O executor, not on a cooperative thread: a read takes each partition's
     /// lock, which an append holds across its write, and scans batch headers from files that may not be
-    /// in the page cache. (Kafka reads on its request handler threads, never on a network thread.) When
-    /// the executor no longer runs jobs (the node is stopping), the read runs here.
+    /// in the page cache. (Kafka reads on its request handler threads, never on a network thread.)
     private static func read(_ partitions: [FetchSessions.Partition], with reader: FetchReader, image: MetadataImage, maxBytes: Int,
                              isolationLevel: Int8, fetcher: Fetcher) async -> [FetchReader.PartitionRead] {
-        let read = { @Sendable in reader.read(partitions, image: image, maxBytes: maxBytes, isolationLevel: isolationLevel, fetcher: fetcher) }
-        do {
-            return try await reader.replicas.io.run(read)
-        } catch {
-            return read()
+        await reader.replicas.io.runOrHere {
+            reader.read(partitions, image: image, maxBytes: maxBytes, isolationLevel: isolationLevel, fetcher: fetcher)
         }
     }
 

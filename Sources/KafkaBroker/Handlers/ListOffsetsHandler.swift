@@ -43,13 +43,7 @@ struct ListOffsetsHandler: RequestHandler {
         let describable = context.authorizedNames(.describe, .topic, request.topics.map(\.name))
         // On the blocking-I/O executor, not a cooperative thread: a lookup takes the partition's lock,
         // which an append holds across its write, and may read index and segment files from the disk.
-        // When the executor no longer runs jobs (the node is stopping), it runs here.
-        let answer = { @Sendable in self.answer(request, image: image, describable: describable, context: context) }
-        do {
-            return try await replicas.io.run(answer)
-        } catch {
-            return answer()
-        }
+        return await replicas.io.runOrHere { self.answer(request, image: image, describable: describable, context: context) }
     }
 
     private func answer(_ request: ListOffsetsRequest, image: MetadataImage, describable: Set<String>, context: RequestContext) -> ListOffsetsResponse {

@@ -26,13 +26,8 @@ struct OffsetForLeaderEpochHandler: RequestHandler {
         let describable = context.authorizeCluster(.clusterAction, logIfDenied: false) ? Set(request.topics.map(\.topic))
             : context.authorizedNames(.describe, .topic, request.topics.map(\.topic))
         // On the blocking-I/O executor: each lookup takes the partition's lock, which an append holds
-        // across its file write (see FetchHandler.read). Here when the executor has stopped.
-        let answer = { @Sendable in self.answer(request, image: image, describable: describable, version: context.apiVersion) }
-        do {
-            return try await replicas.io.run(answer)
-        } catch {
-            return answer()
-        }
+        // across its file write (see FetchHandler.read).
+        return await replicas.io.runOrHere { self.answer(request, image: image, describable: describable, version: context.apiVersion) }
     }
 
     private func answer(_ request: OffsetForLeaderEpochRequest, image: MetadataImage, describable: Set<String>, version v: Int16)

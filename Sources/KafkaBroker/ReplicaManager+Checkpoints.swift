@@ -20,6 +20,9 @@ final class ReplicaCheckpoints: @unchecked Sendable {
     let intervals: [Kind: Int64]
     private let lock = NIOLock()
     private var read: [String: LogDirectoryCheckpoints] = [:]
+    /// Held across a write of the files (``ReplicaManager/writeCheckpoints(_:of:)``): the maintenance
+    /// pass, a deletion and shutdown may write at once, and each file has one temporary name.
+    let writeLock = NIOLock()
     /// When each kind was last written (or checkpointing started).
     private var lastWritten: [Kind: Int64] = [:]
 
@@ -85,8 +88,14 @@ extension ReplicaManager {
     /// Replaces each log directory's `kinds` files with the lines of `replicas` there (sorted by topic
     /// and partition); a directory holding none of them gets empty files, once it exists (the node
     /// creates its log directories at start; a test's may not be there yet). A failed write is logged
-    /// and the next interval tries again.
-    func writeCheckpoints(_ kinds: [LogDirectoryCheckpoints.Kind], of replicas: [Partition]) {
+    /// and the next interval tries again. One write at a time, and `replicas` is read once the write may
+    /// start: a pass that listed a partition before its deletion cannot write its lines back after the
+    /// deletion's rewrite.
+    func writeCheckpoints(_ kinds: [LogDirectoryCheckpoints.Kind], of replicas: @autoclosure () -> [Partition]) {
+        checkpoints.writeLock.withLock { write(kinds, of: replicas()) }
+    }
+
+    private func write(_ kinds: [LogDirectoryCheckpoints.Kind], of replicas: [Partition]) {
         var entries: [String: [LogDirectoryCheckpoints.Kind: [OffsetCheckpoint.Entry]]] = [:]
         var recoveryPoints: [String: [(Partition, Int64)]] = [:]
         for directory in checkpoints.logDirectories where FileSystem.exists(directory) { entries[directory] = [:] }

@@ -87,7 +87,10 @@ public final class ReplicaManager: @unchecked Sendable {
         for (_, topic) in delta?.removedTopics ?? [:] {
             for index in topic.partitionIndexes {
                 let tp = TopicPartition(topic.name, index)
-                guard let replica = takeReplica(tp) else { continue }
+                guard let replica = takeReplica(tp) else {
+                    if deleteUnopenedLog(tp) { deleted = true }
+                    continue
+                }
                 deleteLog(of: replica)
                 deleted = true
             }
@@ -145,6 +148,25 @@ public final class ReplicaManager: @unchecked Sendable {
         } catch {
             logger.error("could not delete partition log", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
         }
+    }
+
+    /// A deleted partition with no open log here (never placed on this node, or its log failed to open):
+    /// what the checkpoint files hold for it is forgotten, and whatever it left in a log directory is
+    /// removed, so a topic created again under the name starts afresh. Whether anything was removed.
+    private func deleteUnopenedLog(_ tp: TopicPartition) -> Bool {
+        var removed = false
+        for directory in config.logDirs {
+            checkpoints.forget(topic: tp.topic, partition: tp.partition, logDirectory: directory)
+            do {
+                if try PartitionLog.deleteUnopened(logDirectory: directory, topic: tp.topic, partition: tp.partition) {
+                    removed = true
+                    logger.info("deleted the files of a partition whose log was not open", metadata: ["kafka.partition": "\(tp)", "log.dir": "\(directory)"])
+                }
+            } catch {
+                logger.error("could not delete partition files", metadata: ["kafka.partition": "\(tp)", "error": "\(error)"])
+            }
+        }
+        return removed
     }
 
     private func settings(for topic: String, image: MetadataImage) -> (LogConfig, Partition.Settings) {

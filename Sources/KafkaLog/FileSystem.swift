@@ -80,6 +80,18 @@ public enum FileSystem {
         guard retryingEINTR({ fsync(fd) }) == 0 else { throw LogError.io(operation: "fsync", path: path, errno: errno) }
     }
 
+    /// Removes whatever `path` names (a directory with everything in it, or a file); false when nothing
+    /// is there.
+    static func removeEntry(_ path: String) throws(LogError) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return false }
+            throw LogError.io(operation: "lstat", path: path, errno: errno)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR { try removeTree(path) } else { try remove(path) }
+        return true
+    }
+
     /// Removes a directory and everything in it.
     static func removeTree(_ path: String) throws(LogError) {
         for name in try list(path) {

@@ -321,15 +321,26 @@ public final class PartitionLog {
         logger.debug("closed log", metadata: metadata)
     }
 
-    /// Removes the partition directory and everything in it. The log cannot be used afterwards.
+    /// Removes the partition directory and everything in it. The log cannot be used afterwards. A log a
+    /// storage failure took offline is deleted too (its topic is gone; a topic created again under the
+    /// name must not find its files); should the disk refuse, the error is thrown.
     public func delete() throws(LogError) {
-        try ensureOpen()
+        if isClosed { throw .closed }
         isClosed = true
         for segment in segments { segment.file.retire() }
         try FileSystem.removeTree(directory)
         let parent = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)])
         if !parent.isEmpty { try FileSystem.syncDirectory(parent) }
         logger.info("deleted log", metadata: metadata)
+    }
+
+    /// Removes what a partition left in `logDirectory` without an open log (one that failed to open:
+    /// its directory, or whatever stands in its place), durably; whether there was anything.
+    public static func deleteUnopened(logDirectory: String, topic: String, partition: Int32) throws(LogError) -> Bool {
+        let path = FileSystem.join(logDirectory, LogFileNames.partitionDirectoryName(topic: topic, partition: partition))
+        guard try FileSystem.removeEntry(path) else { return false }
+        try FileSystem.syncDirectory(logDirectory)
+        return true
     }
 
     /// Replaces a per-partition checkpoint file atomically (retried once after evicting files when the

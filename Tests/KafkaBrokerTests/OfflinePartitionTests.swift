@@ -34,6 +34,20 @@ import Testing
             ]), version: 9)
             #expect(produced.responses.first?.partitionResponses.first?.errorCode == expected.rawValue, "t-\(partition)")
         }
+
+        // Deleting the topic removes what the offline partition left too: "t" created again serves both.
+        #expect(try await c.send(DeleteTopicsRequest(topicNames: ["t"], timeoutMs: 10_000), version: 5).responses.first?.errorCode == 0)
+        #expect(!FileManager.default.fileExists(atPath: partitionDirectory))
+        #expect(again.node.replicas.offlinePartitionCount == 0)
+        _ = try await c.send(CreateTopicsRequest(topics: [.init(name: "t", numPartitions: 2, replicationFactor: 1)]), version: 7)
+        for partition in Int32(0)..<2 {
+            var b = RecordBatchBuilder()
+            b.append(timestamp: 1_700_000_000_000, key: [1], value: [2], headers: [])
+            let produced = try await c.send(ProduceRequest(acks: -1, timeoutMs: 5000, topicData: [
+                .init(name: "t", partitionData: [.init(index: partition, records: try b.build().bytes)]),
+            ]), version: 9)
+            #expect(produced.responses.first?.partitionResponses.first?.errorCode == 0, "t-\(partition) created again")
+        }
         await c.close()
         await again.shutdown()
     }

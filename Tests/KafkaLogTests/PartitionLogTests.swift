@@ -274,6 +274,20 @@ import Testing
         Fixtures.expectContiguous(try Fixtures.readAll(reopened), from: 0, to: end)
     }
 
+    /// A log a storage failure took offline is still deleted with its topic: its directory must not be
+    /// left for a topic created again under the same name to open.
+    @Test func anOfflineLogIsStillDeleted() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try Fixtures.open(directory)
+        try Fixtures.fill(log, batches: 3)
+        log.failFlush(.io(operation: "fdatasync", path: log.directory, errno: EIO))
+        #expect(log.storageFailure != nil)
+        try log.delete()
+        #expect(!FileSystem.exists(Fixtures.partitionDirectory(directory)))
+        #expect(throws: LogError.self) { try log.read(fetchOffset: 0, maxBytes: 100, minOneBatch: true) }
+    }
+
     @Test func lostIndexFilesOfAFlushedSegmentAreRebuilt() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

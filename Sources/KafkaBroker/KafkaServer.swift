@@ -289,8 +289,9 @@ public final class KafkaServer: Sendable {
                     previousRelease = release
                     let closes = NIOLockedValueBox(false)
                     // Produce runs on the connection's event loop (`EventLoopTaskExecutor`): its file work is
-                    // all on the blocking-I/O executor. Other requests keep Swift's cooperative threads: some
-                    // still read log files inline (Fetch, ListOffsets), which must not stall a socket thread.
+                    // all on the blocking-I/O executor. Other requests keep Swift's cooperative threads, so
+                    // that their CPU work (building a large Fetch response, a group's assignment) never holds
+                    // a socket thread; their partition reads are on the blocking-I/O executor too.
                     let task = Task(executorPreference: Self.mayOverlapEarlierRequests(frame) ? loop : nil) {
                         let outcome = await dispatcher.dispatch(frame, connectionID: id, remoteAddress: remote, principal: principal,
                                                                 release: { release.release() }, admit: { admission.release() },

@@ -46,7 +46,7 @@ extension PartitionLog {
     /// as Kafka's `LogManager`) passes what they hold for the partition as `checkpointed`, and the log then
     /// leaves the recovery point to it. A field the files lack (a partition written before those files
     /// existed, the upgrade path) falls back to the partition directory's own `recovery-point-offset-checkpoint`
-    /// (removed by the first open that finds the directory's file listing the partition)
+    /// (removed by the first open given a recovery point from the directory's file)
     /// and `log-start-offset-checkpoint`, and the high watermark to the log end offset (before the file
     /// existed, every record was exposed). The log start offset is the larger of the two checkpoints, as
     /// DeleteRecords writes the partition's own file at once and the directory's only later. Without
@@ -87,9 +87,12 @@ extension PartitionLog {
         if recoveryCheckpoint == nil {
             recoveryCheckpoint = try readCheckpoint(LogFileNames.recoveryPointCheckpoint, in: directory, topic: topic, partition: partition, logger: logger)
         } else {
-            // The directory's file lists the partition: its own file, never written again, could only
-            // go stale (too high after a truncation) and be trusted by an open whose directory file
-            // lacks the partition. A crash that undoes the removal leaves the same state as before it.
+            // The caller keeps this partition's recovery point in its directory's file (which lists it,
+            // or will at its next write: a topic-settings reopen passes the old log's). The log's own
+            // file, never written again, could only go stale (too high after a truncation) and be
+            // trusted by an open whose directory file lacks the partition. Without either file, an
+            // open recovers every segment: slower, never wrong. A crash that undoes the removal leaves
+            // the state before it.
             try FileSystem.remove(FileSystem.join(directory, LogFileNames.recoveryPointCheckpoint))
         }
         let startCheckpoints = [

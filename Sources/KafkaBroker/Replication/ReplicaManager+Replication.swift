@@ -36,7 +36,11 @@ extension ReplicaManager {
                 do { try await clock.sleep(forMs: interval) } catch { return }
                 guard let self else { return }
                 let now = clock.nowMs()
-                for partition in self.allReplicas where partition.isLeader { partition.maybeShrinkIsr(now: now) }
+                // On the blocking-I/O executor: each check takes the partition's lock, which an append
+                // holds across its file write.
+                await self.io.runOrHere {
+                    for partition in self.allReplicas where partition.isLeader { partition.maybeShrinkIsr(now: now) }
+                }
             }
         }
         replication.withLockedValue {

@@ -35,10 +35,11 @@ extension ReplicaManager {
             while !Task.isCancelled {
                 do { try await clock.sleep(forMs: interval) } catch { return }
                 guard let self else { return }
-                let now = clock.nowMs()
                 // On the blocking-I/O executor: each check takes the partition's lock, which an append
-                // holds across its file write.
-                await self.io.runOrHere {
+                // holds across its file write. Skipped when the executor stops or the task is cancelled
+                // (replication is stopping); `now` is read once the job runs, not before its wait.
+                _ = try? await self.io.run {
+                    let now = clock.nowMs()
                     for partition in self.allReplicas where partition.isLeader { partition.maybeShrinkIsr(now: now) }
                 }
             }

@@ -34,23 +34,31 @@ final class ReplicaCheckpoints: @unchecked Sendable {
     /// What `logDirectory`'s files held for a partition when first read. A directory that cannot be read
     /// lists nothing: the partitions' own files and defaults apply (logged).
     func offsets(topic: String, partition: Int32, logDirectory: String, logger: Logger) -> CheckpointedOffsets {
-        lock.withLock {
-            if read[logDirectory] == nil {
-                do {
-                    read[logDirectory] = try LogDirectoryCheckpoints.read(logDirectory: logDirectory, logger: logger)
-                } catch {
-                    logger.warning("could not read the log directory's checkpoint files", metadata: ["log.dir": "\(logDirectory)", "error": "\(error)"])
-                    read[logDirectory] = LogDirectoryCheckpoints(logDirectory: logDirectory)
-                }
-            }
-            return read[logDirectory]!.offsets(topic: topic, partition: partition)
-        }
+        lock.withLock { files(of: logDirectory, logger: logger).offsets(topic: topic, partition: partition) }
     }
 
     /// Forgets what `logDirectory`'s files held for a partition whose log was deleted there (Kafka
-    /// rewrites the files at once: ``ReplicaManager/logsDeleted()``).
-    func forget(topic: String, partition: Int32, logDirectory: String) {
-        lock.withLock { read[logDirectory]?.forget(topic: topic, partition: partition) }
+    /// rewrites the files at once: ``ReplicaManager/logsDeleted()``). The files are read first if they
+    /// were not yet: their lines would otherwise reach the next log of that name.
+    func forget(topic: String, partition: Int32, logDirectory: String, logger: Logger) {
+        lock.withLock {
+            _ = files(of: logDirectory, logger: logger)
+            read[logDirectory]?.forget(topic: topic, partition: partition)
+        }
+    }
+
+    /// `logDirectory`'s files as read the first time they were asked for. Caller holds the lock.
+    private func files(of logDirectory: String, logger: Logger) -> LogDirectoryCheckpoints {
+        if let files = read[logDirectory] { return files }
+        let files: LogDirectoryCheckpoints
+        do {
+            files = try LogDirectoryCheckpoints.read(logDirectory: logDirectory, logger: logger)
+        } catch {
+            logger.warning("could not read the log directory's checkpoint files", metadata: ["log.dir": "\(logDirectory)", "error": "\(error)"])
+            files = LogDirectoryCheckpoints(logDirectory: logDirectory)
+        }
+        read[logDirectory] = files
+        return files
     }
 
     /// The kinds whose interval has passed at `now`, marked written; none on the first call, which

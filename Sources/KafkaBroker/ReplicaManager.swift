@@ -142,7 +142,7 @@ public final class ReplicaManager: @unchecked Sendable {
     /// ``logsDeleted()``).
     func deleteLog(of replica: Partition) {
         let tp = replica.topicPartition
-        checkpoints.forget(topic: tp.topic, partition: tp.partition, logDirectory: replica.logDirectory)
+        checkpoints.forget(topic: tp.topic, partition: tp.partition, logDirectory: replica.logDirectory, logger: logger)
         do {
             try replica.withLog { try $0.delete() }
         } catch {
@@ -156,7 +156,7 @@ public final class ReplicaManager: @unchecked Sendable {
     private func deleteUnopenedLog(_ tp: TopicPartition) -> Bool {
         var removed = false
         for directory in config.logDirs {
-            checkpoints.forget(topic: tp.topic, partition: tp.partition, logDirectory: directory)
+            checkpoints.forget(topic: tp.topic, partition: tp.partition, logDirectory: directory, logger: logger)
             do {
                 if try PartitionLog.deleteUnopened(logDirectory: directory, topic: tp.topic, partition: tp.partition) {
                     removed = true
@@ -199,8 +199,11 @@ public final class ReplicaManager: @unchecked Sendable {
         var opened = 0
         if report { logger.info("opening partition logs", metadata: ["log.partitions": "\(Self.grouped(pending))"]) }
         var directoryLoads: [String: Int]?
+        var removedStrays = false
+        // The stray logs' checkpoint lines leave the files before a restart could read them again.
+        defer { if removedStrays { logsDeleted() } }
         for topic in topics {
-            ensureLogs(topic, image: image, directoryLoads: &directoryLoads)
+            ensureLogs(topic, image: image, directoryLoads: &directoryLoads, removedStrays: &removedStrays)
             guard report else { continue }
             opened += topic.partitions.values.filter { $0.replicas.contains(config.nodeID) }.count
             let now = clock.nowMs()
@@ -228,7 +231,21 @@ public final class ReplicaManager: @unchecked Sendable {
         return out
     }
 
-    private func ensureLogs(_ topic: TopicImage, image: MetadataImage, directoryLoads: inout [String: Int]?) {
+    /// Whether `tp` left a directory in `logDirectory` under another topic id (Kafka's stray log: its
+    /// topic was deleted while this node was down, or its deletion did not finish); if so it is deleted,
+    /// with its checkpoint lines, before the log of topic `topicID` opens there. A directory without a
+    /// readable `partition.metadata` is the partition's own (adopted).
+    private func removeStray(_ tp: TopicPartition, topicID: KafkaUUID, logDirectory: String) -> Bool {
+        let path = FileSystem.join(logDirectory, LogFileNames.partitionDirectoryName(topic: tp.topic, partition: tp.partition))
+        guard let found = PartitionMetadataFile.topicID(inPartitionDirectory: path), found != topicID else { return false }
+        logger.warning("deleting a stray partition log: its topic id is not the topic's", metadata: [
+            "kafka.partition": "\(tp)", "kafka.topic_id": "\(topicID)", "log.topic_id": "\(found)",
+        ])
+        return deleteUnopenedLog(tp)
+    }
+
+    private func ensureLogs(_ topic: TopicImage, image: MetadataImage, directoryLoads: inout [String: Int]?,
+                            removedStrays: inout Bool) {
         let (logConfig, settings) = settings(for: topic.name, image: image)
         for index in topic.partitionIndexes {
             let tp = TopicPartition(topic.name, index)
@@ -237,11 +254,15 @@ public final class ReplicaManager: @unchecked Sendable {
             if replica(tp) != nil { continue }
             do {
                 let logDirectory = directory(for: tp, loads: &directoryLoads)
+                if removeStray(tp, topicID: topic.id, logDirectory: logDirectory) { removedStrays = true }
                 let log = try PartitionLog.open(
                     logDirectory: logDirectory, topic: tp.topic, partition: tp.partition, config: logConfig, now: clock.nowMs(),
                     checkpointed: checkpoints.offsets(topic: tp.topic, partition: tp.partition, logDirectory: logDirectory, logger: logger),
                     logger: logger
                 )
+                if PartitionMetadataFile.topicID(inPartitionDirectory: log.directory) != topic.id {
+                    try PartitionMetadataFile.write(topic.id, inPartitionDirectory: log.directory)
+                }
                 if log.openReport.truncatedBytes > 0 {
                     logger.warning("recovered a partition log after an unclean shutdown", metadata: [
                         "kafka.partition": "\(tp)", "log.truncated_bytes": "\(log.openReport.truncatedBytes)",

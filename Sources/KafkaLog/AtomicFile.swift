@@ -31,8 +31,22 @@ public enum AtomicFile {
         try write(Array(text.utf8), to: path)
     }
 
-    /// Creates or truncates `path`, writes all of `bytes` and fsyncs the file.
-    private static func writeSynced(_ bytes: [UInt8], to path: String) throws(LogError) {
+    /// The same steps without any fsync: a reader sees the old content or the new, never a mix, but a
+    /// crash may leave `path` missing or empty. For files a reader can do without (it must treat a
+    /// missing or unreadable one as absent), written where many fsyncs would cost too much.
+    public static func writeUnsynced(_ bytes: [UInt8], to path: String) throws(LogError) {
+        let temporary = temporaryPath(for: path)
+        do throws(LogError) {
+            try writeSynced(bytes, to: temporary, sync: false)
+            try FileSystem.rename(temporary, to: path)
+        } catch {
+            _ = unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Creates or truncates `path`, writes all of `bytes` and (with `sync`) fsyncs the file.
+    private static func writeSynced(_ bytes: [UInt8], to path: String, sync: Bool = true) throws(LogError) {
         let fd = retryingEINTR { systemOpen(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
         guard fd >= 0 else { throw LogError.io(operation: "open", path: path, errno: errno) }
         defer { _ = close(fd) }
@@ -50,6 +64,7 @@ public enum AtomicFile {
             }
         }
         if let failure { throw failure }
+        guard sync else { return }
         guard retryingEINTR({ fsync(fd) }) == 0 else { throw LogError.io(operation: "fsync", path: path, errno: errno) }
     }
 

@@ -139,6 +139,48 @@ import Testing
         _ = replicas.shutdown()
     }
 
+    /// A topic deleted while this node was down and created again under the same name (a new topic
+    /// id): its old directory is a stray (`partition.metadata` names the old id), deleted with its
+    /// checkpoint lines before the new log opens, instead of being adopted with its records.
+    @Test func aStrayLogOfAnEarlierTopicOfTheSameNameIsDeletedNotAdopted() throws {
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let clock = ManualClock()
+        let first = try manager(clock: clock)
+        let (image, delta) = try image()
+        first.apply(image: image, delta: delta)
+        let s0 = try #require(first.replica(TopicPartition("s", 0)))
+        let oldID = KafkaUUID(mostSignificantBits: 2, leastSignificantBits: 2)
+        #expect(PartitionMetadataFile.topicID(inPartitionDirectory: s0.withLog { $0.directory }) == oldID)
+        let bytes = try Self.batch(records: 6)
+        _ = try s0.withLog { try $0.append(bytes, leaderEpoch: 0, now: 0) }
+        s0.maybeIncrementHighWatermark(6)
+        _ = try s0.withLog { try $0.deleteRecords(before: 4) }
+        _ = first.shutdown()
+        let directory = s0.logDirectory
+        #expect(text(.logStartOffset, in: directory)?.contains("s 0 4\n") == true)
+
+        // The node restarts into a cluster where "s" is another topic.
+        var other = MetadataDelta(base: .empty)
+        let newID = KafkaUUID(mostSignificantBits: 3, leastSignificantBits: 3)
+        try other.replay(TopicRecord(name: "s", topicID: newID))
+        try other.replay(PartitionRecord(partitionID: 0, topicID: newID, replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0))
+        let replicas = try manager(clock: clock)
+        replicas.apply(image: other.apply(provenance: MetadataProvenance(offset: 5, epoch: 1)), delta: nil)
+        let fresh = try #require(replicas.replica(TopicPartition("s", 0)))
+        #expect(fresh.logStartOffset == 0 && fresh.logEndOffset == 0 && fresh.highWatermark == 0)
+        #expect(PartitionMetadataFile.topicID(inPartitionDirectory: fresh.withLog { $0.directory }) == newID)
+        for kind in LogDirectoryCheckpoints.Kind.allCases {
+            #expect(text(kind, in: directory)?.contains("s 0 4\n") != true, "\(kind) still lists the stray's offsets")
+        }
+        _ = replicas.shutdown()
+
+        // The same topic at the next start: its own directory, adopted with what it holds.
+        let again = try manager(clock: clock)
+        again.apply(image: other.apply(provenance: MetadataProvenance(offset: 5, epoch: 1)), delta: nil)
+        #expect(again.replica(TopicPartition("s", 0))?.logEndOffset == 0)
+        _ = again.shutdown()
+    }
+
     /// New topic settings reopen the log. A truncation had lowered its recovery point below what a
     /// checkpoint file may still hold; the reopened log must still know that higher point, or its
     /// rolls below it would stop syncing at once (see `PartitionLog.highestRecoveryPoint`).

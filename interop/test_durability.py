@@ -5,6 +5,8 @@ in produce order; and since the producer retries across the restart, every recor
 must end up acknowledged."""
 import hashlib
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -131,6 +133,26 @@ def last_progress(path):
         return 0
 
 
+def freeze_then_kill_mid_stream(broker, producer, progress_path, acks_path, max_in_flight, n):
+    """kill -9 with records certainly in flight, whatever the machine's load. A starved producer is
+    slower than the broker, which may then have acknowledged everything it produced at the moment of
+    a plain kill (CI saw that once, beside a busy build). So the broker is frozen first (SIGSTOP): from
+    then on nothing more is acknowledged, while the producer goes on producing up to max_in_flight
+    unacknowledged records. The kill waits until it produced 20 more than the progress file (which
+    counts by tens) said at the freeze, or is at its limit."""
+    os.kill(broker.proc.pid, signal.SIGSTOP)
+    at_freeze = last_progress(progress_path)
+    deadline = time.time() + 120
+    while last_progress(progress_path) < at_freeze + 20 and \
+            last_progress(progress_path) - count_lines(acks_path) < max_in_flight - 10:
+        if producer.poll() is not None:
+            pytest.fail("durability producer exited (code %s) before kill #%d" % (producer.returncode, n))
+        if time.time() > deadline:
+            pytest.fail("the producer produced nothing for 120 s with the broker frozen, before kill #%d" % n)
+        time.sleep(0.05)
+    broker.kill9()
+
+
 def kill_during_production(broker, workdir, value_size, max_in_flight, kills, codec="none"):
     """kills: [(delivery reports to wait for before the kill, counted from the previous restart)].
     After the last restart the producer runs on for as many reports again, then stops."""
@@ -152,7 +174,7 @@ def kill_during_production(broker, workdir, value_size, max_in_flight, kills, co
         reports = 0
         for n, wait in enumerate(kills, 1):
             wait_for_acks(acks_path, reports + wait, producer, 120, "before kill #%d" % n)
-            broker.kill9()
+            freeze_then_kill_mid_stream(broker, producer, progress_path, acks_path, max_in_flight, n)
             reports = count_lines(acks_path)
             produced = last_progress(progress_path)
             time.sleep(1.0)  # the producer keeps going; its requests fail and wait for a retry

@@ -16,15 +16,7 @@ public enum AtomicFile {
     public static func temporaryPath(for path: String) -> String { path + ".tmp" }
 
     public static func write(_ bytes: [UInt8], to path: String) throws(LogError) {
-        let temporary = temporaryPath(for: path)
-        do throws(LogError) {
-            try writeSynced(bytes, to: temporary)
-            try FileSystem.rename(temporary, to: path)
-        } catch {
-            _ = unlink(temporary)
-            throw error
-        }
-        try FileSystem.syncDirectory(directory(of: path))
+        try replace(path, with: bytes, sync: true)
     }
 
     public static func write(_ text: String, to path: String) throws(LogError) {
@@ -35,18 +27,25 @@ public enum AtomicFile {
     /// crash may leave `path` missing or empty. For files a reader can do without (it must treat a
     /// missing or unreadable one as absent), written where many fsyncs would cost too much.
     public static func writeUnsynced(_ bytes: [UInt8], to path: String) throws(LogError) {
+        try replace(path, with: bytes, sync: false)
+    }
+
+    /// `bytes` to the temporary file, renamed over `path`; with `sync`, the file before the rename and
+    /// the directory after it.
+    private static func replace(_ path: String, with bytes: [UInt8], sync: Bool) throws(LogError) {
         let temporary = temporaryPath(for: path)
         do throws(LogError) {
-            try writeSynced(bytes, to: temporary, sync: false)
+            try writeFile(bytes, to: temporary, sync: sync)
             try FileSystem.rename(temporary, to: path)
         } catch {
             _ = unlink(temporary)
             throw error
         }
+        if sync { try FileSystem.syncDirectory(directory(of: path)) }
     }
 
     /// Creates or truncates `path`, writes all of `bytes` and (with `sync`) fsyncs the file.
-    private static func writeSynced(_ bytes: [UInt8], to path: String, sync: Bool = true) throws(LogError) {
+    private static func writeFile(_ bytes: [UInt8], to path: String, sync: Bool) throws(LogError) {
         let fd = retryingEINTR { systemOpen(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
         guard fd >= 0 else { throw LogError.io(operation: "open", path: path, errno: errno) }
         defer { _ = close(fd) }

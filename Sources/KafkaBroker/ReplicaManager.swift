@@ -231,17 +231,20 @@ public final class ReplicaManager: @unchecked Sendable {
         return out
     }
 
-    /// Whether `tp` left a directory in `logDirectory` under another topic id (Kafka's stray log: its
-    /// topic was deleted while this node was down, or its deletion did not finish); if so it is deleted,
-    /// with its checkpoint lines, before the log of topic `topicID` opens there. A directory without a
-    /// readable `partition.metadata` is the partition's own (adopted).
-    private func removeStray(_ tp: TopicPartition, topicID: KafkaUUID, logDirectory: String) -> Bool {
+    /// What `tp`'s directory in `logDirectory` says of its topic: nil without a readable
+    /// `partition.metadata` (no directory yet, or one an older Strom wrote: adopted). A directory naming
+    /// another topic id is a stray (Kafka's word: its topic was deleted while this node was down, or its
+    /// deletion did not finish): it is deleted, with its checkpoint lines, before the log of topic
+    /// `topicID` opens there, and `removedStray` is set.
+    private func topicIDOfDirectory(_ tp: TopicPartition, topicID: KafkaUUID, logDirectory: String, removedStray: inout Bool) -> KafkaUUID? {
         let path = FileSystem.join(logDirectory, LogFileNames.partitionDirectoryName(topic: tp.topic, partition: tp.partition))
-        guard let found = PartitionMetadataFile.topicID(inPartitionDirectory: path), found != topicID else { return false }
+        let named = PartitionMetadataFile.topicID(inPartitionDirectory: path)
+        guard let found = named, found != topicID else { return named }
         logger.warning("deleting a stray partition log: its topic id is not the topic's", metadata: [
             "kafka.partition": "\(tp)", "kafka.topic_id": "\(topicID)", "log.topic_id": "\(found)",
         ])
-        return deleteUnopenedLog(tp)
+        if deleteUnopenedLog(tp) { removedStray = true }
+        return nil
     }
 
     private func ensureLogs(_ topic: TopicImage, image: MetadataImage, directoryLoads: inout [String: Int]?,
@@ -254,15 +257,13 @@ public final class ReplicaManager: @unchecked Sendable {
             if replica(tp) != nil { continue }
             do {
                 let logDirectory = directory(for: tp, loads: &directoryLoads)
-                if removeStray(tp, topicID: topic.id, logDirectory: logDirectory) { removedStrays = true }
+                let named = topicIDOfDirectory(tp, topicID: topic.id, logDirectory: logDirectory, removedStray: &removedStrays)
                 let log = try PartitionLog.open(
                     logDirectory: logDirectory, topic: tp.topic, partition: tp.partition, config: logConfig, now: clock.nowMs(),
                     checkpointed: checkpoints.offsets(topic: tp.topic, partition: tp.partition, logDirectory: logDirectory, logger: logger),
                     logger: logger
                 )
-                if PartitionMetadataFile.topicID(inPartitionDirectory: log.directory) != topic.id {
-                    try PartitionMetadataFile.write(topic.id, inPartitionDirectory: log.directory)
-                }
+                if named != topic.id { try PartitionMetadataFile.write(topic.id, inPartitionDirectory: log.directory) }
                 if log.openReport.truncatedBytes > 0 {
                     logger.warning("recovered a partition log after an unclean shutdown", metadata: [
                         "kafka.partition": "\(tp)", "log.truncated_bytes": "\(log.openReport.truncatedBytes)",

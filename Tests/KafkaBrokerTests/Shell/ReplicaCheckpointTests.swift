@@ -95,12 +95,12 @@ import Testing
         again.shutdown()
     }
 
-    /// A deleted topic's lines leave the checkpoint files at once, and the node forgets what it read
-    /// for it: a topic created again under the same name starts at offset 0, not at the old one's log
-    /// start offset or high watermark (Kafka's `LogManager` rewrites the files when it deletes a log).
-    @Test func aDeletedTopicLeavesTheCheckpointFilesAndARecreatedOneStartsAfresh() throws {
-        defer { try? FileManager.default.removeItem(atPath: base) }
-        let clock = ManualClock()
+    /// Topic "s" under another id than `image()` gives it.
+    static let newID = KafkaUUID(mostSignificantBits: 3, leastSignificantBits: 3)
+
+    /// A first run of node 1 over `image()`: s-0 gets six records, high watermark 6 and log start offset 4,
+    /// which shutdown writes to the checkpoint files. The image, its delta, and s-0's log directory.
+    func writeSAndShutDown(clock: ManualClock) throws -> (MetadataImage, MetadataDelta, String) {
         let first = try manager(clock: clock)
         let (image, delta) = try image()
         first.apply(image: image, delta: delta)
@@ -112,6 +112,24 @@ import Testing
         _ = first.shutdown()
         let directory = s0.logDirectory
         #expect(text(.logStartOffset, in: directory)?.contains("s 0 4\n") == true)
+        return (image, delta, directory)
+    }
+
+    /// A delta on `base` that adds topic "s" with id `id`: one partition, node 1 alone in its ISR.
+    static func topicS(id: KafkaUUID, base: MetadataImage) throws -> MetadataDelta {
+        var delta = MetadataDelta(base: base)
+        try delta.replay(TopicRecord(name: "s", topicID: id))
+        try delta.replay(PartitionRecord(partitionID: 0, topicID: id, replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0))
+        return delta
+    }
+
+    /// A deleted topic's lines leave the checkpoint files at once, and the node forgets what it read
+    /// for it: a topic created again under the same name starts at offset 0, not at the old one's log
+    /// start offset or high watermark (Kafka's `LogManager` rewrites the files when it deletes a log).
+    @Test func aDeletedTopicLeavesTheCheckpointFilesAndARecreatedOneStartsAfresh() throws {
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let clock = ManualClock()
+        let (image, delta, directory) = try writeSAndShutDown(clock: clock)
         #expect(text(.highWatermark, in: directory)?.contains("s 0 6\n") == true)
 
         // Restarted: the files are read (cached) when the first log opens; then "s" is deleted.
@@ -129,10 +147,7 @@ import Testing
         }
         #expect(text(.highWatermark, in: directories.first { $0 != directory }!)?.contains("r ") == true, "the other directory keeps its lines")
 
-        var again = MetadataDelta(base: withoutS)
-        let newID = KafkaUUID(mostSignificantBits: 3, leastSignificantBits: 3)
-        try again.replay(TopicRecord(name: "s", topicID: newID))
-        try again.replay(PartitionRecord(partitionID: 0, topicID: newID, replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0))
+        let again = try Self.topicS(id: Self.newID, base: withoutS)
         replicas.apply(image: again.apply(provenance: MetadataProvenance(offset: 3, epoch: 1)), delta: again)
         let recreated = try #require(replicas.replica(TopicPartition("s", 0)))
         #expect(recreated.logStartOffset == 0 && recreated.logEndOffset == 0 && recreated.highWatermark == 0)
@@ -145,30 +160,17 @@ import Testing
     @Test func aStrayLogOfAnEarlierTopicOfTheSameNameIsDeletedNotAdopted() throws {
         defer { try? FileManager.default.removeItem(atPath: base) }
         let clock = ManualClock()
-        let first = try manager(clock: clock)
-        let (image, delta) = try image()
-        first.apply(image: image, delta: delta)
-        let s0 = try #require(first.replica(TopicPartition("s", 0)))
+        let (_, _, directory) = try writeSAndShutDown(clock: clock)
         let oldID = KafkaUUID(mostSignificantBits: 2, leastSignificantBits: 2)
-        #expect(PartitionMetadataFile.topicID(inPartitionDirectory: s0.withLog { $0.directory }) == oldID)
-        let bytes = try Self.batch(records: 6)
-        _ = try s0.withLog { try $0.append(bytes, leaderEpoch: 0, now: 0) }
-        s0.maybeIncrementHighWatermark(6)
-        _ = try s0.withLog { try $0.deleteRecords(before: 4) }
-        _ = first.shutdown()
-        let directory = s0.logDirectory
-        #expect(text(.logStartOffset, in: directory)?.contains("s 0 4\n") == true)
+        #expect(PartitionMetadataFile.topicID(inPartitionDirectory: (directory as NSString).appendingPathComponent("s-0")) == oldID)
 
         // The node restarts into a cluster where "s" is another topic.
-        var other = MetadataDelta(base: .empty)
-        let newID = KafkaUUID(mostSignificantBits: 3, leastSignificantBits: 3)
-        try other.replay(TopicRecord(name: "s", topicID: newID))
-        try other.replay(PartitionRecord(partitionID: 0, topicID: newID, replicas: [1], isr: [1], leader: 1, leaderEpoch: 0, partitionEpoch: 0))
+        let other = try Self.topicS(id: Self.newID, base: .empty)
         let replicas = try manager(clock: clock)
         replicas.apply(image: other.apply(provenance: MetadataProvenance(offset: 5, epoch: 1)), delta: nil)
         let fresh = try #require(replicas.replica(TopicPartition("s", 0)))
         #expect(fresh.logStartOffset == 0 && fresh.logEndOffset == 0 && fresh.highWatermark == 0)
-        #expect(PartitionMetadataFile.topicID(inPartitionDirectory: fresh.withLog { $0.directory }) == newID)
+        #expect(PartitionMetadataFile.topicID(inPartitionDirectory: fresh.withLog { $0.directory }) == Self.newID)
         for kind in LogDirectoryCheckpoints.Kind.allCases {
             #expect(text(kind, in: directory)?.contains("s 0 4\n") != true, "\(kind) still lists the stray's offsets")
         }
